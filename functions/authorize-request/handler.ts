@@ -1,0 +1,41 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { adapters } from '../../shared/adapters/wiring';
+import { jwtConfig } from '../../shared/config/config';
+import { UnauthenticatedError } from '../../shared/errors';
+import { makeAuthenticator } from '../../shared/identity/authenticate';
+import { makeJwtVerify } from '../../shared/identity/jwt-verifier';
+import { principalToContext } from '../../shared/identity/principal';
+import { logger, tracer } from '../../shared/observability/observability';
+import { systemClock } from '../../shared/ports/clock';
+
+export interface AuthorizerResult {
+  readonly isAuthorized: boolean;
+  readonly context: Record<string, string>;
+}
+
+/**
+ * The HTTP API's one authorizer: accepts an API key or a JWT. A bad credential is let through
+ * with a reason and no principal, so the route answers 401 as problem+json; every route refuses
+ * a request without a principal before it does anything.
+ */
+export const makeHandler = (authenticate: ReturnType<typeof makeAuthenticator>) =>
+  middy(async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
+    try {
+      const principal = await authenticate(event.headers?.authorization);
+      logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });
+      return { isAuthorized: true, context: principalToContext(principal) };
+    } catch (error) {
+      if (!(error instanceof UnauthenticatedError)) throw error;
+      logger.info('Credential refused', { reason: error.message });
+      return { isAuthorized: true, context: { reason: error.message } };
+    }
+  })
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }));
+
+export const handler = makeHandler(
+  makeAuthenticator({ keys: adapters.apiKeyStore(), verifyJwt: makeJwtVerify(jwtConfig()), clock: systemClock }),
+);

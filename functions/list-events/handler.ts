@@ -1,0 +1,13 @@
+import { ListQuery } from '../../shared/api/schemas';
+import { adapters } from '../../shared/adapters/wiring';
+import { apiHandler, json } from '../../shared/http/api-handler';
+import type { EventStore } from '../../shared/ports/stores';
+
+export const makeHandler = (events: EventStore) =>
+  apiHandler({
+    operation: 'listEvents',
+    query: ListQuery,
+    handle: async ({ path, query }) => json(200, await events.list(path.orgId ?? '', query)),
+  });
+
+export const handler = makeHandler(adapters.eventStore());

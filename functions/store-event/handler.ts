@@ -1,0 +1,33 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { adapters } from '../../shared/adapters/wiring';
+import { parseBusEnvelope } from '../../shared/events/bus-envelope';
+import { logger, metrics, tracer } from '../../shared/observability/observability';
+import type { EventStore } from '../../shared/ports/stores';
+
+/**
+ * Stores each canonical event in its org's feed. Storing is idempotent (keyed by event id), so a
+ * redelivered message is a no-op; a failed record is reported alone and retried, then parked in the DLQ.
+ */
+export const makeHandler = (events: EventStore) => {
+  const processor = new BatchProcessor(EventType.SQS);
+  const storeRecord = async (record: SQSRecord) => {
+    const event = parseBusEnvelope(record.body);
+    const outcome = await events.put(event);
+    metrics.addMetric(outcome === 'stored' ? 'EventStored' : 'EventDuplicate', MetricUnit.Count, 1);
+    logger.debug('Event handled', { eventId: event.id, tenantId: event.tenantId, outcome });
+  };
+  return middy(async (event: SQSEvent, context: Context) =>
+    processPartialResponse(event, storeRecord, processor, { context }),
+  )
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+};
+
+export const handler = makeHandler(adapters.eventStore());

@@ -1,0 +1,20 @@
+/**
+ * Key layout of the single domain table. Every tenant partition key starts with `T#<orgId>#`;
+ * platform items (slug claims, credential lookups by hash, webhook routes) live under `P#`.
+ */
+export const tenantPk = (orgId: string, collection: string): string => `T#${orgId}#${collection}`;
+export const platformPk = (collection: string, id: string): string => `P#${collection}#${id}`;
+
+export const TENANT_COLLECTIONS = {
+  org: 'ORG',
+  apiKeys: 'APIKEY',
+  connections: 'CON',
+  events: 'EVT',
+  audit: 'AUDIT',
+} as const;
+
+/** The prefix every key of one tenant starts with. */
+export const tenantPrefix = (orgId: string): string => `T#${orgId}#`;
+
+/** Seconds since the epoch, the form DynamoDB's TTL reads. */
+export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);

@@ -1,0 +1,50 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyUnknownError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { DependencyUnavailableError, InProgressError } from '../../errors';
+import type { CanonicalEvent } from '../../events/canonical-event';
+import type { DeliveryLedger } from '../../ports/delivery-ledger';
+import type { EventPublisher } from '../../ports/event-publisher';
+
+/** Providers retry for up to a few days; a delivery key is remembered for a week. */
+const REMEMBER_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Powertools idempotency around publishing: the record is IN_PROGRESS while the bus is called,
+ * COMPLETED once it accepted, and deleted if it did not, so the sender's retry is processed again.
+ */
+export class IdempotentDeliveryLedger implements DeliveryLedger {
+  private readonly publish: (input: { key: string; event: CanonicalEvent }) => Promise<{ eventId: string }>;
+
+  constructor(publisher: EventPublisher, persistenceStore: BasePersistenceLayer) {
+    this.publish = makeIdempotent(
+      async (input: { key: string; event: CanonicalEvent }) => {
+        await publisher.publish([input.event]);
+        return { eventId: input.event.id };
+      },
+      {
+        persistenceStore,
+        config: new IdempotencyConfig({ eventKeyJmesPath: 'key', expiresAfterSeconds: REMEMBER_SECONDS }),
+      },
+    );
+  }
+
+  async publishOnce(deliveryKey: string, event: CanonicalEvent): Promise<{ eventId: string; duplicate: boolean }> {
+    try {
+      const { eventId } = await this.publish({ key: deliveryKey, event });
+      return { eventId, duplicate: eventId !== event.id };
+    } catch (error) {
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        throw new InProgressError('This delivery is being processed; retry shortly', { cause: error });
+      }
+      if (error instanceof IdempotencyUnknownError) {
+        throw new DependencyUnavailableError('The delivery ledger is unavailable', { cause: error });
+      }
+      throw error;
+    }
+  }
+}

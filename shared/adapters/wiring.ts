@@ -1,0 +1,32 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { eventBusName, idempotencyTableName, secretsKeyId, tablesConfig } from '../config/config';
+import { tracer } from '../observability/observability';
+import { documentClient, dynamoDbClient } from './dynamodb/document-client';
+import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
+import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
+import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
+import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
+import { KmsSecretCipher } from './kms/kms-secret-cipher';
+import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
+
+/**
+ * The production adapters, one factory per port. Handlers call these at init; swapping an adapter
+ * touches one line here. Locally the same adapters reach local servers through AWS_ENDPOINT_URL_*.
+ */
+export const adapters = {
+  orgStore: () => new DynamoDbOrgStore(documentClient(), tablesConfig()),
+  apiKeyStore: () => new DynamoDbApiKeyStore(documentClient(), tablesConfig()),
+  connectionStore: () => new DynamoDbConnectionStore(documentClient(), tablesConfig()),
+  eventStore: () => new DynamoDbEventStore(documentClient(), tablesConfig().domainTable),
+  secretCipher: () => new KmsSecretCipher(tracer.captureAWSv3Client(new KMSClient({})), secretsKeyId()),
+  eventPublisher: () =>
+    new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), eventBusName()),
+  deliveryLedger: () =>
+    new IdempotentDeliveryLedger(
+      adapters.eventPublisher(),
+      new DynamoDBPersistenceLayer({ tableName: idempotencyTableName(), awsSdkV3Client: dynamoDbClient() }),
+    ),
+};

@@ -1,0 +1,139 @@
+import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponsesObject } from 'zod-openapi';
+import { createDocument } from 'zod-openapi';
+import type { z } from 'zod';
+import { routes } from '../topology';
+import {
+  ApiKeyCreated,
+  ConnectionCreated,
+  ConnectionIdParam,
+  CreateApiKeyRequest,
+  CreateConnectionRequest,
+  CreateOrgRequest,
+  EventPage,
+  GenericWebhookPayloadSchema,
+  ListQuery,
+  OrgIdParam,
+  OrgSchema,
+  Problem,
+  WebhookAccepted,
+} from './schemas';
+
+type Operation = (typeof routes)[number]['operationId'];
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Problem } },
+});
+const ok = (description: string, schema: z.ZodType) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
+
+const authErrors = {
+  '401': problem('No valid credential was sent'),
+  '403': problem('The credential does not allow this'),
+};
+
+/** What each operation takes and answers, beyond what the topology says. */
+const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 'tags' | 'operationId'>> = {
+  createOrg: {
+    requestBody: jsonBody(CreateOrgRequest),
+    responses: {
+      '201': ok('The organisation', OrgSchema),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '409': problem('The slug is taken'),
+    },
+  },
+  getOrg: {
+    requestParams: { path: OrgIdParam },
+    responses: { '200': ok('The organisation', OrgSchema), ...authErrors, '404': problem('No such organisation') },
+  },
+  createApiKey: {
+    requestParams: { path: OrgIdParam },
+    requestBody: jsonBody(CreateApiKeyRequest),
+    responses: {
+      '201': ok('The key, shown once', ApiKeyCreated),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such organisation'),
+    },
+  },
+  createConnection: {
+    requestParams: { path: OrgIdParam },
+    requestBody: jsonBody(CreateConnectionRequest),
+    responses: {
+      '201': ok('The connection and its signing secret, shown once', ConnectionCreated),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such organisation'),
+    },
+  },
+  listEvents: {
+    requestParams: { path: OrgIdParam, query: ListQuery },
+    responses: { '200': ok('A page of events', EventPage), '400': problem('Bad query or cursor'), ...authErrors },
+  },
+  getOpenapi: {
+    security: [],
+    responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': {} } } },
+  },
+  receiveGenericWebhook: {
+    security: [],
+    description:
+      'Signed with Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). A delivery ' +
+      'is acknowledged only once the event bus has accepted it; a repeated `webhook-id` is acknowledged again ' +
+      'without publishing twice.',
+    requestParams: { path: ConnectionIdParam },
+    requestBody: jsonBody(GenericWebhookPayloadSchema),
+    responses: {
+      '202': ok('Accepted (or already accepted)', WebhookAccepted),
+      '400': problem('The body is not valid JSON or not a Standard Webhooks payload'),
+      '401': problem('The signature or timestamp is not valid'),
+      '404': problem('No such connection'),
+      '409': problem('The same delivery is being processed; retry'),
+      '503': problem('The bus did not accept the event; retry'),
+    } satisfies ZodOpenApiResponsesObject,
+  },
+};
+
+let cached: ReturnType<typeof createDocument> | undefined;
+
+/** The OpenAPI 3.1 document, generated from the topology's routes and the validating schemas. */
+export function openApiDocument() {
+  if (cached) return cached;
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of routes) {
+    const method = route.method.toLowerCase() as 'get' | 'post';
+    paths[route.path] = {
+      ...paths[route.path],
+      [method]: {
+        operationId: route.operationId,
+        summary: route.summary,
+        tags: [route.tag],
+        ...(route.permission ? { 'x-permission': route.permission } : {}),
+        ...operations[route.operationId],
+      },
+    };
+  }
+  cached = createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Integration Hub API',
+      version: '1.0.0',
+      description: 'Connects an AI development platform to the tools organisations already use.',
+    },
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key (`hub_…`) or a JWT issued by the hub\'s user pool',
+        },
+      },
+    },
+    paths,
+  });
+  return cached;
+}

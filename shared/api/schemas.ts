@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ConnectionSchema, PROVIDERS } from '../connectors/connection';
+import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
+import { CanonicalEventSchema } from '../events/canonical-event';
+import { ApiKeySchema } from '../identity/api-key';
+import { ROLES } from '../identity/permissions';
+import { OrgSchema } from '../tenancy/org';
+
+/** Request and response schemas: the handlers validate with them and the OpenAPI document is built from them. */
+
+export const OrgIdParam = z.object({ orgId: z.string().meta({ example: 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2' }) });
+export const ConnectionIdParam = z.object({ connectionId: z.string() });
+
+export const CreateOrgRequest = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    slug: z
+      .string()
+      .min(3)
+      .max(40)
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens'),
+  })
+  .strict()
+  .meta({ id: 'CreateOrgRequest' });
+
+export const CreateApiKeyRequest = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    role: z.enum(ROLES),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateApiKeyRequest' });
+
+export const ApiKeyCreated = ApiKeySchema.extend({
+  key: z.string().describe('The API key. It is shown only in this response.'),
+}).meta({ id: 'ApiKeyCreated' });
+
+export const CreateConnectionRequest = z
+  .object({ provider: z.enum(PROVIDERS), name: z.string().trim().min(1).max(200) })
+  .strict()
+  .meta({ id: 'CreateConnectionRequest' });
+
+export const ConnectionCreated = ConnectionSchema.extend({
+  webhookSecret: z.string().describe('Standard Webhooks signing secret (whsec_…). Shown only in this response.'),
+}).meta({ id: 'ConnectionCreated' });
+
+export const ListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict()
+  .meta({ id: 'ListQuery' });
+
+export const EventPage = z
+  .object({ items: z.array(CanonicalEventSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'EventPage' });
+
+export const WebhookAccepted = z
+  .object({ eventId: z.string(), duplicate: z.boolean() })
+  .meta({ id: 'WebhookAccepted' });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export { GenericWebhookPayloadSchema, OrgSchema };

@@ -1,0 +1,48 @@
+import { newId } from '../ids';
+import type { Principal } from '../identity/principal';
+
+/** Where a request came from, for the audit trail. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+/** One entry of the audit trail: who did what to which targets, when, from where, and how it ended. */
+export interface AuditRecord {
+  readonly id: string;
+  readonly action: string;
+  readonly actor: { readonly type: 'user' | 'api_key' | 'system' | 'provider'; readonly id: string; readonly name: string };
+  readonly targets: readonly { readonly type: string; readonly id: string }[];
+  readonly orgId: string;
+  readonly occurredAt: string;
+  readonly requestId: string;
+  readonly context: { readonly ip: string; readonly userAgent: string };
+  readonly outcome: 'success' | 'denied' | 'failed';
+  /** Field values after the change; never a secret. */
+  readonly after?: Readonly<Record<string, unknown>>;
+}
+
+/** Builds the audit record of a successful change made by `principal`. */
+export function auditChange(input: {
+  action: string;
+  principal: Principal;
+  orgId: string;
+  targets: AuditRecord['targets'];
+  request: RequestContext;
+  at: Date;
+  after?: Record<string, unknown>;
+}): AuditRecord {
+  return {
+    id: newId('aud'),
+    action: input.action,
+    actor: { type: input.principal.type, id: input.principal.id, name: input.principal.name },
+    targets: input.targets,
+    orgId: input.orgId,
+    occurredAt: input.at.toISOString(),
+    requestId: input.request.requestId,
+    context: { ip: input.request.ip, userAgent: input.request.userAgent },
+    outcome: 'success',
+    ...(input.after ? { after: input.after } : {}),
+  };
+}

@@ -1,0 +1,60 @@
+import { ConfigurationError, optional, required, url } from './env';
+
+/**
+ * Configuration, read once at init. Each function reads only the sections it needs, so a
+ * missing variable fails its cold start with a message that names it. No other module
+ * reads `process.env`.
+ */
+
+type Env = Readonly<Record<string, string | undefined>>;
+const processEnv = (): Env => process.env;
+
+export interface TablesConfig {
+  readonly domainTable: string;
+  readonly auditTable: string;
+}
+
+export function tablesConfig(env: Env = processEnv()): TablesConfig {
+  return { domainTable: required(env, 'DOMAIN_TABLE_NAME'), auditTable: required(env, 'AUDIT_TABLE_NAME') };
+}
+
+export function idempotencyTableName(env: Env = processEnv()): string {
+  return required(env, 'IDEMPOTENCY_TABLE_NAME');
+}
+
+export function eventBusName(env: Env = processEnv()): string {
+  return required(env, 'EVENT_BUS_NAME');
+}
+
+export function secretsKeyId(env: Env = processEnv()): string {
+  return required(env, 'SECRETS_KEY_ID');
+}
+
+/** How user JWTs are verified: against a Cognito user pool in AWS, or any OIDC issuer locally. */
+export type JwtConfig =
+  | { readonly kind: 'cognito'; readonly userPoolId: string; readonly clientId: string }
+  | { readonly kind: 'oidc'; readonly issuer: string; readonly jwksUri: string; readonly audience: string };
+
+export function jwtConfig(env: Env = processEnv()): JwtConfig {
+  const userPoolId = optional(env, 'COGNITO_USER_POOL_ID');
+  if (userPoolId) return { kind: 'cognito', userPoolId, clientId: required(env, 'COGNITO_CLIENT_ID') };
+  if (optional(env, 'JWT_ISSUER')) {
+    return {
+      kind: 'oidc',
+      issuer: url(env, 'JWT_ISSUER').replace(/\/$/, ''),
+      jwksUri: url(env, 'JWT_JWKS_URI'),
+      audience: required(env, 'JWT_AUDIENCE'),
+    };
+  }
+  throw new ConfigurationError('Set COGNITO_USER_POOL_ID (in AWS) or JWT_ISSUER (locally) to verify JWTs');
+}
+
+/** Seconds a decrypted webhook secret may be reused before it is decrypted again. */
+export function secretCacheSeconds(env: Env = processEnv()): number {
+  const raw = optional(env, 'SECRET_CACHE_SECONDS') ?? '300';
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigurationError(`SECRET_CACHE_SECONDS must be a whole number of seconds, got "${raw}"`);
+  }
+  return value;
+}

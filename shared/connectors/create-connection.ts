@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import type { RequestContext } from '../audit/audit-record';
+import { auditChange } from '../audit/audit-record';
+import { newId } from '../ids';
+import type { Principal } from '../identity/principal';
+import type { Clock } from '../ports/clock';
+import type { SecretCipher } from '../ports/secret-cipher';
+import type { ConnectionStore, OrgStore } from '../ports/stores';
+import { requireOrg } from '../tenancy/require-org';
+import type { Connection, Provider } from './connection';
+
+export interface CreateConnectionInput {
+  readonly provider: Provider;
+  readonly name: string;
+}
+
+/** A signing secret in the Standard Webhooks form: `whsec_` and 32 random bytes in base64. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/** The encryption context that binds a connection's secret to its org and connection. */
+export const secretContext = (orgId: string, connectionId: string) => ({ orgId, connectionId, purpose: 'webhook' });
+
+/** Creates a connection; its webhook secret is returned once and stored only encrypted. */
+export function makeCreateConnection(deps: {
+  orgs: OrgStore;
+  connections: ConnectionStore;
+  cipher: SecretCipher;
+  clock: Clock;
+}) {
+  return async (
+    orgId: string,
+    input: CreateConnectionInput,
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<{ connection: Connection; webhookSecret: string }> => {
+    await requireOrg(deps.orgs, orgId);
+    const at = deps.clock.now();
+    const id = newId('con');
+    const connection: Connection = {
+      id,
+      orgId,
+      provider: input.provider,
+      name: input.name,
+      status: 'active',
+      webhookUrl: `/webhooks/${input.provider}/${id}`,
+      createdAt: at.toISOString(),
+    };
+    const webhookSecret = newWebhookSecret();
+    const encrypted = await deps.cipher.encrypt(webhookSecret, secretContext(orgId, id));
+    const audit = auditChange({
+      action: 'connection.created',
+      principal,
+      orgId,
+      targets: [{ type: 'connection', id }],
+      request,
+      at,
+      after: { provider: connection.provider, name: connection.name },
+    });
+    await deps.connections.create(connection, encrypted, audit);
+    return { connection, webhookSecret };
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The hub's one error hierarchy. The HTTP error mapper turns these into RFC 9457
+ * problem+json by `instanceof`; workers map them to a queue action.
+ */
+export abstract class HubError extends Error {
+  abstract readonly status: number;
+  /** Short, stable slug; the problem `type` is derived from it. */
+  abstract readonly code: string;
+  abstract readonly title: string;
+  /** Extra members for the problem document (never secrets). */
+  readonly extensions: Record<string, unknown>;
+
+  constructor(detail: string, options?: { cause?: unknown; extensions?: Record<string, unknown> }) {
+    super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.extensions = options?.extensions ?? {};
+  }
+}
+
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ValidationError extends HubError {
+  readonly status = 400;
+  readonly code = 'validation-failed';
+  readonly title = 'The request is not valid';
+  constructor(detail: string, issues: readonly FieldIssue[] = [], options?: { cause?: unknown }) {
+    super(detail, { ...options, extensions: issues.length > 0 ? { errors: issues } : {} });
+  }
+}
+
+export class UnauthenticatedError extends HubError {
+  readonly status = 401;
+  readonly code = 'unauthenticated';
+  readonly title = 'Authentication is required';
+}
+
+export class ForbiddenError extends HubError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+  readonly title = 'The caller may not do this';
+}
+
+export class NotFoundError extends HubError {
+  readonly status = 404;
+  readonly code = 'not-found';
+  readonly title = 'No such resource';
+}
+
+export class ConflictError extends HubError {
+  readonly status = 409;
+  readonly code = 'conflict';
+  readonly title = 'The request conflicts with the current state';
+}
+
+/** The same delivery is being processed right now; the sender should retry shortly. */
+export class InProgressError extends HubError {
+  readonly status = 409;
+  readonly code = 'in-progress';
+  readonly title = 'The same request is already being processed';
+}
+
+export class UnsupportedMediaTypeError extends HubError {
+  readonly status = 415;
+  readonly code = 'unsupported-media-type';
+  readonly title = 'The request body must be JSON';
+}
+
+export class PayloadTooLargeError extends HubError {
+  readonly status = 413;
+  readonly code = 'payload-too-large';
+  readonly title = 'The request body is too large';
+}
+
+export class QuotaExceededError extends HubError {
+  readonly status = 429;
+  readonly code = 'quota-exceeded';
+  readonly title = 'A quota or rate limit was reached';
+}
+
+/** A dependency (the bus, the store, a key service) did not accept the work; the caller should retry. */
+export class DependencyUnavailableError extends HubError {
+  readonly status = 503;
+  readonly code = 'dependency-unavailable';
+  readonly title = 'A dependency is unavailable; retry later';
+}
+
+/** Problem `type` URIs are URNs: stable identifiers that need no hosted page. */
+export function problemType(code: string): string {
+  return `urn:integration-hub:problem:${code}`;
+}

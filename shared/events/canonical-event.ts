@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/** The one envelope every event on the bus carries, whatever provider it came from. */
+export const CanonicalEventSchema = z
+  .object({
+    id: z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/),
+    type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/),
+    source: z.object({ provider: z.string(), connectionId: z.string() }),
+    tenantId: z.string(),
+    occurredAt: z.iso.datetime(),
+    receivedAt: z.iso.datetime(),
+    correlationId: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    raw: z.object({ deliveryId: z.string(), sha256: z.string() }),
+  })
+  .meta({ id: 'CanonicalEvent', description: 'A provider-neutral event' });
+
+export type CanonicalEvent = z.infer<typeof CanonicalEventSchema>;

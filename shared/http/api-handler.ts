@@ -1,0 +1,154 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { RequestContext } from '../audit/audit-record';
+import {
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnauthenticatedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors';
+import type { Principal } from '../identity/principal';
+import { isAllowed, principalFromContext } from '../identity/principal';
+import { logger, metrics, tracer } from '../observability/observability';
+import type { RouteSpec } from '../topology';
+import { routes } from '../topology';
+import { zodIssues } from '../validation';
+import { internalErrorResponse, isHubError, problemResponse } from './problem';
+import { correlationIdOf, requestContextOf } from './request-context';
+
+type Schema = z.ZodType;
+type Operation = (typeof routes)[number]['operationId'];
+
+/** API Gateway's own payload limit; anything larger never reaches a handler in AWS. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ApiRequest<B, Q> {
+  readonly body: B;
+  readonly query: Q;
+  readonly path: Readonly<Record<string, string>>;
+  readonly principal: Principal;
+  readonly request: RequestContext;
+  readonly correlationId: string;
+  readonly event: APIGatewayProxyEventV2;
+}
+
+export interface ApiOptions<BS extends Schema | undefined, QS extends Schema | undefined> {
+  readonly operation: Operation;
+  readonly body?: BS;
+  readonly query?: QS;
+  readonly handle: (
+    req: ApiRequest<BS extends Schema ? z.infer<BS> : undefined, QS extends Schema ? z.infer<QS> : undefined>,
+  ) => Promise<APIGatewayProxyStructuredResultV2>;
+}
+
+type Infer<S> = S extends Schema ? z.infer<S> : undefined;
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}) {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+function routeOf(operation: Operation): RouteSpec {
+  const route = routes.find((r) => r.operationId === operation);
+  if (!route) throw new Error(`No route ${operation} in the topology`);
+  return route;
+}
+
+function parseBody(event: APIGatewayProxyEventV2, schema: Schema): unknown {
+  const type = event.headers?.['content-type'] ?? '';
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new UnsupportedMediaTypeError('Send the body as application/json');
+  }
+  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body exceeds 1 MiB');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (cause) {
+    throw new ValidationError('The body is not valid JSON', [], { cause });
+  }
+  return validate(schema, value, 'body');
+}
+
+function validate(schema: Schema, value: unknown, what: string): unknown {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(`The request ${what} is not valid`, zodIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Resolves and checks the caller: the credential was verified by the authorizer; the permission is checked here. */
+function authorise(event: APIGatewayProxyEventV2, route: RouteSpec): Principal {
+  const context = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
+  const principal = principalFromContext(context);
+  if (!principal) {
+    const reason = typeof context?.reason === 'string' ? context.reason : 'No valid credential was sent';
+    throw new UnauthenticatedError(reason);
+  }
+  if (route.permission === null || !isAllowed(principal, route.permission, event.pathParameters?.orgId ?? null)) {
+    throw new ForbiddenError(`The caller lacks ${route.permission ?? 'access'} here`);
+  }
+  return principal;
+}
+
+/**
+ * Wraps an API operation in the hub's middleware: tracer → logger (keys reset per invocation) →
+ * metrics → error mapper, with authentication, permission check and input validation before it runs.
+ */
+export function apiHandler<BS extends Schema | undefined = undefined, QS extends Schema | undefined = undefined>(
+  options: ApiOptions<BS, QS>,
+) {
+  const route = routeOf(options.operation);
+  const base = async (event: APIGatewayProxyEventV2, _context: Context) => {
+    const correlationId = correlationIdOf(event);
+    logger.appendKeys({ correlationId, route: options.operation });
+    const principal = route.auth === 'hub' ? authorise(event, route) : undefined;
+    if (principal) logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });
+    const body = options.body ? parseBody(event, options.body) : undefined;
+    const query = options.query ? validate(options.query, event.queryStringParameters ?? {}, 'query') : undefined;
+    return options.handle({
+      body: body as Infer<BS>,
+      query: query as Infer<QS>,
+      path: (event.pathParameters ?? {}) as Record<string, string>,
+      principal: principal as Principal,
+      request: requestContextOf(event),
+      correlationId,
+      event,
+    });
+  };
+  return middy(base)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(errorMapper(options.operation));
+}
+
+/** Maps HubErrors to problem+json by class; anything else is a logged 500 that leaks nothing. */
+function errorMapper(operation: string): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  return {
+    after: async (request) => {
+      metrics.addDimensions({ route: operation });
+      metrics.addMetric('ApiResponse', MetricUnit.Count, 1);
+    },
+    onError: async (request) => {
+      const error = request.error;
+      const instance = request.event.rawPath;
+      metrics.addDimensions({ route: operation });
+      if (isHubError(error)) {
+        if (error.status >= 500) logger.error('Request failed', { error });
+        else logger.info('Request refused', { status: error.status, code: error.code });
+        metrics.addMetric(error.status >= 500 ? 'ApiServerError' : 'ApiClientError', MetricUnit.Count, 1);
+        request.response = problemResponse(error, instance);
+      } else {
+        logger.error('Unexpected error', { error: error as Error });
+        metrics.addMetric('ApiServerError', MetricUnit.Count, 1);
+        request.response = internalErrorResponse(instance, request.event.requestContext.requestId);
+      }
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { ROLES } from './permissions';
+
+/** An API key as stored and listed: never the key itself, only how to recognise it. */
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    orgId: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    display: z.string().describe('Prefix and last four characters of the key'),
+    createdAt: z.iso.datetime(),
+    createdBy: z.string(),
+    expiresAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+/** What the authorizer finds by a key's hash. Platform-admin keys belong to no org. */
+export type ApiKeyGrant =
+  | { readonly scope: 'platform'; readonly keyId: string; readonly name: string }
+  | {
+      readonly scope: 'org';
+      readonly keyId: string;
+      readonly name: string;
+      readonly orgId: string;
+      readonly role: ApiKey['role'];
+      readonly expiresAt: string | null;
+    };

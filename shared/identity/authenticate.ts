@@ -1,0 +1,56 @@
+import { UnauthenticatedError } from '../errors';
+import type { Clock } from '../ports/clock';
+import type { ApiKeyStore } from '../ports/stores';
+import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from './api-key-format';
+import type { Role } from './permissions';
+import { ROLES } from './permissions';
+import type { Principal } from './principal';
+
+/** Verifies a JWT and returns its claims; throws when the token is not valid. */
+export type JwtVerify = (token: string) => Promise<Record<string, unknown>>;
+
+/** The claims the hub reads from a user's token (set by the pre-token-generation trigger). */
+export const ORG_CLAIM = 'custom:org_id';
+export const ROLE_CLAIM = 'custom:role';
+export const PLATFORM_ADMIN_GROUP = 'platform-admins';
+
+/** Resolves a bearer token (an API key or a JWT) to the principal it stands for. */
+export function makeAuthenticator(deps: { keys: ApiKeyStore; verifyJwt: JwtVerify; clock: Clock }) {
+  return async (authorization: string | undefined): Promise<Principal> => {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) throw new UnauthenticatedError('Send "Authorization: Bearer <API key or token>"');
+    return looksLikeApiKey(token) ? fromApiKey(token) : fromJwt(token);
+  };
+
+  async function fromApiKey(token: string): Promise<Principal> {
+    // The checksum refuses a mistyped or made-up key without a database read.
+    if (!isWellFormedApiKey(token)) throw new UnauthenticatedError('The API key is malformed');
+    const grant = await deps.keys.findByHash(hashApiKey(token));
+    if (!grant) throw new UnauthenticatedError('The API key is not valid');
+    if (grant.scope === 'platform') return { kind: 'platform_admin', type: 'api_key', id: grant.keyId, name: grant.name };
+    if (grant.expiresAt !== null && new Date(grant.expiresAt) <= deps.clock.now()) {
+      throw new UnauthenticatedError('The API key has expired');
+    }
+    return { kind: 'org_member', type: 'api_key', id: grant.keyId, name: grant.name, orgId: grant.orgId, role: grant.role };
+  }
+
+  async function fromJwt(token: string): Promise<Principal> {
+    let claims: Record<string, unknown>;
+    try {
+      claims = await deps.verifyJwt(token);
+    } catch (cause) {
+      throw new UnauthenticatedError('The token is not valid', { cause });
+    }
+    const sub = claims.sub;
+    if (typeof sub !== 'string') throw new UnauthenticatedError('The token has no subject');
+    const name = typeof claims.email === 'string' ? claims.email : sub;
+    const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
+    if (groups.includes(PLATFORM_ADMIN_GROUP)) return { kind: 'platform_admin', type: 'user', id: sub, name };
+    const orgId = claims[ORG_CLAIM];
+    const role = claims[ROLE_CLAIM];
+    if (typeof orgId !== 'string' || !ROLES.includes(role as Role)) {
+      throw new UnauthenticatedError('The token names no organisation and role');
+    }
+    return { kind: 'org_member', type: 'user', id: sub, name, orgId, role: role as Role };
+  }
+}

@@ -1,0 +1,37 @@
+import type { RequestContext } from '../audit/audit-record';
+import { auditChange } from '../audit/audit-record';
+import { newId } from '../ids';
+import type { Principal } from '../identity/principal';
+import type { Clock } from '../ports/clock';
+import type { OrgStore } from '../ports/stores';
+import type { Org } from './org';
+
+export interface CreateOrgInput {
+  readonly name: string;
+  readonly slug: string;
+}
+
+/** Creates an organisation; its slug is unique across the installation. */
+export function makeCreateOrg(deps: { orgs: OrgStore; clock: Clock }) {
+  return async (input: CreateOrgInput, principal: Principal, request: RequestContext): Promise<Org> => {
+    const at = deps.clock.now();
+    const org: Org = {
+      id: newId('org'),
+      name: input.name,
+      slug: input.slug,
+      status: 'active',
+      createdAt: at.toISOString(),
+    };
+    const audit = auditChange({
+      action: 'org.created',
+      principal,
+      orgId: org.id,
+      targets: [{ type: 'org', id: org.id }],
+      request,
+      at,
+      after: { name: org.name, slug: org.slug },
+    });
+    await deps.orgs.create(org, audit);
+    return org;
+  };
+}

@@ -1,0 +1,2 @@
+export * from './topology';
+export type * from './types';

@@ -1,0 +1,151 @@
+import type { FunctionSpec, QueueSpec, RouteSpec, RuleSpec, TableSpec } from './types';
+
+/**
+ * The hub's topology, declared once. The CDK stacks and the local runtime both read it,
+ * so what is deployed and what runs on one machine cannot drift apart.
+ */
+
+export const tables = {
+  domain: { partitionKey: 'PK', sortKey: 'SK', timeToLiveAttribute: 'expiresAt', stream: true },
+  audit: { partitionKey: 'PK', sortKey: 'SK', timeToLiveAttribute: 'expiresAt', stream: true },
+  // Powertools idempotency records: platform-level, keyed by a hash, never tenant data.
+  idempotency: { partitionKey: 'id', timeToLiveAttribute: 'expiration', stream: false },
+} as const satisfies Record<string, TableSpec>;
+
+const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
+  entry: `functions/${entry}/handler.ts`,
+  description,
+  memoryMb: 512,
+  timeoutSeconds: 10,
+  access,
+});
+
+export const functions = {
+  authorizeRequest: api('authorize-request', 'Resolves the caller from an API key or a JWT', [
+    'domain-table:read',
+  ]),
+  createOrg: api('create-org', 'Creates an organisation', ['domain-table:write', 'audit-table:write']),
+  getOrg: api('get-org', 'Reads an organisation', ['domain-table:read']),
+  createApiKey: api('create-api-key', 'Issues an API key, shown once', [
+    'domain-table:write',
+    'audit-table:write',
+  ]),
+  createConnection: api('create-connection', 'Creates a connection and its webhook signing secret', [
+    'domain-table:write',
+    'audit-table:write',
+    'secrets-key:encrypt',
+  ]),
+  listEvents: api('list-events', "Lists an organisation's canonical events", ['domain-table:read']),
+  getOpenapi: api('get-openapi', 'Serves the OpenAPI document', []),
+  receiveGenericWebhook: api('receive-generic-webhook', 'Verifies, de-duplicates and publishes a webhook', [
+    'domain-table:read',
+    'idempotency-table:write',
+    'secrets-key:decrypt',
+    'event-bus:put',
+  ]),
+  storeEvent: {
+    entry: 'functions/store-event/handler.ts',
+    description: "Stores canonical events in their organisation's event feed",
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    access: ['domain-table:write'],
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export const routes = [
+  {
+    method: 'POST',
+    path: '/v1/orgs',
+    operationId: 'createOrg',
+    function: 'createOrg',
+    auth: 'hub',
+    permission: 'platform:orgs:create',
+    summary: 'Create an organisation (platform admin)',
+    tag: 'Organisations',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}',
+    operationId: 'getOrg',
+    function: 'getOrg',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: 'Read an organisation',
+    tag: 'Organisations',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/api-keys',
+    operationId: 'createApiKey',
+    function: 'createApiKey',
+    auth: 'hub',
+    permission: 'api_keys:create',
+    summary: 'Create an API key; the key is shown once',
+    tag: 'API keys',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/connections',
+    operationId: 'createConnection',
+    function: 'createConnection',
+    auth: 'hub',
+    permission: 'connections:create',
+    summary: 'Create a connection; its webhook signing secret is shown once',
+    tag: 'Connections',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/events',
+    operationId: 'listEvents',
+    function: 'listEvents',
+    auth: 'hub',
+    permission: 'events:read',
+    summary: 'List canonical events, newest first',
+    tag: 'Events',
+  },
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    operationId: 'getOpenapi',
+    function: 'getOpenapi',
+    auth: 'public',
+    permission: null,
+    summary: 'This OpenAPI document',
+    tag: 'Meta',
+  },
+  {
+    method: 'POST',
+    path: '/webhooks/generic/{connectionId}',
+    operationId: 'receiveGenericWebhook',
+    function: 'receiveGenericWebhook',
+    auth: 'webhook-signature',
+    permission: null,
+    summary: 'Receive a Standard Webhooks delivery for a generic connection',
+    tag: 'Webhooks',
+  },
+] as const satisfies readonly RouteSpec[];
+
+export const queues = {
+  events: {
+    consumer: 'storeEvent',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+  },
+} as const satisfies Record<string, QueueSpec>;
+
+/** The custom bus's source prefix; every canonical event is published under it. */
+export const EVENT_SOURCE_PREFIX = 'integration-hub.';
+
+export const rules = {
+  canonicalEventsToStore: {
+    description: "Every canonical event is kept in its organisation's event feed",
+    pattern: { source: [{ prefix: EVENT_SOURCE_PREFIX }] },
+    targetQueues: ['events'],
+  },
+} as const satisfies Record<string, RuleSpec>;
+
+/** Seconds an authorizer result is cached per Authorization header, in AWS and locally. */
+export const AUTHORIZER_CACHE_TTL_SECONDS = 5;

@@ -1,0 +1,67 @@
+import type { Permission } from '../identity/permissions';
+
+/** A Lambda function: its handler module and the settings both runtimes honour. */
+export interface FunctionSpec {
+  /** Path of the handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** The tables, bus and keys it may touch; the CDK stack grants exactly these. */
+  readonly access: readonly ResourceAccess[];
+}
+
+export type ResourceAccess =
+  | 'domain-table:read'
+  | 'domain-table:write'
+  | 'audit-table:write'
+  | 'audit-table:read'
+  | 'idempotency-table:write'
+  | 'event-bus:put'
+  | 'secrets-key:encrypt'
+  | 'secrets-key:decrypt';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** An HTTP route. `auth: 'hub'` goes through the request authorizer; webhooks verify their own signatures. */
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly operationId: string;
+  readonly function: FunctionName;
+  readonly auth: 'hub' | 'public' | 'webhook-signature';
+  /** The permission the caller needs; `null` only for routes that are not authenticated by the hub. */
+  readonly permission: Permission | null;
+  readonly summary: string;
+  readonly tag: string;
+}
+
+export interface QueueSpec {
+  readonly consumer: FunctionName;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message is parked in the queue's DLQ. */
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+}
+
+/** An EventBridge rule on the hub's bus. Patterns use EventBridge's own syntax. */
+export interface RuleSpec {
+  readonly description: string;
+  readonly pattern: Record<string, unknown>;
+  readonly targetQueues: readonly QueueName[];
+}
+
+export interface TableSpec {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly timeToLiveAttribute: string;
+  readonly stream: boolean;
+}
+
+import type { functions, queues, tables } from './topology';
+
+export type FunctionName = keyof typeof functions;
+export type QueueName = keyof typeof queues;
+export type TableName = keyof typeof tables;
