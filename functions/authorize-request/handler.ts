@@ -37,5 +37,9 @@ export const makeHandler = (authenticate: ReturnType<typeof makeAuthenticator>) 
     .use(injectLambdaContext(logger, { resetKeys: true }));
 
 export const handler = makeHandler(
-  makeAuthenticator({ keys: adapters.apiKeyStore(), verifyJwt: makeJwtVerify(jwtConfig()), clock: systemClock }),
+  makeAuthenticator({
+    keys: adapters.apiKeyStore(),
+    verifyJwt: makeJwtVerify(jwtConfig()),
+    clock: systemClock,
+  }),
 );

@@ -1,5 +1,5 @@
-import { CreateApiKeyRequest } from '../../shared/api/schemas';
 import { adapters } from '../../shared/adapters/wiring';
+import { CreateApiKeyRequest } from '../../shared/api/schemas';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { makeCreateApiKey } from '../../shared/identity/create-api-key';
 import { systemClock } from '../../shared/ports/clock';

@@ -1,5 +1,5 @@
-import { CreateConnectionRequest } from '../../shared/api/schemas';
 import { adapters } from '../../shared/adapters/wiring';
+import { CreateConnectionRequest } from '../../shared/api/schemas';
 import { makeCreateConnection } from '../../shared/connectors/create-connection';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
@@ -9,7 +9,12 @@ export const makeHandler = (createConnection: ReturnType<typeof makeCreateConnec
     operation: 'createConnection',
     body: CreateConnectionRequest,
     handle: async ({ body, path, principal, request }) => {
-      const { connection, webhookSecret } = await createConnection(path.orgId ?? '', body, principal, request);
+      const { connection, webhookSecret } = await createConnection(
+        path.orgId ?? '',
+        body,
+        principal,
+        request,
+      );
       return json(201, { ...connection, webhookSecret }, { 'cache-control': 'no-store' });
     },
   });

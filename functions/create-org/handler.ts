@@ -1,5 +1,5 @@
-import { CreateOrgRequest } from '../../shared/api/schemas';
 import { adapters } from '../../shared/adapters/wiring';
+import { CreateOrgRequest } from '../../shared/api/schemas';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
 import { makeCreateOrg } from '../../shared/tenancy/create-org';

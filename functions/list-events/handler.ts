@@ -1,5 +1,5 @@
-import { ListQuery } from '../../shared/api/schemas';
 import { adapters } from '../../shared/adapters/wiring';
+import { ListQuery } from '../../shared/api/schemas';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import type { EventStore } from '../../shared/ports/stores';
 

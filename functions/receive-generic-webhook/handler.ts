@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { adapters } from '../../shared/adapters/wiring';
 import { secretCacheSeconds } from '../../shared/config/config';
 import { apiHandler, json } from '../../shared/http/api-handler';
@@ -5,11 +6,17 @@ import { logger } from '../../shared/observability/observability';
 import { systemClock } from '../../shared/ports/clock';
 import { makeReceiveGenericWebhook } from '../../shared/webhooks/receive-generic-webhook';
 
-export const makeHandler = (receive: ReturnType<typeof makeReceiveGenericWebhook>) =>
+export const makeHandler = (
+  receive: ReturnType<typeof makeReceiveGenericWebhook>,
+  onInvoke: (context: Context) => void = () => undefined,
+) =>
   apiHandler({
     operation: 'receiveGenericWebhook',
-    handle: async ({ path, event, correlationId }) => {
-      const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+    handle: async ({ path, event, context, correlationId }) => {
+      onInvoke(context);
+      const body = event.isBase64Encoded
+        ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+        : (event.body ?? '');
       const accepted = await receive({
         connectionId: path.connectionId ?? '',
         headers: event.headers ?? {},
@@ -22,12 +29,15 @@ export const makeHandler = (receive: ReturnType<typeof makeReceiveGenericWebhook
     },
   });
 
+const deliveries = adapters.deliveryLedger();
+
 export const handler = makeHandler(
   makeReceiveGenericWebhook({
     connections: adapters.connectionStore(),
     cipher: adapters.secretCipher(),
-    deliveries: adapters.deliveryLedger(),
+    deliveries,
     clock: systemClock,
     secretCacheSeconds: secretCacheSeconds(),
   }),
+  (context) => deliveries.registerLambdaContext(context),
 );

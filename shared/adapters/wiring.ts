@@ -1,6 +1,6 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { eventBusName, idempotencyTableName, secretsKeyId, tablesConfig } from '../config/config';
 import { tracer } from '../observability/observability';
 import { documentClient, dynamoDbClient } from './dynamodb/document-client';

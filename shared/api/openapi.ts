@@ -1,6 +1,10 @@
-import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponsesObject } from 'zod-openapi';
-import { createDocument } from 'zod-openapi';
 import type { z } from 'zod';
+import type {
+  ZodOpenApiOperationObject,
+  ZodOpenApiPathsObject,
+  ZodOpenApiResponsesObject,
+} from 'zod-openapi';
+import { createDocument } from 'zod-openapi';
 import { routes } from '../topology';
 import {
   ApiKeyCreated,
@@ -48,7 +52,11 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
   },
   getOrg: {
     requestParams: { path: OrgIdParam },
-    responses: { '200': ok('The organisation', OrgSchema), ...authErrors, '404': problem('No such organisation') },
+    responses: {
+      '200': ok('The organisation', OrgSchema),
+      ...authErrors,
+      '404': problem('No such organisation'),
+    },
   },
   createApiKey: {
     requestParams: { path: OrgIdParam },
@@ -72,7 +80,11 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
   },
   listEvents: {
     requestParams: { path: OrgIdParam, query: ListQuery },
-    responses: { '200': ok('A page of events', EventPage), '400': problem('Bad query or cursor'), ...authErrors },
+    responses: {
+      '200': ok('A page of events', EventPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
   },
   getOpenapi: {
     security: [],
@@ -129,7 +141,7 @@ export function openApiDocument() {
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'An API key (`hub_…`) or a JWT issued by the hub\'s user pool',
+          description: "An API key (`hub_…`) or a JWT issued by the hub's user pool",
         },
       },
     },

@@ -42,7 +42,9 @@ export const CreateConnectionRequest = z
   .meta({ id: 'CreateConnectionRequest' });
 
 export const ConnectionCreated = ConnectionSchema.extend({
-  webhookSecret: z.string().describe('Standard Webhooks signing secret (whsec_…). Shown only in this response.'),
+  webhookSecret: z
+    .string()
+    .describe('Standard Webhooks signing secret (whsec_…). Shown only in this response.'),
 }).meta({ id: 'ConnectionCreated' });
 
 export const ListQuery = z

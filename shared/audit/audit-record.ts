@@ -1,5 +1,5 @@
-import { newId } from '../ids';
 import type { Principal } from '../identity/principal';
+import { newId } from '../ids';
 
 /** Where a request came from, for the audit trail. */
 export interface RequestContext {
@@ -12,7 +12,11 @@ export interface RequestContext {
 export interface AuditRecord {
   readonly id: string;
   readonly action: string;
-  readonly actor: { readonly type: 'user' | 'api_key' | 'system' | 'provider'; readonly id: string; readonly name: string };
+  readonly actor: {
+    readonly type: 'user' | 'api_key' | 'system' | 'provider';
+    readonly id: string;
+    readonly name: string;
+  };
   readonly targets: readonly { readonly type: string; readonly id: string }[];
   readonly orgId: string;
   readonly occurredAt: string;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
-import { newId } from '../ids';
 import type { Principal } from '../identity/principal';
+import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { ConnectionStore, OrgStore } from '../ports/stores';
@@ -20,7 +20,11 @@ export function newWebhookSecret(): string {
 }
 
 /** The encryption context that binds a connection's secret to its org and connection. */
-export const secretContext = (orgId: string, connectionId: string) => ({ orgId, connectionId, purpose: 'webhook' });
+export const secretContext = (orgId: string, connectionId: string) => ({
+  orgId,
+  connectionId,
+  purpose: 'webhook',
+});
 
 /** Creates a connection; its webhook secret is returned once and stored only encrypted. */
 export function makeCreateConnection(deps: {

@@ -22,6 +22,7 @@ export function parseBusEnvelope(body: string): CanonicalEvent {
     throw new ValidationError('The message body is not JSON', [], { cause });
   }
   const parsed = BusEnvelopeSchema.safeParse(json);
-  if (!parsed.success) throw new ValidationError('The message is not a canonical event', zodIssues(parsed.error));
+  if (!parsed.success)
+    throw new ValidationError('The message is not a canonical event', zodIssues(parsed.error));
   return parsed.data.detail;
 }

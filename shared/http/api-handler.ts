@@ -36,6 +36,7 @@ export interface ApiRequest<B, Q> {
   readonly request: RequestContext;
   readonly correlationId: string;
   readonly event: APIGatewayProxyEventV2;
+  readonly context: Context;
 }
 
 export interface ApiOptions<BS extends Schema | undefined, QS extends Schema | undefined> {
@@ -51,7 +52,11 @@ type Infer<S> = S extends Schema ? z.infer<S> : undefined;
 
 /** A JSON response. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}) {
-  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 function routeOf(operation: Operation): RouteSpec {
@@ -65,7 +70,9 @@ function parseBody(event: APIGatewayProxyEventV2, schema: Schema): unknown {
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new UnsupportedMediaTypeError('Send the body as application/json');
   }
-  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  const raw = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body exceeds 1 MiB');
   let value: unknown;
   try {
@@ -84,13 +91,17 @@ function validate(schema: Schema, value: unknown, what: string): unknown {
 
 /** Resolves and checks the caller: the credential was verified by the authorizer; the permission is checked here. */
 function authorise(event: APIGatewayProxyEventV2, route: RouteSpec): Principal {
-  const context = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
+  const context = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer
+    ?.lambda;
   const principal = principalFromContext(context);
   if (!principal) {
     const reason = typeof context?.reason === 'string' ? context.reason : 'No valid credential was sent';
     throw new UnauthenticatedError(reason);
   }
-  if (route.permission === null || !isAllowed(principal, route.permission, event.pathParameters?.orgId ?? null)) {
+  if (
+    route.permission === null ||
+    !isAllowed(principal, route.permission, event.pathParameters?.orgId ?? null)
+  ) {
     throw new ForbiddenError(`The caller lacks ${route.permission ?? 'access'} here`);
   }
   return principal;
@@ -100,17 +111,21 @@ function authorise(event: APIGatewayProxyEventV2, route: RouteSpec): Principal {
  * Wraps an API operation in the hub's middleware: tracer → logger (keys reset per invocation) →
  * metrics → error mapper, with authentication, permission check and input validation before it runs.
  */
-export function apiHandler<BS extends Schema | undefined = undefined, QS extends Schema | undefined = undefined>(
-  options: ApiOptions<BS, QS>,
-) {
+export function apiHandler<
+  BS extends Schema | undefined = undefined,
+  QS extends Schema | undefined = undefined,
+>(options: ApiOptions<BS, QS>) {
   const route = routeOf(options.operation);
-  const base = async (event: APIGatewayProxyEventV2, _context: Context) => {
+  const base = async (event: APIGatewayProxyEventV2, context: Context) => {
     const correlationId = correlationIdOf(event);
     logger.appendKeys({ correlationId, route: options.operation });
     const principal = route.auth === 'hub' ? authorise(event, route) : undefined;
-    if (principal) logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });
+    if (principal)
+      logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });
     const body = options.body ? parseBody(event, options.body) : undefined;
-    const query = options.query ? validate(options.query, event.queryStringParameters ?? {}, 'query') : undefined;
+    const query = options.query
+      ? validate(options.query, event.queryStringParameters ?? {}, 'query')
+      : undefined;
     return options.handle({
       body: body as Infer<BS>,
       query: query as Infer<QS>,
@@ -119,6 +134,7 @@ export function apiHandler<BS extends Schema | undefined = undefined, QS extends
       request: requestContextOf(event),
       correlationId,
       event,
+      context,
     });
   };
   return middy(base)
@@ -129,9 +145,11 @@ export function apiHandler<BS extends Schema | undefined = undefined, QS extends
 }
 
 /** Maps HubErrors to problem+json by class; anything else is a logged 500 that leaks nothing. */
-function errorMapper(operation: string): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+function errorMapper(
+  operation: string,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   return {
-    after: async (request) => {
+    after: async () => {
       metrics.addDimensions({ route: operation });
       metrics.addMetric('ApiResponse', MetricUnit.Count, 1);
     },

@@ -21,7 +21,10 @@ export function problemResponse(error: HubError, instance: string): APIGatewayPr
 }
 
 /** The answer to an error that is not a HubError: nothing about the failure leaks out. */
-export function internalErrorResponse(instance: string, requestId: string): APIGatewayProxyStructuredResultV2 {
+export function internalErrorResponse(
+  instance: string,
+  requestId: string,
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: 500,
     headers: { 'content-type': 'application/problem+json' },

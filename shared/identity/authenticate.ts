@@ -27,11 +27,19 @@ export function makeAuthenticator(deps: { keys: ApiKeyStore; verifyJwt: JwtVerif
     if (!isWellFormedApiKey(token)) throw new UnauthenticatedError('The API key is malformed');
     const grant = await deps.keys.findByHash(hashApiKey(token));
     if (!grant) throw new UnauthenticatedError('The API key is not valid');
-    if (grant.scope === 'platform') return { kind: 'platform_admin', type: 'api_key', id: grant.keyId, name: grant.name };
+    if (grant.scope === 'platform')
+      return { kind: 'platform_admin', type: 'api_key', id: grant.keyId, name: grant.name };
     if (grant.expiresAt !== null && new Date(grant.expiresAt) <= deps.clock.now()) {
       throw new UnauthenticatedError('The API key has expired');
     }
-    return { kind: 'org_member', type: 'api_key', id: grant.keyId, name: grant.name, orgId: grant.orgId, role: grant.role };
+    return {
+      kind: 'org_member',
+      type: 'api_key',
+      id: grant.keyId,
+      name: grant.name,
+      orgId: grant.orgId,
+      role: grant.role,
+    };
   }
 
   async function fromJwt(token: string): Promise<Principal> {

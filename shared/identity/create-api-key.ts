@@ -26,12 +26,16 @@ export function makeCreateApiKey(deps: { orgs: OrgStore; keys: ApiKeyStore; cloc
     request: RequestContext,
   ): Promise<{ apiKey: ApiKey; key: string }> => {
     if (principal.kind === 'org_member' && !roleCovers(principal.role, input.role)) {
-      throw new ForbiddenError(`A ${principal.role} cannot create a key with the stronger role ${input.role}`);
+      throw new ForbiddenError(
+        `A ${principal.role} cannot create a key with the stronger role ${input.role}`,
+      );
     }
     await requireOrg(deps.orgs, orgId);
     const at = deps.clock.now();
     if (input.expiresAt !== undefined && new Date(input.expiresAt) <= at) {
-      throw new ValidationError('expiresAt must be in the future', [{ path: 'expiresAt', message: 'in the past' }]);
+      throw new ValidationError('expiresAt must be in the future', [
+        { path: 'expiresAt', message: 'in the past' },
+      ]);
     }
     const key = generateApiKey();
     const apiKey: ApiKey = {

@@ -1,4 +1,5 @@
 import { CognitoJwtVerifier, JwtRsaVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtConfig } from '../config/config';
 import type { JwtVerify } from './authenticate';
 
@@ -15,13 +16,19 @@ export function makeJwtVerify(config: JwtConfig): JwtVerify {
     });
     return async (token) => (await verifier.verify(token)) as Record<string, unknown>;
   }
-  const verifier = JwtRsaVerifier.create({
-    issuer: config.issuer,
-    audience: config.audience,
-    jwksUri: config.jwksUri,
-    customJwtCheck: ({ payload }) => {
-      if (payload.token_use !== 'id') throw new Error('Only ID tokens are accepted');
+  const verifier = JwtRsaVerifier.create(
+    {
+      issuer: config.issuer,
+      audience: config.audience,
+      jwksUri: config.jwksUri,
+      customJwtCheck: ({ payload }) => {
+        if (payload.token_use !== 'id') throw new Error('Only ID tokens are accepted');
+      },
     },
-  });
+    // The library's own fetcher speaks HTTPS only; a local issuer on loopback serves plain HTTP.
+    {
+      jwksCache: new SimpleJwksCache({ fetcher: { fetch: async (uri) => (await fetch(uri)).arrayBuffer() } }),
+    },
+  );
   return async (token) => (await verifier.verify(token)) as Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
-import { newId } from '../ids';
 import type { Principal } from '../identity/principal';
+import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { OrgStore } from '../ports/stores';
 import type { Org } from './org';

@@ -39,13 +39,16 @@ export function makeReceiveGenericWebhook(deps: {
     const route = ID_PATTERN('con').test(input.connectionId)
       ? await deps.connections.findWebhookRoute(input.connectionId)
       : null;
-    if (!route || route.provider !== 'generic' || route.status !== 'active') {
+    if (route?.provider !== 'generic' || route.status !== 'active') {
       throw new NotFoundError(`No active generic connection ${input.connectionId}`);
     }
     const cacheKey = `${route.connectionId}:${route.encryptedSecret}`;
     const secret =
       secrets.get(cacheKey) ??
-      secrets.set(cacheKey, await deps.cipher.decrypt(route.encryptedSecret, secretContext(route.orgId, route.connectionId)));
+      secrets.set(
+        cacheKey,
+        await deps.cipher.decrypt(route.encryptedSecret, secretContext(route.orgId, route.connectionId)),
+      );
 
     const headers = Object.fromEntries(
       Object.entries(input.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), v]])),

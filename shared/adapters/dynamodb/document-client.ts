@@ -12,6 +12,8 @@ export function dynamoDbClient(): DynamoDBClient {
 }
 
 export function documentClient(): DynamoDBDocumentClient {
-  docClient ??= DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } });
+  docClient ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return docClient;
 }

@@ -40,7 +40,10 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
 
   async findByHash(keyHash: string): Promise<ApiKeyGrant | null> {
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tables.domainTable, Key: { PK: platformPk('APIKEY', keyHash), SK: 'GRANT' } }),
+      new GetCommand({
+        TableName: this.tables.domainTable,
+        Key: { PK: platformPk('APIKEY', keyHash), SK: 'GRANT' },
+      }),
     );
     return (out.Item?.grant as ApiKeyGrant | undefined) ?? null;
   }

@@ -26,7 +26,11 @@ export class DynamoDbConnectionStore implements ConnectionStore {
       encryptedSecret,
     };
     const failed = await transactWrite(this.client, [
-      table.putItem({ PK: tenantPk(connection.orgId, TENANT_COLLECTIONS.connections), SK: connection.id, ...connection }),
+      table.putItem({
+        PK: tenantPk(connection.orgId, TENANT_COLLECTIONS.connections),
+        SK: connection.id,
+        ...connection,
+      }),
       {
         Put: {
           TableName: this.tables.domainTable,

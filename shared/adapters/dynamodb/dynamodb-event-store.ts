@@ -30,6 +30,9 @@ export class DynamoDbEventStore implements EventStore {
   async list(orgId: string, page: PageRequest): Promise<Page<CanonicalEvent>> {
     const table = new TenantScopedTable(this.client, this.domainTable, orgId);
     const result = await table.queryPage(tenantPk(orgId, TENANT_COLLECTIONS.events), page);
-    return { items: result.items.map((item) => CanonicalEventSchema.parse(item.event)), nextCursor: result.nextCursor };
+    return {
+      items: result.items.map((item) => CanonicalEventSchema.parse(item.event)),
+      nextCursor: result.nextCursor,
+    };
   }
 }

@@ -28,7 +28,9 @@ export class TenantScopedTable {
 
   async get(pk: string, sk: string): Promise<Item | undefined> {
     this.check(pk);
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { PK: pk, SK: sk } }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { PK: pk, SK: sk } }),
+    );
     return out.Item;
   }
 
@@ -52,7 +54,9 @@ export class TenantScopedTable {
   /** A conditional put for a transaction, after the tenant check. */
   putItem(item: Item): TransactItem {
     this.check(item.PK);
-    return { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+    return {
+      Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' },
+    };
   }
 
   /** Queries one partition, newest first, with an opaque cursor that cannot leave the partition. */
@@ -68,7 +72,10 @@ export class TenantScopedTable {
         ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, pk),
       }),
     );
-    return { items: out.Items ?? [], nextCursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null };
+    return {
+      items: out.Items ?? [],
+      nextCursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null,
+    };
   }
 }
 
@@ -81,10 +88,17 @@ function decodeCursor(cursor: string, pk: string): Item {
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (cause) {
-    throw new ValidationError('The cursor is not valid', [{ path: 'cursor', message: 'unreadable' }], { cause });
+    throw new ValidationError('The cursor is not valid', [{ path: 'cursor', message: 'unreadable' }], {
+      cause,
+    });
   }
   const candidate = key as Item | null;
-  if (!candidate || candidate.PK !== pk || typeof candidate.SK !== 'string' || Object.keys(candidate).length !== 2) {
+  if (
+    !candidate ||
+    candidate.PK !== pk ||
+    typeof candidate.SK !== 'string' ||
+    Object.keys(candidate).length !== 2
+  ) {
     throw new ValidationError('The cursor is not valid', [{ path: 'cursor', message: 'not from this list' }]);
   }
   return candidate;

@@ -35,7 +35,8 @@ export class EventBridgePublisher implements EventPublisher {
         throw new DependencyUnavailableError('The event bus did not accept the events', { cause });
       }
       // A partial failure is a failure: the caller retries, and consumers de-duplicate by event id.
-      if (failed > 0) throw new DependencyUnavailableError(`The event bus rejected ${failed} of ${chunk.length} events`);
+      if (failed > 0)
+        throw new DependencyUnavailableError(`The event bus rejected ${failed} of ${chunk.length} events`);
     }
   }
 }

@@ -16,7 +16,11 @@ export class KmsSecretCipher implements SecretCipher {
   async encrypt(plaintext: string, context: Readonly<Record<string, string>>): Promise<string> {
     try {
       const out = await this.client.send(
-        new EncryptCommand({ KeyId: this.keyId, Plaintext: Buffer.from(plaintext, 'utf8'), EncryptionContext: { ...context } }),
+        new EncryptCommand({
+          KeyId: this.keyId,
+          Plaintext: Buffer.from(plaintext, 'utf8'),
+          EncryptionContext: { ...context },
+        }),
       );
       if (!out.CiphertextBlob) throw new Error('KMS returned no ciphertext');
       return Buffer.from(out.CiphertextBlob).toString('base64');

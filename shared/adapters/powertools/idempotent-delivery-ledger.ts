@@ -5,6 +5,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
 import { DependencyUnavailableError, InProgressError } from '../../errors';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import type { DeliveryLedger } from '../../ports/delivery-ledger';
@@ -19,6 +20,10 @@ const REMEMBER_SECONDS = 7 * 24 * 3600;
  */
 export class IdempotentDeliveryLedger implements DeliveryLedger {
   private readonly publish: (input: { key: string; event: CanonicalEvent }) => Promise<{ eventId: string }>;
+  private readonly config = new IdempotencyConfig({
+    eventKeyJmesPath: 'key',
+    expiresAfterSeconds: REMEMBER_SECONDS,
+  });
 
   constructor(publisher: EventPublisher, persistenceStore: BasePersistenceLayer) {
     this.publish = makeIdempotent(
@@ -26,14 +31,19 @@ export class IdempotentDeliveryLedger implements DeliveryLedger {
         await publisher.publish([input.event]);
         return { eventId: input.event.id };
       },
-      {
-        persistenceStore,
-        config: new IdempotencyConfig({ eventKeyJmesPath: 'key', expiresAfterSeconds: REMEMBER_SECONDS }),
-      },
+      { persistenceStore, config: this.config },
     );
   }
 
-  async publishOnce(deliveryKey: string, event: CanonicalEvent): Promise<{ eventId: string; duplicate: boolean }> {
+  /** Lets an in-progress record expire with the invocation, so a crashed attempt does not block retries. */
+  registerLambdaContext(context: Context): void {
+    this.config.registerLambdaContext(context);
+  }
+
+  async publishOnce(
+    deliveryKey: string,
+    event: CanonicalEvent,
+  ): Promise<{ eventId: string; duplicate: boolean }> {
     try {
       const { eventId } = await this.publish({ key: deliveryKey, event });
       return { eventId, duplicate: eventId !== event.id };

@@ -37,7 +37,8 @@ export function normaliseGenericDelivery(delivery: GenericDelivery): CanonicalEv
     throw new ValidationError('The body is not valid JSON', [], { cause });
   }
   const parsed = GenericWebhookPayloadSchema.safeParse(json);
-  if (!parsed.success) throw new ValidationError('The payload is not a Standard Webhooks payload', zodIssues(parsed.error));
+  if (!parsed.success)
+    throw new ValidationError('The payload is not a Standard Webhooks payload', zodIssues(parsed.error));
   const payload = parsed.data;
   return {
     id: newId('evt'),

@@ -1,0 +1,39 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ADMIN_KEY_FILE, startLocalRuntime } from '../lib/local/runtime';
+
+/** `npm start`: the whole hub on one machine, in the foreground, until Ctrl-C. */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const port = Number(process.env.HUB_PORT ?? 3000);
+const dataDir = resolve(process.env.HUB_DATA_DIR ?? '.hub-data');
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`HUB_PORT must be a port number, got "${process.env.HUB_PORT}"`);
+  process.exit(1);
+}
+
+const log = (line: string) => process.stdout.write(`[hub] ${line}\n`);
+try {
+  const runtime = await startLocalRuntime({ port, dataDir, root, log });
+  if (runtime.newAdminKey) {
+    log('');
+    log('Platform-admin API key (shown once; also written to');
+    log(`  ${resolve(dataDir, ADMIN_KEY_FILE)} with mode 0600):`);
+    log(`  ${runtime.newAdminKey}`);
+    log('');
+  }
+  log(`ready: ${runtime.url}  (health: ${runtime.url}/healthz, API: ${runtime.url}/v1/openapi.json)`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await runtime.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (error) {
+  console.error(`[hub] failed to start: ${(error as Error).message}`);
+  process.exit(1);
+}

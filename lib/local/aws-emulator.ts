@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { QueueName } from '../../shared/topology';
+import { rules } from '../../shared/topology';
+import { matchesPattern } from './event-pattern';
+import type { LocalKms } from './local-kms';
+import { InvalidCiphertextError } from './local-kms';
+import { localNames } from './local-names';
+
+interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Time?: number | string;
+  Resources?: string[];
+}
+
+export interface AwsEmulator {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+class AwsError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Answers the AWS JSON-protocol calls the hub makes to EventBridge (PutEvents) and KMS (Encrypt,
+ * Decrypt), so the production SDK adapters run unchanged on one machine. PutEvents applies the
+ * topology's rules and answers only after every matching queue has the event: nothing it accepts
+ * can be lost, which is EventBridge's own guarantee.
+ */
+export async function startAwsEmulator(deps: {
+  sqs: SQSClient;
+  queueUrls: Record<QueueName, string>;
+  kms: LocalKms;
+}): Promise<AwsEmulator> {
+  async function putEvents(input: { Entries?: PutEventsEntry[] }) {
+    const entries = input.Entries ?? [];
+    if (entries.length === 0 || entries.length > 10) {
+      throw new AwsError('ValidationException', 'Entries must hold between 1 and 10 events');
+    }
+    const results = await Promise.all(entries.map(route));
+    return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+  }
+
+  async function route(
+    entry: PutEventsEntry,
+  ): Promise<{ EventId: string } | { ErrorCode: string; ErrorMessage: string }> {
+    if (entry.EventBusName !== localNames.eventBus) {
+      return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: `No bus ${entry.EventBusName}` };
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail ?? '');
+    } catch {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' };
+    }
+    const time = entry.Time === undefined ? new Date() : new Date(Number(entry.Time) * 1000);
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: localNames.account,
+      time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: localNames.region,
+      resources: entry.Resources ?? [],
+      detail,
+    };
+    try {
+      const targets = Object.values(rules)
+        .filter((rule) => matchesPattern(rule.pattern, event))
+        .flatMap((rule) => rule.targetQueues);
+      await Promise.all(
+        targets.map((queue) =>
+          deps.sqs.send(
+            new SendMessageCommand({ QueueUrl: deps.queueUrls[queue], MessageBody: JSON.stringify(event) }),
+          ),
+        ),
+      );
+    } catch (error) {
+      return { ErrorCode: 'InternalFailure', ErrorMessage: (error as Error).message };
+    }
+    return { EventId: event.id };
+  }
+
+  function kmsCall(operation: string, input: Record<string, unknown>) {
+    const context = (input.EncryptionContext as Record<string, string> | undefined) ?? {};
+    const keyId = `arn:aws:kms:${localNames.region}:${localNames.account}:${localNames.secretsKey}`;
+    if (operation === 'Encrypt') {
+      const plaintext = Buffer.from(String(input.Plaintext ?? ''), 'base64');
+      return {
+        CiphertextBlob: deps.kms.encrypt(plaintext, context).toString('base64'),
+        KeyId: keyId,
+        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      };
+    }
+    if (operation === 'Decrypt') {
+      try {
+        const plaintext = deps.kms.decrypt(
+          Buffer.from(String(input.CiphertextBlob ?? ''), 'base64'),
+          context,
+        );
+        return {
+          Plaintext: plaintext.toString('base64'),
+          KeyId: keyId,
+          EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+        };
+      } catch (error) {
+        if (error instanceof InvalidCiphertextError)
+          throw new AwsError('InvalidCiphertextException', error.message);
+        throw error;
+      }
+    }
+    throw new AwsError('UnknownOperationException', `KMS ${operation} is not emulated`);
+  }
+
+  async function dispatch(target: string, input: Record<string, unknown>) {
+    const [service, operation = ''] = target.split('.');
+    if (service === 'AWSEvents' && operation === 'PutEvents') return putEvents(input);
+    if (service === 'TrentService') return kmsCall(operation, input);
+    throw new AwsError('UnknownOperationException', `${target} is not emulated`);
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(body));
+      };
+      try {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        reply(200, await dispatch(target, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
+      } catch (error) {
+        if (error instanceof AwsError) reply(error.status, { __type: error.type, message: error.message });
+        else reply(500, { __type: 'InternalFailure', message: (error as Error).message });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

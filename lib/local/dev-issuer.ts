@@ -1,0 +1,56 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
+import { ORG_CLAIM, PLATFORM_ADMIN_GROUP, ROLE_CLAIM } from '../../shared/identity/authenticate';
+import type { Role } from '../../shared/identity/permissions';
+
+/** The local stand-in for the Cognito user pool's token issuer: an RSA key in the data dir and its JWKS. */
+export const DEV_AUDIENCE = 'hub-local-client';
+export const ISSUER_PATH = '/_local/issuer';
+const KEY_FILE = 'dev-issuer-key.json';
+
+export interface DevTokenClaims {
+  readonly sub: string;
+  readonly email?: string | undefined;
+  readonly orgId?: string | undefined;
+  readonly role?: Role | undefined;
+  readonly platformAdmin?: boolean | undefined;
+  readonly ttlSeconds?: number | undefined;
+}
+
+/** Creates the issuer's signing key on first use; later starts reuse it, so minted tokens stay valid. */
+export async function devIssuerKey(dataDir: string): Promise<JWK> {
+  const file = join(dataDir, KEY_FILE);
+  if (!existsSync(file)) {
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: `local-${Date.now()}`, alg: 'RS256', use: 'sig' };
+    writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as JWK;
+}
+
+/** The public half, as a JWKS. */
+export function publicJwks(key: JWK): { keys: JWK[] } {
+  const { kty, n, e, kid, alg, use } = key;
+  return { keys: [{ kty, n, e, kid, alg, use }] };
+}
+
+/** Mints an ID token shaped like Cognito's, with the claims the pre-token-generation trigger adds. */
+export async function mintDevToken(key: JWK, issuer: string, claims: DevTokenClaims): Promise<string> {
+  const signingKey = await importJWK(key, 'RS256');
+  return new SignJWT({
+    token_use: 'id',
+    email: claims.email,
+    ...(claims.orgId ? { [ORG_CLAIM]: claims.orgId } : {}),
+    ...(claims.role ? { [ROLE_CLAIM]: claims.role } : {}),
+    ...(claims.platformAdmin ? { 'cognito:groups': [PLATFORM_ADMIN_GROUP] } : {}),
+  })
+    .setProtectedHeader({ alg: 'RS256', kid: String(key.kid) })
+    .setIssuer(issuer)
+    .setAudience(DEV_AUDIENCE)
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(`${claims.ttlSeconds ?? 3600}s`)
+    .sign(signingKey);
+}

@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FunctionName } from '../../shared/topology';
+import { functions } from '../../shared/topology';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** An error thrown by a handler, carried back from its execution environment. */
+export class InvocationError extends Error {
+  constructor(functionName: string, info: { name: string; message: string; stack?: string }) {
+    super(`${functionName}: ${info.message}`);
+    this.name = info.name;
+    if (info.stack) this.stack = info.stack;
+  }
+}
+
+class Environment {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly name: FunctionName,
+    private readonly worker: Worker,
+  ) {
+    this.ready = new Promise((ready, failed) => {
+      worker.on('message', (message: Record<string, unknown>) => {
+        if (message.ready) return ready();
+        if (message.initError) return failed(new InvocationError(name, message.initError as Error));
+        const pending = this.pending.get(message.id as number);
+        if (!pending) return;
+        this.pending.delete(message.id as number);
+        if (message.error) pending.reject(new InvocationError(name, message.error as Error));
+        else pending.resolve(message.result);
+      });
+      worker.on('error', (error) => {
+        failed(error);
+        for (const p of this.pending.values()) p.reject(error);
+        this.pending.clear();
+      });
+    });
+  }
+
+  /** Invocations run one after another, as in one Lambda execution environment. */
+  invoke(event: unknown): Promise<unknown> {
+    const run = this.tail.then(
+      () =>
+        new Promise((resolve, reject) => {
+          const id = this.nextId++;
+          this.pending.set(id, { resolve, reject });
+          this.worker.postMessage({ id, event });
+        }),
+    );
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/**
+ * Plays one Lambda execution environment per function, each in its own worker thread: the
+ * handler module and everything it imports are loaded once per environment (its init is a cold
+ * start), so module-level state such as logger keys is never shared between functions, and
+ * invocations of one function run one at a time.
+ */
+export class FunctionHost {
+  private readonly environments = new Map<FunctionName, Environment>();
+
+  constructor(private readonly root: string) {}
+
+  private environment(name: FunctionName): Environment {
+    let env = this.environments.get(name);
+    if (!env) {
+      const worker = new Worker(new URL('./function-worker.ts', import.meta.url), {
+        workerData: { name, entryPath: resolve(this.root, functions[name].entry), spec: functions[name] },
+      });
+      env = new Environment(name, worker);
+      this.environments.set(name, env);
+    }
+    return env;
+  }
+
+  /** Starts every environment now, so the first requests do not pay for the cold starts. */
+  async warm(): Promise<void> {
+    await Promise.all((Object.keys(functions) as FunctionName[]).map((name) => this.environment(name).ready));
+  }
+
+  async invoke(name: FunctionName, event: unknown): Promise<unknown> {
+    const env = this.environment(name);
+    await env.ready;
+    return env.invoke(event);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.environments.values()].map((env) => env.terminate()));
+    this.environments.clear();
+  }
+}

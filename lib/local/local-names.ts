@@ -1,0 +1,12 @@
+import type { QueueName } from '../../shared/topology';
+
+/** Resource names on one machine; in AWS, CloudFormation names them. */
+export const localNames = {
+  table: (name: string) => `hub-${name}`,
+  queue: (name: QueueName) => `hub-${name}`,
+  deadLetterQueue: (name: QueueName) => `hub-${name}-dlq`,
+  eventBus: 'hub-events',
+  secretsKey: 'alias/hub-secrets',
+  account: '000000000000',
+  region: 'us-east-1',
+} as const;

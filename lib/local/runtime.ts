@@ -1,0 +1,215 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join, resolve } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueName } from '../../shared/topology';
+import { queues } from '../../shared/topology';
+import { startAwsEmulator } from './aws-emulator';
+import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, publicJwks } from './dev-issuer';
+import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-local';
+import { FunctionHost } from './function-host';
+import { HttpGateway } from './http-gateway';
+import { LocalKms } from './local-kms';
+import { localNames } from './local-names';
+import { ensureQueues, startSqsLocal } from './sqs-local';
+import type { Poller } from './sqs-poller';
+import { startPoller } from './sqs-poller';
+
+export interface LocalRuntimeOptions {
+  readonly port: number;
+  readonly dataDir: string;
+  /** Repository root, where the handler modules are. */
+  readonly root: string;
+  readonly logLevel?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Printed once, on the first start with an empty data dir. */
+  readonly newAdminKey: string | null;
+  /** Endpoints of the local servers, for tests and benchmarks that go below the API. */
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly aws: string };
+  stop(): Promise<void>;
+}
+
+export const ADMIN_KEY_FILE = 'admin-api-key';
+
+/**
+ * Runs the whole hub on one machine: DynamoDB Local, an SQS-compatible server, the EventBridge
+ * and KMS endpoints, the queue pollers and the HTTP API, all driving the same handler modules
+ * that run in Lambda.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const dynamo = await startDynamoDbLocal(dataDir);
+    stops.push(() => dynamo.stop());
+    await ensureTables(dynamo.endpoint);
+    log(`dynamodb  ${dynamo.endpoint} (data in ${join(dataDir, 'dynamodb')})`);
+
+    const sqsServer = await startSqsLocal(dataDir);
+    stops.push(() => sqsServer.stop());
+    const sqs = new SQSClient({
+      endpoint: sqsServer.endpoint,
+      region: localNames.region,
+      credentials: localCredentials,
+    });
+    const localQueues = await ensureQueues(sqs);
+    log(`sqs       ${sqsServer.endpoint} (data in ${join(dataDir, 'sqs')})`);
+
+    const queueUrls = Object.fromEntries(Object.entries(localQueues).map(([n, q]) => [n, q.url])) as Record<
+      QueueName,
+      string
+    >;
+    const aws = await startAwsEmulator({ sqs, queueUrls, kms: new LocalKms(dataDir) });
+    stops.push(() => aws.stop());
+    log(`aws       ${aws.endpoint} (EventBridge PutEvents, KMS)`);
+
+    const issuerKey = await devIssuerKey(dataDir);
+    const gatewayUrl = (port: number) => `http://127.0.0.1:${port}`;
+    // The port must be known before handlers load: the JWT issuer URL is part of their config.
+    const port = options.port;
+    Object.assign(process.env, {
+      AWS_REGION: localNames.region,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
+      AWS_ENDPOINT_URL_KMS: aws.endpoint,
+      DOMAIN_TABLE_NAME: localNames.table('domain'),
+      AUDIT_TABLE_NAME: localNames.table('audit'),
+      IDEMPOTENCY_TABLE_NAME: localNames.table('idempotency'),
+      EVENT_BUS_NAME: localNames.eventBus,
+      SECRETS_KEY_ID: localNames.secretsKey,
+      JWT_ISSUER: `${gatewayUrl(port)}${ISSUER_PATH}`,
+      JWT_JWKS_URI: `${gatewayUrl(port)}${ISSUER_PATH}/.well-known/jwks.json`,
+      JWT_AUDIENCE: DEV_AUDIENCE,
+      POWERTOOLS_SERVICE_NAME: 'integration-hub',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+
+    const host = new FunctionHost(options.root);
+    const newAdminKey = await bootstrapAdminKey(dataDir);
+
+    const dynamoProbe = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: localNames.region,
+      credentials: localCredentials,
+    });
+    const health = async (_req: IncomingMessage, res: ServerResponse) => {
+      const components: Record<string, string> = {};
+      const probe = async (name: string, check: () => Promise<unknown>) => {
+        components[name] = await check().then(
+          () => 'up',
+          () => 'down',
+        );
+      };
+      await Promise.all([
+        probe('dynamodb', () =>
+          dynamoProbe.send(new DescribeTableCommand({ TableName: localNames.table('domain') })),
+        ),
+        probe('sqs', () =>
+          Promise.all(
+            Object.values(localQueues).map((q) =>
+              sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ['QueueArn'] })),
+            ),
+          ),
+        ),
+        probe('eventbridge', () => fetch(aws.endpoint, { method: 'POST', body: '{}' })),
+      ]);
+      components.pollers = pollers.length === Object.keys(queues).length ? 'up' : 'down';
+      const ok = Object.values(components).every((s) => s === 'up');
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', components }));
+    };
+    const jsonEndpoint = (body: unknown) => async (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const gateway = new HttpGateway(host, [
+      { method: 'GET', path: '/healthz', handle: health },
+      {
+        method: 'GET',
+        path: `${ISSUER_PATH}/.well-known/jwks.json`,
+        handle: jsonEndpoint(publicJwks(issuerKey)),
+      },
+      {
+        method: 'GET',
+        path: `${ISSUER_PATH}/.well-known/openid-configuration`,
+        handle: jsonEndpoint({
+          issuer: `${gatewayUrl(port)}${ISSUER_PATH}`,
+          jwks_uri: `${gatewayUrl(port)}${ISSUER_PATH}/.well-known/jwks.json`,
+          audience: DEV_AUDIENCE,
+          id_token_signing_alg_values_supported: ['RS256'],
+        }),
+      },
+    ]);
+    stops.push(() => host.stop());
+    await host.warm();
+    const boundPort = await gateway.listen(port);
+    stops.push(() => gateway.close());
+
+    const pollers: Poller[] = [];
+    for (const name of Object.keys(queues) as QueueName[]) {
+      pollers.push(
+        startPoller({
+          sqs,
+          host,
+          name,
+          queue: localQueues[name],
+          onError: (e) => log(`poller ${name}: ${(e as Error).message}`),
+        }),
+      );
+    }
+    // Pollers stop before the servers they read from.
+    stops.push(async () => {
+      await Promise.all(pollers.map((p) => p.stop()));
+    });
+
+    log(`api       ${gatewayUrl(boundPort)}`);
+    return {
+      url: gatewayUrl(boundPort),
+      port: boundPort,
+      dataDir,
+      newAdminKey,
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint, aws: aws.endpoint },
+      stop: async () => {
+        await stopAll();
+        dynamoProbe.destroy();
+        sqs.destroy();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** On first start, issues the platform-admin key, stores its hash and writes the key to a 0600 file. */
+async function bootstrapAdminKey(dataDir: string): Promise<string | null> {
+  const file = join(dataDir, ADMIN_KEY_FILE);
+  if (existsSync(file) && readFileSync(file, 'utf8').trim() !== '') return null;
+  // Loaded only now: these modules read their configuration when first imported.
+  const { adapters } = await import('../../shared/adapters/wiring');
+  const { generateApiKey, hashApiKey } = await import('../../shared/identity/api-key-format');
+  const { newId } = await import('../../shared/ids');
+  const key = generateApiKey();
+  await adapters
+    .apiKeyStore()
+    .createPlatformKey(newId('key'), 'platform admin (local bootstrap)', hashApiKey(key));
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
