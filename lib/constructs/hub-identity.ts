@@ -1,0 +1,69 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  ClientAttributes,
+  FeaturePlan,
+  Mfa,
+  StandardThreatProtectionMode,
+  StringAttribute,
+  UserPool,
+  type UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import { PLATFORM_ADMIN_GROUP } from '../../shared/identity/authenticate';
+
+/**
+ * The user pool people sign in to (directly or federated from an enterprise IdP). The org id and
+ * role live in custom attributes that no app client may write: only the hub's admin APIs set them.
+ */
+export class HubIdentity extends Construct {
+  readonly userPool: UserPool;
+  readonly client: UserPoolClient;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.userPool = new UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false, email: false },
+      passwordPolicy: {
+        minLength: 14,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      customAttributes: {
+        org_id: new StringAttribute({ mutable: true, maxLen: 64 }),
+        role: new StringAttribute({ mutable: true, maxLen: 32 }),
+      },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason: 'MFA is available to every user and required per organisation by its own setting; SSO users get MFA from their IdP.',
+    });
+    this.client = this.userPool.addClient('ApiClient', {
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.minutes(60),
+      accessTokenValidity: Duration.minutes(60),
+      refreshTokenValidity: Duration.days(1),
+      // Standard attributes only: no client may write custom:org_id or custom:role.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true, fullname: true }),
+    });
+    new CfnUserPoolGroup(this, 'PlatformAdmins', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: PLATFORM_ADMIN_GROUP,
+      description: 'Operators of this installation: may create organisations',
+    });
+  }
+}

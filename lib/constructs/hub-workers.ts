@@ -1,0 +1,52 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FunctionName, QueueName } from '../../shared/topology';
+import { queues } from '../../shared/topology';
+
+export interface HubWorkersProps {
+  /** The topology's functions, by name, to attach as consumers. */
+  readonly functions: Readonly<Record<FunctionName, IFunction>>;
+}
+
+/**
+ * The topology's queues, each with a DLQ, wired to its consumer with partial batch failure
+ * reporting: a failed message is retried alone, then parked in the DLQ after its max receives.
+ */
+export class HubWorkers extends Construct {
+  readonly queues = {} as Record<QueueName, Queue>;
+  readonly deadLetterQueues = {} as Record<QueueName, Queue>;
+
+  constructor(scope: Construct, id: string, props: HubWorkersProps) {
+    super(scope, id);
+    for (const [name, spec] of Object.entries(queues) as [QueueName, (typeof queues)[QueueName]][]) {
+      const dlq = new Queue(this, `${name}Dlq`, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter queue; its depth is alarmed.',
+      });
+      const queue = new Queue(this, `${name}Queue`, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
+        retentionPeriod: Duration.days(spec.retentionDays),
+        deadLetterQueue: { queue: dlq, maxReceiveCount: spec.maxReceiveCount },
+      });
+      props.functions[spec.consumer].addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: spec.batchSize,
+          maxBatchingWindow: spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
+          reportBatchItemFailures: true,
+        }),
+      );
+      this.queues[name] = queue;
+      this.deadLetterQueues[name] = dlq;
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { FunctionName, ResourceAccess } from '../../shared/topology';
+import { functions } from '../../shared/topology';
+import { HubApi } from '../constructs/hub-api';
+import { HubEvents } from '../constructs/hub-events';
+import { HubFunction } from '../constructs/hub-function';
+import { HubIdentity } from '../constructs/hub-identity';
+import { HubMonitoring } from '../constructs/hub-monitoring';
+import { HubWorkers } from '../constructs/hub-workers';
+import type { DataStack } from './data-stack';
+
+export interface HubStackProps extends StackProps {
+  /** The stateful stack whose tables and keys the functions use. */
+  readonly data: DataStack;
+}
+
+/**
+ * The stateless half: identity, bus, functions, queues, API and monitoring, all built from the
+ * topology. It can be destroyed and redeployed without losing data.
+ */
+export class HubStack extends Stack {
+  readonly api: HubApi;
+
+  constructor(scope: Construct, id: string, props: HubStackProps) {
+    super(scope, id, props);
+    const { data } = props;
+    const identity = new HubIdentity(this, 'Identity');
+    const events = new HubEvents(this, 'Events');
+
+    const environment = {
+      DOMAIN_TABLE_NAME: data.tables.domain.tableName,
+      AUDIT_TABLE_NAME: data.tables.audit.tableName,
+      IDEMPOTENCY_TABLE_NAME: data.tables.idempotency.tableName,
+      EVENT_BUS_NAME: events.bus.eventBusName,
+      SECRETS_KEY_ID: data.secretsKey.keyArn,
+      COGNITO_USER_POOL_ID: identity.userPool.userPoolId,
+      COGNITO_CLIENT_ID: identity.client.userPoolClientId,
+    };
+
+    const fns = {} as Record<FunctionName, IFunction>;
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, { name, environment }).function;
+      for (const access of functions[name].access as readonly ResourceAccess[]) grant(access, fn);
+      // The role's only managed policy is Lambda's basic execution role (CloudWatch Logs to its own group).
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'AWS-managed basic execution role: writes only to the function\'s own log streams.',
+      });
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
+      });
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason: "CDK's grant on the tables' own KMS key: the action family is scoped to that one key's ARN.",
+        });
+      }
+      fns[name] = fn;
+    }
+
+    function grant(access: ResourceAccess, fn: IFunction) {
+      switch (access) {
+        case 'domain-table:read':
+          data.tables.domain.grantReadData(fn);
+          return;
+        case 'domain-table:write':
+          data.tables.domain.grantReadWriteData(fn);
+          return;
+        case 'audit-table:write':
+          // Append-only: the audit trail can be added to, never changed or deleted.
+          data.tables.audit.grant(fn, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
+          data.dataKey.grantEncryptDecrypt(fn);
+          return;
+        case 'audit-table:read':
+          data.tables.audit.grantReadData(fn);
+          return;
+        case 'idempotency-table:write':
+          data.tables.idempotency.grantReadWriteData(fn);
+          return;
+        case 'event-bus:put':
+          events.bus.grantPutEventsTo(fn);
+          return;
+        case 'secrets-key:encrypt':
+          data.secretsKey.grantEncrypt(fn);
+          return;
+        case 'secrets-key:decrypt':
+          data.secretsKey.grantDecrypt(fn);
+          return;
+      }
+    }
+
+    const workers = new HubWorkers(this, 'Workers', { functions: fns });
+    events.routeToQueues(workers.queues);
+    this.api = new HubApi(this, 'Api', { functions: fns });
+    const monitoring = new HubMonitoring(this, 'Monitoring', {
+      api: this.api.api,
+      functions: fns,
+      queues: workers.queues,
+      deadLetterQueues: { ...workers.deadLetterQueues, busDelivery: events.deliveryDeadLetterQueue },
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.apiEndpoint });
+    new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: identity.client.userPoolClientId });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName });
+  }
+}
