@@ -13,6 +13,7 @@ export default {
       },
     ],
   },
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-matchers.ts'],
   testTimeout: 60000,
   maxWorkers: 2,

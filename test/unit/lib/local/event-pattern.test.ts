@@ -1,0 +1,48 @@
+import { matchesPattern } from '../../../../lib/local/event-pattern';
+import { rules } from '../../../../shared/topology';
+
+const event = {
+  source: 'integration-hub.generic',
+  'detail-type': 'generic.build.finished',
+  detail: { tenantId: 'org_1', data: { labels: ['bug', 'p1'], count: 3 } },
+};
+
+describe('local EventBridge pattern matching', () => {
+  it('matches exact values, and any of several', () => {
+    expect(matchesPattern({ source: ['integration-hub.generic'] }, event)).toBe(true);
+    expect(matchesPattern({ source: ['other', 'integration-hub.generic'] }, event)).toBe(true);
+    expect(matchesPattern({ source: ['other'] }, event)).toBe(false);
+  });
+
+  it('matches prefixes and suffixes', () => {
+    expect(matchesPattern({ source: [{ prefix: 'integration-hub.' }] }, event)).toBe(true);
+    expect(matchesPattern({ source: [{ prefix: 'aws.' }] }, event)).toBe(false);
+    expect(matchesPattern({ 'detail-type': [{ suffix: '.finished' }] }, event)).toBe(true);
+  });
+
+  it('matches nested fields and array values element by element', () => {
+    expect(matchesPattern({ detail: { data: { labels: ['p1'] } } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { data: { labels: ['p2'] } } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { data: { count: [3] } } }, event)).toBe(true);
+  });
+
+  it('supports anything-but and exists', () => {
+    expect(matchesPattern({ detail: { tenantId: [{ 'anything-but': 'org_2' }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { tenantId: [{ 'anything-but': ['org_1'] }] } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { missing: [{ exists: false }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { tenantId: [{ exists: false }] } }, event)).toBe(false);
+  });
+
+  it('refuses operators it does not implement instead of guessing', () => {
+    expect(() => matchesPattern({ detail: { data: { count: [{ numeric: ['>', 1] }] } } }, event)).toThrow(
+      /not supported/,
+    );
+  });
+
+  it("routes every canonical event with the topology's rule", () => {
+    expect(matchesPattern(rules.canonicalEventsToStore.pattern, event)).toBe(true);
+    expect(matchesPattern(rules.canonicalEventsToStore.pattern, { ...event, source: 'aws.events' })).toBe(
+      false,
+    );
+  });
+});
