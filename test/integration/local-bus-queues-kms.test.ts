@@ -1,0 +1,146 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import type { AwsEmulator } from '../../lib/local/aws-emulator';
+import { startAwsEmulator } from '../../lib/local/aws-emulator';
+import { localCredentials } from '../../lib/local/dynamodb-local';
+import type { FunctionHost } from '../../lib/local/function-host';
+import { LocalKms } from '../../lib/local/local-kms';
+import { localNames } from '../../lib/local/local-names';
+import type { LocalQueue } from '../../lib/local/sqs-local';
+import { ensureQueues } from '../../lib/local/sqs-local';
+import { startPoller } from '../../lib/local/sqs-poller';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge/eventbridge-publisher';
+import { KmsSecretCipher } from '../../shared/adapters/kms/kms-secret-cipher';
+import { DependencyUnavailableError } from '../../shared/errors';
+import { parseBusEnvelope } from '../../shared/events/bus-envelope';
+import type { CanonicalEvent } from '../../shared/events/canonical-event';
+import { newId } from '../../shared/ids';
+import type { LocalAws } from '../support/local-aws';
+import { startLocalAws } from '../support/local-aws';
+
+let aws: LocalAws;
+let emulator: AwsEmulator;
+let queues: Awaited<ReturnType<typeof ensureQueues>>;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+  queues = await ensureQueues(aws.sqs);
+  emulator = await startAwsEmulator({
+    sqs: aws.sqs,
+    queueUrls: { events: queues.events.url },
+    kms: new LocalKms(aws.dir),
+  });
+});
+afterAll(async () => {
+  await emulator?.stop();
+  await aws?.stop();
+});
+
+const clientConfig = () => ({
+  endpoint: emulator.endpoint,
+  region: localNames.region,
+  credentials: localCredentials,
+});
+
+async function receiveAll(url: string, waitSeconds = 1): Promise<Message[]> {
+  const out = await aws.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: url,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: waitSeconds,
+      VisibilityTimeout: 0,
+    }),
+  );
+  return out.Messages ?? [];
+}
+
+const canonical = (): CanonicalEvent => ({
+  id: newId('evt'),
+  type: 'generic.deploy.done',
+  source: { provider: 'generic', connectionId: 'con_x' },
+  tenantId: newId('org'),
+  occurredAt: new Date().toISOString(),
+  receivedAt: new Date().toISOString(),
+  correlationId: 'c',
+  data: {},
+  raw: { deliveryId: 'd', sha256: 's' },
+});
+
+describe('local EventBridge, KMS and queues with the production adapters', () => {
+  it("routes a published event through the topology's rule to its queue, in EventBridge's envelope", async () => {
+    const publisher = new EventBridgePublisher(new EventBridgeClient(clientConfig()), localNames.eventBus);
+    const event = canonical();
+    await publisher.publish([event]);
+    const messages = await receiveAll(queues.events.url);
+    const delivered = messages.map((m) => parseBusEnvelope(m.Body ?? ''));
+    expect(delivered).toContainEqual(event);
+  });
+
+  it('fails the publish when the bus rejects an entry, so the caller does not acknowledge', async () => {
+    const publisher = new EventBridgePublisher(new EventBridgeClient(clientConfig()), 'no-such-bus');
+    await expect(publisher.publish([canonical()])).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+
+  it('decrypts a secret only under the encryption context it was encrypted with', async () => {
+    const cipher = new KmsSecretCipher(new KMSClient(clientConfig()), localNames.secretsKey);
+    const context = { orgId: 'org_A', connectionId: 'con_1' };
+    const sealed = await cipher.encrypt('whsec_c2VjcmV0', context);
+    expect(sealed).not.toContain('c2VjcmV0');
+    await expect(cipher.decrypt(sealed, context)).resolves.toBe('whsec_c2VjcmV0');
+    await expect(cipher.decrypt(sealed, { ...context, orgId: 'org_B' })).rejects.toThrow();
+  });
+
+  it('deletes what the worker handled, and parks a message that keeps failing in the DLQ', async () => {
+    const dlq = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'poller-test-dlq' }));
+    const dlqArn = (
+      await aws.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+      )
+    ).Attributes?.QueueArn;
+    const main = await aws.sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'poller-test',
+        Attributes: {
+          VisibilityTimeout: '1',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }),
+        },
+      }),
+    );
+    const queue: LocalQueue = {
+      url: String(main.QueueUrl),
+      arn: 'arn:test',
+      deadLetterUrl: String(dlq.QueueUrl),
+    };
+    const seen: string[] = [];
+    const host = {
+      invoke: async (_name: string, event: SQSEvent) => {
+        seen.push(...event.Records.map((r) => r.body));
+        return {
+          batchItemFailures: event.Records.filter((r) => r.body === 'poison').map((r) => ({
+            itemIdentifier: r.messageId,
+          })),
+        };
+      },
+    } as unknown as FunctionHost;
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'fine' }));
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'poison' }));
+    const poller = startPoller({ sqs: aws.sqs, host, name: 'events', queue, onError: () => undefined });
+    let parked: Message[] = [];
+    const deadline = Date.now() + 20_000;
+    while (parked.length === 0 && Date.now() < deadline) parked = await receiveAll(queue.deadLetterUrl);
+    await poller.stop();
+
+    expect(parked.map((m) => m.Body)).toEqual(['poison']);
+    expect(seen.filter((b) => b === 'fine')).toHaveLength(1);
+    expect(seen.filter((b) => b === 'poison').length).toBeGreaterThanOrEqual(2);
+    expect(await receiveAll(queue.url, 0)).toEqual([]);
+  });
+});
