@@ -1,0 +1,167 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { buildApp } from '../../lib/app';
+import { functions, queues, routes, rules, tables } from '../../shared/topology';
+
+/** Synthesizes the real app, with cdk-nag, but without bundling the functions (tested by `cdk synth`). */
+function synth() {
+  const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  return {
+    ...built,
+    data: Template.fromStack(built.data),
+    hub: Template.fromStack(built.hub),
+  };
+}
+
+let t: ReturnType<typeof synth>;
+beforeAll(() => {
+  t = synth();
+});
+
+describe('the synthesized deployment', () => {
+  it('passes cdk-nag AwsSolutions checks with every acknowledgment justified', () => {
+    // A failed validation plugin makes synth throw with its findings.
+    expect(() => t.app.synth({ force: true })).not.toThrow();
+  });
+
+  it('runs cdk-nag on the app: a non-compliant resource fails synthesis', () => {
+    const control = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+    new Queue(control.hub, 'QueueWithoutDlqOrTls');
+    expect(() => control.app.synth()).toThrow(/AwsSolutions-SQS3/);
+  });
+
+  it('has every topology table: on-demand, point-in-time recovery, customer-managed KMS, deletion protection, TTL', () => {
+    t.data.resourceCountIs('AWS::DynamoDB::Table', Object.keys(tables).length);
+    for (const spec of Object.values(tables)) {
+      t.data.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: Match.arrayWith([{ AttributeName: spec.partitionKey, KeyType: 'HASH' }]),
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+        DeletionProtectionEnabled: true,
+        TimeToLiveSpecification: { AttributeName: spec.timeToLiveAttribute, Enabled: true },
+        ...(spec.stream ? { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } } : {}),
+      });
+    }
+    t.data.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('deploys every topology function on Node.js 22, arm64, with tracing', () => {
+    const fns = t.hub.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
+    });
+    const descriptions = Object.values(fns).map(
+      (f) => (f as { Properties: { Description: string } }).Properties.Description,
+    );
+    for (const spec of Object.values(functions)) expect(descriptions).toContain(spec.description);
+  });
+
+  it('serves every topology route, with the authorizer exactly where the route needs the hub credential', () => {
+    const authorizers = t.hub.findResources('AWS::ApiGatewayV2::Authorizer');
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    t.hub.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 5,
+    });
+    for (const route of routes) {
+      t.hub.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+        AuthorizationType: route.auth === 'hub' ? 'CUSTOM' : 'NONE',
+      });
+    }
+    t.hub.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    t.hub.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+    });
+  });
+
+  it('gives every queue a DLQ, partial batch failure reporting and an alarm on its DLQ', () => {
+    for (const spec of Object.values(queues)) {
+      t.hub.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: spec.visibilityTimeoutSeconds,
+        RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: spec.maxReceiveCount },
+      });
+      t.hub.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: spec.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    }
+    const dlqAlarms = t.hub.findResources('AWS::CloudWatch::Alarm', {
+      Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 },
+    });
+    // One per topology queue, plus the bus's delivery DLQ.
+    expect(Object.keys(dlqAlarms)).toHaveLength(Object.keys(queues).length + 1);
+    t.hub.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
+  });
+
+  it('routes canonical events from the custom bus with the topology patterns, and archives them', () => {
+    for (const rule of Object.values(rules)) {
+      t.hub.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: Match.anyValue(),
+        EventPattern: rule.pattern,
+        Targets: Match.arrayWith([Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })]),
+      });
+    }
+    t.hub.resourceCountIs('AWS::Events::Archive', 1);
+  });
+
+  it('offers MFA in the user pool and lets no app client write the org or role attributes', () => {
+    t.hub.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    const clients = t.hub.findResources('AWS::Cognito::UserPoolClient');
+    for (const client of Object.values(clients)) {
+      const writable = (client as { Properties: { WriteAttributes: string[] } }).Properties.WriteAttributes;
+      expect(writable.some((a) => a.startsWith('custom:'))).toBe(false);
+    }
+  });
+
+  it('lets the audit trail be appended to but never changed or deleted by any function', () => {
+    const auditRef = Object.keys(t.data.findResources('AWS::DynamoDB::Table')).find((id) =>
+      id.startsWith('AuditTable'),
+    );
+    const policies = JSON.stringify(t.hub.findResources('AWS::IAM::Policy'));
+    expect(auditRef).toBeDefined();
+    const statements = Object.values(t.hub.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (
+          p as {
+            Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+          }
+        ).Properties.PolicyDocument.Statement,
+    );
+    const onAudit = statements.filter((s) => JSON.stringify(s.Resource).includes(String(auditRef)));
+    expect(onAudit.length).toBeGreaterThan(0);
+    for (const s of onAudit) {
+      const actions = [s.Action].flat();
+      expect(actions.filter((a) => /dynamodb:(UpdateItem|DeleteItem|BatchWriteItem)/.test(a))).toEqual([]);
+    }
+    expect(policies).not.toContain('"Action":"dynamodb:*"');
+  });
+
+  it('has a dashboard and an encrypted alarm topic', () => {
+    t.hub.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    t.hub.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+});
+
+describe('the topology', () => {
+  it('declares a permission for every route the hub authenticates, and none for the others', () => {
+    for (const route of routes) {
+      if (route.auth === 'hub') expect(route.permission).not.toBeNull();
+      else expect(route.permission).toBeNull();
+    }
+  });
+
+  it('gives every queue a consumer function that exists', () => {
+    for (const spec of Object.values(queues)) expect(Object.keys(functions)).toContain(spec.consumer);
+  });
+});
