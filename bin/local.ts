@@ -1,11 +1,13 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_KEY_FILE, startLocalRuntime } from '../lib/local/runtime';
+import { ADMIN_KEY_FILE } from '../lib/local/data-files';
+import { startLocalRuntime } from '../lib/local/runtime';
 
 /** `npm start`: the whole hub on one machine, in the foreground, until Ctrl-C. */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.HUB_PORT ?? 3000);
 const dataDir = resolve(process.env.HUB_DATA_DIR ?? '.hub-data');
+const workers = (process.env.HUB_WORKERS ?? 'on') !== 'off';
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`HUB_PORT must be a port number, got "${process.env.HUB_PORT}"`);
   process.exit(1);
@@ -13,7 +15,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const log = (line: string) => process.stdout.write(`[hub] ${line}\n`);
 try {
-  const runtime = await startLocalRuntime({ port, dataDir, root, log });
+  const runtime = await startLocalRuntime({ port, dataDir, root, log, workers });
   if (runtime.newAdminKey) {
     log('');
     log('Platform-admin API key (shown once; also written to');
@@ -21,6 +23,7 @@ try {
     log(`  ${runtime.newAdminKey}`);
     log('');
   }
+  if (!workers) log('workers are off (HUB_WORKERS=off): accepted events stay queued');
   log(`ready: ${runtime.url}  (health: ${runtime.url}/healthz, API: ${runtime.url}/v1/openapi.json)`);
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -79,7 +79,10 @@ export class HubApi extends Construct {
     for (const route of routes) {
       let integration = integrations.get(route.function);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${route.function}Integration`, props.functions[route.function]);
+        integration = new HttpLambdaIntegration(
+          `${route.function}Integration`,
+          props.functions[route.function],
+        );
         integrations.set(route.function, integration);
       }
       const [added] = this.api.addRoutes({

@@ -63,13 +63,15 @@ export class HubFunction extends Construct {
         sourceMap: true,
         mainFields: ['module', 'main'],
         // Some CommonJS dependencies call require(); ESM output needs it defined.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         forceDockerBundling: false,
       },
     });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the chosen runtime: the project builds, tests and runs locally on the same major.',
+      reason:
+        'Node.js 22 is the chosen runtime: the project builds, tests and runs locally on the same major.',
     });
   }
 }

@@ -48,7 +48,8 @@ export class HubIdentity extends Construct {
     });
     Validations.of(this.userPool).acknowledge({
       id: 'AwsSolutions-COG2',
-      reason: 'MFA is available to every user and required per organisation by its own setting; SSO users get MFA from their IdP.',
+      reason:
+        'MFA is available to every user and required per organisation by its own setting; SSO users get MFA from their IdP.',
     });
     this.client = this.userPool.addClient('ApiClient', {
       authFlows: { userSrp: true },

@@ -50,7 +50,8 @@ export class HubMonitoring extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: '# Integration Hub\nAPI, functions, queues and dead-letter queues. Alarms go to the alarm topic.',
+        markdown:
+          '# Integration Hub\nAPI, functions, queues and dead-letter queues. Alarms go to the alarm topic.',
         width: 24,
         height: 2,
       }),
@@ -106,7 +107,10 @@ export class HubMonitoring extends Construct {
         ]),
       );
       this.alarm(`${name}QueueAge`, `${name}: oldest message waited more than 5 minutes`, {
-        metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        metric: queue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
         threshold: 300,
         evaluationPeriods: 3,
       });
@@ -114,14 +118,21 @@ export class HubMonitoring extends Construct {
     for (const [name, dlq] of Object.entries(props.deadLetterQueues)) {
       this.dashboard.addWidgets(graph(`${name} DLQ depth`, [dlq.metricApproximateNumberOfMessagesVisible()]));
       this.alarm(`${name}DeadLetters`, `${name}: messages were parked in the dead-letter queue`, {
-        metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        metric: dlq.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
         threshold: 1,
         evaluationPeriods: 1,
       });
     }
   }
 
-  private alarm(id: string, description: string, opts: { metric: IMetric; threshold: number; evaluationPeriods: number }) {
+  private alarm(
+    id: string,
+    description: string,
+    opts: { metric: IMetric; threshold: number; evaluationPeriods: number },
+  ) {
     const alarm = new Alarm(this, id, {
       alarmDescription: description,
       metric: opts.metric,

@@ -41,7 +41,8 @@ export class HubWorkers extends Construct {
       props.functions[spec.consumer].addEventSource(
         new SqsEventSource(queue, {
           batchSize: spec.batchSize,
-          maxBatchingWindow: spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
+          maxBatchingWindow:
+            spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
           reportBatchItemFailures: true,
         }),
       );

@@ -4,11 +4,11 @@ import type { JWK } from 'jose';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { ORG_CLAIM, PLATFORM_ADMIN_GROUP, ROLE_CLAIM } from '../../shared/identity/authenticate';
 import type { Role } from '../../shared/identity/permissions';
+import { DEV_ISSUER_KEY_FILE } from './data-files';
 
 /** The local stand-in for the Cognito user pool's token issuer: an RSA key in the data dir and its JWKS. */
 export const DEV_AUDIENCE = 'hub-local-client';
 export const ISSUER_PATH = '/_local/issuer';
-const KEY_FILE = 'dev-issuer-key.json';
 
 export interface DevTokenClaims {
   readonly sub: string;
@@ -21,7 +21,7 @@ export interface DevTokenClaims {
 
 /** Creates the issuer's signing key on first use; later starts reuse it, so minted tokens stay valid. */
 export async function devIssuerKey(dataDir: string): Promise<JWK> {
-  const file = join(dataDir, KEY_FILE);
+  const file = join(dataDir, DEV_ISSUER_KEY_FILE);
   if (!existsSync(file)) {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: `local-${Date.now()}`, alg: 'RS256', use: 'sig' };

@@ -6,6 +6,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueName } from '../../shared/topology';
 import { queues } from '../../shared/topology';
 import { startAwsEmulator } from './aws-emulator';
+import { ADMIN_KEY_FILE } from './data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, publicJwks } from './dev-issuer';
 import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-local';
 import { FunctionHost } from './function-host';
@@ -22,6 +23,8 @@ export interface LocalRuntimeOptions {
   /** Repository root, where the handler modules are. */
   readonly root: string;
   readonly logLevel?: string;
+  /** Run the queue pollers. Off leaves accepted work queued (to inspect queues, or to test durability). @default true */
+  readonly workers?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -35,8 +38,6 @@ export interface LocalRuntime {
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly aws: string };
   stop(): Promise<void>;
 }
-
-export const ADMIN_KEY_FILE = 'admin-api-key';
 
 /**
  * Runs the whole hub on one machine: DynamoDB Local, an SQS-compatible server, the EventBridge
@@ -130,8 +131,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ),
         probe('eventbridge', () => fetch(aws.endpoint, { method: 'POST', body: '{}' })),
       ]);
-      components.pollers = pollers.length === Object.keys(queues).length ? 'up' : 'down';
-      const ok = Object.values(components).every((s) => s === 'up');
+      components.pollers = workers
+        ? pollers.length === Object.keys(queues).length
+          ? 'up'
+          : 'down'
+        : 'paused';
+      const ok = Object.values(components).every((s) => s === 'up' || s === 'paused');
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', components }));
     };
@@ -162,8 +167,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const boundPort = await gateway.listen(port);
     stops.push(() => gateway.close());
 
+    const workers = options.workers ?? true;
     const pollers: Poller[] = [];
-    for (const name of Object.keys(queues) as QueueName[]) {
+    for (const name of workers ? (Object.keys(queues) as QueueName[]) : []) {
       pollers.push(
         startPoller({
           sqs,

@@ -42,12 +42,13 @@ export class HubStack extends Stack {
 
     const fns = {} as Record<FunctionName, IFunction>;
     for (const name of Object.keys(functions) as FunctionName[]) {
-      const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, { name, environment }).function;
+      const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, { name, environment })
+        .function;
       for (const access of functions[name].access as readonly ResourceAccess[]) grant(access, fn);
       // The role's only managed policy is Lambda's basic execution role (CloudWatch Logs to its own group).
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'AWS-managed basic execution role: writes only to the function\'s own log streams.',
+        reason: "AWS-managed basic execution role: writes only to the function's own log streams.",
       });
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -56,7 +57,8 @@ export class HubStack extends Stack {
       for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
         Validations.of(fn).acknowledge({
           id: `AwsSolutions-IAM5[Action::${action}]`,
-          reason: "CDK's grant on the tables' own KMS key: the action family is scoped to that one key's ARN.",
+          reason:
+            "CDK's grant on the tables' own KMS key: the action family is scoped to that one key's ARN.",
         });
       }
       fns[name] = fn;

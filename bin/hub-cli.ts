@@ -1,0 +1,242 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Webhook } from 'standardwebhooks';
+import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
+import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
+import { ROLES } from '../shared/identity/permissions';
+
+/** `hub`: the command line for the hub's HTTP API, and for minting local dev tokens. */
+
+interface Globals {
+  url: string;
+  token?: string;
+  dataDir: string;
+}
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+const program = new Command('hub')
+  .description('Integration Hub command line: talks to the hub API at --url (HUB_URL)')
+  .addOption(new Option('--url <url>', 'hub API base URL').env('HUB_URL').default('http://127.0.0.1:3000'))
+  .addOption(
+    new Option(
+      '--token <token>',
+      `API key or JWT (default: the local admin key in <data-dir>/${ADMIN_KEY_FILE})`,
+    ).env('HUB_TOKEN'),
+  )
+  .addOption(
+    new Option('--data-dir <dir>', 'local runtime data dir').env('HUB_DATA_DIR').default('.hub-data'),
+  )
+  .showHelpAfterError();
+
+function globals(): Globals {
+  return program.opts<Globals>();
+}
+
+function bearer(): string {
+  const { token, dataDir } = globals();
+  if (token) return token;
+  const file = join(resolve(dataDir), ADMIN_KEY_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  throw new CliError(`No credential: pass --token, set HUB_TOKEN, or run the hub locally so ${file} exists`);
+}
+
+async function call(method: string, path: string, body?: unknown, auth = true): Promise<unknown> {
+  const { url } = globals();
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, url), {
+      method,
+      headers: {
+        ...(auth ? { authorization: `Bearer ${bearer()}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new CliError(
+      `Cannot reach the hub at ${url}: ${(error as Error).cause ?? (error as Error).message}`,
+      2,
+    );
+  }
+  const text = await res.text();
+  const parsed = text ? (JSON.parse(text) as unknown) : null;
+  if (!res.ok) {
+    const problem = parsed as { title?: string; detail?: string; message?: string; errors?: unknown } | null;
+    const detail = problem?.detail ?? problem?.message ?? text;
+    const errors = problem?.errors ? `\n${JSON.stringify(problem.errors, null, 2)}` : '';
+    throw new CliError(`${res.status} ${problem?.title ?? res.statusText}: ${detail}${errors}`);
+  }
+  return parsed;
+}
+
+const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+function json(value: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch {
+    throw new InvalidArgumentError('must be a JSON object');
+  }
+}
+
+const orgs = program.command('orgs').description('organisations');
+orgs
+  .command('create')
+  .description('create an organisation (platform admin)')
+  .requiredOption('--name <name>', 'display name')
+  .requiredOption('--slug <slug>', 'unique short name: lower-case letters, digits, hyphens')
+  .action(async (o: { name: string; slug: string }) => print(await call('POST', '/v1/orgs', o)));
+orgs
+  .command('get')
+  .description('show an organisation')
+  .argument('<orgId>')
+  .action(async (orgId: string) => print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}`)));
+
+program
+  .command('api-keys')
+  .description('API keys')
+  .command('create')
+  .description('create an API key for an organisation; the key is printed once')
+  .argument('<orgId>')
+  .requiredOption('--name <name>', 'what the key is for')
+  .addOption(new Option('--role <role>', 'role the key acts with').choices(ROLES).makeOptionMandatory())
+  .option('--expires-at <time>', 'ISO 8601 expiry, e.g. 2027-01-01T00:00:00Z')
+  .action(async (orgId: string, o: { name: string; role: string; expiresAt?: string }) =>
+    print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/api-keys`, o)),
+  );
+
+program
+  .command('connections')
+  .description('connections to other tools')
+  .command('create')
+  .description('create a connection; its webhook signing secret is printed once')
+  .argument('<orgId>')
+  .requiredOption('--name <name>', 'display name')
+  .addOption(new Option('--provider <provider>', 'provider').choices(['generic']).default('generic'))
+  .action(async (orgId: string, o: { name: string; provider: string }) =>
+    print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/connections`, o)),
+  );
+
+program
+  .command('events')
+  .description('canonical events')
+  .command('list')
+  .description("list an organisation's events, newest first")
+  .argument('<orgId>')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, o: { limit: number; cursor?: string }) => {
+    const query = new URLSearchParams({ limit: String(o.limit), ...(o.cursor ? { cursor: o.cursor } : {}) });
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/events?${query}`));
+  });
+
+program
+  .command('webhooks')
+  .description('webhook deliveries')
+  .command('send')
+  .description('sign a Standard Webhooks delivery with a connection secret and send it to the hub')
+  .argument('<connectionId>')
+  .requiredOption('--secret <whsec>', "the connection's webhook signing secret")
+  .requiredOption('--type <type>', 'event type, e.g. build.finished')
+  .option('--data <json>', 'event data (a JSON object)', json, {})
+  .option('--id <webhookId>', 'delivery id (repeat one to see de-duplication)')
+  .action(
+    async (
+      connectionId: string,
+      o: { secret: string; type: string; data: Record<string, unknown>; id?: string },
+    ) => {
+      const { url } = globals();
+      const body = JSON.stringify({ type: o.type, timestamp: new Date().toISOString(), data: o.data });
+      const id = o.id ?? `msg_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+      const at = new Date();
+      const res = await fetch(new URL(`/webhooks/generic/${encodeURIComponent(connectionId)}`, url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': new Webhook(o.secret).sign(id, at, body),
+        },
+        body,
+      });
+      const answer = (await res.json()) as unknown;
+      if (!res.ok) throw new CliError(`${res.status}: ${JSON.stringify(answer)}`);
+      print({ webhookId: id, ...(answer as object) });
+    },
+  );
+
+program
+  .command('token')
+  .description('local development tokens')
+  .command('mint')
+  .description("mint a JWT signed by the local runtime's dev issuer (as the Cognito user pool would issue)")
+  .requiredOption('--sub <subject>', 'user id')
+  .option('--email <email>', 'email claim')
+  .option('--org <orgId>', 'organisation the user belongs to')
+  .addOption(new Option('--role <role>', 'role within the organisation').choices(ROLES))
+  .option('--platform-admin', 'member of the platform-admins group')
+  .option('--ttl <seconds>', 'lifetime in seconds', positiveInt, 3600)
+  .action(
+    async (o: {
+      sub: string;
+      email?: string;
+      org?: string;
+      role?: (typeof ROLES)[number];
+      platformAdmin?: boolean;
+      ttl: number;
+    }) => {
+      if (!o.platformAdmin && !(o.org && o.role))
+        throw new CliError('Give --org and --role, or --platform-admin');
+      const { url, dataDir } = globals();
+      const keyFile = join(resolve(dataDir), DEV_ISSUER_KEY_FILE);
+      if (!existsSync(keyFile))
+        throw new CliError(`No dev issuer key at ${keyFile}: start the hub locally first (npm start)`);
+      const config = (await (
+        await fetch(new URL(`${ISSUER_PATH}/.well-known/openid-configuration`, url))
+      ).json()) as {
+        issuer: string;
+      };
+      const token = await mintDevToken(await devIssuerKey(resolve(dataDir)), config.issuer, {
+        sub: o.sub,
+        email: o.email,
+        orgId: o.org,
+        role: o.role,
+        platformAdmin: o.platformAdmin,
+        ttlSeconds: o.ttl,
+      });
+      process.stdout.write(`${token}\n`);
+      process.stderr.write(`audience ${DEV_AUDIENCE}, issuer ${config.issuer}, expires in ${o.ttl}s\n`);
+    },
+  );
+
+program
+  .command('openapi')
+  .description('print the OpenAPI document')
+  .action(async () => print(await call('GET', '/v1/openapi.json', undefined, false)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`hub: ${(error as Error).message}\n`);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
+}
