@@ -1,0 +1,173 @@
+import { routes } from '../../shared/topology';
+import type { RuntimeProcess } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
+import { signedHeaders } from '../support/webhooks';
+
+let hub: RuntimeProcess;
+beforeAll(async () => {
+  hub = await startRuntime();
+});
+afterAll(async () => {
+  await hub?.stop();
+});
+
+async function newOrg(slug: string) {
+  const res = await client(hub)('POST', '/v1/orgs', { name: `Org ${slug}`, slug });
+  expect(res.status).toBe(201);
+  return res.json as { id: string; slug: string };
+}
+
+async function newConnection(orgId: string) {
+  const res = await client(hub)('POST', `/v1/orgs/${orgId}/connections`, { provider: 'generic', name: 'ci' });
+  expect(res.status).toBe(201);
+  return res.json as { id: string; webhookSecret: string; webhookUrl: string };
+}
+
+const listEvents = async (orgId: string) =>
+  (await client(hub)('GET', `/v1/orgs/${orgId}/events?limit=100`)).json.items as {
+    id: string;
+    type: string;
+  }[];
+
+describe('the hub on one machine, over HTTP', () => {
+  it('reports every component up on /healthz', async () => {
+    const res = await fetch(`${hub.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      components: { dynamodb: 'up', sqs: 'up', eventbridge: 'up', pollers: 'up' },
+    });
+  });
+
+  it('serves every route of the topology', async () => {
+    for (const route of routes) {
+      const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) =>
+        p === 'orgId' ? 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2' : 'x',
+      );
+      const res = await client(hub)(route.method, path, route.method === 'GET' ? undefined : {});
+      // The gateway's own 404 ({"message":"Not Found"}) means the route is not served.
+      expect(res.json).not.toEqual({ message: 'Not Found' });
+    }
+  });
+
+  it('creates an org once per slug, reads it back, and refuses bad input with problem+json', async () => {
+    const org = await newOrg('acme');
+    const api = client(hub);
+    expect((await api('GET', `/v1/orgs/${org.id}`)).json).toMatchObject({
+      id: org.id,
+      slug: 'acme',
+      status: 'active',
+    });
+    const dup = await api('POST', '/v1/orgs', { name: 'Again', slug: 'acme' });
+    expect(dup.status).toBe(409);
+    expect(dup.headers.get('content-type')).toBe('application/problem+json');
+    const bad = await api('POST', '/v1/orgs', { name: 'x', slug: 'NO SPACES' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors).toEqual([expect.objectContaining({ path: 'slug' })]);
+    expect((await api('GET', '/v1/orgs/org_01JD3Q4ZK8M7X2V9N6B5C4D3E2')).status).toBe(404);
+  });
+
+  it('issues an API key once, which then authenticates within its org and role', async () => {
+    const org = await newOrg('keys');
+    const created = await client(hub)('POST', `/v1/orgs/${org.id}/api-keys`, {
+      name: 'reader',
+      role: 'viewer',
+    });
+    expect(created.status).toBe(201);
+    const key = String(created.json.key);
+    expect(key).toMatch(/^hub_[0-9A-Za-z]{36}$/);
+    expect(created.json.display).toBe(`hub_…${key.slice(-4)}`);
+    const asViewer = client(hub, key);
+    expect((await asViewer('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+    expect(
+      (await asViewer('POST', `/v1/orgs/${org.id}/connections`, { provider: 'generic', name: 'x' })).status,
+    ).toBe(403);
+    expect((await asViewer('POST', '/v1/orgs', { name: 'Mine', slug: 'mine' })).status).toBe(403);
+  });
+
+  it('refuses missing, malformed and unknown credentials', async () => {
+    const org = await newOrg('auth');
+    const none = await client(hub, '')('GET', `/v1/orgs/${org.id}`);
+    expect(none.status).toBe(401);
+    const typo = await client(hub, `${hub.adminKey.slice(0, -1)}x`)('GET', `/v1/orgs/${org.id}`);
+    expect(typo.status).toBe(401);
+    expect(typo.headers.get('content-type')).toBe('application/problem+json');
+    const badJwt = await client(hub, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln')(
+      'GET',
+      `/v1/orgs/${org.id}`,
+    );
+    expect(badJwt.status).toBe(401);
+  });
+
+  it('takes a signed webhook to the bus, the queue, the worker and the event feed, once per webhook-id', async () => {
+    const org = await newOrg('hooks');
+    const con = await newConnection(org.id);
+    expect(con.webhookSecret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    const body = JSON.stringify({ type: 'build.finished', data: { build: 42 } });
+    const headers = signedHeaders(con.webhookSecret, body, 'msg_e2e_1');
+    const first = await client(hub, '')('POST', con.webhookUrl, body, headers);
+    expect(first.status).toBe(202);
+    const eventId = String(first.json.eventId);
+    const stored = await eventually(async () => (await listEvents(org.id)).find((e) => e.id === eventId));
+    expect(stored).toMatchObject({ type: 'generic.build.finished', tenantId: org.id, data: { build: 42 } });
+
+    const again = await client(hub, '')(
+      'POST',
+      con.webhookUrl,
+      body,
+      signedHeaders(con.webhookSecret, body, 'msg_e2e_1'),
+    );
+    expect(again.status).toBe(202);
+    expect(again.json).toEqual({ eventId, duplicate: true });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await listEvents(org.id)).filter((e) => e.id === eventId)).toHaveLength(1);
+  });
+
+  it('answers 401, 400 and 404 to bad deliveries, none of which reach the feed', async () => {
+    const org = await newOrg('bad-hooks');
+    const con = await newConnection(org.id);
+    const body = JSON.stringify({ type: 'x.y', data: {} });
+    const forged = { ...signedHeaders(con.webhookSecret, body), 'webhook-signature': 'v1,Zm9yZ2Vk' };
+    expect((await client(hub, '')('POST', con.webhookUrl, body, forged)).status).toBe(401);
+    const unsigned = await client(hub, '')('POST', con.webhookUrl, body);
+    expect(unsigned.status).toBe(401);
+    const malformed = '{"type":"x.y",';
+    expect(
+      (await client(hub, '')('POST', con.webhookUrl, malformed, signedHeaders(con.webhookSecret, malformed)))
+        .status,
+    ).toBe(400);
+    const unknown = '/webhooks/generic/con_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
+    expect(
+      (await client(hub, '')('POST', unknown, body, signedHeaders(con.webhookSecret, body))).status,
+    ).toBe(404);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await listEvents(org.id)).toEqual([]);
+  });
+
+  it('publishes an OpenAPI 3.1 document with every route of the topology', async () => {
+    const res = await client(hub, '')('GET', '/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.json.openapi).toBe('3.1.0');
+    const paths = res.json.paths as Record<string, Record<string, { operationId: string }>>;
+    for (const route of routes) {
+      expect(paths[route.path]?.[route.method.toLowerCase()]?.operationId).toBe(route.operationId);
+    }
+  });
+
+  it('works from the hub CLI, including a dev JWT minted for an org member', async () => {
+    const created = runCli(hub, ['orgs', 'create', '--name', 'Cli Org', '--slug', 'cli-org']);
+    expect(created.stderr).not.toMatch(/hub:/);
+    expect(created.status).toBe(0);
+    const org = JSON.parse(created.stdout) as { id: string };
+    const minted = runCli(hub, ['token', 'mint', '--sub', 'usr_cli', '--org', org.id, '--role', 'admin']);
+    expect(minted.status).toBe(0);
+    const jwt = minted.stdout.trim();
+    expect((await client(hub, jwt)('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+    const key = runCli(hub, ['api-keys', 'create', org.id, '--name', 'from-jwt', '--role', 'member'], jwt);
+    expect(key.status).toBe(0);
+    expect(JSON.parse(key.stdout).key).toMatch(/^hub_/);
+    const refused = runCli(hub, ['orgs', 'create', '--name', 'Nope', '--slug', 'nope'], jwt);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/403/);
+  });
+});
