@@ -8,7 +8,6 @@ import { ADMIN_KEY_FILE } from '../../lib/local/data-files';
 import { freePort } from '../../lib/local/free-port';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 export interface RuntimeProcess {
   readonly url: string;
@@ -26,9 +25,10 @@ export async function startRuntime(
 ): Promise<RuntimeProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hub-e2e-'));
   const port = await freePort();
+  // One process, as `npm start` runs it: a signal reaches the runtime itself.
   const child = spawn(
     process.execPath,
-    [TSX, '--disable-warning=ExperimentalWarning', join(ROOT, 'bin', 'local.ts')],
+    ['--import', 'tsx', '--disable-warning=ExperimentalWarning', join(ROOT, 'bin', 'local.ts')],
     {
       cwd: ROOT,
       env: {
@@ -79,7 +79,7 @@ export async function startRuntime(
 
 /** Runs the `hub` CLI against a runtime; returns its exit code and output. */
 export function runCli(runtime: RuntimeProcess, args: string[], token?: string) {
-  const result = spawnSync(process.execPath, [TSX, join(ROOT, 'bin', 'hub-cli.ts'), ...args], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'hub-cli.ts'), ...args], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,0 +1,158 @@
+import { routes } from '../../shared/topology';
+import type { RuntimeProcess } from '../support/runtime-process';
+import { client, runCli, startRuntime } from '../support/runtime-process';
+import { signedHeaders } from '../support/webhooks';
+
+/**
+ * For every route of the topology, org A's credentials aimed at org B's resources are refused
+ * with 403/404, the answer carries none of B's data, and B's data is unchanged afterwards.
+ */
+let hub: RuntimeProcess;
+
+interface Tenant {
+  org: { id: string; slug: string; name: string };
+  ownerKey: string;
+  jwt: string;
+  connection: { id: string; webhookSecret: string };
+}
+
+const tenants: Record<'a' | 'b', Tenant> = {} as never;
+
+async function tenant(slug: string): Promise<Tenant> {
+  const admin = client(hub);
+  const org = (await admin('POST', '/v1/orgs', { name: `Tenant ${slug}`, slug })).json as Tenant['org'];
+  const ownerKey = String(
+    (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'owner', role: 'owner' })).json.key,
+  );
+  const connection = (
+    await admin('POST', `/v1/orgs/${org.id}/connections`, { provider: 'generic', name: 'c' })
+  ).json as Tenant['connection'];
+  const jwt = runCli(hub, [
+    'token',
+    'mint',
+    '--sub',
+    `usr_${slug}`,
+    '--org',
+    org.id,
+    '--role',
+    'owner',
+  ]).stdout.trim();
+  return { org, ownerKey, jwt, connection };
+}
+
+/** What B holds, as B sees it. */
+async function snapshotOfB() {
+  const b = client(hub, tenants.b.ownerKey);
+  return JSON.stringify([
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/events`)).json,
+  ]);
+}
+
+beforeAll(async () => {
+  hub = await startRuntime();
+  tenants.a = await tenant('tenant-a');
+  tenants.b = await tenant('tenant-b');
+  const body = JSON.stringify({ type: 'b.secret', data: { only: 'for-b' } });
+  const res = await client(hub, '')(
+    'POST',
+    `/webhooks/generic/${tenants.b.connection.id}`,
+    body,
+    signedHeaders(tenants.b.connection.webhookSecret, body),
+  );
+  expect(res.status).toBe(202);
+});
+afterAll(async () => {
+  await hub?.stop();
+});
+
+/** A body that would be valid for the route, so only tenancy can be the reason for a refusal. */
+const validBodies: Record<string, unknown> = {
+  createOrg: { name: 'Sneaky', slug: 'sneaky' },
+  createApiKey: { name: 'stolen', role: 'owner' },
+  createConnection: { provider: 'generic', name: 'stolen' },
+};
+
+describe('cross-tenant isolation, route by route', () => {
+  const orgScoped = routes.filter((r) => r.path.includes('{orgId}'));
+
+  it('classifies every route: org-scoped, platform-only, public, or webhook', () => {
+    for (const route of routes) {
+      const known =
+        route.path.includes('{orgId}') || route.auth !== 'hub' || route.permission?.startsWith('platform:');
+      expect({ route: route.operationId, classified: Boolean(known) }).toEqual({
+        route: route.operationId,
+        classified: true,
+      });
+    }
+  });
+
+  for (const credential of ['ownerKey', 'jwt'] as const) {
+    for (const route of orgScoped) {
+      it(`refuses org A's ${credential} on org B's ${route.method} ${route.path}`, async () => {
+        const before = await snapshotOfB();
+        const path = route.path.replace('{orgId}', tenants.b.org.id);
+        const res = await client(hub, tenants.a[credential])(
+          route.method,
+          path,
+          route.method === 'GET' ? undefined : validBodies[route.operationId],
+        );
+        expect([403, 404]).toContain(res.status);
+        expect(res.text).not.toContain('for-b');
+        expect(res.text).not.toContain(tenants.b.org.slug);
+        expect(await snapshotOfB()).toBe(before);
+      });
+    }
+  }
+
+  it('refuses org admins on platform-only routes', async () => {
+    for (const route of routes.filter((r) => r.permission?.startsWith('platform:'))) {
+      const res = await client(hub, tenants.a.ownerKey)(
+        route.method,
+        route.path,
+        validBodies[route.operationId],
+      );
+      expect(res.status).toBe(403);
+    }
+  });
+
+  it("refuses a delivery to org B's connection signed with org A's secret", async () => {
+    const before = await snapshotOfB();
+    const body = JSON.stringify({ type: 'a.injects', data: {} });
+    const res = await client(hub, '')(
+      'POST',
+      `/webhooks/generic/${tenants.b.connection.id}`,
+      body,
+      signedHeaders(tenants.a.connection.webhookSecret, body),
+    );
+    expect(res.status).toBe(401);
+    expect(await snapshotOfB()).toBe(before);
+  });
+
+  it("does not let org A page into org B's events with B's cursor", async () => {
+    const b = client(hub, tenants.b.ownerKey);
+    for (let i = 0; i < 2; i++) {
+      const body = JSON.stringify({ type: 'b.more', data: { only: 'for-b' } });
+      await client(hub, '')(
+        'POST',
+        `/webhooks/generic/${tenants.b.connection.id}`,
+        body,
+        signedHeaders(tenants.b.connection.webhookSecret, body),
+      );
+    }
+    let cursor: string | null = null;
+    for (let i = 0; i < 100 && !cursor; i++) {
+      cursor = (await b('GET', `/v1/orgs/${tenants.b.org.id}/events?limit=1`)).json.nextCursor as
+        | string
+        | null;
+      if (!cursor) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(cursor).toBeTruthy();
+    const res = await client(hub, tenants.a.ownerKey)(
+      'GET',
+      `/v1/orgs/${tenants.a.org.id}/events?limit=1&cursor=${cursor}`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.text).not.toContain('for-b');
+  });
+});
