@@ -17,4 +17,5 @@ export default {
   setupFilesAfterEnv: ['<rootDir>/test/setup-matchers.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };
