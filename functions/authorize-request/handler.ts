@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { adapters } from '../../shared/adapters/wiring';
+import * as adapters from '../../shared/adapters/wiring';
 import { jwtConfig } from '../../shared/config/config';
 import { UnauthenticatedError } from '../../shared/errors';
 import { makeAuthenticator } from '../../shared/identity/authenticate';

@@ -1,4 +1,4 @@
-import { adapters } from '../../shared/adapters/wiring';
+import * as adapters from '../../shared/adapters/wiring';
 import { CreateConnectionRequest } from '../../shared/api/schemas';
 import { makeCreateConnection } from '../../shared/connectors/create-connection';
 import { apiHandler, json } from '../../shared/http/api-handler';

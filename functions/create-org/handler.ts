@@ -1,4 +1,4 @@
-import { adapters } from '../../shared/adapters/wiring';
+import * as adapters from '../../shared/adapters/wiring';
 import { CreateOrgRequest } from '../../shared/api/schemas';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';

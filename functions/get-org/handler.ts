@@ -1,4 +1,4 @@
-import { adapters } from '../../shared/adapters/wiring';
+import * as adapters from '../../shared/adapters/wiring';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import type { OrgStore } from '../../shared/ports/stores';
 import { requireOrg } from '../../shared/tenancy/require-org';

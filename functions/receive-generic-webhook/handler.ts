@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { adapters } from '../../shared/adapters/wiring';
+import * as adapters from '../../shared/adapters/wiring';
 import { secretCacheSeconds } from '../../shared/config/config';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { logger } from '../../shared/observability/observability';

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { adapters } from '../../shared/adapters/wiring';
+import * as adapters from '../../shared/adapters/wiring';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
 import { logger, metrics, tracer } from '../../shared/observability/observability';
 import type { EventStore } from '../../shared/ports/stores';

@@ -209,7 +209,7 @@ async function bootstrapAdminKey(dataDir: string): Promise<string | null> {
   const file = join(dataDir, ADMIN_KEY_FILE);
   if (existsSync(file) && readFileSync(file, 'utf8').trim() !== '') return null;
   // Loaded only now: these modules read their configuration when first imported.
-  const { adapters } = await import('../../shared/adapters/wiring');
+  const adapters = await import('../../shared/adapters/wiring');
   const { generateApiKey, hashApiKey } = await import('../../shared/identity/api-key-format');
   const { newId } = await import('../../shared/ids');
   const key = generateApiKey();

@@ -16,17 +16,17 @@ import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledge
  * The production adapters, one factory per port. Handlers call these at init; swapping an adapter
  * touches one line here. Locally the same adapters reach local servers through AWS_ENDPOINT_URL_*.
  */
-export const adapters = {
-  orgStore: () => new DynamoDbOrgStore(documentClient(), tablesConfig()),
-  apiKeyStore: () => new DynamoDbApiKeyStore(documentClient(), tablesConfig()),
-  connectionStore: () => new DynamoDbConnectionStore(documentClient(), tablesConfig()),
-  eventStore: () => new DynamoDbEventStore(documentClient(), tablesConfig().domainTable),
-  secretCipher: () => new KmsSecretCipher(tracer.captureAWSv3Client(new KMSClient({})), secretsKeyId()),
-  eventPublisher: () =>
-    new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), eventBusName()),
-  deliveryLedger: () =>
-    new IdempotentDeliveryLedger(
-      adapters.eventPublisher(),
-      new DynamoDBPersistenceLayer({ tableName: idempotencyTableName(), awsSdkV3Client: dynamoDbClient() }),
-    ),
-};
+// Separate exports, imported as a namespace: a bundle keeps only the adapters its handler uses.
+export const orgStore = () => new DynamoDbOrgStore(documentClient(), tablesConfig());
+export const apiKeyStore = () => new DynamoDbApiKeyStore(documentClient(), tablesConfig());
+export const connectionStore = () => new DynamoDbConnectionStore(documentClient(), tablesConfig());
+export const eventStore = () => new DynamoDbEventStore(documentClient(), tablesConfig().domainTable);
+export const secretCipher = () =>
+  new KmsSecretCipher(tracer.captureAWSv3Client(new KMSClient({})), secretsKeyId());
+export const eventPublisher = () =>
+  new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), eventBusName());
+export const deliveryLedger = () =>
+  new IdempotentDeliveryLedger(
+    eventPublisher(),
+    new DynamoDBPersistenceLayer({ tableName: idempotencyTableName(), awsSdkV3Client: dynamoDbClient() }),
+  );

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PROVIDERS = ['generic'] as const;
 export type Provider = (typeof PROVIDERS)[number];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The one envelope every event on the bus carries, whatever provider it came from. */
 export const CanonicalEventSchema = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES } from './permissions';
 
 /** An API key as stored and listed: never the key itself, only how to recognise it. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../errors';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { newId } from '../../ids';
