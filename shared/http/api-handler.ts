@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { RequestContext } from '../audit/audit-record';
 import {
   ForbiddenError,
+  NotFoundError,
   PayloadTooLargeError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
@@ -15,6 +16,7 @@ import {
 } from '../errors';
 import type { Principal } from '../identity/principal';
 import { isAllowed, principalFromContext } from '../identity/principal';
+import { ID_PATTERN } from '../ids';
 import { logger, metrics, tracer } from '../observability/observability';
 import type { RouteSpec } from '../topology';
 import { routes } from '../topology';
@@ -98,12 +100,12 @@ function authorise(event: APIGatewayProxyEventV2, route: RouteSpec): Principal {
     const reason = typeof context?.reason === 'string' ? context.reason : 'No valid credential was sent';
     throw new UnauthenticatedError(reason);
   }
-  if (
-    route.permission === null ||
-    !isAllowed(principal, route.permission, event.pathParameters?.orgId ?? null)
-  ) {
+  const orgId = event.pathParameters?.orgId ?? null;
+  if (route.permission === null || !isAllowed(principal, route.permission, orgId)) {
     throw new ForbiddenError(`The caller lacks ${route.permission ?? 'access'} here`);
   }
+  // Only a platform admin gets here with an org id not its own; a malformed one names nothing.
+  if (orgId !== null && !ID_PATTERN('org').test(orgId)) throw new NotFoundError(`No organisation ${orgId}`);
   return principal;
 }
 

@@ -1,4 +1,5 @@
 import type { Permission } from '../identity/permissions';
+import type { functions, queues, tables } from './topology';
 
 /** A Lambda function: its handler module and the settings both runtimes honour. */
 export interface FunctionSpec {
@@ -59,8 +60,6 @@ export interface TableSpec {
   readonly timeToLiveAttribute: string;
   readonly stream: boolean;
 }
-
-import type { functions, queues, tables } from './topology';
 
 export type FunctionName = keyof typeof functions;
 export type QueueName = keyof typeof queues;
