@@ -1,23 +1,28 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionName, QueueName } from '../../shared/topology';
-import { queues } from '../../shared/topology';
+import type { FunctionName, QueueName, StreamName, TableName } from '../../shared/topology';
+import { queues, streams } from '../../shared/topology';
 
 export interface HubWorkersProps {
   /** The topology's functions, by name, to attach as consumers. */
   readonly functions: Readonly<Record<FunctionName, IFunction>>;
+  /** The topology's tables, by name, whose streams feed consumers. */
+  readonly tables: Readonly<Record<TableName, ITable>>;
 }
 
 /**
  * The topology's queues, each with a DLQ, wired to its consumer with partial batch failure
  * reporting: a failed message is retried alone, then parked in the DLQ after its max receives.
+ * Likewise its table streams, whose exhausted batches are reported to an on-failure DLQ.
  */
 export class HubWorkers extends Construct {
   readonly queues = {} as Record<QueueName, Queue>;
-  readonly deadLetterQueues = {} as Record<QueueName, Queue>;
+  readonly deadLetterQueues: Record<string, Queue> = {};
 
   constructor(scope: Construct, id: string, props: HubWorkersProps) {
     super(scope, id);
@@ -48,6 +53,28 @@ export class HubWorkers extends Construct {
       );
       this.queues[name] = queue;
       this.deadLetterQueues[name] = dlq;
+    }
+    for (const [name, spec] of Object.entries(streams) as [StreamName, (typeof streams)[StreamName]][]) {
+      const dlq = new Queue(this, `${name}StreamDlq`, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: "This queue is itself the stream's on-failure destination; its depth is alarmed.",
+      });
+      props.functions[spec.consumer].addEventSource(
+        new DynamoEventSource(props.tables[spec.table], {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: spec.batchSize,
+          retryAttempts: spec.maxRetries,
+          bisectBatchOnError: true,
+          reportBatchItemFailures: true,
+          onFailure: new SqsDlq(dlq),
+        }),
+      );
+      this.deadLetterQueues[`${name}Stream`] = dlq;
     }
   }
 }

@@ -1,10 +1,11 @@
-import type { QueueName } from '../../shared/topology';
+import type { QueueName, StreamName } from '../../shared/topology';
 
 /** Resource names on one machine; in AWS, CloudFormation names them. */
 export const localNames = {
   table: (name: string) => `hub-${name}`,
   queue: (name: QueueName) => `hub-${name}`,
   deadLetterQueue: (name: QueueName) => `hub-${name}-dlq`,
+  streamDeadLetterQueue: (name: StreamName) => `hub-${name}-stream-dlq`,
   eventBus: 'hub-events',
   secretsKey: 'alias/hub-secrets',
   account: '000000000000',

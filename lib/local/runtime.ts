@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueName } from '../../shared/topology';
-import { queues } from '../../shared/topology';
+import type { QueueName, StreamName } from '../../shared/topology';
+import { queues, streams } from '../../shared/topology';
 import { startAwsEmulator } from './aws-emulator';
 import { ADMIN_KEY_FILE } from './data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, publicJwks } from './dev-issuer';
@@ -13,9 +13,10 @@ import { FunctionHost } from './function-host';
 import { HttpGateway } from './http-gateway';
 import { LocalKms } from './local-kms';
 import { localNames } from './local-names';
-import { ensureQueues, startSqsLocal } from './sqs-local';
+import { ensureQueues, ensureStreamDeadLetterQueues, startSqsLocal } from './sqs-local';
 import type { Poller } from './sqs-poller';
 import { startPoller } from './sqs-poller';
+import { startStreamPoller } from './stream-poller';
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -66,6 +67,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       credentials: localCredentials,
     });
     const localQueues = await ensureQueues(sqs);
+    const streamDeadLetterUrls = await ensureStreamDeadLetterQueues(sqs);
     log(`sqs       ${sqsServer.endpoint} (data in ${join(dataDir, 'sqs')})`);
 
     const queueUrls = Object.fromEntries(Object.entries(localQueues).map(([n, q]) => [n, q.url])) as Record<
@@ -131,11 +133,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ),
         probe('eventbridge', () => fetch(aws.endpoint, { method: 'POST', body: '{}' })),
       ]);
-      components.pollers = workers
-        ? pollers.length === Object.keys(queues).length
-          ? 'up'
-          : 'down'
-        : 'paused';
+      const expected = Object.keys(queues).length + Object.keys(streams).length;
+      components.pollers = workers ? (pollers.length === expected ? 'up' : 'down') : 'paused';
       const ok = Object.values(components).every((s) => s === 'up' || s === 'paused');
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', components }));
@@ -164,8 +163,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ]);
     stops.push(() => host.stop());
     await host.warm();
-    const boundPort = await gateway.listen(port);
-    stops.push(() => gateway.close());
 
     const workers = options.workers ?? true;
     const pollers: Poller[] = [];
@@ -180,10 +177,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }),
       );
     }
+    for (const name of workers ? (Object.keys(streams) as StreamName[]) : []) {
+      pollers.push(
+        startStreamPoller({
+          name,
+          dynamodbEndpoint: dynamo.endpoint,
+          dataDir,
+          host,
+          sqs,
+          deadLetterUrl: streamDeadLetterUrls[name],
+          onError: (e) => log(`stream ${name}: ${(e as Error).message}`),
+        }),
+      );
+    }
     // Pollers stop before the servers they read from.
     stops.push(async () => {
       await Promise.all(pollers.map((p) => p.stop()));
     });
+    const boundPort = await gateway.listen(port);
+    stops.push(() => gateway.close());
 
     log(`api       ${gatewayUrl(boundPort)}`);
     return {

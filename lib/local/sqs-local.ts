@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import type { QueueName } from '../../shared/topology';
-import { queues } from '../../shared/topology';
+import type { QueueName, StreamName } from '../../shared/topology';
+import { queues, streams } from '../../shared/topology';
 import { localNames } from './local-names';
 
 export interface LocalQueue {
@@ -86,6 +86,24 @@ export async function ensureQueues(sqs: SQSClient): Promise<Record<QueueName, Lo
       ).QueueUrl;
     if (!url) throw new Error(`Could not create ${mainName}`);
     result[name] = { url, arn: await arnOf(sqs, url), deadLetterUrl };
+  }
+  return result;
+}
+
+/** The on-failure DLQ of each topology stream, created where missing. */
+export async function ensureStreamDeadLetterQueues(sqs: SQSClient): Promise<Record<StreamName, string>> {
+  const result = {} as Record<StreamName, string>;
+  for (const name of Object.keys(streams) as StreamName[]) {
+    const QueueName = localNames.streamDeadLetterQueue(name);
+    const url =
+      (await queueUrl(sqs, QueueName)) ??
+      (
+        await sqs.send(
+          new CreateQueueCommand({ QueueName, Attributes: { MessageRetentionPeriod: String(14 * 86400) } }),
+        )
+      ).QueueUrl;
+    if (!url) throw new Error(`Could not create ${QueueName}`);
+    result[name] = url;
   }
   return result;
 }

@@ -95,7 +95,7 @@ export class HubStack extends Stack {
       }
     }
 
-    const workers = new HubWorkers(this, 'Workers', { functions: fns });
+    const workers = new HubWorkers(this, 'Workers', { functions: fns, tables: data.tables });
     events.routeToQueues(workers.queues);
     this.api = new HubApi(this, 'Api', { functions: fns });
     const monitoring = new HubMonitoring(this, 'Monitoring', {

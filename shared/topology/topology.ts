@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec, RouteSpec, RuleSpec, TableSpec } from './types';
+import type { FunctionSpec, QueueSpec, RouteSpec, RuleSpec, StreamSpec, TableSpec } from './types';
 
 /**
  * The hub's topology, declared once. The CDK stacks and the local runtime both read it,
@@ -43,6 +43,13 @@ export const functions = {
     'secrets-key:decrypt',
     'event-bus:put',
   ]),
+  publishChanges: {
+    entry: 'functions/publish-changes/handler.ts',
+    description: 'Publishes domain changes from the table stream as canonical events',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    access: ['event-bus:put'],
+  },
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
     description: "Stores canonical events in their organisation's event feed",
@@ -135,6 +142,11 @@ export const queues = {
     retentionDays: 14,
   },
 } as const satisfies Record<string, QueueSpec>;
+
+export const streams = {
+  // Transactional outbox: a change committed to the domain table is published exactly as committed.
+  domainChanges: { table: 'domain', consumer: 'publishChanges', batchSize: 100, maxRetries: 10 },
+} as const satisfies Record<string, StreamSpec>;
 
 /** The custom bus's source prefix; every canonical event is published under it. */
 export const EVENT_SOURCE_PREFIX = 'integration-hub.';

@@ -1,5 +1,5 @@
 import type { Permission } from '../identity/permissions';
-import type { functions, queues, tables } from './topology';
+import type { functions, queues, streams, tables } from './topology';
 
 /** A Lambda function: its handler module and the settings both runtimes honour. */
 export interface FunctionSpec {
@@ -54,6 +54,15 @@ export interface RuleSpec {
   readonly targetQueues: readonly QueueName[];
 }
 
+/** A Lambda event source on a table's stream, with Lambda's retry and on-failure semantics. */
+export interface StreamSpec {
+  readonly table: TableName;
+  readonly consumer: FunctionName;
+  readonly batchSize: number;
+  /** Retries of a failing batch before its records are sent to the stream's DLQ. */
+  readonly maxRetries: number;
+}
+
 export interface TableSpec {
   readonly partitionKey: string;
   readonly sortKey?: string;
@@ -64,3 +73,4 @@ export interface TableSpec {
 export type FunctionName = keyof typeof functions;
 export type QueueName = keyof typeof queues;
 export type TableName = keyof typeof tables;
+export type StreamName = keyof typeof streams;

@@ -39,7 +39,8 @@ describe('data survives restarts, including kill -9', () => {
       signedHeaders(con.webhookSecret, body),
     );
     expect(accepted.status).toBe(202);
-    expect((await admin('GET', `/v1/orgs/${org.id}/events`)).json.items).toEqual([]);
+    const before = (await admin('GET', `/v1/orgs/${org.id}/events`)).json.items as unknown[];
+    expect(before).toEqual([]);
 
     expect(await hub.stop('SIGKILL')).toBeNull();
 

@@ -29,13 +29,17 @@ const listEvents = async (orgId: string) =>
     type: string;
   }[];
 
+const webhookEvents = async (orgId: string) =>
+  (await listEvents(orgId)).filter((e) => e.type.startsWith('generic.'));
 describe('the hub on one machine, over HTTP', () => {
   it('reports every component up on /healthz', async () => {
     const res = await fetch(`${hub.url}/healthz`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
-      status: 'ok',
-      components: { dynamodb: 'up', sqs: 'up', eventbridge: 'up', pollers: 'up' },
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 200,
+      body: {
+        status: 'ok',
+        components: { dynamodb: 'up', sqs: 'up', eventbridge: 'up', pollers: 'up' },
+      },
     });
   });
 
@@ -141,7 +145,24 @@ describe('the hub on one machine, over HTTP', () => {
       (await client(hub, '')('POST', unknown, body, signedHeaders(con.webhookSecret, body))).status,
     ).toBe(404);
     await new Promise((r) => setTimeout(r, 500));
-    expect(await listEvents(org.id)).toEqual([]);
+    expect(await webhookEvents(org.id)).toEqual([]);
+  });
+
+  it('announces new orgs, connections and API keys in the feed, from the table stream, without secrets', async () => {
+    const org = await newOrg('announced');
+    const con = await newConnection(org.id);
+    const key = String(
+      (await client(hub)('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'k', role: 'viewer' })).json.key,
+    );
+    const types = await eventually(async () => {
+      const seen = (await listEvents(org.id)).map((e) => e.type).sort();
+      return seen.length === 3 ? seen : undefined;
+    });
+    expect(types).toEqual(['api_key.created', 'connection.created', 'org.created']);
+    const feed = JSON.stringify(await listEvents(org.id));
+    expect(feed).toContain(con.id);
+    expect(feed).not.toContain(con.webhookSecret);
+    expect(feed).not.toContain(key);
   });
 
   it('publishes an OpenAPI 3.1 document with every route of the topology', async () => {

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../lib/app';
-import { functions, queues, routes, rules, tables } from '../../shared/topology';
+import { functions, queues, routes, rules, streams, tables } from '../../shared/topology';
 
 /** Synthesizes the real app, with cdk-nag, but without bundling the functions (tested by `cdk synth`). */
 function synth() {
@@ -95,9 +95,23 @@ describe('the synthesized deployment', () => {
     const dlqAlarms = t.hub.findResources('AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 },
     });
-    // One per topology queue, plus the bus's delivery DLQ.
-    expect(Object.keys(dlqAlarms)).toHaveLength(Object.keys(queues).length + 1);
+    // One per topology queue and stream, plus the bus's delivery DLQ.
+    expect(Object.keys(dlqAlarms)).toHaveLength(Object.keys(queues).length + Object.keys(streams).length + 1);
     t.hub.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
+  });
+
+  it('feeds every topology stream to its consumer, retrying failed records and parking exhausted ones', () => {
+    for (const spec of Object.values(streams)) {
+      t.hub.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: Match.anyValue(),
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: spec.batchSize,
+        MaximumRetryAttempts: spec.maxRetries,
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    }
   });
 
   it('routes canonical events from the custom bus with the topology patterns, and archives them', () => {

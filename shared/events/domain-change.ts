@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { CanonicalEvent } from './canonical-event';
+
+/** The tenant collections whose new items are announced on the bus, and the event type each becomes. */
+const ANNOUNCED: Readonly<Record<string, { type: string; fields: readonly string[] }>> = {
+  ORG: { type: 'org.created', fields: ['id', 'name', 'slug', 'status', 'createdAt'] },
+  CON: { type: 'connection.created', fields: ['id', 'provider', 'name', 'status', 'createdAt'] },
+  APIKEY: { type: 'api_key.created', fields: ['id', 'name', 'role', 'display', 'createdAt', 'expiresAt'] },
+};
+
+const TENANT_PK = /^T#(org_[0-9A-Z]{26})#([A-Z]+)$/;
+
+/**
+ * Turns an item inserted into the domain table into the canonical event that announces it, or
+ * null for items that are not announced (events themselves, platform lookups). Only listed fields
+ * are copied, so nothing secret can ride along. The event id is derived from the entity's ULID, so
+ * a retried stream batch publishes the same event again and consumers de-duplicate it.
+ */
+export function domainEventFromInsert(
+  item: Record<string, unknown>,
+  streamEventId: string,
+  now: Date,
+): CanonicalEvent | null {
+  const match = TENANT_PK.exec(String(item.PK));
+  const orgId = match?.[1];
+  const announced = match?.[2] ? ANNOUNCED[match[2]] : undefined;
+  if (!orgId || !announced || typeof item.id !== 'string') return null;
+  const ulid = item.id.slice(item.id.indexOf('_') + 1);
+  const data = Object.fromEntries(announced.fields.filter((f) => f in item).map((f) => [f, item[f]]));
+  return {
+    id: `evt_${ulid}`,
+    type: announced.type,
+    source: { provider: 'hub', connectionId: 'hub' },
+    tenantId: orgId,
+    occurredAt: typeof item.createdAt === 'string' ? item.createdAt : now.toISOString(),
+    receivedAt: now.toISOString(),
+    correlationId: streamEventId,
+    data,
+    raw: {
+      deliveryId: streamEventId,
+      sha256: createHash('sha256').update(JSON.stringify(data)).digest('hex'),
+    },
+  };
+}
