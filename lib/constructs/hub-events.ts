@@ -1,11 +1,11 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Archive, EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueName } from '../../shared/topology';
 import { EVENT_SOURCE_PREFIX, rules } from '../../shared/topology';
+import { deadLetterQueue } from './dead-letter-queue';
 
 export interface HubEventsProps {
   /** Days the archive keeps events for replay. @default 365 */
@@ -27,15 +27,7 @@ export class HubEvents extends Construct {
       eventPattern: { source: [{ prefix: EVENT_SOURCE_PREFIX }] as unknown as string[] },
       retention: Duration.days(props.archiveRetentionDays ?? 365),
     });
-    this.deliveryDeadLetterQueue = new Queue(this, 'DeliveryDlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deliveryDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the bus targets.',
-    });
+    this.deliveryDeadLetterQueue = deadLetterQueue(this, 'DeliveryDlq', "the bus's rule targets");
   }
 
   /** Adds the topology's rules, targeting its queues. */

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionName, QueueName, StreamName, TableName } from '../../shared/topology';
 import { queues, streams } from '../../shared/topology';
+import { deadLetterQueue } from './dead-letter-queue';
 
 export interface HubWorkersProps {
   /** The topology's functions, by name, to attach as consumers. */
@@ -27,15 +28,7 @@ export class HubWorkers extends Construct {
   constructor(scope: Construct, id: string, props: HubWorkersProps) {
     super(scope, id);
     for (const [name, spec] of Object.entries(queues) as [QueueName, (typeof queues)[QueueName]][]) {
-      const dlq = new Queue(this, `${name}Dlq`, {
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      Validations.of(dlq).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself a dead-letter queue; its depth is alarmed.',
-      });
+      const dlq = deadLetterQueue(this, `${name}Dlq`, `the ${name} queue`);
       const queue = new Queue(this, `${name}Queue`, {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
@@ -55,15 +48,7 @@ export class HubWorkers extends Construct {
       this.deadLetterQueues[name] = dlq;
     }
     for (const [name, spec] of Object.entries(streams) as [StreamName, (typeof streams)[StreamName]][]) {
-      const dlq = new Queue(this, `${name}StreamDlq`, {
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      Validations.of(dlq).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: "This queue is itself the stream's on-failure destination; its depth is alarmed.",
-      });
+      const dlq = deadLetterQueue(this, `${name}StreamDlq`, `the ${name} stream (on-failure destination)`);
       props.functions[spec.consumer].addEventSource(
         new DynamoEventSource(props.tables[spec.table], {
           startingPosition: StartingPosition.TRIM_HORIZON,

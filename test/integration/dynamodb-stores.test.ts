@@ -10,6 +10,7 @@ import { makeCreateApiKey } from '../../shared/identity/create-api-key';
 import { newId } from '../../shared/ids';
 import { makeCreateOrg } from '../../shared/tenancy/create-org';
 import { platformAdmin } from '../support/api-events';
+import { aCanonicalEvent } from '../support/builders';
 import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
 
@@ -22,17 +23,7 @@ afterAll(async () => aws?.stop());
 const request: RequestContext = { requestId: 'req-it', ip: '127.0.0.1', userAgent: 'jest' };
 const clock = { now: () => new Date() };
 
-const event = (orgId: string): CanonicalEvent => ({
-  id: newId('evt'),
-  type: 'generic.thing.happened',
-  source: { provider: 'generic', connectionId: 'con_x' },
-  tenantId: orgId,
-  occurredAt: new Date().toISOString(),
-  receivedAt: new Date().toISOString(),
-  correlationId: 'c',
-  data: { n: 1 },
-  raw: { deliveryId: 'd', sha256: 's' },
-});
+const event = (orgId: string) => aCanonicalEvent({ tenantId: orgId });
 
 describe('DynamoDB stores against DynamoDB Local', () => {
   it('creates an org with its audit record atomically, and refuses a second org with the same slug', async () => {

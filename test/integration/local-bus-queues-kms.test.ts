@@ -21,8 +21,7 @@ import { EventBridgePublisher } from '../../shared/adapters/eventbridge/eventbri
 import { KmsSecretCipher } from '../../shared/adapters/kms/kms-secret-cipher';
 import { DependencyUnavailableError } from '../../shared/errors';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
-import type { CanonicalEvent } from '../../shared/events/canonical-event';
-import { newId } from '../../shared/ids';
+import { aCanonicalEvent } from '../support/builders';
 import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
 
@@ -62,17 +61,7 @@ async function receiveAll(url: string, waitSeconds = 1): Promise<Message[]> {
   return out.Messages ?? [];
 }
 
-const canonical = (): CanonicalEvent => ({
-  id: newId('evt'),
-  type: 'generic.deploy.done',
-  source: { provider: 'generic', connectionId: 'con_x' },
-  tenantId: newId('org'),
-  occurredAt: new Date().toISOString(),
-  receivedAt: new Date().toISOString(),
-  correlationId: 'c',
-  data: {},
-  raw: { deliveryId: 'd', sha256: 's' },
-});
+const canonical = () => aCanonicalEvent();
 
 describe('local EventBridge, KMS and queues with the production adapters', () => {
   it("routes a published event through the topology's rule to its queue, in EventBridge's envelope", async () => {

@@ -43,15 +43,17 @@ describe('local DynamoDB Streams event source', () => {
         return { batchItemFailures: failures };
       },
     } as unknown as FunctionHost;
-    poller = startStreamPoller({
-      name: 'domainChanges',
-      dynamodbEndpoint: aws.endpoints.dynamodb,
-      dataDir: aws.dir,
-      host,
-      sqs: aws.sqs,
-      deadLetterUrl: dlqUrl,
-      onError: (e) => errors.push(e),
-    });
+    const start = () =>
+      startStreamPoller({
+        name: 'domainChanges',
+        dynamodbEndpoint: aws.endpoints.dynamodb,
+        dataDir: aws.dir,
+        host,
+        sqs: aws.sqs,
+        deadLetterUrl: dlqUrl,
+        onError: (e) => errors.push(e),
+      });
+    poller = start();
     for (const sk of ['one', 'two', 'poison', 'three']) {
       await aws.docs.send(
         new PutCommand({ TableName: aws.tables.domainTable, Item: { PK: 'T#org_TEST#X', SK: sk } }),
@@ -72,15 +74,7 @@ describe('local DynamoDB Streams event source', () => {
 
     // A restart resumes after its checkpoint: nothing is delivered twice, nothing new is missed.
     await poller.stop();
-    poller = startStreamPoller({
-      name: 'domainChanges',
-      dynamodbEndpoint: aws.endpoints.dynamodb,
-      dataDir: aws.dir,
-      host,
-      sqs: aws.sqs,
-      deadLetterUrl: dlqUrl,
-      onError: (e) => errors.push(e),
-    });
+    poller = start();
     await aws.docs.send(
       new PutCommand({ TableName: aws.tables.domainTable, Item: { PK: 'T#org_TEST#X', SK: 'four' } }),
     );

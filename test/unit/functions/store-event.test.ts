@@ -3,24 +3,13 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/store-event/handler';
-import type { CanonicalEvent } from '../../../shared/events/canonical-event';
-import { newId } from '../../../shared/ids';
 import { lambdaContext } from '../../support/api-events';
+import { aCanonicalEvent } from '../../support/builders';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 
-const canonical = (): CanonicalEvent => ({
-  id: newId('evt'),
-  type: 'generic.build.finished',
-  source: { provider: 'generic', connectionId: 'con_1' },
-  tenantId: ORG,
-  occurredAt: new Date().toISOString(),
-  receivedAt: new Date().toISOString(),
-  correlationId: 'c-1',
-  data: {},
-  raw: { deliveryId: 'msg_1', sha256: 'ab' },
-});
+const canonical = () => aCanonicalEvent({ tenantId: ORG });
 
 const record = (messageId: string, body: string): SQSRecord => ({
   messageId,
