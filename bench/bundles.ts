@@ -22,7 +22,7 @@ export interface BundleFigure {
  * start that is the hub's own code.
  */
 export function measureBundles(root: string, runs = 5): BundleFigure[] {
-  // Inside the project, so a bundle's external @aws-sdk imports resolve as Lambda's runtime provides them.
+  // Inside the project, so any import a bundle leaves external resolves as it would in Lambda.
   mkdirSync(join(root, '.bench'), { recursive: true });
   const out = mkdtempSync(join(root, '.bench', 'cdk-'));
   const synth = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'app.ts')], {
