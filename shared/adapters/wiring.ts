@@ -3,8 +3,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { eventBusName, idempotencyTableName, secretsKeyId, tablesConfig } from '../config/config';
 import { tracer } from '../observability/observability';
+import { TenantDirectory } from '../tenancy/tenant-directory';
 import { documentClient, dynamoDbClient } from './dynamodb/document-client';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
+import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
@@ -30,3 +32,11 @@ export const deliveryLedger = () =>
     eventPublisher(),
     new DynamoDBPersistenceLayer({ tableName: idempotencyTableName(), awsSdkV3Client: dynamoDbClient() }),
   );
+export const auditStore = () => new DynamoDbAuditStore(documentClient(), tablesConfig());
+
+let tenants: TenantDirectory | undefined;
+/** One tenant cache per execution environment, shared by everything in it. */
+export const tenantDirectory = () => {
+  tenants ??= new TenantDirectory(orgStore());
+  return tenants;
+};

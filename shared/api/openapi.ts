@@ -8,6 +8,10 @@ import { createDocument } from 'zod-openapi';
 import { routes } from '../topology';
 import {
   ApiKeyCreated,
+  ApiKeyIdParam,
+  ApiKeyPage,
+  AuditPage,
+  AuditQuery,
   ConnectionCreated,
   ConnectionIdParam,
   CreateApiKeyRequest,
@@ -17,8 +21,10 @@ import {
   GenericWebhookPayloadSchema,
   ListQuery,
   OrgIdParam,
+  OrgPage,
   OrgSchema,
   Problem,
+  UpdateOrgRequest,
   WebhookAccepted,
 } from './schemas';
 
@@ -86,6 +92,67 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       ...authErrors,
     },
   },
+  listOrgs: {
+    requestParams: { query: ListQuery },
+    responses: {
+      '200': ok('A page of organisations', OrgPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
+  updateOrg: {
+    requestParams: { path: OrgIdParam },
+    requestBody: jsonBody(UpdateOrgRequest),
+    responses: {
+      '200': ok('The organisation as updated', OrgSchema),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such organisation'),
+      '409': problem('Changed concurrently; read it again'),
+    },
+  },
+  suspendOrg: {
+    requestParams: { path: OrgIdParam },
+    responses: {
+      '200': ok('The organisation, suspended', OrgSchema),
+      ...authErrors,
+      '404': problem('No such organisation'),
+      '409': problem('Already suspended'),
+    },
+  },
+  reactivateOrg: {
+    requestParams: { path: OrgIdParam },
+    responses: {
+      '200': ok('The organisation, active', OrgSchema),
+      ...authErrors,
+      '404': problem('No such organisation'),
+      '409': problem('Already active'),
+    },
+  },
+  listApiKeys: {
+    requestParams: { path: OrgIdParam, query: ListQuery },
+    responses: {
+      '200': ok('A page of API keys', ApiKeyPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
+  revokeApiKey: {
+    requestParams: { path: ApiKeyIdParam },
+    responses: {
+      '204': { description: 'Revoked' },
+      ...authErrors,
+      '404': problem('No active key with that id'),
+    },
+  },
+  listAuditEvents: {
+    requestParams: { path: OrgIdParam, query: AuditQuery },
+    responses: {
+      '200': ok('A page of audit records', AuditPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
   getOpenapi: {
     security: [],
     responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': {} } } },
@@ -116,7 +183,7 @@ export function openApiDocument() {
   if (cached) return cached;
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
-    const method = route.method.toLowerCase() as 'get' | 'post';
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
     paths[route.path] = {
       ...paths[route.path],
       [method]: {

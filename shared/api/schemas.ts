@@ -4,7 +4,7 @@ import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema } from '../identity/api-key';
 import { ROLES } from '../identity/permissions';
-import { OrgSchema } from '../tenancy/org';
+import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
 
 /** Request and response schemas: the handlers validate with them and the OpenAPI document is built from them. */
 
@@ -19,9 +19,50 @@ export const CreateOrgRequest = z
       .min(3)
       .max(40)
       .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens'),
+    settings: OrgSettingsPatchSchema.optional(),
   })
   .strict()
   .meta({ id: 'CreateOrgRequest' });
+
+export const UpdateOrgRequest = z
+  .object({ name: z.string().trim().min(1).max(200).optional(), settings: OrgSettingsPatchSchema.optional() })
+  .strict()
+  .refine((b) => b.name !== undefined || b.settings !== undefined, 'Send a name, settings, or both')
+  .meta({ id: 'UpdateOrgRequest' });
+
+export const OrgPage = z
+  .object({ items: z.array(OrgSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'OrgPage' });
+
+export const ApiKeyIdParam = z.object({ orgId: z.string(), keyId: z.string() });
+
+export const ApiKeyPage = z
+  .object({ items: z.array(ApiKeySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'ApiKeyPage' });
+
+export const AuditRecordSchema = z
+  .object({
+    id: z.string(),
+    action: z.string(),
+    actor: z.object({
+      type: z.enum(['user', 'api_key', 'system', 'provider']),
+      id: z.string(),
+      name: z.string(),
+    }),
+    targets: z.array(z.object({ type: z.string(), id: z.string() })),
+    orgId: z.string(),
+    occurredAt: z.iso.datetime(),
+    requestId: z.string(),
+    context: z.object({ ip: z.string(), userAgent: z.string() }),
+    outcome: z.enum(['success', 'denied', 'failed']),
+    before: z.record(z.string(), z.unknown()).optional(),
+    after: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'AuditRecord' });
+
+export const AuditPage = z
+  .object({ items: z.array(AuditRecordSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'AuditPage' });
 
 export const CreateApiKeyRequest = z
   .object({
@@ -73,5 +114,17 @@ export const Problem = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const AuditQuery = ListQuery.extend({
+  actorId: z.string().max(100).optional(),
+  action: z.string().max(100).optional(),
+  targetType: z.string().max(50).optional(),
+  targetId: z.string().max(100).optional(),
+  outcome: z.enum(['success', 'denied', 'failed']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+})
+  .strict()
+  .meta({ id: 'AuditQuery' });
 
 export { GenericWebhookPayloadSchema, OrgSchema };

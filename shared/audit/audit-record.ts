@@ -23,11 +23,12 @@ export interface AuditRecord {
   readonly requestId: string;
   readonly context: { readonly ip: string; readonly userAgent: string };
   readonly outcome: 'success' | 'denied' | 'failed';
-  /** Field values after the change; never a secret. */
+  /** Changed fields before and after the change; never a secret. */
+  readonly before?: Readonly<Record<string, unknown>>;
   readonly after?: Readonly<Record<string, unknown>>;
 }
 
-/** Builds the audit record of a successful change made by `principal`. */
+/** Builds the audit record of an action by `principal` (a successful change unless `outcome` says otherwise). */
 export function auditChange(input: {
   action: string;
   principal: Principal;
@@ -35,7 +36,9 @@ export function auditChange(input: {
   targets: AuditRecord['targets'];
   request: RequestContext;
   at: Date;
+  before?: Record<string, unknown>;
   after?: Record<string, unknown>;
+  outcome?: AuditRecord['outcome'];
 }): AuditRecord {
   return {
     id: newId('aud'),
@@ -46,7 +49,8 @@ export function auditChange(input: {
     occurredAt: input.at.toISOString(),
     requestId: input.request.requestId,
     context: { ip: input.request.ip, userAgent: input.request.userAgent },
-    outcome: 'success',
+    outcome: input.outcome ?? 'success',
+    ...(input.before ? { before: input.before } : {}),
     ...(input.after ? { after: input.after } : {}),
   };
 }

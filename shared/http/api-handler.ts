@@ -5,7 +5,9 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import * as adapters from '../adapters/wiring';
 import type { RequestContext } from '../audit/audit-record';
+import { auditChange } from '../audit/audit-record';
 import {
   ForbiddenError,
   NotFoundError,
@@ -18,6 +20,9 @@ import type { Principal } from '../identity/principal';
 import { isAllowed, principalFromContext } from '../identity/principal';
 import { ID_PATTERN } from '../ids';
 import { logger, metrics, tracer } from '../observability/observability';
+import type { AuditStore } from '../ports/stores';
+import { ipAllowed } from '../tenancy/org';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
 import type { RouteSpec } from '../topology';
 import { routes } from '../topology';
 import { zodIssues } from '../validation';
@@ -41,8 +46,16 @@ export interface ApiRequest<B, Q> {
   readonly context: Context;
 }
 
+/** What the hub's gate needs besides the request: the tenant cache, and the trail denials are written to. */
+export interface GateDeps {
+  readonly tenants: TenantDirectory;
+  readonly audit: AuditStore;
+}
+
 export interface ApiOptions<BS extends Schema | undefined, QS extends Schema | undefined> {
   readonly operation: Operation;
+  /** @default the production adapters, for routes the hub authenticates */
+  readonly gate?: GateDeps;
   readonly body?: BS;
   readonly query?: QS;
   readonly handle: (
@@ -92,7 +105,8 @@ function validate(schema: Schema, value: unknown, what: string): unknown {
 }
 
 /** Resolves and checks the caller: the credential was verified by the authorizer; the permission is checked here. */
-function authorise(event: APIGatewayProxyEventV2, route: RouteSpec): Principal {
+/** Resolves the caller from what the authorizer verified; the credential itself was checked there. */
+function principalOf(event: APIGatewayProxyEventV2): Principal {
   const context = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer
     ?.lambda;
   const principal = principalFromContext(context);
@@ -100,13 +114,69 @@ function authorise(event: APIGatewayProxyEventV2, route: RouteSpec): Principal {
     const reason = typeof context?.reason === 'string' ? context.reason : 'No valid credential was sent';
     throw new UnauthenticatedError(reason);
   }
+  return principal;
+}
+
+/**
+ * The hub's gate for authenticated routes: the route's permission within the addressed org, the
+ * caller's org active, and the request from a network the org allows. A refusal is audited in the
+ * addressed org's trail (or the caller's own), then answered.
+ */
+async function admit(event: APIGatewayProxyEventV2, route: RouteSpec, gate: GateDeps): Promise<Principal> {
+  const principal = principalOf(event);
   const orgId = event.pathParameters?.orgId ?? null;
-  if (route.permission === null || !isAllowed(principal, route.permission, orgId)) {
-    throw new ForbiddenError(`The caller lacks ${route.permission ?? 'access'} here`);
+  try {
+    if (route.permission === null || !isAllowed(principal, route.permission, orgId)) {
+      throw new ForbiddenError(`The caller lacks ${route.permission ?? 'access'} here`);
+    }
+    if (principal.kind === 'org_member') {
+      const org = await gate.tenants.get(principal.orgId);
+      if (!org || org.status !== 'active') throw new ForbiddenError('The organisation is suspended');
+      if (!ipAllowed(event.requestContext.http.sourceIp, org.settings.ipAllowList)) {
+        throw new ForbiddenError(
+          "The request does not come from a network on the organisation's IP allow-list",
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof ForbiddenError)
+      await recordDenial(event, route, principal, orgId, error, gate.audit);
+    throw error;
   }
   // Only a platform admin gets here with an org id not its own; a malformed one names nothing.
   if (orgId !== null && !ID_PATTERN('org').test(orgId)) throw new NotFoundError(`No organisation ${orgId}`);
   return principal;
+}
+
+async function recordDenial(
+  event: APIGatewayProxyEventV2,
+  route: RouteSpec,
+  principal: Principal,
+  addressedOrg: string | null,
+  error: ForbiddenError,
+  audit: AuditStore,
+) {
+  const orgId =
+    addressedOrg !== null && ID_PATTERN('org').test(addressedOrg)
+      ? addressedOrg
+      : principal.kind === 'org_member'
+        ? principal.orgId
+        : null;
+  if (orgId === null) return;
+  const record = auditChange({
+    action: `api.${route.operationId}`,
+    principal,
+    orgId,
+    targets: [{ type: 'route', id: `${route.method} ${route.path}` }],
+    request: requestContextOf(event),
+    at: new Date(),
+    outcome: 'denied',
+    after: { reason: error.message },
+  });
+  // The refusal stands even if the trail cannot be written; the failure is logged for operators.
+  await audit
+    .append(record)
+    .catch((cause: unknown) => logger.error('Could not audit a denial', { error: cause as Error }));
 }
 
 /**
@@ -118,10 +188,14 @@ export function apiHandler<
   QS extends Schema | undefined = undefined,
 >(options: ApiOptions<BS, QS>) {
   const route = routeOf(options.operation);
+  const gate: GateDeps | undefined =
+    route.auth === 'hub'
+      ? (options.gate ?? { tenants: adapters.tenantDirectory(), audit: adapters.auditStore() })
+      : undefined;
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {
     const correlationId = correlationIdOf(event);
     logger.appendKeys({ correlationId, route: options.operation });
-    const principal = route.auth === 'hub' ? authorise(event, route) : undefined;
+    const principal = gate ? await admit(event, route, gate) : undefined;
     if (principal)
       logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });
     const body = options.body ? parseBody(event, options.body) : undefined;

@@ -12,6 +12,8 @@ export const ApiKeySchema = z
     createdAt: z.iso.datetime(),
     createdBy: z.string(),
     expiresAt: z.iso.datetime().nullable(),
+    status: z.enum(['active', 'revoked']).default('active'),
+    revokedAt: z.iso.datetime().optional(),
   })
   .meta({ id: 'ApiKey' });
 

@@ -15,7 +15,11 @@ export const ROLE_CLAIM = 'custom:role';
 export const PLATFORM_ADMIN_GROUP = 'platform-admins';
 
 /** Resolves a bearer token (an API key or a JWT) to the principal it stands for. */
-export function makeAuthenticator(deps: { keys: ApiKeyStore; verifyJwt: JwtVerify; clock: Clock }) {
+export function makeAuthenticator(deps: {
+  keys: Pick<ApiKeyStore, 'findByHash'>;
+  verifyJwt: JwtVerify;
+  clock: Clock;
+}) {
   return async (authorization: string | undefined): Promise<Principal> => {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!token) throw new UnauthenticatedError('Send "Authorization: Bearer <API key or token>"');

@@ -47,6 +47,7 @@ export function makeCreateApiKey(deps: { orgs: OrgStore; keys: ApiKeyStore; cloc
       createdAt: at.toISOString(),
       createdBy: principal.id,
       expiresAt: input.expiresAt ?? null,
+      status: 'active',
     };
     const audit = auditChange({
       action: 'api_key.created',
@@ -59,5 +60,28 @@ export function makeCreateApiKey(deps: { orgs: OrgStore; keys: ApiKeyStore; cloc
     });
     await deps.keys.create(apiKey, hashApiKey(key), audit);
     return { apiKey, key };
+  };
+}
+
+/** Revokes an org API key: it stops authenticating once the authorizer's cache entry expires (seconds). */
+export function makeRevokeApiKey(deps: { keys: ApiKeyStore; clock: Clock }) {
+  return async (
+    orgId: string,
+    keyId: string,
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<void> => {
+    const at = deps.clock.now();
+    const audit = auditChange({
+      action: 'api_key.revoked',
+      principal,
+      orgId,
+      targets: [{ type: 'api_key', id: keyId }],
+      request,
+      at,
+      before: { status: 'active' },
+      after: { status: 'revoked' },
+    });
+    await deps.keys.revoke(orgId, keyId, at.toISOString(), audit);
   };
 }

@@ -1,28 +1,43 @@
 /** Every permission a route can require. `platform:*` ones are never granted by an org role. */
 export const PERMISSIONS = [
   'platform:orgs:create',
+  'platform:orgs:list',
+  'platform:orgs:suspend',
   'org:read',
+  'org:update',
+  'api_keys:read',
   'api_keys:create',
+  'api_keys:revoke',
   'connections:create',
   'events:read',
+  'audit:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export const ROLES = ['owner', 'admin', 'member', 'viewer', 'auditor', 'billing'] as const;
 export type Role = (typeof ROLES)[number];
 
 const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 
-/** The built-in roles. Roles are ordered: each holds a superset of the ones after it. */
+/**
+ * The built-in roles and what each may do:
+ * - owner, admin: everything within the org;
+ * - member, viewer: read the org and its event feed;
+ * - auditor: read the org and its audit trail;
+ * - billing: read the org (usage and invoices arrive with metering).
+ */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: orgPermissions,
   admin: orgPermissions,
   member: ['org:read', 'events:read'],
   viewer: ['org:read', 'events:read'],
+  auditor: ['org:read', 'audit:read'],
+  billing: ['org:read'],
 };
 
-/** True when `role` holds every permission `other` holds (a key may not outrank its creator). */
+/** True when `role` holds every permission `other` holds: a key may not outrank its creator. */
 export function roleCovers(role: Role, other: Role): boolean {
-  return ROLES.indexOf(role) <= ROLES.indexOf(other);
+  const held = new Set(ROLE_PERMISSIONS[role]);
+  return ROLE_PERMISSIONS[other].every((p) => held.has(p));
 }

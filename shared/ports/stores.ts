@@ -1,3 +1,4 @@
+import type { AuditFilter } from '../audit/audit-filter';
 import type { AuditRecord } from '../audit/audit-record';
 import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
@@ -15,10 +16,21 @@ export interface PageRequest {
   readonly cursor?: string | undefined;
 }
 
+/** A value with the version it was read at, for optimistic concurrency. */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly version: number;
+}
+
 export interface OrgStore {
   /** Creates the org and claims its slug, with the audit record, atomically; ConflictError if the slug is taken. */
   create(org: Org, audit: AuditRecord): Promise<void>;
   get(orgId: string): Promise<Org | null>;
+  getVersioned(orgId: string): Promise<Versioned<Org> | null>;
+  /** Replaces the org if it is still at `expectedVersion`, with the audit record; ConflictError otherwise. */
+  save(org: Org, expectedVersion: number, audit: AuditRecord): Promise<void>;
+  /** Every org, newest first (platform admins only). */
+  list(page: PageRequest): Promise<Page<Org>>;
 }
 
 export interface ApiKeyStore {
@@ -27,6 +39,9 @@ export interface ApiKeyStore {
   /** Creates the platform-admin key used to bootstrap an installation. */
   createPlatformKey(keyId: string, name: string, keyHash: string): Promise<void>;
   findByHash(keyHash: string): Promise<ApiKeyGrant | null>;
+  list(orgId: string, page: PageRequest): Promise<Page<ApiKey>>;
+  /** Marks the key revoked and removes its credential lookup, with the audit record; NotFoundError if not active. */
+  revoke(orgId: string, keyId: string, revokedAt: string, audit: AuditRecord): Promise<void>;
 }
 
 export interface ConnectionStore {
@@ -38,4 +53,11 @@ export interface EventStore {
   /** Stores the event once; storing the same event id again changes nothing. */
   put(event: CanonicalEvent): Promise<'stored' | 'duplicate'>;
   list(orgId: string, page: PageRequest): Promise<Page<CanonicalEvent>>;
+}
+
+export interface AuditStore {
+  /** Appends a record that goes with no other change (a denied attempt, a read of the trail). */
+  append(record: AuditRecord): Promise<void>;
+  /** The org's trail, newest first, filtered; served by a query on the org's partition. */
+  list(orgId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>>;
 }

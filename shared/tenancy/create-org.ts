@@ -4,11 +4,13 @@ import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { OrgStore } from '../ports/stores';
-import type { Org } from './org';
+import type { Org, OrgSettings } from './org';
+import { OrgSettingsSchema } from './org';
 
 export interface CreateOrgInput {
   readonly name: string;
   readonly slug: string;
+  readonly settings?: Partial<OrgSettings> | undefined;
 }
 
 /** Creates an organisation; its slug is unique across the installation. */
@@ -20,6 +22,7 @@ export function makeCreateOrg(deps: { orgs: OrgStore; clock: Clock }) {
       name: input.name,
       slug: input.slug,
       status: 'active',
+      settings: OrgSettingsSchema.parse(input.settings ?? {}),
       createdAt: at.toISOString(),
     };
     const audit = auditChange({
@@ -29,7 +32,7 @@ export function makeCreateOrg(deps: { orgs: OrgStore; clock: Clock }) {
       targets: [{ type: 'org', id: org.id }],
       request,
       at,
-      after: { name: org.name, slug: org.slug },
+      after: { name: org.name, slug: org.slug, settings: org.settings },
     });
     await deps.orgs.create(org, audit);
     return org;

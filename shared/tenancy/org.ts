@@ -1,4 +1,62 @@
+import ipaddr from 'ipaddr.js';
 import * as z from 'zod';
+import { ROLES } from '../identity/permissions';
+
+const Cidr = z.string().refine(
+  (value) => {
+    try {
+      ipaddr.parseCIDR(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'an IPv4 or IPv6 CIDR block, e.g. 203.0.113.0/24' },
+);
+
+const settingsFields = {
+  allowedEmailDomains: z
+    .array(z.string().regex(/^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a lower-case domain, e.g. acme.com'))
+    .max(50)
+    .describe('Invitations and sign-ups only for these email domains; empty allows any'),
+  sessionLifetimeMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60),
+  mfaRequired: z.boolean(),
+  ipAllowList: z.array(Cidr).max(100).describe('When not empty, the API answers only these networks'),
+  defaultRole: z.enum(ROLES),
+  dataRetentionDays: z.number().int().min(30).max(3650).describe('Seven years by default'),
+};
+
+/** An organisation's own settings; every field has a default, so an org always has all of them. */
+export const OrgSettingsSchema = z
+  .object({
+    allowedEmailDomains: settingsFields.allowedEmailDomains.default([]),
+    sessionLifetimeMinutes: settingsFields.sessionLifetimeMinutes.default(480),
+    mfaRequired: settingsFields.mfaRequired.default(false),
+    ipAllowList: settingsFields.ipAllowList.default([]),
+    defaultRole: settingsFields.defaultRole.default('member'),
+    dataRetentionDays: settingsFields.dataRetentionDays.default(2555),
+  })
+  .strict()
+  .meta({ id: 'OrgSettings' });
+
+/** A change to some settings: only the fields it names change. */
+export const OrgSettingsPatchSchema = z
+  .object({
+    allowedEmailDomains: settingsFields.allowedEmailDomains.optional(),
+    sessionLifetimeMinutes: settingsFields.sessionLifetimeMinutes.optional(),
+    mfaRequired: settingsFields.mfaRequired.optional(),
+    ipAllowList: settingsFields.ipAllowList.optional(),
+    defaultRole: settingsFields.defaultRole.optional(),
+    dataRetentionDays: settingsFields.dataRetentionDays.optional(),
+  })
+  .strict()
+  .meta({ id: 'OrgSettingsPatch' });
+
+export type OrgSettings = z.infer<typeof OrgSettingsSchema>;
 
 export const OrgSchema = z
   .object({
@@ -6,8 +64,25 @@ export const OrgSchema = z
     name: z.string(),
     slug: z.string(),
     status: z.enum(['active', 'suspended']),
+    settings: OrgSettingsSchema.default(OrgSettingsSchema.parse({})),
     createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime().optional(),
   })
   .meta({ id: 'Org' });
 
 export type Org = z.infer<typeof OrgSchema>;
+
+/** True when `ip` is inside one of the CIDR blocks (an empty list allows every address). */
+export function ipAllowed(ip: string, allowList: readonly string[]): boolean {
+  if (allowList.length === 0) return true;
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    address = ipaddr.process(ip);
+  } catch {
+    return false;
+  }
+  return allowList.some((cidr) => {
+    const [range, bits] = ipaddr.parseCIDR(cidr);
+    return address.kind() === range.kind() && address.match([range, bits] as never);
+  });
+}

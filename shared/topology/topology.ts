@@ -12,7 +12,7 @@ export const tables = {
   idempotency: { partitionKey: 'id', timeToLiveAttribute: 'expiration', stream: false },
 } as const satisfies Record<string, TableSpec>;
 
-const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
+const fn = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
   entry: `functions/${entry}/handler.ts`,
   description,
   memoryMb: 512,
@@ -20,8 +20,12 @@ const api = (entry: string, description: string, access: FunctionSpec['access'])
   access,
 });
 
+/** A function behind the hub's gate: it reads the caller's org (status, IP allow-list) and audits refusals. */
+const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec =>
+  fn(entry, description, [...new Set([...access, 'domain-table:read', 'audit-table:write'] as const)]);
+
 export const functions = {
-  authorizeRequest: api('authorize-request', 'Resolves the caller from an API key or a JWT', [
+  authorizeRequest: fn('authorize-request', 'Resolves the caller from an API key or a JWT', [
     'domain-table:read',
   ]),
   createOrg: api('create-org', 'Creates an organisation', ['domain-table:write', 'audit-table:write']),
@@ -35,9 +39,15 @@ export const functions = {
     'audit-table:write',
     'secrets-key:encrypt',
   ]),
+  listOrgs: api('list-orgs', 'Lists every organisation (platform admin)', []),
+  updateOrg: api('update-org', "Updates an organisation's name and settings", ['domain-table:write']),
+  setOrgStatus: api('set-org-status', 'Suspends or reactivates an organisation', ['domain-table:write']),
+  listApiKeys: api('list-api-keys', "Lists an organisation's API keys", []),
+  revokeApiKey: api('revoke-api-key', 'Revokes an API key', ['domain-table:write']),
+  listAuditEvents: api('list-audit-events', "Reads an organisation's audit trail", ['audit-table:read']),
   listEvents: api('list-events', "Lists an organisation's canonical events", ['domain-table:read']),
-  getOpenapi: api('get-openapi', 'Serves the OpenAPI document', []),
-  receiveGenericWebhook: api('receive-generic-webhook', 'Verifies, de-duplicates and publishes a webhook', [
+  getOpenapi: fn('get-openapi', 'Serves the OpenAPI document', []),
+  receiveGenericWebhook: fn('receive-generic-webhook', 'Verifies, de-duplicates and publishes a webhook', [
     'domain-table:read',
     'idempotency-table:write',
     'secrets-key:decrypt',
@@ -69,6 +79,76 @@ export const routes = [
     permission: 'platform:orgs:create',
     summary: 'Create an organisation (platform admin)',
     tag: 'Organisations',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs',
+    operationId: 'listOrgs',
+    function: 'listOrgs',
+    auth: 'hub',
+    permission: 'platform:orgs:list',
+    summary: 'List organisations, newest first (platform admin)',
+    tag: 'Organisations',
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/orgs/{orgId}',
+    operationId: 'updateOrg',
+    function: 'updateOrg',
+    auth: 'hub',
+    permission: 'org:update',
+    summary: "Update an organisation's name and settings",
+    tag: 'Organisations',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/suspend',
+    operationId: 'suspendOrg',
+    function: 'setOrgStatus',
+    auth: 'hub',
+    permission: 'platform:orgs:suspend',
+    summary: 'Suspend an organisation: its keys and tokens stop working within seconds (platform admin)',
+    tag: 'Organisations',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/reactivate',
+    operationId: 'reactivateOrg',
+    function: 'setOrgStatus',
+    auth: 'hub',
+    permission: 'platform:orgs:suspend',
+    summary: 'Reactivate a suspended organisation (platform admin)',
+    tag: 'Organisations',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/api-keys',
+    operationId: 'listApiKeys',
+    function: 'listApiKeys',
+    auth: 'hub',
+    permission: 'api_keys:read',
+    summary: "List an organisation's API keys (never the keys themselves)",
+    tag: 'API keys',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/api-keys/{keyId}',
+    operationId: 'revokeApiKey',
+    function: 'revokeApiKey',
+    auth: 'hub',
+    permission: 'api_keys:revoke',
+    summary: 'Revoke an API key',
+    tag: 'API keys',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/audit-events',
+    operationId: 'listAuditEvents',
+    function: 'listAuditEvents',
+    auth: 'hub',
+    permission: 'audit:read',
+    summary: 'Read the audit trail, newest first, with filters; the read is itself audited',
+    tag: 'Audit',
   },
   {
     method: 'GET',

@@ -7,7 +7,7 @@ import type { Clock } from '../ports/clock';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { ConnectionStore } from '../ports/stores';
-import { TtlCache } from './ttl-cache';
+import { TtlCache } from '../ttl-cache';
 
 export interface InboundWebhook {
   readonly connectionId: string;

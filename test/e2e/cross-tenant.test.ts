@@ -12,6 +12,7 @@ let hub: RuntimeProcess;
 interface Tenant {
   org: { id: string; slug: string; name: string };
   ownerKey: string;
+  ownerKeyId: string;
   jwt: string;
   connection: { id: string; webhookSecret: string };
 }
@@ -21,9 +22,9 @@ const tenants: Record<'a' | 'b', Tenant> = {} as never;
 async function tenant(slug: string): Promise<Tenant> {
   const admin = client(hub);
   const org = (await admin('POST', '/v1/orgs', { name: `Tenant ${slug}`, slug })).json as Tenant['org'];
-  const ownerKey = String(
-    (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'owner', role: 'owner' })).json.key,
-  );
+  const created = (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'owner', role: 'owner' })).json;
+  const ownerKey = String(created.key);
+  const ownerKeyId = String(created.id);
   const connection = (
     await admin('POST', `/v1/orgs/${org.id}/connections`, { provider: 'generic', name: 'c' })
   ).json as Tenant['connection'];
@@ -37,7 +38,7 @@ async function tenant(slug: string): Promise<Tenant> {
     '--role',
     'owner',
   ]).stdout.trim();
-  return { org, ownerKey, jwt, connection };
+  return { org, ownerKey, ownerKeyId, jwt, connection };
 }
 
 /** What B holds, as B sees it. */
@@ -46,6 +47,7 @@ async function snapshotOfB() {
   return JSON.stringify([
     (await b('GET', `/v1/orgs/${tenants.b.org.id}`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/events`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/api-keys`)).json,
   ]);
 }
 
@@ -71,6 +73,7 @@ const validBodies: Record<string, unknown> = {
   createOrg: { name: 'Sneaky', slug: 'sneaky' },
   createApiKey: { name: 'stolen', role: 'owner' },
   createConnection: { provider: 'generic', name: 'stolen' },
+  updateOrg: { name: 'Renamed by A', settings: { ipAllowList: ['203.0.113.0/24'] } },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -91,7 +94,7 @@ describe('cross-tenant isolation, route by route', () => {
     for (const route of orgScoped) {
       it(`refuses org A's ${credential} on org B's ${route.method} ${route.path}`, async () => {
         const before = await snapshotOfB();
-        const path = route.path.replace('{orgId}', tenants.b.org.id);
+        const path = route.path.replace('{orgId}', tenants.b.org.id).replace('{keyId}', tenants.b.ownerKeyId);
         const res = await client(hub, tenants.a[credential])(
           route.method,
           path,

@@ -16,6 +16,9 @@ export function auditPut(auditTable: string, record: AuditRecord): TransactItem 
         PK: tenantPk(record.orgId, TENANT_COLLECTIONS.audit),
         SK: record.id,
         ...record,
+        // Flat copies of the targets, so the trail can be filtered by target with contains().
+        targetKeys: record.targets.map((t) => `${t.type}#${t.id}`),
+        targetTypes: [...new Set(record.targets.map((t) => t.type))],
         expiresAt: epochSeconds(expires),
       },
       ConditionExpression: 'attribute_not_exists(PK)',

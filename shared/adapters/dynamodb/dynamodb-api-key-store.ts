@@ -2,9 +2,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
-import { ConflictError } from '../../errors';
+import { ConflictError, NotFoundError } from '../../errors';
 import type { ApiKey, ApiKeyGrant } from '../../identity/api-key';
-import type { ApiKeyStore } from '../../ports/stores';
+import { ApiKeySchema } from '../../identity/api-key';
+import type { ApiKeyStore, Page, PageRequest } from '../../ports/stores';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import { TenantScopedTable } from './tenant-scoped-table';
@@ -27,7 +28,8 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       expiresAt: key.expiresAt,
     };
     const failed = await transactWrite(this.client, [
-      table.putItem({ PK: tenantPk(key.orgId, TENANT_COLLECTIONS.apiKeys), SK: key.id, ...key }),
+      // The hash is kept beside the key's metadata so revoking can remove the credential lookup.
+      table.putItem({ PK: tenantPk(key.orgId, TENANT_COLLECTIONS.apiKeys), SK: key.id, ...key, keyHash }),
       this.lookupPut(keyHash, grant),
       ...(audit ? [auditPut(this.tables.auditTable, audit)] : []),
     ]);
@@ -46,6 +48,37 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       }),
     );
     return (out.Item?.grant as ApiKeyGrant | undefined) ?? null;
+  }
+
+  async list(orgId: string, page: PageRequest): Promise<Page<ApiKey>> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const result = await table.queryPage(tenantPk(orgId, TENANT_COLLECTIONS.apiKeys), page);
+    return { items: result.items.map((item) => ApiKeySchema.parse(item)), nextCursor: result.nextCursor };
+  }
+
+  async revoke(orgId: string, keyId: string, revokedAt: string, audit: AuditRecord): Promise<void> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const pk = tenantPk(orgId, TENANT_COLLECTIONS.apiKeys);
+    const item = await table.get(pk, keyId);
+    if (!item || item.status === 'revoked' || typeof item.keyHash !== 'string') {
+      throw new NotFoundError(`No active API key ${keyId}`);
+    }
+    const failed = await transactWrite(this.client, [
+      table.updateItem(pk, keyId, {
+        update: 'SET #status = :revoked, revokedAt = :at',
+        condition: 'attribute_exists(PK) AND (attribute_not_exists(#status) OR #status = :active)',
+        names: { '#status': 'status' },
+        values: { ':revoked': 'revoked', ':active': 'active', ':at': revokedAt },
+      }),
+      {
+        Delete: {
+          TableName: this.tables.domainTable,
+          Key: { PK: platformPk('APIKEY', item.keyHash), SK: 'GRANT' },
+        },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new NotFoundError(`No active API key ${keyId}`);
   }
 
   private lookupPut(keyHash: string, grant: ApiKeyGrant) {

@@ -1,16 +1,20 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
-import { ConflictError } from '../../errors';
-import type { OrgStore } from '../../ports/stores';
+import { ConflictError, ValidationError } from '../../errors';
+import type { OrgStore, Page, PageRequest, Versioned } from '../../ports/stores';
 import type { Org } from '../../tenancy/org';
 import { OrgSchema } from '../../tenancy/org';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { TransactItem } from './tenant-scoped-table';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 
 const ORG_SK = 'PROFILE';
+/** The platform's directory of orgs: one partition, for the platform admin's list. */
+const DIRECTORY_PK = platformPk('ORGS', 'ALL');
 
 export class DynamoDbOrgStore implements OrgStore {
   constructor(
@@ -22,6 +26,11 @@ export class DynamoDbOrgStore implements OrgStore {
     return new TenantScopedTable(this.client, this.tables.domainTable, orgId);
   }
 
+  /** The directory holds a copy of each org, so the platform's list is one query. */
+  private directoryPut(org: Org): TransactItem {
+    return { Put: { TableName: this.tables.domainTable, Item: { PK: DIRECTORY_PK, SK: org.id, ...org } } };
+  }
+
   async create(org: Org, audit: AuditRecord): Promise<void> {
     const slugClaim = {
       Put: {
@@ -31,8 +40,14 @@ export class DynamoDbOrgStore implements OrgStore {
       },
     };
     const failed = await transactWrite(this.client, [
-      this.table(org.id).putItem({ PK: tenantPk(org.id, TENANT_COLLECTIONS.org), SK: ORG_SK, ...org }),
+      this.table(org.id).putItem({
+        PK: tenantPk(org.id, TENANT_COLLECTIONS.org),
+        SK: ORG_SK,
+        ...org,
+        version: 1,
+      }),
       slugClaim,
+      this.directoryPut(org),
       auditPut(this.tables.auditTable, audit),
     ]);
     if (failed.includes(1)) throw new ConflictError(`The slug "${org.slug}" is already taken`);
@@ -40,7 +55,49 @@ export class DynamoDbOrgStore implements OrgStore {
   }
 
   async get(orgId: string): Promise<Org | null> {
+    return (await this.getVersioned(orgId))?.value ?? null;
+  }
+
+  async getVersioned(orgId: string): Promise<Versioned<Org> | null> {
     const item = await this.table(orgId).get(tenantPk(orgId, TENANT_COLLECTIONS.org), ORG_SK);
-    return item ? OrgSchema.parse(item) : null;
+    return item ? { value: OrgSchema.parse(item), version: Number(item.version ?? 1) } : null;
+  }
+
+  async save(org: Org, expectedVersion: number, audit: AuditRecord): Promise<void> {
+    const failed = await transactWrite(this.client, [
+      this.table(org.id).replaceItem(
+        { PK: tenantPk(org.id, TENANT_COLLECTIONS.org), SK: ORG_SK, ...org, version: expectedVersion + 1 },
+        expectedVersion,
+      ),
+      this.directoryPut(org),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0)
+      throw new ConflictError(`Organisation ${org.id} was changed concurrently; read it again`);
+  }
+
+  async list(page: PageRequest): Promise<Page<Org>> {
+    let start: Record<string, unknown> | undefined;
+    if (page.cursor !== undefined) {
+      if (!/^org_[0-9A-Z]{26}$/.test(page.cursor))
+        throw new ValidationError('The cursor is not valid', [
+          { path: 'cursor', message: 'not from this list' },
+        ]);
+      start = { PK: DIRECTORY_PK, SK: page.cursor };
+    }
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.domainTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': DIRECTORY_PK },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: start,
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((item) => OrgSchema.parse(item)),
+      nextCursor: out.LastEvaluatedKey ? String(out.LastEvaluatedKey.SK) : null,
+    };
   }
 }

@@ -59,14 +59,72 @@ export class TenantScopedTable {
     };
   }
 
-  /** Queries one partition, newest first, with an opaque cursor that cannot leave the partition. */
-  async queryPage(pk: string, page: PageRequest): Promise<Page<Item>> {
+  /** A conditional update for a transaction. */
+  updateItem(
+    pk: string,
+    sk: string,
+    spec: {
+      update: string;
+      condition: string;
+      names: Record<string, string>;
+      values: Record<string, unknown>;
+    },
+  ): TransactItem {
     this.check(pk);
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { PK: pk, SK: sk },
+        UpdateExpression: spec.update,
+        ConditionExpression: spec.condition,
+        ExpressionAttributeNames: spec.names,
+        ExpressionAttributeValues: spec.values,
+      },
+    };
+  }
+
+  /** A put for a transaction that replaces the item only if it still has `version` (optimistic locking). */
+  replaceItem(item: Item & { version: number }, expectedVersion: number): TransactItem {
+    this.check(item.PK);
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      },
+    };
+  }
+
+  /**
+   * Queries one partition, newest first, with an opaque cursor that cannot leave the partition.
+   * A filter may leave a page short of `limit`; `nextCursor` still says whether more may follow.
+   */
+  async queryPage(
+    pk: string,
+    page: PageRequest,
+    options: {
+      skBetween?: readonly [string, string] | undefined;
+      filter?:
+        | { expression: string; names: Record<string, string>; values: Record<string, unknown> }
+        | undefined;
+    } = {},
+  ): Promise<Page<Item>> {
+    this.check(pk);
+    const between = options.skBetween;
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
+        KeyConditionExpression: between ? 'PK = :pk AND SK BETWEEN :skFrom AND :skTo' : 'PK = :pk',
+        FilterExpression: options.filter?.expression,
+        ExpressionAttributeNames:
+          options.filter && Object.keys(options.filter.names).length > 0 ? options.filter.names : undefined,
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(between ? { ':skFrom': between[0], ':skTo': between[1] } : {}),
+          ...options.filter?.values,
+        },
         ScanIndexForward: false,
         Limit: page.limit,
         ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, pk),

@@ -22,9 +22,15 @@ describe('POST /v1/orgs', () => {
     expect(res.json.id).toMatch(/^org_[0-9A-Z]{26}$/);
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((i) => i.Put?.TableName)).toEqual(['hub-domain', 'hub-domain', 'hub-audit']);
+    // Profile, slug claim, platform directory entry, audit record.
+    expect(items.map((i) => i.Put?.TableName)).toEqual([
+      'hub-domain',
+      'hub-domain',
+      'hub-domain',
+      'hub-audit',
+    ]);
     expect(items[0]?.Put?.Item?.PK).toBe(`T#${res.json.id}#ORG`);
-    expect(items[2]?.Put?.Item).toMatchObject({
+    expect(items[3]?.Put?.Item).toMatchObject({
       action: 'org.created',
       orgId: res.json.id,
       outcome: 'success',

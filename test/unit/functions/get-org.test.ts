@@ -38,10 +38,20 @@ beforeEach(() => {
 });
 
 describe('GET /v1/orgs/{orgId}', () => {
-  it("lets a member read their own org, without the store's key attributes", async () => {
+  it("lets a member read their own org, with default settings and without the store's key attributes", async () => {
     const res = await getOrg(ORG, member(ORG, 'viewer'));
     expect(res.status).toBe(200);
-    expect(res.json).toEqual(profile);
+    expect(res.json).toEqual({
+      ...profile,
+      settings: {
+        allowedEmailDomains: [],
+        sessionLifetimeMinutes: 480,
+        mfaRequired: false,
+        ipAllowList: [],
+        defaultRole: 'member',
+        dataRetentionDays: 2555,
+      },
+    });
   });
 
   it('refuses a member of another org before reading anything', async () => {

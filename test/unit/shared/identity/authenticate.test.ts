@@ -8,11 +8,9 @@ import type { ApiKeyStore } from '../../../../shared/ports/stores';
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const now = new Date('2026-11-27T12:00:00Z');
 
-class KeyTable implements ApiKeyStore {
+class KeyTable implements Pick<ApiKeyStore, 'findByHash'> {
   readonly grants = new Map<string, ApiKeyGrant>();
   lookups = 0;
-  async create(): Promise<void> {}
-  async createPlatformKey(): Promise<void> {}
   async findByHash(hash: string) {
     this.lookups++;
     return this.grants.get(hash) ?? null;

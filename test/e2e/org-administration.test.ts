@@ -1,0 +1,179 @@
+import type { RuntimeProcess } from '../support/runtime-process';
+import { client, eventually, startRuntime } from '../support/runtime-process';
+
+let hub: RuntimeProcess;
+beforeAll(async () => {
+  hub = await startRuntime();
+});
+afterAll(async () => {
+  await hub?.stop();
+});
+
+async function orgWithKeys(slug: string) {
+  const admin = client(hub);
+  const org = (await admin('POST', '/v1/orgs', { name: slug, slug })).json as { id: string };
+  const key = async (role: string) => {
+    const created = (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: role, role })).json;
+    return { id: String(created.id), key: String(created.key) };
+  };
+  return { org, owner: await key('owner'), viewer: await key('viewer'), auditor: await key('auditor') };
+}
+
+type Audit = {
+  action: string;
+  outcome: string;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+};
+
+describe('organisation administration', () => {
+  it('lists every org for platform admins, page by page, and for no one else', async () => {
+    const { owner } = await orgWithKeys('list-one');
+    await orgWithKeys('list-two');
+    const admin = client(hub);
+    const first = await admin('GET', '/v1/orgs?limit=1');
+    expect(first.status).toBe(200);
+    expect(first.json.items).toHaveLength(1);
+    const second = await admin('GET', `/v1/orgs?limit=1&cursor=${first.json.nextCursor}`);
+    expect((second.json.items as { slug: string }[])[0]?.slug).not.toBe(
+      (first.json.items as { slug: string }[])[0]?.slug,
+    );
+    expect((await client(hub, owner.key)('GET', '/v1/orgs')).status).toBe(403);
+  });
+
+  it('updates settings partially, audits before and after, and refuses invalid ones', async () => {
+    const { org, owner, viewer } = await orgWithKeys('settings');
+    const asOwner = client(hub, owner.key);
+    const res = await asOwner('PATCH', `/v1/orgs/${org.id}`, {
+      settings: { mfaRequired: true, sessionLifetimeMinutes: 60 },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.settings).toMatchObject({
+      mfaRequired: true,
+      sessionLifetimeMinutes: 60,
+      defaultRole: 'member',
+    });
+    const bad = await asOwner('PATCH', `/v1/orgs/${org.id}`, { settings: { ipAllowList: ['not-a-cidr'] } });
+    expect(bad.status).toBe(400);
+    expect((await asOwner('PATCH', `/v1/orgs/${org.id}`, {})).status).toBe(400);
+    expect((await client(hub, viewer.key)('PATCH', `/v1/orgs/${org.id}`, { name: 'x' })).status).toBe(403);
+
+    const trail = (await asOwner('GET', `/v1/orgs/${org.id}/audit-events?action=org.updated`)).json
+      .items as Audit[];
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({
+      outcome: 'success',
+      before: { 'settings.mfaRequired': false, 'settings.sessionLifetimeMinutes': 480 },
+      after: { 'settings.mfaRequired': true, 'settings.sessionLifetimeMinutes': 60 },
+    });
+  });
+
+  it("answers only the org's allowed networks once an IP allow-list is set", async () => {
+    const { org, owner } = await orgWithKeys('allow-list');
+    const asOwner = client(hub, owner.key);
+    expect(
+      (await asOwner('PATCH', `/v1/orgs/${org.id}`, { settings: { ipAllowList: ['203.0.113.0/24'] } }))
+        .status,
+    ).toBe(200);
+    const refused = await eventually(async () => {
+      const res = await asOwner('GET', `/v1/orgs/${org.id}`);
+      return res.status === 403 ? res : undefined;
+    });
+    expect(refused.json.detail).toMatch(/allow-list/);
+    // The platform admin is not bound by an org's allow-list, and can lift it.
+    expect(
+      (
+        await client(hub)('PATCH', `/v1/orgs/${org.id}`, {
+          settings: { ipAllowList: ['127.0.0.0/8', '::1/128'] },
+        })
+      ).status,
+    ).toBe(200);
+    await eventually(async () =>
+      (await asOwner('GET', `/v1/orgs/${org.id}`)).status === 200 ? true : undefined,
+    );
+  });
+
+  it("stops a suspended org's keys within seconds, and restores them on reactivation", async () => {
+    const { org, owner } = await orgWithKeys('suspended');
+    const admin = client(hub);
+    const asOwner = client(hub, owner.key);
+    expect((await asOwner('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+    const suspended = await admin('POST', `/v1/orgs/${org.id}/suspend`);
+    expect(suspended.status).toBe(200);
+    expect(suspended.json.status).toBe('suspended');
+    expect((await admin('POST', `/v1/orgs/${org.id}/suspend`)).status).toBe(409);
+    await eventually(
+      async () => ((await asOwner('GET', `/v1/orgs/${org.id}`)).status === 403 ? true : undefined),
+      12_000,
+    );
+    expect((await client(hub, owner.key)('POST', `/v1/orgs/${org.id}/suspend`)).status).toBe(403);
+    expect((await admin('POST', `/v1/orgs/${org.id}/reactivate`)).json.status).toBe('active');
+    await eventually(
+      async () => ((await asOwner('GET', `/v1/orgs/${org.id}`)).status === 200 ? true : undefined),
+      12_000,
+    );
+  });
+
+  it('lists keys without their secrets, and a revoked key stops working', async () => {
+    const { org, owner, viewer } = await orgWithKeys('revoke');
+    const asOwner = client(hub, owner.key);
+    const listed = (await asOwner('GET', `/v1/orgs/${org.id}/api-keys`)).json.items as {
+      id: string;
+      display: string;
+    }[];
+    expect(listed.map((k) => k.id)).toContain(viewer.id);
+    expect(JSON.stringify(listed)).not.toContain(viewer.key);
+    expect(listed.find((k) => k.id === viewer.id)?.display).toBe(`hub_…${viewer.key.slice(-4)}`);
+
+    expect((await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+    expect((await asOwner('DELETE', `/v1/orgs/${org.id}/api-keys/${viewer.id}`)).status).toBe(204);
+    expect((await asOwner('DELETE', `/v1/orgs/${org.id}/api-keys/${viewer.id}`)).status).toBe(404);
+    await eventually(
+      async () =>
+        (await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}`)).status === 401 ? true : undefined,
+      12_000,
+    );
+    const after = (await asOwner('GET', `/v1/orgs/${org.id}/api-keys`)).json.items as {
+      id: string;
+      status: string;
+    }[];
+    expect(after.find((k) => k.id === viewer.id)?.status).toBe('revoked');
+  });
+
+  it('lets auditors read a filtered trail that records denials and its own reads', async () => {
+    const { org, viewer, auditor } = await orgWithKeys('audited');
+    const denied = await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}/audit-events`);
+    expect(denied.status).toBe(403);
+
+    const asAuditor = client(hub, auditor.key);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const denials = await asAuditor(
+      'GET',
+      `/v1/orgs/${org.id}/audit-events?outcome=denied&from=${encodeURIComponent(since)}`,
+    );
+    expect(denials.status).toBe(200);
+    expect(denials.json.items).toEqual([
+      expect.objectContaining({
+        action: 'api.listAuditEvents',
+        outcome: 'denied',
+        actor: expect.objectContaining({ id: viewer.id }),
+      }),
+    ]);
+
+    const created = await asAuditor(
+      'GET',
+      `/v1/orgs/${org.id}/audit-events?targetType=api_key&targetId=${viewer.id}`,
+    );
+    expect((created.json.items as Audit[]).map((r) => r.action)).toEqual(['api_key.created']);
+
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const none = await asAuditor('GET', `/v1/orgs/${org.id}/audit-events?from=${encodeURIComponent(future)}`);
+    expect(none.json.items).toEqual([]);
+
+    const reads = await asAuditor('GET', `/v1/orgs/${org.id}/audit-events?action=audit.read`);
+    expect((reads.json.items as Audit[]).length).toBeGreaterThanOrEqual(4);
+
+    expect((await asAuditor('GET', `/v1/orgs/${org.id}/audit-events?targetId=x`)).status).toBe(400);
+    expect((await asAuditor('GET', `/v1/orgs/${org.id}/audit-events?outcome=maybe`)).status).toBe(400);
+  });
+});
