@@ -68,7 +68,12 @@ async function call(method: string, path: string, body?: unknown, auth = true): 
     );
   }
   const text = await res.text();
-  const parsed = text ? (JSON.parse(text) as unknown) : null;
+  let parsed: unknown = null;
+  try {
+    parsed = text ? (JSON.parse(text) as unknown) : null;
+  } catch {
+    parsed = { detail: text };
+  }
   if (!res.ok) {
     const problem = parsed as { title?: string; detail?: string; message?: string; errors?: unknown } | null;
     const detail = problem?.detail ?? problem?.message ?? text;
@@ -99,6 +104,9 @@ function json(value: string): Record<string, unknown> {
   }
 }
 
+const pageQuery = (o: { limit: number; cursor?: string }) =>
+  new URLSearchParams({ limit: String(o.limit), ...(o.cursor ? { cursor: o.cursor } : {}) });
+
 const orgs = program.command('orgs').description('organisations');
 orgs
   .command('create')
@@ -111,10 +119,60 @@ orgs
   .description('show an organisation')
   .argument('<orgId>')
   .action(async (orgId: string) => print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}`)));
+orgs
+  .command('list')
+  .description('list organisations, newest first (platform admin)')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `/v1/orgs?${pageQuery(o)}`)),
+  );
+orgs
+  .command('update')
+  .description("change an organisation's name or settings (only the fields given change)")
+  .argument('<orgId>')
+  .option('--name <name>', 'new display name')
+  .option(
+    '--settings <json>',
+    'settings to change, e.g. \'{"mfaRequired":true,"ipAllowList":["203.0.113.0/24"]}\'',
+    json,
+  )
+  .action(async (orgId: string, o: { name?: string; settings?: Record<string, unknown> }) =>
+    print(await call('PATCH', `/v1/orgs/${encodeURIComponent(orgId)}`, o)),
+  );
+for (const [verb, what] of [
+  ['suspend', 'suspend an organisation: its keys and tokens stop working within seconds (platform admin)'],
+  ['reactivate', 'reactivate a suspended organisation (platform admin)'],
+] as const) {
+  orgs
+    .command(verb)
+    .description(what)
+    .argument('<orgId>')
+    .action(async (orgId: string) =>
+      print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/${verb}`)),
+    );
+}
 
-program
-  .command('api-keys')
-  .description('API keys')
+const apiKeys = program.command('api-keys').description('API keys');
+apiKeys
+  .command('list')
+  .description("list an organisation's keys (prefix and last four characters only)")
+  .argument('<orgId>')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/api-keys?${pageQuery(o)}`)),
+  );
+apiKeys
+  .command('revoke')
+  .description('revoke a key; it stops working within seconds')
+  .argument('<orgId>')
+  .argument('<keyId>')
+  .action(async (orgId: string, keyId: string) => {
+    await call('DELETE', `/v1/orgs/${encodeURIComponent(orgId)}/api-keys/${encodeURIComponent(keyId)}`);
+    print({ revoked: keyId });
+  });
+apiKeys
   .command('create')
   .description('create an API key for an organisation; the key is printed once')
   .argument('<orgId>')
@@ -145,9 +203,34 @@ program
   .argument('<orgId>')
   .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
   .option('--cursor <cursor>', 'nextCursor of the previous page')
-  .action(async (orgId: string, o: { limit: number; cursor?: string }) => {
-    const query = new URLSearchParams({ limit: String(o.limit), ...(o.cursor ? { cursor: o.cursor } : {}) });
-    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/events?${query}`));
+  .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/events?${pageQuery(o)}`)),
+  );
+
+program
+  .command('audit')
+  .description('the audit trail')
+  .command('list')
+  .description("read an organisation's audit trail, newest first (the read is itself audited)")
+  .argument('<orgId>')
+  .option('--actor <id>', 'only this actor (user or key id)')
+  .option('--action <action>', 'only this action, e.g. org.updated')
+  .option('--target-type <type>', 'only records about this kind of target')
+  .option('--target-id <id>', 'only records about this target (with --target-type)')
+  .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(['success', 'denied', 'failed']))
+  .option('--from <time>', 'ISO 8601 start time')
+  .option('--to <time>', 'ISO 8601 end time')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, o: Record<string, string | number | undefined>) => {
+    const names: Record<string, string> = {
+      actor: 'actorId',
+      targetType: 'targetType',
+      targetId: 'targetId',
+    };
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(o)) if (v !== undefined) query.set(names[k] ?? k, String(v));
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/audit-events?${query}`));
   });
 
 program
