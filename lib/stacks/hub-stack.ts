@@ -1,5 +1,6 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionName, ResourceAccess } from '../../shared/topology';
@@ -36,15 +37,24 @@ export class HubStack extends Stack {
       IDEMPOTENCY_TABLE_NAME: data.tables.idempotency.tableName,
       EVENT_BUS_NAME: events.bus.eventBusName,
       SECRETS_KEY_ID: data.secretsKey.keyArn,
+    };
+    // Only the functions that verify tokens learn the pool: the pool's own trigger must not, or
+    // the pool and the trigger would depend on each other.
+    const tokenVerification = {
       COGNITO_USER_POOL_ID: identity.userPool.userPoolId,
       COGNITO_CLIENT_ID: identity.client.userPoolClientId,
     };
 
     const fns = {} as Record<FunctionName, IFunction>;
     for (const name of Object.keys(functions) as FunctionName[]) {
-      const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, { name, environment })
-        .function;
-      for (const access of functions[name].access as readonly ResourceAccess[]) grant(access, fn);
+      const access = functions[name].access as readonly ResourceAccess[];
+      const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, {
+        name,
+        environment: access.includes('user-pool:verify-tokens')
+          ? { ...environment, ...tokenVerification }
+          : environment,
+      }).function;
+      for (const each of access) grant(each, fn);
       // The role's only managed policy is Lambda's basic execution role (CloudWatch Logs to its own group).
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -92,8 +102,17 @@ export class HubStack extends Stack {
         case 'secrets-key:decrypt':
           data.secretsKey.grantDecrypt(fn);
           return;
+        case 'user-pool:verify-tokens':
+          // The pool's JWKS is public: verifying tokens needs no permission.
+          return;
       }
     }
+
+    identity.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      fns.addTokenClaims,
+      LambdaVersion.V2_0,
+    );
 
     const workers = new HubWorkers(this, 'Workers', { functions: fns, tables: data.tables });
     events.routeToQueues(workers.queues);

@@ -27,6 +27,10 @@ const api = (entry: string, description: string, access: FunctionSpec['access'])
 export const functions = {
   authorizeRequest: fn('authorize-request', 'Resolves the caller from an API key or a JWT', [
     'domain-table:read',
+    'user-pool:verify-tokens',
+  ]),
+  addTokenClaims: fn('add-token-claims', "Puts the user's org and role into the user pool's tokens", [
+    'domain-table:read',
   ]),
   createOrg: api('create-org', 'Creates an organisation', ['domain-table:write', 'audit-table:write']),
   getOrg: api('get-org', 'Reads an organisation', ['domain-table:read']),

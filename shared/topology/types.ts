@@ -20,7 +20,8 @@ export type ResourceAccess =
   | 'idempotency-table:write'
   | 'event-bus:put'
   | 'secrets-key:encrypt'
-  | 'secrets-key:decrypt';
+  | 'secrets-key:decrypt'
+  | 'user-pool:verify-tokens';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -125,11 +125,14 @@ describe('the synthesized deployment', () => {
     t.hub.resourceCountIs('AWS::Events::Archive', 1);
   });
 
-  it('offers MFA in the user pool and lets no app client write the org or role attributes', () => {
+  it('offers MFA in the user pool, sets org claims by trigger, and lets no app client write them', () => {
     t.hub.hasResourceProperties('AWS::Cognito::UserPool', {
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    t.hub.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: { PreTokenGenerationConfig: { LambdaArn: Match.anyValue(), LambdaVersion: 'V2_0' } },
     });
     const clients = t.hub.findResources('AWS::Cognito::UserPoolClient');
     for (const client of Object.values(clients)) {
