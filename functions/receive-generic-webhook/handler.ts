@@ -36,6 +36,8 @@ export const handler = makeHandler(
     connections: adapters.connectionStore(),
     cipher: adapters.secretCipher(),
     deliveries,
+    tenants: adapters.tenantDirectory(),
+    usage: adapters.usageStore(),
     clock: systemClock,
     secretCacheSeconds: secretCacheSeconds(),
   }),

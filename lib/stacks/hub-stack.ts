@@ -1,6 +1,7 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionName, ResourceAccess } from '../../shared/topology';
@@ -101,6 +102,17 @@ export class HubStack extends Stack {
           return;
         case 'secrets-key:decrypt':
           data.secretsKey.grantDecrypt(fn);
+          return;
+        case 'usage:count':
+          // Rate windows and resource counts only: the org's usage items are the only keys it may update.
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['dynamodb:UpdateItem'],
+              resources: [data.tables.domain.tableArn],
+              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#USAGE'] } },
+            }),
+          );
+          data.dataKey.grantEncryptDecrypt(fn);
           return;
         case 'user-pool:verify-tokens':
           // The pool's JWKS is public: verifying tokens needs no permission.

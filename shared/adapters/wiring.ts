@@ -10,6 +10,7 @@ import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
@@ -40,3 +41,4 @@ export const tenantDirectory = () => {
   tenants ??= new TenantDirectory(orgStore());
   return tenants;
 };
+export const usageStore = () => new DynamoDbUsageStore(documentClient(), tablesConfig().domainTable);

@@ -25,6 +25,7 @@ import {
   OrgSchema,
   Problem,
   UpdateOrgRequest,
+  UsageReport,
   WebhookAccepted,
 } from './schemas';
 
@@ -42,7 +43,8 @@ const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'applicati
 
 const authErrors = {
   '401': problem('No valid credential was sent'),
-  '403': problem('The credential does not allow this'),
+  '403': problem('The credential does not allow this, the org is suspended, or the network is not allowed'),
+  '429': problem("The org's plan allows no more requests this minute; see Retry-After"),
 };
 
 /** What each operation takes and answers, beyond what the topology says. */
@@ -143,6 +145,14 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '204': { description: 'Revoked' },
       ...authErrors,
       '404': problem('No active key with that id'),
+    },
+  },
+  getUsage: {
+    requestParams: { path: OrgIdParam },
+    responses: {
+      '200': ok('Plan, limits and usage', UsageReport),
+      ...authErrors,
+      '404': problem('No such organisation'),
     },
   },
   listAuditEvents: {

@@ -5,6 +5,7 @@ import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema } from '../identity/api-key';
 import { ROLES } from '../identity/permissions';
 import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
+import { PLAN_NAMES } from '../tenancy/plans';
 
 /** Request and response schemas: the handlers validate with them and the OpenAPI document is built from them. */
 
@@ -20,14 +21,22 @@ export const CreateOrgRequest = z
       .max(40)
       .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens'),
     settings: OrgSettingsPatchSchema.optional(),
+    plan: z.enum(PLAN_NAMES).optional(),
   })
   .strict()
   .meta({ id: 'CreateOrgRequest' });
 
 export const UpdateOrgRequest = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), settings: OrgSettingsPatchSchema.optional() })
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    settings: OrgSettingsPatchSchema.optional(),
+    plan: z.enum(PLAN_NAMES).optional().describe('Platform admins only'),
+  })
   .strict()
-  .refine((b) => b.name !== undefined || b.settings !== undefined, 'Send a name, settings, or both')
+  .refine(
+    (b) => b.name !== undefined || b.settings !== undefined || b.plan !== undefined,
+    'Send a name, settings or plan',
+  )
   .meta({ id: 'UpdateOrgRequest' });
 
 export const OrgPage = z
@@ -126,5 +135,23 @@ export const AuditQuery = ListQuery.extend({
 })
   .strict()
   .meta({ id: 'AuditQuery' });
+
+const limitsShape = {
+  apiKeys: z.number().int(),
+  connections: z.number().int(),
+  apiRequestsPerMinute: z.number().int(),
+  webhookEventsPerDay: z.number().int(),
+};
+
+export const UsageReport = z
+  .object({
+    plan: z.enum(PLAN_NAMES),
+    limits: z.object(limitsShape),
+    usage: z
+      .object(limitsShape)
+      .describe('Held resources now; requests in the current minute; events today (UTC)'),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: 'UsageReport' });
 
 export { GenericWebhookPayloadSchema, OrgSchema };

@@ -6,6 +6,7 @@ import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { ConnectionStore, OrgStore } from '../ports/stores';
+import { PLANS } from '../tenancy/plans';
 import { requireOrg } from '../tenancy/require-org';
 import type { Connection, Provider } from './connection';
 
@@ -39,7 +40,7 @@ export function makeCreateConnection(deps: {
     principal: Principal,
     request: RequestContext,
   ): Promise<{ connection: Connection; webhookSecret: string }> => {
-    await requireOrg(deps.orgs, orgId);
+    const org = await requireOrg(deps.orgs, orgId);
     const at = deps.clock.now();
     const id = newId('con');
     const connection: Connection = {
@@ -62,7 +63,10 @@ export function makeCreateConnection(deps: {
       at,
       after: { provider: connection.provider, name: connection.name },
     });
-    await deps.connections.create(connection, encrypted, audit);
+    await deps.connections.create(connection, encrypted, audit, {
+      resource: 'connections',
+      limit: PLANS[org.plan].connections,
+    });
     return { connection, webhookSecret };
   };
 }

@@ -12,6 +12,7 @@ import {
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
+  QuotaExceededError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -20,8 +21,9 @@ import type { Principal } from '../identity/principal';
 import { isAllowed, principalFromContext } from '../identity/principal';
 import { ID_PATTERN } from '../ids';
 import { logger, metrics, tracer } from '../observability/observability';
-import type { AuditStore } from '../ports/stores';
+import type { AuditStore, UsageStore } from '../ports/stores';
 import { ipAllowed } from '../tenancy/org';
+import { apiRate } from '../tenancy/plans';
 import type { TenantDirectory } from '../tenancy/tenant-directory';
 import type { RouteSpec } from '../topology';
 import { routes } from '../topology';
@@ -50,6 +52,7 @@ export interface ApiRequest<B, Q> {
 export interface GateDeps {
   readonly tenants: TenantDirectory;
   readonly audit: AuditStore;
+  readonly usage: UsageStore;
 }
 
 export interface ApiOptions<BS extends Schema | undefined, QS extends Schema | undefined> {
@@ -138,6 +141,12 @@ async function admit(event: APIGatewayProxyEventV2, route: RouteSpec, gate: Gate
           "The request does not come from a network on the organisation's IP allow-list",
         );
       }
+      const rate = await gate.usage.consumeRate(org.id, apiRate(org.plan), new Date());
+      if (!rate.allowed) {
+        throw new QuotaExceededError(`The plan allows ${apiRate(org.plan).limit} API requests a minute`, {
+          extensions: { retryAfterSeconds: rate.retryAfterSeconds },
+        });
+      }
     }
   } catch (error) {
     if (error instanceof ForbiddenError)
@@ -191,7 +200,11 @@ export function apiHandler<
   const route = routeOf(options.operation);
   const gate: GateDeps | undefined =
     route.auth === 'hub'
-      ? (options.gate ?? { tenants: adapters.tenantDirectory(), audit: adapters.auditStore() })
+      ? (options.gate ?? {
+          tenants: adapters.tenantDirectory(),
+          audit: adapters.auditStore(),
+          usage: adapters.usageStore(),
+        })
       : undefined;
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {
     const correlationId = correlationIdOf(event);

@@ -4,6 +4,7 @@ import { ForbiddenError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { ApiKeyStore, OrgStore } from '../ports/stores';
+import { PLANS } from '../tenancy/plans';
 import { requireOrg } from '../tenancy/require-org';
 import type { ApiKey } from './api-key';
 import { generateApiKey, hashApiKey, maskApiKey } from './api-key-format';
@@ -30,7 +31,7 @@ export function makeCreateApiKey(deps: { orgs: OrgStore; keys: ApiKeyStore; cloc
         `A ${principal.role} cannot create a key with the stronger role ${input.role}`,
       );
     }
-    await requireOrg(deps.orgs, orgId);
+    const org = await requireOrg(deps.orgs, orgId);
     const at = deps.clock.now();
     if (input.expiresAt !== undefined && new Date(input.expiresAt) <= at) {
       throw new ValidationError('expiresAt must be in the future', [
@@ -58,7 +59,10 @@ export function makeCreateApiKey(deps: { orgs: OrgStore; keys: ApiKeyStore; cloc
       at,
       after: { name: apiKey.name, role: apiKey.role, expiresAt: apiKey.expiresAt },
     });
-    await deps.keys.create(apiKey, hashApiKey(key), audit);
+    await deps.keys.create(apiKey, hashApiKey(key), audit, {
+      resource: 'apiKeys',
+      limit: PLANS[org.plan].apiKeys,
+    });
     return { apiKey, key };
   };
 }

@@ -11,6 +11,7 @@ export const PERMISSIONS = [
   'connections:create',
   'events:read',
   'audit:read',
+  'usage:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -25,7 +26,7 @@ const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
  * - owner, admin: everything within the org;
  * - member, viewer: read the org and its event feed;
  * - auditor: read the org and its audit trail;
- * - billing: read the org (usage and invoices arrive with metering).
+ * - billing: read the org and its usage against the plan.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: orgPermissions,
@@ -33,7 +34,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   member: ['org:read', 'events:read'],
   viewer: ['org:read', 'events:read'],
   auditor: ['org:read', 'audit:read'],
-  billing: ['org:read'],
+  billing: ['org:read', 'usage:read'],
 };
 
 /** True when `role` holds every permission `other` holds: a key may not outrank its creator. */

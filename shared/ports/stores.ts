@@ -4,6 +4,13 @@ import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant } from '../identity/api-key';
 import type { Org } from '../tenancy/org';
+import type { CountedResource, Rate } from '../tenancy/plans';
+
+/** A change that holds one more of a counted resource, up to the plan's limit. */
+export interface QuotaClaim {
+  readonly resource: CountedResource;
+  readonly limit: number;
+}
 
 /** A page of a list: `nextCursor` is opaque and null on the last page. */
 export interface Page<T> {
@@ -34,8 +41,8 @@ export interface OrgStore {
 }
 
 export interface ApiKeyStore {
-  /** Stores the key's metadata and its hash lookup, with the audit record, atomically. */
-  create(key: ApiKey, keyHash: string, audit: AuditRecord | null): Promise<void>;
+  /** Stores the key's metadata and its hash lookup, counts it against the quota, with the audit record, atomically. */
+  create(key: ApiKey, keyHash: string, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
   /** Creates the platform-admin key used to bootstrap an installation. */
   createPlatformKey(keyId: string, name: string, keyHash: string): Promise<void>;
   findByHash(keyHash: string): Promise<ApiKeyGrant | null>;
@@ -45,7 +52,13 @@ export interface ApiKeyStore {
 }
 
 export interface ConnectionStore {
-  create(connection: Connection, encryptedSecret: string, audit: AuditRecord): Promise<void>;
+  /** Stores the connection and its webhook route, counts it against the quota, with the audit record, atomically. */
+  create(
+    connection: Connection,
+    encryptedSecret: string,
+    audit: AuditRecord,
+    quota: QuotaClaim,
+  ): Promise<void>;
   findWebhookRoute(connectionId: string): Promise<WebhookRoute | null>;
 }
 
@@ -60,4 +73,12 @@ export interface AuditStore {
   append(record: AuditRecord): Promise<void>;
   /** The org's trail, newest first, filtered; served by a query on the org's partition. */
   list(orgId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>>;
+}
+
+/** Usage against the plan: held resources, and rates per window. */
+export interface UsageStore {
+  /** Counts one use in the current window; false (with the wait) once the window's limit is reached. */
+  consumeRate(orgId: string, rate: Rate, at: Date): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+  /** Current counts: held resources, and uses in the current window of each rate. */
+  current(orgId: string, rates: readonly Rate[], at: Date): Promise<Record<string, number>>;
 }

@@ -6,11 +6,13 @@ import type { Clock } from '../ports/clock';
 import type { OrgStore } from '../ports/stores';
 import type { Org, OrgSettings } from './org';
 import { OrgSettingsSchema } from './org';
+import type { PlanName } from './plans';
 
 export interface CreateOrgInput {
   readonly name: string;
   readonly slug: string;
   readonly settings?: Partial<OrgSettings> | undefined;
+  readonly plan?: PlanName | undefined;
 }
 
 /** Creates an organisation; its slug is unique across the installation. */
@@ -22,6 +24,7 @@ export function makeCreateOrg(deps: { orgs: OrgStore; clock: Clock }) {
       name: input.name,
       slug: input.slug,
       status: 'active',
+      plan: input.plan ?? 'team',
       settings: OrgSettingsSchema.parse(input.settings ?? {}),
       createdAt: at.toISOString(),
     };
@@ -32,7 +35,7 @@ export function makeCreateOrg(deps: { orgs: OrgStore; clock: Clock }) {
       targets: [{ type: 'org', id: org.id }],
       request,
       at,
-      after: { name: org.name, slug: org.slug, settings: org.settings },
+      after: { name: org.name, slug: org.slug, plan: org.plan, settings: org.settings },
     });
     await deps.orgs.create(org, audit);
     return org;

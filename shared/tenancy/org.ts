@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import * as z from 'zod';
 import { ROLES } from '../identity/permissions';
+import { PLAN_NAMES } from './plans';
 
 const Cidr = z.string().refine(
   (value) => {
@@ -64,6 +65,7 @@ export const OrgSchema = z
     name: z.string(),
     slug: z.string(),
     status: z.enum(['active', 'suspended']),
+    plan: z.enum(PLAN_NAMES).default('team').describe('Sets the quotas; changed by platform admins only'),
     settings: OrgSettingsSchema.default(OrgSettingsSchema.parse({})),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime().optional(),

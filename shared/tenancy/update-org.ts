@@ -1,14 +1,16 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
 import type { OrgStore } from '../ports/stores';
 import type { Org, OrgSettings } from './org';
+import type { PlanName } from './plans';
 
 export interface UpdateOrgInput {
   readonly name?: string | undefined;
   readonly settings?: Partial<OrgSettings> | undefined;
+  readonly plan?: PlanName | undefined;
 }
 
 /** The fields whose values differ between two versions of an org, for the audit record. */
@@ -19,9 +21,11 @@ function changes(before: Org, after: Org) {
     b.name = before.name;
     a.name = after.name;
   }
-  if (before.status !== after.status) {
-    b.status = before.status;
-    a.status = after.status;
+  for (const key of ['status', 'plan'] as const) {
+    if (before[key] !== after[key]) {
+      b[key] = before[key];
+      a[key] = after[key];
+    }
   }
   for (const key of Object.keys(after.settings) as (keyof OrgSettings)[]) {
     if (JSON.stringify(before.settings[key]) !== JSON.stringify(after.settings[key])) {
@@ -64,14 +68,24 @@ function makeOrgChange(deps: { orgs: OrgStore; clock: Clock }) {
 /** Updates an org's name and settings (a partial settings object changes only the fields it names). */
 export function makeUpdateOrg(deps: { orgs: OrgStore; clock: Clock }) {
   const orgChange = makeOrgChange(deps);
-  return (orgId: string, input: UpdateOrgInput, principal: Principal, request: RequestContext) =>
-    orgChange(
+  return (orgId: string, input: UpdateOrgInput, principal: Principal, request: RequestContext) => {
+    // An org's plan sets what it may consume: only the platform changes it.
+    if (input.plan !== undefined && principal.kind !== 'platform_admin') {
+      throw new ForbiddenError("Only a platform admin can change an organisation's plan");
+    }
+    return orgChange(
       orgId,
       'org.updated',
-      (org) => ({ ...org, name: input.name ?? org.name, settings: { ...org.settings, ...input.settings } }),
+      (org) => ({
+        ...org,
+        name: input.name ?? org.name,
+        plan: input.plan ?? org.plan,
+        settings: { ...org.settings, ...input.settings },
+      }),
       principal,
       request,
     );
+  };
 }
 
 /** Suspends or reactivates an org; a suspended org's keys and tokens stop working within the tenant cache's bound. */

@@ -20,9 +20,14 @@ const fn = (entry: string, description: string, access: FunctionSpec['access']):
   access,
 });
 
-/** A function behind the hub's gate: it reads the caller's org (status, IP allow-list) and audits refusals. */
+/**
+ * A function behind the hub's gate: it reads the caller's org (status, IP allow-list), counts the
+ * request against the org's rate, and audits refusals.
+ */
 const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec =>
-  fn(entry, description, [...new Set([...access, 'domain-table:read', 'audit-table:write'] as const)]);
+  fn(entry, description, [
+    ...new Set([...access, 'domain-table:read', 'audit-table:write', 'usage:count'] as const),
+  ]);
 
 export const functions = {
   authorizeRequest: fn('authorize-request', 'Resolves the caller from an API key or a JWT', [
@@ -49,10 +54,12 @@ export const functions = {
   listApiKeys: api('list-api-keys', "Lists an organisation's API keys", []),
   revokeApiKey: api('revoke-api-key', 'Revokes an API key', ['domain-table:write']),
   listAuditEvents: api('list-audit-events', "Reads an organisation's audit trail", ['audit-table:read']),
+  getUsage: api('get-usage', "Reports an organisation's usage against its plan", []),
   listEvents: api('list-events', "Lists an organisation's canonical events", ['domain-table:read']),
   getOpenapi: fn('get-openapi', 'Serves the OpenAPI document', []),
   receiveGenericWebhook: fn('receive-generic-webhook', 'Verifies, de-duplicates and publishes a webhook', [
     'domain-table:read',
+    'usage:count',
     'idempotency-table:write',
     'secrets-key:decrypt',
     'event-bus:put',
@@ -143,6 +150,16 @@ export const routes = [
     permission: 'api_keys:revoke',
     summary: 'Revoke an API key',
     tag: 'API keys',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/usage',
+    operationId: 'getUsage',
+    function: 'getUsage',
+    auth: 'hub',
+    permission: 'usage:read',
+    summary: "The organisation's plan, limits and current usage",
+    tag: 'Usage',
   },
   {
     method: 'GET',

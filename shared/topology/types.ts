@@ -21,7 +21,8 @@ export type ResourceAccess =
   | 'event-bus:put'
   | 'secrets-key:encrypt'
   | 'secrets-key:decrypt'
-  | 'user-pool:verify-tokens';
+  | 'user-pool:verify-tokens'
+  | 'usage:count';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -1,12 +1,14 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { secretContext } from '../connectors/create-connection';
 import { normaliseGenericDelivery } from '../connectors/generic/normalise';
-import { NotFoundError, UnauthenticatedError } from '../errors';
+import { ForbiddenError, NotFoundError, QuotaExceededError, UnauthenticatedError } from '../errors';
 import { ID_PATTERN } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 import type { SecretCipher } from '../ports/secret-cipher';
-import type { ConnectionStore } from '../ports/stores';
+import type { ConnectionStore, UsageStore } from '../ports/stores';
+import { webhookRate } from '../tenancy/plans';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
 import { TtlCache } from '../ttl-cache';
 
 export interface InboundWebhook {
@@ -30,6 +32,8 @@ export function makeReceiveGenericWebhook(deps: {
   connections: ConnectionStore;
   cipher: SecretCipher;
   deliveries: DeliveryLedger;
+  tenants: Pick<TenantDirectory, 'get'>;
+  usage: Pick<UsageStore, 'consumeRate'>;
   clock: Clock;
   secretCacheSeconds: number;
 }) {
@@ -61,6 +65,16 @@ export function makeReceiveGenericWebhook(deps: {
       }
       throw error;
     }
+    // Only verified deliveries count against the org's daily allowance; a forger cannot spend it.
+    const org = await deps.tenants.get(route.orgId);
+    if (!org || org.status !== 'active') throw new ForbiddenError('The organisation is suspended');
+    const receivedAt = deps.clock.now();
+    const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
+    if (!rate.allowed) {
+      throw new QuotaExceededError(`The plan allows ${webhookRate(org.plan).limit} webhook events a day`, {
+        extensions: { retryAfterSeconds: rate.retryAfterSeconds },
+      });
+    }
     // verify() succeeded, so both headers are present and the timestamp is a number.
     const webhookId = String(headers['webhook-id']);
     const event = normaliseGenericDelivery({
@@ -69,7 +83,7 @@ export function makeReceiveGenericWebhook(deps: {
       webhookId,
       sentAt: new Date(Number(headers['webhook-timestamp']) * 1000),
       body: input.body,
-      receivedAt: deps.clock.now(),
+      receivedAt,
       correlationId: input.correlationId,
     });
     const outcome = await deps.deliveries.publishOnce(`${route.connectionId}:${webhookId}`, event);

@@ -176,4 +176,59 @@ describe('organisation administration', () => {
     expect((await asAuditor('GET', `/v1/orgs/${org.id}/audit-events?targetId=x`)).status).toBe(400);
     expect((await asAuditor('GET', `/v1/orgs/${org.id}/audit-events?outcome=maybe`)).status).toBe(400);
   });
+
+  it("admits exactly the plan's number of connections under concurrency, and reports usage", async () => {
+    const admin = client(hub);
+    const org = (await admin('POST', '/v1/orgs', { name: 'Free', slug: 'free-plan', plan: 'free' })).json as {
+      id: string;
+    };
+    const billing = String(
+      (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'b', role: 'billing' })).json.key,
+    );
+    const owner = String(
+      (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'o', role: 'owner' })).json.key,
+    );
+    const attempts = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        client(hub, owner)('POST', `/v1/orgs/${org.id}/connections`, { provider: 'generic', name: `c${i}` }),
+      ),
+    );
+    const statuses = attempts.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(17);
+    expect(attempts.find((r) => r.status === 429)?.headers.get('content-type')).toBe(
+      'application/problem+json',
+    );
+
+    const usage = await client(hub, billing)('GET', `/v1/orgs/${org.id}/usage`);
+    expect(usage.status).toBe(200);
+    expect(usage.json).toMatchObject({
+      plan: 'free',
+      limits: { connections: 3 },
+      usage: { connections: 3, apiKeys: 2 },
+    });
+    expect((await client(hub, owner)('PATCH', `/v1/orgs/${org.id}`, { plan: 'enterprise' })).status).toBe(
+      403,
+    );
+    expect((await admin('PATCH', `/v1/orgs/${org.id}`, { plan: 'team' })).json.plan).toBe('team');
+  });
+
+  it('admits exactly the per-minute API allowance of 200 concurrent requests, then answers 429 with Retry-After', async () => {
+    const admin = client(hub);
+    const org = (await admin('POST', '/v1/orgs', { name: 'Rate', slug: 'rate-plan', plan: 'free' })).json as {
+      id: string;
+    };
+    const key = String(
+      (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'r', role: 'viewer' })).json.key,
+    );
+    // Start early in a minute, so all 200 fall into one window.
+    while (new Date().getUTCSeconds() > 40) await new Promise((r) => setTimeout(r, 1000));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => client(hub, key)('GET', `/v1/orgs/${org.id}`)),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(120);
+    const refused = results.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(80);
+    expect(Number(refused[0]?.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });

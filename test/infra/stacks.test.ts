@@ -164,6 +164,19 @@ describe('the synthesized deployment', () => {
     expect(policies).not.toContain('"Action":"dynamodb:*"');
   });
 
+  it("lets API functions update only the orgs' usage items on the domain table", () => {
+    t.hub.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'dynamodb:UpdateItem',
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#USAGE'] } },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('has a dashboard and an encrypted alarm topic', () => {
     t.hub.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     t.hub.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });

@@ -2,14 +2,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
-import { ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, NotFoundError, QuotaExceededError } from '../../errors';
 import type { ApiKey, ApiKeyGrant } from '../../identity/api-key';
 import { ApiKeySchema } from '../../identity/api-key';
-import type { ApiKeyStore, Page, PageRequest } from '../../ports/stores';
+import type { ApiKeyStore, Page, PageRequest, QuotaClaim } from '../../ports/stores';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
+import { claimQuota, releaseQuota } from './usage-items';
 
 export class DynamoDbApiKeyStore implements ApiKeyStore {
   constructor(
@@ -17,7 +18,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     private readonly tables: TablesConfig,
   ) {}
 
-  async create(key: ApiKey, keyHash: string, audit: AuditRecord | null): Promise<void> {
+  async create(key: ApiKey, keyHash: string, audit: AuditRecord, quota: QuotaClaim): Promise<void> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, key.orgId);
     const grant: ApiKeyGrant = {
       scope: 'org',
@@ -31,8 +32,12 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       // The hash is kept beside the key's metadata so revoking can remove the credential lookup.
       table.putItem({ PK: tenantPk(key.orgId, TENANT_COLLECTIONS.apiKeys), SK: key.id, ...key, keyHash }),
       this.lookupPut(keyHash, grant),
-      ...(audit ? [auditPut(this.tables.auditTable, audit)] : []),
+      claimQuota(table, quota),
+      auditPut(this.tables.auditTable, audit),
     ]);
+    if (failed.includes(2)) {
+      throw new QuotaExceededError(`The plan allows ${quota.limit} API keys; revoke one first`);
+    }
     if (failed.length > 0) throw new ConflictError(`API key ${key.id} already exists`);
   }
 

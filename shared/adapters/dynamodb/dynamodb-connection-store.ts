@@ -3,12 +3,13 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import type { Connection, WebhookRoute } from '../../connectors/connection';
-import { ConflictError } from '../../errors';
-import type { ConnectionStore } from '../../ports/stores';
+import { ConflictError, QuotaExceededError } from '../../errors';
+import type { ConnectionStore, QuotaClaim } from '../../ports/stores';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
+import { claimQuota } from './usage-items';
 
 export class DynamoDbConnectionStore implements ConnectionStore {
   constructor(
@@ -16,7 +17,12 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     private readonly tables: TablesConfig,
   ) {}
 
-  async create(connection: Connection, encryptedSecret: string, audit: AuditRecord): Promise<void> {
+  async create(
+    connection: Connection,
+    encryptedSecret: string,
+    audit: AuditRecord,
+    quota: QuotaClaim,
+  ): Promise<void> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, connection.orgId);
     const route: WebhookRoute = {
       orgId: connection.orgId,
@@ -38,8 +44,10 @@ export class DynamoDbConnectionStore implements ConnectionStore {
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
+      claimQuota(table, quota),
       auditPut(this.tables.auditTable, audit),
     ]);
+    if (failed.includes(2)) throw new QuotaExceededError(`The plan allows ${quota.limit} connections`);
     if (failed.length > 0) throw new ConflictError(`Connection ${connection.id} already exists`);
   }
 

@@ -11,6 +11,7 @@ export const TENANT_COLLECTIONS = {
   connections: 'CON',
   events: 'EVT',
   audit: 'AUDIT',
+  usage: 'USAGE',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -7,6 +7,11 @@ import { tenantPrefix } from './keys';
 type Item = Record<string, unknown>;
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/** Refuses anything but an org id where a tenant is expected. */
+export function assertTenantId(orgId: string): void {
+  if (!/^org_[0-9A-Z]+$/.test(orgId)) throw new ForbiddenError('Not a tenant id');
+}
+
 /** Refuses any partition key outside the tenant: a bug elsewhere cannot reach another org's items. */
 export class TenantScopedTable {
   private readonly prefix: string;
@@ -16,7 +21,7 @@ export class TenantScopedTable {
     private readonly tableName: string,
     readonly orgId: string,
   ) {
-    if (!/^org_[0-9A-Z]+$/.test(orgId)) throw new ForbiddenError('Not a tenant id');
+    assertTenantId(orgId);
     this.prefix = tenantPrefix(orgId);
   }
 

@@ -43,6 +43,7 @@ describe('GET /v1/orgs/{orgId}', () => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       ...profile,
+      plan: 'team',
       settings: {
         allowedEmailDomains: [],
         sessionLifetimeMinutes: 480,

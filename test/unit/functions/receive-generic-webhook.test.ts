@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
   PutItemCommand,
@@ -6,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/receive-generic-webhook/handler';
 import { newWebhookSecret } from '../../../shared/connectors/create-connection';
@@ -38,7 +39,7 @@ const deliver = (body: string, headers: Record<string, string>, connectionId = C
 
 beforeEach(() => {
   for (const m of [docs, ddb, kms, bus]) m.reset();
-  docs.on(GetCommand).resolves({
+  docs.on(GetCommand, { Key: { PK: `P#WEBHOOK#${CON}`, SK: 'ROUTE' } }).resolves({
     Item: {
       route: {
         orgId: ORG,
@@ -49,6 +50,17 @@ beforeEach(() => {
       },
     },
   });
+  docs.on(GetCommand, { Key: { PK: `T#${ORG}#ORG`, SK: 'PROFILE' } }).resolves({
+    Item: {
+      id: ORG,
+      name: 'Acme',
+      slug: 'acme',
+      status: 'active',
+      plan: 'free',
+      createdAt: '2026-11-27T10:00:00.000Z',
+    },
+  });
+  docs.on(UpdateCommand).resolves({});
   kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from(secret) });
   ddb.on(PutItemCommand).resolves({});
   ddb.on(UpdateItemCommand).resolves({});
@@ -87,6 +99,15 @@ describe('POST /webhooks/generic/{connectionId}', () => {
     expect(res.status).toBe(503);
     expect(ddb).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 0);
+  });
+
+  it("answers 429 with Retry-After once the org's daily allowance is spent, and publishes nothing", async () => {
+    docs.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'limit', $metadata: {} }));
+    const res = parse(await deliver(payload, signedHeaders(secret, payload)));
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(86_400);
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
   it('refuses a bad signature with 401 and publishes nothing', async () => {

@@ -1,0 +1,43 @@
+/** What each plan allows an organisation. Counts are enforced atomically; rates per window. */
+export const PLANS = {
+  free: { apiKeys: 5, connections: 3, apiRequestsPerMinute: 120, webhookEventsPerDay: 1_000 },
+  team: { apiKeys: 50, connections: 25, apiRequestsPerMinute: 1_200, webhookEventsPerDay: 100_000 },
+  enterprise: {
+    apiKeys: 1_000,
+    connections: 500,
+    apiRequestsPerMinute: 12_000,
+    webhookEventsPerDay: 5_000_000,
+  },
+} as const;
+
+export type PlanName = keyof typeof PLANS;
+export const PLAN_NAMES = Object.keys(PLANS) as [PlanName, ...PlanName[]];
+export type Limits = (typeof PLANS)[PlanName];
+
+/** A counted resource: how many an org may hold at once. */
+export type CountedResource = 'apiKeys' | 'connections';
+
+/** A rate: how many per window. */
+export type Rate = {
+  readonly name: 'api' | 'webhooks';
+  readonly limit: number;
+  readonly windowSeconds: number;
+};
+
+export const apiRate = (plan: PlanName): Rate => ({
+  name: 'api',
+  limit: PLANS[plan].apiRequestsPerMinute,
+  windowSeconds: 60,
+});
+export const webhookRate = (plan: PlanName): Rate => ({
+  name: 'webhooks',
+  limit: PLANS[plan].webhookEventsPerDay,
+  windowSeconds: 86_400,
+});
+
+/** The window a moment falls in, and the seconds until the next one starts. */
+export function windowOf(rate: Rate, at: Date): { start: number; retryAfterSeconds: number } {
+  const seconds = Math.floor(at.getTime() / 1000);
+  const start = seconds - (seconds % rate.windowSeconds);
+  return { start, retryAfterSeconds: start + rate.windowSeconds - seconds };
+}

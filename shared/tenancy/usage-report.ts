@@ -1,0 +1,24 @@
+import type { Clock } from '../ports/clock';
+import type { OrgStore, UsageStore } from '../ports/stores';
+import { apiRate, PLANS, webhookRate } from './plans';
+import { requireOrg } from './require-org';
+
+/** An org's plan, its limits, and how much of each it is using now. */
+export function makeUsageReport(deps: { orgs: OrgStore; usage: UsageStore; clock: Clock }) {
+  return async (orgId: string) => {
+    const org = await requireOrg(deps.orgs, orgId);
+    const at = deps.clock.now();
+    const current = await deps.usage.current(orgId, [apiRate(org.plan), webhookRate(org.plan)], at);
+    return {
+      plan: org.plan,
+      limits: PLANS[org.plan],
+      usage: {
+        apiKeys: current.apiKeys ?? 0,
+        connections: current.connections ?? 0,
+        apiRequestsPerMinute: current.api ?? 0,
+        webhookEventsPerDay: current.webhooks ?? 0,
+      },
+      at: at.toISOString(),
+    };
+  };
+}
