@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
 import { ROLES } from '../shared/identity/permissions';
+import { PLAN_NAMES } from '../shared/tenancy/plans';
 
 /** `hub`: the command line for the hub's HTTP API, and for minting local dev tokens. */
 
@@ -113,7 +114,10 @@ orgs
   .description('create an organisation (platform admin)')
   .requiredOption('--name <name>', 'display name')
   .requiredOption('--slug <slug>', 'unique short name: lower-case letters, digits, hyphens')
-  .action(async (o: { name: string; slug: string }) => print(await call('POST', '/v1/orgs', o)));
+  .addOption(new Option('--plan <plan>', 'plan, which sets the quotas').choices(PLAN_NAMES))
+  .action(async (o: { name: string; slug: string; plan?: string }) =>
+    print(await call('POST', '/v1/orgs', o)),
+  );
 orgs
   .command('get')
   .description('show an organisation')
@@ -137,7 +141,8 @@ orgs
     'settings to change, e.g. \'{"mfaRequired":true,"ipAllowList":["203.0.113.0/24"]}\'',
     json,
   )
-  .action(async (orgId: string, o: { name?: string; settings?: Record<string, unknown> }) =>
+  .addOption(new Option('--plan <plan>', 'new plan (platform admins only)').choices(PLAN_NAMES))
+  .action(async (orgId: string, o: { name?: string; settings?: Record<string, unknown>; plan?: string }) =>
     print(await call('PATCH', `/v1/orgs/${encodeURIComponent(orgId)}`, o)),
   );
 for (const [verb, what] of [
@@ -206,6 +211,12 @@ program
   .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
     print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/events?${pageQuery(o)}`)),
   );
+
+program
+  .command('usage')
+  .description("an organisation's plan, limits and current usage")
+  .argument('<orgId>')
+  .action(async (orgId: string) => print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/usage`)));
 
 program
   .command('audit')

@@ -10,7 +10,7 @@ import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
-import { claimQuota, releaseQuota } from './usage-items';
+import { claimQuota } from './usage-items';
 
 export class DynamoDbApiKeyStore implements ApiKeyStore {
   constructor(
