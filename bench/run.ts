@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import autocannon from 'autocannon';
 import { localCredentials } from '../lib/local/dynamodb-local';
 import { localNames } from '../lib/local/local-names';
@@ -10,6 +10,7 @@ import { signedHeaders } from '../test/support/webhooks';
 import { measureBundles } from './bundles';
 import type { Summary } from './stats';
 import { ms, summarise, timeSequential } from './stats';
+import { seed, timeEach } from './tenancy';
 
 /**
  * `npm run bench`: one run against the local runtime on loopback. Prints medians and p99s, with
@@ -19,15 +20,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.env.BENCH_N ?? 500);
 
 const rows: [string, Summary][] = [];
+const quotaLines: string[] = [];
 const report = (label: string, s: Summary) => {
   rows.push([label, s]);
   process.stdout.write(`  measured ${label}\n`);
 };
 
-let hub: RuntimeProcess | undefined;
-try {
-  process.stdout.write('Starting the local runtime…\n');
-  hub = await startRuntime();
+async function measure(hub: RuntimeProcess) {
   const dynamoEndpoint = /\[hub\] dynamodb\s+(\S+)/.exec(hub.output())?.[1];
   if (!dynamoEndpoint) throw new Error('the runtime did not report its DynamoDB endpoint');
 
@@ -55,14 +54,29 @@ try {
     }),
   );
 
-  const asMember = client(hub, key);
+  let writes = 0;
   report(
-    'GET /v1/orgs/{orgId}, API key',
+    'DynamoDB Local conditional UpdateItem (write floor)',
     await timeSequential(N, async () => {
-      const res = await asMember('GET', `/v1/orgs/${org.id}`);
-      if (res.status !== 200) throw new Error(`GET org answered ${res.status}`);
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: localNames.table('domain'),
+          Key: { PK: { S: `T#${org.id}#USAGE` }, SK: { S: 'BENCH' } },
+          UpdateExpression: 'ADD #n :one',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: String(++writes + 1_000_000) } },
+        }),
+      );
     }),
   );
+
+  const asMember = client(hub, key);
+  const readOrg = async () => {
+    const res = await asMember('GET', `/v1/orgs/${org.id}`);
+    if (res.status !== 200) throw new Error(`GET org answered ${res.status}`);
+  };
+  report('GET /v1/orgs/{orgId}, API key', await timeSequential(N, readOrg));
 
   const hook = client(hub, '');
   const body = (i: number) => JSON.stringify({ type: 'bench.tick', data: { i } });
@@ -88,18 +102,93 @@ try {
     const b = body(i);
     const start = performance.now();
     const res = await hook('POST', con.webhookUrl, b, signedHeaders(con.webhookSecret, b, `e2e_${i}`));
-    const eventId = String(res.json.eventId);
-    const itemKey = { PK: { S: `T#${org.id}#EVT` }, SK: { S: eventId } };
+    const itemKey = { PK: { S: `T#${org.id}#EVT` }, SK: { S: String(res.json.eventId) } };
     for (;;) {
       const found = await ddb.send(
         new GetItemCommand({ TableName: localNames.table('domain'), Key: itemKey }),
       );
       if (found.Item) break;
-      if (performance.now() - start > 30_000) throw new Error(`event ${eventId} was not stored within 30 s`);
+      if (performance.now() - start > 30_000)
+        throw new Error(`event ${res.json.eventId} was not stored within 30 s`);
     }
     stored.push(performance.now() - start);
   }
   report('webhook → stored by the worker', summarise(stored));
+
+  // Tenancy: the gate's checks in-process, credential resolution against DynamoDB Local, and
+  // quotas under concurrency, with 1,000 orgs and 10,000 keys in one org loaded.
+  process.stdout.write('Seeding 1,000 orgs and 10,000 API keys in one org…\n');
+  await seed(ddb, org.id, 1000, 10_000);
+  report('GET /v1/orgs/{orgId}, 1,000 orgs and 10,000 keys loaded', await timeSequential(N, readOrg));
+
+  Object.assign(process.env, {
+    AWS_REGION: localNames.region,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    DOMAIN_TABLE_NAME: localNames.table('domain'),
+    AUDIT_TABLE_NAME: localNames.table('audit'),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  });
+  // Loaded only now: these modules read their configuration when first imported.
+  const adapters = await import('../shared/adapters/wiring');
+  const { makeAuthenticator } = await import('../shared/identity/authenticate');
+  const { isAllowed } = await import('../shared/identity/principal');
+  const { ipAllowed } = await import('../shared/tenancy/org');
+  const authenticate = makeAuthenticator({
+    keys: adapters.apiKeyStore(),
+    verifyJwt: async () => ({}),
+    clock: { now: () => new Date() },
+  });
+  report(
+    'API-key authentication (checksum, hash, GetItem)',
+    await timeEach(N, () => authenticate(`Bearer ${key}`)),
+  );
+  const tenants = adapters.tenantDirectory();
+  const principal = await authenticate(`Bearer ${key}`);
+  await tenants.get(org.id);
+  report(
+    'tenant resolution + permission check (warm)',
+    await timeEach(N * 20, async () => {
+      const resolved = await tenants.get(org.id);
+      const ok =
+        resolved !== null &&
+        isAllowed(principal, 'org:read', org.id) &&
+        ipAllowed('127.0.0.1', resolved.settings.ipAllowList);
+      if (!ok) throw new Error('refused');
+    }),
+  );
+
+  const quotaOrg = (await admin('POST', '/v1/orgs', { name: 'Quota', slug: 'bench-quota', plan: 'free' }))
+    .json as {
+    id: string;
+  };
+  const created = await admin('POST', `/v1/orgs/${quotaOrg.id}/api-keys`, { name: 'q', role: 'owner' });
+  const asQuotaOwner = client(hub, String(created.json.key));
+  const creations = await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      asQuotaOwner('POST', `/v1/orgs/${quotaOrg.id}/connections`, { provider: 'generic', name: `q${i}` }),
+    ),
+  );
+  const admittedConnections = creations.filter((r) => r.status === 201).length;
+  // A second org, whose minute is not already spent by the creations above.
+  const rateOrg = (await admin('POST', '/v1/orgs', { name: 'Rate', slug: 'bench-rate', plan: 'free' }))
+    .json as {
+    id: string;
+  };
+  const rateKey = await admin('POST', `/v1/orgs/${rateOrg.id}/api-keys`, { name: 'r', role: 'viewer' });
+  const asRateViewer = client(hub, String(rateKey.json.key));
+  // Start early in a minute, so all 200 reads fall into one rate window.
+  while (new Date().getUTCSeconds() > 40) await new Promise((r) => setTimeout(r, 1000));
+  const reads = await Promise.all(
+    Array.from({ length: 200 }, () => asRateViewer('GET', `/v1/orgs/${rateOrg.id}`)),
+  );
+  const admittedReads = reads.filter((r) => r.status === 200).length;
+  quotaLines.push(
+    `connections: 200 concurrent creations on the free plan admitted ${admittedConnections} (limit 3): ${admittedConnections === 3 ? 'exact' : 'WRONG'}`,
+    `API rate: 200 concurrent reads within one minute admitted ${admittedReads} (limit 120): ${admittedReads === 120 ? 'exact' : 'WRONG'}`,
+  );
 
   const load = await autocannon({
     url: `${hub.url}/v1/orgs/${org.id}`,
@@ -108,6 +197,14 @@ try {
     headers: { authorization: `Bearer ${key}` },
   });
   ddb.destroy();
+  return load;
+}
+
+let hub: RuntimeProcess | undefined;
+try {
+  process.stdout.write('Starting the local runtime…\n');
+  hub = await startRuntime();
+  const load = await measure(hub);
   await hub.stop();
   hub = undefined;
 
@@ -115,27 +212,26 @@ try {
   const bundles = measureBundles(ROOT);
 
   const floor = rows[0]?.[1].p50 ?? Number.NaN;
-  process.stdout.write(
-    `\nIntegration Hub bench — ${new Date().toISOString()}, Node ${process.version}, n=${N}\n\n`,
-  );
-  process.stdout.write(
-    `${'path'.padEnd(36)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'max'.padStart(12)}${'p50 / floor'.padStart(14)}\n`,
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(`\nIntegration Hub bench — ${new Date().toISOString()}, Node ${process.version}, n=${N}\n`);
+  out(
+    `${'path'.padEnd(56)}${'p50'.padStart(11)}${'p99'.padStart(11)}${'max'.padStart(11)}${'p50 / floor'.padStart(13)}`,
   );
   for (const [label, s] of rows) {
-    process.stdout.write(
-      `${label.padEnd(36)}${ms(s.p50).padStart(12)}${ms(s.p99).padStart(12)}${ms(s.max).padStart(12)}${`${(s.p50 / floor).toFixed(1)}×`.padStart(14)}\n`,
+    const ratio = `${(s.p50 / floor).toFixed(2)}×`;
+    out(
+      `${label.padEnd(56)}${ms(s.p50).padStart(11)}${ms(s.p99).padStart(11)}${ms(s.max).padStart(11)}${ratio.padStart(13)}`,
     );
   }
-  process.stdout.write(
+  out(
     `\nGET /v1/orgs/{orgId} under load (autocannon, 10 connections, 5 s): ${load.requests.average.toFixed(0)} req/s, ` +
-      `p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${load.non2xx} non-2xx, ${load.errors} errors\n`,
+      `p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${load.non2xx} non-2xx, ${load.errors} errors`,
   );
-  process.stdout.write(
-    `\n${'Lambda bundle'.padEnd(28)}${'size'.padStart(12)}${'init (median of 5)'.padStart(22)}\n`,
-  );
+  out(`\nQuota enforcement under concurrency:\n${quotaLines.map((l) => `  ${l}`).join('\n')}`);
+  out(`\n${'Lambda bundle'.padEnd(28)}${'size'.padStart(12)}${'init (median of 5)'.padStart(22)}`);
   for (const b of bundles) {
-    process.stdout.write(
-      `${b.name.padEnd(28)}${`${(b.bytes / 1024).toFixed(0)} KiB`.padStart(12)}${ms(b.initMsMedian).padStart(22)}\n`,
+    out(
+      `${b.name.padEnd(28)}${`${(b.bytes / 1024).toFixed(0)} KiB`.padStart(12)}${ms(b.initMsMedian).padStart(22)}`,
     );
   }
 } finally {

@@ -38,4 +38,5 @@ export async function timeSequential(
   return summarise(samples);
 }
 
-export const ms = (v: number) => `${v.toFixed(2)} ms`;
+/** Milliseconds, or microseconds below a tenth of one. */
+export const ms = (v: number) => (v < 0.1 ? `${(v * 1000).toFixed(1)} µs` : `${v.toFixed(2)} ms`);

@@ -125,7 +125,12 @@ function principalOf(event: APIGatewayProxyEventV2): Principal {
  * caller's org active, and the request from a network the org allows. A refusal is audited in the
  * addressed org's trail (or the caller's own), then answered.
  */
-async function admit(event: APIGatewayProxyEventV2, route: RouteSpec, gate: GateDeps): Promise<Principal> {
+async function admit(
+  event: APIGatewayProxyEventV2,
+  route: RouteSpec,
+  gate: GateDeps,
+): Promise<{ principal: Principal; rate: Promise<void> }> {
+  let rate: Promise<void> = Promise.resolve();
   const principal = principalOf(event);
   const orgId = event.pathParameters?.orgId ?? null;
   try {
@@ -141,12 +146,16 @@ async function admit(event: APIGatewayProxyEventV2, route: RouteSpec, gate: Gate
           "The request does not come from a network on the organisation's IP allow-list",
         );
       }
-      const rate = await gate.usage.consumeRate(org.id, apiRate(org.plan), new Date());
-      if (!rate.allowed) {
-        throw new QuotaExceededError(`The plan allows ${apiRate(org.plan).limit} API requests a minute`, {
-          extensions: { retryAfterSeconds: rate.retryAfterSeconds },
-        });
-      }
+      const allowance = apiRate(org.plan);
+      rate = gate.usage.consumeRate(org.id, allowance, new Date()).then((counted) => {
+        if (!counted.allowed) {
+          throw new QuotaExceededError(`The plan allows ${allowance.limit} API requests a minute`, {
+            extensions: { retryAfterSeconds: counted.retryAfterSeconds },
+          });
+        }
+      });
+      // Settled here so an early refusal below cannot leave it unobserved.
+      rate.catch(() => undefined);
     }
   } catch (error) {
     if (error instanceof ForbiddenError)
@@ -155,7 +164,7 @@ async function admit(event: APIGatewayProxyEventV2, route: RouteSpec, gate: Gate
   }
   // Only a platform admin gets here with an org id not its own; a malformed one names nothing.
   if (orgId !== null && !ID_PATTERN('org').test(orgId)) throw new NotFoundError(`No organisation ${orgId}`);
-  return principal;
+  return { principal, rate };
 }
 
 async function recordDenial(
@@ -209,23 +218,33 @@ export function apiHandler<
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {
     const correlationId = correlationIdOf(event);
     logger.appendKeys({ correlationId, route: options.operation });
-    const principal = gate ? await admit(event, route, gate) : undefined;
+    const admitted = gate ? await admit(event, route, gate) : undefined;
+    const principal = admitted?.principal;
     if (principal)
       logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });
     const body = options.body ? parseBody(event, options.body) : undefined;
     const query = options.query
       ? validate(options.query, event.queryStringParameters ?? {}, 'query')
       : undefined;
-    return options.handle({
-      body: body as Infer<BS>,
-      query: query as Infer<QS>,
-      path: (event.pathParameters ?? {}) as Record<string, string>,
-      principal: principal as Principal,
-      request: requestContextOf(event),
-      correlationId,
-      event,
-      context,
-    });
+    const run = () =>
+      options.handle({
+        body: body as Infer<BS>,
+        query: query as Infer<QS>,
+        path: (event.pathParameters ?? {}) as Record<string, string>,
+        principal: principal as Principal,
+        request: requestContextOf(event),
+        correlationId,
+        event,
+        context,
+      });
+    if (!admitted) return run();
+    // A read changes nothing, so it may run while the request is counted; a change waits for the count.
+    if (route.method === 'GET') {
+      const [response] = await Promise.all([run(), admitted.rate]);
+      return response;
+    }
+    await admitted.rate;
+    return run();
   };
   return middy(base)
     .use(captureLambdaHandler(tracer))
