@@ -178,6 +178,29 @@ apiKeys
     print({ revoked: keyId });
   });
 apiKeys
+  .command('rotate')
+  .description('issue a replacement key (printed once); the old one keeps working for the overlap')
+  .argument('<orgId>')
+  .argument('<keyId>')
+  .option(
+    '--overlap <seconds>',
+    'how long the old key keeps working (default a day, at most a week)',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of seconds');
+      return n;
+    },
+  )
+  .action(async (orgId: string, keyId: string, o: { overlap?: number }) =>
+    print(
+      await call(
+        'POST',
+        `/v1/orgs/${encodeURIComponent(orgId)}/api-keys/${encodeURIComponent(keyId)}/rotate`,
+        o.overlap === undefined ? {} : { overlapSeconds: o.overlap },
+      ),
+    ),
+  );
+apiKeys
   .command('create')
   .description('create an API key for an organisation; the key is printed once')
   .argument('<orgId>')

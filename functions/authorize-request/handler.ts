@@ -7,6 +7,7 @@ import { jwtConfig } from '../../shared/config/config';
 import { UnauthenticatedError } from '../../shared/errors';
 import { makeAuthenticator } from '../../shared/identity/authenticate';
 import { makeJwtVerify } from '../../shared/identity/jwt-verifier';
+import { LastUsedRecorder } from '../../shared/identity/last-used';
 import { principalToContext } from '../../shared/identity/principal';
 import { logger, tracer } from '../../shared/observability/observability';
 import { systemClock } from '../../shared/ports/clock';
@@ -21,11 +22,17 @@ export interface AuthorizerResult {
  * with a reason and no principal, so the route answers 401 as problem+json; every route refuses
  * a request without a principal before it does anything.
  */
-export const makeHandler = (authenticate: ReturnType<typeof makeAuthenticator>) =>
+export const makeHandler = (
+  authenticate: ReturnType<typeof makeAuthenticator>,
+  lastUsed?: LastUsedRecorder,
+) =>
   middy(async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
     try {
       const principal = await authenticate(event.headers?.authorization);
       logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });
+      if (principal.kind === 'org_member' && principal.type === 'api_key') {
+        await lastUsed?.record(principal.orgId, principal.id, event.requestContext.http.sourceIp, new Date());
+      }
       return { isAuthorized: true, context: principalToContext(principal) };
     } catch (error) {
       if (!(error instanceof UnauthenticatedError)) throw error;
@@ -36,10 +43,9 @@ export const makeHandler = (authenticate: ReturnType<typeof makeAuthenticator>) 
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }));
 
+const keys = adapters.apiKeyStore();
+
 export const handler = makeHandler(
-  makeAuthenticator({
-    keys: adapters.apiKeyStore(),
-    verifyJwt: makeJwtVerify(jwtConfig()),
-    clock: systemClock,
-  }),
+  makeAuthenticator({ keys, verifyJwt: makeJwtVerify(jwtConfig()), clock: systemClock }),
+  new LastUsedRecorder(keys),
 );

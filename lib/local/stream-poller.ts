@@ -62,20 +62,32 @@ export function startStreamPoller(deps: {
   async function iteratorFor(shardId: string): Promise<string | undefined> {
     const known = iterators.get(shardId);
     if (known) return known;
-    const at = retryAt.get(shardId);
-    const after = checkpoints[shardId];
-    const out = await client.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shardId,
-        ...(at
-          ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: at }
-          : after
-            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+    // AT the checkpoint (its record is then skipped) rather than AFTER it: DynamoDB Local refuses
+    // AFTER_SEQUENCE_NUMBER on a shard's newest record.
+    const at = retryAt.get(shardId) ?? checkpoints[shardId];
+    try {
+      const out = await client.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ...(at
+            ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: at }
             : { ShardIteratorType: 'TRIM_HORIZON' }),
-      }),
-    );
-    return out.ShardIterator;
+        }),
+      );
+      return out.ShardIterator;
+    } catch (error) {
+      // The checkpoint is older than the stream's 24-hour retention: read what is left.
+      if ((error as Error).name !== 'TrimmedDataAccessException') throw error;
+      const out = await client.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      return out.ShardIterator;
+    }
   }
 
   async function deliver(shard: Shard, records: _Record[]): Promise<void> {
@@ -157,7 +169,11 @@ export function startStreamPoller(deps: {
         }
         throw error;
       }
-      const records = out.Records ?? [];
+      const done = checkpoints[shardId];
+      // Skip what the checkpoint already covers (the iterator starts AT it).
+      const records = (out.Records ?? []).filter(
+        (r) => done === undefined || BigInt(String(r.dynamodb?.SequenceNumber)) > BigInt(done),
+      );
       if (records.length > 0) {
         busy = true;
         iterators.set(shardId, String(out.NextShardIterator));

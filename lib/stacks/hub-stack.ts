@@ -75,6 +75,17 @@ export class HubStack extends Stack {
       fns[name] = fn;
     }
 
+    function updateOnly(fn: IFunction, leadingKeys: string) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [data.tables.domain.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [leadingKeys] } },
+        }),
+      );
+      data.dataKey.grantEncryptDecrypt(fn);
+    }
+
     function grant(access: ResourceAccess, fn: IFunction) {
       switch (access) {
         case 'domain-table:read':
@@ -105,14 +116,11 @@ export class HubStack extends Stack {
           return;
         case 'usage:count':
           // Rate windows and resource counts only: the org's usage items are the only keys it may update.
-          fn.addToRolePolicy(
-            new PolicyStatement({
-              actions: ['dynamodb:UpdateItem'],
-              resources: [data.tables.domain.tableArn],
-              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#USAGE'] } },
-            }),
-          );
-          data.dataKey.grantEncryptDecrypt(fn);
+          updateOnly(fn, 'T#*#USAGE');
+          return;
+        case 'api-keys:record-use':
+          // Last-used time and address on key metadata: no other item of the table.
+          updateOnly(fn, 'T#*#APIKEY');
           return;
         case 'user-pool:verify-tokens':
           // The pool's JWKS is public: verifying tokens needs no permission.

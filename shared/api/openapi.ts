@@ -24,6 +24,7 @@ import {
   OrgPage,
   OrgSchema,
   Problem,
+  RotateApiKeyRequest,
   UpdateOrgRequest,
   UsageReport,
   WebhookAccepted,
@@ -137,6 +138,17 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '200': ok('A page of API keys', ApiKeyPage),
       '400': problem('Bad query or cursor'),
       ...authErrors,
+    },
+  },
+  rotateApiKey: {
+    requestParams: { path: ApiKeyIdParam },
+    requestBody: jsonBody(RotateApiKeyRequest),
+    responses: {
+      '201': ok('The new key, shown once; previousExpiresAt says when the old one stops', ApiKeyCreated),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No active key with that id'),
+      '409': problem('Already rotated'),
     },
   },
   revokeApiKey: {

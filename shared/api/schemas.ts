@@ -45,6 +45,19 @@ export const OrgPage = z
 
 export const ApiKeyIdParam = z.object({ orgId: z.string(), keyId: z.string() });
 
+export const RotateApiKeyRequest = z
+  .object({
+    overlapSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(24 * 3600)
+      .describe('How long the old key keeps working; a day by default, a week at most'),
+  })
+  .strict()
+  .meta({ id: 'RotateApiKeyRequest' });
+
 export const ApiKeyPage = z
   .object({ items: z.array(ApiKeySchema), nextCursor: z.string().nullable() })
   .meta({ id: 'ApiKeyPage' });

@@ -14,6 +14,9 @@ export const ApiKeySchema = z
     expiresAt: z.iso.datetime().nullable(),
     status: z.enum(['active', 'revoked']).default('active'),
     revokedAt: z.iso.datetime().optional(),
+    rotatedTo: z.string().optional().describe('The key that replaced this one'),
+    lastUsedAt: z.iso.datetime().optional().describe('Updated at most once a minute'),
+    lastUsedIp: z.string().optional(),
   })
   .meta({ id: 'ApiKey' });
 

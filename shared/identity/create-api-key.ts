@@ -1,6 +1,6 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
-import { ForbiddenError, ValidationError } from '../errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { ApiKeyStore, OrgStore } from '../ports/stores';
@@ -87,5 +87,62 @@ export function makeRevokeApiKey(deps: { keys: ApiKeyStore; clock: Clock }) {
       after: { status: 'revoked' },
     });
     await deps.keys.revoke(orgId, keyId, at.toISOString(), audit);
+  };
+}
+
+/** How long a rotated-out key keeps working by default, and at most. */
+export const DEFAULT_OVERLAP_SECONDS = 24 * 3600;
+export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Rotates a key: a new key with the same name, role and expiry is shown once, and the old one keeps
+ * working for the overlap window, so clients can switch without an outage.
+ */
+export function makeRotateApiKey(deps: { keys: ApiKeyStore; clock: Clock }) {
+  return async (
+    orgId: string,
+    keyId: string,
+    overlapSeconds: number,
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<{ apiKey: ApiKey; key: string; previousExpiresAt: string }> => {
+    const current = await deps.keys.get(orgId, keyId);
+    if (current?.status !== 'active' || current.rotatedTo) {
+      throw new NotFoundError(`No active API key ${keyId} that has not been rotated`);
+    }
+    if (principal.kind === 'org_member' && !roleCovers(principal.role, current.role)) {
+      throw new ForbiddenError(
+        `A ${principal.role} cannot rotate a key with the stronger role ${current.role}`,
+      );
+    }
+    const at = deps.clock.now();
+    const key = generateApiKey();
+    const apiKey: ApiKey = {
+      ...current,
+      id: newId('key'),
+      display: maskApiKey(key),
+      createdAt: at.toISOString(),
+      createdBy: principal.id,
+      status: 'active',
+      rotatedTo: undefined,
+      lastUsedAt: undefined,
+      lastUsedIp: undefined,
+    };
+    const previousExpiresAt = new Date(at.getTime() + overlapSeconds * 1000).toISOString();
+    const audit = auditChange({
+      action: 'api_key.rotated',
+      principal,
+      orgId,
+      targets: [
+        { type: 'api_key', id: keyId },
+        { type: 'api_key', id: apiKey.id },
+      ],
+      request,
+      at,
+      before: { expiresAt: current.expiresAt },
+      after: { expiresAt: previousExpiresAt, replacedBy: apiKey.id },
+    });
+    await deps.keys.rotate(orgId, keyId, apiKey, hashApiKey(key), previousExpiresAt, audit);
+    return { apiKey, key, previousExpiresAt };
   };
 }

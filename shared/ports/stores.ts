@@ -47,6 +47,18 @@ export interface ApiKeyStore {
   createPlatformKey(keyId: string, name: string, keyHash: string): Promise<void>;
   findByHash(keyHash: string): Promise<ApiKeyGrant | null>;
   list(orgId: string, page: PageRequest): Promise<Page<ApiKey>>;
+  get(orgId: string, keyId: string): Promise<ApiKey | null>;
+  /** Issues `next` in place of an active key, which keeps working until `oldExpiresAt`; with the audit record. */
+  rotate(
+    orgId: string,
+    oldKeyId: string,
+    next: ApiKey,
+    nextHash: string,
+    oldExpiresAt: string,
+    audit: AuditRecord,
+  ): Promise<void>;
+  /** Notes when and from where a key was last used. */
+  recordUse(orgId: string, keyId: string, at: string, ip: string): Promise<void>;
   /** Marks the key revoked and removes its credential lookup, with the audit record; NotFoundError if not active. */
   revoke(orgId: string, keyId: string, revokedAt: string, audit: AuditRecord): Promise<void>;
 }

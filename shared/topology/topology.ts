@@ -32,6 +32,7 @@ const api = (entry: string, description: string, access: FunctionSpec['access'])
 export const functions = {
   authorizeRequest: fn('authorize-request', 'Resolves the caller from an API key or a JWT', [
     'domain-table:read',
+    'api-keys:record-use',
     'user-pool:verify-tokens',
   ]),
   addTokenClaims: fn('add-token-claims', "Puts the user's org and role into the user pool's tokens", [
@@ -53,6 +54,7 @@ export const functions = {
   setOrgStatus: api('set-org-status', 'Suspends or reactivates an organisation', ['domain-table:write']),
   listApiKeys: api('list-api-keys', "Lists an organisation's API keys", []),
   revokeApiKey: api('revoke-api-key', 'Revokes an API key', ['domain-table:write']),
+  rotateApiKey: api('rotate-api-key', 'Rotates an API key with an overlap window', ['domain-table:write']),
   listAuditEvents: api('list-audit-events', "Reads an organisation's audit trail", ['audit-table:read']),
   getUsage: api('get-usage', "Reports an organisation's usage against its plan", []),
   listEvents: api('list-events', "Lists an organisation's canonical events", ['domain-table:read']),
@@ -149,6 +151,16 @@ export const routes = [
     auth: 'hub',
     permission: 'api_keys:revoke',
     summary: 'Revoke an API key',
+    tag: 'API keys',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/api-keys/{keyId}/rotate',
+    operationId: 'rotateApiKey',
+    function: 'rotateApiKey',
+    auth: 'hub',
+    permission: 'api_keys:create',
+    summary: 'Rotate an API key: the new key is shown once; the old one works until the overlap ends',
     tag: 'API keys',
   },
   {

@@ -22,7 +22,8 @@ export type ResourceAccess =
   | 'secrets-key:encrypt'
   | 'secrets-key:decrypt'
   | 'user-pool:verify-tokens'
-  | 'usage:count';
+  | 'usage:count'
+  | 'api-keys:record-use';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -140,6 +140,51 @@ describe('organisation administration', () => {
     expect(after.find((k) => k.id === viewer.id)?.status).toBe('revoked');
   });
 
+  it('rotates a key: the new one works at once, the old one until its overlap ends', async () => {
+    const { org, owner, viewer } = await orgWithKeys('rotate');
+    const asOwner = client(hub, owner.key);
+    const kept = await asOwner('POST', `/v1/orgs/${org.id}/api-keys/${owner.id}/rotate`, {});
+    expect(kept.status).toBe(201);
+    expect((await client(hub, owner.key)('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+
+    const rotated = await asOwner('POST', `/v1/orgs/${org.id}/api-keys/${viewer.id}/rotate`, {
+      overlapSeconds: 0,
+    });
+    expect(rotated.status).toBe(201);
+    expect(rotated.json).toMatchObject({ name: 'viewer', role: 'viewer', status: 'active' });
+    const fresh = String(rotated.json.key);
+    expect(fresh).not.toBe(viewer.key);
+    expect((await client(hub, fresh)('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+    await eventually(
+      async () =>
+        (await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}`)).status === 401 ? true : undefined,
+      12_000,
+    );
+    expect((await asOwner('POST', `/v1/orgs/${org.id}/api-keys/${viewer.id}/rotate`, {})).status).toBe(404);
+    expect(
+      (await asOwner('POST', `/v1/orgs/${org.id}/api-keys/${rotated.json.id}/rotate`, { overlapSeconds: -1 }))
+        .status,
+    ).toBe(400);
+    const listed = (await asOwner('GET', `/v1/orgs/${org.id}/api-keys`)).json.items as {
+      id: string;
+      rotatedTo?: string;
+    }[];
+    expect(listed.find((k) => k.id === viewer.id)?.rotatedTo).toBe(rotated.json.id);
+  });
+
+  it('shows when and from where each key was last used', async () => {
+    const { org, owner, viewer } = await orgWithKeys('last-used');
+    expect((await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+    const listed = (await client(hub, owner.key)('GET', `/v1/orgs/${org.id}/api-keys`)).json.items as {
+      id: string;
+      lastUsedAt?: string;
+      lastUsedIp?: string;
+    }[];
+    const used = listed.find((k) => k.id === viewer.id);
+    expect(used?.lastUsedIp).toBe('127.0.0.1');
+    expect(Date.now() - Date.parse(String(used?.lastUsedAt))).toBeLessThan(60_000);
+  });
+
   it('lets auditors read a filtered trail that records denials and its own reads', async () => {
     const { org, viewer, auditor } = await orgWithKeys('audited');
     const denied = await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}/audit-events`);

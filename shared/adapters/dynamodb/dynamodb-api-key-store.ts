@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import { ConflictError, NotFoundError, QuotaExceededError } from '../../errors';
@@ -61,6 +61,12 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     return { items: result.items.map((item) => ApiKeySchema.parse(item)), nextCursor: result.nextCursor };
   }
 
+  async get(orgId: string, keyId: string): Promise<ApiKey | null> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const item = await table.get(tenantPk(orgId, TENANT_COLLECTIONS.apiKeys), keyId);
+    return item ? ApiKeySchema.parse(item) : null;
+  }
+
   async revoke(orgId: string, keyId: string, revokedAt: string, audit: AuditRecord): Promise<void> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
     const pk = tenantPk(orgId, TENANT_COLLECTIONS.apiKeys);
@@ -84,6 +90,69 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       auditPut(this.tables.auditTable, audit),
     ]);
     if (failed.length > 0) throw new NotFoundError(`No active API key ${keyId}`);
+  }
+
+  async rotate(
+    orgId: string,
+    oldKeyId: string,
+    next: ApiKey,
+    nextHash: string,
+    oldExpiresAt: string,
+    audit: AuditRecord,
+  ): Promise<void> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const pk = tenantPk(orgId, TENANT_COLLECTIONS.apiKeys);
+    const old = await table.get(pk, oldKeyId);
+    if (!old || old.status === 'revoked' || typeof old.keyHash !== 'string') {
+      throw new NotFoundError(`No active API key ${oldKeyId}`);
+    }
+    const failed = await transactWrite(this.client, [
+      table.putItem({ PK: pk, SK: next.id, ...next, keyHash: nextHash }),
+      this.lookupPut(nextHash, this.grantOf(next)),
+      // The old key keeps working until the overlap ends, then its expiry refuses it.
+      table.updateItem(pk, oldKeyId, {
+        update: 'SET expiresAt = :expires, rotatedTo = :next',
+        condition: 'attribute_exists(PK) AND attribute_not_exists(rotatedTo) AND #status = :active',
+        names: { '#status': 'status' },
+        values: { ':expires': oldExpiresAt, ':next': next.id, ':active': 'active' },
+      }),
+      {
+        Update: {
+          TableName: this.tables.domainTable,
+          Key: { PK: platformPk('APIKEY', old.keyHash), SK: 'GRANT' },
+          UpdateExpression: 'SET #grant.expiresAt = :expires',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#grant': 'grant' },
+          ExpressionAttributeValues: { ':expires': oldExpiresAt },
+        },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.includes(2)) throw new ConflictError(`API key ${oldKeyId} was already rotated`);
+    if (failed.length > 0) throw new NotFoundError(`No active API key ${oldKeyId}`);
+  }
+
+  /** Notes when and from where a key was last used; callers throttle this, it is not per request. */
+  async recordUse(orgId: string, keyId: string, at: string, ip: string): Promise<void> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const update = table.updateItem(tenantPk(orgId, TENANT_COLLECTIONS.apiKeys), keyId, {
+      update: 'SET lastUsedAt = :at, lastUsedIp = :ip',
+      condition: 'attribute_exists(PK)',
+      names: {},
+      values: { ':at': at, ':ip': ip },
+    }).Update;
+    await this.client.send(new UpdateCommand(update as ConstructorParameters<typeof UpdateCommand>[0]));
+  }
+
+  private grantOf(key: ApiKey): ApiKeyGrant {
+    return {
+      scope: 'org',
+      keyId: key.id,
+      name: key.name,
+      orgId: key.orgId,
+      role: key.role,
+      expiresAt: key.expiresAt,
+    };
   }
 
   private lookupPut(keyHash: string, grant: ApiKeyGrant) {

@@ -82,7 +82,7 @@ export class TenantScopedTable {
         Key: { PK: pk, SK: sk },
         UpdateExpression: spec.update,
         ConditionExpression: spec.condition,
-        ExpressionAttributeNames: spec.names,
+        ExpressionAttributeNames: Object.keys(spec.names).length > 0 ? spec.names : undefined,
         ExpressionAttributeValues: spec.values,
       },
     };
