@@ -145,6 +145,27 @@ orgs
   .action(async (orgId: string, o: { name?: string; settings?: Record<string, unknown>; plan?: string }) =>
     print(await call('PATCH', `/v1/orgs/${encodeURIComponent(orgId)}`, o)),
   );
+orgs
+  .command('delete')
+  .description('delete an organisation: access stops at once, data is purged after the grace period (owner)')
+  .argument('<orgId>')
+  .option('--grace-days <days>', 'days it can still be restored (0-90)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 90)
+      throw new InvalidArgumentError('must be a whole number from 0 to 90');
+    return n;
+  })
+  .action(async (orgId: string, o: { graceDays?: number }) => {
+    const query = o.graceDays === undefined ? '' : `?graceDays=${o.graceDays}`;
+    print(await call('DELETE', `/v1/orgs/${encodeURIComponent(orgId)}${query}`));
+  });
+orgs
+  .command('restore')
+  .description('restore a deleted organisation before it is purged (platform admin)')
+  .argument('<orgId>')
+  .action(async (orgId: string) =>
+    print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/restore`)),
+  );
 for (const [verb, what] of [
   ['suspend', 'suspend an organisation: its keys and tokens stop working within seconds (platform admin)'],
   ['reactivate', 'reactivate a suspended organisation (platform admin)'],

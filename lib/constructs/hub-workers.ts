@@ -1,12 +1,16 @@
-import { Duration } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionName, QueueName, StreamName, TableName } from '../../shared/topology';
-import { queues, streams } from '../../shared/topology';
+import type { FunctionName, QueueName, ScheduleName, StreamName, TableName } from '../../shared/topology';
+import { queues, schedules, streams } from '../../shared/topology';
 import { deadLetterQueue } from './dead-letter-queue';
 
 export interface HubWorkersProps {
@@ -19,7 +23,8 @@ export interface HubWorkersProps {
 /**
  * The topology's queues, each with a DLQ, wired to its consumer with partial batch failure
  * reporting: a failed message is retried alone, then parked in the DLQ after its max receives.
- * Likewise its table streams, whose exhausted batches are reported to an on-failure DLQ.
+ * Likewise its table streams, whose exhausted batches are reported to an on-failure DLQ, and its
+ * schedules, whose undeliverable invocations are parked too.
  */
 export class HubWorkers extends Construct {
   readonly queues = {} as Record<QueueName, Queue>;
@@ -60,6 +65,32 @@ export class HubWorkers extends Construct {
         }),
       );
       this.deadLetterQueues[`${name}Stream`] = dlq;
+    }
+    for (const [name, spec] of Object.entries(schedules) as [
+      ScheduleName,
+      (typeof schedules)[ScheduleName],
+    ][]) {
+      const dlq = deadLetterQueue(this, `${name}ScheduleDlq`, `the ${name} schedule`);
+      const role = new Role(this, `${name}ScheduleRole`, {
+        assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      });
+      new Schedule(this, `${name}Schedule`, {
+        description: spec.description,
+        schedule: ScheduleExpression.rate(Duration.minutes(spec.everyMinutes)),
+        target: new LambdaInvoke(props.functions[spec.function], {
+          role,
+          retryAttempts: 3,
+          deadLetterQueue: dlq,
+        }),
+      });
+      const fn = props.functions[spec.function];
+      const logicalId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason:
+          "Lambda's invoke grant covers the function's versions (<arn>:*); the role invokes this one function only.",
+      });
+      this.deadLetterQueues[`${name}Schedule`] = dlq;
     }
   }
 }

@@ -13,6 +13,7 @@ import { FunctionHost } from './function-host';
 import { HttpGateway } from './http-gateway';
 import { LocalKms } from './local-kms';
 import { localNames } from './local-names';
+import { scheduleEndpoints, startScheduler } from './scheduler';
 import { ensureQueues, ensureStreamDeadLetterQueues, startSqsLocal } from './sqs-local';
 import type { Poller } from './sqs-poller';
 import { startPoller } from './sqs-poller';
@@ -133,7 +134,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ),
         probe('eventbridge', () => fetch(aws.endpoint, { method: 'POST', body: '{}' })),
       ]);
-      const expected = Object.keys(queues).length + Object.keys(streams).length;
+      // One poller per queue and per stream, and the scheduler.
+      const expected = Object.keys(queues).length + Object.keys(streams).length + 1;
       components.pollers = workers ? (pollers.length === expected ? 'up' : 'down') : 'paused';
       const ok = Object.values(components).every((s) => s === 'up' || s === 'paused');
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
@@ -144,6 +146,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       res.end(JSON.stringify(body));
     };
     const gateway = new HttpGateway(host, [
+      ...scheduleEndpoints(host),
       { method: 'GET', path: '/healthz', handle: health },
       {
         method: 'GET',
@@ -190,6 +193,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }),
       );
     }
+    if (workers)
+      pollers.push(
+        startScheduler({ host, onError: (name, e) => log(`schedule ${name}: ${(e as Error).message}`) }),
+      );
     // Pollers stop before the servers they read from.
     stops.push(async () => {
       await Promise.all(pollers.map((p) => p.stop()));

@@ -9,6 +9,7 @@ import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
+import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
@@ -42,3 +43,4 @@ export const tenantDirectory = () => {
   return tenants;
 };
 export const usageStore = () => new DynamoDbUsageStore(documentClient(), tablesConfig().domainTable);
+export const orgPurger = () => new DynamoDbOrgPurger(documentClient(), tablesConfig().domainTable);

@@ -17,6 +17,7 @@ import {
   CreateApiKeyRequest,
   CreateConnectionRequest,
   CreateOrgRequest,
+  DeleteOrgQuery,
   EventPage,
   GenericWebhookPayloadSchema,
   ListQuery,
@@ -112,6 +113,25 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       ...authErrors,
       '404': problem('No such organisation'),
       '409': problem('Changed concurrently; read it again'),
+    },
+  },
+  deleteOrg: {
+    requestParams: { path: OrgIdParam, query: DeleteOrgQuery },
+    responses: {
+      '200': ok('The organisation, deleted, with the time it will be purged', OrgSchema),
+      '400': problem('Bad grace period'),
+      ...authErrors,
+      '404': problem('No such organisation'),
+      '409': problem('Already deleted'),
+    },
+  },
+  restoreOrg: {
+    requestParams: { path: OrgIdParam },
+    responses: {
+      '200': ok('The organisation, active again', OrgSchema),
+      ...authErrors,
+      '404': problem('No such organisation (or already purged)'),
+      '409': problem('Not deleted'),
     },
   },
   suspendOrg: {

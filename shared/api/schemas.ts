@@ -39,6 +39,19 @@ export const UpdateOrgRequest = z
   )
   .meta({ id: 'UpdateOrgRequest' });
 
+export const DeleteOrgQuery = z
+  .object({
+    graceDays: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(90)
+      .default(30)
+      .describe('Days the org can still be restored before its data is purged'),
+  })
+  .strict()
+  .meta({ id: 'DeleteOrgQuery' });
+
 export const OrgPage = z
   .object({ items: z.array(OrgSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'OrgPage' });

@@ -140,7 +140,7 @@ async function admit(
     if (principal.kind === 'org_member') {
       const org = await gate.tenants.get(principal.orgId);
       if (!org) throw new ForbiddenError('The organisation no longer exists');
-      if (org.status !== 'active') throw new ForbiddenError('The organisation is suspended');
+      if (org.status !== 'active') throw new ForbiddenError(`The organisation is ${org.status}`);
       if (!ipAllowed(event.requestContext.http.sourceIp, org.settings.ipAllowList)) {
         throw new ForbiddenError(
           "The request does not come from a network on the organisation's IP allow-list",

@@ -5,6 +5,7 @@ export const PERMISSIONS = [
   'platform:orgs:suspend',
   'org:read',
   'org:update',
+  'org:delete',
   'api_keys:read',
   'api_keys:create',
   'api_keys:revoke',
@@ -23,14 +24,14 @@ const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 
 /**
  * The built-in roles and what each may do:
- * - owner, admin: everything within the org;
+ * - owner: everything within the org; admin: the same but deleting the org;
  * - member, viewer: read the org and its event feed;
  * - auditor: read the org and its audit trail;
  * - billing: read the org and its usage against the plan.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: orgPermissions,
-  admin: orgPermissions,
+  admin: orgPermissions.filter((p) => p !== 'org:delete'),
   member: ['org:read', 'events:read'],
   viewer: ['org:read', 'events:read'],
   auditor: ['org:read', 'audit:read'],

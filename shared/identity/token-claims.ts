@@ -15,7 +15,7 @@ export function makeTokenClaims(deps: { orgs: Pick<OrgStore, 'get'> }) {
     if (!orgId) return {};
     const org = await deps.orgs.get(orgId);
     if (!org) throw new ForbiddenError(`Organisation ${orgId} does not exist`);
-    if (org.status !== 'active') throw new ForbiddenError(`Organisation ${orgId} is suspended`);
+    if (org.status !== 'active') throw new ForbiddenError(`Organisation ${orgId} is ${org.status}`);
     const asked = userAttributes[ROLE_CLAIM];
     const role: Role = ROLES.includes(asked as Role) ? (asked as Role) : org.settings.defaultRole;
     return { [ORG_CLAIM]: orgId, [ROLE_CLAIM]: role };

@@ -34,8 +34,15 @@ export interface OrgStore {
   create(org: Org, audit: AuditRecord): Promise<void>;
   get(orgId: string): Promise<Org | null>;
   getVersioned(orgId: string): Promise<Versioned<Org> | null>;
-  /** Replaces the org if it is still at `expectedVersion`, with the audit record; ConflictError otherwise. */
-  save(org: Org, expectedVersion: number, audit: AuditRecord): Promise<void>;
+  /**
+   * Replaces the org if it is still at `expectedVersion`, with the audit record; ConflictError otherwise.
+   * A deleted org is put on the purge schedule at its `purgeAfter`; `previous` says what to take off it.
+   */
+  save(org: Org, expectedVersion: number, audit: AuditRecord, previous?: Org): Promise<void>;
+  /** Orgs whose purge is due at `now`, oldest first. */
+  duePurges(now: Date, limit: number): Promise<{ orgId: string; purgeAfter: string }[]>;
+  /** Takes an org off the purge schedule once it is purged. */
+  clearPurge(orgId: string, purgeAfter: string): Promise<void>;
   /** Every org, newest first (platform admins only). */
   list(page: PageRequest): Promise<Page<Org>>;
 }
@@ -93,4 +100,9 @@ export interface UsageStore {
   consumeRate(orgId: string, rate: Rate, at: Date): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
   /** Current counts: held resources, and uses in the current window of each rate. */
   current(orgId: string, rates: readonly Rate[], at: Date): Promise<Record<string, number>>;
+}
+
+/** Removes every item of a deleted org but its audit trail, which its retention period keeps. */
+export interface OrgPurger {
+  purge(orgId: string): Promise<Record<string, number>>;
 }

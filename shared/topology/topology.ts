@@ -1,4 +1,12 @@
-import type { FunctionSpec, QueueSpec, RouteSpec, RuleSpec, StreamSpec, TableSpec } from './types';
+import type {
+  FunctionSpec,
+  QueueSpec,
+  RouteSpec,
+  RuleSpec,
+  ScheduleSpec,
+  StreamSpec,
+  TableSpec,
+} from './types';
 
 /**
  * The hub's topology, declared once. The CDK stacks and the local runtime both read it,
@@ -73,6 +81,19 @@ export const functions = {
     timeoutSeconds: 30,
     access: ['event-bus:put'],
   },
+  deleteOrg: api('delete-org', 'Deletes an organisation, to be purged after a grace period', [
+    'domain-table:write',
+  ]),
+  restoreOrg: api('restore-org', 'Restores a deleted organisation within its grace period', [
+    'domain-table:write',
+  ]),
+  purgeDeletedOrgs: {
+    entry: 'functions/purge-deleted-orgs/handler.ts',
+    description: 'Purges every item of the organisations whose grace period has ended',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    access: ['domain-table:write', 'audit-table:write'],
+  },
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
     description: "Stores canonical events in their organisation's event feed",
@@ -111,6 +132,26 @@ export const routes = [
     auth: 'hub',
     permission: 'org:update',
     summary: "Update an organisation's name and settings",
+    tag: 'Organisations',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}',
+    operationId: 'deleteOrg',
+    function: 'deleteOrg',
+    auth: 'hub',
+    permission: 'org:delete',
+    summary: 'Delete an organisation: access stops at once; its data is purged after the grace period',
+    tag: 'Organisations',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/restore',
+    operationId: 'restoreOrg',
+    function: 'restoreOrg',
+    auth: 'hub',
+    permission: 'platform:orgs:suspend',
+    summary: 'Restore a deleted organisation before it is purged (platform admin)',
     tag: 'Organisations',
   },
   {
@@ -260,6 +301,14 @@ export const streams = {
   // Transactional outbox: a change committed to the domain table is published exactly as committed.
   domainChanges: { table: 'domain', consumer: 'publishChanges', batchSize: 100, maxRetries: 10 },
 } as const satisfies Record<string, StreamSpec>;
+
+export const schedules = {
+  purgeDeletedOrgs: {
+    function: 'purgeDeletedOrgs',
+    description: 'Purge organisations whose grace period after deletion has ended',
+    everyMinutes: 60,
+  },
+} as const satisfies Record<string, ScheduleSpec>;
 
 /** The custom bus's source prefix; every canonical event is published under it. */
 export const EVENT_SOURCE_PREFIX = 'integration-hub.';

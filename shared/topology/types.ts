@@ -1,5 +1,5 @@
 import type { Permission } from '../identity/permissions';
-import type { functions, queues, streams, tables } from './topology';
+import type { functions, queues, schedules, streams, tables } from './topology';
 
 /** A Lambda function: its handler module and the settings both runtimes honour. */
 export interface FunctionSpec {
@@ -66,6 +66,14 @@ export interface StreamSpec {
   readonly maxRetries: number;
 }
 
+/** A function run on a schedule (EventBridge Scheduler in AWS; a timer locally). */
+export interface ScheduleSpec {
+  readonly function: FunctionName;
+  readonly description: string;
+  /** Minutes between runs. */
+  readonly everyMinutes: number;
+}
+
 export interface TableSpec {
   readonly partitionKey: string;
   readonly sortKey?: string;
@@ -77,3 +85,4 @@ export type FunctionName = keyof typeof functions;
 export type QueueName = keyof typeof queues;
 export type TableName = keyof typeof tables;
 export type StreamName = keyof typeof streams;
+export type ScheduleName = keyof typeof schedules;

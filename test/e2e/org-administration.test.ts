@@ -185,6 +185,53 @@ describe('organisation administration', () => {
     expect(Date.now() - Date.parse(String(used?.lastUsedAt))).toBeLessThan(60_000);
   });
 
+  it('deletes an org at once, restores it within the grace period, and purges it after', async () => {
+    const { org, owner } = await orgWithKeys('doomed');
+    const admin = client(hub);
+    const asOwner = client(hub, owner.key);
+    const admin2 = String(
+      (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'a', role: 'admin' })).json.key,
+    );
+    expect((await client(hub, admin2)('DELETE', `/v1/orgs/${org.id}`)).status).toBe(403);
+    const con = (await asOwner('POST', `/v1/orgs/${org.id}/connections`, { provider: 'generic', name: 'c' }))
+      .json as {
+      webhookUrl: string;
+    };
+    expect((await asOwner('DELETE', `/v1/orgs/${org.id}?graceDays=500`)).status).toBe(400);
+
+    const deleted = await asOwner('DELETE', `/v1/orgs/${org.id}?graceDays=0`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.json).toMatchObject({ status: 'deleted' });
+    await eventually(
+      async () => ((await asOwner('GET', `/v1/orgs/${org.id}`)).status === 403 ? true : undefined),
+      12_000,
+    );
+
+    expect((await admin('POST', `/v1/orgs/${org.id}/restore`)).json.status).toBe('active');
+    expect((await admin('POST', `/v1/orgs/${org.id}/restore`)).status).toBe(409);
+    expect((await admin('DELETE', `/v1/orgs/${org.id}?graceDays=0`)).status).toBe(200);
+
+    const run = await fetch(`${hub.url}/_local/schedules/purgeDeletedOrgs`, { method: 'POST' });
+    const purged = (await run.json()) as { purged: { orgId: string; removed: Record<string, number> }[] };
+    const report = purged.purged.find((p) => p.orgId === org.id);
+    expect(report?.removed).toMatchObject({ org: 1, apiKeys: 4, connections: 1 });
+
+    expect((await admin('GET', `/v1/orgs/${org.id}`)).status).toBe(404);
+    expect(
+      (await client(hub, '')('POST', con.webhookUrl, '{}', { 'content-type': 'application/json' })).status,
+    ).toBe(404);
+    expect((await admin('POST', '/v1/orgs', { name: 'Reborn', slug: 'doomed' })).status).toBe(201);
+    const trail = (await admin('GET', `/v1/orgs/${org.id}/audit-events?action=org.purged`)).json
+      .items as Audit[];
+    expect(trail).toHaveLength(1);
+    const again = (await (
+      await fetch(`${hub.url}/_local/schedules/purgeDeletedOrgs`, { method: 'POST' })
+    ).json()) as {
+      purged: { orgId: string }[];
+    };
+    expect(again.purged.map((p) => p.orgId)).not.toContain(org.id);
+  });
+
   it('lets auditors read a filtered trail that records denials and its own reads', async () => {
     const { org, viewer, auditor } = await orgWithKeys('audited');
     const denied = await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}/audit-events`);

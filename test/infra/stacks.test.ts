@@ -1,8 +1,9 @@
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../lib/app';
-import { functions, queues, routes, rules, streams, tables } from '../../shared/topology';
+import { functions, queues, routes, rules, schedules, streams, tables } from '../../shared/topology';
 
 /** Synthesizes the real app, with cdk-nag, but without bundling the functions (tested by `cdk synth`). */
 function synth() {
@@ -95,8 +96,10 @@ describe('the synthesized deployment', () => {
     const dlqAlarms = t.hub.findResources('AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 },
     });
-    // One per topology queue and stream, plus the bus's delivery DLQ.
-    expect(Object.keys(dlqAlarms)).toHaveLength(Object.keys(queues).length + Object.keys(streams).length + 1);
+    // One per topology queue, stream and schedule, plus the bus's delivery DLQ.
+    expect(Object.keys(dlqAlarms)).toHaveLength(
+      Object.keys(queues).length + Object.keys(streams).length + Object.keys(schedules).length + 1,
+    );
     t.hub.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
   });
 
@@ -110,6 +113,18 @@ describe('the synthesized deployment', () => {
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    }
+  });
+
+  it('runs every topology schedule with EventBridge Scheduler, with retries and a DLQ', () => {
+    for (const spec of Object.values(schedules)) {
+      t.hub.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: ScheduleExpression.rate(Duration.minutes(spec.everyMinutes)).expressionString,
+        Target: Match.objectLike({
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 3 }),
+        }),
       });
     }
   });

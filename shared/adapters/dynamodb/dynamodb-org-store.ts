@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import { ConflictError, ValidationError } from '../../errors';
@@ -15,6 +15,8 @@ import { transactWrite } from './transact';
 const ORG_SK = 'PROFILE';
 /** The platform's directory of orgs: one partition, for the platform admin's list. */
 const DIRECTORY_PK = platformPk('ORGS', 'ALL');
+/** Deleted orgs by the time their purge is due. */
+export const PURGE_PK = platformPk('PURGE', 'DUE');
 
 export class DynamoDbOrgStore implements OrgStore {
   constructor(
@@ -63,7 +65,20 @@ export class DynamoDbOrgStore implements OrgStore {
     return item ? { value: OrgSchema.parse(item), version: Number(item.version ?? 1) } : null;
   }
 
-  async save(org: Org, expectedVersion: number, audit: AuditRecord): Promise<void> {
+  async save(org: Org, expectedVersion: number, audit: AuditRecord, previous?: Org): Promise<void> {
+    const purgeKey = (o: Org) => ({ PK: PURGE_PK, SK: `${o.purgeAfter}#${o.id}` });
+    const schedule: TransactItem[] = [];
+    if (previous?.status === 'deleted' && previous.purgeAfter) {
+      schedule.push({ Delete: { TableName: this.tables.domainTable, Key: purgeKey(previous) } });
+    }
+    if (org.status === 'deleted' && org.purgeAfter) {
+      schedule.push({
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: { ...purgeKey(org), orgId: org.id, purgeAfter: org.purgeAfter },
+        },
+      });
+    }
     const failed = await transactWrite(this.client, [
       this.table(org.id).replaceItem(
         { PK: tenantPk(org.id, TENANT_COLLECTIONS.org), SK: ORG_SK, ...org, version: expectedVersion + 1 },
@@ -71,9 +86,32 @@ export class DynamoDbOrgStore implements OrgStore {
       ),
       this.directoryPut(org),
       auditPut(this.tables.auditTable, audit),
+      ...schedule,
     ]);
     if (failed.length > 0)
       throw new ConflictError(`Organisation ${org.id} was changed concurrently; read it again`);
+  }
+
+  async duePurges(now: Date, limit: number): Promise<{ orgId: string; purgeAfter: string }[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.domainTable,
+        KeyConditionExpression: 'PK = :pk AND SK <= :now',
+        // '~' sorts after every org id, so every entry due at `now` is included.
+        ExpressionAttributeValues: { ':pk': PURGE_PK, ':now': `${now.toISOString()}#~` },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => ({ orgId: String(i.orgId), purgeAfter: String(i.purgeAfter) }));
+  }
+
+  async clearPurge(orgId: string, purgeAfter: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tables.domainTable,
+        Key: { PK: PURGE_PK, SK: `${purgeAfter}#${orgId}` },
+      }),
+    );
   }
 
   async list(page: PageRequest): Promise<Page<Org>> {
