@@ -258,9 +258,12 @@ program
 
 program
   .command('usage')
-  .description("an organisation's plan, limits and current usage")
+  .description("an organisation's plan, limits and current usage, or its hourly billable units")
   .argument('<orgId>')
-  .action(async (orgId: string) => print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/usage`)));
+  .option('--hourly', 'hourly aggregates (API requests, webhook events), newest first')
+  .action(async (orgId: string, o: { hourly?: boolean }) =>
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/usage${o.hourly ? '/hourly' : ''}`)),
+  );
 
 program
   .command('audit')

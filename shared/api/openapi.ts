@@ -27,6 +27,7 @@ import {
   Problem,
   RotateApiKeyRequest,
   UpdateOrgRequest,
+  UsageHourPage,
   UsageReport,
   WebhookAccepted,
 } from './schemas';
@@ -185,6 +186,14 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '200': ok('Plan, limits and usage', UsageReport),
       ...authErrors,
       '404': problem('No such organisation'),
+    },
+  },
+  listUsageHours: {
+    requestParams: { path: OrgIdParam, query: ListQuery },
+    responses: {
+      '200': ok('Hourly usage, newest first', UsageHourPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
     },
   },
   listAuditEvents: {

@@ -180,4 +180,13 @@ export const UsageReport = z
   })
   .meta({ id: 'UsageReport' });
 
+export const UsageHourPage = z
+  .object({
+    items: z.array(
+      z.object({ hour: z.iso.datetime(), apiRequests: z.number().int(), webhookEvents: z.number().int() }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'UsageHourPage' });
+
 export { GenericWebhookPayloadSchema, OrgSchema };

@@ -6,6 +6,15 @@ import type { ApiKey, ApiKeyGrant } from '../identity/api-key';
 import type { Org } from '../tenancy/org';
 import type { CountedResource, Rate } from '../tenancy/plans';
 
+/** Billable units, metered per org and hour. */
+export type MeteredUnit = 'apiRequests' | 'webhookEvents';
+
+export interface HourlyUsage {
+  readonly hour: string;
+  readonly apiRequests: number;
+  readonly webhookEvents: number;
+}
+
 /** A change that holds one more of a counted resource, up to the plan's limit. */
 export interface QuotaClaim {
   readonly resource: CountedResource;
@@ -100,6 +109,13 @@ export interface UsageStore {
   consumeRate(orgId: string, rate: Rate, at: Date): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
   /** Current counts: held resources, and uses in the current window of each rate. */
   current(orgId: string, rates: readonly Rate[], at: Date): Promise<Record<string, number>>;
+  /** Counts billable units in the hour `at` falls in (no limit: metering, not enforcement). */
+  meter(orgId: string, unit: MeteredUnit, at: Date): Promise<void>;
+  /** Sums an hour's billable units from the counters. */
+  hourTotals(orgId: string, hourStart: Date): Promise<Record<MeteredUnit, number>>;
+  /** Keeps an hour's totals; writing the same hour again replaces them (the job is idempotent). */
+  saveHour(orgId: string, hourStart: Date, totals: Record<MeteredUnit, number>): Promise<void>;
+  listHours(orgId: string, page: PageRequest): Promise<Page<HourlyUsage>>;
 }
 
 /** Removes every item of a deleted org but its audit trail, which its retention period keeps. */

@@ -94,6 +94,14 @@ export const functions = {
     timeoutSeconds: 900,
     access: ['domain-table:write', 'audit-table:write'],
   },
+  listUsageHours: api('list-usage-hours', "Lists an organisation's hourly usage aggregates", []),
+  meterUsage: {
+    entry: 'functions/meter-usage/handler.ts',
+    description: "Aggregates each organisation's billable units per hour and emits usage.recorded",
+    memoryMb: 512,
+    timeoutSeconds: 900,
+    access: ['domain-table:write', 'event-bus:put'],
+  },
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
     description: "Stores canonical events in their organisation's event feed",
@@ -216,6 +224,16 @@ export const routes = [
   },
   {
     method: 'GET',
+    path: '/v1/orgs/{orgId}/usage/hourly',
+    operationId: 'listUsageHours',
+    function: 'listUsageHours',
+    auth: 'hub',
+    permission: 'usage:read',
+    summary: 'Hourly aggregates of billable units (API requests, webhook events), newest first',
+    tag: 'Usage',
+  },
+  {
+    method: 'GET',
     path: '/v1/orgs/{orgId}/audit-events',
     operationId: 'listAuditEvents',
     function: 'listAuditEvents',
@@ -303,6 +321,11 @@ export const streams = {
 } as const satisfies Record<string, StreamSpec>;
 
 export const schedules = {
+  meterUsage: {
+    function: 'meterUsage',
+    description: "Meter the last full hour's billable units of every organisation",
+    everyMinutes: 60,
+  },
   purgeDeletedOrgs: {
     function: 'purgeDeletedOrgs',
     description: 'Purge organisations whose grace period after deletion has ended',

@@ -3,6 +3,7 @@ import { secretContext } from '../connectors/create-connection';
 import { normaliseGenericDelivery } from '../connectors/generic/normalise';
 import { ForbiddenError, NotFoundError, QuotaExceededError, UnauthenticatedError } from '../errors';
 import { ID_PATTERN } from '../ids';
+import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 import type { SecretCipher } from '../ports/secret-cipher';
@@ -33,7 +34,7 @@ export function makeReceiveGenericWebhook(deps: {
   cipher: SecretCipher;
   deliveries: DeliveryLedger;
   tenants: Pick<TenantDirectory, 'get'>;
-  usage: Pick<UsageStore, 'consumeRate'>;
+  usage: Pick<UsageStore, 'consumeRate' | 'meter'>;
   clock: Clock;
   secretCacheSeconds: number;
 }) {
@@ -87,6 +88,12 @@ export function makeReceiveGenericWebhook(deps: {
       correlationId: input.correlationId,
     });
     const outcome = await deps.deliveries.publishOnce(`${route.connectionId}:${webhookId}`, event);
+    if (!outcome.duplicate) {
+      // The event is on the bus: a metering hiccup must not make the sender retry it.
+      await deps.usage
+        .meter(org.id, 'webhookEvents', receivedAt)
+        .catch((error: unknown) => logger.warn('Could not meter a webhook event', { error: error as Error }));
+    }
     return { orgId: route.orgId, ...outcome };
   };
 }

@@ -12,6 +12,7 @@ export const TENANT_COLLECTIONS = {
   events: 'EVT',
   audit: 'AUDIT',
   usage: 'USAGE',
+  meter: 'METER',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
