@@ -107,7 +107,6 @@ function validate(schema: Schema, value: unknown, what: string): unknown {
   return parsed.data;
 }
 
-/** Resolves and checks the caller: the credential was verified by the authorizer; the permission is checked here. */
 /** Resolves the caller from what the authorizer verified; the credential itself was checked there. */
 function principalOf(event: APIGatewayProxyEventV2): Principal {
   const context = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer
@@ -123,7 +122,8 @@ function principalOf(event: APIGatewayProxyEventV2): Principal {
 /**
  * The hub's gate for authenticated routes: the route's permission within the addressed org, the
  * caller's org active, and the request from a network the org allows. A refusal is audited in the
- * addressed org's trail (or the caller's own), then answered.
+ * addressed org's trail (or the caller's own), then answered. The request is also counted against
+ * the org's per-minute allowance; the returned promise settles with that count.
  */
 async function admit(
   event: APIGatewayProxyEventV2,
