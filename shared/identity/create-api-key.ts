@@ -75,6 +75,12 @@ export function makeRevokeApiKey(deps: { keys: ApiKeyStore; clock: Clock }) {
     principal: Principal,
     request: RequestContext,
   ): Promise<void> => {
+    const target = await deps.keys.get(orgId, keyId);
+    if (target && principal.kind === 'org_member' && !roleCovers(principal.role, target.role)) {
+      throw new ForbiddenError(
+        `A ${principal.role} cannot revoke a key with the stronger role ${target.role}`,
+      );
+    }
     const at = deps.clock.now();
     const audit = auditChange({
       action: 'api_key.revoked',

@@ -126,6 +126,12 @@ describe('organisation administration', () => {
     expect(listed.find((k) => k.id === viewer.id)?.display).toBe(`hub_…${viewer.key.slice(-4)}`);
 
     expect((await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+    const adminKey = String(
+      (await client(hub)('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'a', role: 'admin' })).json.key,
+    );
+    expect((await client(hub, adminKey)('DELETE', `/v1/orgs/${org.id}/api-keys/${owner.id}`)).status).toBe(
+      403,
+    );
     expect((await asOwner('DELETE', `/v1/orgs/${org.id}/api-keys/${viewer.id}`)).status).toBe(204);
     expect((await asOwner('DELETE', `/v1/orgs/${org.id}/api-keys/${viewer.id}`)).status).toBe(404);
     await eventually(
