@@ -1,15 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import middy from '@middy/core';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
 import { domainEventFromInsert } from '../../shared/events/domain-change';
-import { logger, metrics, tracer } from '../../shared/observability/observability';
+import { instrumented } from '../../shared/observability/instrumented';
+import { logger, metrics } from '../../shared/observability/observability';
 import type { Clock } from '../../shared/ports/clock';
 import { systemClock } from '../../shared/ports/clock';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
@@ -29,13 +26,10 @@ export const makeHandler = (publisher: EventPublisher, clock: Clock) => {
     metrics.addMetric('DomainEventPublished', MetricUnit.Count, 1);
     logger.debug('Domain event published', { eventId: event.id, type: event.type, tenantId: event.tenantId });
   };
-  return middy(async (event: DynamoDBStreamEvent, context: Context) => {
+  return instrumented(async (event: DynamoDBStreamEvent, context: Context) => {
     metrics.addMetric('StreamRecordsRead', MetricUnit.Count, event.Records.length);
     return processPartialResponse(event, publishRecord, processor, { context });
-  })
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  });
 };
 
 export const handler = makeHandler(adapters.eventPublisher(), systemClock);

@@ -1,13 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
-import { logger, metrics, tracer } from '../../shared/observability/observability';
+import { instrumented } from '../../shared/observability/instrumented';
+import { logger, metrics } from '../../shared/observability/observability';
 import type { EventStore } from '../../shared/ports/stores';
 
 /**
@@ -22,12 +19,9 @@ export const makeHandler = (events: EventStore) => {
     metrics.addMetric(outcome === 'stored' ? 'EventStored' : 'EventDuplicate', MetricUnit.Count, 1);
     logger.debug('Event handled', { eventId: event.id, tenantId: event.tenantId, outcome });
   };
-  return middy(async (event: SQSEvent, context: Context) =>
+  return instrumented(async (event: SQSEvent, context: Context) =>
     processPartialResponse(event, storeRecord, processor, { context }),
-  )
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  );
 };
 
 export const handler = makeHandler(adapters.eventStore());

@@ -70,10 +70,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
   async revoke(orgId: string, keyId: string, revokedAt: string, audit: AuditRecord): Promise<void> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
     const pk = tenantPk(orgId, TENANT_COLLECTIONS.apiKeys);
-    const item = await table.get(pk, keyId);
-    if (!item || item.status === 'revoked' || typeof item.keyHash !== 'string') {
-      throw new NotFoundError(`No active API key ${keyId}`);
-    }
+    const item = await activeKey(table, pk, keyId);
     const failed = await transactWrite(this.client, [
       table.updateItem(pk, keyId, {
         update: 'SET #status = :revoked, revokedAt = :at',
@@ -102,10 +99,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
   ): Promise<void> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
     const pk = tenantPk(orgId, TENANT_COLLECTIONS.apiKeys);
-    const old = await table.get(pk, oldKeyId);
-    if (!old || old.status === 'revoked' || typeof old.keyHash !== 'string') {
-      throw new NotFoundError(`No active API key ${oldKeyId}`);
-    }
+    const old = await activeKey(table, pk, oldKeyId);
     const failed = await transactWrite(this.client, [
       table.putItem({ PK: pk, SK: next.id, ...next, keyHash: nextHash }),
       this.lookupPut(nextHash, this.grantOf(next)),
@@ -164,4 +158,13 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       },
     };
   }
+}
+
+/** A key's stored item, with the hash that finds its credential lookup; NotFoundError unless active. */
+async function activeKey(table: TenantScopedTable, pk: string, keyId: string) {
+  const item = await table.get(pk, keyId);
+  if (!item || item.status === 'revoked' || typeof item.keyHash !== 'string') {
+    throw new NotFoundError(`No active API key ${keyId}`);
+  }
+  return { ...item, keyHash: item.keyHash };
 }
