@@ -1,6 +1,7 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -12,6 +13,7 @@ import { HubFunction } from '../constructs/hub-function';
 import { HubIdentity } from '../constructs/hub-identity';
 import { HubMonitoring } from '../constructs/hub-monitoring';
 import { HubWorkers } from '../constructs/hub-workers';
+import { TenantDataRole } from '../constructs/tenant-data-role';
 import type { DataStack } from './data-stack';
 
 export interface HubStackProps extends StackProps {
@@ -47,6 +49,7 @@ export class HubStack extends Stack {
     };
 
     const fns = {} as Record<FunctionName, IFunction>;
+    const tenantRoleUsers: IRole[] = [];
     for (const name of Object.keys(functions) as FunctionName[]) {
       const access = functions[name].access as readonly ResourceAccess[];
       const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, {
@@ -122,6 +125,9 @@ export class HubStack extends Stack {
           // Last-used time and address on key metadata: no other item of the table.
           updateOnly(fn, 'T#*#APIKEY');
           return;
+        case 'tenant-role:assume':
+          if (fn.role) tenantRoleUsers.push(fn.role);
+          return;
         case 'user-pool:verify-tokens':
           // The pool's JWKS is public: verifying tokens needs no permission.
           return;
@@ -133,6 +139,12 @@ export class HubStack extends Stack {
       fns.addTokenClaims,
       LambdaVersion.V2_0,
     );
+
+    new TenantDataRole(this, 'TenantData', {
+      table: data.tables.domain,
+      tableKey: data.dataKey,
+      assumedBy: tenantRoleUsers,
+    });
 
     const workers = new HubWorkers(this, 'Workers', { functions: fns, tables: data.tables });
     events.routeToQueues(workers.queues);

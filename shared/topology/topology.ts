@@ -34,7 +34,13 @@ const fn = (entry: string, description: string, access: FunctionSpec['access']):
  */
 const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec =>
   fn(entry, description, [
-    ...new Set([...access, 'domain-table:read', 'audit-table:write', 'usage:count'] as const),
+    ...new Set([
+      ...access,
+      'domain-table:read',
+      'audit-table:write',
+      'usage:count',
+      'tenant-role:assume',
+    ] as const),
   ]);
 
 export const functions = {

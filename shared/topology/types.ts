@@ -23,7 +23,8 @@ export type ResourceAccess =
   | 'secrets-key:decrypt'
   | 'user-pool:verify-tokens'
   | 'usage:count'
-  | 'api-keys:record-use';
+  | 'api-keys:record-use'
+  | 'tenant-role:assume';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

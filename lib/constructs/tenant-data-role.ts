@@ -1,0 +1,76 @@
+import { Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { CompositePrincipal, Effect, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export interface TenantDataRoleProps {
+  /** The table whose tenant items the role reaches: only keys under `T#<TenantId>#`. */
+  readonly table: ITable;
+  readonly tableKey: IKey;
+  /** The roles allowed to assume it, tagging the session with the tenant they act for. */
+  readonly assumedBy: readonly IRole[];
+}
+
+/** The session tag that names the tenant; the hub sets it from the verified credential. */
+export const TENANT_TAG = 'TenantId';
+
+/** The data actions a tenant session may take, always on its own partition keys. */
+const TENANT_DATA_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+/**
+ * One static role for tenant data, as AWS's SaaS Builder Toolkit does it: a session tagged with
+ * `TenantId` may touch the table only where every partition key starts with `T#<TenantId>#`, and a
+ * request that names no key (a Scan) is not allowed at all. Even a bug that builds another tenant's
+ * key cannot read it through this role.
+ */
+export class TenantDataRole extends Construct {
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: TenantDataRoleProps) {
+    super(scope, id);
+    const principals = props.assumedBy.map((role) => role.grantPrincipal);
+    this.role = new Role(this, 'Role', {
+      description: 'Integration Hub: tenant-scoped data access (session tag TenantId)',
+      assumedBy: new CompositePrincipal(...principals).withSessionTags(),
+    });
+    this.role.assumeRolePolicy?.addStatements(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        principals,
+        actions: ['sts:TagSession', 'sts:AssumeRole'],
+        conditions: { Null: { [`aws:RequestTag/${TENANT_TAG}`]: 'true' } },
+      }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: TENANT_DATA_ACTIONS,
+        resources: [props.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`T#\${aws:PrincipalTag/${TENANT_TAG}}#*`] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      }),
+    );
+    props.tableKey.grantEncryptDecrypt(this.role);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: "CDK's grant on the table's own KMS key: the action family is scoped to that one key's ARN.",
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      reason: "CDK's grant on the table's own KMS key: the action family is scoped to that one key's ARN.",
+    });
+    for (const assumer of props.assumedBy) this.role.grant(assumer, 'sts:AssumeRole', 'sts:TagSession');
+  }
+}
