@@ -20,18 +20,10 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
 
   async create(key: ApiKey, keyHash: string, audit: AuditRecord, quota: QuotaClaim): Promise<void> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, key.orgId);
-    const grant: ApiKeyGrant = {
-      scope: 'org',
-      keyId: key.id,
-      name: key.name,
-      orgId: key.orgId,
-      role: key.role,
-      expiresAt: key.expiresAt,
-    };
     const failed = await transactWrite(this.client, [
       // The hash is kept beside the key's metadata so revoking can remove the credential lookup.
       table.putItem({ PK: tenantPk(key.orgId, TENANT_COLLECTIONS.apiKeys), SK: key.id, ...key, keyHash }),
-      this.lookupPut(keyHash, grant),
+      this.lookupPut(keyHash, this.grantOf(key)),
       claimQuota(table, quota),
       auditPut(this.tables.auditTable, audit),
     ]);
