@@ -256,6 +256,60 @@ program
     print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/events?${pageQuery(o)}`)),
   );
 
+const users = program.command('users').description("an organisation's users");
+users
+  .command('create')
+  .description("add a user (the org's default role unless --role is given)")
+  .argument('<orgId>')
+  .requiredOption('--email <email>', 'email address')
+  .requiredOption('--name <name>', 'display name')
+  .addOption(new Option('--role <role>', 'role in the organisation').choices(ROLES))
+  .action(async (orgId: string, o: { email: string; name: string; role?: string }) =>
+    print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/users`, o)),
+  );
+users
+  .command('list')
+  .description("list an organisation's users")
+  .argument('<orgId>')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/users?${pageQuery(o)}`)),
+  );
+for (const [verb, what] of [
+  ['deactivate', 'deactivate a user: their tokens stop working at once'],
+  ['reactivate', 'reactivate a user'],
+] as const) {
+  users
+    .command(verb)
+    .description(what)
+    .argument('<orgId>')
+    .argument('<userId>')
+    .action(async (orgId: string, userId: string) =>
+      print(
+        await call(
+          'POST',
+          `/v1/orgs/${encodeURIComponent(orgId)}/users/${encodeURIComponent(userId)}/${verb}`,
+        ),
+      ),
+    );
+}
+users
+  .command('activity')
+  .description("a user's activity, newest first, from the audit trail")
+  .argument('<orgId>')
+  .argument('<userId>')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, userId: string, o: { limit: number; cursor?: string }) =>
+    print(
+      await call(
+        'GET',
+        `/v1/orgs/${encodeURIComponent(orgId)}/users/${encodeURIComponent(userId)}/activity?${pageQuery(o)}`,
+      ),
+    ),
+  );
+
 program
   .command('usage')
   .description("an organisation's plan, limits and current usage, or its hourly billable units")

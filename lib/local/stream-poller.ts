@@ -163,7 +163,8 @@ export function startStreamPoller(deps: {
       try {
         out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.batchSize }));
       } catch (error) {
-        if ((error as Error).name === 'ExpiredIteratorException') {
+        // An expired iterator, or one DynamoDB Local now calls trimmed: read again from the checkpoint.
+        if (['ExpiredIteratorException', 'TrimmedDataAccessException'].includes((error as Error).name)) {
           iterators.delete(shardId);
           continue;
         }

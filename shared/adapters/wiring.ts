@@ -12,6 +12,7 @@ import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
+import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
@@ -44,3 +45,4 @@ export const tenantDirectory = () => {
 };
 export const usageStore = () => new DynamoDbUsageStore(documentClient(), tablesConfig().domainTable);
 export const orgPurger = () => new DynamoDbOrgPurger(documentClient(), tablesConfig().domainTable);
+export const userStore = () => new DynamoDbUserStore(documentClient(), tablesConfig());

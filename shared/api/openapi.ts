@@ -17,6 +17,7 @@ import {
   CreateApiKeyRequest,
   CreateConnectionRequest,
   CreateOrgRequest,
+  CreateUserRequest,
   DeleteOrgQuery,
   EventPage,
   GenericWebhookPayloadSchema,
@@ -29,6 +30,9 @@ import {
   UpdateOrgRequest,
   UsageHourPage,
   UsageReport,
+  UserIdParam,
+  UserPage,
+  UserSchema,
   WebhookAccepted,
 } from './schemas';
 
@@ -178,6 +182,51 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '204': { description: 'Revoked' },
       ...authErrors,
       '404': problem('No active key with that id'),
+    },
+  },
+  createUser: {
+    requestParams: { path: OrgIdParam },
+    requestBody: jsonBody(CreateUserRequest),
+    responses: {
+      '201': ok('The user', UserSchema),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such organisation'),
+      '409': problem('The email is already a user of this organisation'),
+    },
+  },
+  listUsers: {
+    requestParams: { path: OrgIdParam, query: ListQuery },
+    responses: {
+      '200': ok('A page of users', UserPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
+  deactivateUser: {
+    requestParams: { path: UserIdParam },
+    responses: {
+      '200': ok('The user, deactivated', UserSchema),
+      ...authErrors,
+      '404': problem('No such user'),
+      '409': problem('Already deactivated'),
+    },
+  },
+  reactivateUser: {
+    requestParams: { path: UserIdParam },
+    responses: {
+      '200': ok('The user, active', UserSchema),
+      ...authErrors,
+      '404': problem('No such user'),
+      '409': problem('Already active'),
+    },
+  },
+  listUserActivity: {
+    requestParams: { path: UserIdParam, query: ListQuery },
+    responses: {
+      '200': ok("The user's audit records", AuditPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
     },
   },
   getUsage: {

@@ -6,6 +6,7 @@ import { ApiKeySchema } from '../identity/api-key';
 import { ROLES } from '../identity/permissions';
 import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
 import { PLAN_NAMES } from '../tenancy/plans';
+import { UserSchema } from '../tenancy/user';
 
 /** Request and response schemas: the handlers validate with them and the OpenAPI document is built from them. */
 
@@ -163,6 +164,7 @@ export const AuditQuery = ListQuery.extend({
   .meta({ id: 'AuditQuery' });
 
 const limitsShape = {
+  users: z.number().int(),
   apiKeys: z.number().int(),
   connections: z.number().int(),
   apiRequestsPerMinute: z.number().int(),
@@ -189,4 +191,19 @@ export const UsageHourPage = z
   })
   .meta({ id: 'UsageHourPage' });
 
-export { GenericWebhookPayloadSchema, OrgSchema };
+export const CreateUserRequest = z
+  .object({
+    email: z.email().max(254),
+    name: z.string().trim().min(1).max(200),
+    role: z.enum(ROLES).optional().describe("The org's default role when left out"),
+  })
+  .strict()
+  .meta({ id: 'CreateUserRequest' });
+
+export const UserIdParam = z.object({ orgId: z.string(), userId: z.string() });
+
+export const UserPage = z
+  .object({ items: z.array(UserSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'UserPage' });
+
+export { GenericWebhookPayloadSchema, OrgSchema, UserSchema };

@@ -21,7 +21,7 @@ import type { Principal } from '../identity/principal';
 import { isAllowed, principalFromContext } from '../identity/principal';
 import { ID_PATTERN } from '../ids';
 import { logger, metrics, tracer } from '../observability/observability';
-import type { AuditStore, UsageStore } from '../ports/stores';
+import type { AuditStore, UsageStore, UserStore } from '../ports/stores';
 import { ipAllowed } from '../tenancy/org';
 import { apiRate } from '../tenancy/plans';
 import type { TenantDirectory } from '../tenancy/tenant-directory';
@@ -53,6 +53,7 @@ export interface GateDeps {
   readonly tenants: TenantDirectory;
   readonly audit: AuditStore;
   readonly usage: UsageStore;
+  readonly users: Pick<UserStore, 'get'>;
 }
 
 export interface ApiOptions<BS extends Schema | undefined, QS extends Schema | undefined> {
@@ -146,6 +147,13 @@ async function admit(
           "The request does not come from a network on the organisation's IP allow-list",
         );
       }
+      // Read on every request, not cached: a deactivated user is refused at once.
+      if (
+        principal.type === 'user' &&
+        (await gate.users.get(org.id, principal.id))?.status === 'deactivated'
+      ) {
+        throw new ForbiddenError('The user is deactivated');
+      }
       const allowance = apiRate(org.plan);
       rate = gate.usage.consumeRate(org.id, allowance, new Date()).then((counted) => {
         if (!counted.allowed) {
@@ -213,6 +221,7 @@ export function apiHandler<
           tenants: adapters.tenantDirectory(),
           audit: adapters.auditStore(),
           usage: adapters.usageStore(),
+          users: adapters.userStore(),
         })
       : undefined;
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {

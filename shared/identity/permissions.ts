@@ -10,6 +10,8 @@ export const PERMISSIONS = [
   'api_keys:create',
   'api_keys:revoke',
   'connections:create',
+  'users:read',
+  'users:manage',
   'events:read',
   'audit:read',
   'usage:read',

@@ -5,6 +5,7 @@ import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant } from '../identity/api-key';
 import type { Org } from '../tenancy/org';
 import type { CountedResource, Rate } from '../tenancy/plans';
+import type { User } from '../tenancy/user';
 
 /** Billable units, metered per org and hour. */
 export type MeteredUnit = 'apiRequests' | 'webhookEvents';
@@ -121,4 +122,13 @@ export interface UsageStore {
 /** Removes every item of a deleted org but its audit trail, which its retention period keeps. */
 export interface OrgPurger {
   purge(orgId: string): Promise<Record<string, number>>;
+}
+
+export interface UserStore {
+  /** Adds the user, claims the email within the org, counts it against the quota, with the audit record. */
+  create(user: User, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
+  get(orgId: string, userId: string): Promise<User | null>;
+  list(orgId: string, page: PageRequest): Promise<Page<User>>;
+  /** Sets the status if the user is still as read (`expected`), with the audit record. */
+  setStatus(user: User, expected: User['status'], audit: AuditRecord): Promise<void>;
 }

@@ -1,8 +1,15 @@
 /** What each plan allows an organisation. Counts are enforced atomically; rates per window. */
 export const PLANS = {
-  free: { apiKeys: 5, connections: 3, apiRequestsPerMinute: 120, webhookEventsPerDay: 1_000 },
-  team: { apiKeys: 50, connections: 25, apiRequestsPerMinute: 1_200, webhookEventsPerDay: 100_000 },
+  free: { users: 5, apiKeys: 5, connections: 3, apiRequestsPerMinute: 120, webhookEventsPerDay: 1_000 },
+  team: {
+    users: 500,
+    apiKeys: 50,
+    connections: 25,
+    apiRequestsPerMinute: 1_200,
+    webhookEventsPerDay: 100_000,
+  },
   enterprise: {
+    users: 50_000,
     apiKeys: 1_000,
     connections: 500,
     apiRequestsPerMinute: 12_000,
@@ -15,7 +22,7 @@ export const PLAN_NAMES = Object.keys(PLANS) as [PlanName, ...PlanName[]];
 export type Limits = (typeof PLANS)[PlanName];
 
 /** A counted resource: how many an org may hold at once. */
-export type CountedResource = 'apiKeys' | 'connections';
+export type CountedResource = 'users' | 'apiKeys' | 'connections';
 
 /** A rate: how many per window. */
 export type Rate = {

@@ -13,6 +13,7 @@ export function makeUsageReport(deps: { orgs: OrgStore; usage: UsageStore; clock
       plan: org.plan,
       limits: PLANS[org.plan],
       usage: {
+        users: current.users ?? 0,
         apiKeys: current.apiKeys ?? 0,
         connections: current.connections ?? 0,
         apiRequestsPerMinute: current.api ?? 0,

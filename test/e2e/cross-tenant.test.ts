@@ -13,6 +13,7 @@ interface Tenant {
   org: { id: string; slug: string; name: string };
   ownerKey: string;
   ownerKeyId: string;
+  userId: string;
   jwt: string;
   connection: { id: string; webhookSecret: string };
 }
@@ -38,7 +39,11 @@ async function tenant(slug: string): Promise<Tenant> {
     '--role',
     'owner',
   ]).stdout.trim();
-  return { org, ownerKey, ownerKeyId, jwt, connection };
+  const user = await admin('POST', `/v1/orgs/${org.id}/users`, {
+    email: `someone@${slug}.test`,
+    name: 'Someone',
+  });
+  return { org, ownerKey, ownerKeyId, userId: String(user.json.id), jwt, connection };
 }
 
 /** What B holds, as B sees it. */
@@ -48,6 +53,7 @@ async function snapshotOfB() {
     (await b('GET', `/v1/orgs/${tenants.b.org.id}`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/events`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/api-keys`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/users`)).json,
   ]);
 }
 
@@ -74,6 +80,7 @@ const validBodies: Record<string, unknown> = {
   createApiKey: { name: 'stolen', role: 'owner' },
   createConnection: { provider: 'generic', name: 'stolen' },
   updateOrg: { name: 'Renamed by A', settings: { ipAllowList: ['203.0.113.0/24'] } },
+  createUser: { email: 'intruder@example.test', name: 'Intruder', role: 'owner' },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -94,7 +101,10 @@ describe('cross-tenant isolation, route by route', () => {
     for (const route of orgScoped) {
       it(`refuses org A's ${credential} on org B's ${route.method} ${route.path}`, async () => {
         const before = await snapshotOfB();
-        const path = route.path.replace('{orgId}', tenants.b.org.id).replace('{keyId}', tenants.b.ownerKeyId);
+        const path = route.path
+          .replace('{orgId}', tenants.b.org.id)
+          .replace('{keyId}', tenants.b.ownerKeyId)
+          .replace('{userId}', tenants.b.userId);
         const res = await client(hub, tenants.a[credential])(
           route.method,
           path,

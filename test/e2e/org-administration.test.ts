@@ -1,5 +1,5 @@
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, eventually, startRuntime } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 
 let hub: RuntimeProcess;
 beforeAll(async () => {
@@ -236,6 +236,74 @@ describe('organisation administration', () => {
       purged: { orgId: string }[];
     };
     expect(again.purged.map((p) => p.orgId)).not.toContain(org.id);
+  });
+
+  it('provisions users, refuses a deactivated user at once, and shows their activity', async () => {
+    const { org, owner } = await orgWithKeys('people');
+    const asOwner = client(hub, owner.key);
+    const created = await asOwner('POST', `/v1/orgs/${org.id}/users`, {
+      email: 'Alice@Acme.test',
+      name: 'Alice',
+      role: 'admin',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ email: 'alice@acme.test', role: 'admin', status: 'active' });
+    const userId = String(created.json.id);
+    expect(
+      (await asOwner('POST', `/v1/orgs/${org.id}/users`, { email: 'alice@acme.test', name: 'Again' })).status,
+    ).toBe(409);
+    expect(
+      (await asOwner('POST', `/v1/orgs/${org.id}/users`, { email: 'not-an-email', name: 'X' })).status,
+    ).toBe(400);
+
+    const token = runCli(hub, [
+      'token',
+      'mint',
+      '--sub',
+      userId,
+      '--org',
+      org.id,
+      '--role',
+      'admin',
+    ]).stdout.trim();
+    const asAlice = client(hub, token);
+    expect(
+      (await asAlice('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'by-alice', role: 'viewer' })).status,
+    ).toBe(201);
+    expect(
+      (
+        await asAlice('POST', `/v1/orgs/${org.id}/users`, {
+          email: 'eve@acme.test',
+          name: 'Eve',
+          role: 'owner',
+        })
+      ).status,
+    ).toBe(403);
+
+    expect((await asOwner('POST', `/v1/orgs/${org.id}/users/${userId}/deactivate`)).json.status).toBe(
+      'deactivated',
+    );
+    expect((await asAlice('GET', `/v1/orgs/${org.id}`)).status).toBe(403);
+    expect((await asOwner('POST', `/v1/orgs/${org.id}/users/${userId}/deactivate`)).status).toBe(409);
+    expect((await asOwner('POST', `/v1/orgs/${org.id}/users/${userId}/reactivate`)).json.status).toBe(
+      'active',
+    );
+    expect((await asAlice('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+
+    const activity = (await asOwner('GET', `/v1/orgs/${org.id}/users/${userId}/activity`)).json
+      .items as Audit[];
+    expect(activity.map((r) => r.action)).toContain('api_key.created');
+    const listed = (await asOwner('GET', `/v1/orgs/${org.id}/users`)).json.items as { id: string }[];
+    expect(listed.map((u) => u.id)).toEqual([userId]);
+
+    await asOwner('PATCH', `/v1/orgs/${org.id}`, { settings: { allowedEmailDomains: ['acme.test'] } });
+    expect(
+      (await asOwner('POST', `/v1/orgs/${org.id}/users`, { email: 'bob@elsewhere.test', name: 'Bob' }))
+        .status,
+    ).toBe(403);
+    const bob = await asOwner('POST', `/v1/orgs/${org.id}/users`, { email: 'bob@acme.test', name: 'Bob' });
+    expect(bob.json.role).toBe('member');
+    expect((await asOwner('GET', `/v1/orgs/${org.id}/usage`)).json).toMatchObject({ usage: { users: 2 } });
   });
 
   it('lets auditors read a filtered trail that records denials and its own reads', async () => {

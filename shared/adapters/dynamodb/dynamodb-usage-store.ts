@@ -133,6 +133,7 @@ export class DynamoDbUsageStore implements UsageStore {
     const bySk = new Map(items.map((i) => [String(i.SK), i]));
     const totals = bySk.get(TOTALS_SK) ?? {};
     const result: Record<string, number> = {
+      users: Number(totals.users ?? 0),
       apiKeys: Number(totals.apiKeys ?? 0),
       connections: Number(totals.connections ?? 0),
     };

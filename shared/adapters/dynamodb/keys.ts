@@ -13,6 +13,8 @@ export const TENANT_COLLECTIONS = {
   audit: 'AUDIT',
   usage: 'USAGE',
   meter: 'METER',
+  users: 'USER',
+  userEmails: 'USEREMAIL',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

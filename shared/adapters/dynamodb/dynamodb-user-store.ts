@@ -1,0 +1,69 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../audit/audit-record';
+import type { TablesConfig } from '../../config/config';
+import { ConflictError, QuotaExceededError } from '../../errors';
+import type { Page, PageRequest, QuotaClaim, UserStore } from '../../ports/stores';
+import type { User } from '../../tenancy/user';
+import { UserSchema } from '../../tenancy/user';
+import { auditPut } from './audit-item';
+import { TENANT_COLLECTIONS, tenantPk } from './keys';
+import { TenantScopedTable } from './tenant-scoped-table';
+import { transactWrite } from './transact';
+import { claimQuota } from './usage-items';
+
+export class DynamoDbUserStore implements UserStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tables: TablesConfig,
+  ) {}
+
+  private table(orgId: string) {
+    return new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+  }
+
+  async create(user: User, audit: AuditRecord, quota: QuotaClaim): Promise<void> {
+    const table = this.table(user.orgId);
+    const failed = await transactWrite(this.client, [
+      table.putItem({ PK: tenantPk(user.orgId, TENANT_COLLECTIONS.users), SK: user.id, ...user }),
+      // One user per email within an org; the same person may be a user of other orgs too.
+      table.putItem({
+        PK: tenantPk(user.orgId, TENANT_COLLECTIONS.userEmails),
+        SK: user.email,
+        userId: user.id,
+      }),
+      claimQuota(table, quota),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.includes(1)) throw new ConflictError(`${user.email} is already a user of this organisation`);
+    if (failed.includes(2)) throw new QuotaExceededError(`The plan allows ${quota.limit} users`);
+    if (failed.length > 0) throw new ConflictError(`User ${user.id} already exists`);
+  }
+
+  async get(orgId: string, userId: string): Promise<User | null> {
+    const item = await this.table(orgId).get(tenantPk(orgId, TENANT_COLLECTIONS.users), userId);
+    return item ? UserSchema.parse(item) : null;
+  }
+
+  async list(orgId: string, page: PageRequest): Promise<Page<User>> {
+    const result = await this.table(orgId).queryPage(tenantPk(orgId, TENANT_COLLECTIONS.users), page);
+    return { items: result.items.map((i) => UserSchema.parse(i)), nextCursor: result.nextCursor };
+  }
+
+  async setStatus(user: User, expected: User['status'], audit: AuditRecord): Promise<void> {
+    const table = this.table(user.orgId);
+    const failed = await transactWrite(this.client, [
+      table.updateItem(tenantPk(user.orgId, TENANT_COLLECTIONS.users), user.id, {
+        update: 'SET #status = :status, updatedAt = :at',
+        condition: '#status = :expected',
+        names: { '#status': 'status' },
+        values: {
+          ':status': user.status,
+          ':expected': expected,
+          ':at': user.updatedAt ?? new Date().toISOString(),
+        },
+      }),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`User ${user.id} is not ${expected}`);
+  }
+}

@@ -1,0 +1,92 @@
+import type { RequestContext } from '../audit/audit-record';
+import { auditChange } from '../audit/audit-record';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import type { Role } from '../identity/permissions';
+import { roleCovers } from '../identity/permissions';
+import type { Principal } from '../identity/principal';
+import { newId } from '../ids';
+import type { Clock } from '../ports/clock';
+import type { OrgStore, UserStore } from '../ports/stores';
+import { PLANS } from './plans';
+import { requireOrg } from './require-org';
+import type { User } from './user';
+
+export interface ProvisionUserInput {
+  readonly email: string;
+  readonly name: string;
+  readonly role?: Role | undefined;
+}
+
+/** Adds a user to an org directly (no invitation), with the org's default role unless one is given. */
+export function makeProvisionUser(deps: { orgs: OrgStore; users: UserStore; clock: Clock }) {
+  return async (orgId: string, input: ProvisionUserInput, principal: Principal, request: RequestContext) => {
+    const org = await requireOrg(deps.orgs, orgId);
+    const role = input.role ?? org.settings.defaultRole;
+    if (principal.kind === 'org_member' && !roleCovers(principal.role, role)) {
+      throw new ForbiddenError(`A ${principal.role} cannot add a user with the stronger role ${role}`);
+    }
+    const email = input.email.toLowerCase();
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    if (org.settings.allowedEmailDomains.length > 0 && !org.settings.allowedEmailDomains.includes(domain)) {
+      throw new ForbiddenError(
+        `The organisation admits only ${org.settings.allowedEmailDomains.join(', ')} addresses`,
+      );
+    }
+    const at = deps.clock.now();
+    const user: User = {
+      id: newId('usr'),
+      orgId,
+      email,
+      name: input.name,
+      role,
+      status: 'active',
+      createdAt: at.toISOString(),
+      createdBy: principal.id,
+    };
+    const audit = auditChange({
+      action: 'user.provisioned',
+      principal,
+      orgId,
+      targets: [{ type: 'user', id: user.id }],
+      request,
+      at,
+      after: { email, role },
+    });
+    await deps.users.create(user, audit, { resource: 'users', limit: PLANS[org.plan].users });
+    return user;
+  };
+}
+
+/** Deactivates or reactivates a user: a deactivated user's tokens stop working on the next request. */
+export function makeSetUserStatus(deps: { users: UserStore; clock: Clock }) {
+  return async (
+    orgId: string,
+    userId: string,
+    status: User['status'],
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<User> => {
+    const user = await deps.users.get(orgId, userId);
+    if (!user) throw new NotFoundError(`No user ${userId}`);
+    if (user.status === status) throw new ConflictError(`User ${userId} is already ${status}`);
+    if (principal.kind === 'org_member' && !roleCovers(principal.role, user.role)) {
+      throw new ForbiddenError(
+        `A ${principal.role} cannot change a user with the stronger role ${user.role}`,
+      );
+    }
+    const at = deps.clock.now();
+    const next: User = { ...user, status, updatedAt: at.toISOString() };
+    const audit = auditChange({
+      action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated',
+      principal,
+      orgId,
+      targets: [{ type: 'user', id: userId }],
+      request,
+      at,
+      before: { status: user.status },
+      after: { status },
+    });
+    await deps.users.setStatus(next, user.status, audit);
+    return next;
+  };
+}
