@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(async () => aws?.stop());
 
-const hour = new Date('2026-11-27T10:00:00Z');
+// The last full hour by the real clock: DynamoDB Local's TTL sweeper deletes counters of long-past windows.
+const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
 const at = (minutes: number) => new Date(hour.getTime() + minutes * 60_000);
 
 describe('usage metering on DynamoDB Local', () => {
