@@ -3,7 +3,9 @@ import { ConnectionSchema, PROVIDERS } from '../connectors/connection';
 import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema } from '../identity/api-key';
+import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
 import { ROLES } from '../identity/permissions';
+import { DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS } from '../tenancy/delete-org';
 import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
 import { PLAN_NAMES } from '../tenancy/plans';
 import { UserSchema } from '../tenancy/user';
@@ -46,8 +48,8 @@ export const DeleteOrgQuery = z
       .number()
       .int()
       .min(0)
-      .max(90)
-      .default(30)
+      .max(MAX_GRACE_DAYS)
+      .default(DEFAULT_GRACE_DAYS)
       .describe('Days the org can still be restored before its data is purged'),
   })
   .strict()
@@ -65,8 +67,8 @@ export const RotateApiKeyRequest = z
       .number()
       .int()
       .min(0)
-      .max(7 * 24 * 3600)
-      .default(24 * 3600)
+      .max(MAX_OVERLAP_SECONDS)
+      .default(DEFAULT_OVERLAP_SECONDS)
       .describe('How long the old key keeps working; a day by default, a week at most'),
   })
   .strict()

@@ -19,7 +19,6 @@ export const PLANS = {
 
 export type PlanName = keyof typeof PLANS;
 export const PLAN_NAMES = Object.keys(PLANS) as [PlanName, ...PlanName[]];
-export type Limits = (typeof PLANS)[PlanName];
 
 /** A counted resource: how many an org may hold at once. */
 export type CountedResource = 'users' | 'apiKeys' | 'connections';
