@@ -310,6 +310,52 @@ users
     ),
   );
 
+const teams = program.command('teams').description("an organisation's teams");
+teams
+  .command('create')
+  .description('create a team, at the top or under --parent (at most five deep)')
+  .argument('<orgId>')
+  .requiredOption('--name <name>', 'team name')
+  .option('--parent <teamId>', 'parent team')
+  .action(async (orgId: string, o: { name: string; parent?: string }) =>
+    print(
+      await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/teams`, { name: o.name, parentId: o.parent }),
+    ),
+  );
+teams
+  .command('list')
+  .description("list the organisation's teams")
+  .argument('<orgId>')
+  .action(async (orgId: string) => print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/teams`)));
+teams
+  .command('add-member')
+  .description('add a user to a team (maintainer: this team and those below; member: this team only)')
+  .argument('<orgId>')
+  .argument('<teamId>')
+  .argument('<userId>')
+  .addOption(
+    new Option('--role <role>', 'role in the team').choices(['maintainer', 'member']).default('member'),
+  )
+  .action(async (orgId: string, teamId: string, userId: string, o: { role: string }) =>
+    print(
+      await call(
+        'PUT',
+        `/v1/orgs/${encodeURIComponent(orgId)}/teams/${encodeURIComponent(teamId)}/members/${encodeURIComponent(userId)}`,
+        { role: o.role },
+      ),
+    ),
+  );
+users
+  .command('teams')
+  .description('the teams a user belongs to, directly and through teams they maintain')
+  .argument('<orgId>')
+  .argument('<userId>')
+  .action(async (orgId: string, userId: string) =>
+    print(
+      await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/users/${encodeURIComponent(userId)}/teams`),
+    ),
+  );
+
 program
   .command('usage')
   .description("an organisation's plan, limits and current usage, or its hourly billable units")

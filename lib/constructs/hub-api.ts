@@ -38,7 +38,13 @@ export class HubApi extends Construct {
       description: 'Integration Hub API and webhook endpoints',
       createDefaultStage: false,
       corsPreflight: {
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.PATCH,
+          CorsHttpMethod.DELETE,
+        ],
         allowHeaders: ['authorization', 'content-type', 'x-correlation-id'],
         allowOrigins: ['*'],
       },

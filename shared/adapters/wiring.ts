@@ -11,6 +11,7 @@ import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
 import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
@@ -46,3 +47,4 @@ export const tenantDirectory = () => {
 export const usageStore = () => new DynamoDbUsageStore(documentClient(), tablesConfig().domainTable);
 export const orgPurger = () => new DynamoDbOrgPurger(documentClient(), tablesConfig().domainTable);
 export const userStore = () => new DynamoDbUserStore(documentClient(), tablesConfig());
+export const teamStore = () => new DynamoDbTeamStore(documentClient(), tablesConfig());

@@ -17,6 +17,7 @@ import {
   CreateApiKeyRequest,
   CreateConnectionRequest,
   CreateOrgRequest,
+  CreateTeamRequest,
   CreateUserRequest,
   DeleteOrgQuery,
   EventPage,
@@ -27,12 +28,18 @@ import {
   OrgSchema,
   Problem,
   RotateApiKeyRequest,
+  SetTeamMemberRequest,
+  TeamMemberParams,
+  TeamMembershipSchema,
+  TeamPage,
+  TeamSchema,
   UpdateOrgRequest,
   UsageHourPage,
   UsageReport,
   UserIdParam,
   UserPage,
   UserSchema,
+  UserTeams,
   WebhookAccepted,
 } from './schemas';
 
@@ -229,6 +236,34 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       ...authErrors,
     },
   },
+  createTeam: {
+    requestParams: { path: OrgIdParam },
+    requestBody: jsonBody(CreateTeamRequest),
+    responses: {
+      '201': ok('The team', TeamSchema),
+      '400': problem('The body is not valid, or the team would nest too deep'),
+      ...authErrors,
+      '404': problem('No such organisation or parent team'),
+    },
+  },
+  listTeams: {
+    requestParams: { path: OrgIdParam },
+    responses: { '200': ok('Every team of the org', TeamPage), ...authErrors },
+  },
+  setTeamMember: {
+    requestParams: { path: TeamMemberParams },
+    requestBody: jsonBody(SetTeamMemberRequest),
+    responses: {
+      '200': ok('The membership', TeamMembershipSchema),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such team or user'),
+    },
+  },
+  listUserTeams: {
+    requestParams: { path: UserIdParam },
+    responses: { '200': ok("The user's teams", UserTeams), ...authErrors, '404': problem('No such user') },
+  },
   getUsage: {
     requestParams: { path: OrgIdParam },
     responses: {
@@ -283,7 +318,7 @@ export function openApiDocument() {
   if (cached) return cached;
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
-    const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     paths[route.path] = {
       ...paths[route.path],
       [method]: {

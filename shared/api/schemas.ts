@@ -8,6 +8,7 @@ import { ROLES } from '../identity/permissions';
 import { DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS } from '../tenancy/delete-org';
 import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
 import { PLAN_NAMES } from '../tenancy/plans';
+import { TEAM_ROLES, TeamSchema } from '../tenancy/team';
 import { UserSchema } from '../tenancy/user';
 
 /** Request and response schemas: the handlers validate with them and the OpenAPI document is built from them. */
@@ -167,6 +168,7 @@ export const AuditQuery = ListQuery.extend({
 
 const limitsShape = {
   users: z.number().int(),
+  teams: z.number().int(),
   apiKeys: z.number().int(),
   connections: z.number().int(),
   apiRequestsPerMinute: z.number().int(),
@@ -208,4 +210,34 @@ export const UserPage = z
   .object({ items: z.array(UserSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'UserPage' });
 
-export { GenericWebhookPayloadSchema, OrgSchema, UserSchema };
+export const CreateTeamRequest = z
+  .object({ name: z.string().trim().min(1).max(200), parentId: z.string().max(40).optional() })
+  .strict()
+  .meta({ id: 'CreateTeamRequest' });
+
+export const TeamPage = z.object({ items: z.array(TeamSchema) }).meta({ id: 'TeamList' });
+
+export const TeamMemberParams = z.object({ orgId: z.string(), teamId: z.string(), userId: z.string() });
+
+export const SetTeamMemberRequest = z
+  .object({ role: z.enum(TEAM_ROLES) })
+  .strict()
+  .meta({ id: 'SetTeamMemberRequest' });
+
+export const TeamMembershipSchema = z
+  .object({ teamId: z.string(), userId: z.string(), role: z.enum(TEAM_ROLES) })
+  .meta({ id: 'TeamMembership' });
+
+export const UserTeams = z
+  .object({
+    items: z.array(
+      z.object({
+        teamId: z.string(),
+        role: z.enum(TEAM_ROLES),
+        via: z.string().describe('The team whose membership grants this one'),
+      }),
+    ),
+  })
+  .meta({ id: 'UserTeams' });
+
+export { GenericWebhookPayloadSchema, OrgSchema, TeamSchema, UserSchema };

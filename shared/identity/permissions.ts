@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   'connections:create',
   'users:read',
   'users:manage',
+  'teams:read',
+  'teams:manage',
   'events:read',
   'audit:read',
   'usage:read',
@@ -34,7 +36,7 @@ const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: orgPermissions,
   admin: orgPermissions.filter((p) => p !== 'org:delete'),
-  member: ['org:read', 'events:read'],
+  member: ['org:read', 'events:read', 'teams:read'],
   viewer: ['org:read', 'events:read'],
   auditor: ['org:read', 'audit:read'],
   billing: ['org:read', 'usage:read'],

@@ -5,6 +5,7 @@ import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant } from '../identity/api-key';
 import type { Org } from '../tenancy/org';
 import type { CountedResource, Rate } from '../tenancy/plans';
+import type { Team, TeamMembership } from '../tenancy/team';
 import type { User } from '../tenancy/user';
 
 /** Billable units, metered per org and hour. */
@@ -131,4 +132,15 @@ export interface UserStore {
   list(orgId: string, page: PageRequest): Promise<Page<User>>;
   /** Sets the status if the user is still as read (`expected`), with the audit record. */
   setStatus(user: User, expected: User['status'], audit: AuditRecord): Promise<void>;
+}
+
+export interface TeamStore {
+  /** Adds the team, counts it against the quota, with the audit record; ConflictError if the parent vanished. */
+  create(team: Team, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
+  get(orgId: string, teamId: string): Promise<Team | null>;
+  /** Every team of the org (bounded by the plan's team limit). */
+  all(orgId: string): Promise<Team[]>;
+  /** Adds or changes a membership, with the audit record. */
+  putMember(orgId: string, membership: TeamMembership, audit: AuditRecord): Promise<void>;
+  membershipsOf(orgId: string, userId: string): Promise<TeamMembership[]>;
 }

@@ -1,8 +1,16 @@
 /** What each plan allows an organisation. Counts are enforced atomically; rates per window. */
 export const PLANS = {
-  free: { users: 5, apiKeys: 5, connections: 3, apiRequestsPerMinute: 120, webhookEventsPerDay: 1_000 },
+  free: {
+    users: 5,
+    teams: 2,
+    apiKeys: 5,
+    connections: 3,
+    apiRequestsPerMinute: 120,
+    webhookEventsPerDay: 1_000,
+  },
   team: {
     users: 500,
+    teams: 100,
     apiKeys: 50,
     connections: 25,
     apiRequestsPerMinute: 1_200,
@@ -10,6 +18,7 @@ export const PLANS = {
   },
   enterprise: {
     users: 50_000,
+    teams: 5_000,
     apiKeys: 1_000,
     connections: 500,
     apiRequestsPerMinute: 12_000,
@@ -21,7 +30,7 @@ export type PlanName = keyof typeof PLANS;
 export const PLAN_NAMES = Object.keys(PLANS) as [PlanName, ...PlanName[]];
 
 /** A counted resource: how many an org may hold at once. */
-export type CountedResource = 'users' | 'apiKeys' | 'connections';
+export type CountedResource = 'users' | 'teams' | 'apiKeys' | 'connections';
 
 /** A rate: how many per window. */
 export type Rate = {

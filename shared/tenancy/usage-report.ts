@@ -14,6 +14,7 @@ export function makeUsageReport(deps: { orgs: OrgStore; usage: UsageStore; clock
       limits: PLANS[org.plan],
       usage: {
         users: current.users ?? 0,
+        teams: current.teams ?? 0,
         apiKeys: current.apiKeys ?? 0,
         connections: current.connections ?? 0,
         apiRequestsPerMinute: current.api ?? 0,

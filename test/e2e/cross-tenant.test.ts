@@ -14,6 +14,7 @@ interface Tenant {
   ownerKey: string;
   ownerKeyId: string;
   userId: string;
+  teamId: string;
   jwt: string;
   connection: { id: string; webhookSecret: string };
 }
@@ -43,7 +44,16 @@ async function tenant(slug: string): Promise<Tenant> {
     email: `someone@${slug}.test`,
     name: 'Someone',
   });
-  return { org, ownerKey, ownerKeyId, userId: String(user.json.id), jwt, connection };
+  const team = await admin('POST', `/v1/orgs/${org.id}/teams`, { name: 'Team' });
+  return {
+    org,
+    ownerKey,
+    ownerKeyId,
+    userId: String(user.json.id),
+    teamId: String(team.json.id),
+    jwt,
+    connection,
+  };
 }
 
 /** What B holds, as B sees it. */
@@ -54,6 +64,7 @@ async function snapshotOfB() {
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/events`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/api-keys`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/users`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/teams`)).json,
   ]);
 }
 
@@ -81,6 +92,8 @@ const validBodies: Record<string, unknown> = {
   createConnection: { provider: 'generic', name: 'stolen' },
   updateOrg: { name: 'Renamed by A', settings: { ipAllowList: ['203.0.113.0/24'] } },
   createUser: { email: 'intruder@example.test', name: 'Intruder', role: 'owner' },
+  createTeam: { name: 'Planted by A' },
+  setTeamMember: { role: 'maintainer' },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -104,7 +117,8 @@ describe('cross-tenant isolation, route by route', () => {
         const path = route.path
           .replace('{orgId}', tenants.b.org.id)
           .replace('{keyId}', tenants.b.ownerKeyId)
-          .replace('{userId}', tenants.b.userId);
+          .replace('{userId}', tenants.b.userId)
+          .replace('{teamId}', tenants.b.teamId);
         const res = await client(hub, tenants.a[credential])(
           route.method,
           path,

@@ -306,6 +306,73 @@ describe('organisation administration', () => {
     expect((await asOwner('GET', `/v1/orgs/${org.id}/usage`)).json).toMatchObject({ usage: { users: 2 } });
   });
 
+  it('builds a team hierarchy at most five deep, and grants below a team only to its maintainers', async () => {
+    const { org, owner, viewer } = await orgWithKeys('teams');
+    const asOwner = client(hub, owner.key);
+    const ids: string[] = [];
+    for (let depth = 1; depth <= 5; depth++) {
+      const created = await asOwner('POST', `/v1/orgs/${org.id}/teams`, {
+        name: `level ${depth}`,
+        parentId: ids.at(-1),
+      });
+      expect(created.status).toBe(201);
+      expect(created.json.depth).toBe(depth);
+      ids.push(String(created.json.id));
+    }
+    const tooDeep = await asOwner('POST', `/v1/orgs/${org.id}/teams`, {
+      name: 'level 6',
+      parentId: ids.at(-1),
+    });
+    expect(tooDeep.status).toBe(400);
+    expect(
+      (
+        await asOwner('POST', `/v1/orgs/${org.id}/teams`, {
+          name: 'orphan',
+          parentId: 'team_01JD3Q4ZK8M7X2V9N6B5C4D3E2',
+        })
+      ).status,
+    ).toBe(404);
+    expect((await client(hub, viewer.key)('POST', `/v1/orgs/${org.id}/teams`, { name: 'x' })).status).toBe(
+      403,
+    );
+
+    const ada = String(
+      (await asOwner('POST', `/v1/orgs/${org.id}/users`, { email: 'ada@teams.test', name: 'Ada' })).json.id,
+    );
+    const bo = String(
+      (await asOwner('POST', `/v1/orgs/${org.id}/users`, { email: 'bo@teams.test', name: 'Bo' })).json.id,
+    );
+    expect(
+      (await asOwner('PUT', `/v1/orgs/${org.id}/teams/${ids[1]}/members/${ada}`, { role: 'maintainer' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await asOwner('PUT', `/v1/orgs/${org.id}/teams/${ids[1]}/members/${bo}`, { role: 'member' })).status,
+    ).toBe(200);
+    expect(
+      (await asOwner('PUT', `/v1/orgs/${org.id}/teams/${ids[1]}/members/${bo}`, { role: 'king' })).status,
+    ).toBe(400);
+    expect(
+      (
+        await asOwner('PUT', `/v1/orgs/${org.id}/teams/${ids[1]}/members/usr_01JD3Q4ZK8M7X2V9N6B5C4D3E2`, {
+          role: 'member',
+        })
+      ).status,
+    ).toBe(404);
+
+    const adaTeams = (await asOwner('GET', `/v1/orgs/${org.id}/users/${ada}/teams`)).json.items as {
+      teamId: string;
+    }[];
+    expect(adaTeams.map((t) => t.teamId).sort()).toEqual(ids.slice(1).sort());
+    const boTeams = (await asOwner('GET', `/v1/orgs/${org.id}/users/${bo}/teams`)).json.items as {
+      teamId: string;
+    }[];
+    expect(boTeams.map((t) => t.teamId)).toEqual([ids[1]]);
+    const listed = (await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}/teams`)).status;
+    expect(listed).toBe(403);
+    expect(((await asOwner('GET', `/v1/orgs/${org.id}/teams`)).json.items as unknown[]).length).toBe(5);
+  });
+
   it('lets auditors read a filtered trail that records denials and its own reads', async () => {
     const { org, viewer, auditor } = await orgWithKeys('audited');
     const denied = await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}/audit-events`);

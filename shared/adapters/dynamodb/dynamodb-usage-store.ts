@@ -134,6 +134,7 @@ export class DynamoDbUsageStore implements UsageStore {
     const totals = bySk.get(TOTALS_SK) ?? {};
     const result: Record<string, number> = {
       users: Number(totals.users ?? 0),
+      teams: Number(totals.teams ?? 0),
       apiKeys: Number(totals.apiKeys ?? 0),
       connections: Number(totals.connections ?? 0),
     };

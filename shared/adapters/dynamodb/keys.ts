@@ -15,6 +15,9 @@ export const TENANT_COLLECTIONS = {
   meter: 'METER',
   users: 'USER',
   userEmails: 'USEREMAIL',
+  teams: 'TEAM',
+  teamMembers: 'TEAMMEMBER',
+  userTeams: 'USERTEAM',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

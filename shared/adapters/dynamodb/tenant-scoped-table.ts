@@ -25,7 +25,8 @@ export class TenantScopedTable {
     this.prefix = tenantPrefix(orgId);
   }
 
-  private check(pk: unknown): void {
+  /** Throws unless the partition key belongs to this tenant. */
+  check(pk: unknown): void {
     if (typeof pk !== 'string' || !pk.startsWith(this.prefix)) {
       throw new ForbiddenError(`Key outside the tenant ${this.orgId}`);
     }
