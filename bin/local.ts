@@ -8,6 +8,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.HUB_PORT ?? 3000);
 const dataDir = resolve(process.env.HUB_DATA_DIR ?? '.hub-data');
 const workers = (process.env.HUB_WORKERS ?? 'on') !== 'off';
+const warm = (process.env.HUB_WARM ?? 'on') !== 'off';
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`HUB_PORT must be a port number, got "${process.env.HUB_PORT}"`);
   process.exit(1);
@@ -15,7 +16,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const log = (line: string) => process.stdout.write(`[hub] ${line}\n`);
 try {
-  const runtime = await startLocalRuntime({ port, dataDir, root, log, workers });
+  const runtime = await startLocalRuntime({ port, dataDir, root, log, workers, warm });
   if (runtime.newAdminKey) {
     log('');
     log('Platform-admin API key (shown once; also written to');

@@ -27,6 +27,8 @@ export interface LocalRuntimeOptions {
   readonly logLevel?: string;
   /** Run the queue pollers. Off leaves accepted work queued (to inspect queues, or to test durability). @default true */
   readonly workers?: boolean;
+  /** Load every function before answering. Off starts faster; each function then loads on first use. @default true */
+  readonly warm?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -165,7 +167,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
     ]);
     stops.push(() => host.stop());
-    await host.warm();
+    // Warm start: every function's init runs now rather than on its first request (a cold start).
+    if (options.warm ?? true) await host.warm();
 
     const workers = options.workers ?? true;
     const pollers: Poller[] = [];

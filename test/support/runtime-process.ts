@@ -36,6 +36,8 @@ export async function startRuntime(
         HUB_PORT: String(port),
         HUB_DATA_DIR: dataDir,
         HUB_WORKERS: options.workers === false ? 'off' : 'on',
+        // Functions load on first use, as Lambda cold-starts them: several runtimes start side by side in CI.
+        HUB_WARM: 'off',
         POWERTOOLS_LOG_LEVEL: 'WARN',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
