@@ -1,6 +1,5 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
-import { apiHandler, json } from '../../shared/http/api-handler';
+import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
 import { makeSetOrgStatus } from '../../shared/tenancy/update-org';
 
@@ -16,8 +15,7 @@ export const makeHandler = (setStatus: ReturnType<typeof makeSetOrgStatus>) => {
     handle: async ({ path, principal, request }) =>
       json(200, await setStatus(path.orgId ?? '', 'active', principal, request)),
   });
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    event.routeKey.endsWith('/suspend') ? suspend(event, context) : reactivate(event, context);
+  return byOperation({ suspendOrg: suspend, reactivateOrg: reactivate });
 };
 
 export const handler = makeHandler(makeSetOrgStatus({ orgs: adapters.orgStore(), clock: systemClock }));

@@ -1,6 +1,5 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
-import { apiHandler, json } from '../../shared/http/api-handler';
+import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
 import { makeSetUserStatus } from '../../shared/tenancy/manage-users';
 
@@ -16,8 +15,7 @@ export const makeHandler = (setStatus: ReturnType<typeof makeSetUserStatus>) => 
     handle: async ({ path, principal, request }) =>
       json(200, await setStatus(path.orgId ?? '', path.userId ?? '', 'active', principal, request)),
   });
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    event.routeKey.endsWith('/deactivate') ? deactivate(event, context) : reactivate(event, context);
+  return byOperation({ deactivateUser: deactivate, reactivateUser: reactivate });
 };
 
 export const handler = makeHandler(makeSetUserStatus({ users: adapters.userStore(), clock: systemClock }));

@@ -262,6 +262,29 @@ export function apiHandler<
     .use(errorMapper(options.operation));
 }
 
+type RouteHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * One function serving several routes: dispatches on the exact route key API Gateway sends, to the
+ * handler of that route's operation. A route the topology gives this function but no handler here
+ * is a wiring bug, and fails loudly.
+ */
+export function byOperation(handlers: Partial<Record<Operation, RouteHandler>>): RouteHandler {
+  const byRouteKey = new Map<string, RouteHandler>();
+  for (const [operation, handle] of Object.entries(handlers) as [Operation, RouteHandler][]) {
+    const route = routeOf(operation);
+    byRouteKey.set(`${route.method} ${route.path}`, handle);
+  }
+  return (event, context) => {
+    const handle = byRouteKey.get(event.routeKey);
+    if (!handle) throw new Error(`No handler for route ${event.routeKey}`);
+    return handle(event, context);
+  };
+}
+
 /** Maps HubErrors to problem+json by class; anything else is a logged 500 that leaks nothing. */
 function errorMapper(
   operation: string,

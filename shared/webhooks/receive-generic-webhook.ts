@@ -68,7 +68,7 @@ export function makeReceiveGenericWebhook(deps: {
     }
     // Only verified deliveries count against the org's daily allowance; a forger cannot spend it.
     const org = await deps.tenants.get(route.orgId);
-    if (org?.status !== 'active') throw new ForbiddenError('The organisation is suspended');
+    if (org?.status !== 'active') throw new ForbiddenError(`The organisation is ${org?.status ?? 'gone'}`);
     const receivedAt = deps.clock.now();
     const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
     if (!rate.allowed) {
