@@ -310,6 +310,72 @@ users
     ),
   );
 
+const invitations = program.command('invitations').description('invitations to join an organisation');
+invitations
+  .command('create')
+  .description(
+    "invite someone by email (the org's default role unless --role is given); the token goes by email",
+  )
+  .argument('<orgId>')
+  .requiredOption('--email <email>', 'email address')
+  .addOption(new Option('--role <role>', 'role in the organisation').choices(ROLES))
+  .action(async (orgId: string, o: { email: string; role?: string }) =>
+    print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/invitations`, o)),
+  );
+invitations
+  .command('list')
+  .description("list an organisation's invitations, newest first")
+  .argument('<orgId>')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/invitations?${pageQuery(o)}`)),
+  );
+invitations
+  .command('resend')
+  .description('send an invitation again with a new token; the previous token stops working')
+  .argument('<orgId>')
+  .argument('<invitationId>')
+  .action(async (orgId: string, invitationId: string) =>
+    print(
+      await call(
+        'POST',
+        `/v1/orgs/${encodeURIComponent(orgId)}/invitations/${encodeURIComponent(invitationId)}/resend`,
+      ),
+    ),
+  );
+invitations
+  .command('revoke')
+  .description('revoke a pending invitation')
+  .argument('<orgId>')
+  .argument('<invitationId>')
+  .action(async (orgId: string, invitationId: string) =>
+    print(
+      await call(
+        'DELETE',
+        `/v1/orgs/${encodeURIComponent(orgId)}/invitations/${encodeURIComponent(invitationId)}`,
+      ),
+    ),
+  );
+invitations
+  .command('accept')
+  .description('accept an invitation with the token from its email (needs no credential)')
+  .argument('<token>', 'the token from the email')
+  .requiredOption('--name <name>', 'your name')
+  .action(async (token: string, o: { name: string }) =>
+    print(await call('POST', '/v1/invitations/accept', { token, name: o.name }, false)),
+  );
+
+program
+  .command('mailbox')
+  .description('list the email the local runtime captured instead of sending, newest first')
+  .option('--to <email>', 'only email to this address')
+  .action(async (o: { to?: string }) =>
+    print(
+      await call('GET', `/_local/mailbox${o.to ? `?to=${encodeURIComponent(o.to)}` : ''}`, undefined, false),
+    ),
+  );
+
 const teams = program.command('teams').description("an organisation's teams");
 teams
   .command('create')

@@ -17,6 +17,10 @@ export function buildApp(
     env,
     data,
     description: 'Integration Hub: API, bus, workers',
+    mail: {
+      from: String(app.node.tryGetContext('mailFrom') ?? 'integration-hub@example.com'),
+      acceptUrl: app.node.tryGetContext('invitationAcceptUrl') as string | undefined,
+    },
   });
   Tags.of(app).add('application', 'integration-hub');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,7 +1,18 @@
 import { monotonicFactory } from 'ulid';
 
 /** Type prefixes of the hub's ids: a ULID after the prefix sorts by time and says what it is. */
-export type IdPrefix = 'org' | 'usr' | 'team' | 'con' | 'key' | 'evt' | 'aud';
+export type IdPrefix =
+  | 'org'
+  | 'usr'
+  | 'team'
+  | 'con'
+  | 'key'
+  | 'evt'
+  | 'aud'
+  | 'inv'
+  | 'mail'
+  | 'role'
+  | 'pol';
 
 const nextUlid = monotonicFactory();
 

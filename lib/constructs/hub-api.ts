@@ -103,7 +103,9 @@ export class HubApi extends Construct {
           reason:
             route.auth === 'webhook-signature'
               ? 'Webhook senders cannot hold hub credentials; the handler verifies the signature and refuses unsigned calls.'
-              : 'The OpenAPI document is public by design.',
+              : route.auth === 'invitation-token'
+                ? 'Invitees hold no credential yet; the single-use invitation token in the body is verified by the handler.'
+                : 'The OpenAPI document is public by design.',
         });
       }
     }

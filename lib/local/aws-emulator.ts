@@ -8,6 +8,7 @@ import { rules } from '../../shared/topology';
 import { matchesPattern } from './event-pattern';
 import type { LocalKms } from './local-kms';
 import { InvalidCiphertextError } from './local-kms';
+import type { LocalMailbox } from './local-mailbox';
 import { localNames } from './local-names';
 
 interface PutEventsEntry {
@@ -35,8 +36,8 @@ class AwsError extends Error {
 }
 
 /**
- * Answers the AWS JSON-protocol calls the hub makes to EventBridge (PutEvents) and KMS (Encrypt,
- * Decrypt), so the production SDK adapters run unchanged on one machine. PutEvents applies the
+ * Answers the AWS calls the hub makes to EventBridge (PutEvents), KMS (Encrypt, Decrypt) and SES
+ * (SendEmail, into a local mailbox), so the production SDK adapters run unchanged on one machine. PutEvents applies the
  * topology's rules and answers only after every matching queue has the event: nothing it accepts
  * can be lost, which is EventBridge's own guarantee.
  */
@@ -44,6 +45,7 @@ export async function startAwsEmulator(deps: {
   sqs: SQSClient;
   queueUrls: Record<QueueName, string>;
   kms: LocalKms;
+  mailbox?: LocalMailbox;
 }): Promise<AwsEmulator> {
   async function putEvents(input: { Entries?: PutEventsEntry[] }) {
     const entries = input.Entries ?? [];
@@ -133,10 +135,48 @@ export async function startAwsEmulator(deps: {
     throw new AwsError('UnknownOperationException', `${target} is not emulated`);
   }
 
+  /** SES v2 SendEmail (a REST-JSON call): the message goes to the local mailbox. */
+  function sendEmail(input: Record<string, unknown>) {
+    const mailbox = deps.mailbox;
+    if (!mailbox) throw new AwsError('NotFoundException', 'No local mailbox', 404);
+    const destination = input.Destination as { ToAddresses?: string[] } | undefined;
+    const simple = (input.Content as { Simple?: Record<string, { Data?: string; Text?: { Data?: string } }> })
+      ?.Simple;
+    const to = destination?.ToAddresses ?? [];
+    if (to.length === 0 || !simple?.Subject?.Data) {
+      throw new AwsError('BadRequestException', 'A recipient, a subject and a body are required');
+    }
+    const messageId = randomUUID();
+    mailbox.add({
+      messageId,
+      from: String(input.FromEmailAddress ?? ''),
+      to,
+      subject: simple.Subject.Data,
+      text: simple.Body?.Text?.Data ?? '',
+      receivedAt: new Date().toISOString(),
+    });
+    return { MessageId: messageId };
+  }
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
+      if (req.method === 'POST' && req.url === '/v2/email/outbound-emails') {
+        try {
+          const out = sendEmail(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(out));
+        } catch (error) {
+          const status = error instanceof AwsError ? error.status : 500;
+          res.writeHead(status, {
+            'content-type': 'application/json',
+            'x-amzn-errortype': error instanceof AwsError ? error.type : 'InternalFailure',
+          });
+          res.end(JSON.stringify({ message: (error as Error).message }));
+        }
+        return;
+      }
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(body));

@@ -12,6 +12,7 @@ import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-l
 import { FunctionHost } from './function-host';
 import { HttpGateway } from './http-gateway';
 import { LocalKms } from './local-kms';
+import { LocalMailbox } from './local-mailbox';
 import { localNames } from './local-names';
 import { scheduleEndpoints, startScheduler } from './scheduler';
 import { ensureQueues, ensureStreamDeadLetterQueues, startSqsLocal } from './sqs-local';
@@ -77,9 +78,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       QueueName,
       string
     >;
-    const aws = await startAwsEmulator({ sqs, queueUrls, kms: new LocalKms(dataDir) });
+    const mailbox = new LocalMailbox(dataDir);
+    const aws = await startAwsEmulator({ sqs, queueUrls, kms: new LocalKms(dataDir), mailbox });
     stops.push(() => aws.stop());
-    log(`aws       ${aws.endpoint} (EventBridge PutEvents, KMS)`);
+    log(`aws       ${aws.endpoint} (EventBridge PutEvents, KMS, SES SendEmail into the local mailbox)`);
 
     const issuerKey = await devIssuerKey(dataDir);
     const gatewayUrl = (port: number) => `http://127.0.0.1:${port}`;
@@ -93,6 +95,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
       AWS_ENDPOINT_URL_KMS: aws.endpoint,
+      AWS_ENDPOINT_URL_SESV2: aws.endpoint,
+      MAIL_FROM: 'integration-hub@localhost',
       DOMAIN_TABLE_NAME: localNames.table('domain'),
       AUDIT_TABLE_NAME: localNames.table('audit'),
       IDEMPOTENCY_TABLE_NAME: localNames.table('idempotency'),
@@ -150,6 +154,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const gateway = new HttpGateway(host, [
       ...scheduleEndpoints(host),
       { method: 'GET', path: '/healthz', handle: health },
+      {
+        method: 'GET',
+        path: '/_local/mailbox',
+        handle: async (req, res) => {
+          const to = new URL(req.url ?? '/', 'http://localhost').searchParams.get('to') ?? undefined;
+          await jsonEndpoint({ items: mailbox.list(to) })(req, res);
+        },
+      },
       {
         method: 'GET',
         path: `${ISSUER_PATH}/.well-known/jwks.json`,

@@ -19,6 +19,11 @@ import type { DataStack } from './data-stack';
 export interface HubStackProps extends StackProps {
   /** The stateful stack whose tables and keys the functions use. */
   readonly data: DataStack;
+  /**
+   * The SES identity invitations are sent from (verified in the account), and an optional page
+   * where invitees accept. From context `mailFrom` / `invitationAcceptUrl`.
+   */
+  readonly mail?: { readonly from: string; readonly acceptUrl?: string | undefined };
 }
 
 /**
@@ -48,15 +53,23 @@ export class HubStack extends Stack {
       COGNITO_CLIENT_ID: identity.client.userPoolClientId,
     };
 
+    const mailFrom = props.mail?.from ?? 'integration-hub@example.com';
+    const mailEnvironment = {
+      MAIL_FROM: mailFrom,
+      ...(props.mail?.acceptUrl ? { INVITATION_ACCEPT_URL: props.mail.acceptUrl } : {}),
+    };
+
     const fns = {} as Record<FunctionName, IFunction>;
     const tenantRoleUsers: IRole[] = [];
     for (const name of Object.keys(functions) as FunctionName[]) {
       const access = functions[name].access as readonly ResourceAccess[];
       const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, {
         name,
-        environment: access.includes('user-pool:verify-tokens')
-          ? { ...environment, ...tokenVerification }
-          : environment,
+        environment: {
+          ...environment,
+          ...(access.includes('user-pool:verify-tokens') ? tokenVerification : {}),
+          ...(access.includes('mail:send') ? mailEnvironment : {}),
+        },
       }).function;
       for (const each of access) grant(each, fn);
       // The role's only managed policy is Lambda's basic execution role (CloudWatch Logs to its own group).
@@ -128,6 +141,21 @@ export class HubStack extends Stack {
         case 'tenant-role:assume':
           if (fn.role) tenantRoleUsers.push(fn.role);
           return;
+        case 'mail:send': {
+          // Only from the hub's own address's identity (the domain's, or the address itself).
+          const domain = mailFrom.slice(mailFrom.lastIndexOf('@') + 1);
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['ses:SendEmail'],
+              resources: [
+                Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+                Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: mailFrom }),
+              ],
+              conditions: { StringEquals: { 'ses:FromAddress': mailFrom } },
+            }),
+          );
+          return;
+        }
         case 'user-pool:verify-tokens':
           // The pool's JWKS is public: verifying tokens needs no permission.
           return;

@@ -1,7 +1,8 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { eventBusName, idempotencyTableName, secretsKeyId, tablesConfig } from '../config/config';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { eventBusName, idempotencyTableName, mailConfig, secretsKeyId, tablesConfig } from '../config/config';
 import { tracer } from '../observability/observability';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { documentClient, dynamoDbClient } from './dynamodb/document-client';
@@ -9,6 +10,7 @@ import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
+import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
@@ -17,6 +19,7 @@ import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
+import { SesMailer } from './ses/ses-mailer';
 
 /**
  * The production adapters, one factory per port. Handlers call these at init; swapping an adapter
@@ -48,3 +51,5 @@ export const usageStore = () => new DynamoDbUsageStore(documentClient(), tablesC
 export const orgPurger = () => new DynamoDbOrgPurger(documentClient(), tablesConfig().domainTable);
 export const userStore = () => new DynamoDbUserStore(documentClient(), tablesConfig());
 export const teamStore = () => new DynamoDbTeamStore(documentClient(), tablesConfig());
+export const invitationStore = () => new DynamoDbInvitationStore(documentClient(), tablesConfig());
+export const mailer = () => new SesMailer(tracer.captureAWSv3Client(new SESv2Client({})), mailConfig().from);

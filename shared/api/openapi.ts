@@ -7,6 +7,7 @@ import type {
 import { createDocument } from 'zod-openapi';
 import { routes } from '../topology';
 import {
+  AcceptInvitationRequest,
   ApiKeyCreated,
   ApiKeyIdParam,
   ApiKeyPage,
@@ -22,6 +23,10 @@ import {
   DeleteOrgQuery,
   EventPage,
   GenericWebhookPayloadSchema,
+  InvitationIdParam,
+  InvitationPage,
+  InvitationSchema,
+  InviteUserRequest,
   ListQuery,
   OrgIdParam,
   OrgPage,
@@ -234,6 +239,59 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '200': ok("The user's audit records", AuditPage),
       '400': problem('Bad query or cursor'),
       ...authErrors,
+    },
+  },
+  inviteUser: {
+    requestParams: { path: OrgIdParam },
+    requestBody: jsonBody(InviteUserRequest),
+    responses: {
+      '201': ok('The invitation; its token is sent by email only', InvitationSchema),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such organisation'),
+      '409': problem('The email is already a user of this organisation'),
+    },
+  },
+  listInvitations: {
+    requestParams: { path: OrgIdParam, query: ListQuery },
+    responses: {
+      '200': ok('A page of invitations', InvitationPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
+  resendInvitation: {
+    requestParams: { path: InvitationIdParam },
+    responses: {
+      '200': ok('The invitation with its new expiry', InvitationSchema),
+      ...authErrors,
+      '404': problem('No such invitation'),
+      '409': problem('Not pending (accepted or revoked), or changed meanwhile'),
+    },
+  },
+  revokeInvitation: {
+    requestParams: { path: InvitationIdParam },
+    responses: {
+      '200': ok('The invitation, revoked', InvitationSchema),
+      ...authErrors,
+      '404': problem('No such invitation'),
+      '409': problem('Not pending (accepted or revoked)'),
+    },
+  },
+  acceptInvitation: {
+    security: [],
+    description:
+      'The token is the credential: it works once, until its expiry, and only the latest one sent. An ' +
+      'unknown, used or revoked token gets the same 404.',
+    requestBody: jsonBody(AcceptInvitationRequest),
+    responses: {
+      '201': ok('The new user', UserSchema),
+      '400': problem('The body is not valid'),
+      '403': problem("The organisation is not active, or no longer admits the email's domain"),
+      '404': problem('The token is not valid, or was already used or revoked'),
+      '409': problem('The email is already a user, or the token was spent meanwhile'),
+      '410': problem('The invitation has expired; ask for it to be sent again'),
+      '429': problem("The organisation's plan allows no more users"),
     },
   },
   createTeam: {

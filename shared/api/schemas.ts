@@ -6,6 +6,7 @@ import { ApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
 import { ROLES } from '../identity/permissions';
 import { DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS } from '../tenancy/delete-org';
+import { InvitationSchema } from '../tenancy/invitation';
 import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
 import { PLAN_NAMES } from '../tenancy/plans';
 import { TEAM_ROLES, TeamSchema } from '../tenancy/team';
@@ -240,4 +241,26 @@ export const UserTeams = z
   })
   .meta({ id: 'UserTeams' });
 
-export { GenericWebhookPayloadSchema, OrgSchema, TeamSchema, UserSchema };
+export const InviteUserRequest = z
+  .object({
+    email: z.email().max(254),
+    role: z.enum(ROLES).optional().describe("The org's default role when left out"),
+  })
+  .strict()
+  .meta({ id: 'InviteUserRequest' });
+
+export const InvitationIdParam = z.object({ orgId: z.string(), invitationId: z.string() });
+
+export const InvitationPage = z
+  .object({ items: z.array(InvitationSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'InvitationPage' });
+
+export const AcceptInvitationRequest = z
+  .object({
+    token: z.string().max(100).describe('The token from the invitation email'),
+    name: z.string().trim().min(1).max(200).describe("The invitee's name"),
+  })
+  .strict()
+  .meta({ id: 'AcceptInvitationRequest' });
+
+export { GenericWebhookPayloadSchema, InvitationSchema, OrgSchema, TeamSchema, UserSchema };

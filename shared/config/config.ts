@@ -58,3 +58,18 @@ export function secretCacheSeconds(env: Env = processEnv()): number {
   }
   return value;
 }
+
+export interface MailConfig {
+  /** The verified address invitations are sent from. */
+  readonly from: string;
+  /** Where an invitee accepts, if the deployment has such a page; the token is appended as `?token=`. */
+  readonly acceptUrl: string | undefined;
+}
+
+export function mailConfig(env: Env = processEnv()): MailConfig {
+  return {
+    from: required(env, 'MAIL_FROM'),
+    acceptUrl:
+      optional(env, 'INVITATION_ACCEPT_URL') === undefined ? undefined : url(env, 'INVITATION_ACCEPT_URL'),
+  };
+}

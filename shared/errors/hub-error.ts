@@ -62,6 +62,13 @@ export class InProgressError extends HubError {
   readonly title = 'The same request is already being processed';
 }
 
+/** The resource existed but is no longer usable (an expired invitation). */
+export class GoneError extends HubError {
+  readonly status = 410;
+  readonly code = 'gone';
+  readonly title = 'The resource is no longer available';
+}
+
 export class UnsupportedMediaTypeError extends HubError {
   readonly status = 415;
   readonly code = 'unsupported-media-type';

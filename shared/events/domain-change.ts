@@ -5,6 +5,8 @@ import type { CanonicalEvent } from './canonical-event';
 const ANNOUNCED: Readonly<Record<string, { type: string; fields: readonly string[] }>> = {
   ORG: { type: 'org.created', fields: ['id', 'name', 'slug', 'status', 'createdAt'] },
   CON: { type: 'connection.created', fields: ['id', 'provider', 'name', 'status', 'createdAt'] },
+  // The outbox of invitation emails: the mail worker reads the email (and its encrypted token) itself.
+  INVITEMAIL: { type: 'invitation.sent', fields: ['id', 'invitationId', 'role', 'sendCount', 'createdAt'] },
   APIKEY: { type: 'api_key.created', fields: ['id', 'name', 'role', 'display', 'createdAt', 'expiresAt'] },
 };
 

@@ -3,6 +3,7 @@ import type { AuditRecord } from '../audit/audit-record';
 import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant } from '../identity/api-key';
+import type { InvitationMail, StoredInvitation } from '../tenancy/invitation';
 import type { Org } from '../tenancy/org';
 import type { CountedResource, Rate } from '../tenancy/plans';
 import type { Team, TeamMembership } from '../tenancy/team';
@@ -143,4 +144,32 @@ export interface TeamStore {
   /** Adds or changes a membership, with the audit record. */
   putMember(orgId: string, membership: TeamMembership, audit: AuditRecord): Promise<void>;
   membershipsOf(orgId: string, userId: string): Promise<TeamMembership[]>;
+}
+
+export interface InvitationStore {
+  /** Stores the invitation, its token lookup and its email in the outbox, with the audit record. */
+  create(invitation: StoredInvitation, mail: InvitationMail, audit: AuditRecord): Promise<void>;
+  get(orgId: string, invitationId: string): Promise<StoredInvitation | null>;
+  list(orgId: string, page: PageRequest): Promise<Page<StoredInvitation>>;
+  findByTokenHash(tokenHash: string): Promise<{ orgId: string; invitationId: string } | null>;
+  /**
+   * Replaces a pending invitation's token (the old one stops working) and queues its email, if it
+   * is still as read (`previous`); ConflictError otherwise.
+   */
+  reissue(
+    next: StoredInvitation,
+    previous: StoredInvitation,
+    mail: InvitationMail,
+    audit: AuditRecord,
+  ): Promise<void>;
+  /** Revokes a pending invitation and removes its token lookup; ConflictError if it is not pending. */
+  revoke(invitation: StoredInvitation, previous: StoredInvitation, audit: AuditRecord): Promise<void>;
+  /**
+   * Spends the token: marks the invitation accepted and adds the user (email claimed, counted
+   * against the quota), atomically; ConflictError when the token was spent meanwhile.
+   */
+  accept(accepted: StoredInvitation, user: User, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
+  getMail(orgId: string, mailId: string): Promise<InvitationMail | null>;
+  /** Marks the email sent and forgets its token; false if it was already marked. */
+  markMailSent(mail: InvitationMail, sentAt: string): Promise<boolean>;
 }

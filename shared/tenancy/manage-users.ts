@@ -7,6 +7,7 @@ import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { OrgStore, UserStore } from '../ports/stores';
+import type { Org } from './org';
 import { PLANS } from './plans';
 import { requireOrg } from './require-org';
 import type { User } from './user';
@@ -25,13 +26,7 @@ export function makeProvisionUser(deps: { orgs: OrgStore; users: UserStore; cloc
     if (principal.kind === 'org_member' && !roleCovers(principal.role, role)) {
       throw new ForbiddenError(`A ${principal.role} cannot add a user with the stronger role ${role}`);
     }
-    const email = input.email.toLowerCase();
-    const domain = email.slice(email.lastIndexOf('@') + 1);
-    if (org.settings.allowedEmailDomains.length > 0 && !org.settings.allowedEmailDomains.includes(domain)) {
-      throw new ForbiddenError(
-        `The organisation admits only ${org.settings.allowedEmailDomains.join(', ')} addresses`,
-      );
-    }
+    const email = admittedEmail(org, input.email);
     const at = deps.clock.now();
     const user: User = {
       id: newId('usr'),
@@ -89,4 +84,16 @@ export function makeSetUserStatus(deps: { users: UserStore; clock: Clock }) {
     await deps.users.setStatus(next, user.status, audit);
     return next;
   };
+}
+
+/** The address in its stored (lower-case) form, if the org admits its domain; ForbiddenError otherwise. */
+export function admittedEmail(org: Org, address: string): string {
+  const email = address.toLowerCase();
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  if (org.settings.allowedEmailDomains.length > 0 && !org.settings.allowedEmailDomains.includes(domain)) {
+    throw new ForbiddenError(
+      `The organisation admits only ${org.settings.allowedEmailDomains.join(', ')} addresses`,
+    );
+  }
+  return email;
 }

@@ -124,6 +124,26 @@ export const functions = {
     'Lists the teams a user belongs to, directly and by maintaining a parent',
     [],
   ),
+  inviteUser: api('invite-user', 'Invites someone by email; the token goes out through the outbox', [
+    'domain-table:write',
+    'secrets-key:encrypt',
+  ]),
+  listInvitations: api('list-invitations', "Lists an organisation's invitations", []),
+  manageInvitation: api('manage-invitation', 'Resends (with a new token) or revokes an invitation', [
+    'domain-table:write',
+    'secrets-key:encrypt',
+  ]),
+  acceptInvitation: fn('accept-invitation', 'Spends an invitation token: the invitee becomes a user', [
+    'domain-table:write',
+    'audit-table:write',
+  ]),
+  sendInvitationMail: {
+    entry: 'functions/send-invitation-mail/handler.ts',
+    description: 'Sends the invitation emails the outbox announces, then forgets their tokens',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send'],
+  },
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
     description: "Stores canonical events in their organisation's event feed",
@@ -286,6 +306,56 @@ export const routes = [
   },
   {
     method: 'POST',
+    path: '/v1/orgs/{orgId}/invitations',
+    operationId: 'inviteUser',
+    function: 'inviteUser',
+    auth: 'hub',
+    permission: 'users:manage',
+    summary: 'Invite someone by email (single-use token, valid 7 days, sent by email only)',
+    tag: 'Users',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/invitations',
+    operationId: 'listInvitations',
+    function: 'listInvitations',
+    auth: 'hub',
+    permission: 'users:read',
+    summary: "List the organisation's invitations, newest first",
+    tag: 'Users',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/invitations/{invitationId}/resend',
+    operationId: 'resendInvitation',
+    function: 'manageInvitation',
+    auth: 'hub',
+    permission: 'users:manage',
+    summary: 'Send an invitation again with a new token; the previous token stops working',
+    tag: 'Users',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/invitations/{invitationId}',
+    operationId: 'revokeInvitation',
+    function: 'manageInvitation',
+    auth: 'hub',
+    permission: 'users:manage',
+    summary: 'Revoke a pending invitation',
+    tag: 'Users',
+  },
+  {
+    method: 'POST',
+    path: '/v1/invitations/accept',
+    operationId: 'acceptInvitation',
+    function: 'acceptInvitation',
+    auth: 'invitation-token',
+    permission: null,
+    summary: 'Accept an invitation with the token from its email; the invitee becomes a user',
+    tag: 'Users',
+  },
+  {
+    method: 'POST',
     path: '/v1/orgs/{orgId}/teams',
     operationId: 'createTeam',
     function: 'createTeam',
@@ -426,6 +496,14 @@ export const queues = {
     maxReceiveCount: 5,
     retentionDays: 14,
   },
+  mail: {
+    consumer: 'sendInvitationMail',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export const streams = {
@@ -454,6 +532,11 @@ export const rules = {
     description: "Every canonical event is kept in its organisation's event feed",
     pattern: { source: [{ prefix: EVENT_SOURCE_PREFIX }] },
     targetQueues: ['events'],
+  },
+  invitationMail: {
+    description: 'Invitation emails written to the outbox are sent by the mail worker',
+    pattern: { source: [`${EVENT_SOURCE_PREFIX}hub`], 'detail-type': ['invitation.sent'] },
+    targetQueues: ['mail'],
   },
 } as const satisfies Record<string, RuleSpec>;
 

@@ -24,7 +24,8 @@ export type ResourceAccess =
   | 'user-pool:verify-tokens'
   | 'usage:count'
   | 'api-keys:record-use'
-  | 'tenant-role:assume';
+  | 'tenant-role:assume'
+  | 'mail:send';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -34,7 +35,8 @@ export interface RouteSpec {
   readonly path: string;
   readonly operationId: string;
   readonly function: FunctionName;
-  readonly auth: 'hub' | 'public' | 'webhook-signature';
+  /** `invitation-token`: the single-use token in the body is the credential, checked by the handler. */
+  readonly auth: 'hub' | 'public' | 'webhook-signature' | 'invitation-token';
   /** The permission the caller needs; `null` only for routes that are not authenticated by the hub. */
   readonly permission: Permission | null;
   readonly summary: string;

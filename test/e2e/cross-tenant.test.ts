@@ -15,6 +15,7 @@ interface Tenant {
   ownerKeyId: string;
   userId: string;
   teamId: string;
+  invitationId: string;
   jwt: string;
   connection: { id: string; webhookSecret: string };
 }
@@ -45,12 +46,16 @@ async function tenant(slug: string): Promise<Tenant> {
     name: 'Someone',
   });
   const team = await admin('POST', `/v1/orgs/${org.id}/teams`, { name: 'Team' });
+  const invitation = await admin('POST', `/v1/orgs/${org.id}/invitations`, {
+    email: `invitee@${slug}.test`,
+  });
   return {
     org,
     ownerKey,
     ownerKeyId,
     userId: String(user.json.id),
     teamId: String(team.json.id),
+    invitationId: String(invitation.json.id),
     jwt,
     connection,
   };
@@ -65,6 +70,7 @@ async function snapshotOfB() {
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/api-keys`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/users`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/teams`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/invitations`)).json,
   ]);
 }
 
@@ -94,6 +100,7 @@ const validBodies: Record<string, unknown> = {
   createUser: { email: 'intruder@example.test', name: 'Intruder', role: 'owner' },
   createTeam: { name: 'Planted by A' },
   setTeamMember: { role: 'maintainer' },
+  inviteUser: { email: 'intruder@example.test', role: 'owner' },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -118,7 +125,9 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{orgId}', tenants.b.org.id)
           .replace('{keyId}', tenants.b.ownerKeyId)
           .replace('{userId}', tenants.b.userId)
-          .replace('{teamId}', tenants.b.teamId);
+          .replace('{teamId}', tenants.b.teamId)
+          .replace('{invitationId}', tenants.b.invitationId);
+        expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,
           path,

@@ -192,6 +192,18 @@ describe('the synthesized deployment', () => {
     });
   });
 
+  it('lets only the mail worker send email, and only from the configured address', () => {
+    const sends = Object.values(t.hub.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('ses:SendEmail'),
+    );
+    expect(sends).toHaveLength(1);
+    expect(JSON.stringify(sends[0])).toContain('"ses:FromAddress":"integration-hub@example.com"');
+    const worker = t.hub.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { MAIL_FROM: 'integration-hub@example.com' } } },
+    });
+    expect(Object.keys(worker)).toHaveLength(1);
+  });
+
   it('has a dashboard and an encrypted alarm topic', () => {
     t.hub.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     t.hub.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });

@@ -34,7 +34,7 @@ beforeAll(async () => {
   queues = await ensureQueues(aws.sqs);
   emulator = await startAwsEmulator({
     sqs: aws.sqs,
-    queueUrls: { events: queues.events.url },
+    queueUrls: { events: queues.events.url, mail: queues.mail.url },
     kms: new LocalKms(aws.dir),
   });
 });

@@ -18,6 +18,8 @@ export const TENANT_COLLECTIONS = {
   teams: 'TEAM',
   teamMembers: 'TEAMMEMBER',
   userTeams: 'USERTEAM',
+  invitations: 'INVITE',
+  invitationMail: 'INVITEMAIL',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
