@@ -411,6 +411,68 @@ teams
       ),
     ),
   );
+teams
+  .command('update')
+  .description('rename a team, or move it (with the teams below it) under --parent, or to the top with --top')
+  .argument('<orgId>')
+  .argument('<teamId>')
+  .option('--name <name>', 'new name')
+  .option('--parent <teamId>', 'new parent team')
+  .option('--top', 'move the team to the top of the hierarchy')
+  .action(async (orgId: string, teamId: string, o: { name?: string; parent?: string; top?: boolean }) => {
+    if (o.parent && o.top) throw new CliError('Give --parent or --top, not both');
+    const body = {
+      ...(o.name ? { name: o.name } : {}),
+      ...(o.parent ? { parentId: o.parent } : o.top ? { parentId: null } : {}),
+    };
+    print(
+      await call('PATCH', `/v1/orgs/${encodeURIComponent(orgId)}/teams/${encodeURIComponent(teamId)}`, body),
+    );
+  });
+teams
+  .command('delete')
+  .description('delete a team that has no child teams')
+  .argument('<orgId>')
+  .argument('<teamId>')
+  .action(async (orgId: string, teamId: string) => {
+    await call('DELETE', `/v1/orgs/${encodeURIComponent(orgId)}/teams/${encodeURIComponent(teamId)}`);
+  });
+teams
+  .command('members')
+  .description("a team's members: direct ones, and maintainers of the teams above it")
+  .argument('<orgId>')
+  .argument('<teamId>')
+  .action(async (orgId: string, teamId: string) =>
+    print(
+      await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/teams/${encodeURIComponent(teamId)}/members`),
+    ),
+  );
+teams
+  .command('remove-member')
+  .description('remove a user from a team')
+  .argument('<orgId>')
+  .argument('<teamId>')
+  .argument('<userId>')
+  .action(async (orgId: string, teamId: string, userId: string) => {
+    await call(
+      'DELETE',
+      `/v1/orgs/${encodeURIComponent(orgId)}/teams/${encodeURIComponent(teamId)}/members/${encodeURIComponent(userId)}`,
+    );
+  });
+teams
+  .command('analytics')
+  .description("a team's members and their actions per day, from the audit trail")
+  .argument('<orgId>')
+  .argument('<teamId>')
+  .option('--days <n>', 'days back, today included (1-90)', positiveInt, 30)
+  .action(async (orgId: string, teamId: string, o: { days: number }) =>
+    print(
+      await call(
+        'GET',
+        `/v1/orgs/${encodeURIComponent(orgId)}/teams/${encodeURIComponent(teamId)}/analytics?days=${o.days}`,
+      ),
+    ),
+  );
 users
   .command('teams')
   .description('the teams a user belongs to, directly and through teams they maintain')

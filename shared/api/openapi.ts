@@ -34,11 +34,16 @@ import {
   Problem,
   RotateApiKeyRequest,
   SetTeamMemberRequest,
+  TeamAnalytics,
+  TeamAnalyticsQuery,
+  TeamIdParam,
   TeamMemberParams,
+  TeamMembers,
   TeamMembershipSchema,
   TeamPage,
   TeamSchema,
   UpdateOrgRequest,
+  UpdateTeamRequest,
   UsageHourPage,
   UsageReport,
   UserIdParam,
@@ -316,6 +321,51 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '400': problem('The body is not valid'),
       ...authErrors,
       '404': problem('No such team or user'),
+    },
+  },
+  removeTeamMember: {
+    requestParams: { path: TeamMemberParams },
+    responses: {
+      '204': { description: 'Removed' },
+      ...authErrors,
+      '404': problem('The user is not a member of the team'),
+    },
+  },
+  listTeamMembers: {
+    requestParams: { path: TeamIdParam },
+    responses: {
+      '200': ok("The team's members", TeamMembers),
+      ...authErrors,
+      '404': problem('No such team'),
+    },
+  },
+  updateTeam: {
+    requestParams: { path: TeamIdParam },
+    requestBody: jsonBody(UpdateTeamRequest),
+    responses: {
+      '200': ok('The team as changed', TeamSchema),
+      '400': problem('The body is not valid, or the move would form a cycle or nest too deep'),
+      ...authErrors,
+      '404': problem('No such team or parent'),
+      '409': problem('The hierarchy changed meanwhile, or the subtree is too large to move at once'),
+    },
+  },
+  deleteTeam: {
+    requestParams: { path: TeamIdParam },
+    responses: {
+      '204': { description: 'Deleted' },
+      ...authErrors,
+      '404': problem('No such team'),
+      '409': problem('The team has child teams, or the hierarchy changed meanwhile'),
+    },
+  },
+  getTeamAnalytics: {
+    requestParams: { path: TeamIdParam, query: TeamAnalyticsQuery },
+    responses: {
+      '200': ok("The team's members and activity", TeamAnalytics),
+      '400': problem('Bad query'),
+      ...authErrors,
+      '404': problem('No such team'),
     },
   },
   listUserTeams: {

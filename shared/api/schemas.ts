@@ -229,6 +229,57 @@ export const TeamMembershipSchema = z
   .object({ teamId: z.string(), userId: z.string(), role: z.enum(TEAM_ROLES) })
   .meta({ id: 'TeamMembership' });
 
+export const UpdateTeamRequest = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    parentId: z
+      .string()
+      .max(40)
+      .nullable()
+      .optional()
+      .describe('The new parent; null moves the team to the top'),
+  })
+  .strict()
+  .refine((b) => b.name !== undefined || b.parentId !== undefined, { message: 'Give a name or a parentId' })
+  .meta({ id: 'UpdateTeamRequest' });
+
+export const TeamIdParam = z.object({ orgId: z.string(), teamId: z.string() });
+
+export const TeamMembers = z
+  .object({
+    items: z.array(
+      z.object({
+        userId: z.string(),
+        role: z.enum(TEAM_ROLES),
+        via: z.string().describe('This team for a direct member; the team above whose maintainer they are'),
+      }),
+    ),
+  })
+  .meta({ id: 'TeamMembers' });
+
+export const TeamAnalyticsQuery = z
+  .object({ days: z.coerce.number().int().min(1).max(90).default(30) })
+  .strict()
+  .meta({ id: 'TeamAnalyticsQuery' });
+
+export const TeamAnalytics = z
+  .object({
+    teamId: z.string(),
+    from: z.iso.datetime(),
+    to: z.iso.datetime(),
+    members: z.object({
+      total: z.number().int(),
+      maintainers: z.number().int(),
+      direct: z.number().int(),
+      inherited: z.number().int(),
+      active: z.number().int().describe('Members with at least one action in the period'),
+    }),
+    subteams: z.number().int(),
+    activityByDay: z.array(z.object({ day: z.string(), actions: z.number().int() })),
+    totalActions: z.number().int(),
+  })
+  .meta({ id: 'TeamAnalytics' });
+
 export const UserTeams = z
   .object({
     items: z.array(

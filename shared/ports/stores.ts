@@ -104,6 +104,13 @@ export interface AuditStore {
   append(record: AuditRecord): Promise<void>;
   /** The org's trail, newest first, filtered; served by a query on the org's partition. */
   list(orgId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>>;
+  /** Successful actions by the given actors per UTC day (`YYYY-MM-DD`) and per actor, in [from, to). */
+  activity(
+    orgId: string,
+    actorIds: readonly string[],
+    from: Date,
+    to: Date,
+  ): Promise<{ byDay: Record<string, number>; byActor: Record<string, number> }>;
 }
 
 /** Usage against the plan: held resources, and rates per window. */
@@ -136,14 +143,26 @@ export interface UserStore {
 }
 
 export interface TeamStore {
-  /** Adds the team, counts it against the quota, with the audit record; ConflictError if the parent vanished. */
-  create(team: Team, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
+  /** Every team of the org, and the hierarchy's version (each structural change bumps it). */
+  tree(orgId: string): Promise<{ teams: Team[]; version: number }>;
+  /**
+   * Adds the team, counts it against the quota, with the audit record, if the hierarchy is still at
+   * `treeVersion`; ConflictError otherwise (read it again).
+   */
+  create(team: Team, audit: AuditRecord, quota: QuotaClaim, treeVersion: number): Promise<void>;
+  /** Replaces the given teams (a rename, or a moved subtree) if the hierarchy is still at `treeVersion`. */
+  update(orgId: string, teams: readonly Team[], treeVersion: number, audit: AuditRecord): Promise<void>;
+  /** Deletes a team that has no child teams and releases its quota, then its memberships. */
+  delete(team: Team, treeVersion: number, audit: AuditRecord): Promise<void>;
   get(orgId: string, teamId: string): Promise<Team | null>;
   /** Every team of the org (bounded by the plan's team limit). */
   all(orgId: string): Promise<Team[]>;
   /** Adds or changes a membership, with the audit record. */
   putMember(orgId: string, membership: TeamMembership, audit: AuditRecord): Promise<void>;
+  /** Removes a membership, with the audit record; NotFoundError if there is none. */
+  removeMember(orgId: string, teamId: string, userId: string, audit: AuditRecord): Promise<void>;
   membershipsOf(orgId: string, userId: string): Promise<TeamMembership[]>;
+  membersOf(orgId: string, teamId: string): Promise<TeamMembership[]>;
 }
 
 export interface InvitationStore {

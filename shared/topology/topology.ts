@@ -116,8 +116,15 @@ export const functions = {
   ]),
   createTeam: api('create-team', 'Creates a team, at the top or under a parent', ['domain-table:write']),
   listTeams: api('list-teams', "Lists an organisation's teams", []),
-  setTeamMember: api('set-team-member', 'Adds a user to a team, or changes their role there', [
+  setTeamMember: api('set-team-member', 'Adds a user to a team, changes their role there, or removes them', [
     'domain-table:write',
+  ]),
+  manageTeam: api('manage-team', 'Renames or moves a team (with the teams below it), or deletes it', [
+    'domain-table:write',
+  ]),
+  listTeamMembers: api('list-team-members', "Lists a team's members, direct and inherited", []),
+  getTeamAnalytics: api('get-team-analytics', "A team's members and their activity by day", [
+    'audit-table:read',
   ]),
   listUserTeams: api(
     'list-user-teams',
@@ -383,6 +390,56 @@ export const routes = [
     permission: 'teams:manage',
     summary:
       'Add a user to a team with a role (maintainer: this team and those below; member: this team only)',
+    tag: 'Teams',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/teams/{teamId}/members/{userId}',
+    operationId: 'removeTeamMember',
+    function: 'setTeamMember',
+    auth: 'hub',
+    permission: 'teams:manage',
+    summary: 'Remove a user from a team',
+    tag: 'Teams',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/teams/{teamId}/members',
+    operationId: 'listTeamMembers',
+    function: 'listTeamMembers',
+    auth: 'hub',
+    permission: 'teams:read',
+    summary: "A team's members: direct ones, and maintainers of the teams above it",
+    tag: 'Teams',
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/orgs/{orgId}/teams/{teamId}',
+    operationId: 'updateTeam',
+    function: 'manageTeam',
+    auth: 'hub',
+    permission: 'teams:manage',
+    summary: 'Rename a team, or move it (with the teams below it) under another parent or to the top',
+    tag: 'Teams',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/teams/{teamId}',
+    operationId: 'deleteTeam',
+    function: 'manageTeam',
+    auth: 'hub',
+    permission: 'teams:manage',
+    summary: 'Delete a team that has no child teams; its memberships go with it',
+    tag: 'Teams',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/teams/{teamId}/analytics',
+    operationId: 'getTeamAnalytics',
+    function: 'getTeamAnalytics',
+    auth: 'hub',
+    permission: 'teams:read',
+    summary: "A team's members and their actions per day, from the audit trail",
     tag: 'Teams',
   },
   {

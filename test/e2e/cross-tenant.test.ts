@@ -101,6 +101,7 @@ const validBodies: Record<string, unknown> = {
   createTeam: { name: 'Planted by A' },
   setTeamMember: { role: 'maintainer' },
   inviteUser: { email: 'intruder@example.test', role: 'owner' },
+  updateTeam: { name: 'Renamed by A', parentId: null },
 };
 
 describe('cross-tenant isolation, route by route', () => {

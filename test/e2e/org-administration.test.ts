@@ -373,6 +373,86 @@ describe('organisation administration', () => {
     expect(((await asOwner('GET', `/v1/orgs/${org.id}/teams`)).json.items as unknown[]).length).toBe(5);
   });
 
+  it('renames, moves and deletes teams, lists and removes members, and reports team analytics', async () => {
+    const { org, owner, viewer } = await orgWithKeys('team-admin');
+    const asOwner = client(hub, owner.key);
+    const make = async (name: string, parentId?: string) =>
+      String((await asOwner('POST', `/v1/orgs/${org.id}/teams`, { name, parentId })).json.id);
+    const eng = await make('eng');
+    const platform = await make('platform', eng);
+    const storage = await make('storage', platform);
+    const web = await make('web', eng);
+    const teamPath = (id: string) => `/v1/orgs/${org.id}/teams/${id}`;
+
+    const moved = await asOwner('PATCH', teamPath(platform), { parentId: web, name: 'platform-2' });
+    expect(moved.status).toBe(200);
+    expect(moved.json).toMatchObject({ parentId: web, depth: 3, name: 'platform-2' });
+    const listed = (await asOwner('GET', `/v1/orgs/${org.id}/teams`)).json.items as {
+      id: string;
+      depth: number;
+    }[];
+    expect(listed.find((t) => t.id === storage)?.depth).toBe(4);
+    const cycle = await asOwner('PATCH', teamPath(eng), { parentId: storage });
+    expect(cycle.status).toBe(400);
+    expect(cycle.headers.get('content-type')).toContain('application/problem+json');
+    expect((await asOwner('PATCH', teamPath(eng), {})).status).toBe(400);
+
+    const ada = String(
+      (await asOwner('POST', `/v1/orgs/${org.id}/users`, { email: 'ada@ta.test', name: 'Ada' })).json.id,
+    );
+    const bo = String(
+      (await asOwner('POST', `/v1/orgs/${org.id}/users`, { email: 'bo@ta.test', name: 'Bo' })).json.id,
+    );
+    await asOwner('PUT', `${teamPath(eng)}/members/${ada}`, { role: 'maintainer' });
+    await asOwner('PUT', `${teamPath(storage)}/members/${bo}`, { role: 'member' });
+    const members = (await asOwner('GET', `${teamPath(storage)}/members`)).json.items as {
+      userId: string;
+      via: string;
+    }[];
+    expect(members).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ userId: bo, via: storage }),
+        expect.objectContaining({ userId: ada, role: 'maintainer', via: eng }),
+      ]),
+    );
+
+    // Bo acts (a dev token for Bo's user id), so the team shows activity today.
+    const boToken = runCli(hub, [
+      'token',
+      'mint',
+      '--sub',
+      bo,
+      '--org',
+      org.id,
+      '--role',
+      'admin',
+    ]).stdout.trim();
+    expect((await client(hub, boToken)('PATCH', teamPath(web), { name: 'web-2' })).status).toBe(200);
+    const analytics = await client(hub, viewer.key)('GET', `${teamPath(storage)}/analytics?days=7`);
+    expect(analytics.status).toBe(403);
+    const report = await asOwner('GET', `${teamPath(storage)}/analytics?days=7`);
+    expect(report.status).toBe(200);
+    expect(report.json.members).toEqual({ total: 2, maintainers: 1, direct: 1, inherited: 1, active: 1 });
+    const days = report.json.activityByDay as { day: string; actions: number }[];
+    expect(days).toHaveLength(7);
+    expect(days.at(-1)).toEqual({ day: new Date().toISOString().slice(0, 10), actions: 1 });
+    expect((await asOwner('GET', `${teamPath(storage)}/analytics?days=500`)).status).toBe(400);
+
+    expect((await asOwner('DELETE', `${teamPath(storage)}/members/${bo}`)).status).toBe(204);
+    expect((await asOwner('DELETE', `${teamPath(storage)}/members/${bo}`)).status).toBe(404);
+    expect((await asOwner('GET', `/v1/orgs/${org.id}/users/${bo}/teams`)).json.items).toEqual([]);
+
+    expect((await asOwner('DELETE', teamPath(eng))).status).toBe(409);
+    expect((await asOwner('DELETE', teamPath(storage))).status).toBe(204);
+    expect((await asOwner('GET', `${teamPath(storage)}/members`)).status).toBe(404);
+    const usage = (await asOwner('GET', `/v1/orgs/${org.id}/usage`)).json as { usage: { teams: number } };
+    expect(usage.usage.teams).toBe(3);
+    const trail = (
+      await asOwner('GET', `/v1/orgs/${org.id}/audit-events?targetType=team&targetId=${platform}`)
+    ).json.items as Audit[];
+    expect(trail.map((r) => r.action)).toEqual(['team.moved', 'team.created']);
+  });
+
   it('lets auditors read a filtered trail that records denials and its own reads', async () => {
     const { org, viewer, auditor } = await orgWithKeys('audited');
     const denied = await client(hub, viewer.key)('GET', `/v1/orgs/${org.id}/audit-events`);

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeTime } from 'ulid';
 import type { AuditFilter } from '../../audit/audit-filter';
 import type { AuditRecord } from '../../audit/audit-record';
@@ -40,6 +40,47 @@ export class DynamoDbAuditStore implements AuditStore {
   async append(record: AuditRecord): Promise<void> {
     const put = auditPut(this.tables.auditTable, record).Put;
     await this.client.send(new PutCommand(put as ConstructorParameters<typeof PutCommand>[0]));
+  }
+
+  async activity(orgId: string, actorIds: readonly string[], from: Date, to: Date) {
+    const table = new TenantScopedTable(this.client, this.tables.auditTable, orgId);
+    const pk = tenantPk(orgId, TENANT_COLLECTIONS.audit);
+    table.check(pk);
+    const byDay: Record<string, number> = {};
+    const byActor: Record<string, number> = {};
+    // DynamoDB's IN takes at most 100 operands: larger teams are counted in slices.
+    for (let i = 0; i < actorIds.length; i += 100) {
+      const slice = actorIds.slice(i, i + 100);
+      const operands = Object.fromEntries(slice.map((id, n) => [`:a${n}`, id]));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tables.auditTable,
+            KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+            FilterExpression: `#actor.#id IN (${Object.keys(operands).join(', ')}) AND #outcome = :success`,
+            ProjectionExpression: 'occurredAt, #actor.#id',
+            ExpressionAttributeNames: { '#actor': 'actor', '#id': 'id', '#outcome': 'outcome' },
+            ExpressionAttributeValues: {
+              ':pk': pk,
+              ':from': idAt(from.toISOString(), '0'),
+              ':to': idAt(new Date(to.getTime() - 1).toISOString(), 'Z'),
+              ':success': 'success',
+              ...operands,
+            },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const day = String(item.occurredAt).slice(0, 10);
+          const actor = String((item.actor as { id?: unknown } | undefined)?.id);
+          byDay[day] = (byDay[day] ?? 0) + 1;
+          byActor[actor] = (byActor[actor] ?? 0) + 1;
+        }
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
+    return { byDay, byActor };
   }
 
   async list(orgId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {

@@ -16,6 +16,7 @@ export const TENANT_COLLECTIONS = {
   users: 'USER',
   userEmails: 'USEREMAIL',
   teams: 'TEAM',
+  teamTree: 'TEAMTREE',
   teamMembers: 'TEAMMEMBER',
   userTeams: 'USERTEAM',
   invitations: 'INVITE',
