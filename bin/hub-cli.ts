@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
-import { ROLES } from '../shared/identity/permissions';
+import { isRoleRef, PERMISSIONS, ROLES } from '../shared/identity/permissions';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
 
 /** `hub`: the command line for the hub's HTTP API, and for minting local dev tokens. */
@@ -103,6 +103,12 @@ function json(value: string): Record<string, unknown> {
   } catch {
     throw new InvalidArgumentError('must be a JSON object');
   }
+}
+
+function roleRef(value: string): string {
+  if (!isRoleRef(value))
+    throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}, or a custom role id (role_…)`);
+  return value;
 }
 
 const pageQuery = (o: { limit: number; cursor?: string }) =>
@@ -226,7 +232,11 @@ apiKeys
   .description('create an API key for an organisation; the key is printed once')
   .argument('<orgId>')
   .requiredOption('--name <name>', 'what the key is for')
-  .addOption(new Option('--role <role>', 'role the key acts with').choices(ROLES).makeOptionMandatory())
+  .addOption(
+    new Option('--role <role>', 'role the key acts with: a built-in role or a custom role id')
+      .argParser(roleRef)
+      .makeOptionMandatory(),
+  )
   .option('--expires-at <time>', 'ISO 8601 expiry, e.g. 2027-01-01T00:00:00Z')
   .action(async (orgId: string, o: { name: string; role: string; expiresAt?: string }) =>
     print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/api-keys`, o)),
@@ -263,7 +273,7 @@ users
   .argument('<orgId>')
   .requiredOption('--email <email>', 'email address')
   .requiredOption('--name <name>', 'display name')
-  .addOption(new Option('--role <role>', 'role in the organisation').choices(ROLES))
+  .addOption(new Option('--role <role>', 'a built-in role or a custom role id').argParser(roleRef))
   .action(async (orgId: string, o: { email: string; name: string; role?: string }) =>
     print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/users`, o)),
   );
@@ -318,7 +328,7 @@ invitations
   )
   .argument('<orgId>')
   .requiredOption('--email <email>', 'email address')
-  .addOption(new Option('--role <role>', 'role in the organisation').choices(ROLES))
+  .addOption(new Option('--role <role>', 'a built-in role or a custom role id').argParser(roleRef))
   .action(async (orgId: string, o: { email: string; role?: string }) =>
     print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/invitations`, o)),
   );
@@ -562,7 +572,13 @@ program
   .requiredOption('--sub <subject>', 'user id')
   .option('--email <email>', 'email claim')
   .option('--org <orgId>', 'organisation the user belongs to')
-  .addOption(new Option('--role <role>', 'role within the organisation').choices(ROLES))
+  .addOption(
+    new Option(
+      '--role <role>',
+      `role within the organisation: ${ROLES.join(', ')}, or a custom role id`,
+    ).argParser(roleRef),
+  )
+  .option('--mfa', 'the user passed a second factor (amr: pwd, mfa)')
   .option('--platform-admin', 'member of the platform-admins group')
   .option('--ttl <seconds>', 'lifetime in seconds', positiveInt, 3600)
   .action(
@@ -570,7 +586,8 @@ program
       sub: string;
       email?: string;
       org?: string;
-      role?: (typeof ROLES)[number];
+      role?: string;
+      mfa?: boolean;
       platformAdmin?: boolean;
       ttl: number;
     }) => {
@@ -590,6 +607,7 @@ program
         email: o.email,
         orgId: o.org,
         role: o.role,
+        mfa: o.mfa,
         platformAdmin: o.platformAdmin,
         ttlSeconds: o.ttl,
       });
@@ -597,6 +615,104 @@ program
       process.stderr.write(`audience ${DEV_AUDIENCE}, issuer ${config.issuer}, expires in ${o.ttl}s\n`);
     },
   );
+
+const roles = program.command('roles').description("an organisation's roles: built-in and custom");
+const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
+const permissionList = (value: string): string[] => {
+  const list = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const unknown = list.filter((p) => !(orgPermissions as readonly string[]).includes(p));
+  if (list.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`a comma-separated list of: ${orgPermissions.join(', ')}`);
+  }
+  return list;
+};
+roles
+  .command('list')
+  .description('the built-in roles and the custom roles, with their permissions')
+  .argument('<orgId>')
+  .action(async (orgId: string) => print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/roles`)));
+roles
+  .command('create')
+  .description('create a custom role; give its id as --role to users, invitations and keys')
+  .argument('<orgId>')
+  .requiredOption('--name <name>', 'role name')
+  .requiredOption('--permissions <list>', 'comma-separated permissions', permissionList)
+  .option('--description <text>', 'what the role is for')
+  .action(async (orgId: string, o: { name: string; permissions: string[]; description?: string }) =>
+    print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/roles`, o)),
+  );
+roles
+  .command('update')
+  .description('change a custom role; its holders get the change within seconds')
+  .argument('<orgId>')
+  .argument('<roleId>')
+  .option('--name <name>', 'role name')
+  .option('--permissions <list>', 'comma-separated permissions', permissionList)
+  .option('--description <text>', 'what the role is for')
+  .action(
+    async (
+      orgId: string,
+      roleId: string,
+      o: { name?: string; permissions?: string[]; description?: string },
+    ) =>
+      print(
+        await call('PATCH', `/v1/orgs/${encodeURIComponent(orgId)}/roles/${encodeURIComponent(roleId)}`, o),
+      ),
+  );
+roles
+  .command('delete')
+  .description('delete a custom role; its holders are granted nothing by it any more')
+  .argument('<orgId>')
+  .argument('<roleId>')
+  .action(async (orgId: string, roleId: string) => {
+    await call('DELETE', `/v1/orgs/${encodeURIComponent(orgId)}/roles/${encodeURIComponent(roleId)}`);
+  });
+
+const policies = program
+  .command('policies')
+  .description("an organisation's Cedar access policies (validated against the hub's schema)");
+policies
+  .command('list')
+  .description("the org's policies, the Cedar schema they are checked against, and the base policy")
+  .argument('<orgId>')
+  .action(async (orgId: string) =>
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/policies`)),
+  );
+policies
+  .command('put')
+  .description('create or replace a policy from --statement, or from --file')
+  .argument('<orgId>')
+  .argument('<policyId>')
+  .option('--statement <cedar>', 'one Cedar permit or forbid policy')
+  .option('--file <path>', 'read the policy from a file')
+  .option('--description <text>', 'what the policy is for')
+  .action(
+    async (
+      orgId: string,
+      policyId: string,
+      o: { statement?: string; file?: string; description?: string },
+    ) => {
+      if (Boolean(o.statement) === Boolean(o.file)) throw new CliError('Give --statement or --file');
+      const statement = o.statement ?? readFileSync(resolve(o.file as string), 'utf8');
+      print(
+        await call('PUT', `/v1/orgs/${encodeURIComponent(orgId)}/policies/${encodeURIComponent(policyId)}`, {
+          statement,
+          ...(o.description ? { description: o.description } : {}),
+        }),
+      );
+    },
+  );
+policies
+  .command('delete')
+  .description('delete a policy')
+  .argument('<orgId>')
+  .argument('<policyId>')
+  .action(async (orgId: string, policyId: string) => {
+    await call('DELETE', `/v1/orgs/${encodeURIComponent(orgId)}/policies/${encodeURIComponent(policyId)}`);
+  });
 
 program
   .command('openapi')

@@ -15,5 +15,10 @@ export const makeHandler = (createApiKey: ReturnType<typeof makeCreateApiKey>) =
   });
 
 export const handler = makeHandler(
-  makeCreateApiKey({ orgs: adapters.orgStore(), keys: adapters.apiKeyStore(), clock: systemClock }),
+  makeCreateApiKey({
+    orgs: adapters.orgStore(),
+    keys: adapters.apiKeyStore(),
+    clock: systemClock,
+    mayGrant: adapters.roleGuard(),
+  }),
 );

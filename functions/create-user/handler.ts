@@ -13,5 +13,10 @@ export const makeHandler = (provision: ReturnType<typeof makeProvisionUser>) =>
   });
 
 export const handler = makeHandler(
-  makeProvisionUser({ orgs: adapters.orgStore(), users: adapters.userStore(), clock: systemClock }),
+  makeProvisionUser({
+    orgs: adapters.orgStore(),
+    users: adapters.userStore(),
+    clock: systemClock,
+    mayGrant: adapters.roleGuard(),
+  }),
 );

@@ -18,5 +18,6 @@ export const handler = makeHandler(
     invitations: adapters.invitationStore(),
     cipher: adapters.secretCipher(),
     clock: systemClock,
+    mayGrant: adapters.roleGuard(),
   }),
 );

@@ -28,6 +28,7 @@ export const handler = makeHandler({
     invitations,
     cipher: adapters.secretCipher(),
     clock: systemClock,
+    mayGrant: adapters.roleGuard(),
   }),
-  revoke: makeRevokeInvitation({ invitations, clock: systemClock }),
+  revoke: makeRevokeInvitation({ invitations, clock: systemClock, mayGrant: adapters.roleGuard() }),
 });

@@ -12,4 +12,6 @@ export const makeHandler = (revoke: ReturnType<typeof makeRevokeApiKey>) =>
     },
   });
 
-export const handler = makeHandler(makeRevokeApiKey({ keys: adapters.apiKeyStore(), clock: systemClock }));
+export const handler = makeHandler(
+  makeRevokeApiKey({ keys: adapters.apiKeyStore(), clock: systemClock, mayGrant: adapters.roleGuard() }),
+);

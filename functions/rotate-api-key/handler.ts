@@ -20,4 +20,6 @@ export const makeHandler = (rotate: ReturnType<typeof makeRotateApiKey>) =>
     },
   });
 
-export const handler = makeHandler(makeRotateApiKey({ keys: adapters.apiKeyStore(), clock: systemClock }));
+export const handler = makeHandler(
+  makeRotateApiKey({ keys: adapters.apiKeyStore(), clock: systemClock, mayGrant: adapters.roleGuard() }),
+);

@@ -18,4 +18,6 @@ export const makeHandler = (setStatus: ReturnType<typeof makeSetUserStatus>) => 
   return byOperation({ deactivateUser: deactivate, reactivateUser: reactivate });
 };
 
-export const handler = makeHandler(makeSetUserStatus({ users: adapters.userStore(), clock: systemClock }));
+export const handler = makeHandler(
+  makeSetUserStatus({ users: adapters.userStore(), clock: systemClock, mayGrant: adapters.roleGuard() }),
+);

@@ -2,10 +2,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionName } from '../../shared/topology';
+import type { FunctionName, FunctionSpec } from '../../shared/topology';
 import { functions } from '../../shared/topology';
 
 export interface HubFunctionProps {
@@ -22,6 +23,22 @@ export interface HubFunctionProps {
 /** Repository root: bundling entry points are resolved against it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** Cedar's WebAssembly module, which the bundle loads from beside itself (esbuild cannot inline it). */
+const CEDAR_WASM = resolve(
+  PROJECT_ROOT,
+  'node_modules',
+  '@cedar-policy',
+  'cedar-wasm',
+  'web',
+  'cedar_wasm_bg.wasm',
+);
+
+const copyPolicyEngine: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (_input: string, output: string) => [`cp "${CEDAR_WASM}" "${output}/cedar_wasm_bg.wasm"`],
+};
+
 /**
  * Every hub Lambda: Node.js 22 on arm64, bundled as ESM by the local esbuild (no Docker), its own
  * log group with retention, X-Ray tracing and Powertools settings. Stacks never copy these.
@@ -31,7 +48,7 @@ export class HubFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: HubFunctionProps) {
     super(scope, id);
-    const spec = functions[props.name];
+    const spec: FunctionSpec = functions[props.name];
     const logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -69,6 +86,7 @@ export class HubFunction extends Construct {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         forceDockerBundling: false,
+        ...(spec.policyEngine ? { commandHooks: copyPolicyEngine } : {}),
       },
     });
     Validations.of(this.function).acknowledge({

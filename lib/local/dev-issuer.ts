@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { ORG_CLAIM, PLATFORM_ADMIN_GROUP, ROLE_CLAIM } from '../../shared/identity/authenticate';
-import type { Role } from '../../shared/identity/permissions';
+import type { RoleRef } from '../../shared/identity/permissions';
 import { DEV_ISSUER_KEY_FILE } from './data-files';
 
 /** The local stand-in for the Cognito user pool's token issuer: an RSA key in the data dir and its JWKS. */
@@ -14,7 +14,9 @@ export interface DevTokenClaims {
   readonly sub: string;
   readonly email?: string | undefined;
   readonly orgId?: string | undefined;
-  readonly role?: Role | undefined;
+  readonly role?: RoleRef | undefined;
+  /** Says the user passed a second factor (`amr: ["pwd", "mfa"]`). */
+  readonly mfa?: boolean | undefined;
   readonly platformAdmin?: boolean | undefined;
   readonly ttlSeconds?: number | undefined;
 }
@@ -45,6 +47,7 @@ export async function mintDevToken(key: JWK, issuer: string, claims: DevTokenCla
     ...(claims.orgId ? { [ORG_CLAIM]: claims.orgId } : {}),
     ...(claims.role ? { [ROLE_CLAIM]: claims.role } : {}),
     ...(claims.platformAdmin ? { 'cognito:groups': [PLATFORM_ADMIN_GROUP] } : {}),
+    amr: claims.mfa ? ['pwd', 'mfa'] : ['pwd'],
   })
     .setProtectedHeader({ alg: 'RS256', kid: String(key.kid) })
     .setIssuer(issuer)

@@ -2,10 +2,14 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { AccessDirectory } from '../authz/access-directory';
+import { AccessFactsLoader } from '../authz/access-facts';
+import { makeRoleGuard } from '../authz/role-guard';
 import { eventBusName, idempotencyTableName, mailConfig, secretsKeyId, tablesConfig } from '../config/config';
 import { tracer } from '../observability/observability';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { documentClient, dynamoDbClient } from './dynamodb/document-client';
+import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
@@ -53,3 +57,14 @@ export const userStore = () => new DynamoDbUserStore(documentClient(), tablesCon
 export const teamStore = () => new DynamoDbTeamStore(documentClient(), tablesConfig());
 export const invitationStore = () => new DynamoDbInvitationStore(documentClient(), tablesConfig());
 export const mailer = () => new SesMailer(tracer.captureAWSv3Client(new SESv2Client({})), mailConfig().from);
+export const accessStore = () => new DynamoDbAccessStore(documentClient(), tablesConfig());
+export const roleGuard = () => makeRoleGuard(accessStore());
+
+let access: AccessDirectory | undefined;
+/** One cache of org roles and policies per execution environment. */
+export const accessDirectory = () => {
+  access ??= new AccessDirectory(accessStore());
+  return access;
+};
+export const accessFacts = () =>
+  new AccessFactsLoader({ teams: teamStore(), users: userStore(), keys: apiKeyStore() });

@@ -8,6 +8,7 @@ import { createDocument } from 'zod-openapi';
 import { routes } from '../topology';
 import {
   AcceptInvitationRequest,
+  AccessPolicySchema,
   ApiKeyCreated,
   ApiKeyIdParam,
   ApiKeyPage,
@@ -18,8 +19,10 @@ import {
   CreateApiKeyRequest,
   CreateConnectionRequest,
   CreateOrgRequest,
+  CreateRoleRequest,
   CreateTeamRequest,
   CreateUserRequest,
+  CustomRoleSchema,
   DeleteOrgQuery,
   EventPage,
   GenericWebhookPayloadSchema,
@@ -31,7 +34,12 @@ import {
   OrgIdParam,
   OrgPage,
   OrgSchema,
+  PolicyIdParam,
+  PolicyList,
   Problem,
+  PutPolicyRequest,
+  RoleIdParam,
+  RoleList,
   RotateApiKeyRequest,
   SetTeamMemberRequest,
   TeamAnalytics,
@@ -43,6 +51,7 @@ import {
   TeamPage,
   TeamSchema,
   UpdateOrgRequest,
+  UpdateRoleRequest,
   UpdateTeamRequest,
   UsageHourPage,
   UsageReport,
@@ -371,6 +380,58 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
   listUserTeams: {
     requestParams: { path: UserIdParam },
     responses: { '200': ok("The user's teams", UserTeams), ...authErrors, '404': problem('No such user') },
+  },
+  listRoles: {
+    requestParams: { path: OrgIdParam },
+    responses: { '200': ok('Built-in and custom roles', RoleList), ...authErrors },
+  },
+  createRole: {
+    requestParams: { path: OrgIdParam },
+    requestBody: jsonBody(CreateRoleRequest),
+    responses: {
+      '201': ok('The role; give its id as a role', CustomRoleSchema),
+      '400': problem('The body is not valid, or the name is a built-in role'),
+      ...authErrors,
+      '409': problem('A role of that name exists, the limit is reached, or the roles changed meanwhile'),
+    },
+  },
+  updateRole: {
+    requestParams: { path: RoleIdParam },
+    requestBody: jsonBody(UpdateRoleRequest),
+    responses: {
+      '200': ok('The role as changed', CustomRoleSchema),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such custom role'),
+      '409': problem('The name is taken, or the roles changed meanwhile'),
+    },
+  },
+  deleteRole: {
+    requestParams: { path: RoleIdParam },
+    responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such custom role') },
+  },
+  listPolicies: {
+    requestParams: { path: OrgIdParam },
+    responses: { '200': ok('Policies, schema and base policy', PolicyList), ...authErrors },
+  },
+  putPolicy: {
+    requestParams: { path: PolicyIdParam },
+    description:
+      'Policies are Cedar, validated in strict mode against the schema `GET …/policies` returns. The ' +
+      "hub's base policy permits what the principal's role grants (`context.rbac`); a `forbid` narrows " +
+      'that and a `permit` widens it. Platform admins are not subject to org policies.',
+    requestBody: jsonBody(PutPolicyRequest),
+    responses: {
+      '200': ok('The policy, replaced', AccessPolicySchema),
+      '201': ok('The policy, created', AccessPolicySchema),
+      '400': problem('Not valid Cedar, or not valid against the schema; `errors` says where'),
+      ...authErrors,
+      '409': problem('The limit is reached, or the policies changed meanwhile'),
+    },
+  },
+  deletePolicy: {
+    requestParams: { path: PolicyIdParam },
+    responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such policy') },
   },
   getUsage: {
     requestParams: { path: OrgIdParam },

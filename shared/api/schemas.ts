@@ -1,10 +1,12 @@
 import * as z from 'zod';
+import { AccessPolicySchema, CustomRoleSchema, MAX_POLICY_CHARS, ORG_PERMISSIONS } from '../authz/org-access';
 import { ConnectionSchema, PROVIDERS } from '../connectors/connection';
 import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
 import { ROLES } from '../identity/permissions';
+import { RoleRefSchema } from '../identity/role-ref';
 import { DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS } from '../tenancy/delete-org';
 import { InvitationSchema } from '../tenancy/invitation';
 import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
@@ -107,7 +109,7 @@ export const AuditPage = z
 export const CreateApiKeyRequest = z
   .object({
     name: z.string().trim().min(1).max(200),
-    role: z.enum(ROLES),
+    role: RoleRefSchema,
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict()
@@ -200,7 +202,7 @@ export const CreateUserRequest = z
   .object({
     email: z.email().max(254),
     name: z.string().trim().min(1).max(200),
-    role: z.enum(ROLES).optional().describe("The org's default role when left out"),
+    role: RoleRefSchema.optional().describe("The org's default role when left out"),
   })
   .strict()
   .meta({ id: 'CreateUserRequest' });
@@ -295,7 +297,7 @@ export const UserTeams = z
 export const InviteUserRequest = z
   .object({
     email: z.email().max(254),
-    role: z.enum(ROLES).optional().describe("The org's default role when left out"),
+    role: RoleRefSchema.optional().describe("The org's default role when left out"),
   })
   .strict()
   .meta({ id: 'InviteUserRequest' });
@@ -314,4 +316,65 @@ export const AcceptInvitationRequest = z
   .strict()
   .meta({ id: 'AcceptInvitationRequest' });
 
-export { GenericWebhookPayloadSchema, InvitationSchema, OrgSchema, TeamSchema, UserSchema };
+export const CreateRoleRequest = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    description: z.string().max(500).optional(),
+    permissions: z.array(z.enum(ORG_PERMISSIONS)).min(1).max(ORG_PERMISSIONS.length),
+  })
+  .strict()
+  .meta({ id: 'CreateRoleRequest' });
+
+export const UpdateRoleRequest = z
+  .object({
+    name: z.string().trim().min(1).max(64).optional(),
+    description: z.string().max(500).optional(),
+    permissions: z.array(z.enum(ORG_PERMISSIONS)).min(1).max(ORG_PERMISSIONS.length).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'Give at least one field to change' })
+  .meta({ id: 'UpdateRoleRequest' });
+
+export const RoleIdParam = z.object({ orgId: z.string(), roleId: z.string() });
+
+export const RoleList = z
+  .object({
+    builtIn: z.array(z.object({ name: z.string(), permissions: z.array(z.string()) })),
+    custom: z.array(CustomRoleSchema),
+  })
+  .meta({ id: 'RoleList' });
+
+export const POLICY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const PolicyIdParam = z.object({
+  orgId: z.string(),
+  policyId: z.string().regex(POLICY_ID).describe('Letters, digits, `-` and `_`, at most 64'),
+});
+
+export const PutPolicyRequest = z
+  .object({
+    description: z.string().max(500).optional(),
+    statement: z.string().min(1).max(MAX_POLICY_CHARS).describe('One Cedar policy'),
+  })
+  .strict()
+  .meta({ id: 'PutPolicyRequest' });
+
+export const PolicyList = z
+  .object({
+    items: z.array(AccessPolicySchema),
+    schema: z.string().describe('The Cedar schema policies are validated against'),
+    basePolicy: z
+      .object({ id: z.string(), statement: z.string() })
+      .describe("The hub's own policy, evaluated with the org's: what roles grant is permitted"),
+  })
+  .meta({ id: 'PolicyList' });
+
+export {
+  AccessPolicySchema,
+  CustomRoleSchema,
+  GenericWebhookPayloadSchema,
+  InvitationSchema,
+  OrgSchema,
+  TeamSchema,
+  UserSchema,
+};

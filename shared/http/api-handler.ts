@@ -8,6 +8,10 @@ import type { z } from 'zod';
 import * as adapters from '../adapters/wiring';
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import type { AccessDirectory } from '../authz/access-directory';
+import type { AccessFactsLoader } from '../authz/access-facts';
+import type { AccessRequest } from '../authz/evaluate-access';
+import { evaluateAccess } from '../authz/evaluate-access';
 import {
   ForbiddenError,
   NotFoundError,
@@ -18,7 +22,7 @@ import {
   ValidationError,
 } from '../errors';
 import type { Principal } from '../identity/principal';
-import { isAllowed, principalFromContext } from '../identity/principal';
+import { isInScope, principalFromContext } from '../identity/principal';
 import { ID_PATTERN } from '../ids';
 import { logger, metrics, tracer } from '../observability/observability';
 import type { AuditStore, UsageStore, UserStore } from '../ports/stores';
@@ -54,6 +58,10 @@ export interface GateDeps {
   readonly audit: AuditStore;
   readonly usage: UsageStore;
   readonly users: Pick<UserStore, 'get'>;
+  /** The org's custom roles and policies, cached. */
+  readonly access: Pick<AccessDirectory, 'get'>;
+  /** What org policies may look at; read only for orgs that have policies. */
+  readonly facts: Pick<AccessFactsLoader, 'load'>;
 }
 
 export interface ApiOptions<BS extends Schema | undefined, QS extends Schema | undefined> {
@@ -135,11 +143,15 @@ async function admit(
   const principal = principalOf(event);
   const orgId = event.pathParameters?.orgId ?? null;
   try {
-    if (route.permission === null || !isAllowed(principal, route.permission, orgId)) {
+    const permission = route.permission;
+    if (permission === null || !isInScope(principal, permission, orgId)) {
       throw new ForbiddenError(`The caller lacks ${route.permission ?? 'access'} here`);
     }
     if (principal.kind === 'org_member') {
-      const org = await gate.tenants.get(principal.orgId);
+      const [org, access] = await Promise.all([
+        gate.tenants.get(principal.orgId),
+        gate.access.get(principal.orgId),
+      ]);
       if (!org) throw new ForbiddenError('The organisation no longer exists');
       if (org.status !== 'active') throw new ForbiddenError(`The organisation is ${org.status}`);
       if (!ipAllowed(event.requestContext.http.sourceIp, org.settings.ipAllowList)) {
@@ -154,6 +166,17 @@ async function admit(
       ) {
         throw new ForbiddenError('The user is deactivated');
       }
+      const request: AccessRequest = {
+        principal,
+        permission,
+        operation: route.operationId,
+        path: event.pathParameters ?? {},
+        ip: event.requestContext.http.sourceIp,
+        at: new Date(),
+      };
+      const facts = access.policies.length > 0 ? await gate.facts.load(request) : null;
+      const decision = evaluateAccess(request, access, facts);
+      if (!decision.allowed) throw new ForbiddenError(decision.reason);
       const allowance = apiRate(org.plan);
       rate = gate.usage.consumeRate(org.id, allowance, new Date()).then((counted) => {
         if (!counted.allowed) {
@@ -222,6 +245,8 @@ export function apiHandler<
           audit: adapters.auditStore(),
           usage: adapters.usageStore(),
           users: adapters.userStore(),
+          access: adapters.accessDirectory(),
+          facts: adapters.accessFacts(),
         })
       : undefined;
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ROLES } from './permissions';
+import { RoleRefSchema } from './role-ref';
 
 /** An API key as stored and listed: never the key itself, only how to recognise it. */
 export const ApiKeySchema = z
@@ -7,7 +7,7 @@ export const ApiKeySchema = z
     id: z.string(),
     orgId: z.string(),
     name: z.string(),
-    role: z.enum(ROLES),
+    role: RoleRefSchema,
     display: z.string().describe('Prefix and last four characters of the key'),
     createdAt: z.iso.datetime(),
     createdBy: z.string(),

@@ -2,8 +2,7 @@ import { UnauthenticatedError } from '../errors';
 import type { Clock } from '../ports/clock';
 import type { ApiKeyStore } from '../ports/stores';
 import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from './api-key-format';
-import type { Role } from './permissions';
-import { ROLES } from './permissions';
+import { isRoleRef } from './permissions';
 import type { Principal } from './principal';
 
 /** Verifies a JWT and returns its claims; throws when the token is not valid. */
@@ -60,9 +59,12 @@ export function makeAuthenticator(deps: {
     if (groups.includes(PLATFORM_ADMIN_GROUP)) return { kind: 'platform_admin', type: 'user', id: sub, name };
     const orgId = claims[ORG_CLAIM];
     const role = claims[ROLE_CLAIM];
-    if (typeof orgId !== 'string' || !ROLES.includes(role as Role)) {
+    if (typeof orgId !== 'string' || !isRoleRef(role)) {
       throw new UnauthenticatedError('The token names no organisation and role');
     }
-    return { kind: 'org_member', type: 'user', id: sub, name, orgId, role: role as Role };
+    // OIDC's `amr` lists how the user authenticated; a second factor shows as `mfa` (or `otp`, `hwk`).
+    const amr = Array.isArray(claims.amr) ? claims.amr : [];
+    const mfa = amr.some((m) => m === 'mfa' || m === 'otp' || m === 'hwk' || m === 'swk');
+    return { kind: 'org_member', type: 'user', id: sub, name, orgId, role, mfa };
   }
 }

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import type { RoleGuard } from '../authz/role-guard';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
@@ -8,30 +9,30 @@ import { PLANS } from '../tenancy/plans';
 import { requireOrg } from '../tenancy/require-org';
 import type { ApiKey } from './api-key';
 import { generateApiKey, hashApiKey, maskApiKey } from './api-key-format';
-import type { Role } from './permissions';
-import { roleCovers } from './permissions';
+import type { RoleRef } from './permissions';
 import type { Principal } from './principal';
 
 export interface CreateApiKeyInput {
   readonly name: string;
-  readonly role: Role;
+  readonly role: RoleRef;
   readonly expiresAt?: string | undefined;
 }
 
 /** Issues an org API key. The key is returned once; only its hash is stored. */
-export function makeCreateApiKey(deps: { orgs: OrgStore; keys: ApiKeyStore; clock: Clock }) {
+export function makeCreateApiKey(deps: {
+  orgs: OrgStore;
+  keys: ApiKeyStore;
+  clock: Clock;
+  mayGrant: RoleGuard;
+}) {
   return async (
     orgId: string,
     input: CreateApiKeyInput,
     principal: Principal,
     request: RequestContext,
   ): Promise<{ apiKey: ApiKey; key: string }> => {
-    if (principal.kind === 'org_member' && !roleCovers(principal.role, input.role)) {
-      throw new ForbiddenError(
-        `A ${principal.role} cannot create a key with the stronger role ${input.role}`,
-      );
-    }
     const org = await requireOrg(deps.orgs, orgId);
+    await deps.mayGrant(orgId, principal, input.role, 'create a key');
     const at = deps.clock.now();
     if (input.expiresAt !== undefined && new Date(input.expiresAt) <= at) {
       throw new ValidationError('expiresAt must be in the future', [
@@ -68,7 +69,7 @@ export function makeCreateApiKey(deps: { orgs: OrgStore; keys: ApiKeyStore; cloc
 }
 
 /** Revokes an org API key: it stops authenticating once the authorizer's cache entry expires (seconds). */
-export function makeRevokeApiKey(deps: { keys: ApiKeyStore; clock: Clock }) {
+export function makeRevokeApiKey(deps: { keys: ApiKeyStore; clock: Clock; mayGrant: RoleGuard }) {
   return async (
     orgId: string,
     keyId: string,
@@ -76,11 +77,7 @@ export function makeRevokeApiKey(deps: { keys: ApiKeyStore; clock: Clock }) {
     request: RequestContext,
   ): Promise<void> => {
     const target = await deps.keys.get(orgId, keyId);
-    if (target && principal.kind === 'org_member' && !roleCovers(principal.role, target.role)) {
-      throw new ForbiddenError(
-        `A ${principal.role} cannot revoke a key with the stronger role ${target.role}`,
-      );
-    }
+    if (target) await deps.mayGrant(orgId, principal, target.role, 'revoke a key');
     const at = deps.clock.now();
     const audit = auditChange({
       action: 'api_key.revoked',
@@ -104,7 +101,7 @@ export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
  * Rotates a key: a new key with the same name, role and expiry is shown once, and the old one keeps
  * working for the overlap window, so clients can switch without an outage.
  */
-export function makeRotateApiKey(deps: { keys: ApiKeyStore; clock: Clock }) {
+export function makeRotateApiKey(deps: { keys: ApiKeyStore; clock: Clock; mayGrant: RoleGuard }) {
   return async (
     orgId: string,
     keyId: string,
@@ -116,11 +113,7 @@ export function makeRotateApiKey(deps: { keys: ApiKeyStore; clock: Clock }) {
     if (current?.status !== 'active' || current.rotatedTo) {
       throw new NotFoundError(`No active API key ${keyId} that has not been rotated`);
     }
-    if (principal.kind === 'org_member' && !roleCovers(principal.role, current.role)) {
-      throw new ForbiddenError(
-        `A ${principal.role} cannot rotate a key with the stronger role ${current.role}`,
-      );
-    }
+    await deps.mayGrant(orgId, principal, current.role, 'rotate a key');
     const at = deps.clock.now();
     const key = generateApiKey();
     const apiKey: ApiKey = {

@@ -17,6 +17,9 @@ export const PERMISSIONS = [
   'events:read',
   'audit:read',
   'usage:read',
+  'roles:manage',
+  'policies:read',
+  'policies:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -42,8 +45,38 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   billing: ['org:read', 'usage:read'],
 };
 
+/** A custom role's id: `role_` and a ULID. */
+export const CUSTOM_ROLE_ID = /^role_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A role a principal may hold: a built-in role's name, or the id of one of its org's custom roles. */
+export type RoleRef = string;
+
+export const isBuiltInRole = (role: string): role is Role => (ROLES as readonly string[]).includes(role);
+export const isRoleRef = (role: unknown): role is RoleRef =>
+  typeof role === 'string' && (isBuiltInRole(role) || CUSTOM_ROLE_ID.test(role));
+
+/** Custom roles as the checks below need them: an id and the permissions it grants. */
+export interface RoleDefinitions {
+  readonly roles: readonly { readonly id: string; readonly permissions: readonly Permission[] }[];
+}
+
+const NO_CUSTOM_ROLES: RoleDefinitions = { roles: [] };
+
+/** What a role grants: a built-in role's permissions, a custom role's, or nothing for an unknown (deleted) one. */
+export function permissionsOf(
+  role: RoleRef,
+  custom: RoleDefinitions = NO_CUSTOM_ROLES,
+): readonly Permission[] {
+  if (isBuiltInRole(role)) return ROLE_PERMISSIONS[role];
+  return custom.roles.find((r) => r.id === role)?.permissions ?? [];
+}
+
 /** True when `role` holds every permission `other` holds: a key may not outrank its creator. */
-export function roleCovers(role: Role, other: Role): boolean {
-  const held = new Set(ROLE_PERMISSIONS[role]);
-  return ROLE_PERMISSIONS[other].every((p) => held.has(p));
+export function roleCovers(
+  role: RoleRef,
+  other: RoleRef,
+  custom: RoleDefinitions = NO_CUSTOM_ROLES,
+): boolean {
+  const held = new Set(permissionsOf(role, custom));
+  return permissionsOf(other, custom).every((p) => held.has(p));
 }

@@ -1,5 +1,5 @@
-import type { Permission, Role } from './permissions';
-import { ROLE_PERMISSIONS } from './permissions';
+import type { Permission, RoleRef } from './permissions';
+import { isRoleRef, permissionsOf } from './permissions';
 
 /** Who is calling, as resolved from a verified credential. */
 export type Principal =
@@ -15,15 +15,28 @@ export type Principal =
       readonly id: string;
       readonly name: string;
       readonly orgId: string;
-      readonly role: Role;
+      /** A built-in role, or the id of one of the org's custom roles. */
+      readonly role: RoleRef;
+      /** Whether the credential proves a second factor (a JWT whose `amr` says so). */
+      readonly mfa?: boolean;
     };
 
-/** Whether the principal holds `permission` within `orgId` (or platform-wide when `orgId` is null). */
+/**
+ * Whether the principal's built-in role holds `permission` within `orgId` (or platform-wide when
+ * `orgId` is null). Custom roles and org policies are decided by `evaluateAccess`, with the org.
+ */
 export function isAllowed(principal: Principal, permission: Permission, orgId: string | null): boolean {
   if (principal.kind === 'platform_admin') return true;
   if (permission.startsWith('platform:')) return false;
   if (orgId !== null && orgId !== principal.orgId) return false;
-  return ROLE_PERMISSIONS[principal.role].includes(permission);
+  return permissionsOf(principal.role).includes(permission);
+}
+
+/** Whether the principal may act in `orgId` at all: platform admins anywhere, members in their own org. */
+export function isInScope(principal: Principal, permission: Permission, orgId: string | null): boolean {
+  if (principal.kind === 'platform_admin') return true;
+  if (permission.startsWith('platform:')) return false;
+  return orgId === null || orgId === principal.orgId;
 }
 
 /** The flat string map an API Gateway Lambda authorizer may pass to the integration. */
@@ -39,18 +52,19 @@ export function principalToContext(principal: Principal): AuthorizerContext {
         name: principal.name,
         orgId: principal.orgId,
         role: principal.role,
+        mfa: principal.mfa === true ? 'true' : 'false',
       };
 }
 
 export function principalFromContext(context: Record<string, unknown> | undefined): Principal | null {
   if (!context) return null;
-  const { kind, type, id, name, orgId, role } = context;
+  const { kind, type, id, name, orgId, role, mfa } = context;
   if (typeof id !== 'string' || typeof name !== 'string' || (type !== 'api_key' && type !== 'user')) {
     return null;
   }
   if (kind === 'platform_admin') return { kind, type, id, name };
-  if (kind === 'org_member' && typeof orgId === 'string' && typeof role === 'string') {
-    return { kind, type, id, name, orgId, role: role as Role };
+  if (kind === 'org_member' && typeof orgId === 'string' && isRoleRef(role)) {
+    return { kind, type, id, name, orgId, role, mfa: mfa === 'true' };
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import type { AuditFilter } from '../audit/audit-filter';
 import type { AuditRecord } from '../audit/audit-record';
+import type { OrgAccess } from '../authz/org-access';
 import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant } from '../identity/api-key';
@@ -191,4 +192,12 @@ export interface InvitationStore {
   getMail(orgId: string, mailId: string): Promise<InvitationMail | null>;
   /** Marks the email sent and forgets its token; false if it was already marked. */
   markMailSent(mail: InvitationMail, sentAt: string): Promise<boolean>;
+}
+
+/** An org's custom roles and access policies, in one item with a version for optimistic concurrency. */
+export interface AccessStore {
+  /** The org's access rules (empty at version 0 when it has none yet). */
+  get(orgId: string): Promise<Versioned<OrgAccess>>;
+  /** Replaces them if still at `expectedVersion`, with the audit record; ConflictError otherwise. */
+  save(orgId: string, access: OrgAccess, expectedVersion: number, audit: AuditRecord): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { ROLES } from '../identity/permissions';
+import { RoleRefSchema } from '../identity/role-ref';
 
 /** Days an invitation may be accepted in; a resend starts the period again. */
 export const INVITATION_VALID_DAYS = 7;
@@ -14,7 +14,7 @@ export const InvitationSchema = z
     id: z.string(),
     orgId: z.string(),
     email: z.string(),
-    role: z.enum(ROLES),
+    role: RoleRefSchema,
     status: z
       .enum(['pending', 'accepted', 'revoked', 'expired'])
       .describe('`expired` is reported for a pending invitation past its expiry'),

@@ -1,8 +1,8 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import type { RoleGuard } from '../authz/role-guard';
 import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../errors';
-import type { Role } from '../identity/permissions';
-import { roleCovers } from '../identity/permissions';
+import type { RoleRef } from '../identity/permissions';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
@@ -36,6 +36,7 @@ interface IssueDeps {
   readonly invitations: InvitationStore;
   readonly cipher: SecretCipher;
   readonly clock: Clock;
+  readonly mayGrant: RoleGuard;
 }
 
 /** A fresh token for the invitation, and the outbox email that will carry it. */
@@ -70,23 +71,17 @@ async function issue(
   return { invitation, mail };
 }
 
-function assertMayGrant(principal: Principal, role: Role) {
-  if (principal.kind === 'org_member' && !roleCovers(principal.role, role)) {
-    throw new ForbiddenError(`A ${principal.role} cannot invite a user with the stronger role ${role}`);
-  }
-}
-
 /** Invites someone by email: the token goes out by email (through the outbox), never in the response. */
 export function makeInviteUser(deps: IssueDeps) {
   return async (
     orgId: string,
-    input: { email: string; role?: Role | undefined },
+    input: { email: string; role?: RoleRef | undefined },
     principal: Principal,
     request: RequestContext,
   ): Promise<Invitation> => {
     const org = await requireOrg(deps.orgs, orgId);
     const role = input.role ?? org.settings.defaultRole;
-    assertMayGrant(principal, role);
+    await deps.mayGrant(orgId, principal, role, 'invite a user');
     const email = admittedEmail(org, input.email);
     const at = deps.clock.now();
     const { invitation, mail } = await issue(
@@ -133,7 +128,7 @@ export function makeResendInvitation(deps: IssueDeps) {
   return async (orgId: string, invitationId: string, principal: Principal, request: RequestContext) => {
     const org = await requireOrg(deps.orgs, orgId);
     const previous = await requirePending(deps.invitations, orgId, invitationId);
-    assertMayGrant(principal, previous.role);
+    await deps.mayGrant(orgId, principal, previous.role, 'resend an invitation');
     const at = deps.clock.now();
     const { tokenHash: _old, expiresAt: _expiry, sendCount, lastSentAt: _sent, ...base } = previous;
     const { invitation, mail } = await issue(
@@ -159,10 +154,14 @@ export function makeResendInvitation(deps: IssueDeps) {
 }
 
 /** Revokes a pending invitation: its token stops working at once. */
-export function makeRevokeInvitation(deps: { invitations: InvitationStore; clock: Clock }) {
+export function makeRevokeInvitation(deps: {
+  invitations: InvitationStore;
+  clock: Clock;
+  mayGrant: RoleGuard;
+}) {
   return async (orgId: string, invitationId: string, principal: Principal, request: RequestContext) => {
     const previous = await requirePending(deps.invitations, orgId, invitationId);
-    assertMayGrant(principal, previous.role);
+    await deps.mayGrant(orgId, principal, previous.role, 'revoke an invitation');
     const at = deps.clock.now();
     const revoked: StoredInvitation = { ...previous, status: 'revoked', updatedAt: at.toISOString() };
     const audit = auditChange({

@@ -1,8 +1,8 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import type { RoleGuard } from '../authz/role-guard';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
-import type { Role } from '../identity/permissions';
-import { roleCovers } from '../identity/permissions';
+import type { RoleRef } from '../identity/permissions';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
@@ -15,17 +15,20 @@ import type { User } from './user';
 export interface ProvisionUserInput {
   readonly email: string;
   readonly name: string;
-  readonly role?: Role | undefined;
+  readonly role?: RoleRef | undefined;
 }
 
 /** Adds a user to an org directly (no invitation), with the org's default role unless one is given. */
-export function makeProvisionUser(deps: { orgs: OrgStore; users: UserStore; clock: Clock }) {
+export function makeProvisionUser(deps: {
+  orgs: OrgStore;
+  users: UserStore;
+  clock: Clock;
+  mayGrant: RoleGuard;
+}) {
   return async (orgId: string, input: ProvisionUserInput, principal: Principal, request: RequestContext) => {
     const org = await requireOrg(deps.orgs, orgId);
     const role = input.role ?? org.settings.defaultRole;
-    if (principal.kind === 'org_member' && !roleCovers(principal.role, role)) {
-      throw new ForbiddenError(`A ${principal.role} cannot add a user with the stronger role ${role}`);
-    }
+    await deps.mayGrant(orgId, principal, role, 'add a user');
     const email = admittedEmail(org, input.email);
     const at = deps.clock.now();
     const user: User = {
@@ -53,7 +56,7 @@ export function makeProvisionUser(deps: { orgs: OrgStore; users: UserStore; cloc
 }
 
 /** Deactivates or reactivates a user: a deactivated user's tokens stop working on the next request. */
-export function makeSetUserStatus(deps: { users: UserStore; clock: Clock }) {
+export function makeSetUserStatus(deps: { users: UserStore; clock: Clock; mayGrant: RoleGuard }) {
   return async (
     orgId: string,
     userId: string,
@@ -64,11 +67,7 @@ export function makeSetUserStatus(deps: { users: UserStore; clock: Clock }) {
     const user = await deps.users.get(orgId, userId);
     if (!user) throw new NotFoundError(`No user ${userId}`);
     if (user.status === status) throw new ConflictError(`User ${userId} is already ${status}`);
-    if (principal.kind === 'org_member' && !roleCovers(principal.role, user.role)) {
-      throw new ForbiddenError(
-        `A ${principal.role} cannot change a user with the stronger role ${user.role}`,
-      );
-    }
+    await deps.mayGrant(orgId, principal, user.role, 'change a user');
     const at = deps.clock.now();
     const next: User = { ...user, status, updatedAt: at.toISOString() };
     const audit = auditChange({

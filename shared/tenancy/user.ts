@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ROLES } from '../identity/permissions';
+import { RoleRefSchema } from '../identity/role-ref';
 
 /** A person in an organisation. A person in several orgs has one user per org, each with its own role. */
 export const UserSchema = z
@@ -8,7 +8,7 @@ export const UserSchema = z
     orgId: z.string(),
     email: z.string(),
     name: z.string(),
-    role: z.enum(ROLES),
+    role: RoleRefSchema,
     status: z.enum(['active', 'deactivated']),
     createdAt: z.iso.datetime(),
     createdBy: z.string(),

@@ -32,8 +32,8 @@ const fn = (entry: string, description: string, access: FunctionSpec['access']):
  * A function behind the hub's gate: it reads the caller's org (status, IP allow-list), counts the
  * request against the org's rate, and audits refusals.
  */
-const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec =>
-  fn(entry, description, [
+const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
+  ...fn(entry, description, [
     ...new Set([
       ...access,
       'domain-table:read',
@@ -41,7 +41,9 @@ const api = (entry: string, description: string, access: FunctionSpec['access'])
       'usage:count',
       'tenant-role:assume',
     ] as const),
-  ]);
+  ]),
+  policyEngine: true,
+});
 
 export const functions = {
   authorizeRequest: fn('authorize-request', 'Resolves the caller from an API key or a JWT', [
@@ -151,6 +153,12 @@ export const functions = {
     timeoutSeconds: 30,
     access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send'],
   },
+  manageRoles: api('manage-roles', "Lists, creates, changes and deletes an organisation's custom roles", [
+    'domain-table:write',
+  ]),
+  managePolicies: api('manage-policies', "Lists, validates and stores an organisation's Cedar policies", [
+    'domain-table:write',
+  ]),
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
     description: "Stores canonical events in their organisation's event feed",
@@ -451,6 +459,76 @@ export const routes = [
     permission: 'teams:read',
     summary: 'The teams a user belongs to, directly and through teams they maintain',
     tag: 'Teams',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/roles',
+    operationId: 'listRoles',
+    function: 'manageRoles',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: 'The built-in roles and the custom roles of the organisation, with their permissions',
+    tag: 'Access control',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/roles',
+    operationId: 'createRole',
+    function: 'manageRoles',
+    auth: 'hub',
+    permission: 'roles:manage',
+    summary: 'Create a custom role: a named set of permissions the creator holds',
+    tag: 'Access control',
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/orgs/{orgId}/roles/{roleId}',
+    operationId: 'updateRole',
+    function: 'manageRoles',
+    auth: 'hub',
+    permission: 'roles:manage',
+    summary: 'Change a custom role; its holders get the change within seconds',
+    tag: 'Access control',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/roles/{roleId}',
+    operationId: 'deleteRole',
+    function: 'manageRoles',
+    auth: 'hub',
+    permission: 'roles:manage',
+    summary: 'Delete a custom role; its holders are granted nothing by it any more',
+    tag: 'Access control',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/policies',
+    operationId: 'listPolicies',
+    function: 'managePolicies',
+    auth: 'hub',
+    permission: 'policies:read',
+    summary: "The organisation's Cedar policies, the schema they are checked against, and the base policy",
+    tag: 'Access control',
+  },
+  {
+    method: 'PUT',
+    path: '/v1/orgs/{orgId}/policies/{policyId}',
+    operationId: 'putPolicy',
+    function: 'managePolicies',
+    auth: 'hub',
+    permission: 'policies:manage',
+    summary: 'Create or replace a Cedar policy; refused unless it validates against the schema',
+    tag: 'Access control',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/policies/{policyId}',
+    operationId: 'deletePolicy',
+    function: 'managePolicies',
+    auth: 'hub',
+    permission: 'policies:manage',
+    summary: 'Delete a policy',
+    tag: 'Access control',
   },
   {
     method: 'GET',

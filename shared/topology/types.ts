@@ -10,6 +10,8 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   /** The tables, bus and keys it may touch; the CDK stack grants exactly these. */
   readonly access: readonly ResourceAccess[];
+  /** Ships Cedar's WebAssembly module beside the bundle (the request gate evaluates org policies). */
+  readonly policyEngine?: boolean;
 }
 
 export type ResourceAccess =

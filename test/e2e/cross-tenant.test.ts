@@ -16,6 +16,7 @@ interface Tenant {
   userId: string;
   teamId: string;
   invitationId: string;
+  roleId: string;
   jwt: string;
   connection: { id: string; webhookSecret: string };
 }
@@ -24,7 +25,9 @@ const tenants: Record<'a' | 'b', Tenant> = {} as never;
 
 async function tenant(slug: string): Promise<Tenant> {
   const admin = client(hub);
-  const org = (await admin('POST', '/v1/orgs', { name: `Tenant ${slug}`, slug })).json as Tenant['org'];
+  // Enterprise: the snapshots below read B's data often, and must not meet the per-minute API rate.
+  const org = (await admin('POST', '/v1/orgs', { name: `Tenant ${slug}`, slug, plan: 'enterprise' }))
+    .json as Tenant['org'];
   const created = (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'owner', role: 'owner' })).json;
   const ownerKey = String(created.key);
   const ownerKeyId = String(created.id);
@@ -49,6 +52,11 @@ async function tenant(slug: string): Promise<Tenant> {
   const invitation = await admin('POST', `/v1/orgs/${org.id}/invitations`, {
     email: `invitee@${slug}.test`,
   });
+  const role = await admin('POST', `/v1/orgs/${org.id}/roles`, { name: 'b-role', permissions: ['org:read'] });
+  const policy = await admin('PUT', `/v1/orgs/${org.id}/policies/b-policy`, {
+    statement: 'forbid (principal is Hub::ApiKey, action == Hub::Action::"org:delete", resource);',
+  });
+  expect(policy.status).toBe(201);
   return {
     org,
     ownerKey,
@@ -56,6 +64,7 @@ async function tenant(slug: string): Promise<Tenant> {
     userId: String(user.json.id),
     teamId: String(team.json.id),
     invitationId: String(invitation.json.id),
+    roleId: String(role.json.id),
     jwt,
     connection,
   };
@@ -71,6 +80,8 @@ async function snapshotOfB() {
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/users`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/teams`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/invitations`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/roles`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/policies`)).json,
   ]);
 }
 
@@ -102,6 +113,9 @@ const validBodies: Record<string, unknown> = {
   setTeamMember: { role: 'maintainer' },
   inviteUser: { email: 'intruder@example.test', role: 'owner' },
   updateTeam: { name: 'Renamed by A', parentId: null },
+  createRole: { name: 'Planted by A', permissions: ['org:read'] },
+  updateRole: { permissions: ['org:read', 'org:update'] },
+  putPolicy: { statement: 'forbid (principal, action, resource);' },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -127,7 +141,9 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{keyId}', tenants.b.ownerKeyId)
           .replace('{userId}', tenants.b.userId)
           .replace('{teamId}', tenants.b.teamId)
-          .replace('{invitationId}', tenants.b.invitationId);
+          .replace('{invitationId}', tenants.b.invitationId)
+          .replace('{roleId}', tenants.b.roleId)
+          .replace('{policyId}', 'b-policy');
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

@@ -1,9 +1,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbAccessStore } from '../../shared/adapters/dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
 import { DynamoDbEventStore } from '../../shared/adapters/dynamodb/dynamodb-event-store';
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
 import { TenantScopedTable } from '../../shared/adapters/dynamodb/tenant-scoped-table';
 import type { RequestContext } from '../../shared/audit/audit-record';
+import { makeRoleGuard } from '../../shared/authz/role-guard';
 import { ConflictError, ForbiddenError, ValidationError } from '../../shared/errors';
 import type { CanonicalEvent } from '../../shared/events/canonical-event';
 import { makeCreateApiKey } from '../../shared/identity/create-api-key';
@@ -58,12 +60,12 @@ describe('DynamoDB stores against DynamoDB Local', () => {
       platformAdmin,
       request,
     );
-    const { apiKey, key } = await makeCreateApiKey({ orgs, keys, clock })(
-      org.id,
-      { name: 'ci', role: 'member' },
-      platformAdmin,
-      request,
-    );
+    const { apiKey, key } = await makeCreateApiKey({
+      orgs,
+      keys,
+      clock,
+      mayGrant: makeRoleGuard(new DynamoDbAccessStore(aws.docs, aws.tables)),
+    })(org.id, { name: 'ci', role: 'member' }, platformAdmin, request);
     const { hashApiKey } = await import('../../shared/identity/api-key-format');
     await expect(keys.findByHash(hashApiKey(key))).resolves.toMatchObject({
       scope: 'org',

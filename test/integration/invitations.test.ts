@@ -1,8 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbAccessStore } from '../../shared/adapters/dynamodb/dynamodb-access-store';
 import { DynamoDbInvitationStore } from '../../shared/adapters/dynamodb/dynamodb-invitation-store';
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
 import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
 import type { RequestContext } from '../../shared/audit/audit-record';
+import { makeRoleGuard } from '../../shared/authz/role-guard';
 import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../../shared/errors';
 import type { CanonicalEvent } from '../../shared/events/canonical-event';
 import { domainEventFromInsert } from '../../shared/events/domain-change';
@@ -48,7 +50,8 @@ function setup(slug: string, settings: Record<string, unknown> = {}) {
   const invitations = new DynamoDbInvitationStore(aws.docs, aws.tables);
   const users = new DynamoDbUserStore(aws.docs, aws.tables);
   const sent: MailMessage[] = [];
-  const deps = { orgs, invitations, cipher, clock };
+  const mayGrant = makeRoleGuard(new DynamoDbAccessStore(aws.docs, aws.tables));
+  const deps = { orgs, invitations, cipher, clock, mayGrant };
   const sendMail = makeSendInvitationMail({
     invitations,
     cipher,
@@ -85,7 +88,7 @@ function setup(slug: string, settings: Record<string, unknown> = {}) {
     createOrg: () => makeCreateOrg({ orgs, clock })({ name: slug, slug, settings }, platformAdmin, request),
     invite: makeInviteUser(deps),
     resend: makeResendInvitation(deps),
-    revoke: makeRevokeInvitation({ invitations, clock }),
+    revoke: makeRevokeInvitation({ invitations, clock, mayGrant }),
     list: makeListInvitations({ invitations, clock }),
     accept: makeAcceptInvitation({ orgs, invitations, clock }),
   };

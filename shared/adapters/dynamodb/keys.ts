@@ -17,6 +17,7 @@ export const TENANT_COLLECTIONS = {
   userEmails: 'USEREMAIL',
   teams: 'TEAM',
   teamTree: 'TEAMTREE',
+  access: 'ACCESS',
   teamMembers: 'TEAMMEMBER',
   userTeams: 'USERTEAM',
   invitations: 'INVITE',

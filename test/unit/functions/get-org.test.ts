@@ -31,6 +31,8 @@ const getOrg = async (orgId: string, principal: Principal) =>
 
 beforeEach(() => {
   ddb.reset();
+  // Anything else read (the org's custom roles and policies) does not exist.
+  ddb.on(GetCommand).resolves({});
   ddb
     .on(GetCommand, { Key: { PK: `T#${ORG}#ORG`, SK: 'PROFILE' } })
     .resolves({ Item: { PK: `T#${ORG}#ORG`, SK: 'PROFILE', ...profile } });

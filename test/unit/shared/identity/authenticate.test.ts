@@ -107,7 +107,12 @@ describe('authenticate', () => {
       name: 'a@acme.test',
       orgId: ORG,
       role: 'viewer',
+      mfa: false,
     });
+    const withMfa = await auth(
+      `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', amr: ['pwd', 'mfa'] })}`,
+    );
+    expect(withMfa).toMatchObject({ role: 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', mfa: true });
     const admin = await auth(`Bearer ${await sign({ 'cognito:groups': ['platform-admins'] })}`);
     expect(admin.kind).toBe('platform_admin');
   });

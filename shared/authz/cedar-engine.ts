@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AuthorizationAnswer, Context, EntityJson, EntityUidJson } from '@cedar-policy/cedar-wasm/web';
+import * as cedar from '@cedar-policy/cedar-wasm/web';
+import { BASE_POLICY, BASE_POLICY_ID, CEDAR_SCHEMA } from './cedar-schema';
+import type { AccessPolicy } from './org-access';
+
+const WASM_FILE = 'cedar_wasm_bg.wasm';
+
+/**
+ * Cedar's engine is a 4 MiB WebAssembly module: compiled on first use only (~20 ms), so functions
+ * of orgs without policies never pay for it. In a Lambda bundle the module sits beside the bundle
+ * (copied at bundling); from source it is read from the package.
+ */
+let loaded = false;
+function engine(): typeof cedar {
+  if (loaded) return cedar;
+  const candidates = [
+    fileURLToPath(new URL(`./${WASM_FILE}`, import.meta.url)),
+    join(process.cwd(), 'node_modules', '@cedar-policy', 'cedar-wasm', 'web', WASM_FILE),
+  ];
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) throw new Error(`Cedar's WebAssembly module was not found (looked in ${candidates.join(', ')})`);
+  cedar.initSync({ module: readFileSync(file) });
+  loaded = true;
+  return cedar;
+}
+
+const messages = (errors: readonly { message: string; help?: string | null }[]) =>
+  errors.map((e) => (e.help ? `${e.message} (${e.help})` : e.message));
+
+/**
+ * Checks one policy statement: it must parse as exactly one Cedar policy and validate against the
+ * hub's schema in strict mode. Returns the problems; empty when the policy is good.
+ */
+export function validatePolicy(statement: string): string[] {
+  const c = engine();
+  const parts = c.policySetTextToParts(statement);
+  if (parts.type === 'failure') return messages(parts.errors);
+  if (parts.policies.length !== 1 || parts.policy_templates.length > 0) {
+    return [`Give exactly one policy (and no template); found ${parts.policies.length}`];
+  }
+  const answer = c.validate({
+    schema: CEDAR_SCHEMA,
+    policies: { staticPolicies: { candidate: statement } },
+    validationSettings: { mode: 'strict' },
+  });
+  if (answer.type === 'failure') return messages(answer.errors);
+  return answer.validationErrors.map((e) =>
+    e.error.help ? `${e.error.message} (${e.error.help})` : e.error.message,
+  );
+}
+
+export interface CedarRequest {
+  readonly principal: EntityUidJson;
+  readonly action: EntityUidJson;
+  readonly resource: EntityUidJson;
+  readonly context: Context;
+  readonly entities: EntityJson[];
+}
+
+export interface CedarDecision {
+  readonly allowed: boolean;
+  /** The policies that determined the decision (for a denial by policy, the forbidding ones). */
+  readonly determining: readonly string[];
+  readonly errors: readonly string[];
+}
+
+/** Parsed policy sets, by content: an org's set is parsed once per change, not once per request. */
+const prepared = new Map<string, string>();
+
+function preparedSet(policies: readonly AccessPolicy[]): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify(policies.map((p) => [p.id, p.statement])))
+    .digest('base64url');
+  if (prepared.has(key)) return key;
+  const set = Object.fromEntries([
+    [BASE_POLICY_ID, BASE_POLICY],
+    ...policies.map((p) => [p.id, p.statement]),
+  ]);
+  const parsed = engine().preparsePolicySet(key, { staticPolicies: set });
+  if (parsed.type === 'failure')
+    throw new Error(`An org policy set does not parse: ${messages(parsed.errors).join('; ')}`);
+  if (prepared.size >= 1000) prepared.clear();
+  prepared.set(key, key);
+  return key;
+}
+
+/** Evaluates a request against the hub's base policy and the org's policies. */
+export function decide(policies: readonly AccessPolicy[], request: CedarRequest): CedarDecision {
+  const setId = preparedSet(policies);
+  const answer: AuthorizationAnswer = engine().statefulIsAuthorized({
+    ...request,
+    preparsedPolicySetId: setId,
+  });
+  if (answer.type === 'failure') {
+    // A request the engine cannot evaluate is refused: access control fails closed.
+    return { allowed: false, determining: [], errors: messages(answer.errors) };
+  }
+  return {
+    allowed: answer.response.decision === 'allow',
+    determining: answer.response.diagnostics.reason,
+    errors: answer.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
+  };
+}

@@ -1,0 +1,199 @@
+import { validatePolicy } from '../../../../shared/authz/cedar-engine';
+import type { AccessFacts, AccessRequest } from '../../../../shared/authz/evaluate-access';
+import { evaluateAccess } from '../../../../shared/authz/evaluate-access';
+import type { AccessPolicy, OrgAccess } from '../../../../shared/authz/org-access';
+import type { Permission } from '../../../../shared/identity/permissions';
+import type { Team } from '../../../../shared/tenancy/team';
+
+const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
+const at = new Date('2026-11-27T10:00:00Z'); // a Friday, 10:00 UTC
+
+const team = (id: string, parentId: string | null, depth: number): Team => ({
+  id,
+  orgId: ORG,
+  name: id,
+  parentId,
+  depth,
+  createdAt: at.toISOString(),
+});
+const teams = [team('team_eng', null, 1), team('team_platform', 'team_eng', 2), team('team_web', null, 1)];
+
+const policy = (id: string, statement: string): AccessPolicy => ({
+  id,
+  description: '',
+  statement,
+  createdAt: at.toISOString(),
+});
+
+const request = (overrides: {
+  role?: string;
+  type?: 'user' | 'api_key';
+  mfa?: boolean;
+  permission?: Permission;
+  path?: Record<string, string>;
+  ip?: string;
+  when?: Date;
+}): AccessRequest => ({
+  principal: {
+    kind: 'org_member',
+    type: overrides.type ?? 'user',
+    id: 'usr_ada',
+    name: 'ada@acme.test',
+    orgId: ORG,
+    role: overrides.role ?? 'admin',
+    mfa: overrides.mfa ?? false,
+  },
+  permission: overrides.permission ?? 'api_keys:revoke',
+  operation: 'op',
+  path: { orgId: ORG, ...overrides.path },
+  ip: overrides.ip ?? '10.1.2.3',
+  at: overrides.when ?? at,
+});
+
+const facts = (overrides: Partial<AccessFacts> = {}): AccessFacts => ({
+  teams,
+  memberships: [],
+  principalKey: null,
+  resourceUser: null,
+  resourceKey: null,
+  ...overrides,
+});
+
+const access = (...policies: AccessPolicy[]): OrgAccess => ({ roles: [], policies });
+
+describe('access decisions: roles, custom roles and Cedar policies', () => {
+  it('lets roles decide alone when the org has no policies', () => {
+    expect(evaluateAccess(request({ role: 'admin' }), access(), null).allowed).toBe(true);
+    expect(evaluateAccess(request({ role: 'viewer' }), access(), null)).toEqual({
+      allowed: false,
+      reason: expect.stringContaining('api_keys:revoke'),
+    });
+  });
+
+  it('grants what a custom role lists and nothing else; a deleted custom role grants nothing', () => {
+    const custom: OrgAccess = {
+      roles: [
+        {
+          id: 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2',
+          name: 'key keeper',
+          description: '',
+          permissions: ['api_keys:revoke'],
+          createdAt: at.toISOString(),
+        },
+      ],
+      policies: [],
+    };
+    const role = 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
+    expect(evaluateAccess(request({ role }), custom, null).allowed).toBe(true);
+    expect(evaluateAccess(request({ role, permission: 'org:update' }), custom, null).allowed).toBe(false);
+    expect(evaluateAccess(request({ role }), access(), null).allowed).toBe(false);
+  });
+
+  it('narrows a role with a forbid policy on MFA, and says which policy denied', () => {
+    const org = access(
+      policy(
+        'mfa-to-revoke',
+        'forbid (principal, action == Hub::Action::"api_keys:revoke", resource) unless { context.mfa };',
+      ),
+    );
+    expect(evaluateAccess(request({ mfa: false }), org, facts())).toEqual({
+      allowed: false,
+      reason: "Denied by the organisation's policy mfa-to-revoke",
+    });
+    expect(evaluateAccess(request({ mfa: true }), org, facts()).allowed).toBe(true);
+    expect(evaluateAccess(request({ mfa: false, permission: 'org:read' }), org, facts()).allowed).toBe(true);
+  });
+
+  it('restricts by IP range and by time of day', () => {
+    const org = access(
+      policy(
+        'office-only',
+        'forbid (principal, action, resource) unless { context.ip.isInRange(ip("10.0.0.0/8")) };',
+      ),
+      policy(
+        'working-hours',
+        'forbid (principal, action, resource) unless { context.hourUtc >= 7 && context.hourUtc < 19 };',
+      ),
+    );
+    expect(evaluateAccess(request({ ip: '10.9.9.9' }), org, facts()).allowed).toBe(true);
+    expect(evaluateAccess(request({ ip: '203.0.113.7' }), org, facts()).reason).toContain('office-only');
+    expect(
+      evaluateAccess(request({ when: new Date('2026-11-27T23:00:00Z') }), org, facts()).reason,
+    ).toContain('working-hours');
+  });
+
+  it('widens a role with a permit on team membership, down the team hierarchy', () => {
+    const org = access(
+      policy(
+        'eng-manages-eng',
+        'permit (principal, action == Hub::Action::"teams:manage", resource) when { principal in Hub::Team::"team_eng" && resource in Hub::Team::"team_eng" };',
+      ),
+    );
+    const member = { memberships: [{ teamId: 'team_eng', userId: 'usr_ada', role: 'member' as const }] };
+    const ask = (teamId: string) =>
+      evaluateAccess(
+        request({ role: 'viewer', permission: 'teams:manage', path: { teamId } }),
+        org,
+        facts(member),
+      );
+    expect(ask('team_platform').allowed).toBe(true);
+    expect(ask('team_eng').allowed).toBe(true);
+    expect(ask('team_web').allowed).toBe(false);
+    expect(
+      evaluateAccess(
+        request({ role: 'viewer', permission: 'teams:manage', path: { teamId: 'team_platform' } }),
+        org,
+        facts(),
+      ).allowed,
+    ).toBe(false);
+  });
+
+  it("lets a key's owner revoke it through a policy on the resource's owner", () => {
+    const org = access(
+      policy(
+        'owners-revoke-their-keys',
+        'permit (principal, action == Hub::Action::"api_keys:revoke", resource is Hub::ApiKey) when { resource.owner == principal.id };',
+      ),
+    );
+    const key = (createdBy: string) => ({
+      id: 'key_1',
+      orgId: ORG,
+      name: 'k',
+      role: 'viewer',
+      display: 'hub_…abcd',
+      createdAt: at.toISOString(),
+      createdBy,
+      expiresAt: null,
+      status: 'active' as const,
+    });
+    const ask = (createdBy: string) =>
+      evaluateAccess(
+        request({ role: 'viewer', path: { keyId: 'key_1' } }),
+        org,
+        facts({ resourceKey: key(createdBy) }),
+      ).allowed;
+    expect(ask('usr_ada')).toBe(true);
+    expect(ask('usr_bob')).toBe(false);
+  });
+});
+
+describe('policy validation on write', () => {
+  it('accepts a policy that validates against the schema', () => {
+    expect(
+      validatePolicy('forbid (principal is Hub::ApiKey, action, resource) unless { context.mfa };'),
+    ).toEqual([]);
+  });
+
+  it('refuses unparsable text, unknown attributes and actions, and more than one policy', () => {
+    expect(validatePolicy('permit (')).not.toEqual([]);
+    expect(
+      validatePolicy('forbid (principal, action, resource) when { context.weather == "rain" };').join(),
+    ).toMatch(/weather/);
+    expect(
+      validatePolicy('permit (principal, action == Hub::Action::"launch:missiles", resource);'),
+    ).not.toEqual([]);
+    expect(
+      validatePolicy('permit (principal, action, resource); forbid (principal, action, resource);').join(),
+    ).toMatch(/exactly one/);
+  });
+});
