@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 export interface TenantDataRoleProps {
   /** The table whose tenant items the role reaches: only keys under `T#<TenantId>#`. */
   readonly table: ITable;
+  /** The audit table: the tenant's trail may be appended to and read, never changed. */
+  readonly auditTable: ITable;
   readonly tableKey: IKey;
   /** The roles allowed to assume it, tagging the session with the tenant they act for. */
   readonly assumedBy: readonly IRole[];
@@ -26,6 +28,22 @@ const TENANT_DATA_ACTIONS = [
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:ConditionCheckItem',
+];
+
+/** Platform pointers a tenant's change writes with it: writes only, on `P#` keys. */
+const PLATFORM_POINTER_WRITES = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+/** The tenant's audit trail: appended to in the change's transaction and read; never changed or deleted. */
+const TENANT_AUDIT_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:Query',
+  'dynamodb:GetItem',
 ];
 
 /**
@@ -56,6 +74,28 @@ export class TenantDataRole extends Construct {
       new PolicyStatement({
         actions: TENANT_DATA_ACTIONS,
         resources: [props.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`T#\${aws:PrincipalTag/${TENANT_TAG}}#*`] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      }),
+    );
+    // A tenant's change writes its platform pointers (a key's hash lookup, a webhook route, a slug
+    // claim) in the same transaction; the session may write them but never read or list them.
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: PLATFORM_POINTER_WRITES,
+        resources: [props.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['P#*'] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: TENANT_AUDIT_ACTIONS,
+        resources: [props.auditTable.tableArn],
         conditions: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`T#\${aws:PrincipalTag/${TENANT_TAG}}#*`] },
           Null: { 'dynamodb:LeadingKeys': 'false' },

@@ -20,6 +20,12 @@ interface PutEventsEntry {
   Resources?: string[];
 }
 
+/** A session of the tenant data role: the tenant its tag names. */
+export interface TenantSession {
+  readonly tenant: string;
+  readonly roleArn: string;
+}
+
 export interface AwsEmulator {
   readonly endpoint: string;
   stop(): Promise<void>;
@@ -46,6 +52,8 @@ export async function startAwsEmulator(deps: {
   queueUrls: Record<QueueName, string>;
   kms: LocalKms;
   mailbox?: LocalMailbox;
+  /** Tenant sessions handed out by AssumeRole, by access key id. */
+  sessions?: Map<string, TenantSession>;
 }): Promise<AwsEmulator> {
   async function putEvents(input: { Entries?: PutEventsEntry[] }) {
     const entries = input.Entries ?? [];
@@ -158,10 +166,49 @@ export async function startAwsEmulator(deps: {
     return { MessageId: messageId };
   }
 
+  /**
+   * STS AssumeRole (the query protocol): short-lived credentials for the tenant data role, minted
+   * only with a `TenantId` session tag, as the role's trust policy demands. The session is
+   * remembered, so the local data gateway can hold each request to its tenant's keys.
+   */
+  function assumeRole(form: URLSearchParams): string {
+    const roleArn = form.get('RoleArn') ?? '';
+    const tags = new Map<string, string>();
+    for (let i = 1; form.has(`Tags.member.${i}.Key`); i++) {
+      tags.set(form.get(`Tags.member.${i}.Key`) ?? '', form.get(`Tags.member.${i}.Value`) ?? '');
+    }
+    const tenant = tags.get('TenantId');
+    if (!tenant)
+      throw new AwsError('AccessDenied', 'The tenant data role requires a TenantId session tag', 403);
+    const accessKeyId = `ASIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
+    const seconds = Number(form.get('DurationSeconds') ?? 3600);
+    const expiration = new Date(Date.now() + seconds * 1000).toISOString();
+    deps.sessions?.set(accessKeyId, { tenant, roleArn });
+    const session = form.get('RoleSessionName') ?? 'session';
+    return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${randomUUID()}</SecretAccessKey><SessionToken>${randomUUID()}</SessionToken><Expiration>${expiration}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROALOCAL:${session}</AssumedRoleId><Arn>${roleArn.replace(':role/', ':assumed-role/').replace('iam::', 'sts::')}/${session}</Arn></AssumedRoleUser><PackedPolicySize>1</PackedPolicySize></AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`;
+  }
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
+      if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+        try {
+          if (form.get('Action') !== 'AssumeRole') {
+            throw new AwsError('InvalidAction', `STS ${form.get('Action')} is not emulated`);
+          }
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end(assumeRole(form));
+        } catch (error) {
+          const e = error instanceof AwsError ? error : new AwsError('InternalFailure', String(error), 500);
+          res.writeHead(e.status, { 'content-type': 'text/xml' });
+          res.end(
+            `<ErrorResponse><Error><Type>Sender</Type><Code>${e.type}</Code><Message>${e.message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+          );
+        }
+        return;
+      }
       if (req.method === 'POST' && req.url === '/v2/email/outbound-emails') {
         try {
           const out = sendEmail(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));

@@ -9,5 +9,6 @@ export const localNames = {
   eventBus: 'hub-events',
   secretsKey: 'alias/hub-secrets',
   account: '000000000000',
+  tenantRoleArn: 'arn:aws:iam::000000000000:role/hub-tenant-data',
   region: 'us-east-1',
 } as const;

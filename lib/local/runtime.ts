@@ -5,8 +5,10 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueName, StreamName } from '../../shared/topology';
 import { queues, streams } from '../../shared/topology';
+import type { TenantSession } from './aws-emulator';
 import { startAwsEmulator } from './aws-emulator';
 import { ADMIN_KEY_FILE } from './data-files';
+import { startDataGateway } from './data-gateway';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, publicJwks } from './dev-issuer';
 import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-local';
 import { FunctionHost } from './function-host';
@@ -79,9 +81,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       string
     >;
     const mailbox = new LocalMailbox(dataDir);
-    const aws = await startAwsEmulator({ sqs, queueUrls, kms: new LocalKms(dataDir), mailbox });
+    const sessions = new Map<string, TenantSession>();
+    const aws = await startAwsEmulator({ sqs, queueUrls, kms: new LocalKms(dataDir), mailbox, sessions });
     stops.push(() => aws.stop());
-    log(`aws       ${aws.endpoint} (EventBridge PutEvents, KMS, SES SendEmail into the local mailbox)`);
+    log(
+      `aws       ${aws.endpoint} (EventBridge PutEvents, KMS, SES SendEmail into the local mailbox, STS AssumeRole)`,
+    );
+    const dataGateway = await startDataGateway({
+      dynamodbEndpoint: dynamo.endpoint,
+      sessions,
+      onRefusal: (reason) => log(`data gateway refused: ${reason}`),
+    });
+    stops.push(() => dataGateway.stop());
+    log(`data      ${dataGateway.endpoint} (DynamoDB as a tenant session sees it: LeadingKeys enforced)`);
 
     const issuerKey = await devIssuerKey(dataDir);
     const gatewayUrl = (port: number) => `http://127.0.0.1:${port}`;
@@ -91,11 +103,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_REGION: localNames.region,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dataGateway.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
       AWS_ENDPOINT_URL_KMS: aws.endpoint,
       AWS_ENDPOINT_URL_SESV2: aws.endpoint,
+      AWS_ENDPOINT_URL_STS: aws.endpoint,
+      TENANT_ROLE_ARN: localNames.tenantRoleArn,
       MAIL_FROM: 'integration-hub@localhost',
       DOMAIN_TABLE_NAME: localNames.table('domain'),
       AUDIT_TABLE_NAME: localNames.table('audit'),

@@ -3,7 +3,7 @@ import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionName, ResourceAccess } from '../../shared/topology';
 import { functions } from '../../shared/topology';
@@ -61,6 +61,7 @@ export class HubStack extends Stack {
 
     const fns = {} as Record<FunctionName, IFunction>;
     const tenantRoleUsers: IRole[] = [];
+    const tenantDataFunctions = new Set<IFunction>();
     for (const name of Object.keys(functions) as FunctionName[]) {
       const access = functions[name].access as readonly ResourceAccess[];
       const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, {
@@ -91,32 +92,62 @@ export class HubStack extends Stack {
       fns[name] = fn;
     }
 
-    function updateOnly(fn: IFunction, leadingKeys: string) {
+    /**
+     * Platform items only (`P#…`: credential and token lookups, webhook routes, slug claims, the org
+     * list, the purge schedule): the function's own role never reaches a tenant's items; for those it
+     * assumes the tenant data role, tagged with the tenant.
+     */
+    function platformItems(fn: IFunction, actions: string[]) {
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['dynamodb:UpdateItem'],
+          actions,
           resources: [data.tables.domain.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [leadingKeys] } },
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['P#*'] },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
         }),
       );
       data.dataKey.grantEncryptDecrypt(fn);
     }
 
+    /** The function works on tenant data: it may assume the tenant data role, with a tenant tag. */
+    function tenantData(fn: IFunction) {
+      if (fn.role && !tenantRoleUsers.includes(fn.role)) tenantRoleUsers.push(fn.role);
+      tenantDataFunctions.add(fn);
+    }
+
     function grant(access: ResourceAccess, fn: IFunction) {
       switch (access) {
         case 'domain-table:read':
-          data.tables.domain.grantReadData(fn);
+          platformItems(fn, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']);
+          tenantData(fn);
           return;
         case 'domain-table:write':
-          data.tables.domain.grantReadWriteData(fn);
+          platformItems(fn, [
+            'dynamodb:GetItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:Query',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:BatchWriteItem',
+            'dynamodb:ConditionCheckItem',
+          ]);
+          tenantData(fn);
           return;
         case 'audit-table:write':
-          // Append-only: the audit trail can be added to, never changed or deleted.
+          // Append-only, for the platform's own records (a refusal, in the trail of the org addressed);
+          // a tenant's changes write their records in the tenant's session, in the change's transaction.
           data.tables.audit.grant(fn, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
           data.dataKey.grantEncryptDecrypt(fn);
+          tenantData(fn);
           return;
         case 'audit-table:read':
-          data.tables.audit.grantReadData(fn);
+        case 'usage:count':
+        case 'api-keys:record-use':
+          // Tenant items: reached only through the tenant data role.
+          tenantData(fn);
           return;
         case 'idempotency-table:write':
           data.tables.idempotency.grantReadWriteData(fn);
@@ -130,16 +161,8 @@ export class HubStack extends Stack {
         case 'secrets-key:decrypt':
           data.secretsKey.grantDecrypt(fn);
           return;
-        case 'usage:count':
-          // Rate windows and resource counts only: the org's usage items are the only keys it may update.
-          updateOnly(fn, 'T#*#USAGE');
-          return;
-        case 'api-keys:record-use':
-          // Last-used time and address on key metadata: no other item of the table.
-          updateOnly(fn, 'T#*#APIKEY');
-          return;
         case 'tenant-role:assume':
-          if (fn.role) tenantRoleUsers.push(fn.role);
+          tenantData(fn);
           return;
         case 'mail:send': {
           // Only from the hub's own address's identity (the domain's, or the address itself).
@@ -168,11 +191,15 @@ export class HubStack extends Stack {
       LambdaVersion.V2_0,
     );
 
-    new TenantDataRole(this, 'TenantData', {
+    const tenantRole = new TenantDataRole(this, 'TenantData', {
       table: data.tables.domain,
+      auditTable: data.tables.audit,
       tableKey: data.dataKey,
       assumedBy: tenantRoleUsers,
     });
+    for (const fn of tenantDataFunctions) {
+      (fn as Function).addEnvironment('TENANT_ROLE_ARN', tenantRole.role.roleArn);
+    }
 
     const workers = new HubWorkers(this, 'Workers', { functions: fns, tables: data.tables });
     events.routeToQueues(workers.queues);

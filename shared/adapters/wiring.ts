@@ -8,7 +8,7 @@ import { makeRoleGuard } from '../authz/role-guard';
 import { eventBusName, idempotencyTableName, mailConfig, secretsKeyId, tablesConfig } from '../config/config';
 import { tracer } from '../observability/observability';
 import { TenantDirectory } from '../tenancy/tenant-directory';
-import { documentClient, dynamoDbClient } from './dynamodb/document-client';
+import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
@@ -43,7 +43,8 @@ export const deliveryLedger = () =>
     eventPublisher(),
     new DynamoDBPersistenceLayer({ tableName: idempotencyTableName(), awsSdkV3Client: dynamoDbClient() }),
   );
-export const auditStore = () => new DynamoDbAuditStore(documentClient(), tablesConfig());
+export const auditStore = () =>
+  new DynamoDbAuditStore(documentClient(), tablesConfig(), platformDocumentClient());
 
 let tenants: TenantDirectory | undefined;
 /** One tenant cache per execution environment, shared by everything in it. */

@@ -73,3 +73,11 @@ export function mailConfig(env: Env = processEnv()): MailConfig {
       optional(env, 'INVITATION_ACCEPT_URL') === undefined ? undefined : url(env, 'INVITATION_ACCEPT_URL'),
   };
 }
+
+/**
+ * The tenant data role functions assume for tenant items, tagged with the tenant; unset only where
+ * no IAM applies (unit tests against mocks), and then requests go out with the function's own credentials.
+ */
+export function tenantRoleArn(env: Env = processEnv()): string | undefined {
+  return optional(env, 'TENANT_ROLE_ARN');
+}

@@ -179,17 +179,41 @@ describe('the synthesized deployment', () => {
     expect(policies).not.toContain('"Action":"dynamodb:*"');
   });
 
-  it("lets API functions update only the orgs' usage items on the domain table", () => {
-    t.hub.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'dynamodb:UpdateItem',
-            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#USAGE'] } },
-          }),
-        ]),
-      },
-    });
+  it("gives no function's own role a tenant's items: tenant data goes through the tenant data role", () => {
+    const roles = Object.entries(t.hub.findResources('AWS::IAM::Policy')).filter(
+      ([id]) => !id.startsWith('TenantDataRole'),
+    );
+    const domainTable = JSON.stringify(t.hub.toJSON()).match(/DomainTable[A-Za-z0-9]*/)?.[0] ?? 'DomainTable';
+    let checked = 0;
+    for (const [, policy] of roles) {
+      const statements = (
+        policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }
+      ).Properties.PolicyDocument.Statement;
+      for (const statement of statements) {
+        const actions = [statement.Action].flat() as string[];
+        const onDomain = JSON.stringify(statement.Resource).includes(domainTable);
+        if (!onDomain || !actions.some((a) => a.startsWith('dynamodb:'))) continue;
+        checked++;
+        expect(statement.Condition).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['P#*'] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        });
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    // Every function that touches tenant data knows the role to assume.
+    for (const [name, spec] of Object.entries(functions)) {
+      const touches = (spec.access as readonly string[]).some(
+        (a) => a.startsWith('domain-table') || a.startsWith('audit-table'),
+      );
+      const found = t.hub.findResources('AWS::Lambda::Function', {
+        Properties: {
+          Description: spec.description,
+          Environment: { Variables: { TENANT_ROLE_ARN: Match.anyValue() } },
+        },
+      });
+      expect({ name, assumes: Object.keys(found).length === 1 }).toEqual({ name, assumes: touches });
+    }
   });
 
   it('lets only the mail worker send email, and only from the configured address', () => {

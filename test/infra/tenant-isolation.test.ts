@@ -9,6 +9,7 @@ import { buildApp } from '../../lib/app';
  */
 const ACCOUNT = '123456789012';
 const TABLE = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/IntegrationHubData-DomainTable`;
+const AUDIT = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/IntegrationHubData-AuditTable`;
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`;
 
 type Statement = { Resource: unknown; Action: string | string[] };
@@ -25,12 +26,22 @@ beforeAll(() => {
     ...document,
     Statement: document.Statement.map((s) => ({
       ...s,
-      Resource: [s.Action].flat().some((a) => a.startsWith('kms:')) ? KEY : TABLE,
+      Resource: [s.Action].flat().some((a) => a.startsWith('kms:'))
+        ? KEY
+        : JSON.stringify(s.Resource).includes('AuditTable')
+          ? AUDIT
+          : TABLE,
     })),
   };
 });
 
-async function decide(action: string, tenant: string, leadingKeys: string[] | null, document = policy) {
+async function decide(
+  action: string,
+  tenant: string,
+  leadingKeys: string[] | null,
+  document = policy,
+  resource = TABLE,
+) {
   const simulation: Simulation = {
     identityPolicies: [{ name: 'tenant-data', policy: document }],
     serviceControlPolicies: [],
@@ -38,7 +49,7 @@ async function decide(action: string, tenant: string, leadingKeys: string[] | nu
     request: {
       principal: `arn:aws:sts::${ACCOUNT}:assumed-role/TenantDataRole/hub`,
       action,
-      resource: { resource: TABLE, accountId: ACCOUNT },
+      resource: { resource, accountId: ACCOUNT },
       contextVariables: {
         'aws:PrincipalTag/TenantId': tenant,
         ...(leadingKeys ? { 'dynamodb:LeadingKeys': leadingKeys } : {}),
@@ -82,7 +93,23 @@ describe("the tenant data role, by IAM's own rules", () => {
     );
   });
 
-  it('denies platform items, a Scan, and any request that names no key', async () => {
+  it('lets a session write platform pointers with its change, but never read or list them', async () => {
+    await expect(decide('dynamodb:PutItem', 'org_A', ['P#APIKEY#abc'])).resolves.toBe('Allowed');
+    await expect(decide('dynamodb:DeleteItem', 'org_A', ['P#WEBHOOK#con_1'])).resolves.toBe('Allowed');
+    await expect(decide('dynamodb:Query', 'org_A', ['P#ORGS#ALL'])).resolves.not.toBe('Allowed');
+  });
+
+  it("appends to and reads org A's own audit trail only, and never changes or deletes a record", async () => {
+    const audit = (action: string, keys: string[]) => decide(action, 'org_A', keys, policy, AUDIT);
+    await expect(audit('dynamodb:PutItem', ['T#org_A#AUDIT'])).resolves.toBe('Allowed');
+    await expect(audit('dynamodb:Query', ['T#org_A#AUDIT'])).resolves.toBe('Allowed');
+    await expect(audit('dynamodb:Query', ['T#org_B#AUDIT'])).resolves.not.toBe('Allowed');
+    await expect(audit('dynamodb:UpdateItem', ['T#org_A#AUDIT'])).resolves.not.toBe('Allowed');
+    await expect(audit('dynamodb:DeleteItem', ['T#org_A#AUDIT'])).resolves.not.toBe('Allowed');
+    await expect(audit('dynamodb:PutItem', ['P#ANY'])).resolves.not.toBe('Allowed');
+  });
+
+  it('denies platform reads, a Scan, and any request that names no key', async () => {
     await expect(decide('dynamodb:GetItem', 'org_A', ['P#APIKEY#abc'])).resolves.not.toBe('Allowed');
     await expect(decide('dynamodb:Scan', 'org_A', null)).resolves.not.toBe('Allowed');
     await expect(decide('dynamodb:Query', 'org_A', null)).resolves.not.toBe('Allowed');

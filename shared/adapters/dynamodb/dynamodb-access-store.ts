@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { OrgAccess } from '../../authz/org-access';
 import { AccessPolicySchema, CustomRoleSchema } from '../../authz/org-access';
@@ -7,6 +6,7 @@ import { ConflictError } from '../../errors';
 import type { AccessStore, Versioned } from '../../ports/stores';
 import { auditPut } from './audit-item';
 import { TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 
@@ -15,7 +15,7 @@ const SK = 'RULES';
 /** One item per org: its custom roles and policies, bounded in number and size, read as a whole. */
 export class DynamoDbAccessStore implements AccessStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly tables: TablesConfig,
   ) {}
 

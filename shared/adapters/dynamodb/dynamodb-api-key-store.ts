@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
@@ -8,13 +7,14 @@ import { ApiKeySchema } from '../../identity/api-key';
 import type { ApiKeyStore, Page, PageRequest, QuotaClaim } from '../../ports/stores';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 import { claimQuota } from './usage-items';
 
 export class DynamoDbApiKeyStore implements ApiKeyStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly tables: TablesConfig,
   ) {}
 

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeTime } from 'ulid';
 import type { AuditFilter } from '../../audit/audit-filter';
@@ -8,6 +7,7 @@ import { ValidationError } from '../../errors';
 import type { AuditStore, Page, PageRequest } from '../../ports/stores';
 import { auditPut } from './audit-item';
 import { TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 
 const RECORD_FIELDS = [
@@ -33,13 +33,18 @@ const idAt = (iso: string, edge: '0' | 'Z') => {
 
 export class DynamoDbAuditStore implements AuditStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly tables: TablesConfig,
+    /**
+     * Standalone records (a refusal, a read of the trail) are the platform's record of what it saw:
+     * written with the function's own append-only grant, not a session of the addressed tenant.
+     */
+    private readonly appender: DataClient = client,
   ) {}
 
   async append(record: AuditRecord): Promise<void> {
     const put = auditPut(this.tables.auditTable, record).Put;
-    await this.client.send(new PutCommand(put as ConstructorParameters<typeof PutCommand>[0]));
+    await this.appender.send(new PutCommand(put as ConstructorParameters<typeof PutCommand>[0]));
   }
 
   async activity(orgId: string, actorIds: readonly string[], from: Date, to: Date) {

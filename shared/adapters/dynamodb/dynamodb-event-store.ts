@@ -1,8 +1,8 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { CanonicalEventSchema } from '../../events/canonical-event';
 import type { EventStore, Page, PageRequest } from '../../ports/stores';
 import { epochSeconds, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 
 /** Events stay in the feed for 90 days; the bus archive keeps them for replay beyond that. */
@@ -10,7 +10,7 @@ const FEED_RETENTION_DAYS = 90;
 
 export class DynamoDbEventStore implements EventStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly domainTable: string,
   ) {}
 

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
@@ -9,6 +8,7 @@ import { InvitationSchema } from '../../tenancy/invitation';
 import type { User } from '../../tenancy/user';
 import { auditPut } from './audit-item';
 import { epochSeconds, platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import type { TransactItem } from './tenant-scoped-table';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
@@ -22,7 +22,7 @@ const TOKEN_LOOKUP = 'INVITE';
  */
 export class DynamoDbInvitationStore implements InvitationStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly tables: TablesConfig,
   ) {}
 

@@ -1,7 +1,7 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrgPurger } from '../../ports/stores';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 
 type Key = { PK: string; SK: string };
@@ -16,7 +16,7 @@ const PURGED = ['apiKeys', 'connections', 'events', 'usage', 'org'] as const;
  */
 export class DynamoDbOrgPurger implements OrgPurger {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly domainTable: string,
   ) {}
 

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
@@ -8,6 +7,7 @@ import type { Org } from '../../tenancy/org';
 import { OrgSchema } from '../../tenancy/org';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import type { TransactItem } from './tenant-scoped-table';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
@@ -20,7 +20,7 @@ export const PURGE_PK = platformPk('PURGE', 'DUE');
 
 export class DynamoDbOrgStore implements OrgStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly tables: TablesConfig,
   ) {}
 

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
@@ -8,6 +7,7 @@ import type { Team, TeamMembership, TeamRole } from '../../tenancy/team';
 import { TeamSchema } from '../../tenancy/team';
 import { auditPut } from './audit-item';
 import { TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import type { TransactItem } from './tenant-scoped-table';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
@@ -24,7 +24,7 @@ const TREE_SK = 'VERSION';
  */
 export class DynamoDbTeamStore implements TeamStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly tables: TablesConfig,
   ) {}
 

@@ -1,9 +1,10 @@
-import type { DynamoDBDocumentClient, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { HourlyUsage, MeteredUnit, Page, PageRequest, UsageStore } from '../../ports/stores';
 import type { Rate } from '../../tenancy/plans';
 import { windowOf } from '../../tenancy/plans';
 import { epochSeconds, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import { assertTenantId, TenantScopedTable } from './tenant-scoped-table';
 import { TOTALS_SK, usagePk } from './usage-items';
 
@@ -16,7 +17,7 @@ const hourStartOf = (at: Date) => Math.floor(at.getTime() / 3_600_000) * 3600;
  */
 export class DynamoDbUsageStore implements UsageStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly domainTable: string,
   ) {}
 

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import { ConflictError, QuotaExceededError } from '../../errors';
@@ -7,13 +6,14 @@ import type { User } from '../../tenancy/user';
 import { UserSchema } from '../../tenancy/user';
 import { auditPut } from './audit-item';
 import { TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 import { claimQuota } from './usage-items';
 
 export class DynamoDbUserStore implements UserStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly tables: TablesConfig,
   ) {}
 

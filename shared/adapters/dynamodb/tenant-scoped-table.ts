@@ -1,8 +1,9 @@
-import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ForbiddenError, ValidationError } from '../../errors';
 import type { Page, PageRequest } from '../../ports/stores';
 import { tenantPrefix } from './keys';
+import type { DataClient } from './tenant-routing-client';
 
 type Item = Record<string, unknown>;
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -17,7 +18,7 @@ export class TenantScopedTable {
   private readonly prefix: string;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DataClient,
     private readonly tableName: string,
     readonly orgId: string,
   ) {
