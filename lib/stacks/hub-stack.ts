@@ -3,7 +3,7 @@ import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { Function, IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionName, ResourceAccess } from '../../shared/topology';
 import { functions } from '../../shared/topology';
@@ -198,7 +198,7 @@ export class HubStack extends Stack {
       assumedBy: tenantRoleUsers,
     });
     for (const fn of tenantDataFunctions) {
-      (fn as Function).addEnvironment('TENANT_ROLE_ARN', tenantRole.role.roleArn);
+      (fn as LambdaFunction).addEnvironment('TENANT_ROLE_ARN', tenantRole.role.roleArn);
     }
 
     const workers = new HubWorkers(this, 'Workers', { functions: fns, tables: data.tables });

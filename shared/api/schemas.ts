@@ -5,7 +5,6 @@ import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
-import { ROLES } from '../identity/permissions';
 import { RoleRefSchema } from '../identity/role-ref';
 import { DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS } from '../tenancy/delete-org';
 import { InvitationSchema } from '../tenancy/invitation';

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
 import type { RoleGuard } from '../authz/role-guard';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { ApiKeyStore, OrgStore } from '../ports/stores';

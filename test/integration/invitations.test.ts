@@ -55,7 +55,12 @@ function setup(slug: string, settings: Record<string, unknown> = {}) {
   const sendMail = makeSendInvitationMail({
     invitations,
     cipher,
-    mailer: { send: async (m) => (sent.push(m), { messageId: `m${sent.length}` }) },
+    mailer: {
+      send: async (m) => {
+        sent.push(m);
+        return { messageId: `m${sent.length}` };
+      },
+    },
     config: { from: 'hub@example.com', acceptUrl: undefined },
     clock,
   });
