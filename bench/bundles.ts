@@ -78,6 +78,8 @@ const lambdaLikeEnv = {
   IDEMPOTENCY_TABLE_NAME: 'hub-idempotency',
   EVENT_BUS_NAME: 'hub-events',
   SECRETS_KEY_ID: 'alias/hub-secrets',
+  MAIL_FROM: 'integration-hub@example.com',
+  TENANT_ROLE_ARN: 'arn:aws:iam::000000000000:role/hub-tenant-data',
   COGNITO_USER_POOL_ID: 'us-east-1_bench0000',
   COGNITO_CLIENT_ID: 'bench',
   POWERTOOLS_LOG_LEVEL: 'SILENT',

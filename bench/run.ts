@@ -116,10 +116,13 @@ async function measure(hub: RuntimeProcess) {
   report('webhook → stored by the worker', summarise(stored));
 
   // Tenancy: the gate's checks in-process, credential resolution against DynamoDB Local, and
-  // quotas under concurrency, with 1,000 orgs and 10,000 keys in one org loaded.
-  process.stdout.write('Seeding 1,000 orgs and 10,000 API keys in one org…\n');
-  await seed(ddb, org.id, 1000, 10_000);
-  report('GET /v1/orgs/{orgId}, 1,000 orgs and 10,000 keys loaded', await timeSequential(N, readOrg));
+  // quotas under concurrency, with 1,000 orgs, and 10,000 users and 10,000 keys in one org loaded.
+  process.stdout.write('Seeding 1,000 orgs, and 10,000 users and 10,000 API keys in one org…\n');
+  await seed(ddb, org.id, { orgs: 1000, keys: 10_000, users: 10_000 });
+  report(
+    'GET /v1/orgs/{orgId}, 1,000 orgs, 10,000 users and 10,000 keys loaded',
+    await timeSequential(N, readOrg),
+  );
 
   Object.assign(process.env, {
     AWS_REGION: localNames.region,
@@ -134,7 +137,7 @@ async function measure(hub: RuntimeProcess) {
   // Loaded only now: these modules read their configuration when first imported.
   const adapters = await import('../shared/adapters/wiring');
   const { makeAuthenticator } = await import('../shared/identity/authenticate');
-  const { isAllowed } = await import('../shared/identity/principal');
+  const { evaluateAccess } = await import('../shared/authz/evaluate-access');
   const { ipAllowed } = await import('../shared/tenancy/org');
   const authenticate = makeAuthenticator({
     keys: adapters.apiKeyStore(),
@@ -148,15 +151,48 @@ async function measure(hub: RuntimeProcess) {
   const tenants = adapters.tenantDirectory();
   const principal = await authenticate(`Bearer ${key}`);
   await tenants.get(org.id);
+  if (principal.kind !== 'org_member') throw new Error('the bench key is not an org key');
+  const access = adapters.accessDirectory();
+  const request = {
+    principal,
+    permission: 'org:read' as const,
+    operation: 'getOrg',
+    path: { orgId: org.id },
+    ip: '10.1.2.3',
+    at: new Date(),
+  };
   report(
-    'tenant resolution + permission check (warm)',
+    'tenant resolution + permission check, roles only (warm)',
     await timeEach(N * 20, async () => {
-      const resolved = await tenants.get(org.id);
+      const [resolved, rules] = await Promise.all([tenants.get(org.id), access.get(org.id)]);
       const ok =
         resolved !== null &&
-        isAllowed(principal, 'org:read', org.id) &&
-        ipAllowed('127.0.0.1', resolved.settings.ipAllowList);
+        ipAllowed('127.0.0.1', resolved.settings.ipAllowList) &&
+        evaluateAccess(request, rules, null).allowed;
       if (!ok) throw new Error('refused');
+    }),
+  );
+  // The same check for an org with Cedar policies: MFA, network and working hours, plus a team grant.
+  const policyOrg = {
+    roles: [],
+    policies: [
+      'forbid (principal, action == Hub::Action::"api_keys:revoke", resource) unless { context.mfa };',
+      'forbid (principal, action, resource) unless { context.ip.isInRange(ip("10.0.0.0/8")) };',
+      'forbid (principal is Hub::User, action, resource) unless { context.dayOfWeekUtc >= 0 };',
+      'permit (principal, action == Hub::Action::"teams:manage", resource) when { principal in Hub::Team::"team_eng" && resource in Hub::Team::"team_eng" };',
+    ].map((statement, i) => ({
+      id: `p${i}`,
+      description: '',
+      statement,
+      createdAt: new Date().toISOString(),
+    })),
+  };
+  const facts = await adapters.accessFacts().load(request);
+  evaluateAccess(request, policyOrg, facts); // compiles Cedar and parses the set once, as a first request would
+  report(
+    'permission check with 4 Cedar policies (warm)',
+    await timeEach(N * 20, () => {
+      if (!evaluateAccess(request, policyOrg, facts).allowed) throw new Error('refused');
     }),
   );
 

@@ -18,8 +18,13 @@ export async function timeEach(n: number, fn: () => Promise<unknown> | unknown):
   return summarise(samples);
 }
 
-/** Loads `orgs` organisations and `keys` API keys into one of them, straight into the table. */
-export async function seed(ddb: DynamoDBClient, orgId: string, orgs: number, keys: number): Promise<void> {
+/** Loads `orgs` organisations, and `keys` API keys and `users` users into one of them, straight into the table. */
+export async function seed(
+  ddb: DynamoDBClient,
+  orgId: string,
+  counts: { orgs: number; keys: number; users: number },
+): Promise<void> {
+  const { orgs, keys, users } = counts;
   const docs = DynamoDBDocumentClient.from(ddb);
   const table = localNames.table('domain');
   const items: Record<string, unknown>[] = [];
@@ -55,6 +60,25 @@ export async function seed(ddb: DynamoDBClient, orgId: string, orgs: number, key
       status: 'active',
       keyHash: hashApiKey(key),
     });
+  }
+  for (let i = 0; i < users; i++) {
+    const id = newId('usr');
+    const email = `user-${i}@bench.test`;
+    items.push(
+      {
+        PK: `T#${orgId}#USER`,
+        SK: id,
+        id,
+        orgId,
+        email,
+        name: `User ${i}`,
+        role: 'member',
+        status: 'active',
+        createdAt: now,
+        createdBy: 'bench',
+      },
+      { PK: `T#${orgId}#USEREMAIL`, SK: email, userId: id },
+    );
   }
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));

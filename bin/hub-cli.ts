@@ -238,8 +238,19 @@ apiKeys
       .makeOptionMandatory(),
   )
   .option('--expires-at <time>', 'ISO 8601 expiry, e.g. 2027-01-01T00:00:00Z')
-  .action(async (orgId: string, o: { name: string; role: string; expiresAt?: string }) =>
-    print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/api-keys`, o)),
+  .option(
+    '--personal',
+    'a personal key of the calling user (needs a user token), refused while they are deactivated',
+  )
+  .action(async (orgId: string, o: { name: string; role: string; expiresAt?: string; personal?: boolean }) =>
+    print(
+      await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/api-keys`, {
+        name: o.name,
+        role: o.role,
+        ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}),
+        ...(o.personal ? { owner: 'me' } : {}),
+      }),
+    ),
   );
 
 program

@@ -6,6 +6,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { QueueName } from '../../shared/topology';
 import { rules } from '../../shared/topology';
 import { matchesPattern } from './event-pattern';
+import { listenOnLoopback } from './free-port';
 import type { LocalKms } from './local-kms';
 import { InvalidCiphertextError } from './local-kms';
 import type { LocalMailbox } from './local-mailbox';
@@ -237,15 +238,5 @@ export async function startAwsEmulator(deps: {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }

@@ -110,6 +110,12 @@ export const CreateApiKeyRequest = z
     name: z.string().trim().min(1).max(200),
     role: RoleRefSchema,
     expiresAt: z.iso.datetime({ offset: true }).optional(),
+    owner: z
+      .enum(['org', 'me'])
+      .default('org')
+      .describe(
+        "`me`: a personal key of the calling user, refused while that user is deactivated; `org`: the org's",
+      ),
   })
   .strict()
   .meta({ id: 'CreateApiKeyRequest' });

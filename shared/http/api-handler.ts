@@ -159,12 +159,12 @@ async function admit(
           "The request does not come from a network on the organisation's IP allow-list",
         );
       }
-      // Read on every request, not cached: a deactivated user is refused at once.
-      if (
-        principal.type === 'user' &&
-        (await gate.users.get(org.id, principal.id))?.status === 'deactivated'
-      ) {
-        throw new ForbiddenError('The user is deactivated');
+      // Read on every request, not cached: a deactivated user, and their personal keys, are refused at once.
+      const actingUser = principal.type === 'user' ? principal.id : principal.ownerUserId;
+      if (actingUser && (await gate.users.get(org.id, actingUser))?.status === 'deactivated') {
+        throw new ForbiddenError(
+          principal.type === 'user' ? 'The user is deactivated' : "The key's user is deactivated",
+        );
       }
       const request: AccessRequest = {
         principal,

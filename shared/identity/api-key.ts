@@ -11,6 +11,13 @@ export const ApiKeySchema = z
     display: z.string().describe('Prefix and last four characters of the key'),
     createdAt: z.iso.datetime(),
     createdBy: z.string(),
+    ownerUserId: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe(
+        "The user a personal key acts for (it stops working while they are deactivated); null for the org's keys",
+      ),
     expiresAt: z.iso.datetime().nullable(),
     status: z.enum(['active', 'revoked']).default('active'),
     revokedAt: z.iso.datetime().optional(),
@@ -32,4 +39,5 @@ export type ApiKeyGrant =
       readonly orgId: string;
       readonly role: ApiKey['role'];
       readonly expiresAt: string | null;
+      readonly ownerUserId?: string | null;
     };

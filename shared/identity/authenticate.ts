@@ -42,6 +42,7 @@ export function makeAuthenticator(deps: {
       name: grant.name,
       orgId: grant.orgId,
       role: grant.role,
+      ...(grant.ownerUserId ? { ownerUserId: grant.ownerUserId } : {}),
     };
   }
 

@@ -16,6 +16,8 @@ export interface CreateApiKeyInput {
   readonly name: string;
   readonly role: RoleRef;
   readonly expiresAt?: string | undefined;
+  /** `me`: a personal key of the calling user; `org` (the default): the org's. */
+  readonly owner?: 'org' | 'me' | undefined;
 }
 
 /** Issues an org API key. The key is returned once; only its hash is stored. */
@@ -33,6 +35,11 @@ export function makeCreateApiKey(deps: {
   ): Promise<{ apiKey: ApiKey; key: string }> => {
     const org = await requireOrg(deps.orgs, orgId);
     await deps.mayGrant(orgId, principal, input.role, 'create a key');
+    if (input.owner === 'me' && !(principal.kind === 'org_member' && principal.type === 'user')) {
+      throw new ValidationError('Only a signed-in user can create a personal key', [
+        { path: 'owner', message: 'needs a user token' },
+      ]);
+    }
     const at = deps.clock.now();
     if (input.expiresAt !== undefined && new Date(input.expiresAt) <= at) {
       throw new ValidationError('expiresAt must be in the future', [
@@ -48,6 +55,7 @@ export function makeCreateApiKey(deps: {
       display: maskApiKey(key),
       createdAt: at.toISOString(),
       createdBy: principal.id,
+      ownerUserId: input.owner === 'me' ? principal.id : null,
       expiresAt: input.expiresAt ?? null,
       status: 'active',
     };
@@ -58,7 +66,12 @@ export function makeCreateApiKey(deps: {
       targets: [{ type: 'api_key', id: apiKey.id }],
       request,
       at,
-      after: { name: apiKey.name, role: apiKey.role, expiresAt: apiKey.expiresAt },
+      after: {
+        name: apiKey.name,
+        role: apiKey.role,
+        expiresAt: apiKey.expiresAt,
+        ownerUserId: apiKey.ownerUserId,
+      },
     });
     await deps.keys.create(apiKey, hashApiKey(key), audit, {
       resource: 'apiKeys',

@@ -19,6 +19,8 @@ export type Principal =
       readonly role: RoleRef;
       /** Whether the credential proves a second factor (a JWT whose `amr` says so). */
       readonly mfa?: boolean;
+      /** For a personal API key: the user it acts for. */
+      readonly ownerUserId?: string;
     };
 
 /**
@@ -53,18 +55,28 @@ export function principalToContext(principal: Principal): AuthorizerContext {
         orgId: principal.orgId,
         role: principal.role,
         mfa: principal.mfa === true ? 'true' : 'false',
+        ...(principal.ownerUserId ? { ownerUserId: principal.ownerUserId } : {}),
       };
 }
 
 export function principalFromContext(context: Record<string, unknown> | undefined): Principal | null {
   if (!context) return null;
-  const { kind, type, id, name, orgId, role, mfa } = context;
+  const { kind, type, id, name, orgId, role, mfa, ownerUserId } = context;
   if (typeof id !== 'string' || typeof name !== 'string' || (type !== 'api_key' && type !== 'user')) {
     return null;
   }
   if (kind === 'platform_admin') return { kind, type, id, name };
   if (kind === 'org_member' && typeof orgId === 'string' && isRoleRef(role)) {
-    return { kind, type, id, name, orgId, role, mfa: mfa === 'true' };
+    return {
+      kind,
+      type,
+      id,
+      name,
+      orgId,
+      role,
+      mfa: mfa === 'true',
+      ...(typeof ownerUserId === 'string' ? { ownerUserId } : {}),
+    };
   }
   return null;
 }

@@ -169,6 +169,35 @@ describe('custom roles and Cedar policies over HTTP', () => {
     );
   });
 
+  it("refuses a user's personal key while the user is deactivated, and keeps org keys working", async () => {
+    const { org, asOwner } = await orgWithOwner('personal-keys');
+    const base = `/v1/orgs/${org.id}`;
+    const dee = String(
+      (await asOwner('POST', `${base}/users`, { email: 'dee@personal.test', name: 'Dee', role: 'admin' }))
+        .json.id,
+    );
+    const asDee = client(hub, mint(dee, org.id, 'admin'));
+    const personal = await asDee('POST', `${base}/api-keys`, { name: 'laptop', role: 'viewer', owner: 'me' });
+    expect(personal.status).toBe(201);
+    expect(personal.json.ownerUserId).toBe(dee);
+    const orgKey = await asDee('POST', `${base}/api-keys`, { name: 'ci', role: 'viewer' });
+    expect(orgKey.json.ownerUserId).toBeNull();
+    expect(
+      (await asOwner('POST', `${base}/api-keys`, { name: 'x', role: 'viewer', owner: 'me' })).status,
+    ).toBe(400);
+
+    const withPersonal = client(hub, String(personal.json.key));
+    const withOrgKey = client(hub, String(orgKey.json.key));
+    expect((await withPersonal('GET', base)).status).toBe(200);
+    expect((await asOwner('POST', `${base}/users/${dee}/deactivate`)).status).toBe(200);
+    const refused = await withPersonal('GET', base);
+    expect(refused.status).toBe(403);
+    expect(refused.json.detail).toContain("key's user is deactivated");
+    expect((await withOrgKey('GET', base)).status).toBe(200);
+    expect((await asOwner('POST', `${base}/users/${dee}/reactivate`)).status).toBe(200);
+    expect((await withPersonal('GET', base)).status).toBe(200);
+  });
+
   it('manages roles and policies from the CLI', async () => {
     const { org, owner } = await orgWithOwner('cli-access');
     const created = runCli(

@@ -138,6 +138,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       orgId: key.orgId,
       role: key.role,
       expiresAt: key.expiresAt,
+      ownerUserId: key.ownerUserId,
     };
   }
 

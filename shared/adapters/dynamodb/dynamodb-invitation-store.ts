@@ -162,13 +162,16 @@ export class DynamoDbInvitationStore implements InvitationStore {
 
   async markMailSent(mail: InvitationMail, sentAt: string): Promise<boolean> {
     const table = this.table(mail.orgId);
-    const failed = await transactWrite(this.client, [
+    // Marks the email sent once, and forgets its token.
+    const markSent = () =>
       table.updateItem(tenantPk(mail.orgId, TENANT_COLLECTIONS.invitationMail), mail.id, {
         update: 'SET sentAt = :at REMOVE tokenCiphertext',
         condition: 'attribute_exists(PK) AND attribute_not_exists(sentAt)',
         names: {},
         values: { ':at': sentAt },
-      }),
+      });
+    const failed = await transactWrite(this.client, [
+      markSent(),
       // Only the latest issue's email moves lastSentAt; an older one arriving late does not.
       table.updateItem(this.pk(mail.orgId), mail.invitationId, {
         update: 'SET lastSentAt = :at',
@@ -180,14 +183,7 @@ export class DynamoDbInvitationStore implements InvitationStore {
     if (failed.includes(0)) return false;
     if (failed.includes(1)) {
       // A newer issue exists: still forget this email's token.
-      const done = await transactWrite(this.client, [
-        table.updateItem(tenantPk(mail.orgId, TENANT_COLLECTIONS.invitationMail), mail.id, {
-          update: 'SET sentAt = :at REMOVE tokenCiphertext',
-          condition: 'attribute_exists(PK) AND attribute_not_exists(sentAt)',
-          names: {},
-          values: { ':at': sentAt },
-        }),
-      ]);
+      const done = await transactWrite(this.client, [markSent()]);
       return done.length === 0;
     }
     return true;

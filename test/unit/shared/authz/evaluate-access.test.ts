@@ -163,6 +163,7 @@ describe('access decisions: roles, custom roles and Cedar policies', () => {
       display: 'hub_…abcd',
       createdAt: at.toISOString(),
       createdBy,
+      ownerUserId: null,
       expiresAt: null,
       status: 'active' as const,
     });
