@@ -48,9 +48,13 @@ export function validatePolicy(statement: string): string[] {
     validationSettings: { mode: 'strict' },
   });
   if (answer.type === 'failure') return messages(answer.errors);
-  return answer.validationErrors.map((e) =>
-    e.error.help ? `${e.error.message} (${e.error.help})` : e.error.message,
+  // Cedar reports a problem once per action it applies to; say it once, without the placeholder id.
+  const problems = answer.validationErrors.map((e) =>
+    (e.error.help ? `${e.error.message} (${e.error.help})` : e.error.message)
+      .replace(/^for policy `candidate`, /, '')
+      .replace(/ for Hub::Action::"[^"]+"/, ''),
   );
+  return [...new Set(problems)];
 }
 
 export interface CedarRequest {
