@@ -23,4 +23,6 @@ export const makeHandler = (tokenClaims: ReturnType<typeof makeTokenClaims>) =>
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }));
 
-export const handler = makeHandler(makeTokenClaims({ orgs: adapters.orgStore() }));
+export const handler = makeHandler(
+  makeTokenClaims({ orgs: adapters.orgStore(), users: adapters.userStore() }),
+);

@@ -11,6 +11,8 @@ export type JwtVerify = (token: string) => Promise<Record<string, unknown>>;
 /** The claims the hub reads from a user's token (set by the pre-token-generation trigger). */
 export const ORG_CLAIM = 'custom:org_id';
 export const ROLE_CLAIM = 'custom:role';
+/** The hub user a token stands for, when the trigger found one; otherwise the token's subject is the id. */
+export const USER_CLAIM = 'custom:user_id';
 export const PLATFORM_ADMIN_GROUP = 'platform-admins';
 
 /** Resolves a bearer token (an API key or a JWT) to the principal it stands for. */
@@ -66,6 +68,7 @@ export function makeAuthenticator(deps: {
     // OIDC's `amr` lists how the user authenticated; a second factor shows as `mfa` (or `otp`, `hwk`).
     const amr = Array.isArray(claims.amr) ? claims.amr : [];
     const mfa = amr.some((m) => m === 'mfa' || m === 'otp' || m === 'hwk' || m === 'swk');
-    return { kind: 'org_member', type: 'user', id: sub, name, orgId, role, mfa };
+    const userId = typeof claims[USER_CLAIM] === 'string' ? (claims[USER_CLAIM] as string) : sub;
+    return { kind: 'org_member', type: 'user', id: userId, name, orgId, role, mfa };
   }
 }

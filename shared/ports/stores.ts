@@ -138,6 +138,8 @@ export interface UserStore {
   /** Adds the user, claims the email within the org, counts it against the quota, with the audit record. */
   create(user: User, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
   get(orgId: string, userId: string): Promise<User | null>;
+  /** The org's user with this (lower-case) email, if any. */
+  findByEmail(orgId: string, email: string): Promise<User | null>;
   list(orgId: string, page: PageRequest): Promise<Page<User>>;
   /** Sets the status if the user is still as read (`expected`), with the audit record. */
   setStatus(user: User, expected: User['status'], audit: AuditRecord): Promise<void>;

@@ -44,6 +44,11 @@ export class DynamoDbUserStore implements UserStore {
     return item ? UserSchema.parse(item) : null;
   }
 
+  async findByEmail(orgId: string, email: string): Promise<User | null> {
+    const claim = await this.table(orgId).get(tenantPk(orgId, TENANT_COLLECTIONS.userEmails), email);
+    return typeof claim?.userId === 'string' ? this.get(orgId, claim.userId) : null;
+  }
+
   async list(orgId: string, page: PageRequest): Promise<Page<User>> {
     const result = await this.table(orgId).queryPage(tenantPk(orgId, TENANT_COLLECTIONS.users), page);
     return { items: result.items.map((i) => UserSchema.parse(i)), nextCursor: result.nextCursor };

@@ -67,6 +67,50 @@ describe('pre-token-generation trigger', () => {
     );
   });
 
+  it("maps a verified email to the org's hub user: its id and role go into the token, and a deactivated user gets none", async () => {
+    const USER = 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
+    const user = (status: string) => ({
+      Item: {
+        id: USER,
+        orgId: ORG,
+        email: 'ada@acme.test',
+        name: 'Ada',
+        role: 'auditor',
+        status,
+        createdAt: '2026-11-27T10:00:00.000Z',
+        createdBy: 'key_1',
+      },
+    });
+    ddb.on(GetCommand).resolves(profile('active'));
+    ddb
+      .on(GetCommand, { Key: { PK: `T#${ORG}#USEREMAIL`, SK: 'ada@acme.test' } })
+      .resolves({ Item: { userId: USER } });
+    ddb.on(GetCommand, { Key: { PK: `T#${ORG}#USER`, SK: USER } }).resolves(user('active'));
+    const attributes = {
+      sub: 'cognito-sub',
+      email: 'Ada@Acme.test',
+      email_verified: 'true',
+      'custom:org_id': ORG,
+      'custom:role': 'owner',
+    };
+    const out = await handler(trigger(attributes), lambdaContext());
+    expect(out.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.claimsToAddOrOverride).toEqual({
+      'custom:org_id': ORG,
+      'custom:role': 'auditor',
+      'custom:user_id': USER,
+    });
+    // An unverified email proves nothing: no user is looked up.
+    const unverified = await handler(trigger({ ...attributes, email_verified: 'false' }), lambdaContext());
+    expect(
+      unverified.response.claimsAndScopeOverrideDetails.idTokenGeneration?.claimsToAddOrOverride,
+    ).toEqual({
+      'custom:org_id': ORG,
+      'custom:role': 'owner',
+    });
+    ddb.on(GetCommand, { Key: { PK: `T#${ORG}#USER`, SK: USER } }).resolves(user('deactivated'));
+    await expect(handler(trigger(attributes), lambdaContext())).rejects.toThrow(/deactivated/);
+  });
+
   it('adds nothing for a user who belongs to no org (a platform admin)', async () => {
     const out = await handler(trigger({ sub: 'admin' }), lambdaContext());
     expect(out.response.claimsAndScopeOverrideDetails.idTokenGeneration?.claimsToAddOrOverride).toEqual({});

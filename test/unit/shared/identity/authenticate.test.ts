@@ -113,6 +113,11 @@ describe('authenticate', () => {
       `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', amr: ['pwd', 'mfa'] })}`,
     );
     expect(withMfa).toMatchObject({ role: 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', mfa: true });
+    // The trigger's hub user id, when present, is who the token stands for.
+    const mapped = await auth(
+      `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'viewer', 'custom:user_id': 'usr_9' })}`,
+    );
+    expect(mapped.id).toBe('usr_9');
     const admin = await auth(`Bearer ${await sign({ 'cognito:groups': ['platform-admins'] })}`);
     expect(admin.kind).toBe('platform_admin');
   });
