@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { sign as signGithub } from '@octokit/webhooks-methods';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
+import { PROVIDERS } from '../shared/connectors/connection';
 import { isRoleRef, PERMISSIONS, ROLES } from '../shared/identity/permissions';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
 
@@ -260,7 +263,7 @@ program
   .description('create a connection; its webhook signing secret is printed once')
   .argument('<orgId>')
   .requiredOption('--name <name>', 'display name')
-  .addOption(new Option('--provider <provider>', 'provider').choices(['generic']).default('generic'))
+  .addOption(new Option('--provider <provider>', 'provider').choices([...PROVIDERS]).default('generic'))
   .action(async (orgId: string, o: { name: string; provider: string }) =>
     print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/connections`, o)),
   );
@@ -540,9 +543,36 @@ program
     print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/audit-events?${query}`));
   });
 
-program
-  .command('webhooks')
-  .description('webhook deliveries')
+const webhooks = program.command('webhooks').description('webhook deliveries');
+webhooks
+  .command('send-github')
+  .description(
+    "sign a GitHub delivery (X-Hub-Signature-256) with a connection's secret and send it to the hub",
+  )
+  .argument('<connectionId>')
+  .requiredOption('--secret <secret>', "the connection's webhook secret")
+  .requiredOption('--event <name>', 'X-GitHub-Event, e.g. issues, pull_request, push')
+  .requiredOption('--file <path>', "the JSON payload, e.g. one of GitHub's examples")
+  .option('--id <deliveryId>', 'X-GitHub-Delivery (repeat one to see de-duplication)')
+  .action(async (connectionId: string, o: { secret: string; event: string; file: string; id?: string }) => {
+    const { url } = globals();
+    const body = readFileSync(resolve(o.file), 'utf8');
+    const id = o.id ?? randomUUID();
+    const res = await fetch(new URL(`/webhooks/github/${encodeURIComponent(connectionId)}`, url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': o.event,
+        'x-github-delivery': id,
+        'x-hub-signature-256': await signGithub(o.secret, body),
+      },
+      body,
+    });
+    const answer = (await res.json()) as unknown;
+    if (!res.ok) throw new CliError(`${res.status}: ${JSON.stringify(answer)}`);
+    print({ deliveryId: id, ...(answer as object) });
+  });
+webhooks
   .command('send')
   .description('sign a Standard Webhooks delivery with a connection secret and send it to the hub')
   .argument('<connectionId>')

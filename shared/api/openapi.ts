@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import * as z from 'zod';
 import type {
   ZodOpenApiOperationObject,
   ZodOpenApiPathsObject,
@@ -474,6 +474,24 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '400': problem('The body is not valid JSON or not a Standard Webhooks payload'),
       '401': problem('The signature or timestamp is not valid'),
       '404': problem('No such connection'),
+      '409': problem('The same delivery is being processed; retry'),
+      '503': problem('The bus did not accept the event; retry'),
+    } satisfies ZodOpenApiResponsesObject,
+  },
+  receiveGithubWebhook: {
+    security: [],
+    description:
+      "Configure it as the webhook of a GitHub App or repository, with the connection's secret and content " +
+      'type `application/json`. `issues`, `issue_comment`, `pull_request`, `pull_request_review`, `push` and ' +
+      '`create`/`delete` (branches and tags) become canonical events; every other event type is acknowledged ' +
+      'with `{"ignored": true}`. A repeated `X-GitHub-Delivery` is acknowledged without publishing twice.',
+    requestParams: { path: ConnectionIdParam },
+    requestBody: { required: true, content: { 'application/json': { schema: z.looseObject({}) } } },
+    responses: {
+      '202': ok('Accepted (or already accepted, or ignored)', WebhookAccepted),
+      '400': problem('No X-GitHub-Event or X-GitHub-Delivery header, or the body is not a JSON object'),
+      '401': problem('No X-Hub-Signature-256, or it does not match'),
+      '404': problem('No such active GitHub connection'),
       '409': problem('The same delivery is being processed; retry'),
       '503': problem('The bus did not accept the event; retry'),
     } satisfies ZodOpenApiResponsesObject,

@@ -148,7 +148,12 @@ export const EventPage = z
   .meta({ id: 'EventPage' });
 
 export const WebhookAccepted = z
-  .object({ eventId: z.string(), duplicate: z.boolean() })
+  .union([
+    z.object({ eventId: z.string(), duplicate: z.boolean() }),
+    z.object({
+      ignored: z.literal(true).describe('An event type the hub does not use; acknowledged, not published'),
+    }),
+  ])
   .meta({ id: 'WebhookAccepted' });
 
 export const Problem = z

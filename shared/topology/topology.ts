@@ -75,7 +75,7 @@ export const functions = {
   getUsage: api('get-usage', "Reports an organisation's usage against its plan", []),
   listEvents: api('list-events', "Lists an organisation's canonical events", ['domain-table:read']),
   getOpenapi: fn('get-openapi', 'Serves the OpenAPI document', []),
-  receiveGenericWebhook: fn('receive-generic-webhook', 'Verifies, de-duplicates and publishes a webhook', [
+  receiveWebhook: fn('receive-webhook', "Verifies, de-duplicates and publishes a provider's webhooks", [
     'domain-table:read',
     'usage:count',
     'idempotency-table:write',
@@ -614,10 +614,20 @@ export const routes = [
     method: 'POST',
     path: '/webhooks/generic/{connectionId}',
     operationId: 'receiveGenericWebhook',
-    function: 'receiveGenericWebhook',
+    function: 'receiveWebhook',
     auth: 'webhook-signature',
     permission: null,
     summary: 'Receive a Standard Webhooks delivery for a generic connection',
+    tag: 'Webhooks',
+  },
+  {
+    method: 'POST',
+    path: '/webhooks/github/{connectionId}',
+    operationId: 'receiveGithubWebhook',
+    function: 'receiveWebhook',
+    auth: 'webhook-signature',
+    permission: null,
+    summary: 'Receive a GitHub webhook delivery (X-Hub-Signature-256, de-duplicated by X-GitHub-Delivery)',
     tag: 'Webhooks',
   },
 ] as const satisfies readonly RouteSpec[];

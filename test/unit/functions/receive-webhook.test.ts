@@ -9,7 +9,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../../functions/receive-generic-webhook/handler';
+import { handler } from '../../../functions/receive-webhook/handler';
 import { newWebhookSecret } from '../../../shared/connectors/create-connection';
 import { apiEvent, lambdaContext, parse } from '../../support/api-events';
 import { signedHeaders } from '../../support/webhooks';

@@ -1,7 +1,7 @@
-import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import type { Provider } from '../connectors/connection';
+import type { WebhookConnector } from '../connectors/connector';
 import { secretContext } from '../connectors/create-connection';
-import { normaliseGenericDelivery } from '../connectors/generic/normalise';
-import { ForbiddenError, NotFoundError, QuotaExceededError, UnauthenticatedError } from '../errors';
+import { ForbiddenError, NotFoundError, QuotaExceededError } from '../errors';
 import { ID_PATTERN } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
@@ -19,18 +19,19 @@ export interface InboundWebhook {
   readonly correlationId: string;
 }
 
-export interface AcceptedWebhook {
-  readonly orgId: string;
-  readonly eventId: string;
-  readonly duplicate: boolean;
-}
+export type AcceptedWebhook =
+  | { readonly orgId: string; readonly eventId: string; readonly duplicate: boolean; readonly ignored: false }
+  | { readonly orgId: string; readonly ignored: true };
 
 /**
- * Verifies a Standard Webhooks delivery (signature and timestamp tolerance), de-duplicates it by
- * `webhook-id`, normalises it and puts it on the bus. Nothing reaches the bus unverified.
+ * Receives a provider's webhook delivery: the connection must exist, be active and belong to that
+ * provider (fail closed otherwise); the signature is verified with the connection's secret before
+ * anything else is read; the delivery is counted against the org's daily allowance, normalised,
+ * and published once per provider delivery id. It is acknowledged only after the bus has it.
  */
-export function makeReceiveGenericWebhook(deps: {
-  connections: ConnectionStore;
+export function makeReceiveWebhook(deps: {
+  connectors: Readonly<Record<Provider, WebhookConnector>>;
+  connections: Pick<ConnectionStore, 'findWebhookRoute'>;
   cipher: SecretCipher;
   deliveries: DeliveryLedger;
   tenants: Pick<TenantDirectory, 'get'>;
@@ -40,12 +41,13 @@ export function makeReceiveGenericWebhook(deps: {
 }) {
   const secrets = new TtlCache<string>(deps.secretCacheSeconds * 1000);
 
-  return async (input: InboundWebhook): Promise<AcceptedWebhook> => {
+  return async (provider: Provider, input: InboundWebhook): Promise<AcceptedWebhook> => {
+    const connector = deps.connectors[provider];
     const route = ID_PATTERN('con').test(input.connectionId)
       ? await deps.connections.findWebhookRoute(input.connectionId)
       : null;
-    if (route?.provider !== 'generic' || route.status !== 'active') {
-      throw new NotFoundError(`No active generic connection ${input.connectionId}`);
+    if (route?.provider !== provider || route.status !== 'active') {
+      throw new NotFoundError(`No active ${provider} connection ${input.connectionId}`);
     }
     const cacheKey = `${route.connectionId}:${route.encryptedSecret}`;
     const secret =
@@ -54,46 +56,38 @@ export function makeReceiveGenericWebhook(deps: {
         cacheKey,
         await deps.cipher.decrypt(route.encryptedSecret, secretContext(route.orgId, route.connectionId)),
       );
+    const receivedAt = deps.clock.now();
+    const delivery = {
+      orgId: route.orgId,
+      connectionId: route.connectionId,
+      headers: Object.fromEntries(
+        Object.entries(input.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), v]])),
+      ),
+      body: input.body,
+      receivedAt,
+      correlationId: input.correlationId,
+    };
+    await connector.verify(secret, delivery);
+    const deliveryId = connector.deliveryId(delivery);
 
-    const headers = Object.fromEntries(
-      Object.entries(input.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), v]])),
-    );
-    try {
-      new Webhook(secret).verify(input.body, headers, { jsonParse: false });
-    } catch (error) {
-      if (error instanceof WebhookVerificationError) {
-        throw new UnauthenticatedError(`The webhook signature is not valid: ${error.message}`);
-      }
-      throw error;
-    }
     // Only verified deliveries count against the org's daily allowance; a forger cannot spend it.
     const org = await deps.tenants.get(route.orgId);
     if (org?.status !== 'active') throw new ForbiddenError(`The organisation is ${org?.status ?? 'gone'}`);
-    const receivedAt = deps.clock.now();
+    const event = connector.normalise(delivery, deliveryId);
+    if (!event) return { orgId: route.orgId, ignored: true };
     const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
     if (!rate.allowed) {
       throw new QuotaExceededError(`The plan allows ${webhookRate(org.plan).limit} webhook events a day`, {
         extensions: { retryAfterSeconds: rate.retryAfterSeconds },
       });
     }
-    // verify() succeeded, so both headers are present and the timestamp is a number.
-    const webhookId = String(headers['webhook-id']);
-    const event = normaliseGenericDelivery({
-      orgId: route.orgId,
-      connectionId: route.connectionId,
-      webhookId,
-      sentAt: new Date(Number(headers['webhook-timestamp']) * 1000),
-      body: input.body,
-      receivedAt,
-      correlationId: input.correlationId,
-    });
-    const outcome = await deps.deliveries.publishOnce(`${route.connectionId}:${webhookId}`, event);
+    const outcome = await deps.deliveries.publishOnce(`${route.connectionId}:${deliveryId}`, event);
     if (!outcome.duplicate) {
       // The event is on the bus: a metering hiccup must not make the sender retry it.
       await deps.usage
         .meter(org.id, 'webhookEvents', receivedAt)
         .catch((error: unknown) => logger.warn('Could not meter a webhook event', { error: error as Error }));
     }
-    return { orgId: route.orgId, ...outcome };
+    return { orgId: route.orgId, ...outcome, ignored: false };
   };
 }

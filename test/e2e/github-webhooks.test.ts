@@ -1,0 +1,128 @@
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { sign } from '@octokit/webhooks-methods';
+import type { RuntimeProcess } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
+
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as {
+  name: string;
+  examples: Record<string, unknown>[];
+}[];
+const example = (event: string, action?: string) =>
+  examples.find((e) => e.name === event)?.examples.find((p) => action === undefined || p.action === action);
+
+let hub: RuntimeProcess;
+beforeAll(async () => {
+  hub = await startRuntime();
+});
+afterAll(async () => {
+  await hub?.stop();
+});
+
+async function githubConnection(slug: string) {
+  const admin = client(hub);
+  const org = (await admin('POST', '/v1/orgs', { name: slug, slug })).json as { id: string };
+  const con = (await admin('POST', `/v1/orgs/${org.id}/connections`, { provider: 'github', name: 'GitHub' }))
+    .json as { id: string; webhookSecret: string; webhookUrl: string };
+  return { org, con };
+}
+
+const deliver = async (url: string, secret: string, event: string, payload: unknown, delivery: string) => {
+  const body = JSON.stringify(payload);
+  return client(hub, '')('POST', url, body, {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': delivery,
+    'x-hub-signature-256': await sign(secret, body),
+  });
+};
+
+describe('GitHub webhooks over HTTP', () => {
+  it("verifies, de-duplicates and normalises GitHub's own payloads into the org's event feed", async () => {
+    const { org, con } = await githubConnection('gh-hooks');
+    expect(con.webhookUrl).toBe(`/webhooks/github/${con.id}`);
+    const opened = await deliver(
+      con.webhookUrl,
+      con.webhookSecret,
+      'issues',
+      example('issues', 'opened'),
+      'd-1',
+    );
+    expect(opened.status).toBe(202);
+    expect(opened.json).toMatchObject({ duplicate: false });
+    const again = await deliver(
+      con.webhookUrl,
+      con.webhookSecret,
+      'issues',
+      example('issues', 'opened'),
+      'd-1',
+    );
+    expect(again.json).toEqual({ eventId: opened.json.eventId, duplicate: true });
+
+    const feed = await eventually(async () => {
+      const res = await client(hub)('GET', `/v1/orgs/${org.id}/events`);
+      const items = (res.json.items as { id: string; type: string; source: { provider: string } }[]).filter(
+        (e) => e.source.provider === 'github',
+      );
+      return items.length > 0 ? items : undefined;
+    });
+    expect(feed).toEqual([
+      expect.objectContaining({
+        id: opened.json.eventId,
+        type: 'work_item.created',
+        source: expect.objectContaining({ provider: 'github' }),
+      }),
+    ]);
+
+    // Every other event type is acknowledged, never refused.
+    const star = await deliver(con.webhookUrl, con.webhookSecret, 'star', example('star'), 'd-2');
+    expect(star.status).toBe(202);
+    expect(star.json).toEqual({ ignored: true });
+  });
+
+  it('fails closed: bad or missing signatures, wrong providers and malformed deliveries get problem+json', async () => {
+    const { con } = await githubConnection('gh-refusals');
+    const payload = example('issues', 'opened');
+    const forged = await deliver(con.webhookUrl, 'not-the-secret', 'issues', payload, 'd-3');
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('content-type')).toContain('application/problem+json');
+    const unsigned = await client(hub, '')('POST', con.webhookUrl, JSON.stringify(payload), {
+      'content-type': 'application/json',
+      'x-github-event': 'issues',
+      'x-github-delivery': 'd-4',
+    });
+    expect(unsigned.status).toBe(401);
+    // A GitHub delivery to the generic endpoint of the same connection names no generic connection.
+    const wrong = await deliver(`/webhooks/generic/${con.id}`, con.webhookSecret, 'issues', payload, 'd-5');
+    expect(wrong.status).toBe(404);
+    const noDelivery = await client(hub, '')('POST', con.webhookUrl, '{}', {
+      'content-type': 'application/json',
+      'x-github-event': 'issues',
+      'x-hub-signature-256': await sign(con.webhookSecret, '{}'),
+    });
+    expect(noDelivery.status).toBe(400);
+  });
+
+  it('sends a GitHub delivery from the CLI', async () => {
+    const { con } = await githubConnection('gh-cli');
+    const file = join(hub.dataDir, 'pull_request.json');
+    writeFileSync(file, JSON.stringify(example('pull_request', 'opened')));
+    const sent = runCli(hub, [
+      'webhooks',
+      'send-github',
+      con.id,
+      '--secret',
+      con.webhookSecret,
+      '--event',
+      'pull_request',
+      '--file',
+      file,
+    ]);
+    expect(sent.status).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({
+      duplicate: false,
+      eventId: expect.stringMatching(/^evt_/),
+    });
+  });
+});
