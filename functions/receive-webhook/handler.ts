@@ -13,7 +13,10 @@ export const makeHandler = (
   receive: ReturnType<typeof makeReceiveWebhook>,
   onInvoke: (context: Context) => void = () => undefined,
 ) => {
-  const endpoint = (operation: 'receiveGenericWebhook' | 'receiveGithubWebhook', provider: Provider) =>
+  const endpoint = (
+    operation: 'receiveGenericWebhook' | 'receiveGithubWebhook' | 'receiveJiraWebhook',
+    provider: Provider,
+  ) =>
     apiHandler({
       operation,
       handle: async ({ path, event, context, correlationId }) => {
@@ -39,6 +42,7 @@ export const makeHandler = (
   return byOperation({
     receiveGenericWebhook: endpoint('receiveGenericWebhook', 'generic'),
     receiveGithubWebhook: endpoint('receiveGithubWebhook', 'github'),
+    receiveJiraWebhook: endpoint('receiveJiraWebhook', 'jira'),
   });
 };
 

@@ -496,6 +496,23 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '503': problem('The bus did not accept the event; retry'),
     } satisfies ZodOpenApiResponsesObject,
   },
+  receiveJiraWebhook: {
+    security: [],
+    description:
+      "Register it as a Jira Cloud admin webhook with the connection's secret. `jira:issue_*`, `comment_*`, " +
+      '`sprint_*` and `jira:version_*` become canonical events; other events are acknowledged with ' +
+      '`{"ignored": true}`. A repeated `X-Atlassian-Webhook-Identifier` is acknowledged without publishing twice.',
+    requestParams: { path: ConnectionIdParam },
+    requestBody: { required: true, content: { 'application/json': { schema: z.looseObject({}) } } },
+    responses: {
+      '202': ok('Accepted (or already accepted, or ignored)', WebhookAccepted),
+      '400': problem('No X-Atlassian-Webhook-Identifier, or the body is not a Jira webhook payload'),
+      '401': problem('No X-Hub-Signature, or it does not match'),
+      '404': problem('No such active Jira connection'),
+      '409': problem('The same delivery is being processed; retry'),
+      '503': problem('The bus did not accept the event; retry'),
+    } satisfies ZodOpenApiResponsesObject,
+  },
 };
 
 let cached: ReturnType<typeof createDocument> | undefined;

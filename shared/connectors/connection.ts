@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-export const PROVIDERS = ['generic', 'github'] as const;
+export const PROVIDERS = ['generic', 'github', 'jira'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 export const ConnectionSchema = z

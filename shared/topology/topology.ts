@@ -630,6 +630,17 @@ export const routes = [
     summary: 'Receive a GitHub webhook delivery (X-Hub-Signature-256, de-duplicated by X-GitHub-Delivery)',
     tag: 'Webhooks',
   },
+  {
+    method: 'POST',
+    path: '/webhooks/jira/{connectionId}',
+    operationId: 'receiveJiraWebhook',
+    function: 'receiveWebhook',
+    auth: 'webhook-signature',
+    permission: null,
+    summary:
+      'Receive a Jira Cloud webhook (X-Hub-Signature, de-duplicated by X-Atlassian-Webhook-Identifier)',
+    tag: 'Webhooks',
+  },
 ] as const satisfies readonly RouteSpec[];
 
 export const queues = {

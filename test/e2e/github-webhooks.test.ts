@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
@@ -102,6 +102,40 @@ describe('GitHub webhooks over HTTP', () => {
       'x-hub-signature-256': await sign(con.webhookSecret, '{}'),
     });
     expect(noDelivery.status).toBe(400);
+  });
+
+  it('receives Jira Cloud webhooks signed with X-Hub-Signature, once per X-Atlassian-Webhook-Identifier', async () => {
+    const admin = client(hub);
+    const org = (await admin('POST', '/v1/orgs', { name: 'jira-hooks', slug: 'jira-hooks' })).json as {
+      id: string;
+    };
+    const con = (await admin('POST', `/v1/orgs/${org.id}/connections`, { provider: 'jira', name: 'Jira' }))
+      .json as {
+      webhookUrl: string;
+      webhookSecret: string;
+    };
+    const body = readFileSync(join(process.cwd(), 'test', 'fixtures', 'jira', 'issue-updated.json'), 'utf8');
+    const send = async (secret: string, id: string) =>
+      client(hub, '')('POST', con.webhookUrl, body, {
+        'content-type': 'application/json',
+        'x-atlassian-webhook-identifier': id,
+        'x-hub-signature': await sign(secret, body),
+      });
+    const first = await send(con.webhookSecret, 'jira-1');
+    expect(first.status).toBe(202);
+    expect((await send(con.webhookSecret, 'jira-1')).json).toEqual({
+      eventId: first.json.eventId,
+      duplicate: true,
+    });
+    expect((await send('forged', 'jira-2')).status).toBe(401);
+    const stored = await eventually(async () => {
+      const items = (await admin('GET', `/v1/orgs/${org.id}/events`)).json.items as {
+        type: string;
+        source: { provider: string };
+      }[];
+      return items.find((e) => e.source.provider === 'jira');
+    });
+    expect(stored.type).toBe('work_item.updated');
   });
 
   it('sends a GitHub delivery from the CLI', async () => {
