@@ -256,16 +256,89 @@ apiKeys
     ),
   );
 
-program
-  .command('connections')
-  .description('connections to other tools')
+const connections = program.command('connections').description('connections to other tools');
+const conPath = (orgId: string, connectionId?: string) =>
+  `/v1/orgs/${encodeURIComponent(orgId)}/connections${connectionId ? `/${encodeURIComponent(connectionId)}` : ''}`;
+connections
   .command('create')
   .description('create a connection; its webhook signing secret is printed once')
   .argument('<orgId>')
   .requiredOption('--name <name>', 'display name')
   .addOption(new Option('--provider <provider>', 'provider').choices([...PROVIDERS]).default('generic'))
-  .action(async (orgId: string, o: { name: string; provider: string }) =>
-    print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/connections`, o)),
+  .option(
+    '--base-url <url>',
+    "the provider's API: a GitHub Enterprise Server, or the Jira site (required for Jira)",
+  )
+  .action(async (orgId: string, o: { name: string; provider: string; baseUrl?: string }) =>
+    print(
+      await call('POST', conPath(orgId), {
+        provider: o.provider,
+        name: o.name,
+        ...(o.baseUrl ? { config: { baseUrl: o.baseUrl } } : {}),
+      }),
+    ),
+  );
+connections
+  .command('list')
+  .description("list an organisation's connections, with status and last error")
+  .argument('<orgId>')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `${conPath(orgId)}?${pageQuery(o)}`)),
+  );
+connections
+  .command('get')
+  .description('read a connection')
+  .argument('<orgId>')
+  .argument('<connectionId>')
+  .action(async (orgId: string, connectionId: string) =>
+    print(await call('GET', conPath(orgId, connectionId))),
+  );
+connections
+  .command('update')
+  .description('rename a connection, or point it at another server of its provider')
+  .argument('<orgId>')
+  .argument('<connectionId>')
+  .option('--name <name>', 'display name')
+  .option('--base-url <url>', "the provider's API base URL")
+  .action(async (orgId: string, connectionId: string, o: { name?: string; baseUrl?: string }) =>
+    print(
+      await call('PATCH', conPath(orgId, connectionId), {
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.baseUrl ? { config: { baseUrl: o.baseUrl } } : {}),
+      }),
+    ),
+  );
+for (const [verb, what] of [
+  ['disable', 'disable a connection: its webhooks are refused at once'],
+  ['enable', 'enable a connection again'],
+] as const) {
+  connections
+    .command(verb)
+    .description(what)
+    .argument('<orgId>')
+    .argument('<connectionId>')
+    .action(async (orgId: string, connectionId: string) =>
+      print(await call('POST', `${conPath(orgId, connectionId)}/${verb}`)),
+    );
+}
+connections
+  .command('delete')
+  .description('delete a connection and its webhook endpoint')
+  .argument('<orgId>')
+  .argument('<connectionId>')
+  .action(async (orgId: string, connectionId: string) => {
+    await call('DELETE', conPath(orgId, connectionId));
+  });
+connections
+  .command('rotate-secret')
+  .description('issue a new webhook secret (printed once); the old one is accepted for the overlap')
+  .argument('<orgId>')
+  .argument('<connectionId>')
+  .option('--overlap <seconds>', 'how long the old secret still verifies deliveries', (v) => Number(v), 86400)
+  .action(async (orgId: string, connectionId: string, o: { overlap: number }) =>
+    print(await call('POST', `${conPath(orgId, connectionId)}/rotate-secret`, { overlapSeconds: o.overlap })),
   );
 
 program

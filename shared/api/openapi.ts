@@ -16,6 +16,8 @@ import {
   AuditQuery,
   ConnectionCreated,
   ConnectionIdParam,
+  ConnectionPage,
+  ConnectionSchema,
   CreateApiKeyRequest,
   CreateConnectionRequest,
   CreateOrgRequest,
@@ -31,6 +33,7 @@ import {
   InvitationSchema,
   InviteUserRequest,
   ListQuery,
+  OrgConnectionParams,
   OrgIdParam,
   OrgPage,
   OrgSchema,
@@ -41,6 +44,7 @@ import {
   RoleIdParam,
   RoleList,
   RotateApiKeyRequest,
+  RotateSecretRequest,
   SetTeamMemberRequest,
   TeamAnalytics,
   TeamAnalyticsQuery,
@@ -50,6 +54,7 @@ import {
   TeamMembershipSchema,
   TeamPage,
   TeamSchema,
+  UpdateConnectionRequest,
   UpdateOrgRequest,
   UpdateRoleRequest,
   UpdateTeamRequest,
@@ -117,6 +122,65 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '400': problem('The body is not valid'),
       ...authErrors,
       '404': problem('No such organisation'),
+    },
+  },
+  listConnections: {
+    requestParams: { path: OrgIdParam, query: ListQuery },
+    responses: {
+      '200': ok('A page of connections', ConnectionPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
+  getConnection: {
+    requestParams: { path: OrgConnectionParams },
+    responses: {
+      '200': ok('The connection', ConnectionSchema),
+      ...authErrors,
+      '404': problem('No such connection'),
+    },
+  },
+  updateConnection: {
+    requestParams: { path: OrgConnectionParams },
+    requestBody: jsonBody(UpdateConnectionRequest),
+    responses: {
+      '200': ok('The connection as changed', ConnectionSchema),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such connection'),
+      '409': problem('Changed meanwhile; read it again'),
+    },
+  },
+  disableConnection: {
+    requestParams: { path: OrgConnectionParams },
+    responses: {
+      '200': ok('The connection, disabled', ConnectionSchema),
+      ...authErrors,
+      '404': problem('No such connection'),
+      '409': problem('Already disabled'),
+    },
+  },
+  enableConnection: {
+    requestParams: { path: OrgConnectionParams },
+    responses: {
+      '200': ok('The connection, active', ConnectionSchema),
+      ...authErrors,
+      '404': problem('No such connection'),
+      '409': problem('Already active'),
+    },
+  },
+  deleteConnection: {
+    requestParams: { path: OrgConnectionParams },
+    responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such connection') },
+  },
+  rotateConnectionSecret: {
+    requestParams: { path: OrgConnectionParams },
+    requestBody: jsonBody(RotateSecretRequest),
+    responses: {
+      '200': ok('The connection and its new secret, shown once', ConnectionCreated),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No such connection'),
     },
   },
   listEvents: {

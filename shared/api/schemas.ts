@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AccessPolicySchema, CustomRoleSchema, MAX_POLICY_CHARS, ORG_PERMISSIONS } from '../authz/org-access';
-import { ConnectionSchema, PROVIDERS } from '../connectors/connection';
+import { ConnectionConfigSchema, ConnectionSchema, PROVIDERS } from '../connectors/connection';
 import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema } from '../identity/api-key';
@@ -125,9 +125,45 @@ export const ApiKeyCreated = ApiKeySchema.extend({
 }).meta({ id: 'ApiKeyCreated' });
 
 export const CreateConnectionRequest = z
-  .object({ provider: z.enum(PROVIDERS), name: z.string().trim().min(1).max(200) })
+  .object({
+    provider: z.enum(PROVIDERS),
+    name: z.string().trim().min(1).max(200),
+    config: z
+      .object({ baseUrl: ConnectionConfigSchema.shape.baseUrl.optional() })
+      .strict()
+      .optional()
+      .describe("GitHub: defaults to https://api.github.com; Jira: the site's URL is required"),
+  })
   .strict()
   .meta({ id: 'CreateConnectionRequest' });
+
+export const UpdateConnectionRequest = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    config: z.object({ baseUrl: ConnectionConfigSchema.shape.baseUrl.optional() }).strict().optional(),
+  })
+  .strict()
+  .refine((b) => b.name !== undefined || b.config !== undefined, { message: 'Give a name or a config' })
+  .meta({ id: 'UpdateConnectionRequest' });
+
+export const RotateSecretRequest = z
+  .object({
+    overlapSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(24 * 3600)
+      .describe('How long deliveries signed with the old secret are still accepted (a day by default)'),
+  })
+  .strict()
+  .meta({ id: 'RotateSecretRequest' });
+
+export const OrgConnectionParams = z.object({ orgId: z.string(), connectionId: z.string() });
+
+export const ConnectionPage = z
+  .object({ items: z.array(ConnectionSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'ConnectionPage' });
 
 export const ConnectionCreated = ConnectionSchema.extend({
   webhookSecret: z
@@ -381,6 +417,7 @@ export const PolicyList = z
 
 export {
   AccessPolicySchema,
+  ConnectionSchema,
   CustomRoleSchema,
   GenericWebhookPayloadSchema,
   InvitationSchema,

@@ -3,15 +3,49 @@ import * as z from 'zod';
 export const PROVIDERS = ['generic', 'github', 'jira'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/** Where each provider's API is unless a connection says otherwise (GitHub Enterprise Server, a Jira site). */
+export const DEFAULT_BASE_URLS: Readonly<Record<Provider, string | null>> = {
+  generic: null,
+  github: 'https://api.github.com',
+  jira: null,
+};
+
+export const ConnectionConfigSchema = z
+  .object({
+    baseUrl: z
+      .url({ protocol: /^https?$/ })
+      .nullable()
+      .describe(
+        "The provider's API base URL: https://api.github.com, a GitHub Enterprise Server's https://host/api/v3, or a Jira site such as https://acme.atlassian.net",
+      ),
+  })
+  .meta({ id: 'ConnectionConfig' });
+
 export const ConnectionSchema = z
   .object({
     id: z.string(),
     orgId: z.string(),
     provider: z.enum(PROVIDERS),
     name: z.string(),
-    status: z.enum(['active', 'disabled']),
+    status: z
+      .enum(['active', 'disabled', 'needs_attention'])
+      .describe(
+        '`disabled`: its webhooks are refused; `needs_attention`: the provider refused its credentials',
+      ),
+    config: ConnectionConfigSchema.default({ baseUrl: null }),
+    lastError: z
+      .object({ message: z.string(), at: z.iso.datetime() })
+      .nullable()
+      .default(null)
+      .describe('The last failure talking to the provider'),
     webhookUrl: z.string().describe('Path the provider posts webhooks to, relative to the API root'),
+    previousSecretExpiresAt: z.iso
+      .datetime()
+      .nullable()
+      .default(null)
+      .describe('After a rotation, until when deliveries signed with the previous secret are still accepted'),
     createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime().optional(),
   })
   .meta({ id: 'Connection' });
 
@@ -24,4 +58,7 @@ export interface WebhookRoute {
   readonly provider: Provider;
   readonly status: Connection['status'];
   readonly encryptedSecret: string;
+  /** The secret before the last rotation, accepted until `previousSecretExpiresAt`. */
+  readonly previousEncryptedSecret?: string | null;
+  readonly previousSecretExpiresAt?: string | null;
 }

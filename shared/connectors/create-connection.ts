@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import { ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
@@ -9,10 +10,23 @@ import type { ConnectionStore, OrgStore } from '../ports/stores';
 import { PLANS } from '../tenancy/plans';
 import { requireOrg } from '../tenancy/require-org';
 import type { Connection, Provider } from './connection';
+import { DEFAULT_BASE_URLS } from './connection';
 
 export interface CreateConnectionInput {
   readonly provider: Provider;
   readonly name: string;
+  readonly config?: { readonly baseUrl?: string | null | undefined } | undefined;
+}
+
+/** The provider's base URL: the one given, else the provider's default; Jira has none (every site differs). */
+export function baseUrlFor(provider: Provider, given: string | null | undefined): string | null {
+  const baseUrl = given ?? DEFAULT_BASE_URLS[provider];
+  if (provider === 'jira' && !baseUrl) {
+    throw new ValidationError('A Jira connection needs its site, e.g. https://acme.atlassian.net', [
+      { path: 'config.baseUrl', message: 'required for Jira' },
+    ]);
+  }
+  return baseUrl ? baseUrl.replace(/\/+$/, '') : null;
 }
 
 /** A signing secret in the Standard Webhooks form: `whsec_` and 32 random bytes in base64. */
@@ -49,6 +63,9 @@ export function makeCreateConnection(deps: {
       provider: input.provider,
       name: input.name,
       status: 'active',
+      config: { baseUrl: baseUrlFor(input.provider, input.config?.baseUrl) },
+      lastError: null,
+      previousSecretExpiresAt: null,
       webhookUrl: `/webhooks/${input.provider}/${id}`,
       createdAt: at.toISOString(),
     };
@@ -61,7 +78,7 @@ export function makeCreateConnection(deps: {
       targets: [{ type: 'connection', id }],
       request,
       at,
-      after: { provider: connection.provider, name: connection.name },
+      after: { provider: connection.provider, name: connection.name, baseUrl: connection.config.baseUrl },
     });
     await deps.connections.create(connection, encrypted, audit, {
       resource: 'connections',

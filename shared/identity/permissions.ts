@@ -10,6 +10,8 @@ export const PERMISSIONS = [
   'api_keys:create',
   'api_keys:revoke',
   'connections:create',
+  'connections:read',
+  'connections:manage',
   'users:read',
   'users:manage',
   'teams:read',
@@ -39,7 +41,7 @@ const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: orgPermissions,
   admin: orgPermissions.filter((p) => p !== 'org:delete'),
-  member: ['org:read', 'events:read', 'teams:read'],
+  member: ['org:read', 'events:read', 'teams:read', 'connections:read'],
   viewer: ['org:read', 'events:read'],
   auditor: ['org:read', 'audit:read'],
   billing: ['org:read', 'usage:read'],

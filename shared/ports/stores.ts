@@ -92,6 +92,15 @@ export interface ConnectionStore {
     quota: QuotaClaim,
   ): Promise<void>;
   findWebhookRoute(connectionId: string): Promise<WebhookRoute | null>;
+  get(orgId: string, connectionId: string): Promise<Connection | null>;
+  list(orgId: string, page: PageRequest): Promise<Page<Connection>>;
+  /**
+   * Replaces the connection and its webhook route if the connection is still as read (`previous`),
+   * with the audit record; ConflictError otherwise.
+   */
+  save(next: Connection, previous: Connection, route: WebhookRoute, audit: AuditRecord): Promise<void>;
+  /** Removes the connection and its webhook route and releases its quota, with the audit record. */
+  remove(connection: Connection, audit: AuditRecord): Promise<void>;
 }
 
 export interface EventStore {

@@ -1,7 +1,7 @@
 import type { Provider } from '../connectors/connection';
 import type { WebhookConnector } from '../connectors/connector';
 import { secretContext } from '../connectors/create-connection';
-import { ForbiddenError, NotFoundError, QuotaExceededError } from '../errors';
+import { ForbiddenError, NotFoundError, QuotaExceededError, UnauthenticatedError } from '../errors';
 import { ID_PATTERN } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
@@ -49,12 +49,11 @@ export function makeReceiveWebhook(deps: {
     if (route?.provider !== provider || route.status !== 'active') {
       throw new NotFoundError(`No active ${provider} connection ${input.connectionId}`);
     }
-    const cacheKey = `${route.connectionId}:${route.encryptedSecret}`;
-    const secret =
-      secrets.get(cacheKey) ??
+    const decrypt = async (encrypted: string) =>
+      secrets.get(`${route.connectionId}:${encrypted}`) ??
       secrets.set(
-        cacheKey,
-        await deps.cipher.decrypt(route.encryptedSecret, secretContext(route.orgId, route.connectionId)),
+        `${route.connectionId}:${encrypted}`,
+        await deps.cipher.decrypt(encrypted, secretContext(route.orgId, route.connectionId)),
       );
     const receivedAt = deps.clock.now();
     const delivery = {
@@ -67,7 +66,17 @@ export function makeReceiveWebhook(deps: {
       receivedAt,
       correlationId: input.correlationId,
     };
-    await connector.verify(secret, delivery);
+    try {
+      await connector.verify(await decrypt(route.encryptedSecret), delivery);
+    } catch (error) {
+      // During a rotation's overlap, the provider may still sign with the previous secret.
+      const previous = route.previousEncryptedSecret;
+      const until = route.previousSecretExpiresAt;
+      if (!(error instanceof UnauthenticatedError) || !previous || !until || new Date(until) <= receivedAt) {
+        throw error;
+      }
+      await connector.verify(await decrypt(previous), delivery);
+    }
     const deliveryId = connector.deliveryId(delivery);
 
     // Only verified deliveries count against the org's daily allowance; a forger cannot spend it.

@@ -81,6 +81,7 @@ async function snapshotOfB() {
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/teams`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/invitations`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/roles`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/connections`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/policies`)).json,
   ]);
 }
@@ -116,6 +117,8 @@ const validBodies: Record<string, unknown> = {
   createRole: { name: 'Planted by A', permissions: ['org:read'] },
   updateRole: { permissions: ['org:read', 'org:update'] },
   putPolicy: { statement: 'forbid (principal, action, resource);' },
+  updateConnection: { name: 'Renamed by A' },
+  rotateConnectionSecret: { overlapSeconds: 0 },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -143,6 +146,7 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{teamId}', tenants.b.teamId)
           .replace('{invitationId}', tenants.b.invitationId)
           .replace('{roleId}', tenants.b.roleId)
+          .replace('{connectionId}', tenants.b.connection.id)
           .replace('{policyId}', 'b-policy');
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(

@@ -109,8 +109,13 @@ describe('GitHub webhooks over HTTP', () => {
     const org = (await admin('POST', '/v1/orgs', { name: 'jira-hooks', slug: 'jira-hooks' })).json as {
       id: string;
     };
-    const con = (await admin('POST', `/v1/orgs/${org.id}/connections`, { provider: 'jira', name: 'Jira' }))
-      .json as {
+    const con = (
+      await admin('POST', `/v1/orgs/${org.id}/connections`, {
+        provider: 'jira',
+        name: 'Jira',
+        config: { baseUrl: 'https://acme.atlassian.net' },
+      })
+    ).json as {
       webhookUrl: string;
       webhookSecret: string;
     };
@@ -136,6 +141,80 @@ describe('GitHub webhooks over HTTP', () => {
       return items.find((e) => e.source.provider === 'jira');
     });
     expect(stored.type).toBe('work_item.updated');
+  });
+
+  it('manages connections: base URLs, disable/enable, secret rotation with an overlap, delete', async () => {
+    const admin = client(hub);
+    const org = (await admin('POST', '/v1/orgs', { name: 'con-admin', slug: 'con-admin' })).json as {
+      id: string;
+    };
+    const base = `/v1/orgs/${org.id}/connections`;
+    const ghes = await admin('POST', base, {
+      provider: 'github',
+      name: 'GHES',
+      config: { baseUrl: 'https://github.acme.test/api/v3/' },
+    });
+    expect(ghes.json).toMatchObject({
+      status: 'active',
+      config: { baseUrl: 'https://github.acme.test/api/v3' },
+    });
+    const dotcom = await admin('POST', base, { provider: 'github', name: 'GitHub' });
+    expect(dotcom.json.config).toEqual({ baseUrl: 'https://api.github.com' });
+    expect((await admin('POST', base, { provider: 'jira', name: 'Jira' })).status).toBe(400);
+    expect(
+      (await admin('POST', base, { provider: 'jira', name: 'Jira', config: { baseUrl: 'ftp://x' } })).status,
+    ).toBe(400);
+
+    const con = ghes.json as { id: string; webhookUrl: string; webhookSecret: string };
+    const listed = (await admin('GET', base)).json.items as { id: string }[];
+    expect(listed.map((c) => c.id).sort()).toEqual([con.id, String(dotcom.json.id)].sort());
+    expect(JSON.stringify(listed)).not.toContain('whsec_');
+    const renamed = await admin('PATCH', `${base}/${con.id}`, { name: 'GHES prod' });
+    expect(renamed.json).toMatchObject({
+      name: 'GHES prod',
+      config: { baseUrl: 'https://github.acme.test/api/v3' },
+    });
+
+    const payload = example('issues', 'opened');
+    expect((await admin('POST', `${base}/${con.id}/disable`)).json.status).toBe('disabled');
+    expect((await deliver(con.webhookUrl, con.webhookSecret, 'issues', payload, 'r-1')).status).toBe(404);
+    expect((await admin('POST', `${base}/${con.id}/disable`)).status).toBe(409);
+    expect((await admin('POST', `${base}/${con.id}/enable`)).json.status).toBe('active');
+
+    const rotated = await admin('POST', `${base}/${con.id}/rotate-secret`, { overlapSeconds: 3600 });
+    expect(rotated.status).toBe(200);
+    const fresh = String(rotated.json.webhookSecret);
+    expect(fresh).not.toBe(con.webhookSecret);
+    expect(rotated.json.previousSecretExpiresAt).toEqual(expect.any(String));
+    // Both secrets verify during the overlap; a forged one never does.
+    expect((await deliver(con.webhookUrl, con.webhookSecret, 'issues', payload, 'r-2')).status).toBe(202);
+    expect((await deliver(con.webhookUrl, fresh, 'issues', payload, 'r-3')).status).toBe(202);
+    expect((await deliver(con.webhookUrl, 'forged', 'issues', payload, 'r-4')).status).toBe(401);
+    const immediate = await admin('POST', `${base}/${con.id}/rotate-secret`, { overlapSeconds: 0 });
+    expect((await deliver(con.webhookUrl, fresh, 'issues', payload, 'r-5')).status).toBe(401);
+    expect(
+      (await deliver(con.webhookUrl, String(immediate.json.webhookSecret), 'issues', payload, 'r-6')).status,
+    ).toBe(202);
+
+    expect((await admin('DELETE', `${base}/${con.id}`)).status).toBe(204);
+    expect((await admin('GET', `${base}/${con.id}`)).status).toBe(404);
+    expect(
+      (await deliver(con.webhookUrl, String(immediate.json.webhookSecret), 'issues', payload, 'r-7')).status,
+    ).toBe(404);
+    const usage = (await admin('GET', `/v1/orgs/${org.id}/usage`)).json as { usage: { connections: number } };
+    expect(usage.usage.connections).toBe(1);
+    const trail = (
+      await admin('GET', `/v1/orgs/${org.id}/audit-events?limit=100&targetType=connection&targetId=${con.id}`)
+    ).json.items as { action: string }[];
+    expect(trail.map((r) => r.action)).toEqual([
+      'connection.deleted',
+      'connection.secret_rotated',
+      'connection.secret_rotated',
+      'connection.enabled',
+      'connection.disabled',
+      'connection.updated',
+      'connection.created',
+    ]);
   });
 
   it('sends a GitHub delivery from the CLI', async () => {

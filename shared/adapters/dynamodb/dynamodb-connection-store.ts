@@ -2,14 +2,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import type { Connection, WebhookRoute } from '../../connectors/connection';
+import { ConnectionSchema } from '../../connectors/connection';
 import { ConflictError, QuotaExceededError } from '../../errors';
-import type { ConnectionStore, QuotaClaim } from '../../ports/stores';
+import type { ConnectionStore, Page, PageRequest, QuotaClaim } from '../../ports/stores';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
-import { claimQuota } from './usage-items';
+import { claimQuota, releaseQuota } from './usage-items';
 
 export class DynamoDbConnectionStore implements ConnectionStore {
   constructor(
@@ -49,6 +50,79 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     ]);
     if (failed.includes(2)) throw new QuotaExceededError(`The plan allows ${quota.limit} connections`);
     if (failed.length > 0) throw new ConflictError(`Connection ${connection.id} already exists`);
+  }
+
+  private pk(orgId: string) {
+    return tenantPk(orgId, TENANT_COLLECTIONS.connections);
+  }
+
+  async get(orgId: string, connectionId: string): Promise<Connection | null> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const item = await table.get(this.pk(orgId), connectionId);
+    return item ? ConnectionSchema.parse(item) : null;
+  }
+
+  async list(orgId: string, page: PageRequest): Promise<Page<Connection>> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const result = await table.queryPage(this.pk(orgId), page);
+    return { items: result.items.map((i) => ConnectionSchema.parse(i)), nextCursor: result.nextCursor };
+  }
+
+  async save(next: Connection, previous: Connection, route: WebhookRoute, audit: AuditRecord): Promise<void> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, next.orgId);
+    const pk = this.pk(next.orgId);
+    table.check(pk);
+    const failed = await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: { PK: pk, SK: next.id, ...next },
+          // Optimistic: the connection is replaced only if nobody changed it since it was read.
+          ConditionExpression:
+            'attribute_exists(PK) AND #status = :status AND #name = :name AND #created = :created AND (attribute_not_exists(updatedAt) OR updatedAt = :updated)',
+          ExpressionAttributeNames: { '#status': 'status', '#name': 'name', '#created': 'createdAt' },
+          ExpressionAttributeValues: {
+            ':status': previous.status,
+            ':name': previous.name,
+            ':created': previous.createdAt,
+            ':updated': previous.updatedAt ?? '',
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: { PK: platformPk('WEBHOOK', next.id), SK: 'ROUTE', route },
+          ConditionExpression: 'attribute_exists(PK)',
+        },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`Connection ${next.id} changed meanwhile; read it again`);
+  }
+
+  async remove(connection: Connection, audit: AuditRecord): Promise<void> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, connection.orgId);
+    const pk = this.pk(connection.orgId);
+    table.check(pk);
+    const failed = await transactWrite(this.client, [
+      {
+        Delete: {
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: connection.id },
+          ConditionExpression: 'attribute_exists(PK)',
+        },
+      },
+      {
+        Delete: {
+          TableName: this.tables.domainTable,
+          Key: { PK: platformPk('WEBHOOK', connection.id), SK: 'ROUTE' },
+        },
+      },
+      releaseQuota(table, 'connections'),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`Connection ${connection.id} was already removed`);
   }
 
   async findWebhookRoute(connectionId: string): Promise<WebhookRoute | null> {

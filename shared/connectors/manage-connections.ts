@@ -1,0 +1,160 @@
+import type { RequestContext } from '../audit/audit-record';
+import { auditChange } from '../audit/audit-record';
+import { ConflictError, NotFoundError } from '../errors';
+import type { Principal } from '../identity/principal';
+import type { Clock } from '../ports/clock';
+import type { SecretCipher } from '../ports/secret-cipher';
+import type { ConnectionStore } from '../ports/stores';
+import type { Connection, WebhookRoute } from './connection';
+import { baseUrlFor, newWebhookSecret, secretContext } from './create-connection';
+
+interface Deps {
+  readonly connections: ConnectionStore;
+  readonly clock: Clock;
+}
+
+async function requireConnection(connections: ConnectionStore, orgId: string, connectionId: string) {
+  const connection = await connections.get(orgId, connectionId);
+  if (!connection) throw new NotFoundError(`No connection ${connectionId}`);
+  return connection;
+}
+
+async function routeOf(connections: ConnectionStore, connection: Connection): Promise<WebhookRoute> {
+  const route = await connections.findWebhookRoute(connection.id);
+  if (!route || route.orgId !== connection.orgId) throw new NotFoundError(`No connection ${connection.id}`);
+  return route;
+}
+
+export function makeGetConnection(deps: Pick<Deps, 'connections'>) {
+  return (orgId: string, connectionId: string) => requireConnection(deps.connections, orgId, connectionId);
+}
+
+/** Renames a connection or points it at another server of its provider. */
+export function makeUpdateConnection(deps: Deps) {
+  return async (
+    orgId: string,
+    connectionId: string,
+    patch: { name?: string | undefined; config?: { baseUrl?: string | null | undefined } | undefined },
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<Connection> => {
+    const current = await requireConnection(deps.connections, orgId, connectionId);
+    const at = deps.clock.now();
+    const next: Connection = {
+      ...current,
+      name: patch.name ?? current.name,
+      config:
+        patch.config?.baseUrl === undefined
+          ? current.config
+          : { baseUrl: baseUrlFor(current.provider, patch.config.baseUrl) },
+      updatedAt: at.toISOString(),
+    };
+    const audit = auditChange({
+      action: 'connection.updated',
+      principal,
+      orgId,
+      targets: [{ type: 'connection', id: connectionId }],
+      request,
+      at,
+      before: { name: current.name, baseUrl: current.config.baseUrl },
+      after: { name: next.name, baseUrl: next.config.baseUrl },
+    });
+    await deps.connections.save(next, current, await routeOf(deps.connections, current), audit);
+    return next;
+  };
+}
+
+/** Disables a connection (its webhooks are refused at once) or enables it again. */
+export function makeSetConnectionStatus(deps: Deps) {
+  return async (
+    orgId: string,
+    connectionId: string,
+    status: 'active' | 'disabled',
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<Connection> => {
+    const current = await requireConnection(deps.connections, orgId, connectionId);
+    if (current.status === status) throw new ConflictError(`Connection ${connectionId} is already ${status}`);
+    const at = deps.clock.now();
+    // Enabling also clears a `needs_attention` state: the admin says the credentials are fixed.
+    const next: Connection = {
+      ...current,
+      status,
+      ...(status === 'active' ? { lastError: null } : {}),
+      updatedAt: at.toISOString(),
+    };
+    const audit = auditChange({
+      action: status === 'active' ? 'connection.enabled' : 'connection.disabled',
+      principal,
+      orgId,
+      targets: [{ type: 'connection', id: connectionId }],
+      request,
+      at,
+      before: { status: current.status },
+      after: { status },
+    });
+    const route = await routeOf(deps.connections, current);
+    await deps.connections.save(next, current, { ...route, status }, audit);
+    return next;
+  };
+}
+
+export function makeDeleteConnection(deps: Deps) {
+  return async (orgId: string, connectionId: string, principal: Principal, request: RequestContext) => {
+    const current = await requireConnection(deps.connections, orgId, connectionId);
+    const at = deps.clock.now();
+    const audit = auditChange({
+      action: 'connection.deleted',
+      principal,
+      orgId,
+      targets: [{ type: 'connection', id: connectionId }],
+      request,
+      at,
+      before: { provider: current.provider, name: current.name },
+    });
+    await deps.connections.remove(current, audit);
+  };
+}
+
+/**
+ * Issues a new webhook secret, shown once. The old one keeps verifying deliveries for the overlap,
+ * so nothing the provider sends while its settings are being changed is refused.
+ */
+export function makeRotateConnectionSecret(deps: Deps & { cipher: SecretCipher }) {
+  return async (
+    orgId: string,
+    connectionId: string,
+    overlapSeconds: number,
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<{ connection: Connection; webhookSecret: string }> => {
+    const current = await requireConnection(deps.connections, orgId, connectionId);
+    const route = await routeOf(deps.connections, current);
+    const at = deps.clock.now();
+    const previousSecretExpiresAt = new Date(at.getTime() + overlapSeconds * 1000).toISOString();
+    const webhookSecret = newWebhookSecret();
+    const encryptedSecret = await deps.cipher.encrypt(webhookSecret, secretContext(orgId, connectionId));
+    const next: Connection = { ...current, previousSecretExpiresAt, updatedAt: at.toISOString() };
+    const audit = auditChange({
+      action: 'connection.secret_rotated',
+      principal,
+      orgId,
+      targets: [{ type: 'connection', id: connectionId }],
+      request,
+      at,
+      after: { previousSecretExpiresAt },
+    });
+    await deps.connections.save(
+      next,
+      current,
+      {
+        ...route,
+        encryptedSecret,
+        previousEncryptedSecret: route.encryptedSecret,
+        previousSecretExpiresAt,
+      },
+      audit,
+    );
+    return { connection: next, webhookSecret };
+  };
+}
