@@ -79,6 +79,7 @@ const lambdaLikeEnv = {
   EVENT_BUS_NAME: 'hub-events',
   SECRETS_KEY_ID: 'alias/hub-secrets',
   MAIL_FROM: 'integration-hub@example.com',
+  QUEUE_URLS: '{"events":"https://sqs.us-east-1.amazonaws.com/000000000000/hub-events"}',
   TENANT_ROLE_ARN: 'arn:aws:iam::000000000000:role/hub-tenant-data',
   COGNITO_USER_POOL_ID: 'us-east-1_bench0000',
   COGNITO_CLIENT_ID: 'bench',

@@ -12,7 +12,8 @@ export type IdPrefix =
   | 'inv'
   | 'mail'
   | 'role'
-  | 'pol';
+  | 'pol'
+  | 'dlq';
 
 const nextUlid = monotonicFactory();
 

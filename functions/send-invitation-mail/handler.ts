@@ -7,13 +7,15 @@ import { parseBusEnvelope } from '../../shared/events/bus-envelope';
 import { instrumented } from '../../shared/observability/instrumented';
 import { logger, metrics } from '../../shared/observability/observability';
 import { systemClock } from '../../shared/ports/clock';
+import type { QueueWorkerDeps } from '../../shared/queues/queue-worker';
+import { withFailurePolicy } from '../../shared/queues/queue-worker';
 import { makeSendInvitationMail } from '../../shared/tenancy/send-invitation-mail';
 
 /**
  * Sends invitation emails. A failed send is reported alone and retried; after the queue's
  * maximum receives it is parked in the DLQ (its alarm fires) and the invitation can be resent.
  */
-export const makeHandler = (send: ReturnType<typeof makeSendInvitationMail>) => {
+export const makeHandler = (send: ReturnType<typeof makeSendInvitationMail>, failures: QueueWorkerDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   const sendRecord = async (record: SQSRecord) => {
     const event = parseBusEnvelope(record.body);
@@ -26,7 +28,7 @@ export const makeHandler = (send: ReturnType<typeof makeSendInvitationMail>) => 
     logger.info('Invitation email handled', { eventId: event.id, tenantId: event.tenantId, outcome });
   };
   return instrumented(async (event: SQSEvent, context: Context) =>
-    processPartialResponse(event, sendRecord, processor, { context }),
+    processPartialResponse(event, withFailurePolicy(failures, sendRecord), processor, { context }),
   );
 };
 
@@ -38,4 +40,5 @@ export const handler = makeHandler(
     config: mailConfig(),
     clock: systemClock,
   }),
+  adapters.queueWorker('mail'),
 );

@@ -6,12 +6,14 @@ import { parseBusEnvelope } from '../../shared/events/bus-envelope';
 import { instrumented } from '../../shared/observability/instrumented';
 import { logger, metrics } from '../../shared/observability/observability';
 import type { EventStore } from '../../shared/ports/stores';
+import type { QueueWorkerDeps } from '../../shared/queues/queue-worker';
+import { withFailurePolicy } from '../../shared/queues/queue-worker';
 
 /**
  * Stores each canonical event in its org's feed. Storing is idempotent (keyed by event id), so a
  * redelivered message is a no-op; a failed record is reported alone and retried, then parked in the DLQ.
  */
-export const makeHandler = (events: EventStore) => {
+export const makeHandler = (events: EventStore, failures: QueueWorkerDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   const storeRecord = async (record: SQSRecord) => {
     const event = parseBusEnvelope(record.body);
@@ -20,8 +22,8 @@ export const makeHandler = (events: EventStore) => {
     logger.debug('Event handled', { eventId: event.id, tenantId: event.tenantId, outcome });
   };
   return instrumented(async (event: SQSEvent, context: Context) =>
-    processPartialResponse(event, storeRecord, processor, { context }),
+    processPartialResponse(event, withFailurePolicy(failures, storeRecord), processor, { context }),
   );
 };
 
-export const handler = makeHandler(adapters.eventStore());
+export const handler = makeHandler(adapters.eventStore(), adapters.queueWorker('events'));

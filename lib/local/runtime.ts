@@ -109,6 +109,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_KMS: aws.endpoint,
       AWS_ENDPOINT_URL_SESV2: aws.endpoint,
       AWS_ENDPOINT_URL_STS: aws.endpoint,
+      QUEUE_URLS: JSON.stringify(queueUrls),
       TENANT_ROLE_ARN: localNames.tenantRoleArn,
       MAIL_FROM: 'integration-hub@localhost',
       DOMAIN_TABLE_NAME: localNames.table('domain'),

@@ -62,6 +62,7 @@ export class HubStack extends Stack {
     const fns = {} as Record<FunctionName, IFunction>;
     const tenantRoleUsers: IRole[] = [];
     const tenantDataFunctions = new Set<IFunction>();
+    const queueSenders: IFunction[] = [];
     for (const name of Object.keys(functions) as FunctionName[]) {
       const access = functions[name].access as readonly ResourceAccess[];
       const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, {
@@ -179,6 +180,10 @@ export class HubStack extends Stack {
           );
           return;
         }
+        case 'queues:send':
+          // Granted once the queues exist, below: a redrive puts parked messages back.
+          queueSenders.push(fn);
+          return;
         case 'user-pool:verify-tokens':
           // The pool's JWKS is public: verifying tokens needs no permission.
           return;
@@ -203,6 +208,11 @@ export class HubStack extends Stack {
 
     const workers = new HubWorkers(this, 'Workers', { functions: fns, tables: data.tables });
     events.routeToQueues(workers.queues);
+    const urls = Object.fromEntries(Object.entries(workers.queues).map(([name, q]) => [name, q.queueUrl]));
+    for (const fn of queueSenders) {
+      for (const queue of Object.values(workers.queues)) queue.grantSendMessages(fn);
+      (fn as LambdaFunction).addEnvironment('QUEUE_URLS', Stack.of(this).toJsonString(urls));
+    }
     this.api = new HubApi(this, 'Api', { functions: fns });
     const monitoring = new HubMonitoring(this, 'Monitoring', {
       api: this.api.api,

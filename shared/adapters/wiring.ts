@@ -2,17 +2,28 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
-import { eventBusName, idempotencyTableName, mailConfig, secretsKeyId, tablesConfig } from '../config/config';
+import {
+  eventBusName,
+  idempotencyTableName,
+  mailConfig,
+  queueUrls,
+  secretsKeyId,
+  tablesConfig,
+} from '../config/config';
 import { tracer } from '../observability/observability';
+import { systemClock } from '../ports/clock';
+import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
+import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
@@ -24,6 +35,7 @@ import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
 import { SesMailer } from './ses/ses-mailer';
+import { SqsMessageQueues } from './sqs/sqs-message-queues';
 
 /**
  * The production adapters, one factory per port. Handlers call these at init; swapping an adapter
@@ -69,3 +81,15 @@ export const accessDirectory = () => {
 };
 export const accessFacts = () =>
   new AccessFactsLoader({ teams: teamStore(), users: userStore(), keys: apiKeyStore() });
+export const deadLetterStore = () =>
+  new DynamoDbDeadLetterStore(documentClient(), tablesConfig().domainTable);
+export const messageQueues = () =>
+  new SqsMessageQueues(tracer.captureAWSv3Client(new SQSClient({})), queueUrls());
+/** What a queue worker needs to apply the failure policy to its messages. */
+export const queueWorker = (queue: string): QueueWorkerDeps => ({
+  queue,
+  deadLetters: deadLetterStore(),
+  queues: messageQueues(),
+  audit: auditStore(),
+  clock: systemClock,
+});

@@ -25,6 +25,7 @@ import {
   CreateTeamRequest,
   CreateUserRequest,
   CustomRoleSchema,
+  DeadLetterPage,
   DeleteOrgQuery,
   EventPage,
   GenericWebhookPayloadSchema,
@@ -41,6 +42,8 @@ import {
   PolicyList,
   Problem,
   PutPolicyRequest,
+  RedriveRequest,
+  RedriveResult,
   RoleIdParam,
   RoleList,
   RotateApiKeyRequest,
@@ -181,6 +184,24 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '400': problem('The body is not valid'),
       ...authErrors,
       '404': problem('No such connection'),
+    },
+  },
+  listDeadLetters: {
+    requestParams: { path: OrgIdParam, query: ListQuery },
+    responses: {
+      '200': ok('A page of dead letters', DeadLetterPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
+  redriveDeadLetters: {
+    requestParams: { path: OrgIdParam },
+    requestBody: jsonBody(RedriveRequest),
+    responses: {
+      '200': ok('What was put back', RedriveResult),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '404': problem('No dead letter with one of the ids'),
     },
   },
   listEvents: {

@@ -6,6 +6,7 @@ import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
 import { RoleRefSchema } from '../identity/role-ref';
+import { DeadLetterSchema } from '../queues/dead-letter';
 import { DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS } from '../tenancy/delete-org';
 import { InvitationSchema } from '../tenancy/invitation';
 import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
@@ -158,6 +159,26 @@ export const RotateSecretRequest = z
   })
   .strict()
   .meta({ id: 'RotateSecretRequest' });
+
+export const DeadLetterPage = z
+  .object({ items: z.array(DeadLetterSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'DeadLetterPage' });
+
+export const RedriveRequest = z
+  .object({
+    ids: z
+      .array(z.string().max(40))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Only these; all (up to 100) when left out'),
+  })
+  .strict()
+  .meta({ id: 'RedriveRequest' });
+
+export const RedriveResult = z
+  .object({ redriven: z.number().int(), ids: z.array(z.string()) })
+  .meta({ id: 'RedriveResult' });
 
 export const OrgConnectionParams = z.object({ orgId: z.string(), connectionId: z.string() });
 

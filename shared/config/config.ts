@@ -81,3 +81,17 @@ export function mailConfig(env: Env = processEnv()): MailConfig {
 export function tenantRoleArn(env: Env = processEnv()): string | undefined {
   return optional(env, 'TENANT_ROLE_ARN');
 }
+
+/** The topology's queue URLs by name (`QUEUE_URLS`, JSON), for functions that put messages back on them. */
+export function queueUrls(env: Env = processEnv()): Record<string, string> {
+  const raw = optional(env, 'QUEUE_URLS');
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, string>;
+  } catch {
+    // reported below
+  }
+  throw new ConfigurationError('QUEUE_URLS must be a JSON object of queue name to URL');
+}

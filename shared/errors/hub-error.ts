@@ -98,3 +98,38 @@ export class DependencyUnavailableError extends HubError {
 export function problemType(code: string): string {
   return `urn:integration-hub:problem:${code}`;
 }
+
+/** A provider refused the call for its rate limit; `retryAfterSeconds` comes from its headers. */
+export class ProviderRateLimitedError extends HubError {
+  readonly status = 429;
+  readonly code = 'provider-rate-limited';
+  readonly title = 'The provider rate-limited the hub';
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(detail, { ...options, extensions: { retryAfterSeconds } });
+  }
+}
+
+/** The provider failed (5xx) or did not answer in time; trying again later may succeed. */
+export class ProviderUnavailableError extends HubError {
+  readonly status = 502;
+  readonly code = 'provider-unavailable';
+  readonly title = 'The provider is unavailable';
+}
+
+/** The provider refused the connection's credentials (revoked, expired, permission lost). */
+export class ProviderAuthError extends HubError {
+  readonly status = 502;
+  readonly code = 'provider-auth-failed';
+  readonly title = "The provider refused the connection's credentials";
+}
+
+/** What the provider was asked about does not exist there (any more). */
+export class ProviderNotFoundError extends HubError {
+  readonly status = 404;
+  readonly code = 'provider-not-found';
+  readonly title = 'Not found on the provider';
+}

@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   'connections:create',
   'connections:read',
   'connections:manage',
+  'dead_letters:manage',
   'users:read',
   'users:manage',
   'teams:read',

@@ -4,6 +4,7 @@ import type { OrgAccess } from '../authz/org-access';
 import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant } from '../identity/api-key';
+import type { StoredDeadLetter } from '../queues/dead-letter';
 import type { InvitationMail, StoredInvitation } from '../tenancy/invitation';
 import type { Org } from '../tenancy/org';
 import type { CountedResource, Rate } from '../tenancy/plans';
@@ -211,4 +212,13 @@ export interface AccessStore {
   get(orgId: string): Promise<Versioned<OrgAccess>>;
   /** Replaces them if still at `expectedVersion`, with the audit record; ConflictError otherwise. */
   save(orgId: string, access: OrgAccess, expectedVersion: number, audit: AuditRecord): Promise<void>;
+}
+
+/** Parked messages, per org. */
+export interface DeadLetterStore {
+  park(letter: StoredDeadLetter): Promise<void>;
+  list(orgId: string, page: PageRequest): Promise<Page<StoredDeadLetter>>;
+  get(orgId: string, id: string): Promise<StoredDeadLetter | null>;
+  /** Removes a letter once it is back on its queue; false if it was already gone. */
+  remove(orgId: string, id: string): Promise<boolean>;
 }

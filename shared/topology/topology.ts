@@ -165,6 +165,10 @@ export const functions = {
     'Updates, disables, enables, deletes a connection, or rotates its webhook secret',
     ['domain-table:write', 'secrets-key:encrypt'],
   ),
+  manageDeadLetters: api('manage-dead-letters', "Lists an organisation's parked messages and redrives them", [
+    'domain-table:write',
+    'queues:send',
+  ]),
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
     description: "Stores canonical events in their organisation's event feed",
@@ -665,6 +669,26 @@ export const routes = [
     permission: 'connections:manage',
     summary: 'Issue a new webhook secret (shown once); the old one is accepted for the overlap',
     tag: 'Connections',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/dead-letters',
+    operationId: 'listDeadLetters',
+    function: 'manageDeadLetters',
+    auth: 'hub',
+    permission: 'dead_letters:manage',
+    summary: 'Messages a worker parked because retrying could not help, newest first, each with its reason',
+    tag: 'Events',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/dead-letters/redrive',
+    operationId: 'redriveDeadLetters',
+    function: 'manageDeadLetters',
+    auth: 'hub',
+    permission: 'dead_letters:manage',
+    summary: 'Put parked messages back on their queues (all of them, or the ids given)',
+    tag: 'Events',
   },
   {
     method: 'GET',

@@ -27,7 +27,8 @@ export type ResourceAccess =
   | 'usage:count'
   | 'api-keys:record-use'
   | 'tenant-role:assume'
-  | 'mail:send';
+  | 'mail:send'
+  | 'queues:send';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -82,6 +82,7 @@ async function snapshotOfB() {
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/invitations`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/roles`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/connections`)).json,
+    (await b('GET', `/v1/orgs/${tenants.b.org.id}/dead-letters`)).json,
     (await b('GET', `/v1/orgs/${tenants.b.org.id}/policies`)).json,
   ]);
 }
@@ -119,6 +120,7 @@ const validBodies: Record<string, unknown> = {
   putPolicy: { statement: 'forbid (principal, action, resource);' },
   updateConnection: { name: 'Renamed by A' },
   rotateConnectionSecret: { overlapSeconds: 0 },
+  redriveDeadLetters: {},
 };
 
 describe('cross-tenant isolation, route by route', () => {

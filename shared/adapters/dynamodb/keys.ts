@@ -18,6 +18,7 @@ export const TENANT_COLLECTIONS = {
   teams: 'TEAM',
   teamTree: 'TEAMTREE',
   access: 'ACCESS',
+  deadLetters: 'DEADLETTER',
   teamMembers: 'TEAMMEMBER',
   userTeams: 'USERTEAM',
   invitations: 'INVITE',

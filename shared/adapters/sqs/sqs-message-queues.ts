@@ -1,0 +1,42 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ValidationError } from '../../errors';
+import type { MessageQueues } from '../../ports/message-queue';
+
+/** The topology's queues through SQS: visibility changes for retries, sends for redrives. */
+export class SqsMessageQueues implements MessageQueues {
+  private readonly urlsByArn = new Map<string, string>();
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrls: Readonly<Record<string, string>>,
+  ) {}
+
+  private async urlOf(arn: string): Promise<string> {
+    const known = this.urlsByArn.get(arn);
+    if (known) return known;
+    const [, , , , account, name] = arn.split(':');
+    const out = await this.client.send(
+      new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),
+    );
+    if (!out.QueueUrl) throw new Error(`No URL for queue ${arn}`);
+    this.urlsByArn.set(arn, out.QueueUrl);
+    return out.QueueUrl;
+  }
+
+  async delay(sourceArn: string, receiptHandle: string, seconds: number): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: await this.urlOf(sourceArn),
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  }
+
+  async send(queue: string, body: string): Promise<void> {
+    const url = this.queueUrls[queue];
+    if (!url) throw new ValidationError(`No queue ${queue}`);
+    await this.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+  }
+}

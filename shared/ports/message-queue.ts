@@ -1,0 +1,7 @@
+/** The queues workers consume, as the workers and the redrive need them. */
+export interface MessageQueues {
+  /** Makes a received message visible again only after `seconds` (a retry's delay). */
+  delay(sourceArn: string, receiptHandle: string, seconds: number): Promise<void>;
+  /** Puts a message (back) on a topology queue. */
+  send(queue: string, body: string): Promise<void>;
+}
