@@ -14,6 +14,7 @@ import {
   secretsKeyId,
   tablesConfig,
 } from '../config/config';
+import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { tracer } from '../observability/observability';
 import { systemClock } from '../ports/clock';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
@@ -92,4 +93,5 @@ export const queueWorker = (queue: string): QueueWorkerDeps => ({
   queues: messageQueues(),
   audit: auditStore(),
   clock: systemClock,
+  markNeedsAttention: makeMarkNeedsAttention({ connections: connectionStore(), clock: systemClock }),
 });

@@ -158,3 +158,34 @@ export function makeRotateConnectionSecret(deps: Deps & { cipher: SecretCipher }
     return { connection: next, webhookSecret };
   };
 }
+
+/**
+ * Marks a connection whose credentials the provider refused: its work is parked instead of
+ * retried, and its status and last error say why, until an admin fixes it and enables it again.
+ */
+export function makeMarkNeedsAttention(deps: Deps) {
+  return async (orgId: string, connectionId: string, reason: string): Promise<void> => {
+    const current = await deps.connections.get(orgId, connectionId);
+    if (!current || current.status === 'disabled') return;
+    const at = deps.clock.now();
+    const next: Connection = {
+      ...current,
+      status: 'needs_attention',
+      lastError: { message: reason, at: at.toISOString() },
+      updatedAt: at.toISOString(),
+    };
+    const record = auditChange({
+      action: 'connection.needs_attention',
+      principal: { kind: 'platform_admin', type: 'api_key', id: 'hub-workers', name: 'hub workers' },
+      orgId,
+      targets: [{ type: 'connection', id: connectionId }],
+      request: { requestId: connectionId, ip: '', userAgent: 'hub-workers' },
+      at,
+      outcome: 'failed',
+      before: { status: current.status },
+      after: { status: next.status, reason },
+    });
+    const audit = { ...record, actor: { type: 'system' as const, id: 'hub-workers', name: 'hub workers' } };
+    await deps.connections.save(next, current, await routeOf(deps.connections, current), audit);
+  };
+}
