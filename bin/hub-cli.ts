@@ -332,6 +332,57 @@ connections
     await call('DELETE', conPath(orgId, connectionId));
   });
 connections
+  .command('set-credentials')
+  .description("set a connection's provider credentials (stored encrypted, never shown again)")
+  .argument('<orgId>')
+  .argument('<connectionId>')
+  .option('--github-app-id <id>', 'GitHub App id')
+  .option('--installation-id <id>', 'GitHub App installation id', (v) => Number(v))
+  .option('--private-key-file <path>', "the GitHub App's PEM private key")
+  .option('--jira-email <email>', 'Jira account email (API token auth)')
+  .option('--jira-token-env <name>', 'environment variable holding the Jira API token', 'JIRA_API_TOKEN')
+  .action(
+    async (
+      orgId: string,
+      connectionId: string,
+      o: {
+        githubAppId?: string;
+        installationId?: number;
+        privateKeyFile?: string;
+        jiraEmail?: string;
+        jiraTokenEnv: string;
+      },
+    ) => {
+      let body: Record<string, unknown>;
+      if (o.githubAppId && o.installationId && o.privateKeyFile) {
+        body = {
+          kind: 'github_app',
+          appId: o.githubAppId,
+          installationId: o.installationId,
+          privateKey: readFileSync(resolve(o.privateKeyFile), 'utf8'),
+        };
+      } else if (o.jiraEmail) {
+        const apiToken = process.env[o.jiraTokenEnv];
+        if (!apiToken)
+          throw new CliError(
+            `Put the Jira API token in $${o.jiraTokenEnv} (it is not taken on the command line)`,
+          );
+        body = { kind: 'jira_api_token', email: o.jiraEmail, apiToken };
+      } else {
+        throw new CliError('Give --github-app-id, --installation-id and --private-key-file, or --jira-email');
+      }
+      print(await call('PUT', `${conPath(orgId, connectionId)}/credentials`, body));
+    },
+  );
+connections
+  .command('test')
+  .description("make a dry call to the connection's provider with its credentials")
+  .argument('<orgId>')
+  .argument('<connectionId>')
+  .action(async (orgId: string, connectionId: string) =>
+    print(await call('POST', `${conPath(orgId, connectionId)}/test`)),
+  );
+connections
   .command('rotate-secret')
   .description('issue a new webhook secret (printed once); the old one is accepted for the overlap')
   .argument('<orgId>')

@@ -1,8 +1,13 @@
 import * as adapters from '../../shared/adapters/wiring';
-import { RotateSecretRequest, UpdateConnectionRequest } from '../../shared/api/schemas';
+import {
+  ConnectionCredentialsSchema,
+  RotateSecretRequest,
+  UpdateConnectionRequest,
+} from '../../shared/api/schemas';
 import {
   makeDeleteConnection,
   makeRotateConnectionSecret,
+  makeSetConnectionCredentials,
   makeSetConnectionStatus,
   makeUpdateConnection,
 } from '../../shared/connectors/manage-connections';
@@ -18,6 +23,7 @@ export const makeHandler = (connections: ConnectionStore, cipher: SecretCipher) 
   const setStatus = makeSetConnectionStatus(deps);
   const remove = makeDeleteConnection(deps);
   const rotate = makeRotateConnectionSecret({ ...deps, cipher });
+  const setCredentials = makeSetConnectionCredentials({ ...deps, cipher });
   const status = (operation: 'disableConnection' | 'enableConnection', to: 'active' | 'disabled') =>
     apiHandler({
       operation,
@@ -39,6 +45,12 @@ export const makeHandler = (connections: ConnectionStore, cipher: SecretCipher) 
         await remove(path.orgId ?? '', path.connectionId ?? '', principal, request);
         return { statusCode: 204 };
       },
+    }),
+    setConnectionCredentials: apiHandler({
+      operation: 'setConnectionCredentials',
+      body: ConnectionCredentialsSchema,
+      handle: async ({ body, path, principal, request }) =>
+        json(200, await setCredentials(path.orgId ?? '', path.connectionId ?? '', body, principal, request)),
     }),
     rotateConnectionSecret: apiHandler({
       operation: 'rotateConnectionSecret',

@@ -15,9 +15,11 @@ import {
   AuditPage,
   AuditQuery,
   ConnectionCreated,
+  ConnectionCredentialsSchema,
   ConnectionIdParam,
   ConnectionPage,
   ConnectionSchema,
+  ConnectionTestResult,
   CreateApiKeyRequest,
   CreateConnectionRequest,
   CreateOrgRequest,
@@ -184,6 +186,29 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '400': problem('The body is not valid'),
       ...authErrors,
       '404': problem('No such connection'),
+    },
+  },
+  setConnectionCredentials: {
+    requestParams: { path: OrgConnectionParams },
+    requestBody: jsonBody(ConnectionCredentialsSchema),
+    responses: {
+      '200': ok('The connection, with a summary of its credentials', ConnectionSchema),
+      '400': problem('Not credentials this provider takes'),
+      ...authErrors,
+      '404': problem('No such connection'),
+    },
+  },
+  testConnection: {
+    requestParams: { path: OrgConnectionParams },
+    responses: {
+      '200': ok(
+        'Whether the provider accepted the call, how fast, and the connection as it is now',
+        ConnectionTestResult,
+      ),
+      '400': problem('The provider has nothing to test'),
+      ...authErrors,
+      '404': problem('No such connection'),
+      '409': problem('No credentials set'),
     },
   },
   listDeadLetters: {

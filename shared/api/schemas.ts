@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { AccessPolicySchema, CustomRoleSchema, MAX_POLICY_CHARS, ORG_PERMISSIONS } from '../authz/org-access';
-import { ConnectionConfigSchema, ConnectionSchema, PROVIDERS } from '../connectors/connection';
+import {
+  ConnectionConfigSchema,
+  ConnectionCredentialsSchema,
+  ConnectionSchema,
+  PROVIDERS,
+} from '../connectors/connection';
 import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema } from '../identity/api-key';
@@ -179,6 +184,17 @@ export const RedriveRequest = z
 export const RedriveResult = z
   .object({ redriven: z.number().int(), ids: z.array(z.string()) })
   .meta({ id: 'RedriveResult' });
+
+export const ConnectionTestResult = z
+  .object({
+    ok: z.boolean(),
+    latencyMs: z.number(),
+    details: z.record(z.string(), z.unknown()).optional().describe('What the provider said, when it worked'),
+    error: z.string().optional().describe('Why it did not'),
+    kind: z.string().optional(),
+    connection: ConnectionSchema,
+  })
+  .meta({ id: 'ConnectionTestResult' });
 
 export const OrgConnectionParams = z.object({ orgId: z.string(), connectionId: z.string() });
 
@@ -438,6 +454,7 @@ export const PolicyList = z
 
 export {
   AccessPolicySchema,
+  ConnectionCredentialsSchema,
   ConnectionSchema,
   CustomRoleSchema,
   GenericWebhookPayloadSchema,

@@ -39,6 +39,17 @@ export const ConnectionSchema = z
       .default(null)
       .describe('The last failure talking to the provider'),
     webhookUrl: z.string().describe('Path the provider posts webhooks to, relative to the API root'),
+    credentials: z
+      .object({
+        kind: z.enum(['github_app', 'jira_api_token']),
+        appId: z.string().optional(),
+        installationId: z.number().int().optional(),
+        email: z.string().optional(),
+        setAt: z.iso.datetime(),
+      })
+      .nullable()
+      .default(null)
+      .describe('What credentials are set (their secret parts are stored encrypted and never returned)'),
     previousSecretExpiresAt: z.iso
       .datetime()
       .nullable()
@@ -62,3 +73,36 @@ export interface WebhookRoute {
   readonly previousEncryptedSecret?: string | null;
   readonly previousSecretExpiresAt?: string | null;
 }
+
+/** Credentials as given: the secret parts are encrypted at rest and never returned. */
+export const ConnectionCredentialsSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('github_app'),
+        appId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]).transform(String),
+        installationId: z.number().int().positive(),
+        privateKey: z
+          .string()
+          .max(10_000)
+          .regex(/-----BEGIN (RSA )?PRIVATE KEY-----/, 'a PEM private key, as GitHub issues it'),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('jira_api_token'),
+        email: z.email(),
+        apiToken: z.string().min(1).max(1000),
+      })
+      .strict(),
+  ])
+  .meta({ id: 'ConnectionCredentials' });
+
+export type ConnectionCredentials = z.infer<typeof ConnectionCredentialsSchema>;
+
+/** Which kind of credentials each provider takes. */
+export const CREDENTIAL_KINDS: Readonly<Record<Provider, readonly ConnectionCredentials['kind'][]>> = {
+  generic: [],
+  github: ['github_app'],
+  jira: ['jira_api_token'],
+};

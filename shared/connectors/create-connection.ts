@@ -65,6 +65,7 @@ export function makeCreateConnection(deps: {
       status: 'active',
       config: { baseUrl: baseUrlFor(input.provider, input.config?.baseUrl) },
       lastError: null,
+      credentials: null,
       previousSecretExpiresAt: null,
       webhookUrl: `/webhooks/${input.provider}/${id}`,
       createdAt: at.toISOString(),

@@ -1,12 +1,14 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError, ProviderAuthError, ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
-import type { ConnectionStore } from '../ports/stores';
-import type { Connection, WebhookRoute } from './connection';
+import type { AuditStore, ConnectionStore } from '../ports/stores';
+import type { Connection, ConnectionCredentials, Provider, WebhookRoute } from './connection';
+import { ConnectionCredentialsSchema, CREDENTIAL_KINDS } from './connection';
 import { baseUrlFor, newWebhookSecret, secretContext } from './create-connection';
+import type { ProviderProbe } from './outbound';
 
 interface Deps {
   readonly connections: ConnectionStore;
@@ -187,5 +189,111 @@ export function makeMarkNeedsAttention(deps: Deps) {
     });
     const audit = { ...record, actor: { type: 'system' as const, id: 'hub-workers', name: 'hub workers' } };
     await deps.connections.save(next, current, await routeOf(deps.connections, current), audit);
+  };
+}
+
+/** The encryption context that binds a connection's provider credentials to it. */
+export const credentialsContext = (orgId: string, connectionId: string) => ({
+  orgId,
+  connectionId,
+  purpose: 'provider-credentials',
+});
+
+/** Sets the connection's provider credentials: encrypted at rest, never returned, only summarised. */
+export function makeSetConnectionCredentials(deps: Deps & { cipher: SecretCipher }) {
+  return async (
+    orgId: string,
+    connectionId: string,
+    credentials: ConnectionCredentials,
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<Connection> => {
+    const current = await requireConnection(deps.connections, orgId, connectionId);
+    if (!CREDENTIAL_KINDS[current.provider].includes(credentials.kind)) {
+      throw new ValidationError(
+        `A ${current.provider} connection does not take ${credentials.kind} credentials`,
+        [{ path: 'kind', message: `one of: ${CREDENTIAL_KINDS[current.provider].join(', ') || 'none'}` }],
+      );
+    }
+    const at = deps.clock.now();
+    const summary = {
+      kind: credentials.kind,
+      ...(credentials.kind === 'github_app'
+        ? { appId: credentials.appId, installationId: credentials.installationId }
+        : { email: credentials.email }),
+      setAt: at.toISOString(),
+    };
+    const next: Connection = { ...current, credentials: summary, updatedAt: at.toISOString() };
+    const encrypted = await deps.cipher.encrypt(
+      JSON.stringify(credentials),
+      credentialsContext(orgId, connectionId),
+    );
+    const audit = auditChange({
+      action: 'connection.credentials_set',
+      principal,
+      orgId,
+      targets: [{ type: 'connection', id: connectionId }],
+      request,
+      at,
+      // The summary only: secrets never reach the trail.
+      after: summary,
+    });
+    await deps.connections.setCredentials(next, encrypted, audit);
+    return next;
+  };
+}
+
+/**
+ * A dry call to the provider with the connection's credentials. A refusal marks the connection as
+ * needing attention with the reason; a success after that makes it active again.
+ */
+export function makeTestConnection(
+  deps: Deps & {
+    cipher: SecretCipher;
+    audit: Pick<AuditStore, 'append'>;
+    probes: Partial<Readonly<Record<Provider, ProviderProbe>>>;
+  },
+) {
+  const markNeedsAttention = makeMarkNeedsAttention(deps);
+  return async (orgId: string, connectionId: string, principal: Principal, request: RequestContext) => {
+    const current = await requireConnection(deps.connections, orgId, connectionId);
+    const probe = deps.probes[current.provider];
+    if (!probe) throw new ValidationError(`A ${current.provider} connection has nothing to test`);
+    const encrypted = await deps.connections.encryptedCredentials(orgId, connectionId);
+    if (!encrypted) throw new ConflictError("Set the connection's credentials first");
+    const credentials = ConnectionCredentialsSchema.parse(
+      JSON.parse(await deps.cipher.decrypt(encrypted, credentialsContext(orgId, connectionId))),
+    );
+    const started = deps.clock.now();
+    let result: { ok: true; details: Record<string, unknown> } | { ok: false; error: string; kind: string };
+    try {
+      result = { ok: true, details: await probe.test(current, credentials) };
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      result = { ok: false, error: failure.message, kind: failure.name };
+      if (failure instanceof ProviderAuthError)
+        await markNeedsAttention(orgId, connectionId, failure.message);
+    }
+    const latencyMs = deps.clock.now().getTime() - started.getTime();
+    await deps.audit.append(
+      auditChange({
+        action: 'connection.tested',
+        principal,
+        orgId,
+        targets: [{ type: 'connection', id: connectionId }],
+        request,
+        at: deps.clock.now(),
+        outcome: result.ok ? 'success' : 'failed',
+        after: result.ok ? { latencyMs } : { latencyMs, error: result.error },
+      }),
+    );
+    if (result.ok && current.status === 'needs_attention') {
+      await makeSetConnectionStatus(deps)(orgId, connectionId, 'active', principal, request);
+    }
+    return {
+      ...result,
+      latencyMs,
+      connection: await requireConnection(deps.connections, orgId, connectionId),
+    };
   };
 }

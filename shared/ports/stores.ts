@@ -100,6 +100,10 @@ export interface ConnectionStore {
    * with the audit record; ConflictError otherwise.
    */
   save(next: Connection, previous: Connection, route: WebhookRoute, audit: AuditRecord): Promise<void>;
+  /** Sets the connection's credentials: the summary on the connection, the secret parts encrypted. */
+  setCredentials(next: Connection, encryptedCredentials: string, audit: AuditRecord): Promise<void>;
+  /** The encrypted credentials, if set. */
+  encryptedCredentials(orgId: string, connectionId: string): Promise<string | null>;
   /** Removes the connection and its webhook route and releases its quota, with the audit record. */
   remove(connection: Connection, audit: AuditRecord): Promise<void>;
 }

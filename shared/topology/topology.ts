@@ -169,6 +169,10 @@ export const functions = {
     'domain-table:write',
     'queues:send',
   ]),
+  testConnection: api('test-connection', "Makes a dry call to a connection's provider with its credentials", [
+    'domain-table:write',
+    'secrets-key:decrypt',
+  ]),
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
     description: "Stores canonical events in their organisation's event feed",
@@ -668,6 +672,27 @@ export const routes = [
     auth: 'hub',
     permission: 'connections:manage',
     summary: 'Issue a new webhook secret (shown once); the old one is accepted for the overlap',
+    tag: 'Connections',
+  },
+  {
+    method: 'PUT',
+    path: '/v1/orgs/{orgId}/connections/{connectionId}/credentials',
+    operationId: 'setConnectionCredentials',
+    function: 'manageConnection',
+    auth: 'hub',
+    permission: 'connections:manage',
+    summary:
+      "Set the connection's provider credentials (GitHub App, Jira API token); stored encrypted, never returned",
+    tag: 'Connections',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/connections/{connectionId}/test',
+    operationId: 'testConnection',
+    function: 'testConnection',
+    auth: 'hub',
+    permission: 'connections:manage',
+    summary: 'A dry call to the provider: a refusal marks the connection as needing attention',
     tag: 'Connections',
   },
   {

@@ -129,6 +129,7 @@ const validBodies: Record<string, unknown> = {
   updateConnection: { name: 'Renamed by A' },
   rotateConnectionSecret: { overlapSeconds: 0 },
   redriveDeadLetters: {},
+  setConnectionCredentials: { kind: 'jira_api_token', email: 'intruder@example.test', apiToken: 'x' },
 };
 
 describe('cross-tenant isolation, route by route', () => {

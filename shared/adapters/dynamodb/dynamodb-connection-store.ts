@@ -72,19 +72,24 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, next.orgId);
     const pk = this.pk(next.orgId);
     table.check(pk);
+    const fields = Object.keys(next).filter((f) => f !== 'id' && f !== 'orgId' && f !== 'createdAt');
     const failed = await transactWrite(this.client, [
+      // An update, not a replacement: the encrypted credentials on the item are kept as they are.
       {
-        Put: {
+        Update: {
           TableName: this.tables.domainTable,
-          Item: { PK: pk, SK: next.id, ...next },
-          // Optimistic: the connection is replaced only if nobody changed it since it was read.
+          Key: { PK: pk, SK: next.id },
+          UpdateExpression: `SET ${fields.map((_, n) => `#f${n} = :f${n}`).join(', ')}`,
+          // Optimistic: only if nobody changed the connection since it was read.
           ConditionExpression:
-            'attribute_exists(PK) AND #status = :status AND #name = :name AND #created = :created AND (attribute_not_exists(updatedAt) OR updatedAt = :updated)',
-          ExpressionAttributeNames: { '#status': 'status', '#name': 'name', '#created': 'createdAt' },
+            'attribute_exists(PK) AND #status = :was AND (attribute_not_exists(updatedAt) OR updatedAt = :updated)',
+          ExpressionAttributeNames: {
+            ...Object.fromEntries(fields.map((f, n) => [`#f${n}`, f])),
+            '#status': 'status',
+          },
           ExpressionAttributeValues: {
-            ':status': previous.status,
-            ':name': previous.name,
-            ':created': previous.createdAt,
+            ...Object.fromEntries(fields.map((f, n) => [`:f${n}`, (next as Record<string, unknown>)[f]])),
+            ':was': previous.status,
             ':updated': previous.updatedAt ?? '',
           },
         },
@@ -99,6 +104,30 @@ export class DynamoDbConnectionStore implements ConnectionStore {
       auditPut(this.tables.auditTable, audit),
     ]);
     if (failed.length > 0) throw new ConflictError(`Connection ${next.id} changed meanwhile; read it again`);
+  }
+
+  async setCredentials(next: Connection, encryptedCredentials: string, audit: AuditRecord): Promise<void> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, next.orgId);
+    const failed = await transactWrite(this.client, [
+      table.updateItem(this.pk(next.orgId), next.id, {
+        update: 'SET credentials = :credentials, encryptedCredentials = :encrypted, updatedAt = :at',
+        condition: 'attribute_exists(PK)',
+        names: {},
+        values: {
+          ':credentials': next.credentials,
+          ':encrypted': encryptedCredentials,
+          ':at': next.updatedAt ?? new Date().toISOString(),
+        },
+      }),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`Connection ${next.id} was removed meanwhile`);
+  }
+
+  async encryptedCredentials(orgId: string, connectionId: string): Promise<string | null> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const item = await table.get(this.pk(orgId), connectionId);
+    return typeof item?.encryptedCredentials === 'string' ? item.encryptedCredentials : null;
   }
 
   async remove(connection: Connection, audit: AuditRecord): Promise<void> {

@@ -1,0 +1,83 @@
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/core';
+import {
+  ProviderAuthError,
+  ProviderNotFoundError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+  ValidationError,
+} from '../../errors';
+import type { Connection, ConnectionCredentials } from '../connection';
+import type { ProviderProbe } from '../outbound';
+
+/** Octokit clients per connection and key: `@octokit/auth-app` caches installation tokens until shortly before expiry. */
+const clients = new Map<string, Octokit>();
+
+/** An Octokit client acting as the connection's GitHub App installation, on its server (github.com or GHES). */
+export function githubClient(connection: Connection, credentials: ConnectionCredentials): Octokit {
+  if (credentials.kind !== 'github_app')
+    throw new ValidationError('A GitHub connection needs GitHub App credentials');
+  const key = `${connection.id}:${credentials.appId}:${credentials.installationId}:${connection.config.baseUrl}`;
+  let client = clients.get(key);
+  if (!client) {
+    if (clients.size > 500) clients.clear();
+    client = new Octokit({
+      baseUrl: connection.config.baseUrl ?? 'https://api.github.com',
+      authStrategy: createAppAuth,
+      auth: {
+        appId: credentials.appId,
+        privateKey: credentials.privateKey,
+        installationId: credentials.installationId,
+      },
+      request: { timeout: 10_000 },
+      userAgent: 'integration-hub',
+    });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/**
+ * Forgets a connection's client and its cached installation token: after GitHub refused it (an
+ * uninstall, a rotated key) the next call must authenticate afresh, not reuse the token for an hour.
+ */
+export function forgetGithubClient(connectionId: string): void {
+  for (const key of clients.keys()) if (key.startsWith(`${connectionId}:`)) clients.delete(key);
+}
+
+/** GitHub's answer, as one of the hub's provider errors. */
+export function githubFailure(error: unknown): Error {
+  const e = error as { status?: number; message?: string; response?: { headers?: Record<string, string> } };
+  const headers = e.response?.headers ?? {};
+  const message = `GitHub: ${e.message ?? String(error)}`;
+  if (
+    e.status === 429 ||
+    (e.status === 403 && (headers['retry-after'] || headers['x-ratelimit-remaining'] === '0'))
+  ) {
+    const reset = Number(headers['x-ratelimit-reset']);
+    const wait = headers['retry-after']
+      ? Number(headers['retry-after'])
+      : Number.isFinite(reset)
+        ? Math.max(1, reset - Math.floor(Date.now() / 1000))
+        : 60;
+    return new ProviderRateLimitedError(message, wait, { cause: error });
+  }
+  if (e.status === 401 || e.status === 403) return new ProviderAuthError(message, { cause: error });
+  if (e.status === 404) return new ProviderNotFoundError(message, { cause: error });
+  return new ProviderUnavailableError(message, { cause: error });
+}
+
+export const githubProbe: ProviderProbe = {
+  test: async (connection, credentials) => {
+    try {
+      const { data } = await githubClient(connection, credentials).request('GET /installation/repositories', {
+        per_page: 1,
+      });
+      return { repositories: data.total_count };
+    } catch (error) {
+      const failure = githubFailure(error);
+      if (failure instanceof ProviderAuthError) forgetGithubClient(connection.id);
+      throw failure;
+    }
+  },
+};

@@ -1,0 +1,53 @@
+import {
+  createCloudClient,
+  isAuthError,
+  isForbiddenError,
+  isNotFoundError,
+  isRateLimitError,
+  RateLimitError,
+} from 'jira.js';
+import {
+  ProviderAuthError,
+  ProviderNotFoundError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+  ValidationError,
+} from '../../errors';
+import type { Connection, ConnectionCredentials } from '../connection';
+import type { ProviderProbe } from '../outbound';
+
+/** A jira.js Cloud client for the connection's site. */
+export function jiraClient(connection: Connection, credentials: ConnectionCredentials) {
+  if (credentials.kind !== 'jira_api_token')
+    throw new ValidationError('A Jira connection needs an API token');
+  if (!connection.config.baseUrl) throw new ValidationError('The Jira connection has no site URL');
+  return createCloudClient({
+    host: connection.config.baseUrl,
+    auth: { type: 'basic', email: credentials.email, apiToken: credentials.apiToken },
+  });
+}
+
+/** Jira's answer, as one of the hub's provider errors. */
+export function jiraFailure(error: unknown): Error {
+  const message = `Jira: ${(error as Error).message ?? String(error)}`;
+  if (isRateLimitError(error)) {
+    const ms = error instanceof RateLimitError ? error.retryAfterMs : undefined;
+    return new ProviderRateLimitedError(message, Math.max(1, Math.ceil((ms ?? 60_000) / 1000)), {
+      cause: error,
+    });
+  }
+  if (isAuthError(error) || isForbiddenError(error)) return new ProviderAuthError(message, { cause: error });
+  if (isNotFoundError(error)) return new ProviderNotFoundError(message, { cause: error });
+  return new ProviderUnavailableError(message, { cause: error });
+}
+
+export const jiraProbe: ProviderProbe = {
+  test: async (connection, credentials) => {
+    try {
+      const me = await jiraClient(connection, credentials).myself.getCurrentUser();
+      return { accountId: me.accountId ?? null, displayName: me.displayName ?? null };
+    } catch (error) {
+      throw jiraFailure(error);
+    }
+  },
+};

@@ -1,0 +1,100 @@
+import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import { jwtVerify } from 'jose';
+import { listenOnLoopback } from '../../lib/local/free-port';
+
+/** A GitHub App as the fake knows it: its id and the public half of its key. */
+export interface FakeApp {
+  readonly appId: string;
+  readonly publicKey: KeyObject;
+  readonly installationId: number;
+}
+
+export interface FakeGithub {
+  readonly url: string;
+  /** Every request the fake answered: method, path, status. */
+  readonly calls: { method: string; path: string; status: number }[];
+  /** The next request gets this answer instead (a 401, a 429 with Retry-After, a 502). */
+  failNext(status: number, headers?: Record<string, string>): void;
+  /** Uninstalls the app (true) or installs it again (false): its tokens and JWTs are refused meanwhile. */
+  setRevoked(revoked: boolean): void;
+  /** What it answers, for checking against GitHub's OpenAPI description. */
+  readonly samples: { accessToken: unknown; installationRepositories: unknown };
+  stop(): Promise<void>;
+}
+
+/**
+ * A loopback stand-in for the GitHub REST API, as much of it as the hub calls: GitHub App
+ * installation tokens (the app's JWT is verified with its public key) and the installation's
+ * repositories. Response shapes follow GitHub's OpenAPI description (checked in the tests).
+ */
+export async function startFakeGithub(app: FakeApp, repositories: unknown[] = []): Promise<FakeGithub> {
+  const tokens = new Set<string>();
+  const calls: FakeGithub['calls'] = [];
+  let failure: { status: number; headers: Record<string, string> } | null = null;
+  let revoked = false;
+  const accessToken = (token: string) => ({
+    token,
+    expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+    repository_selection: 'all',
+  });
+  const installationRepositories = () => ({ total_count: repositories.length, repositories });
+
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      calls.push({ method: req.method ?? '', path: url.pathname, status });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (failure) {
+      const { status, headers } = failure;
+      failure = null;
+      return answer(
+        status,
+        { message: status === 401 ? 'Bad credentials' : 'Injected failure', status: String(status) },
+        headers,
+      );
+    }
+    if (revoked) return answer(401, { message: 'Bad credentials', status: '401' });
+    const auth = String(req.headers.authorization ?? '');
+    const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
+    if (req.method === 'POST' && tokenRoute) {
+      try {
+        const jwt = /^bearer (.+)$/i.exec(auth)?.[1] ?? '';
+        const { payload } = await jwtVerify(jwt, app.publicKey, { algorithms: ['RS256'] });
+        if (String(payload.iss) !== app.appId) throw new Error('wrong app');
+      } catch {
+        return answer(401, { message: 'A JSON web token could not be decoded', status: '401' });
+      }
+      if (Number(tokenRoute[1]) !== app.installationId)
+        return answer(404, { message: 'Not Found', status: '404' });
+      const token = `ghs_${randomBytes(18).toString('base64url')}`;
+      tokens.add(token);
+      return answer(201, accessToken(token));
+    }
+    const token = /^token (.+)$/i.exec(auth)?.[1] ?? '';
+    if (!tokens.has(token)) return answer(401, { message: 'Bad credentials', status: '401' });
+    if (req.method === 'GET' && url.pathname === '/installation/repositories') {
+      return answer(200, installationRepositories());
+    }
+    return answer(404, { message: 'Not Found', status: '404' });
+  });
+  const listening = await listenOnLoopback(server);
+  return {
+    url: listening.endpoint,
+    calls,
+    failNext: (status, headers = {}) => {
+      failure = { status, headers };
+    },
+    setRevoked: (value) => {
+      revoked = value;
+      if (value) tokens.clear();
+    },
+    samples: { accessToken: accessToken('ghs_sample'), installationRepositories: installationRepositories() },
+    stop: listening.stop,
+  };
+}
