@@ -14,13 +14,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `server` on a free loopback port; `stop` closes it and every connection it holds. */
-export async function listenOnLoopback(server: Server): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+/** Starts `server` on a loopback port (a free one by default); `stop` closes it and every connection it holds. */
+export async function listenOnLoopback(
+  server: Server,
+  port = 0,
+): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const bound = typeof address === 'object' && address ? address.port : 0;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${bound}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -111,3 +111,63 @@ describe('provider credentials and the dry call', () => {
     expect(setTrail).not.toContain('atlassian-token');
   });
 });
+
+describe('the fakes on their own (npm run fakes), driven from the CLI as the README shows', () => {
+  it('starts both fakes on loopback and lets a GitHub connection be tested by hand', async () => {
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { runCli } = await import('../support/runtime-process');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'bin', 'fakes.ts')], {
+      env: { ...process.env, HUB_DATA_DIR: hub.dataDir, FAKE_GITHUB_PORT: '0', FAKE_JIRA_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      await new Promise<void>((ready, failed) => {
+        const timer = setTimeout(() => failed(new Error(`fakes not ready:\n${output}`)), 60_000);
+        child.stdout?.on('data', (c: Buffer) => {
+          output += c.toString();
+          if (output.includes('[fakes] ready')) {
+            clearTimeout(timer);
+            ready();
+          }
+        });
+      });
+      const githubUrl = /GitHub API\s+(\S+)/.exec(output)?.[1] ?? '';
+      const keyFile = /key (\S+)\)/.exec(output)?.[1] ?? '';
+      const admin = client(hub);
+      const org = (await admin('POST', '/v1/orgs', { name: 'by-hand', slug: 'by-hand' })).json as {
+        id: string;
+      };
+      const created = runCli(hub, [
+        'connections',
+        'create',
+        org.id,
+        '--provider',
+        'github',
+        '--name',
+        'GitHub',
+        '--base-url',
+        githubUrl,
+      ]);
+      const con = JSON.parse(created.stdout) as { id: string };
+      const set = runCli(hub, [
+        'connections',
+        'set-credentials',
+        org.id,
+        con.id,
+        '--github-app-id',
+        '1001',
+        '--installation-id',
+        '2002',
+        '--private-key-file',
+        keyFile,
+      ]);
+      expect(set.status).toBe(0);
+      const tested = runCli(hub, ['connections', 'test', org.id, con.id]);
+      expect(JSON.parse(tested.stdout)).toMatchObject({ ok: true, connection: { status: 'active' } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});

@@ -30,7 +30,11 @@ export interface FakeGithub {
  * installation tokens (the app's JWT is verified with its public key) and the installation's
  * repositories. Response shapes follow GitHub's OpenAPI description (checked in the tests).
  */
-export async function startFakeGithub(app: FakeApp, repositories: unknown[] = []): Promise<FakeGithub> {
+export async function startFakeGithub(
+  app: FakeApp,
+  repositories: unknown[] = [],
+  options: { port?: number } = {},
+): Promise<FakeGithub> {
   const tokens = new Set<string>();
   const calls: FakeGithub['calls'] = [];
   let failure: { status: number; headers: Record<string, string> } | null = null;
@@ -83,7 +87,7 @@ export async function startFakeGithub(app: FakeApp, repositories: unknown[] = []
     }
     return answer(404, { message: 'Not Found', status: '404' });
   });
-  const listening = await listenOnLoopback(server);
+  const listening = await listenOnLoopback(server, options.port);
   return {
     url: listening.endpoint,
     calls,

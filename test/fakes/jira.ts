@@ -15,7 +15,10 @@ export interface FakeJira {
  * basic auth (email and API token). Responses are parsed by jira.js's own schemas, generated from
  * Jira's OpenAPI description, so a shape that drifted would fail there.
  */
-export async function startFakeJira(account: { email: string; apiToken: string }): Promise<FakeJira> {
+export async function startFakeJira(
+  account: { email: string; apiToken: string },
+  options: { port?: number } = {},
+): Promise<FakeJira> {
   const calls: FakeJira['calls'] = [];
   let failure: { status: number; headers: Record<string, string> } | null = null;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -60,7 +63,7 @@ export async function startFakeJira(account: { email: string; apiToken: string }
     applicationRoles: { size: 1, items: [] },
     expand: 'groups,applicationRoles',
   });
-  const listening = await listenOnLoopback(server);
+  const listening = await listenOnLoopback(server, options.port);
   return {
     url: listening.endpoint,
     calls,
