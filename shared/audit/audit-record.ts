@@ -54,3 +54,24 @@ export function auditChange(input: {
     ...(input.after ? { after: input.after } : {}),
   };
 }
+
+/** The audit record of something the hub did on its own (a worker, a job): the system is the actor. */
+export function auditBySystem(input: {
+  action: string;
+  actor: string;
+  orgId: string;
+  targets: AuditRecord['targets'];
+  requestId: string;
+  at: Date;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  outcome?: AuditRecord['outcome'];
+}): AuditRecord {
+  const { actor, requestId, ...rest } = input;
+  const record = auditChange({
+    ...rest,
+    principal: { kind: 'platform_admin', type: 'api_key', id: actor, name: actor },
+    request: { requestId, ip: '', userAgent: actor },
+  });
+  return { ...record, actor: { type: 'system', id: actor, name: actor } };
+}

@@ -1,5 +1,5 @@
 import type { RequestContext } from '../audit/audit-record';
-import { auditChange } from '../audit/audit-record';
+import { auditBySystem, auditChange } from '../audit/audit-record';
 import { ConflictError, NotFoundError, ProviderAuthError, ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
@@ -176,18 +176,17 @@ export function makeMarkNeedsAttention(deps: Deps) {
       lastError: { message: reason, at: at.toISOString() },
       updatedAt: at.toISOString(),
     };
-    const record = auditChange({
+    const audit = auditBySystem({
       action: 'connection.needs_attention',
-      principal: { kind: 'platform_admin', type: 'api_key', id: 'hub-workers', name: 'hub workers' },
+      actor: 'hub-workers',
       orgId,
       targets: [{ type: 'connection', id: connectionId }],
-      request: { requestId: connectionId, ip: '', userAgent: 'hub-workers' },
+      requestId: connectionId,
       at,
       outcome: 'failed',
       before: { status: current.status },
       after: { status: next.status, reason },
     });
-    const audit = { ...record, actor: { type: 'system' as const, id: 'hub-workers', name: 'hub workers' } };
     await deps.connections.save(next, current, await routeOf(deps.connections, current), audit);
   };
 }

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { auditChange } from '../audit/audit-record';
+import { auditBySystem } from '../audit/audit-record';
 import { newId } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
@@ -70,20 +70,18 @@ export function withFailurePolicy(deps: QueueWorkerDeps, handle: (record: SQSRec
       }
       const at = deps.clock.now();
       if (action.kind === 'drop') {
-        const record_ = auditChange({
-          action: 'queue.message_dropped',
-          principal: { kind: 'platform_admin', type: 'api_key', id: 'hub-workers', name: deps.queue },
-          orgId: about.orgId,
-          targets: [{ type: 'event', id: about.eventId ?? record.messageId }],
-          request: { requestId: record.messageId, ip: '', userAgent: deps.queue },
-          at,
-          outcome: 'failed',
-          after: { reason: action.reason, queue: deps.queue },
-        });
-        await deps.audit.append({
-          ...record_,
-          actor: { type: 'system', id: 'hub-workers', name: deps.queue },
-        });
+        await deps.audit.append(
+          auditBySystem({
+            action: 'queue.message_dropped',
+            actor: 'hub-workers',
+            orgId: about.orgId,
+            targets: [{ type: 'event', id: about.eventId ?? record.messageId }],
+            requestId: record.messageId,
+            at,
+            outcome: 'failed',
+            after: { reason: action.reason, queue: deps.queue },
+          }),
+        );
         return;
       }
       if (action.kind === 'park-needs-attention' && about.connectionId && deps.markNeedsAttention) {
