@@ -781,6 +781,33 @@ program
     },
   );
 
+const deadLetters = program
+  .command('dead-letters')
+  .description('messages a worker parked because retrying could not help, and their redrive');
+deadLetters
+  .command('list')
+  .description("an organisation's parked messages, newest first, each with its reason")
+  .argument('<orgId>')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/dead-letters?${pageQuery(o)}`)),
+  );
+deadLetters
+  .command('redrive')
+  .description('put parked messages back on their queues: all of them (up to 100), or the ids given')
+  .argument('<orgId>')
+  .argument('[ids...]', 'dead letter ids (dlq_…)')
+  .action(async (orgId: string, ids: string[]) =>
+    print(
+      await call(
+        'POST',
+        `/v1/orgs/${encodeURIComponent(orgId)}/dead-letters/redrive`,
+        ids.length > 0 ? { ids } : {},
+      ),
+    ),
+  );
+
 const roles = program.command('roles').description("an organisation's roles: built-in and custom");
 const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 const permissionList = (value: string): string[] => {

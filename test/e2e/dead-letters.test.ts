@@ -2,7 +2,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { localCredentials } from '../../lib/local/dynamodb-local';
 import { localNames } from '../../lib/local/local-names';
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, eventually, startRuntime } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 
 let hub: RuntimeProcess;
 beforeAll(async () => {
@@ -53,8 +53,11 @@ describe('dead letters over HTTP', () => {
       }),
     ]);
 
-    const redriven = await admin('POST', `/v1/orgs/${org.id}/dead-letters/redrive`, { ids: [parked[0]?.id] });
-    expect(redriven.json).toEqual({ redriven: 1, ids: [parked[0]?.id] });
+    // From the CLI, as an operator would.
+    const listed = runCli(hub, ['dead-letters', 'list', org.id]);
+    expect(JSON.parse(listed.stdout).items).toHaveLength(1);
+    const redriven = runCli(hub, ['dead-letters', 'redrive', org.id, String(parked[0]?.id)]);
+    expect(JSON.parse(redriven.stdout)).toEqual({ redriven: 1, ids: [parked[0]?.id] });
     // Back on its queue, it fails the same way and is parked again, as a new letter: nothing is lost.
     const again = await eventually(async () => {
       const items = (await admin('GET', `/v1/orgs/${org.id}/dead-letters`)).json.items as { id: string }[];
