@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { jwtVerify } from 'jose';
 import { listenOnLoopback } from '../../lib/local/free-port';
+import { FakeRepositories } from './github-repositories';
 
 /** A GitHub App as the fake knows it: its id and the public half of its key. */
 export interface FakeApp {
@@ -22,6 +23,8 @@ export interface FakeGithub {
   setRevoked(revoked: boolean): void;
   /** What it answers, for checking against GitHub's OpenAPI description. */
   readonly samples: { accessToken: unknown; installationRepositories: unknown };
+  /** The issues, branches and pull requests the fake holds, repository by repository. */
+  readonly repositories: FakeRepositories;
   stop(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function startFakeGithub(
     repository_selection: 'all',
   });
   const installationRepositories = () => ({ total_count: repositories.length, repositories });
+  const repos = new FakeRepositories();
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -85,7 +89,18 @@ export async function startFakeGithub(
     if (req.method === 'GET' && url.pathname === '/installation/repositories') {
       return answer(200, installationRepositories());
     }
-    return answer(404, { message: 'Not Found', status: '404' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    let handled: ReturnType<FakeRepositories['handle']>;
+    try {
+      handled = repos.handle(req.method ?? 'GET', url.pathname, body);
+    } catch (error) {
+      return answer(500, { message: `The fake failed: ${(error as Error).message}` });
+    }
+    if (!handled) return answer(404, { message: 'Not Found', status: '404' });
+    return answer(handled.status, handled.body);
   });
   const listening = await listenOnLoopback(server, options.port);
   return {
@@ -99,6 +114,7 @@ export async function startFakeGithub(
       if (value) tokens.clear();
     },
     samples: { accessToken: accessToken('ghs_sample'), installationRepositories: installationRepositories() },
+    repositories: repos,
     stop: listening.stop,
   };
 }

@@ -64,6 +64,8 @@ export function githubFailure(error: unknown): Error {
   }
   if (e.status === 401 || e.status === 403) return new ProviderAuthError(message, { cause: error });
   if (e.status === 404) return new ProviderNotFoundError(message, { cause: error });
+  // GitHub refused what the hub sent: retrying cannot help, the work is parked with the reason.
+  if (e.status === 422) return new ValidationError(message, [], { cause: error });
   return new ProviderUnavailableError(message, { cause: error });
 }
 

@@ -1,0 +1,119 @@
+import type { Octokit } from '@octokit/core';
+import { githubFailure } from './client';
+
+export interface RepoRef {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+/** Every call's failure becomes one of the hub's provider errors, for the one failure policy. */
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw githubFailure(error);
+  }
+}
+
+/** The GitHub operations the sync engine uses, on one installation's client. */
+export function githubOperations(octokit: Octokit) {
+  return {
+    createIssue: (
+      r: RepoRef,
+      issue: { title: string; body?: string; labels?: string[]; assignees?: string[] },
+    ) =>
+      call(async () => {
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', { ...r, ...issue });
+        return { number: data.number, id: data.id, url: data.html_url };
+      }),
+    updateIssue: (
+      r: RepoRef,
+      number: number,
+      patch: {
+        title?: string;
+        body?: string;
+        state?: 'open' | 'closed';
+        labels?: string[];
+        assignees?: string[];
+      },
+    ) =>
+      call(async () => {
+        const { data } = await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+          ...r,
+          issue_number: number,
+          ...patch,
+        });
+        return { number: data.number, state: data.state, title: data.title };
+      }),
+    addComment: (r: RepoRef, number: number, body: string) =>
+      call(async () => {
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          ...r,
+          issue_number: number,
+          body,
+        });
+        return { id: data.id, url: data.html_url };
+      }),
+    addLabels: (r: RepoRef, number: number, labels: string[]) =>
+      call(async () => {
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+          ...r,
+          issue_number: number,
+          labels,
+        });
+        return data.map((l) => l.name);
+      }),
+    /** Creates `branch` at the tip of `from`; an existing branch of that name is left as it is. */
+    createBranch: (r: RepoRef, branch: string, from: string) =>
+      call(async () => {
+        const { data: base } = await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+          ...r,
+          ref: `heads/${from}`,
+        });
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/git/refs', {
+          ...r,
+          ref: `refs/heads/${branch}`,
+          sha: base.object.sha,
+        });
+        return { ref: data.ref, sha: data.object.sha };
+      }),
+    openPullRequest: (
+      r: RepoRef,
+      pr: { title: string; head: string; base: string; body?: string; draft?: boolean },
+    ) =>
+      call(async () => {
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/pulls', { ...r, ...pr });
+        return { number: data.number, url: data.html_url, draft: data.draft ?? false };
+      }),
+    requestReviewers: (r: RepoRef, number: number, reviewers: string[]) =>
+      call(async () => {
+        const { data } = await octokit.request(
+          'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+          {
+            ...r,
+            pull_number: number,
+            reviewers,
+          },
+        );
+        return (data.requested_reviewers ?? []).map((u) => ('login' in u ? u.login : ''));
+      }),
+    /** A pull request's state and its reviews, as the status automation reads them. */
+    pullRequestState: (r: RepoRef, number: number) =>
+      call(async () => {
+        const [{ data: pr }, { data: reviews }] = await Promise.all([
+          octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { ...r, pull_number: number }),
+          octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+            ...r,
+            pull_number: number,
+          }),
+        ]);
+        return {
+          state: pr.state,
+          merged: pr.merged,
+          draft: pr.draft ?? false,
+          headRef: pr.head.ref,
+          reviews: reviews.map((v) => ({ state: v.state, reviewer: v.user?.login ?? null })),
+        };
+      }),
+  };
+}

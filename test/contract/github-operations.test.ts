@@ -1,0 +1,96 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { Connection } from '../../shared/connectors/connection';
+import { githubClient } from '../../shared/connectors/github/client';
+import { githubOperations } from '../../shared/connectors/github/operations';
+import {
+  ProviderAuthError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+  ValidationError,
+} from '../../shared/errors';
+import type { FakeGithub } from '../fakes/github';
+import { startFakeGithub } from '../fakes/github';
+
+/**
+ * The hub's GitHub operations against the fake, which holds every request body and every answer
+ * to GitHub's OpenAPI description: a body GitHub would refuse gets its 422 here too.
+ */
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+let fake: FakeGithub;
+let ops: ReturnType<typeof githubOperations>;
+const repo = { owner: 'acme', repo: 'app' };
+
+beforeAll(async () => {
+  fake = await startFakeGithub({ appId: '42', publicKey, installationId: 7 });
+  const connection = {
+    id: 'con_ops',
+    orgId: 'org_x',
+    provider: 'github',
+    config: { baseUrl: fake.url },
+  } as unknown as Connection;
+  ops = githubOperations(
+    githubClient(connection, {
+      kind: 'github_app',
+      appId: '42',
+      installationId: 7,
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    }),
+  );
+});
+afterAll(async () => fake?.stop());
+
+describe("the hub's GitHub operations, held to GitHub's OpenAPI description", () => {
+  it('creates and updates an issue, comments on it and labels it', async () => {
+    const issue = await ops.createIssue(repo, {
+      title: 'PROJ-1 Sync build status',
+      body: 'From Jira',
+      labels: ['sync'],
+    });
+    expect(issue).toMatchObject({ number: 1, url: expect.stringContaining('/issues/1') });
+    expect(await ops.updateIssue(repo, issue.number, { state: 'closed', title: 'PROJ-1 Done' })).toEqual({
+      number: 1,
+      state: 'closed',
+      title: 'PROJ-1 Done',
+    });
+    expect(await ops.addComment(repo, issue.number, 'Synced from Jira')).toMatchObject({
+      id: expect.any(Number),
+    });
+    expect(await ops.addLabels(repo, issue.number, ['jira'])).toEqual(['sync', 'jira']);
+  });
+
+  it('creates a branch for a work item, opens a draft PR from it, requests reviewers and reads its reviews', async () => {
+    const branch = await ops.createBranch(repo, 'PROJ-1-sync-build-status', 'main');
+    expect(branch.ref).toBe('refs/heads/PROJ-1-sync-build-status');
+    const pr = await ops.openPullRequest(repo, {
+      title: 'PROJ-1 Sync build status',
+      head: 'PROJ-1-sync-build-status',
+      base: 'main',
+      draft: true,
+    });
+    expect(pr.draft).toBe(true);
+    expect(await ops.requestReviewers(repo, pr.number, ['octocat'])).toEqual(['octocat']);
+    fake.repositories.review('acme/app', pr.number, 'APPROVED', 'octocat');
+    expect(await ops.pullRequestState(repo, pr.number)).toMatchObject({
+      state: 'open',
+      merged: false,
+      headRef: 'PROJ-1-sync-build-status',
+      reviews: [{ state: 'APPROVED', reviewer: 'octocat' }],
+    });
+  });
+
+  it("answers a body GitHub would refuse with GitHub's 422, and maps provider failures to the hub's errors", async () => {
+    await expect(ops.createIssue(repo, { title: undefined as unknown as string })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    fake.failNext(429, { 'retry-after': '17' });
+    await expect(ops.addComment(repo, 1, 'x')).rejects.toMatchObject({
+      constructor: ProviderRateLimitedError,
+      retryAfterSeconds: 17,
+    });
+    fake.failNext(502);
+    await expect(ops.addComment(repo, 1, 'x')).rejects.toBeInstanceOf(ProviderUnavailableError);
+    fake.setRevoked(true);
+    await expect(ops.addComment(repo, 1, 'x')).rejects.toBeInstanceOf(ProviderAuthError);
+    fake.setRevoked(false);
+  });
+});

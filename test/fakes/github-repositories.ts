@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { requestProblems, responseProblems } from './github-spec';
+
+type Json = Record<string, unknown>;
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as {
+  name: string;
+  examples: Json[];
+}[];
+const example = (event: string, action: string) =>
+  structuredClone(examples.find((e) => e.name === event)?.examples.find((p) => p.action === action) as Json);
+// Real GitHub objects (from GitHub's own webhook examples) that the fake's answers are made from.
+const ISSUE = example('issues', 'opened').issue as Json;
+const COMMENT = example('issue_comment', 'created').comment as Json;
+const PULL = example('pull_request', 'opened').pull_request as Json;
+const REVIEW = example('pull_request_review', 'submitted').review as Json;
+
+const sha = (seed: string) => createHash('sha1').update(seed).digest('hex');
+
+interface Repo {
+  issues: Map<number, Json>;
+  pulls: Map<number, Json>;
+  reviews: Map<number, Json[]>;
+  refs: Map<string, string>;
+  next: number;
+  comments: Json[];
+}
+
+/**
+ * The repositories of the GitHub fake: issues, comments, labels, branches, pull requests,
+ * reviewers and reviews. Every request body is checked against GitHub's OpenAPI description (a
+ * misfit gets GitHub's 422), and so is every answer (a misfit is a bug in the fake, answered 500).
+ */
+export class FakeRepositories {
+  private readonly repos = new Map<string, Repo>();
+
+  repo(fullName: string): Repo {
+    let repo = this.repos.get(fullName);
+    if (!repo) {
+      repo = {
+        issues: new Map(),
+        pulls: new Map(),
+        reviews: new Map(),
+        refs: new Map([['heads/main', sha('main')]]),
+        next: 1,
+        comments: [],
+      };
+      this.repos.set(fullName, repo);
+    }
+    return repo;
+  }
+
+  /** Adds a review to a pull request, as a reviewer on GitHub would. */
+  review(
+    fullName: string,
+    pullNumber: number,
+    state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED',
+    login: string,
+  ) {
+    const reviews = this.repo(fullName).reviews;
+    const review = {
+      ...structuredClone(REVIEW),
+      id: Date.now(),
+      state,
+      body: '',
+      user: { ...(REVIEW.user as Json), login },
+    };
+    reviews.set(pullNumber, [...(reviews.get(pullNumber) ?? []), review]);
+  }
+
+  handle(method: string, path: string, body: Json | undefined): { status: number; body: unknown } | null {
+    const m = /^\/repos\/([^/]+)\/([^/]+)\/(.+)$/.exec(path);
+    if (!m) return null;
+    const [, owner, name, rest] = m as unknown as [string, string, string, string];
+    const repo = this.repo(`${owner}/${name}`);
+    const route = (template: string, status: number, make: () => unknown) => {
+      if (method !== 'GET') {
+        const problems = requestProblems(template, method.toLowerCase(), body ?? {});
+        if (problems) return { status: 422, body: { message: 'Invalid request.', errors: [problems] } };
+      }
+      const answer = make();
+      if (answer === null) return { status: 404, body: { message: 'Not Found', status: '404' } };
+      const problems = responseProblems(template, method.toLowerCase(), status, answer);
+      if (problems) return { status: 500, body: { message: `The fake answered off-spec: ${problems}` } };
+      return { status, body: answer };
+    };
+    const issueRoute = /^issues\/(\d+)$/.exec(rest);
+    const pullRoute = /^pulls\/(\d+)(\/requested_reviewers|\/reviews)?$/.exec(rest);
+    const b = body ?? {};
+    const labels = (names: unknown) =>
+      (Array.isArray(names) ? names : []).map((n, i) => ({
+        ...((ISSUE.labels as Json[])[0] ?? {}),
+        id: 1000 + i,
+        name: String(n),
+      }));
+
+    if (method === 'POST' && rest === 'issues') {
+      return route('/repos/{owner}/{repo}/issues', 201, () => {
+        const number = repo.next++;
+        const issue = {
+          ...structuredClone(ISSUE),
+          id: 5000 + number,
+          number,
+          title: String(b.title),
+          body: typeof b.body === 'string' ? b.body : null,
+          labels: labels(b.labels),
+          state: 'open',
+          html_url: `https://github.example/${owner}/${name}/issues/${number}`,
+        };
+        repo.issues.set(number, issue);
+        return issue;
+      });
+    }
+    if (method === 'PATCH' && issueRoute) {
+      return route('/repos/{owner}/{repo}/issues/{issue_number}', 200, () => {
+        const issue = repo.issues.get(Number(issueRoute[1]));
+        if (!issue) return null;
+        for (const field of ['title', 'body', 'state'] as const)
+          if (b[field] !== undefined) issue[field] = b[field];
+        if (b.labels !== undefined) issue.labels = labels(b.labels);
+        return issue;
+      });
+    }
+    const commentRoute = /^issues\/(\d+)\/comments$/.exec(rest);
+    if (method === 'POST' && commentRoute) {
+      return route('/repos/{owner}/{repo}/issues/{issue_number}/comments', 201, () => {
+        if (!repo.issues.has(Number(commentRoute[1])) && !repo.pulls.has(Number(commentRoute[1])))
+          return null;
+        const comment = {
+          ...structuredClone(COMMENT),
+          id: 7000 + repo.comments.length,
+          body: String(b.body),
+        };
+        repo.comments.push({ ...comment, issue: Number(commentRoute[1]) });
+        return comment;
+      });
+    }
+    const labelRoute = /^issues\/(\d+)\/labels$/.exec(rest);
+    if (method === 'POST' && labelRoute) {
+      return route('/repos/{owner}/{repo}/issues/{issue_number}/labels', 200, () => {
+        const issue = repo.issues.get(Number(labelRoute[1]));
+        if (!issue) return null;
+        const names = [
+          ...(issue.labels as Json[]).map((l) => String(l.name)),
+          ...((b.labels as string[]) ?? []),
+        ];
+        issue.labels = labels([...new Set(names)]);
+        return issue.labels;
+      });
+    }
+    const refRoute = /^git\/ref\/(.+)$/.exec(decodeURIComponent(rest));
+    const gitRef = (ref: string, target: string) => ({
+      ref: `refs/${ref}`,
+      node_id: Buffer.from(ref).toString('base64'),
+      url: `https://api.github.example/repos/${owner}/${name}/git/refs/${ref}`,
+      object: {
+        type: 'commit',
+        sha: target,
+        url: `https://api.github.example/repos/${owner}/${name}/git/commits/${target}`,
+      },
+    });
+    if (method === 'GET' && refRoute) {
+      return route('/repos/{owner}/{repo}/git/ref/{ref}', 200, () => {
+        const target = repo.refs.get(refRoute[1] as string);
+        return target ? gitRef(refRoute[1] as string, target) : null;
+      });
+    }
+    if (method === 'POST' && rest === 'git/refs') {
+      const ref = String(b.ref ?? '').replace(/^refs\//, '');
+      if (repo.refs.has(ref)) return { status: 422, body: { message: 'Reference already exists' } };
+      return route('/repos/{owner}/{repo}/git/refs', 201, () => {
+        repo.refs.set(ref, String(b.sha));
+        return gitRef(ref, String(b.sha));
+      });
+    }
+    if (method === 'POST' && rest === 'pulls') {
+      if (!repo.refs.has(`heads/${b.head}`))
+        return {
+          status: 422,
+          body: { message: 'Validation Failed', errors: [{ field: 'head', code: 'invalid' }] },
+        };
+      return route('/repos/{owner}/{repo}/pulls', 201, () => {
+        const number = repo.next++;
+        const pull = structuredClone(PULL);
+        Object.assign(pull, {
+          id: 9000 + number,
+          number,
+          title: String(b.title),
+          body: typeof b.body === 'string' ? b.body : null,
+          draft: b.draft === true,
+          state: 'open',
+          merged: false,
+          html_url: `https://github.example/${owner}/${name}/pull/${number}`,
+          head: { ...(PULL.head as Json), ref: String(b.head), sha: repo.refs.get(`heads/${b.head}`) },
+          base: { ...(PULL.base as Json), ref: String(b.base) },
+          requested_reviewers: [],
+          // Fields the REST answer has and the webhook example it is made from does not.
+          auto_merge: null,
+        });
+        repo.pulls.set(number, pull);
+        return pull;
+      });
+    }
+    if (pullRoute) {
+      const pull = repo.pulls.get(Number(pullRoute[1]));
+      if (method === 'GET' && !pullRoute[2]) {
+        return route('/repos/{owner}/{repo}/pulls/{pull_number}', 200, () => pull ?? null);
+      }
+      if (method === 'GET' && pullRoute[2] === '/reviews') {
+        return route('/repos/{owner}/{repo}/pulls/{pull_number}/reviews', 200, () =>
+          pull ? (repo.reviews.get(Number(pullRoute[1])) ?? []) : null,
+        );
+      }
+      if (method === 'POST' && pullRoute[2] === '/requested_reviewers') {
+        return route('/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', 201, () => {
+          if (!pull) return null;
+          const user = (PULL.user as Json) ?? {};
+          pull.requested_reviewers = ((b.reviewers as string[]) ?? []).map((login, i) => ({
+            ...user,
+            login,
+            id: 300 + i,
+          }));
+          return pull;
+        });
+      }
+    }
+    return null;
+  }
+}
