@@ -18,8 +18,8 @@ export interface TenantDataRoleProps {
 /** The session tag that names the tenant; the hub sets it from the verified credential. */
 export const TENANT_TAG = 'TenantId';
 
-/** The data actions a tenant session may take, always on its own partition keys. */
-const TENANT_DATA_ACTIONS = [
+/** The item-level data actions: a tenant session's on its own keys, a function's on platform keys. */
+export const ITEM_DATA_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
   'dynamodb:Query',
@@ -72,7 +72,7 @@ export class TenantDataRole extends Construct {
     );
     this.role.addToPolicy(
       new PolicyStatement({
-        actions: TENANT_DATA_ACTIONS,
+        actions: ITEM_DATA_ACTIONS,
         resources: [props.table.tableArn],
         conditions: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`T#\${aws:PrincipalTag/${TENANT_TAG}}#*`] },

@@ -13,7 +13,7 @@ import { HubFunction } from '../constructs/hub-function';
 import { HubIdentity } from '../constructs/hub-identity';
 import { HubMonitoring } from '../constructs/hub-monitoring';
 import { HubWorkers } from '../constructs/hub-workers';
-import { TenantDataRole } from '../constructs/tenant-data-role';
+import { ITEM_DATA_ACTIONS, TenantDataRole } from '../constructs/tenant-data-role';
 import type { DataStack } from './data-stack';
 
 export interface HubStackProps extends StackProps {
@@ -125,16 +125,7 @@ export class HubStack extends Stack {
           tenantData(fn);
           return;
         case 'domain-table:write':
-          platformItems(fn, [
-            'dynamodb:GetItem',
-            'dynamodb:BatchGetItem',
-            'dynamodb:Query',
-            'dynamodb:PutItem',
-            'dynamodb:UpdateItem',
-            'dynamodb:DeleteItem',
-            'dynamodb:BatchWriteItem',
-            'dynamodb:ConditionCheckItem',
-          ]);
+          platformItems(fn, [...ITEM_DATA_ACTIONS]);
           tenantData(fn);
           return;
         case 'audit-table:write':

@@ -33,6 +33,8 @@ function load() {
     >;
     ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
+    // GitHub's own format for `owner/name`.
+    ajv.addFormat('repo.nwo', /^[^/]+\/[^/]+$/);
     // Ajv understands OpenAPI 3.0's `nullable`; the components are what the operations refer to.
     ajv.addSchema({ $id: 'github', components: withNulls(spec.components) });
   }
