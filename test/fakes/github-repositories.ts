@@ -14,8 +14,22 @@ const ISSUE = example('issues', 'opened').issue as Json;
 const COMMENT = example('issue_comment', 'created').comment as Json;
 const PULL = example('pull_request', 'opened').pull_request as Json;
 const REVIEW = example('pull_request_review', 'submitted').review as Json;
+/** A repository and installation as GitHub's webhooks describe them. */
+export const WEBHOOK_REPOSITORY = example('issues', 'opened').repository as Json;
 
 const sha = (seed: string) => createHash('sha1').update(seed).digest('hex');
+
+/** Who made a request: the app's installation (the hub) or a person with a token of their own. */
+export interface GithubActor {
+  readonly login: string;
+  /** The GitHub App acting, when the request used an installation token. */
+  readonly appId: string | null;
+}
+
+/** What a change sends as a webhook: event name and payload, without the repository and sender yet. */
+export type GithubChange = (event: string, payload: Json) => void;
+
+const second = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 interface Repo {
   issues: Map<number, Json>;
@@ -33,6 +47,42 @@ interface Repo {
  */
 export class FakeRepositories {
   private readonly repos = new Map<string, Repo>();
+  /** Receives each change as GitHub would announce it in a webhook. */
+  onChange: GithubChange = () => {};
+  /** Who made the change being announced. */
+  actor: GithubActor = { login: 'octocat', appId: null };
+
+  private user(login: string) {
+    return {
+      ...(ISSUE.user as Json),
+      login,
+      id: login.length * 1000 + login.charCodeAt(0),
+      type: login.endsWith('[bot]') ? 'Bot' : 'User',
+    };
+  }
+
+  private viaApp() {
+    return this.actor.appId
+      ? {
+          id: Number(this.actor.appId),
+          slug: 'integration-hub',
+          name: 'Integration Hub',
+          node_id: 'A_hub',
+          owner: this.user('acme'),
+          description: '',
+          external_url: 'https://hub.example',
+          html_url: 'https://github.example/apps/integration-hub',
+          created_at: '2026-01-01T00:00:00Z',
+          updated_at: '2026-01-01T00:00:00Z',
+          permissions: {},
+          events: [],
+        }
+      : null;
+  }
+
+  private issueEvent(fullName: string, action: string, issue: Json, extra: Json = {}) {
+    this.onChange('issues', { action, issue, ...extra, repository: fullName });
+  }
 
   repo(fullName: string): Repo {
     let repo = this.repos.get(fullName);
@@ -58,7 +108,7 @@ export class FakeRepositories {
     login: string,
   ) {
     const reviews = this.repo(fullName).reviews;
-    const review = {
+    const review: Json = {
       ...structuredClone(REVIEW),
       id: Date.now(),
       state,
@@ -66,10 +116,32 @@ export class FakeRepositories {
       user: { ...(REVIEW.user as Json), login },
     };
     reviews.set(pullNumber, [...(reviews.get(pullNumber) ?? []), review]);
+    const pull = this.repo(fullName).pulls.get(pullNumber);
+    if (pull) {
+      this.actor = { login, appId: null };
+      review.submitted_at = second();
+      this.onChange('pull_request_review', {
+        action: 'submitted',
+        review,
+        pull_request: pull,
+        repository: fullName,
+      });
+    }
   }
 
-  handle(method: string, path: string, body: Json | undefined): { status: number; body: unknown } | null {
-    const m = /^\/repos\/([^/]+)\/([^/]+)\/(.+)$/.exec(path);
+  /** Merges a pull request as a person would in GitHub's UI (sends `pull_request` `closed`, merged). */
+  merge(fullName: string, pullNumber: number, login = 'octocat') {
+    return this.handle('PUT', `/repos/${fullName}/pulls/${pullNumber}/merge`, {}, { login, appId: null });
+  }
+
+  handle(
+    method: string,
+    path: string,
+    body: Json | undefined,
+    actor: GithubActor = { login: 'octocat', appId: null },
+  ): { status: number; body: unknown } | null {
+    this.actor = actor;
+    const m = /^\/repos\/([^/]+)\/([^/?]+)\/(.+)$/.exec(path);
     if (!m) return null;
     const [, owner, name, rest] = m as unknown as [string, string, string, string];
     const repo = this.repo(`${owner}/${name}`);
@@ -104,20 +176,74 @@ export class FakeRepositories {
           title: String(b.title),
           body: typeof b.body === 'string' ? b.body : null,
           labels: labels(b.labels),
+          assignees: ((b.assignees as string[]) ?? []).map((l) => this.user(l)),
+          assignee: (b.assignees as string[] | undefined)?.[0]
+            ? this.user((b.assignees as string[])[0] as string)
+            : null,
           state: 'open',
           html_url: `https://github.example/${owner}/${name}/issues/${number}`,
+          user: this.user(actor.login),
+          performed_via_github_app: this.viaApp(),
+          created_at: second(),
+          updated_at: second(),
+          closed_at: null,
         };
         repo.issues.set(number, issue);
+        this.issueEvent(`${owner}/${name}`, 'opened', issue);
         return issue;
       });
+    }
+    if (method === 'GET' && issueRoute) {
+      return route(
+        '/repos/{owner}/{repo}/issues/{issue_number}',
+        200,
+        () => repo.issues.get(Number(issueRoute[1])) ?? null,
+      );
+    }
+    if (method === 'GET' && /^issues(\?|$)/.test(rest)) {
+      const [, query = ''] = rest.split('?');
+      const since = new URLSearchParams(query).get('since');
+      return route('/repos/{owner}/{repo}/issues', 200, () =>
+        [...repo.issues.values()]
+          .filter((i) => !since || String(i.updated_at) >= since)
+          .sort((a, b) => String(a.updated_at).localeCompare(String(b.updated_at))),
+      );
     }
     if (method === 'PATCH' && issueRoute) {
       return route('/repos/{owner}/{repo}/issues/{issue_number}', 200, () => {
         const issue = repo.issues.get(Number(issueRoute[1]));
         if (!issue) return null;
+        const before = structuredClone(issue);
         for (const field of ['title', 'body', 'state'] as const)
           if (b[field] !== undefined) issue[field] = b[field];
         if (b.labels !== undefined) issue.labels = labels(b.labels);
+        if (b.assignees !== undefined) {
+          issue.assignees = (b.assignees as string[]).map((l) => this.user(l));
+          issue.assignee = (issue.assignees as Json[])[0] ?? null;
+        }
+        issue.updated_at = second();
+        issue.closed_at = issue.state === 'closed' ? (before.closed_at ?? second()) : null;
+        issue.performed_via_github_app = this.viaApp();
+        const fullName = `${owner}/${name}`;
+        const changes: Json = {};
+        if (before.title !== issue.title) changes.title = { from: before.title };
+        if (before.body !== issue.body) changes.body = { from: before.body };
+        if (Object.keys(changes).length > 0) this.issueEvent(fullName, 'edited', issue, { changes });
+        if (before.state !== issue.state)
+          this.issueEvent(fullName, issue.state === 'closed' ? 'closed' : 'reopened', issue);
+        const names = (list: unknown) => (list as Json[]).map((l) => String(l.name ?? l.login));
+        for (const label of names(issue.labels).filter((l) => !names(before.labels).includes(l)))
+          this.issueEvent(fullName, 'labeled', issue, {
+            label: { ...((issue.labels as Json[]).find((l) => l.name === label) ?? {}) },
+          });
+        for (const label of names(before.labels).filter((l) => !names(issue.labels).includes(l)))
+          this.issueEvent(fullName, 'unlabeled', issue, {
+            label: { ...((before.labels as Json[]).find((l) => l.name === label) ?? {}) },
+          });
+        for (const login of names(issue.assignees).filter((l) => !names(before.assignees).includes(l)))
+          this.issueEvent(fullName, 'assigned', issue, { assignee: this.user(login) });
+        for (const login of names(before.assignees).filter((l) => !names(issue.assignees).includes(l)))
+          this.issueEvent(fullName, 'unassigned', issue, { assignee: this.user(login) });
         return issue;
       });
     }
@@ -130,8 +256,19 @@ export class FakeRepositories {
           ...structuredClone(COMMENT),
           id: 7000 + repo.comments.length,
           body: String(b.body),
+          user: this.user(actor.login),
+          performed_via_github_app: this.viaApp(),
+          created_at: second(),
+          updated_at: second(),
         };
         repo.comments.push({ ...comment, issue: Number(commentRoute[1]) });
+        const parent = repo.issues.get(Number(commentRoute[1])) ?? repo.pulls.get(Number(commentRoute[1]));
+        this.onChange('issue_comment', {
+          action: 'created',
+          comment,
+          issue: parent,
+          repository: `${owner}/${name}`,
+        });
         return comment;
       });
     }
@@ -194,11 +331,43 @@ export class FakeRepositories {
           head: { ...(PULL.head as Json), ref: String(b.head), sha: repo.refs.get(`heads/${b.head}`) },
           base: { ...(PULL.base as Json), ref: String(b.base) },
           requested_reviewers: [],
+          user: this.user(actor.login),
+          created_at: second(),
+          updated_at: second(),
           // Fields the REST answer has and the webhook example it is made from does not.
           auto_merge: null,
         });
         repo.pulls.set(number, pull);
+        this.onChange('pull_request', {
+          action: 'opened',
+          number,
+          pull_request: pull,
+          repository: `${owner}/${name}`,
+        });
         return pull;
+      });
+    }
+    const mergeRoute = /^pulls\/(\d+)\/merge$/.exec(rest);
+    if (method === 'PUT' && mergeRoute) {
+      return route('/repos/{owner}/{repo}/pulls/{pull_number}/merge', 200, () => {
+        const pull = repo.pulls.get(Number(mergeRoute[1]));
+        if (!pull) return null;
+        const mergeSha = sha(`merge-${pull.number}`);
+        Object.assign(pull, {
+          state: 'closed',
+          merged: true,
+          merged_at: second(),
+          closed_at: second(),
+          updated_at: second(),
+          merge_commit_sha: mergeSha,
+        });
+        this.onChange('pull_request', {
+          action: 'closed',
+          number: pull.number,
+          pull_request: pull,
+          repository: `${owner}/${name}`,
+        });
+        return { sha: mergeSha, merged: true, message: 'Pull Request successfully merged' };
       });
     }
     if (pullRoute) {

@@ -4,7 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { jwtVerify } from 'jose';
 import { listenOnLoopback } from '../../lib/local/free-port';
-import { FakeRepositories } from './github-repositories';
+import { FakeRepositories, WEBHOOK_REPOSITORY } from './github-repositories';
+import { hmacSha256, WebhookSender } from './webhook-sender';
+
+/** A person using GitHub with a token of their own: their changes reach the hub only through webhooks. */
+export const GITHUB_HUMAN = { login: 'octo-human', token: 'ghp_fakeHumanToken000000000000000000000' };
 
 /** A GitHub App as the fake knows it: its id and the public half of its key. */
 export interface FakeApp {
@@ -25,6 +29,10 @@ export interface FakeGithub {
   readonly samples: { accessToken: unknown; installationRepositories: unknown };
   /** The issues, branches and pull requests the fake holds, repository by repository. */
   readonly repositories: FakeRepositories;
+  /** The webhooks the fake sends when something changes (set a target to receive them). */
+  readonly webhooks: WebhookSender;
+  /** Every request fails with this status until cleared with null (an outage). */
+  setOutage(status: number | null): void;
   stop(): Promise<void>;
 }
 
@@ -50,6 +58,27 @@ export async function startFakeGithub(
   });
   const installationRepositories = () => ({ total_count: repositories.length, repositories });
   const repos = new FakeRepositories();
+  let outage: number | null = null;
+  const webhooks = new WebhookSender((delivery, secret) => ({
+    'x-github-event': delivery.event,
+    'x-github-delivery': delivery.id,
+    'x-hub-signature-256': hmacSha256(secret, delivery.body),
+    'user-agent': 'GitHub-Hookshot/fake',
+  }));
+  repos.onChange = (event, payload) => {
+    const [owner = '', name = ''] = String(payload.repository).split('/');
+    webhooks.send(event, {
+      ...payload,
+      repository: {
+        ...WEBHOOK_REPOSITORY,
+        name,
+        full_name: `${owner}/${name}`,
+        owner: { ...(WEBHOOK_REPOSITORY.owner as Record<string, unknown>), login: owner },
+      },
+      sender: { login: repos.actor.login, id: 1, type: repos.actor.appId ? 'Bot' : 'User' },
+      installation: { id: app.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u' },
+    });
+  };
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -58,6 +87,7 @@ export async function startFakeGithub(
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
+    if (outage !== null) return answer(outage, { message: 'Service unavailable (injected outage)' });
     if (failure) {
       const { status, headers } = failure;
       failure = null;
@@ -84,8 +114,13 @@ export async function startFakeGithub(
       tokens.add(token);
       return answer(201, accessToken(token));
     }
-    const token = /^token (.+)$/i.exec(auth)?.[1] ?? '';
-    if (!tokens.has(token)) return answer(401, { message: 'Bad credentials', status: '401' });
+    const token = /^(?:token|bearer) (.+)$/i.exec(auth)?.[1] ?? '';
+    const actor = tokens.has(token)
+      ? { login: 'integration-hub[bot]', appId: app.appId }
+      : token === GITHUB_HUMAN.token
+        ? { login: GITHUB_HUMAN.login, appId: null }
+        : null;
+    if (!actor) return answer(401, { message: 'Bad credentials', status: '401' });
     if (req.method === 'GET' && url.pathname === '/installation/repositories') {
       return answer(200, installationRepositories());
     }
@@ -95,7 +130,7 @@ export async function startFakeGithub(
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     let handled: ReturnType<FakeRepositories['handle']>;
     try {
-      handled = repos.handle(req.method ?? 'GET', url.pathname, body);
+      handled = repos.handle(req.method ?? 'GET', `${url.pathname}${url.search}`, body, actor);
     } catch (error) {
       return answer(500, { message: `The fake failed: ${(error as Error).message}` });
     }
@@ -115,6 +150,10 @@ export async function startFakeGithub(
     },
     samples: { accessToken: accessToken('ghs_sample'), installationRepositories: installationRepositories() },
     repositories: repos,
+    webhooks,
+    setOutage: (status) => {
+      outage = status;
+    },
     stop: listening.stop,
   };
 }

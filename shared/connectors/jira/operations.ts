@@ -1,0 +1,166 @@
+import type { createCloudClient } from 'jira.js';
+import { ValidationError } from '../../errors';
+import { fromAdf, toAdf } from './adf';
+import { jiraFailure } from './client';
+
+type JiraClient = ReturnType<typeof createCloudClient>;
+
+/** Every call's failure becomes one of the hub's provider errors, for the one failure policy. */
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw jiraFailure(error);
+  }
+}
+
+/** A Jira issue as the sync engine reads it: descriptions as Markdown, people by account id. */
+export interface JiraIssueState {
+  readonly id: string;
+  readonly key: string;
+  readonly title: string;
+  readonly description: string;
+  readonly status: string | null;
+  readonly assignee: string | null;
+  readonly labels: string[];
+  readonly priority: string | null;
+  readonly updated: string | null;
+  readonly url: string;
+}
+
+export interface JiraIssuePatch {
+  readonly title?: string;
+  readonly description?: string;
+  /** An account id, or null to unassign. */
+  readonly assignee?: string | null;
+  readonly labels?: string[];
+  readonly priority?: string;
+}
+
+function fieldsOf(patch: JiraIssuePatch): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (patch.title !== undefined) fields.summary = patch.title;
+  if (patch.description !== undefined) fields.description = toAdf(patch.description);
+  if (patch.assignee !== undefined)
+    fields.assignee = patch.assignee === null ? null : { accountId: patch.assignee };
+  if (patch.labels !== undefined) fields.labels = patch.labels;
+  if (patch.priority !== undefined) fields.priority = { name: patch.priority };
+  return fields;
+}
+
+/** The Jira operations the sync engine uses, on one site's client (v3 API, ADF bodies). */
+export function jiraOperations(client: JiraClient, site: string) {
+  const browse = (key: string) => `${site.replace(/\/$/, '')}/browse/${key}`;
+  const state = (issue: { id: string; key: string; fields?: Record<string, unknown> }): JiraIssueState => {
+    const f = issue.fields ?? {};
+    const named = (v: unknown, key: string) => {
+      const value = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+      return typeof value === 'string' ? value : null;
+    };
+    return {
+      id: issue.id,
+      key: issue.key,
+      title: String(f.summary ?? ''),
+      description: fromAdf(f.description),
+      status: named(f.status, 'name'),
+      assignee: named(f.assignee, 'accountId'),
+      labels: Array.isArray(f.labels) ? f.labels.map(String) : [],
+      priority: named(f.priority, 'name'),
+      updated: typeof f.updated === 'string' ? f.updated : null,
+      url: browse(issue.key),
+    };
+  };
+  const ops = {
+    /** The account the hub acts as: its changes come back in webhooks and must not be synced again. */
+    myself: () =>
+      call(async () => {
+        const me = await client.myself.getCurrentUser();
+        return { accountId: me.accountId ?? '' };
+      }),
+    getIssue: (key: string) =>
+      call(async () => {
+        const issue = await client.issues.getIssue({
+          issueIdOrKey: key,
+          fields: ['summary', 'description', 'status', 'assignee', 'labels', 'priority', 'updated'],
+        });
+        return state(issue as { id: string; key: string; fields?: Record<string, unknown> });
+      }),
+    createIssue: (project: string, issueType: string, patch: JiraIssuePatch & { title: string }) =>
+      call(async () => {
+        const created = await client.issues.createIssue({
+          fields: { project: { key: project }, issuetype: { name: issueType }, ...fieldsOf(patch) } as never,
+        });
+        return { id: String(created.id), key: String(created.key), url: browse(String(created.key)) };
+      }),
+    updateIssue: (key: string, patch: JiraIssuePatch) =>
+      call(async () => {
+        const fields = fieldsOf(patch);
+        if (Object.keys(fields).length > 0) await client.issues.editIssue({ issueIdOrKey: key, fields });
+      }),
+    /**
+     * Moves the issue to the status named, through whichever transition leads there from where it
+     * is: workflows differ per project, so transition ids are never assumed. Already there: nothing.
+     */
+    transitionTo: (key: string, status: string) =>
+      call(async () => {
+        const { transitions = [] } = await client.issues.getTransitions({ issueIdOrKey: key });
+        const wanted = status.toLowerCase();
+        const transition = transitions.find((t) => t.to?.name?.toLowerCase() === wanted);
+        if (!transition?.id) {
+          const issue = await ops.getIssue(key);
+          if (issue.status?.toLowerCase() === wanted) return { moved: false };
+          throw new ValidationError(
+            `Jira ${key}: no transition leads from ${issue.status ?? 'its status'} to ${status}`,
+          );
+        }
+        await client.issues.doTransition({ issueIdOrKey: key, transition: { id: transition.id } });
+        return { moved: true };
+      }),
+    addComment: (key: string, markdown: string) =>
+      call(async () => {
+        const comment = await client.issueComments.addComment({
+          issueIdOrKey: key,
+          comment: toAdf(markdown),
+        } as never);
+        return { id: String(comment.id) };
+      }),
+    /** A link on the issue to a GitHub pull request; the same `globalId` updates it instead of adding another. */
+    linkPullRequest: (key: string, pr: { url: string; title: string; state: string }) =>
+      call(async () => {
+        const link = await client.issueRemoteLinks.createOrUpdateRemoteIssueLink({
+          issueIdOrKey: key,
+          globalId: `github-pr=${pr.url}`,
+          application: { type: 'com.github', name: 'GitHub' },
+          relationship: 'pull request',
+          object: {
+            url: pr.url,
+            title: pr.title,
+            summary: pr.state,
+            status: { resolved: pr.state === 'merged' },
+          },
+        });
+        return { id: link.id ?? null };
+      }),
+    /** Issues of a project changed since a time (Jira's minute resolution), oldest first, one page. */
+    changedSince: (project: string, since: Date, pageToken?: string) =>
+      call(async () => {
+        const minute = since.toISOString().slice(0, 16).replace('T', ' ');
+        const page = await client.issueSearch.searchAndReconsileIssuesUsingJql({
+          jql: `project = "${project.replace(/"/g, '')}" AND updated >= "${minute}" ORDER BY updated ASC`,
+          fields: ['summary', 'description', 'status', 'assignee', 'labels', 'priority', 'updated'],
+          maxResults: 50,
+          nextPageToken: pageToken,
+        });
+        return {
+          issues: (page.issues ?? []).map((i) =>
+            state(i as { id: string; key: string; fields?: Record<string, unknown> }),
+          ),
+          nextPageToken: page.nextPageToken ?? null,
+        };
+      }),
+  };
+  return ops;
+}
+
+export type JiraOperations = ReturnType<typeof jiraOperations>;
