@@ -13,7 +13,9 @@ export type IdPrefix =
   | 'mail'
   | 'role'
   | 'pol'
-  | 'dlq';
+  | 'dlq'
+  | 'map'
+  | 'lnk';
 
 const nextUlid = monotonicFactory();
 

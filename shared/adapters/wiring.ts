@@ -18,6 +18,7 @@ import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { tracer } from '../observability/observability';
 import { systemClock } from '../ports/clock';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
+import { makeSyncProviders } from '../sync/providers';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
@@ -29,6 +30,7 @@ import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
 import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
@@ -95,3 +97,7 @@ export const queueWorker = (queue: string): QueueWorkerDeps => ({
   clock: systemClock,
   markNeedsAttention: makeMarkNeedsAttention({ connections: connectionStore(), clock: systemClock }),
 });
+export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesConfig());
+/** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */
+export const syncProviders = () =>
+  makeSyncProviders({ connections: connectionStore(), cipher: secretCipher() });

@@ -12,6 +12,8 @@ import { ApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
 import { RoleRefSchema } from '../identity/role-ref';
 import { DeadLetterSchema } from '../queues/dead-letter';
+import { LinkSchema } from '../sync/link';
+import { MappingInputSchema, MappingSchema } from '../sync/mapping';
 import { DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS } from '../tenancy/delete-org';
 import { InvitationSchema } from '../tenancy/invitation';
 import { OrgSchema, OrgSettingsPatchSchema } from '../tenancy/org';
@@ -459,7 +461,60 @@ export {
   CustomRoleSchema,
   GenericWebhookPayloadSchema,
   InvitationSchema,
+  LinkSchema,
+  MappingInputSchema,
+  MappingSchema,
   OrgSchema,
   TeamSchema,
   UserSchema,
 };
+
+export const OrgMappingParams = z.object({ orgId: z.string(), mappingId: z.string() });
+export const OrgLinkParams = z.object({ orgId: z.string(), linkId: z.string() });
+
+export const MappingList = z.object({ items: z.array(MappingSchema) }).meta({ id: 'MappingList' });
+
+export const LinkPage = z
+  .object({ items: z.array(LinkSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'LinkPage' });
+
+export const OpenBranchRequest = z
+  .object({
+    base: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe("The branch to start from; the mapping's base if absent"),
+    draft: z.boolean().default(true),
+  })
+  .strict()
+  .meta({ id: 'OpenBranchRequest' });
+
+export const ConnectionSyncStatus = z
+  .object({
+    connectionId: z.string(),
+    status: z.enum(['active', 'disabled', 'needs_attention']),
+    lastError: z.object({ message: z.string(), at: z.string() }).nullable(),
+    sync: z.object({
+      lastSyncedAt: z
+        .string()
+        .nullable()
+        .describe('When a change from this connection last reached the other side'),
+      lagMs: z
+        .number()
+        .nullable()
+        .describe('From the source change to the other side written, for that change'),
+      changesSynced: z.number().int(),
+      failures: z.number().int(),
+      lastError: z.object({ message: z.string(), at: z.string() }).nullable(),
+      reconciledAt: z
+        .string()
+        .nullable()
+        .describe('When the reconciler last looked for changes webhooks missed'),
+      cursor: z.string().nullable().describe('Changes up to this time have been reconciled'),
+    }),
+    mappings: z.array(z.object({ id: z.string(), name: z.string() })),
+    deadLetters: z.number().int().describe("This connection's parked messages (first 100 looked at)"),
+  })
+  .meta({ id: 'ConnectionSyncStatus' });

@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   'connections:read',
   'connections:manage',
   'dead_letters:manage',
+  'sync:read',
+  'sync:manage',
   'users:read',
   'users:manage',
   'teams:read',
@@ -42,7 +44,7 @@ const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: orgPermissions,
   admin: orgPermissions.filter((p) => p !== 'org:delete'),
-  member: ['org:read', 'events:read', 'teams:read', 'connections:read'],
+  member: ['org:read', 'events:read', 'teams:read', 'connections:read', 'sync:read'],
   viewer: ['org:read', 'events:read'],
   auditor: ['org:read', 'audit:read'],
   billing: ['org:read', 'usage:read'],

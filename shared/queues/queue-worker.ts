@@ -84,8 +84,12 @@ export function withFailurePolicy(deps: QueueWorkerDeps, handle: (record: SQSRec
         );
         return;
       }
-      if (action.kind === 'park-needs-attention' && about.connectionId && deps.markNeedsAttention) {
-        await deps.markNeedsAttention(about.orgId, about.connectionId, action.reason);
+      // The connection the provider refused: the one the error names (a sync worker writes to
+      // another connection than the event came from), else the event's own.
+      const refused = (error as { connectionId?: unknown }).connectionId;
+      const connectionId = typeof refused === 'string' ? refused : about.connectionId;
+      if (action.kind === 'park-needs-attention' && connectionId && deps.markNeedsAttention) {
+        await deps.markNeedsAttention(about.orgId, connectionId, action.reason);
       }
       await deps.deadLetters.park({
         id: newId('dlq'),

@@ -34,7 +34,7 @@ beforeAll(async () => {
   queues = await ensureQueues(aws.sqs);
   emulator = await startAwsEmulator({
     sqs: aws.sqs,
-    queueUrls: { events: queues.events.url, mail: queues.mail.url },
+    queueUrls: { events: queues.events.url, mail: queues.mail.url, sync: queues.sync.url },
     kms: new LocalKms(aws.dir),
   });
 });

@@ -23,6 +23,10 @@ export const TENANT_COLLECTIONS = {
   userTeams: 'USERTEAM',
   invitations: 'INVITE',
   invitationMail: 'INVITEMAIL',
+  syncMappings: 'SYNCMAP',
+  links: 'LINK',
+  linkKeys: 'LINKKEY',
+  syncStats: 'SYNCSTAT',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

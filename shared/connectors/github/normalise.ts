@@ -26,7 +26,32 @@ function issue(value: unknown) {
     author: str(obj(i.user).login),
     url: str(i.html_url),
     updatedAt: str(i.updated_at),
+    // Set when a GitHub App made the change: the hub recognises its own writes by its app id.
+    viaApp: num(obj(i.performed_via_github_app).id),
   };
+}
+
+/** Which synced fields an `issues` action changed; an opened issue brings all of them. */
+function changedFields(action: string | null, payload: Json): string[] {
+  switch (action) {
+    case 'opened':
+      return ['title', 'description', 'status', 'assignee', 'labels'];
+    case 'edited':
+      return Object.keys(obj(payload.changes)).flatMap((k) =>
+        k === 'title' ? ['title'] : k === 'body' ? ['description'] : [],
+      );
+    case 'closed':
+    case 'reopened':
+      return ['status'];
+    case 'labeled':
+    case 'unlabeled':
+      return ['labels'];
+    case 'assigned':
+    case 'unassigned':
+      return ['assignee'];
+    default:
+      return [];
+  }
 }
 
 function pullRequest(value: unknown) {
@@ -68,7 +93,11 @@ function translate(
       const item = issue(payload.issue);
       return {
         type: ISSUE_TYPES[action ?? ''] ?? 'work_item.updated',
-        data: { ...base, workItem: { kind: 'issue', ...item } },
+        data: {
+          ...base,
+          workItem: { kind: 'issue', ...item },
+          changedFields: changedFields(action, payload),
+        },
         occurredAt: item.updatedAt,
       };
     }
@@ -83,7 +112,13 @@ function translate(
         type,
         data: {
           ...base,
-          comment: { id: num(c.id), body: str(c.body), author: str(obj(c.user).login), url: str(c.html_url) },
+          comment: {
+            id: num(c.id),
+            body: str(c.body),
+            author: str(obj(c.user).login),
+            url: str(c.html_url),
+            viaApp: num(obj(c.performed_via_github_app).id),
+          },
           workItem: {
             kind: parent.pull_request ? 'pull_request' : 'issue',
             id: num(parent.id),

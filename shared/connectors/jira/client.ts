@@ -1,5 +1,6 @@
 import {
   createCloudClient,
+  isApiError,
   isAuthError,
   isForbiddenError,
   isNotFoundError,
@@ -38,6 +39,8 @@ export function jiraFailure(error: unknown): Error {
   }
   if (isAuthError(error) || isForbiddenError(error)) return new ProviderAuthError(message, { cause: error });
   if (isNotFoundError(error)) return new ProviderNotFoundError(message, { cause: error });
+  // Jira refused what the hub sent (400): retrying cannot help, the work is parked with the reason.
+  if (isApiError(error) && error.status === 400) return new ValidationError(message, [], { cause: error });
   return new ProviderUnavailableError(message, { cause: error });
 }
 

@@ -38,6 +38,14 @@ const ISSUE = {
   'jira:issue_updated': 'updated',
   'jira:issue_deleted': 'deleted',
 };
+/** Jira's changelog field names for the fields the sync engine keeps in step. */
+const SYNCED: Record<string, string> = {
+  summary: 'title',
+  description: 'description',
+  status: 'status',
+  assignee: 'assignee',
+  labels: 'labels',
+};
 const COMMENT = { comment_created: 'created', comment_updated: 'updated', comment_deleted: 'deleted' };
 const SPRINT = ['sprint_created', 'sprint_started', 'sprint_closed', 'sprint_updated', 'sprint_deleted'];
 const VERSION = [
@@ -58,9 +66,18 @@ function translate(event: string, p: Json): { type: string; data: Json } | null 
           to: str(obj(c).toString),
         }))
       : [];
+    const kind = ISSUE[event as keyof typeof ISSUE];
+    const changedFields =
+      kind === 'created'
+        ? ['title', 'description', 'status', 'assignee', 'labels']
+        : [
+            ...new Set(
+              changes.flatMap((c) => (c.field && c.field in SYNCED ? [SYNCED[c.field] as string] : [])),
+            ),
+          ];
     return {
-      type: `work_item.${ISSUE[event as keyof typeof ISSUE]}`,
-      data: { actor, workItem: { kind: 'issue', ...issue(p.issue) }, changes },
+      type: `work_item.${kind}`,
+      data: { actor, workItem: { kind: 'issue', ...issue(p.issue) }, changes, changedFields },
     };
   }
   if (event in COMMENT) {

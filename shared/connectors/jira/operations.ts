@@ -121,7 +121,7 @@ export function jiraOperations(client: JiraClient, site: string) {
       call(async () => {
         const comment = await client.issueComments.addComment({
           issueIdOrKey: key,
-          comment: toAdf(markdown),
+          body: toAdf(markdown),
         } as never);
         return { id: String(comment.id) };
       }),

@@ -1,0 +1,45 @@
+import * as adapters from '../../shared/adapters/wiring';
+import { MappingInputSchema } from '../../shared/api/schemas';
+import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
+import { systemClock } from '../../shared/ports/clock';
+import { makeManageMappings } from '../../shared/sync/manage-sync';
+
+/** Serves the sync-mapping routes. */
+export const makeHandler = (mappings: ReturnType<typeof makeManageMappings>) =>
+  byOperation({
+    listMappings: apiHandler({
+      operation: 'listMappings',
+      handle: async ({ path }) => json(200, await mappings.list(path.orgId ?? '')),
+    }),
+    createMapping: apiHandler({
+      operation: 'createMapping',
+      body: MappingInputSchema,
+      handle: async ({ body, path, principal, request }) =>
+        json(201, await mappings.create(path.orgId ?? '', body, principal, request)),
+    }),
+    getMapping: apiHandler({
+      operation: 'getMapping',
+      handle: async ({ path }) => json(200, await mappings.get(path.orgId ?? '', path.mappingId ?? '')),
+    }),
+    replaceMapping: apiHandler({
+      operation: 'replaceMapping',
+      body: MappingInputSchema,
+      handle: async ({ body, path, principal, request }) =>
+        json(200, await mappings.replace(path.orgId ?? '', path.mappingId ?? '', body, principal, request)),
+    }),
+    deleteMapping: apiHandler({
+      operation: 'deleteMapping',
+      handle: async ({ path, principal, request }) => {
+        await mappings.remove(path.orgId ?? '', path.mappingId ?? '', principal, request);
+        return { statusCode: 204 };
+      },
+    }),
+  });
+
+export const handler = makeHandler(
+  makeManageMappings({
+    store: adapters.syncStore(),
+    connections: adapters.connectionStore(),
+    clock: systemClock,
+  }),
+);

@@ -1,0 +1,264 @@
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../audit/audit-record';
+import type { TablesConfig } from '../../config/config';
+import { ConflictError } from '../../errors';
+import type { Page, PageRequest } from '../../ports/stores';
+import type { Link } from '../../sync/link';
+import { LinkSchema } from '../../sync/link';
+import type { Mapping } from '../../sync/mapping';
+import { MappingSchema } from '../../sync/mapping';
+import type { SyncStats, SyncStore } from '../../sync/ports';
+import { auditPut } from './audit-item';
+import { epochSeconds, platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
+import { TenantScopedTable } from './tenant-scoped-table';
+import { transactWrite } from './transact';
+
+/** Every mapping of every org, for the reconciler (a platform pointer, written with the mapping). */
+export const MAPPING_DIRECTORY_PK = platformPk('SYNCMAP', 'all');
+
+const strip = ({ PK: _pk, SK: _sk, expiresAt: _e, ...rest }: Record<string, unknown>) => rest;
+
+/**
+ * Mappings, links, the keys that find links, and per-connection sync stats, each under the org's
+ * partition. A link is one item, replaced under its revision, so concurrent changes to one link
+ * apply one after the other instead of overwriting each other.
+ */
+export class DynamoDbSyncStore implements SyncStore {
+  constructor(
+    private readonly client: DataClient,
+    private readonly tables: TablesConfig,
+  ) {}
+
+  private table(orgId: string) {
+    return new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+  }
+
+  private pk(orgId: string, collection: keyof typeof TENANT_COLLECTIONS) {
+    return tenantPk(orgId, TENANT_COLLECTIONS[collection]);
+  }
+
+  async createMapping(mapping: Mapping, audit: AuditRecord): Promise<void> {
+    const table = this.table(mapping.orgId);
+    const failed = await transactWrite(this.client, [
+      table.putItem({ PK: this.pk(mapping.orgId, 'syncMappings'), SK: mapping.id, ...mapping }),
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: {
+            PK: MAPPING_DIRECTORY_PK,
+            SK: `${mapping.orgId}#${mapping.id}`,
+            orgId: mapping.orgId,
+            mappingId: mapping.id,
+          },
+        },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`Mapping ${mapping.id} already exists`);
+  }
+
+  async saveMapping(mapping: Mapping, expectedVersion: number, audit: AuditRecord): Promise<void> {
+    const table = this.table(mapping.orgId);
+    const failed = await transactWrite(this.client, [
+      table.replaceItem(
+        { PK: this.pk(mapping.orgId, 'syncMappings'), SK: mapping.id, ...mapping },
+        expectedVersion,
+      ),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`Mapping ${mapping.id} changed meanwhile; read it again`);
+  }
+
+  async deleteMapping(orgId: string, mappingId: string, audit: AuditRecord): Promise<boolean> {
+    const pk = this.pk(orgId, 'syncMappings');
+    this.table(orgId).check(pk);
+    const failed = await transactWrite(this.client, [
+      {
+        Delete: {
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: mappingId },
+          ConditionExpression: 'attribute_exists(PK)',
+        },
+      },
+      {
+        Delete: {
+          TableName: this.tables.domainTable,
+          Key: { PK: MAPPING_DIRECTORY_PK, SK: `${orgId}#${mappingId}` },
+        },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    return failed.length === 0;
+  }
+
+  async getMapping(orgId: string, mappingId: string): Promise<Mapping | null> {
+    const item = await this.table(orgId).get(this.pk(orgId, 'syncMappings'), mappingId);
+    return item ? MappingSchema.parse(strip(item)) : null;
+  }
+
+  async listMappings(orgId: string): Promise<Mapping[]> {
+    const pk = this.pk(orgId, 'syncMappings');
+    this.table(orgId).check(pk);
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.domainTable,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.map((i) => MappingSchema.parse(strip(i)));
+  }
+
+  async findLinkId(orgId: string, itemKey: string): Promise<string | null> {
+    const item = await this.table(orgId).get(this.pk(orgId, 'linkKeys'), itemKey);
+    return typeof item?.linkId === 'string' ? item.linkId : null;
+  }
+
+  async getLink(orgId: string, linkId: string): Promise<Link | null> {
+    const item = await this.table(orgId).get(this.pk(orgId, 'links'), linkId);
+    return item ? LinkSchema.parse(strip(item)) : null;
+  }
+
+  async listLinks(orgId: string, page: PageRequest): Promise<Page<Link>> {
+    const result = await this.table(orgId).queryPage(this.pk(orgId, 'links'), page);
+    return { items: result.items.map((i) => LinkSchema.parse(strip(i))), nextCursor: result.nextCursor };
+  }
+
+  async claimItem(orgId: string, itemKey: string, claimedBy: string, ttlSeconds: number): Promise<boolean> {
+    const pk = this.pk(orgId, 'linkKeys');
+    this.table(orgId).check(pk);
+    const now = Date.now();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tables.domainTable,
+          Item: {
+            PK: pk,
+            SK: itemKey,
+            claimedBy,
+            claimExpiresAt: now + ttlSeconds * 1000,
+            expiresAt: epochSeconds(new Date(now + 86_400_000)),
+          },
+          // Free, or claimed by this very message (a retry), or a claim whose holder died.
+          ConditionExpression:
+            'attribute_not_exists(PK) OR (attribute_not_exists(linkId) AND (claimedBy = :me OR claimExpiresAt < :now))',
+          ExpressionAttributeValues: { ':me': claimedBy, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async createLink(link: Link, keys: readonly string[]): Promise<void> {
+    const table = this.table(link.orgId);
+    const keyPk = this.pk(link.orgId, 'linkKeys');
+    table.check(keyPk);
+    const failed = await transactWrite(this.client, [
+      table.putItem({ PK: this.pk(link.orgId, 'links'), SK: link.id, ...link }),
+      ...keys.map((key) => ({
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: { PK: keyPk, SK: key, linkId: link.id },
+          // The claim may stand in the way; another link may not.
+          ConditionExpression: 'attribute_not_exists(linkId)',
+        },
+      })),
+    ]);
+    if (failed.length > 0) throw new ConflictError('The item is linked already');
+  }
+
+  async saveLink(link: Link, expectedRevision: number): Promise<boolean> {
+    const pk = this.pk(link.orgId, 'links');
+    this.table(link.orgId).check(pk);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tables.domainTable,
+          Item: { PK: pk, SK: link.id, ...link },
+          ConditionExpression: '#revision = :expected',
+          ExpressionAttributeNames: { '#revision': 'revision' },
+          ExpressionAttributeValues: { ':expected': expectedRevision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async addLinkKey(orgId: string, linkId: string, itemKey: string): Promise<void> {
+    const pk = this.pk(orgId, 'linkKeys');
+    this.table(orgId).check(pk);
+    await this.client.send(
+      new PutCommand({ TableName: this.tables.domainTable, Item: { PK: pk, SK: itemKey, linkId } }),
+    );
+  }
+
+  async recordSync(
+    orgId: string,
+    connectionId: string,
+    outcome: { at: Date; lagMs: number } | { at: Date; error: string },
+  ): Promise<void> {
+    const pk = this.pk(orgId, 'syncStats');
+    this.table(orgId).check(pk);
+    const ok = 'lagMs' in outcome;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tables.domainTable,
+        Key: { PK: pk, SK: connectionId },
+        UpdateExpression: ok
+          ? 'SET lastSyncedAt = :at, lagMs = :lag ADD changesSynced :one'
+          : 'SET lastError = :error ADD failures :one',
+        ExpressionAttributeValues: ok
+          ? { ':at': outcome.at.toISOString(), ':lag': outcome.lagMs, ':one': 1 }
+          : { ':error': { message: outcome.error, at: outcome.at.toISOString() }, ':one': 1 },
+      }),
+    );
+  }
+
+  async getStats(orgId: string, connectionId: string): Promise<SyncStats> {
+    const item = (await this.table(orgId).get(this.pk(orgId, 'syncStats'), connectionId)) ?? {};
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    return {
+      connectionId,
+      lastSyncedAt: str(item.lastSyncedAt),
+      lagMs: typeof item.lagMs === 'number' ? item.lagMs : null,
+      changesSynced: Number(item.changesSynced ?? 0),
+      failures: Number(item.failures ?? 0),
+      lastError: (item.lastError as SyncStats['lastError']) ?? null,
+      reconciledAt: str(item.reconciledAt),
+      cursor: str(item.cursor),
+    };
+  }
+
+  async setCursor(orgId: string, connectionId: string, cursor: string, at: Date): Promise<void> {
+    const pk = this.pk(orgId, 'syncStats');
+    this.table(orgId).check(pk);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: connectionId },
+          UpdateExpression: 'SET #cursor = :cursor, reconciledAt = :at',
+          ConditionExpression: 'attribute_not_exists(#cursor) OR #cursor < :cursor',
+          ExpressionAttributeNames: { '#cursor': 'cursor' },
+          ExpressionAttributeValues: { ':cursor': cursor, ':at': at.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+}

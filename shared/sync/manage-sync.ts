@@ -1,0 +1,188 @@
+import type { RequestContext } from '../audit/audit-record';
+import { auditChange } from '../audit/audit-record';
+import { NotFoundError, ValidationError } from '../errors';
+import type { Principal } from '../identity/principal';
+import { newId } from '../ids';
+import type { Clock } from '../ports/clock';
+import type { AuditStore, ConnectionStore, DeadLetterStore, PageRequest } from '../ports/stores';
+import { openBranchForLink } from './branches';
+import type { Mapping, MappingInput } from './mapping';
+import type { SyncStore } from './ports';
+import type { SyncProviders } from './providers';
+
+interface Deps {
+  readonly store: SyncStore;
+  readonly connections: Pick<ConnectionStore, 'get'>;
+  readonly clock: Clock;
+}
+
+/** Both connections must exist in the org and be of the provider their side names. */
+async function checkConnections(deps: Deps, orgId: string, input: MappingInput): Promise<void> {
+  const issues: { path: string; message: string }[] = [];
+  for (const side of ['jira', 'github'] as const) {
+    const connection = await deps.connections.get(orgId, input[side].connectionId);
+    if (!connection) issues.push({ path: `${side}.connectionId`, message: 'no such connection in this org' });
+    else if (connection.provider !== side)
+      issues.push({
+        path: `${side}.connectionId`,
+        message: `a ${connection.provider} connection, not ${side}`,
+      });
+  }
+  if (issues.length > 0) throw new ValidationError('The mapping names connections it cannot use', issues);
+}
+
+async function requireMapping(store: SyncStore, orgId: string, mappingId: string): Promise<Mapping> {
+  const mapping = await store.getMapping(orgId, mappingId);
+  if (!mapping) throw new NotFoundError(`No mapping ${mappingId}`);
+  return mapping;
+}
+
+export function makeManageMappings(deps: Deps) {
+  const audited = (
+    action: string,
+    principal: Principal,
+    request: RequestContext,
+    mapping: Mapping,
+    at: Date,
+  ) =>
+    auditChange({
+      action,
+      principal,
+      orgId: mapping.orgId,
+      targets: [{ type: 'mapping', id: mapping.id }],
+      request,
+      at,
+      after: {
+        jira: mapping.jira,
+        github: mapping.github,
+        fields: mapping.fields,
+        conflicts: mapping.conflicts,
+      },
+    });
+  return {
+    list: async (orgId: string) => ({ items: await deps.store.listMappings(orgId) }),
+    get: (orgId: string, mappingId: string) => requireMapping(deps.store, orgId, mappingId),
+    create: async (orgId: string, input: MappingInput, principal: Principal, request: RequestContext) => {
+      await checkConnections(deps, orgId, input);
+      const at = deps.clock.now();
+      const mapping: Mapping = {
+        ...input,
+        id: newId('map'),
+        orgId,
+        name: input.name ?? `${input.jira.projectKey} ↔ ${input.github.repository}`,
+        createdAt: at.toISOString(),
+        updatedAt: at.toISOString(),
+        version: 1,
+      };
+      await deps.store.createMapping(mapping, audited('mapping.created', principal, request, mapping, at));
+      return mapping;
+    },
+    replace: async (
+      orgId: string,
+      mappingId: string,
+      input: MappingInput,
+      principal: Principal,
+      request: RequestContext,
+    ) => {
+      const current = await requireMapping(deps.store, orgId, mappingId);
+      if (
+        input.jira.connectionId !== current.jira.connectionId ||
+        input.github.connectionId !== current.github.connectionId
+      ) {
+        throw new ValidationError("A mapping's connections cannot change: its links belong to them", [
+          { path: 'connectionId', message: 'create another mapping for other connections' },
+        ]);
+      }
+      const at = deps.clock.now();
+      const next: Mapping = {
+        ...input,
+        id: current.id,
+        orgId,
+        name: input.name ?? current.name,
+        createdAt: current.createdAt,
+        updatedAt: at.toISOString(),
+        version: current.version + 1,
+      };
+      await deps.store.saveMapping(
+        next,
+        current.version,
+        audited('mapping.updated', principal, request, next, at),
+      );
+      return next;
+    },
+    remove: async (orgId: string, mappingId: string, principal: Principal, request: RequestContext) => {
+      const current = await requireMapping(deps.store, orgId, mappingId);
+      const removed = await deps.store.deleteMapping(
+        orgId,
+        mappingId,
+        audited('mapping.deleted', principal, request, current, deps.clock.now()),
+      );
+      if (!removed) throw new NotFoundError(`No mapping ${mappingId}`);
+    },
+  };
+}
+
+export function makeReadSync(
+  deps: Deps & {
+    readonly connections: Pick<ConnectionStore, 'get'>;
+    readonly deadLetters: Pick<DeadLetterStore, 'list'>;
+  },
+) {
+  return {
+    listLinks: (orgId: string, page: PageRequest) => deps.store.listLinks(orgId, page),
+    getLink: async (orgId: string, linkId: string) => {
+      const link = await deps.store.getLink(orgId, linkId);
+      if (!link) throw new NotFoundError(`No link ${linkId}`);
+      return link;
+    },
+    connectionStatus: async (orgId: string, connectionId: string) => {
+      const connection = await deps.connections.get(orgId, connectionId);
+      if (!connection) throw new NotFoundError(`No connection ${connectionId}`);
+      const [stats, mappings, parked] = await Promise.all([
+        deps.store.getStats(orgId, connectionId),
+        deps.store.listMappings(orgId),
+        deps.deadLetters.list(orgId, { limit: 100 }),
+      ]);
+      const { connectionId: _id, ...sync } = stats;
+      return {
+        connectionId,
+        status: connection.status,
+        lastError: connection.lastError,
+        sync,
+        mappings: mappings
+          .filter((m) => m.jira.connectionId === connectionId || m.github.connectionId === connectionId)
+          .map((m) => ({ id: m.id, name: m.name })),
+        deadLetters: parked.items.filter((d) => d.body.includes(`"connectionId":"${connectionId}"`)).length,
+      };
+    },
+  };
+}
+
+export function makeOpenLinkBranch(
+  deps: Deps & { readonly providers: SyncProviders; readonly audit: Pick<AuditStore, 'append'> },
+) {
+  return async (
+    orgId: string,
+    linkId: string,
+    options: { base?: string | undefined; draft?: boolean | undefined },
+    principal: Principal,
+    request: RequestContext,
+  ) => {
+    const link = await deps.store.getLink(orgId, linkId);
+    if (!link) throw new NotFoundError(`No link ${linkId}`);
+    const mapping = await requireMapping(deps.store, orgId, link.mappingId);
+    const opened = await openBranchForLink(deps, link, mapping, { ...options, audited: false });
+    await deps.audit.append(
+      auditChange({
+        action: 'link.branch_requested',
+        principal,
+        orgId,
+        targets: [{ type: 'link', id: linkId }],
+        request,
+        at: deps.clock.now(),
+        after: { branch: opened.branch, pullRequests: opened.pullRequests.map((p) => p.url) },
+      }),
+    );
+    return opened;
+  };
+}

@@ -1,0 +1,324 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { FakeGithub } from '../fakes/github';
+import { GITHUB_HUMAN, startFakeGithub } from '../fakes/github';
+import type { FakeJira } from '../fakes/jira';
+import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
+import type { RuntimeProcess } from '../support/runtime-process';
+import { client, eventually, startRuntime } from '../support/runtime-process';
+
+/**
+ * The whole loop on one machine: people change things in the Jira and GitHub fakes, the fakes send
+ * their signed webhooks to the hub, and the hub's sync worker writes to the other side through the
+ * fakes' REST APIs, whose shapes are checked against the providers' descriptions.
+ */
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+const REPO = 'acme/web';
+
+let hub: RuntimeProcess;
+let github: FakeGithub;
+let jira: FakeJira;
+let admin: ReturnType<typeof client>;
+let orgId: string;
+let jiraConnection: string;
+let githubConnection: string;
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the providers' and the hub's JSON freely
+type Json = Record<string, any>;
+const read = async (path: string) => (await admin('GET', path)).json as Json;
+
+async function asHuman(fake: 'jira' | 'github', method: string, path: string, body?: unknown) {
+  const url = fake === 'jira' ? jira.url : github.url;
+  const auth =
+    fake === 'jira'
+      ? `Basic ${Buffer.from(`${JIRA_HUMAN.email}:${JIRA_HUMAN.apiToken}`).toString('base64')}`
+      : `token ${GITHUB_HUMAN.token}`;
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? (JSON.parse(text) as Json) : {};
+}
+
+const adf = (text: string) => ({
+  type: 'doc',
+  version: 1,
+  content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
+});
+
+async function createJiraIssue(summary: string, description: string, extra: Json = {}) {
+  return asHuman('jira', 'POST', '/rest/api/3/issue', {
+    fields: {
+      project: { key: 'WEB' },
+      issuetype: { name: 'Task' },
+      summary,
+      description: adf(description),
+      ...extra,
+    },
+  });
+}
+
+async function linkFor(jiraKey: string) {
+  return eventually(async () => {
+    const json = await read(`/v1/orgs/${orgId}/links?limit=100`);
+    return (json.items as Json[]).find((l) => l.jira.key === jiraKey);
+  });
+}
+
+const githubIssue = (number: number) => github.repositories.repo(REPO).issues.get(number) as Json;
+const jiraIssue = (key: string) =>
+  jira.issues.get(key) as { fields: Json; comments: Json[]; remoteLinks: Json[] };
+const calls = (fake: FakeGithub | FakeJira, method: string, pattern: RegExp) =>
+  fake.calls.filter((c) => c.method === method && pattern.test(c.path)).length;
+/** Lets in-flight webhooks and the work they cause finish. */
+async function quiet(ms = 1500) {
+  await new Promise((r) => setTimeout(r, ms));
+  await Promise.all([github.webhooks.settled(), jira.webhooks.settled()]);
+}
+
+beforeAll(async () => {
+  github = await startFakeGithub({ appId: '4242', publicKey, installationId: 99 });
+  jira = await startFakeJira({ email: 'bot@acme.test', apiToken: 'atlassian-token' });
+  hub = await startRuntime();
+  admin = client(hub);
+  orgId = ((await admin('POST', '/v1/orgs', { name: 'Sync Co', slug: 'sync-co' })).json as Json).id;
+  const make = async (provider: 'jira' | 'github', baseUrl: string, credentials: Json) => {
+    const con = (
+      await admin('POST', `/v1/orgs/${orgId}/connections`, { provider, name: provider, config: { baseUrl } })
+    ).json as Json;
+    expect(
+      (await admin('PUT', `/v1/orgs/${orgId}/connections/${con.id}/credentials`, credentials)).status,
+    ).toBe(200);
+    (provider === 'jira' ? jira : github).webhooks.setTarget({
+      url: `${hub.url}${con.webhookUrl}`,
+      secret: con.webhookSecret,
+    });
+    return con.id as string;
+  };
+  jiraConnection = await make('jira', jira.url, {
+    kind: 'jira_api_token',
+    email: 'bot@acme.test',
+    apiToken: 'atlassian-token',
+  });
+  githubConnection = await make('github', github.url, {
+    kind: 'github_app',
+    appId: '4242',
+    installationId: 99,
+    privateKey: pem,
+  });
+  const mapping = await admin('POST', `/v1/orgs/${orgId}/mappings`, {
+    jira: { connectionId: jiraConnection, projectKey: 'WEB' },
+    github: { connectionId: githubConnection, repository: REPO },
+    users: [{ jira: JIRA_HUMAN.accountId, github: GITHUB_HUMAN.login }],
+    labels: { rename: [{ jira: 'bug', github: 'type: bug' }] },
+  });
+  expect(mapping.status).toBe(201);
+}, 60_000);
+
+afterAll(async () => {
+  await hub?.stop();
+  await github?.stop();
+  await jira?.stop();
+});
+
+describe('Jira ↔ GitHub issue sync', () => {
+  it('creates and links a GitHub issue for a new Jira issue, with its fields translated', async () => {
+    const created = await createJiraIssue('Login page times out', 'Users wait **forever**.', {
+      labels: ['bug', 'frontend'],
+      assignee: { accountId: JIRA_HUMAN.accountId },
+    });
+    const link = await linkFor(created.key);
+    const issue = githubIssue(link.github.number);
+    expect(issue).toMatchObject({
+      title: 'Login page times out',
+      body: 'Users wait **forever**.',
+      state: 'open',
+    });
+    expect((issue.labels as Json[]).map((l) => l.name).sort()).toEqual(['frontend', 'type: bug']);
+    expect((issue.assignees as Json[]).map((a) => a.login)).toEqual([GITHUB_HUMAN.login]);
+    expect(link).toMatchObject({
+      jira: { key: created.key, url: `${jira.url}/browse/${created.key}` },
+      revision: 1,
+    });
+    // The GitHub issue the hub opened comes back as a webhook: recognised as its own, nothing more happens.
+    await quiet();
+    expect(jira.issues.size).toBe(1);
+    expect((await read(`/v1/orgs/${orgId}/links/${link.id}`)).revision).toBe(1);
+  });
+
+  it('carries a GitHub edit to Jira, and the echo of that write stops there', async () => {
+    const created = await createJiraIssue('Search is slow', 'Takes 3 s.');
+    const link = await linkFor(created.key);
+    const patchesBefore = calls(github, 'PATCH', /issues/);
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+      title: 'Search is slow on mobile',
+      labels: ['bug'],
+    });
+    await eventually(async () =>
+      jiraIssue(created.key).fields.summary === 'Search is slow on mobile' ? true : undefined,
+    );
+    await eventually(async () => (jiraIssue(created.key).fields.labels.includes('bug') ? true : undefined));
+    await quiet();
+    // Only the person's own PATCH: the hub's write to Jira, echoed back by Jira's webhook, is not synced again.
+    expect(calls(github, 'PATCH', /issues/)).toBe(patchesBefore + 1);
+    const after = await read(`/v1/orgs/${orgId}/links/${link.id}`);
+    expect(after.fields.title).toMatchObject({ value: 'Search is slow on mobile', side: 'github' });
+    expect(after.pending).toEqual({ jira: [], github: [] });
+    expect(after.lagMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('moves the GitHub issue when the Jira status changes, and mirrors comments once each way', async () => {
+    const created = await createJiraIssue('Dark mode', 'Please.');
+    const link = await linkFor(created.key);
+    const { transitions } = await asHuman('jira', 'GET', `/rest/api/3/issue/${created.key}/transitions`);
+    const done = (transitions as Json[]).find((t) => t.to.name === 'Done');
+    await asHuman('jira', 'POST', `/rest/api/3/issue/${created.key}/transitions`, {
+      transition: { id: done?.id },
+    });
+    await eventually(async () => (githubIssue(link.github.number).state === 'closed' ? true : undefined));
+
+    await asHuman('jira', 'POST', `/rest/api/3/issue/${created.key}/comment`, {
+      body: adf('Shipped in 2.1'),
+    });
+    const mirrored = await eventually(async () =>
+      github.repositories.repo(REPO).comments.find((c) => c.issue === link.github.number),
+    );
+    expect(mirrored.body).toBe(`**${JIRA_HUMAN.displayName}** commented in Jira:\n\nShipped in 2.1`);
+    await asHuman('github', 'POST', `/repos/${REPO}/issues/${link.github.number}/comments`, {
+      body: 'Confirmed',
+    });
+    await eventually(async () => (jiraIssue(created.key).comments.length === 2 ? true : undefined));
+    await quiet();
+    // Each comment crossed once: the mirrored ones, coming back as webhooks, were not mirrored again.
+    expect(jiraIssue(created.key).comments).toHaveLength(2);
+    expect(
+      github.repositories.repo(REPO).comments.filter((c) => c.issue === link.github.number),
+    ).toHaveLength(2);
+  });
+
+  it('moves the Jira issue along the mapping as a pull request naming its key is opened, approved and merged', async () => {
+    const created = await createJiraIssue('Add CSV export', 'For reports.');
+    const link = await linkFor(created.key);
+    await asHuman('github', 'POST', `/repos/${REPO}/git/refs`, {
+      ref: `refs/heads/${created.key}-csv`,
+      sha: 'a'.repeat(40),
+    });
+    const pr = await asHuman('github', 'POST', `/repos/${REPO}/pulls`, {
+      title: 'CSV export',
+      head: `${created.key}-csv`,
+      base: 'main',
+    });
+    await eventually(async () =>
+      jiraIssue(created.key).fields.status.name === 'In Progress' ? true : undefined,
+    );
+    expect(jiraIssue(created.key).remoteLinks[0]).toMatchObject({ object: { url: pr.html_url } });
+    github.repositories.review(REPO, pr.number, 'APPROVED', 'reviewer');
+    await eventually(async () =>
+      jiraIssue(created.key).fields.status.name === 'In Review' ? true : undefined,
+    );
+    github.repositories.merge(REPO, pr.number);
+    await eventually(async () => (jiraIssue(created.key).fields.status.name === 'Done' ? true : undefined));
+    // Done pairs with closed: the linked GitHub issue closes too.
+    await eventually(async () => (githubIssue(link.github.number).state === 'closed' ? true : undefined));
+    const after = await read(`/v1/orgs/${orgId}/links/${link.id}`);
+    expect(after.pullRequests).toEqual([
+      expect.objectContaining({ number: pr.number, url: pr.html_url, state: 'merged' }),
+    ]);
+  });
+
+  it('opens a branch and a draft pull request for a linked issue, linked back in Jira', async () => {
+    const created = await createJiraIssue('Rate limit the API', 'Per key.');
+    const link = await linkFor(created.key);
+    const opened = (await admin('POST', `/v1/orgs/${orgId}/links/${link.id}/branch`, {})) as {
+      status: number;
+      json: Json;
+    };
+    expect(opened.status).toBe(200);
+    expect(opened.json.branch).toBe(`${created.key}-rate-limit-the-api`);
+    const pr = github.repositories.repo(REPO).pulls.get(opened.json.pullRequests[0].number) as Json;
+    expect(pr).toMatchObject({ draft: true, head: { ref: `${created.key}-rate-limit-the-api` } });
+    expect(jiraIssue(created.key).remoteLinks).toEqual([
+      expect.objectContaining({ object: expect.objectContaining({ url: pr.html_url }) }),
+    ]);
+    // The hub's own draft PR does not move the issue to In Progress.
+    await quiet();
+    expect(jiraIssue(created.key).fields.status.name).toBe('To Do');
+    const missing = await admin('POST', `/v1/orgs/${orgId}/links/lnk_00000000000000000000000000/branch`, {});
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('resolves a conflict by the latest change and keeps the losing value in the history', async () => {
+    const created = await createJiraIssue('Old title', 'x');
+    const link = await linkFor(created.key);
+    await quiet(300);
+    jira.webhooks.hold();
+    github.webhooks.hold();
+    await asHuman('jira', 'PUT', `/rest/api/3/issue/${created.key}`, {
+      fields: { summary: 'Title from Jira' },
+    });
+    // GitHub's timestamps have one-second resolution: the later change is later by more than that.
+    await new Promise((r) => setTimeout(r, 1100));
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+      title: 'Title from GitHub',
+    });
+    // The later change arrives first; the earlier one arrives after it.
+    await github.webhooks.release();
+    await eventually(async () =>
+      jiraIssue(created.key).fields.summary === 'Title from GitHub' ? true : undefined,
+    );
+    await jira.webhooks.release();
+    await quiet();
+    expect(githubIssue(link.github.number).title).toBe('Title from GitHub');
+    expect(jiraIssue(created.key).fields.summary).toBe('Title from GitHub');
+    const after = await read(`/v1/orgs/${orgId}/links/${link.id}`);
+    expect(after.history[0]).toMatchObject({
+      field: 'title',
+      rule: 'latest',
+      kept: { value: 'Title from GitHub', side: 'github' },
+      lost: { value: 'Title from Jira', side: 'jira' },
+    });
+  });
+
+  it('applies out-of-order deliveries so the newest change stands', async () => {
+    const created = await createJiraIssue('Version 1', 'x');
+    const link = await linkFor(created.key);
+    await quiet(300);
+    github.webhooks.hold();
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, { title: 'Version 2' });
+    await new Promise((r) => setTimeout(r, 1100));
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, { title: 'Version 3' });
+    await github.webhooks.release('reverse');
+    await eventually(async () => (jiraIssue(created.key).fields.summary === 'Version 3' ? true : undefined));
+    await quiet();
+    expect(jiraIssue(created.key).fields.summary).toBe('Version 3');
+  });
+
+  it('rides out a Jira outage through retries, losing nothing', async () => {
+    const created = await createJiraIssue('Flaky', 'x');
+    const link = await linkFor(created.key);
+    await quiet(300);
+    const before = (await read(`/v1/orgs/${orgId}/connections/${githubConnection}/status`)).sync.failures;
+    jira.setOutage(503);
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+      title: 'Written during the outage',
+    });
+    const failing = await eventually(async () => {
+      const json = await read(`/v1/orgs/${orgId}/connections/${githubConnection}/status`);
+      return json.sync.failures > before ? json : undefined;
+    });
+    expect(failing.sync.lastError.message).toContain('503');
+    jira.setOutage(null);
+    await eventually(
+      async () => (jiraIssue(created.key).fields.summary === 'Written during the outage' ? true : undefined),
+      30_000,
+    );
+    const status = await read(`/v1/orgs/${orgId}/connections/${githubConnection}/status`);
+    expect(status).toMatchObject({ status: 'active', deadLetters: 0 });
+    expect(status.sync.changesSynced).toBeGreaterThan(0);
+    expect(status.mappings).toHaveLength(1);
+  }, 60_000);
+});
