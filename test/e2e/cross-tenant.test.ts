@@ -1,6 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { routes } from '../../shared/topology';
+import type { FakeGithub } from '../fakes/github';
+import { startFakeGithub } from '../fakes/github';
+import type { FakeJira } from '../fakes/jira';
+import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, runCli, startRuntime } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 import { signedHeaders } from '../support/webhooks';
 
 /**
@@ -19,6 +24,9 @@ interface Tenant {
   roleId: string;
   jwt: string;
   connection: { id: string; webhookSecret: string };
+  jiraConnection: { id: string; webhookUrl: string; webhookSecret: string };
+  githubConnection: { id: string; webhookUrl: string; webhookSecret: string };
+  mappingId: string;
 }
 
 const tenants: Record<'a' | 'b', Tenant> = {} as never;
@@ -57,6 +65,25 @@ async function tenant(slug: string): Promise<Tenant> {
     statement: 'forbid (principal is Hub::ApiKey, action == Hub::Action::"org:delete", resource);',
   });
   expect(policy.status).toBe(201);
+  const jiraConnection = (
+    await admin('POST', `/v1/orgs/${org.id}/connections`, {
+      provider: 'jira',
+      name: 'jira',
+      config: { baseUrl: fakes.jira.url },
+    })
+  ).json as Tenant['jiraConnection'];
+  const githubConnection = (
+    await admin('POST', `/v1/orgs/${org.id}/connections`, {
+      provider: 'github',
+      name: 'github',
+      config: { baseUrl: fakes.github.url },
+    })
+  ).json as Tenant['githubConnection'];
+  const mapping = await admin('POST', `/v1/orgs/${org.id}/mappings`, {
+    jira: { connectionId: jiraConnection.id, projectKey: slug === 'tenant-a' ? 'AAA' : 'BBB' },
+    github: { connectionId: githubConnection.id, repository: `${slug}/repo` },
+  });
+  expect(mapping.status).toBe(201);
   return {
     org,
     ownerKey,
@@ -67,7 +94,38 @@ async function tenant(slug: string): Promise<Tenant> {
     roleId: String(role.json.id),
     jwt,
     connection,
+    jiraConnection,
+    githubConnection,
+    mappingId: String(mapping.json.id),
   };
+}
+
+/** B's Jira issue, synced to GitHub by the hub: B then has a link A must not reach. */
+async function linkForB(): Promise<string> {
+  const admin = client(hub);
+  const b = tenants.b;
+  const credentials = {
+    jira: { kind: 'jira_api_token', email: 'bot@b.test', apiToken: 'b-token' },
+    github: { kind: 'github_app', appId: '777', installationId: 1, privateKey: fakes.pem },
+  };
+  for (const side of ['jira', 'github'] as const) {
+    const con = side === 'jira' ? b.jiraConnection : b.githubConnection;
+    await admin('PUT', `/v1/orgs/${b.org.id}/connections/${con.id}/credentials`, credentials[side]);
+    fakes[side].webhooks.setTarget({ url: `${hub.url}${con.webhookUrl}`, secret: con.webhookSecret });
+  }
+  const human = `Basic ${Buffer.from(`${JIRA_HUMAN.email}:${JIRA_HUMAN.apiToken}`).toString('base64')}`;
+  const created = await fetch(`${fakes.jira.url}/rest/api/3/issue`, {
+    method: 'POST',
+    headers: { authorization: human, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      fields: { project: { key: 'BBB' }, issuetype: { name: 'Task' }, summary: 'for-b' },
+    }),
+  });
+  expect(created.status).toBe(201);
+  return eventually(async () => {
+    const links = (await admin('GET', `/v1/orgs/${b.org.id}/links`)).json.items as { id: string }[];
+    return links[0]?.id;
+  }, 30_000);
 }
 
 /**
@@ -90,15 +148,25 @@ async function snapshotOfB() {
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/connections`)).json,
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/dead-letters`)).json,
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/policies`)).json,
+      (await b('GET', `/v1/orgs/${tenants.b.org.id}/mappings`)).json,
+      (await b('GET', `/v1/orgs/${tenants.b.org.id}/links`)).json,
     ],
     withoutOwnUse,
   );
 }
 
+const fakes = {} as { jira: FakeJira; github: FakeGithub; pem: string };
+let linkIdOfB: string;
+
 beforeAll(async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  fakes.pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  fakes.jira = await startFakeJira({ email: 'bot@b.test', apiToken: 'b-token' });
+  fakes.github = await startFakeGithub({ appId: '777', publicKey, installationId: 1 });
   hub = await startRuntime();
   tenants.a = await tenant('tenant-a');
   tenants.b = await tenant('tenant-b');
+  linkIdOfB = await linkForB();
   const body = JSON.stringify({ type: 'b.secret', data: { only: 'for-b' } });
   const res = await client(hub, '')(
     'POST',
@@ -110,6 +178,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await hub?.stop();
+  await fakes.jira?.stop();
+  await fakes.github?.stop();
 });
 
 /** A body that would be valid for the route, so only tenancy can be the reason for a refusal. */
@@ -130,6 +200,15 @@ const validBodies: Record<string, unknown> = {
   rotateConnectionSecret: { overlapSeconds: 0 },
   redriveDeadLetters: {},
   setConnectionCredentials: { kind: 'jira_api_token', email: 'intruder@example.test', apiToken: 'x' },
+  createMapping: {
+    jira: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', projectKey: 'AAA' },
+    github: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
+  },
+  replaceMapping: {
+    jira: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', projectKey: 'AAA' },
+    github: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
+  },
+  openLinkBranch: {},
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -158,7 +237,9 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{invitationId}', tenants.b.invitationId)
           .replace('{roleId}', tenants.b.roleId)
           .replace('{connectionId}', tenants.b.connection.id)
-          .replace('{policyId}', 'b-policy');
+          .replace('{policyId}', 'b-policy')
+          .replace('{mappingId}', tenants.b.mappingId)
+          .replace('{linkId}', linkIdOfB);
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,
