@@ -1,0 +1,134 @@
+import type { Link } from '../../../../shared/sync/link';
+import type { Mapping } from '../../../../shared/sync/mapping';
+import { MappingInputSchema } from '../../../../shared/sync/mapping';
+import { applyChanges } from '../../../../shared/sync/resolve';
+
+const mapping = (overrides: Record<string, unknown> = {}): Mapping => ({
+  ...MappingInputSchema.parse({
+    jira: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', projectKey: 'WEB' },
+    github: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'acme/web' },
+    ...overrides,
+  }),
+  id: 'map_1',
+  orgId: 'org_1',
+  name: 'm',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  version: 1,
+});
+
+const link = (fields: Link['fields']): Link => ({
+  id: 'lnk_1',
+  orgId: 'org_1',
+  mappingId: 'map_1',
+  jira: { connectionId: 'c1', id: '1', key: 'WEB-1', url: '' },
+  github: { connectionId: 'c2', repository: 'acme/web', number: 1, url: '' },
+  fields,
+  pending: { jira: [], github: [] },
+  comments: [],
+  pullRequests: [],
+  branch: null,
+  history: [],
+  lastSyncedAt: null,
+  lagMs: null,
+  lastError: null,
+  revision: 3,
+  createdAt: '2026-01-01T00:00:00.000Z',
+});
+const now = new Date('2026-06-01T12:00:00.000Z');
+const titled = (value: string, at: string, side: 'jira' | 'github') => link({ title: { value, at, side } });
+
+describe('applyChanges', () => {
+  it('treats a value the link already has as no change (the echo of the hub’s own write)', () => {
+    const current = titled('Same', '2026-06-01T10:00:00.000Z', 'jira');
+    const out = applyChanges(
+      current,
+      'github',
+      [{ field: 'title', value: 'Same', at: '2026-06-01T11:00:00Z' }],
+      mapping(),
+      now,
+    );
+    expect(out.changed).toBe(false);
+    expect(out.link).toEqual(current);
+  });
+
+  it('applies a newer change and queues it for the other side only', () => {
+    const out = applyChanges(
+      titled('Old', '2026-06-01T10:00:00.000Z', 'jira'),
+      'github',
+      [{ field: 'title', value: 'New', at: '2026-06-01T11:00:00Z' }],
+      mapping(),
+      now,
+    );
+    expect(out.link.fields.title).toEqual({ value: 'New', at: '2026-06-01T11:00:00.000Z', side: 'github' });
+    expect(out.link.pending).toEqual({ jira: ['title'], github: [] });
+    expect(out.link.revision).toBe(4);
+    expect(out.link.history).toEqual([]);
+  });
+
+  it('keeps the later change in a conflict, records the loser, and sends the kept value back to the losing side', () => {
+    const out = applyChanges(
+      titled('From GitHub', '2026-06-01T11:00:00.000Z', 'github'),
+      'jira',
+      [{ field: 'title', value: 'From Jira', at: '2026-06-01T10:59:58.500Z' }],
+      mapping(),
+      now,
+    );
+    expect(out.link.fields.title?.value).toBe('From GitHub');
+    expect(out.link.pending.jira).toEqual(['title']);
+    expect(out.link.history[0]).toMatchObject({
+      field: 'title',
+      rule: 'latest',
+      kept: { value: 'From GitHub' },
+      lost: { value: 'From Jira', side: 'jira' },
+    });
+  });
+
+  it('lets the preferred side win a conflict even when its change is older', () => {
+    const out = applyChanges(
+      titled('From GitHub', '2026-06-01T11:00:00.000Z', 'github'),
+      'jira',
+      [{ field: 'title', value: 'From Jira', at: '2026-06-01T10:00:00.000Z' }],
+      mapping({ conflicts: 'prefer_jira' }),
+      now,
+    );
+    expect(out.link.fields.title).toMatchObject({ value: 'From Jira', side: 'jira' });
+    expect(out.link.pending.github).toEqual(['title']);
+    expect(out.link.history[0]).toMatchObject({ rule: 'prefer_jira', lost: { value: 'From GitHub' } });
+  });
+
+  it('drops a stale change from the side that set the value, without sending anything', () => {
+    const out = applyChanges(
+      titled('Version 3', '2026-06-01T11:00:02.000Z', 'github'),
+      'github',
+      [{ field: 'title', value: 'Version 2', at: '2026-06-01T11:00:01Z' }],
+      mapping(),
+      now,
+    );
+    expect(out.link.fields.title?.value).toBe('Version 3');
+    expect(out.link.pending).toEqual({ jira: [], github: [] });
+    expect(out.link.history[0]).toMatchObject({ rule: 'older', lost: { value: 'Version 2' } });
+  });
+
+  it('compares across sides to the second: GitHub’s whole-second time ties with Jira’s milliseconds, and the later arrival wins', () => {
+    const out = applyChanges(
+      titled('Created in Jira', '2026-06-01T11:00:00.741Z', 'jira'),
+      'github',
+      [{ field: 'title', value: 'Edited on GitHub', at: '2026-06-01T11:00:00Z' }],
+      mapping(),
+      now,
+    );
+    expect(out.link.fields.title?.value).toBe('Edited on GitHub');
+  });
+
+  it('ignores changes against the mapping’s direction for the field', () => {
+    const out = applyChanges(
+      titled('Old', '2026-06-01T10:00:00.000Z', 'jira'),
+      'github',
+      [{ field: 'title', value: 'New', at: '2026-06-01T11:00:00Z' }],
+      mapping({ fields: { title: 'jira_to_github' } }),
+      now,
+    );
+    expect(out.changed).toBe(false);
+  });
+});
