@@ -808,6 +808,183 @@ deadLetters
     ),
   );
 
+connections
+  .command('status')
+  .description("a connection's sync: last synced, lag, changes and failures, reconciliation, mappings")
+  .argument('<orgId>')
+  .argument('<connectionId>')
+  .action(async (orgId: string, connectionId: string) =>
+    print(await call('GET', `${conPath(orgId, connectionId)}/status`)),
+  );
+
+/** `a=b` pairs, repeatable: `--user 6001:abc=octocat --user …`. */
+const pair =
+  (what: string) =>
+  (value: string, previous: { left: string; right: string }[] = []) => {
+    const at = value.lastIndexOf('=');
+    if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError(`must be ${what}`);
+    return [...previous, { left: value.slice(0, at), right: value.slice(at + 1) }];
+  };
+const mapPath = (orgId: string, mappingId?: string) =>
+  `/v1/orgs/${encodeURIComponent(orgId)}/mappings${mappingId ? `/${encodeURIComponent(mappingId)}` : ''}`;
+interface MappingOptions {
+  jiraConnection?: string;
+  project?: string;
+  issueType?: string;
+  githubConnection?: string;
+  repository?: string;
+  name?: string;
+  conflicts?: string;
+  create?: string;
+  user?: { left: string; right: string }[];
+  label?: { left: string; right: string }[];
+  status?: { left: string; right: string }[];
+  branchOnCreate?: boolean;
+  base?: string;
+  json?: Record<string, unknown>;
+}
+/** The mapping body from the options: `--json` first, each named option over it. */
+function mappingBody(o: MappingOptions, current: Record<string, unknown> = {}): Record<string, unknown> {
+  type Part = Record<string, unknown>;
+  const body: Record<string, Part | unknown> & { jira?: Part; github?: Part; branches?: Part } = {
+    ...current,
+    ...(o.json ?? {}),
+  };
+  for (const key of ['id', 'orgId', 'createdAt', 'updatedAt', 'version']) delete body[key];
+  if (o.jiraConnection || o.project || o.issueType)
+    body.jira = {
+      ...body.jira,
+      ...(o.jiraConnection ? { connectionId: o.jiraConnection } : {}),
+      ...(o.project ? { projectKey: o.project } : {}),
+      ...(o.issueType ? { issueType: o.issueType } : {}),
+    };
+  if (o.githubConnection || o.repository)
+    body.github = {
+      ...body.github,
+      ...(o.githubConnection ? { connectionId: o.githubConnection } : {}),
+      ...(o.repository ? { repository: o.repository } : {}),
+    };
+  if (o.name) body.name = o.name;
+  if (o.conflicts) body.conflicts = o.conflicts;
+  if (o.create) body.create = o.create;
+  if (o.user) body.users = o.user.map((p) => ({ jira: p.left, github: p.right }));
+  if (o.label) body.labels = { rename: o.label.map((p) => ({ jira: p.left, github: p.right })) };
+  if (o.status) body.statuses = o.status.map((p) => ({ jira: p.left, github: p.right }));
+  if (o.branchOnCreate !== undefined || o.base)
+    body.branches = {
+      ...body.branches,
+      ...(o.branchOnCreate !== undefined ? { onCreate: o.branchOnCreate } : {}),
+      ...(o.base ? { base: o.base } : {}),
+    };
+  return body;
+}
+const mappingOptions = (command: Command) =>
+  command
+    .option('--jira-connection <id>', 'the Jira connection (con_…)')
+    .option('--project <key>', 'the Jira project key')
+    .option('--issue-type <name>', 'the Jira issue type for issues the hub creates (default Task)')
+    .option('--github-connection <id>', 'the GitHub connection (con_…)')
+    .option('--repository <owner/name>', 'the GitHub repository')
+    .option('--name <name>', 'display name')
+    .addOption(
+      new Option('--conflicts <rule>', 'who wins a conflict').choices([
+        'latest',
+        'prefer_jira',
+        'prefer_github',
+      ]),
+    )
+    .addOption(
+      new Option('--create <direction>', 'whose new issues get a counterpart').choices([
+        'both',
+        'jira_to_github',
+        'github_to_jira',
+        'none',
+      ]),
+    )
+    .option(
+      '--user <jiraAccountId=githubLogin>',
+      'a user pair (repeatable)',
+      pair('jiraAccountId=githubLogin'),
+    )
+    .option('--label <jiraLabel=githubLabel>', 'a label rename (repeatable)', pair('jiraLabel=githubLabel'))
+    .option(
+      '--status <jiraStatus=open|closed>',
+      'a status pair (repeatable; replaces the defaults)',
+      pair('Jira status=open|closed'),
+    )
+    .option('--branch-on-create', 'open a branch and a draft PR for every new Jira issue')
+    .option('--base <branch>', 'the branch new branches start from (default main)')
+    .option('--json <object>', 'any other mapping fields, as JSON (fields, pullRequests, …)', json);
+
+const mappings = program
+  .command('mappings')
+  .description('sync mappings: which Jira project and GitHub repository are kept in step, and how');
+mappings
+  .command('list')
+  .argument('<orgId>')
+  .action(async (orgId: string) => print(await call('GET', mapPath(orgId))));
+mappings
+  .command('get')
+  .argument('<orgId>')
+  .argument('<mappingId>')
+  .action(async (orgId: string, mappingId: string) => print(await call('GET', mapPath(orgId, mappingId))));
+mappingOptions(
+  mappings
+    .command('create')
+    .description('create a mapping (needs --jira-connection, --project, --github-connection, --repository)')
+    .argument('<orgId>'),
+).action(async (orgId: string, o: MappingOptions) =>
+  print(await call('POST', mapPath(orgId), mappingBody(o))),
+);
+mappingOptions(
+  mappings
+    .command('update')
+    .description('change a mapping: the options given replace those parts, the rest stays')
+    .argument('<orgId>')
+    .argument('<mappingId>'),
+).action(async (orgId: string, mappingId: string, o: MappingOptions) => {
+  const current = (await call('GET', mapPath(orgId, mappingId))) as Record<string, unknown>;
+  print(await call('PUT', mapPath(orgId, mappingId), mappingBody(o, current)));
+});
+mappings
+  .command('delete')
+  .argument('<orgId>')
+  .argument('<mappingId>')
+  .action(async (orgId: string, mappingId: string) => print(await call('DELETE', mapPath(orgId, mappingId))));
+
+const links = program.command('links').description('Jira issues and GitHub issues the hub keeps in step');
+const linkPath = (orgId: string, linkId?: string) =>
+  `/v1/orgs/${encodeURIComponent(orgId)}/links${linkId ? `/${encodeURIComponent(linkId)}` : ''}`;
+links
+  .command('list')
+  .argument('<orgId>')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `${linkPath(orgId)}?${pageQuery(o)}`)),
+  );
+links
+  .command('get')
+  .description('a link: field versions, pending writes, conflict history, last sync and lag')
+  .argument('<orgId>')
+  .argument('<linkId>')
+  .action(async (orgId: string, linkId: string) => print(await call('GET', linkPath(orgId, linkId))));
+links
+  .command('branch')
+  .description('open a branch named from the Jira issue and a draft pull request, linked back in Jira')
+  .argument('<orgId>')
+  .argument('<linkId>')
+  .option('--base <branch>', "the branch to start from (default: the mapping's)")
+  .option('--ready', 'open the pull request ready for review instead of as a draft')
+  .action(async (orgId: string, linkId: string, o: { base?: string; ready?: boolean }) =>
+    print(
+      await call('POST', `${linkPath(orgId, linkId)}/branch`, {
+        ...(o.base ? { base: o.base } : {}),
+        draft: !o.ready,
+      }),
+    ),
+  );
+
 const roles = program.command('roles').description("an organisation's roles: built-in and custom");
 const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 const permissionList = (value: string): string[] => {

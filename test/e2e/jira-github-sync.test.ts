@@ -4,7 +4,7 @@ import { GITHUB_HUMAN, startFakeGithub } from '../fakes/github';
 import type { FakeJira } from '../fakes/jira';
 import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, eventually, startRuntime } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 
 /**
  * The whole loop on one machine: people change things in the Jira and GitHub fakes, the fakes send
@@ -321,4 +321,35 @@ describe('Jira ↔ GitHub issue sync', () => {
     expect(status.sync.changesSynced).toBeGreaterThan(0);
     expect(status.mappings).toHaveLength(1);
   }, 60_000);
+
+  it('is managed from the CLI: mappings, links and connection status', async () => {
+    const cli = (...args: string[]) => {
+      const out = runCli(hub, args);
+      expect(out.stderr).toBe('');
+      return JSON.parse(out.stdout) as Json;
+    };
+    const [mapping] = cli('mappings', 'list', orgId).items as Json[];
+    const updated = cli(
+      'mappings',
+      'update',
+      orgId,
+      mapping?.id,
+      '--conflicts',
+      'prefer_jira',
+      '--user',
+      `${JIRA_HUMAN.accountId}=${GITHUB_HUMAN.login}`,
+    );
+    expect(updated).toMatchObject({ conflicts: 'prefer_jira', version: 2, labels: mapping?.labels });
+    cli('mappings', 'update', orgId, mapping?.id, '--conflicts', 'latest');
+    await linkFor((await createJiraIssue('Managed from the CLI', 'x')).key);
+    const [link] = cli('links', 'list', orgId, '--limit', '1').items as Json[];
+    expect(cli('links', 'get', orgId, link?.id)).toMatchObject({ id: link?.id, jira: link?.jira });
+    expect(cli('connections', 'status', orgId, jiraConnection)).toMatchObject({
+      connectionId: jiraConnection,
+      status: 'active',
+    });
+    const bad = runCli(hub, ['mappings', 'create', orgId, '--project', 'lower', '--repository', 'x/y']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('jira');
+  });
 });
