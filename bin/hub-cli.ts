@@ -952,6 +952,16 @@ mappings
   .argument('<mappingId>')
   .action(async (orgId: string, mappingId: string) => print(await call('DELETE', mapPath(orgId, mappingId))));
 
+mappings
+  .command('backfill')
+  .description("link the mapping's existing issues: starts a backfill, or with --status shows the latest")
+  .argument('<orgId>')
+  .argument('<mappingId>')
+  .option('--status', 'show the latest backfill (progress, counts, ETA, last error) instead of starting one')
+  .action(async (orgId: string, mappingId: string, o: { status?: boolean }) =>
+    print(await call(o.status ? 'GET' : 'POST', `${mapPath(orgId, mappingId)}/backfill`)),
+  );
+
 const links = program.command('links').description('Jira issues and GitHub issues the hub keeps in step');
 const linkPath = (orgId: string, linkId?: string) =>
   `/v1/orgs/${encodeURIComponent(orgId)}/links${linkId ? `/${encodeURIComponent(linkId)}` : ''}`;

@@ -15,7 +15,8 @@ export type IdPrefix =
   | 'pol'
   | 'dlq'
   | 'map'
-  | 'lnk';
+  | 'lnk'
+  | 'job';
 
 const nextUlid = monotonicFactory();
 

@@ -3,6 +3,7 @@ import { MappingInputSchema } from '../../shared/api/schemas';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
 import { makeManageMappings } from '../../shared/sync/manage-sync';
+import { makeScanner } from '../../shared/sync/scan';
 
 /** Serves the sync-mapping routes. */
 export const makeHandler = (mappings: ReturnType<typeof makeManageMappings>) =>
@@ -27,6 +28,16 @@ export const makeHandler = (mappings: ReturnType<typeof makeManageMappings>) =>
       handle: async ({ body, path, principal, request }) =>
         json(200, await mappings.replace(path.orgId ?? '', path.mappingId ?? '', body, principal, request)),
     }),
+    startBackfill: apiHandler({
+      operation: 'startBackfill',
+      handle: async ({ path, principal, request }) =>
+        json(202, await mappings.startBackfill(path.orgId ?? '', path.mappingId ?? '', principal, request)),
+    }),
+    getBackfill: apiHandler({
+      operation: 'getBackfill',
+      handle: async ({ path }) =>
+        json(200, await mappings.getBackfill(path.orgId ?? '', path.mappingId ?? '')),
+    }),
     deleteMapping: apiHandler({
       operation: 'deleteMapping',
       handle: async ({ path, principal, request }) => {
@@ -36,10 +47,20 @@ export const makeHandler = (mappings: ReturnType<typeof makeManageMappings>) =>
     }),
   });
 
+const store = adapters.syncStore();
 export const handler = makeHandler(
   makeManageMappings({
-    store: adapters.syncStore(),
+    store,
     connections: adapters.connectionStore(),
     clock: systemClock,
+    audit: adapters.auditStore(),
+    scanner: makeScanner({
+      store,
+      providers: adapters.syncProviders(),
+      // Backfills only start here; their pages run in the scan worker.
+      engine: { handle: async () => [] },
+      queues: adapters.messageQueues(),
+      clock: systemClock,
+    }),
   }),
 );

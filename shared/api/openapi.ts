@@ -60,6 +60,7 @@ import {
   RotateApiKeyRequest,
   RotateSecretRequest,
   SetTeamMemberRequest,
+  SyncJobSchema,
   TeamAnalytics,
   TeamAnalyticsQuery,
   TeamIdParam,
@@ -259,6 +260,23 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
   deleteMapping: {
     requestParams: { path: OrgMappingParams },
     responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such mapping') },
+  },
+  startBackfill: {
+    requestParams: { path: OrgMappingParams },
+    responses: {
+      '202': ok('The backfill, started: follow it with GET …/backfill', SyncJobSchema),
+      ...authErrors,
+      '404': problem('No such mapping'),
+      '409': problem('A backfill of this mapping is still running'),
+    },
+  },
+  getBackfill: {
+    requestParams: { path: OrgMappingParams },
+    responses: {
+      '200': ok('The latest backfill: status, counts, ETA, last error', SyncJobSchema),
+      ...authErrors,
+      '404': problem('No such mapping, or no backfill yet'),
+    },
   },
   listLinks: {
     requestParams: { path: OrgIdParam, query: ListQuery },

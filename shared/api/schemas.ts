@@ -12,6 +12,7 @@ import { ApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
 import { RoleRefSchema } from '../identity/role-ref';
 import { DeadLetterSchema } from '../queues/dead-letter';
+import { SyncJobSchema } from '../sync/jobs';
 import { LinkSchema } from '../sync/link';
 import { MappingInputSchema, MappingSchema } from '../sync/mapping';
 import { DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS } from '../tenancy/delete-org';
@@ -465,6 +466,7 @@ export {
   MappingInputSchema,
   MappingSchema,
   OrgSchema,
+  SyncJobSchema,
   TeamSchema,
   UserSchema,
 };
@@ -508,13 +510,15 @@ export const ConnectionSyncStatus = z
       changesSynced: z.number().int(),
       failures: z.number().int(),
       lastError: z.object({ message: z.string(), at: z.string() }).nullable(),
-      reconciledAt: z
-        .string()
-        .nullable()
-        .describe('When the reconciler last looked for changes webhooks missed'),
-      cursor: z.string().nullable().describe('Changes up to this time have been reconciled'),
     }),
-    mappings: z.array(z.object({ id: z.string(), name: z.string() })),
+    mappings: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        reconciledAt: z.string().nullable().describe('When reconciliation last finished for the mapping'),
+        cursor: z.string().nullable().describe('Changes up to this time have been reconciled'),
+      }),
+    ),
     deadLetters: z.number().int().describe("This connection's parked messages (first 100 looked at)"),
   })
   .meta({ id: 'ConnectionSyncStatus' });

@@ -95,3 +95,12 @@ export function queueUrls(env: Env = processEnv()): Record<string, string> {
   }
   throw new ConfigurationError('QUEUE_URLS must be a JSON object of queue name to URL');
 }
+
+/** How long reconciliation leaves recent changes to webhooks still in flight (`SYNC_SETTLE_SECONDS`, 30 s). */
+export function syncSettleSeconds(env: Env = processEnv()): number {
+  const raw = optional(env, 'SYNC_SETTLE_SECONDS');
+  const seconds = raw === undefined ? 30 : Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new ConfigurationError('SYNC_SETTLE_SECONDS must be seconds');
+  return seconds;
+}

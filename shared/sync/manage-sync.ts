@@ -1,6 +1,6 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
-import { NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
@@ -9,11 +9,13 @@ import { openBranchForLink } from './branches';
 import type { Mapping, MappingInput } from './mapping';
 import type { SyncStore } from './ports';
 import type { SyncProviders } from './providers';
+import type { Scanner } from './scan';
 
 interface Deps {
   readonly store: SyncStore;
   readonly connections: Pick<ConnectionStore, 'get'>;
   readonly clock: Clock;
+  readonly audit?: Pick<AuditStore, 'append'>;
 }
 
 /** Both connections must exist in the org and be of the provider their side names. */
@@ -37,7 +39,7 @@ async function requireMapping(store: SyncStore, orgId: string, mappingId: string
   return mapping;
 }
 
-export function makeManageMappings(deps: Deps) {
+export function makeManageMappings(deps: Deps & { readonly scanner?: Pick<Scanner, 'backfill'> }) {
   const audited = (
     action: string,
     principal: Principal,
@@ -110,6 +112,40 @@ export function makeManageMappings(deps: Deps) {
       );
       return next;
     },
+    startBackfill: async (
+      orgId: string,
+      mappingId: string,
+      principal: Principal,
+      request: RequestContext,
+    ) => {
+      const mapping = await requireMapping(deps.store, orgId, mappingId);
+      const running = await deps.store.latestJob(orgId, mappingId, 'backfill');
+      if (running?.status === 'running')
+        throw new ConflictError(`Backfill ${running.id} is still running; follow it with GET …/backfill`);
+      if (!deps.scanner) throw new ValidationError('Backfills are not available here');
+      const job = await deps.scanner.backfill(mapping);
+      await deps.audit?.append(
+        auditChange({
+          action: 'mapping.backfill_started',
+          principal,
+          orgId,
+          targets: [
+            { type: 'mapping', id: mappingId },
+            { type: 'job', id: job.id },
+          ],
+          request,
+          at: deps.clock.now(),
+          after: { total: job.total },
+        }),
+      );
+      return job;
+    },
+    getBackfill: async (orgId: string, mappingId: string) => {
+      await requireMapping(deps.store, orgId, mappingId);
+      const job = await deps.store.latestJob(orgId, mappingId, 'backfill');
+      if (!job) throw new NotFoundError(`Mapping ${mappingId} has had no backfill`);
+      return job;
+    },
     remove: async (orgId: string, mappingId: string, principal: Principal, request: RequestContext) => {
       const current = await requireMapping(deps.store, orgId, mappingId);
       const removed = await deps.store.deleteMapping(
@@ -149,9 +185,11 @@ export function makeReadSync(
         status: connection.status,
         lastError: connection.lastError,
         sync,
-        mappings: mappings
-          .filter((m) => m.jira.connectionId === connectionId || m.github.connectionId === connectionId)
-          .map((m) => ({ id: m.id, name: m.name })),
+        mappings: await Promise.all(
+          mappings
+            .filter((m) => m.jira.connectionId === connectionId || m.github.connectionId === connectionId)
+            .map(async (m) => ({ id: m.id, name: m.name, ...(await deps.store.getCursor(orgId, m.id)) })),
+        ),
         deadLetters: parked.items.filter((d) => d.body.includes(`"connectionId":"${connectionId}"`)).length,
       };
     },

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../audit/audit-record';
 import type { Page, PageRequest } from '../ports/stores';
+import type { SyncJob, SyncJobCounters } from './jobs';
 import type { Link } from './link';
 import type { Mapping } from './mapping';
 
@@ -11,8 +12,6 @@ export interface SyncStats {
   readonly changesSynced: number;
   readonly failures: number;
   readonly lastError: { message: string; at: string } | null;
-  readonly reconciledAt: string | null;
-  readonly cursor: string | null;
 }
 
 export interface SyncStore {
@@ -22,6 +21,8 @@ export interface SyncStore {
   deleteMapping(orgId: string, mappingId: string, audit: AuditRecord): Promise<boolean>;
   getMapping(orgId: string, mappingId: string): Promise<Mapping | null>;
   listMappings(orgId: string): Promise<Mapping[]>;
+  /** Every mapping of every org (the reconciler's platform directory). */
+  mappingDirectory(): Promise<{ orgId: string; mappingId: string }[]>;
 
   /** The link an item belongs to, by one of its item keys. */
   findLinkId(orgId: string, itemKey: string): Promise<string | null>;
@@ -45,6 +46,27 @@ export interface SyncStore {
     outcome: { at: Date; lagMs: number } | { at: Date; error: string },
   ): Promise<void>;
   getStats(orgId: string, connectionId: string): Promise<SyncStats>;
-  /** Moves a connection's reconciliation cursor forward (never back). */
-  setCursor(orgId: string, connectionId: string, cursor: string, at: Date): Promise<void>;
+  /** Moves a mapping's reconciliation cursor forward (never back). */
+  setCursor(orgId: string, mappingId: string, cursor: string, at: Date): Promise<void>;
+  /** The time up to which a mapping's changes have been reconciled, if ever. */
+  getCursor(
+    orgId: string,
+    mappingId: string,
+  ): Promise<{ cursor: string | null; reconciledAt: string | null }>;
+
+  createJob(job: SyncJob): Promise<void>;
+  getJob(orgId: string, mappingId: string, kind: SyncJob['kind'], jobId: string): Promise<SyncJob | null>;
+  /** The newest job of a kind for a mapping. */
+  latestJob(orgId: string, mappingId: string, kind: SyncJob['kind']): Promise<SyncJob | null>;
+  /**
+   * Moves a job from checkpoint `from` to `to`, adding the page's counts: false when the job is no
+   * longer at `from` (a duplicate delivery of the page already moved it).
+   */
+  advanceJob(
+    job: SyncJob,
+    from: string,
+    to: string,
+    add: SyncJobCounters,
+    set: Partial<Pick<SyncJob, 'status' | 'finishedAt' | 'etaSeconds' | 'lastError' | 'updatedAt'>>,
+  ): Promise<boolean>;
 }

@@ -1,6 +1,6 @@
 import type { Connection } from '../connectors/connection';
 import { ConnectionCredentialsSchema } from '../connectors/connection';
-import { forgetGithubClient, githubClient } from '../connectors/github/client';
+import { forgetGithubClient, githubClient, githubFailure } from '../connectors/github/client';
 import type { RepoRef } from '../connectors/github/operations';
 import { githubOperations } from '../connectors/github/operations';
 import { jiraClient } from '../connectors/jira/client';
@@ -26,6 +26,8 @@ export interface GithubSide {
   readonly ops: GithubOperations;
   /** The GitHub App the hub acts as. */
   readonly appId: string;
+  /** The login the app's changes carry as their sender (`<slug>[bot]`). */
+  botLogin(): Promise<string>;
   repo(fullName: string): RepoRef;
 }
 
@@ -78,10 +80,23 @@ export function makeSyncProviders(deps: {
     }
     if (credentials.kind !== 'github_app')
       throw new ProviderAuthError('A GitHub connection needs a GitHub App');
+    const octokit = githubClient(connection, credentials);
     const side: GithubSide = {
       connection,
-      ops: githubOperations(githubClient(connection, credentials)),
+      ops: githubOperations(octokit),
       appId: credentials.appId,
+      botLogin: () => {
+        const known = identities.get(connectionId);
+        if (known) return known;
+        const pending = octokit
+          .request('GET /app')
+          .then(({ data }) => `${data?.slug ?? ''}[bot]`)
+          .catch((error: unknown) => {
+            throw githubFailure(error);
+          });
+        pending.catch(() => identities.delete(connectionId));
+        return identities.set(connectionId, pending);
+      },
       repo: (fullName) => {
         const [owner = '', repo = ''] = fullName.split('/');
         return { owner, repo };

@@ -64,17 +64,39 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     }
   };
 
-  /** Whether the hub itself made the change the event reports (its own write, coming back). */
+  /**
+   * Whether the hub itself made the change a webhook reports (its own write, coming back): GitHub
+   * names the app's bot as the sender, Jira the hub's account as the user. A reconciliation
+   * snapshot has no actor; its values are compared instead.
+   */
   async function isOwnChange(event: CanonicalEvent, side: Side, mapping: Mapping): Promise<boolean> {
+    if (event.data.snapshot === true) return false;
     if (side === 'github') {
+      const sender = str(event.data.sender);
+      if (!sender?.endsWith('[bot]')) return false;
       const gh = await providers.github(event.tenantId, mapping.github.connectionId);
-      const viaApp = str(obj(event.data.comment).viaApp) ?? str(obj(event.data.workItem).viaApp);
-      return viaApp !== null && viaApp === gh.appId;
+      return sender === (await onConnection(mapping.github.connectionId, () => gh.botLogin()));
     }
     const actor = str(obj(event.data.actor).accountId);
     if (!actor) return false;
     const jira = await providers.jira(event.tenantId, mapping.jira.connectionId);
     return actor === (await onConnection(mapping.jira.connectionId, () => jira.accountId()));
+  }
+
+  /**
+   * An unlinked item the hub created is a counterpart whose link is being written (or was lost
+   * with its worker): reconciliation must not give it a counterpart of its own.
+   */
+  async function createdByHub(event: CanonicalEvent, side: Side, mapping: Mapping): Promise<boolean> {
+    const wi = obj(event.data.workItem);
+    if (side === 'github') {
+      const gh = await providers.github(event.tenantId, mapping.github.connectionId);
+      return str(wi.viaApp) !== null && str(wi.viaApp) === gh.appId;
+    }
+    const creator = str(wi.creator);
+    if (!creator) return false;
+    const jira = await providers.jira(event.tenantId, mapping.jira.connectionId);
+    return creator === (await jira.accountId());
   }
 
   function sourceKey(event: CanonicalEvent, side: Side): string | null {
@@ -105,8 +127,11 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
   /** The event's changes, in canonical form: only the fields it says changed. */
   function changesOf(event: CanonicalEvent, side: Side, mapping: Mapping, link: Link | null): FieldChange[] {
     const named = Array.isArray(event.data.changedFields) ? (event.data.changedFields as string[]) : [];
+    // A snapshot of a side that has not been sent the link's latest values yet shows old values,
+    // not changes: those fields wait for the push.
+    const waiting = event.data.snapshot === true && link ? link.pending[side] : [];
     const native = nativeFields(side, obj(event.data.workItem));
-    return SYNC_FIELDS.filter((f) => named.includes(f)).flatMap((field) => {
+    return SYNC_FIELDS.filter((f) => named.includes(f) && !waiting.includes(f)).flatMap((field) => {
       const value = fromSide(field, side, native[field], mapping, link?.fields[field]?.value as Canonical);
       return value === undefined ? [] : [{ field, value, at: event.occurredAt }];
     });
@@ -343,6 +368,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     const linkId = await store.findLinkId(event.tenantId, key);
     if (linkId) return updateLink(event, side, mapping, linkId);
     if (event.type === 'work_item.deleted' || !flows(mapping.create, side)) return 'ignored';
+    if (event.data.snapshot === true && (await createdByHub(event, side, mapping))) return 'ignored';
     return createCounterpart(event, side, mapping, key);
   }
 

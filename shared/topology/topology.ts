@@ -192,6 +192,20 @@ export const functions = {
     timeoutSeconds: 60,
     access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt'],
   },
+  scheduleReconciliation: {
+    entry: 'functions/schedule-reconciliation/handler.ts',
+    description: "Starts each mapping's reconciliation: a scan of what changed since its cursor",
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    access: ['domain-table:write', 'secrets-key:decrypt', 'queues:send'],
+  },
+  scanWorkItems: {
+    entry: 'functions/scan-work-items/handler.ts',
+    description: 'Runs one page of a backfill or reconciliation and queues the next (checkpointed)',
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'queues:send'],
+  },
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
     description: "Stores canonical events in their organisation's event feed",
@@ -776,6 +790,26 @@ export const routes = [
     tag: 'Sync',
   },
   {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/mappings/{mappingId}/backfill',
+    operationId: 'startBackfill',
+    function: 'manageMappings',
+    auth: 'hub',
+    permission: 'sync:manage',
+    summary: "Start a backfill: link the mapping's existing issues, in checkpointed pages",
+    tag: 'Sync',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/mappings/{mappingId}/backfill',
+    operationId: 'getBackfill',
+    function: 'manageMappings',
+    auth: 'hub',
+    permission: 'sync:read',
+    summary: "The mapping's latest backfill: progress, counts, ETA and last error while it runs",
+    tag: 'Sync',
+  },
+  {
     method: 'GET',
     path: '/v1/orgs/{orgId}/links',
     operationId: 'listLinks',
@@ -896,6 +930,14 @@ export const queues = {
     maxReceiveCount: 8,
     retentionDays: 14,
   },
+  reconcile: {
+    consumer: 'scanWorkItems',
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 8,
+    retentionDays: 14,
+  },
   mail: {
     consumer: 'sendInvitationMail',
     batchSize: 10,
@@ -912,6 +954,11 @@ export const streams = {
 } as const satisfies Record<string, StreamSpec>;
 
 export const schedules = {
+  reconcileSync: {
+    function: 'scheduleReconciliation',
+    description: 'Look for changes webhooks missed, for every mapping, since its cursor',
+    everyMinutes: 5,
+  },
   meterUsage: {
     function: 'meterUsage',
     description: "Meter the last full hour's billable units of every organisation",

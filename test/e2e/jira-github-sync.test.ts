@@ -82,6 +82,8 @@ async function quiet(ms = 1500) {
 beforeAll(async () => {
   github = await startFakeGithub({ appId: '4242', publicKey, installationId: 99 });
   jira = await startFakeJira({ email: 'bot@acme.test', apiToken: 'atlassian-token' });
+  // Reconciliation may look at changes up to now: the tests say when webhooks were lost.
+  process.env.SYNC_SETTLE_SECONDS = '0';
   hub = await startRuntime();
   admin = client(hub);
   orgId = ((await admin('POST', '/v1/orgs', { name: 'Sync Co', slug: 'sync-co' })).json as Json).id;
@@ -351,5 +353,73 @@ describe('Jira ↔ GitHub issue sync', () => {
     const bad = runCli(hub, ['mappings', 'create', orgId, '--project', 'lower', '--repository', 'x/y']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('jira');
+  });
+
+  it('still syncs a change whose webhook was lost, through the scheduled reconciliation', async () => {
+    const created = await createJiraIssue('Webhook gets lost', 'x');
+    const link = await linkFor(created.key);
+    await quiet(300);
+    github.webhooks.dropNext();
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+      title: 'Arrives anyway',
+    });
+    await quiet(500);
+    expect(jiraIssue(created.key).fields.summary).toBe('Webhook gets lost');
+    const run = await fetch(`${hub.url}/_local/schedules/reconcileSync`, { method: 'POST' });
+    expect(await run.json()).toMatchObject({ started: 1, failed: 0 });
+    await eventually(async () =>
+      jiraIssue(created.key).fields.summary === 'Arrives anyway' ? true : undefined,
+    );
+    const status = await eventually(async () => {
+      const json = await read(`/v1/orgs/${orgId}/connections/${githubConnection}/status`);
+      return json.mappings[0].reconciledAt ? json : undefined;
+    });
+    expect(Date.parse(status.mappings[0].cursor)).toBeGreaterThan(Date.parse(link.createdAt));
+  });
+
+  it('backfills a new mapping in checkpointed pages, with progress and an ETA, and links everything once', async () => {
+    for (let n = 1; n <= 3; n += 1)
+      await asHuman('jira', 'POST', '/rest/api/3/issue', {
+        fields: { project: { key: 'OLD' }, issuetype: { name: 'Task' }, summary: `Old Jira ${n}` },
+      });
+    for (let n = 1; n <= 2; n += 1)
+      await asHuman('github', 'POST', '/repos/acme/old/issues', { title: `Old GitHub ${n}` });
+    await quiet(300);
+    const mapping = (
+      await admin('POST', `/v1/orgs/${orgId}/mappings`, {
+        jira: { connectionId: jiraConnection, projectKey: 'OLD' },
+        github: { connectionId: githubConnection, repository: 'acme/old' },
+      })
+    ).json as Json;
+    // Over HTTP: the CLI runs synchronously, and the fakes live in this process.
+    const started = await admin('POST', `/v1/orgs/${orgId}/mappings/${mapping.id}/backfill`);
+    expect(started.status).toBe(202);
+    expect(started.json).toMatchObject({ status: 'running', total: 5, processed: 0 });
+    const again = await admin('POST', `/v1/orgs/${orgId}/mappings/${mapping.id}/backfill`);
+    expect(again.status).toBe(409);
+    await eventually(async () => {
+      const json = await read(`/v1/orgs/${orgId}/mappings/${mapping.id}/backfill`);
+      return json.status === 'completed' ? json : undefined;
+    }, 30_000);
+    const job = JSON.parse(
+      runCli(hub, ['mappings', 'backfill', orgId, mapping.id, '--status']).stdout,
+    ) as Json;
+    expect(job).toMatchObject({
+      status: 'completed',
+      created: 5,
+      failed: 0,
+      etaSeconds: 0,
+      pages: 2,
+      lastError: null,
+    });
+    // Counterparts the backfill made may be listed too, in the same second: linked already, unchanged.
+    expect(job.processed - job.unchanged).toBe(5);
+    await quiet();
+    const oldLinks = ((await read(`/v1/orgs/${orgId}/links?limit=100`)).items as Json[]).filter(
+      (l) => l.mappingId === mapping.id,
+    );
+    expect(oldLinks).toHaveLength(5);
+    expect(github.repositories.repo('acme/old').issues.size).toBe(5);
+    expect([...jira.issues.values()].filter((i) => i.key.startsWith('OLD-'))).toHaveLength(5);
   });
 });

@@ -61,23 +61,27 @@ export class FakeRepositories {
     };
   }
 
+  /** The app as GitHub describes it (`GET /app`, and issues an app created). */
+  static app(appId: string) {
+    return {
+      id: Number(appId),
+      slug: 'integration-hub',
+      name: 'Integration Hub',
+      node_id: 'A_hub',
+      owner: { ...(ISSUE.user as Json), login: 'acme' },
+      description: '',
+      external_url: 'https://hub.example',
+      html_url: 'https://github.example/apps/integration-hub',
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+      permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+      events: ['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'push', 'create', 'delete'],
+    };
+  }
+
+  /** The app that created an issue or comment (GitHub's `performed_via_github_app`), if one did. */
   private viaApp() {
-    return this.actor.appId
-      ? {
-          id: Number(this.actor.appId),
-          slug: 'integration-hub',
-          name: 'Integration Hub',
-          node_id: 'A_hub',
-          owner: this.user('acme'),
-          description: '',
-          external_url: 'https://hub.example',
-          html_url: 'https://github.example/apps/integration-hub',
-          created_at: '2026-01-01T00:00:00Z',
-          updated_at: '2026-01-01T00:00:00Z',
-          permissions: {},
-          events: [],
-        }
-      : null;
+    return this.actor.appId ? FakeRepositories.app(this.actor.appId) : null;
   }
 
   private issueEvent(fullName: string, action: string, issue: Json, extra: Json = {}) {
@@ -139,7 +143,7 @@ export class FakeRepositories {
     path: string,
     body: Json | undefined,
     actor: GithubActor = { login: 'octocat', appId: null },
-  ): { status: number; body: unknown } | null {
+  ): { status: number; body: unknown; headers?: Record<string, string> } | null {
     this.actor = actor;
     const m = /^\/repos\/([^/]+)\/([^/?]+)\/(.+)$/.exec(path);
     if (!m) return null;
@@ -202,12 +206,26 @@ export class FakeRepositories {
     }
     if (method === 'GET' && /^issues(\?|$)/.test(rest)) {
       const [, query = ''] = rest.split('?');
-      const since = new URLSearchParams(query).get('since');
-      return route('/repos/{owner}/{repo}/issues', 200, () =>
-        [...repo.issues.values()]
-          .filter((i) => !since || String(i.updated_at) >= since)
-          .sort((a, b) => String(a.updated_at).localeCompare(String(b.updated_at))),
+      const params = new URLSearchParams(query);
+      const since = params.get('since');
+      const perPage = Math.min(100, Number(params.get('per_page') ?? '30') || 30);
+      const page = Math.max(1, Number(params.get('page') ?? '1') || 1);
+      const all = [...repo.issues.values()]
+        // `since` is a time to the second, like the issues' own times.
+        .filter((i) => !since || String(i.updated_at) >= since.replace(/\.\d{3}Z$/, 'Z'))
+        .sort((a, b) => String(a.updated_at).localeCompare(String(b.updated_at)));
+      const pages = Math.max(1, Math.ceil(all.length / perPage));
+      const answer = route('/repos/{owner}/{repo}/issues', 200, () =>
+        all.slice((page - 1) * perPage, page * perPage),
       );
+      const link = (n: number, rel: string) =>
+        `<https://api.github.example/repos/${owner}/${name}/issues?per_page=${perPage}&page=${n}>; rel="${rel}"`;
+      return {
+        ...answer,
+        headers: {
+          link: [...(page < pages ? [link(page + 1, 'next')] : []), link(pages, 'last')].join(', '),
+        },
+      };
     }
     if (method === 'PATCH' && issueRoute) {
       return route('/repos/{owner}/{repo}/issues/{issue_number}', 200, () => {
@@ -223,7 +241,6 @@ export class FakeRepositories {
         }
         issue.updated_at = second();
         issue.closed_at = issue.state === 'closed' ? (before.closed_at ?? second()) : null;
-        issue.performed_via_github_app = this.viaApp();
         const fullName = `${owner}/${name}`;
         const changes: Json = {};
         if (before.title !== issue.title) changes.title = { from: before.title };

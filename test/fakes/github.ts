@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { jwtVerify } from 'jose';
 import { listenOnLoopback } from '../../lib/local/free-port';
 import { FakeRepositories, WEBHOOK_REPOSITORY } from './github-repositories';
+import { responseProblems } from './github-spec';
 import { hmacSha256, WebhookSender } from './webhook-sender';
 
 /** A person using GitHub with a token of their own: their changes reach the hub only through webhooks. */
@@ -114,6 +115,19 @@ export async function startFakeGithub(
       tokens.add(token);
       return answer(201, accessToken(token));
     }
+    if (req.method === 'GET' && url.pathname === '/app') {
+      try {
+        const jwt = /^bearer (.+)$/i.exec(auth)?.[1] ?? '';
+        await jwtVerify(jwt, app.publicKey, { algorithms: ['RS256'] });
+      } catch {
+        return answer(401, { message: 'A JSON web token could not be decoded', status: '401' });
+      }
+      const body = FakeRepositories.app(app.appId);
+      const problems = responseProblems('/app', 'get', 200, body);
+      return problems
+        ? answer(500, { message: `The fake answered off-spec: ${problems}` })
+        : answer(200, body);
+    }
     const token = /^(?:token|bearer) (.+)$/i.exec(auth)?.[1] ?? '';
     const actor = tokens.has(token)
       ? { login: 'integration-hub[bot]', appId: app.appId }
@@ -135,7 +149,7 @@ export async function startFakeGithub(
       return answer(500, { message: `The fake failed: ${(error as Error).message}` });
     }
     if (!handled) return answer(404, { message: 'Not Found', status: '404' });
-    return answer(handled.status, handled.body);
+    return answer(handled.status, handled.body, handled.headers);
   });
   const listening = await listenOnLoopback(server, options.port);
   return {

@@ -4,6 +4,7 @@ import {
   CommentSchema,
   CreatedIssueSchema,
   IssueSchema,
+  JQLCountResultsSchema,
   RemoteIssueLinkIdentifiesSchema,
   SearchAndReconcileResultsSchema,
   TransitionsSchema,
@@ -230,6 +231,8 @@ export async function startFakeJira(
           issuetype: { name: String(fields.issuetype?.name ?? 'Task') },
           created: jiraTime(now),
           updated: jiraTime(now),
+          creator: userRef(actor.accountId),
+          reporter: userRef(actor.accountId),
         },
         comments: [],
         remoteLinks: [],
@@ -339,15 +342,20 @@ export async function startFakeJira(
       }
     }
 
-    if (method === 'GET' && path === '/rest/api/3/search/jql') {
-      const jql = url.searchParams.get('jql') ?? '';
+    const search = (jql: string) => {
       const project = /project\s*=\s*"?([A-Z][A-Z0-9]+)"?/.exec(jql)?.[1];
       const since = /updated\s*>=\s*"([^"]+)"/.exec(jql)?.[1];
       const sinceMs = since ? Date.parse(`${since.replace(' ', 'T')}:00Z`) : 0;
-      const all = [...issues.values()]
+      return [...issues.values()]
         .filter((i) => !project || i.fields.project.key === project)
         .filter((i) => Date.parse(i.fields.updated.replace('+0000', 'Z')) >= sinceMs)
         .sort((a, b) => a.fields.updated.localeCompare(b.fields.updated));
+    };
+    if (method === 'POST' && path === '/rest/api/3/search/approximate-count') {
+      return answer(200, JQLCountResultsSchema.parse({ count: search(String(body.jql ?? '')).length }));
+    }
+    if (method === 'GET' && path === '/rest/api/3/search/jql') {
+      const all = search(url.searchParams.get('jql') ?? '');
       const start = Number(url.searchParams.get('nextPageToken') ?? '0') || 0;
       const max = Math.min(Number(url.searchParams.get('maxResults') ?? '50') || 50, 100);
       const page = all.slice(start, start + max);

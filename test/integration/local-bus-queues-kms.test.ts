@@ -34,7 +34,12 @@ beforeAll(async () => {
   queues = await ensureQueues(aws.sqs);
   emulator = await startAwsEmulator({
     sqs: aws.sqs,
-    queueUrls: { events: queues.events.url, mail: queues.mail.url, sync: queues.sync.url },
+    queueUrls: {
+      events: queues.events.url,
+      mail: queues.mail.url,
+      sync: queues.sync.url,
+      reconcile: queues.reconcile.url,
+    },
     kms: new LocalKms(aws.dir),
   });
 });

@@ -3,6 +3,8 @@ import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import { ConflictError } from '../../errors';
 import type { Page, PageRequest } from '../../ports/stores';
+import type { SyncJob, SyncJobCounters } from '../../sync/jobs';
+import { SyncJobSchema } from '../../sync/jobs';
 import type { Link } from '../../sync/link';
 import { LinkSchema } from '../../sync/link';
 import type { Mapping } from '../../sync/mapping';
@@ -115,6 +117,25 @@ export class DynamoDbSyncStore implements SyncStore {
       start = out.LastEvaluatedKey;
     } while (start);
     return items.map((i) => MappingSchema.parse(strip(i)));
+  }
+
+  async mappingDirectory(): Promise<{ orgId: string; mappingId: string }[]> {
+    const found: { orgId: string; mappingId: string }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.domainTable,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': MAPPING_DIRECTORY_PK },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? [])
+        found.push({ orgId: String(item.orgId), mappingId: String(item.mappingId) });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 
   async findLinkId(orgId: string, itemKey: string): Promise<string | null> {
@@ -238,19 +259,112 @@ export class DynamoDbSyncStore implements SyncStore {
       changesSynced: Number(item.changesSynced ?? 0),
       failures: Number(item.failures ?? 0),
       lastError: (item.lastError as SyncStats['lastError']) ?? null,
-      reconciledAt: str(item.reconciledAt),
-      cursor: str(item.cursor),
     };
   }
 
-  async setCursor(orgId: string, connectionId: string, cursor: string, at: Date): Promise<void> {
+  async getCursor(orgId: string, mappingId: string) {
+    const item = (await this.table(orgId).get(this.pk(orgId, 'syncStats'), `map#${mappingId}`)) ?? {};
+    return {
+      cursor: typeof item.cursor === 'string' ? item.cursor : null,
+      reconciledAt: typeof item.reconciledAt === 'string' ? item.reconciledAt : null,
+    };
+  }
+
+  private jobSk(job: Pick<SyncJob, 'mappingId' | 'kind' | 'id'>) {
+    return `${job.mappingId}#${job.kind}#${job.id}`;
+  }
+
+  async createJob(job: SyncJob): Promise<void> {
+    const created = await this.table(job.orgId).putIfAbsent({
+      PK: this.pk(job.orgId, 'syncJobs'),
+      SK: this.jobSk(job),
+      ...job,
+      // Reconciliation runs every few minutes: their records go after a week; backfills stay.
+      ...(job.kind === 'reconcile'
+        ? { expiresAt: epochSeconds(new Date(Date.parse(job.startedAt) + 7 * 86_400_000)) }
+        : {}),
+    });
+    if (!created) throw new ConflictError(`Job ${job.id} already exists`);
+  }
+
+  async getJob(
+    orgId: string,
+    mappingId: string,
+    kind: SyncJob['kind'],
+    jobId: string,
+  ): Promise<SyncJob | null> {
+    const item = await this.table(orgId).get(
+      this.pk(orgId, 'syncJobs'),
+      this.jobSk({ mappingId, kind, id: jobId }),
+    );
+    return item ? SyncJobSchema.parse(strip(item)) : null;
+  }
+
+  async latestJob(orgId: string, mappingId: string, kind: SyncJob['kind']): Promise<SyncJob | null> {
+    const pk = this.pk(orgId, 'syncJobs');
+    this.table(orgId).check(pk);
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.domainTable,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': `${mappingId}#${kind}#` },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? SyncJobSchema.parse(strip(item)) : null;
+  }
+
+  async advanceJob(
+    job: SyncJob,
+    from: string,
+    to: string,
+    add: SyncJobCounters,
+    set: Partial<Pick<SyncJob, 'status' | 'finishedAt' | 'etaSeconds' | 'lastError' | 'updatedAt'>>,
+  ): Promise<boolean> {
+    const pk = this.pk(job.orgId, 'syncJobs');
+    this.table(job.orgId).check(pk);
+    const sets = Object.entries(set).filter(([, v]) => v !== undefined);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: this.jobSk(job) },
+          UpdateExpression: [
+            `SET #checkpoint = :to${sets.map(([k]) => `, #${k} = :${k}`).join('')}`,
+            `ADD ${Object.keys(add)
+              .map((k) => `#${k} :${k}`)
+              .join(', ')}`,
+          ].join(' '),
+          ConditionExpression: '#checkpoint = :from',
+          ExpressionAttributeNames: {
+            '#checkpoint': 'checkpoint',
+            ...Object.fromEntries([...sets.map(([k]) => k), ...Object.keys(add)].map((k) => [`#${k}`, k])),
+          },
+          ExpressionAttributeValues: {
+            ':from': from,
+            ':to': to,
+            ...Object.fromEntries(sets.map(([k, v]) => [`:${k}`, v])),
+            ...Object.fromEntries(Object.entries(add).map(([k, v]) => [`:${k}`, v])),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async setCursor(orgId: string, mappingId: string, cursor: string, at: Date): Promise<void> {
     const pk = this.pk(orgId, 'syncStats');
     this.table(orgId).check(pk);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tables.domainTable,
-          Key: { PK: pk, SK: connectionId },
+          Key: { PK: pk, SK: `map#${mappingId}` },
           UpdateExpression: 'SET #cursor = :cursor, reconciledAt = :at',
           ConditionExpression: 'attribute_not_exists(#cursor) OR #cursor < :cursor',
           ExpressionAttributeNames: { '#cursor': 'cursor' },

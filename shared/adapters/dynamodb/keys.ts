@@ -27,6 +27,7 @@ export const TENANT_COLLECTIONS = {
   links: 'LINK',
   linkKeys: 'LINKKEY',
   syncStats: 'SYNCSTAT',
+  syncJobs: 'SYNCJOB',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -6,6 +6,9 @@ export interface RepoRef {
   readonly repo: string;
 }
 
+/** Issues per page when listing changes (GitHub allows up to 100). */
+export const ISSUE_PAGE = 50;
+
 /** Every call's failure becomes one of the hub's provider errors, for the one failure policy. */
 async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -96,6 +99,43 @@ export function githubOperations(octokit: Octokit) {
           },
         );
         return (data.requested_reviewers ?? []).map((u) => ('login' in u ? u.login : ''));
+      }),
+    /**
+     * One page of a repository's issues changed since a time, oldest change first (pull requests,
+     * which GitHub lists with issues, left out), in the shape the webhook normaliser gives, and how
+     * many pages there are (from GitHub's `Link` header) for progress estimates.
+     */
+    issuesChangedSince: (r: RepoRef, since: Date, page: number) =>
+      call(async () => {
+        const { data, headers } = await octokit.request('GET /repos/{owner}/{repo}/issues', {
+          ...r,
+          state: 'all',
+          sort: 'updated',
+          direction: 'asc',
+          since: since.toISOString(),
+          per_page: ISSUE_PAGE,
+          page,
+        });
+        const last = /[?&]page=(\d+)[^>]*>;\s*rel="last"/.exec(String(headers.link ?? ''))?.[1];
+        return {
+          issues: data
+            .filter((i) => !i.pull_request)
+            .map((i) => ({
+              kind: 'issue',
+              id: i.id,
+              number: i.number,
+              title: i.title,
+              body: i.body ?? null,
+              state: i.state,
+              labels: i.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean),
+              assignees: (i.assignees ?? []).map((a) => a.login),
+              url: i.html_url,
+              updatedAt: i.updated_at,
+              viaApp: i.performed_via_github_app?.id ?? null,
+            })),
+          more: data.length === ISSUE_PAGE,
+          lastPage: last ? Number(last) : data.length === ISSUE_PAGE ? null : page,
+        };
       }),
     /** A pull request's state and its reviews, as the status automation reads them. */
     pullRequestState: (r: RepoRef, number: number) =>

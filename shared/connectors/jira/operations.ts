@@ -26,6 +26,8 @@ export interface JiraIssueState {
   readonly labels: string[];
   readonly priority: string | null;
   readonly updated: string | null;
+  /** The account that created the issue. */
+  readonly creator: string | null;
   readonly url: string;
 }
 
@@ -49,6 +51,10 @@ function fieldsOf(patch: JiraIssuePatch): Record<string, unknown> {
   return fields;
 }
 
+/** JQL for a project's issues changed since a time; Jira compares to the minute. */
+const changedJql = (project: string, since: Date) =>
+  `project = "${project.replace(/"/g, '')}" AND updated >= "${since.toISOString().slice(0, 16).replace('T', ' ')}"`;
+
 /** The Jira operations the sync engine uses, on one site's client (v3 API, ADF bodies). */
 export function jiraOperations(client: JiraClient, site: string) {
   const browse = (key: string) => `${site.replace(/\/$/, '')}/browse/${key}`;
@@ -68,6 +74,7 @@ export function jiraOperations(client: JiraClient, site: string) {
       labels: Array.isArray(f.labels) ? f.labels.map(String) : [],
       priority: named(f.priority, 'name'),
       updated: typeof f.updated === 'string' ? f.updated : null,
+      creator: named(f.creator, 'accountId'),
       url: browse(issue.key),
     };
   };
@@ -82,7 +89,16 @@ export function jiraOperations(client: JiraClient, site: string) {
       call(async () => {
         const issue = await client.issues.getIssue({
           issueIdOrKey: key,
-          fields: ['summary', 'description', 'status', 'assignee', 'labels', 'priority', 'updated'],
+          fields: [
+            'summary',
+            'description',
+            'status',
+            'assignee',
+            'labels',
+            'priority',
+            'updated',
+            'creator',
+          ],
         });
         return state(issue as { id: string; key: string; fields?: Record<string, unknown> });
       }),
@@ -142,13 +158,27 @@ export function jiraOperations(client: JiraClient, site: string) {
         });
         return { id: link.id ?? null };
       }),
+    /** About how many issues of a project changed since a time (for progress estimates). */
+    countChangedSince: (project: string, since: Date) =>
+      call(async () => {
+        const { count } = await client.issueSearch.countIssues({ jql: changedJql(project, since) });
+        return count ?? 0;
+      }),
     /** Issues of a project changed since a time (Jira's minute resolution), oldest first, one page. */
     changedSince: (project: string, since: Date, pageToken?: string) =>
       call(async () => {
-        const minute = since.toISOString().slice(0, 16).replace('T', ' ');
         const page = await client.issueSearch.searchAndReconsileIssuesUsingJql({
-          jql: `project = "${project.replace(/"/g, '')}" AND updated >= "${minute}" ORDER BY updated ASC`,
-          fields: ['summary', 'description', 'status', 'assignee', 'labels', 'priority', 'updated'],
+          jql: `${changedJql(project, since)} ORDER BY updated ASC`,
+          fields: [
+            'summary',
+            'description',
+            'status',
+            'assignee',
+            'labels',
+            'priority',
+            'updated',
+            'creator',
+          ],
           maxResults: 50,
           nextPageToken: pageToken,
         });

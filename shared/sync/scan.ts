@@ -1,0 +1,247 @@
+import { ISSUE_PAGE } from '../connectors/github/operations';
+import { DependencyUnavailableError, ProviderRateLimitedError, ProviderUnavailableError } from '../errors';
+import type { CanonicalEvent } from '../events/canonical-event';
+import { newId } from '../ids';
+import { logger } from '../observability/observability';
+import type { Clock } from '../ports/clock';
+import type { MessageQueues } from '../ports/message-queue';
+import type { ScanMessage, SyncJob } from './jobs';
+import { checkpointOf, etaSeconds, ScanMessageSchema } from './jobs';
+import type { Mapping, Side } from './mapping';
+import { SYNC_FIELDS } from './mapping';
+import type { SyncStore } from './ports';
+import type { SyncProviders } from './providers';
+import type { SyncEngine } from './sync-engine';
+
+/** The queue scan pages run on. */
+export const SCAN_QUEUE = 'reconcile';
+/** Reconciliation re-reads a little before its cursor: Jira's JQL compares to the minute. */
+const OVERLAP_MS = 2 * 60_000;
+/** …and leaves the last moments to the webhooks still in flight, for its next run. */
+const SETTLE_MS = 30_000;
+
+export interface ScanDeps {
+  readonly store: SyncStore;
+  readonly providers: SyncProviders;
+  readonly engine: SyncEngine;
+  readonly queues: Pick<MessageQueues, 'send'>;
+  readonly clock: Clock;
+  /** How long reconciliation leaves recent changes to the webhooks in flight (30 s unless set). */
+  readonly settleMs?: number;
+}
+
+/** A scan message in the bus envelope every worker reads, so failures are parked per org like any event. */
+export function scanEnvelope(message: ScanMessage, connectionId: string): string {
+  return JSON.stringify({
+    'detail-type': 'sync.scan',
+    source: 'integration-hub.hub',
+    detail: {
+      id: newId('evt'),
+      type: 'sync.scan',
+      tenantId: message.orgId,
+      source: { provider: 'hub', connectionId },
+      scan: message,
+    },
+  });
+}
+
+export function parseScanMessage(body: string): ScanMessage {
+  const detail = (JSON.parse(body) as { detail?: { scan?: unknown } }).detail;
+  return ScanMessageSchema.parse(detail?.scan);
+}
+
+/** An item a scan found, as the canonical event a webhook would have brought (all fields, no actor). */
+function snapshotEvent(
+  mapping: Mapping,
+  side: Side,
+  workItem: Record<string, unknown>,
+  updated: string | null,
+  now: Date,
+): CanonicalEvent {
+  const at = updated && !Number.isNaN(Date.parse(updated)) ? new Date(updated) : now;
+  return {
+    id: newId('evt'),
+    type: 'work_item.updated',
+    source: { provider: side, connectionId: mapping[side].connectionId },
+    tenantId: mapping.orgId,
+    occurredAt: at.toISOString(),
+    receivedAt: now.toISOString(),
+    correlationId: `scan-${mapping.id}`,
+    data: {
+      snapshot: true,
+      workItem,
+      changedFields: [...SYNC_FIELDS],
+      ...(side === 'github' ? { repository: { fullName: mapping.github.repository } } : {}),
+    },
+    raw: { deliveryId: 'scan', sha256: '' },
+  };
+}
+
+const retryable = (error: unknown) =>
+  error instanceof ProviderUnavailableError ||
+  error instanceof ProviderRateLimitedError ||
+  error instanceof DependencyUnavailableError;
+
+export function makeScanner(deps: ScanDeps) {
+  const { store, providers, engine, clock } = deps;
+
+  async function start(mapping: Mapping, kind: SyncJob['kind'], since: Date, until: Date): Promise<SyncJob> {
+    let total: number | null = null;
+    try {
+      const jira = await providers.jira(mapping.orgId, mapping.jira.connectionId);
+      const gh = await providers.github(mapping.orgId, mapping.github.connectionId);
+      const [jiraCount, firstPage] = await Promise.all([
+        jira.ops.countChangedSince(mapping.jira.projectKey, since),
+        gh.ops.issuesChangedSince(gh.repo(mapping.github.repository), since, 1),
+      ]);
+      // GitHub says how many pages there are, not how many issues: beyond one page, the estimate
+      // assumes full pages.
+      const pages = firstPage.lastPage ?? 1;
+      total = jiraCount + (pages > 1 ? pages * ISSUE_PAGE : firstPage.issues.length);
+    } catch (error) {
+      // The estimate is for the ETA only: the scan itself retries what fails.
+      logger.warn('Could not estimate a scan', { error: error as Error, mappingId: mapping.id });
+    }
+    const now = clock.now();
+    const job: SyncJob = {
+      id: newId('job'),
+      orgId: mapping.orgId,
+      mappingId: mapping.id,
+      kind,
+      status: 'running',
+      since: since.toISOString(),
+      until: until.toISOString(),
+      checkpoint: checkpointOf({ side: 'jira', cursor: '' }),
+      total,
+      processed: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      pages: 0,
+      lastError: null,
+      startedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      finishedAt: null,
+      etaSeconds: null,
+    };
+    await store.createJob(job);
+    await deps.queues.send(
+      SCAN_QUEUE,
+      scanEnvelope(
+        { orgId: job.orgId, jobId: job.id, mappingId: mapping.id, side: 'jira', cursor: '' },
+        mapping.jira.connectionId,
+      ),
+    );
+    return job;
+  }
+
+  /** One page of a job: sync what it lists, queue the next page, then move the job's checkpoint. */
+  async function page(message: ScanMessage): Promise<'done' | 'continued' | 'stale'> {
+    const mapping = await store.getMapping(message.orgId, message.mappingId);
+    if (!mapping) return 'stale';
+    const job =
+      (await store.getJob(message.orgId, message.mappingId, 'backfill', message.jobId)) ??
+      (await store.getJob(message.orgId, message.mappingId, 'reconcile', message.jobId));
+    const from = checkpointOf(message);
+    if (!job || job.status !== 'running' || job.checkpoint !== from) return 'stale';
+    const since = new Date(job.since);
+    const until = Date.parse(job.until);
+    const now = clock.now();
+    let items: { workItem: Record<string, unknown>; updated: string | null }[];
+    let next: string | null;
+    if (message.side === 'jira') {
+      const jira = await providers.jira(message.orgId, mapping.jira.connectionId);
+      const result = await jira.ops.changedSince(mapping.jira.projectKey, since, message.cursor || undefined);
+      items = result.issues.map((i) => ({
+        updated: i.updated,
+        workItem: {
+          kind: 'issue',
+          id: i.id,
+          key: i.key,
+          project: mapping.jira.projectKey,
+          summary: i.title,
+          description: i.description,
+          status: i.status,
+          assignee: i.assignee ? { accountId: i.assignee } : null,
+          labels: i.labels,
+          creator: i.creator,
+        },
+      }));
+      next = result.nextPageToken;
+    } else {
+      const gh = await providers.github(message.orgId, mapping.github.connectionId);
+      const number = Number(message.cursor || '1');
+      const result = await gh.ops.issuesChangedSince(gh.repo(mapping.github.repository), since, number);
+      items = result.issues.map((i) => ({ updated: i.updatedAt, workItem: i }));
+      next = result.more ? String(number + 1) : null;
+    }
+    const counts = { processed: 0, created: 0, updated: 0, unchanged: 0, failed: 0, pages: 1 };
+    let lastError: SyncJob['lastError'] = null;
+    for (const item of items) {
+      // Changes after the job's end are the webhooks' to bring (or the next run's).
+      if (item.updated && Date.parse(item.updated.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) >= until) continue;
+      counts.processed += 1;
+      try {
+        const outcomes = await engine.handle(
+          snapshotEvent(mapping, message.side, item.workItem, item.updated, now),
+        );
+        if (outcomes.includes('created')) counts.created += 1;
+        else if (outcomes.includes('updated')) counts.updated += 1;
+        else counts.unchanged += 1;
+      } catch (error) {
+        // The provider is down or busy: the page is retried whole (its finished items are no-ops then).
+        if (retryable(error)) throw error;
+        counts.failed += 1;
+        lastError = { message: (error as Error).message, at: now.toISOString() };
+      }
+    }
+    const following: ScanMessage | null = next
+      ? { ...message, cursor: next }
+      : message.side === 'jira'
+        ? { ...message, side: 'github', cursor: '' }
+        : null;
+    // The next page is queued before the checkpoint moves: a crash in between repeats this page
+    // (harmless), never loses the rest of the scan.
+    if (following)
+      await deps.queues.send(SCAN_QUEUE, scanEnvelope(following, mapping[following.side].connectionId));
+    const done = following === null;
+    const at = clock.now();
+    const progressed = { ...job, processed: job.processed + counts.processed };
+    const moved = await store.advanceJob(job, from, following ? checkpointOf(following) : 'done', counts, {
+      updatedAt: at.toISOString(),
+      etaSeconds: done ? 0 : etaSeconds(progressed, at),
+      ...(lastError ? { lastError } : {}),
+      ...(done ? { status: 'completed' as const, finishedAt: at.toISOString() } : {}),
+    });
+    if (!moved) return 'stale';
+    if (done && job.kind === 'reconcile') await store.setCursor(job.orgId, job.mappingId, job.until, at);
+    return done ? 'done' : 'continued';
+  }
+
+  return {
+    page,
+    /** Everything in both tools, once (a new mapping's existing issues). */
+    backfill: (mapping: Mapping) => start(mapping, 'backfill', new Date(0), clock.now()),
+    /** What changed since the mapping's cursor, up to a little before now. */
+    reconcile: async (mapping: Mapping) => {
+      const { cursor } = await store.getCursor(mapping.orgId, mapping.id);
+      const running = await store.latestJob(mapping.orgId, mapping.id, 'reconcile');
+      // One reconciliation at a time per mapping: a slow one is left to finish, not doubled.
+      if (
+        running?.status === 'running' &&
+        clock.now().getTime() - Date.parse(running.updatedAt) < 15 * 60_000
+      )
+        return null;
+      const since = new Date(Date.parse(cursor ?? mapping.createdAt) - OVERLAP_MS);
+      return start(
+        mapping,
+        'reconcile',
+        since,
+        new Date(clock.now().getTime() - (deps.settleMs ?? SETTLE_MS)),
+      );
+    },
+  };
+}
+
+export type Scanner = ReturnType<typeof makeScanner>;
