@@ -1,6 +1,6 @@
 import * as adapters from '../../shared/adapters/wiring';
 import { makeTestConnection } from '../../shared/connectors/manage-connections';
-import { PROVIDER_PROBES } from '../../shared/connectors/probes';
+import { providerProbes } from '../../shared/connectors/probes';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
 
@@ -16,7 +16,7 @@ export const handler = makeHandler(
     connections: adapters.connectionStore(),
     cipher: adapters.secretCipher(),
     audit: adapters.auditStore(),
-    probes: PROVIDER_PROBES,
+    probes: providerProbes({ jiraTokens: adapters.jiraTokenSource() }),
     clock: systemClock,
   }),
 );

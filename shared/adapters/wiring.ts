@@ -14,6 +14,8 @@ import {
   secretsKeyId,
   tablesConfig,
 } from '../config/config';
+import type { JiraTokenSource } from '../connectors/jira/oauth';
+import { makeJiraTokenSource } from '../connectors/jira/oauth';
 import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { tracer } from '../observability/observability';
 import { systemClock } from '../ports/clock';
@@ -28,6 +30,7 @@ import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
+import { DynamoDbLockStore } from './dynamodb/dynamodb-lock-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
@@ -99,5 +102,20 @@ export const queueWorker = (queue: string): QueueWorkerDeps => ({
 });
 export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesConfig());
 /** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */
+let jiraTokens: JiraTokenSource | undefined;
+/** One source of Jira OAuth access tokens per execution environment (its refreshes are shared). */
+export const jiraTokenSource = () => {
+  jiraTokens ??= makeJiraTokenSource({
+    connections: connectionStore(),
+    cipher: secretCipher(),
+    locks: new DynamoDbLockStore(documentClient(), tablesConfig().domainTable),
+    clock: systemClock,
+  });
+  return jiraTokens;
+};
 export const syncProviders = () =>
-  makeSyncProviders({ connections: connectionStore(), cipher: secretCipher() });
+  makeSyncProviders({
+    connections: connectionStore(),
+    cipher: secretCipher(),
+    jiraTokens: jiraTokenSource(),
+  });

@@ -41,7 +41,8 @@ export const ConnectionSchema = z
     webhookUrl: z.string().describe('Path the provider posts webhooks to, relative to the API root'),
     credentials: z
       .object({
-        kind: z.enum(['github_app', 'jira_api_token']),
+        kind: z.enum(['github_app', 'jira_api_token', 'jira_oauth']),
+        clientId: z.string().optional(),
         appId: z.string().optional(),
         installationId: z.number().int().optional(),
         email: z.string().optional(),
@@ -95,6 +96,24 @@ export const ConnectionCredentialsSchema = z
         apiToken: z.string().min(1).max(1000),
       })
       .strict(),
+    z
+      .object({
+        kind: z.literal('jira_oauth'),
+        clientId: z.string().min(1).max(200),
+        clientSecret: z.string().min(1).max(1000),
+        refreshToken: z.string().min(1).max(5000).describe('From the 3LO consent (scope offline_access)'),
+        tokenUrl: z
+          .url({ protocol: /^https?$/ })
+          .default('https://auth.atlassian.com/oauth/token')
+          .describe("Atlassian's token endpoint"),
+        // Kept by the hub as it refreshes (Atlassian rotates the refresh token each time).
+        accessToken: z.string().optional(),
+        expiresAt: z.number().optional(),
+      })
+      .strict()
+      .describe(
+        "Jira OAuth 2.0 (3LO): the connection's baseUrl is https://api.atlassian.com/ex/jira/{cloudId}",
+      ),
   ])
   .meta({ id: 'ConnectionCredentials' });
 
@@ -104,5 +123,5 @@ export type ConnectionCredentials = z.infer<typeof ConnectionCredentialsSchema>;
 export const CREDENTIAL_KINDS: Readonly<Record<Provider, readonly ConnectionCredentials['kind'][]>> = {
   generic: [],
   github: ['github_app'],
-  jira: ['jira_api_token'],
+  jira: ['jira_api_token', 'jira_oauth'],
 };

@@ -219,7 +219,9 @@ export function makeSetConnectionCredentials(deps: Deps & { cipher: SecretCipher
       kind: credentials.kind,
       ...(credentials.kind === 'github_app'
         ? { appId: credentials.appId, installationId: credentials.installationId }
-        : { email: credentials.email }),
+        : credentials.kind === 'jira_oauth'
+          ? { clientId: credentials.clientId }
+          : { email: credentials.email }),
       setAt: at.toISOString(),
     };
     const next: Connection = { ...current, credentials: summary, updatedAt: at.toISOString() };

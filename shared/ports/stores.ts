@@ -104,6 +104,8 @@ export interface ConnectionStore {
   setCredentials(next: Connection, encryptedCredentials: string, audit: AuditRecord): Promise<void>;
   /** The encrypted credentials, if set. */
   encryptedCredentials(orgId: string, connectionId: string): Promise<string | null>;
+  /** Replaces the encrypted credentials alone (a refreshed OAuth token), leaving the summary as it is. */
+  replaceEncryptedCredentials(orgId: string, connectionId: string, encrypted: string): Promise<void>;
   /** Removes the connection and its webhook route and releases its quota, with the audit record. */
   remove(connection: Connection, audit: AuditRecord): Promise<void>;
 }
@@ -225,4 +227,12 @@ export interface DeadLetterStore {
   get(orgId: string, id: string): Promise<StoredDeadLetter | null>;
   /** Removes a letter once it is back on its queue; false if it was already gone. */
   remove(orgId: string, id: string): Promise<boolean>;
+}
+
+/** Short leases on a name within an org (one worker at a time refreshes a connection's OAuth token). */
+export interface LockStore {
+  /** Takes the lock for `ttlMs` unless someone else holds it; true when taken. */
+  acquire(orgId: string, name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lock back if `owner` still holds it. */
+  release(orgId: string, name: string, owner: string): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { ConnectionCredentialsSchema } from '../connectors/connection';
 import { forgetGithubClient, githubClient, githubFailure } from '../connectors/github/client';
 import type { RepoRef } from '../connectors/github/operations';
 import { githubOperations } from '../connectors/github/operations';
+import type { JiraTokens } from '../connectors/jira/client';
 import { jiraClient } from '../connectors/jira/client';
 import type { JiraOperations } from '../connectors/jira/operations';
 import { jiraOperations } from '../connectors/jira/operations';
@@ -47,6 +48,7 @@ export interface SyncProviders {
 export function makeSyncProviders(deps: {
   connections: Pick<ConnectionStore, 'get' | 'encryptedCredentials'>;
   cipher: SecretCipher;
+  jiraTokens?: JiraTokens;
   ttlMs?: number;
 }): SyncProviders {
   const cache = new TtlCache<Promise<JiraSide | GithubSide>>(deps.ttlMs ?? 60_000);
@@ -64,7 +66,10 @@ export function makeSyncProviders(deps: {
       JSON.parse(await deps.cipher.decrypt(encrypted, credentialsContext(orgId, connectionId))),
     );
     if (provider === 'jira') {
-      const ops = jiraOperations(jiraClient(connection, credentials), connection.config.baseUrl ?? '');
+      const ops = jiraOperations(
+        jiraClient(connection, credentials, deps.jiraTokens),
+        connection.config.baseUrl ?? '',
+      );
       const side: JiraSide = {
         connection,
         ops,

@@ -175,14 +175,14 @@ export const functions = {
   ]),
   manageMappings: api(
     'manage-mappings',
-    "Lists, creates, changes and deletes an organisation's sync mappings",
-    ['domain-table:write'],
+    "Lists, creates, changes and deletes an organisation's sync mappings, and starts their backfills",
+    ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt', 'queues:send'],
   ),
   readSync: api('read-sync', 'Reads links and the sync status of a connection', []),
   openLinkBranch: api(
     'open-link-branch',
     'Opens a branch and a draft pull request for a linked Jira issue, linked back in Jira',
-    ['domain-table:write', 'secrets-key:decrypt'],
+    ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
   ),
   syncWorkItems: {
     entry: 'functions/sync-work-items/handler.ts',
@@ -190,21 +190,27 @@ export const functions = {
       'Applies canonical events to their links: Jira and GitHub issues, comments and pull requests',
     memoryMb: 1024,
     timeoutSeconds: 60,
-    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt'],
+    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
   },
   scheduleReconciliation: {
     entry: 'functions/schedule-reconciliation/handler.ts',
     description: "Starts each mapping's reconciliation: a scan of what changed since its cursor",
     memoryMb: 512,
     timeoutSeconds: 120,
-    access: ['domain-table:write', 'secrets-key:decrypt', 'queues:send'],
+    access: ['domain-table:write', 'secrets-key:decrypt', 'queues:send', 'secrets-key:encrypt'],
   },
   scanWorkItems: {
     entry: 'functions/scan-work-items/handler.ts',
     description: 'Runs one page of a backfill or reconciliation and queues the next (checkpointed)',
     memoryMb: 1024,
     timeoutSeconds: 120,
-    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'queues:send'],
+    access: [
+      'domain-table:write',
+      'audit-table:write',
+      'secrets-key:decrypt',
+      'queues:send',
+      'secrets-key:encrypt',
+    ],
   },
   storeEvent: {
     entry: 'functions/store-event/handler.ts',

@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import type { Connection, WebhookRoute } from '../../connectors/connection';
@@ -54,6 +54,10 @@ export class DynamoDbConnectionStore implements ConnectionStore {
 
   private pk(orgId: string) {
     return tenantPk(orgId, TENANT_COLLECTIONS.connections);
+  }
+
+  private table(orgId: string) {
+    return new TenantScopedTable(this.client, this.tables.domainTable, orgId);
   }
 
   async get(orgId: string, connectionId: string): Promise<Connection | null> {
@@ -128,6 +132,20 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
     const item = await table.get(this.pk(orgId), connectionId);
     return typeof item?.encryptedCredentials === 'string' ? item.encryptedCredentials : null;
+  }
+
+  async replaceEncryptedCredentials(orgId: string, connectionId: string, encrypted: string): Promise<void> {
+    const pk = this.pk(orgId);
+    this.table(orgId).check(pk);
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tables.domainTable,
+        Key: { PK: pk, SK: connectionId },
+        UpdateExpression: 'SET encryptedCredentials = :encrypted',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':encrypted': encrypted },
+      }),
+    );
   }
 
   async remove(connection: Connection, audit: AuditRecord): Promise<void> {

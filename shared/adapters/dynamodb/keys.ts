@@ -28,6 +28,7 @@ export const TENANT_COLLECTIONS = {
   linkKeys: 'LINKKEY',
   syncStats: 'SYNCSTAT',
   syncJobs: 'SYNCJOB',
+  locks: 'LOCK',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

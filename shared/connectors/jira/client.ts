@@ -8,6 +8,7 @@ import {
   RateLimitError,
 } from 'jira.js';
 import {
+  HubError,
   ProviderAuthError,
   ProviderNotFoundError,
   ProviderRateLimitedError,
@@ -17,11 +18,26 @@ import {
 import type { Connection, ConnectionCredentials } from '../connection';
 import type { ProviderProbe } from '../outbound';
 
-/** A jira.js Cloud client for the connection's site. */
-export function jiraClient(connection: Connection, credentials: ConnectionCredentials) {
-  if (credentials.kind !== 'jira_api_token')
-    throw new ValidationError('A Jira connection needs an API token');
+/** Where OAuth connections get their access tokens (refreshed once per connection, under a lock). */
+export interface JiraTokens {
+  token(orgId: string, connectionId: string): Promise<string>;
+}
+
+/**
+ * A jira.js Cloud client for the connection's site: basic auth with an API token, or a bearer
+ * token from OAuth 2.0 (3LO), asked for on each request so a refreshed token is used at once.
+ */
+export function jiraClient(connection: Connection, credentials: ConnectionCredentials, tokens?: JiraTokens) {
   if (!connection.config.baseUrl) throw new ValidationError('The Jira connection has no site URL');
+  if (credentials.kind === 'jira_oauth') {
+    if (!tokens) throw new ValidationError('OAuth connections are not available here');
+    return createCloudClient({
+      host: connection.config.baseUrl,
+      auth: { type: 'bearer', getToken: () => tokens.token(connection.orgId, connection.id) },
+    });
+  }
+  if (credentials.kind !== 'jira_api_token')
+    throw new ValidationError('A Jira connection needs an API token or OAuth credentials');
   return createCloudClient({
     host: connection.config.baseUrl,
     auth: { type: 'basic', email: credentials.email, apiToken: credentials.apiToken },
@@ -44,13 +60,14 @@ export function jiraFailure(error: unknown): Error {
   return new ProviderUnavailableError(message, { cause: error });
 }
 
-export const jiraProbe: ProviderProbe = {
+export const makeJiraProbe = (tokens?: JiraTokens): ProviderProbe => ({
   test: async (connection, credentials) => {
     try {
-      const me = await jiraClient(connection, credentials).myself.getCurrentUser();
+      const me = await jiraClient(connection, credentials, tokens).myself.getCurrentUser();
       return { accountId: me.accountId ?? null, displayName: me.displayName ?? null };
     } catch (error) {
+      if (error instanceof HubError) throw error;
       throw jiraFailure(error);
     }
   },
-};
+});

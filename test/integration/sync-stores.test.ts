@@ -1,0 +1,179 @@
+import { createServer } from 'node:http';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { listenOnLoopback } from '../../lib/local/free-port';
+import { DynamoDbConnectionStore } from '../../shared/adapters/dynamodb/dynamodb-connection-store';
+import { DynamoDbLockStore } from '../../shared/adapters/dynamodb/dynamodb-lock-store';
+import { DynamoDbSyncStore } from '../../shared/adapters/dynamodb/dynamodb-sync-store';
+import { makeJiraTokenSource } from '../../shared/connectors/jira/oauth';
+import { credentialsContext } from '../../shared/connectors/manage-connections';
+import { ProviderAuthError } from '../../shared/errors';
+import { newId } from '../../shared/ids';
+import type { SecretCipher } from '../../shared/ports/secret-cipher';
+import type { SyncJob } from '../../shared/sync/jobs';
+import type { Link } from '../../shared/sync/link';
+import type { LocalAws } from '../support/local-aws';
+import { startLocalAws } from '../support/local-aws';
+
+let aws: LocalAws;
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(async () => aws?.stop());
+
+const clock = { now: () => new Date() };
+/** Binds a ciphertext to its context, as KMS does, without KMS. */
+const cipher: SecretCipher = {
+  encrypt: async (plain, context) => Buffer.from(JSON.stringify({ plain, context })).toString('base64'),
+  decrypt: async (cipherText, context) => {
+    const { plain, context: bound } = JSON.parse(Buffer.from(cipherText, 'base64').toString('utf8'));
+    if (JSON.stringify(bound) !== JSON.stringify(context)) throw new Error('wrong context');
+    return plain;
+  },
+};
+
+const aLink = (orgId: string): Link => ({
+  id: newId('lnk'),
+  orgId,
+  mappingId: 'map_x',
+  jira: { connectionId: 'con_j', id: '1', key: 'WEB-1', url: '' },
+  github: { connectionId: 'con_g', repository: 'a/b', number: 1, url: '' },
+  fields: {},
+  pending: { jira: [], github: [] },
+  comments: [],
+  pullRequests: [],
+  branch: null,
+  history: [],
+  lastSyncedAt: null,
+  lagMs: null,
+  lastError: null,
+  revision: 1,
+  createdAt: new Date().toISOString(),
+});
+
+describe('sync stores against DynamoDB Local', () => {
+  it('lets one worker claim an item, saves a link only at the revision it read, and advances a job once per checkpoint', async () => {
+    const store = new DynamoDbSyncStore(aws.docs, aws.tables);
+    const orgId = newId('org');
+    expect(await store.claimItem(orgId, 'jira#c#1', 'evt_a', 60)).toBe(true);
+    expect(await store.claimItem(orgId, 'jira#c#1', 'evt_b', 60)).toBe(false);
+    // The same message, delivered again, may carry on.
+    expect(await store.claimItem(orgId, 'jira#c#1', 'evt_a', 60)).toBe(true);
+    const link = aLink(orgId);
+    await store.createLink(link, ['jira#c#1', 'github#c#a/b#1']);
+    expect(await store.findLinkId(orgId, 'github#c#a/b#1')).toBe(link.id);
+    expect(await store.claimItem(orgId, 'jira#c#1', 'evt_a', 60)).toBe(false);
+
+    expect(await store.saveLink({ ...link, revision: 2, branch: 'one' }, 1)).toBe(true);
+    expect(await store.saveLink({ ...link, revision: 2, branch: 'two' }, 1)).toBe(false);
+    expect((await store.getLink(orgId, link.id))?.branch).toBe('one');
+
+    const job: SyncJob = {
+      id: newId('job'),
+      orgId,
+      mappingId: 'map_x',
+      kind: 'backfill',
+      status: 'running',
+      since: new Date(0).toISOString(),
+      until: new Date().toISOString(),
+      checkpoint: 'jira:',
+      total: 10,
+      processed: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      pages: 0,
+      lastError: null,
+      startedAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      finishedAt: null,
+      etaSeconds: null,
+    };
+    await store.createJob(job);
+    const page = { processed: 4, created: 3, updated: 1, unchanged: 0, failed: 0, pages: 1 };
+    const results = await Promise.all([
+      store.advanceJob(job, 'jira:', 'jira:2', page, { etaSeconds: 5 }),
+      store.advanceJob(job, 'jira:', 'jira:2', page, { etaSeconds: 5 }),
+    ]);
+    expect(results.sort()).toEqual([false, true]);
+    expect(await store.latestJob(orgId, 'map_x', 'backfill')).toMatchObject({
+      checkpoint: 'jira:2',
+      processed: 4,
+      created: 3,
+      pages: 1,
+      etaSeconds: 5,
+    });
+  });
+
+  it('refreshes a Jira OAuth token once across concurrent workers, and keeps the rotated refresh token', async () => {
+    const orgId = newId('org');
+    const connectionId = newId('con');
+    let refreshes = 0;
+    let valid = 'refresh-1';
+    const endpoint = await listenOnLoopback(
+      createServer(async (req, res) => {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        await new Promise((r) => setTimeout(r, 50));
+        if (body.refresh_token !== valid) {
+          res.writeHead(403, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ error: 'invalid_grant' }));
+        }
+        refreshes += 1;
+        // Atlassian rotates the refresh token: the one just used stops working.
+        valid = `refresh-${refreshes + 1}`;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ access_token: `access-${refreshes}`, refresh_token: valid, expires_in: 3600 }),
+        );
+      }),
+    );
+    const connections = new DynamoDbConnectionStore(aws.docs, aws.tables);
+    await aws.docs.send(
+      new PutCommand({
+        TableName: aws.tables.domainTable,
+        Item: {
+          PK: `T#${orgId}#CON`,
+          SK: connectionId,
+          encryptedCredentials: await cipher.encrypt(
+            JSON.stringify({
+              kind: 'jira_oauth',
+              clientId: 'client',
+              clientSecret: 'secret',
+              refreshToken: 'refresh-1',
+              tokenUrl: `${endpoint.endpoint}/oauth/token`,
+            }),
+            credentialsContext(orgId, connectionId),
+          ),
+        },
+      }),
+    );
+    const locks = new DynamoDbLockStore(aws.docs, aws.tables.domainTable);
+    // Two execution environments, each with its own in-memory state, sharing the store and the lock.
+    const workers = [1, 2].map(() => makeJiraTokenSource({ connections, cipher, locks, clock }));
+    const tokens = await Promise.all(
+      Array.from({ length: 12 }, (_, n) => workers[n % 2]?.token(orgId, connectionId)),
+    );
+    expect(new Set(tokens)).toEqual(new Set(['access-1']));
+    expect(refreshes).toBe(1);
+    const stored = JSON.parse(
+      await cipher.decrypt(
+        (await connections.encryptedCredentials(orgId, connectionId)) ?? '',
+        credentialsContext(orgId, connectionId),
+      ),
+    );
+    expect(stored).toMatchObject({ refreshToken: 'refresh-2', accessToken: 'access-1' });
+
+    // A revoked grant is the connection's problem, not a retry: ProviderAuthError.
+    valid = 'revoked';
+    const later = makeJiraTokenSource({
+      connections,
+      cipher,
+      locks,
+      clock: { now: () => new Date(Date.now() + 2 * 3600_000) },
+    });
+    await expect(later.token(orgId, connectionId)).rejects.toBeInstanceOf(ProviderAuthError);
+    await endpoint.stop();
+  });
+});
