@@ -341,6 +341,11 @@ connections
   .option('--private-key-file <path>', "the GitHub App's PEM private key")
   .option('--jira-email <email>', 'Jira account email (API token auth)')
   .option('--jira-token-env <name>', 'environment variable holding the Jira API token', 'JIRA_API_TOKEN')
+  .option(
+    '--jira-oauth-client-id <id>',
+    'Jira OAuth 2.0 (3LO) app client id; the secret and refresh token come from $JIRA_CLIENT_SECRET and $JIRA_REFRESH_TOKEN',
+  )
+  .option('--jira-oauth-token-url <url>', "the OAuth token endpoint (default: Atlassian's)")
   .action(
     async (
       orgId: string,
@@ -351,6 +356,8 @@ connections
         privateKeyFile?: string;
         jiraEmail?: string;
         jiraTokenEnv: string;
+        jiraOauthClientId?: string;
+        jiraOauthTokenUrl?: string;
       },
     ) => {
       let body: Record<string, unknown>;
@@ -368,8 +375,24 @@ connections
             `Put the Jira API token in $${o.jiraTokenEnv} (it is not taken on the command line)`,
           );
         body = { kind: 'jira_api_token', email: o.jiraEmail, apiToken };
+      } else if (o.jiraOauthClientId) {
+        const clientSecret = process.env.JIRA_CLIENT_SECRET;
+        const refreshToken = process.env.JIRA_REFRESH_TOKEN;
+        if (!clientSecret || !refreshToken)
+          throw new CliError(
+            'Put the client secret in $JIRA_CLIENT_SECRET and the refresh token in $JIRA_REFRESH_TOKEN',
+          );
+        body = {
+          kind: 'jira_oauth',
+          clientId: o.jiraOauthClientId,
+          clientSecret,
+          refreshToken,
+          ...(o.jiraOauthTokenUrl ? { tokenUrl: o.jiraOauthTokenUrl } : {}),
+        };
       } else {
-        throw new CliError('Give --github-app-id, --installation-id and --private-key-file, or --jira-email');
+        throw new CliError(
+          'Give --github-app-id, --installation-id and --private-key-file, or --jira-email, or --jira-oauth-client-id',
+        );
       }
       print(await call('PUT', `${conPath(orgId, connectionId)}/credentials`, body));
     },

@@ -78,6 +78,29 @@ describe("the hub's GitHub operations, held to GitHub's OpenAPI description", ()
     });
   });
 
+  it('posts a review with line comments, and a single line comment, on a pull request', async () => {
+    await ops.createBranch(repo, 'PROJ-2-review', 'main');
+    const pr = await ops.openPullRequest(repo, { title: 'PROJ-2', head: 'PROJ-2-review', base: 'main' });
+    const review = await ops.postReview(repo, pr.number, {
+      event: 'REQUEST_CHANGES',
+      body: 'Two things',
+      comments: [{ path: 'src/app.ts', line: 3, body: 'Handle the error here' }],
+    });
+    expect(review).toMatchObject({ id: expect.any(Number), state: 'CHANGES_REQUESTED' });
+    const state = await ops.pullRequestState(repo, pr.number);
+    expect(state.reviews.at(-1)).toMatchObject({ state: 'CHANGES_REQUESTED' });
+    const comment = await ops.postReviewComment(repo, pr.number, {
+      body: 'Nit',
+      commitId: 'a'.repeat(40),
+      path: 'src/app.ts',
+      line: 7,
+    });
+    expect(comment).toMatchObject({ id: expect.any(Number) });
+    await expect(ops.postReview(repo, pr.number, { event: 'SHOUT' as 'COMMENT' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+  });
+
   it("answers a body GitHub would refuse with GitHub's 422, and maps provider failures to the hub's errors", async () => {
     await expect(ops.createIssue(repo, { title: undefined as unknown as string })).rejects.toBeInstanceOf(
       ValidationError,

@@ -14,6 +14,7 @@ const ISSUE = example('issues', 'opened').issue as Json;
 const COMMENT = example('issue_comment', 'created').comment as Json;
 const PULL = example('pull_request', 'opened').pull_request as Json;
 const REVIEW = example('pull_request_review', 'submitted').review as Json;
+const REVIEW_COMMENT = example('pull_request_review_comment', 'created').comment as Json;
 /** A repository and installation as GitHub's webhooks describe them. */
 export const WEBHOOK_REPOSITORY = example('issues', 'opened').repository as Json;
 
@@ -362,6 +363,46 @@ export class FakeRepositories {
           repository: `${owner}/${name}`,
         });
         return pull;
+      });
+    }
+    const reviewRoute = /^pulls\/(\d+)\/(reviews|comments)$/.exec(rest);
+    if (method === 'POST' && reviewRoute) {
+      const pull = repo.pulls.get(Number(reviewRoute[1]));
+      if (reviewRoute[2] === 'reviews') {
+        return route('/repos/{owner}/{repo}/pulls/{pull_number}/reviews', 200, () => {
+          if (!pull) return null;
+          const state =
+            { APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED' }[String(b.event)] ?? 'COMMENTED';
+          const review: Json = {
+            ...structuredClone(REVIEW),
+            id: 8000 + (repo.reviews.get(pull.number as number)?.length ?? 0),
+            state,
+            body: typeof b.body === 'string' ? b.body : '',
+            user: this.user(actor.login),
+            html_url: `${pull.html_url}#pullrequestreview-${pull.number}`,
+            commit_id: (pull.head as Json).sha,
+          };
+          repo.reviews.set(pull.number as number, [
+            ...(repo.reviews.get(pull.number as number) ?? []),
+            review,
+          ]);
+          return review;
+        });
+      }
+      return route('/repos/{owner}/{repo}/pulls/{pull_number}/comments', 201, () => {
+        if (!pull) return null;
+        return {
+          ...structuredClone(REVIEW_COMMENT),
+          id: 9500 + repo.comments.length,
+          body: String(b.body),
+          path: String(b.path),
+          line: Number(b.line),
+          side: String(b.side ?? 'RIGHT'),
+          commit_id: String(b.commit_id),
+          original_commit_id: String(b.commit_id),
+          user: this.user(actor.login),
+          pull_request_url: `https://api.github.example/repos/${owner}/${name}/pulls/${pull.number}`,
+        };
       });
     }
     const mergeRoute = /^pulls\/(\d+)\/merge$/.exec(rest);

@@ -101,6 +101,45 @@ export function githubOperations(octokit: Octokit) {
         return (data.requested_reviewers ?? []).map((u) => ('login' in u ? u.login : ''));
       }),
     /**
+     * A review on a pull request: a summary and comments on lines of its diff, as one review
+     * (`COMMENT`, `APPROVE` or `REQUEST_CHANGES`), so the author is notified once.
+     */
+    postReview: (
+      r: RepoRef,
+      number: number,
+      review: {
+        event: 'COMMENT' | 'APPROVE' | 'REQUEST_CHANGES';
+        body?: string;
+        comments?: { path: string; line: number; body: string; side?: 'LEFT' | 'RIGHT' }[];
+      },
+    ) =>
+      call(async () => {
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+          ...r,
+          pull_number: number,
+          ...review,
+        });
+        return { id: data.id, state: data.state, url: data.html_url };
+      }),
+    /** A comment on one line of a pull request's diff, outside any review. */
+    postReviewComment: (
+      r: RepoRef,
+      number: number,
+      comment: { body: string; commitId: string; path: string; line: number; side?: 'LEFT' | 'RIGHT' },
+    ) =>
+      call(async () => {
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
+          ...r,
+          pull_number: number,
+          body: comment.body,
+          commit_id: comment.commitId,
+          path: comment.path,
+          line: comment.line,
+          side: comment.side ?? 'RIGHT',
+        });
+        return { id: data.id, url: data.html_url };
+      }),
+    /**
      * One page of a repository's issues changed since a time, oldest change first (pull requests,
      * which GitHub lists with issues, left out), in the shape the webhook normaliser gives, and how
      * many pages there are (from GitHub's `Link` header) for progress estimates.
