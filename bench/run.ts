@@ -10,6 +10,7 @@ import { signedHeaders } from '../test/support/webhooks';
 import { measureBundles } from './bundles';
 import type { Summary } from './stats';
 import { ms, summarise, timeSequential } from './stats';
+import { measureSync } from './sync';
 import { seed, timeEach } from './tenancy';
 
 /**
@@ -21,6 +22,7 @@ const N = Number(process.env.BENCH_N ?? 500);
 
 const rows: [string, Summary][] = [];
 const quotaLines: string[] = [];
+const syncLines: string[] = [];
 const report = (label: string, s: Summary) => {
   rows.push([label, s]);
   process.stdout.write(`  measured ${label}\n`);
@@ -226,6 +228,8 @@ async function measure(hub: RuntimeProcess) {
     `API rate: 200 concurrent reads within one minute admitted ${admittedReads} (limit 120): ${admittedReads === 120 ? 'exact' : 'WRONG'}`,
   );
 
+  await measureSync(hub, report, syncLines);
+
   const load = await autocannon({
     url: `${hub.url}/v1/orgs/${org.id}`,
     connections: 10,
@@ -263,6 +267,7 @@ try {
     `\nGET /v1/orgs/{orgId} under load (autocannon, 10 connections, 5 s): ${load.requests.average.toFixed(0)} req/s, ` +
       `p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${load.non2xx} non-2xx, ${load.errors} errors`,
   );
+  out(`\nJira ↔ GitHub sync:\n${syncLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nQuota enforcement under concurrency:\n${quotaLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\n${'Lambda bundle'.padEnd(28)}${'size'.padStart(12)}${'init (median of 5)'.padStart(22)}`);
   for (const b of bundles) {

@@ -5,6 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { QueueName } from '../../shared/topology';
 import { rules } from '../../shared/topology';
+import type { AwsCallCounter } from './aws-calls';
 import { matchesPattern } from './event-pattern';
 import { listenOnLoopback } from './free-port';
 import type { LocalKms } from './local-kms';
@@ -55,6 +56,8 @@ export async function startAwsEmulator(deps: {
   mailbox?: LocalMailbox;
   /** Tenant sessions handed out by AssumeRole, by access key id. */
   sessions?: Map<string, TenantSession>;
+  /** Counts the calls, for the bench's calls per change. */
+  calls?: AwsCallCounter;
 }): Promise<AwsEmulator> {
   async function putEvents(input: { Entries?: PutEventsEntry[] }) {
     const entries = input.Entries ?? [];
@@ -196,6 +199,7 @@ export async function startAwsEmulator(deps: {
       if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
         try {
+          deps.calls?.count('STS', form.get('Action') ?? '');
           if (form.get('Action') !== 'AssumeRole') {
             throw new AwsError('InvalidAction', `STS ${form.get('Action')} is not emulated`);
           }
@@ -211,6 +215,7 @@ export async function startAwsEmulator(deps: {
         return;
       }
       if (req.method === 'POST' && req.url === '/v2/email/outbound-emails') {
+        deps.calls?.count('SESv2', 'SendEmail');
         try {
           const out = sendEmail(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -231,6 +236,10 @@ export async function startAwsEmulator(deps: {
       };
       try {
         const target = String(req.headers['x-amz-target'] ?? '');
+        deps.calls?.count(
+          target.split('.')[0]?.replace('TrentService', 'KMS') ?? 'aws',
+          target.split('.').pop() ?? '',
+        );
         reply(200, await dispatch(target, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
       } catch (error) {
         if (error instanceof AwsError) reply(error.status, { __type: error.type, message: error.message });

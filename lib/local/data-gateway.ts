@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, request as httpRequest } from 'node:http';
 import { partitionKeysOf } from '../../shared/adapters/dynamodb/tenant-routing-client';
+import type { AwsCallCounter } from './aws-calls';
+import { operationOf } from './aws-calls';
 import type { TenantSession } from './aws-emulator';
 import { listenOnLoopback } from './free-port';
 
@@ -36,6 +38,7 @@ export async function startDataGateway(deps: {
   dynamodbEndpoint: string;
   sessions: ReadonlyMap<string, TenantSession>;
   onRefusal?: (reason: string) => void;
+  calls?: AwsCallCounter;
 }): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const target = new URL(deps.dynamodbEndpoint);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -45,6 +48,7 @@ export async function startDataGateway(deps: {
       const body = Buffer.concat(chunks);
       const accessKeyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
       const session = deps.sessions.get(accessKeyId);
+      deps.calls?.count('DynamoDB', operationOf(req));
       if (session) {
         const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
         let input: Record<string, unknown> = {};

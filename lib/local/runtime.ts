@@ -5,6 +5,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueName, StreamName } from '../../shared/topology';
 import { queues, streams } from '../../shared/topology';
+import { AwsCallCounter, countingProxy } from './aws-calls';
 import type { TenantSession } from './aws-emulator';
 import { startAwsEmulator } from './aws-emulator';
 import { ADMIN_KEY_FILE } from './data-files';
@@ -82,7 +83,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     >;
     const mailbox = new LocalMailbox(dataDir);
     const sessions = new Map<string, TenantSession>();
-    const aws = await startAwsEmulator({ sqs, queueUrls, kms: new LocalKms(dataDir), mailbox, sessions });
+    const calls = new AwsCallCounter();
+    const aws = await startAwsEmulator({
+      sqs,
+      queueUrls,
+      kms: new LocalKms(dataDir),
+      mailbox,
+      sessions,
+      calls,
+    });
+    // The functions reach SQS through a counter; the pollers (Lambda's event source mappings) do not.
+    const sqsForFunctions = await countingProxy(sqsServer.endpoint, 'SQS', calls);
+    stops.push(() => sqsForFunctions.stop());
     stops.push(() => aws.stop());
     log(
       `aws       ${aws.endpoint} (EventBridge PutEvents, KMS, SES SendEmail into the local mailbox, STS AssumeRole)`,
@@ -91,6 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamodbEndpoint: dynamo.endpoint,
       sessions,
       onRefusal: (reason) => log(`data gateway refused: ${reason}`),
+      calls,
     });
     stops.push(() => dataGateway.stop());
     log(`data      ${dataGateway.endpoint} (DynamoDB as a tenant session sees it: LeadingKeys enforced)`);
@@ -104,7 +117,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dataGateway.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsForFunctions.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
       AWS_ENDPOINT_URL_KMS: aws.endpoint,
       AWS_ENDPOINT_URL_SESV2: aws.endpoint,
@@ -169,6 +182,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const gateway = new HttpGateway(host, [
       ...scheduleEndpoints(host),
       { method: 'GET', path: '/healthz', handle: health },
+      {
+        method: 'GET',
+        path: '/_local/aws-calls',
+        handle: async (req, res) => jsonEndpoint(calls.snapshot())(req, res),
+      },
       {
         method: 'GET',
         path: '/_local/mailbox',

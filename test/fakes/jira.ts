@@ -54,6 +54,8 @@ export interface FakeJira {
   readonly samples: { myself: unknown };
   readonly issues: Map<string, FakeJiraIssue>;
   readonly webhooks: WebhookSender;
+  /** Sees each authenticated request as it arrives (the bench times the hub's writes with it). */
+  onRequest: ((method: string, path: string, body: Record<string, unknown>) => void) | null;
   stop(): Promise<void>;
 }
 
@@ -174,6 +176,7 @@ export async function startFakeJira(
     return items;
   };
 
+  const fake = { onRequest: null } as { -readonly [K in keyof FakeJira]: FakeJira[K] };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const answer = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
@@ -202,6 +205,7 @@ export async function startFakeJira(
     }
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    fake.onRequest?.(method, path, body);
     if (method === 'GET' && path === '/rest/api/3/myself') return answer(200, myself(actor));
 
     if (method === 'POST' && path === '/rest/api/3/issue') {
@@ -393,18 +397,19 @@ export async function startFakeJira(
   });
   const listening = await listenOnLoopback(server, options.port);
   base = listening.endpoint;
-  return {
+  Object.assign(fake, {
     url: listening.endpoint,
     calls,
-    failNext: (status, headers = {}) => {
+    failNext: (status: number, headers: Record<string, string> = {}) => {
       failure = { status, headers };
     },
-    setOutage: (status) => {
+    setOutage: (status: number | null) => {
       outage = status;
     },
     samples: { myself: myself(people.bot) },
     issues,
     webhooks,
     stop: listening.stop,
-  };
+  });
+  return fake;
 }
