@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startFakeGithub } from '../test/fakes/github';
-import { startFakeJira } from '../test/fakes/jira';
+import { GITHUB_HUMAN, startFakeGithub } from '../test/fakes/github';
+import { JIRA_HUMAN, startFakeJira } from '../test/fakes/jira';
 
 /**
  * `npm run fakes`: the loopback fakes of GitHub and Jira Cloud on their own, for trying the hub's
@@ -31,6 +31,11 @@ process.stdout.write(
     '  npx hub connections test <orgId> <connectionId>',
     `  npx hub connections create <orgId> --provider jira --name Jira --base-url ${jira.url}`,
     `  JIRA_API_TOKEN=${jiraAccount.apiToken} npx hub connections set-credentials <orgId> <connectionId> --jira-email ${jiraAccount.email}`,
+    'Then tell each fake where its webhooks go (the connection webhookUrl on the hub, and its secret):',
+    `  curl -X PUT ${github.url}/_fake/webhook -d '{"url": "http://127.0.0.1:3000/webhooks/github/<connectionId>", "secret": "whsec_…"}'`,
+    `  curl -X PUT ${jira.url}/_fake/webhook -d '{"url": "http://127.0.0.1:3000/webhooks/jira/<connectionId>", "secret": "whsec_…"}'`,
+    '  npx hub mappings create <orgId> --jira-connection <jira con> --project WEB --github-connection <github con> --repository acme/web',
+    `A person acts on the fakes as GitHub token ${GITHUB_HUMAN.token}, Jira ${JIRA_HUMAN.email} / ${JIRA_HUMAN.apiToken}.`,
     '[fakes] ready',
     '',
   ].join('\n'),

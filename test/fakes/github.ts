@@ -88,6 +88,25 @@ export async function startFakeGithub(
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
+    // Where to send webhooks, for trying the sync by hand (`npm run fakes`); loopback only, like the fake.
+    if (req.method === 'PUT' && url.pathname === '/_fake/webhook') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      try {
+        const target = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          url?: unknown;
+          secret?: unknown;
+        };
+        if (typeof target.url !== 'string' || typeof target.secret !== 'string')
+          throw new Error('url and secret');
+        webhooks.setTarget({ url: target.url, secret: target.secret });
+        return answer(200, { url: target.url });
+      } catch {
+        return answer(400, {
+          message: 'Send {"url": "<the hub webhook URL>", "secret": "<the connection secret>"}',
+        });
+      }
+    }
     if (outage !== null) return answer(outage, { message: 'Service unavailable (injected outage)' });
     if (failure) {
       const { status, headers } = failure;
