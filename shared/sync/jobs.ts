@@ -47,6 +47,7 @@ export const ScanMessageSchema = z.object({
   orgId: z.string(),
   jobId: z.string(),
   mappingId: z.string(),
+  kind: z.enum(['backfill', 'reconcile']),
   side: z.enum(SIDES),
   /** The page cursor on that side (Jira's page token, GitHub's page number); empty for the first. */
   cursor: z.string(),

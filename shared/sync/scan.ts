@@ -129,7 +129,7 @@ export function makeScanner(deps: ScanDeps) {
     await deps.queues.send(
       SCAN_QUEUE,
       scanEnvelope(
-        { orgId: job.orgId, jobId: job.id, mappingId: mapping.id, side: 'jira', cursor: '' },
+        { orgId: job.orgId, jobId: job.id, mappingId: mapping.id, kind, side: 'jira', cursor: '' },
         mapping.jira.connectionId,
       ),
     );
@@ -140,11 +140,10 @@ export function makeScanner(deps: ScanDeps) {
   async function page(message: ScanMessage): Promise<'done' | 'continued' | 'stale'> {
     const mapping = await store.getMapping(message.orgId, message.mappingId);
     if (!mapping) return 'stale';
-    const job =
-      (await store.getJob(message.orgId, message.mappingId, 'backfill', message.jobId)) ??
-      (await store.getJob(message.orgId, message.mappingId, 'reconcile', message.jobId));
+    const job = await store.getJob(message.orgId, message.mappingId, message.kind, message.jobId);
     const from = checkpointOf(message);
-    if (!job || job.status !== 'running' || job.checkpoint !== from) return 'stale';
+    // Finished, or this page was already done (a duplicate delivery): nothing to do.
+    if (job?.status !== 'running' || job.checkpoint !== from) return 'stale';
     const since = new Date(job.since);
     const until = Date.parse(job.until);
     const now = clock.now();
