@@ -1,5 +1,5 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -32,6 +32,8 @@ export interface HubStackProps extends StackProps {
  */
 export class HubStack extends Stack {
   readonly api: HubApi;
+  /** The nested stack the API lives in. */
+  readonly apiStack: NestedStack;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, props);
@@ -204,7 +206,12 @@ export class HubStack extends Stack {
       for (const queue of Object.values(workers.queues)) queue.grantSendMessages(fn);
       (fn as LambdaFunction).addEnvironment('QUEUE_URLS', Stack.of(this).toJsonString(urls));
     }
-    this.api = new HubApi(this, 'Api', { functions: fns });
+    // The API's routes, integrations and invoke permissions are a nested stack of their own: with
+    // them, one stack would pass CloudFormation's 500 resources.
+    this.apiStack = new NestedStack(this, 'ApiStack', {
+      description: 'Integration Hub HTTP API: routes, integrations, authorizer, stage',
+    });
+    this.api = new HubApi(this.apiStack, 'Api', { functions: fns });
     const monitoring = new HubMonitoring(this, 'Monitoring', {
       api: this.api.api,
       functions: fns,
