@@ -69,18 +69,19 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
    * names the app's bot as the sender, Jira the hub's account as the user. A reconciliation
    * snapshot has no actor; its values are compared instead.
    */
-  async function isOwnChange(event: CanonicalEvent, side: Side, mapping: Mapping): Promise<boolean> {
+  async function isOwnChange(event: CanonicalEvent, side: Side): Promise<boolean> {
     if (event.data.snapshot === true) return false;
+    const connectionId = event.source.connectionId;
     if (side === 'github') {
       const sender = str(event.data.sender);
       if (!sender?.endsWith('[bot]')) return false;
-      const gh = await providers.github(event.tenantId, mapping.github.connectionId);
-      return sender === (await onConnection(mapping.github.connectionId, () => gh.botLogin()));
+      const gh = await providers.github(event.tenantId, connectionId);
+      return sender === (await onConnection(connectionId, () => gh.botLogin()));
     }
     const actor = str(obj(event.data.actor).accountId);
     if (!actor) return false;
-    const jira = await providers.jira(event.tenantId, mapping.jira.connectionId);
-    return actor === (await onConnection(mapping.jira.connectionId, () => jira.accountId()));
+    const jira = await providers.jira(event.tenantId, connectionId);
+    return actor === (await onConnection(connectionId, () => jira.accountId()));
   }
 
   /**
@@ -364,7 +365,6 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
   async function workItem(event: CanonicalEvent, side: Side, mapping: Mapping): Promise<SyncOutcome> {
     const key = sourceKey(event, side);
     if (!key) return 'ignored';
-    if (await isOwnChange(event, side, mapping)) return 'echo';
     const linkId = await store.findLinkId(event.tenantId, key);
     if (linkId) return updateLink(event, side, mapping, linkId);
     if (event.type === 'work_item.deleted' || !flows(mapping.create, side)) return 'ignored';
@@ -377,7 +377,6 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     const key = sourceKey(event, side);
     const linkId = key ? await store.findLinkId(event.tenantId, key) : null;
     if (!linkId) return 'ignored';
-    if (await isOwnChange(event, side, mapping)) return 'echo';
     const link = await store.getLink(event.tenantId, linkId);
     const c = obj(event.data.comment);
     const id = str(c.id);
@@ -491,6 +490,17 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
       if (side !== 'jira' && side !== 'github') return ['ignored'];
       const family = event.type.split('.')[0];
       if (!['work_item', 'comment', 'pull_request', 'review'].includes(family ?? '')) return ['ignored'];
+      // The hub's own writes coming back are a good half of all events: they are recognised
+      // before anything is read. A connection that cannot say who the hub is (no credentials: it
+      // is in no mapping) goes on to the mappings, which then find nothing to do.
+      if (
+        (family === 'work_item' || family === 'comment') &&
+        (await isOwnChange(event, side).catch((error: unknown) => {
+          if (error instanceof ProviderAuthError) throw error;
+          return false;
+        }))
+      )
+        return ['echo'];
       const mappings = (await store.listMappings(event.tenantId)).filter((m) => appliesTo(m, event, side));
       const outcomes: SyncOutcome[] = [];
       for (const mapping of mappings) {
