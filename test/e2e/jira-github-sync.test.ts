@@ -422,4 +422,57 @@ describe('Jira ↔ GitHub issue sync', () => {
     expect(github.repositories.repo('acme/old').issues.size).toBe(5);
     expect([...jira.issues.values()].filter((i) => i.key.startsWith('OLD-'))).toHaveLength(5);
   });
+
+  it('parks a change Jira refuses the credentials for, flags the connection, and redrives it once fixed', async () => {
+    const created = await createJiraIssue('Parked then redriven', 'x');
+    const link = await linkFor(created.key);
+    await quiet(300);
+    jira.setOutage(401);
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+      title: 'After the redrive',
+    });
+    const parked = await eventually(async () => {
+      const items = (await read(`/v1/orgs/${orgId}/dead-letters`)).items as Json[];
+      return items.find((d) => d.queue === 'sync' && String(d.reason).includes('ProviderAuthError'));
+    });
+    expect(parked).toMatchObject({ eventType: 'work_item.updated', attempts: 1 });
+    // The connection the provider refused is the one flagged: Jira's, not GitHub's the event came from.
+    expect((await read(`/v1/orgs/${orgId}/connections/${jiraConnection}`)).status).toBe('needs_attention');
+    expect((await read(`/v1/orgs/${orgId}/connections/${githubConnection}`)).status).toBe('active');
+    jira.setOutage(null);
+    expect((await admin('POST', `/v1/orgs/${orgId}/connections/${jiraConnection}/test`)).json).toMatchObject({
+      ok: true,
+      connection: { status: 'active' },
+    });
+    const redriven = await admin('POST', `/v1/orgs/${orgId}/dead-letters/redrive`, { ids: [parked.id] });
+    expect(redriven.status).toBe(200);
+    await eventually(async () =>
+      jiraIssue(created.key).fields.summary === 'After the redrive' ? true : undefined,
+    );
+  });
+
+  it('opens a branch and a draft PR for every new Jira issue when the mapping says so', async () => {
+    const [mapping] = (await read(`/v1/orgs/${orgId}/mappings`)).items as Json[];
+    const { id, orgId: _o, createdAt: _c, updatedAt: _u, version: _v, ...input } = mapping as Json;
+    const on = await admin('PUT', `/v1/orgs/${orgId}/mappings/${id}`, {
+      ...input,
+      branches: { onCreate: true, base: 'main' },
+    });
+    expect(on.status).toBe(200);
+    try {
+      const created = await createJiraIssue('Branch me', 'x');
+      const link = await eventually(async () => {
+        const found = await linkFor(created.key);
+        const full = await read(`/v1/orgs/${orgId}/links/${found.id}`);
+        return full.pullRequests.length > 0 ? full : undefined;
+      });
+      expect(link.branch).toBe(`${created.key}-branch-me`);
+      expect(github.repositories.repo(REPO).pulls.get(link.pullRequests[0].number)).toMatchObject({
+        draft: true,
+      });
+      expect(jiraIssue(created.key).remoteLinks).toHaveLength(1);
+    } finally {
+      await admin('PUT', `/v1/orgs/${orgId}/mappings/${id}`, input);
+    }
+  });
 });
