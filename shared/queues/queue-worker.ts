@@ -5,8 +5,11 @@ import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
 import type { MessageQueues } from '../ports/message-queue';
 import type { AuditStore, DeadLetterStore } from '../ports/stores';
+import { queues as topologyQueues } from '../topology';
 import type { QueueAction } from './failure-policy';
 import { actionFor } from './failure-policy';
+
+const queueLimits: Readonly<Record<string, { maxReceiveCount: number }>> = topologyQueues;
 
 /** The event a message carries, as far as the failure handling needs it. */
 function describe(record: SQSRecord): {
@@ -59,6 +62,24 @@ export function withFailurePolicy(deps: QueueWorkerDeps, handle: (record: SQSRec
         attempts,
         eventId: about.eventId,
       });
+      // The last receive SQS allows: instead of going to the queue's DLQ, where only an operator
+      // sees it, the message is parked in its org's dead letters with the reason, for the org's
+      // own redrive once the cause is fixed.
+      const lastReceive = attempts >= (queueLimits[deps.queue]?.maxReceiveCount ?? Number.POSITIVE_INFINITY);
+      if (action.kind === 'retry' && lastReceive && about.orgId !== null) {
+        await deps.deadLetters.park({
+          id: newId('dlq'),
+          orgId: about.orgId,
+          queue: deps.queue,
+          reason: `Gave up after ${attempts} attempts: ${action.reason}`,
+          attempts,
+          eventId: about.eventId,
+          eventType: about.eventType,
+          parkedAt: deps.clock.now().toISOString(),
+          body: record.body,
+        });
+        return;
+      }
       if (action.kind === 'retry' || about.orgId === null) {
         const delay = action.kind === 'retry' ? action.delaySeconds : undefined;
         if (delay !== undefined) {

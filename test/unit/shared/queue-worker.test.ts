@@ -4,6 +4,7 @@ import {
   ProviderAuthError,
   ProviderNotFoundError,
   ProviderRateLimitedError,
+  ProviderUnavailableError,
   ValidationError,
 } from '../../../shared/errors';
 import type { StoredDeadLetter } from '../../../shared/queues/dead-letter';
@@ -48,6 +49,22 @@ function worker(failWith: unknown) {
 }
 
 describe('workers apply the failure policy to each message', () => {
+  it("parks a message that keeps failing in its org's dead letters on the queue's last receive, not in the DLQ", async () => {
+    const w = worker(new ProviderUnavailableError('Jira: 503'));
+    await expect(w.handle(record(event, '4'))).rejects.toBeInstanceOf(ProviderUnavailableError);
+    expect(w.parked).toEqual([]);
+    // The events queue allows five receives.
+    await expect(w.handle(record(event, '5'))).resolves.toBeUndefined();
+    expect(w.parked).toEqual([
+      expect.objectContaining({
+        orgId: ORG,
+        queue: 'events',
+        attempts: 5,
+        reason: expect.stringMatching(/^Gave up after 5 attempts: ProviderUnavailableError: Jira: 503/),
+      }),
+    ]);
+  });
+
   it('puts a rate-limited message back for the reset time and reports it failed', async () => {
     const w = worker(new ProviderRateLimitedError('429', 60));
     await expect(w.handle(record(event))).rejects.toBeInstanceOf(ProviderRateLimitedError);
