@@ -101,6 +101,29 @@ describe("the hub's GitHub operations, held to GitHub's OpenAPI description", ()
     );
   });
 
+  it('gives up on a GitHub that stops answering, as a provider outage (retried with backoff)', async () => {
+    const impatient = githubOperations(
+      githubClient(
+        {
+          id: 'con_slow',
+          orgId: 'org_x',
+          provider: 'github',
+          config: { baseUrl: fake.url },
+        } as unknown as Connection,
+        {
+          kind: 'github_app',
+          appId: '42',
+          installationId: 7,
+          privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        },
+        { timeoutMs: 300 },
+      ),
+    );
+    await impatient.addComment(repo, 1, 'warm: the installation token is fetched first');
+    fake.stallNext(1500);
+    await expect(impatient.addComment(repo, 1, 'x')).rejects.toBeInstanceOf(ProviderUnavailableError);
+  });
+
   it("answers a body GitHub would refuse with GitHub's 422, and maps provider failures to the hub's errors", async () => {
     await expect(ops.createIssue(repo, { title: undefined as unknown as string })).rejects.toBeInstanceOf(
       ValidationError,

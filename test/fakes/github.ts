@@ -24,6 +24,8 @@ export interface FakeGithub {
   readonly calls: { method: string; path: string; status: number }[];
   /** The next request gets this answer instead (a 401, a 429 with Retry-After, a 502). */
   failNext(status: number, headers?: Record<string, string>): void;
+  /** The next request is answered only after this long (a provider that stops answering). */
+  stallNext(ms: number): void;
   /** Uninstalls the app (true) or installs it again (false): its tokens and JWTs are refused meanwhile. */
   setRevoked(revoked: boolean): void;
   /** What it answers, for checking against GitHub's OpenAPI description. */
@@ -60,6 +62,7 @@ export async function startFakeGithub(
   const installationRepositories = () => ({ total_count: repositories.length, repositories });
   const repos = new FakeRepositories();
   let outage: number | null = null;
+  let stall = 0;
   const webhooks = new WebhookSender((delivery, secret) => ({
     'x-github-event': delivery.event,
     'x-github-delivery': delivery.id,
@@ -106,6 +109,11 @@ export async function startFakeGithub(
           message: 'Send {"url": "<the hub webhook URL>", "secret": "<the connection secret>"}',
         });
       }
+    }
+    if (stall > 0) {
+      const wait = stall;
+      stall = 0;
+      await new Promise((r) => setTimeout(r, wait));
     }
     if (outage !== null) return answer(outage, { message: 'Service unavailable (injected outage)' });
     if (failure) {
@@ -186,6 +194,9 @@ export async function startFakeGithub(
     webhooks,
     setOutage: (status) => {
       outage = status;
+    },
+    stallNext: (ms) => {
+      stall = ms;
     },
     stop: listening.stop,
   };

@@ -14,10 +14,15 @@ import type { ProviderProbe } from '../outbound';
 const clients = new Map<string, Octokit>();
 
 /** An Octokit client acting as the connection's GitHub App installation, on its server (github.com or GHES). */
-export function githubClient(connection: Connection, credentials: ConnectionCredentials): Octokit {
+export function githubClient(
+  connection: Connection,
+  credentials: ConnectionCredentials,
+  options: { timeoutMs?: number } = {},
+): Octokit {
+  const timeout = options.timeoutMs ?? 10_000;
   if (credentials.kind !== 'github_app')
     throw new ValidationError('A GitHub connection needs GitHub App credentials');
-  const key = `${connection.id}:${credentials.appId}:${credentials.installationId}:${connection.config.baseUrl}`;
+  const key = `${connection.id}:${credentials.appId}:${credentials.installationId}:${connection.config.baseUrl}:${timeout}`;
   let client = clients.get(key);
   if (!client) {
     if (clients.size > 500) clients.clear();
@@ -29,8 +34,13 @@ export function githubClient(connection: Connection, credentials: ConnectionCred
         privateKey: credentials.privateKey,
         installationId: credentials.installationId,
       },
-      request: { timeout: 10_000 },
       userAgent: 'integration-hub',
+      // A GitHub that stops answering fails the call (a provider outage: retried with backoff)
+      // instead of holding the worker until its own timeout.
+      request: {
+        fetch: (url: string | URL | Request, init?: RequestInit) =>
+          fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeout) }),
+      },
     });
     clients.set(key, client);
   }
