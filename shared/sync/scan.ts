@@ -1,5 +1,11 @@
 import { ISSUE_PAGE } from '../connectors/github/operations';
-import { DependencyUnavailableError, ProviderRateLimitedError, ProviderUnavailableError } from '../errors';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+  ValidationError,
+} from '../errors';
 import type { CanonicalEvent } from '../events/canonical-event';
 import { newId } from '../ids';
 import { logger } from '../observability/observability';
@@ -87,9 +93,11 @@ export function makeScanner(deps: ScanDeps) {
 
   async function start(mapping: Mapping, kind: SyncJob['kind'], since: Date, until: Date): Promise<SyncJob> {
     let total: number | null = null;
+    // Both connections must be usable (credentials set, not disabled): a scan that could only fail
+    // is refused here, with the reason, instead of filling the dead letters every few minutes.
+    const jira = await providers.jira(mapping.orgId, mapping.jira.connectionId);
+    const gh = await providers.github(mapping.orgId, mapping.github.connectionId);
     try {
-      const jira = await providers.jira(mapping.orgId, mapping.jira.connectionId);
-      const gh = await providers.github(mapping.orgId, mapping.github.connectionId);
       const [jiraCount, firstPage] = await Promise.all([
         jira.ops.countChangedSince(mapping.jira.projectKey, since),
         gh.ops.issuesChangedSince(gh.repo(mapping.github.repository), since, 1),
@@ -233,12 +241,21 @@ export function makeScanner(deps: ScanDeps) {
       )
         return null;
       const since = new Date(Date.parse(cursor ?? mapping.createdAt) - OVERLAP_MS);
-      return start(
-        mapping,
-        'reconcile',
-        since,
-        new Date(clock.now().getTime() - (deps.settleMs ?? SETTLE_MS)),
-      );
+      try {
+        return await start(
+          mapping,
+          'reconcile',
+          since,
+          new Date(clock.now().getTime() - (deps.settleMs ?? SETTLE_MS)),
+        );
+      } catch (error) {
+        // A connection without credentials, or disabled: nothing to reconcile until it is fixed.
+        if (error instanceof ConflictError || error instanceof ValidationError) {
+          logger.info('Reconciliation skipped', { mappingId: mapping.id, reason: error.message });
+          return null;
+        }
+        throw error;
+      }
     },
   };
 }
