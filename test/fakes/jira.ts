@@ -49,6 +49,8 @@ export interface FakeJira {
   readonly url: string;
   readonly calls: { method: string; path: string; status: number }[];
   failNext(status: number, headers?: Record<string, string>): void;
+  /** The next request is answered only after this long (a site that stops answering). */
+  stallNext(ms: number): void;
   /** Every request fails with this status until cleared with null (an outage). */
   setOutage(status: number | null): void;
   readonly samples: { myself: unknown };
@@ -75,6 +77,7 @@ export async function startFakeJira(
   const calls: FakeJira['calls'] = [];
   let failure: { status: number; headers: Record<string, string> } | null = null;
   let outage: number | null = null;
+  let stall = 0;
   const issues = new Map<string, FakeJiraIssue>();
   const counters = new Map<string, number>();
   let nextId = 10_000;
@@ -204,6 +207,11 @@ export async function startFakeJira(
           message: 'Send {"url": "<the hub webhook URL>", "secret": "<the connection secret>"}',
         });
       }
+    }
+    if (stall > 0) {
+      const wait = stall;
+      stall = 0;
+      await new Promise((r) => setTimeout(r, wait));
     }
     if (outage !== null) return error(outage, 'Service unavailable (injected outage)');
     if (failure) {
@@ -424,6 +432,9 @@ export async function startFakeJira(
     },
     setOutage: (status: number | null) => {
       outage = status;
+    },
+    stallNext: (ms: number) => {
+      stall = ms;
     },
     samples: { myself: myself(people.bot) },
     issues,

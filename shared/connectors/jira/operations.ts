@@ -1,17 +1,32 @@
 import type { createCloudClient } from 'jira.js';
-import { ValidationError } from '../../errors';
+import { ProviderUnavailableError, ValidationError } from '../../errors';
 import { fromAdf, toAdf } from './adf';
 import { jiraFailure } from './client';
 
 type JiraClient = ReturnType<typeof createCloudClient>;
 
-/** Every call's failure becomes one of the hub's provider errors, for the one failure policy. */
-async function call<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * Every call's failure becomes one of the hub's provider errors, for the one failure policy. A
+ * Jira that stops answering fails the call after `timeoutMs` (jira.js has no timeout of its own),
+ * as an outage to retry with backoff, instead of holding the worker until its own timeout.
+ */
+async function callJira<T>(run: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return await run();
+    return await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ProviderUnavailableError(`Jira: no answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
   } catch (error) {
-    if (error instanceof ValidationError) throw error;
+    if (error instanceof ValidationError || error instanceof ProviderUnavailableError) throw error;
     throw jiraFailure(error);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -56,7 +71,9 @@ const changedJql = (project: string, since: Date) =>
   `project = "${project.replace(/"/g, '')}" AND updated >= "${since.toISOString().slice(0, 16).replace('T', ' ')}"`;
 
 /** The Jira operations the sync engine uses, on one site's client (v3 API, ADF bodies). */
-export function jiraOperations(client: JiraClient, site: string) {
+export function jiraOperations(client: JiraClient, site: string, options: { timeoutMs?: number } = {}) {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const call = <T>(run: () => Promise<T>) => callJira(run, timeoutMs);
   const browse = (key: string) => `${site.replace(/\/$/, '')}/browse/${key}`;
   const state = (issue: { id: string; key: string; fields?: Record<string, unknown> }): JiraIssueState => {
     const f = issue.fields ?? {};
