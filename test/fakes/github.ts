@@ -84,7 +84,7 @@ export async function startFakeGithub(
     });
   };
 
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       calls.push({ method: req.method ?? '', path: url.pathname, status });
@@ -177,6 +177,13 @@ export async function startFakeGithub(
     }
     if (!handled) return answer(404, { message: 'Not Found', status: '404' });
     return answer(handled.status, handled.body, handled.headers);
+  };
+  // A client that hangs up mid-request (a runtime stopping) must not take the test process down.
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   });
   const listening = await listenOnLoopback(server, options.port);
   return {

@@ -180,7 +180,7 @@ export async function startFakeJira(
   };
 
   const fake = { onRequest: null } as { -readonly [K in keyof FakeJira]: FakeJira[K] };
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const answer = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       calls.push({ method: req.method ?? '', path: url.pathname, status });
@@ -401,6 +401,13 @@ export async function startFakeJira(
       );
     }
     return error(404, 'Not found');
+  };
+  // A client that hangs up mid-request (a runtime stopping) must not take the test process down.
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   });
 
   const myself = (person: (typeof people)[keyof typeof people]) => ({
