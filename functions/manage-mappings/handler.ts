@@ -3,7 +3,7 @@ import { MappingInputSchema } from '../../shared/api/schemas';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
 import { makeManageMappings } from '../../shared/sync/manage-sync';
-import { makeScanner } from '../../shared/sync/scan';
+import { makeScanStarter } from '../../shared/sync/scan';
 
 /** Serves the sync-mapping routes. */
 export const makeHandler = (mappings: ReturnType<typeof makeManageMappings>) =>
@@ -54,11 +54,9 @@ export const handler = makeHandler(
     connections: adapters.connectionStore(),
     clock: systemClock,
     audit: adapters.auditStore(),
-    scanner: makeScanner({
+    scanner: makeScanStarter({
       store,
       providers: adapters.syncProviders(),
-      // Backfills only start here; their pages run in the scan worker.
-      engine: { handle: async () => [] },
       queues: adapters.messageQueues(),
       clock: systemClock,
     }),

@@ -7,12 +7,11 @@ import { logger, metrics } from '../../shared/observability/observability';
 import { systemClock } from '../../shared/ports/clock';
 import type { QueueWorkerDeps } from '../../shared/queues/queue-worker';
 import { withFailurePolicy } from '../../shared/queues/queue-worker';
-import type { Scanner } from '../../shared/sync/scan';
-import { makeScanner, parseScanMessage } from '../../shared/sync/scan';
+import { makeScanPages, parseScanMessage } from '../../shared/sync/scan';
 import { makeSyncEngine } from '../../shared/sync/sync-engine';
 
 /** Runs one page of a backfill or reconciliation per message; the page queues the next one. */
-export const makeHandler = (scanner: Pick<Scanner, 'page'>, failures: QueueWorkerDeps) => {
+export const makeHandler = (scanner: ReturnType<typeof makeScanPages>, failures: QueueWorkerDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   const scanRecord = async (record: SQSRecord) => {
     const message = parseScanMessage(record.body);
@@ -28,7 +27,7 @@ export const makeHandler = (scanner: Pick<Scanner, 'page'>, failures: QueueWorke
 const store = adapters.syncStore();
 const providers = adapters.syncProviders();
 export const handler = makeHandler(
-  makeScanner({
+  makeScanPages({
     store,
     providers,
     engine: makeSyncEngine({ store, providers, audit: adapters.auditStore(), clock: systemClock }),

@@ -4,8 +4,8 @@ import { instrumented } from '../../shared/observability/instrumented';
 import { logger } from '../../shared/observability/observability';
 import { systemClock } from '../../shared/ports/clock';
 import type { SyncStore } from '../../shared/sync/ports';
-import type { Scanner } from '../../shared/sync/scan';
-import { makeScanner } from '../../shared/sync/scan';
+import type { ScanStarter } from '../../shared/sync/scan';
+import { makeScanStarter } from '../../shared/sync/scan';
 
 /**
  * Starts a reconciliation for every mapping: webhooks are not trusted to be complete, so what
@@ -14,7 +14,7 @@ import { makeScanner } from '../../shared/sync/scan';
  */
 export const makeHandler = (
   store: Pick<SyncStore, 'mappingDirectory' | 'getMapping'>,
-  scanner: Pick<Scanner, 'reconcile'>,
+  scanner: Pick<ScanStarter, 'reconcile'>,
 ) =>
   instrumented(async () => {
     let started = 0;
@@ -34,10 +34,9 @@ export const makeHandler = (
 const store = adapters.syncStore();
 export const handler = makeHandler(
   store,
-  makeScanner({
+  makeScanStarter({
     store,
     providers: adapters.syncProviders(),
-    engine: { handle: async () => [] },
     queues: adapters.messageQueues(),
     clock: systemClock,
     settleMs: syncSettleSeconds() * 1000,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
+import { forward } from './forward';
 import { listenOnLoopback } from './free-port';
 
 /**
@@ -38,24 +39,7 @@ export async function countingProxy(
       service,
       operationOf(req) || new URLSearchParams((req.url ?? '').split('?')[1]).get('Action') || '',
     );
-    const forward = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: req.url,
-        method: req.method,
-        headers: { ...req.headers, host: target.host },
-      },
-      (upstream) => {
-        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(res);
-      },
-    );
-    forward.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(forward);
+    forward(target, req, res);
   });
   return listenOnLoopback(server);
 }

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import { partitionKeysOf } from '../../shared/adapters/dynamodb/tenant-routing-client';
 import type { AwsCallCounter } from './aws-calls';
 import { operationOf } from './aws-calls';
 import type { TenantSession } from './aws-emulator';
+import { forward } from './forward';
 import { listenOnLoopback } from './free-port';
 
 /** DynamoDB operations that only read. A tenant session may write a platform pointer, never read one. */
@@ -70,24 +71,7 @@ export async function startDataGateway(deps: {
           return;
         }
       }
-      const forward = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host },
-        },
-        (upstream) => {
-          res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-          upstream.pipe(res);
-        },
-      );
-      forward.on('error', (error) => {
-        res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end(error.message);
-      });
-      forward.end(body);
+      forward(target, req, res, body);
     });
   });
   return listenOnLoopback(server);

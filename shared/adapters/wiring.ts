@@ -109,6 +109,7 @@ export const jiraTokenSource = () => {
     connections: connectionStore(),
     cipher: secretCipher(),
     locks: new DynamoDbLockStore(documentClient(), tablesConfig().domainTable),
+    audit: auditStore(),
     clock: systemClock,
   });
   return jiraTokens;

@@ -6,6 +6,7 @@ import type { Link } from './link';
 import type { Mapping } from './mapping';
 import type { SyncStore } from './ports';
 import type { SyncProviders } from './providers';
+import { saveLinkChange } from './save-link';
 
 /** `PROJ-12-fix-the-login-page`: the issue key first (so pull requests name it), then the title. */
 export function branchName(key: string, title: string): string {
@@ -61,23 +62,14 @@ export async function openBranchForLink(
     title: `${link.jira.key}: ${title}`,
     state: 'open',
   });
-  let current = link;
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const next: Link = {
-      ...current,
-      branch,
-      pullRequests: [
-        ...current.pullRequests.filter((p) => p.url !== pr.url),
-        { repository: link.github.repository, number: pr.number, url: pr.url, state: 'open' },
-      ],
-      revision: current.revision + 1,
-    };
-    if (await deps.store.saveLink(next, current.revision)) {
-      current = next;
-      break;
-    }
-    current = (await deps.store.getLink(link.orgId, link.id)) ?? current;
-  }
+  const current = await saveLinkChange(deps.store, link, (l) => ({
+    ...l,
+    branch,
+    pullRequests: [
+      ...l.pullRequests.filter((p) => p.url !== pr.url),
+      { repository: l.github.repository, number: pr.number, url: pr.url, state: 'open' },
+    ],
+  }));
   if (options.audited === false) return current;
   await deps.audit.append(
     auditBySystem({

@@ -9,13 +9,12 @@ import { openBranchForLink } from './branches';
 import type { Mapping, MappingInput } from './mapping';
 import type { SyncStore } from './ports';
 import type { SyncProviders } from './providers';
-import type { Scanner } from './scan';
+import type { ScanStarter } from './scan';
 
 interface Deps {
   readonly store: SyncStore;
   readonly connections: Pick<ConnectionStore, 'get'>;
   readonly clock: Clock;
-  readonly audit?: Pick<AuditStore, 'append'>;
 }
 
 /** Both connections must exist in the org and be of the provider their side names. */
@@ -39,7 +38,12 @@ async function requireMapping(store: SyncStore, orgId: string, mappingId: string
   return mapping;
 }
 
-export function makeManageMappings(deps: Deps & { readonly scanner?: Pick<Scanner, 'backfill'> }) {
+export function makeManageMappings(
+  deps: Deps & {
+    readonly audit: Pick<AuditStore, 'append'>;
+    readonly scanner: Pick<ScanStarter, 'backfill'>;
+  },
+) {
   const audited = (
     action: string,
     principal: Principal,
@@ -122,9 +126,8 @@ export function makeManageMappings(deps: Deps & { readonly scanner?: Pick<Scanne
       const running = await deps.store.latestJob(orgId, mappingId, 'backfill');
       if (running?.status === 'running')
         throw new ConflictError(`Backfill ${running.id} is still running; follow it with GET …/backfill`);
-      if (!deps.scanner) throw new ValidationError('Backfills are not available here');
       const job = await deps.scanner.backfill(mapping);
-      await deps.audit?.append(
+      await deps.audit.append(
         auditChange({
           action: 'mapping.backfill_started',
           principal,

@@ -11,6 +11,7 @@ import { newId } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
 import type { MessageQueues } from '../ports/message-queue';
+import { zodIssues } from '../validation';
 import type { ScanMessage, SyncJob } from './jobs';
 import { checkpointOf, etaSeconds, ScanMessageSchema } from './jobs';
 import type { Mapping, Side } from './mapping';
@@ -51,9 +52,17 @@ export function scanEnvelope(message: ScanMessage, connectionId: string): string
   });
 }
 
+/** A scan message, or a ValidationError: a malformed message is parked with the reason, not retried. */
 export function parseScanMessage(body: string): ScanMessage {
-  const detail = (JSON.parse(body) as { detail?: { scan?: unknown } }).detail;
-  return ScanMessageSchema.parse(detail?.scan);
+  let json: { detail?: { scan?: unknown } };
+  try {
+    json = JSON.parse(body) as typeof json;
+  } catch (cause) {
+    throw new ValidationError('The message body is not JSON', [], { cause });
+  }
+  const parsed = ScanMessageSchema.safeParse(json?.detail?.scan);
+  if (!parsed.success) throw new ValidationError('The message is not a scan page', zodIssues(parsed.error));
+  return parsed.data;
 }
 
 /** An item a scan found, as the canonical event a webhook would have brought (all fields, no actor). */
@@ -88,8 +97,9 @@ const retryable = (error: unknown) =>
   error instanceof ProviderRateLimitedError ||
   error instanceof DependencyUnavailableError;
 
-export function makeScanner(deps: ScanDeps) {
-  const { store, providers, engine, clock } = deps;
+/** Starts scans: a job, its first page queued. The pages themselves run in the scan worker. */
+export function makeScanStarter(deps: Omit<ScanDeps, 'engine'>) {
+  const { store, providers, clock } = deps;
 
   async function start(mapping: Mapping, kind: SyncJob['kind'], since: Date, until: Date): Promise<SyncJob> {
     let total: number | null = null;
@@ -144,6 +154,44 @@ export function makeScanner(deps: ScanDeps) {
     return job;
   }
 
+  return {
+    /** Everything in both tools, once (a new mapping's existing issues). */
+    backfill: (mapping: Mapping) => start(mapping, 'backfill', new Date(0), clock.now()),
+    /** What changed since the mapping's cursor, up to a little before now. */
+    reconcile: async (mapping: Mapping) => {
+      const { cursor } = await store.getCursor(mapping.orgId, mapping.id);
+      const running = await store.latestJob(mapping.orgId, mapping.id, 'reconcile');
+      // One reconciliation at a time per mapping: a slow one is left to finish, not doubled.
+      if (
+        running?.status === 'running' &&
+        clock.now().getTime() - Date.parse(running.updatedAt) < 15 * 60_000
+      )
+        return null;
+      const since = new Date(Date.parse(cursor ?? mapping.createdAt) - OVERLAP_MS);
+      try {
+        return await start(
+          mapping,
+          'reconcile',
+          since,
+          new Date(clock.now().getTime() - (deps.settleMs ?? SETTLE_MS)),
+        );
+      } catch (error) {
+        // A connection without credentials, or disabled: nothing to reconcile until it is fixed.
+        if (error instanceof ConflictError || error instanceof ValidationError) {
+          logger.info('Reconciliation skipped', { mappingId: mapping.id, reason: error.message });
+          return null;
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+export type ScanStarter = ReturnType<typeof makeScanStarter>;
+
+/** Runs scan pages: each syncs what one page lists, queues the next, and moves the job's checkpoint. */
+export function makeScanPages(deps: ScanDeps) {
+  const { store, providers, engine, clock } = deps;
   /** One page of a job: sync what it lists, queue the next page, then move the job's checkpoint. */
   async function page(message: ScanMessage): Promise<'done' | 'continued' | 'stale'> {
     const mapping = await store.getMapping(message.orgId, message.mappingId);
@@ -226,38 +274,5 @@ export function makeScanner(deps: ScanDeps) {
     return done ? 'done' : 'continued';
   }
 
-  return {
-    page,
-    /** Everything in both tools, once (a new mapping's existing issues). */
-    backfill: (mapping: Mapping) => start(mapping, 'backfill', new Date(0), clock.now()),
-    /** What changed since the mapping's cursor, up to a little before now. */
-    reconcile: async (mapping: Mapping) => {
-      const { cursor } = await store.getCursor(mapping.orgId, mapping.id);
-      const running = await store.latestJob(mapping.orgId, mapping.id, 'reconcile');
-      // One reconciliation at a time per mapping: a slow one is left to finish, not doubled.
-      if (
-        running?.status === 'running' &&
-        clock.now().getTime() - Date.parse(running.updatedAt) < 15 * 60_000
-      )
-        return null;
-      const since = new Date(Date.parse(cursor ?? mapping.createdAt) - OVERLAP_MS);
-      try {
-        return await start(
-          mapping,
-          'reconcile',
-          since,
-          new Date(clock.now().getTime() - (deps.settleMs ?? SETTLE_MS)),
-        );
-      } catch (error) {
-        // A connection without credentials, or disabled: nothing to reconcile until it is fixed.
-        if (error instanceof ConflictError || error instanceof ValidationError) {
-          logger.info('Reconciliation skipped', { mappingId: mapping.id, reason: error.message });
-          return null;
-        }
-        throw error;
-      }
-    },
-  };
+  return { page };
 }
-
-export type Scanner = ReturnType<typeof makeScanner>;

@@ -16,6 +16,7 @@ import type { SyncStore } from './ports';
 import type { SyncProviders } from './providers';
 import type { FieldChange } from './resolve';
 import { applyChanges } from './resolve';
+import { saveLinkChange } from './save-link';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
@@ -194,18 +195,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     return current;
   }
 
-  /** Applies `change` to the link and saves it under its revision, re-reading after a concurrent change. */
-  async function settle(link: Link, change: (l: Link) => Link): Promise<Link> {
-    let current = link;
-    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt += 1) {
-      const next = { ...change(current), revision: current.revision + 1 };
-      if (await store.saveLink(next, current.revision)) return next;
-      const fresh = await store.getLink(current.orgId, current.id);
-      if (!fresh) return current;
-      current = fresh;
-    }
-    throw new DependencyUnavailableError(`Link ${link.id} is changing too fast; retrying`);
-  }
+  const settle = (link: Link, change: (l: Link) => Link) => saveLinkChange(store, link, change);
 
   async function updateLink(event: CanonicalEvent, side: Side, mapping: Mapping, linkId: string) {
     let link = await store.getLink(event.tenantId, linkId);

@@ -197,7 +197,13 @@ export const functions = {
     description: "Starts each mapping's reconciliation: a scan of what changed since its cursor",
     memoryMb: 512,
     timeoutSeconds: 120,
-    access: ['domain-table:write', 'secrets-key:decrypt', 'queues:send', 'secrets-key:encrypt'],
+    access: [
+      'domain-table:write',
+      'audit-table:write',
+      'secrets-key:decrypt',
+      'queues:send',
+      'secrets-key:encrypt',
+    ],
   },
   scanWorkItems: {
     entry: 'functions/scan-work-items/handler.ts',

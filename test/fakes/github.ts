@@ -6,7 +6,7 @@ import { jwtVerify } from 'jose';
 import { listenOnLoopback } from '../../lib/local/free-port';
 import { FakeRepositories, WEBHOOK_REPOSITORY } from './github-repositories';
 import { responseProblems } from './github-spec';
-import { hmacSha256, WebhookSender } from './webhook-sender';
+import { hmacSha256, Stall, WebhookSender, webhookTargetRequest } from './webhook-sender';
 
 /** A person using GitHub with a token of their own: their changes reach the hub only through webhooks. */
 export const GITHUB_HUMAN = { login: 'octo-human', token: 'ghp_fakeHumanToken000000000000000000000' };
@@ -62,7 +62,7 @@ export async function startFakeGithub(
   const installationRepositories = () => ({ total_count: repositories.length, repositories });
   const repos = new FakeRepositories();
   let outage: number | null = null;
-  let stall = 0;
+  const stall = new Stall();
   const webhooks = new WebhookSender((delivery, secret) => ({
     'x-github-event': delivery.event,
     'x-github-delivery': delivery.id,
@@ -91,30 +91,9 @@ export async function startFakeGithub(
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
-    // Where to send webhooks, for trying the sync by hand (`npm run fakes`); loopback only, like the fake.
-    if (req.method === 'PUT' && url.pathname === '/_fake/webhook') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      try {
-        const target = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          url?: unknown;
-          secret?: unknown;
-        };
-        if (typeof target.url !== 'string' || typeof target.secret !== 'string')
-          throw new Error('url and secret');
-        webhooks.setTarget({ url: target.url, secret: target.secret });
-        return answer(200, { url: target.url });
-      } catch {
-        return answer(400, {
-          message: 'Send {"url": "<the hub webhook URL>", "secret": "<the connection secret>"}',
-        });
-      }
-    }
-    if (stall > 0) {
-      const wait = stall;
-      stall = 0;
-      await new Promise((r) => setTimeout(r, wait));
-    }
+    const target = await webhookTargetRequest(req, url.pathname, webhooks);
+    if (target) return answer(target.status, target.body);
+    await stall.wait();
     if (outage !== null) return answer(outage, { message: 'Service unavailable (injected outage)' });
     if (failure) {
       const { status, headers } = failure;
@@ -202,9 +181,7 @@ export async function startFakeGithub(
     setOutage: (status) => {
       outage = status;
     },
-    stallNext: (ms) => {
-      stall = ms;
-    },
+    stallNext: (ms) => stall.next(ms),
     stop: listening.stop,
   };
 }

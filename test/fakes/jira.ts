@@ -10,7 +10,7 @@ import {
   TransitionsSchema,
 } from 'jira.js/cloud';
 import { listenOnLoopback } from '../../lib/local/free-port';
-import { hmacSha256, WebhookSender } from './webhook-sender';
+import { hmacSha256, Stall, WebhookSender, webhookTargetRequest } from './webhook-sender';
 
 // biome-ignore lint/suspicious/noExplicitAny: the fake reads and writes Jira's loosely typed JSON
 type Json = Record<string, any>;
@@ -77,7 +77,7 @@ export async function startFakeJira(
   const calls: FakeJira['calls'] = [];
   let failure: { status: number; headers: Record<string, string> } | null = null;
   let outage: number | null = null;
-  let stall = 0;
+  const stall = new Stall();
   const issues = new Map<string, FakeJiraIssue>();
   const counters = new Map<string, number>();
   let nextId = 10_000;
@@ -189,30 +189,9 @@ export async function startFakeJira(
     };
     const error = (status: number, message: string) =>
       answer(status, { errorMessages: [message], errors: {} });
-    // Where to send webhooks, for trying the sync by hand (`npm run fakes`); loopback only, like the fake.
-    if (req.method === 'PUT' && url.pathname === '/_fake/webhook') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      try {
-        const target = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          url?: unknown;
-          secret?: unknown;
-        };
-        if (typeof target.url !== 'string' || typeof target.secret !== 'string')
-          throw new Error('url and secret');
-        webhooks.setTarget({ url: target.url, secret: target.secret });
-        return answer(200, { url: target.url });
-      } catch {
-        return answer(400, {
-          message: 'Send {"url": "<the hub webhook URL>", "secret": "<the connection secret>"}',
-        });
-      }
-    }
-    if (stall > 0) {
-      const wait = stall;
-      stall = 0;
-      await new Promise((r) => setTimeout(r, wait));
-    }
+    const target = await webhookTargetRequest(req, url.pathname, webhooks);
+    if (target) return answer(target.status, target.body);
+    await stall.wait();
     if (outage !== null) return error(outage, 'Service unavailable (injected outage)');
     if (failure) {
       const { status, headers } = failure;
@@ -440,9 +419,7 @@ export async function startFakeJira(
     setOutage: (status: number | null) => {
       outage = status;
     },
-    stallNext: (ms: number) => {
-      stall = ms;
-    },
+    stallNext: (ms: number) => stall.next(ms),
     samples: { myself: myself(people.bot) },
     issues,
     webhooks,

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 export interface WebhookTarget {
   readonly url: string;
@@ -91,3 +92,44 @@ export class WebhookSender {
 
 export const hmacSha256 = (secret: string, body: string) =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+/**
+ * `PUT /_fake/webhook {url, secret}`: where a fake sends its webhooks, for trying the sync by hand
+ * (`npm run fakes`). Answers the status and body to send, or null for any other request.
+ */
+export async function webhookTargetRequest(
+  req: IncomingMessage,
+  path: string,
+  webhooks: WebhookSender,
+): Promise<{ status: number; body: unknown } | null> {
+  if (req.method !== 'PUT' || path !== '/_fake/webhook') return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    const target = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { url?: unknown; secret?: unknown };
+    if (typeof target.url !== 'string' || typeof target.secret !== 'string')
+      throw new Error('url and secret');
+    webhooks.setTarget({ url: target.url, secret: target.secret });
+    return { status: 200, body: { url: target.url } };
+  } catch {
+    return {
+      status: 400,
+      body: { message: 'Send {"url": "<the hub webhook URL>", "secret": "<the connection secret>"}' },
+    };
+  }
+}
+
+/** A provider that stops answering: the next request waits this long before it is handled. */
+export class Stall {
+  private ms = 0;
+
+  next(ms: number): void {
+    this.ms = ms;
+  }
+
+  async wait(): Promise<void> {
+    const ms = this.ms;
+    this.ms = 0;
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+  }
+}

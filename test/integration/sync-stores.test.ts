@@ -4,13 +4,14 @@ import { listenOnLoopback } from '../../lib/local/free-port';
 import { DynamoDbConnectionStore } from '../../shared/adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbLockStore } from '../../shared/adapters/dynamodb/dynamodb-lock-store';
 import { DynamoDbSyncStore } from '../../shared/adapters/dynamodb/dynamodb-sync-store';
+import type { AuditRecord } from '../../shared/audit/audit-record';
 import { makeJiraTokenSource } from '../../shared/connectors/jira/oauth';
 import { credentialsContext } from '../../shared/connectors/manage-connections';
 import { ProviderAuthError } from '../../shared/errors';
 import { newId } from '../../shared/ids';
 import type { SecretCipher } from '../../shared/ports/secret-cipher';
 import type { SyncJob } from '../../shared/sync/jobs';
-import type { Link } from '../../shared/sync/link';
+import { aLink } from '../support/builders';
 import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
 
@@ -31,25 +32,6 @@ const cipher: SecretCipher = {
   },
 };
 
-const aLink = (orgId: string): Link => ({
-  id: newId('lnk'),
-  orgId,
-  mappingId: 'map_x',
-  jira: { connectionId: 'con_j', id: '1', key: 'WEB-1', url: '' },
-  github: { connectionId: 'con_g', repository: 'a/b', number: 1, url: '' },
-  fields: {},
-  pending: { jira: [], github: [] },
-  comments: [],
-  pullRequests: [],
-  branch: null,
-  history: [],
-  lastSyncedAt: null,
-  lagMs: null,
-  lastError: null,
-  revision: 1,
-  createdAt: new Date().toISOString(),
-});
-
 describe('sync stores against DynamoDB Local', () => {
   it('lets one worker claim an item, saves a link only at the revision it read, and advances a job once per checkpoint', async () => {
     const store = new DynamoDbSyncStore(aws.docs, aws.tables);
@@ -58,7 +40,7 @@ describe('sync stores against DynamoDB Local', () => {
     expect(await store.claimItem(orgId, 'jira#c#1', 'evt_b', 60)).toBe(false);
     // The same message, delivered again, may carry on.
     expect(await store.claimItem(orgId, 'jira#c#1', 'evt_a', 60)).toBe(true);
-    const link = aLink(orgId);
+    const link = aLink({ orgId });
     await store.createLink(link, ['jira#c#1', 'github#c#a/b#1']);
     expect(await store.findLinkId(orgId, 'github#c#a/b#1')).toBe(link.id);
     expect(await store.claimItem(orgId, 'jira#c#1', 'evt_a', 60)).toBe(false);
@@ -151,7 +133,9 @@ describe('sync stores against DynamoDB Local', () => {
     );
     const locks = new DynamoDbLockStore(aws.docs, aws.tables.domainTable);
     // Two execution environments, each with its own in-memory state, sharing the store and the lock.
-    const workers = [1, 2].map(() => makeJiraTokenSource({ connections, cipher, locks, clock }));
+    const audited: AuditRecord[] = [];
+    const audit = { append: async (r: AuditRecord) => void audited.push(r) };
+    const workers = [1, 2].map(() => makeJiraTokenSource({ connections, cipher, locks, audit, clock }));
     const tokens = await Promise.all(
       Array.from({ length: 12 }, (_, n) => workers[n % 2]?.token(orgId, connectionId)),
     );
@@ -164,6 +148,8 @@ describe('sync stores against DynamoDB Local', () => {
       ),
     );
     expect(stored).toMatchObject({ refreshToken: 'refresh-2', accessToken: 'access-1' });
+    expect(audited.map((r) => r.action)).toEqual(['connection.oauth_refreshed']);
+    expect(JSON.stringify(audited)).not.toContain('refresh-2');
 
     // A revoked grant is the connection's problem, not a retry: ProviderAuthError.
     valid = 'revoked';
@@ -171,6 +157,7 @@ describe('sync stores against DynamoDB Local', () => {
       connections,
       cipher,
       locks,
+      audit,
       clock: { now: () => new Date(Date.now() + 2 * 3600_000) },
     });
     await expect(later.token(orgId, connectionId)).rejects.toBeInstanceOf(ProviderAuthError);

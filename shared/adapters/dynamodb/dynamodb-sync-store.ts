@@ -102,6 +102,11 @@ export class DynamoDbSyncStore implements SyncStore {
   async listMappings(orgId: string): Promise<Mapping[]> {
     const pk = this.pk(orgId, 'syncMappings');
     this.table(orgId).check(pk);
+    return (await this.queryAll(pk)).map((i) => MappingSchema.parse(strip(i)));
+  }
+
+  /** Every item of a small partition, page after page. */
+  private async queryAll(pk: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -116,26 +121,14 @@ export class DynamoDbSyncStore implements SyncStore {
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
-    return items.map((i) => MappingSchema.parse(strip(i)));
+    return items;
   }
 
   async mappingDirectory(): Promise<{ orgId: string; mappingId: string }[]> {
-    const found: { orgId: string; mappingId: string }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.domainTable,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': MAPPING_DIRECTORY_PK },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? [])
-        found.push({ orgId: String(item.orgId), mappingId: String(item.mappingId) });
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return found;
+    return (await this.queryAll(MAPPING_DIRECTORY_PK)).map((item) => ({
+      orgId: String(item.orgId),
+      mappingId: String(item.mappingId),
+    }));
   }
 
   async findLinkId(orgId: string, itemKey: string): Promise<string | null> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { auditBySystem } from '../../audit/audit-record';
 import {
   DependencyUnavailableError,
   ProviderAuthError,
@@ -8,7 +9,7 @@ import {
 } from '../../errors';
 import type { Clock } from '../../ports/clock';
 import type { SecretCipher } from '../../ports/secret-cipher';
-import type { ConnectionStore, LockStore } from '../../ports/stores';
+import type { AuditStore, ConnectionStore, LockStore } from '../../ports/stores';
 import type { ConnectionCredentials } from '../connection';
 import { ConnectionCredentialsSchema } from '../connection';
 import { credentialsContext } from '../manage-connections';
@@ -32,6 +33,7 @@ export function makeJiraTokenSource(deps: {
   connections: Pick<ConnectionStore, 'encryptedCredentials' | 'replaceEncryptedCredentials'>;
   cipher: SecretCipher;
   locks: LockStore;
+  audit: Pick<AuditStore, 'append'>;
   clock: Clock;
   fetch?: typeof fetch;
 }) {
@@ -91,6 +93,18 @@ export function makeJiraTokenSource(deps: {
       orgId,
       connectionId,
       await deps.cipher.encrypt(JSON.stringify(next), credentialsContext(orgId, connectionId)),
+    );
+    // The stored credentials changed: on the trail, without a token in it.
+    await deps.audit.append(
+      auditBySystem({
+        action: 'connection.oauth_refreshed',
+        actor: 'hub-jira-oauth',
+        orgId,
+        targets: [{ type: 'connection', id: connectionId }],
+        requestId: connectionId,
+        at: deps.clock.now(),
+        after: { expiresAt: new Date(next.expiresAt ?? 0).toISOString() },
+      }),
     );
     return next;
   }

@@ -66,6 +66,18 @@ function fieldsOf(patch: JiraIssuePatch): Record<string, unknown> {
   return fields;
 }
 
+/** The fields the hub reads of an issue. */
+const ISSUE_FIELDS = [
+  'summary',
+  'description',
+  'status',
+  'assignee',
+  'labels',
+  'priority',
+  'updated',
+  'creator',
+];
+
 /** JQL for a project's issues changed since a time; Jira compares to the minute. */
 const changedJql = (project: string, since: Date) =>
   `project = "${project.replace(/"/g, '')}" AND updated >= "${since.toISOString().slice(0, 16).replace('T', ' ')}"`;
@@ -106,16 +118,7 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
       call(async () => {
         const issue = await client.issues.getIssue({
           issueIdOrKey: key,
-          fields: [
-            'summary',
-            'description',
-            'status',
-            'assignee',
-            'labels',
-            'priority',
-            'updated',
-            'creator',
-          ],
+          fields: [...ISSUE_FIELDS],
         });
         return state(issue as { id: string; key: string; fields?: Record<string, unknown> });
       }),
@@ -186,16 +189,7 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
       call(async () => {
         const page = await client.issueSearch.searchAndReconsileIssuesUsingJql({
           jql: `${changedJql(project, since)} ORDER BY updated ASC`,
-          fields: [
-            'summary',
-            'description',
-            'status',
-            'assignee',
-            'labels',
-            'priority',
-            'updated',
-            'creator',
-          ],
+          fields: [...ISSUE_FIELDS],
           maxResults: 50,
           nextPageToken: pageToken,
         });

@@ -1,17 +1,13 @@
 import { fromAdf, toAdf } from '../../../../shared/connectors/jira/adf';
 import { branchName } from '../../../../shared/sync/branches';
 import { canonicalText, fromSide, toSide } from '../../../../shared/sync/fields';
-import type { Mapping } from '../../../../shared/sync/mapping';
 import { MappingInputSchema } from '../../../../shared/sync/mapping';
+import { aMapping } from '../../../support/builders';
 
-const mapping = {
-  ...MappingInputSchema.parse({
-    jira: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', projectKey: 'WEB' },
-    github: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'acme/web' },
-    users: [{ jira: '6001:ann', github: 'ann' }],
-    labels: { rename: [{ jira: 'bug', github: 'type: bug' }] },
-  }),
-} as Mapping;
+const mapping = aMapping({
+  users: [{ jira: '6001:ann', github: 'ann' }],
+  labels: { rename: [{ jira: 'bug', github: 'type: bug' }] },
+});
 
 describe('field translation', () => {
   it('maps GitHub open/closed onto Jira statuses, keeping a finer Jira status that already matches', () => {

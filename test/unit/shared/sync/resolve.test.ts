@@ -1,40 +1,10 @@
 import type { Link } from '../../../../shared/sync/link';
-import type { Mapping } from '../../../../shared/sync/mapping';
-import { MappingInputSchema } from '../../../../shared/sync/mapping';
 import { applyChanges } from '../../../../shared/sync/resolve';
+import { aLink, aMapping } from '../../../support/builders';
 
-const mapping = (overrides: Record<string, unknown> = {}): Mapping => ({
-  ...MappingInputSchema.parse({
-    jira: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', projectKey: 'WEB' },
-    github: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'acme/web' },
-    ...overrides,
-  }),
-  id: 'map_1',
-  orgId: 'org_1',
-  name: 'm',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  version: 1,
-});
-
-const link = (fields: Link['fields']): Link => ({
-  id: 'lnk_1',
-  orgId: 'org_1',
-  mappingId: 'map_1',
-  jira: { connectionId: 'c1', id: '1', key: 'WEB-1', url: '' },
-  github: { connectionId: 'c2', repository: 'acme/web', number: 1, url: '' },
-  fields,
-  pending: { jira: [], github: [] },
-  comments: [],
-  pullRequests: [],
-  branch: null,
-  history: [],
-  lastSyncedAt: null,
-  lagMs: null,
-  lastError: null,
-  revision: 3,
-  createdAt: '2026-01-01T00:00:00.000Z',
-});
+const mapping = aMapping;
+const link = (fields: Link['fields']): Link =>
+  aLink({ id: 'lnk_1', orgId: 'org_1', mappingId: 'map_1', fields, revision: 3 });
 const now = new Date('2026-06-01T12:00:00.000Z');
 const titled = (value: string, at: string, side: 'jira' | 'github') => link({ title: { value, at, side } });
 
