@@ -106,8 +106,8 @@ export async function measureSync(
         privateKey: pem,
       });
       await admin('POST', `/v1/orgs/${orgId}/mappings`, {
-        jira: { connectionId: jiraId, projectKey: 'BEN' },
-        github: { connectionId: githubId, repository: 'bench/app' },
+        tracker: { connectionId: jiraId, project: 'BEN' },
+        codeHost: { connectionId: githubId, repository: 'bench/app' },
       });
       tenants.push({ orgId, github, jira, links: [] });
     }
@@ -123,8 +123,12 @@ export async function measureSync(
           []) as Json[];
         return items.length === LINKS_PER_ORG
           ? items.map((l) => ({
-              number: Number((l.github as Json).number),
-              key: String((l.jira as Json).key),
+              number: Number(
+                String((l.codeHost as Json).key)
+                  .split('#')
+                  .pop(),
+              ),
+              key: String((l.tracker as Json).key),
             }))
           : undefined;
       }, 120_000);

@@ -851,10 +851,10 @@ const pair =
 const mapPath = (orgId: string, mappingId?: string) =>
   `/v1/orgs/${encodeURIComponent(orgId)}/mappings${mappingId ? `/${encodeURIComponent(mappingId)}` : ''}`;
 interface MappingOptions {
-  jiraConnection?: string;
+  trackerConnection?: string;
   project?: string;
-  issueType?: string;
-  githubConnection?: string;
+  itemType?: string;
+  codeHostConnection?: string;
   repository?: string;
   name?: string;
   conflicts?: string;
@@ -869,30 +869,30 @@ interface MappingOptions {
 /** The mapping body from the options: `--json` first, each named option over it. */
 function mappingBody(o: MappingOptions, current: Record<string, unknown> = {}): Record<string, unknown> {
   type Part = Record<string, unknown>;
-  const body: Record<string, Part | unknown> & { jira?: Part; github?: Part; branches?: Part } = {
+  const body: Record<string, Part | unknown> & { tracker?: Part; codeHost?: Part; branches?: Part } = {
     ...current,
     ...(o.json ?? {}),
   };
   for (const key of ['id', 'orgId', 'createdAt', 'updatedAt', 'version']) delete body[key];
-  if (o.jiraConnection || o.project || o.issueType)
-    body.jira = {
-      ...body.jira,
-      ...(o.jiraConnection ? { connectionId: o.jiraConnection } : {}),
-      ...(o.project ? { projectKey: o.project } : {}),
-      ...(o.issueType ? { issueType: o.issueType } : {}),
+  if (o.trackerConnection || o.project || o.itemType)
+    body.tracker = {
+      ...body.tracker,
+      ...(o.trackerConnection ? { connectionId: o.trackerConnection } : {}),
+      ...(o.project ? { project: o.project } : {}),
+      ...(o.itemType ? { itemType: o.itemType } : {}),
     };
-  if (o.githubConnection || o.repository)
-    body.github = {
-      ...body.github,
-      ...(o.githubConnection ? { connectionId: o.githubConnection } : {}),
+  if (o.codeHostConnection || o.repository)
+    body.codeHost = {
+      ...body.codeHost,
+      ...(o.codeHostConnection ? { connectionId: o.codeHostConnection } : {}),
       ...(o.repository ? { repository: o.repository } : {}),
     };
   if (o.name) body.name = o.name;
   if (o.conflicts) body.conflicts = o.conflicts;
   if (o.create) body.create = o.create;
-  if (o.user) body.users = o.user.map((p) => ({ jira: p.left, github: p.right }));
-  if (o.label) body.labels = { rename: o.label.map((p) => ({ jira: p.left, github: p.right })) };
-  if (o.status) body.statuses = o.status.map((p) => ({ jira: p.left, github: p.right }));
+  if (o.user) body.users = o.user.map((p) => ({ tracker: p.left, codeHost: p.right }));
+  if (o.label) body.labels = { rename: o.label.map((p) => ({ tracker: p.left, codeHost: p.right })) };
+  if (o.status) body.statuses = o.status.map((p) => ({ tracker: p.left, codeHost: p.right }));
   if (o.branchOnCreate !== undefined || o.base)
     body.branches = {
       ...body.branches,
@@ -903,45 +903,51 @@ function mappingBody(o: MappingOptions, current: Record<string, unknown> = {}): 
 }
 const mappingOptions = (command: Command) =>
   command
-    .option('--jira-connection <id>', 'the Jira connection (con_…)')
-    .option('--project <key>', 'the Jira project key')
-    .option('--issue-type <name>', 'the Jira issue type for issues the hub creates (default Task)')
-    .option('--github-connection <id>', 'the GitHub connection (con_…)')
-    .option('--repository <owner/name>', 'the GitHub repository')
+    .option('--tracker-connection <id>', 'the tracker connection, such as Jira (con_…)')
+    .option('--project <key>', "the tracker's project (a Jira project key)")
+    .option('--item-type <name>', "the type of items the hub creates in the tracker (Jira's default: Task)")
+    .option('--code-host-connection <id>', 'the code host connection, such as GitHub (con_…)')
+    .option('--repository <owner/name>', "the code host's repository")
     .option('--name <name>', 'display name')
     .addOption(
       new Option('--conflicts <rule>', 'who wins a conflict').choices([
         'latest',
-        'prefer_jira',
-        'prefer_github',
+        'prefer_tracker',
+        'prefer_code_host',
       ]),
     )
     .addOption(
       new Option('--create <direction>', 'whose new issues get a counterpart').choices([
         'both',
-        'jira_to_github',
-        'github_to_jira',
+        'tracker_to_code_host',
+        'code_host_to_tracker',
         'none',
       ]),
     )
     .option(
-      '--user <jiraAccountId=githubLogin>',
-      'a user pair (repeatable)',
-      pair('jiraAccountId=githubLogin'),
+      '--user <trackerUser=codeHostUser>',
+      'a user pair, such as a Jira account id and a GitHub login (repeatable)',
+      pair('trackerUser=codeHostUser'),
     )
-    .option('--label <jiraLabel=githubLabel>', 'a label rename (repeatable)', pair('jiraLabel=githubLabel'))
     .option(
-      '--status <jiraStatus=open|closed>',
-      'a status pair (repeatable; replaces the defaults)',
-      pair('Jira status=open|closed'),
+      '--label <trackerLabel=codeHostLabel>',
+      'a label rename (repeatable)',
+      pair('trackerLabel=codeHostLabel'),
     )
-    .option('--branch-on-create', 'open a branch and a draft PR for every new Jira issue')
+    .option(
+      '--status <trackerStatus=open|closed>',
+      'a status pair (repeatable; replaces the defaults)',
+      pair('trackerStatus=open|closed'),
+    )
+    .option('--branch-on-create', 'open a branch and a draft PR for every new tracker item')
     .option('--base <branch>', 'the branch new branches start from (default main)')
     .option('--json <object>', 'any other mapping fields, as JSON (fields, pullRequests, …)', json);
 
 const mappings = program
   .command('mappings')
-  .description('sync mappings: which Jira project and GitHub repository are kept in step, and how');
+  .description(
+    'sync mappings: which tracker project (Jira) and code host repository (GitHub) are kept in step, and how',
+  );
 mappings
   .command('list')
   .argument('<orgId>')
@@ -954,7 +960,9 @@ mappings
 mappingOptions(
   mappings
     .command('create')
-    .description('create a mapping (needs --jira-connection, --project, --github-connection, --repository)')
+    .description(
+      'create a mapping (needs --tracker-connection, --project, --code-host-connection, --repository)',
+    )
     .argument('<orgId>'),
 ).action(async (orgId: string, o: MappingOptions) =>
   print(await call('POST', mapPath(orgId), mappingBody(o))),
@@ -985,7 +993,9 @@ mappings
     print(await call(o.status ? 'GET' : 'POST', `${mapPath(orgId, mappingId)}/backfill`)),
   );
 
-const links = program.command('links').description('Jira issues and GitHub issues the hub keeps in step');
+const links = program
+  .command('links')
+  .description("tracker items and code host issues the hub keeps in step (Jira's and GitHub's)");
 const linkPath = (orgId: string, linkId?: string) =>
   `/v1/orgs/${encodeURIComponent(orgId)}/links${linkId ? `/${encodeURIComponent(linkId)}` : ''}`;
 links
@@ -1004,7 +1014,7 @@ links
   .action(async (orgId: string, linkId: string) => print(await call('GET', linkPath(orgId, linkId))));
 links
   .command('branch')
-  .description('open a branch named from the Jira issue and a draft pull request, linked back in Jira')
+  .description('open a branch named from the tracker item and a draft pull request, linked back on the item')
   .argument('<orgId>')
   .argument('<linkId>')
   .option('--base <branch>', "the branch to start from (default: the mapping's)")

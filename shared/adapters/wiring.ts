@@ -118,5 +118,5 @@ export const syncProviders = () =>
   makeSyncProviders({
     connections: connectionStore(),
     cipher: secretCipher(),
-    jiraTokens: jiraTokenSource(),
+    accessTokens: jiraTokenSource(),
   });

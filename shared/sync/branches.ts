@@ -1,5 +1,4 @@
 import { auditBySystem } from '../audit/audit-record';
-import { ValidationError } from '../errors';
 import type { Clock } from '../ports/clock';
 import type { AuditStore } from '../ports/stores';
 import type { Link } from './link';
@@ -8,7 +7,7 @@ import type { SyncStore } from './ports';
 import type { SyncProviders } from './providers';
 import { saveLinkChange } from './save-link';
 
-/** `PROJ-12-fix-the-login-page`: the issue key first (so pull requests name it), then the title. */
+/** `PROJ-12-fix-the-login-page`: the item's key first (so pull requests name it), then the title. */
 export function branchName(key: string, title: string): string {
   const slug = title
     .normalize('NFKD')
@@ -22,9 +21,10 @@ export function branchName(key: string, title: string): string {
 }
 
 /**
- * Opens a branch named from the linked Jira issue and a draft pull request for it, then links the
- * pull request back in Jira. A branch that exists already is used as it is; the pull request names
- * the Jira key, so its later reviews and merge move the issue along the mapping.
+ * Opens a branch named from the linked tracker item on the code host, and a draft pull request for
+ * it, then links the pull request back on the item. A branch that exists already is used as it is;
+ * the pull request names the item's key, so its later reviews and merge move the item along the
+ * mapping.
  */
 export async function openBranchForLink(
   deps: { store: SyncStore; providers: SyncProviders; audit: Pick<AuditStore, 'append'>; clock: Clock },
@@ -38,36 +38,34 @@ export async function openBranchForLink(
     audited?: boolean;
   },
 ): Promise<Link> {
-  const gh = await deps.providers.github(link.orgId, link.github.connectionId);
-  const jira = await deps.providers.jira(link.orgId, link.jira.connectionId);
-  const repo = gh.repo(link.github.repository);
-  const title = String(link.fields.title?.value ?? link.jira.key);
-  const branch = link.branch ?? branchName(link.jira.key, title);
+  const codeHost = await deps.providers.codeHost(link.orgId, link.codeHost.connectionId);
+  const tracker = await deps.providers.tracker(link.orgId, link.tracker.connectionId);
+  const repository = link.codeHost.container;
+  const key = link.tracker.key;
+  const title = String(link.fields.title?.value ?? key);
+  const branch = link.branch ?? branchName(key, title);
   const base = options.base ?? mapping.branches.base;
-  try {
-    await gh.ops.createBranch(repo, branch, base);
-  } catch (error) {
-    // GitHub answers 422 "Reference already exists" for a branch made before: use it.
-    if (!(error instanceof ValidationError && /already exists/i.test(error.message))) throw error;
-  }
-  const pr = await gh.ops.openPullRequest(repo, {
-    title: `${link.jira.key}: ${title}`,
+  await codeHost.client.createBranch(repository, branch, base);
+  const pr = await codeHost.client.openPullRequest(repository, {
+    title: `${key}: ${title}`,
     head: branch,
     base,
-    body: `Jira: [${link.jira.key}](${link.jira.url})\n\nCloses #${link.github.number}`,
+    body: `${tracker.connector.displayName}: [${key}](${link.tracker.url})`,
     draft: options.draft ?? true,
+    closes: link.codeHost,
   });
-  await jira.ops.linkPullRequest(link.jira.key, {
+  await tracker.client.linkPullRequest(key, {
     url: pr.url,
-    title: `${link.jira.key}: ${title}`,
+    title: `${key}: ${title}`,
     state: 'open',
+    codeHost: codeHost.connector.displayName,
   });
   const current = await saveLinkChange(deps.store, link, (l) => ({
     ...l,
     branch,
     pullRequests: [
       ...l.pullRequests.filter((p) => p.url !== pr.url),
-      { repository: l.github.repository, number: pr.number, url: pr.url, state: 'open' },
+      { repository, number: pr.number, url: pr.url, state: 'open' },
     ],
   }));
   if (options.audited === false) return current;

@@ -4,29 +4,32 @@ import { SIDES, SYNC_FIELDS } from './mapping';
 const Side = z.enum(SIDES);
 const Field = z.enum(SYNC_FIELDS);
 const Version = z.object({ value: z.unknown(), at: z.iso.datetime(), side: Side });
+const ItemSide = z.object({
+  connectionId: z.string(),
+  provider: z.string(),
+  container: z.string().describe('Its project or repository'),
+  id: z.string(),
+  key: z.string().describe('What people call it: `PROJ-12`, `acme/web#12`'),
+  url: z.string(),
+});
 
 export const LinkSchema = z
   .object({
     id: z.string(),
     orgId: z.string(),
     mappingId: z.string(),
-    jira: z.object({ connectionId: z.string(), id: z.string(), key: z.string(), url: z.string() }),
-    github: z.object({
-      connectionId: z.string(),
-      repository: z.string(),
-      number: z.number().int(),
-      url: z.string(),
-    }),
+    tracker: ItemSide.describe("The tracker's item (a Jira issue)"),
+    codeHost: ItemSide.describe("The code host's item (a GitHub issue)"),
     fields: z
       .partialRecord(Field, Version)
       .describe("Each field's current value, with the source time and side of the change that set it"),
     pending: z
-      .object({ jira: z.array(Field), github: z.array(Field) })
+      .object({ tracker: z.array(Field), codeHost: z.array(Field) })
       .describe(
         'Fields written to the link that a side has not been sent yet (they are sent on the next attempt)',
       ),
     comments: z
-      .array(z.object({ jira: z.string(), github: z.string() }))
+      .array(z.object({ tracker: z.string(), codeHost: z.string() }))
       .describe('Comments mirrored between the two issues, by id on each side'),
     pullRequests: z.array(
       z.object({ repository: z.string(), number: z.number().int(), url: z.string(), state: z.string() }),
@@ -38,7 +41,7 @@ export const LinkSchema = z
           field: Field,
           kept: Version,
           lost: Version,
-          rule: z.enum(['latest', 'prefer_jira', 'prefer_github', 'older']),
+          rule: z.enum(['latest', 'prefer_tracker', 'prefer_code_host', 'older']),
           decidedAt: z.iso.datetime(),
         }),
       )
@@ -52,16 +55,23 @@ export const LinkSchema = z
     revision: z.number().int(),
     createdAt: z.iso.datetime(),
   })
-  .meta({ id: 'Link', description: 'A Jira issue and a GitHub issue kept in step' });
+  .meta({ id: 'Link', description: "A tracker's item and a code host's issue kept in step" });
 
 export type Link = z.infer<typeof LinkSchema>;
 export type FieldVersion = z.infer<typeof Version>;
 export const HISTORY_LIMIT = 50;
 
-/** The keys a link is found by: each side's item, and the Jira issue's key (for pull requests naming it). */
+/**
+ * The keys a link is found by: each side's item by its id (webhooks), and by its key (pull
+ * requests name a tracker item's key). Ids and keys are unique within their connection.
+ */
 export const itemKeys = {
-  jira: (connectionId: string, issueId: string) => `jira#${connectionId}#${issueId}`,
-  jiraKey: (connectionId: string, key: string) => `jira-key#${connectionId}#${key}`,
-  github: (connectionId: string, repository: string, number: number) =>
-    `github#${connectionId}#${repository.toLowerCase()}#${number}`,
+  item: (connectionId: string, id: string) => `item#${connectionId}#${id}`,
+  key: (connectionId: string, key: string) => `key#${connectionId}#${key}`,
 };
+
+export const linkKeys = (link: Pick<Link, 'tracker' | 'codeHost'>): string[] =>
+  [link.tracker, link.codeHost].flatMap((side) => [
+    itemKeys.item(side.connectionId, side.id),
+    itemKeys.key(side.connectionId, side.key),
+  ]);

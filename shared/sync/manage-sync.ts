@@ -6,9 +6,11 @@ import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { AuditStore, ConnectionStore, DeadLetterStore, PageRequest } from '../ports/stores';
 import { openBranchForLink } from './branches';
-import type { Mapping, MappingInput } from './mapping';
+import type { Mapping, MappingInput, Side } from './mapping';
+import { containerOf, SIDES } from './mapping';
 import type { SyncStore } from './ports';
 import type { SyncProviders } from './providers';
+import { workItemConnector } from './providers';
 import type { ScanStarter } from './scan';
 
 interface Deps {
@@ -17,20 +19,54 @@ interface Deps {
   readonly clock: Clock;
 }
 
-/** Both connections must exist in the org and be of the provider their side names. */
-async function checkConnections(deps: Deps, orgId: string, input: MappingInput): Promise<void> {
+/**
+ * Both connections must exist in the org, and their providers must be able to play their side
+ * (a tracker, a code host), with a project or repository that provider can have. Returns each
+ * side's provider, which the mapping records.
+ */
+async function checkConnections(
+  deps: Deps,
+  orgId: string,
+  input: MappingInput,
+): Promise<Record<Side, string>> {
   const issues: { path: string; message: string }[] = [];
-  for (const side of ['jira', 'github'] as const) {
+  const providers = { tracker: '', codeHost: '' };
+  for (const side of SIDES) {
     const connection = await deps.connections.get(orgId, input[side].connectionId);
-    if (!connection) issues.push({ path: `${side}.connectionId`, message: 'no such connection in this org' });
-    else if (connection.provider !== side)
+    const part = side === 'tracker' ? 'tracker' : 'code host';
+    if (!connection) {
+      issues.push({ path: `${side}.connectionId`, message: 'no such connection in this org' });
+      continue;
+    }
+    const connector = workItemConnector(connection.provider, side);
+    if (!connector) {
       issues.push({
         path: `${side}.connectionId`,
-        message: `a ${connection.provider} connection, not ${side}`,
+        message: `a ${connection.provider} connection cannot be the ${part}`,
       });
+      continue;
+    }
+    const named = input[side].provider;
+    if (named !== undefined && named !== connection.provider)
+      issues.push({
+        path: `${side}.provider`,
+        message: `the connection is ${connection.provider}, not ${named}`,
+      });
+    providers[side] = connection.provider;
+    const field = side === 'tracker' ? 'project' : 'repository';
+    const wrong = connector.checkContainer(containerOf(input, side));
+    if (wrong) issues.push({ path: `${side}.${field}`, message: `${connector.displayName}: ${wrong}` });
   }
   if (issues.length > 0) throw new ValidationError('The mapping names connections it cannot use', issues);
+  return providers;
 }
+
+/** The mapping as stored: each side with the provider that plays it. */
+const withProviders = (input: MappingInput, providers: Record<Side, string>) => ({
+  ...input,
+  tracker: { ...input.tracker, provider: providers.tracker },
+  codeHost: { ...input.codeHost, provider: providers.codeHost },
+});
 
 async function requireMapping(store: SyncStore, orgId: string, mappingId: string): Promise<Mapping> {
   const mapping = await store.getMapping(orgId, mappingId);
@@ -59,8 +95,8 @@ export function makeManageMappings(
       request,
       at,
       after: {
-        jira: mapping.jira,
-        github: mapping.github,
+        tracker: mapping.tracker,
+        codeHost: mapping.codeHost,
         fields: mapping.fields,
         conflicts: mapping.conflicts,
       },
@@ -69,13 +105,13 @@ export function makeManageMappings(
     list: async (orgId: string) => ({ items: await deps.store.listMappings(orgId) }),
     get: (orgId: string, mappingId: string) => requireMapping(deps.store, orgId, mappingId),
     create: async (orgId: string, input: MappingInput, principal: Principal, request: RequestContext) => {
-      await checkConnections(deps, orgId, input);
+      const providers = await checkConnections(deps, orgId, input);
       const at = deps.clock.now();
       const mapping: Mapping = {
-        ...input,
+        ...withProviders(input, providers),
         id: newId('map'),
         orgId,
-        name: input.name ?? `${input.jira.projectKey} ↔ ${input.github.repository}`,
+        name: input.name ?? `${input.tracker.project} ↔ ${input.codeHost.repository}`,
         createdAt: at.toISOString(),
         updatedAt: at.toISOString(),
         version: 1,
@@ -92,16 +128,17 @@ export function makeManageMappings(
     ) => {
       const current = await requireMapping(deps.store, orgId, mappingId);
       if (
-        input.jira.connectionId !== current.jira.connectionId ||
-        input.github.connectionId !== current.github.connectionId
+        input.tracker.connectionId !== current.tracker.connectionId ||
+        input.codeHost.connectionId !== current.codeHost.connectionId
       ) {
         throw new ValidationError("A mapping's connections cannot change: its links belong to them", [
           { path: 'connectionId', message: 'create another mapping for other connections' },
         ]);
       }
+      const providers = await checkConnections(deps, orgId, input);
       const at = deps.clock.now();
       const next: Mapping = {
-        ...input,
+        ...withProviders(input, providers),
         id: current.id,
         orgId,
         name: input.name ?? current.name,
@@ -190,7 +227,9 @@ export function makeReadSync(
         sync,
         mappings: await Promise.all(
           mappings
-            .filter((m) => m.jira.connectionId === connectionId || m.github.connectionId === connectionId)
+            .filter(
+              (m) => m.tracker.connectionId === connectionId || m.codeHost.connectionId === connectionId,
+            )
             .map(async (m) => ({ id: m.id, name: m.name, ...(await deps.store.getCursor(orgId, m.id)) })),
         ),
         deadLetters: parked.items.filter((d) => d.body.includes(`"connectionId":"${connectionId}"`)).length,

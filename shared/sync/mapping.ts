@@ -1,40 +1,63 @@
 import * as z from 'zod';
+import type { Role } from '../connectors/work-items';
+import { ROLES } from '../connectors/work-items';
 
-export const SIDES = ['jira', 'github'] as const;
-export type Side = (typeof SIDES)[number];
-export const otherSide = (side: Side): Side => (side === 'jira' ? 'github' : 'jira');
+export type { SyncField } from '../connectors/work-items';
+export { SYNC_FIELDS } from '../connectors/work-items';
 
-/** The fields the sync engine keeps in step between a Jira issue and a GitHub issue. */
-export const SYNC_FIELDS = ['title', 'description', 'status', 'assignee', 'labels'] as const;
-export type SyncField = (typeof SYNC_FIELDS)[number];
+/**
+ * A mapping's two sides, by the part they play: the tracker (Jira…) and the code host (GitHub…).
+ * Which provider plays each part is the connection's; the engine knows only the parts.
+ */
+export const SIDES = ROLES;
+export type Side = Role;
+export const otherSide = (side: Side): Side => (side === 'tracker' ? 'codeHost' : 'tracker');
 
 const Direction = z
-  .enum(['both', 'jira_to_github', 'github_to_jira', 'none'])
+  .enum(['both', 'tracker_to_code_host', 'code_host_to_tracker', 'none'])
   .describe('Which way changes flow: `both`, one way, or `none`');
 export type Direction = z.infer<typeof Direction>;
 
 /** Whether a change on `from` may be carried to the other side. */
 export const flows = (direction: Direction, from: Side): boolean =>
-  direction === 'both' || direction === (from === 'jira' ? 'jira_to_github' : 'github_to_jira');
+  direction === 'both' ||
+  direction === (from === 'tracker' ? 'tracker_to_code_host' : 'code_host_to_tracker');
 
-const jiraStatus = z.string().trim().min(1).max(100);
+const trackerStatus = z.string().trim().min(1).max(100);
 const unique = <T>(values: T[], key: (v: T) => string) =>
   new Set(values.map((v) => key(v).toLowerCase())).size === values.length;
+const connectionId = z.string().regex(/^con_[0-9A-Z]{26}$/);
+const SideProvider = z
+  .string()
+  .describe("The side's provider: the connection's (when sent, it must be the connection's)");
 
 export const MappingInputSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
-    jira: z
+    tracker: z
       .object({
-        connectionId: z.string().regex(/^con_[0-9A-Z]{26}$/),
-        projectKey: z.string().regex(/^[A-Z][A-Z0-9_]{0,9}$/, 'a Jira project key such as PROJ'),
-        issueType: z.string().trim().min(1).max(100).default('Task'),
+        connectionId: connectionId.describe('A tracker connection (Jira)'),
+        provider: SideProvider.optional(),
+        project: z
+          .string()
+          .trim()
+          .min(1)
+          .max(255)
+          .describe("The tracker's project whose items are synced (a Jira project key such as PROJ)"),
+        itemType: z
+          .string()
+          .trim()
+          .min(1)
+          .max(100)
+          .optional()
+          .describe("The type new items get (Jira's issue type; `Task` unless set)"),
       })
       .strict(),
-    github: z
+    codeHost: z
       .object({
-        connectionId: z.string().regex(/^con_[0-9A-Z]{26}$/),
-        repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name'),
+        connectionId: connectionId.describe('A code host connection (GitHub)'),
+        provider: SideProvider.optional(),
+        repository: z.string().trim().min(1).max(255).describe('The repository, such as `owner/name`'),
       })
       .strict(),
     fields: z
@@ -56,40 +79,44 @@ export const MappingInputSchema = z
         comments: 'both',
       }),
     statuses: z
-      .array(z.object({ jira: jiraStatus, github: z.enum(['open', 'closed']) }).strict())
+      .array(z.object({ tracker: trackerStatus, codeHost: z.enum(['open', 'closed']) }).strict())
       .min(2)
       .max(50)
       .default([
-        { jira: 'To Do', github: 'open' },
-        { jira: 'In Progress', github: 'open' },
-        { jira: 'In Review', github: 'open' },
-        { jira: 'Done', github: 'closed' },
+        { tracker: 'To Do', codeHost: 'open' },
+        { tracker: 'In Progress', codeHost: 'open' },
+        { tracker: 'In Review', codeHost: 'open' },
+        { tracker: 'Done', codeHost: 'closed' },
       ])
-      .refine((s) => unique(s, (x) => x.jira), 'each Jira status appears once')
+      .refine((s) => unique(s, (x) => x.tracker), 'each tracker status appears once')
       .refine(
-        (s) => s.some((x) => x.github === 'open') && s.some((x) => x.github === 'closed'),
-        'at least one Jira status for an open and one for a closed GitHub issue',
+        (s) => s.some((x) => x.codeHost === 'open') && s.some((x) => x.codeHost === 'closed'),
+        'at least one tracker status for an open and one for a closed issue on the code host',
       )
       .describe(
-        'Jira status ↔ GitHub state. A GitHub change moves the Jira issue to the first status listed for the new state',
+        "Tracker status ↔ the code host's issue state. A code host change moves the tracker item to the first status listed for the new state",
       ),
     users: z
-      .array(z.object({ jira: z.string().min(1).max(128), github: z.string().min(1).max(39) }).strict())
+      .array(z.object({ tracker: z.string().min(1).max(128), codeHost: z.string().min(1).max(255) }).strict())
       .max(5000)
       .default([])
       .refine(
-        (u) => unique(u, (x) => x.jira) && unique(u, (x) => x.github),
+        (u) => unique(u, (x) => x.tracker) && unique(u, (x) => x.codeHost),
         'each user appears once per side',
       )
-      .describe('Jira account id ↔ GitHub login; assignees without a pair are not synced'),
+      .describe(
+        'Tracker user ↔ code host user (a Jira account id ↔ a GitHub login); assignees without a pair are not synced',
+      ),
     labels: z
       .object({
         rename: z
-          .array(z.object({ jira: z.string().min(1).max(255), github: z.string().min(1).max(50) }).strict())
+          .array(
+            z.object({ tracker: z.string().min(1).max(255), codeHost: z.string().min(1).max(255) }).strict(),
+          )
           .max(500)
           .default([])
           .refine(
-            (r) => unique(r, (x) => x.jira) && unique(r, (x) => x.github),
+            (r) => unique(r, (x) => x.tracker) && unique(r, (x) => x.codeHost),
             'each label appears once per side',
           ),
       })
@@ -97,7 +124,7 @@ export const MappingInputSchema = z
       .default({ rename: [] })
       .describe('Label names that differ between the two tools; others keep their name'),
     conflicts: z
-      .enum(['latest', 'prefer_jira', 'prefer_github'])
+      .enum(['latest', 'prefer_tracker', 'prefer_code_host'])
       .default('latest')
       .describe(
         'When both sides changed a field: `latest` keeps the later change by source time; `prefer_*` keeps that side',
@@ -105,29 +132,37 @@ export const MappingInputSchema = z
     create: Direction.default('both').describe('Whose new issues get a counterpart on the other side'),
     pullRequests: z
       .object({
-        opened: jiraStatus.optional(),
-        approved: jiraStatus.optional(),
-        merged: jiraStatus.optional(),
+        opened: trackerStatus.optional(),
+        approved: trackerStatus.optional(),
+        merged: trackerStatus.optional(),
       })
       .strict()
       .default({ opened: 'In Progress', approved: 'In Review', merged: 'Done' })
       .describe(
-        'The Jira status an issue moves to when a pull request naming its key is opened, approved, merged',
+        'The tracker status an item moves to when a pull request naming its key is opened, approved, merged',
       ),
     branches: z
       .object({
-        onCreate: z.boolean().default(false).describe('Open a branch and a draft PR for each new Jira issue'),
+        onCreate: z
+          .boolean()
+          .default(false)
+          .describe('Open a branch and a draft pull request for each new tracker item'),
         base: z.string().min(1).max(255).default('main'),
       })
       .strict()
       .default({ onCreate: false, base: 'main' }),
   })
   .strict()
-  .meta({ id: 'MappingInput', description: 'How a Jira project and a GitHub repository are kept in step' });
+  .meta({
+    id: 'MappingInput',
+    description: "How a tracker's project (Jira) and a code host's repository (GitHub) are kept in step",
+  });
 
 export type MappingInput = z.infer<typeof MappingInputSchema>;
 
 export const MappingSchema = MappingInputSchema.safeExtend({
+  tracker: MappingInputSchema.shape.tracker.safeExtend({ provider: SideProvider }),
+  codeHost: MappingInputSchema.shape.codeHost.safeExtend({ provider: SideProvider }),
   id: z.string(),
   orgId: z.string(),
   name: z.string(),
@@ -137,3 +172,7 @@ export const MappingSchema = MappingInputSchema.safeExtend({
 }).meta({ id: 'Mapping' });
 
 export type Mapping = z.infer<typeof MappingSchema>;
+
+/** The project or repository a side of the mapping syncs. */
+export const containerOf = (mapping: Pick<MappingInput, 'tracker' | 'codeHost'>, side: Side): string =>
+  side === 'tracker' ? mapping.tracker.project : mapping.codeHost.repository;

@@ -5,6 +5,8 @@ import { HISTORY_LIMIT } from './link';
 import type { Mapping, Side, SyncField } from './mapping';
 import { flows, otherSide } from './mapping';
 
+const PREFER = { tracker: 'prefer_tracker', codeHost: 'prefer_code_host' } as const;
+
 export interface FieldChange {
   readonly field: SyncField;
   readonly value: Canonical;
@@ -19,7 +21,7 @@ export interface FieldChange {
  * - a change older than the field's version from the same side is stale (out-of-order delivery):
  *   it loses;
  * - a change older than the other side's version is a conflict: `latest` keeps the newer value,
- *   `prefer_<side>` keeps that side's;
+ *   `prefer_tracker` / `prefer_code_host` keeps that side's;
  * - otherwise the change wins.
  * A winning change is queued for the other side; a losing one queues the kept value for its own
  * side, so both sides end on the same value. Losers are kept in the link's history.
@@ -42,13 +44,13 @@ export function applyChanges(
     const current = next.fields[change.field];
     if (current && sameValue(current.value, change.value)) continue;
     const incoming = { value: change.value, at: new Date(change.at).toISOString(), side };
-    // GitHub stamps changes to the second, Jira to the millisecond: across sides, times compare to
-    // the second, and a tie goes to the change that arrived last.
+    // Providers stamp changes to the second (GitHub) or the millisecond (Jira): across sides, times
+    // compare to the second, and a tie goes to the change that arrived last.
     const precision = current && current.side !== side ? 1000 : 1;
     const newer =
       !current ||
       Math.floor(Date.parse(incoming.at) / precision) >= Math.floor(Date.parse(current.at) / precision);
-    const preferred = mapping.conflicts === `prefer_${side}` && current?.side === other;
+    const preferred = mapping.conflicts === PREFER[side] && current?.side === other;
     changed = true;
     if (newer || preferred) {
       if (current && !newer) {

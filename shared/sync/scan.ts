@@ -1,4 +1,3 @@
-import { ISSUE_PAGE } from '../connectors/github/operations';
 import {
   ConflictError,
   DependencyUnavailableError,
@@ -6,7 +5,6 @@ import {
   ProviderUnavailableError,
   ValidationError,
 } from '../errors';
-import type { CanonicalEvent } from '../events/canonical-event';
 import { newId } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
@@ -14,8 +12,8 @@ import type { MessageQueues } from '../ports/message-queue';
 import { zodIssues } from '../validation';
 import type { ScanMessage, SyncJob } from './jobs';
 import { checkpointOf, etaSeconds, ScanMessageSchema } from './jobs';
-import type { Mapping, Side } from './mapping';
-import { SYNC_FIELDS } from './mapping';
+import type { Mapping } from './mapping';
+import { containerOf } from './mapping';
 import type { SyncStore } from './ports';
 import type { SyncProviders } from './providers';
 import type { SyncEngine } from './sync-engine';
@@ -65,33 +63,6 @@ export function parseScanMessage(body: string): ScanMessage {
   return parsed.data;
 }
 
-/** An item a scan found, as the canonical event a webhook would have brought (all fields, no actor). */
-function snapshotEvent(
-  mapping: Mapping,
-  side: Side,
-  workItem: Record<string, unknown>,
-  updated: string | null,
-  now: Date,
-): CanonicalEvent {
-  const at = updated && !Number.isNaN(Date.parse(updated)) ? new Date(updated) : now;
-  return {
-    id: newId('evt'),
-    type: 'work_item.updated',
-    source: { provider: side, connectionId: mapping[side].connectionId },
-    tenantId: mapping.orgId,
-    occurredAt: at.toISOString(),
-    receivedAt: now.toISOString(),
-    correlationId: `scan-${mapping.id}`,
-    data: {
-      snapshot: true,
-      workItem,
-      changedFields: [...SYNC_FIELDS],
-      ...(side === 'github' ? { repository: { fullName: mapping.github.repository } } : {}),
-    },
-    raw: { deliveryId: 'scan', sha256: '' },
-  };
-}
-
 const retryable = (error: unknown) =>
   error instanceof ProviderUnavailableError ||
   error instanceof ProviderRateLimitedError ||
@@ -105,17 +76,14 @@ export function makeScanStarter(deps: Omit<ScanDeps, 'engine'>) {
     let total: number | null = null;
     // Both connections must be usable (credentials set, not disabled): a scan that could only fail
     // is refused here, with the reason, instead of filling the dead letters every few minutes.
-    const jira = await providers.jira(mapping.orgId, mapping.jira.connectionId);
-    const gh = await providers.github(mapping.orgId, mapping.github.connectionId);
+    const tracker = await providers.tracker(mapping.orgId, mapping.tracker.connectionId);
+    const codeHost = await providers.codeHost(mapping.orgId, mapping.codeHost.connectionId);
     try {
-      const [jiraCount, firstPage] = await Promise.all([
-        jira.ops.countChangedSince(mapping.jira.projectKey, since),
-        gh.ops.issuesChangedSince(gh.repo(mapping.github.repository), since, 1),
+      const counts = await Promise.all([
+        tracker.client.estimateChangedSince(mapping.tracker.project, since),
+        codeHost.client.estimateChangedSince(mapping.codeHost.repository, since),
       ]);
-      // GitHub says how many pages there are, not how many issues: beyond one page, the estimate
-      // assumes full pages.
-      const pages = firstPage.lastPage ?? 1;
-      total = jiraCount + (pages > 1 ? pages * ISSUE_PAGE : firstPage.issues.length);
+      total = counts.includes(null) ? null : counts.reduce<number>((sum, n) => sum + (n ?? 0), 0);
     } catch (error) {
       // The estimate is for the ETA only: the scan itself retries what fails.
       logger.warn('Could not estimate a scan', { error: error as Error, mappingId: mapping.id });
@@ -129,7 +97,7 @@ export function makeScanStarter(deps: Omit<ScanDeps, 'engine'>) {
       status: 'running',
       since: since.toISOString(),
       until: until.toISOString(),
-      checkpoint: checkpointOf({ side: 'jira', cursor: '' }),
+      checkpoint: checkpointOf({ side: 'tracker', cursor: '' }),
       total,
       processed: 0,
       created: 0,
@@ -147,8 +115,8 @@ export function makeScanStarter(deps: Omit<ScanDeps, 'engine'>) {
     await deps.queues.send(
       SCAN_QUEUE,
       scanEnvelope(
-        { orgId: job.orgId, jobId: job.id, mappingId: mapping.id, kind, side: 'jira', cursor: '' },
-        mapping.jira.connectionId,
+        { orgId: job.orgId, jobId: job.id, mappingId: mapping.id, kind, side: 'tracker', cursor: '' },
+        mapping.tracker.connectionId,
       ),
     );
     return job;
@@ -203,46 +171,26 @@ export function makeScanPages(deps: ScanDeps) {
     const since = new Date(job.since);
     const until = Date.parse(job.until);
     const now = clock.now();
-    let items: { workItem: Record<string, unknown>; updated: string | null }[];
-    let next: string | null;
-    if (message.side === 'jira') {
-      const jira = await providers.jira(message.orgId, mapping.jira.connectionId);
-      const result = await jira.ops.changedSince(mapping.jira.projectKey, since, message.cursor || undefined);
-      items = result.issues.map((i) => ({
-        updated: i.updated,
-        workItem: {
-          kind: 'issue',
-          id: i.id,
-          key: i.key,
-          project: mapping.jira.projectKey,
-          summary: i.title,
-          description: i.description,
-          status: i.status,
-          assignee: i.assignee ? { accountId: i.assignee } : null,
-          labels: i.labels,
-          creator: i.creator,
-        },
-      }));
-      next = result.nextPageToken;
-    } else {
-      const gh = await providers.github(message.orgId, mapping.github.connectionId);
-      const number = Number(message.cursor || '1');
-      const result = await gh.ops.issuesChangedSince(gh.repo(mapping.github.repository), since, number);
-      items = result.issues.map((i) => ({ updated: i.updatedAt, workItem: i }));
-      next = result.more ? String(number + 1) : null;
-    }
+    const connectionId = mapping[message.side].connectionId;
+    const { client } =
+      message.side === 'tracker'
+        ? await providers.tracker(message.orgId, connectionId)
+        : await providers.codeHost(message.orgId, connectionId);
+    const { items, next } = await client.changedSince(
+      containerOf(mapping, message.side),
+      since,
+      message.cursor || null,
+    );
     const counts = { processed: 0, created: 0, updated: 0, unchanged: 0, failed: 0, pages: 1 };
     let lastError: SyncJob['lastError'] = null;
     for (const item of items) {
       // Changes after the job's end are the webhooks' to bring (or the next run's).
-      if (item.updated && Date.parse(item.updated.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) >= until) continue;
+      if (Date.parse(item.at) >= until) continue;
       counts.processed += 1;
       try {
-        const outcomes = await engine.handle(
-          snapshotEvent(mapping, message.side, item.workItem, item.updated, now),
-        );
-        if (outcomes.includes('created')) counts.created += 1;
-        else if (outcomes.includes('updated')) counts.updated += 1;
+        const outcome = await engine.snapshot(mapping, message.side, item);
+        if (outcome === 'created') counts.created += 1;
+        else if (outcome === 'updated') counts.updated += 1;
         else counts.unchanged += 1;
       } catch (error) {
         // The provider is down or busy: the page is retried whole (its finished items are no-ops then).
@@ -253,8 +201,8 @@ export function makeScanPages(deps: ScanDeps) {
     }
     const following: ScanMessage | null = next
       ? { ...message, cursor: next }
-      : message.side === 'jira'
-        ? { ...message, side: 'github', cursor: '' }
+      : message.side === 'tracker'
+        ? { ...message, side: 'codeHost' as const, cursor: '' }
         : null;
     // The next page is queued before the checkpoint moves: a crash in between repeats this page
     // (harmless), never loses the rest of the scan.

@@ -1,26 +1,30 @@
 import { auditBySystem } from '../audit/audit-record';
-import { fromAdf } from '../connectors/jira/adf';
-import { DependencyUnavailableError, ProviderAuthError } from '../errors';
+import type {
+  CommentChange,
+  ItemChange,
+  PullRequestActivity,
+  TrackerConnector,
+  WorkItemClient,
+  WorkItemConnector,
+} from '../connectors/work-items';
+import { DependencyUnavailableError, ProviderAuthError, ValidationError } from '../errors';
 import type { CanonicalEvent } from '../events/canonical-event';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { AuditStore } from '../ports/stores';
 import { openBranchForLink } from './branches';
-import type { Canonical } from './fields';
-import { fromSide, nativeFields, sameValue, toSide } from './fields';
+import type { Canonical, Translation } from './fields';
+import { fromSide, sameValue, toNative, toSide } from './fields';
 import type { Link } from './link';
-import { itemKeys } from './link';
+import { itemKeys, linkKeys } from './link';
 import type { Mapping, Side, SyncField } from './mapping';
-import { flows, SYNC_FIELDS } from './mapping';
+import { containerOf, flows, otherSide, SIDES, SYNC_FIELDS } from './mapping';
 import type { SyncStore } from './ports';
 import type { SyncProviders } from './providers';
+import { workItemConnector } from './providers';
 import type { FieldChange } from './resolve';
 import { applyChanges } from './resolve';
 import { saveLinkChange } from './save-link';
-
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : v == null ? null : String(v));
 
 export type SyncOutcome =
   | 'ignored'
@@ -42,12 +46,36 @@ export interface SyncEngineDeps {
 const SAVE_ATTEMPTS = 5;
 /** How long a worker may hold an item while it creates the item's counterpart. */
 const CLAIM_SECONDS = 120;
-const JIRA_KEY = /\b([A-Z][A-Z0-9_]+-\d+)\b/g;
+
+/** The tracker connector of a mapping, by the provider its tracker connection had when it was made. */
+function trackerOf(mapping: Mapping): TrackerConnector {
+  const connector = workItemConnector(mapping.tracker.provider, 'tracker');
+  if (connector?.role !== 'tracker')
+    throw new ValidationError(`Mapping ${mapping.id}: ${mapping.tracker.provider} is not a tracker`);
+  return connector;
+}
+
+const translationOf = (mapping: Mapping): Translation => ({
+  mapping,
+  canonicalText: trackerOf(mapping).canonicalText,
+});
+
+const sideOf = (mapping: Mapping, connectionId: string): Side | null =>
+  mapping.tracker.connectionId === connectionId
+    ? 'tracker'
+    : mapping.codeHost.connectionId === connectionId
+      ? 'codeHost'
+      : null;
+
+/** Whether an event's project or repository is the mapping's (events that do not say apply). */
+const inContainer = (mapping: Mapping, side: Side, container: string | null) =>
+  container === null || container.toLowerCase() === containerOf(mapping, side).toLowerCase();
 
 /**
- * The sync engine: applies one canonical event to the links it concerns. Every step is safe to
- * replay (a replayed change finds the value already there, a mirrored comment is known by id, a
- * creation is claimed), and changes to one link apply in order through its revision.
+ * The sync engine: applies one canonical event to the links it concerns, between whichever
+ * providers play a mapping's tracker and code host. Every step is safe to replay (a replayed
+ * change finds the value already there, a mirrored comment is known by id, a creation is claimed),
+ * and changes to one link apply in order through its revision.
  */
 export function makeSyncEngine(deps: SyncEngineDeps) {
   const { store, providers } = deps;
@@ -65,120 +93,66 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     }
   };
 
+  const clientOf = async (orgId: string, connectionId: string, side: Side): Promise<WorkItemClient> =>
+    side === 'tracker'
+      ? (await providers.tracker(orgId, connectionId)).client
+      : (await providers.codeHost(orgId, connectionId)).client;
+
   /**
-   * Whether the hub itself made the change a webhook reports (its own write, coming back): GitHub
-   * names the app's bot as the sender, Jira the hub's account as the user. A reconciliation
-   * snapshot has no actor; its values are compared instead.
+   * Whether the hub itself made the change a webhook reports (its own write, coming back): the
+   * actor is the hub's (GitHub's app bot, Jira's account). A scan has no actor; its values are
+   * compared instead.
    */
-  async function isOwnChange(event: CanonicalEvent, side: Side): Promise<boolean> {
-    if (event.data.snapshot === true) return false;
+  async function isOwnChange(event: CanonicalEvent, connector: WorkItemConnector): Promise<boolean> {
+    const actor = connector.actorOf(event);
+    if (!actor || !connector.couldBeHub(actor)) return false;
     const connectionId = event.source.connectionId;
-    if (side === 'github') {
-      const sender = str(event.data.sender);
-      if (!sender?.endsWith('[bot]')) return false;
-      const gh = await providers.github(event.tenantId, connectionId);
-      return sender === (await onConnection(connectionId, () => gh.botLogin()));
-    }
-    const actor = str(obj(event.data.actor).accountId);
-    if (!actor) return false;
-    const jira = await providers.jira(event.tenantId, connectionId);
-    return actor === (await onConnection(connectionId, () => jira.accountId()));
+    const hub = await onConnection(connectionId, () =>
+      providers.identity(event.tenantId, connectionId, connector.role),
+    );
+    return actor === hub.actor;
   }
 
   /**
    * An unlinked item the hub created is a counterpart whose link is being written (or was lost
    * with its worker): reconciliation must not give it a counterpart of its own.
    */
-  async function createdByHub(event: CanonicalEvent, side: Side, mapping: Mapping): Promise<boolean> {
-    const wi = obj(event.data.workItem);
-    if (side === 'github') {
-      const gh = await providers.github(event.tenantId, mapping.github.connectionId);
-      return str(wi.viaApp) !== null && str(wi.viaApp) === gh.appId;
-    }
-    const creator = str(wi.creator);
-    if (!creator) return false;
-    const jira = await providers.jira(event.tenantId, mapping.jira.connectionId);
-    return creator === (await jira.accountId());
+  async function createdByHub(change: ItemChange, side: Side, mapping: Mapping): Promise<boolean> {
+    if (!change.createdBy) return false;
+    const hub = await providers.identity(mapping.orgId, mapping[side].connectionId, side);
+    return change.createdBy === hub.creator;
   }
 
-  function sourceKey(event: CanonicalEvent, side: Side): string | null {
-    const wi = obj(event.data.workItem);
-    if (side === 'jira') {
-      const id = str(wi.id);
-      return id ? itemKeys.jira(event.source.connectionId, id) : null;
-    }
-    const repository = str(obj(event.data.repository).fullName);
-    const number = typeof wi.number === 'number' ? wi.number : null;
-    return repository && number !== null
-      ? itemKeys.github(event.source.connectionId, repository, number)
-      : null;
-  }
-
-  function appliesTo(mapping: Mapping, event: CanonicalEvent, side: Side): boolean {
-    if (mapping[side].connectionId !== event.source.connectionId) return false;
-    if (side === 'jira') {
-      const project =
-        str(obj(event.data.workItem).project) ?? str(obj(event.data.workItem).key)?.split('-')[0];
-      return project === undefined || project === null || project === mapping.jira.projectKey;
-    }
-    return (
-      str(obj(event.data.repository).fullName)?.toLowerCase() === mapping.github.repository.toLowerCase()
-    );
-  }
-
-  /** The event's changes, in canonical form: only the fields it says changed. */
-  function changesOf(event: CanonicalEvent, side: Side, mapping: Mapping, link: Link | null): FieldChange[] {
-    const named = Array.isArray(event.data.changedFields) ? (event.data.changedFields as string[]) : [];
+  /** The change's values, in canonical form: only the fields it says changed. */
+  function changesOf(change: ItemChange, side: Side, mapping: Mapping, link: Link | null): FieldChange[] {
     // A snapshot of a side that has not been sent the link's latest values yet shows old values,
     // not changes: those fields wait for the push.
-    const waiting = event.data.snapshot === true && link ? link.pending[side] : [];
-    const native = nativeFields(side, obj(event.data.workItem));
-    return SYNC_FIELDS.filter((f) => named.includes(f) && !waiting.includes(f)).flatMap((field) => {
-      const value = fromSide(field, side, native[field], mapping, link?.fields[field]?.value as Canonical);
-      return value === undefined ? [] : [{ field, value, at: event.occurredAt }];
+    const waiting = change.snapshot && link ? link.pending[side] : [];
+    const t = translationOf(mapping);
+    return SYNC_FIELDS.filter((f) => change.changed.includes(f) && !waiting.includes(f)).flatMap((field) => {
+      const value = fromSide(field, side, change.fields[field], t, link?.fields[field]?.value as Canonical);
+      return value === undefined ? [] : [{ field, value, at: change.at }];
     });
   }
 
   /** Sends a side the link's values it has not had yet, then records them as sent. */
   async function push(link: Link, mapping: Mapping, sourceAt: string | null): Promise<Link> {
     let current = link;
-    for (const target of ['jira', 'github'] as const) {
+    const t = translationOf(mapping);
+    for (const target of SIDES) {
       const fields = current.pending[target];
       if (fields.length === 0) continue;
       const values = Object.fromEntries(
         fields.flatMap((f) => {
           const version = current.fields[f];
-          if (!version) return [];
-          const native = toSide(f, target, version.value as Canonical, mapping);
-          return native === undefined ? [] : [[f, native]];
+          return version ? [[f, version.value as Canonical]] : [];
         }),
-      ) as Partial<Record<SyncField, unknown>>;
-      if (target === 'github') {
-        const gh = await providers.github(current.orgId, current.github.connectionId);
-        const patch = {
-          ...(values.title !== undefined ? { title: String(values.title) } : {}),
-          ...(values.description !== undefined ? { body: String(values.description) } : {}),
-          ...(values.status !== undefined ? { state: values.status as 'open' | 'closed' } : {}),
-          ...(values.labels !== undefined ? { labels: values.labels as string[] } : {}),
-          ...('assignee' in values ? { assignees: values.assignee ? [String(values.assignee)] : [] } : {}),
-        };
-        if (Object.keys(patch).length > 0) {
-          await onConnection(current.github.connectionId, () =>
-            gh.ops.updateIssue(gh.repo(current.github.repository), current.github.number, patch),
-          );
-        }
-      } else {
-        const jira = await providers.jira(current.orgId, current.jira.connectionId);
-        await onConnection(current.jira.connectionId, async () => {
-          await jira.ops.updateIssue(current.jira.key, {
-            ...(values.title !== undefined ? { title: String(values.title) } : {}),
-            ...(values.description !== undefined ? { description: String(values.description) } : {}),
-            ...('assignee' in values ? { assignee: (values.assignee as string | null) ?? null } : {}),
-            ...(values.labels !== undefined ? { labels: values.labels as string[] } : {}),
-          });
-          if (values.status !== undefined)
-            await jira.ops.transitionTo(current.jira.key, String(values.status));
-        });
+      ) as Partial<Record<SyncField, Canonical>>;
+      const native = toNative(values, target, t);
+      if (Object.keys(native).length > 0) {
+        const item = current[target];
+        const client = await clientOf(current.orgId, item.connectionId, target);
+        await onConnection(item.connectionId, () => client.updateItem(item.container, item, native));
       }
       current = await settle(current, (l) => {
         const sent = fields.filter((f) => sameValue(l.fields[f]?.value, current.fields[f]?.value));
@@ -197,143 +171,125 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
 
   const settle = (link: Link, change: (l: Link) => Link) => saveLinkChange(store, link, change);
 
-  async function updateLink(event: CanonicalEvent, side: Side, mapping: Mapping, linkId: string) {
-    let link = await store.getLink(event.tenantId, linkId);
+  async function updateLink(change: ItemChange, side: Side, mapping: Mapping, linkId: string) {
+    let link = await store.getLink(mapping.orgId, linkId);
     if (!link) return 'ignored' as const;
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt += 1) {
       const { link: next, changed } = applyChanges(
         link,
         side,
-        changesOf(event, side, mapping, link),
+        changesOf(change, side, mapping, link),
         mapping,
         deps.clock.now(),
       );
       if (changed && !(await store.saveLink(next, link.revision))) {
-        link = (await store.getLink(event.tenantId, linkId)) ?? link;
+        link = (await store.getLink(mapping.orgId, linkId)) ?? link;
         continue;
       }
-      const nothingPending = next.pending.jira.length === 0 && next.pending.github.length === 0;
+      const nothingPending = next.pending.tracker.length === 0 && next.pending.codeHost.length === 0;
       if (!changed && nothingPending) {
-        if (
-          event.type === 'work_item.created' &&
-          mapping.branches.onCreate &&
-          side === 'jira' &&
-          !next.branch
-        )
+        if (change.kind === 'created' && side === 'tracker' && mapping.branches.onCreate && !next.branch)
           await openBranchForLink(deps, next, mapping, {});
         return 'no-change' as const;
       }
-      await push(next, mapping, event.occurredAt);
+      await push(next, mapping, change.at);
       return 'updated' as const;
     }
     throw new DependencyUnavailableError(`Link ${linkId} is changing too fast; retrying`);
   }
 
-  async function createCounterpart(event: CanonicalEvent, side: Side, mapping: Mapping, key: string) {
-    const org = event.tenantId;
-    if (!(await store.claimItem(org, key, event.id, CLAIM_SECONDS))) {
+  async function createCounterpart(
+    change: ItemChange,
+    side: Side,
+    mapping: Mapping,
+    key: string,
+    requestId: string,
+  ) {
+    const org = mapping.orgId;
+    if (!(await store.claimItem(org, key, requestId, CLAIM_SECONDS))) {
       const linked = await store.findLinkId(org, key);
-      if (linked) return updateLink(event, side, mapping, linked);
+      if (linked) return updateLink(change, side, mapping, linked);
       throw new DependencyUnavailableError('Another worker is linking this item; retrying');
     }
-    const wi = obj(event.data.workItem);
-    const native = nativeFields(side, wi);
+    const target = otherSide(side);
+    const t = translationOf(mapping);
     const values = Object.fromEntries(
-      SYNC_FIELDS.map((f) => [f, fromSide(f, side, native[f], mapping, undefined)]),
+      SYNC_FIELDS.map((f) => [f, fromSide(f, side, change.fields[f], t, undefined)]),
     ) as Record<SyncField, Canonical | undefined>;
-    const at = new Date(event.occurredAt).toISOString();
+    const at = new Date(change.at).toISOString();
     const now = deps.clock.now();
-    const base = {
+    const fields: Link['fields'] = {};
+    for (const f of SYNC_FIELDS) if (values[f] !== undefined) fields[f] = { value: values[f], at, side };
+
+    const { status, ...rest } = Object.fromEntries(
+      Object.entries(values).filter(([, v]) => v !== undefined),
+    ) as Partial<Record<SyncField, Canonical>>;
+    const targetConnection = mapping[target].connectionId;
+    const targetContainer = containerOf(mapping, target);
+    const client = await clientOf(org, targetConnection, target);
+    const created = await onConnection(targetConnection, async () => {
+      const made = await client.createItem(
+        targetContainer,
+        target === 'tracker' ? (mapping.tracker.itemType ?? trackerOf(mapping).defaultItemType) : undefined,
+        { ...toNative(rest, target, t), title: String(rest.title ?? '') },
+      );
+      if (status === undefined || status === null) return made;
+      // The new item starts where its provider puts it. That start stands when it means the same
+      // to the source side (a new Jira issue's own first status for an open GitHub issue);
+      // otherwise the item is moved to the source's status.
+      const start = made.status === null ? undefined : fromSide('status', target, made.status, t, status);
+      const same =
+        start !== undefined && sameValue(toSide('status', side, start, t), toSide('status', side, status, t));
+      if (same) {
+        if (start !== status) fields.status = { value: start, at, side: target };
+        return made;
+      }
+      const wanted = toSide('status', target, status, t);
+      if (wanted !== undefined)
+        await client.updateItem(targetContainer, made.ref, { status: String(wanted) });
+      return made;
+    });
+
+    const sourceRef = change.ref.url
+      ? change.ref
+      : {
+          ...change.ref,
+          url: (await clientOf(org, mapping[side].connectionId, side)).itemUrl(
+            containerOf(mapping, side),
+            change.ref.key,
+          ),
+        };
+    const sideOfLink = (s: Side, ref: { id: string; key: string; url: string }) => ({
+      connectionId: mapping[s].connectionId,
+      provider: mapping[s].provider,
+      container: containerOf(mapping, s),
+      id: ref.id,
+      key: ref.key,
+      url: ref.url,
+    });
+    const sides = {
+      [side]: sideOfLink(side, sourceRef),
+      [target]: sideOfLink(target, created.ref),
+    } as Record<Side, Link['tracker']>;
+    const link: Link = {
       id: newId('lnk'),
       orgId: org,
       mappingId: mapping.id,
-      pending: { jira: [], github: [] },
+      tracker: sides.tracker,
+      codeHost: sides.codeHost,
+      fields,
+      pending: { tracker: [], codeHost: [] },
       comments: [],
       pullRequests: [],
       branch: null,
       history: [],
+      lastSyncedAt: now.toISOString(),
+      lagMs: now.getTime() - Date.parse(change.at),
       lastError: null,
       revision: 1,
       createdAt: now.toISOString(),
     };
-    const fields: Link['fields'] = {};
-    for (const f of SYNC_FIELDS) if (values[f] !== undefined) fields[f] = { value: values[f], at, side };
-    let link: Link;
-    if (side === 'jira') {
-      const gh = await providers.github(org, mapping.github.connectionId);
-      const repo = gh.repo(mapping.github.repository);
-      const assignee =
-        values.assignee == null ? undefined : toSide('assignee', 'github', values.assignee, mapping);
-      const created = await onConnection(mapping.github.connectionId, async () => {
-        const issue = await gh.ops.createIssue(repo, {
-          title: String(values.title ?? ''),
-          body: String(values.description ?? ''),
-          labels: toSide('labels', 'github', values.labels ?? [], mapping) as string[],
-          ...(typeof assignee === 'string' ? { assignees: [assignee] } : {}),
-        });
-        if (values.status && toSide('status', 'github', values.status, mapping) === 'closed')
-          await gh.ops.updateIssue(repo, issue.number, { state: 'closed' });
-        return issue;
-      });
-      link = {
-        ...base,
-        jira: {
-          connectionId: mapping.jira.connectionId,
-          id: String(wi.id),
-          key: String(wi.key),
-          url: browseUrl(
-            (await providers.jira(org, mapping.jira.connectionId)).connection.config.baseUrl,
-            String(wi.key),
-          ),
-        },
-        github: {
-          connectionId: mapping.github.connectionId,
-          repository: mapping.github.repository,
-          number: created.number,
-          url: created.url,
-        },
-        fields,
-        lastSyncedAt: now.toISOString(),
-        lagMs: now.getTime() - Date.parse(event.occurredAt),
-      };
-    } else {
-      const jira = await providers.jira(org, mapping.jira.connectionId);
-      const created = await onConnection(mapping.jira.connectionId, async () => {
-        const issue = await jira.ops.createIssue(mapping.jira.projectKey, mapping.jira.issueType, {
-          title: String(values.title ?? ''),
-          description: String(values.description ?? ''),
-          labels: (values.labels as string[] | undefined) ?? [],
-          ...(typeof values.assignee === 'string' ? { assignee: values.assignee } : {}),
-        });
-        const state = await jira.ops.getIssue(issue.key);
-        let status = state.status;
-        if (status && toSide('status', 'github', status, mapping) !== native.status && values.status) {
-          await jira.ops.transitionTo(issue.key, String(values.status));
-          status = String(values.status);
-        }
-        return { ...issue, status };
-      });
-      // Jira's own status wins over the first status the mapping lists for an open issue.
-      if (created.status) fields.status = { value: created.status, at, side: 'jira' };
-      link = {
-        ...base,
-        jira: { connectionId: mapping.jira.connectionId, id: created.id, key: created.key, url: created.url },
-        github: {
-          connectionId: mapping.github.connectionId,
-          repository: mapping.github.repository,
-          number: Number(wi.number),
-          url: String(wi.url ?? ''),
-        },
-        fields,
-        lastSyncedAt: now.toISOString(),
-        lagMs: now.getTime() - Date.parse(event.occurredAt),
-      };
-    }
-    await store.createLink(link, [
-      itemKeys.jira(link.jira.connectionId, link.jira.id),
-      itemKeys.jiraKey(link.jira.connectionId, link.jira.key),
-      itemKeys.github(link.github.connectionId, link.github.repository, link.github.number),
-    ]);
+    await store.createLink(link, linkKeys(link));
     await deps.audit.append(
       auditBySystem({
         action: 'link.created',
@@ -343,131 +299,111 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
           { type: 'link', id: link.id },
           { type: 'mapping', id: mapping.id },
         ],
-        requestId: event.id,
+        requestId,
         at: now,
-        after: { jira: link.jira.key, github: `${link.github.repository}#${link.github.number}`, from: side },
+        after: { tracker: link.tracker.key, codeHost: link.codeHost.key, from: side },
       }),
     );
-    if (side === 'jira' && mapping.branches.onCreate) await openBranchForLink(deps, link, mapping, {});
+    if (side === 'tracker' && mapping.branches.onCreate) await openBranchForLink(deps, link, mapping, {});
     return 'created' as const;
   }
 
-  async function workItem(event: CanonicalEvent, side: Side, mapping: Mapping): Promise<SyncOutcome> {
-    const key = sourceKey(event, side);
-    if (!key) return 'ignored';
-    const linkId = await store.findLinkId(event.tenantId, key);
-    if (linkId) return updateLink(event, side, mapping, linkId);
-    if (event.type === 'work_item.deleted' || !flows(mapping.create, side)) return 'ignored';
-    if (event.data.snapshot === true && (await createdByHub(event, side, mapping))) return 'ignored';
-    return createCounterpart(event, side, mapping, key);
+  async function workItem(
+    change: ItemChange,
+    side: Side,
+    mapping: Mapping,
+    requestId: string,
+  ): Promise<SyncOutcome> {
+    const key = itemKeys.item(mapping[side].connectionId, change.ref.id);
+    const linkId = await store.findLinkId(mapping.orgId, key);
+    if (linkId) return updateLink(change, side, mapping, linkId);
+    if (change.kind === 'deleted' || !flows(mapping.create, side)) return 'ignored';
+    if (change.snapshot && (await createdByHub(change, side, mapping))) return 'ignored';
+    return createCounterpart(change, side, mapping, key, requestId);
   }
 
-  async function comment(event: CanonicalEvent, side: Side, mapping: Mapping): Promise<SyncOutcome> {
+  async function comment(
+    event: CanonicalEvent,
+    c: CommentChange,
+    connector: WorkItemConnector,
+    side: Side,
+    mapping: Mapping,
+  ): Promise<SyncOutcome> {
     if (event.type !== 'comment.created' || !flows(mapping.fields.comments, side)) return 'ignored';
-    const key = sourceKey(event, side);
-    const linkId = key ? await store.findLinkId(event.tenantId, key) : null;
-    if (!linkId) return 'ignored';
-    const link = await store.getLink(event.tenantId, linkId);
-    const c = obj(event.data.comment);
-    const id = str(c.id);
-    if (!link || !id) return 'ignored';
-    if (link.comments.some((pair) => pair[side] === id)) return 'no-change';
-    const author =
-      side === 'jira' ? (str(obj(c.author).displayName) ?? 'Someone') : (str(c.author) ?? 'Someone');
-    const body = side === 'jira' ? fromAdf(c.body) : (str(c.body) ?? '');
-    const text = `**${author}** commented in ${side === 'jira' ? 'Jira' : 'GitHub'}:\n\n${body}`;
-    let mirrored: string;
-    if (side === 'jira') {
-      const gh = await providers.github(link.orgId, link.github.connectionId);
-      const created = await onConnection(link.github.connectionId, () =>
-        gh.ops.addComment(gh.repo(link.github.repository), link.github.number, text),
-      );
-      mirrored = String(created.id);
-    } else {
-      const jira = await providers.jira(link.orgId, link.jira.connectionId);
-      mirrored = (await onConnection(link.jira.connectionId, () => jira.ops.addComment(link.jira.key, text)))
-        .id;
-    }
+    const linkId = await store.findLinkId(mapping.orgId, itemKeys.item(mapping[side].connectionId, c.itemId));
+    const link = linkId ? await store.getLink(mapping.orgId, linkId) : null;
+    if (!link) return 'ignored';
+    if (link.comments.some((pair) => pair[side] === c.id)) return 'no-change';
+    const text = `**${c.author}** commented in ${connector.displayName}:\n\n${c.body}`;
+    const target = otherSide(side);
+    const item = link[target];
+    const client = await clientOf(link.orgId, item.connectionId, target);
+    const mirrored = await onConnection(item.connectionId, () =>
+      client.addComment(item.container, item, text),
+    );
     await settle(link, (l) => ({
       ...l,
       comments: [
         ...l.comments,
-        side === 'jira' ? { jira: id, github: mirrored } : { jira: mirrored, github: id },
+        { [side]: c.id, [target]: mirrored } as { tracker: string; codeHost: string },
       ].slice(-500),
       lastSyncedAt: deps.clock.now().toISOString(),
     }));
     return 'commented';
   }
 
-  async function pullRequest(event: CanonicalEvent, mapping: Mapping): Promise<SyncOutcome> {
-    const pr = obj(event.data.pullRequest);
-    const review = obj(event.data.review);
-    const stage =
-      event.type === 'pull_request.opened' || event.type === 'pull_request.reopened'
-        ? 'opened'
-        : event.type === 'pull_request.merged'
-          ? 'merged'
-          : event.type === 'review.submitted' && str(review.state) === 'approved'
-            ? 'approved'
-            : event.type === 'pull_request.closed'
-              ? 'closed'
-              : null;
-    if (!stage) return 'ignored';
-    // A pull request the hub opened (for a Jira issue) does not move that issue: nobody worked on it yet.
-    if (stage === 'opened' && /\[bot\]$/.test(str(event.data.sender) ?? '')) return 'ignored';
-    const text = [str(pr.headRef), str(pr.title), str(pr.body)].filter(Boolean).join('\n');
-    const keys = [...new Set([...text.matchAll(JIRA_KEY)].map((m) => m[1] as string))].filter((k) =>
-      k.startsWith(`${mapping.jira.projectKey}-`),
-    );
+  async function pullRequest(
+    event: CanonicalEvent,
+    pr: PullRequestActivity,
+    connector: WorkItemConnector,
+    mapping: Mapping,
+  ): Promise<SyncOutcome> {
+    // A pull request the hub opened (for a tracker item) does not move that item: nobody worked on it yet.
+    if (pr.stage === 'opened' && pr.byBot) return 'ignored';
+    const keys = trackerOf(mapping).referencesIn(pr.text, mapping.tracker.project);
     if (keys.length === 0) return 'ignored';
-    const jira = await providers.jira(event.tenantId, mapping.jira.connectionId);
-    const status = stage === 'closed' ? undefined : mapping.pullRequests[stage];
-    const url = str(pr.url) ?? '';
-    const state = stage === 'merged' ? 'merged' : stage === 'closed' ? 'closed' : 'open';
+    const tracker = await providers.tracker(event.tenantId, mapping.tracker.connectionId);
+    const status = pr.stage === 'closed' ? undefined : mapping.pullRequests[pr.stage];
+    const state = pr.stage === 'merged' ? 'merged' : pr.stage === 'closed' ? 'closed' : 'open';
     for (const key of keys) {
-      await onConnection(mapping.jira.connectionId, async () => {
-        if (stage !== 'approved')
-          await jira.ops.linkPullRequest(key, {
-            url,
-            title: str(pr.title) ?? `PR #${str(pr.number)}`,
+      await onConnection(mapping.tracker.connectionId, async () => {
+        if (pr.stage !== 'approved')
+          await tracker.client.linkPullRequest(key, {
+            url: pr.url,
+            title: pr.title,
             state,
+            codeHost: connector.displayName,
           });
-        if (status) await jira.ops.transitionTo(key, status);
+        if (status) await tracker.client.moveTo(key, status);
       });
-      const linkId = await store.findLinkId(event.tenantId, itemKeys.jiraKey(mapping.jira.connectionId, key));
+      const linkId = await store.findLinkId(event.tenantId, itemKeys.key(mapping.tracker.connectionId, key));
       const link = linkId ? await store.getLink(event.tenantId, linkId) : null;
       if (link) {
-        const entry = {
-          repository: mapping.github.repository,
-          number: Number(pr.number),
-          url,
-          state,
-        };
-        // The transition is a Jira change the hub made: the link takes it as one, and sends it on to
-        // the GitHub issue (a merged PR closes the issue when the mapping pairs Done with closed).
-        let saved = await settle(link, (l) => {
-          const others = l.pullRequests.filter((p) => p.url !== url);
-          const withPr = { ...l, pullRequests: [...others, entry] };
+        const entry = { repository: mapping.codeHost.repository, number: pr.number, url: pr.url, state };
+        // The move is a tracker change the hub made: the link takes it as one, and sends it on to
+        // the code host's issue (a merged PR closes the issue when the mapping pairs Done with closed).
+        const saved = await settle(link, (l) => {
+          const withPr = { ...l, pullRequests: [...l.pullRequests.filter((p) => p.url !== pr.url), entry] };
           if (!status) return withPr;
           return applyChanges(
             withPr,
-            'jira',
+            'tracker',
             [{ field: 'status', value: status, at: deps.clock.now().toISOString() }],
             mapping,
             deps.clock.now(),
           ).link;
         });
-        saved = await push(saved, mapping, event.occurredAt);
+        await push(saved, mapping, event.occurredAt);
       }
       await deps.audit.append(
         auditBySystem({
           action: 'sync.pull_request_applied',
           actor: 'hub-sync',
           orgId: event.tenantId,
-          targets: [{ type: 'jira_issue', id: key }, ...(link ? [{ type: 'link', id: link.id }] : [])],
+          targets: [{ type: 'work_item', id: key }, ...(link ? [{ type: 'link', id: link.id }] : [])],
           requestId: event.id,
           at: deps.clock.now(),
-          after: { pullRequest: url, stage, status: status ?? null },
+          after: { pullRequest: pr.url, stage: pr.stage, status: status ?? null },
         }),
       );
     }
@@ -476,33 +412,42 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
 
   return {
     async handle(event: CanonicalEvent): Promise<SyncOutcome[]> {
-      const side = event.source.provider;
-      if (side !== 'jira' && side !== 'github') return ['ignored'];
-      const family = event.type.split('.')[0];
-      if (!['work_item', 'comment', 'pull_request', 'review'].includes(family ?? '')) return ['ignored'];
+      const connector = workItemConnector(event.source.provider);
+      if (!connector) return ['ignored'];
+      const family = event.type.split('.')[0] ?? '';
+      const item = family === 'work_item' ? connector.readItem(event) : null;
+      const note = family === 'comment' ? connector.readComment(event) : null;
+      const pr =
+        (family === 'pull_request' || family === 'review') && connector.role === 'codeHost'
+          ? connector.readPullRequest(event)
+          : null;
+      if (!item && !note && !pr) return ['ignored'];
       // The hub's own writes coming back are a good half of all events: they are recognised
       // before anything is read. A connection that cannot say who the hub is (no credentials: it
       // is in no mapping) goes on to the mappings, which then find nothing to do.
       if (
-        (family === 'work_item' || family === 'comment') &&
-        (await isOwnChange(event, side).catch((error: unknown) => {
+        (item || note) &&
+        (await isOwnChange(event, connector).catch((error: unknown) => {
           if (error instanceof ProviderAuthError) throw error;
           return false;
         }))
       )
         return ['echo'];
-      const mappings = (await store.listMappings(event.tenantId)).filter((m) => appliesTo(m, event, side));
+      const container = item?.container ?? note?.container ?? pr?.container ?? null;
       const outcomes: SyncOutcome[] = [];
-      for (const mapping of mappings) {
-        if (family === 'work_item') outcomes.push(await workItem(event, side, mapping));
-        else if (family === 'comment') outcomes.push(await comment(event, side, mapping));
-        else if (side === 'github') outcomes.push(await pullRequest(event, mapping));
+      for (const mapping of await store.listMappings(event.tenantId)) {
+        const side = sideOf(mapping, event.source.connectionId);
+        if (!side || side !== connector.role || !inContainer(mapping, side, container)) continue;
+        if (item) outcomes.push(await workItem(item, side, mapping, event.id));
+        else if (note) outcomes.push(await comment(event, note, connector, side, mapping));
+        else if (pr) outcomes.push(await pullRequest(event, pr, connector, mapping));
       }
       return outcomes.length > 0 ? outcomes : ['ignored'];
     },
+    /** Syncs an item a scan found on one side of a mapping. */
+    snapshot: (mapping: Mapping, side: Side, change: ItemChange): Promise<SyncOutcome> =>
+      workItem(change, side, mapping, newId('evt')),
   };
 }
-
-const browseUrl = (site: string | null, key: string) => `${(site ?? '').replace(/\/$/, '')}/browse/${key}`;
 
 export type SyncEngine = ReturnType<typeof makeSyncEngine>;

@@ -80,8 +80,8 @@ async function tenant(slug: string): Promise<Tenant> {
     })
   ).json as Tenant['githubConnection'];
   const mapping = await admin('POST', `/v1/orgs/${org.id}/mappings`, {
-    jira: { connectionId: jiraConnection.id, projectKey: slug === 'tenant-a' ? 'AAA' : 'BBB' },
-    github: { connectionId: githubConnection.id, repository: `${slug}/repo` },
+    tracker: { connectionId: jiraConnection.id, project: slug === 'tenant-a' ? 'AAA' : 'BBB' },
+    codeHost: { connectionId: githubConnection.id, repository: `${slug}/repo` },
   });
   expect(mapping.status).toBe(201);
   return {
@@ -201,12 +201,12 @@ const validBodies: Record<string, unknown> = {
   redriveDeadLetters: {},
   setConnectionCredentials: { kind: 'jira_api_token', email: 'intruder@example.test', apiToken: 'x' },
   createMapping: {
-    jira: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', projectKey: 'AAA' },
-    github: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
+    tracker: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', project: 'AAA' },
+    codeHost: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
   },
   replaceMapping: {
-    jira: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', projectKey: 'AAA' },
-    github: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
+    tracker: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', project: 'AAA' },
+    codeHost: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
   },
   openLinkBranch: {},
 };

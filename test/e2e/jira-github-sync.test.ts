@@ -64,10 +64,12 @@ async function createJiraIssue(summary: string, description: string, extra: Json
 async function linkFor(jiraKey: string) {
   return eventually(async () => {
     const json = await read(`/v1/orgs/${orgId}/links?limit=100`);
-    return (json.items as Json[]).find((l) => l.jira.key === jiraKey);
+    return (json.items as Json[]).find((l) => l.tracker.key === jiraKey);
   });
 }
 
+/** The GitHub issue number of a link's code host side (`acme/web#12`). */
+const numberOf = (link: Json) => Number(String(link.codeHost.key).split('#').pop());
 const githubIssue = (number: number) => github.repositories.repo(REPO).issues.get(number) as Json;
 const jiraIssue = (key: string) =>
   jira.issues.get(key) as { fields: Json; comments: Json[]; remoteLinks: Json[] };
@@ -112,10 +114,10 @@ beforeAll(async () => {
     privateKey: pem,
   });
   const mapping = await admin('POST', `/v1/orgs/${orgId}/mappings`, {
-    jira: { connectionId: jiraConnection, projectKey: 'WEB' },
-    github: { connectionId: githubConnection, repository: REPO },
-    users: [{ jira: JIRA_HUMAN.accountId, github: GITHUB_HUMAN.login }],
-    labels: { rename: [{ jira: 'bug', github: 'type: bug' }] },
+    tracker: { connectionId: jiraConnection, project: 'WEB' },
+    codeHost: { connectionId: githubConnection, repository: REPO },
+    users: [{ tracker: JIRA_HUMAN.accountId, codeHost: GITHUB_HUMAN.login }],
+    labels: { rename: [{ tracker: 'bug', codeHost: 'type: bug' }] },
   });
   expect(mapping.status).toBe(201);
 }, 60_000);
@@ -133,7 +135,7 @@ describe('Jira ↔ GitHub issue sync', () => {
       assignee: { accountId: JIRA_HUMAN.accountId },
     });
     const link = await linkFor(created.key);
-    const issue = githubIssue(link.github.number);
+    const issue = githubIssue(numberOf(link));
     expect(issue).toMatchObject({
       title: 'Login page times out',
       body: 'Users wait **forever**.',
@@ -142,7 +144,8 @@ describe('Jira ↔ GitHub issue sync', () => {
     expect((issue.labels as Json[]).map((l) => l.name).sort()).toEqual(['frontend', 'type: bug']);
     expect((issue.assignees as Json[]).map((a) => a.login)).toEqual([GITHUB_HUMAN.login]);
     expect(link).toMatchObject({
-      jira: { key: created.key, url: `${jira.url}/browse/${created.key}` },
+      tracker: { key: created.key, url: `${jira.url}/browse/${created.key}`, provider: 'jira' },
+      codeHost: { key: `${REPO}#${numberOf(link)}`, provider: 'github', container: REPO },
       revision: 1,
     });
     // The GitHub issue the hub opened comes back as a webhook: recognised as its own, nothing more happens.
@@ -155,7 +158,7 @@ describe('Jira ↔ GitHub issue sync', () => {
     const created = await createJiraIssue('Search is slow', 'Takes 3 s.');
     const link = await linkFor(created.key);
     const patchesBefore = calls(github, 'PATCH', /issues/);
-    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${numberOf(link)}`, {
       title: 'Search is slow on mobile',
       labels: ['bug'],
     });
@@ -167,8 +170,8 @@ describe('Jira ↔ GitHub issue sync', () => {
     // Only the person's own PATCH: the hub's write to Jira, echoed back by Jira's webhook, is not synced again.
     expect(calls(github, 'PATCH', /issues/)).toBe(patchesBefore + 1);
     const after = await read(`/v1/orgs/${orgId}/links/${link.id}`);
-    expect(after.fields.title).toMatchObject({ value: 'Search is slow on mobile', side: 'github' });
-    expect(after.pending).toEqual({ jira: [], github: [] });
+    expect(after.fields.title).toMatchObject({ value: 'Search is slow on mobile', side: 'codeHost' });
+    expect(after.pending).toEqual({ tracker: [], codeHost: [] });
     expect(after.lagMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -180,25 +183,23 @@ describe('Jira ↔ GitHub issue sync', () => {
     await asHuman('jira', 'POST', `/rest/api/3/issue/${created.key}/transitions`, {
       transition: { id: done?.id },
     });
-    await eventually(async () => (githubIssue(link.github.number).state === 'closed' ? true : undefined));
+    await eventually(async () => (githubIssue(numberOf(link)).state === 'closed' ? true : undefined));
 
     await asHuman('jira', 'POST', `/rest/api/3/issue/${created.key}/comment`, {
       body: adf('Shipped in 2.1'),
     });
     const mirrored = await eventually(async () =>
-      github.repositories.repo(REPO).comments.find((c) => c.issue === link.github.number),
+      github.repositories.repo(REPO).comments.find((c) => c.issue === numberOf(link)),
     );
     expect(mirrored.body).toBe(`**${JIRA_HUMAN.displayName}** commented in Jira:\n\nShipped in 2.1`);
-    await asHuman('github', 'POST', `/repos/${REPO}/issues/${link.github.number}/comments`, {
+    await asHuman('github', 'POST', `/repos/${REPO}/issues/${numberOf(link)}/comments`, {
       body: 'Confirmed',
     });
     await eventually(async () => (jiraIssue(created.key).comments.length === 2 ? true : undefined));
     await quiet();
     // Each comment crossed once: the mirrored ones, coming back as webhooks, were not mirrored again.
     expect(jiraIssue(created.key).comments).toHaveLength(2);
-    expect(
-      github.repositories.repo(REPO).comments.filter((c) => c.issue === link.github.number),
-    ).toHaveLength(2);
+    expect(github.repositories.repo(REPO).comments.filter((c) => c.issue === numberOf(link))).toHaveLength(2);
   });
 
   it('moves the Jira issue along the mapping as a pull request naming its key is opened, approved and merged', async () => {
@@ -224,7 +225,7 @@ describe('Jira ↔ GitHub issue sync', () => {
     github.repositories.merge(REPO, pr.number);
     await eventually(async () => (jiraIssue(created.key).fields.status.name === 'Done' ? true : undefined));
     // Done pairs with closed: the linked GitHub issue closes too.
-    await eventually(async () => (githubIssue(link.github.number).state === 'closed' ? true : undefined));
+    await eventually(async () => (githubIssue(numberOf(link)).state === 'closed' ? true : undefined));
     const after = await read(`/v1/orgs/${orgId}/links/${link.id}`);
     expect(after.pullRequests).toEqual([
       expect.objectContaining({ number: pr.number, url: pr.html_url, state: 'merged' }),
@@ -264,7 +265,7 @@ describe('Jira ↔ GitHub issue sync', () => {
     });
     // GitHub's timestamps have one-second resolution: the later change is later by more than that.
     await new Promise((r) => setTimeout(r, 1100));
-    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${numberOf(link)}`, {
       title: 'Title from GitHub',
     });
     // The later change arrives first; the earlier one arrives after it.
@@ -274,14 +275,14 @@ describe('Jira ↔ GitHub issue sync', () => {
     );
     await jira.webhooks.release();
     await quiet();
-    expect(githubIssue(link.github.number).title).toBe('Title from GitHub');
+    expect(githubIssue(numberOf(link)).title).toBe('Title from GitHub');
     expect(jiraIssue(created.key).fields.summary).toBe('Title from GitHub');
     const after = await read(`/v1/orgs/${orgId}/links/${link.id}`);
     expect(after.history[0]).toMatchObject({
       field: 'title',
       rule: 'latest',
-      kept: { value: 'Title from GitHub', side: 'github' },
-      lost: { value: 'Title from Jira', side: 'jira' },
+      kept: { value: 'Title from GitHub', side: 'codeHost' },
+      lost: { value: 'Title from Jira', side: 'tracker' },
     });
   });
 
@@ -290,9 +291,9 @@ describe('Jira ↔ GitHub issue sync', () => {
     const link = await linkFor(created.key);
     await quiet(300);
     github.webhooks.hold();
-    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, { title: 'Version 2' });
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${numberOf(link)}`, { title: 'Version 2' });
     await new Promise((r) => setTimeout(r, 1100));
-    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, { title: 'Version 3' });
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${numberOf(link)}`, { title: 'Version 3' });
     await github.webhooks.release('reverse');
     await eventually(async () => (jiraIssue(created.key).fields.summary === 'Version 3' ? true : undefined));
     await quiet();
@@ -305,7 +306,7 @@ describe('Jira ↔ GitHub issue sync', () => {
     await quiet(300);
     const before = (await read(`/v1/orgs/${orgId}/connections/${githubConnection}/status`)).sync.failures;
     jira.setOutage(503);
-    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${numberOf(link)}`, {
       title: 'Written during the outage',
     });
     const failing = await eventually(async () => {
@@ -337,22 +338,22 @@ describe('Jira ↔ GitHub issue sync', () => {
       orgId,
       mapping?.id,
       '--conflicts',
-      'prefer_jira',
+      'prefer_tracker',
       '--user',
       `${JIRA_HUMAN.accountId}=${GITHUB_HUMAN.login}`,
     );
-    expect(updated).toMatchObject({ conflicts: 'prefer_jira', version: 2, labels: mapping?.labels });
+    expect(updated).toMatchObject({ conflicts: 'prefer_tracker', version: 2, labels: mapping?.labels });
     cli('mappings', 'update', orgId, mapping?.id, '--conflicts', 'latest');
     await linkFor((await createJiraIssue('Managed from the CLI', 'x')).key);
     const [link] = cli('links', 'list', orgId, '--limit', '1').items as Json[];
-    expect(cli('links', 'get', orgId, link?.id)).toMatchObject({ id: link?.id, jira: link?.jira });
+    expect(cli('links', 'get', orgId, link?.id)).toMatchObject({ id: link?.id, tracker: link?.tracker });
     expect(cli('connections', 'status', orgId, jiraConnection)).toMatchObject({
       connectionId: jiraConnection,
       status: 'active',
     });
     const bad = runCli(hub, ['mappings', 'create', orgId, '--project', 'lower', '--repository', 'x/y']);
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toContain('jira');
+    expect(bad.stderr).toContain('tracker');
   });
 
   it('still syncs a change whose webhook was lost, through the scheduled reconciliation', async () => {
@@ -360,7 +361,7 @@ describe('Jira ↔ GitHub issue sync', () => {
     const link = await linkFor(created.key);
     await quiet(300);
     github.webhooks.dropNext();
-    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${numberOf(link)}`, {
       title: 'Arrives anyway',
     });
     await quiet(500);
@@ -387,8 +388,8 @@ describe('Jira ↔ GitHub issue sync', () => {
     await quiet(300);
     const mapping = (
       await admin('POST', `/v1/orgs/${orgId}/mappings`, {
-        jira: { connectionId: jiraConnection, projectKey: 'OLD' },
-        github: { connectionId: githubConnection, repository: 'acme/old' },
+        tracker: { connectionId: jiraConnection, project: 'OLD' },
+        codeHost: { connectionId: githubConnection, repository: 'acme/old' },
       })
     ).json as Json;
     // Over HTTP: the CLI runs synchronously, and the fakes live in this process.
@@ -428,7 +429,7 @@ describe('Jira ↔ GitHub issue sync', () => {
     const link = await linkFor(created.key);
     await quiet(300);
     jira.setOutage(401);
-    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${link.github.number}`, {
+    await asHuman('github', 'PATCH', `/repos/${REPO}/issues/${numberOf(link)}`, {
       title: 'After the redrive',
     });
     const parked = await eventually(async () => {

@@ -21,14 +21,17 @@ export function aCanonicalEvent(overrides: Partial<CanonicalEvent> = {}): Canoni
   };
 }
 
-/** A valid sync mapping (Jira project WEB ↔ acme/web), with mapping input overridden. */
+/** A valid sync mapping (Jira project WEB as the tracker ↔ GitHub's acme/web), with mapping input overridden. */
 export function aMapping(input: Record<string, unknown> = {}): Mapping {
+  const parsed = MappingInputSchema.parse({
+    tracker: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', project: 'WEB' },
+    codeHost: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'acme/web' },
+    ...input,
+  });
   return {
-    ...MappingInputSchema.parse({
-      jira: { connectionId: 'con_01M8F79MGRCMY1JDM07R52VC06', projectKey: 'WEB' },
-      github: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'acme/web' },
-      ...input,
-    }),
+    ...parsed,
+    tracker: { ...parsed.tracker, provider: 'jira' },
+    codeHost: { ...parsed.codeHost, provider: 'github' },
     id: 'map_1',
     orgId: 'org_1',
     name: 'm',
@@ -44,10 +47,17 @@ export function aLink(overrides: Partial<Link> = {}): Link {
     id: newId('lnk'),
     orgId: newId('org'),
     mappingId: 'map_1',
-    jira: { connectionId: 'con_j', id: '1', key: 'WEB-1', url: '' },
-    github: { connectionId: 'con_g', repository: 'acme/web', number: 1, url: '' },
+    tracker: { connectionId: 'con_j', provider: 'jira', container: 'WEB', id: '1', key: 'WEB-1', url: '' },
+    codeHost: {
+      connectionId: 'con_g',
+      provider: 'github',
+      container: 'acme/web',
+      id: 'acme/web#1',
+      key: 'acme/web#1',
+      url: '',
+    },
     fields: {},
-    pending: { jira: [], github: [] },
+    pending: { tracker: [], codeHost: [] },
     comments: [],
     pullRequests: [],
     branch: null,

@@ -2,12 +2,9 @@ import { createHash } from 'node:crypto';
 import { ValidationError } from '../../errors';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { newId } from '../../ids';
+import { type Json, num, obj, str } from '../../json-fields';
 import type { WebhookDelivery } from '../connector';
 
-type Json = Record<string, unknown>;
-const obj = (value: unknown): Json => (value && typeof value === 'object' ? (value as Json) : {});
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 const logins = (value: unknown): string[] =>
   Array.isArray(value) ? value.map((u) => str(obj(u).login)).filter((l): l is string => l !== null) : [];
 const names = (value: unknown): string[] =>

@@ -27,7 +27,7 @@ export function githubOperations(octokit: Octokit) {
     ) =>
       call(async () => {
         const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', { ...r, ...issue });
-        return { number: data.number, id: data.id, url: data.html_url };
+        return { number: data.number, id: data.id, url: data.html_url, state: data.state };
       }),
     updateIssue: (
       r: RepoRef,

@@ -3,11 +3,8 @@ import { verify } from '@octokit/webhooks-methods';
 import { UnauthenticatedError, ValidationError } from '../../errors';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { newId } from '../../ids';
+import { type Json, obj, str } from '../../json-fields';
 import type { WebhookConnector, WebhookDelivery } from '../connector';
-
-type Json = Record<string, unknown>;
-const obj = (value: unknown): Json => (value && typeof value === 'object' ? (value as Json) : {});
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 function user(value: unknown) {
   const u = obj(value);

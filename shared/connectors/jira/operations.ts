@@ -161,13 +161,18 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
         } as never);
         return { id: String(comment.id) };
       }),
-    /** A link on the issue to a GitHub pull request; the same `globalId` updates it instead of adding another. */
-    linkPullRequest: (key: string, pr: { url: string; title: string; state: string }) =>
+    /**
+     * A link on the issue to a pull request on a code host (GitHub unless named); the same
+     * `globalId` updates it instead of adding another.
+     */
+    linkPullRequest: (key: string, pr: { url: string; title: string; state: string; codeHost?: string }) =>
       call(async () => {
+        const host = pr.codeHost ?? 'GitHub';
+        const id = host.toLowerCase().replace(/[^a-z0-9]+/g, '');
         const link = await client.issueRemoteLinks.createOrUpdateRemoteIssueLink({
           issueIdOrKey: key,
-          globalId: `github-pr=${pr.url}`,
-          application: { type: 'com.github', name: 'GitHub' },
+          globalId: `${id}-pr=${pr.url}`,
+          application: { type: `com.${id}`, name: host },
           relationship: 'pull request',
           object: {
             url: pr.url,
