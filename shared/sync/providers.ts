@@ -37,9 +37,16 @@ export interface SyncProviders {
   forget(connectionId: string): void;
 }
 
+/** The work-item connectors by provider: the registry's, or others (a test's own providers). */
+export type WorkItemConnectors = Readonly<Partial<Record<string, WorkItemConnector>>>;
+
 /** The connector that plays `role` for a provider, if one does. */
-export function workItemConnector(provider: string, role?: Role): WorkItemConnector | undefined {
-  const connector = WORK_ITEM_CONNECTORS[provider as keyof typeof WORK_ITEM_CONNECTORS];
+export function workItemConnector(
+  provider: string,
+  role?: Role,
+  connectors: WorkItemConnectors = WORK_ITEM_CONNECTORS,
+): WorkItemConnector | undefined {
+  const connector = connectors[provider];
   return connector && (role === undefined || connector.role === role) ? connector : undefined;
 }
 
@@ -53,6 +60,7 @@ export function makeSyncProviders(deps: {
   cipher: SecretCipher;
   accessTokens?: AccessTokens;
   ttlMs?: number;
+  connectors?: WorkItemConnectors;
 }): SyncProviders {
   const cache = new TtlCache<Promise<{ connector: WorkItemConnector; client: WorkItemClient }>>(
     deps.ttlMs ?? 60_000,
@@ -63,7 +71,7 @@ export function makeSyncProviders(deps: {
   async function open(orgId: string, connectionId: string, role: Role) {
     const connection: Connection | null = await deps.connections.get(orgId, connectionId);
     if (!connection) throw new NotFoundError(`Connection ${connectionId} does not exist`);
-    const connector = workItemConnector(connection.provider, role);
+    const connector = workItemConnector(connection.provider, role, deps.connectors);
     if (!connector)
       throw new ValidationError(
         `Connection ${connectionId} (${connection.provider}) cannot be a sync's ${role === 'tracker' ? 'tracker' : 'code host'}`,

@@ -20,7 +20,7 @@ import { itemKeys, linkKeys } from './link';
 import type { Mapping, Side, SyncField } from './mapping';
 import { containerOf, flows, otherSide, SIDES, SYNC_FIELDS } from './mapping';
 import type { SyncStore } from './ports';
-import type { SyncProviders } from './providers';
+import type { SyncProviders, WorkItemConnectors } from './providers';
 import { workItemConnector } from './providers';
 import type { FieldChange } from './resolve';
 import { applyChanges } from './resolve';
@@ -40,25 +40,14 @@ export interface SyncEngineDeps {
   readonly providers: SyncProviders;
   readonly audit: Pick<AuditStore, 'append'>;
   readonly clock: Clock;
+  /** The providers that can take part (the registry's unless given). */
+  readonly connectors?: WorkItemConnectors;
 }
 
 /** Tries a link change a few times against concurrent writers before giving the message back to the queue. */
 const SAVE_ATTEMPTS = 5;
 /** How long a worker may hold an item while it creates the item's counterpart. */
 const CLAIM_SECONDS = 120;
-
-/** The tracker connector of a mapping, by the provider its tracker connection had when it was made. */
-function trackerOf(mapping: Mapping): TrackerConnector {
-  const connector = workItemConnector(mapping.tracker.provider, 'tracker');
-  if (connector?.role !== 'tracker')
-    throw new ValidationError(`Mapping ${mapping.id}: ${mapping.tracker.provider} is not a tracker`);
-  return connector;
-}
-
-const translationOf = (mapping: Mapping): Translation => ({
-  mapping,
-  canonicalText: trackerOf(mapping).canonicalText,
-});
 
 const sideOf = (mapping: Mapping, connectionId: string): Side | null =>
   mapping.tracker.connectionId === connectionId
@@ -79,6 +68,19 @@ const inContainer = (mapping: Mapping, side: Side, container: string | null) =>
  */
 export function makeSyncEngine(deps: SyncEngineDeps) {
   const { store, providers } = deps;
+
+  /** The tracker connector of a mapping, by the provider its tracker connection had when it was made. */
+  function trackerOf(mapping: Mapping): TrackerConnector {
+    const connector = workItemConnector(mapping.tracker.provider, 'tracker', deps.connectors);
+    if (connector?.role !== 'tracker')
+      throw new ValidationError(`Mapping ${mapping.id}: ${mapping.tracker.provider} is not a tracker`);
+    return connector;
+  }
+
+  const translationOf = (mapping: Mapping): Translation => ({
+    mapping,
+    canonicalText: trackerOf(mapping).canonicalText,
+  });
 
   /** Marks which connection failed, so the failure policy flags the right one. */
   const onConnection = async <T>(connectionId: string, run: () => Promise<T>): Promise<T> => {
@@ -412,7 +414,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
 
   return {
     async handle(event: CanonicalEvent): Promise<SyncOutcome[]> {
-      const connector = workItemConnector(event.source.provider);
+      const connector = workItemConnector(event.source.provider, undefined, deps.connectors);
       if (!connector) return ['ignored'];
       const family = event.type.split('.')[0] ?? '';
       const item = family === 'work_item' ? connector.readItem(event) : null;

@@ -1,0 +1,379 @@
+import { DynamoDbSyncStore } from '../../shared/adapters/dynamodb/dynamodb-sync-store';
+import { auditBySystem } from '../../shared/audit/audit-record';
+import type { Connection, Provider } from '../../shared/connectors/connection';
+import type {
+  CodeHostConnector,
+  ItemChange,
+  NativeFields,
+  TrackerConnector,
+} from '../../shared/connectors/work-items';
+import { SYNC_FIELDS } from '../../shared/connectors/work-items';
+import type { CanonicalEvent } from '../../shared/events/canonical-event';
+import { newId } from '../../shared/ids';
+import type { Json } from '../../shared/json-fields';
+import { obj, str } from '../../shared/json-fields';
+import { itemKeys } from '../../shared/sync/link';
+import type { Mapping } from '../../shared/sync/mapping';
+import { makeSyncProviders } from '../../shared/sync/providers';
+import { makeSyncEngine } from '../../shared/sync/sync-engine';
+import { aMapping } from '../support/builders';
+import type { LocalAws } from '../support/local-aws';
+import { startLocalAws } from '../support/local-aws';
+
+/**
+ * The sync engine knows the parts a provider plays, not the providers: two providers no folder
+ * of the hub implements, a "board" tracker and a "forge" code host kept in memory, are synced
+ * by the same engine, on DynamoDB Local, with nothing in `shared/sync/` knowing them.
+ */
+
+type Item = Required<NativeFields> & { key: string; comments: string[] };
+
+const readItem = (event: CanonicalEvent): ItemChange | null => {
+  if (!event.type.startsWith('work_item.')) return null;
+  const item = obj(event.data.item);
+  return {
+    ref: { id: String(item.id), key: String(item.key), url: str(item.url) ?? '' },
+    container: str(item.container),
+    kind: event.type === 'work_item.created' ? 'created' : 'updated',
+    fields: obj(item.fields) as NativeFields,
+    changed: SYNC_FIELDS.filter((f) => (event.data.changed as string[]).includes(f)),
+    at: event.occurredAt,
+    actor: str(event.data.actor),
+    createdBy: str(item.createdBy),
+    snapshot: false,
+  };
+};
+const readComment = (event: CanonicalEvent) =>
+  event.type.startsWith('comment.')
+    ? {
+        itemId: String(event.data.itemId),
+        container: null,
+        id: String(event.data.id),
+        author: String(event.data.actor),
+        body: String(event.data.body),
+        actor: str(event.data.actor),
+      }
+    : null;
+
+function board() {
+  const items = new Map<string, Item>();
+  const pullRequests: { key: string; url: string; state: string; codeHost: string }[] = [];
+  const connector: TrackerConnector = {
+    provider: 'board' as Provider,
+    role: 'tracker',
+    displayName: 'Board',
+    defaultItemType: undefined,
+    checkContainer: () => null,
+    actorOf: (event) => str(event.data.actor),
+    couldBeHub: () => true,
+    readItem,
+    readComment,
+    referencesIn: (text, project) =>
+      [...text.matchAll(/\b([A-Z]+-\d+)\b/g)].map((m) => m[1] as string).filter((k) => k.startsWith(project)),
+    canonicalText: (markdown) => markdown.trim(),
+    open: (connection) => ({
+      connection,
+      identity: async () => ({ actor: 'board-bot', creator: 'board-bot' }),
+      itemUrl: (_project, key) => `https://board.test/items/${key}`,
+      createItem: async (project, _type, fields) => {
+        const key = `${project}-${items.size + 100}`;
+        items.set(key, {
+          key,
+          title: fields.title ?? '',
+          description: fields.description ?? '',
+          status: 'Backlog',
+          assignee: fields.assignee ?? null,
+          labels: fields.labels ?? [],
+          comments: [],
+        });
+        return { ref: { id: key, key, url: `https://board.test/items/${key}` }, status: 'Backlog' };
+      },
+      updateItem: async (_project, ref, fields) => {
+        Object.assign(items.get(ref.key) as Item, fields);
+      },
+      addComment: async (_project, ref, markdown) => {
+        (items.get(ref.key) as Item).comments.push(markdown);
+        return `c-${Date.now()}`;
+      },
+      changedSince: async () => ({ items: [], next: null }),
+      estimateChangedSince: async () => 0,
+      linkPullRequest: async (key, pr) => {
+        pullRequests.push({ key, ...pr });
+      },
+      moveTo: async (key, status) => {
+        (items.get(key) as Item).status = status;
+      },
+    }),
+  };
+  return { connector, items, pullRequests };
+}
+
+function forge() {
+  const issues = new Map<number, Item>();
+  const connector: CodeHostConnector = {
+    provider: 'forge' as Provider,
+    role: 'codeHost',
+    displayName: 'Forge',
+    checkContainer: () => null,
+    actorOf: (event) => str(event.data.actor),
+    couldBeHub: (actor) => actor.endsWith('[app]'),
+    readItem,
+    readComment,
+    readPullRequest: (event) =>
+      event.type === 'pull_request.merged'
+        ? {
+            stage: 'merged',
+            container: 'team/app',
+            number: Number(event.data.number),
+            url: String(event.data.url),
+            title: String(event.data.title),
+            text: String(event.data.title),
+            byBot: false,
+          }
+        : null,
+    open: (connection) => ({
+      connection,
+      identity: async () => ({ actor: 'hub[app]', creator: 'hub-app' }),
+      itemUrl: (repository, key) => `https://forge.test/${repository}/${key}`,
+      createItem: async (repository, _type, fields) => {
+        const number = issues.size + 1;
+        issues.set(number, {
+          key: `${repository}!${number}`,
+          title: fields.title ?? '',
+          description: fields.description ?? '',
+          status: 'open',
+          assignee: fields.assignee ?? null,
+          labels: fields.labels ?? [],
+          comments: [],
+        });
+        const key = `${repository}!${number}`;
+        return { ref: { id: key, key, url: `https://forge.test/${key}` }, status: 'open' };
+      },
+      updateItem: async (_repository, ref, fields) => {
+        Object.assign(issues.get(Number(ref.key.split('!')[1])) as Item, fields);
+      },
+      addComment: async (_repository, ref, markdown) => {
+        (issues.get(Number(ref.key.split('!')[1])) as Item).comments.push(markdown);
+        return `n-${Date.now()}`;
+      },
+      changedSince: async () => ({ items: [], next: null }),
+      estimateChangedSince: async () => 0,
+      createBranch: async () => {},
+      openPullRequest: async () => ({ number: 1, url: 'https://forge.test/pr/1', draft: true }),
+    }),
+  };
+  return { connector, issues };
+}
+
+let aws: LocalAws;
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(async () => aws?.stop());
+
+describe('the sync engine, between providers it has never heard of', () => {
+  it('links, translates, suppresses echoes, mirrors comments and applies pull requests by role', async () => {
+    const orgId = newId('org');
+    const boardConnection = newId('con');
+    const forgeConnection = newId('con');
+    const b = board();
+    const f = forge();
+    const connectors = { board: b.connector, forge: f.connector };
+    const connection = (id: string, provider: string) =>
+      ({
+        id,
+        orgId,
+        provider,
+        name: provider,
+        status: 'active',
+        config: { baseUrl: null },
+      }) as unknown as Connection;
+    const providers = makeSyncProviders({
+      connections: {
+        get: async (_org, id) =>
+          id === boardConnection
+            ? connection(id, 'board')
+            : id === forgeConnection
+              ? connection(id, 'forge')
+              : null,
+        encryptedCredentials: async () => 'sealed',
+      },
+      cipher: {
+        encrypt: async (plain) => plain,
+        decrypt: async () => JSON.stringify({ kind: 'jira_api_token', email: 'x@board.test', apiToken: 't' }),
+      },
+      connectors,
+    });
+    const store = new DynamoDbSyncStore(aws.docs, aws.tables);
+    const audits: string[] = [];
+    const engine = makeSyncEngine({
+      store,
+      providers,
+      audit: { append: async (record) => void audits.push(record.action) },
+      clock: { now: () => new Date() },
+      connectors,
+    });
+    const input = aMapping({
+      tracker: { connectionId: boardConnection, project: 'BRD' },
+      codeHost: { connectionId: forgeConnection, repository: 'team/app' },
+      statuses: [
+        { tracker: 'Backlog', codeHost: 'open' },
+        { tracker: 'Doing', codeHost: 'open' },
+        { tracker: 'Shipped', codeHost: 'closed' },
+      ],
+      users: [{ tracker: 'u-ann', codeHost: 'ann' }],
+      pullRequests: { merged: 'Shipped' },
+    });
+    const mapping: Mapping = {
+      ...input,
+      orgId,
+      tracker: { ...input.tracker, provider: 'board' },
+      codeHost: { ...input.codeHost, provider: 'forge' },
+    };
+    await store.createMapping(
+      mapping,
+      auditBySystem({
+        action: 'mapping.created',
+        actor: 'test',
+        orgId,
+        targets: [{ type: 'mapping', id: mapping.id }],
+        requestId: 'r',
+        at: new Date(),
+      }),
+    );
+    // Provider times a minute back, two seconds apart: before the hub's own moves, which it stamps now.
+    let clock = Date.now() - 60_000;
+    const event = (provider: string, connectionId: string, type: string, data: Json): CanonicalEvent => {
+      clock += 2000;
+      const at = new Date(clock).toISOString();
+      return {
+        id: newId('evt'),
+        type,
+        source: { provider, connectionId },
+        tenantId: orgId,
+        occurredAt: at,
+        receivedAt: at,
+        correlationId: 'c',
+        data,
+        raw: { deliveryId: newId('evt'), sha256: '' },
+      };
+    };
+
+    // A new board item in a closing status: a forge issue, closed, assigned through the user pairs.
+    b.items.set('BRD-7', {
+      key: 'BRD-7',
+      title: 'Ship the board',
+      description: 'Body',
+      status: 'Shipped',
+      assignee: 'u-ann',
+      labels: ['a', 'b'],
+      comments: [],
+    });
+    const created = await engine.handle(
+      event('board', boardConnection, 'work_item.created', {
+        actor: 'u-bob',
+        changed: [...SYNC_FIELDS],
+        item: {
+          id: 'BRD-7',
+          key: 'BRD-7',
+          container: 'BRD',
+          fields: {
+            title: ' Ship the board ',
+            description: 'Body',
+            status: 'Shipped',
+            assignee: 'u-ann',
+            labels: ['b', 'a'],
+          },
+        },
+      }),
+    );
+    expect(created).toEqual(['created']);
+    expect(f.issues.get(1)).toMatchObject({
+      title: 'Ship the board',
+      status: 'closed',
+      assignee: 'ann',
+      labels: ['a', 'b'],
+    });
+    const linkId = await store.findLinkId(orgId, itemKeys.item(boardConnection, 'BRD-7'));
+    const link = await store.getLink(orgId, String(linkId));
+    expect(link).toMatchObject({
+      tracker: { provider: 'board', container: 'BRD', key: 'BRD-7', url: 'https://board.test/items/BRD-7' },
+      codeHost: { provider: 'forge', container: 'team/app', key: 'team/app!1' },
+    });
+
+    // The hub's own write on the forge, coming back: an echo, recognised by the forge's actor.
+    const forgeItem = (fields: NativeFields, actor: string, changed: string[]) =>
+      event('forge', forgeConnection, 'work_item.updated', {
+        actor,
+        changed,
+        item: { id: 'team/app!1', key: 'team/app!1', container: 'team/app', fields },
+      });
+    expect(await engine.handle(forgeItem({ status: 'closed' }, 'hub[app]', ['status']))).toEqual(['echo']);
+
+    // A person reopens it: the board item goes to the first status paired with `open`.
+    expect(await engine.handle(forgeItem({ status: 'open' }, 'ann', ['status']))).toEqual(['updated']);
+    expect(b.items.get('BRD-7')?.status).toBe('Backlog');
+    expect((await store.getLink(orgId, String(linkId)))?.fields.status).toMatchObject({
+      value: 'Backlog',
+      side: 'codeHost',
+    });
+
+    // A comment crosses with its provider's name.
+    const commented = await engine.handle(
+      event('forge', forgeConnection, 'comment.created', {
+        actor: 'ann',
+        itemId: 'team/app!1',
+        id: 'n-1',
+        body: 'Looks good',
+      }),
+    );
+    expect(commented).toEqual(['commented']);
+    expect(b.items.get('BRD-7')?.comments).toEqual(['**ann** commented in Forge:\n\nLooks good']);
+
+    // A merged pull request naming the item: linked on the board, moved to Shipped, and the
+    // forge issue closed through the link.
+    const merged = await engine.handle(
+      event('forge', forgeConnection, 'pull_request.merged', {
+        actor: 'ann',
+        number: 9,
+        url: 'https://forge.test/pr/9',
+        title: 'BRD-7: ship it',
+      }),
+    );
+    expect(merged).toEqual(['pull-request']);
+    expect(b.pullRequests).toEqual([
+      {
+        key: 'BRD-7',
+        url: 'https://forge.test/pr/9',
+        title: 'BRD-7: ship it',
+        state: 'merged',
+        codeHost: 'Forge',
+      },
+    ]);
+    expect(b.items.get('BRD-7')?.status).toBe('Shipped');
+    expect(f.issues.get(1)?.status).toBe('closed');
+    const after = await store.getLink(orgId, String(linkId));
+    expect(after).toMatchObject({
+      fields: { status: { value: 'Shipped', side: 'tracker' } },
+      pending: { tracker: [], codeHost: [] },
+      pullRequests: [{ repository: 'team/app', number: 9, state: 'merged' }],
+      comments: [{ codeHost: 'n-1' }],
+    });
+
+    // A forge issue a scan finds unlinked: a board item made for it, in the workflow's own start.
+    const outcome = await engine.snapshot(mapping, 'codeHost', {
+      ref: { id: 'team/app!2', key: 'team/app!2', url: 'https://forge.test/team/app!2' },
+      container: 'team/app',
+      kind: 'updated',
+      fields: { title: 'Found by a scan', description: '', status: 'open', assignee: null, labels: [] },
+      changed: [...SYNC_FIELDS],
+      at: new Date(clock).toISOString(),
+      actor: null,
+      createdBy: null,
+      snapshot: true,
+    });
+    expect(outcome).toBe('created');
+    expect(b.items.get('BRD-101')).toMatchObject({ title: 'Found by a scan', status: 'Backlog' });
+    expect(audits).toEqual(['link.created', 'sync.pull_request_applied', 'link.created']);
+  });
+});
