@@ -37,8 +37,6 @@ export interface SyncStore {
   createLink(link: Link, keys: readonly string[]): Promise<void>;
   /** Replaces the link if its revision is still `expectedRevision`; false if another change came first. */
   saveLink(link: Link, expectedRevision: number): Promise<boolean>;
-  /** Adds a key that finds the link (a Jira issue's new key after a move). */
-  addLinkKey(orgId: string, linkId: string, itemKey: string): Promise<void>;
 
   recordSync(
     orgId: string,

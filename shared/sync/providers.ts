@@ -66,7 +66,6 @@ export function makeSyncProviders(deps: {
     deps.ttlMs ?? 60_000,
   );
   const identities = new TtlCache<Promise<Identity>>(3_600_000);
-  const connectorFor = new Map<string, WorkItemConnector>();
 
   async function open(orgId: string, connectionId: string, role: Role) {
     const connection: Connection | null = await deps.connections.get(orgId, connectionId);
@@ -82,7 +81,6 @@ export function makeSyncProviders(deps: {
     const credentials = ConnectionCredentialsSchema.parse(
       JSON.parse(await deps.cipher.decrypt(encrypted, credentialsContext(orgId, connectionId))),
     );
-    connectorFor.set(connectionId, connector);
     const client = connector.open(connection, credentials, { accessTokens: deps.accessTokens });
     return { connector, client };
   }
@@ -110,7 +108,8 @@ export function makeSyncProviders(deps: {
     forget: (connectionId) => {
       cache.deleteWhere((key) => key.includes(`:${connectionId}:`));
       identities.delete(connectionId);
-      connectorFor.get(connectionId)?.forget?.(connectionId);
+      for (const connector of Object.values(deps.connectors ?? WORK_ITEM_CONNECTORS))
+        connector?.forget?.(connectionId);
     },
   };
 }

@@ -212,14 +212,6 @@ export class DynamoDbSyncStore implements SyncStore {
     }
   }
 
-  async addLinkKey(orgId: string, linkId: string, itemKey: string): Promise<void> {
-    const pk = this.pk(orgId, 'linkKeys');
-    this.table(orgId).check(pk);
-    await this.client.send(
-      new PutCommand({ TableName: this.tables.domainTable, Item: { PK: pk, SK: itemKey, linkId } }),
-    );
-  }
-
   async recordSync(
     orgId: string,
     connectionId: string,
