@@ -34,7 +34,7 @@ process.stdout.write(
     'Then tell each fake where its webhooks go (the connection webhookUrl on the hub, and its secret):',
     `  curl -X PUT ${github.url}/_fake/webhook -d '{"url": "http://127.0.0.1:3000/webhooks/github/<connectionId>", "secret": "whsec_…"}'`,
     `  curl -X PUT ${jira.url}/_fake/webhook -d '{"url": "http://127.0.0.1:3000/webhooks/jira/<connectionId>", "secret": "whsec_…"}'`,
-    '  npx hub mappings create <orgId> --jira-connection <jira con> --project WEB --github-connection <github con> --repository acme/web',
+    '  npx hub mappings create <orgId> --tracker-connection <jira con> --project WEB --code-host-connection <github con> --repository acme/web',
     `A person acts on the fakes as GitHub token ${GITHUB_HUMAN.token}, Jira ${JIRA_HUMAN.email} / ${JIRA_HUMAN.apiToken}.`,
     '[fakes] ready',
     '',
