@@ -1,8 +1,15 @@
+import type { ItemRef } from '../connectors/work-items';
 import type { AuditRecord } from '../audit/audit-record';
 import type { Page, PageRequest } from '../ports/stores';
 import type { SyncJob, SyncJobCounters } from './jobs';
 import type { Link } from './link';
 import type { Mapping } from './mapping';
+
+/** An item created on the other side for a claimed item, with the status its provider gave it. */
+export interface Counterpart {
+  readonly ref: ItemRef;
+  readonly status: string | null;
+}
 
 /** Per connection: how its sync is going, for `GET …/connections/{id}/status`. */
 export interface SyncStats {
@@ -29,10 +36,19 @@ export interface SyncStore {
   getLink(orgId: string, linkId: string): Promise<Link | null>;
   listLinks(orgId: string, page: PageRequest): Promise<Page<Link>>;
   /**
-   * Claims an item before its counterpart is created: false when another worker holds the claim or
+   * Claims an item before its counterpart is created: null when another worker holds the claim or
    * the item is linked already, so two deliveries of one creation cannot create two counterparts.
+   * A claim taken again (a retry, or after its holder died) comes with the counterpart an earlier
+   * attempt created, if it recorded one.
    */
-  claimItem(orgId: string, itemKey: string, claimedBy: string, ttlSeconds: number): Promise<boolean>;
+  claimItem(
+    orgId: string,
+    itemKey: string,
+    claimedBy: string,
+    ttlSeconds: number,
+  ): Promise<{ readonly counterpart: Counterpart | null } | null>;
+  /** Records on the claim the counterpart just created, before its link is written. */
+  recordCounterpart(orgId: string, itemKey: string, claimedBy: string, counterpart: Counterpart): Promise<void>;
   /** Stores a new link and the keys that find it, replacing the claim, atomically. */
   createLink(link: Link, keys: readonly string[]): Promise<void>;
   /** Replaces the link if its revision is still `expectedRevision`; false if another change came first. */

@@ -208,7 +208,8 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     requestId: string,
   ) {
     const org = mapping.orgId;
-    if (!(await store.claimItem(org, key, requestId, CLAIM_SECONDS))) {
+    const claim = await store.claimItem(org, key, requestId, CLAIM_SECONDS);
+    if (!claim) {
       const linked = await store.findLinkId(org, key);
       if (linked) return updateLink(change, side, mapping, linked);
       throw new DependencyUnavailableError('Another worker is linking this item; retrying');
@@ -219,39 +220,10 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
       SYNC_FIELDS.map((f) => [f, fromSide(f, side, change.fields[f], t, undefined)]),
     ) as Record<SyncField, Canonical | undefined>;
     const at = new Date(change.at).toISOString();
-    const now = deps.clock.now();
     const fields: Link['fields'] = {};
     for (const f of SYNC_FIELDS) if (values[f] !== undefined) fields[f] = { value: values[f], at, side };
-
-    const { status, ...rest } = Object.fromEntries(
-      Object.entries(values).filter(([, v]) => v !== undefined),
-    ) as Partial<Record<SyncField, Canonical>>;
-    const targetConnection = mapping[target].connectionId;
-    const targetContainer = containerOf(mapping, target);
-    const client = await clientOf(org, targetConnection, target);
-    const created = await onConnection(targetConnection, async () => {
-      const made = await client.createItem(
-        targetContainer,
-        target === 'tracker' ? (mapping.tracker.itemType ?? trackerOf(mapping).defaultItemType) : undefined,
-        { ...toNative(rest, target, t), title: String(rest.title ?? '') },
-      );
-      if (status === undefined || status === null) return made;
-      // The new item starts where its provider puts it. That start stands when it means the same
-      // to the source side (a new Jira issue's own first status for an open GitHub issue);
-      // otherwise the item is moved to the source's status.
-      const start = made.status === null ? undefined : fromSide('status', target, made.status, t, status);
-      const same =
-        start !== undefined && sameValue(toSide('status', side, start, t), toSide('status', side, status, t));
-      if (same) {
-        if (start !== status) fields.status = { value: start, at, side: target };
-        return made;
-      }
-      const wanted = toSide('status', target, status, t);
-      if (wanted !== undefined)
-        await client.updateItem(targetContainer, made.ref, { status: String(wanted) });
-      return made;
-    });
-
+    // Everything that can fail before the counterpart exists is done first: after it, only the
+    // claim record and the link stand between a retry and a second counterpart.
     const sourceRef = change.ref.url
       ? change.ref
       : {
@@ -261,6 +233,38 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
             change.ref.key,
           ),
         };
+    const targetConnection = mapping[target].connectionId;
+    const client = await clientOf(org, targetConnection, target);
+
+    let created = claim.counterpart;
+    if (!created) {
+      const { status: _status, ...rest } = Object.fromEntries(
+        Object.entries(values).filter(([, v]) => v !== undefined),
+      ) as Partial<Record<SyncField, Canonical>>;
+      created = await onConnection(targetConnection, () =>
+        client.createItem(
+          containerOf(mapping, target),
+          target === 'tracker' ? (mapping.tracker.itemType ?? trackerOf(mapping).defaultItemType) : undefined,
+          { ...toNative(rest, target, t), title: String(rest.title ?? '') },
+        ),
+      );
+      await store.recordCounterpart(org, key, requestId, created);
+    }
+
+    // The new item starts where its provider puts it. That start stands when it means the same to
+    // the source side (a new Jira issue's own first status for an open GitHub issue); otherwise
+    // the item is sent the source's status, like any pending change (retried until it lands).
+    const pending: Link['pending'] = { tracker: [], codeHost: [] };
+    const status = values.status;
+    if (status !== undefined && status !== null) {
+      const start =
+        created.status === null ? undefined : fromSide('status', target, created.status, t, status);
+      const same =
+        start !== undefined && sameValue(toSide('status', side, start, t), toSide('status', side, status, t));
+      if (same && start !== status) fields.status = { value: start as Canonical, at, side: target };
+      else if (!same && toSide('status', target, status, t) !== undefined) pending[target] = ['status'];
+    }
+
     const sideOfLink = (s: Side, ref: { id: string; key: string; url: string }) => ({
       connectionId: mapping[s].connectionId,
       provider: mapping[s].provider,
@@ -273,6 +277,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
       [side]: sideOfLink(side, sourceRef),
       [target]: sideOfLink(target, created.ref),
     } as Record<Side, Link['tracker']>;
+    const now = deps.clock.now();
     const link: Link = {
       id: newId('lnk'),
       orgId: org,
@@ -280,7 +285,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
       tracker: sides.tracker,
       codeHost: sides.codeHost,
       fields,
-      pending: { tracker: [], codeHost: [] },
+      pending,
       comments: [],
       pullRequests: [],
       branch: null,
@@ -306,7 +311,8 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
         after: { tracker: link.tracker.key, codeHost: link.codeHost.key, from: side },
       }),
     );
-    if (side === 'tracker' && mapping.branches.onCreate) await openBranchForLink(deps, link, mapping, {});
+    const current = await push(link, mapping, change.at);
+    if (side === 'tracker' && mapping.branches.onCreate) await openBranchForLink(deps, current, mapping, {});
     return 'created' as const;
   }
 

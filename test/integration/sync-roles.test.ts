@@ -8,12 +8,14 @@ import type {
   TrackerConnector,
 } from '../../shared/connectors/work-items';
 import { SYNC_FIELDS } from '../../shared/connectors/work-items';
+import { ProviderUnavailableError } from '../../shared/errors';
 import type { CanonicalEvent } from '../../shared/events/canonical-event';
 import { newId } from '../../shared/ids';
 import type { Json } from '../../shared/json-fields';
 import { obj, str } from '../../shared/json-fields';
 import { itemKeys } from '../../shared/sync/link';
 import type { Mapping } from '../../shared/sync/mapping';
+import type { SyncStore } from '../../shared/sync/ports';
 import { makeSyncProviders } from '../../shared/sync/providers';
 import { makeSyncEngine } from '../../shared/sync/sync-engine';
 import { aMapping } from '../support/builders';
@@ -110,6 +112,8 @@ function board() {
 
 function forge() {
   const issues = new Map<number, Item>();
+  /** The next issue update fails as an outage would, when set. */
+  const faults = { failNextUpdate: false };
   const connector: CodeHostConnector = {
     provider: 'forge' as Provider,
     role: 'codeHost',
@@ -150,6 +154,10 @@ function forge() {
         return { ref: { id: key, key, url: `https://forge.test/${key}` }, status: 'open' };
       },
       updateItem: async (_repository, ref, fields) => {
+        if (faults.failNextUpdate) {
+          faults.failNextUpdate = false;
+          throw new ProviderUnavailableError('Forge: 503');
+        }
         Object.assign(issues.get(Number(ref.key.split('!')[1])) as Item, fields);
       },
       addComment: async (_repository, ref, markdown) => {
@@ -162,7 +170,7 @@ function forge() {
       openPullRequest: async () => ({ number: 1, url: 'https://forge.test/pr/1', draft: true }),
     }),
   };
-  return { connector, issues };
+  return { connector, issues, faults };
 }
 
 let aws: LocalAws;
@@ -171,94 +179,101 @@ beforeAll(async () => {
 });
 afterAll(async () => aws?.stop());
 
+/** An org with a board ↔ forge mapping, the engine over DynamoDB Local, and events from either side. */
+async function setup(store: SyncStore) {
+  const orgId = newId('org');
+  const boardConnection = newId('con');
+  const forgeConnection = newId('con');
+  const b = board();
+  const f = forge();
+  const connectors = { board: b.connector, forge: f.connector };
+  const connection = (id: string, provider: string) =>
+    ({
+      id,
+      orgId,
+      provider,
+      name: provider,
+      status: 'active',
+      config: { baseUrl: null },
+    }) as unknown as Connection;
+  const providers = makeSyncProviders({
+    connections: {
+      get: async (_org, id) =>
+        id === boardConnection
+          ? connection(id, 'board')
+          : id === forgeConnection
+            ? connection(id, 'forge')
+            : null,
+      encryptedCredentials: async () => 'sealed',
+    },
+    cipher: {
+      encrypt: async (plain) => plain,
+      decrypt: async () => JSON.stringify({ kind: 'jira_api_token', email: 'x@board.test', apiToken: 't' }),
+    },
+    connectors,
+  });
+  const audits: string[] = [];
+  const engine = makeSyncEngine({
+    store,
+    providers,
+    audit: { append: async (record) => void audits.push(record.action) },
+    clock: { now: () => new Date() },
+    connectors,
+  });
+  const input = aMapping({
+    tracker: { connectionId: boardConnection, project: 'BRD' },
+    codeHost: { connectionId: forgeConnection, repository: 'team/app' },
+    statuses: [
+      { tracker: 'Backlog', codeHost: 'open' },
+      { tracker: 'Doing', codeHost: 'open' },
+      { tracker: 'Shipped', codeHost: 'closed' },
+    ],
+    users: [{ tracker: 'u-ann', codeHost: 'ann' }],
+    pullRequests: { merged: 'Shipped' },
+  });
+  const mapping: Mapping = {
+    ...input,
+    orgId,
+    tracker: { ...input.tracker, provider: 'board' },
+    codeHost: { ...input.codeHost, provider: 'forge' },
+  };
+  await store.createMapping(
+    mapping,
+    auditBySystem({
+      action: 'mapping.created',
+      actor: 'test',
+      orgId,
+      targets: [{ type: 'mapping', id: mapping.id }],
+      requestId: 'r',
+      at: new Date(),
+    }),
+  );
+  // Provider times a minute back, two seconds apart: before the hub's own moves, which it stamps now.
+  let clock = Date.now() - 60_000;
+  const event = (provider: string, connectionId: string, type: string, data: Json): CanonicalEvent => {
+    clock += 2000;
+    const at = new Date(clock).toISOString();
+    return {
+      id: newId('evt'),
+      type,
+      source: { provider, connectionId },
+      tenantId: orgId,
+      occurredAt: at,
+      receivedAt: at,
+      correlationId: 'c',
+      data,
+      raw: { deliveryId: newId('evt'), sha256: '' },
+    };
+  };
+
+  return { orgId, boardConnection, forgeConnection, b, f, engine, mapping, event, audits };
+}
+
 describe('the sync engine, between providers it has never heard of', () => {
   it('links, translates, suppresses echoes, mirrors comments and applies pull requests by role', async () => {
-    const orgId = newId('org');
-    const boardConnection = newId('con');
-    const forgeConnection = newId('con');
-    const b = board();
-    const f = forge();
-    const connectors = { board: b.connector, forge: f.connector };
-    const connection = (id: string, provider: string) =>
-      ({
-        id,
-        orgId,
-        provider,
-        name: provider,
-        status: 'active',
-        config: { baseUrl: null },
-      }) as unknown as Connection;
-    const providers = makeSyncProviders({
-      connections: {
-        get: async (_org, id) =>
-          id === boardConnection
-            ? connection(id, 'board')
-            : id === forgeConnection
-              ? connection(id, 'forge')
-              : null,
-        encryptedCredentials: async () => 'sealed',
-      },
-      cipher: {
-        encrypt: async (plain) => plain,
-        decrypt: async () => JSON.stringify({ kind: 'jira_api_token', email: 'x@board.test', apiToken: 't' }),
-      },
-      connectors,
-    });
     const store = new DynamoDbSyncStore(aws.docs, aws.tables);
-    const audits: string[] = [];
-    const engine = makeSyncEngine({
-      store,
-      providers,
-      audit: { append: async (record) => void audits.push(record.action) },
-      clock: { now: () => new Date() },
-      connectors,
-    });
-    const input = aMapping({
-      tracker: { connectionId: boardConnection, project: 'BRD' },
-      codeHost: { connectionId: forgeConnection, repository: 'team/app' },
-      statuses: [
-        { tracker: 'Backlog', codeHost: 'open' },
-        { tracker: 'Doing', codeHost: 'open' },
-        { tracker: 'Shipped', codeHost: 'closed' },
-      ],
-      users: [{ tracker: 'u-ann', codeHost: 'ann' }],
-      pullRequests: { merged: 'Shipped' },
-    });
-    const mapping: Mapping = {
-      ...input,
-      orgId,
-      tracker: { ...input.tracker, provider: 'board' },
-      codeHost: { ...input.codeHost, provider: 'forge' },
-    };
-    await store.createMapping(
-      mapping,
-      auditBySystem({
-        action: 'mapping.created',
-        actor: 'test',
-        orgId,
-        targets: [{ type: 'mapping', id: mapping.id }],
-        requestId: 'r',
-        at: new Date(),
-      }),
-    );
-    // Provider times a minute back, two seconds apart: before the hub's own moves, which it stamps now.
-    let clock = Date.now() - 60_000;
-    const event = (provider: string, connectionId: string, type: string, data: Json): CanonicalEvent => {
-      clock += 2000;
-      const at = new Date(clock).toISOString();
-      return {
-        id: newId('evt'),
-        type,
-        source: { provider, connectionId },
-        tenantId: orgId,
-        occurredAt: at,
-        receivedAt: at,
-        correlationId: 'c',
-        data,
-        raw: { deliveryId: newId('evt'), sha256: '' },
-      };
-    };
-
+    const { orgId, boardConnection, forgeConnection, b, f, engine, mapping, event, audits } =
+      await setup(store);
     // A new board item in a closing status: a forge issue, closed, assigned through the user pairs.
     b.items.set('BRD-7', {
       key: 'BRD-7',
@@ -367,7 +382,7 @@ describe('the sync engine, between providers it has never heard of', () => {
       kind: 'updated',
       fields: { title: 'Found by a scan', description: '', status: 'open', assignee: null, labels: [] },
       changed: [...SYNC_FIELDS],
-      at: new Date(clock).toISOString(),
+      at: new Date().toISOString(),
       actor: null,
       createdBy: null,
       snapshot: true,
@@ -375,5 +390,47 @@ describe('the sync engine, between providers it has never heard of', () => {
     expect(outcome).toBe('created');
     expect(b.items.get('BRD-101')).toMatchObject({ title: 'Found by a scan', status: 'Backlog' });
     expect(audits).toEqual(['link.created', 'sync.pull_request_applied', 'link.created']);
+  });
+
+  it('creates one counterpart however often its creation is cut short and retried', async () => {
+    const real = new DynamoDbSyncStore(aws.docs, aws.tables);
+    let crashBeforeLink = true;
+    // The worker dies after the counterpart exists and before its link is written.
+    const store = new Proxy(real, {
+      get(target, name) {
+        if (name === 'createLink' && crashBeforeLink)
+          return async () => {
+            crashBeforeLink = false;
+            throw new Error('the worker stopped');
+          };
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { orgId, boardConnection, f, engine, event, audits } = await setup(store);
+    const created = event('board', boardConnection, 'work_item.created', {
+      actor: 'u-bob',
+      changed: [...SYNC_FIELDS],
+      item: {
+        id: 'BRD-8',
+        key: 'BRD-8',
+        container: 'BRD',
+        fields: { title: 'Once only', description: '', status: 'Shipped', assignee: null, labels: [] },
+      },
+    });
+    await expect(engine.handle(created)).rejects.toThrow('the worker stopped');
+    expect(f.issues.size).toBe(1);
+    // The retry links the counterpart it made; closing it then meets an outage.
+    f.faults.failNextUpdate = true;
+    await expect(engine.handle(created)).rejects.toThrow(ProviderUnavailableError);
+    expect(f.issues.size).toBe(1);
+    const linkId = String(await real.findLinkId(orgId, itemKeys.item(boardConnection, 'BRD-8')));
+    expect((await real.getLink(orgId, linkId))?.pending).toEqual({ tracker: [], codeHost: ['status'] });
+    // The next retry sends what is still pending, and nothing more is created.
+    expect(await engine.handle(created)).toEqual(['updated']);
+    expect(f.issues.size).toBe(1);
+    expect(f.issues.get(1)).toMatchObject({ title: 'Once only', status: 'closed' });
+    expect((await real.getLink(orgId, linkId))?.pending).toEqual({ tracker: [], codeHost: [] });
+    expect(audits.filter((a) => a === 'link.created')).toHaveLength(1);
   });
 });

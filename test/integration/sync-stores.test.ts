@@ -36,14 +36,27 @@ describe('sync stores against DynamoDB Local', () => {
   it('lets one worker claim an item, saves a link only at the revision it read, and advances a job once per checkpoint', async () => {
     const store = new DynamoDbSyncStore(aws.docs, aws.tables);
     const orgId = newId('org');
-    expect(await store.claimItem(orgId, 'jira#c#1', 'evt_a', 60)).toBe(true);
-    expect(await store.claimItem(orgId, 'jira#c#1', 'evt_b', 60)).toBe(false);
-    // The same message, delivered again, may carry on.
-    expect(await store.claimItem(orgId, 'jira#c#1', 'evt_a', 60)).toBe(true);
+    expect(await store.claimItem(orgId, 'item#c#1', 'evt_a', 60)).toEqual({ counterpart: null });
+    expect(await store.claimItem(orgId, 'item#c#1', 'evt_b', 60)).toBeNull();
+    // The counterpart made under the claim is recorded: the same message, delivered again after a
+    // crash, gets it back instead of making another.
+    const counterpart = {
+      ref: { id: 'a/b#1', key: 'a/b#1', url: 'https://gh.test/a/b/issues/1' },
+      status: 'open',
+    };
+    await store.recordCounterpart(orgId, 'item#c#1', 'evt_a', counterpart);
+    await expect(store.recordCounterpart(orgId, 'item#c#1', 'evt_b', counterpart)).rejects.toThrow(
+      /taken over/,
+    );
+    expect(await store.claimItem(orgId, 'item#c#1', 'evt_a', 60)).toEqual({ counterpart });
+    expect(await store.claimItem(orgId, 'item#c#1', 'evt_b', 60)).toBeNull();
+    // A claim whose holder died (expired) passes to the next message, with what it recorded.
+    expect(await store.claimItem(orgId, 'item#c#1', 'evt_a', -1)).toEqual({ counterpart });
+    expect(await store.claimItem(orgId, 'item#c#1', 'evt_c', 60)).toEqual({ counterpart });
     const link = aLink({ orgId });
-    await store.createLink(link, ['jira#c#1', 'github#c#a/b#1']);
-    expect(await store.findLinkId(orgId, 'github#c#a/b#1')).toBe(link.id);
-    expect(await store.claimItem(orgId, 'jira#c#1', 'evt_a', 60)).toBe(false);
+    await store.createLink(link, ['item#c#1', 'item#g#a/b#1']);
+    expect(await store.findLinkId(orgId, 'item#g#a/b#1')).toBe(link.id);
+    expect(await store.claimItem(orgId, 'item#c#1', 'evt_c', 60)).toBeNull();
 
     expect(await store.saveLink({ ...link, revision: 2, branch: 'one' }, 1)).toBe(true);
     expect(await store.saveLink({ ...link, revision: 2, branch: 'two' }, 1)).toBe(false);

@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
-import { ConflictError } from '../../errors';
+import { ConflictError, DependencyUnavailableError } from '../../errors';
 import type { Page, PageRequest } from '../../ports/stores';
 import type { SyncJob, SyncJobCounters } from '../../sync/jobs';
 import { SyncJobSchema } from '../../sync/jobs';
@@ -9,7 +9,7 @@ import type { Link } from '../../sync/link';
 import { LinkSchema } from '../../sync/link';
 import type { Mapping } from '../../sync/mapping';
 import { MappingSchema } from '../../sync/mapping';
-import type { SyncStats, SyncStore } from '../../sync/ports';
+import type { Counterpart, SyncStats, SyncStore } from '../../sync/ports';
 import { auditPut } from './audit-item';
 import { epochSeconds, platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
@@ -146,30 +146,62 @@ export class DynamoDbSyncStore implements SyncStore {
     return { items: result.items.map((i) => LinkSchema.parse(strip(i))), nextCursor: result.nextCursor };
   }
 
-  async claimItem(orgId: string, itemKey: string, claimedBy: string, ttlSeconds: number): Promise<boolean> {
+  async claimItem(
+    orgId: string,
+    itemKey: string,
+    claimedBy: string,
+    ttlSeconds: number,
+  ): Promise<{ counterpart: Counterpart | null } | null> {
     const pk = this.pk(orgId, 'linkKeys');
     this.table(orgId).check(pk);
     const now = Date.now();
     try {
-      await this.client.send(
-        new PutCommand({
+      // An update, not a put: a counterpart recorded by an earlier attempt stays, and comes back.
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
           TableName: this.tables.domainTable,
-          Item: {
-            PK: pk,
-            SK: itemKey,
-            claimedBy,
-            claimExpiresAt: now + ttlSeconds * 1000,
-            expiresAt: epochSeconds(new Date(now + 86_400_000)),
-          },
+          Key: { PK: pk, SK: itemKey },
+          UpdateExpression: 'SET claimedBy = :me, claimExpiresAt = :until, expiresAt = :expires',
           // Free, or claimed by this very message (a retry), or a claim whose holder died.
           ConditionExpression:
             'attribute_not_exists(PK) OR (attribute_not_exists(linkId) AND (claimedBy = :me OR claimExpiresAt < :now))',
-          ExpressionAttributeValues: { ':me': claimedBy, ':now': now },
+          ExpressionAttributeValues: {
+            ':me': claimedBy,
+            ':now': now,
+            ':until': now + ttlSeconds * 1000,
+            ':expires': epochSeconds(new Date(now + 86_400_000)),
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return { counterpart: (Attributes?.counterpart as Counterpart | undefined) ?? null };
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if ((error as Error).name === 'ConditionalCheckFailedException') return null;
+      throw error;
+    }
+  }
+
+  async recordCounterpart(
+    orgId: string,
+    itemKey: string,
+    claimedBy: string,
+    counterpart: Counterpart,
+  ): Promise<void> {
+    const pk = this.pk(orgId, 'linkKeys');
+    this.table(orgId).check(pk);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: itemKey },
+          UpdateExpression: 'SET counterpart = :counterpart',
+          ConditionExpression: 'claimedBy = :me AND attribute_not_exists(linkId)',
+          ExpressionAttributeValues: { ':me': claimedBy, ':counterpart': counterpart },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException')
+        throw new DependencyUnavailableError(`The claim on ${itemKey} was taken over; retrying`);
       throw error;
     }
   }

@@ -121,9 +121,13 @@ export const jiraWorkItems: TrackerConnector = {
           ...patchOf(fields),
           title: fields.title ?? '',
         });
-        // The workflow decides where a new issue starts.
-        const state = await ops.getIssue(created.key);
-        return { ref: { id: created.id, key: created.key, url: created.url }, status: state.status };
+        // The workflow decides where a new issue starts. Not knowing it is no reason to fail (and
+        // to create the issue again on a retry): the engine then moves the issue where it belongs.
+        const status = await ops.getIssue(created.key).then(
+          (state) => state.status,
+          () => null,
+        );
+        return { ref: { id: created.id, key: created.key, url: created.url }, status };
       },
       updateItem: async (_project, ref, fields) => {
         await ops.updateIssue(ref.key, patchOf(fields));
