@@ -1,5 +1,5 @@
-import type { ItemRef } from '../connectors/work-items';
 import type { AuditRecord } from '../audit/audit-record';
+import type { ItemRef } from '../connectors/work-items';
 import type { Page, PageRequest } from '../ports/stores';
 import type { SyncJob, SyncJobCounters } from './jobs';
 import type { Link } from './link';
@@ -48,7 +48,12 @@ export interface SyncStore {
     ttlSeconds: number,
   ): Promise<{ readonly counterpart: Counterpart | null } | null>;
   /** Records on the claim the counterpart just created, before its link is written. */
-  recordCounterpart(orgId: string, itemKey: string, claimedBy: string, counterpart: Counterpart): Promise<void>;
+  recordCounterpart(
+    orgId: string,
+    itemKey: string,
+    claimedBy: string,
+    counterpart: Counterpart,
+  ): Promise<void>;
   /** Stores a new link and the keys that find it, replacing the claim, atomically. */
   createLink(link: Link, keys: readonly string[]): Promise<void>;
   /** Replaces the link if its revision is still `expectedRevision`; false if another change came first. */
