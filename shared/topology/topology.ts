@@ -993,9 +993,10 @@ export const rules = {
     targetQueues: ['events'],
   },
   syncableEvents: {
-    description: 'Work items, comments, pull requests and reviews from Jira and GitHub go to the sync engine',
+    description:
+      "Work items, comments, pull requests and reviews from every provider go to the sync engine (it ignores a provider no sync part is registered for), not the hub's own events or generic webhooks",
     pattern: {
-      source: [`${EVENT_SOURCE_PREFIX}github`, `${EVENT_SOURCE_PREFIX}jira`],
+      source: [{ 'anything-but': [`${EVENT_SOURCE_PREFIX}hub`, `${EVENT_SOURCE_PREFIX}generic`] }],
       'detail-type': [
         { prefix: 'work_item.' },
         { prefix: 'comment.' },

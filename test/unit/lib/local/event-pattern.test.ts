@@ -45,4 +45,16 @@ describe('local EventBridge pattern matching', () => {
       false,
     );
   });
+
+  it('sends work items of any provider to the sync engine, but not generic webhooks or the hub’s own events', () => {
+    const item = (source: string, type = 'work_item.updated') => ({ ...event, source, 'detail-type': type });
+    const { pattern } = rules.syncableEvents;
+    expect(matchesPattern(pattern, item('integration-hub.github'))).toBe(true);
+    expect(matchesPattern(pattern, item('integration-hub.jira', 'comment.created'))).toBe(true);
+    // The next provider needs no edit here.
+    expect(matchesPattern(pattern, item('integration-hub.gitlab', 'pull_request.merged'))).toBe(true);
+    expect(matchesPattern(pattern, item('integration-hub.generic'))).toBe(false);
+    expect(matchesPattern(pattern, item('integration-hub.hub'))).toBe(false);
+    expect(matchesPattern(pattern, item('integration-hub.github', 'branch.created'))).toBe(false);
+  });
 });
