@@ -60,7 +60,14 @@ describe("the hub's GitHub operations, held to GitHub's OpenAPI description", ()
 
   it('creates a branch for a work item, opens a draft PR from it, requests reviewers and reads its reviews', async () => {
     const branch = await ops.createBranch(repo, 'PROJ-1-sync-build-status', 'main');
-    expect(branch.ref).toBe('refs/heads/PROJ-1-sync-build-status');
+    expect(branch).toMatchObject({ ref: 'refs/heads/PROJ-1-sync-build-status', created: true });
+    // Asked again (a retry), the branch is kept as it is.
+    expect(await ops.createBranch(repo, 'PROJ-1-sync-build-status', 'main')).toMatchObject({
+      ref: 'refs/heads/PROJ-1-sync-build-status',
+      sha: branch.sha,
+      created: false,
+    });
+    await expect(ops.createBranch(repo, 'PROJ-1-other', 'no-such-base')).rejects.toThrow();
     const pr = await ops.openPullRequest(repo, {
       title: 'PROJ-1 Sync build status',
       head: 'PROJ-1-sync-build-status',

@@ -73,12 +73,23 @@ export function githubOperations(octokit: Octokit) {
           ...r,
           ref: `heads/${from}`,
         });
-        const { data } = await octokit.request('POST /repos/{owner}/{repo}/git/refs', {
-          ...r,
-          ref: `refs/heads/${branch}`,
-          sha: base.object.sha,
-        });
-        return { ref: data.ref, sha: data.object.sha };
+        try {
+          const { data } = await octokit.request('POST /repos/{owner}/{repo}/git/refs', {
+            ...r,
+            ref: `refs/heads/${branch}`,
+            sha: base.object.sha,
+          });
+          return { ref: data.ref, sha: data.object.sha, created: true };
+        } catch (error) {
+          // GitHub refuses an existing ref with a 422: if the branch is there, it is kept as it is.
+          if ((error as { status?: number }).status !== 422) throw error;
+          const existing = await octokit
+            .request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...r, ref: `heads/${branch}` })
+            .catch(() => {
+              throw error;
+            });
+          return { ref: existing.data.ref, sha: existing.data.object.sha, created: false };
+        }
       }),
     openPullRequest: (
       r: RepoRef,

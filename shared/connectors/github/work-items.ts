@@ -1,4 +1,4 @@
-import { ProviderAuthError, ValidationError } from '../../errors';
+import { ProviderAuthError } from '../../errors';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { num, obj, str } from '../../json-fields';
 import type {
@@ -186,12 +186,7 @@ export const githubWorkItems: CodeHostConnector = {
         return pages > 1 ? pages * ISSUE_PAGE : first.issues.length;
       },
       createBranch: async (repository, branch, base) => {
-        try {
-          await ops.createBranch(repoOf(repository), branch, base);
-        } catch (error) {
-          // GitHub answers 422 "Reference already exists" for a branch made before: use it.
-          if (!(error instanceof ValidationError && /already exists/i.test(error.message))) throw error;
-        }
+        await ops.createBranch(repoOf(repository), branch, base);
       },
       openPullRequest: async (repository, pr) =>
         ops.openPullRequest(repoOf(repository), {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
 import { githubConnector } from '../../../../shared/connectors/github/connector';
+import { githubWorkItems } from '../../../../shared/connectors/github/work-items';
 import { UnauthenticatedError, ValidationError } from '../../../../shared/errors';
 import { CanonicalEventSchema } from '../../../../shared/events/canonical-event';
 
@@ -151,5 +152,58 @@ describe("GitHub webhooks: normalising GitHub's example payloads", () => {
     expect(() => githubConnector.normalise({ ...delivery('issues', {}), headers: {} }, 'd-1')).toThrow(
       /X-GitHub-Event/,
     );
+  });
+});
+
+describe('GitHub as a sync’s code host: reading canonical events', () => {
+  const normalised = (event: string, match: (p: Record<string, unknown>) => boolean) => {
+    const payload = (byEvent.get(event) ?? []).find(match);
+    const normal = githubConnector.normalise(delivery(event, payload), 'd-1');
+    if (!normal) throw new Error(`no ${event} example`);
+    return { payload: payload as Record<string, Record<string, unknown>>, normal };
+  };
+
+  it('reads an issue as an item of its repository, ids unique per connection', () => {
+    const { payload, normal } = normalised('issues', (p) => p.action === 'opened');
+    const repo = String(payload.repository?.full_name);
+    const number = Number(payload.issue?.number);
+    expect(githubWorkItems.readItem(normal)).toMatchObject({
+      ref: { id: `${repo.toLowerCase()}#${number}`, key: `${repo}#${number}`, url: payload.issue?.html_url },
+      container: repo,
+      kind: 'created',
+      fields: { title: payload.issue?.title, status: 'open' },
+      changed: ['title', 'description', 'status', 'assignee', 'labels'],
+      actor: (payload.sender as { login: string }).login,
+    });
+  });
+
+  it('reads comments by the issue they are on, and pull request stages', () => {
+    const comment = normalised('issue_comment', (p) => p.action === 'created');
+    const repo = String(comment.payload.repository?.full_name);
+    expect(githubWorkItems.readComment(comment.normal)).toMatchObject({
+      itemId: `${repo.toLowerCase()}#${comment.payload.issue?.number}`,
+      id: String(comment.payload.comment?.id),
+      body: comment.payload.comment?.body,
+    });
+    const opened = normalised('pull_request', (p) => p.action === 'opened');
+    expect(githubWorkItems.readPullRequest(opened.normal)).toMatchObject({
+      stage: 'opened',
+      number: opened.payload.pull_request?.number,
+      text: expect.stringContaining(String(opened.payload.pull_request?.title)),
+    });
+    const submitted = (byEvent.get('pull_request_review') ?? []).find((p) => p.action === 'submitted');
+    const approved = structuredClone(submitted as Record<string, Record<string, unknown>>);
+    approved.review = { ...approved.review, state: 'approved' };
+    const review = { normal: githubConnector.normalise(delivery('pull_request_review', approved), 'd-1') };
+    if (!review.normal) throw new Error('no review example');
+    expect(githubWorkItems.readPullRequest(review.normal)?.stage).toBe('approved');
+    expect(githubWorkItems.readItem(opened.normal)).toBeNull();
+  });
+
+  it('takes only app actors for the hub, and checks repository names', () => {
+    expect(githubWorkItems.couldBeHub('integration-hub[bot]')).toBe(true);
+    expect(githubWorkItems.couldBeHub('octocat')).toBe(false);
+    expect(githubWorkItems.checkContainer('acme/web')).toBeNull();
+    expect(githubWorkItems.checkContainer('acme')).toBe('owner/name');
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
 import { jiraConnector } from '../../../../shared/connectors/jira/connector';
+import { jiraWorkItems } from '../../../../shared/connectors/jira/work-items';
 import { UnauthenticatedError, ValidationError } from '../../../../shared/errors';
 import { CanonicalEventSchema } from '../../../../shared/events/canonical-event';
 
@@ -81,5 +82,36 @@ describe('Jira Cloud webhooks', () => {
     expect(jiraConnector.normalise(delivery({ webhookEvent: 'worklog_created' }), 'x')).toBeNull();
     expect(() => jiraConnector.normalise(delivery({ timestamp: 1 }), 'x')).toThrow(/webhookEvent/);
     expect(() => jiraConnector.normalise({ ...delivery({}), body: '{' }, 'x')).toThrow(ValidationError);
+  });
+});
+
+describe('Jira as a sync’s tracker: reading canonical events', () => {
+  const normalised = (payload: Record<string, unknown>) => {
+    const event = jiraConnector.normalise(delivery(payload), 'x');
+    if (!event) throw new Error('not normalised');
+    return event;
+  };
+
+  it('reads an issue with its description as Markdown and only the fields its changelog names', () => {
+    const item = jiraWorkItems.readItem(normalised(fixture('issue-updated')));
+    expect(item).toMatchObject({
+      ref: { key: 'PROJ-2', url: '' },
+      container: 'PROJ',
+      kind: 'updated',
+      fields: { status: 'In Progress', labels: ['backend', 'sync'], assignee: '5b10ac8d82e05b22cc7d4ef5' },
+      changed: ['status'],
+    });
+    expect(typeof item?.fields.description).toBe('string');
+  });
+
+  it('reads comments by their issue, in Markdown, and finds the keys a pull request names', () => {
+    const comment = jiraWorkItems.readComment(normalised(fixture('comment-created')));
+    expect(comment).toMatchObject({ id: expect.any(String), author: expect.any(String) });
+    expect(typeof comment?.body).toBe('string');
+    expect(
+      jiraWorkItems.referencesIn('PROJ-12-fix: closes PROJ-3 and OTHER-4, PROJ-12 again', 'PROJ'),
+    ).toEqual(['PROJ-12', 'PROJ-3']);
+    expect(jiraWorkItems.checkContainer('PROJ')).toBeNull();
+    expect(jiraWorkItems.checkContainer('proj')).not.toBeNull();
   });
 });
