@@ -4,6 +4,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
 import { instrumented } from '../../shared/observability/instrumented';
+import { SYNC_METRICS } from '../../shared/observability/names';
 import { logger, metrics } from '../../shared/observability/observability';
 import type { Clock } from '../../shared/ports/clock';
 import { systemClock } from '../../shared/ports/clock';
@@ -29,13 +30,13 @@ export const makeHandler = (
     const event = parseBusEnvelope(record.body);
     try {
       const outcomes = await engine.handle(event);
-      for (const outcome of outcomes) metrics.addMetric(`Sync_${outcome}`, MetricUnit.Count, 1);
+      for (const outcome of outcomes) metrics.addMetric(SYNC_METRICS.outcome(outcome), MetricUnit.Count, 1);
       if (
         outcomes.some((o) => o === 'created' || o === 'updated' || o === 'commented' || o === 'pull-request')
       ) {
         const at = clock.now();
         const lagMs = Math.max(0, at.getTime() - Date.parse(event.occurredAt));
-        metrics.addMetric('SyncLag', MetricUnit.Milliseconds, lagMs);
+        metrics.addMetric(SYNC_METRICS.lag, MetricUnit.Milliseconds, lagMs);
         await stats.recordSync(event.tenantId, event.source.connectionId, { at, lagMs });
       }
       logger.debug('Event synced', { eventId: event.id, tenantId: event.tenantId, outcomes });

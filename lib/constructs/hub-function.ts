@@ -6,6 +6,7 @@ import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/names';
 import type { FunctionName, FunctionSpec } from '../../shared/topology';
 import { functions } from '../../shared/topology';
 
@@ -67,8 +68,8 @@ export class HubFunction extends Construct {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: resolve(PROJECT_ROOT, 'package-lock.json'),
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'integration-hub',
-        POWERTOOLS_METRICS_NAMESPACE: 'IntegrationHub',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

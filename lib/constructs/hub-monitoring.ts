@@ -7,6 +7,7 @@ import {
   Dashboard,
   GraphWidget,
   MathExpression,
+  Metric,
   TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -17,6 +18,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME, SYNC_METRICS } from '../../shared/observability/names';
+import { SYNC_OUTCOMES } from '../../shared/sync/outcomes';
 
 export interface HubMonitoringProps {
   readonly api: HttpApi;
@@ -77,6 +80,31 @@ export class HubMonitoring extends Construct {
     this.alarm('ApiLatency', 'API p99 latency above 1 s for 5 minutes', {
       metric: apiMetric('Latency', 'p99'),
       threshold: 1000,
+      evaluationPeriods: 5,
+    });
+
+    // The sync itself: how late changes arrive on the other side, and what became of them.
+    const syncMetric = (metricName: string, statistic: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic,
+        period: Duration.minutes(1),
+      });
+    this.dashboard.addWidgets(
+      graph('Sync lag, source change to other side written (ms, p50, p99)', [
+        syncMetric(SYNC_METRICS.lag, 'p50'),
+        syncMetric(SYNC_METRICS.lag, 'p99'),
+      ]),
+      graph(
+        'Sync outcomes',
+        SYNC_OUTCOMES.map((outcome) => syncMetric(SYNC_METRICS.outcome(outcome), 'Sum')),
+      ),
+    );
+    this.alarm('SyncLag', 'Sync p99 lag above 60 s for 5 minutes: changes are not reaching the other side', {
+      metric: syncMetric(SYNC_METRICS.lag, 'p99'),
+      threshold: 60_000,
       evaluationPeriods: 5,
     });
 

@@ -19,6 +19,7 @@ import type { Link } from './link';
 import { itemKeys, linkKeys } from './link';
 import type { Mapping, Side, SyncField } from './mapping';
 import { containerOf, flows, otherSide, SIDES, SYNC_FIELDS } from './mapping';
+import type { SyncOutcome } from './outcomes';
 import type { SyncStore } from './ports';
 import type { SyncProviders, WorkItemConnectors } from './providers';
 import { workItemConnector } from './providers';
@@ -26,14 +27,7 @@ import type { FieldChange } from './resolve';
 import { applyChanges } from './resolve';
 import { saveLinkChange } from './save-link';
 
-export type SyncOutcome =
-  | 'ignored'
-  | 'echo'
-  | 'no-change'
-  | 'created'
-  | 'updated'
-  | 'commented'
-  | 'pull-request';
+export type { SyncOutcome } from './outcomes';
 
 export interface SyncEngineDeps {
   readonly store: SyncStore;

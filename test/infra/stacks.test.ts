@@ -3,6 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../lib/app';
+import { METRICS_NAMESPACE, SERVICE_NAME, SYNC_METRICS } from '../../shared/observability/names';
+import { SYNC_OUTCOMES } from '../../shared/sync/outcomes';
 import { functions, queues, routes, rules, schedules, streams, tables } from '../../shared/topology';
 
 /** Synthesizes the real app, with cdk-nag, but without bundling the functions (tested by `cdk synth`). */
@@ -238,6 +240,29 @@ describe('the synthesized deployment', () => {
   it('has a dashboard and an encrypted alarm topic', () => {
     t.hub.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     t.hub.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('graphs and alarms on the sync lag the sync worker emits, under the name it emits it', () => {
+    t.hub.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: SYNC_METRICS.lag,
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      ExtendedStatistic: 'p99',
+      Threshold: 60_000,
+      AlarmActions: [Match.anyValue()],
+    });
+    const [dashboard] = Object.values(t.hub.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    for (const outcome of SYNC_OUTCOMES) expect(body).toContain(SYNC_METRICS.outcome(outcome));
+    // The function emits under the same service and namespace.
+    t.hub.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        }),
+      },
+    });
   });
 });
 

@@ -1,0 +1,11 @@
+/** What the sync engine did with an event, one per mapping it concerned (a metric each). */
+export const SYNC_OUTCOMES = [
+  'ignored',
+  'echo',
+  'no-change',
+  'created',
+  'updated',
+  'commented',
+  'pull-request',
+] as const;
+export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
