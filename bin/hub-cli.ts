@@ -917,7 +917,7 @@ const mappingOptions = (command: Command) =>
       ]),
     )
     .addOption(
-      new Option('--create <direction>', 'whose new issues get a counterpart').choices([
+      new Option('--create <direction>', 'whose new items get a counterpart on the other side').choices([
         'both',
         'tracker_to_code_host',
         'code_host_to_tracker',

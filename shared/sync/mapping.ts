@@ -129,7 +129,7 @@ export const MappingInputSchema = z
       .describe(
         'When both sides changed a field: `latest` keeps the later change by source time; `prefer_*` keeps that side',
       ),
-    create: Direction.default('both').describe('Whose new issues get a counterpart on the other side'),
+    create: Direction.default('both').describe('Whose new items get a counterpart on the other side'),
     pullRequests: z
       .object({
         opened: trackerStatus.optional(),
