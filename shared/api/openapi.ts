@@ -295,9 +295,10 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
     requestBody: jsonBody(OpenBranchRequest),
     responses: {
       '200': ok('The link with its branch and draft pull request', LinkSchema),
-      '400': problem('The body is not valid, or GitHub refused the branch or pull request'),
+      '400': problem('The body is not valid, or the code host refused the branch or pull request'),
       ...authErrors,
       '404': problem('No such link'),
+      '409': problem('The link has ended: one of its items was deleted'),
     },
   },
   listDeadLetters: {

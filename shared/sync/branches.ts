@@ -1,4 +1,5 @@
 import { auditBySystem } from '../audit/audit-record';
+import { ConflictError } from '../errors';
 import type { Clock } from '../ports/clock';
 import type { AuditStore } from '../ports/stores';
 import type { Link } from './link';
@@ -38,6 +39,8 @@ export async function openBranchForLink(
     audited?: boolean;
   },
 ): Promise<Link> {
+  if (link.ended)
+    throw new ConflictError(`Link ${link.id} has ended: its ${link.ended.side} item was deleted`);
   const codeHost = await deps.providers.codeHost(link.orgId, link.codeHost.connectionId);
   const tracker = await deps.providers.tracker(link.orgId, link.tracker.connectionId);
   const repository = link.codeHost.container;

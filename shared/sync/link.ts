@@ -52,6 +52,12 @@ export const LinkSchema = z
       .nullable()
       .describe('From the source change to the other side written, for the last change'),
     lastError: z.object({ message: z.string(), at: z.iso.datetime() }).nullable(),
+    ended: z
+      .object({ side: Side, at: z.iso.datetime(), reason: z.enum(['deleted']) })
+      .nullable()
+      .describe(
+        "Set when a side's item was deleted: the link no longer syncs, and the other item stays as it was",
+      ),
     revision: z.number().int(),
     createdAt: z.iso.datetime(),
   })

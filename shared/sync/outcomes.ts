@@ -7,5 +7,6 @@ export const SYNC_OUTCOMES = [
   'updated',
   'commented',
   'pull-request',
+  'ended',
 ] as const;
 export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];

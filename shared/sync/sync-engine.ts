@@ -169,7 +169,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
 
   async function updateLink(change: ItemChange, side: Side, mapping: Mapping, linkId: string) {
     let link = await store.getLink(mapping.orgId, linkId);
-    if (!link) return 'ignored' as const;
+    if (!link || link.ended) return 'ignored' as const;
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt += 1) {
       const { link: next, changed } = applyChanges(
         link,
@@ -287,6 +287,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
       lastSyncedAt: now.toISOString(),
       lagMs: now.getTime() - Date.parse(change.at),
       lastError: null,
+      ended: null,
       revision: 1,
       createdAt: now.toISOString(),
     };
@@ -310,6 +311,58 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     return 'created' as const;
   }
 
+  /**
+   * A linked item was deleted: the link ends (nothing is synced to a deleted item, and the other
+   * item is left as it is), and the people on the other side are told in a comment when comments
+   * flow their way.
+   */
+  async function endLink(
+    change: ItemChange,
+    side: Side,
+    mapping: Mapping,
+    linkId: string,
+    requestId: string,
+  ): Promise<SyncOutcome> {
+    const link = await store.getLink(mapping.orgId, linkId);
+    if (!link || link.ended) return 'no-change';
+    const target = otherSide(side);
+    const item = link[target];
+    if (flows(mapping.fields.comments, side)) {
+      const name =
+        workItemConnector(link[side].provider, side, deps.connectors)?.displayName ?? link[side].provider;
+      const client = await clientOf(link.orgId, item.connectionId, target);
+      // Told before the link is saved as ended: a retry may tell twice, never not at all.
+      await onConnection(item.connectionId, () =>
+        client.addComment(
+          item.container,
+          item,
+          `The linked ${name} item ${link[side].key} was deleted: the Integration Hub no longer keeps this item in step with it.`,
+        ),
+      );
+    }
+    const at = new Date(change.at).toISOString();
+    await settle(link, (l) => ({
+      ...l,
+      ended: { side, at, reason: 'deleted' },
+      pending: { tracker: [], codeHost: [] },
+    }));
+    await deps.audit.append(
+      auditBySystem({
+        action: 'link.ended',
+        actor: 'hub-sync',
+        orgId: link.orgId,
+        targets: [
+          { type: 'link', id: link.id },
+          { type: 'mapping', id: mapping.id },
+        ],
+        requestId,
+        at: deps.clock.now(),
+        after: { deleted: link[side].key, kept: item.key, side },
+      }),
+    );
+    return 'ended';
+  }
+
   async function workItem(
     change: ItemChange,
     side: Side,
@@ -318,6 +371,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
   ): Promise<SyncOutcome> {
     const key = itemKeys.item(mapping[side].connectionId, change.ref.id);
     const linkId = await store.findLinkId(mapping.orgId, key);
+    if (linkId && change.kind === 'deleted') return endLink(change, side, mapping, linkId, requestId);
     if (linkId) return updateLink(change, side, mapping, linkId);
     if (change.kind === 'deleted' || !flows(mapping.create, side)) return 'ignored';
     if (change.snapshot && (await createdByHub(change, side, mapping))) return 'ignored';
@@ -334,7 +388,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     if (event.type !== 'comment.created' || !flows(mapping.fields.comments, side)) return 'ignored';
     const linkId = await store.findLinkId(mapping.orgId, itemKeys.item(mapping[side].connectionId, c.itemId));
     const link = linkId ? await store.getLink(mapping.orgId, linkId) : null;
-    if (!link) return 'ignored';
+    if (!link || link.ended) return 'ignored';
     if (link.comments.some((pair) => pair[side] === c.id)) return 'no-change';
     const text = `**${c.author}** commented in ${connector.displayName}:\n\n${c.body}`;
     const target = otherSide(side);
@@ -380,7 +434,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
       });
       const linkId = await store.findLinkId(event.tenantId, itemKeys.key(mapping.tracker.connectionId, key));
       const link = linkId ? await store.getLink(event.tenantId, linkId) : null;
-      if (link) {
+      if (link && !link.ended) {
         const entry = { repository: mapping.codeHost.repository, number: pr.number, url: pr.url, state };
         // The move is a tracker change the hub made: the link takes it as one, and sends it on to
         // the code host's issue (a merged PR closes the issue when the mapping pairs Done with closed).

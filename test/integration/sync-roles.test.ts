@@ -36,7 +36,12 @@ const readItem = (event: CanonicalEvent): ItemChange | null => {
   return {
     ref: { id: String(item.id), key: String(item.key), url: str(item.url) ?? '' },
     container: str(item.container),
-    kind: event.type === 'work_item.created' ? 'created' : 'updated',
+    kind:
+      event.type === 'work_item.created'
+        ? 'created'
+        : event.type === 'work_item.deleted'
+          ? 'deleted'
+          : 'updated',
     fields: obj(item.fields) as NativeFields,
     changed: SYNC_FIELDS.filter((f) => (event.data.changed as string[]).includes(f)),
     at: event.occurredAt,
@@ -390,6 +395,27 @@ describe('the sync engine, between providers it has never heard of', () => {
     expect(outcome).toBe('created');
     expect(b.items.get('BRD-101')).toMatchObject({ title: 'Found by a scan', status: 'Backlog' });
     expect(audits).toEqual(['link.created', 'sync.pull_request_applied', 'link.created']);
+
+    // The board item is deleted: the link ends, the forge issue stays and says why it no longer syncs.
+    const deleted = event('board', boardConnection, 'work_item.deleted', {
+      actor: 'u-bob',
+      changed: [],
+      item: { id: 'BRD-7', key: 'BRD-7', container: 'BRD', fields: {} },
+    });
+    expect(await engine.handle(deleted)).toEqual(['ended']);
+    expect(f.issues.get(1)?.comments).toEqual([
+      'The linked Board item BRD-7 was deleted: the Integration Hub no longer keeps this item in step with it.',
+    ]);
+    expect((await store.getLink(orgId, String(linkId)))?.ended).toMatchObject({
+      side: 'tracker',
+      reason: 'deleted',
+    });
+    // Replayed, it changes nothing; later forge changes and comments go nowhere.
+    expect(await engine.handle(deleted)).toEqual(['no-change']);
+    const boardBefore = structuredClone(b.items.get('BRD-7'));
+    expect(await engine.handle(forgeItem({ title: 'After the end' }, 'ann', ['title']))).toEqual(['ignored']);
+    expect(b.items.get('BRD-7')).toEqual(boardBefore);
+    expect(audits.at(-1)).toBe('link.ended');
   });
 
   it('creates one counterpart however often its creation is cut short and retried', async () => {

@@ -65,6 +65,7 @@ export function aLink(overrides: Partial<Link> = {}): Link {
     lastSyncedAt: null,
     lagMs: null,
     lastError: null,
+    ended: null,
     revision: 1,
     createdAt: '2026-01-01T00:00:00.000Z',
     ...overrides,

@@ -175,6 +175,9 @@ describe('GitHub as a sync’s code host: reading canonical events', () => {
       changed: ['title', 'description', 'status', 'assignee', 'labels'],
       actor: (payload.sender as { login: string }).login,
     });
+    expect(githubWorkItems.readItem(normalised('issues', (p) => p.action === 'deleted').normal)?.kind).toBe(
+      'deleted',
+    );
   });
 
   it('reads comments by the issue they are on, and pull request stages', () => {

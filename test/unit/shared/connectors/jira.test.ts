@@ -102,6 +102,8 @@ describe('Jira as a sync’s tracker: reading canonical events', () => {
       changed: ['status'],
     });
     expect(typeof item?.fields.description).toBe('string');
+    const deleted = normalised({ ...fixture('issue-updated'), webhookEvent: 'jira:issue_deleted' });
+    expect(jiraWorkItems.readItem(deleted)?.kind).toBe('deleted');
   });
 
   it('reads comments by their issue, in Markdown, and finds the keys a pull request names', () => {
