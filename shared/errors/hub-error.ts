@@ -125,6 +125,11 @@ export class ProviderAuthError extends HubError {
   readonly status = 502;
   readonly code = 'provider-auth-failed';
   readonly title = "The provider refused the connection's credentials";
+  /**
+   * The connection whose credentials were refused, when the work touched another connection than
+   * the one its event came from (a sync writes to the other side): that one is flagged.
+   */
+  connectionId?: string;
 }
 
 /** What the provider was asked about does not exist there (any more). */

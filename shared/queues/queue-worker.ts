@@ -1,5 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { auditBySystem } from '../audit/audit-record';
+import { ProviderAuthError } from '../errors';
 import { newId } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
@@ -107,8 +108,8 @@ export function withFailurePolicy(deps: QueueWorkerDeps, handle: (record: SQSRec
       }
       // The connection the provider refused: the one the error names (a sync worker writes to
       // another connection than the event came from), else the event's own.
-      const refused = (error as { connectionId?: unknown }).connectionId;
-      const connectionId = typeof refused === 'string' ? refused : about.connectionId;
+      const connectionId =
+        (error instanceof ProviderAuthError ? error.connectionId : undefined) ?? about.connectionId;
       if (action.kind === 'park-needs-attention' && connectionId && deps.markNeedsAttention) {
         await deps.markNeedsAttention(about.orgId, connectionId, action.reason);
       }

@@ -6,6 +6,7 @@ import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { AuditStore, ConnectionStore, DeadLetterStore, PageRequest } from '../ports/stores';
 import { openBranchForLink } from './branches';
+import type { Link } from './link';
 import type { Mapping, MappingInput, Side } from './mapping';
 import { containerOf, SIDES } from './mapping';
 import type { SyncStore } from './ports';
@@ -67,6 +68,12 @@ const withProviders = (input: MappingInput, providers: Record<Side, string>) => 
   tracker: { ...input.tracker, provider: providers.tracker },
   codeHost: { ...input.codeHost, provider: providers.codeHost },
 });
+
+async function requireLink(store: SyncStore, orgId: string, linkId: string): Promise<Link> {
+  const link = await store.getLink(orgId, linkId);
+  if (!link) throw new NotFoundError(`No link ${linkId}`);
+  return link;
+}
 
 async function requireMapping(store: SyncStore, orgId: string, mappingId: string): Promise<Mapping> {
   const mapping = await store.getMapping(orgId, mappingId);
@@ -206,11 +213,7 @@ export function makeReadSync(
 ) {
   return {
     listLinks: (orgId: string, page: PageRequest) => deps.store.listLinks(orgId, page),
-    getLink: async (orgId: string, linkId: string) => {
-      const link = await deps.store.getLink(orgId, linkId);
-      if (!link) throw new NotFoundError(`No link ${linkId}`);
-      return link;
-    },
+    getLink: (orgId: string, linkId: string) => requireLink(deps.store, orgId, linkId),
     connectionStatus: async (orgId: string, connectionId: string) => {
       const connection = await deps.connections.get(orgId, connectionId);
       if (!connection) throw new NotFoundError(`No connection ${connectionId}`);
@@ -248,8 +251,7 @@ export function makeOpenLinkBranch(
     principal: Principal,
     request: RequestContext,
   ) => {
-    const link = await deps.store.getLink(orgId, linkId);
-    if (!link) throw new NotFoundError(`No link ${linkId}`);
+    const link = await requireLink(deps.store, orgId, linkId);
     const mapping = await requireMapping(deps.store, orgId, link.mappingId);
     const opened = await openBranchForLink(deps, link, mapping, { ...options, audited: false });
     await deps.audit.append(

@@ -83,7 +83,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     } catch (error) {
       if (error instanceof ProviderAuthError) {
         providers.forget(connectionId);
-        (error as ProviderAuthError & { connectionId?: string }).connectionId = connectionId;
+        error.connectionId ??= connectionId;
       }
       throw error;
     }

@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LockStore } from '../../ports/stores';
+import { ifConditionHolds } from './conditional';
 import { epochSeconds, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
@@ -19,8 +20,8 @@ export class DynamoDbLockStore implements LockStore {
 
   async acquire(orgId: string, name: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
-    try {
-      await this.client.send(
+    const acquired = await ifConditionHolds(
+      this.client.send(
         new PutCommand({
           TableName: this.domainTable,
           Item: {
@@ -33,17 +34,15 @@ export class DynamoDbLockStore implements LockStore {
           ConditionExpression: 'attribute_not_exists(PK) OR lockedUntil < :now',
           ExpressionAttributeValues: { ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
+    return acquired !== undefined;
   }
 
   async release(orgId: string, name: string, owner: string): Promise<void> {
-    try {
-      await this.client.send(
+    // A lease that passed to another owner is theirs to release.
+    await ifConditionHolds(
+      this.client.send(
         new DeleteCommand({
           TableName: this.domainTable,
           Key: { PK: this.pk(orgId), SK: name },
@@ -51,9 +50,7 @@ export class DynamoDbLockStore implements LockStore {
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':owner': owner },
         }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
   }
 }

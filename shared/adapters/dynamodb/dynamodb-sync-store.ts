@@ -11,6 +11,7 @@ import type { Mapping } from '../../sync/mapping';
 import { MappingSchema } from '../../sync/mapping';
 import type { Counterpart, SyncStats, SyncStore } from '../../sync/ports';
 import { auditPut } from './audit-item';
+import { ifConditionHolds } from './conditional';
 import { epochSeconds, platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
@@ -155,9 +156,9 @@ export class DynamoDbSyncStore implements SyncStore {
     const pk = this.pk(orgId, 'linkKeys');
     this.table(orgId).check(pk);
     const now = Date.now();
-    try {
-      // An update, not a put: a counterpart recorded by an earlier attempt stays, and comes back.
-      const { Attributes } = await this.client.send(
+    // An update, not a put: a counterpart recorded by an earlier attempt stays, and comes back.
+    const claimed = await ifConditionHolds(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tables.domainTable,
           Key: { PK: pk, SK: itemKey },
@@ -173,12 +174,10 @@ export class DynamoDbSyncStore implements SyncStore {
           },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return { counterpart: (Attributes?.counterpart as Counterpart | undefined) ?? null };
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return null;
-      throw error;
-    }
+      ),
+    );
+    if (!claimed) return null;
+    return { counterpart: (claimed.Attributes?.counterpart as Counterpart | undefined) ?? null };
   }
 
   async recordCounterpart(
@@ -189,8 +188,8 @@ export class DynamoDbSyncStore implements SyncStore {
   ): Promise<void> {
     const pk = this.pk(orgId, 'linkKeys');
     this.table(orgId).check(pk);
-    try {
-      await this.client.send(
+    const recorded = await ifConditionHolds(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tables.domainTable,
           Key: { PK: pk, SK: itemKey },
@@ -198,12 +197,9 @@ export class DynamoDbSyncStore implements SyncStore {
           ConditionExpression: 'claimedBy = :me AND attribute_not_exists(linkId)',
           ExpressionAttributeValues: { ':me': claimedBy, ':counterpart': counterpart },
         }),
-      );
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException')
-        throw new DependencyUnavailableError(`The claim on ${itemKey} was taken over; retrying`);
-      throw error;
-    }
+      ),
+    );
+    if (!recorded) throw new DependencyUnavailableError(`The claim on ${itemKey} was taken over; retrying`);
   }
 
   async createLink(link: Link, keys: readonly string[]): Promise<void> {
@@ -227,8 +223,8 @@ export class DynamoDbSyncStore implements SyncStore {
   async saveLink(link: Link, expectedRevision: number): Promise<boolean> {
     const pk = this.pk(link.orgId, 'links');
     this.table(link.orgId).check(pk);
-    try {
-      await this.client.send(
+    const saved = await ifConditionHolds(
+      this.client.send(
         new PutCommand({
           TableName: this.tables.domainTable,
           Item: { PK: pk, SK: link.id, ...link },
@@ -236,12 +232,9 @@ export class DynamoDbSyncStore implements SyncStore {
           ExpressionAttributeNames: { '#revision': 'revision' },
           ExpressionAttributeValues: { ':expected': expectedRevision },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
+    return saved !== undefined;
   }
 
   async recordSync(
@@ -343,8 +336,8 @@ export class DynamoDbSyncStore implements SyncStore {
     const pk = this.pk(job.orgId, 'syncJobs');
     this.table(job.orgId).check(pk);
     const sets = Object.entries(set).filter(([, v]) => v !== undefined);
-    try {
-      await this.client.send(
+    const advanced = await ifConditionHolds(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tables.domainTable,
           Key: { PK: pk, SK: this.jobSk(job) },
@@ -366,19 +359,17 @@ export class DynamoDbSyncStore implements SyncStore {
             ...Object.fromEntries(Object.entries(add).map(([k, v]) => [`:${k}`, v])),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
+    return advanced !== undefined;
   }
 
   async setCursor(orgId: string, mappingId: string, cursor: string, at: Date): Promise<void> {
     const pk = this.pk(orgId, 'syncStats');
     this.table(orgId).check(pk);
-    try {
-      await this.client.send(
+    // A cursor already further on stays where it is.
+    await ifConditionHolds(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tables.domainTable,
           Key: { PK: pk, SK: `map#${mappingId}` },
@@ -387,9 +378,7 @@ export class DynamoDbSyncStore implements SyncStore {
           ExpressionAttributeNames: { '#cursor': 'cursor' },
           ExpressionAttributeValues: { ':cursor': cursor, ':at': at.toISOString() },
         }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
   }
 }

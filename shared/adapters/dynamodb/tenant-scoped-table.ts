@@ -2,6 +2,7 @@ import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ForbiddenError, ValidationError } from '../../errors';
 import type { Page, PageRequest } from '../../ports/stores';
+import { ifConditionHolds } from './conditional';
 import { tenantPrefix } from './keys';
 import type { DataClient } from './tenant-routing-client';
 
@@ -43,19 +44,16 @@ export class TenantScopedTable {
 
   async putIfAbsent(item: Item): Promise<boolean> {
     this.check(item.PK);
-    try {
-      await this.client.send(
+    const put = await ifConditionHolds(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: item,
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
+    return put !== undefined;
   }
 
   /** A conditional put for a transaction, after the tenant check. */

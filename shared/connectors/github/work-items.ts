@@ -26,7 +26,9 @@ const refOf = (repository: string, number: number, url: string): ItemRef => ({
   key: `${repository}#${number}`,
   url,
 });
-const numberOf = (ref: ItemRef) => Number(ref.key.slice(ref.key.lastIndexOf('#') + 1));
+/** The issue number in a key such as `acme/web#12`. */
+const numberIn = (key: string) => Number(key.slice(key.lastIndexOf('#') + 1));
+const numberOf = (ref: ItemRef) => numberIn(ref.key);
 
 /** The web page of an issue: github.com's, or a GitHub Enterprise Server's (its API is under /api/v3). */
 function webUrl(apiBase: string | null, repository: string, number: number): string {
@@ -147,8 +149,7 @@ export const githubWorkItems: CodeHostConnector = {
           throw githubFailure(error);
         }
       },
-      itemUrl: (repository, key) =>
-        webUrl(connection.config.baseUrl, repository, Number(key.slice(key.lastIndexOf('#') + 1))),
+      itemUrl: (repository, key) => webUrl(connection.config.baseUrl, repository, numberIn(key)),
       createItem: async (repository, _type, fields) => {
         const { state: _state, ...patch } = patchOf(fields);
         const issue = await ops.createIssue(repoOf(repository), { ...patch, title: fields.title ?? '' });

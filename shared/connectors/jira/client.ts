@@ -17,17 +17,17 @@ import {
 } from '../../errors';
 import type { Connection, ConnectionCredentials } from '../connection';
 import type { ProviderProbe } from '../outbound';
-
-/** Where OAuth connections get their access tokens (refreshed once per connection, under a lock). */
-export interface JiraTokens {
-  token(orgId: string, connectionId: string): Promise<string>;
-}
+import type { AccessTokens } from '../work-items';
 
 /**
  * A jira.js Cloud client for the connection's site: basic auth with an API token, or a bearer
  * token from OAuth 2.0 (3LO), asked for on each request so a refreshed token is used at once.
  */
-export function jiraClient(connection: Connection, credentials: ConnectionCredentials, tokens?: JiraTokens) {
+export function jiraClient(
+  connection: Connection,
+  credentials: ConnectionCredentials,
+  tokens?: AccessTokens,
+) {
   if (!connection.config.baseUrl) throw new ValidationError('The Jira connection has no site URL');
   if (credentials.kind === 'jira_oauth') {
     if (!tokens) throw new ValidationError('OAuth connections are not available here');
@@ -60,7 +60,7 @@ export function jiraFailure(error: unknown): Error {
   return new ProviderUnavailableError(message, { cause: error });
 }
 
-export const makeJiraProbe = (tokens?: JiraTokens): ProviderProbe => ({
+export const makeJiraProbe = (tokens?: AccessTokens): ProviderProbe => ({
   test: async (connection, credentials) => {
     try {
       const me = await jiraClient(connection, credentials, tokens).myself.getCurrentUser();

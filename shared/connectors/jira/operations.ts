@@ -108,6 +108,8 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
     };
   };
   const ops = {
+    /** Where a person sees an issue on the site. */
+    issueUrl: browse,
     /** The account the hub acts as: its changes come back in webhooks and must not be synced again. */
     myself: () =>
       call(async () => {

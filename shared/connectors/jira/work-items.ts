@@ -108,14 +108,13 @@ export const jiraWorkItems: TrackerConnector = {
   open(connection, credentials, deps) {
     const site = connection.config.baseUrl ?? '';
     const ops = jiraOperations(jiraClient(connection, credentials, deps.accessTokens), site);
-    const browse = (key: string) => `${site.replace(/\/$/, '')}/browse/${key}`;
     return {
       connection,
       identity: async () => {
         const { accountId } = await ops.myself();
         return { actor: accountId, creator: accountId };
       },
-      itemUrl: (_project, key) => browse(key),
+      itemUrl: (_project, key) => ops.issueUrl(key),
       createItem: async (project, issueType, fields) => {
         const created = await ops.createIssue(project, issueType ?? 'Task', {
           ...patchOf(fields),
