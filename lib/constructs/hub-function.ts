@@ -42,7 +42,8 @@ const copyPolicyEngine: ICommandHooks = {
 
 /**
  * Every hub Lambda: Node.js 22 on arm64, bundled as ESM by the local esbuild (no Docker), its own
- * log group with retention, X-Ray tracing and Powertools settings. Stacks never copy these.
+ * log group with retention, X-Ray tracing (never of a response body) and Powertools settings.
+ * Stacks never copy these.
  */
 export class HubFunction extends Construct {
   readonly function: NodejsFunction;
@@ -73,6 +74,9 @@ export class HubFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
+        // After the caller's variables, so no function can turn it back on: a handler's response
+        // (a new API key, a webhook secret) must never be copied into X-Ray.
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
       },
       bundling: {
         format: OutputFormat.ESM,

@@ -281,7 +281,7 @@ export function apiHandler<
     return run();
   };
   return middy(base)
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(errorMapper(options.operation));

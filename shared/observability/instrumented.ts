@@ -8,11 +8,11 @@ import { logger, metrics, tracer } from './observability';
 /**
  * The hub's middleware for handlers that are not HTTP routes (workers, jobs, triggers): tracer →
  * logger (keys reset per invocation, so one tenant's keys never reach the next invocation's logs)
- * → metrics, flushed after each invocation.
+ * → metrics, flushed after each invocation. Traces never hold the handler's response.
  */
 export function instrumented<E, R>(handler: (event: E, context: Context) => Promise<R>) {
   return middy(handler)
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }
