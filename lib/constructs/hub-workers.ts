@@ -11,7 +11,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionName, QueueName, ScheduleName, StreamName, TableName } from '../../shared/topology';
 import { queues, schedules, streams } from '../../shared/topology';
-import { deadLetterQueue } from './dead-letter-queue';
+import { DEAD_LETTER_RETENTION_DAYS, deadLetterQueue } from './dead-letter-queue';
 
 export interface HubWorkersProps {
   /** The topology's functions, by name, to attach as consumers. */
@@ -33,6 +33,13 @@ export class HubWorkers extends Construct {
   constructor(scope: Construct, id: string, props: HubWorkersProps) {
     super(scope, id);
     for (const [name, spec] of Object.entries(queues) as [QueueName, (typeof queues)[QueueName]][]) {
+      // SQS keeps a message's first enqueue time when it parks it: a source kept as long as its DLQ
+      // would park messages that expire before anyone sees them.
+      if (spec.retentionDays >= DEAD_LETTER_RETENTION_DAYS) {
+        throw new Error(
+          `The ${name} queue keeps messages ${spec.retentionDays} days; keep them fewer than its DLQ's ${DEAD_LETTER_RETENTION_DAYS}`,
+        );
+      }
       const dlq = deadLetterQueue(this, `${name}Dlq`, `the ${name} queue`);
       const queue = new Queue(this, `${name}Queue`, {
         encryption: QueueEncryption.SQS_MANAGED,

@@ -924,6 +924,7 @@ export const routes = [
   },
 ] as const satisfies readonly RouteSpec[];
 
+/** Sources keep messages 7 days, their DLQs 14: SQS ages a parked message from its first enqueue. */
 export const queues = {
   events: {
     consumer: 'storeEvent',
@@ -931,7 +932,7 @@ export const queues = {
     maxBatchingWindowSeconds: 0,
     visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
-    retentionDays: 14,
+    retentionDays: 7,
   },
   sync: {
     consumer: 'syncWorkItems',
@@ -940,7 +941,7 @@ export const queues = {
     // Six times the function's timeout, as AWS advises for SQS event sources.
     visibilityTimeoutSeconds: 360,
     maxReceiveCount: 8,
-    retentionDays: 14,
+    retentionDays: 7,
   },
   reconcile: {
     consumer: 'scanWorkItems',
@@ -948,7 +949,7 @@ export const queues = {
     maxBatchingWindowSeconds: 0,
     visibilityTimeoutSeconds: 720,
     maxReceiveCount: 8,
-    retentionDays: 14,
+    retentionDays: 7,
   },
   mail: {
     consumer: 'sendInvitationMail',
@@ -956,7 +957,7 @@ export const queues = {
     maxBatchingWindowSeconds: 0,
     visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
-    retentionDays: 14,
+    retentionDays: 7,
   },
 } as const satisfies Record<string, QueueSpec>;
 

@@ -53,6 +53,10 @@ export interface QueueSpec {
   readonly visibilityTimeoutSeconds: number;
   /** Receives before a message is parked in the queue's DLQ. */
   readonly maxReceiveCount: number;
+  /**
+   * Days a message is kept: fewer than its DLQ's 14, since SQS ages a parked message from its first
+   * enqueue; 7 leaves a week to notice a stopped consumer and a week to inspect what it parked.
+   */
   readonly retentionDays: number;
 }
 
