@@ -10,7 +10,7 @@ import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
-import { claimQuota } from './usage-items';
+import { claimQuota, releaseQuota } from './usage-items';
 
 export class DynamoDbApiKeyStore implements ApiKeyStore {
   constructor(
@@ -77,6 +77,9 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
         },
       },
       auditPut(this.tables.auditTable, audit),
+      // The key gives its place in the plan's limit back; a rotated-out key's place passed to its
+      // successor, and the status condition above makes a second revoke give back nothing.
+      ...(item.rotated ? [] : [releaseQuota(table, 'apiKeys')]),
     ]);
     if (failed.length > 0) throw new NotFoundError(`No active API key ${keyId}`);
   }
@@ -159,5 +162,5 @@ async function activeKey(table: TenantScopedTable, pk: string, keyId: string) {
   if (!item || item.status === 'revoked' || typeof item.keyHash !== 'string') {
     throw new NotFoundError(`No active API key ${keyId}`);
   }
-  return { ...item, keyHash: item.keyHash };
+  return { ...item, keyHash: item.keyHash, rotated: typeof item.rotatedTo === 'string' };
 }
