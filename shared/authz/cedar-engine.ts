@@ -57,6 +57,48 @@ export function validatePolicy(statement: string): string[] {
   return [...new Set(problems)];
 }
 
+/** What one policy can change: whether it widens (`permit`) or narrows (`forbid`), and the actions it applies to. */
+export interface PolicyReach {
+  readonly effect: 'permit' | 'forbid';
+  /** The actions' ids (`org:delete`, …); every action of the schema when the scope names none. */
+  readonly actions: readonly string[];
+}
+
+const actionId = (uid: EntityUidJson): string => ('__entity' in uid ? uid.__entity.id : uid.id);
+const ACTION_UID = /^Hub::Action::"(.+)"$/;
+
+/**
+ * The actions a valid policy's scope names, by Cedar's own reading: `action == …`, `action in
+ * [...]` (an action group standing for its members) and no action constraint (every action).
+ * Both Cedar's scope and its typechecker's valid request environments are read, and their union
+ * kept, so nothing a policy could reach is missed.
+ */
+export function policyReach(statement: string): PolicyReach {
+  const c = engine();
+  const parsed = c.policyToJson(statement);
+  if (parsed.type === 'failure')
+    throw new Error(`A policy does not parse: ${messages(parsed.errors).join('; ')}`);
+  const { effect, action } = parsed.json;
+  const everything = c.getValidRequestEnvsPolicy('permit (principal, action, resource);', CEDAR_SCHEMA);
+  const all = everything.type === 'success' ? everything.actions : [];
+  const envs = c.getValidRequestEnvsPolicy(statement, CEDAR_SCHEMA);
+  // Where Cedar cannot say, the policy is taken to reach every action: the check fails closed.
+  const reached = envs.type === 'success' ? envs.actions : all;
+  const named =
+    action.op === 'All'
+      ? all
+      : 'slot' in action
+        ? all
+        : 'entities' in action
+          ? action.entities.map((e) => `Hub::Action::"${actionId(e)}"`)
+          : [`Hub::Action::"${actionId(action.entity)}"`];
+  // A named group is not itself an action: its members come from the request environments.
+  const actions = [...new Set([...named.filter((uid) => all.includes(uid)), ...reached])].map(
+    (uid) => ACTION_UID.exec(uid)?.[1] ?? uid,
+  );
+  return { effect, actions: actions.sort() };
+}
+
 export interface CedarRequest {
   readonly principal: EntityUidJson;
   readonly action: EntityUidJson;

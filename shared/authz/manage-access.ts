@@ -7,7 +7,7 @@ import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { AccessStore } from '../ports/stores';
-import { validatePolicy } from './cedar-engine';
+import { policyReach, validatePolicy } from './cedar-engine';
 import { BASE_POLICY, BASE_POLICY_ID, CEDAR_SCHEMA } from './cedar-schema';
 import type { AccessPolicy, CustomRole, OrgAccess } from './org-access';
 import { MAX_CUSTOM_ROLES, MAX_POLICIES } from './org-access';
@@ -24,6 +24,29 @@ function assertHolds(principal: Principal, access: OrgAccess, permissions: reado
   const missing = permissions.filter((p) => !held.has(p));
   if (missing.length > 0) {
     throw new ForbiddenError(`A role cannot grant what its creator does not hold: ${missing.join(', ')}`);
+  }
+}
+
+/**
+ * A policy change may only widen access to actions its author holds: adding or keeping a `permit`
+ * grants its actions, and removing or replacing a `forbid` lifts it from its actions. `removed` is
+ * the statement that stops applying (a change's old text, a deleted policy), `added` the new one.
+ */
+function assertMayChangePolicies(
+  principal: Principal,
+  access: OrgAccess,
+  change: { removed?: string | undefined; added?: string | undefined },
+) {
+  const widened = new Set<string>();
+  const removed = change.removed === undefined ? undefined : policyReach(change.removed);
+  const added = change.added === undefined ? undefined : policyReach(change.added);
+  if (removed?.effect === 'forbid') for (const a of removed.actions) widened.add(a);
+  if (added?.effect === 'permit') for (const a of added.actions) widened.add(a);
+  if (principal.kind !== 'org_member' || widened.size === 0) return;
+  const held = new Set<string>(permissionsOf(principal.role, access));
+  const missing = [...widened].filter((a) => !held.has(a)).sort();
+  if (missing.length > 0) {
+    throw new ForbiddenError(`A policy cannot grant what its author does not hold: ${missing.join(', ')}`);
   }
 }
 
@@ -161,7 +184,10 @@ export function makeListPolicies(deps: Pick<Deps, 'access'>) {
   };
 }
 
-/** Creates or replaces a policy, after it parses and validates against the schema. */
+/**
+ * Creates or replaces a policy, after it parses and validates against the schema; its author must
+ * hold every permission the change could grant.
+ */
 export function makePutPolicy(deps: Deps) {
   return async (
     orgId: string,
@@ -182,6 +208,8 @@ export function makePutPolicy(deps: Deps) {
     if (!current && value.policies.length >= MAX_POLICIES) {
       throw new ConflictError(`An organisation may have at most ${MAX_POLICIES} policies`);
     }
+    // Changing a policy is removing its old text and adding the new: both are checked.
+    assertMayChangePolicies(principal, value, { removed: current?.statement, added: input.statement });
     const at = deps.clock.now();
     const policy: AccessPolicy = current
       ? {
@@ -214,11 +242,14 @@ export function makePutPolicy(deps: Deps) {
   };
 }
 
+/** Deletes a policy; deleting a `forbid` needs every permission it had withheld. */
 export function makeDeletePolicy(deps: Deps) {
   return async (orgId: string, policyId: string, principal: Principal, request: RequestContext) => {
     const { value, version } = await deps.access.get(orgId);
     const current = value.policies.find((p) => p.id === policyId);
     if (!current) throw new NotFoundError(`No policy ${policyId}`);
+    // Deleting a forbid widens access as much as writing a permit does.
+    assertMayChangePolicies(principal, value, { removed: current.statement });
     const at = deps.clock.now();
     const audit = auditChange({
       action: 'policy.deleted',
