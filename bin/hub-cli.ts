@@ -256,6 +256,39 @@ apiKeys
     ),
   );
 
+const platformKeys = program
+  .command('platform-keys')
+  .description('platform-admin API keys: they expire and can be revoked (platform admin)');
+platformKeys
+  .command('list')
+  .description('list platform keys, newest first (prefix and last four characters only)')
+  .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
+  .option('--cursor <cursor>', 'nextCursor of the previous page')
+  .action(async (o: { limit: number; cursor?: string }) =>
+    print(await call('GET', `/v1/platform/api-keys?${pageQuery(o)}`)),
+  );
+platformKeys
+  .command('create')
+  .description('issue a platform key; it is printed once')
+  .requiredOption('--name <name>', 'what the key is for')
+  .option('--expires-at <time>', 'ISO 8601 expiry (default in 90 days, at most a year away)')
+  .action(async (o: { name: string; expiresAt?: string }) =>
+    print(
+      await call('POST', '/v1/platform/api-keys', {
+        name: o.name,
+        ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}),
+      }),
+    ),
+  );
+platformKeys
+  .command('revoke')
+  .description('revoke a platform key; it stops working within seconds')
+  .argument('<keyId>')
+  .action(async (keyId: string) => {
+    await call('DELETE', `/v1/platform/api-keys/${encodeURIComponent(keyId)}`);
+    print({ revoked: keyId });
+  });
+
 const connections = program.command('connections').description('connections to other tools');
 const conPath = (orgId: string, connectionId?: string) =>
   `/v1/orgs/${encodeURIComponent(orgId)}/connections${connectionId ? `/${encodeURIComponent(connectionId)}` : ''}`;

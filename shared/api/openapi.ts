@@ -24,6 +24,7 @@ import {
   CreateApiKeyRequest,
   CreateConnectionRequest,
   CreateOrgRequest,
+  CreatePlatformApiKeyRequest,
   CreateRoleRequest,
   CreateTeamRequest,
   CreateUserRequest,
@@ -49,6 +50,9 @@ import {
   OrgMappingParams,
   OrgPage,
   OrgSchema,
+  PlatformApiKeyCreated,
+  PlatformApiKeyIdParam,
+  PlatformApiKeyPage,
   PolicyIdParam,
   PolicyList,
   Problem,
@@ -400,6 +404,31 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       ...authErrors,
       '404': problem('No active key with that id'),
       '409': problem('Already rotated'),
+    },
+  },
+  listPlatformApiKeys: {
+    requestParams: { query: ListQuery },
+    responses: {
+      '200': ok('A page of platform API keys', PlatformApiKeyPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
+  createPlatformApiKey: {
+    requestBody: jsonBody(CreatePlatformApiKeyRequest),
+    responses: {
+      '201': ok('The key, shown once', PlatformApiKeyCreated),
+      '400': problem('The body is not valid, or the expiry is past or more than a year away'),
+      ...authErrors,
+    },
+  },
+  revokePlatformApiKey: {
+    requestParams: { path: PlatformApiKeyIdParam },
+    responses: {
+      '204': { description: 'Revoked' },
+      '400': problem('Not a key id'),
+      ...authErrors,
+      '404': problem('No active platform key with that id'),
     },
   },
   revokeApiKey: {

@@ -8,7 +8,7 @@ import {
 } from '../connectors/connection';
 import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
 import { CanonicalEventSchema } from '../events/canonical-event';
-import { ApiKeySchema } from '../identity/api-key';
+import { ApiKeySchema, PlatformApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
 import { RoleRefSchema } from '../identity/role-ref';
 import { DeadLetterSchema } from '../queues/dead-letter';
@@ -128,6 +128,27 @@ export const CreateApiKeyRequest = z
   })
   .strict()
   .meta({ id: 'CreateApiKeyRequest' });
+
+export const CreatePlatformApiKeyRequest = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('When the key stops working: 90 days from now by default, a year at most'),
+  })
+  .strict()
+  .meta({ id: 'CreatePlatformApiKeyRequest' });
+
+export const PlatformApiKeyCreated = PlatformApiKeySchema.extend({
+  key: z.string().describe('The API key. It is shown only in this response.'),
+}).meta({ id: 'PlatformApiKeyCreated' });
+
+export const PlatformApiKeyPage = z
+  .object({ items: z.array(PlatformApiKeySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'PlatformApiKeyPage' });
+
+export const PlatformApiKeyIdParam = z.object({ keyId: z.string() });
 
 export const ApiKeyCreated = ApiKeySchema.extend({
   key: z.string().describe('The API key. It is shown only in this response.'),

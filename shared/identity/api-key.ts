@@ -29,9 +29,31 @@ export const ApiKeySchema = z
 
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
+/** A platform-admin key as stored and listed: it belongs to no org, and (like an org key) expires and can be revoked. */
+export const PlatformApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    display: z.string().describe('Prefix and last four characters of the key'),
+    createdAt: z.iso.datetime(),
+    createdBy: z.string(),
+    expiresAt: z.iso.datetime().nullable().describe('null only for a key issued by the local bootstrap'),
+    status: z.enum(['active', 'revoked']),
+    revokedAt: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'PlatformApiKey' });
+
+export type PlatformApiKey = z.infer<typeof PlatformApiKeySchema>;
+
 /** What the authorizer finds by a key's hash. Platform-admin keys belong to no org. */
 export type ApiKeyGrant =
-  | { readonly scope: 'platform'; readonly keyId: string; readonly name: string }
+  | {
+      readonly scope: 'platform';
+      readonly keyId: string;
+      readonly name: string;
+      /** Absent on keys issued before platform keys expired. */
+      readonly expiresAt?: string | null;
+    }
   | {
       readonly scope: 'org';
       readonly keyId: string;

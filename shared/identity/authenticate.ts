@@ -32,11 +32,11 @@ export function makeAuthenticator(deps: {
     if (!isWellFormedApiKey(token)) throw new UnauthenticatedError('The API key is malformed');
     const grant = await deps.keys.findByHash(hashApiKey(token));
     if (!grant) throw new UnauthenticatedError('The API key is not valid');
-    if (grant.scope === 'platform')
-      return { kind: 'platform_admin', type: 'api_key', id: grant.keyId, name: grant.name };
-    if (grant.expiresAt !== null && new Date(grant.expiresAt) <= deps.clock.now()) {
+    if (grant.expiresAt && new Date(grant.expiresAt) <= deps.clock.now()) {
       throw new UnauthenticatedError('The API key has expired');
     }
+    if (grant.scope === 'platform')
+      return { kind: 'platform_admin', type: 'api_key', id: grant.keyId, name: grant.name };
     return {
       kind: 'org_member',
       type: 'api_key',

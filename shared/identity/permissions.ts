@@ -3,6 +3,7 @@ export const PERMISSIONS = [
   'platform:orgs:create',
   'platform:orgs:list',
   'platform:orgs:suspend',
+  'platform:api_keys:manage',
   'org:read',
   'org:update',
   'org:delete',

@@ -3,7 +3,7 @@ import type { AuditRecord } from '../audit/audit-record';
 import type { OrgAccess } from '../authz/org-access';
 import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
-import type { ApiKey, ApiKeyGrant } from '../identity/api-key';
+import type { ApiKey, ApiKeyGrant, PlatformApiKey } from '../identity/api-key';
 import type { StoredDeadLetter } from '../queues/dead-letter';
 import type { InvitationMail, StoredInvitation } from '../tenancy/invitation';
 import type { Org } from '../tenancy/org';
@@ -66,6 +66,11 @@ export interface ApiKeyStore {
   create(key: ApiKey, keyHash: string, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
   /** Creates the platform-admin key used to bootstrap an installation. */
   createPlatformKey(keyId: string, name: string, keyHash: string): Promise<void>;
+  /** Stores a platform-admin key and its hash lookup, with its record in the platform trail, atomically. */
+  issuePlatformKey(key: PlatformApiKey, keyHash: string, audit: AuditRecord): Promise<void>;
+  listPlatformKeys(page: PageRequest): Promise<Page<PlatformApiKey>>;
+  /** Marks a platform key revoked and removes its credential lookup, audited; NotFoundError if not active. */
+  revokePlatformKey(keyId: string, revokedAt: string, audit: AuditRecord): Promise<void>;
   findByHash(keyHash: string): Promise<ApiKeyGrant | null>;
   list(orgId: string, page: PageRequest): Promise<Page<ApiKey>>;
   get(orgId: string, keyId: string): Promise<ApiKey | null>;

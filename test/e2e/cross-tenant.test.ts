@@ -186,6 +186,7 @@ afterAll(async () => {
 const validBodies: Record<string, unknown> = {
   createOrg: { name: 'Sneaky', slug: 'sneaky' },
   createApiKey: { name: 'stolen', role: 'owner' },
+  createPlatformApiKey: { name: 'stolen' },
   createConnection: { provider: 'generic', name: 'stolen' },
   updateOrg: { name: 'Renamed by A', settings: { ipAllowList: ['203.0.113.0/24'] } },
   createUser: { email: 'intruder@example.test', name: 'Intruder', role: 'owner' },

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, localCredentials, startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { localNames } from '../../lib/local/local-names';
 import { DynamoDbAccessStore } from '../../shared/adapters/dynamodb/dynamodb-access-store';
@@ -11,11 +11,24 @@ import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-st
 import type { RequestContext } from '../../shared/audit/audit-record';
 import { makeRoleGuard } from '../../shared/authz/role-guard';
 import type { TablesConfig } from '../../shared/config/config';
-import { NotFoundError, QuotaExceededError } from '../../shared/errors';
+import {
+  ForbiddenError,
+  NotFoundError,
+  QuotaExceededError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../shared/errors';
+import { hashApiKey } from '../../shared/identity/api-key-format';
+import { makeAuthenticator } from '../../shared/identity/authenticate';
 import { makeCreateApiKey, makeRevokeApiKey, makeRotateApiKey } from '../../shared/identity/create-api-key';
+import {
+  makeCreatePlatformKey,
+  makeListPlatformKeys,
+  makeRevokePlatformKey,
+} from '../../shared/identity/platform-keys';
 import { makeCreateOrg } from '../../shared/tenancy/create-org';
 import { PLANS } from '../../shared/tenancy/plans';
-import { platformAdmin } from '../support/api-events';
+import { member, platformAdmin } from '../support/api-events';
 
 /** DynamoDB Local alone: these stores need nothing else. */
 let aws: { docs: DynamoDBDocumentClient; tables: TablesConfig; stop: () => Promise<void> };
@@ -88,5 +101,94 @@ describe("the plan's API key limit", () => {
     await expect(k.create(org.id, 'still at the limit')).rejects.toBeInstanceOf(QuotaExceededError);
     await k.revoke(org.id, successor.id);
     await k.create(org.id, 'in the freed place');
+  });
+});
+
+describe('platform API keys', () => {
+  const keys = () => new DynamoDbApiKeyStore(aws.docs, aws.tables);
+  const authenticateAt = (at: Date) =>
+    makeAuthenticator({
+      keys: keys(),
+      verifyJwt: async () => {
+        throw new Error('no JWTs here');
+      },
+      clock: { now: () => at },
+    });
+  const platformTrail = async () =>
+    (
+      await aws.docs.send(
+        new QueryCommand({
+          TableName: aws.tables.auditTable,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': 'P#AUDIT#platform' },
+        }),
+      )
+    ).Items ?? [];
+
+  it('are issued with an expiry, listed without the key, refused once revoked, and audited in the platform trail', async () => {
+    const create = makeCreatePlatformKey({ keys: keys(), clock });
+    const { apiKey, key } = await create({ name: 'ops' }, platformAdmin, request);
+    const days = (new Date(apiKey.expiresAt ?? 0).getTime() - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(90);
+    await expect(authenticateAt(new Date())(`Bearer ${key}`)).resolves.toMatchObject({
+      kind: 'platform_admin',
+      id: apiKey.id,
+    });
+
+    const listed = await makeListPlatformKeys({ keys: keys() })({ limit: 100 }, platformAdmin);
+    expect(listed.items).toContainEqual(apiKey);
+    expect(JSON.stringify(listed)).not.toContain(hashApiKey(key));
+    expect(JSON.stringify(listed)).not.toContain(key);
+
+    const revoke = makeRevokePlatformKey({ keys: keys(), clock });
+    await revoke(apiKey.id, platformAdmin, request);
+    await expect(authenticateAt(new Date())(`Bearer ${key}`)).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(revoke(apiKey.id, platformAdmin, request)).rejects.toBeInstanceOf(NotFoundError);
+    const relisted = await makeListPlatformKeys({ keys: keys() })({ limit: 100 }, platformAdmin);
+    expect(relisted.items.find((k) => k.id === apiKey.id)?.status).toBe('revoked');
+
+    const trail = (await platformTrail()).filter((r) => JSON.stringify(r.targets).includes(apiKey.id));
+    expect(trail.map((r) => r.action).sort()).toEqual([
+      'platform_api_key.created',
+      'platform_api_key.revoked',
+    ]);
+    expect(JSON.stringify(trail)).not.toContain(key);
+  });
+
+  it('stop working when they expire', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    const { key } = await makeCreatePlatformKey({ keys: keys(), clock })(
+      { name: 'short-lived', expiresAt: expiresAt.toISOString() },
+      platformAdmin,
+      request,
+    );
+    await expect(
+      authenticateAt(new Date(expiresAt.getTime() - 1000))(`Bearer ${key}`),
+    ).resolves.toMatchObject({
+      kind: 'platform_admin',
+    });
+    await expect(authenticateAt(expiresAt)(`Bearer ${key}`)).rejects.toThrow('The API key has expired');
+  });
+
+  it('live a year at most, and only platform admins issue them', async () => {
+    const create = makeCreatePlatformKey({ keys: keys(), clock });
+    const tooFar = new Date(Date.now() + 400 * 86_400_000).toISOString();
+    await expect(
+      create({ name: 'forever', expiresAt: tooFar }, platformAdmin, request),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      create({ name: 'mine', expiresAt: tooFar }, member('org_01JD3Q4ZK8M7X2V9N6B5C4D3E2', 'owner'), request),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('include the bootstrap key, which can be revoked like any other', async () => {
+    const { generateApiKey } = await import('../../shared/identity/api-key-format');
+    const { newId } = await import('../../shared/ids');
+    const key = generateApiKey();
+    const keyId = newId('key');
+    await keys().createPlatformKey(keyId, 'platform admin (local bootstrap)', hashApiKey(key));
+    await expect(authenticateAt(new Date())(`Bearer ${key}`)).resolves.toMatchObject({ id: keyId });
+    await makeRevokePlatformKey({ keys: keys(), clock })(keyId, platformAdmin, request);
+    await expect(authenticateAt(new Date())(`Bearer ${key}`)).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 });

@@ -1,9 +1,11 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
+import { auditBySystem } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
-import { ConflictError, NotFoundError, QuotaExceededError } from '../../errors';
-import type { ApiKey, ApiKeyGrant } from '../../identity/api-key';
-import { ApiKeySchema } from '../../identity/api-key';
+import { ConflictError, NotFoundError, QuotaExceededError, ValidationError } from '../../errors';
+import type { ApiKey, ApiKeyGrant, PlatformApiKey } from '../../identity/api-key';
+import { ApiKeySchema, PlatformApiKeySchema } from '../../identity/api-key';
+import { PLATFORM_TRAIL } from '../../identity/platform-keys';
 import type { ApiKeyStore, Page, PageRequest, QuotaClaim } from '../../ports/stores';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
@@ -34,7 +36,96 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
   }
 
   async createPlatformKey(keyId: string, name: string, keyHash: string): Promise<void> {
-    await this.client.send(new PutCommand(this.lookupPut(keyHash, { scope: 'platform', keyId, name }).Put));
+    const at = new Date();
+    // Listed like any other platform key, so it can be revoked once its successors exist.
+    const key: PlatformApiKey = {
+      id: keyId,
+      name,
+      // Only the hash reaches the store: the bootstrap file holds the key itself.
+      display: '(bootstrap key)',
+      createdAt: at.toISOString(),
+      createdBy: 'bootstrap',
+      expiresAt: null,
+      status: 'active',
+    };
+    const audit = auditBySystem({
+      action: 'platform_api_key.created',
+      actor: 'bootstrap',
+      orgId: PLATFORM_TRAIL,
+      targets: [{ type: 'platform_api_key', id: keyId }],
+      requestId: keyId,
+      at,
+      after: { name, expiresAt: null },
+    });
+    await this.issuePlatformKey(key, keyHash, audit);
+  }
+
+  async issuePlatformKey(key: PlatformApiKey, keyHash: string, audit: AuditRecord): Promise<void> {
+    const failed = await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: { PK: PLATFORM_KEYS_PK, SK: key.id, ...key, keyHash },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      this.lookupPut(keyHash, { scope: 'platform', keyId: key.id, name: key.name, expiresAt: key.expiresAt }),
+      platformAuditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`Platform API key ${key.id} already exists`);
+  }
+
+  async listPlatformKeys(page: PageRequest): Promise<Page<PlatformApiKey>> {
+    if (page.cursor !== undefined && !/^key_[0-9A-Z]{26}$/.test(page.cursor)) {
+      throw new ValidationError('The cursor is not valid', [
+        { path: 'cursor', message: 'not from this list' },
+      ]);
+    }
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.domainTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': PLATFORM_KEYS_PK },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: page.cursor === undefined ? undefined : { PK: PLATFORM_KEYS_PK, SK: page.cursor },
+      }),
+    );
+    return {
+      // Never the hash: the schema keeps only what a key is listed with.
+      items: (out.Items ?? []).map((item) => PlatformApiKeySchema.parse(item)),
+      nextCursor: out.LastEvaluatedKey ? String(out.LastEvaluatedKey.SK) : null,
+    };
+  }
+
+  async revokePlatformKey(keyId: string, revokedAt: string, audit: AuditRecord): Promise<void> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tables.domainTable, Key: { PK: PLATFORM_KEYS_PK, SK: keyId } }),
+    );
+    const item = out.Item;
+    if (item?.status !== 'active' || typeof item.keyHash !== 'string') {
+      throw new NotFoundError(`No active platform API key ${keyId}`);
+    }
+    const failed = await transactWrite(this.client, [
+      {
+        Update: {
+          TableName: this.tables.domainTable,
+          Key: { PK: PLATFORM_KEYS_PK, SK: keyId },
+          UpdateExpression: 'SET #status = :revoked, revokedAt = :at',
+          ConditionExpression: 'attribute_exists(PK) AND #status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':revoked': 'revoked', ':active': 'active', ':at': revokedAt },
+        },
+      },
+      {
+        Delete: {
+          TableName: this.tables.domainTable,
+          Key: { PK: platformPk('APIKEY', item.keyHash), SK: 'GRANT' },
+        },
+      },
+      platformAuditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new NotFoundError(`No active platform API key ${keyId}`);
   }
 
   async findByHash(keyHash: string): Promise<ApiKeyGrant | null> {
@@ -154,6 +245,22 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       },
     };
   }
+}
+
+/** Platform-admin keys, listed newest first; their hash lookups sit beside the org keys'. */
+const PLATFORM_KEYS_PK = platformPk('PLATFORMKEY', 'all');
+
+/** The platform's own trail (what platform admins did outside any org), in the audit table. */
+export const PLATFORM_AUDIT_PK = platformPk('AUDIT', PLATFORM_TRAIL);
+
+/** An audit record of the platform trail, for the same transaction as the change it records. */
+function platformAuditPut(auditTable: string, record: AuditRecord) {
+  const put = auditPut(auditTable, { ...record, orgId: PLATFORM_TRAIL }).Put as {
+    TableName: string;
+    Item: Record<string, unknown>;
+    ConditionExpression: string;
+  };
+  return { Put: { ...put, Item: { ...put.Item, PK: PLATFORM_AUDIT_PK } } };
 }
 
 /** A key's stored item, with the hash that finds its credential lookup; NotFoundError unless active. */
