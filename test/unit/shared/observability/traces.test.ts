@@ -37,11 +37,9 @@ let lambdaSegment: RecordingSegment;
 beforeEach(() => {
   ddb.reset();
   ddb.on(GetCommand).resolves({});
-  ddb
-    .on(GetCommand, { Key: { PK: `T#${ORG}#ORG`, SK: 'PROFILE' } })
-    .resolves({
-      Item: { id: ORG, name: 'Acme', slug: 'acme', status: 'active', createdAt: '2026-11-27T10:00:00.000Z' },
-    });
+  ddb.on(GetCommand, { Key: { PK: `T#${ORG}#ORG`, SK: 'PROFILE' } }).resolves({
+    Item: { id: ORG, name: 'Acme', slug: 'acme', status: 'active', createdAt: '2026-11-27T10:00:00.000Z' },
+  });
   // Tracing as it is inside a Lambda with X-Ray active: the middleware opens its subsegment here.
   lambdaSegment = new RecordingSegment('facade');
   let current: unknown = lambdaSegment;
