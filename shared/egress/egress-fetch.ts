@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import { Agent, Headers, fetch as undiciFetch } from 'undici';
 import { egressConfig } from '../config/config';
 import type { EgressPolicy } from './address-policy';
+import { isLoopback, refusalOf } from './address-policy';
 import { EgressRefusedError, egressRefusal } from './egress-refused-error';
 import type { Resolver } from './guarded-connector';
 import { guardedConnector } from './guarded-connector';
@@ -91,11 +93,42 @@ export function makeEgressFetch(options: EgressFetchOptions): typeof globalThis.
   return guarded as unknown as typeof globalThis.fetch;
 }
 
+let policy: EgressPolicy | undefined;
+/** The process's egress policy, from its configuration (read once; a malformed value fails the cold start). */
+export function egressPolicy(): EgressPolicy {
+  policy ??= egressConfig();
+  return policy;
+}
+
 let configured: typeof globalThis.fetch | undefined;
-/** The process's egress fetch, from its configuration (read once; a malformed value fails the cold start). */
+/** The process's egress fetch, built on its egress policy. */
 export function egressFetch(): typeof globalThis.fetch {
-  configured ??= makeEgressFetch({ policy: egressConfig() });
+  configured ??= makeEgressFetch({ policy: egressPolicy() });
   return configured;
+}
+
+/**
+ * Why a URL a tenant gives (a base URL, a token URL) can never be called, as far as can be told
+ * without resolving it: not https (http only to loopback, in the local runtime), or an IP literal
+ * that is not allowed. Undefined when it may be; the address is checked again on every connect.
+ */
+export function destinationRefusal(url: string, given: EgressPolicy = egressPolicy()): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && given.allowLoopback))
+    return 'the hub calls https URLs only';
+  if (isIP(host)) {
+    const reason = refusalOf(host, given);
+    if (reason) return `${host} is a ${reason} address; the hub calls public addresses only`;
+  }
+  if (parsed.protocol === 'http:' && isIP(host) && !isLoopback(host))
+    return 'plain http is for loopback only';
+  return undefined;
 }
 
 /**
