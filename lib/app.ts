@@ -1,8 +1,27 @@
 import type { Environment } from 'aws-cdk-lib';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseAllowedRange } from '../shared/egress/address-policy';
 import { DataStack } from './stacks/data-stack';
 import { HubStack } from './stacks/hub-stack';
+
+/**
+ * The operator's private ranges for outbound calls (`-c egressAllowedRanges=10.20.0.0/16,...`),
+ * checked as the functions will check them, so a malformed one fails the synth, not a cold start.
+ */
+function egressAllowedRanges(context: unknown): string[] {
+  const ranges = (Array.isArray(context) ? context.map(String) : String(context ?? '').split(','))
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  for (const range of ranges) {
+    try {
+      parseAllowedRange(range);
+    } catch (cause) {
+      throw new Error(`Context egressAllowedRanges: ${(cause as Error).message}`, { cause });
+    }
+  }
+  return ranges;
+}
 
 /** Builds the hub's CDK app: the data stack, the stateless stack, and cdk-nag's AWS Solutions checks. */
 export function buildApp(
@@ -21,6 +40,7 @@ export function buildApp(
       from: String(app.node.tryGetContext('mailFrom') ?? 'integration-hub@example.com'),
       acceptUrl: app.node.tryGetContext('invitationAcceptUrl') as string | undefined,
     },
+    egressAllowedRanges: egressAllowedRanges(app.node.tryGetContext('egressAllowedRanges')),
   });
   Tags.of(app).add('application', 'integration-hub');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -14,4 +14,6 @@ Object.assign(process.env, {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_TRACE_ENABLED: 'false',
+  // As the local runtime configures it: the fakes and test servers are on loopback.
+  EGRESS_ALLOW_LOOPBACK: 'true',
 });

@@ -137,6 +137,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // The fakes live on loopback: the runtime, never a connection, lets the egress guard reach it.
+      EGRESS_ALLOW_LOOPBACK: 'true',
     });
 
     const host = new FunctionHost(options.root);

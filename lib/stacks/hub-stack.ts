@@ -24,6 +24,11 @@ export interface HubStackProps extends StackProps {
    * where invitees accept. From context `mailFrom` / `invitationAcceptUrl`.
    */
   readonly mail?: { readonly from: string; readonly acceptUrl?: string | undefined };
+  /**
+   * Private CIDR ranges outbound calls may reach (a GitHub Enterprise Server in the VPC), from
+   * context `egressAllowedRanges`. @default none: public addresses only
+   */
+  readonly egressAllowedRanges?: readonly string[];
 }
 
 /**
@@ -47,6 +52,9 @@ export class HubStack extends Stack {
       IDEMPOTENCY_TABLE_NAME: data.tables.idempotency.tableName,
       EVENT_BUS_NAME: events.bus.eventBusName,
       SECRETS_KEY_ID: data.secretsKey.keyArn,
+      ...(props.egressAllowedRanges?.length
+        ? { EGRESS_ALLOWED_RANGES: props.egressAllowedRanges.join(',') }
+        : {}),
     };
     // Only the functions that verify tokens learn the pool: the pool's own trigger must not, or
     // the pool and the trigger would depend on each other.

@@ -1,3 +1,5 @@
+import type { EgressPolicy } from '../egress/address-policy';
+import { parseAllowedRange } from '../egress/address-policy';
 import { ConfigurationError, optional, required, url } from './env';
 
 /**
@@ -103,4 +105,32 @@ export function syncSettleSeconds(env: Env = processEnv()): number {
   if (!Number.isFinite(seconds) || seconds < 0)
     throw new ConfigurationError('SYNC_SETTLE_SECONDS must be seconds');
   return seconds;
+}
+
+/**
+ * Where outbound calls may go beyond public addresses: `EGRESS_ALLOW_LOOPBACK=true` only in the local
+ * runtime (its fakes are on loopback), `EGRESS_ALLOWED_RANGES` the private CIDR ranges the operator
+ * allowed at deploy time (comma-separated, e.g. a GitHub Enterprise Server's subnet).
+ */
+export function egressConfig(env: Env = processEnv()): EgressPolicy {
+  const loopback = optional(env, 'EGRESS_ALLOW_LOOPBACK') ?? 'false';
+  if (loopback !== 'true' && loopback !== 'false')
+    throw new ConfigurationError(`EGRESS_ALLOW_LOOPBACK must be true or false, got "${loopback}"`);
+  const ranges = (optional(env, 'EGRESS_ALLOWED_RANGES') ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  return {
+    allowLoopback: loopback === 'true',
+    allowedRanges: ranges.map((range) => {
+      try {
+        return parseAllowedRange(range);
+      } catch (cause) {
+        throw new ConfigurationError(
+          `EGRESS_ALLOWED_RANGES must list private CIDR ranges such as 10.20.0.0/16: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    }),
+  };
 }

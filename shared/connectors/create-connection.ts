@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import { destinationRefusal } from '../egress';
 import { ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
@@ -18,12 +19,21 @@ export interface CreateConnectionInput {
   readonly config?: { readonly baseUrl?: string | null | undefined } | undefined;
 }
 
-/** The provider's base URL: the one given, else the provider's default; Jira has none (every site differs). */
+/**
+ * The provider's base URL: the one given, else the provider's default; Jira has none (every site
+ * differs). https only (and no IP literal outside public addresses) where the egress guard says so.
+ */
 export function baseUrlFor(provider: Provider, given: string | null | undefined): string | null {
   const baseUrl = given ?? DEFAULT_BASE_URLS[provider];
   if (provider === 'jira' && !baseUrl) {
     throw new ValidationError('A Jira connection needs its site, e.g. https://acme.atlassian.net', [
       { path: 'config.baseUrl', message: 'required for Jira' },
+    ]);
+  }
+  const refusal = baseUrl ? destinationRefusal(baseUrl) : undefined;
+  if (refusal) {
+    throw new ValidationError(`The hub cannot call ${baseUrl}: ${refusal}`, [
+      { path: 'config.baseUrl', message: refusal },
     ]);
   }
   return baseUrl ? baseUrl.replace(/\/+$/, '') : null;

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditBySystem, auditChange } from '../audit/audit-record';
-import { ConflictError, NotFoundError, ProviderAuthError, ValidationError } from '../errors';
+import { destinationRefusal } from '../egress';
+import { ConflictError, HubError, NotFoundError, ProviderAuthError, ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
@@ -31,7 +32,15 @@ export function makeGetConnection(deps: Pick<Deps, 'connections'>) {
   return (orgId: string, connectionId: string) => requireConnection(deps.connections, orgId, connectionId);
 }
 
-/** Renames a connection or points it at another server of its provider. */
+/** Why a connection's credentials were cleared when it was pointed at another server. */
+export const SERVER_CHANGED =
+  'The base URL changed, so the credentials were cleared: credentials entered for one server are never sent to another. Set them again for the new server.';
+
+/**
+ * Renames a connection or points it at another server of its provider. Credentials belong to the
+ * server they were entered for: a new base URL clears them, marks the connection as needing
+ * attention with the reason, and says so on the trail, in the same transaction.
+ */
 export function makeUpdateConnection(deps: Deps) {
   return async (
     orgId: string,
@@ -42,13 +51,26 @@ export function makeUpdateConnection(deps: Deps) {
   ): Promise<Connection> => {
     const current = await requireConnection(deps.connections, orgId, connectionId);
     const at = deps.clock.now();
+    const config =
+      patch.config?.baseUrl === undefined
+        ? current.config
+        : { baseUrl: baseUrlFor(current.provider, patch.config.baseUrl) };
+    const moved = config.baseUrl !== current.config.baseUrl;
+    const hadCredentials =
+      current.credentials !== null ||
+      (await deps.connections.encryptedCredentials(orgId, connectionId)) !== null;
+    const clear = moved && hadCredentials;
     const next: Connection = {
       ...current,
       name: patch.name ?? current.name,
-      config:
-        patch.config?.baseUrl === undefined
-          ? current.config
-          : { baseUrl: baseUrlFor(current.provider, patch.config.baseUrl) },
+      config,
+      ...(clear
+        ? {
+            credentials: null,
+            status: current.status === 'disabled' ? 'disabled' : 'needs_attention',
+            lastError: { message: SERVER_CHANGED, at: at.toISOString() },
+          }
+        : {}),
       updatedAt: at.toISOString(),
     };
     const audit = auditChange({
@@ -58,10 +80,20 @@ export function makeUpdateConnection(deps: Deps) {
       targets: [{ type: 'connection', id: connectionId }],
       request,
       at,
-      before: { name: current.name, baseUrl: current.config.baseUrl },
-      after: { name: next.name, baseUrl: next.config.baseUrl },
+      before: {
+        name: current.name,
+        baseUrl: current.config.baseUrl,
+        ...(clear ? { status: current.status } : {}),
+      },
+      after: {
+        name: next.name,
+        baseUrl: next.config.baseUrl,
+        ...(clear ? { status: next.status, credentialsCleared: true, reason: SERVER_CHANGED } : {}),
+      },
     });
-    await deps.connections.save(next, current, await routeOf(deps.connections, current), audit);
+    await deps.connections.save(next, current, await routeOf(deps.connections, current), audit, {
+      clearCredentials: clear,
+    });
     return next;
   };
 }
@@ -214,6 +246,12 @@ export function makeSetConnectionCredentials(deps: Deps & { cipher: SecretCipher
         [{ path: 'kind', message: `one of: ${CREDENTIAL_KINDS[current.provider].join(', ') || 'none'}` }],
       );
     }
+    // The token endpoint receives the client secret and refresh token: it is held to the egress rules too.
+    const refusal = credentials.kind === 'jira_oauth' ? destinationRefusal(credentials.tokenUrl) : undefined;
+    if (refusal && credentials.kind === 'jira_oauth')
+      throw new ValidationError(`The hub cannot call ${credentials.tokenUrl}: ${refusal}`, [
+        { path: 'tokenUrl', message: refusal },
+      ]);
     const at = deps.clock.now();
     const summary = {
       kind: credentials.kind,
@@ -271,9 +309,10 @@ export function makeTestConnection(
       result = { ok: true, details: await probe.test(current, credentials) };
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
-      result = { ok: false, error: failure.message, kind: failure.name };
-      if (failure instanceof ProviderAuthError)
-        await markNeedsAttention(orgId, connectionId, failure.message);
+      // Only the hub's own errors say what happened; anything else might carry what the server sent.
+      const message = failure instanceof HubError ? failure.message.slice(0, 300) : 'The call failed';
+      result = { ok: false, error: message, kind: failure instanceof HubError ? failure.name : 'Error' };
+      if (failure instanceof ProviderAuthError) await markNeedsAttention(orgId, connectionId, message);
     }
     const latencyMs = deps.clock.now().getTime() - started.getTime();
     await deps.audit.append(

@@ -104,13 +104,28 @@ export interface ConnectionStore {
    * Replaces the connection and its webhook route if the connection is still as read (`previous`),
    * with the audit record; ConflictError otherwise.
    */
-  save(next: Connection, previous: Connection, route: WebhookRoute, audit: AuditRecord): Promise<void>;
+  save(
+    next: Connection,
+    previous: Connection,
+    route: WebhookRoute,
+    audit: AuditRecord,
+    /** `clearCredentials`: the encrypted credentials go too (the connection now points at another server). */
+    options?: { clearCredentials?: boolean },
+  ): Promise<void>;
   /** Sets the connection's credentials: the summary on the connection, the secret parts encrypted. */
   setCredentials(next: Connection, encryptedCredentials: string, audit: AuditRecord): Promise<void>;
   /** The encrypted credentials, if set. */
   encryptedCredentials(orgId: string, connectionId: string): Promise<string | null>;
-  /** Replaces the encrypted credentials alone (a refreshed OAuth token), leaving the summary as it is. */
-  replaceEncryptedCredentials(orgId: string, connectionId: string, encrypted: string): Promise<void>;
+  /**
+   * Replaces the encrypted credentials alone (a refreshed OAuth token), leaving the summary as it is;
+   * with `expected`, only if the stored ones are still those (ConflictError otherwise).
+   */
+  replaceEncryptedCredentials(
+    orgId: string,
+    connectionId: string,
+    encrypted: string,
+    expected?: string,
+  ): Promise<void>;
   /** Removes the connection and its webhook route and releases its quota, with the audit record. */
   remove(connection: Connection, audit: AuditRecord): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { ConnectionSchema } from '../../connectors/connection';
 import { ConflictError, QuotaExceededError } from '../../errors';
 import type { ConnectionStore, Page, PageRequest, QuotaClaim } from '../../ports/stores';
 import { auditPut } from './audit-item';
+import { ifConditionHolds } from './conditional';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
@@ -72,18 +73,24 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     return { items: result.items.map((i) => ConnectionSchema.parse(i)), nextCursor: result.nextCursor };
   }
 
-  async save(next: Connection, previous: Connection, route: WebhookRoute, audit: AuditRecord): Promise<void> {
+  async save(
+    next: Connection,
+    previous: Connection,
+    route: WebhookRoute,
+    audit: AuditRecord,
+    options: { clearCredentials?: boolean } = {},
+  ): Promise<void> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, next.orgId);
     const pk = this.pk(next.orgId);
     table.check(pk);
     const fields = Object.keys(next).filter((f) => f !== 'id' && f !== 'orgId' && f !== 'createdAt');
     const failed = await transactWrite(this.client, [
-      // An update, not a replacement: the encrypted credentials on the item are kept as they are.
+      // An update, not a replacement: the encrypted credentials on the item are kept, unless cleared.
       {
         Update: {
           TableName: this.tables.domainTable,
           Key: { PK: pk, SK: next.id },
-          UpdateExpression: `SET ${fields.map((_, n) => `#f${n} = :f${n}`).join(', ')}`,
+          UpdateExpression: `SET ${fields.map((_, n) => `#f${n} = :f${n}`).join(', ')}${options.clearCredentials ? ' REMOVE encryptedCredentials' : ''}`,
           // Optimistic: only if nobody changed the connection since it was read.
           ConditionExpression:
             'attribute_exists(PK) AND #status = :was AND (attribute_not_exists(updatedAt) OR updatedAt = :updated)',
@@ -134,18 +141,31 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     return typeof item?.encryptedCredentials === 'string' ? item.encryptedCredentials : null;
   }
 
-  async replaceEncryptedCredentials(orgId: string, connectionId: string, encrypted: string): Promise<void> {
+  async replaceEncryptedCredentials(
+    orgId: string,
+    connectionId: string,
+    encrypted: string,
+    expected?: string,
+  ): Promise<void> {
     const pk = this.pk(orgId);
     this.table(orgId).check(pk);
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tables.domainTable,
-        Key: { PK: pk, SK: connectionId },
-        UpdateExpression: 'SET encryptedCredentials = :encrypted',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':encrypted': encrypted },
-      }),
+    const written = await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: connectionId },
+          UpdateExpression: 'SET encryptedCredentials = :encrypted',
+          // Only over the credentials the new ones were derived from: cleared or set anew meanwhile, they stay so.
+          ConditionExpression:
+            expected === undefined ? 'attribute_exists(PK)' : 'encryptedCredentials = :expected',
+          ExpressionAttributeValues: {
+            ':encrypted': encrypted,
+            ...(expected === undefined ? {} : { ':expected': expected }),
+          },
+        }),
+      ),
     );
+    if (!written) throw new ConflictError(`The credentials of connection ${connectionId} changed meanwhile`);
   }
 
   async remove(connection: Connection, audit: AuditRecord): Promise<void> {

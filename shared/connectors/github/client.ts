@@ -1,5 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/core';
+import { egressFetch, egressRefusal } from '../../egress';
 import {
   ProviderAuthError,
   ProviderNotFoundError,
@@ -9,6 +10,9 @@ import {
 } from '../../errors';
 import type { Connection, ConnectionCredentials } from '../connection';
 import type { ProviderProbe } from '../outbound';
+import { providerAnswer } from '../outbound';
+
+const guarded = egressFetch();
 
 /** Octokit clients per connection and key: `@octokit/auth-app` caches installation tokens until shortly before expiry. */
 const clients = new Map<string, Octokit>();
@@ -35,11 +39,11 @@ export function githubClient(
         installationId: credentials.installationId,
       },
       userAgent: 'integration-hub',
-      // A GitHub that stops answering fails the call (a provider outage: retried with backoff)
-      // instead of holding the worker until its own timeout.
+      // Through the egress guard (public addresses, no redirect off the server). A GitHub that stops
+      // answering fails the call (a provider outage: retried with backoff) instead of holding the worker.
       request: {
         fetch: (url: string | URL | Request, init?: RequestInit) =>
-          fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeout) }),
+          guarded(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeout) }),
       },
     });
     clients.set(key, client);
@@ -55,11 +59,14 @@ export function forgetGithubClient(connectionId: string): void {
   for (const key of clients.keys()) if (key.startsWith(`${connectionId}:`)) clients.delete(key);
 }
 
-/** GitHub's answer, as one of the hub's provider errors. */
+/** GitHub's answer, as one of the hub's provider errors: its status and a bounded message, never its body. */
 export function githubFailure(error: unknown): Error {
-  const e = error as { status?: number; message?: string; response?: { headers?: Record<string, string> } };
+  const refused = egressRefusal(error);
+  if (refused) return refused;
+  const e = error as { status?: number; response?: { headers?: Record<string, string> } };
   const headers = e.response?.headers ?? {};
-  const message = `GitHub: ${e.message ?? String(error)}`;
+  // Octokit reports a call that got no answer as status 500 without a response.
+  const message = providerAnswer('GitHub', e.response ? e.status : undefined);
   if (
     e.status === 429 ||
     (e.status === 403 && (headers['retry-after'] || headers['x-ratelimit-remaining'] === '0'))

@@ -7,6 +7,7 @@ import {
   isRateLimitError,
   RateLimitError,
 } from 'jira.js';
+import { egressRefusal, guardGlobalFetch } from '../../egress';
 import {
   HubError,
   ProviderAuthError,
@@ -17,7 +18,11 @@ import {
 } from '../../errors';
 import type { Connection, ConnectionCredentials } from '../connection';
 import type { ProviderProbe } from '../outbound';
+import { providerAnswer } from '../outbound';
 import type { AccessTokens } from '../work-items';
+
+// jira.js calls the global fetch and takes no other: it is the egress guard's from this module's init on.
+guardGlobalFetch();
 
 /**
  * A jira.js Cloud client for the connection's site: basic auth with an API token, or a bearer
@@ -44,9 +49,11 @@ export function jiraClient(
   });
 }
 
-/** Jira's answer, as one of the hub's provider errors. */
+/** Jira's answer, as one of the hub's provider errors: its status and a bounded message, never its body. */
 export function jiraFailure(error: unknown): Error {
-  const message = `Jira: ${(error as Error).message ?? String(error)}`;
+  const refused = egressRefusal(error);
+  if (refused) return refused;
+  const message = providerAnswer('Jira', isApiError(error) ? error.status : undefined);
   if (isRateLimitError(error)) {
     const ms = error instanceof RateLimitError ? error.retryAfterMs : undefined;
     return new ProviderRateLimitedError(message, Math.max(1, Math.ceil((ms ?? 60_000) / 1000)), {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { auditBySystem } from '../../audit/audit-record';
+import { egressFetch, egressRefusal } from '../../egress';
 import {
+  ConflictError,
   DependencyUnavailableError,
   ProviderAuthError,
   ProviderRateLimitedError,
@@ -21,13 +23,29 @@ const EARLY_MS = 60_000;
 const LOCK_MS = 30_000;
 const WAIT_STEP_MS = 100;
 const WAIT_STEPS = 100;
+/** Tries at storing rotated tokens before giving up for now (and keeping them for the next attempt). */
+const STORE_ATTEMPTS = 3;
+/** The OAuth error codes (RFC 6749 §5.2) the hub repeats; anything else a token endpoint says is not. */
+const OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+]);
+
+/** The rotated tokens could not be stored: the lock stays held, so no other worker spends the dead refresh token. */
+class UnsavedTokensError extends DependencyUnavailableError {}
 
 /**
  * Access tokens for Jira OAuth 2.0 (3LO) connections. Atlassian rotates the refresh token on every
  * refresh and the old one stops working, so a refresh must happen once per connection, never in
  * two workers at a time: a lock per connection (a conditional write) lets one worker refresh and
  * store the new tokens; the others wait and read what it stored. Within one execution environment
- * concurrent callers share one refresh.
+ * concurrent callers share one refresh. New tokens are stored (encrypted) before the access token
+ * is used; if storing fails they are kept, with the lock, and stored first on the next attempt, so
+ * a failure between the exchange and the store never costs the grant (a new consent).
  */
 export function makeJiraTokenSource(deps: {
   connections: Pick<ConnectionStore, 'encryptedCredentials' | 'replaceEncryptedCredentials'>;
@@ -37,15 +55,25 @@ export function makeJiraTokenSource(deps: {
   clock: Clock;
   fetch?: typeof fetch;
 }) {
-  const call = deps.fetch ?? fetch;
+  const call = deps.fetch ?? egressFetch();
   const inFlight = new Map<string, Promise<string>>();
-  const cached = new Map<string, { token: string; expiresAt: number }>();
-  const fresh = (c: OAuthCredentials) =>
+  /** Tokens by connection, with the stored ciphertext they belong to: credentials set anew never get an old token. */
+  const cached = new Map<string, { token: string; expiresAt: number; from: string }>();
+  /** Tokens Atlassian issued that are not stored yet, from which stored credentials, and the lock kept for them. */
+  const unsaved = new Map<
+    string,
+    { next: OAuthCredentials; from: string; owner: string; lockedUntil: number }
+  >();
+  const fresh = (c: { accessToken?: string | undefined; expiresAt?: number | undefined }) =>
     c.accessToken !== undefined && (c.expiresAt ?? 0) - EARLY_MS > deps.clock.now().getTime();
 
-  async function read(orgId: string, connectionId: string): Promise<OAuthCredentials> {
+  async function read(orgId: string, connectionId: string) {
     const encrypted = await deps.connections.encryptedCredentials(orgId, connectionId);
     if (!encrypted) throw new ValidationError(`Connection ${connectionId} has no credentials`);
+    return { encrypted, credentials: await decrypt(orgId, connectionId, encrypted) };
+  }
+
+  async function decrypt(orgId: string, connectionId: string, encrypted: string): Promise<OAuthCredentials> {
     const credentials = ConnectionCredentialsSchema.parse(
       JSON.parse(await deps.cipher.decrypt(encrypted, credentialsContext(orgId, connectionId))),
     );
@@ -53,7 +81,7 @@ export function makeJiraTokenSource(deps: {
     return credentials;
   }
 
-  async function exchange(orgId: string, connectionId: string, current: OAuthCredentials) {
+  async function exchange(current: OAuthCredentials): Promise<OAuthCredentials> {
     let response: Response;
     try {
       response = await call(current.tokenUrl, {
@@ -68,82 +96,164 @@ export function makeJiraTokenSource(deps: {
         signal: AbortSignal.timeout(10_000),
       });
     } catch (cause) {
+      const refused = egressRefusal(cause);
+      if (refused) throw refused;
       throw new ProviderUnavailableError('Jira OAuth: the token endpoint did not answer', { cause });
     }
-    if (response.status === 429)
+    if (response.status === 429) {
+      const wait = Number(response.headers.get('retry-after') ?? 60);
       throw new ProviderRateLimitedError(
-        'Jira OAuth: rate limited',
-        Number(response.headers.get('retry-after') ?? 60),
+        'Jira OAuth: rate limited (HTTP 429)',
+        Number.isFinite(wait) ? Math.min(Math.max(1, wait), 3600) : 60,
       );
-    if (response.status >= 500) throw new ProviderUnavailableError(`Jira OAuth: ${response.status}`);
+    }
+    if (response.status >= 500)
+      throw new ProviderUnavailableError(`Jira OAuth: the token endpoint failed (HTTP ${response.status})`);
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok || typeof body.access_token !== 'string') {
       // invalid_grant: the refresh token was revoked or already used. Only a new consent fixes it.
-      throw new ProviderAuthError(
-        `Jira OAuth: the refresh was refused (${String(body.error ?? response.status)})`,
-      );
+      const code = typeof body.error === 'string' && OAUTH_ERRORS.has(body.error) ? `, ${body.error}` : '';
+      throw new ProviderAuthError(`Jira OAuth: the refresh was refused (HTTP ${response.status}${code})`);
     }
-    const next: OAuthCredentials = {
+    return {
       ...current,
       accessToken: body.access_token,
       refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : current.refreshToken,
       expiresAt: deps.clock.now().getTime() + Number(body.expires_in ?? 3600) * 1000,
     };
-    await deps.connections.replaceEncryptedCredentials(
-      orgId,
-      connectionId,
-      await deps.cipher.encrypt(JSON.stringify(next), credentialsContext(orgId, connectionId)),
-    );
-    // The stored credentials changed: on the trail, without a token in it.
-    await deps.audit.append(
-      auditBySystem({
-        action: 'connection.oauth_refreshed',
-        actor: 'hub-jira-oauth',
-        orgId,
-        targets: [{ type: 'connection', id: connectionId }],
-        requestId: connectionId,
-        at: deps.clock.now(),
-        after: { expiresAt: new Date(next.expiresAt ?? 0).toISOString() },
-      }),
-    );
-    return next;
+  }
+
+  /** Stores rotated tokens (a few tries); until that succeeds they are kept here and the lock is not given back. */
+  async function store(
+    orgId: string,
+    connectionId: string,
+    next: OAuthCredentials,
+    from: string,
+    owner: string,
+  ) {
+    const key = `${orgId}:${connectionId}`;
+    let failure: unknown;
+    let stored = false;
+    for (let attempt = 0; attempt < STORE_ATTEMPTS && !stored; attempt += 1) {
+      try {
+        const encrypted = await deps.cipher.encrypt(
+          JSON.stringify(next),
+          credentialsContext(orgId, connectionId),
+        );
+        await deps.connections.replaceEncryptedCredentials(orgId, connectionId, encrypted, from);
+        stored = true;
+        unsaved.delete(key);
+        cached.set(key, { token: next.accessToken ?? '', expiresAt: next.expiresAt ?? 0, from: encrypted });
+      } catch (error) {
+        // Cleared (its server changed) or set anew meanwhile: these tokens belong to credentials that are gone.
+        if (error instanceof ConflictError) {
+          unsaved.delete(key);
+          throw error;
+        }
+        failure = error;
+        await new Promise((r) => setTimeout(r, WAIT_STEP_MS * (attempt + 1)));
+      }
+    }
+    if (stored) {
+      // The stored credentials changed: on the trail, without a token in it.
+      await deps.audit.append(
+        auditBySystem({
+          action: 'connection.oauth_refreshed',
+          actor: 'hub-jira-oauth',
+          orgId,
+          targets: [{ type: 'connection', id: connectionId }],
+          requestId: connectionId,
+          at: deps.clock.now(),
+          after: { expiresAt: new Date(next.expiresAt ?? 0).toISOString() },
+        }),
+      );
+      return;
+    }
+    unsaved.set(key, { next, from, owner, lockedUntil: Date.now() + LOCK_MS });
+    throw new UnsavedTokensError('Jira OAuth: the new tokens could not be stored yet; retrying', {
+      cause: failure,
+    });
+  }
+
+  /** Under the lock: stores tokens left unsaved, or uses stored ones still fresh, or refreshes and stores. */
+  async function renew(orgId: string, connectionId: string, owner: string): Promise<string> {
+    const key = `${orgId}:${connectionId}`;
+    const stored = await read(orgId, connectionId);
+    const pending = unsaved.get(key);
+    if (pending && pending.from !== stored.encrypted) unsaved.delete(key); // credentials set anew: those were for the old ones
+    if (pending && pending.from === stored.encrypted) {
+      // Atlassian already rotated: its refresh token is the only live one, so it is stored before anything else.
+      const next = fresh(pending.next) ? pending.next : await exchange(pending.next);
+      await store(orgId, connectionId, next, stored.encrypted, owner);
+      return next.accessToken ?? '';
+    }
+    // Another worker may have refreshed while this one waited for the lock.
+    if (fresh(stored.credentials)) {
+      cached.set(key, {
+        token: stored.credentials.accessToken ?? '',
+        expiresAt: stored.credentials.expiresAt ?? 0,
+        from: stored.encrypted,
+      });
+      return stored.credentials.accessToken ?? '';
+    }
+    const next = await exchange(stored.credentials);
+    await store(orgId, connectionId, next, stored.encrypted, owner);
+    return next.accessToken ?? '';
   }
 
   async function refresh(orgId: string, connectionId: string): Promise<string> {
-    const owner = randomUUID();
+    const key = `${orgId}:${connectionId}`;
     const lock = `jira-oauth#${connectionId}`;
     for (let step = 0; step < WAIT_STEPS; step += 1) {
-      if (await deps.locks.acquire(orgId, lock, owner, LOCK_MS)) {
+      const pending = unsaved.get(key);
+      // The lock kept for unsaved tokens is still this environment's while its lease runs.
+      const kept = pending && pending.lockedUntil - 1_000 > Date.now() ? pending.owner : undefined;
+      const owner = kept ?? randomUUID();
+      if (kept || (await deps.locks.acquire(orgId, lock, owner, LOCK_MS))) {
+        let keep = false;
         try {
-          // Another worker may have refreshed while this one waited for the lock.
-          const current = await read(orgId, connectionId);
-          const usable = fresh(current) ? current : await exchange(orgId, connectionId, current);
-          cached.set(`${orgId}:${connectionId}`, {
-            token: usable.accessToken ?? '',
-            expiresAt: usable.expiresAt ?? 0,
-          });
-          return usable.accessToken ?? '';
+          return await renew(orgId, connectionId, owner);
+        } catch (error) {
+          keep = error instanceof UnsavedTokensError;
+          throw error;
         } finally {
-          await deps.locks.release(orgId, lock, owner);
+          if (!keep) await deps.locks.release(orgId, lock, owner);
         }
       }
       await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
       const current = await read(orgId, connectionId);
-      if (fresh(current)) return current.accessToken ?? '';
+      if (fresh(current.credentials)) return current.credentials.accessToken ?? '';
     }
     throw new DependencyUnavailableError('Another worker is refreshing the Jira token; retrying');
   }
 
   return {
-    /** A usable access token for the connection, refreshed (once, under the lock) when it is about to expire. */
+    /**
+     * A usable access token for the connection, refreshed (once, under the lock) when it is about to
+     * expire. The stored credentials are read each time (no decryption while they are unchanged), so
+     * a token is only ever used with the credentials it came from.
+     */
     async token(orgId: string, connectionId: string): Promise<string> {
       const key = `${orgId}:${connectionId}`;
+      const encrypted = await deps.connections.encryptedCredentials(orgId, connectionId);
+      if (!encrypted) throw new ValidationError(`Connection ${connectionId} has no credentials`);
       const known = cached.get(key);
-      if (known && known.expiresAt - EARLY_MS > deps.clock.now().getTime()) return known.token;
-      const current = await read(orgId, connectionId);
-      if (fresh(current)) {
-        cached.set(key, { token: current.accessToken ?? '', expiresAt: current.expiresAt ?? 0 });
-        return current.accessToken ?? '';
+      if (
+        known &&
+        known.from === encrypted &&
+        fresh({ accessToken: known.token, expiresAt: known.expiresAt })
+      )
+        return known.token;
+      if (!unsaved.has(key)) {
+        const current = await decrypt(orgId, connectionId, encrypted);
+        if (fresh(current)) {
+          cached.set(key, {
+            token: current.accessToken ?? '',
+            expiresAt: current.expiresAt ?? 0,
+            from: encrypted,
+          });
+          return current.accessToken ?? '';
+        }
       }
       let pending = inFlight.get(key);
       if (!pending) {

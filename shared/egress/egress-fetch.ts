@@ -1,0 +1,140 @@
+import { isIP } from 'node:net';
+import { Agent, Headers, fetch as undiciFetch } from 'undici';
+import { egressConfig } from '../config/config';
+import type { EgressPolicy } from './address-policy';
+import { isLoopback, refusalOf } from './address-policy';
+import { EgressRefusedError, egressRefusal } from './egress-refused-error';
+import type { Resolver } from './guarded-connector';
+import { guardedConnector } from './guarded-connector';
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export interface EgressFetchOptions {
+  readonly policy: EgressPolicy;
+  readonly resolve?: Resolver;
+  /** The whole call, redirects included, unless the caller's own signal ends it sooner. */
+  readonly timeoutMs?: number;
+  readonly maxRedirects?: number;
+}
+
+/** What a caller may hand fetch: a URL, or a Request (from this or another fetch implementation). */
+type Input = string | URL | { readonly url: string; readonly method?: string; readonly headers?: unknown };
+
+/**
+ * fetch through the egress guard: https only (plain http to loopback in the local runtime), every
+ * connection's address checked, redirects followed only on the same origin (a few at most) and a
+ * redirect to another host refused, never followed, so credentials never leave for another server.
+ */
+export function makeEgressFetch(options: EgressFetchOptions): typeof globalThis.fetch {
+  const { policy } = options;
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const maxRedirects = options.maxRedirects ?? 3;
+  const dispatcher = new Agent({
+    connect: guardedConnector(policy, { ...(options.resolve ? { resolve: options.resolve } : {}) }),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  const guarded = async (input: Input, init: RequestInit = {}) => {
+    let url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    let method = (
+      init.method ??
+      (typeof input === 'object' && 'method' in input ? input.method : undefined) ??
+      'GET'
+    ).toUpperCase();
+    let body = init.body;
+    const headers = new Headers(
+      (init.headers ??
+        (typeof input === 'object' && 'headers' in input
+          ? input.headers
+          : undefined)) as ConstructorParameters<typeof Headers>[0],
+    );
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowLoopback))
+      throw new EgressRefusedError(`Refused ${url.protocol} to ${url.host}: the hub calls https only`);
+    const signal = init.signal
+      ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
+      : AbortSignal.timeout(timeoutMs);
+    for (let hop = 0; ; hop += 1) {
+      let response: Awaited<ReturnType<typeof undiciFetch>>;
+      try {
+        response = await undiciFetch(url, {
+          ...(init as object),
+          method,
+          headers,
+          body: body as never,
+          signal,
+          dispatcher,
+          redirect: 'manual',
+        });
+      } catch (error) {
+        throw egressRefusal(error) ?? error;
+      }
+      const location = response.headers.get('location');
+      if (!REDIRECTS.has(response.status) || !location) return response as unknown as Response;
+      await response.body?.cancel();
+      const next = new URL(location, url);
+      if (next.origin !== url.origin)
+        throw new EgressRefusedError(
+          `${url.host} redirected the hub to another host; it follows redirects only on the same server`,
+        );
+      if (hop >= maxRedirects) throw new EgressRefusedError(`${url.host} redirected the hub too many times`);
+      // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && method === 'POST')
+      ) {
+        method = 'GET';
+        body = undefined;
+        headers.delete('content-type');
+        headers.delete('content-length');
+      }
+      url = next;
+    }
+  };
+  return guarded as unknown as typeof globalThis.fetch;
+}
+
+let policy: EgressPolicy | undefined;
+/** The process's egress policy, from its configuration (read once; a malformed value fails the cold start). */
+export function egressPolicy(): EgressPolicy {
+  policy ??= egressConfig();
+  return policy;
+}
+
+let configured: typeof globalThis.fetch | undefined;
+/** The process's egress fetch, built on its egress policy. */
+export function egressFetch(): typeof globalThis.fetch {
+  configured ??= makeEgressFetch({ policy: egressPolicy() });
+  return configured;
+}
+
+/**
+ * Why a URL a tenant gives (a base URL, a token URL) can never be called, as far as can be told
+ * without resolving it: not https (http only to loopback, in the local runtime), or an IP literal
+ * that is not allowed. Undefined when it may be; the address is checked again on every connect.
+ */
+export function destinationRefusal(url: string, given: EgressPolicy = egressPolicy()): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && given.allowLoopback))
+    return 'the hub calls https URLs only';
+  if (isIP(host)) {
+    const reason = refusalOf(host, given);
+    if (reason) return `${host} is a ${reason} address; the hub calls public addresses only`;
+  }
+  if (parsed.protocol === 'http:' && isIP(host) && !isLoopback(host))
+    return 'plain http is for loopback only';
+  return undefined;
+}
+
+/**
+ * Makes the global `fetch` the egress fetch. For libraries that call the global fetch with no way
+ * to hand them another (jira.js): their calls cannot go around the guard. Idempotent.
+ */
+export function guardGlobalFetch(): void {
+  globalThis.fetch = egressFetch();
+}
