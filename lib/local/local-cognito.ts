@@ -31,11 +31,20 @@ export class LocalCognito {
   /** Answers one call of the JSON protocol (`X-Amz-Target: AWSCognitoIdentityProviderService.<operation>`). */
   call(operation: string, input: Record<string, unknown>): CognitoAnswer {
     if (operation !== 'AdminUserGlobalSignOut') {
-      return { error: { type: 'UnknownOperationException', message: `Cognito ${operation} is not emulated` } };
+      return {
+        error: { type: 'UnknownOperationException', message: `Cognito ${operation} is not emulated` },
+      };
     }
     const { UserPoolId, Username } = input;
-    if (typeof UserPoolId !== 'string' || UserPoolId === '' || typeof Username !== 'string' || Username === '') {
-      return { error: { type: 'InvalidParameterException', message: 'UserPoolId and Username are required' } };
+    if (
+      typeof UserPoolId !== 'string' ||
+      UserPoolId === '' ||
+      typeof Username !== 'string' ||
+      Username === ''
+    ) {
+      return {
+        error: { type: 'InvalidParameterException', message: 'UserPoolId and Username are required' },
+      };
     }
     const signOut: SignOut = { userPoolId: UserPoolId, username: Username, at: new Date().toISOString() };
     appendFileSync(this.file, `${JSON.stringify(signOut)}\n`, { mode: 0o600 });

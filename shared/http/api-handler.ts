@@ -65,9 +65,9 @@ export interface ApiRequest<B, Q, P = Readonly<Record<string, string>>> {
 
 /** What the hub's gate needs besides the request: the tenant cache, and the trail denials are written to. */
 export interface GateDeps {
-  readonly tenants: TenantDirectory;
-  readonly audit: AuditStore;
-  readonly usage: UsageStore;
+  readonly tenants: Pick<TenantDirectory, 'get'>;
+  readonly audit: Pick<AuditStore, 'append'>;
+  readonly usage: Pick<UsageStore, 'consumeRate'>;
   readonly users: Pick<UserStore, 'get'>;
   /** The org's custom roles and policies, cached. */
   readonly access: Pick<AccessDirectory, 'get'>;
@@ -259,13 +259,24 @@ async function recordDenial(
   error: ForbiddenError | MfaRequiredError,
   gate: GateDeps,
 ) {
-  const org = known ?? (await gate.tenants.get(principal.orgId));
-  // A credential of an org that no longer exists has no trail to write into; the refusal is logged.
-  if (!org) {
-    logger.warn('Refused a credential of an organisation that does not exist', { reason: error.message });
-    return;
+  // The refusal stands whatever happens here: a failure to count or audit it is logged for operators.
+  const unrecorded = (cause: unknown) => {
+    logger.error('Could not count or audit a denial', { error: cause as Error, reason: error.message });
+  };
+  let org: Org | null;
+  try {
+    org = known ?? (await gate.tenants.get(principal.orgId));
+  } catch (cause) {
+    return unrecorded(cause);
   }
-  await countRequest(gate, org);
+  // A credential of an org that no longer exists has no trail to write into.
+  if (!org) return unrecorded(new Error(`No organisation ${principal.orgId}`));
+  try {
+    await countRequest(gate, org);
+  } catch (cause) {
+    if (cause instanceof QuotaExceededError) throw cause;
+    return unrecorded(cause);
+  }
   const record = auditChange({
     action: `api.${route.operationId}`,
     principal,
@@ -276,10 +287,7 @@ async function recordDenial(
     outcome: 'denied',
     after: { reason: error.message },
   });
-  // The refusal stands even if the trail cannot be written; the failure is logged for operators.
-  await gate.audit
-    .append(record)
-    .catch((cause: unknown) => logger.error('Could not audit a denial', { error: cause as Error }));
+  await gate.audit.append(record).catch(unrecorded);
 }
 
 /**

@@ -41,7 +41,7 @@ describe('the local user pool (AdminUserGlobalSignOut)', () => {
   it("records the production adapter's sign-out of a hub user by their email, where the CLI can read it", async () => {
     const revoker = new CognitoSessionRevoker(client(), 'local_pool');
     const before = Date.now();
-    await revoker.signOut({ orgId: 'org_x', id: 'usr_x', email: 'ada@acme.test' });
+    await revoker.signOut({ email: 'ada@acme.test' });
     expect(cognito.signOuts()).toEqual([
       { userPoolId: 'local_pool', username: 'ada@acme.test', at: expect.any(String) },
     ]);
@@ -51,7 +51,7 @@ describe('the local user pool (AdminUserGlobalSignOut)', () => {
 
   it('refuses a call without a pool as Cognito would, and the adapter passes the error on', async () => {
     const revoker = new CognitoSessionRevoker(client(), '');
-    await expect(revoker.signOut({ orgId: 'org_x', id: 'usr_x', email: 'ada@acme.test' })).rejects.toThrow(
+    await expect(revoker.signOut({ email: 'ada@acme.test' })).rejects.toThrow(
       /UserPoolId and Username are required/,
     );
   });
