@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
+import { lastSignOut } from '../lib/local/local-cognito';
 import { PROVIDERS } from '../shared/connectors/connection';
 import { isRoleRef, PERMISSIONS, ROLES } from '../shared/identity/permissions';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
@@ -94,6 +95,12 @@ const print = (value: unknown): void => {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
   return n;
 }
 
@@ -799,7 +806,15 @@ program
       `role within the organisation: ${ROLES.join(', ')}, or a custom role id`,
     ).argParser(roleRef),
   )
+  .option('--user <userId>', 'the hub user the sign-in maps to (custom:user_id; default: --sub)')
   .option('--mfa', 'the user passed a second factor (amr: pwd, mfa)')
+  .option('--amr <methods>', 'how the user authenticated, comma-separated (overrides --mfa)')
+  .option(
+    '--auth-age <seconds>',
+    'the session began this long ago (auth_time), as in a refreshed token; refused if --email was signed out since',
+    nonNegativeInt,
+    0,
+  )
   .option('--platform-admin', 'member of the platform-admins group')
   .option('--ttl <seconds>', 'lifetime in seconds', positiveInt, 3600)
   .action(
@@ -808,7 +823,10 @@ program
       email?: string;
       org?: string;
       role?: string;
+      user?: string;
       mfa?: boolean;
+      amr?: string;
+      authAge: number;
       platformAdmin?: boolean;
       ttl: number;
     }) => {
@@ -823,12 +841,20 @@ program
       ).json()) as {
         issuer: string;
       };
+      const authTime = Math.floor(Date.now() / 1000) - o.authAge;
+      // As a refresh token stops working: a session begun before its user's sign-out gets no token.
+      const signedOut = o.email ? lastSignOut(resolve(dataDir), o.email) : null;
+      if (signedOut && signedOut.getTime() >= authTime * 1000)
+        throw new CliError(`${o.email} was signed out at ${signedOut.toISOString()}: sign in again`);
       const token = await mintDevToken(await devIssuerKey(resolve(dataDir)), config.issuer, {
         sub: o.sub,
         email: o.email,
         orgId: o.org,
         role: o.role,
+        userId: o.user,
         mfa: o.mfa,
+        amr: o.amr?.split(',').map((m) => m.trim()),
+        authTime,
         platformAdmin: o.platformAdmin,
         ttlSeconds: o.ttl,
       });

@@ -8,16 +8,21 @@ export const makeHandler = (setStatus: ReturnType<typeof makeSetUserStatus>) => 
   const deactivate = apiHandler({
     operation: 'deactivateUser',
     handle: async ({ path, principal, request }) =>
-      json(200, await setStatus(path.orgId ?? '', path.userId ?? '', 'deactivated', principal, request)),
+      json(200, await setStatus(path.orgId, path.userId, 'deactivated', principal, request)),
   });
   const reactivate = apiHandler({
     operation: 'reactivateUser',
     handle: async ({ path, principal, request }) =>
-      json(200, await setStatus(path.orgId ?? '', path.userId ?? '', 'active', principal, request)),
+      json(200, await setStatus(path.orgId, path.userId, 'active', principal, request)),
   });
   return byOperation({ deactivateUser: deactivate, reactivateUser: reactivate });
 };
 
 export const handler = makeHandler(
-  makeSetUserStatus({ users: adapters.userStore(), clock: systemClock, mayGrant: adapters.roleGuard() }),
+  makeSetUserStatus({
+    users: adapters.userStore(),
+    clock: systemClock,
+    mayGrant: adapters.roleGuard(),
+    sessions: adapters.sessionRevoker(),
+  }),
 );

@@ -15,7 +15,8 @@ import { PLATFORM_ADMIN_GROUP } from '../../shared/identity/authenticate';
 
 /**
  * The user pool people sign in to (directly or federated from an enterprise IdP). The org id and
- * role live in custom attributes that no app client may write: only the hub's admin APIs set them.
+ * role live in custom attributes, and the email that maps a sign-in to its hub user in a standard
+ * one, that no app client may write: only administrators set them.
  */
 export class HubIdentity extends Construct {
   readonly userPool: UserPool;
@@ -58,8 +59,9 @@ export class HubIdentity extends Construct {
       idTokenValidity: Duration.minutes(60),
       accessTokenValidity: Duration.minutes(60),
       refreshTokenValidity: Duration.days(1),
-      // Standard attributes only: no client may write custom:org_id or custom:role.
-      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true, fullname: true }),
+      // The display name only: no client may write custom:org_id or custom:role, nor the email the
+      // pre-token trigger maps to a hub user (a user changing it could become another user).
+      writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
     });
     new CfnUserPoolGroup(this, 'PlatformAdmins', {
       userPoolId: this.userPool.userPoolId,

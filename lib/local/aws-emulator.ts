@@ -8,6 +8,7 @@ import { rules } from '../../shared/topology';
 import type { AwsCallCounter } from './aws-calls';
 import { matchesPattern } from './event-pattern';
 import { listenOnLoopback } from './free-port';
+import type { LocalCognito } from './local-cognito';
 import type { LocalKms } from './local-kms';
 import { InvalidCiphertextError } from './local-kms';
 import type { LocalMailbox } from './local-mailbox';
@@ -54,6 +55,8 @@ export async function startAwsEmulator(deps: {
   queueUrls: Record<QueueName, string>;
   kms: LocalKms;
   mailbox?: LocalMailbox;
+  /** The user pool's admin API (AdminUserGlobalSignOut). */
+  cognito?: LocalCognito;
   /** Tenant sessions handed out by AssumeRole, by access key id. */
   sessions?: Map<string, TenantSession>;
   /** Counts the calls, for the bench's calls per change. */
@@ -144,6 +147,11 @@ export async function startAwsEmulator(deps: {
     const [service, operation = ''] = target.split('.');
     if (service === 'AWSEvents' && operation === 'PutEvents') return putEvents(input);
     if (service === 'TrentService') return kmsCall(operation, input);
+    if (service === 'AWSCognitoIdentityProviderService' && deps.cognito) {
+      const answer = deps.cognito.call(operation, input);
+      if ('error' in answer) throw new AwsError(answer.error.type, answer.error.message);
+      return answer.result;
+    }
     throw new AwsError('UnknownOperationException', `${target} is not emulated`);
   }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
-import { ORG_CLAIM, PLATFORM_ADMIN_GROUP, ROLE_CLAIM } from '../../shared/identity/authenticate';
+import { ORG_CLAIM, PLATFORM_ADMIN_GROUP, ROLE_CLAIM, USER_CLAIM } from '../../shared/identity/authenticate';
 import type { RoleRef } from '../../shared/identity/permissions';
 import { DEV_ISSUER_KEY_FILE } from './data-files';
 
@@ -15,8 +15,14 @@ export interface DevTokenClaims {
   readonly email?: string | undefined;
   readonly orgId?: string | undefined;
   readonly role?: RoleRef | undefined;
+  /** The hub user the pre-token trigger mapped the sign-in to (`custom:user_id`). @default sub, for an org token */
+  readonly userId?: string | undefined;
   /** Says the user passed a second factor (`amr: ["pwd", "mfa"]`). */
   readonly mfa?: boolean | undefined;
+  /** How the user authenticated, as OIDC's `amr` lists it. @default from `mfa` */
+  readonly amr?: readonly string[] | undefined;
+  /** When the user signed in (`auth_time`, epoch seconds): a refreshed token keeps its session's. @default now */
+  readonly authTime?: number | undefined;
   readonly platformAdmin?: boolean | undefined;
   readonly ttlSeconds?: number | undefined;
 }
@@ -46,8 +52,10 @@ export async function mintDevToken(key: JWK, issuer: string, claims: DevTokenCla
     email: claims.email,
     ...(claims.orgId ? { [ORG_CLAIM]: claims.orgId } : {}),
     ...(claims.role ? { [ROLE_CLAIM]: claims.role } : {}),
+    ...(claims.orgId ? { [USER_CLAIM]: claims.userId ?? claims.sub } : {}),
     ...(claims.platformAdmin ? { 'cognito:groups': [PLATFORM_ADMIN_GROUP] } : {}),
-    amr: claims.mfa ? ['pwd', 'mfa'] : ['pwd'],
+    amr: claims.amr ?? (claims.mfa ? ['pwd', 'mfa'] : ['pwd']),
+    auth_time: claims.authTime ?? Math.floor(Date.now() / 1000),
   })
     .setProtectedHeader({ alg: 'RS256', kid: String(key.kid) })
     .setIssuer(issuer)

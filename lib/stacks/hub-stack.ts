@@ -188,6 +188,11 @@ export class HubStack extends Stack {
         case 'user-pool:verify-tokens':
           // The pool's JWKS is public: verifying tokens needs no permission.
           return;
+        case 'user-pool:sign-out':
+          // Deactivating a user ends their sessions in the pool; the grant and the pool's id come together.
+          identity.userPool.grant(fn, 'cognito-idp:AdminUserGlobalSignOut');
+          (fn as LambdaFunction).addEnvironment('USER_POOL_ID', identity.userPool.userPoolId);
+          return;
       }
     }
 

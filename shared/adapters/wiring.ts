@@ -1,4 +1,5 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -12,6 +13,7 @@ import {
   mailConfig,
   queueUrls,
   secretsKeyId,
+  signOutUserPoolId,
   tablesConfig,
 } from '../config/config';
 import type { JiraTokenSource } from '../connectors/jira/oauth';
@@ -19,9 +21,11 @@ import { makeJiraTokenSource } from '../connectors/jira/oauth';
 import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { tracer } from '../observability/observability';
 import { systemClock } from '../ports/clock';
+import { noSessionsToEnd } from '../ports/session-revoker';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
 import { TenantDirectory } from '../tenancy/tenant-directory';
+import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
@@ -78,6 +82,12 @@ export const invitationStore = () => new DynamoDbInvitationStore(documentClient(
 export const mailer = () => new SesMailer(tracer.captureAWSv3Client(new SESv2Client({})), mailConfig().from);
 export const accessStore = () => new DynamoDbAccessStore(documentClient(), tablesConfig());
 export const roleGuard = () => makeRoleGuard(accessStore());
+export const sessionRevoker = () => {
+  const userPoolId = signOutUserPoolId();
+  return userPoolId
+    ? new CognitoSessionRevoker(tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})), userPoolId)
+    : noSessionsToEnd;
+};
 
 let access: AccessDirectory | undefined;
 /** One cache of org roles and policies per execution environment. */

@@ -77,7 +77,8 @@ function entitiesFor(request: AccessRequest, facts: AccessFacts): EntityJson[] {
   if (principal.type === 'user') {
     add({
       uid: uid('User', principal.id),
-      attrs: { id: principal.id, role: principal.role, email: principal.name },
+      // The hub user's email, as the gate read it from the hub's record; never a token's claim.
+      attrs: { id: principal.id, role: principal.role, email: principal.email ?? '' },
       parents: [org, ...facts.memberships.map((m) => uid('Team', m.teamId))],
     });
   } else {

@@ -51,6 +51,17 @@ export function jwtConfig(env: Env = processEnv()): JwtConfig {
   throw new ConfigurationError('Set COGNITO_USER_POOL_ID (in AWS) or JWT_ISSUER (locally) to verify JWTs');
 }
 
+/**
+ * The user pool a deactivated user is signed out of (`user-pool:sign-out`), or null where tokens come
+ * from another issuer (`JWT_ISSUER`: the local dev issuer, which keeps no sessions).
+ */
+export function signOutUserPoolId(env: Env = processEnv()): string | null {
+  const userPoolId = optional(env, 'USER_POOL_ID');
+  if (userPoolId) return userPoolId;
+  if (optional(env, 'JWT_ISSUER')) return null;
+  throw new ConfigurationError('Set USER_POOL_ID: deactivating a user signs them out of the user pool');
+}
+
 /** Seconds a decrypted webhook secret may be reused before it is decrypted again. */
 export function secretCacheSeconds(env: Env = processEnv()): number {
   const raw = optional(env, 'SECRET_CACHE_SECONDS') ?? '300';

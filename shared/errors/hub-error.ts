@@ -43,6 +43,20 @@ export class ForbiddenError extends HubError {
   readonly title = 'The caller may not do this';
 }
 
+/** The organisation requires a second factor, and the user's sign-in shows none (its token's `amr`). */
+export class MfaRequiredError extends HubError {
+  readonly status = 403;
+  readonly code = 'mfa-required';
+  readonly title = 'The organisation requires multi-factor authentication';
+}
+
+/** The user signed in longer ago than the organisation's session lifetime allows. */
+export class SessionExpiredError extends HubError {
+  readonly status = 401;
+  readonly code = 'session-expired';
+  readonly title = 'The session has expired';
+}
+
 export class NotFoundError extends HubError {
   readonly status = 404;
   readonly code = 'not-found';

@@ -14,37 +14,48 @@ import type { AccessRequest } from '../authz/evaluate-access';
 import { evaluateAccess } from '../authz/evaluate-access';
 import {
   ForbiddenError,
-  NotFoundError,
+  MfaRequiredError,
   PayloadTooLargeError,
   QuotaExceededError,
+  SessionExpiredError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors';
 import type { Principal } from '../identity/principal';
 import { isInScope, principalFromContext } from '../identity/principal';
-import { ID_PATTERN } from '../ids';
 import { logger, metrics, tracer } from '../observability/observability';
 import type { AuditStore, UsageStore, UserStore } from '../ports/stores';
+import type { Org } from '../tenancy/org';
 import { ipAllowed } from '../tenancy/org';
 import { apiRate } from '../tenancy/plans';
 import type { TenantDirectory } from '../tenancy/tenant-directory';
 import type { RouteSpec } from '../topology';
 import { routes } from '../topology';
 import { zodIssues } from '../validation';
+import { validatePathParameters } from './path-parameters';
 import { internalErrorResponse, isHubError, problemResponse } from './problem';
 import { correlationIdOf, requestContextOf } from './request-context';
 
 type Schema = z.ZodType;
 type Operation = (typeof routes)[number]['operationId'];
+/** The names of a path's parameters: `/v1/orgs/{orgId}/users/{userId}` → 'orgId' | 'userId'. */
+type ParameterNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}`
+  ? N | ParameterNames<Rest>
+  : never;
+/** An operation's path parameters, each validated against its id pattern by the gate. */
+type PathOf<O extends Operation> = Readonly<
+  Record<ParameterNames<Extract<(typeof routes)[number], { operationId: O }>['path']>, string>
+>;
 
 /** API Gateway's own payload limit; anything larger never reaches a handler in AWS. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export interface ApiRequest<B, Q> {
+export interface ApiRequest<B, Q, P = Readonly<Record<string, string>>> {
   readonly body: B;
   readonly query: Q;
-  readonly path: Readonly<Record<string, string>>;
+  /** The route's path parameters, each well-formed (checked against its id pattern before any read). */
+  readonly path: P;
   readonly principal: Principal;
   readonly request: RequestContext;
   readonly correlationId: string;
@@ -54,9 +65,9 @@ export interface ApiRequest<B, Q> {
 
 /** What the hub's gate needs besides the request: the tenant cache, and the trail denials are written to. */
 export interface GateDeps {
-  readonly tenants: TenantDirectory;
-  readonly audit: AuditStore;
-  readonly usage: UsageStore;
+  readonly tenants: Pick<TenantDirectory, 'get'>;
+  readonly audit: Pick<AuditStore, 'append'>;
+  readonly usage: Pick<UsageStore, 'consumeRate'>;
   readonly users: Pick<UserStore, 'get'>;
   /** The org's custom roles and policies, cached. */
   readonly access: Pick<AccessDirectory, 'get'>;
@@ -64,14 +75,22 @@ export interface GateDeps {
   readonly facts: Pick<AccessFactsLoader, 'load'>;
 }
 
-export interface ApiOptions<BS extends Schema | undefined, QS extends Schema | undefined> {
-  readonly operation: Operation;
+export interface ApiOptions<
+  BS extends Schema | undefined,
+  QS extends Schema | undefined,
+  O extends Operation = Operation,
+> {
+  readonly operation: O;
   /** @default the production adapters, for routes the hub authenticates */
   readonly gate?: GateDeps;
   readonly body?: BS;
   readonly query?: QS;
   readonly handle: (
-    req: ApiRequest<BS extends Schema ? z.infer<BS> : undefined, QS extends Schema ? z.infer<QS> : undefined>,
+    req: ApiRequest<
+      BS extends Schema ? z.infer<BS> : undefined,
+      QS extends Schema ? z.infer<QS> : undefined,
+      PathOf<O>
+    >,
   ) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
@@ -128,105 +147,147 @@ function principalOf(event: APIGatewayProxyEventV2): Principal {
   return principal;
 }
 
+/** Refusals the gate records in the caller's trail: the request was understood and not allowed. */
+const isDenial = (error: unknown): error is ForbiddenError | MfaRequiredError =>
+  error instanceof ForbiddenError || error instanceof MfaRequiredError;
+
 /**
  * The hub's gate for authenticated routes: the route's permission within the addressed org, the
- * caller's org active, and the request from a network the org allows. A refusal is audited in the
- * addressed org's trail (or the caller's own), then answered. The request is also counted against
- * the org's per-minute allowance; the returned promise settles with that count.
+ * caller's org active, the request from a network the org allows, and — for a user — an active hub
+ * user (named from the hub's record), a second factor if the org requires one, and a session
+ * younger than the org's lifetime. A refusal is counted against the caller's own org's allowance,
+ * then audited in the caller's own trail (never the addressed org's), then answered. An admitted
+ * request is counted too; the returned promise settles with that count.
  */
 async function admit(
   event: APIGatewayProxyEventV2,
   route: RouteSpec,
   gate: GateDeps,
+  principal: Principal,
+  path: Readonly<Record<string, string>>,
 ): Promise<{ principal: Principal; rate: Promise<void> }> {
-  let rate: Promise<void> = Promise.resolve();
-  const principal = principalOf(event);
-  const orgId = event.pathParameters?.orgId ?? null;
+  const orgId = path.orgId ?? null;
+  const permission = route.permission;
+  if (principal.kind === 'platform_admin' || permission === null) {
+    if (permission === null) throw new ForbiddenError('The route admits no caller');
+    return { principal, rate: Promise.resolve() };
+  }
+  let org: Org | null = null;
   try {
-    const permission = route.permission;
-    if (permission === null || !isInScope(principal, permission, orgId)) {
-      throw new ForbiddenError(`The caller lacks ${route.permission ?? 'access'} here`);
+    if (!isInScope(principal, permission, orgId)) {
+      throw new ForbiddenError(`The caller lacks ${permission} here`);
     }
-    if (principal.kind === 'org_member') {
-      const [org, access] = await Promise.all([
-        gate.tenants.get(principal.orgId),
-        gate.access.get(principal.orgId),
-      ]);
-      if (!org) throw new ForbiddenError('The organisation no longer exists');
-      if (org.status !== 'active') throw new ForbiddenError(`The organisation is ${org.status}`);
-      if (!ipAllowed(event.requestContext.http.sourceIp, org.settings.ipAllowList)) {
-        throw new ForbiddenError(
-          "The request does not come from a network on the organisation's IP allow-list",
+    // Read on every request, not cached: a deactivated user, and their personal keys, are refused at once.
+    const actingUser = principal.type === 'user' ? principal.id : principal.ownerUserId;
+    const [found, access, user] = await Promise.all([
+      gate.tenants.get(principal.orgId),
+      gate.access.get(principal.orgId),
+      actingUser ? gate.users.get(principal.orgId, actingUser) : Promise.resolve(null),
+    ]);
+    org = found;
+    if (!org) throw new ForbiddenError('The organisation no longer exists');
+    if (org.status !== 'active') throw new ForbiddenError(`The organisation is ${org.status}`);
+    if (!ipAllowed(event.requestContext.http.sourceIp, org.settings.ipAllowList)) {
+      throw new ForbiddenError(
+        "The request does not come from a network on the organisation's IP allow-list",
+      );
+    }
+    let admitted: typeof principal = principal;
+    if (principal.type === 'user') {
+      // Deny by default: a token is worth only what the hub's record of its user says.
+      if (!user) throw new ForbiddenError('The token stands for no user of this organisation');
+      if (user.status !== 'active') throw new ForbiddenError('The user is deactivated');
+      // API keys are not user sessions: the second factor and the lifetime bind user tokens only.
+      if (org.settings.mfaRequired && principal.mfa !== true) {
+        throw new MfaRequiredError(
+          'The organisation requires multi-factor authentication, and this sign-in shows no second factor: sign in again with one',
         );
       }
-      // Read on every request, not cached: a deactivated user, and their personal keys, are refused at once.
-      const actingUser = principal.type === 'user' ? principal.id : principal.ownerUserId;
-      if (actingUser && (await gate.users.get(org.id, actingUser))?.status === 'deactivated') {
-        throw new ForbiddenError(
-          principal.type === 'user' ? 'The user is deactivated' : "The key's user is deactivated",
+      const lifetimeMs = org.settings.sessionLifetimeMinutes * 60_000;
+      if (principal.authTime === undefined || principal.authTime * 1000 + lifetimeMs <= Date.now()) {
+        throw new SessionExpiredError(
+          `The session expired: the organisation's sessions last ${org.settings.sessionLifetimeMinutes} minutes; sign in again`,
         );
       }
-      const request: AccessRequest = {
-        principal,
-        permission,
-        operation: route.operationId,
-        path: event.pathParameters ?? {},
-        ip: event.requestContext.http.sourceIp,
-        at: new Date(),
-      };
-      const facts = access.policies.length > 0 ? await gate.facts.load(request) : null;
-      const decision = evaluateAccess(request, access, facts);
-      if (!decision.allowed) throw new ForbiddenError(decision.reason);
-      const allowance = apiRate(org.plan);
-      rate = gate.usage.consumeRate(org.id, allowance, new Date()).then((counted) => {
-        if (!counted.allowed) {
-          throw new QuotaExceededError(`The plan allows ${allowance.limit} API requests a minute`, {
-            extensions: { retryAfterSeconds: counted.retryAfterSeconds },
-          });
-        }
-      });
-      // Settled here so an early refusal below cannot leave it unobserved.
-      rate.catch(() => undefined);
+      // Named from the hub's record, never from a claim: this is who audit records and policies see.
+      admitted = { ...principal, name: user.name, email: user.email };
+    } else if (actingUser && user?.status !== 'active') {
+      throw new ForbiddenError("The key's user is deactivated");
     }
+    const request: AccessRequest = {
+      principal: admitted,
+      permission,
+      operation: route.operationId,
+      path,
+      ip: event.requestContext.http.sourceIp,
+      at: new Date(),
+    };
+    const facts = access.policies.length > 0 ? await gate.facts.load(request) : null;
+    const decision = evaluateAccess(request, access, facts);
+    if (!decision.allowed) throw new ForbiddenError(decision.reason);
+    const rate = countRequest(gate, org);
+    // Settled here so an early refusal below cannot leave it unobserved.
+    rate.catch(() => undefined);
+    return { principal: admitted, rate };
   } catch (error) {
-    if (error instanceof ForbiddenError)
-      await recordDenial(event, route, principal, orgId, error, gate.audit);
+    if (isDenial(error)) await recordDenial(event, route, principal, org, error, gate);
     throw error;
   }
-  // Only a platform admin gets here with an org id not its own; a malformed one names nothing.
-  if (orgId !== null && !ID_PATTERN('org').test(orgId)) throw new NotFoundError(`No organisation ${orgId}`);
-  return { principal, rate };
 }
 
+/** Counts a request against the org's per-minute allowance; rejects with 429 once it is spent. */
+async function countRequest(gate: GateDeps, org: Org): Promise<void> {
+  const allowance = apiRate(org.plan);
+  const counted = await gate.usage.consumeRate(org.id, allowance, new Date());
+  if (!counted.allowed) {
+    throw new QuotaExceededError(`The plan allows ${allowance.limit} API requests a minute`, {
+      extensions: { retryAfterSeconds: counted.retryAfterSeconds },
+    });
+  }
+}
+
+/**
+ * Audits a refusal in the caller's own org — never the addressed one, whose trail another tenant
+ * must not be able to fill — after counting it against that org's allowance: a caller flooding
+ * refused requests spends its own rate, and is answered 429 with nothing written once it is spent.
+ */
 async function recordDenial(
   event: APIGatewayProxyEventV2,
   route: RouteSpec,
-  principal: Principal,
-  addressedOrg: string | null,
-  error: ForbiddenError,
-  audit: AuditStore,
+  principal: Extract<Principal, { kind: 'org_member' }>,
+  known: Org | null,
+  error: ForbiddenError | MfaRequiredError,
+  gate: GateDeps,
 ) {
-  const orgId =
-    addressedOrg !== null && ID_PATTERN('org').test(addressedOrg)
-      ? addressedOrg
-      : principal.kind === 'org_member'
-        ? principal.orgId
-        : null;
-  if (orgId === null) return;
+  // The refusal stands whatever happens here: a failure to count or audit it is logged for operators.
+  const unrecorded = (cause: unknown) => {
+    logger.error('Could not count or audit a denial', { error: cause as Error, reason: error.message });
+  };
+  let org: Org | null;
+  try {
+    org = known ?? (await gate.tenants.get(principal.orgId));
+  } catch (cause) {
+    return unrecorded(cause);
+  }
+  // A credential of an org that no longer exists has no trail to write into.
+  if (!org) return unrecorded(new Error(`No organisation ${principal.orgId}`));
+  try {
+    await countRequest(gate, org);
+  } catch (cause) {
+    if (cause instanceof QuotaExceededError) throw cause;
+    return unrecorded(cause);
+  }
   const record = auditChange({
     action: `api.${route.operationId}`,
     principal,
-    orgId,
+    orgId: principal.orgId,
     targets: [{ type: 'route', id: `${route.method} ${route.path}` }],
     request: requestContextOf(event),
     at: new Date(),
     outcome: 'denied',
     after: { reason: error.message },
   });
-  // The refusal stands even if the trail cannot be written; the failure is logged for operators.
-  await audit
-    .append(record)
-    .catch((cause: unknown) => logger.error('Could not audit a denial', { error: cause as Error }));
+  await gate.audit.append(record).catch(unrecorded);
 }
 
 /**
@@ -236,7 +297,8 @@ async function recordDenial(
 export function apiHandler<
   BS extends Schema | undefined = undefined,
   QS extends Schema | undefined = undefined,
->(options: ApiOptions<BS, QS>) {
+  O extends Operation = Operation,
+>(options: ApiOptions<BS, QS, O>) {
   const route = routeOf(options.operation);
   const gate: GateDeps | undefined =
     route.auth === 'hub'
@@ -252,7 +314,10 @@ export function apiHandler<
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {
     const correlationId = correlationIdOf(event);
     logger.appendKeys({ correlationId, route: options.operation });
-    const admitted = gate ? await admit(event, route, gate) : undefined;
+    // Who calls first (no read), then the path's ids (no read), then the gate's reads.
+    const caller = gate ? principalOf(event) : undefined;
+    const path = validatePathParameters(route, event.pathParameters);
+    const admitted = gate && caller ? await admit(event, route, gate, caller, path) : undefined;
     const principal = admitted?.principal;
     if (principal)
       logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });
@@ -264,7 +329,7 @@ export function apiHandler<
       options.handle({
         body: body as Infer<BS>,
         query: query as Infer<QS>,
-        path: (event.pathParameters ?? {}) as Record<string, string>,
+        path: path as PathOf<O>,
         principal: principal as Principal,
         request: requestContextOf(event),
         correlationId,

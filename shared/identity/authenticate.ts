@@ -1,4 +1,5 @@
 import { UnauthenticatedError } from '../errors';
+import { ID_PATTERN } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { ApiKeyStore } from '../ports/stores';
 import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from './api-key-format';
@@ -11,7 +12,7 @@ export type JwtVerify = (token: string) => Promise<Record<string, unknown>>;
 /** The claims the hub reads from a user's token (set by the pre-token-generation trigger). */
 export const ORG_CLAIM = 'custom:org_id';
 export const ROLE_CLAIM = 'custom:role';
-/** The hub user a token stands for, when the trigger found one; otherwise the token's subject is the id. */
+/** The hub user a token stands for: an org member's token without one is refused (no default role). */
 export const USER_CLAIM = 'custom:user_id';
 export const PLATFORM_ADMIN_GROUP = 'platform-admins';
 
@@ -57,18 +58,30 @@ export function makeAuthenticator(deps: {
     }
     const sub = claims.sub;
     if (typeof sub !== 'string') throw new UnauthenticatedError('The token has no subject');
-    const name = typeof claims.email === 'string' ? claims.email : sub;
     const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
-    if (groups.includes(PLATFORM_ADMIN_GROUP)) return { kind: 'platform_admin', type: 'user', id: sub, name };
+    if (groups.includes(PLATFORM_ADMIN_GROUP)) {
+      const name = typeof claims.email === 'string' ? claims.email : sub;
+      return { kind: 'platform_admin', type: 'user', id: sub, name };
+    }
     const orgId = claims[ORG_CLAIM];
     const role = claims[ROLE_CLAIM];
     if (typeof orgId !== 'string' || !isRoleRef(role)) {
       throw new UnauthenticatedError('The token names no organisation and role');
     }
+    // Deny by default: a sign-in the trigger mapped to no hub user gets nothing, not a default role.
+    const userId = claims[USER_CLAIM];
+    if (typeof userId !== 'string' || !ID_PATTERN('usr').test(userId)) {
+      throw new UnauthenticatedError('The token stands for no user of the organisation');
+    }
+    const authTime = claims.auth_time;
+    if (typeof authTime !== 'number' || !Number.isInteger(authTime)) {
+      throw new UnauthenticatedError('The token does not say when the user signed in (auth_time)');
+    }
     // OIDC's `amr` lists how the user authenticated; a second factor shows as `mfa` (or `otp`, `hwk`).
     const amr = Array.isArray(claims.amr) ? claims.amr : [];
     const mfa = amr.some((m) => m === 'mfa' || m === 'otp' || m === 'hwk' || m === 'swk');
-    const userId = typeof claims[USER_CLAIM] === 'string' ? (claims[USER_CLAIM] as string) : sub;
-    return { kind: 'org_member', type: 'user', id: userId, name, orgId, role, mfa };
+    // The name is the hub user's, set by the gate from the hub's record; the token's email is not trusted.
+    const name = userId;
+    return { kind: 'org_member', type: 'user', id: userId, name, orgId, role, mfa, authTime };
   }
 }

@@ -19,6 +19,10 @@ export type Principal =
       readonly role: RoleRef;
       /** Whether the credential proves a second factor (a JWT whose `amr` says so). */
       readonly mfa?: boolean;
+      /** For a user token: when the user signed in (the token's `auth_time`, epoch seconds). */
+      readonly authTime?: number;
+      /** For a user: the hub user's email, set by the gate from the hub's record (never from a claim). */
+      readonly email?: string;
       /** For a personal API key: the user it acts for. */
       readonly ownerUserId?: string;
     };
@@ -55,13 +59,14 @@ export function principalToContext(principal: Principal): AuthorizerContext {
         orgId: principal.orgId,
         role: principal.role,
         mfa: principal.mfa === true ? 'true' : 'false',
+        ...(principal.authTime !== undefined ? { authTime: String(principal.authTime) } : {}),
         ...(principal.ownerUserId ? { ownerUserId: principal.ownerUserId } : {}),
       };
 }
 
 export function principalFromContext(context: Record<string, unknown> | undefined): Principal | null {
   if (!context) return null;
-  const { kind, type, id, name, orgId, role, mfa, ownerUserId } = context;
+  const { kind, type, id, name, orgId, role, mfa, authTime, ownerUserId } = context;
   if (typeof id !== 'string' || typeof name !== 'string' || (type !== 'api_key' && type !== 'user')) {
     return null;
   }
@@ -75,6 +80,7 @@ export function principalFromContext(context: Record<string, unknown> | undefine
       orgId,
       role,
       mfa: mfa === 'true',
+      ...(typeof authTime === 'string' && /^\d{1,12}$/.test(authTime) ? { authTime: Number(authTime) } : {}),
       ...(typeof ownerUserId === 'string' ? { ownerUserId } : {}),
     };
   }

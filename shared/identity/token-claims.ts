@@ -1,14 +1,14 @@
 import { ForbiddenError } from '../errors';
 import type { OrgStore, UserStore } from '../ports/stores';
 import { ORG_CLAIM, ROLE_CLAIM, USER_CLAIM } from './authenticate';
-import type { RoleRef } from './permissions';
-import { isRoleRef } from './permissions';
 
 /**
  * The claims the user pool's pre-token-generation trigger puts into every token: the user's org
- * (only an active one), and — when the org has a hub user with the sign-in's verified email — that
- * user's id and role, the hub being the record of both; otherwise the role the pool holds, or the
- * org's default. A user of a suspended or deleted org, or a deactivated user, gets no token at all.
+ * (only an active one), and the id and role of the org's hub user with the sign-in's verified
+ * email, the hub being the record of both. Deny by default: a sign-in that maps to no active hub
+ * user (no verified email, no such user, a deactivated one), or to a suspended or deleted org,
+ * gets no token at all — never the org's default role. It runs on refreshes too, so a refresh
+ * token stops yielding tokens the moment its user no longer maps.
  */
 export function makeTokenClaims(deps: {
   orgs: Pick<OrgStore, 'get'>;
@@ -21,11 +21,10 @@ export function makeTokenClaims(deps: {
     if (!org) throw new ForbiddenError(`Organisation ${orgId} does not exist`);
     if (org.status !== 'active') throw new ForbiddenError(`Organisation ${orgId} is ${org.status}`);
     const email = userAttributes.email_verified === 'true' ? userAttributes.email?.toLowerCase() : undefined;
-    const user = email ? await deps.users.findByEmail(orgId, email) : null;
-    if (user?.status === 'deactivated') throw new ForbiddenError('The user is deactivated');
-    if (user) return { [ORG_CLAIM]: orgId, [ROLE_CLAIM]: user.role, [USER_CLAIM]: user.id };
-    const asked = userAttributes[ROLE_CLAIM];
-    const role: RoleRef = isRoleRef(asked) ? asked : org.settings.defaultRole;
-    return { [ORG_CLAIM]: orgId, [ROLE_CLAIM]: role };
+    if (!email) throw new ForbiddenError('The sign-in has no verified email to find its hub user by');
+    const user = await deps.users.findByEmail(orgId, email);
+    if (!user) throw new ForbiddenError(`Organisation ${orgId} has no user with this email`);
+    if (user.status !== 'active') throw new ForbiddenError('The user is deactivated');
+    return { [ORG_CLAIM]: orgId, [ROLE_CLAIM]: user.role, [USER_CLAIM]: user.id };
   };
 }

@@ -1,11 +1,12 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
 import type { RoleGuard } from '../authz/role-guard';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import { ConflictError, DependencyUnavailableError, ForbiddenError, NotFoundError } from '../errors';
 import type { RoleRef } from '../identity/permissions';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
+import type { SessionRevoker } from '../ports/session-revoker';
 import type { OrgStore, UserStore } from '../ports/stores';
 import type { Org } from './org';
 import { PLANS } from './plans';
@@ -55,8 +56,30 @@ export function makeProvisionUser(deps: {
   };
 }
 
-/** Deactivates or reactivates a user: a deactivated user's tokens stop working on the next request. */
-export function makeSetUserStatus(deps: { users: UserStore; clock: Clock; mayGrant: RoleGuard }) {
+/**
+ * Deactivates or reactivates a user. A deactivated user's tokens stop working on the next request
+ * (the gate reads the status every time), and the user is signed out of the identity provider, so
+ * their refresh tokens stop working too. The deactivation is recorded first — the refusal must
+ * not wait on the provider — and then the sign-out is made; if it fails the caller is told
+ * (503), and deactivating the user again repeats the sign-out before answering that the user
+ * already is deactivated.
+ */
+export function makeSetUserStatus(deps: {
+  users: UserStore;
+  clock: Clock;
+  mayGrant: RoleGuard;
+  sessions: SessionRevoker;
+}) {
+  const signOut = async (user: User) => {
+    try {
+      await deps.sessions.signOut(user);
+    } catch (cause) {
+      throw new DependencyUnavailableError(
+        `User ${user.id} is deactivated and the hub refuses their tokens, but signing them out of the identity provider failed; deactivate them again to retry the sign-out`,
+        { cause },
+      );
+    }
+  };
   return async (
     orgId: string,
     userId: string,
@@ -66,8 +89,12 @@ export function makeSetUserStatus(deps: { users: UserStore; clock: Clock; mayGra
   ): Promise<User> => {
     const user = await deps.users.get(orgId, userId);
     if (!user) throw new NotFoundError(`No user ${userId}`);
-    if (user.status === status) throw new ConflictError(`User ${userId} is already ${status}`);
     await deps.mayGrant(orgId, principal, user.role, 'change a user');
+    if (user.status === status) {
+      // A repeated deactivation is how a failed sign-out is retried: the sign-out is idempotent.
+      if (status === 'deactivated') await signOut(user);
+      throw new ConflictError(`User ${userId} is already ${status}`);
+    }
     const at = deps.clock.now();
     const next: User = { ...user, status, updatedAt: at.toISOString() };
     const audit = auditChange({
@@ -81,6 +108,7 @@ export function makeSetUserStatus(deps: { users: UserStore; clock: Clock; mayGra
       after: { status },
     });
     await deps.users.setStatus(next, user.status, audit);
+    if (status === 'deactivated') await signOut(next);
     return next;
   };
 }

@@ -116,7 +116,10 @@ export const functions = {
   },
   createUser: api('create-user', 'Adds a user to an organisation', ['domain-table:write']),
   listUsers: api('list-users', "Lists an organisation's users", []),
-  setUserStatus: api('set-user-status', 'Deactivates or reactivates a user', ['domain-table:write']),
+  setUserStatus: api('set-user-status', 'Deactivates or reactivates a user', [
+    'domain-table:write',
+    'user-pool:sign-out',
+  ]),
   listUserActivity: api('list-user-activity', "Reads a user's activity from the audit trail", [
     'audit-table:read',
   ]),

@@ -28,7 +28,8 @@ export type ResourceAccess =
   | 'api-keys:record-use'
   | 'tenant-role:assume'
   | 'mail:send'
-  | 'queues:send';
+  | 'queues:send'
+  | 'user-pool:sign-out';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

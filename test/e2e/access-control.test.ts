@@ -124,14 +124,18 @@ describe('custom roles and Cedar policies over HTTP', () => {
 
     const victim = async () =>
       String((await asOwner('POST', `${base}/api-keys`, { name: 'victim', role: 'viewer' })).json.id);
-    const without = client(hub, mint('usr_01JD3Q4ZK8M7X2V9N6B5C4D3E2', org.id, 'owner'));
+    const pat = String(
+      (await asOwner('POST', `${base}/users`, { email: 'pat@policies.test', name: 'Pat', role: 'owner' }))
+        .json.id,
+    );
+    const without = client(hub, mint(pat, org.id, 'owner'));
     const keyId = await victim();
     const denied = await eventually(async () => {
       const res = await without('DELETE', `${base}/api-keys/${keyId}`);
       return res.status === 403 ? res : undefined;
     });
     expect(denied.json.detail).toContain('mfa-to-revoke');
-    const withMfa = client(hub, mint('usr_01JD3Q4ZK8M7X2V9N6B5C4D3E2', org.id, 'owner', true));
+    const withMfa = client(hub, mint(pat, org.id, 'owner', true));
     expect((await withMfa('DELETE', `${base}/api-keys/${keyId}`)).status).toBe(204);
     const denials = (await asOwner('GET', `${base}/audit-events?outcome=denied&action=api.revokeApiKey`)).json
       .items;

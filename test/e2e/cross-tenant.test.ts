@@ -42,20 +42,22 @@ async function tenant(slug: string): Promise<Tenant> {
   const connection = (
     await admin('POST', `/v1/orgs/${org.id}/connections`, { provider: 'generic', name: 'c' })
   ).json as Tenant['connection'];
+  const user = await admin('POST', `/v1/orgs/${org.id}/users`, {
+    email: `someone@${slug}.test`,
+    name: 'Someone',
+    role: 'owner',
+  });
+  // A token stands for a hub user of its org, or gets nothing.
   const jwt = runCli(hub, [
     'token',
     'mint',
     '--sub',
-    `usr_${slug}`,
+    String(user.json.id),
     '--org',
     org.id,
     '--role',
     'owner',
   ]).stdout.trim();
-  const user = await admin('POST', `/v1/orgs/${org.id}/users`, {
-    email: `someone@${slug}.test`,
-    name: 'Someone',
-  });
   const team = await admin('POST', `/v1/orgs/${org.id}/teams`, { name: 'Team' });
   const invitation = await admin('POST', `/v1/orgs/${org.id}/invitations`, {
     email: `invitee@${slug}.test`,

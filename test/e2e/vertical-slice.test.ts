@@ -184,7 +184,21 @@ describe('the hub on one machine, over HTTP', () => {
     expect(created.stderr).not.toMatch(/hub:/);
     expect(created.status).toBe(0);
     const org = JSON.parse(created.stdout) as { id: string };
-    const minted = runCli(hub, ['token', 'mint', '--sub', 'usr_cli', '--org', org.id, '--role', 'admin']);
+    const user = await client(hub)('POST', `/v1/orgs/${org.id}/users`, {
+      email: 'cli@cli-org.test',
+      name: 'Cli',
+      role: 'admin',
+    });
+    const minted = runCli(hub, [
+      'token',
+      'mint',
+      '--sub',
+      String(user.json.id),
+      '--org',
+      org.id,
+      '--role',
+      'admin',
+    ]);
     expect(minted.status).toBe(0);
     const jwt = minted.stdout.trim();
     expect((await client(hub, jwt)('GET', `/v1/orgs/${org.id}`)).status).toBe(200);

@@ -32,30 +32,6 @@ const trigger = (userAttributes: Record<string, string>) =>
 beforeEach(() => ddb.reset());
 
 describe('pre-token-generation trigger', () => {
-  it('puts the org and role into both the ID and the access token', async () => {
-    ddb.on(GetCommand).resolves(profile('active'));
-    const out = await handler(
-      trigger({ sub: 'u1', 'custom:org_id': ORG, 'custom:role': 'admin' }),
-      lambdaContext(),
-    );
-    const expected = { 'custom:org_id': ORG, 'custom:role': 'admin' };
-    expect(out.response.claimsAndScopeOverrideDetails).toEqual({
-      idTokenGeneration: { claimsToAddOrOverride: expected },
-      accessTokenGeneration: { claimsToAddOrOverride: expected },
-    });
-  });
-
-  it("gives a user without a valid role the org's default role", async () => {
-    ddb.on(GetCommand).resolves(profile('active', 'viewer'));
-    const out = await handler(
-      trigger({ sub: 'u1', 'custom:org_id': ORG, 'custom:role': 'emperor' }),
-      lambdaContext(),
-    );
-    expect(
-      out.response.claimsAndScopeOverrideDetails.idTokenGeneration?.claimsToAddOrOverride?.['custom:role'],
-    ).toBe('viewer');
-  });
-
   it('refuses a token to a member of a suspended or missing org', async () => {
     ddb.on(GetCommand).resolves(profile('suspended'));
     await expect(handler(trigger({ sub: 'u1', 'custom:org_id': ORG }), lambdaContext())).rejects.toThrow(
@@ -99,16 +75,31 @@ describe('pre-token-generation trigger', () => {
       'custom:role': 'auditor',
       'custom:user_id': USER,
     });
-    // An unverified email proves nothing: no user is looked up.
-    const unverified = await handler(trigger({ ...attributes, email_verified: 'false' }), lambdaContext());
-    expect(
-      unverified.response.claimsAndScopeOverrideDetails.idTokenGeneration?.claimsToAddOrOverride,
-    ).toEqual({
-      'custom:org_id': ORG,
-      'custom:role': 'owner',
-    });
+    expect(out.response.claimsAndScopeOverrideDetails.idTokenGeneration?.claimsToAddOrOverride).toEqual(
+      out.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.claimsToAddOrOverride,
+    );
     ddb.on(GetCommand, { Key: { PK: `T#${ORG}#USER`, SK: USER } }).resolves(user('deactivated'));
     await expect(handler(trigger(attributes), lambdaContext())).rejects.toThrow(/deactivated/);
+  });
+
+  it("refuses, rather than give the org's default role to, a sign-in that maps to no hub user", async () => {
+    ddb.on(GetCommand).resolves(profile('active', 'viewer'));
+    const attributes = {
+      sub: 'cognito-sub',
+      email: 'nobody@acme.test',
+      email_verified: 'true',
+      'custom:org_id': ORG,
+      'custom:role': 'owner',
+    };
+    // No user has this email in the org.
+    await expect(handler(trigger(attributes), lambdaContext())).rejects.toThrow(/no user with this email/);
+    // An unverified email proves nothing: no user is looked up, and no token is given.
+    ddb.reset();
+    ddb.on(GetCommand).resolves(profile('active', 'viewer'));
+    await expect(
+      handler(trigger({ ...attributes, email_verified: 'false' }), lambdaContext()),
+    ).rejects.toThrow(/no verified email/);
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
   });
 
   it('adds nothing for a user who belongs to no org (a platform admin)', async () => {

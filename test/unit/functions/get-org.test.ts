@@ -57,10 +57,12 @@ describe('GET /v1/orgs/{orgId}', () => {
     });
   });
 
-  it('refuses a member of another org before reading anything', async () => {
+  it('refuses a member of another org without reading anything of the org addressed', async () => {
     const res = await getOrg(ORG, member(OTHER, 'owner'));
     expect(res.status).toBe(403);
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+    // Only the caller's own org is read: its allowance pays for the refusal, its trail records it.
+    const read = ddb.commandCalls(GetCommand).map((c) => String(c.args[0].input.Key?.PK));
+    expect(read.filter((pk) => pk.startsWith(`T#${ORG}#`))).toEqual([]);
   });
 
   it('answers 404 to a platform admin for an org that does not exist or an id that is not an org id', async () => {

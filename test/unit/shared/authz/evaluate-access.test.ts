@@ -70,6 +70,20 @@ describe('access decisions: roles, custom roles and Cedar policies', () => {
     });
   });
 
+  it("lets policies see the hub user's email, never the name a token offered", () => {
+    const contractors = access(
+      policy(
+        'no-contractors',
+        'forbid (principal is Hub::User, action, resource) when { principal.email like "*@contractor.test" };',
+      ),
+    );
+    // The name is what a token could claim; the email is the one the gate read from the hub user.
+    const claimed = { ...request({}).principal, name: 'ada@acme.test', email: 'mallory@contractor.test' };
+    expect(evaluateAccess({ ...request({}), principal: claimed }, contractors, facts()).allowed).toBe(false);
+    const honest = { ...claimed, name: 'mallory@contractor.test', email: 'ada@acme.test' };
+    expect(evaluateAccess({ ...request({}), principal: honest }, contractors, facts()).allowed).toBe(true);
+  });
+
   it('grants what a custom role lists and nothing else; a deleted custom role grants nothing', () => {
     const custom: OrgAccess = {
       roles: [

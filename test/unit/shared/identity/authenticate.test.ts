@@ -6,6 +6,7 @@ import { makeAuthenticator } from '../../../../shared/identity/authenticate';
 import type { ApiKeyStore } from '../../../../shared/ports/stores';
 
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
+const USER = 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9';
 const now = new Date('2026-11-27T12:00:00Z');
 
 class KeyTable implements Pick<ApiKeyStore, 'findByHash'> {
@@ -94,32 +95,50 @@ describe('authenticate', () => {
     await expect(auth('Basic dXNlcjpwYXNz')).rejects.toThrow(/Bearer/);
   });
 
-  it('resolves a verified JWT from its org and role claims, and platform admins from their group', async () => {
+  it('resolves a verified JWT to the hub user the trigger mapped, and platform admins from their group', async () => {
     const { sign, verifyJwt } = await issuer();
     const auth = makeAuthenticator({ keys: new KeyTable(), verifyJwt, clock: { now: () => now } });
+    const signedIn = Math.floor(now.getTime() / 1000) - 60;
     const user = await auth(
-      `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'viewer', email: 'a@acme.test' })}`,
+      `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'viewer', 'custom:user_id': USER, email: 'a@acme.test', auth_time: signedIn })}`,
     );
+    // The name is not the token's email: the gate names the principal from the hub user.
     expect(user).toEqual({
       kind: 'org_member',
       type: 'user',
-      id: 'usr_1',
-      name: 'a@acme.test',
+      id: USER,
+      name: USER,
       orgId: ORG,
       role: 'viewer',
       mfa: false,
+      authTime: signedIn,
     });
     const withMfa = await auth(
-      `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', amr: ['pwd', 'mfa'] })}`,
+      `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', 'custom:user_id': USER, auth_time: signedIn, amr: ['pwd', 'mfa'] })}`,
     );
     expect(withMfa).toMatchObject({ role: 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', mfa: true });
-    // The trigger's hub user id, when present, is who the token stands for.
-    const mapped = await auth(
-      `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'viewer', 'custom:user_id': 'usr_9' })}`,
+    const admin = await auth(
+      `Bearer ${await sign({ 'cognito:groups': ['platform-admins'], email: 'ops@hub.test' })}`,
     );
-    expect(mapped.id).toBe('usr_9');
-    const admin = await auth(`Bearer ${await sign({ 'cognito:groups': ['platform-admins'] })}`);
-    expect(admin.kind).toBe('platform_admin');
+    expect(admin).toEqual({ kind: 'platform_admin', type: 'user', id: 'usr_1', name: 'ops@hub.test' });
+  });
+
+  it('refuses an org token that maps to no hub user, or does not say when its session began', async () => {
+    const { sign, verifyJwt } = await issuer();
+    const auth = makeAuthenticator({ keys: new KeyTable(), verifyJwt, clock: { now: () => now } });
+    const signedIn = Math.floor(now.getTime() / 1000);
+    // What the trigger used to mint for an unmapped sign-in: the org and a default role, no user.
+    await expect(
+      auth(`Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'member', auth_time: signedIn })}`),
+    ).rejects.toThrow(/no user of the organisation/);
+    await expect(
+      auth(
+        `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'member', 'custom:user_id': 'someone@acme.test', auth_time: signedIn })}`,
+      ),
+    ).rejects.toThrow(/no user of the organisation/);
+    await expect(
+      auth(`Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'member', 'custom:user_id': USER })}`),
+    ).rejects.toThrow(/auth_time/);
   });
 
   it('refuses a JWT for another audience, and one without an org', async () => {

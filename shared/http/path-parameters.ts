@@ -1,0 +1,61 @@
+import { POLICY_ID } from '../api/schemas';
+import { NotFoundError, ValidationError } from '../errors';
+import type { IdPrefix } from '../ids';
+import { ID_PATTERN } from '../ids';
+import type { RouteSpec } from '../topology';
+
+/** What each path parameter of the topology's routes holds, by its name. */
+interface ParameterRule {
+  readonly pattern: RegExp;
+  /** A malformed hub-generated id names nothing (404); a malformed name the caller chose is a bad request (400). */
+  readonly refuse: (name: string) => Error;
+}
+
+const hubId = (prefix: IdPrefix, what: string): ParameterRule => ({
+  pattern: ID_PATTERN(prefix),
+  refuse: (name) => new NotFoundError(`The path's ${name} is not ${what} id, so it names nothing here`),
+});
+
+/** Every path parameter name the routes use; a route with a parameter missing here fails the gate's unit test. */
+export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
+  orgId: hubId('org', 'an organisation'),
+  connectionId: hubId('con', 'a connection'),
+  userId: hubId('usr', 'a user'),
+  mappingId: hubId('map', 'a mapping'),
+  linkId: hubId('lnk', 'a link'),
+  invitationId: hubId('inv', 'an invitation'),
+  keyId: hubId('key', 'an API key'),
+  teamId: hubId('team', 'a team'),
+  roleId: hubId('role', 'a custom role'),
+  policyId: {
+    pattern: POLICY_ID,
+    refuse: () =>
+      new ValidationError('A policy id is 1-64 letters, digits, - or _', [
+        { path: 'policyId', message: 'not a valid policy id' },
+      ]),
+  },
+};
+
+/** The names of a route's path parameters, in order: `/v1/orgs/{orgId}/users/{userId}` → orgId, userId. */
+export function parameterNames(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * Checks every path parameter of the route against its id pattern before anything is read, so a
+ * handler gets only well-formed ids (a pattern bounds the length too); throws the parameter's refusal.
+ */
+export function validatePathParameters(
+  route: Pick<RouteSpec, 'path'>,
+  sent: Readonly<Record<string, string | undefined>> | undefined,
+): Record<string, string> {
+  const valid: Record<string, string> = {};
+  for (const name of parameterNames(route.path)) {
+    const rule = PATH_PARAMETERS[name];
+    if (!rule) throw new Error(`The route ${route.path} has a path parameter ${name} with no pattern`);
+    const value = sent?.[name] ?? '';
+    if (!rule.pattern.test(value)) throw rule.refuse(name);
+    valid[name] = value;
+  }
+  return valid;
+}
