@@ -5,6 +5,7 @@ import { ConflictError, ValidationError } from '../../errors';
 import type { OrgStore, Page, PageRequest, Versioned } from '../../ports/stores';
 import type { Org } from '../../tenancy/org';
 import { OrgSchema } from '../../tenancy/org';
+import { noteRetention } from '../../tenancy/retention';
 import { auditPut } from './audit-item';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
@@ -34,6 +35,7 @@ export class DynamoDbOrgStore implements OrgStore {
   }
 
   async create(org: Org, audit: AuditRecord): Promise<void> {
+    noteRetention(org.id, org.settings.dataRetentionDays);
     const slugClaim = {
       Put: {
         TableName: this.tables.domainTable,
@@ -62,7 +64,11 @@ export class DynamoDbOrgStore implements OrgStore {
 
   async getVersioned(orgId: string): Promise<Versioned<Org> | null> {
     const item = await this.table(orgId).get(tenantPk(orgId, TENANT_COLLECTIONS.org), ORG_SK);
-    return item ? { value: OrgSchema.parse(item), version: Number(item.version ?? 1) } : null;
+    if (!item) return null;
+    const org = OrgSchema.parse(item);
+    // Every request and message reads its org first: what it writes next expires by this retention.
+    noteRetention(org.id, org.settings.dataRetentionDays);
+    return { value: org, version: Number(item.version ?? 1) };
   }
 
   async save(org: Org, expectedVersion: number, audit: AuditRecord, previous?: Org): Promise<void> {
@@ -90,6 +96,8 @@ export class DynamoDbOrgStore implements OrgStore {
     ]);
     if (failed.length > 0)
       throw new ConflictError(`Organisation ${org.id} was changed concurrently; read it again`);
+    // A new retention applies to what is written from now on (the change's own record kept the old one).
+    noteRetention(org.id, org.settings.dataRetentionDays);
   }
 
   async duePurges(now: Date, limit: number): Promise<{ orgId: string; purgeAfter: string }[]> {
