@@ -33,7 +33,13 @@ export function makeDeleteOrg(deps: { orgs: OrgStore; clock: Clock }) {
       (org, at) => {
         if (org.status === 'deleted') throw new ConflictError(`Organisation ${orgId} is already deleted`);
         const purgeAfter = new Date(at.getTime() + graceDays * 86_400_000).toISOString();
-        return { ...org, status: 'deleted', deletedAt: at.toISOString(), purgeAfter };
+        return {
+          ...org,
+          status: 'deleted',
+          deletedAt: at.toISOString(),
+          statusChangedAt: at.toISOString(),
+          purgeAfter,
+        };
       },
       (before, after, at) =>
         auditChange({
@@ -55,10 +61,13 @@ export function makeRestoreOrg(deps: { orgs: OrgStore; clock: Clock }) {
     changeOrg(
       deps,
       orgId,
-      (org) => {
+      (org, at) => {
         if (org.status !== 'deleted') throw new ConflictError(`Organisation ${orgId} is not deleted`);
+        // Once the purge is due it may have begun: a half-purged org is not brought back.
+        if (org.purgeAfter && Date.parse(org.purgeAfter) <= at.getTime())
+          throw new ConflictError(`Organisation ${orgId} is being purged; it can no longer be restored`);
         const { deletedAt: _deletedAt, purgeAfter: _purgeAfter, ...rest } = org;
-        return { ...rest, status: 'active' };
+        return { ...rest, status: 'active', statusChangedAt: at.toISOString() };
       },
       (_before, _after, at) =>
         auditChange({
