@@ -109,6 +109,8 @@ export const queueWorker = (queue: string): QueueWorkerDeps => ({
   audit: auditStore(),
   clock: systemClock,
   markNeedsAttention: makeMarkNeedsAttention({ connections: connectionStore(), clock: systemClock }),
+  // A suspended or deleted org's messages are acknowledged without work, in every worker.
+  tenants: tenantDirectory(),
 });
 export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesConfig());
 /** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */

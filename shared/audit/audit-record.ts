@@ -1,5 +1,20 @@
+import { createHash } from 'node:crypto';
+import { encodeTime } from 'ulid';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * An audit id that is the same every time it is derived from the same `key`, sorting at `at`: a
+ * record written under it twice is one record (the trail's put is conditional), so something that
+ * happens many times (every message of a suspended org) is recorded once.
+ */
+export function onceAuditId(at: Date | string, key: string): string {
+  const digest = createHash('sha256').update(key).digest();
+  const random = Array.from(digest.subarray(0, 16), (byte) => CROCKFORD[byte % 32]).join('');
+  return `aud_${encodeTime(new Date(at).getTime(), 10)}${random}`;
+}
 
 /** Where a request came from, for the audit trail. */
 export interface RequestContext {

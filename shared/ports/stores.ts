@@ -53,10 +53,15 @@ export interface OrgStore {
    * A deleted org is put on the purge schedule at its `purgeAfter`; `previous` says what to take off it.
    */
   save(org: Org, expectedVersion: number, audit: AuditRecord, previous?: Org): Promise<void>;
-  /** Orgs whose purge is due at `now`, oldest first. */
-  duePurges(now: Date, limit: number): Promise<{ orgId: string; purgeAfter: string }[]>;
-  /** Takes an org off the purge schedule once it is purged. */
-  clearPurge(orgId: string, purgeAfter: string): Promise<void>;
+  /** Orgs whose purge is due at `now`, oldest first, with what earlier runs of an unfinished purge removed. */
+  duePurges(
+    now: Date,
+    limit: number,
+  ): Promise<{ orgId: string; purgeAfter: string; removed?: Record<string, number> }[]>;
+  /** Notes that an org's purge has begun (it can no longer be restored) and what it removed so far. */
+  recordPurgeProgress(orgId: string, purgeAfter: string, removed: Record<string, number>): Promise<void>;
+  /** Takes an org off the purge schedule once it is purged, with the record of what was removed, atomically. */
+  clearPurge(orgId: string, purgeAfter: string, audit?: AuditRecord): Promise<void>;
   /** Every org, newest first (platform admins only). */
   list(page: PageRequest): Promise<Page<Org>>;
 }
@@ -167,7 +172,14 @@ export interface UsageStore {
 
 /** Removes every item of a deleted org but its audit trail, which its retention period keeps. */
 export interface OrgPurger {
-  purge(orgId: string): Promise<Record<string, number>>;
+  /**
+   * Removes the org's items page by page until done or `shouldStop` says so; a later call
+   * continues where this one stopped. Returns the counts it removed, by kind.
+   */
+  purge(
+    orgId: string,
+    shouldStop?: () => boolean,
+  ): Promise<{ removed: Record<string, number>; done: boolean }>;
 }
 
 export interface UserStore {

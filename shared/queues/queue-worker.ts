@@ -1,18 +1,24 @@
 import type { SQSRecord } from 'aws-lambda';
-import { auditBySystem } from '../audit/audit-record';
+import { auditBySystem, onceAuditId } from '../audit/audit-record';
 import { ProviderAuthError } from '../errors';
 import { newId } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
 import type { MessageQueues } from '../ports/message-queue';
 import type { AuditStore, DeadLetterStore } from '../ports/stores';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
 import { queues as topologyQueues } from '../topology';
+import { TtlCache } from '../ttl-cache';
 import type { QueueAction } from './failure-policy';
 import { actionFor } from './failure-policy';
 
 const queueLimits: Readonly<Record<string, { maxReceiveCount: number }>> = topologyQueues;
 
-/** The event a message carries, as far as the failure handling needs it. */
+/**
+ * The event a message carries, as far as the failure handling needs it. Bus events carry their org
+ * as `detail.tenantId`; scan pages ride in the same envelope with the page as `detail.scan`, and a
+ * plain message (a fan-out of work per mapping) may name it at the top as `orgId`.
+ */
 function describe(record: SQSRecord): {
   orgId: string | null;
   eventId: string | null;
@@ -20,13 +26,16 @@ function describe(record: SQSRecord): {
   connectionId: string | null;
 } {
   try {
-    const detail = (JSON.parse(record.body) as { detail?: Record<string, unknown> }).detail ?? {};
+    const body = JSON.parse(record.body) as Record<string, unknown> | null;
+    const detail = (body?.detail ?? {}) as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    const scan = (detail.scan ?? {}) as Record<string, unknown>;
     return {
-      orgId: str(detail.tenantId),
+      orgId: str(detail.tenantId) ?? str(scan.orgId) ?? str(body?.orgId) ?? str(body?.tenantId),
       eventId: str(detail.id),
       eventType: str(detail.type),
-      connectionId: str((detail.source as Record<string, unknown> | undefined)?.connectionId),
+      connectionId:
+        str((detail.source as Record<string, unknown> | undefined)?.connectionId) ?? str(body?.connectionId),
     };
   } catch {
     return { orgId: null, eventId: null, eventType: null, connectionId: null };
@@ -41,6 +50,53 @@ export interface QueueWorkerDeps {
   readonly clock: Clock;
   /** Marks a connection whose credentials the provider refused. */
   readonly markNeedsAttention?: (orgId: string, connectionId: string, reason: string) => Promise<void>;
+  /**
+   * Where a message's org is read (cached): the work of an org that is not active is not done.
+   * Left out, every message is handled (tests of a worker's own logic).
+   */
+  readonly tenants?: Pick<TenantDirectory, 'get'>;
+}
+
+/** Skips already audited in this environment, so a suspended org's backlog costs no write per message. */
+const auditedSkips = new TtlCache<true>(3_600_000, 10_000);
+
+/**
+ * True when the message's org is active. Otherwise its work is not done: a suspended org's
+ * changes are found again by the reconciliation after it is reactivated (its cursor did not move),
+ * and a deleted org's are never done. Audited once per org and status change, not per message.
+ */
+async function orgIsActive(deps: QueueWorkerDeps, orgId: string, record: SQSRecord): Promise<boolean> {
+  if (!deps.tenants) return true;
+  const org = await deps.tenants.get(orgId);
+  if (org?.status === 'active') return true;
+  const status = org?.status ?? 'gone';
+  logger.info('Message skipped: its organisation is not active', {
+    tenantId: orgId,
+    status,
+    queue: deps.queue,
+    messageId: record.messageId,
+  });
+  // A purged org has no trail to add to beyond the purge's own record.
+  if (!org) return false;
+  const since = org.statusChangedAt ?? org.deletedAt ?? org.updatedAt ?? org.createdAt;
+  const key = `work-skipped#${org.id}#${org.status}#${since}`;
+  if (auditedSkips.get(key)) return false;
+  const at = deps.clock.now();
+  await deps.audit.append({
+    ...auditBySystem({
+      action: 'org.work_skipped',
+      actor: 'hub-workers',
+      orgId: org.id,
+      targets: [{ type: 'org', id: org.id }],
+      requestId: record.messageId,
+      at,
+      after: { status: org.status, since, queue: deps.queue },
+    }),
+    // The same id for every message of this suspension: the trail keeps the first.
+    id: onceAuditId(since, key),
+  });
+  auditedSkips.set(key, true);
+  return false;
 }
 
 /**
@@ -48,15 +104,18 @@ export interface QueueWorkerDeps {
  * after the policy's delay (the batch reports it failed); a parked message is stored in its org's
  * dead letters with the reason and taken off the queue; a dropped one is audited. A message whose
  * org cannot be read is retried, and after the queue's maximum receives SQS moves it to the DLQ.
+ * A message of an org that is suspended or deleted is acknowledged without work (audited once).
  */
 export function withFailurePolicy(deps: QueueWorkerDeps, handle: (record: SQSRecord) => Promise<void>) {
   return async (record: SQSRecord): Promise<void> => {
+    const about = describe(record);
     try {
+      // Acknowledged without work; a failure to read the org is retried like any other.
+      if (about.orgId !== null && !(await orgIsActive(deps, about.orgId, record))) return;
       await handle(record);
     } catch (error) {
       const attempts = Number(record.attributes.ApproximateReceiveCount ?? '1');
       const action: QueueAction = actionFor(error, attempts);
-      const about = describe(record);
       logger.warn('Message failed', {
         action: action.kind,
         reason: action.reason,

@@ -3,7 +3,7 @@ import { auditChange } from '../audit/audit-record';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
-import type { AuditStore, OrgPurger, OrgStore } from '../ports/stores';
+import type { OrgPurger, OrgStore } from '../ports/stores';
 import type { Org } from './org';
 
 /** Days a deleted org can still be restored before its data is purged, by default and at most. */
@@ -33,7 +33,13 @@ export function makeDeleteOrg(deps: { orgs: OrgStore; clock: Clock }) {
       (org, at) => {
         if (org.status === 'deleted') throw new ConflictError(`Organisation ${orgId} is already deleted`);
         const purgeAfter = new Date(at.getTime() + graceDays * 86_400_000).toISOString();
-        return { ...org, status: 'deleted', deletedAt: at.toISOString(), purgeAfter };
+        return {
+          ...org,
+          status: 'deleted',
+          deletedAt: at.toISOString(),
+          statusChangedAt: at.toISOString(),
+          purgeAfter,
+        };
       },
       (before, after, at) =>
         auditChange({
@@ -55,10 +61,11 @@ export function makeRestoreOrg(deps: { orgs: OrgStore; clock: Clock }) {
     changeOrg(
       deps,
       orgId,
-      (org) => {
+      (org, at) => {
         if (org.status !== 'deleted') throw new ConflictError(`Organisation ${orgId} is not deleted`);
+        // Once its purge has begun the org cannot come back half empty: the store refuses that.
         const { deletedAt: _deletedAt, purgeAfter: _purgeAfter, ...rest } = org;
-        return { ...rest, status: 'active' };
+        return { ...rest, status: 'active', statusChangedAt: at.toISOString() };
       },
       (_before, _after, at) =>
         auditChange({
@@ -76,25 +83,40 @@ export function makeRestoreOrg(deps: { orgs: OrgStore; clock: Clock }) {
 
 const SYSTEM: Principal = { kind: 'platform_admin', type: 'api_key', id: 'system:purge', name: 'purge job' };
 
+/** Counts of two runs of one purge, added up by kind. */
+function plus(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [kind, n] of Object.entries(b)) sum[kind] = (sum[kind] ?? 0) + n;
+  return sum;
+}
+
 /**
- * Purges every org whose grace period has ended, and records what it removed in the org's audit
- * trail (which outlives the org for its retention period). Returns one report per org.
+ * Purges the orgs whose grace period has ended, and records what it removed, by kind, in the
+ * org's audit trail (which outlives the org for its retention period), once the purge is done.
+ * Bounded: it stops when `shouldStop` says so (the function's time is running out), notes how far
+ * it got, and the next run continues. Returns one report per org it worked on.
  */
-export function makePurgeDeletedOrgs(deps: {
-  orgs: OrgStore;
-  purger: OrgPurger;
-  audit: AuditStore;
-  clock: Clock;
-}) {
-  return async (): Promise<{ orgId: string; removed: Record<string, number> }[]> => {
+export function makePurgeDeletedOrgs(deps: { orgs: OrgStore; purger: OrgPurger; clock: Clock }) {
+  return async (
+    shouldStop: () => boolean = () => false,
+  ): Promise<{ orgId: string; removed: Record<string, number>; done: boolean }[]> => {
     const now = deps.clock.now();
-    const reports: { orgId: string; removed: Record<string, number> }[] = [];
+    const reports: { orgId: string; removed: Record<string, number>; done: boolean }[] = [];
     for (const due of await deps.orgs.duePurges(now, 25)) {
+      if (shouldStop()) break;
       const org = await deps.orgs.get(due.orgId);
-      // Restored meanwhile (the schedule entry went with it), or purged by an earlier, interrupted run.
+      // Restored meanwhile (the schedule entry went with it). Gone: an earlier run removed the org item.
       if (org && org.status !== 'deleted') continue;
-      const removed = await deps.purger.purge(due.orgId);
-      await deps.audit.append({
+      // Marked begun before anything goes, so the org can no longer be restored half empty.
+      if (!due.removed) await deps.orgs.recordPurgeProgress(due.orgId, due.purgeAfter, {});
+      const run = await deps.purger.purge(due.orgId, shouldStop);
+      const removed = plus(due.removed ?? {}, run.removed);
+      reports.push({ orgId: due.orgId, removed, done: run.done });
+      if (!run.done) {
+        await deps.orgs.recordPurgeProgress(due.orgId, due.purgeAfter, removed);
+        break;
+      }
+      await deps.orgs.clearPurge(due.orgId, due.purgeAfter, {
         ...auditChange({
           action: 'org.purged',
           principal: SYSTEM,
@@ -106,8 +128,6 @@ export function makePurgeDeletedOrgs(deps: {
         }),
         actor: { type: 'system', id: 'purge-deleted-orgs', name: 'purge job' },
       });
-      await deps.orgs.clearPurge(due.orgId, due.purgeAfter);
-      reports.push({ orgId: due.orgId, removed });
     }
     return reports;
   };

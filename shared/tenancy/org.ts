@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import * as z from 'zod';
 import { ROLES } from '../identity/permissions';
 import { PLAN_NAMES } from './plans';
+import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from './retention';
 
 const Cidr = z.string().refine(
   (value) => {
@@ -28,7 +29,14 @@ const settingsFields = {
   mfaRequired: z.boolean(),
   ipAllowList: z.array(Cidr).max(100).describe('When not empty, the API answers only these networks'),
   defaultRole: z.enum(ROLES),
-  dataRetentionDays: z.number().int().min(30).max(3650).describe('Seven years by default'),
+  dataRetentionDays: z
+    .number()
+    .int()
+    .min(MIN_RETENTION_DAYS)
+    .max(MAX_RETENTION_DAYS)
+    .describe(
+      'Days events, dead letters and audit records are kept (audit at least 365); seven years by default. A change applies to items written after it',
+    ),
 };
 
 /** An organisation's own settings; every field has a default, so an org always has all of them. */
@@ -39,7 +47,7 @@ export const OrgSettingsSchema = z
     mfaRequired: settingsFields.mfaRequired.default(false),
     ipAllowList: settingsFields.ipAllowList.default([]),
     defaultRole: settingsFields.defaultRole.default('member'),
-    dataRetentionDays: settingsFields.dataRetentionDays.default(2555),
+    dataRetentionDays: settingsFields.dataRetentionDays.default(DEFAULT_RETENTION_DAYS),
   })
   .strict()
   .meta({ id: 'OrgSettings' });
@@ -66,6 +74,10 @@ export const OrgSchema = z
     slug: z.string(),
     status: z.enum(['active', 'suspended', 'deleted']),
     deletedAt: z.iso.datetime().optional(),
+    statusChangedAt: z.iso
+      .datetime()
+      .optional()
+      .describe('When the org was last suspended, reactivated, deleted or restored'),
     purgeAfter: z.iso.datetime().optional().describe('When a deleted org is purged, unless restored first'),
     plan: z.enum(PLAN_NAMES).default('team').describe('Sets the quotas; changed by platform admins only'),
     settings: OrgSettingsSchema.default(OrgSettingsSchema.parse({})),

@@ -97,7 +97,8 @@ export function makeSetOrgStatus(deps: { orgs: OrgStore; clock: Clock }) {
       status === 'suspended' ? 'org.suspended' : 'org.reactivated',
       (org) => {
         if (org.status === status) throw new ConflictError(`Organisation ${orgId} is already ${status}`);
-        return { ...org, status };
+        // Workers audit the work they skip once per suspension: this time says which one.
+        return { ...org, status, statusChangedAt: deps.clock.now().toISOString() };
       },
       principal,
       request,

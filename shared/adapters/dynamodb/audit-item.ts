@@ -1,14 +1,13 @@
 import type { AuditRecord } from '../../audit/audit-record';
-import { epochSeconds, TENANT_COLLECTIONS, tenantPk } from './keys';
+import { auditRetentionDays, expiresAfter } from '../../tenancy/retention';
+import { TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { TransactItem } from './tenant-scoped-table';
 
-/** Audit records are kept for the org's retention period (seven years by default). */
-const RETENTION_YEARS = 7;
-
-/** The audit-table write that goes into the same transaction as the change it records. */
+/**
+ * The audit-table write that goes into the same transaction as the change it records: the one
+ * place an audit item is built, so every record expires by its org's retention (at least a year).
+ */
 export function auditPut(auditTable: string, record: AuditRecord): TransactItem {
-  const expires = new Date(record.occurredAt);
-  expires.setUTCFullYear(expires.getUTCFullYear() + RETENTION_YEARS);
   return {
     Put: {
       TableName: auditTable,
@@ -19,7 +18,7 @@ export function auditPut(auditTable: string, record: AuditRecord): TransactItem 
         // Flat copies of the targets, so the trail can be filtered by target with contains().
         targetKeys: record.targets.map((t) => `${t.type}#${t.id}`),
         targetTypes: [...new Set(record.targets.map((t) => t.type))],
-        expiresAt: epochSeconds(expires),
+        expiresAt: expiresAfter(record.occurredAt, auditRetentionDays(record.orgId)),
       },
       ConditionExpression: 'attribute_not_exists(PK)',
     },

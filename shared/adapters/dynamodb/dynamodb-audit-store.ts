@@ -6,6 +6,7 @@ import type { TablesConfig } from '../../config/config';
 import { ValidationError } from '../../errors';
 import type { AuditStore, Page, PageRequest } from '../../ports/stores';
 import { auditPut } from './audit-item';
+import { ifConditionHolds } from './conditional';
 import { TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
@@ -42,9 +43,12 @@ export class DynamoDbAuditStore implements AuditStore {
     private readonly appender: DataClient = client,
   ) {}
 
+  /** Appends a record; one whose id is in the trail already is that same record, and is not written again. */
   async append(record: AuditRecord): Promise<void> {
     const put = auditPut(this.tables.auditTable, record).Put;
-    await this.appender.send(new PutCommand(put as ConstructorParameters<typeof PutCommand>[0]));
+    await ifConditionHolds(
+      this.appender.send(new PutCommand(put as ConstructorParameters<typeof PutCommand>[0])),
+    );
   }
 
   async activity(orgId: string, actorIds: readonly string[], from: Date, to: Date) {

@@ -2,6 +2,7 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetterStore, Page, PageRequest } from '../../ports/stores';
 import type { StoredDeadLetter } from '../../queues/dead-letter';
 import { DeadLetterSchema } from '../../queues/dead-letter';
+import { dataRetentionDays, expiresAfter } from '../../tenancy/retention';
 import { TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
@@ -26,7 +27,13 @@ export class DynamoDbDeadLetterStore implements DeadLetterStore {
     await this.client.send(
       new PutCommand({
         TableName: this.domainTable,
-        Item: { PK: this.pk(letter.orgId), SK: letter.id, ...letter },
+        Item: {
+          PK: this.pk(letter.orgId),
+          SK: letter.id,
+          ...letter,
+          // A dead letter holds the whole message: it goes with the org's retention, redriven or not.
+          expiresAt: expiresAfter(letter.parkedAt, dataRetentionDays(letter.orgId)),
+        },
       }),
     );
   }

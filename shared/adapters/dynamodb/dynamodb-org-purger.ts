@@ -1,18 +1,58 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrgPurger } from '../../ports/stores';
+import { MAPPING_DIRECTORY_PK } from './dynamodb-sync-store';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 
 type Key = { PK: string; SK: string };
+type Item = Record<string, unknown>;
+type Collection = keyof typeof TENANT_COLLECTIONS;
 
-/** The tenant collections a purge empties. The audit trail is another table, kept for its retention period. */
-const PURGED = ['apiKeys', 'connections', 'events', 'usage', 'org'] as const;
+const PAGE = 100;
 
 /**
- * Deletes every item of an org from the domain table, collection by collection (queries, never a
- * scan), and the platform items that point at it: credential lookups, webhook routes, its slug,
- * its directory entry. Idempotent: a purge interrupted half-way finishes on the next run.
+ * The platform pointers each kind of tenant item has, by the kind of pointer (the name its count
+ * is reported under). A pointer is found from the item that owns it, so a purge cut short finds
+ * it again as long as the item goes after its pointers. A new pointer type is added here.
+ */
+const POINTERS: Partial<Record<Collection, (item: Item, orgId: string) => [string, Key][]>> = {
+  apiKeys: (item) =>
+    typeof item.keyHash === 'string'
+      ? [['apiKeyHashes', { PK: platformPk('APIKEY', item.keyHash), SK: 'GRANT' }]]
+      : [],
+  connections: (item) => [['webhookRoutes', { PK: platformPk('WEBHOOK', String(item.SK)), SK: 'ROUTE' }]],
+  invitations: (item) =>
+    typeof item.tokenHash === 'string'
+      ? [['invitationTokens', { PK: platformPk('INVITE', item.tokenHash), SK: 'INVITATION' }]]
+      : [],
+  syncMappings: (item, orgId) => [
+    ['syncDirectory', { PK: MAPPING_DIRECTORY_PK, SK: `${orgId}#${String(item.SK)}` }],
+  ],
+  org: (item, orgId) => [
+    ...(typeof item.slug === 'string'
+      ? [['slugClaims', { PK: platformPk('SLUG', item.slug), SK: 'CLAIM' }] as [string, Key]]
+      : []),
+    ['orgDirectory', { PK: platformPk('ORGS', 'ALL'), SK: orgId }],
+  ],
+};
+
+/**
+ * Every tenant collection but the audit trail (another table, kept for its retention), so a
+ * collection added to the key layout is purged too; the org item goes last, as it says the org
+ * is still being purged.
+ */
+const PURGED: readonly Collection[] = [
+  ...(Object.keys(TENANT_COLLECTIONS) as Collection[]).filter((c) => c !== 'audit' && c !== 'org'),
+  'org',
+];
+
+/**
+ * Deletes every item of an org from the domain table, collection by collection (queries of the
+ * org's own partitions, never a scan), and the platform pointers that name it: the sync directory
+ * first (reconciliation stops calling its providers), then each item's pointers before the item.
+ * Bounded: it stops between pages when told to, and the next call continues, since what is
+ * deleted is no longer found.
  */
 export class DynamoDbOrgPurger implements OrgPurger {
   constructor(
@@ -20,36 +60,74 @@ export class DynamoDbOrgPurger implements OrgPurger {
     private readonly domainTable: string,
   ) {}
 
-  async purge(orgId: string): Promise<Record<string, number>> {
+  async purge(
+    orgId: string,
+    shouldStop: () => boolean = () => false,
+  ): Promise<{ removed: Record<string, number>; done: boolean }> {
     const table = new TenantScopedTable(this.client, this.domainTable, orgId);
     const removed: Record<string, number> = {};
-    const platform: Key[] = [{ PK: platformPk('ORGS', 'ALL'), SK: orgId }];
+    const count = (kind: string, n: number) => {
+      if (n > 0) removed[kind] = (removed[kind] ?? 0) + n;
+    };
+    // The org's entries in the sync directory, found by their prefix even without their mapping.
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.domainTable,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :org)',
+          ExpressionAttributeValues: { ':pk': MAPPING_DIRECTORY_PK, ':org': `${orgId}#` },
+          ProjectionExpression: 'PK, SK',
+          Limit: PAGE,
+          ExclusiveStartKey: start,
+        }),
+      );
+      count('syncDirectory', await this.deletePointers((out.Items ?? []).map((i) => keyOf(i))));
+      start = out.LastEvaluatedKey;
+    } while (start);
+
     for (const collection of PURGED) {
       const pk = tenantPk(orgId, TENANT_COLLECTIONS[collection]);
-      let count = 0;
-      let cursor: string | undefined;
+      table.check(pk);
+      let more: boolean;
       do {
-        const page = await table.queryPage(pk, { limit: 100, cursor });
-        for (const item of page.items) {
-          if (typeof item.keyHash === 'string')
-            platform.push({ PK: platformPk('APIKEY', item.keyHash), SK: 'GRANT' });
-          if (collection === 'connections')
-            platform.push({ PK: platformPk('WEBHOOK', String(item.SK)), SK: 'ROUTE' });
-          if (collection === 'org' && typeof item.slug === 'string')
-            platform.push({ PK: platformPk('SLUG', item.slug), SK: 'CLAIM' });
-        }
-        // Platform pointers go before the items they point from, so a retry can still find them.
-        await this.deleteAll(platform.splice(0));
-        await this.deleteAll(page.items.map((i) => ({ PK: String(i.PK), SK: String(i.SK) })));
-        count += page.items.length;
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      removed[collection] = count;
+        if (shouldStop()) return { removed, done: false };
+        // Always the first page, read consistently: what came before it is gone, and not counted twice.
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.domainTable,
+            KeyConditionExpression: 'PK = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ConsistentRead: true,
+            Limit: PAGE,
+          }),
+        );
+        const items = out.Items ?? [];
+        const pointers = items.flatMap((item) => POINTERS[collection]?.(item, orgId) ?? []);
+        for (const kind of new Set(pointers.map(([k]) => k)))
+          count(kind, await this.deletePointers(pointers.filter(([k]) => k === kind).map(([, key]) => key)));
+        await this.deleteItems(items.map((i) => keyOf(i)));
+        count(collection, items.length);
+        more = out.LastEvaluatedKey !== undefined;
+      } while (more);
     }
-    return removed;
+    return { removed, done: true };
   }
 
-  private async deleteAll(keys: Key[]): Promise<void> {
+  /** Deletes platform pointers one by one, counting those that were there (few per item). */
+  private async deletePointers(keys: Key[]): Promise<number> {
+    let deleted = 0;
+    for (const Key of keys) {
+      const out = await this.client.send(
+        new DeleteCommand({ TableName: this.domainTable, Key, ReturnValues: 'ALL_OLD' }),
+      );
+      if (out.Attributes) deleted += 1;
+    }
+    return deleted;
+  }
+
+  /** Deletes one tenant partition's items, 25 to a batch, until none is left unprocessed. */
+  private async deleteItems(keys: Key[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 25) {
       let pending = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
       while (pending.length > 0) {
@@ -61,3 +139,5 @@ export class DynamoDbOrgPurger implements OrgPurger {
     }
   }
 }
+
+const keyOf = (item: Item): Key => ({ PK: String(item.PK), SK: String(item.SK) });

@@ -1,11 +1,13 @@
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import { ConflictError, ValidationError } from '../../errors';
 import type { OrgStore, Page, PageRequest, Versioned } from '../../ports/stores';
 import type { Org } from '../../tenancy/org';
 import { OrgSchema } from '../../tenancy/org';
+import { noteRetention } from '../../tenancy/retention';
 import { auditPut } from './audit-item';
+import { ifConditionHolds } from './conditional';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import type { TransactItem } from './tenant-scoped-table';
@@ -34,6 +36,7 @@ export class DynamoDbOrgStore implements OrgStore {
   }
 
   async create(org: Org, audit: AuditRecord): Promise<void> {
+    noteRetention(org.id, org.settings.dataRetentionDays);
     const slugClaim = {
       Put: {
         TableName: this.tables.domainTable,
@@ -62,14 +65,26 @@ export class DynamoDbOrgStore implements OrgStore {
 
   async getVersioned(orgId: string): Promise<Versioned<Org> | null> {
     const item = await this.table(orgId).get(tenantPk(orgId, TENANT_COLLECTIONS.org), ORG_SK);
-    return item ? { value: OrgSchema.parse(item), version: Number(item.version ?? 1) } : null;
+    if (!item) return null;
+    const org = OrgSchema.parse(item);
+    // Every request and message reads its org first: what it writes next expires by this retention.
+    noteRetention(org.id, org.settings.dataRetentionDays);
+    return { value: org, version: Number(item.version ?? 1) };
   }
 
   async save(org: Org, expectedVersion: number, audit: AuditRecord, previous?: Org): Promise<void> {
     const purgeKey = (o: Org) => ({ PK: PURGE_PK, SK: `${o.purgeAfter}#${o.id}` });
     const schedule: TransactItem[] = [];
+    const unscheduling = previous?.status === 'deleted' && previous.purgeAfter !== undefined;
     if (previous?.status === 'deleted' && previous.purgeAfter) {
-      schedule.push({ Delete: { TableName: this.tables.domainTable, Key: purgeKey(previous) } });
+      // An org whose purge has begun is not brought back half empty.
+      schedule.push({
+        Delete: {
+          TableName: this.tables.domainTable,
+          Key: purgeKey(previous),
+          ConditionExpression: 'attribute_not_exists(purgeStartedAt)',
+        },
+      });
     }
     if (org.status === 'deleted' && org.purgeAfter) {
       schedule.push({
@@ -88,8 +103,12 @@ export class DynamoDbOrgStore implements OrgStore {
       auditPut(this.tables.auditTable, audit),
       ...schedule,
     ]);
+    if (unscheduling && failed.includes(3))
+      throw new ConflictError(`Organisation ${org.id} is being purged; it can no longer be restored`);
     if (failed.length > 0)
       throw new ConflictError(`Organisation ${org.id} was changed concurrently; read it again`);
+    // A new retention applies to what is written from now on (the change's own record kept the old one).
+    noteRetention(org.id, org.settings.dataRetentionDays);
   }
 
   async duePurges(now: Date, limit: number): Promise<{ orgId: string; purgeAfter: string }[]> {
@@ -102,16 +121,45 @@ export class DynamoDbOrgStore implements OrgStore {
         Limit: limit,
       }),
     );
-    return (out.Items ?? []).map((i) => ({ orgId: String(i.orgId), purgeAfter: String(i.purgeAfter) }));
+    return (out.Items ?? []).map((i) => ({
+      orgId: String(i.orgId),
+      purgeAfter: String(i.purgeAfter),
+      ...(i.removed ? { removed: i.removed as Record<string, number> } : {}),
+    }));
   }
 
-  async clearPurge(orgId: string, purgeAfter: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({
-        TableName: this.tables.domainTable,
-        Key: { PK: PURGE_PK, SK: `${purgeAfter}#${orgId}` },
-      }),
+  async recordPurgeProgress(
+    orgId: string,
+    purgeAfter: string,
+    removed: Record<string, number>,
+  ): Promise<void> {
+    await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: PURGE_PK, SK: `${purgeAfter}#${orgId}` },
+          UpdateExpression: 'SET removed = :removed, purgeStartedAt = if_not_exists(purgeStartedAt, :now)',
+          // Gone: finished by another run meanwhile.
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':removed': removed, ':now': new Date().toISOString() },
+        }),
+      ),
     );
+  }
+
+  async clearPurge(orgId: string, purgeAfter: string, audit?: AuditRecord): Promise<void> {
+    const key = { PK: PURGE_PK, SK: `${purgeAfter}#${orgId}` };
+    if (!audit) {
+      await this.client.send(new DeleteCommand({ TableName: this.tables.domainTable, Key: key }));
+      return;
+    }
+    // The removal record and the end of the schedule entry together: one record however often a run is cut short.
+    await transactWrite(this.client, [
+      {
+        Delete: { TableName: this.tables.domainTable, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
   }
 
   async list(page: PageRequest): Promise<Page<Org>> {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/store-event/handler';
@@ -38,7 +38,25 @@ const envelope = (detail: unknown) =>
     detail,
   });
 
-beforeEach(() => ddb.reset());
+/** The org as its item reads: every message's org is read (cached) before its work is done. */
+const orgItem = (status: string) => ({
+  Item: {
+    PK: `T#${ORG}#ORG`,
+    SK: 'PROFILE',
+    id: ORG,
+    name: 'Acme',
+    slug: 'acme',
+    status,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    statusChangedAt: '2026-11-01T00:00:00.000Z',
+    version: 1,
+  },
+});
+
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(GetCommand).resolves(orgItem('active'));
+});
 
 describe('store-event worker', () => {
   it("stores each event in its org's feed, keyed by event id", async () => {
