@@ -28,7 +28,9 @@ export type ResourceAccess =
   | 'api-keys:record-use'
   | 'tenant-role:assume'
   | 'mail:send'
-  | 'queues:send';
+  | 'queues:send'
+  | 'claims-bucket:write'
+  | 'claims-bucket:read';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
