@@ -77,7 +77,10 @@ export async function startAwsEmulator(deps: {
       utf8(e.Detail) +
       (e.Resources ?? []).reduce((n, r) => n + utf8(r), 0);
     if (entries.reduce((n, e) => n + size(e), 0) > 256 * 1024) {
-      throw new AwsError('ValidationException', 'Total size of the entries in the request is over the limit.');
+      throw new AwsError(
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
     }
     const results = await Promise.all(entries.map(route));
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };

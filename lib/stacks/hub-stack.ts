@@ -192,7 +192,8 @@ export class HubStack extends Stack {
           else data.dataKey.grantDecrypt(fn);
           Validations.of(fn).acknowledge({
             id: `AwsSolutions-IAM5[Resource::${data.claimsBucketArnExport}/T#*]`,
-            reason: "Claim checks are keyed by event under each tenant's prefix; any tenant's event may be claim-checked.",
+            reason:
+              "Claim checks are keyed by event under each tenant's prefix; any tenant's event may be claim-checked.",
           });
           return;
         case 'user-pool:verify-tokens':

@@ -43,8 +43,8 @@ import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
 import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
-import { S3ClaimCheckStore } from './s3/s3-claim-check-store';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
+import { S3ClaimCheckStore } from './s3/s3-claim-check-store';
 import { SesMailer } from './ses/ses-mailer';
 import { SqsMessageQueues } from './sqs/sqs-message-queues';
 

@@ -33,7 +33,10 @@ export async function claimCheck(event: CanonicalEvent, store: ClaimCheckStore):
  * The stored event a reference names, checked to be that very event: under the envelope's tenant,
  * byte for byte what was stored, with the envelope's id, tenant and type.
  */
-export async function resolveClaim(checked: ClaimCheckedEvent, store: ClaimCheckStore): Promise<CanonicalEvent> {
+export async function resolveClaim(
+  checked: ClaimCheckedEvent,
+  store: ClaimCheckStore,
+): Promise<CanonicalEvent> {
   const { claim } = checked;
   if (!claim.key.startsWith(`T#${checked.tenantId}/`)) {
     throw new ValidationError(`The claim ${claim.key} is not under the event's tenant`);

@@ -93,7 +93,11 @@ describe('local EventBridge, KMS and queues with the production adapters', () =>
   });
 
   it('fails the publish when the bus rejects an entry, so the caller does not acknowledge', async () => {
-    const publisher = new EventBridgePublisher(new EventBridgeClient(clientConfig()), 'no-such-bus', noClaims);
+    const publisher = new EventBridgePublisher(
+      new EventBridgeClient(clientConfig()),
+      'no-such-bus',
+      noClaims,
+    );
     await expect(publisher.publish([canonical()])).rejects.toBeInstanceOf(DependencyUnavailableError);
   });
 

@@ -61,7 +61,10 @@ export class IdempotentDeliveryLedger implements DeliveryLedger {
       return typeof response?.eventId === 'string' ? { eventId: response.eventId } : null;
     }
     // An attempt still within its invocation holds the delivery; a crashed one's record is taken over.
-    if (status === IdempotencyRecordStatus.INPROGRESS && (record.inProgressExpiryTimestamp ?? 0) > Date.now()) {
+    if (
+      status === IdempotencyRecordStatus.INPROGRESS &&
+      (record.inProgressExpiryTimestamp ?? 0) > Date.now()
+    ) {
       throw new InProgressError('This delivery is being processed; retry shortly');
     }
     return null;
