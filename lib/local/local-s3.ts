@@ -81,8 +81,8 @@ export async function startLocalS3(deps: {
   const etagOf = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
 
   function handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const [, bucket = '', ...rest] = url.pathname.split('/');
+    // The raw path, not a URL's: `..` in a key is part of the key, never a step up.
+    const [, bucket = '', ...rest] = (req.url ?? '/').split('?')[0]?.split('/') ?? [];
     const key = decodeURIComponent(rest.join('/'));
     const resource = `/${bucket}/${key}`;
     const file = fileOf(decodeURIComponent(bucket), key);
