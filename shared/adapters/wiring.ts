@@ -20,6 +20,7 @@ import {
 import type { JiraTokenSource } from '../connectors/jira/oauth';
 import { makeJiraTokenSource } from '../connectors/jira/oauth';
 import { makeMarkNeedsAttention } from '../connectors/manage-connections';
+import { feedOfReferences } from '../events/claim-check';
 import { tracer } from '../observability/observability';
 import type { ClaimCheckStore } from '../ports/claim-check-store';
 import { systemClock } from '../ports/clock';
@@ -56,7 +57,8 @@ import { SqsMessageQueues } from './sqs/sqs-message-queues';
 export const orgStore = () => new DynamoDbOrgStore(documentClient(), tablesConfig());
 export const apiKeyStore = () => new DynamoDbApiKeyStore(documentClient(), tablesConfig());
 export const connectionStore = () => new DynamoDbConnectionStore(documentClient(), tablesConfig());
-export const eventStore = () => new DynamoDbEventStore(documentClient(), tablesConfig().domainTable);
+export const eventStore = () =>
+  feedOfReferences(new DynamoDbEventStore(documentClient(), tablesConfig().domainTable));
 export const secretCipher = () =>
   new KmsSecretCipher(tracer.captureAWSv3Client(new KMSClient({})), secretsKeyId());
 let claims: S3ClaimCheckStore | undefined;

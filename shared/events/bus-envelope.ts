@@ -36,5 +36,5 @@ export async function parseBusEnvelope(
   if (!parsed.success)
     throw new ValidationError('The message is not a canonical event', zodIssues(parsed.error));
   const detail = parsed.data.detail;
-  return 'claim' in detail ? resolveClaim(detail, claims) : detail;
+  return 'data' in detail ? detail : resolveClaim(detail, claims);
 }

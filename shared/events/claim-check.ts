@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { ValidationError } from '../errors';
 import type { ClaimCheckStore } from '../ports/claim-check-store';
+import type { EventStore } from '../ports/stores';
 import { zodIssues } from '../validation';
 import type { CanonicalEvent } from './canonical-event';
 import { CanonicalEventSchema } from './canonical-event';
@@ -24,8 +25,12 @@ export type ClaimCheckedEvent = z.infer<typeof ClaimCheckedEventSchema>;
 
 /** Stores the whole event under its tenant and answers what goes on the bus in its place. */
 export async function claimCheck(event: CanonicalEvent, store: ClaimCheckStore): Promise<ClaimCheckedEvent> {
-  const claim = await store.put(event.tenantId, `events/${event.id}.json`, JSON.stringify(event));
-  const { data: _data, ...envelope } = event;
+  const { data: _data, claim: _claim, ...envelope } = event;
+  const claim = await store.put(
+    event.tenantId,
+    `events/${event.id}.json`,
+    JSON.stringify({ ...envelope, data: event.data }),
+  );
   return { ...envelope, claim };
 }
 
@@ -54,5 +59,17 @@ export async function resolveClaim(
   if (event.id !== checked.id || event.tenantId !== checked.tenantId || event.type !== checked.type) {
     throw new ValidationError(`The claim ${claim.key} holds another event than ${checked.id}`);
   }
-  return event;
+  // The reference stays with the event: a store that cannot hold the whole event keeps it instead.
+  return { ...event, claim };
+}
+
+/**
+ * The event feed, for events that were too large for the bus: the feed (a DynamoDB item, 400 KB
+ * at most) keeps the envelope and the reference, marked by `claim`, not the whole event.
+ */
+export function feedOfReferences(store: EventStore): EventStore {
+  return {
+    put: (event) => store.put(event.claim ? { ...event, data: {} } : event),
+    list: (orgId, page) => store.list(orgId, page),
+  };
 }
