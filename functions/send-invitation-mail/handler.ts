@@ -18,7 +18,7 @@ import { makeSendInvitationMail } from '../../shared/tenancy/send-invitation-mai
 export const makeHandler = (send: ReturnType<typeof makeSendInvitationMail>, failures: QueueWorkerDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   const sendRecord = async (record: SQSRecord) => {
-    const event = parseBusEnvelope(record.body);
+    const event = await parseBusEnvelope(record.body);
     const outcome = await send(event);
     metrics.addMetric(
       outcome === 'sent' ? 'InvitationMailSent' : 'InvitationMailSkipped',

@@ -16,7 +16,7 @@ import { withFailurePolicy } from '../../shared/queues/queue-worker';
 export const makeHandler = (events: EventStore, failures: QueueWorkerDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   const storeRecord = async (record: SQSRecord) => {
-    const event = parseBusEnvelope(record.body);
+    const event = await parseBusEnvelope(record.body);
     const outcome = await events.put(event);
     metrics.addMetric(outcome === 'stored' ? 'EventStored' : 'EventDuplicate', MetricUnit.Count, 1);
     logger.debug('Event handled', { eventId: event.id, tenantId: event.tenantId, outcome });

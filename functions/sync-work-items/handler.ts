@@ -27,7 +27,7 @@ export const makeHandler = (
 ) => {
   const processor = new BatchProcessor(EventType.SQS);
   const syncRecord = async (record: SQSRecord) => {
-    const event = parseBusEnvelope(record.body);
+    const event = await parseBusEnvelope(record.body);
     try {
       const outcomes = await engine.handle(event);
       for (const outcome of outcomes) metrics.addMetric(SYNC_METRICS.outcome(outcome), MetricUnit.Count, 1);

@@ -65,7 +65,25 @@ export async function startAwsEmulator(deps: {
   async function putEvents(input: { Entries?: PutEventsEntry[] }) {
     const entries = input.Entries ?? [];
     if (entries.length === 0 || entries.length > 10) {
-      throw new AwsError('ValidationException', 'Entries must hold between 1 and 10 events');
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10 (got ${entries.length})`,
+      );
+    }
+    // EventBridge's 256 KiB, counted as it counts (14 bytes for a Time, the UTF-8 bytes of Source,
+    // DetailType, Detail and each Resource), for the call's entries together, so for any one of them.
+    const utf8 = (s: string | undefined) => (s === undefined ? 0 : Buffer.byteLength(s, 'utf8'));
+    const size = (e: PutEventsEntry) =>
+      (e.Time === undefined ? 0 : 14) +
+      utf8(e.Source) +
+      utf8(e.DetailType) +
+      utf8(e.Detail) +
+      (e.Resources ?? []).reduce((n, r) => n + utf8(r), 0);
+    if (entries.reduce((n, e) => n + size(e), 0) > 256 * 1024) {
+      throw new AwsError(
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
     }
     const results = await Promise.all(entries.map(route));
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
@@ -77,11 +95,20 @@ export async function startAwsEmulator(deps: {
     if (entry.EventBusName !== localNames.eventBus) {
       return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: `No bus ${entry.EventBusName}` };
     }
+    if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameters Source, DetailType and Detail are required',
+      };
+    }
     let detail: unknown;
     try {
-      detail = JSON.parse(entry.Detail ?? '');
+      detail = JSON.parse(entry.Detail);
     } catch {
-      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' };
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     }
     const time = entry.Time === undefined ? new Date() : new Date(Number(entry.Time) * 1000);
     const event = {

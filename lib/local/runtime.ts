@@ -17,6 +17,7 @@ import { HttpGateway } from './http-gateway';
 import { LocalKms } from './local-kms';
 import { LocalMailbox } from './local-mailbox';
 import { localNames } from './local-names';
+import { LOCAL_CLAIMS_BUCKET, startLocalS3 } from './local-s3';
 import { scheduleEndpoints, startScheduler } from './scheduler';
 import { ensureQueues, ensureStreamDeadLetterQueues, startSqsLocal } from './sqs-local';
 import type { Poller } from './sqs-poller';
@@ -99,6 +100,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     log(
       `aws       ${aws.endpoint} (EventBridge PutEvents, KMS, SES SendEmail into the local mailbox, STS AssumeRole)`,
     );
+    const s3 = await startLocalS3({ dataDir, buckets: [LOCAL_CLAIMS_BUCKET], calls });
+    stops.push(() => s3.stop());
+    log(`s3        ${s3.endpoint} (claim checks, data in ${join(dataDir, 's3')})`);
     const dataGateway = await startDataGateway({
       dynamodbEndpoint: dynamo.endpoint,
       sessions,
@@ -122,6 +126,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_KMS: aws.endpoint,
       AWS_ENDPOINT_URL_SESV2: aws.endpoint,
       AWS_ENDPOINT_URL_STS: aws.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      CLAIMS_BUCKET_NAME: LOCAL_CLAIMS_BUCKET,
       QUEUE_URLS: JSON.stringify(queueUrls),
       TENANT_ROLE_ARN: localNames.tenantRoleArn,
       MAIL_FROM: 'integration-hub@localhost',

@@ -1,14 +1,21 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { TableName } from '../../shared/topology';
 import { tables } from '../../shared/topology';
 
 /**
- * The stateful half: KMS keys and DynamoDB tables. Kept apart from the stateless stack so the
+ * Days a claim-checked event is kept: as long as the bus archive keeps the references to it
+ * (HubEvents' archive retention), so a replay still finds every event whole.
+ */
+export const CLAIM_RETENTION_DAYS = 365;
+
+/**
+ * The stateful half: KMS keys, DynamoDB tables and the claim-check bucket. Kept apart from the stateless stack so the
  * latter can be torn down and redeployed without touching data.
  */
 export class DataStack extends Stack {
@@ -17,6 +24,10 @@ export class DataStack extends Stack {
   /** Encrypts secrets (webhook signing secrets, provider credentials) field by field. */
   readonly secretsKey: Key;
   readonly tables: Record<TableName, ITable>;
+  /** Events too large for the bus, stored whole under their tenant (`T#<orgId>/events/<eventId>.json`). */
+  readonly claimsBucket: Bucket;
+  /** The export the stateless stack imports the claim-check bucket's ARN by (a stable name, for cdk-nag's evidence). */
+  readonly claimsBucketArnExport: string;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -49,5 +60,35 @@ export class DataStack extends Stack {
       });
     }
     this.tables = built;
+
+    // S3 server access logs may only go to a bucket with S3-managed keys; they hold no tenant payloads.
+    const accessLogs = new Bucket(this, 'ClaimsAccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // S3's log delivery writes with the bucket's ACL (LogDeliveryWrite), which needs object-writer ownership.
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(CLAIM_RETENTION_DAYS) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket of the claim-check bucket; logging it into itself would loop.',
+    });
+    this.claimsBucket = new Bucket(this, 'ClaimsBucket', {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.dataKey,
+      // One data key per bucket rather than per object: fewer KMS calls for the same key policy.
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'claims/',
+      lifecycleRules: [{ expiration: Duration.days(CLAIM_RETENTION_DAYS) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.claimsBucketArnExport = `${this.stackName}-ClaimsBucketArn`;
+    this.exportValue(this.claimsBucket.bucketArn, { name: this.claimsBucketArnExport });
   }
 }

@@ -1,5 +1,5 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { CfnOutput, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Fn, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -56,6 +56,7 @@ export class HubStack extends Stack {
         ? { EGRESS_ALLOWED_RANGES: props.egressAllowedRanges.join(',') }
         : {}),
     };
+    const claimsEnvironment = { CLAIMS_BUCKET_NAME: data.claimsBucket.bucketName };
     // Only the functions that verify tokens learn the pool: the pool's own trigger must not, or
     // the pool and the trigger would depend on each other.
     const tokenVerification = {
@@ -81,6 +82,7 @@ export class HubStack extends Stack {
           ...environment,
           ...(access.includes('user-pool:verify-tokens') ? tokenVerification : {}),
           ...(access.includes('mail:send') ? mailEnvironment : {}),
+          ...(access.some((a) => a.startsWith('claims-bucket:')) ? claimsEnvironment : {}),
         },
       }).function;
       for (const each of access) grant(each, fn);
@@ -184,6 +186,23 @@ export class HubStack extends Stack {
         case 'queues:send':
           // Granted once the queues exist, below: a redrive puts parked messages back.
           queueSenders.push(fn);
+          return;
+        case 'claims-bucket:write':
+        case 'claims-bucket:read':
+          // Objects under a tenant's prefix only, and the bucket key's data key for them.
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: [access === 'claims-bucket:write' ? 's3:PutObject' : 's3:GetObject'],
+              resources: [`${Fn.importValue(data.claimsBucketArnExport)}/T#*`],
+            }),
+          );
+          if (access === 'claims-bucket:write') data.dataKey.grant(fn, 'kms:GenerateDataKey');
+          else data.dataKey.grantDecrypt(fn);
+          Validations.of(fn).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::${data.claimsBucketArnExport}/T#*]`,
+            reason:
+              "Claim checks are keyed by event under each tenant's prefix; any tenant's event may be claim-checked.",
+          });
           return;
         case 'user-pool:verify-tokens':
           // The pool's JWKS is public: verifying tokens needs no permission.

@@ -2,16 +2,19 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
 import {
+  claimsBucketName,
   eventBusName,
   idempotencyTableName,
   mailConfig,
   queueUrls,
+  s3ForcePathStyle,
   secretsKeyId,
   signOutUserPoolId,
   tablesConfig,
@@ -19,7 +22,9 @@ import {
 import type { JiraTokenSource } from '../connectors/jira/oauth';
 import { makeJiraTokenSource } from '../connectors/jira/oauth';
 import { makeMarkNeedsAttention } from '../connectors/manage-connections';
+import { feedOfReferences } from '../events/claim-check';
 import { tracer } from '../observability/observability';
+import type { ClaimCheckStore } from '../ports/claim-check-store';
 import { systemClock } from '../ports/clock';
 import { noSessionsToEnd } from '../ports/session-revoker';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
@@ -44,6 +49,7 @@ import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
+import { S3ClaimCheckStore } from './s3/s3-claim-check-store';
 import { SesMailer } from './ses/ses-mailer';
 import { SqsMessageQueues } from './sqs/sqs-message-queues';
 
@@ -55,11 +61,30 @@ import { SqsMessageQueues } from './sqs/sqs-message-queues';
 export const orgStore = () => new DynamoDbOrgStore(documentClient(), tablesConfig());
 export const apiKeyStore = () => new DynamoDbApiKeyStore(documentClient(), tablesConfig());
 export const connectionStore = () => new DynamoDbConnectionStore(documentClient(), tablesConfig());
-export const eventStore = () => new DynamoDbEventStore(documentClient(), tablesConfig().domainTable);
+export const eventStore = () =>
+  feedOfReferences(new DynamoDbEventStore(documentClient(), tablesConfig().domainTable));
 export const secretCipher = () =>
   new KmsSecretCipher(tracer.captureAWSv3Client(new KMSClient({})), secretsKeyId());
+let claims: S3ClaimCheckStore | undefined;
+const s3ClaimCheckStore = () =>
+  (claims ??= new S3ClaimCheckStore(
+    tracer.captureAWSv3Client(new S3Client({ forcePathStyle: s3ForcePathStyle() })),
+    claimsBucketName(),
+  ));
+/**
+ * The claim-check bucket, built on first use: most events fit the bus, so a function meets the
+ * bucket (and its CLAIMS_BUCKET_NAME) only when an event is too large for it.
+ */
+export const claimCheckStore = (): ClaimCheckStore => ({
+  put: (tenantId, name, body) => s3ClaimCheckStore().put(tenantId, name, body),
+  get: (key) => s3ClaimCheckStore().get(key),
+});
 export const eventPublisher = () =>
-  new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), eventBusName());
+  new EventBridgePublisher(
+    tracer.captureAWSv3Client(new EventBridgeClient({})),
+    eventBusName(),
+    claimCheckStore(),
+  );
 export const deliveryLedger = () =>
   new IdempotentDeliveryLedger(
     eventPublisher(),

@@ -28,6 +28,16 @@ export function eventBusName(env: Env = processEnv()): string {
   return required(env, 'EVENT_BUS_NAME');
 }
 
+/** The bucket that holds events too large for the bus (claim checks). */
+export function claimsBucketName(env: Env = processEnv()): string {
+  return required(env, 'CLAIMS_BUCKET_NAME');
+}
+
+/** A custom S3 endpoint (the local S3) serves buckets by path; AWS's own, by host name. */
+export function s3ForcePathStyle(env: Env = processEnv()): boolean {
+  return optional(env, 'AWS_ENDPOINT_URL_S3') !== undefined;
+}
+
 export function secretsKeyId(env: Env = processEnv()): string {
   return required(env, 'SECRETS_KEY_ID');
 }

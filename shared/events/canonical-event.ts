@@ -12,6 +12,13 @@ export const CanonicalEventSchema = z
     correlationId: z.string(),
     data: z.record(z.string(), z.unknown()),
     raw: z.object({ deliveryId: z.string(), sha256: z.string() }),
+    claim: z
+      .object({ key: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string() })
+      .optional()
+      .meta({
+        description:
+          'Set when the event was too large for the bus (256 KiB): it travelled as a reference to this stored copy, and the event feed keeps only the reference (its `data` is then empty)',
+      }),
   })
   .meta({ id: 'CanonicalEvent', description: 'A provider-neutral event' });
 

@@ -85,13 +85,15 @@ export const functions = {
     'idempotency-table:write',
     'secrets-key:decrypt',
     'event-bus:put',
+    'claims-bucket:write',
   ]),
   publishChanges: {
     entry: 'functions/publish-changes/handler.ts',
     description: 'Publishes domain changes from the table stream as canonical events',
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['event-bus:put'],
+    // A domain item may be up to 400 KB: its event can be too large for the bus.
+    access: ['event-bus:put', 'claims-bucket:write'],
   },
   deleteOrg: api('delete-org', 'Deletes an organisation, to be purged after a grace period', [
     'domain-table:write',
@@ -112,7 +114,7 @@ export const functions = {
     description: "Aggregates each organisation's billable units per hour and emits usage.recorded",
     memoryMb: 512,
     timeoutSeconds: 900,
-    access: ['domain-table:write', 'event-bus:put'],
+    access: ['domain-table:write', 'event-bus:put', 'claims-bucket:write'],
   },
   createUser: api('create-user', 'Adds a user to an organisation', ['domain-table:write']),
   listUsers: api('list-users', "Lists an organisation's users", []),
@@ -158,7 +160,7 @@ export const functions = {
     description: 'Sends the invitation emails the outbox announces, then forgets their tokens',
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send'],
+    access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send', 'claims-bucket:read'],
   },
   manageRoles: api('manage-roles', "Lists, creates, changes and deletes an organisation's custom roles", [
     'domain-table:write',
@@ -197,7 +199,13 @@ export const functions = {
       'Applies canonical events to their links: Jira and GitHub issues, comments and pull requests',
     memoryMb: 1024,
     timeoutSeconds: 60,
-    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
+    access: [
+      'domain-table:write',
+      'audit-table:write',
+      'secrets-key:decrypt',
+      'secrets-key:encrypt',
+      'claims-bucket:read',
+    ],
   },
   scheduleReconciliation: {
     entry: 'functions/schedule-reconciliation/handler.ts',
@@ -230,7 +238,7 @@ export const functions = {
     description: "Stores canonical events in their organisation's event feed",
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write'],
+    access: ['domain-table:write', 'claims-bucket:read'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

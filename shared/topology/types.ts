@@ -29,7 +29,9 @@ export type ResourceAccess =
   | 'tenant-role:assume'
   | 'mail:send'
   | 'queues:send'
-  | 'user-pool:sign-out';
+  | 'user-pool:sign-out'
+  | 'claims-bucket:write'
+  | 'claims-bucket:read';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

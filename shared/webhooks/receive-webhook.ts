@@ -11,6 +11,7 @@ import type { ConnectionStore, UsageStore } from '../ports/stores';
 import { webhookRate } from '../tenancy/plans';
 import type { TenantDirectory } from '../tenancy/tenant-directory';
 import { TtlCache } from '../ttl-cache';
+import { checkWebhookBody } from './webhook-limits';
 
 export interface InboundWebhook {
   readonly connectionId: string;
@@ -24,10 +25,11 @@ export type AcceptedWebhook =
   | { readonly orgId: string; readonly ignored: true };
 
 /**
- * Receives a provider's webhook delivery: the connection must exist, be active and belong to that
- * provider (fail closed otherwise); the signature is verified with the connection's secret before
- * anything else is read; the delivery is counted against the org's daily allowance, normalised,
- * and published once per provider delivery id. It is acknowledged only after the bus has it.
+ * Receives a provider's webhook delivery: a body over the size or nesting limit is refused before
+ * anything reads it; the connection must exist, be active and belong to that provider (fail closed
+ * otherwise); the signature is verified with the connection's secret before anything else is read;
+ * the delivery is normalised, and a delivery not seen before is counted against the org's daily
+ * allowance and published once per provider delivery id. It is acknowledged only after the bus has it.
  */
 export function makeReceiveWebhook(deps: {
   connectors: Readonly<Record<Provider, WebhookConnector>>;
@@ -42,6 +44,7 @@ export function makeReceiveWebhook(deps: {
   const secrets = new TtlCache<string>(deps.secretCacheSeconds * 1000);
 
   return async (provider: Provider, input: InboundWebhook): Promise<AcceptedWebhook> => {
+    checkWebhookBody(input.body);
     const connector = deps.connectors[provider];
     const route = ID_PATTERN('con').test(input.connectionId)
       ? await deps.connections.findWebhookRoute(input.connectionId)
@@ -84,13 +87,18 @@ export function makeReceiveWebhook(deps: {
     if (org?.status !== 'active') throw new ForbiddenError(`The organisation is ${org?.status ?? 'gone'}`);
     const event = connector.normalise(delivery, deliveryId);
     if (!event) return { orgId: route.orgId, ignored: true };
+    const deliveryKey = `${route.connectionId}:${deliveryId}`;
+    // A replay of a delivery already published is answered from the ledger and spends no allowance.
+    // Concurrent first deliveries may each be counted (the allowance errs against the sender, never for it).
+    const previous = await deps.deliveries.previous(deliveryKey);
+    if (previous) return { orgId: route.orgId, eventId: previous.eventId, duplicate: true, ignored: false };
     const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
     if (!rate.allowed) {
       throw new QuotaExceededError(`The plan allows ${webhookRate(org.plan).limit} webhook events a day`, {
         extensions: { retryAfterSeconds: rate.retryAfterSeconds },
       });
     }
-    const outcome = await deps.deliveries.publishOnce(`${route.connectionId}:${deliveryId}`, event);
+    const outcome = await deps.deliveries.publishOnce(deliveryKey, event);
     if (!outcome.duplicate) {
       // The event is on the bus: a metering hiccup must not make the sender retry it.
       await deps.usage

@@ -21,6 +21,7 @@ import { EventBridgePublisher } from '../../shared/adapters/eventbridge/eventbri
 import { KmsSecretCipher } from '../../shared/adapters/kms/kms-secret-cipher';
 import { DependencyUnavailableError } from '../../shared/errors';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
+import type { ClaimCheckStore } from '../../shared/ports/claim-check-store';
 import { aCanonicalEvent } from '../support/builders';
 import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
@@ -67,19 +68,36 @@ async function receiveAll(url: string, waitSeconds = 1): Promise<Message[]> {
 }
 
 const canonical = () => aCanonicalEvent();
+/** These events fit the bus: nothing is claim-checked (test/integration/claim-checks.test.ts covers that). */
+const noClaims: ClaimCheckStore = {
+  put: async () => {
+    throw new Error('unexpected claim check');
+  },
+  get: async () => {
+    throw new Error('unexpected claim check');
+  },
+};
 
 describe('local EventBridge, KMS and queues with the production adapters', () => {
   it("routes a published event through the topology's rule to its queue, in EventBridge's envelope", async () => {
-    const publisher = new EventBridgePublisher(new EventBridgeClient(clientConfig()), localNames.eventBus);
+    const publisher = new EventBridgePublisher(
+      new EventBridgeClient(clientConfig()),
+      localNames.eventBus,
+      noClaims,
+    );
     const event = canonical();
     await publisher.publish([event]);
     const messages = await receiveAll(queues.events.url);
-    const delivered = messages.map((m) => parseBusEnvelope(m.Body ?? ''));
+    const delivered = await Promise.all(messages.map((m) => parseBusEnvelope(m.Body ?? '', noClaims)));
     expect(delivered).toContainEqual(event);
   });
 
   it('fails the publish when the bus rejects an entry, so the caller does not acknowledge', async () => {
-    const publisher = new EventBridgePublisher(new EventBridgeClient(clientConfig()), 'no-such-bus');
+    const publisher = new EventBridgePublisher(
+      new EventBridgeClient(clientConfig()),
+      'no-such-bus',
+      noClaims,
+    );
     await expect(publisher.publish([canonical()])).rejects.toBeInstanceOf(DependencyUnavailableError);
   });
 

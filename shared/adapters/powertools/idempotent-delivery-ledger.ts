@@ -1,6 +1,8 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyItemNotFoundError,
+  IdempotencyRecordStatus,
   IdempotencyUnknownError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
@@ -25,7 +27,10 @@ export class IdempotentDeliveryLedger implements DeliveryLedger {
     expiresAfterSeconds: REMEMBER_SECONDS,
   });
 
-  constructor(publisher: EventPublisher, persistenceStore: BasePersistenceLayer) {
+  constructor(
+    publisher: EventPublisher,
+    private readonly persistenceStore: BasePersistenceLayer,
+  ) {
     this.publish = makeIdempotent(
       async (input: { key: string; event: CanonicalEvent }) => {
         await publisher.publish([input.event]);
@@ -38,6 +43,31 @@ export class IdempotentDeliveryLedger implements DeliveryLedger {
   /** Lets an in-progress record expire with the invocation, so a crashed attempt does not block retries. */
   registerLambdaContext(context: Context): void {
     this.config.registerLambdaContext(context);
+  }
+
+  async previous(deliveryKey: string): Promise<{ eventId: string } | null> {
+    // The same configuration makeIdempotent applies, so the record read is the one it writes.
+    this.persistenceStore.configure({ config: this.config });
+    let record: Awaited<ReturnType<BasePersistenceLayer['getRecord']>>;
+    try {
+      record = await this.persistenceStore.getRecord({ key: deliveryKey });
+    } catch (error) {
+      if (error instanceof IdempotencyItemNotFoundError) return null;
+      throw new DependencyUnavailableError('The delivery ledger is unavailable', { cause: error });
+    }
+    const status = record.getStatus();
+    if (status === IdempotencyRecordStatus.COMPLETED) {
+      const response = record.getResponse() as { eventId?: unknown } | undefined;
+      return typeof response?.eventId === 'string' ? { eventId: response.eventId } : null;
+    }
+    // An attempt still within its invocation holds the delivery; a crashed one's record is taken over.
+    if (
+      status === IdempotencyRecordStatus.INPROGRESS &&
+      (record.inProgressExpiryTimestamp ?? 0) > Date.now()
+    ) {
+      throw new InProgressError('This delivery is being processed; retry shortly');
+    }
+    return null;
   }
 
   async publishOnce(

@@ -1,12 +1,15 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/receive-webhook/handler';
@@ -18,6 +21,7 @@ const docs = mockClient(DynamoDBDocumentClient);
 const ddb = mockClient(DynamoDBClient);
 const kms = mockClient(KMSClient);
 const bus = mockClient(EventBridgeClient);
+const s3 = mockClient(S3Client);
 
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const CON = 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E3';
@@ -37,8 +41,13 @@ const deliver = (body: string, headers: Record<string, string>, connectionId = C
     lambdaContext(),
   );
 
+beforeAll(() => {
+  // Read when the first event too large for the bus is claim-checked.
+  process.env.CLAIMS_BUCKET_NAME = 'hub-claims';
+});
+
 beforeEach(() => {
-  for (const m of [docs, ddb, kms, bus]) m.reset();
+  for (const m of [docs, ddb, kms, bus, s3]) m.reset();
   docs.on(GetCommand, { Key: { PK: `P#WEBHOOK#${CON}`, SK: 'ROUTE' } }).resolves({
     Item: {
       route: {
@@ -65,7 +74,31 @@ beforeEach(() => {
   ddb.on(PutItemCommand).resolves({});
   ddb.on(UpdateItemCommand).resolves({});
   ddb.on(DeleteItemCommand).resolves({});
+  ddb.on(GetItemCommand).resolves({});
 });
+
+/** The daily allowance's counter updates (conditional on the limit), as opposed to the hourly meter's. */
+const allowanceSpent = () =>
+  docs.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ConditionExpression !== undefined).length;
+
+/** The idempotency table as DynamoDB would keep it: what the ledger completes, a later read finds. */
+function rememberDeliveries() {
+  const items = new Map<string, Record<string, AttributeValue>>();
+  ddb.on(UpdateItemCommand).callsFake((input: UpdateItemCommand['input']) => {
+    const id = String(input.Key?.id?.S);
+    const values = input.ExpressionAttributeValues ?? {};
+    items.set(id, {
+      id: { S: id },
+      status: values[':status'] as AttributeValue,
+      expiration: values[':expiry'] as AttributeValue,
+      ...(values[':response_data'] ? { data: values[':response_data'] } : {}),
+    });
+    return {};
+  });
+  ddb.on(GetItemCommand).callsFake((input: GetItemCommand['input']) => ({
+    Item: items.get(String(input.Key?.id?.S)),
+  }));
+}
 
 describe('POST /webhooks/generic/{connectionId}', () => {
   it('verifies, normalises and publishes a delivery, then answers 202', async () => {
@@ -147,5 +180,77 @@ describe('POST /webhooks/generic/{connectionId}', () => {
     expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 0);
     const notAnId = parse(await deliver(payload, signedHeaders(secret, payload), '..%2F..%2Fetc'));
     expect(notAnId.status).toBe(404);
+  });
+
+  it('spends one unit of the daily allowance however often one delivery is replayed', async () => {
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    rememberDeliveries();
+    const headers = signedHeaders(secret, payload, 'msg_replayed');
+    const first = parse(await deliver(payload, headers));
+    expect(first.status).toBe(202);
+    for (let i = 0; i < 5; i++) {
+      const replay = parse(await deliver(payload, headers));
+      expect(replay.status).toBe(202);
+      expect(replay.json).toEqual({ eventId: first.json.eventId, duplicate: true });
+    }
+    expect(allowanceSpent()).toBe(1);
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('answers 413 to a body over 5 MiB, before reading the connection, its secret or the bus', async () => {
+    const big = JSON.stringify({ type: 'build.finished', data: { log: 'x'.repeat(5 * 1024 * 1024) } });
+    const res = parse(await deliver(big, signedHeaders(secret, big)));
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json.detail).toMatch(/at most 5 MiB/);
+    expect(docs).toHaveReceivedCommandTimes(GetCommand, 0);
+    expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 0);
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('answers 400 to a body nested deeper than 128 levels, 20,000 deep included, and publishes nothing', async () => {
+    const nested = (depth: number) =>
+      JSON.stringify({
+        type: 'build.finished',
+        data: { v: JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) },
+      });
+    const deep = `{"type":"build.finished","data":{"v":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+    for (const body of [nested(127), deep]) {
+      const res = parse(await deliver(body, signedHeaders(secret, body)));
+      expect(res.status).toBe(400);
+      expect(res.json.detail).toMatch(/deeper than 128 levels/);
+    }
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+    // Brackets inside strings are text, not nesting.
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    const text = JSON.stringify({ type: 'build.finished', data: { v: '['.repeat(20_000) } });
+    expect(parse(await deliver(text, signedHeaders(secret, text))).status).toBe(202);
+  });
+
+  it('stores an event too large for the bus whole under its tenant and publishes a reference in its place', async () => {
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    s3.on(PutObjectCommand).resolves({});
+    const big = JSON.stringify({ type: 'build.finished', data: { log: 'é'.repeat(200 * 1024) } });
+    const res = parse(await deliver(big, signedHeaders(secret, big, 'msg_big')));
+    expect(res.status).toBe(202);
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put?.Key).toBe(`T#${ORG}/events/${res.json.eventId}.json`);
+    const stored = JSON.parse(Buffer.from(put?.Body as Uint8Array).toString('utf8'));
+    expect(stored).toMatchObject({
+      id: res.json.eventId,
+      tenantId: ORG,
+      data: { log: 'é'.repeat(200 * 1024) },
+    });
+    const entry = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry).toMatchObject({ Source: 'integration-hub.generic', DetailType: 'generic.build.finished' });
+    const detail = JSON.parse(String(entry?.Detail));
+    expect(detail).toMatchObject({
+      id: res.json.eventId,
+      tenantId: ORG,
+      source: { provider: 'generic', connectionId: CON },
+      claim: { key: put?.Key, bytes: Buffer.from(put?.Body as Uint8Array).length },
+    });
+    expect(detail).not.toHaveProperty('data');
+    expect(Buffer.byteLength(String(entry?.Detail))).toBeLessThan(2048);
   });
 });

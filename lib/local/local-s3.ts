@@ -1,0 +1,170 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import type { AwsCallCounter } from './aws-calls';
+import { listenOnLoopback } from './free-port';
+
+/** The claim-check bucket's name on one machine; in AWS, CloudFormation names it. */
+export const LOCAL_CLAIMS_BUCKET = 'hub-claims';
+
+export interface LocalS3 {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** S3 refuses keys longer than 1,024 bytes; a key becomes one file name here, so it stays shorter. */
+const MAX_KEY_BYTES = 180;
+
+class S3Error extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly resource = '',
+  ) {
+    super(message);
+  }
+}
+
+const xmlEscape = (s: string) =>
+  s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
+
+/**
+ * Decodes an `aws-chunked` body (the SDK's streaming uploads with a trailing checksum):
+ * `<hex size>[;extensions]\r\n<bytes>\r\n` … `0\r\n<trailers>\r\n\r\n`.
+ */
+function decodeAwsChunked(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    if (lineEnd < 0) throw new S3Error(400, 'IncompleteBody', 'The chunked body ended early');
+    const size = Number.parseInt(body.subarray(at, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
+    if (!Number.isFinite(size)) throw new S3Error(400, 'InvalidRequest', 'A chunk size is not hexadecimal');
+    if (size === 0) return Buffer.concat(parts);
+    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+/**
+ * A local S3-compatible endpoint for the hub's buckets: path-style PutObject, GetObject, HeadObject
+ * and DeleteObject, answering as S3 does (ETag, XML errors such as `NoSuchKey` and `NoSuchBucket`),
+ * so the production S3 adapter runs unchanged. Objects persist under `<dataDir>/s3/<bucket>/`.
+ */
+export async function startLocalS3(deps: {
+  dataDir: string;
+  /** The buckets that exist; any other answers `NoSuchBucket`. */
+  buckets: readonly string[];
+  calls?: AwsCallCounter;
+}): Promise<LocalS3> {
+  const root = join(deps.dataDir, 's3');
+  for (const bucket of deps.buckets) mkdirSync(join(root, bucket), { recursive: true, mode: 0o700 });
+
+  /** The object's file: the key, base64url-encoded, so no key can name a path outside its bucket. */
+  function fileOf(bucket: string, key: string): string {
+    if (!deps.buckets.includes(bucket)) {
+      throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', `/${bucket}`);
+    }
+    if (key === '') throw new S3Error(400, 'InvalidRequest', 'A key is required');
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
+      throw new S3Error(400, 'KeyTooLongError', 'Your key is too long', `/${bucket}/${key}`);
+    }
+    return join(root, bucket, `${Buffer.from(key, 'utf8').toString('base64url')}.object`);
+  }
+
+  const etagOf = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
+
+  function handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+    // The raw path, not a URL's: `..` in a key is part of the key, never a step up.
+    const [, bucket = '', ...rest] = (req.url ?? '/').split('?')[0]?.split('/') ?? [];
+    const key = decodeURIComponent(rest.join('/'));
+    const resource = `/${bucket}/${key}`;
+    const file = fileOf(decodeURIComponent(bucket), key);
+    switch (req.method) {
+      case 'PUT': {
+        deps.calls?.count('S3', 'PutObject');
+        const chunked =
+          String(req.headers['content-encoding'] ?? '').includes('aws-chunked') ||
+          String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+        const bytes = chunked ? decodeAwsChunked(body) : body;
+        // Written whole, then renamed: a reader never sees half an object.
+        const partial = `${file}.${randomUUID()}.partial`;
+        writeFileSync(partial, bytes, { mode: 0o600 });
+        writeFileSync(
+          `${file}.meta`,
+          JSON.stringify({ contentType: req.headers['content-type'] ?? 'binary/octet-stream' }),
+          { mode: 0o600 },
+        );
+        renameSync(partial, file);
+        res.writeHead(200, { etag: etagOf(bytes), 'x-amz-request-id': randomUUID() });
+        res.end();
+        return;
+      }
+      case 'GET':
+      case 'HEAD': {
+        deps.calls?.count('S3', req.method === 'GET' ? 'GetObject' : 'HeadObject');
+        let bytes: Buffer;
+        let modified: Date;
+        try {
+          bytes = readFileSync(file);
+          modified = statSync(file).mtime;
+        } catch {
+          throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', resource);
+        }
+        let contentType = 'binary/octet-stream';
+        try {
+          contentType = (JSON.parse(readFileSync(`${file}.meta`, 'utf8')) as { contentType: string })
+            .contentType;
+        } catch {
+          // An object without its metadata file is still served, as binary.
+        }
+        res.writeHead(200, {
+          'content-type': contentType,
+          'content-length': bytes.length,
+          etag: etagOf(bytes),
+          'last-modified': modified.toUTCString(),
+          'x-amz-request-id': randomUUID(),
+        });
+        res.end(req.method === 'GET' ? bytes : undefined);
+        return;
+      }
+      case 'DELETE':
+        deps.calls?.count('S3', 'DeleteObject');
+        // S3 answers 204 whether or not the key existed.
+        rmSync(file, { force: true });
+        rmSync(`${file}.meta`, { force: true });
+        res.writeHead(204, { 'x-amz-request-id': randomUUID() });
+        res.end();
+        return;
+      default:
+        throw new S3Error(405, 'MethodNotAllowed', `${req.method} is not emulated`, resource);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        handle(req, Buffer.concat(chunks), res);
+      } catch (error) {
+        const e = error instanceof S3Error ? error : new S3Error(500, 'InternalError', String(error));
+        const requestId = randomUUID();
+        res.writeHead(e.status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
+        // HEAD answers carry no body, as in S3: the SDK reads the status alone.
+        res.end(
+          req.method === 'HEAD'
+            ? undefined
+            : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message><Resource>${xmlEscape(e.resource)}</Resource><RequestId>${requestId}</RequestId></Error>`,
+        );
+      }
+    });
+  });
+  return listenOnLoopback(server);
+}

@@ -1,0 +1,173 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOCAL_CLAIMS_BUCKET } from '../../lib/local/local-s3';
+import { fromAdf } from '../../shared/connectors/jira/adf';
+import type { FakeGithub } from '../fakes/github';
+import { GITHUB_HUMAN, startFakeGithub } from '../fakes/github';
+import type { FakeJira } from '../fakes/jira';
+import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
+import type { RuntimeProcess } from '../support/runtime-process';
+import { client, eventually, startRuntime } from '../support/runtime-process';
+import { signedHeaders } from '../support/webhooks';
+
+/**
+ * Nothing is lost for being big or deep: an event too large for the bus is claim-checked and synced
+ * whole; a webhook over the documented limits is refused with a problem, never a 503.
+ */
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+const REPO = 'acme/web';
+const MiB = 1024 * 1024;
+
+let hub: RuntimeProcess;
+let github: FakeGithub;
+let jira: FakeJira;
+let admin: ReturnType<typeof client>;
+let orgId: string;
+let generic: { id: string; webhookSecret: string; webhookUrl: string };
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the providers' and the hub's JSON freely
+type Json = Record<string, any>;
+
+beforeAll(async () => {
+  github = await startFakeGithub({ appId: '4242', publicKey, installationId: 99 });
+  jira = await startFakeJira({ email: 'bot@acme.test', apiToken: 'atlassian-token' });
+  hub = await startRuntime();
+  admin = client(hub);
+  orgId = ((await admin('POST', '/v1/orgs', { name: 'Big Co', slug: 'big-co' })).json as Json).id;
+  // Paid plan: the test sends more than a free plan's handful of deliveries.
+  const make = async (provider: 'jira' | 'github', baseUrl: string, credentials: Json) => {
+    const con = (
+      await admin('POST', `/v1/orgs/${orgId}/connections`, { provider, name: provider, config: { baseUrl } })
+    ).json as Json;
+    expect(
+      (await admin('PUT', `/v1/orgs/${orgId}/connections/${con.id}/credentials`, credentials)).status,
+    ).toBe(200);
+    (provider === 'jira' ? jira : github).webhooks.setTarget({
+      url: `${hub.url}${con.webhookUrl}`,
+      secret: con.webhookSecret,
+    });
+    return con.id as string;
+  };
+  const jiraConnection = await make('jira', jira.url, {
+    kind: 'jira_api_token',
+    email: 'bot@acme.test',
+    apiToken: 'atlassian-token',
+  });
+  const githubConnection = await make('github', github.url, {
+    kind: 'github_app',
+    appId: '4242',
+    installationId: 99,
+    privateKey: pem,
+  });
+  const mapping = await admin('POST', `/v1/orgs/${orgId}/mappings`, {
+    tracker: { connectionId: jiraConnection, project: 'WEB' },
+    codeHost: { connectionId: githubConnection, repository: REPO },
+    users: [{ tracker: JIRA_HUMAN.accountId, codeHost: GITHUB_HUMAN.login }],
+  });
+  expect(mapping.status).toBe(201);
+  generic = (await admin('POST', `/v1/orgs/${orgId}/connections`, { provider: 'generic', name: 'ci' }))
+    .json as typeof generic;
+}, 60_000);
+
+afterAll(async () => {
+  await hub?.stop();
+  await github?.stop();
+  await jira?.stop();
+});
+
+/**
+ * A heavily formatted description, as Jira's editor writes one: every word coloured and underlined,
+ * so about 1 MiB of ADF holds some 50,000 characters of text.
+ */
+function formattedDescription(targetBytes: number) {
+  const word = (n: number) => ({
+    type: 'text',
+    text: `w${n} `,
+    marks: [{ type: 'textColor', attrs: { color: '#ff5630' } }, { type: 'underline' }],
+  });
+  const content: Json[] = [];
+  let n = 0;
+  while (JSON.stringify(content).length < targetBytes) {
+    content.push({ type: 'paragraph', content: Array.from({ length: 20 }, () => word(n++)) });
+  }
+  return { type: 'doc', version: 1, content };
+}
+
+const claimObjects = () =>
+  readdirSync(join(hub.dataDir, 's3', LOCAL_CLAIMS_BUCKET)).filter((f) => f.endsWith('.object'));
+
+const sendGeneric = (body: string) =>
+  fetch(`${hub.url}${generic.webhookUrl}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signedHeaders(generic.webhookSecret, body) },
+    body,
+  });
+
+describe('big and deep payloads', () => {
+  it('syncs a Jira issue with a 1 MiB description to GitHub, with the whole text', async () => {
+    const description = formattedDescription(MiB);
+    expect(JSON.stringify(description).length).toBeGreaterThanOrEqual(MiB);
+    const before = claimObjects().length;
+    const res = await fetch(`${jira.url}/rest/api/3/issue`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${JIRA_HUMAN.email}:${JIRA_HUMAN.apiToken}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        fields: { project: { key: 'WEB' }, issuetype: { name: 'Task' }, summary: 'Huge spec', description },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const { key } = (await res.json()) as { key: string };
+    const link = await eventually(async () => {
+      const links = (await admin('GET', `/v1/orgs/${orgId}/links?limit=100`)).json as Json;
+      return (links.items as Json[]).find((l) => l.tracker.key === key);
+    }, 60_000);
+    const issue = github.repositories
+      .repo(REPO)
+      .issues.get(Number(String(link.codeHost.key).split('#').pop())) as Json;
+    const text = fromAdf(description);
+    // Under GitHub's 65,536 characters: nothing had to be cut, and nothing was.
+    expect(text.length).toBeGreaterThan(40_000);
+    expect(text.length).toBeLessThan(65_536);
+    expect(issue.body).toBe(text);
+    // The webhook was accepted (not 413, not 503) and its event went through the claim-check store.
+    const created = jira.webhooks.sent.find((d) => d.event === 'jira:issue_created');
+    expect(created?.status).toBe(202);
+    expect(claimObjects().length).toBeGreaterThan(before);
+  }, 120_000);
+
+  it('accepts a signed 400 KiB generic webhook; the event feed keeps it by reference', async () => {
+    const body = JSON.stringify({ type: 'build.finished', data: { log: 'x'.repeat(400 * 1024) } });
+    const res = await sendGeneric(body);
+    expect(res.status).toBe(202);
+    const { eventId } = (await res.json()) as { eventId: string };
+    const stored = await eventually(async () => {
+      const feed = (await admin('GET', `/v1/orgs/${orgId}/events?limit=100`)).json as Json;
+      return (feed.items as Json[]).find((e) => e.id === eventId);
+    }, 30_000);
+    expect(stored).toMatchObject({
+      type: 'generic.build.finished',
+      data: {},
+      claim: { key: `T#${orgId}/events/${eventId}.json`, bytes: expect.any(Number) },
+    });
+    expect(stored.claim.bytes).toBeGreaterThan(400 * 1024);
+  }, 60_000);
+
+  it('refuses a signed 7 MiB webhook with 413 and a 20,000-deep one with 400, as problems', async () => {
+    const big = JSON.stringify({ type: 'build.finished', data: { log: 'x'.repeat(7 * MiB) } });
+    const tooBig = await sendGeneric(big);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await tooBig.json()) as Json).detail).toMatch(/at most 5 MiB/);
+    const deep = `{"type":"build.finished","data":{"v":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+    const tooDeep = await sendGeneric(deep);
+    expect(tooDeep.status).toBe(400);
+    expect(((await tooDeep.json()) as Json).detail).toMatch(/deeper than 128 levels/);
+    // The hub is still well.
+    expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
+  }, 60_000);
+});

@@ -1,0 +1,107 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../lib/app';
+import { CLAIM_RETENTION_DAYS } from '../../lib/stacks/data-stack';
+import type { FunctionName, ResourceAccess } from '../../shared/topology';
+import { functions } from '../../shared/topology';
+
+let data: Template;
+let hub: Template;
+beforeAll(() => {
+  const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  data = Template.fromStack(built.data);
+  hub = Template.fromStack(built.hub);
+});
+
+const withAccess = (kind: ResourceAccess) =>
+  (Object.keys(functions) as FunctionName[]).filter((name) =>
+    (functions[name].access as readonly ResourceAccess[]).includes(kind),
+  );
+
+/** The IAM statements of a function's own role, found by the function's description. */
+function statementsOf(name: FunctionName): { Action: string | string[]; Resource: unknown }[] {
+  const fns = hub.findResources('AWS::Lambda::Function', {
+    Properties: { Description: functions[name].description },
+  });
+  const role = (Object.values(fns)[0] as { Properties: { Role: { 'Fn::GetAtt': [string] } } }).Properties
+    .Role['Fn::GetAtt'][0];
+  const policies = hub.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: role }]) },
+  });
+  return Object.values(policies).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: never[] } } }).Properties.PolicyDocument.Statement,
+  );
+}
+
+const actionsOf = (name: FunctionName) =>
+  statementsOf(name).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('the claim-check bucket', () => {
+  it("encrypts with the hub's data key, blocks public access, refuses plain HTTP and logs access", () => {
+    data.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'claims/' },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ ExpirationInDays: CLAIM_RETENTION_DAYS, Status: 'Enabled' })],
+      },
+    });
+    data.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps claim checks as long as the bus archive keeps the events that reference them', () => {
+    hub.hasResourceProperties('AWS::Events::Archive', { RetentionDays: CLAIM_RETENTION_DAYS });
+  });
+
+  it('lets publishers put and workers get objects under a tenant prefix only, and names the bucket to them alone', () => {
+    const writers = withAccess('claims-bucket:write');
+    const readers = withAccess('claims-bucket:read');
+    expect(writers).toEqual(expect.arrayContaining(['receiveWebhook', 'publishChanges']));
+    expect(readers).toEqual(expect.arrayContaining(['storeEvent', 'syncWorkItems', 'sendInvitationMail']));
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      const actions = actionsOf(name);
+      expect([name, actions.includes('s3:PutObject')]).toEqual([name, writers.includes(name)]);
+      expect([name, actions.includes('s3:GetObject')]).toEqual([name, readers.includes(name)]);
+      expect(
+        actions.filter((a) => a.startsWith('s3:') && a !== 's3:PutObject' && a !== 's3:GetObject'),
+      ).toEqual([]);
+      const s3 = statementsOf(name).filter((s) => String(s.Action).startsWith('s3:'));
+      for (const statement of s3) {
+        expect(JSON.stringify(statement.Resource)).toContain('/T#*');
+      }
+      const fns = hub.findResources('AWS::Lambda::Function', {
+        Properties: { Description: functions[name].description },
+      });
+      const env = (
+        Object.values(fns)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }
+      ).Properties.Environment.Variables;
+      expect([name, 'CLAIMS_BUCKET_NAME' in env]).toEqual([
+        name,
+        writers.includes(name) || readers.includes(name),
+      ]);
+    }
+  });
+});
