@@ -4,7 +4,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
-import type { AuditStore, ConnectionStore, DeadLetterStore, PageRequest } from '../ports/stores';
+import type { AuditStore, ConnectionStore, DeadLetterStore, OrgStore, PageRequest } from '../ports/stores';
+import { PLANS } from '../tenancy/plans';
 import { openBranchForLink } from './branches';
 import type { Link } from './link';
 import type { Mapping, MappingInput, Side } from './mapping';
@@ -85,6 +86,7 @@ export function makeManageMappings(
   deps: Deps & {
     readonly audit: Pick<AuditStore, 'append'>;
     readonly scanner: Pick<ScanStarter, 'backfill'>;
+    readonly orgs: Pick<OrgStore, 'get'>;
   },
 ) {
   const audited = (
@@ -123,7 +125,12 @@ export function makeManageMappings(
         updatedAt: at.toISOString(),
         version: 1,
       };
-      await deps.store.createMapping(mapping, audited('mapping.created', principal, request, mapping, at));
+      const org = await deps.orgs.get(orgId);
+      if (!org) throw new NotFoundError(`Organisation ${orgId} does not exist`);
+      await deps.store.createMapping(mapping, audited('mapping.created', principal, request, mapping, at), {
+        resource: 'mappings',
+        limit: PLANS[org.plan].mappings,
+      });
       return mapping;
     },
     replace: async (

@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../audit/audit-record';
 import type { ItemRef } from '../connectors/work-items';
-import type { Page, PageRequest } from '../ports/stores';
+import type { Page, PageRequest, QuotaClaim } from '../ports/stores';
 import type { SyncJob, SyncJobCounters } from './jobs';
 import type { Link } from './link';
 import type { Mapping } from './mapping';
@@ -22,9 +22,11 @@ export interface SyncStats {
 }
 
 export interface SyncStore {
-  createMapping(mapping: Mapping, audit: AuditRecord): Promise<void>;
+  /** Stores a new mapping, counted against the plan's limit in the same transaction (QuotaExceededError at it). */
+  createMapping(mapping: Mapping, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
   /** Replaces the mapping if it is still at `expectedVersion`, with the audit record. */
   saveMapping(mapping: Mapping, expectedVersion: number, audit: AuditRecord): Promise<void>;
+  /** Deletes a mapping and gives its place in the plan's limit back. */
   deleteMapping(orgId: string, mappingId: string, audit: AuditRecord): Promise<boolean>;
   getMapping(orgId: string, mappingId: string): Promise<Mapping | null>;
   listMappings(orgId: string): Promise<Mapping[]>;

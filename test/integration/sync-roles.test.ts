@@ -19,8 +19,8 @@ import type { SyncStore } from '../../shared/sync/ports';
 import { makeSyncProviders } from '../../shared/sync/providers';
 import { makeSyncEngine } from '../../shared/sync/sync-engine';
 import { aMapping } from '../support/builders';
-import type { LocalAws } from '../support/local-aws';
-import { startLocalAws } from '../support/local-aws';
+import type { LocalDynamoDb } from '../support/local-dynamodb';
+import { startLocalDynamoDb } from '../support/local-dynamodb';
 
 /**
  * The sync engine knows the parts a provider plays, not the providers: two providers no folder
@@ -178,9 +178,9 @@ function forge() {
   return { connector, issues, faults };
 }
 
-let aws: LocalAws;
+let aws: LocalDynamoDb;
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startLocalDynamoDb();
 });
 afterAll(async () => aws?.stop());
 
@@ -252,6 +252,7 @@ async function setup(store: SyncStore) {
       requestId: 'r',
       at: new Date(),
     }),
+    { resource: 'mappings', limit: 100 },
   );
   // Provider times a minute back, two seconds apart: before the hub's own moves, which it stamps now.
   let clock = Date.now() - 60_000;

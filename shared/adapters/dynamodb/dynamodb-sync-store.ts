@@ -1,8 +1,8 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
-import { ConflictError, DependencyUnavailableError } from '../../errors';
-import type { Page, PageRequest } from '../../ports/stores';
+import { ConflictError, DependencyUnavailableError, QuotaExceededError } from '../../errors';
+import type { Page, PageRequest, QuotaClaim } from '../../ports/stores';
 import type { SyncJob, SyncJobCounters } from '../../sync/jobs';
 import { SyncJobSchema } from '../../sync/jobs';
 import type { Link } from '../../sync/link';
@@ -14,6 +14,7 @@ import { auditPut } from './audit-item';
 import { ifConditionHolds } from './conditional';
 import { epochSeconds, platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
+import { claimQuota, releaseQuota } from './usage-items';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 
@@ -41,9 +42,10 @@ export class DynamoDbSyncStore implements SyncStore {
     return tenantPk(orgId, TENANT_COLLECTIONS[collection]);
   }
 
-  async createMapping(mapping: Mapping, audit: AuditRecord): Promise<void> {
+  async createMapping(mapping: Mapping, audit: AuditRecord, quota: QuotaClaim): Promise<void> {
     const table = this.table(mapping.orgId);
     const failed = await transactWrite(this.client, [
+      claimQuota(table, quota),
       table.putItem({ PK: this.pk(mapping.orgId, 'syncMappings'), SK: mapping.id, ...mapping }),
       {
         Put: {
@@ -58,6 +60,7 @@ export class DynamoDbSyncStore implements SyncStore {
       },
       auditPut(this.tables.auditTable, audit),
     ]);
+    if (failed.includes(0)) throw new QuotaExceededError(`The plan allows ${quota.limit} sync mappings`);
     if (failed.length > 0) throw new ConflictError(`Mapping ${mapping.id} already exists`);
   }
 
@@ -74,24 +77,30 @@ export class DynamoDbSyncStore implements SyncStore {
   }
 
   async deleteMapping(orgId: string, mappingId: string, audit: AuditRecord): Promise<boolean> {
+    const table = this.table(orgId);
     const pk = this.pk(orgId, 'syncMappings');
-    this.table(orgId).check(pk);
-    const failed = await transactWrite(this.client, [
-      {
-        Delete: {
-          TableName: this.tables.domainTable,
-          Key: { PK: pk, SK: mappingId },
-          ConditionExpression: 'attribute_exists(PK)',
+    table.check(pk);
+    const remove = (release: boolean) =>
+      transactWrite(this.client, [
+        ...(release ? [releaseQuota(table, 'mappings')] : []),
+        {
+          Delete: {
+            TableName: this.tables.domainTable,
+            Key: { PK: pk, SK: mappingId },
+            ConditionExpression: 'attribute_exists(PK)',
+          },
         },
-      },
-      {
-        Delete: {
-          TableName: this.tables.domainTable,
-          Key: { PK: MAPPING_DIRECTORY_PK, SK: `${orgId}#${mappingId}` },
+        {
+          Delete: {
+            TableName: this.tables.domainTable,
+            Key: { PK: MAPPING_DIRECTORY_PK, SK: `${orgId}#${mappingId}` },
+          },
         },
-      },
-      auditPut(this.tables.auditTable, audit),
-    ]);
+        auditPut(this.tables.auditTable, audit),
+      ]);
+    const failed = await remove(true);
+    // A mapping made before mappings were counted has no count to give back: it goes all the same.
+    if (failed.length === 1 && failed[0] === 0) return (await remove(false)).length === 0;
     return failed.length === 0;
   }
 
