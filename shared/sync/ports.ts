@@ -30,8 +30,8 @@ export interface SyncStore {
   deleteMapping(orgId: string, mappingId: string, audit: AuditRecord): Promise<boolean>;
   getMapping(orgId: string, mappingId: string): Promise<Mapping | null>;
   listMappings(orgId: string): Promise<Mapping[]>;
-  /** Every mapping of every org (the reconciler's platform directory). */
-  mappingDirectory(): Promise<{ orgId: string; mappingId: string }[]>;
+  /** One page of every org's mappings (the reconciler's platform directory), in a stable order. */
+  mappingDirectory(page: PageRequest): Promise<Page<{ orgId: string; mappingId: string }>>;
 
   /** The link an item belongs to, by one of its item keys. */
   findLinkId(orgId: string, itemKey: string): Promise<string | null>;

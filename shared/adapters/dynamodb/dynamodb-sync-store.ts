@@ -14,9 +14,9 @@ import { auditPut } from './audit-item';
 import { ifConditionHolds } from './conditional';
 import { epochSeconds, platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
-import { claimQuota, releaseQuota } from './usage-items';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
+import { claimQuota, releaseQuota } from './usage-items';
 
 /** Every mapping of every org, for the reconciler (a platform pointer, written with the mapping). */
 export const MAPPING_DIRECTORY_PK = platformPk('SYNCMAP', 'all');
@@ -134,11 +134,25 @@ export class DynamoDbSyncStore implements SyncStore {
     return items;
   }
 
-  async mappingDirectory(): Promise<{ orgId: string; mappingId: string }[]> {
-    return (await this.queryAll(MAPPING_DIRECTORY_PK)).map((item) => ({
-      orgId: String(item.orgId),
-      mappingId: String(item.mappingId),
-    }));
+  async mappingDirectory(page: PageRequest): Promise<Page<{ orgId: string; mappingId: string }>> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.domainTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': MAPPING_DIRECTORY_PK },
+        Limit: page.limit,
+        // The cursor is the last entry's sort key: the directory is a platform pointer, not tenant data.
+        ExclusiveStartKey: page.cursor ? { PK: MAPPING_DIRECTORY_PK, SK: page.cursor } : undefined,
+      }),
+    );
+    const last = out.LastEvaluatedKey?.SK;
+    return {
+      items: (out.Items ?? []).map((item) => ({
+        orgId: String(item.orgId),
+        mappingId: String(item.mappingId),
+      })),
+      nextCursor: typeof last === 'string' ? last : null,
+    };
   }
 
   async findLinkId(orgId: string, itemKey: string): Promise<string | null> {
