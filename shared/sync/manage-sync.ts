@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock';
 import type { AuditStore, ConnectionStore, DeadLetterStore, OrgStore, PageRequest } from '../ports/stores';
 import { PLANS } from '../tenancy/plans';
 import { openBranchForLink } from './branches';
+import { isActiveJob } from './jobs';
 import type { Link } from './link';
 import type { Mapping, MappingInput, Side } from './mapping';
 import { containerOf, SIDES } from './mapping';
@@ -175,7 +176,8 @@ export function makeManageMappings(
     ) => {
       const mapping = await requireMapping(deps.store, orgId, mappingId);
       const running = await deps.store.latestJob(orgId, mappingId, 'backfill');
-      if (running?.status === 'running')
+      // A backfill left behind (its org was suspended mid-way) does not block a new one for ever.
+      if (running && isActiveJob(running, deps.clock.now()))
         throw new ConflictError(`Backfill ${running.id} is still running; follow it with GET …/backfill`);
       const job = await deps.scanner.backfill(mapping);
       await deps.audit.append(

@@ -394,3 +394,113 @@ describe('one org cannot slow the others: reconciliation fans out', () => {
     expect(await work(String(deferred[0]?.body), newId('evt'))).toBe('started');
   });
 });
+
+describe('work skipped for a suspended org is picked up again by reconciliation', () => {
+  it('does not move the cursor past a scan page that was skipped, so the next reconciliation reads it again', async () => {
+    const store = new DynamoDbSyncStore(aws.docs, aws.tables);
+    const fake = slowableProviders(60_000);
+    const orgId = newId('org');
+    const [mapping] = await mappingsOf(store, orgId, 1);
+    const mappingId = String(mapping?.id);
+    // Two pages of tracker changes, none on the code host.
+    fake.pages.set(`${orgId}:jira`, [
+      { items: [], next: '1' },
+      { items: [], next: null },
+    ]);
+    let now = Date.now();
+    const clock = { now: () => new Date(now) };
+    const queues = recordingQueues();
+    const work = makeScanWork({
+      store,
+      starter: makeScanStarter({ store, providers: fake.providers, queues, clock }),
+      pages: makeScanPages({
+        store,
+        providers: fake.providers,
+        engine: makeSyncEngine({
+          store,
+          providers: fake.providers,
+          audit: { append: async () => {} },
+          clock,
+          connectors: fake.connectors,
+        }),
+        queues,
+        clock,
+      }),
+      slots: makeOrgSlots(new DynamoDbLockStore(aws.docs, aws.tables.domainTable)),
+      queues,
+    });
+    const nextPage = () => {
+      const message = queues.sent.pop();
+      expect(message?.body).toContain('sync.scan');
+      return String(message?.body);
+    };
+
+    expect(await work(reconcileEnvelope(orgId, mappingId), newId('evt'))).toBe('started');
+    const first = await store.latestJob(orgId, mappingId, 'reconcile');
+    expect(await work(nextPage(), newId('evt'))).toBe('continued');
+    // The org is suspended: its workers take the next page off the queue without doing it.
+    nextPage();
+    expect(await store.getCursor(orgId, mappingId)).toEqual({ cursor: null, reconciledAt: null });
+
+    // Reactivated, later: the next reconciliation starts where the cursor stayed, not after the
+    // skipped page, and only a finished scan moves the cursor.
+    now += 16 * 60_000;
+    expect(await work(reconcileEnvelope(orgId, mappingId), newId('evt'))).toBe('started');
+    const again = await store.latestJob(orgId, mappingId, 'reconcile');
+    expect(again?.id).not.toBe(first?.id);
+    expect(again?.since).toBe(first?.since);
+    expect(await work(nextPage(), newId('evt'))).toBe('continued');
+    expect(await work(nextPage(), newId('evt'))).toBe('continued');
+    expect(await store.getCursor(orgId, mappingId)).toMatchObject({ cursor: null });
+    expect(await work(nextPage(), newId('evt'))).toBe('done');
+    expect(await store.getCursor(orgId, mappingId)).toMatchObject({ cursor: again?.until });
+  });
+
+  it('lets a backfill abandoned mid-way (its page skipped) be started again, but not one still moving', async () => {
+    const { orgId, store, create } = freeOrg();
+    const mapping = await create(0);
+    const started: string[] = [];
+    const mappings = makeManageMappings({
+      store,
+      connections: { get: async () => null },
+      orgs: { get: async () => null },
+      clock,
+      audit: { append: async () => {} },
+      scanner: {
+        backfill: async (m) => {
+          started.push(m.id);
+          return { id: newId('job') } as never;
+        },
+      },
+    });
+    const job = (updatedAt: Date) => ({
+      id: newId('job'),
+      orgId,
+      mappingId: mapping.id,
+      kind: 'backfill' as const,
+      status: 'running' as const,
+      since: new Date(0).toISOString(),
+      until: updatedAt.toISOString(),
+      checkpoint: 'tracker:2',
+      total: null,
+      processed: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      pages: 1,
+      lastError: null,
+      startedAt: updatedAt.toISOString(),
+      updatedAt: updatedAt.toISOString(),
+      finishedAt: null,
+      etaSeconds: null,
+    });
+    await store.createJob(job(new Date(Date.now() - 20 * 60_000)));
+    await mappings.startBackfill(orgId, mapping.id, member(orgId, 'admin'), request);
+    expect(started).toEqual([mapping.id]);
+    await store.createJob(job(new Date()));
+    await expect(mappings.startBackfill(orgId, mapping.id, member(orgId, 'admin'), request)).rejects.toThrow(
+      /still running/,
+    );
+  });
+});
