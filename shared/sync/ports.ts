@@ -61,6 +61,15 @@ export interface SyncStore {
   /** Replaces the link if its revision is still `expectedRevision`; false if another change came first. */
   saveLink(link: Link, expectedRevision: number): Promise<boolean>;
 
+  /**
+   * Claims the right to apply one step of an item's progress (a pull request's stage), ranked by
+   * `rank`: false when a step ranked as high or higher was applied already, so a replayed or late
+   * delivery moves nothing back. A claim whose step did not finish can be taken again at its rank.
+   */
+  claimStep(orgId: string, key: string, rank: string): Promise<boolean>;
+  /** Marks a claimed step applied. */
+  finishStep(orgId: string, key: string, rank: string): Promise<void>;
+
   recordSync(
     orgId: string,
     connectionId: string,

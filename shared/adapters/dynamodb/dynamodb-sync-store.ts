@@ -260,6 +260,47 @@ export class DynamoDbSyncStore implements SyncStore {
     return saved !== undefined;
   }
 
+  async claimStep(orgId: string, key: string, rank: string): Promise<boolean> {
+    const pk = this.pk(orgId, 'syncStats');
+    this.table(orgId).check(pk);
+    const claimed = await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: `step#${key}` },
+          UpdateExpression: 'SET #rank = :rank, done = :no, expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(PK) OR #rank < :rank OR (#rank = :rank AND done = :no)',
+          ExpressionAttributeNames: { '#rank': 'rank' },
+          ExpressionAttributeValues: {
+            ':rank': rank,
+            ':no': false,
+            // A pull request quiet for a year is not going to be delivered out of order any more.
+            ':expires': epochSeconds(new Date(Date.now() + 365 * 86_400_000)),
+          },
+        }),
+      ),
+    );
+    return claimed !== undefined;
+  }
+
+  async finishStep(orgId: string, key: string, rank: string): Promise<void> {
+    const pk = this.pk(orgId, 'syncStats');
+    this.table(orgId).check(pk);
+    // A later step that claimed meanwhile is left to finish itself.
+    await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: `step#${key}` },
+          UpdateExpression: 'SET done = :yes',
+          ConditionExpression: '#rank = :rank',
+          ExpressionAttributeNames: { '#rank': 'rank' },
+          ExpressionAttributeValues: { ':rank': rank, ':yes': true },
+        }),
+      ),
+    );
+  }
+
   async recordSync(
     orgId: string,
     connectionId: string,
