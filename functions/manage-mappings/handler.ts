@@ -52,6 +52,7 @@ export const handler = makeHandler(
   makeManageMappings({
     store,
     connections: adapters.connectionStore(),
+    orgs: adapters.orgStore(),
     clock: systemClock,
     audit: adapters.auditStore(),
     scanner: makeScanStarter({

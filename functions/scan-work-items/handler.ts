@@ -2,22 +2,26 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
+import { syncSettleSeconds } from '../../shared/config/config';
 import { instrumented } from '../../shared/observability/instrumented';
 import { logger, metrics } from '../../shared/observability/observability';
 import { systemClock } from '../../shared/ports/clock';
 import type { QueueWorkerDeps } from '../../shared/queues/queue-worker';
 import { withFailurePolicy } from '../../shared/queues/queue-worker';
-import { makeScanPages, parseScanMessage } from '../../shared/sync/scan';
+import { makeOrgSlots, makeScanWork } from '../../shared/sync/reconcile';
+import { makeScanPages, makeScanStarter } from '../../shared/sync/scan';
 import { makeSyncEngine } from '../../shared/sync/sync-engine';
 
-/** Runs one page of a backfill or reconciliation per message; the page queues the next one. */
-export const makeHandler = (scanner: ReturnType<typeof makeScanPages>, failures: QueueWorkerDeps) => {
+/**
+ * Starts a mapping's reconciliation, or runs one page of a backfill or reconciliation (the page
+ * queues the next one), per message, each within its org's share of the workers.
+ */
+export const makeHandler = (work: ReturnType<typeof makeScanWork>, failures: QueueWorkerDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   const scanRecord = async (record: SQSRecord) => {
-    const message = parseScanMessage(record.body);
-    const outcome = await scanner.page(message);
+    const outcome = await work(record.body, record.messageId);
     metrics.addMetric(`ScanPage_${outcome}`, MetricUnit.Count, 1);
-    logger.debug('Scan page', { jobId: message.jobId, side: message.side, outcome });
+    logger.debug('Scan work', { messageId: record.messageId, outcome });
   };
   return instrumented(async (event: SQSEvent, context: Context) =>
     processPartialResponse(event, withFailurePolicy(failures, scanRecord), processor, { context }),
@@ -26,13 +30,26 @@ export const makeHandler = (scanner: ReturnType<typeof makeScanPages>, failures:
 
 const store = adapters.syncStore();
 const providers = adapters.syncProviders();
+const queues = adapters.messageQueues();
 export const handler = makeHandler(
-  makeScanPages({
+  makeScanWork({
     store,
-    providers,
-    engine: makeSyncEngine({ store, providers, audit: adapters.auditStore(), clock: systemClock }),
-    queues: adapters.messageQueues(),
-    clock: systemClock,
+    starter: makeScanStarter({
+      store,
+      providers,
+      queues,
+      clock: systemClock,
+      settleMs: syncSettleSeconds() * 1000,
+    }),
+    pages: makeScanPages({
+      store,
+      providers,
+      engine: makeSyncEngine({ store, providers, audit: adapters.auditStore(), clock: systemClock }),
+      queues,
+      clock: systemClock,
+    }),
+    slots: makeOrgSlots(adapters.lockStore()),
+    queues,
   }),
   adapters.queueWorker('reconcile'),
 );

@@ -138,6 +138,8 @@ export const queueWorker = (queue: string): QueueWorkerDeps => ({
   tenants: tenantDirectory(),
 });
 export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesConfig());
+/** Leases (conditional writes that expire) in the domain table. */
+export const lockStore = () => new DynamoDbLockStore(documentClient(), tablesConfig().domainTable);
 /** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */
 let jiraTokens: JiraTokenSource | undefined;
 /** One source of Jira OAuth access tokens per execution environment (its refreshes are shared). */

@@ -244,6 +244,7 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '201': ok('The mapping', MappingSchema),
       '400': problem('The body is not valid, or a connection is missing or of the wrong provider'),
       ...authErrors,
+      '429': problem("The organisation's plan allows no more sync mappings (deleting one gives it back)"),
     },
   },
   getMapping: {

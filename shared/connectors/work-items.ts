@@ -79,6 +79,8 @@ export interface PullRequestActivity {
   readonly text: string;
   /** Opened by an app (the hub's own branch automation among them). */
   readonly byBot: boolean;
+  /** When the pull request reached this stage at the source (the provider's time): orders deliveries. */
+  readonly at: string;
 }
 
 /** How the hub appears on a connection: the actor its changes carry, the creator of items it made. */

@@ -2,6 +2,6 @@
 export interface MessageQueues {
   /** Makes a received message visible again only after `seconds` (a retry's delay). */
   delay(sourceArn: string, receiptHandle: string, seconds: number): Promise<void>;
-  /** Puts a message (back) on a topology queue. */
-  send(queue: string, body: string): Promise<void>;
+  /** Puts a message (back) on a topology queue; `delaySeconds` (up to 900) holds it back that long first. */
+  send(queue: string, body: string, options?: { readonly delaySeconds?: number }): Promise<void>;
 }

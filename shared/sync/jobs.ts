@@ -54,6 +54,16 @@ export const ScanMessageSchema = z.object({
 });
 export type ScanMessage = z.infer<typeof ScanMessageSchema>;
 
+/**
+ * A running job that has not moved for this long is abandoned (its page was skipped while its org
+ * was suspended, or its worker gave up): another may start in its place, from the same cursor.
+ */
+export const ABANDONED_JOB_MS = 15 * 60_000;
+
+/** Whether a job is still running and moving. */
+export const isActiveJob = (job: SyncJob | null, now: Date): boolean =>
+  job?.status === 'running' && now.getTime() - Date.parse(job.updatedAt) < ABANDONED_JOB_MS;
+
 export const checkpointOf = (m: Pick<ScanMessage, 'side' | 'cursor'>) => `${m.side}:${m.cursor}`;
 
 /** Seconds left at the rate so far. */

@@ -23,6 +23,15 @@ export const LinkSchema = z
     fields: z
       .partialRecord(Field, Version)
       .describe("Each field's current value, with the source time and side of the change that set it"),
+    observed: z
+      .object({
+        tracker: z.partialRecord(Field, z.iso.datetime()),
+        codeHost: z.partialRecord(Field, z.iso.datetime()),
+      })
+      .optional()
+      .describe(
+        'Per side and field, the source time of the latest change that side reported: an older or replayed delivery from it changes nothing',
+      ),
     pending: z
       .object({ tracker: z.array(Field), codeHost: z.array(Field) })
       .describe(

@@ -4,8 +4,10 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
-import type { AuditStore, ConnectionStore, DeadLetterStore, PageRequest } from '../ports/stores';
+import type { AuditStore, ConnectionStore, DeadLetterStore, OrgStore, PageRequest } from '../ports/stores';
+import { PLANS } from '../tenancy/plans';
 import { openBranchForLink } from './branches';
+import { isActiveJob } from './jobs';
 import type { Link } from './link';
 import type { Mapping, MappingInput, Side } from './mapping';
 import { containerOf, SIDES } from './mapping';
@@ -85,6 +87,7 @@ export function makeManageMappings(
   deps: Deps & {
     readonly audit: Pick<AuditStore, 'append'>;
     readonly scanner: Pick<ScanStarter, 'backfill'>;
+    readonly orgs: Pick<OrgStore, 'get'>;
   },
 ) {
   const audited = (
@@ -123,7 +126,12 @@ export function makeManageMappings(
         updatedAt: at.toISOString(),
         version: 1,
       };
-      await deps.store.createMapping(mapping, audited('mapping.created', principal, request, mapping, at));
+      const org = await deps.orgs.get(orgId);
+      if (!org) throw new NotFoundError(`Organisation ${orgId} does not exist`);
+      await deps.store.createMapping(mapping, audited('mapping.created', principal, request, mapping, at), {
+        resource: 'mappings',
+        limit: PLANS[org.plan].mappings,
+      });
       return mapping;
     },
     replace: async (
@@ -168,7 +176,8 @@ export function makeManageMappings(
     ) => {
       const mapping = await requireMapping(deps.store, orgId, mappingId);
       const running = await deps.store.latestJob(orgId, mappingId, 'backfill');
-      if (running?.status === 'running')
+      // A backfill left behind (its org was suspended mid-way) does not block a new one for ever.
+      if (running && isActiveJob(running, deps.clock.now()))
         throw new ConflictError(`Backfill ${running.id} is still running; follow it with GET …/backfill`);
       const job = await deps.scanner.backfill(mapping);
       await deps.audit.append(

@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../audit/audit-record';
 import type { ItemRef } from '../connectors/work-items';
-import type { Page, PageRequest } from '../ports/stores';
+import type { Page, PageRequest, QuotaClaim } from '../ports/stores';
 import type { SyncJob, SyncJobCounters } from './jobs';
 import type { Link } from './link';
 import type { Mapping } from './mapping';
@@ -22,14 +22,16 @@ export interface SyncStats {
 }
 
 export interface SyncStore {
-  createMapping(mapping: Mapping, audit: AuditRecord): Promise<void>;
+  /** Stores a new mapping, counted against the plan's limit in the same transaction (QuotaExceededError at it). */
+  createMapping(mapping: Mapping, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
   /** Replaces the mapping if it is still at `expectedVersion`, with the audit record. */
   saveMapping(mapping: Mapping, expectedVersion: number, audit: AuditRecord): Promise<void>;
+  /** Deletes a mapping and gives its place in the plan's limit back. */
   deleteMapping(orgId: string, mappingId: string, audit: AuditRecord): Promise<boolean>;
   getMapping(orgId: string, mappingId: string): Promise<Mapping | null>;
   listMappings(orgId: string): Promise<Mapping[]>;
-  /** Every mapping of every org (the reconciler's platform directory). */
-  mappingDirectory(): Promise<{ orgId: string; mappingId: string }[]>;
+  /** One page of every org's mappings (the reconciler's platform directory), in a stable order. */
+  mappingDirectory(page: PageRequest): Promise<Page<{ orgId: string; mappingId: string }>>;
 
   /** The link an item belongs to, by one of its item keys. */
   findLinkId(orgId: string, itemKey: string): Promise<string | null>;
@@ -58,6 +60,15 @@ export interface SyncStore {
   createLink(link: Link, keys: readonly string[]): Promise<void>;
   /** Replaces the link if its revision is still `expectedRevision`; false if another change came first. */
   saveLink(link: Link, expectedRevision: number): Promise<boolean>;
+
+  /**
+   * Claims the right to apply one step of an item's progress (a pull request's stage), ranked by
+   * `rank`: false when a step ranked as high or higher was applied already, so a replayed or late
+   * delivery moves nothing back. A claim whose step did not finish can be taken again at its rank.
+   */
+  claimStep(orgId: string, key: string, rank: string): Promise<boolean>;
+  /** Marks a claimed step applied. */
+  finishStep(orgId: string, key: string, rank: string): Promise<void>;
 
   recordSync(
     orgId: string,

@@ -13,7 +13,7 @@ import type {
   WorkItemClient,
   WorkItemConnector,
 } from '../connectors/work-items';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ProviderUnavailableError, ValidationError } from '../errors';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { ConnectionStore } from '../ports/stores';
 import { TtlCache } from '../ttl-cache';
@@ -35,6 +35,42 @@ export interface SyncProviders {
   identity(orgId: string, connectionId: string, role: Role): Promise<Identity>;
   /** Forgets a connection's cached client, after the provider refused its credentials. */
   forget(connectionId: string): void;
+}
+
+/**
+ * How long one provider call may take: well under the workers' timeouts (60 s for sync, 120 s for
+ * scans), so a server that stops answering fails fast, as an outage retried with backoff, instead
+ * of holding the worker (and the org's share of them) until Lambda kills it.
+ */
+export const PROVIDER_CALL_TIMEOUT_MS = 15_000;
+
+/** The client with every asynchronous call bounded in time; a call that takes longer is a provider outage. */
+export function boundedClient<T extends WorkItemClient>(client: T, provider: string, timeoutMs: number): T {
+  return new Proxy(client, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new ProviderUnavailableError(
+                  `${provider}: ${String(name)} did not answer within ${Math.round(timeoutMs / 1000)} s`,
+                ),
+              ),
+            timeoutMs,
+          );
+        });
+        // The late answer, if it ever comes, is dropped; its failure must not surface unhandled.
+        result.catch(() => {});
+        return Promise.race([result, expired]).finally(() => clearTimeout(timer));
+      };
+    },
+  });
 }
 
 /** The work-item connectors by provider: the registry's, or others (a test's own providers). */
@@ -61,6 +97,8 @@ export function makeSyncProviders(deps: {
   accessTokens?: AccessTokens;
   ttlMs?: number;
   connectors?: WorkItemConnectors;
+  /** How long one provider call may take (`PROVIDER_CALL_TIMEOUT_MS` unless set). */
+  callTimeoutMs?: number;
 }): SyncProviders {
   const cache = new TtlCache<Promise<{ connector: WorkItemConnector; client: WorkItemClient }>>(
     deps.ttlMs ?? 60_000,
@@ -81,7 +119,11 @@ export function makeSyncProviders(deps: {
     const credentials = ConnectionCredentialsSchema.parse(
       JSON.parse(await deps.cipher.decrypt(encrypted, credentialsContext(orgId, connectionId))),
     );
-    const client = connector.open(connection, credentials, { accessTokens: deps.accessTokens });
+    const client = boundedClient(
+      connector.open(connection, credentials, { accessTokens: deps.accessTokens }),
+      connector.displayName,
+      deps.callTimeoutMs ?? PROVIDER_CALL_TIMEOUT_MS,
+    );
     return { connector, client };
   }
 

@@ -16,10 +16,10 @@ export interface FieldChange {
 
 /**
  * Applies one side's changes to a link, field by field:
+ * - a change older than the latest one that side already reported for the field (an out-of-order
+ *   or replayed delivery) changes nothing, not even the history: the side has moved on since;
  * - a value the link already has is no change (this is how the hub's own writes, coming back as
  *   webhooks, stop there);
- * - a change older than the field's version from the same side is stale (out-of-order delivery):
- *   it loses;
  * - a change older than the other side's version is a conflict: `latest` keeps the newer value,
  *   `prefer_tracker` / `prefer_code_host` keeps that side's;
  * - otherwise the change wins.
@@ -42,8 +42,20 @@ export function applyChanges(
   for (const change of changes) {
     if (!flows(mapping.fields[change.field], side)) continue;
     const current = next.fields[change.field];
-    if (current && sameValue(current.value, change.value)) continue;
     const incoming = { value: change.value, at: new Date(change.at).toISOString(), side };
+    // Links written before `observed` know the side's latest time only when it set the value.
+    const seen = next.observed?.[side]?.[change.field] ?? (current?.side === side ? current.at : undefined);
+    // Older than what this side has reported since: it has moved on, so the change says nothing.
+    if (seen !== undefined && Date.parse(incoming.at) < Date.parse(seen)) continue;
+    if (seen === undefined || Date.parse(incoming.at) > Date.parse(seen)) {
+      next.observed = {
+        tracker: { ...next.observed?.tracker },
+        codeHost: { ...next.observed?.codeHost },
+      };
+      next.observed[side][change.field] = incoming.at;
+      changed = true;
+    }
+    if (current && sameValue(current.value, change.value)) continue;
     // Providers stamp changes to the second (GitHub) or the millisecond (Jira): across sides, times
     // compare to the second, and a tie goes to the change that arrived last.
     const precision = current && current.side !== side ? 1000 : 1;

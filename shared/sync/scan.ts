@@ -11,7 +11,7 @@ import type { Clock } from '../ports/clock';
 import type { MessageQueues } from '../ports/message-queue';
 import { zodIssues } from '../validation';
 import type { ScanMessage, SyncJob } from './jobs';
-import { checkpointOf, etaSeconds, ScanMessageSchema } from './jobs';
+import { checkpointOf, etaSeconds, isActiveJob, ScanMessageSchema } from './jobs';
 import type { Mapping } from './mapping';
 import { containerOf } from './mapping';
 import type { SyncStore } from './ports';
@@ -130,11 +130,7 @@ export function makeScanStarter(deps: Omit<ScanDeps, 'engine'>) {
       const { cursor } = await store.getCursor(mapping.orgId, mapping.id);
       const running = await store.latestJob(mapping.orgId, mapping.id, 'reconcile');
       // One reconciliation at a time per mapping: a slow one is left to finish, not doubled.
-      if (
-        running?.status === 'running' &&
-        clock.now().getTime() - Date.parse(running.updatedAt) < 15 * 60_000
-      )
-        return null;
+      if (isActiveJob(running, clock.now())) return null;
       const since = new Date(Date.parse(cursor ?? mapping.createdAt) - OVERLAP_MS);
       try {
         return await start(

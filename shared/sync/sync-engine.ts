@@ -43,6 +43,20 @@ const SAVE_ATTEMPTS = 5;
 /** How long a worker may hold an item while it creates the item's counterpart. */
 const CLAIM_SECONDS = 120;
 
+const STAGE_ORDER: Record<PullRequestActivity['stage'], number> = {
+  opened: 0,
+  approved: 1,
+  closed: 2,
+  merged: 3,
+};
+
+/**
+ * A pull request's stage as a rank that sorts as the stages happened: by the provider's time, then
+ * by stage (one second can hold a review and a merge); a merge is final, so it outranks everything.
+ */
+const stageRank = (pr: PullRequestActivity) =>
+  `${pr.stage === 'merged' ? 1 : 0}#${new Date(pr.at).toISOString()}#${STAGE_ORDER[pr.stage]}`;
+
 const sideOf = (mapping: Mapping, connectionId: string): Side | null =>
   mapping.tracker.connectionId === connectionId
     ? 'tracker'
@@ -183,7 +197,9 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
         continue;
       }
       const nothingPending = next.pending.tracker.length === 0 && next.pending.codeHost.length === 0;
-      if (!changed && nothingPending) {
+      // A stale or replayed delivery may only have been noted (its time, its lost value): no change.
+      const moved = !sameValue(next.fields, link.fields) || !sameValue(next.pending, link.pending);
+      if (!moved && nothingPending) {
         if (change.kind === 'created' && side === 'tracker' && mapping.branches.onCreate && !next.branch)
           await openBranchForLink(deps, next, mapping, {});
         return 'no-change' as const;
@@ -418,6 +434,10 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     if (pr.stage === 'opened' && pr.byBot) return 'ignored';
     const keys = trackerOf(mapping).referencesIn(pr.text, mapping.tracker.project);
     if (keys.length === 0) return 'ignored';
+    // Stages apply in the provider's order: a late or replayed `opened` does not undo `merged`.
+    const step = `pr#${mapping.id}#${mapping.codeHost.repository}#${pr.number}`;
+    const rank = stageRank(pr);
+    if (!(await store.claimStep(event.tenantId, step, rank))) return 'no-change';
     const tracker = await providers.tracker(event.tenantId, mapping.tracker.connectionId);
     const status = pr.stage === 'closed' ? undefined : mapping.pullRequests[pr.stage];
     const state = pr.stage === 'merged' ? 'merged' : pr.stage === 'closed' ? 'closed' : 'open';
@@ -463,6 +483,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
         }),
       );
     }
+    await store.finishStep(event.tenantId, step, rank);
     return 'pull-request';
   }
 

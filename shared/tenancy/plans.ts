@@ -5,6 +5,7 @@ export const PLANS = {
     teams: 2,
     apiKeys: 5,
     connections: 3,
+    mappings: 5,
     apiRequestsPerMinute: 120,
     webhookEventsPerDay: 1_000,
   },
@@ -13,6 +14,7 @@ export const PLANS = {
     teams: 100,
     apiKeys: 50,
     connections: 25,
+    mappings: 100,
     apiRequestsPerMinute: 1_200,
     webhookEventsPerDay: 100_000,
   },
@@ -21,6 +23,7 @@ export const PLANS = {
     teams: 5_000,
     apiKeys: 1_000,
     connections: 500,
+    mappings: 2_000,
     apiRequestsPerMinute: 12_000,
     webhookEventsPerDay: 5_000_000,
   },
@@ -30,7 +33,7 @@ export type PlanName = keyof typeof PLANS;
 export const PLAN_NAMES = Object.keys(PLANS) as [PlanName, ...PlanName[]];
 
 /** A counted resource: how many an org may hold at once. */
-export type CountedResource = 'users' | 'teams' | 'apiKeys' | 'connections';
+export type CountedResource = 'users' | 'teams' | 'apiKeys' | 'connections' | 'mappings';
 
 /** A rate: how many per window. */
 export type Rate = {

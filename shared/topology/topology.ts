@@ -209,20 +209,15 @@ export const functions = {
   },
   scheduleReconciliation: {
     entry: 'functions/schedule-reconciliation/handler.ts',
-    description: "Starts each mapping's reconciliation: a scan of what changed since its cursor",
+    description: "Queues each active org's mappings for reconciliation (one message each; no provider call)",
     memoryMb: 512,
     timeoutSeconds: 120,
-    access: [
-      'domain-table:write',
-      'audit-table:write',
-      'secrets-key:decrypt',
-      'queues:send',
-      'secrets-key:encrypt',
-    ],
+    access: ['domain-table:read', 'queues:send'],
   },
   scanWorkItems: {
     entry: 'functions/scan-work-items/handler.ts',
-    description: 'Runs one page of a backfill or reconciliation and queues the next (checkpointed)',
+    description:
+      "Starts a mapping's reconciliation or runs one scan page (checkpointed), within its org's share of workers",
     memoryMb: 1024,
     timeoutSeconds: 120,
     access: [

@@ -367,7 +367,7 @@ describe('Jira ↔ GitHub issue sync', () => {
     await quiet(500);
     expect(jiraIssue(created.key).fields.summary).toBe('Webhook gets lost');
     const run = await fetch(`${hub.url}/_local/schedules/reconcileSync`, { method: 'POST' });
-    expect(await run.json()).toMatchObject({ started: 1, failed: 0 });
+    expect(await run.json()).toMatchObject({ queued: 1, skipped: 0 });
     await eventually(async () =>
       jiraIssue(created.key).fields.summary === 'Arrives anyway' ? true : undefined,
     );

@@ -19,8 +19,8 @@ import type { SyncStore } from '../../shared/sync/ports';
 import { makeSyncProviders } from '../../shared/sync/providers';
 import { makeSyncEngine } from '../../shared/sync/sync-engine';
 import { aMapping } from '../support/builders';
-import type { LocalAws } from '../support/local-aws';
-import { startLocalAws } from '../support/local-aws';
+import type { LocalDynamoDb } from '../support/local-dynamodb';
+import { startLocalDynamoDb } from '../support/local-dynamodb';
 
 /**
  * The sync engine knows the parts a provider plays, not the providers: two providers no folder
@@ -129,15 +129,16 @@ function forge() {
     readItem,
     readComment,
     readPullRequest: (event) =>
-      event.type === 'pull_request.merged'
+      event.type === 'pull_request.merged' || event.type === 'pull_request.opened'
         ? {
-            stage: 'merged',
+            stage: event.type === 'pull_request.merged' ? 'merged' : 'opened',
             container: 'team/app',
             number: Number(event.data.number),
             url: String(event.data.url),
             title: String(event.data.title),
             text: String(event.data.title),
             byBot: false,
+            at: event.occurredAt,
           }
         : null,
     open: (connection) => ({
@@ -178,9 +179,9 @@ function forge() {
   return { connector, issues, faults };
 }
 
-let aws: LocalAws;
+let aws: LocalDynamoDb;
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startLocalDynamoDb();
 });
 afterAll(async () => aws?.stop());
 
@@ -234,7 +235,7 @@ async function setup(store: SyncStore) {
       { tracker: 'Shipped', codeHost: 'closed' },
     ],
     users: [{ tracker: 'u-ann', codeHost: 'ann' }],
-    pullRequests: { merged: 'Shipped' },
+    pullRequests: { opened: 'Doing', merged: 'Shipped' },
   });
   const mapping: Mapping = {
     ...input,
@@ -252,6 +253,7 @@ async function setup(store: SyncStore) {
       requestId: 'r',
       at: new Date(),
     }),
+    { resource: 'mappings', limit: 100 },
   );
   // Provider times a minute back, two seconds apart: before the hub's own moves, which it stamps now.
   let clock = Date.now() - 60_000;
@@ -458,5 +460,89 @@ describe('the sync engine, between providers it has never heard of', () => {
     expect(f.issues.get(1)).toMatchObject({ title: 'Once only', status: 'closed' });
     expect((await real.getLink(orgId, linkId))?.pending).toEqual({ tracker: [], codeHost: [] });
     expect(audits.filter((a) => a === 'link.created')).toHaveLength(1);
+  });
+
+  it('never moves anything backwards: late, out-of-order and replayed deliveries change nothing', async () => {
+    const store = new DynamoDbSyncStore(aws.docs, aws.tables);
+    const { orgId, boardConnection, forgeConnection, b, f, engine, event, audits } = await setup(store);
+    const boardItem = (title: string) =>
+      event('board', boardConnection, 'work_item.updated', {
+        actor: 'u-bob',
+        changed: ['title'],
+        item: { id: 'BRD-9', key: 'BRD-9', container: 'BRD', fields: { title } },
+      });
+    const created = event('board', boardConnection, 'work_item.created', {
+      actor: 'u-bob',
+      changed: [...SYNC_FIELDS],
+      item: {
+        id: 'BRD-9',
+        key: 'BRD-9',
+        container: 'BRD',
+        fields: { title: 'First', description: '', status: 'Backlog', assignee: null, labels: [] },
+      },
+    });
+    b.items.set('BRD-9', {
+      key: 'BRD-9',
+      title: 'First',
+      description: '',
+      status: 'Backlog',
+      assignee: null,
+      labels: [],
+      comments: [],
+    });
+    // Two edits on the board, the provider stamping them in order; delivered the other way round.
+    // (The board fake keeps its first title: only the hub's writes to it are recorded there.)
+    const older = boardItem('Second');
+    const newer = boardItem('Third');
+    expect(await engine.handle(created)).toEqual(['created']);
+    expect(await engine.handle(newer)).toEqual(['updated']);
+    expect(f.issues.get(1)?.title).toBe('Third');
+    expect(await engine.handle(older)).toEqual(['no-change']);
+    expect(f.issues.get(1)?.title).toBe('Third');
+    const linkId = String(await store.findLinkId(orgId, itemKeys.item(boardConnection, 'BRD-9')));
+    const settled = await store.getLink(orgId, linkId);
+    expect(settled?.fields.title).toMatchObject({ value: 'Third', side: 'tracker' });
+    // Replays of either are no-ops: the link is not even written again.
+    for (const replay of [older, newer, older, created])
+      expect(await engine.handle(replay)).toEqual(['no-change']);
+    expect((await store.getLink(orgId, linkId))?.revision).toBe(settled?.revision);
+
+    // The code host's own late delivery cannot resurrect what that side has since changed either.
+    const forgeItem = (title: string) =>
+      event('forge', forgeConnection, 'work_item.updated', {
+        actor: 'ann',
+        changed: ['title'],
+        item: { id: 'team/app!1', key: 'team/app!1', container: 'team/app', fields: { title } },
+      });
+    const forgeOlder = forgeItem('Forge draft');
+    const forgeNewer = forgeItem('Third');
+    expect(await engine.handle(forgeNewer)).toEqual(['no-change']);
+    expect(await engine.handle(forgeOlder)).toEqual(['no-change']);
+    expect((await store.getLink(orgId, linkId))?.fields.title).toMatchObject({ value: 'Third' });
+    expect(b.items.get('BRD-9')?.title).toBe('First');
+
+    // A pull request opened, then merged; the `opened` delivery arrives last, and the merge is replayed.
+    const pr = (type: string) =>
+      event('forge', forgeConnection, type, {
+        actor: 'ann',
+        number: 12,
+        url: 'https://forge.test/pr/12',
+        title: 'BRD-9: ship it',
+      });
+    const opened = pr('pull_request.opened');
+    const merged = pr('pull_request.merged');
+    expect(await engine.handle(merged)).toEqual(['pull-request']);
+    expect(b.items.get('BRD-9')?.status).toBe('Shipped');
+    expect(await engine.handle(opened)).toEqual(['no-change']);
+    expect(await engine.handle(merged)).toEqual(['no-change']);
+    expect(b.items.get('BRD-9')?.status).toBe('Shipped');
+    expect(f.issues.get(1)?.status).toBe('closed');
+    expect(b.pullRequests.filter((p) => p.key === 'BRD-9')).toEqual([
+      expect.objectContaining({ url: 'https://forge.test/pr/12', state: 'merged' }),
+    ]);
+    expect((await store.getLink(orgId, linkId))?.pullRequests).toEqual([
+      expect.objectContaining({ number: 12, state: 'merged' }),
+    ]);
+    expect(audits.filter((a) => a === 'sync.pull_request_applied')).toHaveLength(1);
   });
 });

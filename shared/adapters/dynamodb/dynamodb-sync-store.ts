@@ -1,8 +1,8 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
-import { ConflictError, DependencyUnavailableError } from '../../errors';
-import type { Page, PageRequest } from '../../ports/stores';
+import { ConflictError, DependencyUnavailableError, QuotaExceededError } from '../../errors';
+import type { Page, PageRequest, QuotaClaim } from '../../ports/stores';
 import type { SyncJob, SyncJobCounters } from '../../sync/jobs';
 import { SyncJobSchema } from '../../sync/jobs';
 import type { Link } from '../../sync/link';
@@ -16,6 +16,7 @@ import { epochSeconds, platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
+import { claimQuota, releaseQuota } from './usage-items';
 
 /** Every mapping of every org, for the reconciler (a platform pointer, written with the mapping). */
 export const MAPPING_DIRECTORY_PK = platformPk('SYNCMAP', 'all');
@@ -41,9 +42,10 @@ export class DynamoDbSyncStore implements SyncStore {
     return tenantPk(orgId, TENANT_COLLECTIONS[collection]);
   }
 
-  async createMapping(mapping: Mapping, audit: AuditRecord): Promise<void> {
+  async createMapping(mapping: Mapping, audit: AuditRecord, quota: QuotaClaim): Promise<void> {
     const table = this.table(mapping.orgId);
     const failed = await transactWrite(this.client, [
+      claimQuota(table, quota),
       table.putItem({ PK: this.pk(mapping.orgId, 'syncMappings'), SK: mapping.id, ...mapping }),
       {
         Put: {
@@ -58,6 +60,7 @@ export class DynamoDbSyncStore implements SyncStore {
       },
       auditPut(this.tables.auditTable, audit),
     ]);
+    if (failed.includes(0)) throw new QuotaExceededError(`The plan allows ${quota.limit} sync mappings`);
     if (failed.length > 0) throw new ConflictError(`Mapping ${mapping.id} already exists`);
   }
 
@@ -74,24 +77,30 @@ export class DynamoDbSyncStore implements SyncStore {
   }
 
   async deleteMapping(orgId: string, mappingId: string, audit: AuditRecord): Promise<boolean> {
+    const table = this.table(orgId);
     const pk = this.pk(orgId, 'syncMappings');
-    this.table(orgId).check(pk);
-    const failed = await transactWrite(this.client, [
-      {
-        Delete: {
-          TableName: this.tables.domainTable,
-          Key: { PK: pk, SK: mappingId },
-          ConditionExpression: 'attribute_exists(PK)',
+    table.check(pk);
+    const remove = (release: boolean) =>
+      transactWrite(this.client, [
+        ...(release ? [releaseQuota(table, 'mappings')] : []),
+        {
+          Delete: {
+            TableName: this.tables.domainTable,
+            Key: { PK: pk, SK: mappingId },
+            ConditionExpression: 'attribute_exists(PK)',
+          },
         },
-      },
-      {
-        Delete: {
-          TableName: this.tables.domainTable,
-          Key: { PK: MAPPING_DIRECTORY_PK, SK: `${orgId}#${mappingId}` },
+        {
+          Delete: {
+            TableName: this.tables.domainTable,
+            Key: { PK: MAPPING_DIRECTORY_PK, SK: `${orgId}#${mappingId}` },
+          },
         },
-      },
-      auditPut(this.tables.auditTable, audit),
-    ]);
+        auditPut(this.tables.auditTable, audit),
+      ]);
+    const failed = await remove(true);
+    // A mapping made before mappings were counted has no count to give back: it goes all the same.
+    if (failed.length === 1 && failed[0] === 0) return (await remove(false)).length === 0;
     return failed.length === 0;
   }
 
@@ -125,11 +134,25 @@ export class DynamoDbSyncStore implements SyncStore {
     return items;
   }
 
-  async mappingDirectory(): Promise<{ orgId: string; mappingId: string }[]> {
-    return (await this.queryAll(MAPPING_DIRECTORY_PK)).map((item) => ({
-      orgId: String(item.orgId),
-      mappingId: String(item.mappingId),
-    }));
+  async mappingDirectory(page: PageRequest): Promise<Page<{ orgId: string; mappingId: string }>> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.domainTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': MAPPING_DIRECTORY_PK },
+        Limit: page.limit,
+        // The cursor is the last entry's sort key: the directory is a platform pointer, not tenant data.
+        ExclusiveStartKey: page.cursor ? { PK: MAPPING_DIRECTORY_PK, SK: page.cursor } : undefined,
+      }),
+    );
+    const last = out.LastEvaluatedKey?.SK;
+    return {
+      items: (out.Items ?? []).map((item) => ({
+        orgId: String(item.orgId),
+        mappingId: String(item.mappingId),
+      })),
+      nextCursor: typeof last === 'string' ? last : null,
+    };
   }
 
   async findLinkId(orgId: string, itemKey: string): Promise<string | null> {
@@ -235,6 +258,47 @@ export class DynamoDbSyncStore implements SyncStore {
       ),
     );
     return saved !== undefined;
+  }
+
+  async claimStep(orgId: string, key: string, rank: string): Promise<boolean> {
+    const pk = this.pk(orgId, 'syncStats');
+    this.table(orgId).check(pk);
+    const claimed = await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: `step#${key}` },
+          UpdateExpression: 'SET #rank = :rank, done = :no, expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(PK) OR #rank < :rank OR (#rank = :rank AND done = :no)',
+          ExpressionAttributeNames: { '#rank': 'rank' },
+          ExpressionAttributeValues: {
+            ':rank': rank,
+            ':no': false,
+            // A pull request quiet for a year is not going to be delivered out of order any more.
+            ':expires': epochSeconds(new Date(Date.now() + 365 * 86_400_000)),
+          },
+        }),
+      ),
+    );
+    return claimed !== undefined;
+  }
+
+  async finishStep(orgId: string, key: string, rank: string): Promise<void> {
+    const pk = this.pk(orgId, 'syncStats');
+    this.table(orgId).check(pk);
+    // A later step that claimed meanwhile is left to finish itself.
+    await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: `step#${key}` },
+          UpdateExpression: 'SET done = :yes',
+          ConditionExpression: '#rank = :rank',
+          ExpressionAttributeNames: { '#rank': 'rank' },
+          ExpressionAttributeValues: { ':rank': rank, ':yes': true },
+        }),
+      ),
+    );
   }
 
   async recordSync(

@@ -34,9 +34,11 @@ export class SqsMessageQueues implements MessageQueues {
     );
   }
 
-  async send(queue: string, body: string): Promise<void> {
+  async send(queue: string, body: string, options: { readonly delaySeconds?: number } = {}): Promise<void> {
     const url = this.queueUrls[queue];
     if (!url) throw new ValidationError(`No queue ${queue}`);
-    await this.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: body, DelaySeconds: options.delaySeconds }),
+    );
   }
 }

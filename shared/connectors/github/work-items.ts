@@ -131,6 +131,7 @@ export const githubWorkItems: CodeHostConnector = {
       title: str(pr.title) ?? `PR #${number}`,
       text: [str(pr.headRef), str(pr.title), str(pr.body)].filter(Boolean).join('\n'),
       byBot: (githubWorkItems.actorOf(event) ?? '').endsWith('[bot]'),
+      at: event.occurredAt,
     };
   },
   forget: forgetGithubClient,

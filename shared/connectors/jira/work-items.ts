@@ -78,7 +78,9 @@ export const jiraWorkItems: TrackerConnector = {
       kind: kind === 'created' || kind === 'deleted' ? kind : 'updated',
       fields,
       changed: synced(event.data.changedFields),
-      at: event.occurredAt,
+      // The issue's own `updated` time orders its changes (and matches what a scan reads); the
+      // webhook's send time is the fallback.
+      at: isoTime(str(wi.updated)) ?? event.occurredAt,
       actor: jiraWorkItems.actorOf(event),
       createdBy: str(wi.creator),
       snapshot: false,

@@ -92,12 +92,14 @@ describe('Jira as a sync’s tracker: reading canonical events', () => {
     return event;
   };
 
-  it('reads an issue with its description as Markdown and only the fields its changelog names', () => {
+  it('reads an issue with its description as Markdown and only the fields its changelog names, at the issue’s own update time', () => {
     const item = jiraWorkItems.readItem(normalised(fixture('issue-updated')));
     expect(item).toMatchObject({
       ref: { key: 'PROJ-2', url: '' },
       container: 'PROJ',
       kind: 'updated',
+      // `fields.updated`, not the webhook's send time: what orders one issue's changes, as a scan reads them.
+      at: '2026-11-27T10:00:00.000Z',
       fields: { status: 'In Progress', labels: ['backend', 'sync'], assignee: '5b10ac8d82e05b22cc7d4ef5' },
       changed: ['status'],
     });

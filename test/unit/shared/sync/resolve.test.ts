@@ -19,8 +19,52 @@ describe('applyChanges', () => {
       mapping(),
       now,
     );
-    expect(out.changed).toBe(false);
-    expect(out.link).toEqual(current);
+    // Nothing to send and nothing lost; only the side's latest time is noted, for later deliveries.
+    expect(out.link.fields).toEqual(current.fields);
+    expect(out.link.pending).toEqual({ tracker: [], codeHost: [] });
+    expect(out.link.history).toEqual([]);
+    expect(out.link.observed?.codeHost).toEqual({ title: '2026-06-01T11:00:00.000Z' });
+  });
+
+  it('changes nothing for a delivery older than what its side has reported since, even once the other side set the field', () => {
+    // The code host said "Same" at 11:00 (the link already had it); its 10:30 edit arrives late.
+    const noted = applyChanges(
+      titled('Same', '2026-06-01T10:00:00.000Z', 'tracker'),
+      'codeHost',
+      [{ field: 'title', value: 'Same', at: '2026-06-01T11:00:00Z' }],
+      mapping(),
+      now,
+    ).link;
+    for (const conflicts of ['latest', 'prefer_code_host'] as const) {
+      const out = applyChanges(
+        noted,
+        'codeHost',
+        [{ field: 'title', value: 'Draft', at: '2026-06-01T10:30:00Z' }],
+        mapping({ conflicts }),
+        now,
+      );
+      expect(out.changed).toBe(false);
+      expect(out.link).toEqual(noted);
+    }
+  });
+
+  it('is a no-op for a replay of the change it applied last', () => {
+    const applied = applyChanges(
+      titled('Old', '2026-06-01T10:00:00.000Z', 'tracker'),
+      'codeHost',
+      [{ field: 'title', value: 'New', at: '2026-06-01T11:00:00Z' }],
+      mapping(),
+      now,
+    ).link;
+    const replay = applyChanges(
+      applied,
+      'codeHost',
+      [{ field: 'title', value: 'New', at: '2026-06-01T11:00:00Z' }],
+      mapping(),
+      now,
+    );
+    expect(replay.changed).toBe(false);
+    expect(replay.link).toEqual(applied);
   });
 
   it('applies a newer change and queues it for the other side only', () => {
@@ -68,7 +112,7 @@ describe('applyChanges', () => {
     expect(out.link.history[0]).toMatchObject({ rule: 'prefer_tracker', lost: { value: 'From GitHub' } });
   });
 
-  it('drops a stale change from the side that set the value, without sending anything', () => {
+  it('drops a stale change from the side that set the value, without sending or recording anything', () => {
     const out = applyChanges(
       titled('Version 3', '2026-06-01T11:00:02.000Z', 'codeHost'),
       'codeHost',
@@ -78,7 +122,8 @@ describe('applyChanges', () => {
     );
     expect(out.link.fields.title?.value).toBe('Version 3');
     expect(out.link.pending).toEqual({ tracker: [], codeHost: [] });
-    expect(out.link.history[0]).toMatchObject({ rule: 'older', lost: { value: 'Version 2' } });
+    expect(out.link.history).toEqual([]);
+    expect(out.changed).toBe(false);
   });
 
   it('compares across sides to the second: GitHub’s whole-second time ties with Jira’s milliseconds, and the later arrival wins', () => {
