@@ -2,8 +2,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY_FILE } from '../lib/local/data-files';
 import { startLocalRuntime } from '../lib/local/runtime';
+import { localLifecycle } from './local-shutdown';
 
-/** `npm start`: the whole hub on one machine, in the foreground, until Ctrl-C. */
+/** `npm start`: the whole hub on one machine, in the foreground, until Ctrl-C (or however else it ends). */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.HUB_PORT ?? 3000);
 const dataDir = resolve(process.env.HUB_DATA_DIR ?? '.hub-data');
@@ -14,7 +15,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
-const log = (line: string) => process.stdout.write(`[hub] ${line}\n`);
+// Installed before anything starts: an ending during startup waits for it, then stops everything.
+const lifecycle = localLifecycle();
+const log = lifecycle.log;
 try {
   const runtime = await startLocalRuntime({ port, dataDir, root, log, workers, warm });
   if (runtime.newAdminKey) {
@@ -26,17 +29,7 @@ try {
   }
   if (!workers) log('workers are off (HUB_WORKERS=off): accepted events stay queued');
   log(`ready: ${runtime.url}  (health: ${runtime.url}/healthz, API: ${runtime.url}/v1/openapi.json)`);
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping`);
-    await runtime.stop();
-    log('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  lifecycle.stopOnEveryEnding(() => runtime.stop());
 } catch (error) {
   console.error(`[hub] failed to start: ${(error as Error).message}`);
   process.exit(1);

@@ -64,6 +64,16 @@ export interface PolicyReach {
   readonly actions: readonly string[];
 }
 
+/** Every action of the schema, as Cedar names them (`Hub::Action::"org:read"`); read once. */
+let schemaActions: readonly string[] | undefined;
+function allActions(c: typeof cedar): readonly string[] {
+  if (schemaActions) return schemaActions;
+  const envs = c.getValidRequestEnvsPolicy('permit (principal, action, resource);', CEDAR_SCHEMA);
+  if (envs.type === 'failure') throw new Error(`The hub's Cedar schema does not load: ${envs.error}`);
+  schemaActions = envs.actions;
+  return schemaActions;
+}
+
 const actionId = (uid: EntityUidJson): string => ('__entity' in uid ? uid.__entity.id : uid.id);
 const ACTION_UID = /^Hub::Action::"(.+)"$/;
 
@@ -79,8 +89,7 @@ export function policyReach(statement: string): PolicyReach {
   if (parsed.type === 'failure')
     throw new Error(`A policy does not parse: ${messages(parsed.errors).join('; ')}`);
   const { effect, action } = parsed.json;
-  const everything = c.getValidRequestEnvsPolicy('permit (principal, action, resource);', CEDAR_SCHEMA);
-  const all = everything.type === 'success' ? everything.actions : [];
+  const all = allActions(c);
   const envs = c.getValidRequestEnvsPolicy(statement, CEDAR_SCHEMA);
   // Where Cedar cannot say, the policy is taken to reach every action: the check fails closed.
   const reached = envs.type === 'success' ? envs.actions : all;

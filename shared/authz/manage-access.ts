@@ -208,8 +208,11 @@ export function makePutPolicy(deps: Deps) {
     if (!current && value.policies.length >= MAX_POLICIES) {
       throw new ConflictError(`An organisation may have at most ${MAX_POLICIES} policies`);
     }
-    // Changing a policy is removing its old text and adding the new: both are checked.
-    assertMayChangePolicies(principal, value, { removed: current?.statement, added: input.statement });
+    // Changing a policy is removing its old text and adding the new: both are checked (a new
+    // description alone changes no access).
+    if (current?.statement !== input.statement) {
+      assertMayChangePolicies(principal, value, { removed: current?.statement, added: input.statement });
+    }
     const at = deps.clock.now();
     const policy: AccessPolicy = current
       ? {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, localCredentials, startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { localNames } from '../../lib/local/local-names';
 import { DynamoDbAccessStore } from '../../shared/adapters/dynamodb/dynamodb-access-store';
@@ -86,6 +86,26 @@ describe("the plan's API key limit", () => {
     await expect(k.revoke(org.id, first)).rejects.toBeInstanceOf(NotFoundError);
     await k.create(org.id, 'in the freed place');
     await expect(k.create(org.id, 'no second place')).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+
+  it('still revokes a key the count never included (issued before keys were counted), without going below zero', async () => {
+    const k = keysOfAFreeOrg('key-uncounted-it');
+    const org = await k.org();
+    const { apiKey } = await k.create(org.id, 'old');
+    await aws.docs.send(
+      new UpdateCommand({
+        TableName: aws.tables.domainTable,
+        Key: { PK: `T#${org.id}#USAGE`, SK: 'TOTALS' },
+        UpdateExpression: 'SET apiKeys = :zero',
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    );
+    await k.revoke(org.id, apiKey.id);
+    const totals = await aws.docs.send(
+      new GetCommand({ TableName: aws.tables.domainTable, Key: { PK: `T#${org.id}#USAGE`, SK: 'TOTALS' } }),
+    );
+    expect(totals.Item?.apiKeys).toBe(0);
+    await expect(k.revoke(org.id, apiKey.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('counts a rotated key and its successor as one place, given back when the successor is revoked', async () => {

@@ -21,7 +21,7 @@ export interface RuntimeProcess {
 
 /** Starts `npm start`'s entry point as a user would, on a free port, and waits until it is ready. */
 export async function startRuntime(
-  options: { dataDir?: string; workers?: boolean } = {},
+  options: { dataDir?: string; workers?: boolean; env?: Record<string, string> } = {},
 ): Promise<RuntimeProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hub-e2e-'));
   const port = await freePort();
@@ -39,6 +39,7 @@ export async function startRuntime(
         // Functions load on first use, as Lambda cold-starts them: several runtimes start side by side in CI.
         HUB_WARM: 'off',
         POWERTOOLS_LOG_LEVEL: 'WARN',
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -154,7 +154,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
     const pk = tenantPk(orgId, TENANT_COLLECTIONS.apiKeys);
     const item = await activeKey(table, pk, keyId);
-    const failed = await transactWrite(this.client, [
+    const writes = [
       table.updateItem(pk, keyId, {
         update: 'SET #status = :revoked, revokedAt = :at',
         condition: 'attribute_exists(PK) AND (attribute_not_exists(#status) OR #status = :active)',
@@ -168,10 +168,15 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
         },
       },
       auditPut(this.tables.auditTable, audit),
-      // The key gives its place in the plan's limit back; a rotated-out key's place passed to its
-      // successor, and the status condition above makes a second revoke give back nothing.
-      ...(item.rotated ? [] : [releaseQuota(table, 'apiKeys')]),
-    ]);
+    ];
+    // The key gives its place in the plan's limit back; a rotated-out key's place passed to its
+    // successor, and the status condition above makes a second revoke give back nothing.
+    const release = item.rotated ? [] : [releaseQuota(table, 'apiKeys')];
+    let failed = await transactWrite(this.client, [...writes, ...release]);
+    // A count already at zero (a key issued before keys were counted) must never block a revocation.
+    if (release.length > 0 && failed.length === 1 && failed[0] === writes.length) {
+      failed = await transactWrite(this.client, writes);
+    }
     if (failed.length > 0) throw new NotFoundError(`No active API key ${keyId}`);
   }
 

@@ -30,11 +30,9 @@ const call = async (method: string, path: string, routePath: string, principal: 
 beforeEach(() => {
   ddb.reset();
   ddb.on(GetCommand).resolves({});
-  ddb
-    .on(GetCommand, { Key: { PK: `T#${ORG}#ORG`, SK: 'PROFILE' } })
-    .resolves({
-      Item: { id: ORG, name: 'Acme', slug: 'acme', status: 'active', createdAt: '2026-11-27T10:00:00.000Z' },
-    });
+  ddb.on(GetCommand, { Key: { PK: `T#${ORG}#ORG`, SK: 'PROFILE' } }).resolves({
+    Item: { id: ORG, name: 'Acme', slug: 'acme', status: 'active', createdAt: '2026-11-27T10:00:00.000Z' },
+  });
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(TransactWriteCommand).resolves({});
 });

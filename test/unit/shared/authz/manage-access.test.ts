@@ -136,6 +136,19 @@ describe('changing or deleting a policy', () => {
     });
   }
 
+  it("lets an admin change a forbid's description, which changes no access", async () => {
+    const access = withForbid();
+    const put = makePutPolicy({ access: access.store, clock });
+    await put(
+      ORG,
+      'mfa-to-delete',
+      { statement: FORBID_ORG_DELETE, description: 'MFA to delete' },
+      admin,
+      request,
+    );
+    expect(access.policies()).toMatchObject([{ statement: FORBID_ORG_DELETE, description: 'MFA to delete' }]);
+  });
+
   it('refuses an admin turning a permit it may write into one that grants org:delete', async () => {
     const access = accessStore({ roles });
     const put = makePutPolicy({ access: access.store, clock });

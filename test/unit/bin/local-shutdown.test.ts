@@ -1,0 +1,74 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the fixture; resolves once it is ready, with the pid of the child it must not leave behind. */
+async function start() {
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'test', 'support', 'lifecycle-fixture.ts')],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  let stderr = '';
+  let stdout = '';
+  const childPid = await new Promise<number>((ready, failed) => {
+    let pid: number | undefined;
+    const check = () => {
+      pid ??= Number(/child (\d+)/.exec(stderr)?.[1] ?? Number.NaN) || undefined;
+      if (pid && stdout.includes('[hub] ready')) ready(pid);
+    };
+    proc.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      check();
+    });
+    proc.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      check();
+    });
+    void exited.then((code) => failed(new Error(`exited with ${code} before it was ready: ${stderr}`)));
+  });
+  return { proc, exited, childPid, output: () => stdout };
+}
+
+const procs: ChildProcess[] = [];
+afterAll(() => {
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+});
+
+describe('`npm start` stops its children however it ends', () => {
+  it('when its output pipe closes (`npm start | head`): the next write stops everything', async () => {
+    const { proc, exited, childPid } = await start();
+    procs.push(proc);
+    expect(alive(childPid)).toBe(true);
+    proc.stdout.destroy();
+    proc.stdin.write('a line after the reader went away\n');
+    expect(await exited).toBe(0);
+    expect(alive(childPid)).toBe(false);
+  });
+
+  it.each(['SIGHUP', 'SIGTERM', 'SIGINT'] as const)('on %s, as on Ctrl-C', async (signal) => {
+    const { proc, exited, childPid, output } = await start();
+    procs.push(proc);
+    proc.kill(signal);
+    expect(await exited).toBe(0);
+    expect(alive(childPid)).toBe(false);
+    expect(output()).toContain(`${signal}: stopping`);
+    expect(output()).toContain('stopped');
+  });
+});
