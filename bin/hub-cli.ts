@@ -307,7 +307,7 @@ connections
   .addOption(new Option('--provider <provider>', 'provider').choices([...PROVIDERS]).default('generic'))
   .option(
     '--base-url <url>',
-    "the provider's API: a GitHub Enterprise Server, or the Jira site (required for Jira)",
+    "the provider's API: a GitHub Enterprise Server, or the Jira site (required for Jira); https, public addresses only unless the operator allowed the range",
   )
   .action(async (orgId: string, o: { name: string; provider: string; baseUrl?: string }) =>
     print(
@@ -341,7 +341,10 @@ connections
   .argument('<orgId>')
   .argument('<connectionId>')
   .option('--name <name>', 'display name')
-  .option('--base-url <url>', "the provider's API base URL")
+  .option(
+    '--base-url <url>',
+    "the provider's API base URL; a new one clears the credentials (set them again for the new server)",
+  )
   .action(async (orgId: string, connectionId: string, o: { name?: string; baseUrl?: string }) =>
     print(
       await call('PATCH', conPath(orgId, connectionId), {

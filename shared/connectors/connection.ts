@@ -16,7 +16,7 @@ export const ConnectionConfigSchema = z
       .url({ protocol: /^https?$/ })
       .nullable()
       .describe(
-        "The provider's API base URL: https://api.github.com, a GitHub Enterprise Server's https://host/api/v3, or a Jira site such as https://acme.atlassian.net",
+        "The provider's API base URL: https://api.github.com, a GitHub Enterprise Server's https://host/api/v3, or a Jira site such as https://acme.atlassian.net. https, and public addresses only unless the operator allowed the range (plain http to loopback only in the local runtime). Changing it clears the connection's credentials and marks it needs_attention: set them again for the new server",
       ),
   })
   .meta({ id: 'ConnectionConfig' });
@@ -105,7 +105,7 @@ export const ConnectionCredentialsSchema = z
         tokenUrl: z
           .url({ protocol: /^https?$/ })
           .default('https://auth.atlassian.com/oauth/token')
-          .describe("Atlassian's token endpoint"),
+          .describe("Atlassian's token endpoint; held to the same egress rules as baseUrl"),
         // Kept by the hub as it refreshes (Atlassian rotates the refresh token each time).
         accessToken: z.string().optional(),
         expiresAt: z.number().optional(),

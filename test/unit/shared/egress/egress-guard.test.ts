@@ -7,6 +7,7 @@ import { egressConfig } from '../../../../shared/config/config';
 import { ConfigurationError } from '../../../../shared/config/env';
 import type { EgressPolicy, Resolver } from '../../../../shared/egress';
 import {
+  destinationRefusal,
   EgressRefusedError,
   guardedConnector,
   guardedLookup,
@@ -232,6 +233,24 @@ describe('redirects and time', () => {
     const target = await started(() => undefined);
     const fetch = makeEgressFetch({ policy: local, timeoutMs: 200 });
     await expect(fetch(`${target.endpoint}/`)).rejects.toThrow(/abort|timeout/i);
+  });
+});
+
+describe('URLs a tenant gives (base URLs, token URLs), checked when they are given', () => {
+  it('refuses plain http outside the local runtime, and IP literals that are not public', () => {
+    const operator: EgressPolicy = {
+      allowLoopback: false,
+      allowedRanges: [parseAllowedRange('10.20.0.0/16')],
+    };
+    expect(destinationRefusal('https://api.github.com', strict)).toBeUndefined();
+    expect(destinationRefusal('http://api.github.com', strict)).toMatch(/https/);
+    expect(destinationRefusal('https://169.254.169.254/latest/meta-data', strict)).toMatch(/linkLocal/);
+    expect(destinationRefusal('https://[::ffff:10.0.0.1]/', strict)).toMatch(/private/);
+    expect(destinationRefusal('https://127.0.0.1:9001/2018-06-01/runtime', strict)).toMatch(/loopback/);
+    expect(destinationRefusal('https://10.20.1.1/api/v3', operator)).toBeUndefined();
+    expect(destinationRefusal('https://10.30.1.1/api/v3', operator)).toMatch(/private/);
+    expect(destinationRefusal('http://127.0.0.1:4010', local)).toBeUndefined();
+    expect(destinationRefusal('http://10.0.0.1', local)).toMatch(/private/);
   });
 });
 
