@@ -491,7 +491,10 @@ users
     print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/users?${pageQuery(o)}`)),
   );
 for (const [verb, what] of [
-  ['deactivate', 'deactivate a user: their tokens stop working at once'],
+  [
+    'deactivate',
+    'deactivate a user: their tokens stop working at once and they are signed out of the user pool',
+  ],
   ['reactivate', 'reactivate a user'],
 ] as const) {
   users

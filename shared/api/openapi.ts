@@ -99,8 +99,12 @@ const ok = (description: string, schema: z.ZodType) => ({
 const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
 
 const authErrors = {
-  '401': problem('No valid credential was sent'),
-  '403': problem('The credential does not allow this, the org is suspended, or the network is not allowed'),
+  '401': problem(
+    "No valid credential was sent, or (urn:integration-hub:problem:session-expired) the user signed in longer ago than the org's sessionLifetimeMinutes",
+  ),
+  '403': problem(
+    'The credential does not allow this, its user is not an active user of the org, the org is suspended, the network is not allowed, or (urn:integration-hub:problem:mfa-required) the org requires MFA and the sign-in shows no second factor',
+  ),
   '429': problem("The org's plan allows no more requests this minute; see Retry-After"),
 };
 
@@ -462,10 +466,11 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
   deactivateUser: {
     requestParams: { path: UserIdParam },
     responses: {
-      '200': ok('The user, deactivated', UserSchema),
+      '200': ok('The user, deactivated and signed out of the user pool', UserSchema),
       ...authErrors,
       '404': problem('No such user'),
-      '409': problem('Already deactivated'),
+      '409': problem('Already deactivated (the sign-out is repeated first)'),
+      '503': problem('Deactivated, but the sign-out from the user pool failed; deactivate again to retry it'),
     },
   },
   reactivateUser: {

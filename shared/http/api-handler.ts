@@ -164,19 +164,19 @@ async function admit(
   route: RouteSpec,
   gate: GateDeps,
   principal: Principal,
-  path: Readonly<Record<string, string>>,
-): Promise<{ principal: Principal; rate: Promise<void> }> {
-  const orgId = path.orgId ?? null;
+): Promise<{ principal: Principal; path: Record<string, string>; rate: Promise<void> }> {
   const permission = route.permission;
   if (principal.kind === 'platform_admin' || permission === null) {
     if (permission === null) throw new ForbiddenError('The route admits no caller');
-    return { principal, rate: Promise.resolve() };
+    return { principal, path: validatePathParameters(route, event.pathParameters), rate: Promise.resolve() };
   }
   let org: Org | null = null;
   try {
-    if (!isInScope(principal, permission, orgId)) {
+    // Compared as sent, before anything is read: another org's id, well-formed or not, is refused.
+    if (!isInScope(principal, permission, event.pathParameters?.orgId ?? null)) {
       throw new ForbiddenError(`The caller lacks ${permission} here`);
     }
+    const path = validatePathParameters(route, event.pathParameters);
     // Read on every request, not cached: a deactivated user, and their personal keys, are refused at once.
     const actingUser = principal.type === 'user' ? principal.id : principal.ownerUserId;
     const [found, access, user] = await Promise.all([
@@ -228,7 +228,7 @@ async function admit(
     const rate = countRequest(gate, org);
     // Settled here so an early refusal below cannot leave it unobserved.
     rate.catch(() => undefined);
-    return { principal: admitted, rate };
+    return { principal: admitted, path, rate };
   } catch (error) {
     if (isDenial(error)) await recordDenial(event, route, principal, org, error, gate);
     throw error;
@@ -314,10 +314,9 @@ export function apiHandler<
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {
     const correlationId = correlationIdOf(event);
     logger.appendKeys({ correlationId, route: options.operation });
-    // Who calls first (no read), then the path's ids (no read), then the gate's reads.
-    const caller = gate ? principalOf(event) : undefined;
-    const path = validatePathParameters(route, event.pathParameters);
-    const admitted = gate && caller ? await admit(event, route, gate, caller, path) : undefined;
+    // The gate checks the path's ids after who calls and before any read; other routes here.
+    const admitted = gate ? await admit(event, route, gate, principalOf(event)) : undefined;
+    const path = admitted?.path ?? validatePathParameters(route, event.pathParameters);
     const principal = admitted?.principal;
     if (principal)
       logger.appendKeys({ tenantId: principal.kind === 'org_member' ? principal.orgId : 'platform' });

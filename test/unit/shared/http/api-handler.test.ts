@@ -8,7 +8,7 @@ import type { Org } from '../../../../shared/tenancy/org';
 import { OrgSchema } from '../../../../shared/tenancy/org';
 import type { User } from '../../../../shared/tenancy/user';
 import { routes } from '../../../../shared/topology';
-import { apiEvent, lambdaContext, parse } from '../../../support/api-events';
+import { apiEvent, lambdaContext, parse, platformAdmin } from '../../../support/api-events';
 
 const ORG_A = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3EA';
 const ORG_B = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3EB';
@@ -210,47 +210,55 @@ describe('the gate: path parameters', () => {
 
   const withParameters = routes.filter((r) => parameterNames(r.path).length > 0);
   it.each(withParameters.map((r) => [r.operationId, r]))(
-    'answers a 2,000-character id in %s with 4xx problem+json before any read',
+    'answers a 2,000-character id in %s with 400/404 problem+json before any read',
     async (_operation, route) => {
       const names = parameterNames(route.path);
-      for (const long of names) {
-        const gate = new FakeGate();
-        let ran = false;
-        const handler = apiHandler({
-          operation: route.operationId,
-          gate,
-          handle: async () => {
-            ran = true;
-            return json(200, {});
-          },
-        });
-        const pathParameters = Object.fromEntries(
-          names.map((n) => [n, n === long ? 'x'.repeat(2000) : n === 'orgId' ? ORG_A : 'ok']),
-        );
-        const res = parse(
-          await handler(
-            apiEvent({
-              method: route.method,
-              path: route.path,
-              routePath: route.path,
-              principal: orgKey(ORG_A),
-              pathParameters,
-              body: {},
-            }),
-            lambdaContext(),
-          ),
-        );
-        expect({ long, status: res.status, type: res.headers['content-type'] }).toEqual({
-          long,
-          status: expect.any(Number),
-          type: 'application/problem+json',
-        });
-        expect(res.status === 400 || res.status === 404).toBe(true);
-        expect(res.json.detail).not.toContain('x'.repeat(100));
-        expect(ran).toBe(false);
-        expect(gate.orgReads).toEqual([]);
-        expect(gate.userReads).toBe(0);
+      // A member's own org in the path, so only the long id can be the reason; and a platform admin.
+      for (const principal of [orgKey(ORG_A), platformAdmin]) {
+        for (const long of names.filter((n) => principal.kind === 'platform_admin' || n !== 'orgId')) {
+          const gate = new FakeGate();
+          let ran = false;
+          const handler = apiHandler({
+            operation: route.operationId,
+            gate,
+            handle: async () => {
+              ran = true;
+              return json(200, {});
+            },
+          });
+          const pathParameters = Object.fromEntries(
+            names.map((n) => [n, n === long ? 'x'.repeat(2000) : n === 'orgId' ? ORG_A : 'ok']),
+          );
+          const res = parse(
+            await handler(
+              apiEvent({
+                method: route.method,
+                path: route.path,
+                routePath: route.path,
+                principal,
+                pathParameters,
+                body: {},
+              }),
+              lambdaContext(),
+            ),
+          );
+          const seen = { long, kind: principal.kind, status: res.status, type: res.headers['content-type'] };
+          expect(seen).toEqual({ ...seen, type: 'application/problem+json' });
+          expect([400, 404]).toContain(res.status);
+          expect(res.json.detail).not.toContain('x'.repeat(100));
+          expect(ran).toBe(false);
+          expect(gate.orgReads).toEqual([]);
+          expect(gate.userReads).toBe(0);
+        }
       }
     },
   );
+
+  it("refuses a member's long id for another org as out of scope, reading nothing of it", async () => {
+    const gate = new FakeGate();
+    const res = await getOrg(gate, orgKey(ORG_A), `org_${'x'.repeat(2000)}`);
+    expect(res.status).toBe(403);
+    expect(gate.orgReads).toEqual([ORG_A]);
+    expect(gate.trail.map((r) => r.orgId)).toEqual([ORG_A]);
+  });
 });
