@@ -89,10 +89,10 @@ describe('a suspended organisation', () => {
     const created = await asHuman('jira', 'POST', '/rest/api/3/issue', {
       fields: { project: { key: 'WEB' }, issuetype: { name: 'Task' }, summary: 'Before the pause' },
     });
+    // The first sync cold-starts the workers: it may take a while on a busy machine.
     const link = await eventually(async () => {
       const json = (await admin('GET', `/v1/orgs/${orgId}/links?limit=100`)).json as Json;
       return (json.items as Json[]).find((l) => l.tracker.key === created.key);
-      // The first sync cold-starts the workers.
     }, 60_000);
     const number = Number(String(link.codeHost.key).split('#').pop());
     await Promise.all([github.webhooks.settled(), jira.webhooks.settled()]);
