@@ -58,8 +58,8 @@ export interface OrgStore {
     now: Date,
     limit: number,
   ): Promise<{ orgId: string; purgeAfter: string; removed?: Record<string, number> }[]>;
-  /** Notes that an org's purge has begun (it can no longer be restored) and what it removed so far. */
-  recordPurgeProgress(orgId: string, purgeAfter: string, removed: Record<string, number>): Promise<void>;
+  /** Notes that an org's purge has begun (it can no longer be restored) and what it removed so far; false when it is off the schedule (restored). */
+  recordPurgeProgress(orgId: string, purgeAfter: string, removed: Record<string, number>): Promise<boolean>;
   /** Takes an org off the purge schedule once it is purged, with the record of what was removed, atomically. */
   clearPurge(orgId: string, purgeAfter: string, audit?: AuditRecord): Promise<void>;
   /** Every org, newest first (platform admins only). */

@@ -107,8 +107,9 @@ export function makePurgeDeletedOrgs(deps: { orgs: OrgStore; purger: OrgPurger; 
       const org = await deps.orgs.get(due.orgId);
       // Restored meanwhile (the schedule entry went with it). Gone: an earlier run removed the org item.
       if (org && org.status !== 'deleted') continue;
-      // Marked begun before anything goes, so the org can no longer be restored half empty.
-      if (!due.removed) await deps.orgs.recordPurgeProgress(due.orgId, due.purgeAfter, {});
+      // Marked begun before anything goes, so the org can no longer be restored half empty; a
+      // restore that came first took it off the schedule.
+      if (!due.removed && !(await deps.orgs.recordPurgeProgress(due.orgId, due.purgeAfter, {}))) continue;
       const run = await deps.purger.purge(due.orgId, shouldStop);
       const removed = plus(due.removed ?? {}, run.removed);
       reports.push({ orgId: due.orgId, removed, done: run.done });

@@ -160,7 +160,7 @@ export const functions = {
     description: 'Sends the invitation emails the outbox announces, then forgets their tokens',
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send', 'claims-bucket:read'],
+    access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send', 'audit-table:write', 'claims-bucket:read'],
   },
   manageRoles: api('manage-roles', "Lists, creates, changes and deletes an organisation's custom roles", [
     'domain-table:write',
@@ -233,7 +233,8 @@ export const functions = {
     description: "Stores canonical events in their organisation's event feed",
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write', 'claims-bucket:read'],
+    // Audits, once per suspension, the events of an org that is not active, which it does not store.
+    access: ['domain-table:write', 'audit-table:write', 'claims-bucket:read'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

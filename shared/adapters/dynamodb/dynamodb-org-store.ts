@@ -132,19 +132,20 @@ export class DynamoDbOrgStore implements OrgStore {
     orgId: string,
     purgeAfter: string,
     removed: Record<string, number>,
-  ): Promise<void> {
-    await ifConditionHolds(
+  ): Promise<boolean> {
+    const noted = await ifConditionHolds(
       this.client.send(
         new UpdateCommand({
           TableName: this.tables.domainTable,
           Key: { PK: PURGE_PK, SK: `${purgeAfter}#${orgId}` },
           UpdateExpression: 'SET removed = :removed, purgeStartedAt = if_not_exists(purgeStartedAt, :now)',
-          // Gone: finished by another run meanwhile.
+          // Gone: restored just now, or finished by another run meanwhile.
           ConditionExpression: 'attribute_exists(PK)',
           ExpressionAttributeValues: { ':removed': removed, ':now': new Date().toISOString() },
         }),
       ),
     );
+    return noted !== undefined;
   }
 
   async clearPurge(orgId: string, purgeAfter: string, audit?: AuditRecord): Promise<void> {
