@@ -701,15 +701,19 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
     description:
       'Signed with Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). A delivery ' +
       'is acknowledged only once the event bus has accepted it; a repeated `webhook-id` is acknowledged again ' +
-      'without publishing twice.',
+      'without publishing twice, or counting against the daily allowance. Bodies of at most 5 MiB, nested at ' +
+      'most 128 levels deep; an event too large for the bus is claim-checked, not refused.',
     requestParams: { path: ConnectionIdParam },
     requestBody: jsonBody(GenericWebhookPayloadSchema),
     responses: {
       '202': ok('Accepted (or already accepted)', WebhookAccepted),
-      '400': problem('The body is not valid JSON or not a Standard Webhooks payload'),
+      '400': problem(
+        'The body is not valid JSON, nests deeper than 128 levels, or is not a Standard Webhooks payload',
+      ),
       '401': problem('The signature or timestamp is not valid'),
       '404': problem('No such connection'),
       '409': problem('The same delivery is being processed; retry'),
+      '413': problem('The body is larger than 5 MiB'),
       '503': problem('The bus did not accept the event; retry'),
     } satisfies ZodOpenApiResponsesObject,
   },
@@ -724,10 +728,13 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
     requestBody: { required: true, content: { 'application/json': { schema: z.looseObject({}) } } },
     responses: {
       '202': ok('Accepted (or already accepted, or ignored)', WebhookAccepted),
-      '400': problem('No X-GitHub-Event or X-GitHub-Delivery header, or the body is not a JSON object'),
+      '400': problem(
+        'No X-GitHub-Event or X-GitHub-Delivery header, or the body is not a JSON object or nests deeper than 128 levels',
+      ),
       '401': problem('No X-Hub-Signature-256, or it does not match'),
       '404': problem('No such active GitHub connection'),
       '409': problem('The same delivery is being processed; retry'),
+      '413': problem('The body is larger than 5 MiB'),
       '503': problem('The bus did not accept the event; retry'),
     } satisfies ZodOpenApiResponsesObject,
   },
@@ -741,10 +748,13 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
     requestBody: { required: true, content: { 'application/json': { schema: z.looseObject({}) } } },
     responses: {
       '202': ok('Accepted (or already accepted, or ignored)', WebhookAccepted),
-      '400': problem('No X-Atlassian-Webhook-Identifier, or the body is not a Jira webhook payload'),
+      '400': problem(
+        'No X-Atlassian-Webhook-Identifier, or the body is not a Jira webhook payload or nests deeper than 128 levels',
+      ),
       '401': problem('No X-Hub-Signature, or it does not match'),
       '404': problem('No such active Jira connection'),
       '409': problem('The same delivery is being processed; retry'),
+      '413': problem('The body is larger than 5 MiB'),
       '503': problem('The bus did not accept the event; retry'),
     } satisfies ZodOpenApiResponsesObject,
   },
