@@ -203,7 +203,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
         continue;
       }
       const nothingPending = next.pending.tracker.length === 0 && next.pending.codeHost.length === 0;
-      // A stale or replayed delivery may only have been noted (its time, its lost value): no change.
+      // A replayed or already-known delivery may only have been noted (its side's time): no change.
       const moved = !sameValue(next.fields, link.fields) || !sameValue(next.pending, link.pending);
       if (!moved && nothingPending) {
         if (change.kind === 'created' && side === 'tracker' && mapping.branches.onCreate && !next.branch)
