@@ -1026,7 +1026,7 @@ mappingOptions(
   mappings
     .command('create')
     .description(
-      'create a mapping (needs --tracker-connection, --project, --code-host-connection, --repository)',
+      "create a mapping (needs --tracker-connection, --project, --code-host-connection, --repository); the org's plan caps how many it may have (429 at the cap; deleting one gives its place back)",
     )
     .argument('<orgId>'),
 ).action(async (orgId: string, o: MappingOptions) =>
@@ -1050,7 +1050,9 @@ mappings
 
 mappings
   .command('backfill')
-  .description("link the mapping's existing issues: starts a backfill, or with --status shows the latest")
+  .description(
+    "link the mapping's existing issues: starts a backfill (409 while one is moving; one left behind for 15 minutes gives way), or with --status shows the latest",
+  )
   .argument('<orgId>')
   .argument('<mappingId>')
   .option('--status', 'show the latest backfill (progress, counts, ETA, last error) instead of starting one')

@@ -276,7 +276,9 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '202': ok('The backfill, started: follow it with GET …/backfill', SyncJobSchema),
       ...authErrors,
       '404': problem('No such mapping'),
-      '409': problem('A backfill of this mapping is still running'),
+      '409': problem(
+        'A backfill of this mapping is still running (one that has not moved for 15 minutes gives way)',
+      ),
     },
   },
   getBackfill: {

@@ -111,8 +111,18 @@ export interface WorkItemClient {
     fields: NativeFields,
   ): Promise<{ ref: ItemRef; status: string | null }>;
   updateItem(container: string, ref: ItemRef, fields: NativeFields): Promise<void>;
-  /** Adds a comment (Markdown) and returns its id. */
-  addComment(container: string, ref: ItemRef, markdown: string): Promise<string>;
+  /**
+   * Adds a comment (Markdown) and returns its id. A `marker` is stored with the comment where
+   * people do not see it, so `findComment` can tell later whether the comment was posted.
+   */
+  addComment(
+    container: string,
+    ref: ItemRef,
+    markdown: string,
+    options?: { marker?: string },
+  ): Promise<string>;
+  /** The id of the item's comment posted with `marker` since a time, or null when there is none. */
+  findComment(container: string, ref: ItemRef, marker: string, since: Date): Promise<string | null>;
   /** One page of the container's items changed since a time, oldest change first, as snapshots. */
   changedSince(container: string, since: Date, cursor: string | null): Promise<ChangedPage>;
   /** About how many items changed since a time, for progress estimates; null when unknown. */

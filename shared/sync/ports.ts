@@ -56,6 +56,24 @@ export interface SyncStore {
     claimedBy: string,
     counterpart: Counterpart,
   ): Promise<void>;
+  /**
+   * Claims a comment before it is mirrored: null while another worker holds the claim. A claim
+   * taken again (a retry, or after its holder died) says when it was first taken and the mirrored
+   * comment an earlier attempt recorded, if any; `retried` without `mirrored` means an earlier
+   * attempt may have posted it without recording it.
+   */
+  claimComment(
+    orgId: string,
+    commentKey: string,
+    claimedBy: string,
+    ttlSeconds: number,
+  ): Promise<{
+    readonly mirrored: string | null;
+    readonly retried: boolean;
+    readonly claimedAt: string;
+  } | null>;
+  /** Records on the claim the comment just posted, before the link is saved. */
+  recordMirroredComment(orgId: string, commentKey: string, mirrored: string): Promise<void>;
   /** Stores a new link and the keys that find it, replacing the claim, atomically. */
   createLink(link: Link, keys: readonly string[]): Promise<void>;
   /** Replaces the link if its revision is still `expectedRevision`; false if another change came first. */

@@ -42,7 +42,7 @@ export interface SyncProviders {
  * scans), so a server that stops answering fails fast, as an outage retried with backoff, instead
  * of holding the worker (and the org's share of them) until Lambda kills it.
  */
-export const PROVIDER_CALL_TIMEOUT_MS = 15_000;
+export const PROVIDER_CALL_TIMEOUT_MS = 20_000;
 
 /** The client with every asynchronous call bounded in time; a call that takes longer is a provider outage. */
 export function boundedClient<T extends WorkItemClient>(client: T, provider: string, timeoutMs: number): T {

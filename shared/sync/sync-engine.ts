@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { auditBySystem } from '../audit/audit-record';
 import type {
   CommentChange,
@@ -56,6 +57,11 @@ const STAGE_ORDER: Record<PullRequestActivity['stage'], number> = {
  */
 const stageRank = (pr: PullRequestActivity) =>
   `${pr.stage === 'merged' ? 1 : 0}#${new Date(pr.at).toISOString()}#${STAGE_ORDER[pr.stage]}`;
+
+/** The claim a mirrored comment is posted under, by the source comment. */
+const commentKey = (connectionId: string, commentId: string) => `comment#${connectionId}#${commentId}`;
+/** What the posted comment carries, unseen, so a retry can find it: stable per source comment. */
+const commentMarker = (key: string) => `hub-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
 
 const sideOf = (mapping: Mapping, connectionId: string): Side | null =>
   mapping.tracker.connectionId === connectionId
@@ -197,7 +203,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
         continue;
       }
       const nothingPending = next.pending.tracker.length === 0 && next.pending.codeHost.length === 0;
-      // A stale or replayed delivery may only have been noted (its time, its lost value): no change.
+      // A replayed or already-known delivery may only have been noted (its side's time): no change.
       const moved = !sameValue(next.fields, link.fields) || !sameValue(next.pending, link.pending);
       if (!moved && nothingPending) {
         if (change.kind === 'created' && side === 'tracker' && mapping.branches.onCreate && !next.branch)
@@ -410,14 +416,32 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     const target = otherSide(side);
     const item = link[target];
     const client = await clientOf(link.orgId, item.connectionId, target);
-    const mirrored = await onConnection(item.connectionId, () =>
-      client.addComment(item.container, item, text),
-    );
+    // Claimed, then posted with a marker, then recorded: a retry after a failed save records what
+    // was posted instead of posting again, and one that cannot know (the post's outcome was lost)
+    // asks the provider for the marker before it posts.
+    const key = commentKey(mapping[side].connectionId, c.id);
+    const claim = await store.claimComment(link.orgId, key, event.id, CLAIM_SECONDS);
+    if (!claim) throw new DependencyUnavailableError('Another worker is mirroring this comment; retrying');
+    const marker = commentMarker(key);
+    let mirrored = claim.mirrored;
+    if (!mirrored && claim.retried)
+      mirrored = await onConnection(item.connectionId, () =>
+        client.findComment(item.container, item, marker, new Date(Date.parse(claim.claimedAt) - 60_000)),
+      );
+    if (!mirrored) {
+      mirrored = await onConnection(item.connectionId, () =>
+        client.addComment(item.container, item, text, { marker }),
+      );
+    }
+    if (!claim.mirrored) await store.recordMirroredComment(link.orgId, key, mirrored);
+    const posted = mirrored;
     await settle(link, (l) => ({
       ...l,
       comments: [
         ...l.comments,
-        { [side]: c.id, [target]: mirrored } as { tracker: string; codeHost: string },
+        ...(l.comments.some((pair) => pair[side] === c.id)
+          ? []
+          : [{ [side]: c.id, [target]: posted } as { tracker: string; codeHost: string }]),
       ].slice(-500),
       lastSyncedAt: deps.clock.now().toISOString(),
     }));

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { Connection } from '../../shared/connectors/connection';
 import { githubClient } from '../../shared/connectors/github/client';
 import { githubOperations } from '../../shared/connectors/github/operations';
+import { githubWorkItems } from '../../shared/connectors/github/work-items';
 import {
   ProviderAuthError,
   ProviderRateLimitedError,
@@ -20,22 +21,23 @@ let fake: FakeGithub;
 let ops: ReturnType<typeof githubOperations>;
 const repo = { owner: 'acme', repo: 'app' };
 
+let connection: Connection;
+const credentials = {
+  kind: 'github_app' as const,
+  appId: '42',
+  installationId: 7,
+  privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+};
+
 beforeAll(async () => {
   fake = await startFakeGithub({ appId: '42', publicKey, installationId: 7 });
-  const connection = {
+  connection = {
     id: 'con_ops',
     orgId: 'org_x',
     provider: 'github',
     config: { baseUrl: fake.url },
   } as unknown as Connection;
-  ops = githubOperations(
-    githubClient(connection, {
-      kind: 'github_app',
-      appId: '42',
-      installationId: 7,
-      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    }),
-  );
+  ops = githubOperations(githubClient(connection, credentials));
 });
 afterAll(async () => fake?.stop());
 
@@ -56,6 +58,22 @@ describe("the hub's GitHub operations, held to GitHub's OpenAPI description", ()
       id: expect.any(Number),
     });
     expect(await ops.addLabels(repo, issue.number, ['jira'])).toEqual(['sync', 'jira']);
+  });
+
+  it('finds a comment again by the marker it was posted with, which GitHub does not render', async () => {
+    const since = new Date(Date.now() - 2000);
+    const { number } = await ops.createIssue(repo, { title: 'Talked about' });
+    const issue = githubWorkItems.open(connection, credentials, {});
+    const ref = { id: `acme/app#${number}`, key: `acme/app#${number}`, url: '' };
+    const id = await issue.addComment('acme/app', ref, 'Mirrored from Jira', { marker: 'hub-marker-1' });
+    await issue.addComment('acme/app', ref, 'Someone else');
+    expect(await issue.findComment('acme/app', ref, 'hub-marker-1', since)).toBe(id);
+    expect(await issue.findComment('acme/app', ref, 'hub-marker-2', since)).toBeNull();
+    expect(
+      await issue.findComment('acme/app', ref, 'hub-marker-1', new Date(Date.now() + 60_000)),
+    ).toBeNull();
+    const posted = (await ops.commentsSince(repo, number, since)).find((c) => String(c.id) === id);
+    expect(posted?.body).toBe('Mirrored from Jira\n\n<!-- integration-hub:hub-marker-1 -->');
   });
 
   it('creates a branch for a work item, opens a draft PR from it, requests reviewers and reads its reviews', async () => {

@@ -60,6 +60,17 @@ describe("the hub's Jira operations", () => {
     expect(await ops.countChangedSince('OPS', new Date(Date.now() - 60_000))).toBe(2);
   });
 
+  it('finds a comment again by the marker it was posted with, which people do not see', async () => {
+    const since = new Date(Date.now() - 1000);
+    const { id } = await ops.addComment('OPS-1', 'Mirrored from GitHub', 'hub-marker-1');
+    await ops.addComment('OPS-1', 'Someone else');
+    expect(await ops.findComment('OPS-1', 'hub-marker-1', since)).toBe(id);
+    expect(await ops.findComment('OPS-1', 'hub-marker-2', since)).toBeNull();
+    expect(await ops.findComment('OPS-1', 'hub-marker-1', new Date(Date.now() + 60_000))).toBeNull();
+    // The marker is a comment property, not text in the comment.
+    expect(JSON.stringify(fake.issues.get('OPS-1')?.comments.at(-2)?.body)).not.toContain('hub-marker-1');
+  });
+
   it("maps Jira's failures to the hub's errors, and gives up on a site that stops answering", async () => {
     fake.failNext(429, { 'retry-after': '9' });
     await expect(ops.getIssue('OPS-1')).rejects.toMatchObject({

@@ -265,6 +265,17 @@ export class FakeRepositories {
         return issue;
       });
     }
+    const listCommentsRoute = /^issues\/(\d+)\/comments(?:\?(.*))?$/.exec(rest);
+    if (method === 'GET' && listCommentsRoute) {
+      const since = new URLSearchParams(listCommentsRoute[2] ?? '').get('since');
+      return route('/repos/{owner}/{repo}/issues/{issue_number}/comments', 200, () =>
+        repo.comments
+          .filter((c) => c.issue === Number(listCommentsRoute[1]))
+          // `since` is a time to the second, like the comments' own times.
+          .filter((c) => !since || String(c.updated_at) >= since.replace(/\.\d{3}Z$/, 'Z'))
+          .map(({ issue: _issue, ...c }) => c),
+      );
+    }
     const commentRoute = /^issues\/(\d+)\/comments$/.exec(rest);
     if (method === 'POST' && commentRoute) {
       return route('/repos/{owner}/{repo}/issues/{issue_number}/comments', 201, () => {

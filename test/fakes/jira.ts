@@ -5,6 +5,8 @@ import {
   CreatedIssueSchema,
   IssueSchema,
   JQLCountResultsSchema,
+  PageCommentSchema,
+  PageOfCommentsSchema,
   RemoteIssueLinkIdentifiesSchema,
   SearchAndReconcileResultsSchema,
   TransitionsSchema,
@@ -263,6 +265,19 @@ export async function startFakeJira(
       });
     }
 
+    if (method === 'POST' && path === '/rest/api/3/comment/list') {
+      const ids = new Set((Array.isArray(body.ids) ? body.ids : []).map(String));
+      const withProperties = (url.searchParams.get('expand') ?? '').split(',').includes('properties');
+      const values = [...issues.values()]
+        .flatMap((i) => i.comments)
+        .filter((c) => ids.has(String(c.id)))
+        .map(({ properties, ...c }) => (withProperties ? { ...c, properties } : c));
+      return answer(
+        200,
+        PageCommentSchema.parse({ values, startAt: 0, maxResults: 1000, total: values.length, isLast: true }),
+      );
+    }
+
     const issueRoute = /^\/rest\/api\/3\/issue\/([^/]+)(\/transitions|\/comment|\/remotelink)?$/.exec(path);
     if (issueRoute) {
       const ref = decodeURIComponent(issueRoute[1] as string);
@@ -319,6 +334,21 @@ export async function startFakeJira(
           },
         });
       }
+      if (sub === '/comment' && method === 'GET') {
+        const newestFirst = url.searchParams.get('orderBy') === '-created';
+        const listed = (newestFirst ? [...issue.comments].reverse() : issue.comments)
+          .slice(0, Number(url.searchParams.get('maxResults') ?? 50))
+          .map(({ properties: _p, ...c }) => c);
+        return answer(
+          200,
+          PageOfCommentsSchema.parse({
+            comments: listed,
+            startAt: 0,
+            maxResults: 50,
+            total: issue.comments.length,
+          }),
+        );
+      }
       if (sub === '/comment' && method === 'POST') {
         if (!isAdf(body.body))
           return answer(400, { errorMessages: ['Comment body must be an Atlassian Document.'], errors: {} });
@@ -331,7 +361,11 @@ export async function startFakeJira(
           created: jiraTime(now),
           updated: jiraTime(now),
         });
-        issue.comments.push(comment as Json);
+        // Comment properties are kept, and shown only when asked for (`expand=properties`).
+        issue.comments.push({
+          ...comment,
+          properties: Array.isArray(body.properties) ? body.properties : [],
+        });
         answer(201, comment);
         return hook('comment_created', actor, { comment, issue: issueJson(issue) });
       }

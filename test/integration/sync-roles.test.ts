@@ -64,6 +64,8 @@ const readComment = (event: CanonicalEvent) =>
 
 function board() {
   const items = new Map<string, Item>();
+  /** The markers the hub posted its comments with, and the comments they are on. */
+  const markers = new Map<string, string>();
   const pullRequests: { key: string; url: string; state: string; codeHost: string }[] = [];
   const connector: TrackerConnector = {
     provider: 'board' as Provider,
@@ -98,10 +100,13 @@ function board() {
       updateItem: async (_project, ref, fields) => {
         Object.assign(items.get(ref.key) as Item, fields);
       },
-      addComment: async (_project, ref, markdown) => {
+      addComment: async (_project, ref, markdown, options) => {
         (items.get(ref.key) as Item).comments.push(markdown);
-        return `c-${Date.now()}`;
+        const id = `c-${Date.now()}`;
+        if (options?.marker) markers.set(options.marker, id);
+        return id;
       },
+      findComment: async (_project, _ref, marker) => markers.get(marker) ?? null,
       changedSince: async () => ({ items: [], next: null }),
       estimateChangedSince: async () => 0,
       linkPullRequest: async (key, pr) => {
@@ -117,6 +122,7 @@ function board() {
 
 function forge() {
   const issues = new Map<number, Item>();
+  const markers = new Map<string, string>();
   /** The next issue update fails as an outage would, when set. */
   const faults = { failNextUpdate: false };
   const connector: CodeHostConnector = {
@@ -166,10 +172,13 @@ function forge() {
         }
         Object.assign(issues.get(Number(ref.key.split('!')[1])) as Item, fields);
       },
-      addComment: async (_repository, ref, markdown) => {
+      addComment: async (_repository, ref, markdown, options) => {
         (issues.get(Number(ref.key.split('!')[1])) as Item).comments.push(markdown);
-        return `n-${Date.now()}`;
+        const id = `n-${Date.now()}`;
+        if (options?.marker) markers.set(options.marker, id);
+        return id;
       },
+      findComment: async (_repository, _ref, marker) => markers.get(marker) ?? null,
       changedSince: async () => ({ items: [], next: null }),
       estimateChangedSince: async () => 0,
       createBranch: async () => {},
@@ -544,5 +553,66 @@ describe('the sync engine, between providers it has never heard of', () => {
       expect.objectContaining({ number: 12, state: 'merged' }),
     ]);
     expect(audits.filter((a) => a === 'sync.pull_request_applied')).toHaveLength(1);
+  });
+
+  it('mirrors a comment once however its save fails after posting, and the message is retried', async () => {
+    const real = new DynamoDbSyncStore(aws.docs, aws.tables);
+    // The store write that fails next, once: after the comment was posted.
+    const failing = { next: null as null | 'saveLink' | 'recordMirroredComment' };
+    const store = new Proxy(real, {
+      get(target, name) {
+        if (name === failing.next)
+          return async () => {
+            failing.next = null;
+            throw new Error('the store is unavailable');
+          };
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { orgId, boardConnection, forgeConnection, b, engine, event } = await setup(store);
+    b.items.set('BRD-11', {
+      key: 'BRD-11',
+      title: 'Talked about',
+      description: '',
+      status: 'Backlog',
+      assignee: null,
+      labels: [],
+      comments: [],
+    });
+    const created = event('board', boardConnection, 'work_item.created', {
+      actor: 'u-bob',
+      changed: [...SYNC_FIELDS],
+      item: {
+        id: 'BRD-11',
+        key: 'BRD-11',
+        container: 'BRD',
+        fields: { title: 'Talked about', description: '', status: 'Backlog', assignee: null, labels: [] },
+      },
+    });
+    expect(await engine.handle(created)).toEqual(['created']);
+    const comment = (id: string, body: string) =>
+      event('forge', forgeConnection, 'comment.created', { actor: 'ann', itemId: 'team/app!1', id, body });
+
+    // The link's save fails after the post was recorded on its claim: the retry only saves.
+    const first = comment('n-1', 'First');
+    failing.next = 'saveLink';
+    await expect(engine.handle(first)).rejects.toThrow('the store is unavailable');
+    expect(await engine.handle(first)).toEqual(['commented']);
+    // Recording the post fails: the retry cannot know from the store, and finds it by its marker.
+    const second = comment('n-2', 'Second');
+    failing.next = 'recordMirroredComment';
+    await expect(engine.handle(second)).rejects.toThrow('the store is unavailable');
+    expect(await engine.handle(second)).toEqual(['commented']);
+    // And a replay of either, later, posts nothing.
+    expect(await engine.handle(first)).toEqual(['no-change']);
+    expect(await engine.handle(second)).toEqual(['no-change']);
+
+    expect(b.items.get('BRD-11')?.comments).toEqual([
+      '**ann** commented in Forge:\n\nFirst',
+      '**ann** commented in Forge:\n\nSecond',
+    ]);
+    const linkId = String(await real.findLinkId(orgId, itemKeys.item(boardConnection, 'BRD-11')));
+    expect((await real.getLink(orgId, linkId))?.comments.map((p) => p.codeHost)).toEqual(['n-1', 'n-2']);
   });
 });

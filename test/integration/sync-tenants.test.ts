@@ -158,6 +158,7 @@ function slowableProviders(callTimeoutMs: number) {
       createItem: async () => Promise.reject(new Error('nothing is created here')),
       updateItem: async () => {},
       addComment: async () => 'c-1',
+      findComment: async () => null,
       changedSince: (container, _since, cursor) =>
         track('changedSince', container, () => {
           const list = pages.get(`${connection.orgId}:${connection.provider}`) ?? [];

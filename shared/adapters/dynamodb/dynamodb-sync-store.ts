@@ -225,6 +225,61 @@ export class DynamoDbSyncStore implements SyncStore {
     if (!recorded) throw new DependencyUnavailableError(`The claim on ${itemKey} was taken over; retrying`);
   }
 
+  async claimComment(
+    orgId: string,
+    commentKey: string,
+    claimedBy: string,
+    ttlSeconds: number,
+  ): Promise<{ mirrored: string | null; retried: boolean; claimedAt: string } | null> {
+    const pk = this.pk(orgId, 'linkKeys');
+    this.table(orgId).check(pk);
+    const now = Date.now();
+    // Free, mirrored already (nothing is posted again), claimed by this message, or a dead holder's.
+    const claimed = await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: commentKey },
+          UpdateExpression:
+            'SET claimedBy = :me, claimExpiresAt = :until, claimedAt = if_not_exists(claimedAt, :at), expiresAt = :expires ADD attempts :one',
+          ConditionExpression:
+            'attribute_not_exists(PK) OR attribute_exists(mirrored) OR claimedBy = :me OR claimExpiresAt < :now',
+          ExpressionAttributeValues: {
+            ':me': claimedBy,
+            ':now': now,
+            ':at': new Date(now).toISOString(),
+            ':until': now + ttlSeconds * 1000,
+            ':one': 1,
+            // The link records the pair for good; the claim only has to outlive the retries.
+            ':expires': epochSeconds(new Date(now + 7 * 86_400_000)),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    if (!claimed) return null;
+    const item = claimed.Attributes ?? {};
+    return {
+      mirrored: typeof item.mirrored === 'string' ? item.mirrored : null,
+      retried: Number(item.attempts ?? 1) > 1,
+      claimedAt: String(item.claimedAt),
+    };
+  }
+
+  async recordMirroredComment(orgId: string, commentKey: string, mirrored: string): Promise<void> {
+    const pk = this.pk(orgId, 'linkKeys');
+    this.table(orgId).check(pk);
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tables.domainTable,
+        Key: { PK: pk, SK: commentKey },
+        UpdateExpression: 'SET mirrored = :mirrored',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':mirrored': mirrored },
+      }),
+    );
+  }
+
   async createLink(link: Link, keys: readonly string[]): Promise<void> {
     const table = this.table(link.orgId);
     const keyPk = this.pk(link.orgId, 'linkKeys');

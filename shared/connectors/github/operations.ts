@@ -57,6 +57,17 @@ export function githubOperations(octokit: Octokit) {
         });
         return { id: data.id, url: data.html_url };
       }),
+    /** The issue's comments updated since a time (oldest first, up to 100). */
+    commentsSince: (r: RepoRef, number: number, since: Date) =>
+      call(async () => {
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          ...r,
+          issue_number: number,
+          since: since.toISOString(),
+          per_page: 100,
+        });
+        return data.map((c) => ({ id: c.id, body: c.body ?? '' }));
+      }),
     addLabels: (r: RepoRef, number: number, labels: string[]) =>
       call(async () => {
         const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {

@@ -61,6 +61,9 @@ function fieldsOf(wi: Record<string, unknown>): NativeFields {
   };
 }
 
+/** A marker in a comment's Markdown that GitHub does not render (an HTML comment). */
+const markerComment = (marker: string) => `<!-- integration-hub:${marker} -->`;
+
 const STAGES: Record<string, PullRequestActivity['stage']> = {
   'pull_request.opened': 'opened',
   'pull_request.reopened': 'opened',
@@ -160,8 +163,21 @@ export const githubWorkItems: CodeHostConnector = {
         const patch = patchOf(fields);
         if (Object.keys(patch).length > 0) await ops.updateIssue(repoOf(repository), numberOf(ref), patch);
       },
-      addComment: async (repository, ref, markdown) =>
-        String((await ops.addComment(repoOf(repository), numberOf(ref), markdown)).id),
+      addComment: async (repository, ref, markdown, options) =>
+        String(
+          (
+            await ops.addComment(
+              repoOf(repository),
+              numberOf(ref),
+              options?.marker ? `${markdown}\n\n${markerComment(options.marker)}` : markdown,
+            )
+          ).id,
+        ),
+      findComment: async (repository, ref, marker, since) => {
+        const comments = await ops.commentsSince(repoOf(repository), numberOf(ref), since);
+        const hit = comments.find((c) => c.body.includes(markerComment(marker)));
+        return hit ? String(hit.id) : null;
+      },
       changedSince: async (repository, since, cursor) => {
         const page = Number(cursor || '1');
         const result = await ops.issuesChangedSince(repoOf(repository), since, page);

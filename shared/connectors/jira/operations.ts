@@ -5,6 +5,9 @@ import { jiraFailure } from './client';
 
 type JiraClient = ReturnType<typeof createCloudClient>;
 
+/** The comment property a mirrored comment's marker is kept in. */
+const COMMENT_MARKER_PROPERTY = 'integration-hub';
+
 /**
  * Every call's failure becomes one of the hub's provider errors, for the one failure policy. A
  * Jira that stops answering fails the call after `timeoutMs` (jira.js has no timeout of its own),
@@ -155,13 +158,42 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
         await client.issues.doTransition({ issueIdOrKey: key, transition: { id: transition.id } });
         return { moved: true };
       }),
-    addComment: (key: string, markdown: string) =>
+    /** Adds a comment; `marker` goes in a comment property, where people do not see it. */
+    addComment: (key: string, markdown: string, marker?: string) =>
       call(async () => {
         const comment = await client.issueComments.addComment({
           issueIdOrKey: key,
           body: toAdf(markdown),
+          ...(marker ? { properties: [{ key: COMMENT_MARKER_PROPERTY, value: { marker } }] } : {}),
         } as never);
         return { id: String(comment.id) };
+      }),
+    /** The id of the issue's comment created since a time with `marker` in its property, if any. */
+    findComment: (key: string, marker: string, since: Date) =>
+      call(async () => {
+        const recent = await client.issueComments.getComments({
+          issueIdOrKey: key,
+          orderBy: '-created',
+          maxResults: 50,
+        });
+        const ids = (recent.comments ?? [])
+          .filter(
+            (c) =>
+              c.id &&
+              Date.parse(String(c.created ?? '').replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) >= since.getTime(),
+          )
+          .map((c) => Number(c.id));
+        if (ids.length === 0) return null;
+        // Listing comments cannot show their properties; reading them by id can.
+        const found = await client.issueComments.getCommentsByIds({ ids, expand: 'properties' });
+        const hit = (found.values ?? []).find((c) =>
+          (c.properties ?? []).some(
+            (p) =>
+              p.key === COMMENT_MARKER_PROPERTY &&
+              (p.value as { marker?: unknown } | undefined)?.marker === marker,
+          ),
+        );
+        return hit?.id ? String(hit.id) : null;
       }),
     /**
      * A link on the issue to a pull request on a code host (GitHub unless named); the same

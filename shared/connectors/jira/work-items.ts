@@ -134,7 +134,9 @@ export const jiraWorkItems: TrackerConnector = {
         await ops.updateIssue(ref.key, patchOf(fields));
         if (fields.status !== undefined) await ops.transitionTo(ref.key, fields.status);
       },
-      addComment: async (_project, ref, markdown) => (await ops.addComment(ref.key, markdown)).id,
+      addComment: async (_project, ref, markdown, options) =>
+        (await ops.addComment(ref.key, markdown, options?.marker)).id,
+      findComment: (_project, ref, marker, since) => ops.findComment(ref.key, marker, since),
       changedSince: async (project, since, cursor) => {
         const page = await ops.changedSince(project, since, cursor || undefined);
         return { items: page.issues.map((i) => snapshotOf(i, project)), next: page.nextPageToken };
