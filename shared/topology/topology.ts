@@ -160,7 +160,13 @@ export const functions = {
     description: 'Sends the invitation emails the outbox announces, then forgets their tokens',
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send', 'audit-table:write', 'claims-bucket:read'],
+    access: [
+      'domain-table:write',
+      'secrets-key:decrypt',
+      'mail:send',
+      'audit-table:write',
+      'claims-bucket:read',
+    ],
   },
   manageRoles: api('manage-roles', "Lists, creates, changes and deletes an organisation's custom roles", [
     'domain-table:write',

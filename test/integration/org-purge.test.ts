@@ -100,7 +100,7 @@ async function anOrgWithEverything(slug: string) {
     codeHost: { connectionId: codeHost.connection.id, repository: 'acme/web' },
   });
   const mapping: Mapping = { ...input, id: newId('map'), orgId };
-  await sync.createMapping(mapping, system(orgId, 'mapping.created'));
+  await sync.createMapping(mapping, system(orgId, 'mapping.created'), { resource: 'mappings', limit: 100 });
   const link = aLink({ orgId, mappingId: mapping.id });
   await sync.createLink(link, ['item#a', 'item#b']);
   await sync.recordSync(orgId, tracker.connection.id, { at: new Date(), lagMs: 5 });
