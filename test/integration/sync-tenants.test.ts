@@ -120,11 +120,16 @@ function gate() {
 
 /** Messages the workers and the schedule put on the queues. */
 function recordingQueues() {
-  const sent: { queue: string; body: string; delaySeconds: number | undefined }[] = [];
+  const sent: {
+    queue: string;
+    body: string;
+    delaySeconds: number | undefined;
+    groupId: string | undefined;
+  }[] = [];
   return {
     sent,
-    send: async (queue: string, body: string, options?: { delaySeconds?: number }) =>
-      void sent.push({ queue, body, delaySeconds: options?.delaySeconds }),
+    send: async (queue: string, body: string, options?: { delaySeconds?: number; groupId?: string }) =>
+      void sent.push({ queue, body, delaySeconds: options?.delaySeconds, groupId: options?.groupId }),
   };
 }
 
@@ -327,6 +332,8 @@ describe('one org cannot slow the others: reconciliation fans out', () => {
     }
     expect(queued.filter((m) => m.orgId === suspended)).toEqual([]);
     expect(new Set(queued.map((m) => m.queue))).toEqual(new Set(['reconcile']));
+    // Each message names its org as its group: SQS fair queues serve a quiet org before a busy one's backlog.
+    expect(queues.sent.every((m) => m.groupId === reconcileOf(m.body)?.orgId)).toBe(true);
     expect(result.skipped).toBeGreaterThanOrEqual(3);
     // Each org is looked up once per run, however many mappings it has.
     expect(orgReads.filter((o) => o === busy)).toHaveLength(1);
