@@ -66,7 +66,7 @@ export function makeScheduleReconciliation(deps: {
               skipped += 1;
               return;
             }
-            await deps.queues.send(SCAN_QUEUE, reconcileEnvelope(orgId, mappingId));
+            await deps.queues.send(SCAN_QUEUE, reconcileEnvelope(orgId, mappingId), { groupId: orgId });
             queued += 1;
           }),
         );
@@ -155,7 +155,7 @@ export function makeScanWork(deps: {
     });
     if (result.ran) return result.value;
     const jitter = Math.round(DEFER_SECONDS * (deps.random ?? Math.random)());
-    await deps.queues.send(SCAN_QUEUE, body, { delaySeconds: DEFER_SECONDS + jitter });
+    await deps.queues.send(SCAN_QUEUE, body, { delaySeconds: DEFER_SECONDS + jitter, groupId: orgId });
     return 'deferred';
   };
 }

@@ -118,6 +118,7 @@ export function makeScanStarter(deps: Omit<ScanDeps, 'engine'>) {
         { orgId: job.orgId, jobId: job.id, mappingId: mapping.id, kind, side: 'tracker', cursor: '' },
         mapping.tracker.connectionId,
       ),
+      { groupId: job.orgId },
     );
     return job;
   }
@@ -203,7 +204,9 @@ export function makeScanPages(deps: ScanDeps) {
     // The next page is queued before the checkpoint moves: a crash in between repeats this page
     // (harmless), never loses the rest of the scan.
     if (following)
-      await deps.queues.send(SCAN_QUEUE, scanEnvelope(following, mapping[following.side].connectionId));
+      await deps.queues.send(SCAN_QUEUE, scanEnvelope(following, mapping[following.side].connectionId), {
+        groupId: following.orgId,
+      });
     const done = following === null;
     const at = clock.now();
     const progressed = { ...job, processed: job.processed + counts.processed };

@@ -8,7 +8,7 @@ import type {
   TrackerConnector,
   WorkItemClient,
 } from '../../shared/connectors/work-items';
-import { QuotaExceededError } from '../../shared/errors';
+import { ProviderUnavailableError, QuotaExceededError } from '../../shared/errors';
 import { newId } from '../../shared/ids';
 import { makeManageMappings } from '../../shared/sync/manage-sync';
 import type { Mapping } from '../../shared/sync/mapping';
@@ -120,11 +120,16 @@ function gate() {
 
 /** Messages the workers and the schedule put on the queues. */
 function recordingQueues() {
-  const sent: { queue: string; body: string; delaySeconds: number | undefined }[] = [];
+  const sent: {
+    queue: string;
+    body: string;
+    delaySeconds: number | undefined;
+    groupId: string | undefined;
+  }[] = [];
   return {
     sent,
-    send: async (queue: string, body: string, options?: { delaySeconds?: number }) =>
-      void sent.push({ queue, body, delaySeconds: options?.delaySeconds }),
+    send: async (queue: string, body: string, options?: { delaySeconds?: number; groupId?: string }) =>
+      void sent.push({ queue, body, delaySeconds: options?.delaySeconds, groupId: options?.groupId }),
   };
 }
 
@@ -138,12 +143,20 @@ function slowableProviders(callTimeoutMs: number) {
   const calls: { orgId: string; call: string; mappingContainer: string }[] = [];
   const inFlight = new Map<string, number>();
   const peak = new Map<string, number>();
+  const waiters: { orgId: string; n: number; done: () => void }[] = [];
+  /** Settles once `n` of the org's calls are at its server at once. */
+  const reached = (orgId: string, n: number) =>
+    new Promise<void>((done) => {
+      if ((inFlight.get(orgId) ?? 0) >= n) done();
+      else waiters.push({ orgId, n, done });
+    });
   const client = (connection: Connection): WorkItemClient => {
     const track = async <T>(call: string, container: string, run: () => T): Promise<T> => {
       const org = connection.orgId;
       calls.push({ orgId: org, call, mappingContainer: container });
       inFlight.set(org, (inFlight.get(org) ?? 0) + 1);
       peak.set(org, Math.max(peak.get(org) ?? 0, inFlight.get(org) ?? 0));
+      for (const w of waiters) if (w.orgId === org && (inFlight.get(org) ?? 0) >= w.n) w.done();
       try {
         await holds.get(org);
         return run();
@@ -221,7 +234,7 @@ function slowableProviders(callTimeoutMs: number) {
     connectors,
     callTimeoutMs,
   });
-  return { providers, connectors, holds, pages, calls, peak };
+  return { providers, connectors, holds, pages, calls, peak, reached };
 }
 
 /** Mappings of one org in the real store (and so in the reconciler's directory). */
@@ -253,6 +266,36 @@ async function mappingsOf(store: DynamoDbSyncStore, orgId: string, count: number
     made.push(mapping);
   }
   return made;
+}
+
+/** The reconcile queue's worker over the real store and lock store, and the fake providers. */
+function scanWorkOver(
+  store: DynamoDbSyncStore,
+  fake: ReturnType<typeof slowableProviders>,
+  queues: ReturnType<typeof recordingQueues>,
+  options: { slots?: number; clock?: { now: () => Date } } = {},
+) {
+  const clock = options.clock ?? { now: () => new Date() };
+  return makeScanWork({
+    store,
+    starter: makeScanStarter({ store, providers: fake.providers, queues, clock }),
+    pages: makeScanPages({
+      store,
+      providers: fake.providers,
+      engine: makeSyncEngine({
+        store,
+        providers: fake.providers,
+        audit: { append: async () => {} },
+        clock,
+        connectors: fake.connectors,
+      }),
+      queues,
+      clock,
+    }),
+    slots: makeOrgSlots(new DynamoDbLockStore(aws.docs, aws.tables.domainTable), options.slots),
+    queues,
+    random: () => 0.5,
+  });
 }
 
 const reconcileOf = (body: string) =>
@@ -289,61 +332,52 @@ describe('one org cannot slow the others: reconciliation fans out', () => {
     }
     expect(queued.filter((m) => m.orgId === suspended)).toEqual([]);
     expect(new Set(queued.map((m) => m.queue))).toEqual(new Set(['reconcile']));
+    // Each message names its org as its group: SQS fair queues serve a quiet org before a busy one's backlog.
+    expect(queues.sent.every((m) => m.groupId === reconcileOf(m.body)?.orgId)).toBe(true);
     expect(result.skipped).toBeGreaterThanOrEqual(3);
     // Each org is looked up once per run, however many mappings it has.
     expect(orgReads.filter((o) => o === busy)).toHaveLength(1);
   });
 
-  it("starts one org's reconciliation while another org's server has stopped answering, and gives up on that one fast", async () => {
+  it("starts one org's reconciliation while another org's server has stopped answering", async () => {
     const store = new DynamoDbSyncStore(aws.docs, aws.tables);
-    const fake = slowableProviders(300);
+    const fake = slowableProviders(60_000);
     const stalled = gate();
     const [slowOrg, fastOrg] = [newId('org'), newId('org')];
     const [slowMapping] = await mappingsOf(store, slowOrg, 1);
     const [fastMapping] = await mappingsOf(store, fastOrg, 1);
     fake.holds.set(slowOrg, stalled.opened);
-    const queues = recordingQueues();
-    const clock = { now: () => new Date() };
-    const work = makeScanWork({
-      store,
-      starter: makeScanStarter({ store, providers: fake.providers, queues, clock }),
-      pages: makeScanPages({
-        store,
-        providers: fake.providers,
-        engine: makeSyncEngine({
-          store,
-          providers: fake.providers,
-          audit: { append: async () => {} },
-          clock,
-          connectors: fake.connectors,
-        }),
-        queues,
-        clock,
-      }),
-      slots: makeOrgSlots(new DynamoDbLockStore(aws.docs, aws.tables.domainTable)),
-      queues,
-    });
+    const work = scanWorkOver(store, fake, recordingQueues());
     let slowDone = false;
-    const startedAt = Date.now();
     const slow = work(reconcileEnvelope(slowOrg, String(slowMapping?.id)), newId('evt')).finally(() => {
       slowDone = true;
     });
-    const fast = await work(reconcileEnvelope(fastOrg, String(fastMapping?.id)), newId('evt'));
-    expect(fast).toBe('started');
+    expect(await work(reconcileEnvelope(fastOrg, String(fastMapping?.id)), newId('evt'))).toBe('started');
     expect(slowDone).toBe(false);
     expect(await store.latestJob(fastOrg, String(fastMapping?.id), 'reconcile')).toMatchObject({
       status: 'running',
     });
-
-    // The stalled server's calls fail at the per-call bound, long before it answers: the job
-    // starts without an estimate, and its pages meet the same bound (an outage, retried).
+    stalled.open();
     expect(await slow).toBe('started');
-    expect(Date.now() - startedAt).toBeLessThan(5_000);
-    expect(await store.latestJob(slowOrg, String(slowMapping?.id), 'reconcile')).toMatchObject({
-      total: null,
-    });
-    const page = queues.sent.find((m) => m.body.includes(slowOrg) && m.body.includes('sync.scan'));
-    await expect(work(String(page?.body), newId('evt'))).rejects.toThrow(/did not answer within/);
+  });
+
+  it('gives up on a server that stops answering at the per-call bound, as a provider outage', async () => {
+    const store = new DynamoDbSyncStore(aws.docs, aws.tables);
+    const fake = slowableProviders(300);
+    const stalled = gate();
+    const orgId = newId('org');
+    const [mapping] = await mappingsOf(store, orgId, 1);
+    fake.holds.set(orgId, stalled.opened);
+    const queues = recordingQueues();
+    const work = scanWorkOver(store, fake, queues);
+    // The server never answers while this runs: the estimates give up, and the job starts without one…
+    expect(await work(reconcileEnvelope(orgId, String(mapping?.id)), newId('evt'))).toBe('started');
+    expect(await store.latestJob(orgId, String(mapping?.id), 'reconcile')).toMatchObject({ total: null });
+    // …and its pages meet the same bound: an outage, retried with backoff by the failure policy.
+    const page = queues.sent.find((m) => m.body.includes(orgId) && m.body.includes('sync.scan'));
+    const failed = await work(String(page?.body), newId('evt')).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ProviderUnavailableError);
+    expect((failed as Error).message).toMatch(/did not answer within/);
     stalled.open();
   });
 
@@ -356,36 +390,28 @@ describe('one org cannot slow the others: reconciliation fans out', () => {
     const [otherMapping] = await mappingsOf(store, otherOrg, 1);
     fake.holds.set(busyOrg, busy.opened);
     const queues = recordingQueues();
-    const clock = { now: () => new Date() };
-    const work = makeScanWork({
-      store,
-      starter: makeScanStarter({ store, providers: fake.providers, queues, clock }),
-      pages: makeScanPages({
-        store,
-        providers: fake.providers,
-        engine: makeSyncEngine({
-          store,
-          providers: fake.providers,
-          audit: { append: async () => {} },
-          clock,
-          connectors: fake.connectors,
-        }),
-        queues,
-        clock,
-      }),
-      slots: makeOrgSlots(new DynamoDbLockStore(aws.docs, aws.tables.domainTable), 2),
-      queues,
-      random: () => 0.5,
+    const work = scanWorkOver(store, fake, queues, { slots: 2 });
+    let putBack = 0;
+    let threePutBack: () => void = () => {};
+    const allPutBack = new Promise<void>((resolve) => {
+      threePutBack = resolve;
     });
-    const busyWork = busyMappings.map((m) => work(reconcileEnvelope(busyOrg, m.id), newId('evt')));
+    const busyWork = busyMappings.map((m) =>
+      work(reconcileEnvelope(busyOrg, m.id), newId('evt')).then((outcome) => {
+        if (outcome === 'deferred' && ++putBack === 3) threePutBack();
+        return outcome;
+      }),
+    );
     const other = await work(reconcileEnvelope(otherOrg, String(otherMapping?.id)), newId('evt'));
     expect(other).toBe('started');
 
+    // Two reconciliations at the busy org's server at once, each asking both sides for an
+    // estimate; the other three were put back while both slots were held.
+    await Promise.all([fake.reached(busyOrg, 4), allPutBack]);
     busy.open();
     const outcomes = await Promise.all(busyWork);
     expect(outcomes.filter((o) => o === 'started')).toHaveLength(2);
     expect(outcomes.filter((o) => o === 'deferred')).toHaveLength(3);
-    // Two reconciliations at once, each asking both sides for an estimate.
     expect(fake.peak.get(busyOrg)).toBe(4);
     const deferred = queues.sent.filter((m) => m.delaySeconds !== undefined);
     expect(deferred.map((m) => reconcileOf(m.body)?.orgId)).toEqual([busyOrg, busyOrg, busyOrg]);
@@ -411,25 +437,7 @@ describe('work skipped for a suspended org is picked up again by reconciliation'
     let now = Date.now();
     const clock = { now: () => new Date(now) };
     const queues = recordingQueues();
-    const work = makeScanWork({
-      store,
-      starter: makeScanStarter({ store, providers: fake.providers, queues, clock }),
-      pages: makeScanPages({
-        store,
-        providers: fake.providers,
-        engine: makeSyncEngine({
-          store,
-          providers: fake.providers,
-          audit: { append: async () => {} },
-          clock,
-          connectors: fake.connectors,
-        }),
-        queues,
-        clock,
-      }),
-      slots: makeOrgSlots(new DynamoDbLockStore(aws.docs, aws.tables.domainTable)),
-      queues,
-    });
+    const work = scanWorkOver(store, fake, queues, { clock });
     const nextPage = () => {
       const message = queues.sent.pop();
       expect(message?.body).toContain('sync.scan');

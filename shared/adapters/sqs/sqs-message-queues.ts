@@ -34,11 +34,20 @@ export class SqsMessageQueues implements MessageQueues {
     );
   }
 
-  async send(queue: string, body: string, options: { readonly delaySeconds?: number } = {}): Promise<void> {
+  async send(
+    queue: string,
+    body: string,
+    options: { readonly delaySeconds?: number; readonly groupId?: string } = {},
+  ): Promise<void> {
     const url = this.queueUrls[queue];
     if (!url) throw new ValidationError(`No queue ${queue}`);
     await this.client.send(
-      new SendMessageCommand({ QueueUrl: url, MessageBody: body, DelaySeconds: options.delaySeconds }),
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: body,
+        DelaySeconds: options.delaySeconds,
+        MessageGroupId: options.groupId,
+      }),
     );
   }
 }
