@@ -373,7 +373,7 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
       '200': ok('The organisation, active again', OrgSchema),
       ...authErrors,
       '404': problem('No such organisation (or already purged)'),
-      '409': problem('Not deleted'),
+      '409': problem('Not deleted, or its purge has begun'),
     },
   },
   suspendOrg: {

@@ -292,7 +292,7 @@ export const routes = [
     function: 'restoreOrg',
     auth: 'hub',
     permission: 'platform:orgs:suspend',
-    summary: 'Restore a deleted organisation before it is purged (platform admin)',
+    summary: 'Restore a deleted organisation before its purge begins (platform admin)',
     tag: 'Organisations',
   },
   {
