@@ -69,14 +69,14 @@ describe('/v1/platform/api-keys', () => {
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 
-  it('answers 400 for a malformed key id and 404 for a key that is not active', async () => {
+  it('answers 404 for a malformed key id (it names nothing) and for a key that is not active', async () => {
     const bad = await call(
       'DELETE',
       `/v1/platform/api-keys/${'k'.repeat(2000)}`,
       '/v1/platform/api-keys/{keyId}',
       platformAdmin,
     );
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(404);
     const missing = await call(
       'DELETE',
       '/v1/platform/api-keys/key_01JD3Q4ZK8M7X2V9N6B5C4D3E2',

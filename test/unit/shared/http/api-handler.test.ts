@@ -244,10 +244,13 @@ describe('the gate: path parameters', () => {
           );
           const seen = { long, kind: principal.kind, status: res.status, type: res.headers['content-type'] };
           expect(seen).toEqual({ ...seen, type: 'application/problem+json' });
-          expect([400, 404]).toContain(res.status);
+          // A member on a platform route is out of scope, refused as such before any read.
+          const outOfScope = principal.kind === 'org_member' && route.permission?.startsWith('platform:');
+          expect(outOfScope ? [403] : [400, 404]).toContain(res.status);
           expect(res.json.detail).not.toContain('x'.repeat(100));
           expect(ran).toBe(false);
-          expect(gate.orgReads).toEqual([]);
+          // A refusal reads only the caller's own org, to count it against the caller's rate.
+          expect(gate.orgReads).toEqual(outOfScope ? [ORG_A] : []);
           expect(gate.userReads).toBe(0);
         }
       }
