@@ -2,7 +2,6 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AccessDirectory } from '../authz/access-directory';
@@ -49,7 +48,6 @@ import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
-import { S3ClaimCheckStore } from './s3/s3-claim-check-store';
 import { SesMailer } from './ses/ses-mailer';
 import { SqsMessageQueues } from './sqs/sqs-message-queues';
 
@@ -65,19 +63,23 @@ export const eventStore = () =>
   feedOfReferences(new DynamoDbEventStore(documentClient(), tablesConfig().domainTable));
 export const secretCipher = () =>
   new KmsSecretCipher(tracer.captureAWSv3Client(new KMSClient({})), secretsKeyId());
-let claims: S3ClaimCheckStore | undefined;
+let claims: Promise<ClaimCheckStore> | undefined;
+// Loaded on first use: most events fit the bus, so a cold start does not pay for the S3 client.
 const s3ClaimCheckStore = () =>
-  (claims ??= new S3ClaimCheckStore(
-    tracer.captureAWSv3Client(new S3Client({ forcePathStyle: s3ForcePathStyle() })),
-    claimsBucketName(),
+  (claims ??= Promise.all([import('@aws-sdk/client-s3'), import('./s3/s3-claim-check-store')]).then(
+    ([{ S3Client }, { S3ClaimCheckStore }]) =>
+      new S3ClaimCheckStore(
+        tracer.captureAWSv3Client(new S3Client({ forcePathStyle: s3ForcePathStyle() })),
+        claimsBucketName(),
+      ),
   ));
 /**
- * The claim-check bucket, built on first use: most events fit the bus, so a function meets the
- * bucket (and its CLAIMS_BUCKET_NAME) only when an event is too large for it.
+ * The claim-check bucket, built on first use: a function meets the bucket (and its
+ * CLAIMS_BUCKET_NAME) only when an event is too large for the bus.
  */
 export const claimCheckStore = (): ClaimCheckStore => ({
-  put: (tenantId, name, body) => s3ClaimCheckStore().put(tenantId, name, body),
-  get: (key) => s3ClaimCheckStore().get(key),
+  put: async (tenantId, name, body) => (await s3ClaimCheckStore()).put(tenantId, name, body),
+  get: async (key) => (await s3ClaimCheckStore()).get(key),
 });
 export const eventPublisher = () =>
   new EventBridgePublisher(

@@ -5,6 +5,7 @@ import { LOCAL_CLAIMS_BUCKET } from '../../lib/local/local-s3';
 import { fromAdf } from '../../shared/connectors/jira/adf';
 import type { FakeGithub } from '../fakes/github';
 import { GITHUB_HUMAN, startFakeGithub } from '../fakes/github';
+import { GITHUB_BODY_LIMIT } from '../fakes/github-repositories';
 import type { FakeJira } from '../fakes/jira';
 import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
@@ -142,6 +143,41 @@ describe('big and deep payloads', () => {
     expect(created?.status).toBe(202);
     expect(claimObjects().length).toBeGreaterThan(before);
   }, 120_000);
+
+  it('never cuts a description longer than GitHub takes silently: the change is parked with the reason', async () => {
+    const words = Array.from({ length: 12_000 }, (_, i) => `word${i}`).join(' ');
+    expect(words.length).toBeGreaterThan(GITHUB_BODY_LIMIT);
+    const res = await fetch(`${jira.url}/rest/api/3/issue`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${JIRA_HUMAN.email}:${JIRA_HUMAN.apiToken}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        fields: {
+          project: { key: 'WEB' },
+          issuetype: { name: 'Task' },
+          summary: 'Too long for GitHub',
+          description: {
+            type: 'doc',
+            version: 1,
+            content: [{ type: 'paragraph', content: [{ type: 'text', text: words }] }],
+          },
+        },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const parked = await eventually(async () => {
+      const items = (await admin('GET', `/v1/orgs/${orgId}/dead-letters`)).json.items as Json[] | undefined;
+      return items?.find((d) => /65536|too long/i.test(String(d.reason)));
+    }, 90_000);
+    expect(parked.reason).toMatch(/too long/i);
+    // No issue carries a cut-down copy of the text.
+    const bodies = [...github.repositories.repo(REPO).issues.values()].map((i) =>
+      String((i as Json).body ?? ''),
+    );
+    expect(bodies.filter((b) => b.startsWith('word0 word1') && b !== words)).toEqual([]);
+  }, 150_000);
 
   it('accepts a signed 400 KiB generic webhook; the event feed keeps it by reference', async () => {
     const body = JSON.stringify({ type: 'build.finished', data: { log: 'x'.repeat(400 * 1024) } });

@@ -15,6 +15,9 @@ const COMMENT = example('issue_comment', 'created').comment as Json;
 const PULL = example('pull_request', 'opened').pull_request as Json;
 const REVIEW = example('pull_request_review', 'submitted').review as Json;
 const REVIEW_COMMENT = example('pull_request_review_comment', 'created').comment as Json;
+
+/** The most characters GitHub takes in an issue, pull request or comment body. */
+export const GITHUB_BODY_LIMIT = 65_536;
 /** A repository and installation as GitHub's webhooks describe them. */
 export const WEBHOOK_REPOSITORY = example('issues', 'opened').repository as Json;
 
@@ -164,6 +167,23 @@ export class FakeRepositories {
     const issueRoute = /^issues\/(\d+)$/.exec(rest);
     const pullRoute = /^pulls\/(\d+)(\/requested_reviewers|\/reviews)?$/.exec(rest);
     const b = body ?? {};
+    // GitHub refuses an issue, pull request or comment body over 65,536 characters.
+    if (typeof b.body === 'string' && b.body.length > GITHUB_BODY_LIMIT) {
+      return {
+        status: 422,
+        body: {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'Issue',
+              code: 'custom',
+              field: 'body',
+              message: `body is too long (maximum is ${GITHUB_BODY_LIMIT} characters)`,
+            },
+          ],
+        },
+      };
+    }
     const labels = (names: unknown) =>
       (Array.isArray(names) ? names : []).map((n, i) => ({
         ...((ISSUE.labels as Json[])[0] ?? {}),
