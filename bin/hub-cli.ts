@@ -847,10 +847,11 @@ program
       ).json()) as {
         issuer: string;
       };
-      const authTime = Math.floor(Date.now() / 1000) - o.authAge;
+      const startedAt = Date.now() - o.authAge * 1000;
+      const authTime = Math.floor(startedAt / 1000);
       // As a refresh token stops working: a session begun before its user's sign-out gets no token.
       const signedOut = o.email ? lastSignOut(resolve(dataDir), o.email) : null;
-      if (signedOut && signedOut.getTime() >= authTime * 1000)
+      if (signedOut && signedOut.getTime() >= startedAt)
         throw new CliError(`${o.email} was signed out at ${signedOut.toISOString()}: sign in again`);
       const token = await mintDevToken(await devIssuerKey(resolve(dataDir)), config.issuer, {
         sub: o.sub,

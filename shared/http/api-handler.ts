@@ -171,6 +171,8 @@ async function admit(
     return { principal, path: validatePathParameters(route, event.pathParameters), rate: Promise.resolve() };
   }
   let org: Org | null = null;
+  // Who the trail names: the hub user once read, so even a refusal shows no claim of the token's.
+  let admitted: typeof principal = principal;
   try {
     // Compared as sent, before anything is read: another org's id, well-formed or not, is refused.
     if (!isInScope(principal, permission, event.pathParameters?.orgId ?? null)) {
@@ -192,10 +194,11 @@ async function admit(
         "The request does not come from a network on the organisation's IP allow-list",
       );
     }
-    let admitted: typeof principal = principal;
     if (principal.type === 'user') {
       // Deny by default: a token is worth only what the hub's record of its user says.
       if (!user) throw new ForbiddenError('The token stands for no user of this organisation');
+      // Named from the hub's record, never from a claim: this is who audit records and policies see.
+      admitted = { ...principal, name: user.name, email: user.email };
       if (user.status !== 'active') throw new ForbiddenError('The user is deactivated');
       // API keys are not user sessions: the second factor and the lifetime bind user tokens only.
       if (org.settings.mfaRequired && principal.mfa !== true) {
@@ -209,10 +212,10 @@ async function admit(
           `The session expired: the organisation's sessions last ${org.settings.sessionLifetimeMinutes} minutes; sign in again`,
         );
       }
-      // Named from the hub's record, never from a claim: this is who audit records and policies see.
-      admitted = { ...principal, name: user.name, email: user.email };
     } else if (actingUser && user?.status !== 'active') {
-      throw new ForbiddenError("The key's user is deactivated");
+      throw new ForbiddenError(
+        user ? "The key's user is deactivated" : "The key's user is no user of this organisation",
+      );
     }
     const request: AccessRequest = {
       principal: admitted,
@@ -230,7 +233,7 @@ async function admit(
     rate.catch(() => undefined);
     return { principal: admitted, path, rate };
   } catch (error) {
-    if (isDenial(error)) await recordDenial(event, route, principal, org, error, gate);
+    if (isDenial(error)) await recordDenial(event, route, admitted, org, error, gate);
     throw error;
   }
 }

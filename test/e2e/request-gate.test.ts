@@ -1,3 +1,4 @@
+import { LocalCognito } from '../../lib/local/local-cognito';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 
@@ -62,6 +63,36 @@ describe('the request gate over HTTP', () => {
     expect((await as('--mfa', '--auth-age', String(4 * 60))('GET', base)).status).toBe(200);
     // API keys are not user sessions.
     expect((await asOwner('GET', base)).status).toBe(200);
+  });
+
+  it('mints no token for a session begun before the user pool signed its user out, as a refresh would fail', async () => {
+    const { org, base, asOwner } = await orgWithOwner('gate-signed-out');
+    const user = await asOwner('POST', `${base}/users`, {
+      email: 'lee@out.test',
+      name: 'Lee',
+      role: 'admin',
+    });
+    const lee = [
+      '--sub',
+      String(user.json.id),
+      '--org',
+      org.id,
+      '--role',
+      'admin',
+      '--email',
+      'lee@out.test',
+    ];
+    // The sign-out a deactivation makes, through the local user pool.
+    new LocalCognito(hub.dataDir).call('AdminUserGlobalSignOut', {
+      UserPoolId: 'local',
+      Username: 'lee@out.test',
+    });
+    const refreshed = mint([...lee, '--auth-age', '60']);
+    expect(refreshed.status).not.toBe(0);
+    expect(refreshed.stderr).toMatch(/lee@out.test was signed out/);
+    const signedInAgain = mint([...lee, '--auth-age', '0']);
+    expect(signedInAgain.status).toBe(0);
+    expect((await client(hub, signedInAgain.token)('GET', base)).status).toBe(200);
   });
 
   it("audits a member of A addressing B in A's trail, and leaves nothing in B's", async () => {

@@ -131,7 +131,10 @@ describe('the gate: identities map to active hub users', () => {
 
   it('refuses a user token whose hub user is missing or deactivated, and audits it in their org', async () => {
     const gate = new FakeGate();
-    const ghost = await getOrg(gate, adaToken({ id: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9' }));
+    const ghost = await getOrg(
+      gate,
+      adaToken({ id: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9', name: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9' }),
+    );
     expect(ghost.status).toBe(403);
     expect(ghost.json.detail).toMatch(/no user of this organisation/);
     gate.people.set(ADA, ada('deactivated'));
@@ -142,6 +145,8 @@ describe('the gate: identities map to active hub users', () => {
       [ORG_A, 'denied'],
       [ORG_A, 'denied'],
     ]);
+    // The trail names the hub user where there is one, and never the token's claims.
+    expect(gate.trail.map((r) => r.actor.name)).toEqual(['usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9', 'Ada Lovelace']);
   });
 });
 
