@@ -172,6 +172,8 @@ export const functions = {
   testConnection: api('test-connection', "Makes a dry call to a connection's provider with its credentials", [
     'domain-table:write',
     'secrets-key:decrypt',
+    // A Jira OAuth probe refreshes the access token and stores the new one encrypted.
+    'secrets-key:encrypt',
   ]),
   manageMappings: api(
     'manage-mappings',
