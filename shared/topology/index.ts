@@ -1,2 +1,3 @@
 export * from './topology';
 export type * from './types';
+export * from './access';
