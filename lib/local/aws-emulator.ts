@@ -66,7 +66,9 @@ export async function startAwsEmulator(deps: {
   function authorise(req: IncomingMessage, action: string): AwsError | null {
     if (!deps.iam) return null;
     const principal = deps.iam.principalOfRequest(req.headers.authorization);
-    const refusal = principal ? actionRefusal(principal, action) : 'the access key is not one the runtime issued';
+    const refusal = principal
+      ? actionRefusal(principal, action)
+      : 'the access key is not one the runtime issued';
     if (!refusal) return null;
     return new AwsError(
       action.startsWith('sts:') ? 'AccessDenied' : 'AccessDeniedException',
@@ -264,7 +266,10 @@ export async function startAwsEmulator(deps: {
           target.split('.').pop() ?? '',
         );
         const [service = '', operation = ''] = target.split('.');
-        const denied = authorise(req, `${service === 'TrentService' ? 'kms' : service === 'AWSEvents' ? 'events' : service}:${operation}`);
+        const denied = authorise(
+          req,
+          `${service === 'TrentService' ? 'kms' : service === 'AWSEvents' ? 'events' : service}:${operation}`,
+        );
         if (denied) throw denied;
         reply(200, await dispatch(target, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
       } catch (error) {

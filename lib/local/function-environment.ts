@@ -50,7 +50,9 @@ export function commonEnvironment(options: LocalEnvironmentOptions): Record<stri
 }
 
 /** The variables of each resource an access kind names, on one machine. */
-export function localResources(options: LocalEnvironmentOptions): Record<AccessResource, Record<string, string>> {
+export function localResources(
+  options: LocalEnvironmentOptions,
+): Record<AccessResource, Record<string, string>> {
   return {
     domainTable: { DOMAIN_TABLE_NAME: localNames.table('domain') },
     auditTable: { AUDIT_TABLE_NAME: localNames.table('audit') },

@@ -97,7 +97,9 @@ export class FunctionHost {
 
   /** Starts every environment now, so the first requests do not pay for the cold starts. */
   async warm(): Promise<void> {
-    await Promise.all((Object.keys(functions) as FunctionName[]).map((name) => this.environmentOf(name).ready));
+    await Promise.all(
+      (Object.keys(functions) as FunctionName[]).map((name) => this.environmentOf(name).ready),
+    );
   }
 
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {

@@ -43,7 +43,11 @@ export interface LocalGrant {
 }
 
 const none: LocalGrant = { own: [], session: [], actions: [] };
-const tenantItems = (classes: readonly ItemClass[]): TableGrant => ({ table: 'domain', classes, keys: 'tenant' });
+const tenantItems = (classes: readonly ItemClass[]): TableGrant => ({
+  table: 'domain',
+  classes,
+  keys: 'tenant',
+});
 
 // Keyed by `ResourceAccess`: a new access kind does not compile until it says what it allows here.
 export const localGrants: Record<ResourceAccess, LocalGrant> = {
@@ -70,7 +74,11 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
     session: [{ table: 'audit', classes: ['append'], keys: 'tenant' }],
     actions: [],
   },
-  'audit-table:read': { own: [], session: [{ table: 'audit', classes: ['read'], keys: 'tenant' }], actions: [] },
+  'audit-table:read': {
+    own: [],
+    session: [{ table: 'audit', classes: ['read'], keys: 'tenant' }],
+    actions: [],
+  },
   'usage:count': {
     own: [],
     session: [{ table: 'domain', classes: ['read', 'write'], keys: { tenantCollection: 'USAGE' } }],
@@ -146,7 +154,8 @@ export function itemActions(operation: string, input: Input): ItemAction[] {
   if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
     return ((input.TransactItems as Input[] | undefined) ?? []).flatMap((entry) =>
       Object.entries(entry).map(([kind, op]) => ({
-        operation: kind === 'Get' ? 'GetItem' : kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`,
+        operation:
+          kind === 'Get' ? 'GetItem' : kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`,
         table: String((op as Input).TableName ?? ''),
         pk: pkOf(op as Input),
       })),
@@ -167,7 +176,9 @@ export function itemActions(operation: string, input: Input): ItemAction[] {
   let pk = pkOf(input);
   if (typeof input.KeyConditionExpression === 'string') {
     const placeholder = /\b(?:PK|id)\s*=\s*(:\w+)/.exec(input.KeyConditionExpression)?.[1];
-    pk = placeholder ? keyString((input.ExpressionAttributeValues as Input | undefined)?.[placeholder]) : null;
+    pk = placeholder
+      ? keyString((input.ExpressionAttributeValues as Input | undefined)?.[placeholder])
+      : null;
   }
   return [{ operation, table: String(input.TableName ?? ''), pk }];
 }
@@ -178,7 +189,12 @@ const classOf = (operation: string): ItemClass =>
 const tableNamed = (table: string): TableName | undefined =>
   (['domain', 'audit', 'idempotency'] as const).find((t) => localNames.table(t) === table);
 
-function keysAllow(scope: KeyScope, pk: string | null, fn: FunctionName | undefined, tenant?: string): boolean {
+function keysAllow(
+  scope: KeyScope,
+  pk: string | null,
+  fn: FunctionName | undefined,
+  tenant?: string,
+): boolean {
   if (scope === 'any') return true;
   if (pk === null) return false;
   if (scope === 'platform') return pk.startsWith('P#');
@@ -197,7 +213,8 @@ export function tenantRoleRefusal(action: ItemAction, tenant: string): string | 
   const { operation, pk } = action;
   if (pk === null) return `${operation} names no partition key`;
   if (pk.startsWith(`T#${tenant}#`)) return null;
-  if (pk.startsWith('P#') && classOf(operation) !== 'read' && tableNamed(action.table) === 'domain') return null;
+  if (pk.startsWith('P#') && classOf(operation) !== 'read' && tableNamed(action.table) === 'domain')
+    return null;
   return `${operation} on ${pk} is outside tenant ${tenant}`;
 }
 
@@ -237,7 +254,8 @@ export function actionRefusal(principal: Principal, action: string, queue?: Queu
     return usesTenantData(access(fn)) ? null : `${fn} may not assume the tenant data role`;
   }
   if (CONSUMER_ACTIONS.has(action) && queue && queues[queue].consumer === fn) return null;
-  if (action.startsWith('sqs:Send') && queue === undefined) return `${fn} may not ${action} to a queue outside the topology`;
+  if (action.startsWith('sqs:Send') && queue === undefined)
+    return `${fn} may not ${action} to a queue outside the topology`;
   if (access(fn).some((a) => localGrants[a].actions.includes(action))) return null;
   return `${fn} may not call ${action}: its declared access does not allow it`;
 }
