@@ -151,7 +151,8 @@ export const functions = {
     description: 'Sends the invitation emails the outbox announces, then forgets their tokens',
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send'],
+    // audit-table:write: the queue worker audits a message it drops (queue.message_dropped).
+    access: ['domain-table:write', 'secrets-key:decrypt', 'mail:send', 'audit-table:write'],
   },
   manageRoles: api('manage-roles', "Lists, creates, changes and deletes an organisation's custom roles", [
     'domain-table:write',
@@ -225,7 +226,8 @@ export const functions = {
     description: "Stores canonical events in their organisation's event feed",
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write'],
+    // audit-table:write: the queue worker audits a message it drops (queue.message_dropped).
+    access: ['domain-table:write', 'audit-table:write'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 
