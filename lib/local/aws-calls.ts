@@ -83,6 +83,7 @@ export async function countingProxy(
       );
       const refusal = iam ? sqsRefusal(iam, req, body) : null;
       if (refusal) {
+        iam?.onRefusal(`sqs: ${refusal}`);
         const principal = iam?.principalOfRequest(req.headers.authorization) ?? null;
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(

@@ -70,6 +70,7 @@ export async function startAwsEmulator(deps: {
       ? actionRefusal(principal, action)
       : 'the access key is not one the runtime issued';
     if (!refusal) return null;
+    deps.iam.onRefusal(`${action}: ${refusal}`);
     return new AwsError(
       action.startsWith('sts:') ? 'AccessDenied' : 'AccessDeniedException',
       `User: ${callerArn(principal)} is not authorized to perform: ${action} (${refusal})`,

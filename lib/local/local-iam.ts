@@ -268,7 +268,11 @@ export class LocalIam {
     (Object.keys(functions) as FunctionName[]).map((n) => [functionAccessKeyId(n), n]),
   );
 
-  constructor(private readonly runtimeKeyId: string) {}
+  /** `onRefusal` hears every refusal, so a drifted declaration shows in the runtime's log. */
+  constructor(
+    private readonly runtimeKeyId: string,
+    readonly onRefusal: (reason: string) => void = () => undefined,
+  ) {}
 
   /** The principal behind an access key id; null for one nobody issued. */
   principalOf(accessKeyId: string): Principal | null {

@@ -89,7 +89,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const mailbox = new LocalMailbox(dataDir);
     // Each function signs with its own credentials and is held to its declared access; the
     // runtime's own (pollers, stream poller, bootstrap, probes) are not restricted.
-    const iam = new LocalIam(localCredentials.accessKeyId);
+    const iam = new LocalIam(localCredentials.accessKeyId, (reason) => log(`iam refused: ${reason}`));
     const sessions = iam.sessions;
     const calls = new AwsCallCounter();
     const aws = await startAwsEmulator({
