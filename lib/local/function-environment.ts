@@ -64,7 +64,13 @@ export function localResources(
       JWT_JWKS_URI: options.jwt.jwksUri,
       JWT_AUDIENCE: options.jwt.audience,
     },
-    mail: { MAIL_FROM: options.mailFrom ?? 'integration-hub@localhost' },
+    mail: {
+      MAIL_FROM: options.mailFrom ?? 'integration-hub@localhost',
+      // An operator's accept page, as in AWS (CDK context `invitationAcceptUrl`).
+      ...(options.inherited?.INVITATION_ACCEPT_URL
+        ? { INVITATION_ACCEPT_URL: options.inherited.INVITATION_ACCEPT_URL }
+        : {}),
+    },
     tenantRole: { TENANT_ROLE_ARN: localNames.tenantRoleArn },
     queueUrls: { QUEUE_URLS: JSON.stringify(options.queueUrls) },
   };
