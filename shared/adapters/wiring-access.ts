@@ -1,4 +1,4 @@
-import type { ResourceAccess } from '../topology';
+import type { PlatformPointer, ResourceAccess } from '../topology';
 import type * as wiring from './wiring';
 
 /**
@@ -38,4 +38,10 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Refreshing a Jira OAuth token stores the new one encrypted, under a lock.
   jiraTokenSource: ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
   syncProviders: ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
+};
+
+/** The platform pointer types a factory's adapters write whatever their caller does (see `pointerWrites`). */
+export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readonly PlatformPointer[] } = {
+  // Marking a connection as needing attention saves its webhook route with its status.
+  queueWorker: ['webhookRoutes'],
 };

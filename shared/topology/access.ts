@@ -110,6 +110,12 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   inviteUser: ['invitationTokens'],
   manageInvitation: ['invitationTokens'],
   acceptInvitation: ['invitationTokens'],
+  // Marking a connection as needing attention saves its webhook route with its status.
+  testConnection: ['webhookRoutes'],
+  storeEvent: ['webhookRoutes'],
+  sendInvitationMail: ['webhookRoutes'],
+  syncWorkItems: ['webhookRoutes'],
+  scanWorkItems: ['webhookRoutes'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { wiringAccess } from '../../../../shared/adapters/wiring-access';
+import { wiringAccess, wiringPointerWrites } from '../../../../shared/adapters/wiring-access';
 import type { FunctionName, ResourceAccess } from '../../../../shared/topology';
-import { functions } from '../../../../shared/topology';
+import { functions, pointerWrites } from '../../../../shared/topology';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 
@@ -26,5 +26,9 @@ describe("each function's declared access covers what its wiring builds", () => 
     const covered = (a: ResourceAccess) =>
       declared.has(a) || (a === 'domain-table:read' && declared.has('domain-table:write'));
     expect(needed.filter((n) => !covered(n.access))).toEqual([]);
+    const pointers = factoriesOf(functions[name].entry).flatMap(
+      (factory) => wiringPointerWrites[factory as keyof typeof wiringPointerWrites] ?? [],
+    );
+    expect(pointers.filter((p) => !(pointerWrites[name] ?? []).includes(p))).toEqual([]);
   });
 });
