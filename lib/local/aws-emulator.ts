@@ -267,10 +267,13 @@ export async function startAwsEmulator(deps: {
           target.split('.').pop() ?? '',
         );
         const [service = '', operation = ''] = target.split('.');
-        const denied = authorise(
-          req,
-          `${service === 'TrentService' ? 'kms' : service === 'AWSEvents' ? 'events' : service}:${operation}`,
-        );
+        // A request naming no operation (the health probe's) reaches no service: dispatch refuses it.
+        const denied = !target
+          ? null
+          : authorise(
+              req,
+              `${service === 'TrentService' ? 'kms' : service === 'AWSEvents' ? 'events' : service}:${operation}`,
+            );
         if (denied) throw denied;
         reply(200, await dispatch(target, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
       } catch (error) {
