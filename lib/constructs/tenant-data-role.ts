@@ -13,6 +13,11 @@ export interface TenantDataRoleProps {
   readonly tableKey: IKey;
   /** The roles allowed to assume it, tagging the session with the tenant they act for. */
   readonly assumedBy: readonly IRole[];
+  /**
+   * The platform pointer key prefixes (`P#APIKEY#`) its sessions may write with a tenant's change:
+   * those of the functions that assume it, nothing else. @default - none
+   */
+  readonly pointerPrefixes?: readonly string[];
 }
 
 /** The session tag that names the tenant; the hub sets it from the verified credential. */
@@ -30,8 +35,8 @@ export const ITEM_DATA_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ];
 
-/** Platform pointers a tenant's change writes with it: writes only, on `P#` keys. */
-const PLATFORM_POINTER_WRITES = [
+/** Platform pointers a tenant's change writes with it: writes only, on its pointer types' keys. */
+export const PLATFORM_POINTER_WRITES = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
@@ -81,17 +86,21 @@ export class TenantDataRole extends Construct {
       }),
     );
     // A tenant's change writes its platform pointers (a key's hash lookup, a webhook route, a slug
-    // claim) in the same transaction; the session may write them but never read or list them.
-    this.role.addToPolicy(
-      new PolicyStatement({
-        actions: PLATFORM_POINTER_WRITES,
-        resources: [props.table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['P#*'] },
-          Null: { 'dynamodb:LeadingKeys': 'false' },
-        },
-      }),
-    );
+    // claim) in the same transaction; the session may write only its functions' pointer types, and
+    // never read or list them.
+    const pointers = props.pointerPrefixes ?? [];
+    if (pointers.length > 0) {
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: PLATFORM_POINTER_WRITES,
+          resources: [props.table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': pointers.map((p) => `${p}*`) },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
+        }),
+      );
+    }
     this.role.addToPolicy(
       new PolicyStatement({
         actions: TENANT_AUDIT_ACTIONS,

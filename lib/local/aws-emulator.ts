@@ -9,6 +9,8 @@ import type { AwsCallCounter } from './aws-calls';
 import { matchesPattern } from './event-pattern';
 import { listenOnLoopback } from './free-port';
 import type { LocalCognito } from './local-cognito';
+import type { LocalIam, TenantSession } from './local-iam';
+import { accessKeyIdOf, actionRefusal, callerArn } from './local-iam';
 import type { LocalKms } from './local-kms';
 import { InvalidCiphertextError } from './local-kms';
 import type { LocalMailbox } from './local-mailbox';
@@ -23,11 +25,14 @@ interface PutEventsEntry {
   Resources?: string[];
 }
 
-/** A session of the tenant data role: the tenant its tag names. */
-export interface TenantSession {
-  readonly tenant: string;
-  readonly roleArn: string;
-}
+export type { TenantSession } from './local-iam';
+
+/** The IAM action prefix of each JSON-protocol service the emulator answers. */
+const IAM_SERVICE_PREFIX: Readonly<Record<string, string>> = {
+  TrentService: 'kms',
+  AWSEvents: 'events',
+  AWSCognitoIdentityProviderService: 'cognito-idp',
+};
 
 export interface AwsEmulator {
   readonly endpoint: string;
@@ -61,7 +66,28 @@ export async function startAwsEmulator(deps: {
   sessions?: Map<string, TenantSession>;
   /** Counts the calls, for the bench's calls per change. */
   calls?: AwsCallCounter;
+  /** Holds each caller to its declared access; without it every caller is the runtime. */
+  iam?: LocalIam;
 }): Promise<AwsEmulator> {
+  /**
+   * IAM's step before any service acts: why the request's signer may not call `action`, or null.
+   * Rows for the actions other services add (S3, Cognito) come from `localGrants`, not from here.
+   */
+  function authorise(req: IncomingMessage, action: string): AwsError | null {
+    if (!deps.iam) return null;
+    const principal = deps.iam.principalOfRequest(req.headers.authorization);
+    const refusal = principal
+      ? actionRefusal(principal, action)
+      : 'the access key is not one the runtime issued';
+    if (!refusal) return null;
+    deps.iam.onRefusal(`${action}: ${refusal}`);
+    return new AwsError(
+      action.startsWith('sts:') ? 'AccessDenied' : 'AccessDeniedException',
+      `User: ${callerArn(principal)} is not authorized to perform: ${action} (${refusal})`,
+      action.startsWith('sts:') || action.startsWith('ses:') ? 403 : 400,
+    );
+  }
+
   async function putEvents(input: { Entries?: PutEventsEntry[] }) {
     const entries = input.Entries ?? [];
     if (entries.length === 0 || entries.length > 10) {
@@ -210,7 +236,7 @@ export async function startAwsEmulator(deps: {
    * only with a `TenantId` session tag, as the role's trust policy demands. The session is
    * remembered, so the local data gateway can hold each request to its tenant's keys.
    */
-  function assumeRole(form: URLSearchParams): string {
+  function assumeRole(form: URLSearchParams, assumedBy: string): string {
     const roleArn = form.get('RoleArn') ?? '';
     const tags = new Map<string, string>();
     for (let i = 1; form.has(`Tags.member.${i}.Key`); i++) {
@@ -222,9 +248,12 @@ export async function startAwsEmulator(deps: {
     const accessKeyId = `ASIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
     const seconds = Number(form.get('DurationSeconds') ?? 3600);
     const expiration = new Date(Date.now() + seconds * 1000).toISOString();
-    deps.sessions?.set(accessKeyId, { tenant, roleArn });
-    const session = form.get('RoleSessionName') ?? 'session';
-    return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${randomUUID()}</SecretAccessKey><SessionToken>${randomUUID()}</SessionToken><Expiration>${expiration}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROALOCAL:${session}</AssumedRoleId><Arn>${roleArn.replace(':role/', ':assumed-role/').replace('iam::', 'sts::')}/${session}</Arn></AssumedRoleUser><PackedPolicySize>1</PackedPolicySize></AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`;
+    const by = deps.iam?.principalOf(assumedBy);
+    const session = { tenant, roleArn, ...(by?.kind === 'function' ? { assumedBy: by.name } : {}) };
+    deps.sessions?.set(accessKeyId, session);
+    if (deps.iam && deps.iam.sessions !== deps.sessions) deps.iam.sessions.set(accessKeyId, session);
+    const sessionName = form.get('RoleSessionName') ?? 'session';
+    return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${randomUUID()}</SecretAccessKey><SessionToken>${randomUUID()}</SessionToken><Expiration>${expiration}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROALOCAL:${sessionName}</AssumedRoleId><Arn>${roleArn.replace(':role/', ':assumed-role/').replace('iam::', 'sts::')}/${sessionName}</Arn></AssumedRoleUser><PackedPolicySize>1</PackedPolicySize></AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`;
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -235,11 +264,13 @@ export async function startAwsEmulator(deps: {
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
         try {
           deps.calls?.count('STS', form.get('Action') ?? '');
+          const denied = authorise(req, `sts:${form.get('Action') ?? ''}`);
+          if (denied) throw denied;
           if (form.get('Action') !== 'AssumeRole') {
             throw new AwsError('InvalidAction', `STS ${form.get('Action')} is not emulated`);
           }
           res.writeHead(200, { 'content-type': 'text/xml' });
-          res.end(assumeRole(form));
+          res.end(assumeRole(form, accessKeyIdOf(req.headers.authorization)));
         } catch (error) {
           const e = error instanceof AwsError ? error : new AwsError('InternalFailure', String(error), 500);
           res.writeHead(e.status, { 'content-type': 'text/xml' });
@@ -252,6 +283,8 @@ export async function startAwsEmulator(deps: {
       if (req.method === 'POST' && req.url === '/v2/email/outbound-emails') {
         deps.calls?.count('SESv2', 'SendEmail');
         try {
+          const denied = authorise(req, 'ses:SendEmail');
+          if (denied) throw denied;
           const out = sendEmail(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(out));
@@ -275,6 +308,12 @@ export async function startAwsEmulator(deps: {
           target.split('.')[0]?.replace('TrentService', 'KMS') ?? 'aws',
           target.split('.').pop() ?? '',
         );
+        const [service = '', operation = ''] = target.split('.');
+        // A request naming no operation (the health probe's) reaches no service: dispatch refuses it.
+        const denied = !target
+          ? null
+          : authorise(req, `${IAM_SERVICE_PREFIX[service] ?? service}:${operation}`);
+        if (denied) throw denied;
         reply(200, await dispatch(target, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
       } catch (error) {
         if (error instanceof AwsError) reply(error.status, { __type: error.type, message: error.message });

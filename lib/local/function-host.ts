@@ -73,13 +73,21 @@ class Environment {
 export class FunctionHost {
   private readonly environments = new Map<FunctionName, Environment>();
 
-  constructor(private readonly root: string) {}
+  /**
+   * `environment` gives each function's execution environment its own variables (its credentials and
+   * what its access names), as Lambda does; without it, environments inherit this process's.
+   */
+  constructor(
+    private readonly root: string,
+    private readonly environment?: (name: FunctionName) => Readonly<Record<string, string>>,
+  ) {}
 
-  private environment(name: FunctionName): Environment {
+  private environmentOf(name: FunctionName): Environment {
     let env = this.environments.get(name);
     if (!env) {
       const worker = new Worker(new URL('./function-worker.ts', import.meta.url), {
         workerData: { name, entryPath: resolve(this.root, functions[name].entry), spec: functions[name] },
+        ...(this.environment ? { env: { ...this.environment(name) } } : {}),
       });
       env = new Environment(name, worker);
       this.environments.set(name, env);
@@ -89,11 +97,13 @@ export class FunctionHost {
 
   /** Starts every environment now, so the first requests do not pay for the cold starts. */
   async warm(): Promise<void> {
-    await Promise.all((Object.keys(functions) as FunctionName[]).map((name) => this.environment(name).ready));
+    await Promise.all(
+      (Object.keys(functions) as FunctionName[]).map((name) => this.environmentOf(name).ready),
+    );
   }
 
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {
-    const env = this.environment(name);
+    const env = this.environmentOf(name);
     await env.ready;
     return env.invoke(event);
   }

@@ -11,4 +11,5 @@ export const localNames = {
   account: '000000000000',
   tenantRoleArn: 'arn:aws:iam::000000000000:role/hub-tenant-data',
   region: 'us-east-1',
+  userPoolId: 'us-east-1_hublocal',
 } as const;

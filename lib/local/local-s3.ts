@@ -5,6 +5,8 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { AwsCallCounter } from './aws-calls';
 import { listenOnLoopback } from './free-port';
+import type { LocalIam } from './local-iam';
+import { actionRefusal, callerArn } from './local-iam';
 
 /** The claim-check bucket's name on one machine; in AWS, CloudFormation names it. */
 export const LOCAL_CLAIMS_BUCKET = 'hub-claims';
@@ -62,6 +64,8 @@ export async function startLocalS3(deps: {
   /** The buckets that exist; any other answers `NoSuchBucket`. */
   buckets: readonly string[];
   calls?: AwsCallCounter;
+  /** Holds each caller to its declared access; without it every caller is the runtime. */
+  iam?: LocalIam;
 }): Promise<LocalS3> {
   const root = join(deps.dataDir, 's3');
   for (const bucket of deps.buckets) mkdirSync(join(root, bucket), { recursive: true, mode: 0o700 });
@@ -78,6 +82,30 @@ export async function startLocalS3(deps: {
     return join(root, bucket, `${Buffer.from(key, 'utf8').toString('base64url')}.object`);
   }
 
+  /** The IAM action of each method, as S3 authorises it (HEAD needs GetObject). */
+  const ACTIONS: Readonly<Record<string, string>> = {
+    PUT: 's3:PutObject',
+    GET: 's3:GetObject',
+    HEAD: 's3:GetObject',
+    DELETE: 's3:DeleteObject',
+  };
+  function authorise(req: IncomingMessage, resource: string): void {
+    const action = ACTIONS[req.method ?? ''];
+    if (!deps.iam || !action) return;
+    const principal = deps.iam.principalOfRequest(req.headers.authorization);
+    const refusal = principal
+      ? actionRefusal(principal, action)
+      : 'the access key is not one the runtime issued';
+    if (!refusal) return;
+    deps.iam.onRefusal(`${action}: ${refusal}`);
+    throw new S3Error(
+      403,
+      'AccessDenied',
+      `User: ${callerArn(principal)} is not authorized to perform: ${action} (${refusal})`,
+      resource,
+    );
+  }
+
   const etagOf = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
 
   function handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
@@ -85,6 +113,7 @@ export async function startLocalS3(deps: {
     const [, bucket = '', ...rest] = (req.url ?? '/').split('?')[0]?.split('/') ?? [];
     const key = decodeURIComponent(rest.join('/'));
     const resource = `/${bucket}/${key}`;
+    authorise(req, resource);
     const file = fileOf(decodeURIComponent(bucket), key);
     switch (req.method) {
       case 'PUT': {

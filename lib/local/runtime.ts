@@ -3,17 +3,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
+import { generateApiKey, hashApiKey } from '../../shared/identity/api-key-format';
+import { newId } from '../../shared/ids';
 import type { QueueName, StreamName } from '../../shared/topology';
 import { queues, streams } from '../../shared/topology';
 import { AwsCallCounter, countingProxy } from './aws-calls';
-import type { TenantSession } from './aws-emulator';
 import { startAwsEmulator } from './aws-emulator';
 import { ADMIN_KEY_FILE } from './data-files';
 import { startDataGateway } from './data-gateway';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, publicJwks } from './dev-issuer';
 import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-local';
+import { localFunctionEnvironment } from './function-environment';
 import { FunctionHost } from './function-host';
 import { HttpGateway } from './http-gateway';
+import { LocalCognito } from './local-cognito';
+import { LocalIam } from './local-iam';
 import { LocalKms } from './local-kms';
 import { LocalMailbox } from './local-mailbox';
 import { localNames } from './local-names';
@@ -83,7 +89,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       string
     >;
     const mailbox = new LocalMailbox(dataDir);
-    const sessions = new Map<string, TenantSession>();
+    // Each function signs with its own credentials and is held to its declared access; the
+    // runtime's own (pollers, stream poller, bootstrap, probes) are not restricted.
+    const iam = new LocalIam(localCredentials.accessKeyId, (reason) => log(`iam refused: ${reason}`));
+    const sessions = iam.sessions;
     const calls = new AwsCallCounter();
     const aws = await startAwsEmulator({
       sqs,
@@ -92,69 +101,61 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       mailbox,
       sessions,
       calls,
+      iam,
+      cognito: new LocalCognito(dataDir),
     });
     // The functions reach SQS through a counter; the pollers (Lambda's event source mappings) do not.
-    const sqsForFunctions = await countingProxy(sqsServer.endpoint, 'SQS', calls);
+    const sqsForFunctions = await countingProxy(sqsServer.endpoint, 'SQS', calls, iam);
     stops.push(() => sqsForFunctions.stop());
     stops.push(() => aws.stop());
     log(
-      `aws       ${aws.endpoint} (EventBridge PutEvents, KMS, SES SendEmail into the local mailbox, STS AssumeRole)`,
+      `aws       ${aws.endpoint} (EventBridge PutEvents, KMS, SES SendEmail into the local mailbox, STS AssumeRole; each function held to its declared access)`,
     );
-    const s3 = await startLocalS3({ dataDir, buckets: [LOCAL_CLAIMS_BUCKET], calls });
+    const s3 = await startLocalS3({ dataDir, buckets: [LOCAL_CLAIMS_BUCKET], calls, iam });
     stops.push(() => s3.stop());
     log(`s3        ${s3.endpoint} (claim checks, data in ${join(dataDir, 's3')})`);
     const dataGateway = await startDataGateway({
       dynamodbEndpoint: dynamo.endpoint,
-      sessions,
+      iam,
       onRefusal: (reason) => log(`data gateway refused: ${reason}`),
       calls,
     });
     stops.push(() => dataGateway.stop());
-    log(`data      ${dataGateway.endpoint} (DynamoDB as a tenant session sees it: LeadingKeys enforced)`);
+    log(
+      `data      ${dataGateway.endpoint} (DynamoDB as IAM lets each function see it: its declared access and LeadingKeys enforced)`,
+    );
 
     const issuerKey = await devIssuerKey(dataDir);
     const gatewayUrl = (port: number) => `http://127.0.0.1:${port}`;
     // The port must be known before handlers load: the JWT issuer URL is part of their config.
     const port = options.port;
-    Object.assign(process.env, {
-      AWS_REGION: localNames.region,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dataGateway.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsForFunctions.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
-      AWS_ENDPOINT_URL_KMS: aws.endpoint,
-      AWS_ENDPOINT_URL_SESV2: aws.endpoint,
-      AWS_ENDPOINT_URL_STS: aws.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      CLAIMS_BUCKET_NAME: LOCAL_CLAIMS_BUCKET,
-      QUEUE_URLS: JSON.stringify(queueUrls),
-      TENANT_ROLE_ARN: localNames.tenantRoleArn,
-      MAIL_FROM: 'integration-hub@localhost',
-      DOMAIN_TABLE_NAME: localNames.table('domain'),
-      AUDIT_TABLE_NAME: localNames.table('audit'),
-      IDEMPOTENCY_TABLE_NAME: localNames.table('idempotency'),
-      EVENT_BUS_NAME: localNames.eventBus,
-      SECRETS_KEY_ID: localNames.secretsKey,
-      JWT_ISSUER: `${gatewayUrl(port)}${ISSUER_PATH}`,
-      JWT_JWKS_URI: `${gatewayUrl(port)}${ISSUER_PATH}/.well-known/jwks.json`,
-      JWT_AUDIENCE: DEV_AUDIENCE,
-      POWERTOOLS_SERVICE_NAME: 'integration-hub',
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      // The fakes live on loopback: the runtime, never a connection, lets the egress guard reach it.
-      EGRESS_ALLOW_LOOPBACK: 'true',
-    });
+    // Each function's execution environment gets only what its declared access names.
+    const environment = {
+      endpoints: {
+        dynamodb: dataGateway.endpoint,
+        sqs: sqsForFunctions.endpoint,
+        aws: aws.endpoint,
+        s3: s3.endpoint,
+      },
+      claimsBucket: LOCAL_CLAIMS_BUCKET,
+      queueUrls,
+      jwt: {
+        issuer: `${gatewayUrl(port)}${ISSUER_PATH}`,
+        jwksUri: `${gatewayUrl(port)}${ISSUER_PATH}/.well-known/jwks.json`,
+        audience: DEV_AUDIENCE,
+      },
+      logLevel: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      inherited: process.env,
+    };
 
-    const host = new FunctionHost(options.root);
-    const newAdminKey = await bootstrapAdminKey(dataDir);
-
+    const host = new FunctionHost(options.root, (name) => localFunctionEnvironment(name, environment));
     const dynamoProbe = new DynamoDBClient({
       endpoint: dynamo.endpoint,
       region: localNames.region,
       credentials: localCredentials,
     });
+    const newAdminKey = await bootstrapAdminKey(dataDir, dynamoProbe);
+
     const health = async (_req: IncomingMessage, res: ServerResponse) => {
       const components: Record<string, string> = {};
       const probe = async (name: string, check: () => Promise<unknown>) => {
@@ -279,18 +280,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-/** On first start, issues the platform-admin key, stores its hash and writes the key to a 0600 file. */
-async function bootstrapAdminKey(dataDir: string): Promise<string | null> {
+/**
+ * On first start, issues the platform-admin key, stores its hash and writes the key to a 0600 file.
+ * The runtime's own credentials write it: no function may write a platform-admin key record.
+ */
+async function bootstrapAdminKey(dataDir: string, dynamodb: DynamoDBClient): Promise<string | null> {
   const file = join(dataDir, ADMIN_KEY_FILE);
   if (existsSync(file) && readFileSync(file, 'utf8').trim() !== '') return null;
-  // Loaded only now: these modules read their configuration when first imported.
-  const adapters = await import('../../shared/adapters/wiring');
-  const { generateApiKey, hashApiKey } = await import('../../shared/identity/api-key-format');
-  const { newId } = await import('../../shared/ids');
+  const keys = new DynamoDbApiKeyStore(
+    DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+    { domainTable: localNames.table('domain'), auditTable: localNames.table('audit') },
+  );
   const key = generateApiKey();
-  await adapters
-    .apiKeyStore()
-    .createPlatformKey(newId('key'), 'platform admin (local bootstrap)', hashApiKey(key));
+  await keys.createPlatformKey(newId('key'), 'platform admin (local bootstrap)', hashApiKey(key));
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }

@@ -5,16 +5,26 @@ import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { FunctionName, ResourceAccess } from '../../shared/topology';
-import { functions } from '../../shared/topology';
+import type { AccessResource, FunctionName, ResourceAccess } from '../../shared/topology';
+import {
+  environmentFor,
+  functions,
+  platformPointers,
+  pointerPrefixesOf,
+  pointerWrites,
+  usesTenantData,
+} from '../../shared/topology';
 import { HubApi } from '../constructs/hub-api';
 import { HubEvents } from '../constructs/hub-events';
 import { HubFunction } from '../constructs/hub-function';
 import { HubIdentity } from '../constructs/hub-identity';
 import { HubMonitoring } from '../constructs/hub-monitoring';
 import { HubWorkers } from '../constructs/hub-workers';
-import { ITEM_DATA_ACTIONS, TenantDataRole } from '../constructs/tenant-data-role';
+import { PLATFORM_POINTER_WRITES, TenantDataRole } from '../constructs/tenant-data-role';
 import type { DataStack } from './data-stack';
+
+/** What any function with table access may do to platform items: read them, never list the table. */
+const PLATFORM_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 
 export interface HubStackProps extends StackProps {
   /** The stateful stack whose tables and keys the functions use. */
@@ -46,46 +56,23 @@ export class HubStack extends Stack {
     const identity = new HubIdentity(this, 'Identity');
     const events = new HubEvents(this, 'Events');
 
-    const environment = {
-      DOMAIN_TABLE_NAME: data.tables.domain.tableName,
-      AUDIT_TABLE_NAME: data.tables.audit.tableName,
-      IDEMPOTENCY_TABLE_NAME: data.tables.idempotency.tableName,
-      EVENT_BUS_NAME: events.bus.eventBusName,
-      SECRETS_KEY_ID: data.secretsKey.keyArn,
-      ...(props.egressAllowedRanges?.length
-        ? { EGRESS_ALLOWED_RANGES: props.egressAllowedRanges.join(',') }
-        : {}),
-    };
-    const claimsEnvironment = { CLAIMS_BUCKET_NAME: data.claimsBucket.bucketName };
-    // Only the functions that verify tokens learn the pool: the pool's own trigger must not, or
-    // the pool and the trigger would depend on each other.
-    const tokenVerification = {
-      COGNITO_USER_POOL_ID: identity.userPool.userPoolId,
-      COGNITO_CLIENT_ID: identity.client.userPoolClientId,
-    };
-
     const mailFrom = props.mail?.from ?? 'integration-hub@example.com';
-    const mailEnvironment = {
-      MAIL_FROM: mailFrom,
-      ...(props.mail?.acceptUrl ? { INVITATION_ACCEPT_URL: props.mail.acceptUrl } : {}),
-    };
+    const egressEnvironment: Record<string, string> = props.egressAllowedRanges?.length
+      ? { EGRESS_ALLOWED_RANGES: props.egressAllowedRanges.join(',') }
+      : {};
+    const accessOf = (name: FunctionName) => functions[name].access as readonly ResourceAccess[];
 
     const fns = {} as Record<FunctionName, IFunction>;
-    const tenantRoleUsers: IRole[] = [];
-    const tenantDataFunctions = new Set<IFunction>();
     const queueSenders: IFunction[] = [];
     for (const name of Object.keys(functions) as FunctionName[]) {
-      const access = functions[name].access as readonly ResourceAccess[];
+      const access = accessOf(name);
+      // Its environment comes with its grants, below, once every resource it names exists; the
+      // operator's egress allowances reach every function (any of them may call out).
       const fn = new HubFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}`, {
         name,
-        environment: {
-          ...environment,
-          ...(access.includes('user-pool:verify-tokens') ? tokenVerification : {}),
-          ...(access.includes('mail:send') ? mailEnvironment : {}),
-          ...(access.some((a) => a.startsWith('claims-bucket:')) ? claimsEnvironment : {}),
-        },
+        environment: egressEnvironment,
       }).function;
-      for (const each of access) grant(each, fn);
+      for (const each of access) grant(each, fn, name);
       // The role's only managed policy is Lambda's basic execution role (CloudWatch Logs to its own group).
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -108,15 +95,17 @@ export class HubStack extends Stack {
     /**
      * Platform items only (`P#…`: credential and token lookups, webhook routes, slug claims, the org
      * list, the purge schedule): the function's own role never reaches a tenant's items; for those it
-     * assumes the tenant data role, tagged with the tenant.
+     * assumes the tenant data role, tagged with the tenant. It reads any platform item, and writes
+     * only the pointer types the topology lists for it.
      */
-    function platformItems(fn: IFunction, actions: string[]) {
+    function platformItems(fn: IFunction, actions: readonly string[], prefixes: readonly string[]) {
+      if (prefixes.length === 0) return;
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions,
+          actions: [...actions],
           resources: [data.tables.domain.tableArn],
           conditions: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['P#*'] },
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) },
             Null: { 'dynamodb:LeadingKeys': 'false' },
           },
         }),
@@ -124,34 +113,25 @@ export class HubStack extends Stack {
       data.dataKey.grantEncryptDecrypt(fn);
     }
 
-    /** The function works on tenant data: it may assume the tenant data role, with a tenant tag. */
-    function tenantData(fn: IFunction) {
-      if (fn.role && !tenantRoleUsers.includes(fn.role)) tenantRoleUsers.push(fn.role);
-      tenantDataFunctions.add(fn);
-    }
-
-    function grant(access: ResourceAccess, fn: IFunction) {
+    function grant(access: ResourceAccess, fn: IFunction, name: FunctionName) {
       switch (access) {
         case 'domain-table:read':
-          platformItems(fn, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']);
-          tenantData(fn);
+          platformItems(fn, PLATFORM_READS, ['P#']);
           return;
         case 'domain-table:write':
-          platformItems(fn, [...ITEM_DATA_ACTIONS]);
-          tenantData(fn);
+          platformItems(fn, PLATFORM_READS, ['P#']);
+          platformItems(fn, [...PLATFORM_POINTER_WRITES, 'dynamodb:BatchWriteItem'], pointerPrefixesOf(name));
           return;
         case 'audit-table:write':
           // Append-only, for the platform's own records (a refusal, in the trail of the org addressed);
           // a tenant's changes write their records in the tenant's session, in the change's transaction.
           data.tables.audit.grant(fn, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
           data.dataKey.grantEncryptDecrypt(fn);
-          tenantData(fn);
           return;
         case 'audit-table:read':
         case 'usage:count':
         case 'api-keys:record-use':
           // Tenant items: reached only through the tenant data role.
-          tenantData(fn);
           return;
         case 'idempotency-table:write':
           data.tables.idempotency.grantReadWriteData(fn);
@@ -166,7 +146,7 @@ export class HubStack extends Stack {
           data.secretsKey.grantDecrypt(fn);
           return;
         case 'tenant-role:assume':
-          tenantData(fn);
+          // Granted with the tenant data roles, below (every access that reaches tenant items).
           return;
         case 'mail:send': {
           // Only from the hub's own address's identity (the domain's, or the address itself).
@@ -187,6 +167,13 @@ export class HubStack extends Stack {
           // Granted once the queues exist, below: a redrive puts parked messages back.
           queueSenders.push(fn);
           return;
+        case 'user-pool:verify-tokens':
+          // The pool's JWKS is public: verifying tokens needs no permission.
+          return;
+        case 'user-pool:sign-out':
+          // Deactivating a user ends their sessions in the pool.
+          identity.userPool.grant(fn, 'cognito-idp:AdminUserGlobalSignOut');
+          return;
         case 'claims-bucket:write':
         case 'claims-bucket:read':
           // Objects under a tenant's prefix only, and the bucket key's data key for them.
@@ -204,14 +191,6 @@ export class HubStack extends Stack {
               "Claim checks are keyed by event under each tenant's prefix; any tenant's event may be claim-checked.",
           });
           return;
-        case 'user-pool:verify-tokens':
-          // The pool's JWKS is public: verifying tokens needs no permission.
-          return;
-        case 'user-pool:sign-out':
-          // Deactivating a user ends their sessions in the pool; the grant and the pool's id come together.
-          identity.userPool.grant(fn, 'cognito-idp:AdminUserGlobalSignOut');
-          (fn as LambdaFunction).addEnvironment('USER_POOL_ID', identity.userPool.userPoolId);
-          return;
       }
     }
 
@@ -221,14 +200,28 @@ export class HubStack extends Stack {
       LambdaVersion.V2_0,
     );
 
-    const tenantRole = new TenantDataRole(this, 'TenantData', {
-      table: data.tables.domain,
-      auditTable: data.tables.audit,
-      tableKey: data.dataKey,
-      assumedBy: tenantRoleUsers,
-    });
-    for (const fn of tenantDataFunctions) {
-      (fn as LambdaFunction).addEnvironment('TENANT_ROLE_ARN', tenantRole.role.roleArn);
+    // One tenant data role per set of pointer types its functions write: a tenant session of a
+    // function that writes no key lookups cannot write one, whatever its code builds.
+    const tenantRoles = new Map<string, TenantDataRole>();
+    const tenantFunctions = (Object.keys(functions) as FunctionName[]).filter((n) =>
+      usesTenantData(accessOf(n)),
+    );
+    const pointerSetOf = (name: FunctionName) =>
+      [...(pointerWrites[name] ?? [])].sort((a, b) => a.localeCompare(b));
+    for (const set of new Set(tenantFunctions.map((n) => pointerSetOf(n).join('+')))) {
+      const members = tenantFunctions.filter((n) => pointerSetOf(n).join('+') === set);
+      const pointers = set === '' ? [] : (set.split('+') as (keyof typeof platformPointers)[]);
+      const suffix = pointers.map((p) => `${p[0]?.toUpperCase()}${p.slice(1)}`).join('');
+      tenantRoles.set(
+        set,
+        new TenantDataRole(this, `TenantData${suffix}`, {
+          table: data.tables.domain,
+          auditTable: data.tables.audit,
+          tableKey: data.dataKey,
+          assumedBy: members.flatMap((n) => (fns[n].role ? [fns[n].role as IRole] : [])),
+          pointerPrefixes: pointers.map((p) => `P#${platformPointers[p]}#`),
+        }),
+      );
     }
 
     const workers = new HubWorkers(this, 'Workers', { functions: fns, tables: data.tables });
@@ -236,7 +229,36 @@ export class HubStack extends Stack {
     const urls = Object.fromEntries(Object.entries(workers.queues).map(([name, q]) => [name, q.queueUrl]));
     for (const fn of queueSenders) {
       for (const queue of Object.values(workers.queues)) queue.grantSendMessages(fn);
-      (fn as LambdaFunction).addEnvironment('QUEUE_URLS', Stack.of(this).toJsonString(urls));
+    }
+
+    // Each function's environment names exactly the resources its access implies (shared/topology/access.ts).
+    const shared: Omit<Record<AccessResource, Record<string, string>>, 'tenantRole'> = {
+      domainTable: { DOMAIN_TABLE_NAME: data.tables.domain.tableName },
+      auditTable: { AUDIT_TABLE_NAME: data.tables.audit.tableName },
+      idempotencyTable: { IDEMPOTENCY_TABLE_NAME: data.tables.idempotency.tableName },
+      eventBus: { EVENT_BUS_NAME: events.bus.eventBusName },
+      secretsKey: { SECRETS_KEY_ID: data.secretsKey.keyArn },
+      // The pool's own trigger has no such access: the pool and the trigger would depend on each other.
+      tokenVerification: {
+        COGNITO_USER_POOL_ID: identity.userPool.userPoolId,
+        COGNITO_CLIENT_ID: identity.client.userPoolClientId,
+      },
+      mail: {
+        MAIL_FROM: mailFrom,
+        ...(props.mail?.acceptUrl ? { INVITATION_ACCEPT_URL: props.mail.acceptUrl } : {}),
+      },
+      queueUrls: { QUEUE_URLS: Stack.of(this).toJsonString(urls) },
+      claimsBucket: { CLAIMS_BUCKET_NAME: data.claimsBucket.bucketName },
+      userPool: { USER_POOL_ID: identity.userPool.userPoolId },
+    };
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      const role = tenantRoles.get(pointerSetOf(name).join('+'));
+      const variables = environmentFor(accessOf(name), {
+        ...shared,
+        tenantRole: role ? { TENANT_ROLE_ARN: role.role.roleArn } : {},
+      });
+      for (const [key, value] of Object.entries(variables))
+        (fns[name] as LambdaFunction).addEnvironment(key, value);
     }
     // The API's routes, integrations and invoke permissions are a nested stack of their own: with
     // them, one stack would pass CloudFormation's 500 resources.

@@ -1,2 +1,3 @@
+export * from './access';
 export * from './topology';
 export type * from './types';

@@ -160,6 +160,7 @@ export const functions = {
     description: 'Sends the invitation emails the outbox announces, then forgets their tokens',
     memoryMb: 512,
     timeoutSeconds: 30,
+    // audit-table:write: the queue worker audits a message it drops (queue.message_dropped).
     access: [
       'domain-table:write',
       'secrets-key:decrypt',
@@ -187,6 +188,8 @@ export const functions = {
   testConnection: api('test-connection', "Makes a dry call to a connection's provider with its credentials", [
     'domain-table:write',
     'secrets-key:decrypt',
+    // A Jira OAuth probe refreshes the access token and stores the new one encrypted.
+    'secrets-key:encrypt',
   ]),
   manageMappings: api(
     'manage-mappings',
@@ -239,7 +242,8 @@ export const functions = {
     description: "Stores canonical events in their organisation's event feed",
     memoryMb: 512,
     timeoutSeconds: 30,
-    // Audits, once per suspension, the events of an org that is not active, which it does not store.
+    // audit-table:write: the queue worker audits a message it drops (queue.message_dropped), and,
+    // once per suspension, the events of an org that is not active, which it does not store.
     access: ['domain-table:write', 'audit-table:write', 'claims-bucket:read'],
   },
 } as const satisfies Record<string, FunctionSpec>;

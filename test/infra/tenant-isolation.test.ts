@@ -2,6 +2,8 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
+import type { FunctionName } from '../../shared/topology';
+import { functions } from '../../shared/topology';
 
 /**
  * The tenant data role's synthesized policy, evaluated by an IAM policy simulator: a session tagged
@@ -13,26 +15,68 @@ const AUDIT = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/IntegrationHubData-Au
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`;
 
 type Statement = { Resource: unknown; Action: string | string[] };
-let policy: { Version: string; Statement: Statement[] };
+type Document = { Version: string; Statement: Statement[] };
+let policy: Document;
+let template: Template;
+
+/** Cross-stack references become the ARNs they resolve to in an account; other resources stay apart. */
+function resolved(document: Document): Document {
+  return {
+    ...document,
+    Statement: document.Statement.map((s) => {
+      const named = JSON.stringify(s.Resource);
+      return {
+        ...s,
+        Resource: [s.Action].flat().some((a) => a.startsWith('kms:'))
+          ? KEY
+          : named.includes('AuditTable')
+            ? AUDIT
+            : named.includes('DomainTable')
+              ? TABLE
+              : named === '"*"'
+                ? '*'
+                : `arn:aws:other:us-east-1:${ACCOUNT}:elsewhere`,
+      };
+    }),
+  };
+}
+
+/** The policies attached to a role, by the role's logical id, as one document. */
+function policyOfRole(roleId: string): Document {
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .map((p) => (p as { Properties: { PolicyDocument: Document; Roles: unknown[] } }).Properties)
+    .filter((p) => JSON.stringify(p.Roles).includes(`"${roleId}"`))
+    .flatMap((p) => p.PolicyDocument.Statement);
+  return resolved({ Version: '2012-10-17', Statement: statements });
+}
+
+function lambdaOf(name: FunctionName) {
+  const found = Object.values(
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: functions[name].description },
+    }),
+  );
+  if (found.length !== 1) throw new Error(`no single function ${name}`);
+  return (
+    found[0] as { Properties: { Role: unknown; Environment?: { Variables?: Record<string, unknown> } } }
+  ).Properties;
+}
+
+const roleIdIn = (arn: unknown) => (arn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+/** The function's own role's policy. */
+const functionPolicy = (name: FunctionName) => policyOfRole(roleIdIn(lambdaOf(name).Role));
+/** The policy of the tenant data role the function assumes for tenant items. */
+const tenantPolicyOf = (name: FunctionName) =>
+  policyOfRole(roleIdIn(lambdaOf(name).Environment?.Variables?.TENANT_ROLE_ARN));
 
 beforeAll(() => {
   const { hub } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  const policies = Template.fromStack(hub).findResources('AWS::IAM::Policy');
-  const entry = Object.entries(policies).find(([id]) => id.startsWith('TenantDataRoleDefaultPolicy'));
-  if (!entry) throw new Error('no tenant data role policy in the template');
-  const document = (entry[1] as { Properties: { PolicyDocument: typeof policy } }).Properties.PolicyDocument;
-  // Cross-stack references become the ARNs they resolve to in an account.
-  policy = {
-    ...document,
-    Statement: document.Statement.map((s) => ({
-      ...s,
-      Resource: [s.Action].flat().some((a) => a.startsWith('kms:'))
-        ? KEY
-        : JSON.stringify(s.Resource).includes('AuditTable')
-          ? AUDIT
-          : TABLE,
-    })),
-  };
+  template = Template.fromStack(hub);
+  const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) =>
+    id.startsWith('TenantDataRole'),
+  );
+  if (roles.length !== 1) throw new Error('no tenant data role without pointer types in the template');
+  policy = policyOfRole(roles[0] as string);
 });
 
 async function decide(
@@ -93,10 +137,23 @@ describe("the tenant data role, by IAM's own rules", () => {
     );
   });
 
-  it('lets a session write platform pointers with its change, but never read or list them', async () => {
-    await expect(decide('dynamodb:PutItem', 'org_A', ['P#APIKEY#abc'])).resolves.toBe('Allowed');
-    await expect(decide('dynamodb:DeleteItem', 'org_A', ['P#WEBHOOK#con_1'])).resolves.toBe('Allowed');
-    await expect(decide('dynamodb:Query', 'org_A', ['P#ORGS#ALL'])).resolves.not.toBe('Allowed');
+  it("lets a session write only its functions' platform pointer types with its change, never read or list them", async () => {
+    const keys = tenantPolicyOf('createApiKey');
+    await expect(decide('dynamodb:PutItem', 'org_A', ['P#APIKEY#abc'], keys)).resolves.toBe('Allowed');
+    await expect(decide('dynamodb:DeleteItem', 'org_A', ['P#APIKEY#abc'], keys)).resolves.toBe('Allowed');
+    await expect(decide('dynamodb:PutItem', 'org_A', ['P#WEBHOOK#con_1'], keys)).resolves.not.toBe('Allowed');
+    await expect(decide('dynamodb:Query', 'org_A', ['P#APIKEY#abc'], keys)).resolves.not.toBe('Allowed');
+    const routes = tenantPolicyOf('manageConnection');
+    await expect(decide('dynamodb:DeleteItem', 'org_A', ['P#WEBHOOK#con_1'], routes)).resolves.toBe(
+      'Allowed',
+    );
+    await expect(decide('dynamodb:PutItem', 'org_A', ['P#APIKEY#abc'], routes)).resolves.not.toBe('Allowed');
+    // A webhook's session writes no pointer at all: not a key lookup, not a route.
+    const webhook = tenantPolicyOf('receiveWebhook');
+    await expect(decide('dynamodb:PutItem', 'org_A', ['P#APIKEY#abc'], webhook)).resolves.not.toBe('Allowed');
+    await expect(decide('dynamodb:PutItem', 'org_A', ['P#WEBHOOK#con_1'], webhook)).resolves.not.toBe(
+      'Allowed',
+    );
   });
 
   it("appends to and reads org A's own audit trail only, and never changes or deletes a record", async () => {
@@ -113,5 +170,53 @@ describe("the tenant data role, by IAM's own rules", () => {
     await expect(decide('dynamodb:GetItem', 'org_A', ['P#APIKEY#abc'])).resolves.not.toBe('Allowed');
     await expect(decide('dynamodb:Scan', 'org_A', null)).resolves.not.toBe('Allowed');
     await expect(decide('dynamodb:Query', 'org_A', null)).resolves.not.toBe('Allowed');
+  });
+});
+
+describe("functions' own roles and platform pointers, by IAM's own rules", () => {
+  async function own(name: FunctionName, action: string, key: string) {
+    const response = await runSimulation(
+      {
+        identityPolicies: [{ name, policy: functionPolicy(name) }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        request: {
+          principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/${name}`,
+          action,
+          resource: { resource: TABLE, accountId: ACCOUNT },
+          contextVariables: { 'dynamodb:LeadingKeys': [key] },
+        },
+      },
+      {},
+    );
+    if (response.resultType === 'error') throw new Error(JSON.stringify(response.errors));
+    return response.overallResult;
+  }
+
+  it("does not let receiveWebhook's role write a platform-admin key record or any key lookup, only read them", async () => {
+    await expect(own('receiveWebhook', 'dynamodb:PutItem', 'P#APIKEY#forged')).resolves.not.toBe('Allowed');
+    await expect(own('receiveWebhook', 'dynamodb:PutItem', 'P#PLATFORMKEY#forged')).resolves.not.toBe(
+      'Allowed',
+    );
+    await expect(own('receiveWebhook', 'dynamodb:GetItem', 'P#WEBHOOK#con_1')).resolves.toBe('Allowed');
+  });
+
+  it('lets a key-issuing function write key lookups and no other pointer type', async () => {
+    await expect(own('createApiKey', 'dynamodb:PutItem', 'P#APIKEY#h')).resolves.toBe('Allowed');
+    await expect(own('createApiKey', 'dynamodb:PutItem', 'P#WEBHOOK#con_1')).resolves.not.toBe('Allowed');
+    await expect(own('createApiKey', 'dynamodb:PutItem', 'P#ORGS#ALL')).resolves.not.toBe('Allowed');
+    await expect(own('createApiKey', 'dynamodb:PutItem', 'P#PLATFORMKEY#h')).resolves.not.toBe('Allowed');
+    await expect(own('createApiKey', 'dynamodb:PutItem', 'T#org_A#APIKEY')).resolves.not.toBe('Allowed');
+  });
+
+  it('lets no function, nor any tenant session, write a platform-admin key record', async () => {
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      await expect(own(name, 'dynamodb:PutItem', 'P#PLATFORMKEY#forged')).resolves.not.toBe('Allowed');
+      if (lambdaOf(name).Environment?.Variables?.TENANT_ROLE_ARN) {
+        await expect(
+          decide('dynamodb:PutItem', 'org_A', ['P#PLATFORMKEY#forged'], tenantPolicyOf(name)),
+        ).resolves.not.toBe('Allowed');
+      }
+    }
   });
 });

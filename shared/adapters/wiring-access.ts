@@ -1,0 +1,52 @@
+import type { PlatformPointer, ResourceAccess } from '../topology';
+import type * as wiring from './wiring';
+
+/**
+ * The AWS access each wiring factory's adapters need at the least, whatever their caller does with
+ * them: a function whose handler builds a factory must declare at least this in the topology (a
+ * test holds every handler to it). A `Record` over the factories: a new factory does not compile
+ * until it says what it touches.
+ */
+export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]> = {
+  orgStore: ['domain-table:read'],
+  apiKeyStore: ['domain-table:read'],
+  connectionStore: ['domain-table:read'],
+  eventStore: ['domain-table:read'],
+  // Encrypt or Decrypt, by what the caller does: the local KMS holds each call to the declaration.
+  secretCipher: [],
+  // An event too large for the bus is claim-checked: stored whole in the bucket, then published.
+  eventPublisher: ['event-bus:put', 'claims-bucket:write'],
+  deliveryLedger: ['event-bus:put', 'claims-bucket:write', 'idempotency-table:write'],
+  // Put or Get, by what the caller does: the local S3 holds each call to the declaration.
+  claimCheckStore: [],
+  // Standalone records (a refusal, a read of the trail) are appended with the function's own grant.
+  auditStore: ['audit-table:write'],
+  tenantDirectory: ['domain-table:read'],
+  usageStore: ['domain-table:read'],
+  orgPurger: ['domain-table:write'],
+  userStore: ['domain-table:read'],
+  teamStore: ['domain-table:read'],
+  invitationStore: ['domain-table:read'],
+  mailer: ['mail:send'],
+  accessStore: ['domain-table:read'],
+  roleGuard: ['domain-table:read'],
+  accessDirectory: ['domain-table:read'],
+  accessFacts: ['domain-table:read'],
+  deadLetterStore: ['domain-table:read'],
+  // Delays a retry on the consumer's own queue (Lambda's event source grants that); sends need queues:send.
+  messageQueues: [],
+  // Parks dead letters, marks connections needing attention, audits a dropped message.
+  queueWorker: ['domain-table:write', 'audit-table:write'],
+  syncStore: ['domain-table:read'],
+  lockStore: ['domain-table:write'],
+  sessionRevoker: ['user-pool:sign-out'],
+  // Refreshing a Jira OAuth token stores the new one encrypted, under a lock.
+  jiraTokenSource: ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
+  syncProviders: ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
+};
+
+/** The platform pointer types a factory's adapters write whatever their caller does (see `pointerWrites`). */
+export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readonly PlatformPointer[] } = {
+  // Marking a connection as needing attention saves its webhook route with its status.
+  queueWorker: ['webhookRoutes'],
+};

@@ -1,0 +1,128 @@
+import type { FunctionName, ResourceAccess } from './types';
+
+/**
+ * What a function's declared access implies beyond its grants, declared once: the resources its
+ * environment names (a grant and the variable that names the resource come together, as
+ * Powertools' `bindTable` does) and whether it works on tenant data through the tenant data role.
+ * The CDK stack and the local runtime both derive a function's environment from this table; each
+ * supplies the variables of a resource (CloudFormation tokens in AWS, strings on one machine).
+ */
+export type AccessResource =
+  | 'domainTable'
+  | 'auditTable'
+  | 'idempotencyTable'
+  | 'eventBus'
+  | 'secretsKey'
+  | 'tokenVerification'
+  | 'mail'
+  | 'tenantRole'
+  | 'queueUrls'
+  | 'claimsBucket'
+  | 'userPool';
+
+export interface AccessImplies {
+  /** Resources the function's environment names. */
+  readonly resources: readonly AccessResource[];
+  /** Reaches tenant items, so it may assume the tenant data role (with a tenant tag). */
+  readonly tenantData: boolean;
+}
+
+// A `Record` over every access kind: a new kind does not compile until it has its row.
+export const accessImplies: Record<ResourceAccess, AccessImplies> = {
+  // The stores' configuration names both tables (a change's audit record is written in its transaction).
+  'domain-table:read': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
+  'domain-table:write': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
+  'audit-table:write': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
+  'audit-table:read': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
+  'usage:count': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
+  'api-keys:record-use': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
+  'tenant-role:assume': { resources: ['tenantRole'], tenantData: true },
+  'idempotency-table:write': { resources: ['idempotencyTable'], tenantData: false },
+  'event-bus:put': { resources: ['eventBus'], tenantData: false },
+  'secrets-key:encrypt': { resources: ['secretsKey'], tenantData: false },
+  'secrets-key:decrypt': { resources: ['secretsKey'], tenantData: false },
+  'user-pool:verify-tokens': { resources: ['tokenVerification'], tenantData: false },
+  'mail:send': { resources: ['mail'], tenantData: false },
+  'queues:send': { resources: ['queueUrls'], tenantData: false },
+  'claims-bucket:write': { resources: ['claimsBucket'], tenantData: false },
+  'claims-bucket:read': { resources: ['claimsBucket'], tenantData: false },
+  'user-pool:sign-out': { resources: ['userPool'], tenantData: false },
+};
+
+/** The resources a function's access names, each once, in the table's order. */
+export function resourcesOf(access: readonly ResourceAccess[]): AccessResource[] {
+  return [...new Set(access.flatMap((a) => accessImplies[a].resources))];
+}
+
+/** True when the access reaches tenant items (and so the tenant data role). */
+export const usesTenantData = (access: readonly ResourceAccess[]): boolean =>
+  access.some((a) => accessImplies[a].tenantData);
+
+/**
+ * A function's environment from its access: the common variables every function gets, then the
+ * variables of each resource its access names — nothing else.
+ */
+export function environmentFor<V>(
+  access: readonly ResourceAccess[],
+  resources: Readonly<Record<AccessResource, Readonly<Record<string, V>>>>,
+  common: Readonly<Record<string, V>> = {},
+): Record<string, V> {
+  return Object.assign({ ...common }, ...resourcesOf(access).map((r) => resources[r]));
+}
+
+/**
+ * The platform pointer items (`P#<prefix>#…`) of the domain table, by type. A function's own role
+ * and its tenant sessions may write only the types it is listed for below; any function may read them.
+ */
+export const platformPointers = {
+  /** An org API key's credential lookup, by the key's hash. */
+  apiKeyLookups: 'APIKEY',
+  /** A platform-admin key's record: written by the bootstrap and the platform admins' key route alone. */
+  platformKeys: 'PLATFORMKEY',
+  webhookRoutes: 'WEBHOOK',
+  orgDirectory: 'ORGS',
+  purgeSchedule: 'PURGE',
+  slugClaims: 'SLUG',
+  mappingDirectory: 'SYNCMAP',
+  invitationTokens: 'INVITE',
+} as const;
+
+export type PlatformPointer = keyof typeof platformPointers;
+
+/** Which pointer types each function writes (with its change, or alone); a function not listed writes none. */
+export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPointer[] } = {
+  createOrg: ['orgDirectory', 'slugClaims'],
+  updateOrg: ['orgDirectory'],
+  setOrgStatus: ['orgDirectory'],
+  deleteOrg: ['orgDirectory', 'purgeSchedule'],
+  restoreOrg: ['orgDirectory', 'purgeSchedule'],
+  purgeDeletedOrgs: [
+    'orgDirectory',
+    'purgeSchedule',
+    'apiKeyLookups',
+    'webhookRoutes',
+    'slugClaims',
+    'mappingDirectory',
+    'invitationTokens',
+  ],
+  managePlatformKeys: ['platformKeys', 'apiKeyLookups'],
+  createApiKey: ['apiKeyLookups'],
+  rotateApiKey: ['apiKeyLookups'],
+  revokeApiKey: ['apiKeyLookups'],
+  createConnection: ['webhookRoutes'],
+  manageConnection: ['webhookRoutes'],
+  manageMappings: ['mappingDirectory'],
+  inviteUser: ['invitationTokens'],
+  manageInvitation: ['invitationTokens'],
+  acceptInvitation: ['invitationTokens'],
+  // Marking a connection as needing attention saves its webhook route with its status.
+  testConnection: ['webhookRoutes'],
+  storeEvent: ['webhookRoutes'],
+  sendInvitationMail: ['webhookRoutes'],
+  syncWorkItems: ['webhookRoutes'],
+  scanWorkItems: ['webhookRoutes'],
+};
+
+/** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */
+export const pointerPrefixesOf = (name: FunctionName): string[] =>
+  (pointerWrites[name] ?? []).map((p) => `P#${platformPointers[p]}#`);

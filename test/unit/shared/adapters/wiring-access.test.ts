@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { wiringAccess, wiringPointerWrites } from '../../../../shared/adapters/wiring-access';
+import type { FunctionName, ResourceAccess } from '../../../../shared/topology';
+import { functions, pointerWrites } from '../../../../shared/topology';
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
+
+/** The wiring factories a handler builds (`adapters.connectionStore()`, …). */
+function factoriesOf(entry: string): string[] {
+  const source = readFileSync(resolve(ROOT, entry), 'utf8');
+  const alias = /import \* as (\w+) from '[./]*shared\/adapters\/wiring'/.exec(source)?.[1];
+  if (!alias) return [];
+  return [...source.matchAll(new RegExp(`\\b${alias}\\.(\\w+)\\(`, 'g'))].map((m) => m[1] as string);
+}
+
+describe("each function's declared access covers what its wiring builds", () => {
+  it.each(Object.keys(functions) as FunctionName[])('%s', (name) => {
+    const declared = new Set(functions[name].access as readonly ResourceAccess[]);
+    const needed = factoriesOf(functions[name].entry).flatMap((factory) => {
+      const access = wiringAccess[factory as keyof typeof wiringAccess];
+      if (!access) throw new Error(`${name} builds ${factory}, which wiring-access.ts does not list`);
+      return access.map((a) => ({ factory, access: a }));
+    });
+    // A write declaration covers a read.
+    const covered = (a: ResourceAccess) =>
+      declared.has(a) || (a === 'domain-table:read' && declared.has('domain-table:write'));
+    expect(needed.filter((n) => !covered(n.access))).toEqual([]);
+    const pointers = factoriesOf(functions[name].entry).flatMap(
+      (factory) => wiringPointerWrites[factory as keyof typeof wiringPointerWrites] ?? [],
+    );
+    expect(pointers.filter((p) => !(pointerWrites[name] ?? []).includes(p))).toEqual([]);
+  });
+});
