@@ -209,8 +209,10 @@ describe("functions' own roles and platform pointers, by IAM's own rules", () =>
     await expect(own('createApiKey', 'dynamodb:PutItem', 'T#org_A#APIKEY')).resolves.not.toBe('Allowed');
   });
 
-  it('lets no function, nor any tenant session, write a platform-admin key record', async () => {
+  it("lets no function but the platform admins' key route, nor any other's tenant session, write a platform-admin key record", async () => {
+    await expect(own('managePlatformKeys', 'dynamodb:PutItem', 'P#PLATFORMKEY#all')).resolves.toBe('Allowed');
     for (const name of Object.keys(functions) as FunctionName[]) {
+      if (name === 'managePlatformKeys') continue;
       await expect(own(name, 'dynamodb:PutItem', 'P#PLATFORMKEY#forged')).resolves.not.toBe('Allowed');
       if (lambdaOf(name).Environment?.Variables?.TENANT_ROLE_ARN) {
         await expect(

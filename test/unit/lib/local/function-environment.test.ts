@@ -10,7 +10,7 @@ const options = {
   logLevel: 'WARN',
   inherited: {
     SYNC_SETTLE_SECONDS: '0',
-    HUB_EGRESS_ALLOW_LOOPBACK: 'true',
+    EGRESS_ALLOWED_RANGES: '10.20.0.0/16',
     AWS_ACCESS_KEY_ID: 'the-runtime-s-own',
     SOME_SECRET_OF_THE_SHELL: 'x',
   },
@@ -40,6 +40,9 @@ describe("a local function's environment", () => {
       if (implied.has('mail')) expected.add('MAIL_FROM');
       if (implied.has('tenantRole')) expected.add('TENANT_ROLE_ARN');
       if (implied.has('queueUrls')) expected.add('QUEUE_URLS');
+      if (implied.has('claimsBucket')) expected.add('CLAIMS_BUCKET_NAME');
+      if (implied.has('userPool'))
+        for (const v of ['USER_POOL_ID', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER']) expected.add(v);
       expect({ name, keys: Object.keys(env(name)).sort() }).toEqual({ name, keys: [...expected].sort() });
     }
   });
@@ -52,6 +55,8 @@ describe("a local function's environment", () => {
     expect(holders('EVENT_BUS_NAME')).toEqual(declaring('event-bus:put'));
     expect(holders('JWT_ISSUER')).toEqual(['authorizeRequest']);
     expect(holders('TENANT_ROLE_ARN')).not.toContain('publishChanges');
+    expect(holders('CLAIMS_BUCKET_NAME')).toEqual(declaring('claims-bucket:write', 'claims-bucket:read'));
+    expect(holders('USER_POOL_ID')).toEqual(['setUserStatus']);
     expect(Object.keys(env('getOpenapi')).sort()).toEqual(
       [...Object.keys(commonEnvironment(options)), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].sort(),
     );
@@ -61,7 +66,7 @@ describe("a local function's environment", () => {
     expect(env('receiveWebhook')).toMatchObject({
       AWS_ACCESS_KEY_ID: functionCredentials('receiveWebhook').accessKeyId,
       SYNC_SETTLE_SECONDS: '0',
-      HUB_EGRESS_ALLOW_LOOPBACK: 'true',
+      EGRESS_ALLOWED_RANGES: '10.20.0.0/16',
     });
     expect(env('receiveWebhook').AWS_ACCESS_KEY_ID).not.toBe(env('storeEvent').AWS_ACCESS_KEY_ID);
     expect(env('receiveWebhook')).not.toHaveProperty('SOME_SECRET_OF_THE_SHELL');
