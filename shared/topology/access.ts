@@ -105,7 +105,7 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
     'mappingDirectory',
     'invitationTokens',
   ],
-  managePlatformKeys: ['platformKeys', 'apiKeyLookups'],
+  managePlatformKeys: ['platformKeys'],
   createApiKey: ['apiKeyLookups'],
   rotateApiKey: ['apiKeyLookups'],
   revokeApiKey: ['apiKeyLookups'],

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Connection } from '../../shared/connectors/connection';
 import { githubClient } from '../../shared/connectors/github/client';
-import { githubOperations } from '../../shared/connectors/github/operations';
+import { GITHUB_BODY_LIMIT, githubOperations } from '../../shared/connectors/github/operations';
 import { githubWorkItems } from '../../shared/connectors/github/work-items';
 import {
   ProviderAuthError,
@@ -147,6 +147,24 @@ describe("the hub's GitHub operations, held to GitHub's OpenAPI description", ()
     await impatient.addComment(repo, 1, 'warm: the installation token is fetched first');
     fake.stallNext(1500);
     await expect(impatient.addComment(repo, 1, 'x')).rejects.toBeInstanceOf(ProviderUnavailableError);
+  });
+
+  it('refuses a body longer than GitHub takes before sending it, with a reason of its own, and never cuts it', async () => {
+    const before = fake.calls.length;
+    const text = 'x'.repeat(GITHUB_BODY_LIMIT + 1);
+    for (const send of [
+      () => ops.createIssue(repo, { title: 'Long', body: text }),
+      () => ops.updateIssue(repo, 1, { body: text }),
+      () => ops.addComment(repo, 1, text),
+    ]) {
+      await expect(send()).rejects.toMatchObject({
+        constructor: ValidationError,
+        message: expect.stringContaining(`at most ${GITHUB_BODY_LIMIT}`),
+      });
+    }
+    expect(fake.calls.length).toBe(before);
+    const fits = await ops.createIssue(repo, { title: 'Fits', body: 'y'.repeat(GITHUB_BODY_LIMIT) });
+    expect(fits.number).toBeGreaterThan(0);
   });
 
   it("answers a body GitHub would refuse with GitHub's 422, and maps provider failures to the hub's errors", async () => {

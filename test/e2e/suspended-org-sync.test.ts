@@ -113,7 +113,7 @@ describe('a suspended organisation', () => {
 
     expect((await admin('POST', `/v1/orgs/${orgId}/reactivate`)).json.status).toBe('active');
     const run = await fetch(`${hub.url}/_local/schedules/reconcileSync`, { method: 'POST' });
-    expect(await run.json()).toMatchObject({ started: 1, failed: 0 });
+    expect(await run.json()).toMatchObject({ queued: 1, skipped: 0 });
     await eventually(async () => (summary() === title ? true : undefined), 30_000);
   });
 });

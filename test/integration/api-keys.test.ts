@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ensureTables, localCredentials, startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { localNames } from '../../lib/local/local-names';
 import { DynamoDbAccessStore } from '../../shared/adapters/dynamodb/dynamodb-access-store';
@@ -199,6 +205,23 @@ describe('platform API keys', () => {
     await expect(
       create({ name: 'mine', expiresAt: tooFar }, member('org_01JD3Q4ZK8M7X2V9N6B5C4D3E2', 'owner'), request),
     ).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it("are never granted by an org key's lookup: a platform-scoped grant written where org keys live is refused", async () => {
+    const { generateApiKey } = await import('../../shared/identity/api-key-format');
+    const key = generateApiKey();
+    // What a bug in a key-issuing function could write with its own pointer type (P#APIKEY#…).
+    await aws.docs.send(
+      new PutCommand({
+        TableName: aws.tables.domainTable,
+        Item: {
+          PK: `P#APIKEY#${hashApiKey(key)}`,
+          SK: 'GRANT',
+          grant: { scope: 'platform', keyId: 'key_forged', name: 'forged', expiresAt: null },
+        },
+      }),
+    );
+    await expect(authenticateAt(new Date())(`Bearer ${key}`)).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
   it('include the bootstrap key, which can be revoked like any other', async () => {

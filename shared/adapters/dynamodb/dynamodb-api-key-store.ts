@@ -69,7 +69,11 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
-      this.lookupPut(keyHash, { scope: 'platform', keyId: key.id, name: key.name, expiresAt: key.expiresAt }),
+      this.lookupPut(
+        keyHash,
+        { scope: 'platform', keyId: key.id, name: key.name, expiresAt: key.expiresAt },
+        'PLATFORMKEY',
+      ),
       platformAuditPut(this.tables.auditTable, audit),
     ]);
     if (failed.length > 0) throw new ConflictError(`Platform API key ${key.id} already exists`);
@@ -120,7 +124,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       {
         Delete: {
           TableName: this.tables.domainTable,
-          Key: { PK: platformPk('APIKEY', item.keyHash), SK: 'GRANT' },
+          Key: { PK: platformPk('PLATFORMKEY', item.keyHash), SK: 'GRANT' },
         },
       },
       platformAuditPut(this.tables.auditTable, audit),
@@ -128,14 +132,25 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     if (failed.length > 0) throw new NotFoundError(`No active platform API key ${keyId}`);
   }
 
+  /**
+   * An org key's lookup (`P#APIKEY#…`) grants org scope only; platform scope comes only from a
+   * platform key's own lookup (`P#PLATFORMKEY#…`), which no key-issuing function may write — so no
+   * bug in them can mint a platform-admin credential. Org keys, the common case, cost one read.
+   */
   async findByHash(keyHash: string): Promise<ApiKeyGrant | null> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tables.domainTable,
-        Key: { PK: platformPk('APIKEY', keyHash), SK: 'GRANT' },
-      }),
-    );
-    return (out.Item?.grant as ApiKeyGrant | undefined) ?? null;
+    const lookup = async (prefix: 'APIKEY' | 'PLATFORMKEY') =>
+      (
+        await this.client.send(
+          new GetCommand({
+            TableName: this.tables.domainTable,
+            Key: { PK: platformPk(prefix, keyHash), SK: 'GRANT' },
+          }),
+        )
+      ).Item?.grant as ApiKeyGrant | undefined;
+    const org = await lookup('APIKEY');
+    if (org) return org.scope === 'org' ? org : null;
+    const platform = await lookup('PLATFORMKEY');
+    return platform?.scope === 'platform' ? platform : null;
   }
 
   async list(orgId: string, page: PageRequest): Promise<Page<ApiKey>> {
@@ -241,18 +256,18 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     };
   }
 
-  private lookupPut(keyHash: string, grant: ApiKeyGrant) {
+  private lookupPut(keyHash: string, grant: ApiKeyGrant, prefix: 'APIKEY' | 'PLATFORMKEY' = 'APIKEY') {
     return {
       Put: {
         TableName: this.tables.domainTable,
-        Item: { PK: platformPk('APIKEY', keyHash), SK: 'GRANT', grant },
+        Item: { PK: platformPk(prefix, keyHash), SK: 'GRANT', grant },
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     };
   }
 }
 
-/** Platform-admin keys, listed newest first; their hash lookups sit beside the org keys'. */
+/** Platform-admin keys, listed newest first; their hash lookups are `P#PLATFORMKEY#<hash>`, apart from org keys'. */
 const PLATFORM_KEYS_PK = platformPk('PLATFORMKEY', 'all');
 
 /** The platform's own trail (what platform admins did outside any org), in the audit table. */

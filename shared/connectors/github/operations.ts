@@ -1,4 +1,5 @@
 import type { Octokit } from '@octokit/core';
+import { ValidationError } from '../../errors';
 import { githubFailure } from './client';
 
 export interface RepoRef {
@@ -9,6 +10,23 @@ export interface RepoRef {
 /** Issues per page when listing changes (GitHub allows up to 100). */
 export const ISSUE_PAGE = 50;
 
+/** GitHub refuses an issue, pull request or comment body longer than this (422). */
+export const GITHUB_BODY_LIMIT = 65_536;
+
+/**
+ * Refuses, before any call, a body GitHub would refuse: the hub never cuts text silently, and the
+ * reason (which GitHub's bounded 422 would not give) is the hub's own.
+ */
+function withinBodyLimit(fields: { body?: string | undefined }): void {
+  const length = fields.body?.length ?? 0;
+  if (length > GITHUB_BODY_LIMIT) {
+    throw new ValidationError(
+      `The text is too long for GitHub: ${length} characters, and GitHub takes at most ${GITHUB_BODY_LIMIT}; the hub does not cut it`,
+      [{ path: 'body', message: `longer than ${GITHUB_BODY_LIMIT} characters` }],
+    );
+  }
+}
+
 /** Every call's failure becomes one of the hub's provider errors, for the one failure policy. */
 async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -18,6 +36,12 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A call whose body GitHub limits: refused by the hub before it is sent when too long. */
+async function callWithBody<T>(fields: { body?: string | undefined }, run: () => Promise<T>): Promise<T> {
+  withinBodyLimit(fields);
+  return call(run);
+}
+
 /** The GitHub operations the sync engine uses, on one installation's client. */
 export function githubOperations(octokit: Octokit) {
   return {
@@ -25,7 +49,7 @@ export function githubOperations(octokit: Octokit) {
       r: RepoRef,
       issue: { title: string; body?: string; labels?: string[]; assignees?: string[] },
     ) =>
-      call(async () => {
+      callWithBody(issue, async () => {
         const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', { ...r, ...issue });
         return { number: data.number, id: data.id, url: data.html_url, state: data.state };
       }),
@@ -40,7 +64,7 @@ export function githubOperations(octokit: Octokit) {
         assignees?: string[];
       },
     ) =>
-      call(async () => {
+      callWithBody(patch, async () => {
         const { data } = await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
           ...r,
           issue_number: number,
@@ -49,7 +73,7 @@ export function githubOperations(octokit: Octokit) {
         return { number: data.number, state: data.state, title: data.title };
       }),
     addComment: (r: RepoRef, number: number, body: string) =>
-      call(async () => {
+      callWithBody({ body }, async () => {
         const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
           ...r,
           issue_number: number,
@@ -106,7 +130,7 @@ export function githubOperations(octokit: Octokit) {
       r: RepoRef,
       pr: { title: string; head: string; base: string; body?: string; draft?: boolean },
     ) =>
-      call(async () => {
+      callWithBody(pr, async () => {
         const { data } = await octokit.request('POST /repos/{owner}/{repo}/pulls', { ...r, ...pr });
         return { number: data.number, url: data.html_url, draft: data.draft ?? false };
       }),
