@@ -9,7 +9,7 @@ export const makeHandler = (createApiKey: ReturnType<typeof makeCreateApiKey>) =
     operation: 'createApiKey',
     body: CreateApiKeyRequest,
     handle: async ({ body, path, principal, request }) => {
-      const { apiKey, key } = await createApiKey(path.orgId ?? '', body, principal, request);
+      const { apiKey, key } = await createApiKey(path.orgId, body, principal, request);
       return json(201, { ...apiKey, key }, { 'cache-control': 'no-store' });
     },
   });

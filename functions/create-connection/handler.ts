@@ -9,12 +9,7 @@ export const makeHandler = (createConnection: ReturnType<typeof makeCreateConnec
     operation: 'createConnection',
     body: CreateConnectionRequest,
     handle: async ({ body, path, principal, request }) => {
-      const { connection, webhookSecret } = await createConnection(
-        path.orgId ?? '',
-        body,
-        principal,
-        request,
-      );
+      const { connection, webhookSecret } = await createConnection(path.orgId, body, principal, request);
       return json(201, { ...connection, webhookSecret }, { 'cache-control': 'no-store' });
     },
   });

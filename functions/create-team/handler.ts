@@ -9,7 +9,7 @@ export const makeHandler = (createTeam: ReturnType<typeof makeCreateTeam>) =>
     operation: 'createTeam',
     body: CreateTeamRequest,
     handle: async ({ body, path, principal, request }) =>
-      json(201, await createTeam(path.orgId ?? '', body, principal, request)),
+      json(201, await createTeam(path.orgId, body, principal, request)),
   });
 
 export const handler = makeHandler(

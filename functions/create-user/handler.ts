@@ -9,7 +9,7 @@ export const makeHandler = (provision: ReturnType<typeof makeProvisionUser>) =>
     operation: 'createUser',
     body: CreateUserRequest,
     handle: async ({ body, path, principal, request }) =>
-      json(201, await provision(path.orgId ?? '', body, principal, request)),
+      json(201, await provision(path.orgId, body, principal, request)),
   });
 
 export const handler = makeHandler(

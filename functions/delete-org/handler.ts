@@ -9,7 +9,7 @@ export const makeHandler = (deleteOrg: ReturnType<typeof makeDeleteOrg>) =>
     operation: 'deleteOrg',
     query: DeleteOrgQuery,
     handle: async ({ path, query, principal, request }) =>
-      json(200, await deleteOrg(path.orgId ?? '', query.graceDays, principal, request)),
+      json(200, await deleteOrg(path.orgId, query.graceDays, principal, request)),
   });
 
 export const handler = makeHandler(makeDeleteOrg({ orgs: adapters.orgStore(), clock: systemClock }));

@@ -6,7 +6,7 @@ import { requireOrg } from '../../shared/tenancy/require-org';
 export const makeHandler = (orgs: OrgStore) =>
   apiHandler({
     operation: 'getOrg',
-    handle: async ({ path }) => json(200, await requireOrg(orgs, path.orgId ?? '')),
+    handle: async ({ path }) => json(200, await requireOrg(orgs, path.orgId)),
   });
 
 export const handler = makeHandler(adapters.orgStore());

@@ -8,8 +8,7 @@ export const makeHandler = (analytics: ReturnType<typeof makeTeamAnalytics>) =>
   apiHandler({
     operation: 'getTeamAnalytics',
     query: TeamAnalyticsQuery,
-    handle: async ({ path, query }) =>
-      json(200, await analytics(path.orgId ?? '', path.teamId ?? '', query.days)),
+    handle: async ({ path, query }) => json(200, await analytics(path.orgId, path.teamId, query.days)),
   });
 
 export const handler = makeHandler(

@@ -6,7 +6,7 @@ import { makeUsageReport } from '../../shared/tenancy/usage-report';
 export const makeHandler = (report: ReturnType<typeof makeUsageReport>) =>
   apiHandler({
     operation: 'getUsage',
-    handle: async ({ path }) => json(200, await report(path.orgId ?? '')),
+    handle: async ({ path }) => json(200, await report(path.orgId)),
   });
 
 export const handler = makeHandler(

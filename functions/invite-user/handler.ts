@@ -9,7 +9,7 @@ export const makeHandler = (invite: ReturnType<typeof makeInviteUser>) =>
     operation: 'inviteUser',
     body: InviteUserRequest,
     handle: async ({ body, path, principal, request }) =>
-      json(201, await invite(path.orgId ?? '', body, principal, request)),
+      json(201, await invite(path.orgId, body, principal, request)),
   });
 
 export const handler = makeHandler(

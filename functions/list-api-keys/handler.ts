@@ -7,7 +7,7 @@ export const makeHandler = (keys: ApiKeyStore) =>
   apiHandler({
     operation: 'listApiKeys',
     query: ListQuery,
-    handle: async ({ path, query }) => json(200, await keys.list(path.orgId ?? '', query)),
+    handle: async ({ path, query }) => json(200, await keys.list(path.orgId, query)),
   });
 
 export const handler = makeHandler(adapters.apiKeyStore());

@@ -10,10 +10,7 @@ export const makeHandler = (listAuditEvents: ReturnType<typeof makeListAuditEven
     query: AuditQuery,
     handle: async ({ path, query, principal, request }) => {
       const { limit, cursor, ...filter } = query;
-      return json(
-        200,
-        await listAuditEvents(path.orgId ?? '', filter, { limit, cursor }, principal, request),
-      );
+      return json(200, await listAuditEvents(path.orgId, filter, { limit, cursor }, principal, request));
     },
   });
 

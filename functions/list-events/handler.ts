@@ -7,7 +7,7 @@ export const makeHandler = (events: EventStore) =>
   apiHandler({
     operation: 'listEvents',
     query: ListQuery,
-    handle: async ({ path, query }) => json(200, await events.list(path.orgId ?? '', query)),
+    handle: async ({ path, query }) => json(200, await events.list(path.orgId, query)),
   });
 
 export const handler = makeHandler(adapters.eventStore());

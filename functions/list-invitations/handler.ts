@@ -8,7 +8,7 @@ export const makeHandler = (list: ReturnType<typeof makeListInvitations>) =>
   apiHandler({
     operation: 'listInvitations',
     query: ListQuery,
-    handle: async ({ path, query }) => json(200, await list(path.orgId ?? '', query)),
+    handle: async ({ path, query }) => json(200, await list(path.orgId, query)),
   });
 
 export const handler = makeHandler(

@@ -7,7 +7,7 @@ export const makeHandler = (usage: UsageStore) =>
   apiHandler({
     operation: 'listUsageHours',
     query: ListQuery,
-    handle: async ({ path, query }) => json(200, await usage.listHours(path.orgId ?? '', query)),
+    handle: async ({ path, query }) => json(200, await usage.listHours(path.orgId, query)),
   });
 
 export const handler = makeHandler(adapters.usageStore());

@@ -10,10 +10,7 @@ export const makeHandler = (listAuditEvents: ReturnType<typeof makeListAuditEven
     operation: 'listUserActivity',
     query: ListQuery,
     handle: async ({ path, query, principal, request }) =>
-      json(
-        200,
-        await listAuditEvents(path.orgId ?? '', { actorId: path.userId ?? '' }, query, principal, request),
-      ),
+      json(200, await listAuditEvents(path.orgId, { actorId: path.userId }, query, principal, request)),
   });
 
 export const handler = makeHandler(makeListAuditEvents({ audit: adapters.auditStore(), clock: systemClock }));

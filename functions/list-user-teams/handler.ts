@@ -5,7 +5,7 @@ import { makeUserTeams } from '../../shared/tenancy/manage-teams';
 export const makeHandler = (userTeams: ReturnType<typeof makeUserTeams>) =>
   apiHandler({
     operation: 'listUserTeams',
-    handle: async ({ path }) => json(200, await userTeams(path.orgId ?? '', path.userId ?? '')),
+    handle: async ({ path }) => json(200, await userTeams(path.orgId, path.userId)),
   });
 
 export const handler = makeHandler(

@@ -7,7 +7,7 @@ export const makeHandler = (users: UserStore) =>
   apiHandler({
     operation: 'listUsers',
     query: ListQuery,
-    handle: async ({ path, query }) => json(200, await users.list(path.orgId ?? '', query)),
+    handle: async ({ path, query }) => json(200, await users.list(path.orgId, query)),
   });
 
 export const handler = makeHandler(adapters.userStore());

@@ -28,21 +28,21 @@ export const makeHandler = (connections: ConnectionStore, cipher: SecretCipher) 
     apiHandler({
       operation,
       handle: async ({ path, principal, request }) =>
-        json(200, await setStatus(path.orgId ?? '', path.connectionId ?? '', to, principal, request)),
+        json(200, await setStatus(path.orgId, path.connectionId, to, principal, request)),
     });
   return byOperation({
     updateConnection: apiHandler({
       operation: 'updateConnection',
       body: UpdateConnectionRequest,
       handle: async ({ body, path, principal, request }) =>
-        json(200, await update(path.orgId ?? '', path.connectionId ?? '', body, principal, request)),
+        json(200, await update(path.orgId, path.connectionId, body, principal, request)),
     }),
     disableConnection: status('disableConnection', 'disabled'),
     enableConnection: status('enableConnection', 'active'),
     deleteConnection: apiHandler({
       operation: 'deleteConnection',
       handle: async ({ path, principal, request }) => {
-        await remove(path.orgId ?? '', path.connectionId ?? '', principal, request);
+        await remove(path.orgId, path.connectionId, principal, request);
         return { statusCode: 204 };
       },
     }),
@@ -50,15 +50,15 @@ export const makeHandler = (connections: ConnectionStore, cipher: SecretCipher) 
       operation: 'setConnectionCredentials',
       body: ConnectionCredentialsSchema,
       handle: async ({ body, path, principal, request }) =>
-        json(200, await setCredentials(path.orgId ?? '', path.connectionId ?? '', body, principal, request)),
+        json(200, await setCredentials(path.orgId, path.connectionId, body, principal, request)),
     }),
     rotateConnectionSecret: apiHandler({
       operation: 'rotateConnectionSecret',
       body: RotateSecretRequest,
       handle: async ({ body, path, principal, request }) => {
         const { connection, webhookSecret } = await rotate(
-          path.orgId ?? '',
-          path.connectionId ?? '',
+          path.orgId,
+          path.connectionId,
           body.overlapSeconds,
           principal,
           request,

@@ -12,13 +12,13 @@ export const makeHandler = (deps: {
     listDeadLetters: apiHandler({
       operation: 'listDeadLetters',
       query: ListQuery,
-      handle: async ({ path, query }) => json(200, await deps.list(path.orgId ?? '', query)),
+      handle: async ({ path, query }) => json(200, await deps.list(path.orgId, query)),
     }),
     redriveDeadLetters: apiHandler({
       operation: 'redriveDeadLetters',
       body: RedriveRequest,
       handle: async ({ body, path, principal, request }) =>
-        json(200, await deps.redrive(path.orgId ?? '', body.ids, principal, request)),
+        json(200, await deps.redrive(path.orgId, body.ids, principal, request)),
     }),
   });
 

@@ -12,12 +12,12 @@ export const makeHandler = (deps: {
     resendInvitation: apiHandler({
       operation: 'resendInvitation',
       handle: async ({ path, principal, request }) =>
-        json(200, await deps.resend(path.orgId ?? '', path.invitationId ?? '', principal, request)),
+        json(200, await deps.resend(path.orgId, path.invitationId, principal, request)),
     }),
     revokeInvitation: apiHandler({
       operation: 'revokeInvitation',
       handle: async ({ path, principal, request }) =>
-        json(200, await deps.revoke(path.orgId ?? '', path.invitationId ?? '', principal, request)),
+        json(200, await deps.revoke(path.orgId, path.invitationId, principal, request)),
     }),
   });
 

@@ -10,38 +10,37 @@ export const makeHandler = (mappings: ReturnType<typeof makeManageMappings>) =>
   byOperation({
     listMappings: apiHandler({
       operation: 'listMappings',
-      handle: async ({ path }) => json(200, await mappings.list(path.orgId ?? '')),
+      handle: async ({ path }) => json(200, await mappings.list(path.orgId)),
     }),
     createMapping: apiHandler({
       operation: 'createMapping',
       body: MappingInputSchema,
       handle: async ({ body, path, principal, request }) =>
-        json(201, await mappings.create(path.orgId ?? '', body, principal, request)),
+        json(201, await mappings.create(path.orgId, body, principal, request)),
     }),
     getMapping: apiHandler({
       operation: 'getMapping',
-      handle: async ({ path }) => json(200, await mappings.get(path.orgId ?? '', path.mappingId ?? '')),
+      handle: async ({ path }) => json(200, await mappings.get(path.orgId, path.mappingId)),
     }),
     replaceMapping: apiHandler({
       operation: 'replaceMapping',
       body: MappingInputSchema,
       handle: async ({ body, path, principal, request }) =>
-        json(200, await mappings.replace(path.orgId ?? '', path.mappingId ?? '', body, principal, request)),
+        json(200, await mappings.replace(path.orgId, path.mappingId, body, principal, request)),
     }),
     startBackfill: apiHandler({
       operation: 'startBackfill',
       handle: async ({ path, principal, request }) =>
-        json(202, await mappings.startBackfill(path.orgId ?? '', path.mappingId ?? '', principal, request)),
+        json(202, await mappings.startBackfill(path.orgId, path.mappingId, principal, request)),
     }),
     getBackfill: apiHandler({
       operation: 'getBackfill',
-      handle: async ({ path }) =>
-        json(200, await mappings.getBackfill(path.orgId ?? '', path.mappingId ?? '')),
+      handle: async ({ path }) => json(200, await mappings.getBackfill(path.orgId, path.mappingId)),
     }),
     deleteMapping: apiHandler({
       operation: 'deleteMapping',
       handle: async ({ path, principal, request }) => {
-        await mappings.remove(path.orgId ?? '', path.mappingId ?? '', principal, request);
+        await mappings.remove(path.orgId, path.mappingId, principal, request);
         return { statusCode: 204 };
       },
     }),

@@ -1,6 +1,5 @@
 import * as adapters from '../../shared/adapters/wiring';
 import { CreatePlatformApiKeyRequest, ListQuery } from '../../shared/api/schemas';
-import { ValidationError } from '../../shared/errors';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import {
   makeCreatePlatformKey,
@@ -9,18 +8,6 @@ import {
 } from '../../shared/identity/platform-keys';
 import { systemClock } from '../../shared/ports/clock';
 import type { ApiKeyStore } from '../../shared/ports/stores';
-
-const KEY_ID = /^key_[0-9A-HJKMNP-TV-Z]{26}$/;
-
-function keyIdOf(path: Record<string, string>): string {
-  const id = path.keyId ?? '';
-  if (!KEY_ID.test(id)) {
-    throw new ValidationError('A key id is key_ and a ULID', [
-      { path: 'keyId', message: 'not a valid key id' },
-    ]);
-  }
-  return id;
-}
 
 /** Serves the platform key routes (platform admins only). */
 export const makeHandler = (keys: ApiKeyStore) => {
@@ -45,7 +32,7 @@ export const makeHandler = (keys: ApiKeyStore) => {
     revokePlatformApiKey: apiHandler({
       operation: 'revokePlatformApiKey',
       handle: async ({ path, principal, request }) => {
-        await revoke(keyIdOf(path), principal, request);
+        await revoke(path.keyId, principal, request);
         return { statusCode: 204 };
       },
     }),

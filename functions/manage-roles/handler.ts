@@ -20,24 +20,24 @@ export const makeHandler = (access: AccessStore) => {
   return byOperation({
     listRoles: apiHandler({
       operation: 'listRoles',
-      handle: async ({ path }) => json(200, await list(path.orgId ?? '')),
+      handle: async ({ path }) => json(200, await list(path.orgId)),
     }),
     createRole: apiHandler({
       operation: 'createRole',
       body: CreateRoleRequest,
       handle: async ({ body, path, principal, request }) =>
-        json(201, await create(path.orgId ?? '', body, principal, request)),
+        json(201, await create(path.orgId, body, principal, request)),
     }),
     updateRole: apiHandler({
       operation: 'updateRole',
       body: UpdateRoleRequest,
       handle: async ({ body, path, principal, request }) =>
-        json(200, await update(path.orgId ?? '', path.roleId ?? '', body, principal, request)),
+        json(200, await update(path.orgId, path.roleId, body, principal, request)),
     }),
     deleteRole: apiHandler({
       operation: 'deleteRole',
       handle: async ({ path, principal, request }) => {
-        await remove(path.orgId ?? '', path.roleId ?? '', principal, request);
+        await remove(path.orgId, path.roleId, principal, request);
         return { statusCode: 204 };
       },
     }),

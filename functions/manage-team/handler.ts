@@ -14,12 +14,12 @@ export const makeHandler = (deps: {
       operation: 'updateTeam',
       body: UpdateTeamRequest,
       handle: async ({ body, path, principal, request }) =>
-        json(200, await deps.update(path.orgId ?? '', path.teamId ?? '', body, principal, request)),
+        json(200, await deps.update(path.orgId, path.teamId, body, principal, request)),
     }),
     deleteTeam: apiHandler({
       operation: 'deleteTeam',
       handle: async ({ path, principal, request }) => {
-        await deps.remove(path.orgId ?? '', path.teamId ?? '', principal, request);
+        await deps.remove(path.orgId, path.teamId, principal, request);
         return { statusCode: 204 };
       },
     }),

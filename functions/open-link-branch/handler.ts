@@ -9,7 +9,7 @@ export const makeHandler = (open: ReturnType<typeof makeOpenLinkBranch>) =>
     operation: 'openLinkBranch',
     body: OpenBranchRequest,
     handle: async ({ body, path, principal, request }) =>
-      json(200, await open(path.orgId ?? '', path.linkId ?? '', body, principal, request)),
+      json(200, await open(path.orgId, path.linkId, body, principal, request)),
   });
 
 export const handler = makeHandler(

@@ -10,11 +10,11 @@ export const makeHandler = (connections: ConnectionStore) => {
     listConnections: apiHandler({
       operation: 'listConnections',
       query: ListQuery,
-      handle: async ({ path, query }) => json(200, await connections.list(path.orgId ?? '', query)),
+      handle: async ({ path, query }) => json(200, await connections.list(path.orgId, query)),
     }),
     getConnection: apiHandler({
       operation: 'getConnection',
-      handle: async ({ path }) => json(200, await get(path.orgId ?? '', path.connectionId ?? '')),
+      handle: async ({ path }) => json(200, await get(path.orgId, path.connectionId)),
     }),
   });
 };

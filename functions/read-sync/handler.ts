@@ -10,16 +10,15 @@ export const makeHandler = (read: ReturnType<typeof makeReadSync>) =>
     listLinks: apiHandler({
       operation: 'listLinks',
       query: ListQuery,
-      handle: async ({ path, query }) => json(200, await read.listLinks(path.orgId ?? '', query)),
+      handle: async ({ path, query }) => json(200, await read.listLinks(path.orgId, query)),
     }),
     getLink: apiHandler({
       operation: 'getLink',
-      handle: async ({ path }) => json(200, await read.getLink(path.orgId ?? '', path.linkId ?? '')),
+      handle: async ({ path }) => json(200, await read.getLink(path.orgId, path.linkId)),
     }),
     getConnectionStatus: apiHandler({
       operation: 'getConnectionStatus',
-      handle: async ({ path }) =>
-        json(200, await read.connectionStatus(path.orgId ?? '', path.connectionId ?? '')),
+      handle: async ({ path }) => json(200, await read.connectionStatus(path.orgId, path.connectionId)),
     }),
   });
 

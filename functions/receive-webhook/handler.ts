@@ -25,7 +25,7 @@ export const makeHandler = (
           ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
           : (event.body ?? '');
         const accepted = await receive(provider, {
-          connectionId: path.connectionId ?? '',
+          connectionId: path.connectionId,
           headers: event.headers ?? {},
           body,
           correlationId,

@@ -7,7 +7,7 @@ export const makeHandler = (restoreOrg: ReturnType<typeof makeRestoreOrg>) =>
   apiHandler({
     operation: 'restoreOrg',
     handle: async ({ path, principal, request }) =>
-      json(200, await restoreOrg(path.orgId ?? '', principal, request)),
+      json(200, await restoreOrg(path.orgId, principal, request)),
   });
 
 export const handler = makeHandler(makeRestoreOrg({ orgs: adapters.orgStore(), clock: systemClock }));

@@ -7,7 +7,7 @@ export const makeHandler = (revoke: ReturnType<typeof makeRevokeApiKey>) =>
   apiHandler({
     operation: 'revokeApiKey',
     handle: async ({ path, principal, request }) => {
-      await revoke(path.orgId ?? '', path.keyId ?? '', principal, request);
+      await revoke(path.orgId, path.keyId, principal, request);
       return { statusCode: 204, headers: {}, body: '' };
     },
   });

@@ -10,8 +10,8 @@ export const makeHandler = (rotate: ReturnType<typeof makeRotateApiKey>) =>
     body: RotateApiKeyRequest,
     handle: async ({ body, path, principal, request }) => {
       const { apiKey, key, previousExpiresAt } = await rotate(
-        path.orgId ?? '',
-        path.keyId ?? '',
+        path.orgId,
+        path.keyId,
         body.overlapSeconds,
         principal,
         request,

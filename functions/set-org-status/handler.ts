@@ -8,12 +8,12 @@ export const makeHandler = (setStatus: ReturnType<typeof makeSetOrgStatus>) => {
   const suspend = apiHandler({
     operation: 'suspendOrg',
     handle: async ({ path, principal, request }) =>
-      json(200, await setStatus(path.orgId ?? '', 'suspended', principal, request)),
+      json(200, await setStatus(path.orgId, 'suspended', principal, request)),
   });
   const reactivate = apiHandler({
     operation: 'reactivateOrg',
     handle: async ({ path, principal, request }) =>
-      json(200, await setStatus(path.orgId ?? '', 'active', principal, request)),
+      json(200, await setStatus(path.orgId, 'active', principal, request)),
   });
   return byOperation({ suspendOrg: suspend, reactivateOrg: reactivate });
 };

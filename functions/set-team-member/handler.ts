@@ -14,22 +14,12 @@ export const makeHandler = (deps: {
       operation: 'setTeamMember',
       body: SetTeamMemberRequest,
       handle: async ({ body, path, principal, request }) =>
-        json(
-          200,
-          await deps.setMember(
-            path.orgId ?? '',
-            path.teamId ?? '',
-            path.userId ?? '',
-            body.role,
-            principal,
-            request,
-          ),
-        ),
+        json(200, await deps.setMember(path.orgId, path.teamId, path.userId, body.role, principal, request)),
     }),
     removeTeamMember: apiHandler({
       operation: 'removeTeamMember',
       handle: async ({ path, principal, request }) => {
-        await deps.removeMember(path.orgId ?? '', path.teamId ?? '', path.userId ?? '', principal, request);
+        await deps.removeMember(path.orgId, path.teamId, path.userId, principal, request);
         return { statusCode: 204 };
       },
     }),

@@ -8,7 +8,7 @@ export const makeHandler = (test: ReturnType<typeof makeTestConnection>) =>
   apiHandler({
     operation: 'testConnection',
     handle: async ({ path, principal, request }) =>
-      json(200, await test(path.orgId ?? '', path.connectionId ?? '', principal, request)),
+      json(200, await test(path.orgId, path.connectionId, principal, request)),
   });
 
 export const handler = makeHandler(

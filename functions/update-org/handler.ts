@@ -9,7 +9,7 @@ export const makeHandler = (updateOrg: ReturnType<typeof makeUpdateOrg>) =>
     operation: 'updateOrg',
     body: UpdateOrgRequest,
     handle: async ({ body, path, principal, request }) =>
-      json(200, await updateOrg(path.orgId ?? '', body, principal, request)),
+      json(200, await updateOrg(path.orgId, body, principal, request)),
   });
 
 export const handler = makeHandler(makeUpdateOrg({ orgs: adapters.orgStore(), clock: systemClock }));
