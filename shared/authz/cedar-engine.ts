@@ -126,6 +126,15 @@ export interface CedarDecision {
 /** Parsed policy sets, by content: an org's set is parsed once per change, not once per request. */
 const prepared = new Map<string, string>();
 
+/**
+ * Org policies sit in their own namespace of ids (`org:` cannot appear in an org's policy id), so
+ * no org policy can replace the hub's base policy by taking its id.
+ */
+const ORG_POLICY_PREFIX = 'org:';
+const orgPolicyId = (id: string) => `${ORG_POLICY_PREFIX}${id}`;
+const reportedId = (id: string) =>
+  id.startsWith(ORG_POLICY_PREFIX) ? id.slice(ORG_POLICY_PREFIX.length) : id;
+
 function preparedSet(policies: readonly AccessPolicy[]): string {
   const key = createHash('sha256')
     .update(JSON.stringify(policies.map((p) => [p.id, p.statement])))
@@ -133,7 +142,7 @@ function preparedSet(policies: readonly AccessPolicy[]): string {
   if (prepared.has(key)) return key;
   const set = Object.fromEntries([
     [BASE_POLICY_ID, BASE_POLICY],
-    ...policies.map((p) => [p.id, p.statement]),
+    ...policies.map((p) => [orgPolicyId(p.id), p.statement]),
   ]);
   const parsed = engine().preparsePolicySet(key, { staticPolicies: set });
   if (parsed.type === 'failure')
@@ -156,7 +165,7 @@ export function decide(policies: readonly AccessPolicy[], request: CedarRequest)
   }
   return {
     allowed: answer.response.decision === 'allow',
-    determining: answer.response.diagnostics.reason,
-    errors: answer.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
+    determining: answer.response.diagnostics.reason.map(reportedId),
+    errors: answer.response.diagnostics.errors.map((e) => `${reportedId(e.policyId)}: ${e.error.message}`),
   };
 }

@@ -128,6 +128,11 @@ export function evaluateAccess(
   facts: AccessFacts | null,
 ): AccessDecision {
   const rbac = permissionsOf(request.principal.role, access).includes(request.permission);
+  // Break glass: an owner may always manage the org's policies, so no policy (an admin's forbid
+  // included) can lock the owners out of repairing the policy set.
+  if (request.principal.role === 'owner' && request.permission === 'policies:manage' && rbac) {
+    return { allowed: true, reason: "granted by role: an owner always manages the org's policies" };
+  }
   if (access.policies.length === 0 || facts === null) {
     return {
       allowed: rbac,

@@ -196,6 +196,11 @@ export function makePutPolicy(deps: Deps) {
     principal: Principal,
     request: RequestContext,
   ): Promise<{ policy: AccessPolicy; created: boolean }> => {
+    if (policyId === BASE_POLICY_ID) {
+      throw new ValidationError(`The policy id ${BASE_POLICY_ID} is the hub's own base policy`, [
+        { path: 'policyId', message: 'reserved' },
+      ]);
+    }
     const problems = validatePolicy(input.statement);
     if (problems.length > 0) {
       throw new ValidationError(

@@ -14,6 +14,11 @@ export interface EgressPolicy {
 const OPERATOR_OPENABLE = new Set<string>(['private', 'uniqueLocal', 'carrierGradeNat']);
 /** `::a.b.c.d` (IPv4-compatible, deprecated): ipaddr.js calls it unicast, but it names an IPv4 host. */
 const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+/**
+ * AWS's IPv6 instance metadata and DNS (`fd00:ec2::254`, `fd00:ec2::253`): inside fc00::/7, which
+ * an operator may open for a VPC, yet never reachable, whatever the operator allows.
+ */
+const AWS_IPV6_SERVICES = ipaddr.parseCIDR('fd00:ec2::/64');
 
 /** The address as the hub classifies it: IPv4-mapped IPv6 (`::ffff:169.254.169.254`) as the IPv4 it maps. */
 function parse(address: string): Address | undefined {
@@ -32,10 +37,13 @@ function parse(address: string): Address | undefined {
 export function refusalOf(address: string, policy: EgressPolicy): string | undefined {
   const ip = parse(address);
   if (!ip) return 'unparsable';
-  if (ip.kind() === 'ipv6' && ip.match(IPV4_COMPATIBLE)) return 'ipv4Compatible';
   const range = ip.range();
-  if (range === 'unicast') return undefined;
+  // `::1` lies inside ::/96 too: loopback is decided first.
   if (range === 'loopback' && policy.allowLoopback) return undefined;
+  if (ip.kind() === 'ipv6' && ip.match(IPV4_COMPATIBLE))
+    return range === 'loopback' ? range : 'ipv4Compatible';
+  if (ip.kind() === 'ipv6' && ip.match(AWS_IPV6_SERVICES)) return 'awsServices';
+  if (range === 'unicast') return undefined;
   if (
     OPERATOR_OPENABLE.has(range) &&
     policy.allowedRanges.some(([network, bits]) => network.kind() === ip.kind() && ip.match(network, bits))

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Agent, Headers, fetch as undiciFetch } from 'undici';
+import { Agent, Headers, Response as UndiciResponse, fetch as undiciFetch } from 'undici';
 import { egressConfig } from '../config/config';
 import type { EgressPolicy } from './address-policy';
 import { isLoopback, refusalOf } from './address-policy';
@@ -15,6 +15,41 @@ export interface EgressFetchOptions {
   /** The whole call, redirects included, unless the caller's own signal ends it sooner. */
   readonly timeoutMs?: number;
   readonly maxRedirects?: number;
+  /** The most bytes an answer's body may hold: a server streaming without end cannot exhaust a shared worker. */
+  readonly maxResponseBytes?: number;
+}
+
+/** Ten MiB: far above any provider answer the hub reads, far below a worker's memory. */
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The answer with its body bounded: refused at once when its `content-length` says it is too big,
+ * and failed while streaming when it grows past the bound (a server may lie or send no length).
+ */
+function bounded(response: UndiciResponse, host: string, limit: number): UndiciResponse {
+  const tooBig = () =>
+    new EgressRefusedError(`${host} answered with a body over ${limit} bytes; the hub reads at most that`);
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > limit) {
+    void response.body?.cancel();
+    throw tooBig();
+  }
+  if (!response.body) return response;
+  let seen = 0;
+  const counted = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > limit) controller.error(tooBig());
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new UndiciResponse(counted as never, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** What a caller may hand fetch: a URL, or a Request (from this or another fetch implementation). */
@@ -29,6 +64,7 @@ export function makeEgressFetch(options: EgressFetchOptions): typeof globalThis.
   const { policy } = options;
   const timeoutMs = options.timeoutMs ?? 20_000;
   const maxRedirects = options.maxRedirects ?? 3;
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const dispatcher = new Agent({
     connect: guardedConnector(policy, { ...(options.resolve ? { resolve: options.resolve } : {}) }),
     headersTimeout: timeoutMs,
@@ -69,7 +105,8 @@ export function makeEgressFetch(options: EgressFetchOptions): typeof globalThis.
         throw egressRefusal(error) ?? error;
       }
       const location = response.headers.get('location');
-      if (!REDIRECTS.has(response.status) || !location) return response as unknown as Response;
+      if (!REDIRECTS.has(response.status) || !location)
+        return bounded(response, url.host, maxResponseBytes) as unknown as Response;
       await response.body?.cancel();
       const next = new URL(location, url);
       if (next.origin !== url.origin)

@@ -176,6 +176,12 @@ describe("the hub's GitHub operations, held to GitHub's OpenAPI description", ()
       constructor: ProviderRateLimitedError,
       retryAfterSeconds: 17,
     });
+    // A Retry-After that is no number of seconds never becomes a NaN wait.
+    fake.failNext(429, { 'retry-after': 'Wed, 21 Oct 2026 07:28:00 GMT' });
+    await expect(ops.addComment(repo, 1, 'x')).rejects.toMatchObject({
+      constructor: ProviderRateLimitedError,
+      retryAfterSeconds: 60,
+    });
     fake.failNext(502);
     await expect(ops.addComment(repo, 1, 'x')).rejects.toBeInstanceOf(ProviderUnavailableError);
     fake.setRevoked(true);

@@ -72,11 +72,14 @@ export function githubFailure(error: unknown): Error {
     (e.status === 403 && (headers['retry-after'] || headers['x-ratelimit-remaining'] === '0'))
   ) {
     const reset = Number(headers['x-ratelimit-reset']);
-    const wait = headers['retry-after']
-      ? Number(headers['retry-after'])
-      : Number.isFinite(reset)
-        ? Math.max(1, reset - Math.floor(Date.now() / 1000))
-        : 60;
+    const retryAfter = Number(headers['retry-after']);
+    // A Retry-After that is not a number of seconds (an HTTP date, or junk) falls back to the reset.
+    const wait =
+      Number.isFinite(retryAfter) && retryAfter > 0
+        ? retryAfter
+        : Number.isFinite(reset)
+          ? Math.max(1, reset - Math.floor(Date.now() / 1000))
+          : 60;
     return new ProviderRateLimitedError(message, wait, { cause: error });
   }
   if (e.status === 401 || e.status === 403) return new ProviderAuthError(message, { cause: error });

@@ -71,7 +71,11 @@ export const makeJiraProbe = (tokens?: AccessTokens): ProviderProbe => ({
   test: async (connection, credentials) => {
     try {
       const me = await jiraClient(connection, credentials, tokens).myself.getCurrentUser();
-      return { accountId: me.accountId ?? null, displayName: me.displayName ?? null };
+      // What the server says of itself reaches the caller bounded, as a provider's errors do.
+      return {
+        accountId: me.accountId?.slice(0, 128) ?? null,
+        displayName: me.displayName?.slice(0, 200) ?? null,
+      };
     } catch (error) {
       if (error instanceof HubError) throw error;
       throw jiraFailure(error);

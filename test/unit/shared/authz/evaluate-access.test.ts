@@ -118,6 +118,39 @@ describe('access decisions: roles, custom roles and Cedar policies', () => {
     expect(evaluateAccess(request({ mfa: false, permission: 'org:read' }), org, facts()).allowed).toBe(true);
   });
 
+  it("keeps the hub's base policy whatever id an org policy takes: a policy named like it replaces nothing", () => {
+    const org = access(
+      policy(
+        'hub-role-based-access',
+        'permit (principal == Hub::User::"usr_other", action == Hub::Action::"policies:manage", resource);',
+      ),
+    );
+    expect(evaluateAccess(request({ role: 'owner', permission: 'org:delete' }), org, facts()).allowed).toBe(
+      true,
+    );
+    expect(
+      evaluateAccess(request({ role: 'admin', permission: 'api_keys:revoke' }), org, facts()).allowed,
+    ).toBe(true);
+  });
+
+  it("lets no policy lock an owner out of the org's policies, though it narrows everything else", () => {
+    const org = access(
+      policy(
+        'lockout',
+        'forbid (principal, action, resource) unless { principal == Hub::User::"usr_admin" };',
+      ),
+    );
+    expect(
+      evaluateAccess(request({ role: 'owner', permission: 'policies:manage' }), org, facts()).allowed,
+    ).toBe(true);
+    expect(evaluateAccess(request({ role: 'owner', permission: 'org:delete' }), org, facts()).allowed).toBe(
+      false,
+    );
+    expect(
+      evaluateAccess(request({ role: 'admin', permission: 'policies:manage' }), org, facts()).allowed,
+    ).toBe(false);
+  });
+
   it('restricts by IP range and by time of day', () => {
     const org = access(
       policy(

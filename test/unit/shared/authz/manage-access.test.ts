@@ -2,7 +2,7 @@ import type { AuditRecord, RequestContext } from '../../../../shared/audit/audit
 import { makeDeletePolicy, makePutPolicy } from '../../../../shared/authz/manage-access';
 import type { OrgAccess } from '../../../../shared/authz/org-access';
 import { EMPTY_ACCESS } from '../../../../shared/authz/org-access';
-import { ForbiddenError } from '../../../../shared/errors';
+import { ForbiddenError, ValidationError } from '../../../../shared/errors';
 import type { Principal } from '../../../../shared/identity/principal';
 import type { AccessStore } from '../../../../shared/ports/stores';
 
@@ -88,6 +88,15 @@ describe('writing a policy', () => {
     await put(ORG, 'reads', { statement: GRANT_POLICY_READS }, admin, request);
     await put(ORG, 'mfa-to-delete', { statement: FORBID_ORG_DELETE }, admin, request);
     expect(access.policies().map((p) => p.id)).toEqual(['reads', 'mfa-to-delete']);
+  });
+
+  it("refuses any policy that takes the id of the hub's base policy, even the owner's", async () => {
+    const access = accessStore({ roles });
+    const put = makePutPolicy({ access: access.store, clock });
+    await expect(
+      put(ORG, 'hub-role-based-access', { statement: GRANT_POLICY_READS }, owner, request),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(access.policies()).toEqual([]);
   });
 
   it('refuses a custom role a permit for a permission it lacks, even a harmless-looking one', async () => {

@@ -170,6 +170,19 @@ describe('the egress guard outside the local runtime', () => {
     expect(error).toBeInstanceOf(EgressRefusedError);
   });
 
+  it("admits IPv6 loopback where the runtime allows loopback, and never AWS's IPv6 metadata, whatever the operator opens", async () => {
+    const lookUp = (policy: EgressPolicy, address: string) =>
+      new Promise<Error | null>((done) =>
+        guardedLookup(policy, resolvesTo(address))('host.example', {}, (error) => done(error)),
+      );
+    expect(await lookUp(local, '::1')).toBeNull();
+    expect(await lookUp(strict, '::1')).toBeInstanceOf(EgressRefusedError);
+    const vpc: EgressPolicy = { allowLoopback: false, allowedRanges: [parseAllowedRange('fd00::/8')] };
+    expect(await lookUp(vpc, 'fd00:1::5')).toBeNull();
+    expect(await lookUp(vpc, 'fd00:ec2::254')).toBeInstanceOf(EgressRefusedError);
+    expect(await lookUp(vpc, 'fd00:ec2::253')).toBeInstanceOf(EgressRefusedError);
+  });
+
   it('admits a private range the operator allowed, and nothing next to it', async () => {
     const policy: EgressPolicy = { allowLoopback: false, allowedRanges: [parseAllowedRange('10.20.0.0/16')] };
     const lookUp = (address: string) =>
@@ -227,6 +240,25 @@ describe('redirects and time', () => {
     });
     await expect(makeEgressFetch({ policy: local })(`${target.endpoint}/`)).rejects.toThrow(/too many/);
     expect(target.seen).toHaveLength(4);
+  });
+
+  it('refuses an answer whose body is larger than it reads, declared or streamed', async () => {
+    const declared = await started((_req, res) => {
+      res.writeHead(200, { 'content-length': String(11 * 1024 * 1024) });
+      res.write('x');
+      setImmediate(() => res.destroy());
+    });
+    await expect(makeEgressFetch({ policy: local })(`${declared.endpoint}/`)).rejects.toThrow(
+      /over \d+ bytes/,
+    );
+    const streamed = await started((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('y'.repeat(5000));
+    });
+    const answer = await makeEgressFetch({ policy: local, maxResponseBytes: 1000 })(`${streamed.endpoint}/`);
+    await expect(answer.text()).rejects.toThrow();
+    const small = await makeEgressFetch({ policy: local, maxResponseBytes: 5000 })(`${streamed.endpoint}/`);
+    expect((await small.text()).length).toBe(5000);
   });
 
   it('ends a call the server never answers within its bound', async () => {
