@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -9,14 +5,11 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, localCredentials, startDynamoDbLocal } from '../../lib/local/dynamodb-local';
-import { localNames } from '../../lib/local/local-names';
 import { DynamoDbAccessStore } from '../../shared/adapters/dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
 import type { RequestContext } from '../../shared/audit/audit-record';
 import { makeRoleGuard } from '../../shared/authz/role-guard';
-import type { TablesConfig } from '../../shared/config/config';
 import {
   ForbiddenError,
   NotFoundError,
@@ -35,27 +28,13 @@ import {
 import { makeCreateOrg } from '../../shared/tenancy/create-org';
 import { PLANS } from '../../shared/tenancy/plans';
 import { member, platformAdmin } from '../support/api-events';
+import type { LocalDynamoDb } from '../support/local-dynamodb';
+import { startLocalDynamoDb } from '../support/local-dynamodb';
 
 /** DynamoDB Local alone: these stores need nothing else. */
-let aws: { docs: DynamoDBDocumentClient; tables: TablesConfig; stop: () => Promise<void> };
+let aws: LocalDynamoDb;
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-keys-it-'));
-  const dynamo = await startDynamoDbLocal(dir);
-  await ensureTables(dynamo.endpoint);
-  const ddb = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: localNames.region,
-    credentials: localCredentials,
-  });
-  aws = {
-    docs: DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } }),
-    tables: { domainTable: localNames.table('domain'), auditTable: localNames.table('audit') },
-    stop: async () => {
-      ddb.destroy();
-      await dynamo.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  aws = await startLocalDynamoDb();
 });
 afterAll(async () => aws?.stop());
 
