@@ -104,6 +104,8 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
   'queues:send': { ...none, actions: ['sqs:SendMessage', 'sqs:SendMessageBatch'] },
   'claims-bucket:write': { ...none, actions: ['s3:PutObject'] },
   'claims-bucket:read': { ...none, actions: ['s3:GetObject'] },
+  // A purge lists a tenant's prefix and deletes what it finds.
+  'claims-bucket:purge': { ...none, actions: ['s3:ListBucket', 's3:DeleteObject'] },
   'user-pool:sign-out': { ...none, actions: ['cognito-idp:AdminUserGlobalSignOut'] },
 };
 

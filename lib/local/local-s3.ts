@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -55,8 +55,8 @@ function decodeAwsChunked(body: Buffer): Buffer {
 }
 
 /**
- * A local S3-compatible endpoint for the hub's buckets: path-style PutObject, GetObject, HeadObject
- * and DeleteObject, answering as S3 does (ETag, XML errors such as `NoSuchKey` and `NoSuchBucket`),
+ * A local S3-compatible endpoint for the hub's buckets: path-style PutObject, GetObject, HeadObject,
+ * DeleteObject, ListObjectsV2 and DeleteObjects, answering as S3 does (ETag, XML errors such as `NoSuchKey` and `NoSuchBucket`),
  * so the production S3 adapter runs unchanged. Objects persist under `<dataDir>/s3/<bucket>/`.
  */
 export async function startLocalS3(deps: {
@@ -89,8 +89,7 @@ export async function startLocalS3(deps: {
     HEAD: 's3:GetObject',
     DELETE: 's3:DeleteObject',
   };
-  function authorise(req: IncomingMessage, resource: string): void {
-    const action = ACTIONS[req.method ?? ''];
+  function authorise(req: IncomingMessage, resource: string, action = ACTIONS[req.method ?? '']): void {
     if (!deps.iam || !action) return;
     const principal = deps.iam.principalOfRequest(req.headers.authorization);
     const refusal = principal
@@ -108,10 +107,114 @@ export async function startLocalS3(deps: {
 
   const etagOf = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
 
+  function bucketDir(bucket: string): string {
+    if (!deps.buckets.includes(bucket)) {
+      throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', `/${bucket}`);
+    }
+    return join(root, bucket);
+  }
+
+  /** ListObjectsV2: keys under the prefix in UTF-8 binary order, a page at a time after the token. */
+  function listObjects(bucket: string, query: URLSearchParams, res: ServerResponse): void {
+    deps.calls?.count('S3', 'ListObjectsV2');
+    const dir = bucketDir(bucket);
+    const prefix = query.get('prefix') ?? '';
+    const maxKeys = Math.min(Number(query.get('max-keys') ?? 1000), 1000);
+    if (!Number.isInteger(maxKeys) || maxKeys < 0) {
+      throw new S3Error(400, 'InvalidArgument', 'max-keys must be a non-negative integer', `/${bucket}`);
+    }
+    const token = query.get('continuation-token');
+    const after =
+      token === null ? (query.get('start-after') ?? '') : Buffer.from(token, 'base64url').toString('utf8');
+    const keys = readdirSync(dir)
+      .filter((f) => f.endsWith('.object'))
+      .map((f) => Buffer.from(f.slice(0, -'.object'.length), 'base64url'))
+      .filter((k) => k.toString('utf8').startsWith(prefix) && Buffer.compare(k, Buffer.from(after)) > 0)
+      .sort(Buffer.compare)
+      .map((k) => k.toString('utf8'));
+    const page = keys.slice(0, maxKeys);
+    const truncated = keys.length > page.length;
+    const url = query.get('encoding-type') === 'url';
+    const name = (s: string) => xmlEscape(url ? encodeURIComponent(s) : s);
+    const contents = page.map((key) => {
+      const file = fileOf(bucket, key);
+      const stat = statSync(file);
+      return `<Contents><Key>${name(key)}</Key><LastModified>${stat.mtime.toISOString()}</LastModified><ETag>${xmlEscape(etagOf(readFileSync(file)))}</ETag><Size>${stat.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    });
+    const last = page.at(-1);
+    res.writeHead(200, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(bucket)}</Name><Prefix>${name(prefix)}</Prefix>` +
+        (token === null ? '' : `<ContinuationToken>${xmlEscape(token)}</ContinuationToken>`) +
+        `<KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>${url ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated>` +
+        (truncated && last !== undefined
+          ? `<NextContinuationToken>${Buffer.from(last, 'utf8').toString('base64url')}</NextContinuationToken>`
+          : '') +
+        `${contents.join('')}</ListBucketResult>`,
+    );
+  }
+
+  /** DeleteObjects: up to 1,000 keys; a key that is not there is reported deleted, as S3 does. */
+  function deleteObjects(bucket: string, body: Buffer, res: ServerResponse): void {
+    deps.calls?.count('S3', 'DeleteObjects');
+    bucketDir(bucket);
+    const xml = body.toString('utf8');
+    const xmlUnescape = (s: string) =>
+      s.replace(/&(lt|gt|amp|apos|quot|#x[0-9a-fA-F]+|#[0-9]+);/g, (_, e: string) =>
+        e.startsWith('#x')
+          ? String.fromCodePoint(Number.parseInt(e.slice(2), 16))
+          : e.startsWith('#')
+            ? String.fromCodePoint(Number(e.slice(1)))
+            : (({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' } as Record<string, string>)[e] ?? e),
+      );
+    const keys = [...xml.matchAll(/<Object>\s*<Key>([\s\S]*?)<\/Key>/g)].map((m) => xmlUnescape(m[1] ?? ''));
+    if (!/<Delete[\s>]/.test(xml) || keys.length === 0 || keys.length > 1000) {
+      throw new S3Error(
+        400,
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema',
+        `/${bucket}`,
+      );
+    }
+    const quiet = /<Quiet>\s*true\s*<\/Quiet>/.test(xml);
+    const results = keys.map((key) => {
+      try {
+        const file = fileOf(bucket, key);
+        rmSync(file, { force: true });
+        rmSync(`${file}.meta`, { force: true });
+        return quiet ? '' : `<Deleted><Key>${xmlEscape(key)}</Key></Deleted>`;
+      } catch (error) {
+        const e = error instanceof S3Error ? error : new S3Error(500, 'InternalError', String(error));
+        return `<Error><Key>${xmlEscape(key)}</Key><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message></Error>`;
+      }
+    });
+    res.writeHead(200, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${results.join('')}</DeleteResult>`,
+    );
+  }
+
   function handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
     // The raw path, not a URL's: `..` in a key is part of the key, never a step up.
-    const [, bucket = '', ...rest] = (req.url ?? '/').split('?')[0]?.split('/') ?? [];
+    const [path = '/', search = ''] = (req.url ?? '/').split('?');
+    const [, bucket = '', ...rest] = path.split('/');
     const key = decodeURIComponent(rest.join('/'));
+    const query = new URLSearchParams(search);
+    // The bucket's own operations: a listing (GET with no key) and a batch delete (POST ?delete).
+    if (key === '' && req.method === 'GET' && query.get('list-type') === '2') {
+      authorise(req, `/${bucket}`, 's3:ListBucket');
+      listObjects(decodeURIComponent(bucket), query, res);
+      return;
+    }
+    if (key === '' && req.method === 'POST' && query.has('delete')) {
+      // S3 authorises each key of the batch as a DeleteObject.
+      authorise(req, `/${bucket}`, 's3:DeleteObject');
+      const chunked =
+        String(req.headers['content-encoding'] ?? '').includes('aws-chunked') ||
+        String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+      deleteObjects(decodeURIComponent(bucket), chunked ? decodeAwsChunked(body) : body, res);
+      return;
+    }
     const resource = `/${bucket}/${key}`;
     authorise(req, resource);
     const file = fileOf(decodeURIComponent(bucket), key);

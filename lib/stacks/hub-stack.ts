@@ -191,6 +191,25 @@ export class HubStack extends Stack {
               "Claim checks are keyed by event under each tenant's prefix; any tenant's event may be claim-checked.",
           });
           return;
+        case 'claims-bucket:purge': {
+          // A deleted org's claim checks go with it: list under a tenant prefix, delete what is there.
+          const bucketArn = Fn.importValue(data.claimsBucketArnExport);
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['s3:ListBucket'],
+              resources: [bucketArn],
+              conditions: { StringLike: { 's3:prefix': 'T#*' } },
+            }),
+          );
+          fn.addToRolePolicy(
+            new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [`${bucketArn}/T#*`] }),
+          );
+          Validations.of(fn).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::${data.claimsBucketArnExport}/T#*]`,
+            reason: "The purge removes a deleted org's claim checks, keyed by event under that org's prefix.",
+          });
+          return;
+        }
       }
     }
 

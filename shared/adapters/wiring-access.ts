@@ -23,7 +23,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   auditStore: ['audit-table:write'],
   tenantDirectory: ['domain-table:read'],
   usageStore: ['domain-table:read'],
-  orgPurger: ['domain-table:write'],
+  // The org's claim-checked event bodies go with its items.
+  orgPurger: ['domain-table:write', 'claims-bucket:purge'],
   userStore: ['domain-table:read'],
   teamStore: ['domain-table:read'],
   invitationStore: ['domain-table:read'],

@@ -80,6 +80,7 @@ const s3ClaimCheckStore = () =>
 export const claimCheckStore = (): ClaimCheckStore => ({
   put: async (tenantId, name, body) => (await s3ClaimCheckStore()).put(tenantId, name, body),
   get: async (key) => (await s3ClaimCheckStore()).get(key),
+  purgeTenant: async (tenantId, shouldStop) => (await s3ClaimCheckStore()).purgeTenant(tenantId, shouldStop),
 });
 export const eventPublisher = () =>
   new EventBridgePublisher(
@@ -102,7 +103,8 @@ export const tenantDirectory = () => {
   return tenants;
 };
 export const usageStore = () => new DynamoDbUsageStore(documentClient(), tablesConfig().domainTable);
-export const orgPurger = () => new DynamoDbOrgPurger(documentClient(), tablesConfig().domainTable);
+export const orgPurger = () =>
+  new DynamoDbOrgPurger(documentClient(), tablesConfig().domainTable, claimCheckStore());
 export const userStore = () => new DynamoDbUserStore(documentClient(), tablesConfig());
 export const teamStore = () => new DynamoDbTeamStore(documentClient(), tablesConfig());
 export const invitationStore = () => new DynamoDbInvitationStore(documentClient(), tablesConfig());

@@ -16,4 +16,9 @@ export interface ClaimCheckStore {
   put(tenantId: string, name: string, body: string): Promise<ClaimReference>;
   /** The stored body; a `NotFoundError` if nothing is stored there. */
   get(key: string): Promise<string>;
+  /**
+   * Removes every object stored under the tenant, page by page until done or `shouldStop` says so;
+   * a later call continues, since what is removed is no longer found. Returns how many it removed.
+   */
+  purgeTenant(tenantId: string, shouldStop?: () => boolean): Promise<{ removed: number; done: boolean }>;
 }

@@ -46,6 +46,7 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'queues:send': { resources: ['queueUrls'], tenantData: false },
   'claims-bucket:write': { resources: ['claimsBucket'], tenantData: false },
   'claims-bucket:read': { resources: ['claimsBucket'], tenantData: false },
+  'claims-bucket:purge': { resources: ['claimsBucket'], tenantData: false },
   'user-pool:sign-out': { resources: ['userPool'], tenantData: false },
 };
 

@@ -106,7 +106,7 @@ export const functions = {
     description: 'Purges every item of the organisations whose grace period has ended',
     memoryMb: 1024,
     timeoutSeconds: 900,
-    access: ['domain-table:write', 'audit-table:write'],
+    access: ['domain-table:write', 'audit-table:write', 'claims-bucket:purge'],
   },
   listUsageHours: api('list-usage-hours', "Lists an organisation's hourly usage aggregates", []),
   meterUsage: {

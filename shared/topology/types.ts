@@ -31,7 +31,8 @@ export type ResourceAccess =
   | 'queues:send'
   | 'user-pool:sign-out'
   | 'claims-bucket:write'
-  | 'claims-bucket:read';
+  | 'claims-bucket:read'
+  | 'claims-bucket:purge';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

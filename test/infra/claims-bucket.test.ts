@@ -19,7 +19,9 @@ const withAccess = (kind: ResourceAccess) =>
   );
 
 /** The IAM statements of a function's own role, found by the function's description. */
-function statementsOf(name: FunctionName): { Action: string | string[]; Resource: unknown }[] {
+function statementsOf(
+  name: FunctionName,
+): { Action: string | string[]; Resource: unknown; Condition?: unknown }[] {
   const fns = hub.findResources('AWS::Lambda::Function', {
     Properties: { Description: functions[name].description },
   });
@@ -76,21 +78,28 @@ describe('the claim-check bucket', () => {
     hub.hasResourceProperties('AWS::Events::Archive', { RetentionDays: CLAIM_RETENTION_DAYS });
   });
 
-  it('lets publishers put and workers get objects under a tenant prefix only, and names the bucket to them alone', () => {
+  it('lets publishers put, workers get and the org purge list and delete objects under a tenant prefix only, and names the bucket to them alone', () => {
     const writers = withAccess('claims-bucket:write');
     const readers = withAccess('claims-bucket:read');
+    const purgers = withAccess('claims-bucket:purge');
+    expect(purgers).toEqual(['purgeDeletedOrgs']);
     expect(writers).toEqual(expect.arrayContaining(['receiveWebhook', 'publishChanges']));
     expect(readers).toEqual(expect.arrayContaining(['storeEvent', 'syncWorkItems', 'sendInvitationMail']));
     for (const name of Object.keys(functions) as FunctionName[]) {
       const actions = actionsOf(name);
       expect([name, actions.includes('s3:PutObject')]).toEqual([name, writers.includes(name)]);
       expect([name, actions.includes('s3:GetObject')]).toEqual([name, readers.includes(name)]);
-      expect(
-        actions.filter((a) => a.startsWith('s3:') && a !== 's3:PutObject' && a !== 's3:GetObject'),
-      ).toEqual([]);
+      // The purge alone lists and deletes.
+      expect([
+        name,
+        actions.filter((a) => a.startsWith('s3:') && a !== 's3:PutObject' && a !== 's3:GetObject').sort(),
+      ]).toEqual([name, purgers.includes(name) ? ['s3:DeleteObject', 's3:ListBucket'] : []]);
       const s3 = statementsOf(name).filter((s) => String(s.Action).startsWith('s3:'));
       for (const statement of s3) {
-        expect(JSON.stringify(statement.Resource)).toContain('/T#*');
+        // A listing names the bucket, under a tenant prefix only; every object action a tenant's keys.
+        if (statement.Action === 's3:ListBucket')
+          expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': 'T#*' } });
+        else expect(JSON.stringify(statement.Resource)).toContain('/T#*');
       }
       const fns = hub.findResources('AWS::Lambda::Function', {
         Properties: { Description: functions[name].description },
@@ -100,7 +109,7 @@ describe('the claim-check bucket', () => {
       ).Properties.Environment.Variables;
       expect([name, 'CLAIMS_BUCKET_NAME' in env]).toEqual([
         name,
-        writers.includes(name) || readers.includes(name),
+        writers.includes(name) || readers.includes(name) || purgers.includes(name),
       ]);
     }
   });

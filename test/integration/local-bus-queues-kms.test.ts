@@ -76,6 +76,9 @@ const noClaims: ClaimCheckStore = {
   get: async () => {
     throw new Error('unexpected claim check');
   },
+  purgeTenant: async () => {
+    throw new Error('unexpected claim check');
+  },
 };
 
 describe('local EventBridge, KMS and queues with the production adapters', () => {

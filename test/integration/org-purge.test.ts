@@ -1,4 +1,10 @@
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { localCredentials } from '../../lib/local/dynamodb-local';
+import { functionCredentials, LocalIam } from '../../lib/local/local-iam';
+import { localNames } from '../../lib/local/local-names';
+import type { LocalS3 } from '../../lib/local/local-s3';
+import { LOCAL_CLAIMS_BUCKET, startLocalS3 } from '../../lib/local/local-s3';
 import { DynamoDbAccessStore } from '../../shared/adapters/dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
 import { DynamoDbConnectionStore } from '../../shared/adapters/dynamodb/dynamodb-connection-store';
@@ -12,6 +18,7 @@ import { DynamoDbSyncStore } from '../../shared/adapters/dynamodb/dynamodb-sync-
 import { DynamoDbTeamStore } from '../../shared/adapters/dynamodb/dynamodb-team-store';
 import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb/dynamodb-usage-store';
 import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
+import { S3ClaimCheckStore } from '../../shared/adapters/s3/s3-claim-check-store';
 import type { AuditRecord, RequestContext } from '../../shared/audit/audit-record';
 import { auditBySystem } from '../../shared/audit/audit-record';
 import { makeCreateRole } from '../../shared/authz/manage-access';
@@ -32,10 +39,34 @@ import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
 
 let aws: LocalAws;
+let s3Server: LocalS3;
+let s3: S3Client;
+/** The purge's S3 client signs as the purge function: the local S3 holds it to its declared access. */
+let purgeS3: S3Client;
+const s3Refusals: string[] = [];
 beforeAll(async () => {
   aws = await startLocalAws();
+  s3Server = await startLocalS3({
+    dataDir: aws.dir,
+    buckets: [LOCAL_CLAIMS_BUCKET],
+    iam: new LocalIam(localCredentials.accessKeyId, (reason) => s3Refusals.push(reason)),
+  });
+  const s3Options = { endpoint: s3Server.endpoint, region: localNames.region, forcePathStyle: true };
+  s3 = new S3Client({ ...s3Options, credentials: localCredentials });
+  purgeS3 = new S3Client({ ...s3Options, credentials: functionCredentials('purgeDeletedOrgs') });
 });
-afterAll(async () => aws?.stop());
+afterAll(async () => {
+  s3?.destroy();
+  purgeS3?.destroy();
+  await s3Server?.stop();
+  await aws?.stop();
+});
+
+/** The keys the bucket holds under the org's prefix: the test's own listing, not the code's. */
+async function claimKeysOf(orgId: string) {
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: LOCAL_CLAIMS_BUCKET, Prefix: `T#${orgId}/` }));
+  return (out.Contents ?? []).map((o) => String(o.Key));
+}
 
 const request: RequestContext = { requestId: 'req-purge', ip: '127.0.0.1', userAgent: 'jest' };
 const clock = { now: () => new Date() };
@@ -133,6 +164,12 @@ async function anOrgWithEverything(slug: string) {
   await usage.saveHour(orgId, new Date(), { apiRequests: 0, webhookEvents: 1 });
   for (let n = 0; n < 120; n += 1)
     await new DynamoDbEventStore(docs, tables.domainTable).put(aCanonicalEvent({ tenantId: orgId }));
+  // Events too large for the bus, stored whole in the claim-check bucket by the publisher's adapter.
+  const claims = new S3ClaimCheckStore(s3, LOCAL_CLAIMS_BUCKET);
+  for (let n = 0; n < 3; n += 1) {
+    const big = aCanonicalEvent({ tenantId: orgId });
+    await claims.put(orgId, `events/${big.id}.json`, JSON.stringify({ ...big, body: 'x'.repeat(300_000) }));
+  }
   await new DynamoDbDeadLetterStore(docs, tables.domainTable).park({
     id: newId('dlq'),
     orgId,
@@ -201,11 +238,16 @@ describe('purging a deleted organisation', () => {
         .concat(['SLUG', 'ORGS', 'WEBHOOK', 'APIKEY', 'INVITE', 'SYNCMAP'].map((p) => `P#${p}`))
         .sort(),
     );
+    expect(await claimKeysOf(org.id)).toHaveLength(3);
 
     await makeDeleteOrg({ orgs, clock })(org.id, 0, platformAdmin, request);
     const purge = makePurgeDeletedOrgs({
       orgs,
-      purger: new DynamoDbOrgPurger(aws.docs, aws.tables.domainTable),
+      purger: new DynamoDbOrgPurger(
+        aws.docs,
+        aws.tables.domainTable,
+        new S3ClaimCheckStore(purgeS3, LOCAL_CLAIMS_BUCKET),
+      ),
       clock,
     });
     // The first run is out of time after a few pages (120 events take two): it notes how far it got.
@@ -248,6 +290,7 @@ describe('purging a deleted organisation', () => {
       syncStats: 1,
       syncJobs: 1,
       locks: 1,
+      claimObjects: 3,
     });
 
     // Nothing of the org is left in the domain table: no partition, no pointer naming it.
@@ -255,6 +298,10 @@ describe('purging a deleted organisation', () => {
     expect(ofOrg(domain, org.id)).toEqual([]);
     // The other org is untouched.
     expect(ofOrg(domain, bystander.org.id).length).toBe(before.length);
+    // No claim-checked event body of the org is left in the bucket; the other org's stay.
+    expect(await claimKeysOf(org.id)).toEqual([]);
+    expect(await claimKeysOf(bystander.org.id)).toHaveLength(3);
+    expect(s3Refusals).toEqual([]);
     // Its audit trail stays, with one record of what the purge removed.
     const trail = await aws.docs.send(
       new QueryCommand({

@@ -1,4 +1,5 @@
 import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ClaimCheckStore } from '../../ports/claim-check-store';
 import type { OrgPurger } from '../../ports/stores';
 import { MAPPING_DIRECTORY_PK } from './dynamodb-sync-store';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
@@ -50,7 +51,8 @@ const PURGED: readonly Collection[] = [
 /**
  * Deletes every item of an org from the domain table, collection by collection (queries of the
  * org's own partitions, never a scan), and the platform pointers that name it: the sync directory
- * first (reconciliation stops calling its providers), then each item's pointers before the item.
+ * first (reconciliation stops calling its providers), then the org's claim-checked event bodies,
+ * then each item's pointers before the item.
  * Bounded: it stops between pages when told to, and the next call continues, since what is
  * deleted is no longer found.
  */
@@ -58,6 +60,8 @@ export class DynamoDbOrgPurger implements OrgPurger {
   constructor(
     private readonly client: DataClient,
     private readonly domainTable: string,
+    /** Where events too large for the bus are stored whole; their objects go with the org. */
+    private readonly claims?: Pick<ClaimCheckStore, 'purgeTenant'>,
   ) {}
 
   async purge(
@@ -85,6 +89,12 @@ export class DynamoDbOrgPurger implements OrgPurger {
       count('syncDirectory', await this.deletePointers((out.Items ?? []).map((i) => keyOf(i))));
       start = out.LastEvaluatedKey;
     } while (start);
+
+    if (this.claims) {
+      const objects = await this.claims.purgeTenant(orgId, shouldStop);
+      count('claimObjects', objects.removed);
+      if (!objects.done) return { removed, done: false };
+    }
 
     for (const collection of PURGED) {
       const pk = tenantPk(orgId, TENANT_COLLECTIONS[collection]);

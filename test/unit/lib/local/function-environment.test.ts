@@ -55,7 +55,9 @@ describe("a local function's environment", () => {
     expect(holders('EVENT_BUS_NAME')).toEqual(declaring('event-bus:put'));
     expect(holders('JWT_ISSUER')).toEqual(['authorizeRequest']);
     expect(holders('TENANT_ROLE_ARN')).not.toContain('publishChanges');
-    expect(holders('CLAIMS_BUCKET_NAME')).toEqual(declaring('claims-bucket:write', 'claims-bucket:read'));
+    expect(holders('CLAIMS_BUCKET_NAME')).toEqual(
+      declaring('claims-bucket:write', 'claims-bucket:read', 'claims-bucket:purge'),
+    );
     expect(holders('USER_POOL_ID')).toEqual(['setUserStatus']);
     expect(Object.keys(env('getOpenapi')).sort()).toEqual(
       [...Object.keys(commonEnvironment(options)), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].sort(),

@@ -16,6 +16,7 @@ const claims: ClaimCheckStore = {
     return { key: `T#${tenantId}/${name}`, bytes: Buffer.byteLength(body), sha256: 'a'.repeat(64) };
   },
   get: async () => '',
+  purgeTenant: async () => ({ removed: 0, done: true }),
 };
 const publisher = () => new EventBridgePublisher(new EventBridgeClient({}), 'hub-events', claims);
 const entriesOf = (call: number) => bus.commandCalls(PutEventsCommand)[call]?.args[0].input.Entries ?? [];
