@@ -1,27 +1,27 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_CLAIMS_BUCKET } from '../../lib/local/local-s3';
 import { fromAdf } from '../../shared/connectors/jira/adf';
 import type { FakeGithub } from '../fakes/github';
-import { GITHUB_HUMAN, startFakeGithub } from '../fakes/github';
+import { GITHUB_HUMAN } from '../fakes/github';
 import { GITHUB_BODY_LIMIT } from '../fakes/github-repositories';
 import type { FakeJira } from '../fakes/jira';
-import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
+import { JIRA_HUMAN } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, startRuntime } from '../support/runtime-process';
+import type { SyncFakes } from '../support/sync-fakes';
+import { connectSyncFakes, startSyncFakes } from '../support/sync-fakes';
 import { signedHeaders } from '../support/webhooks';
 
 /**
  * Nothing is lost for being big or deep: an event too large for the bus is claim-checked and synced
  * whole; a webhook over the documented limits is refused with a problem, never a 503.
  */
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const REPO = 'acme/web';
 const MiB = 1024 * 1024;
 
 let hub: RuntimeProcess;
+let fakes: SyncFakes;
 let github: FakeGithub;
 let jira: FakeJira;
 let admin: ReturnType<typeof client>;
@@ -32,36 +32,13 @@ let generic: { id: string; webhookSecret: string; webhookUrl: string };
 type Json = Record<string, any>;
 
 beforeAll(async () => {
-  github = await startFakeGithub({ appId: '4242', publicKey, installationId: 99 });
-  jira = await startFakeJira({ email: 'bot@acme.test', apiToken: 'atlassian-token' });
+  fakes = await startSyncFakes();
+  ({ github, jira } = fakes);
   hub = await startRuntime();
   admin = client(hub);
   orgId = ((await admin('POST', '/v1/orgs', { name: 'Big Co', slug: 'big-co' })).json as Json).id;
   // Paid plan: the test sends more than a free plan's handful of deliveries.
-  const make = async (provider: 'jira' | 'github', baseUrl: string, credentials: Json) => {
-    const con = (
-      await admin('POST', `/v1/orgs/${orgId}/connections`, { provider, name: provider, config: { baseUrl } })
-    ).json as Json;
-    expect(
-      (await admin('PUT', `/v1/orgs/${orgId}/connections/${con.id}/credentials`, credentials)).status,
-    ).toBe(200);
-    (provider === 'jira' ? jira : github).webhooks.setTarget({
-      url: `${hub.url}${con.webhookUrl}`,
-      secret: con.webhookSecret,
-    });
-    return con.id as string;
-  };
-  const jiraConnection = await make('jira', jira.url, {
-    kind: 'jira_api_token',
-    email: 'bot@acme.test',
-    apiToken: 'atlassian-token',
-  });
-  const githubConnection = await make('github', github.url, {
-    kind: 'github_app',
-    appId: '4242',
-    installationId: 99,
-    privateKey: pem,
-  });
+  const { jiraConnection, githubConnection } = await connectSyncFakes(hub, orgId, fakes);
   const mapping = await admin('POST', `/v1/orgs/${orgId}/mappings`, {
     tracker: { connectionId: jiraConnection, project: 'WEB' },
     codeHost: { connectionId: githubConnection, repository: REPO },
@@ -77,8 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.stop();
-  await github?.stop();
-  await jira?.stop();
+  await fakes?.stop();
 });
 
 /**

@@ -1,21 +1,21 @@
-import { generateKeyPairSync } from 'node:crypto';
 import type { FakeGithub } from '../fakes/github';
-import { GITHUB_HUMAN, startFakeGithub } from '../fakes/github';
+import { GITHUB_HUMAN } from '../fakes/github';
 import type { FakeJira } from '../fakes/jira';
-import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
+import { JIRA_HUMAN } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
+import type { SyncFakes } from '../support/sync-fakes';
+import { connectSyncFakes, startSyncFakes } from '../support/sync-fakes';
 
 /**
  * The whole loop on one machine: people change things in the Jira and GitHub fakes, the fakes send
  * their signed webhooks to the hub, and the hub's sync worker writes to the other side through the
  * fakes' REST APIs, whose shapes are checked against the providers' descriptions.
  */
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const REPO = 'acme/web';
 
 let hub: RuntimeProcess;
+let fakes: SyncFakes;
 let github: FakeGithub;
 let jira: FakeJira;
 let admin: ReturnType<typeof client>;
@@ -27,21 +27,8 @@ let githubConnection: string;
 type Json = Record<string, any>;
 const read = async (path: string) => (await admin('GET', path)).json as Json;
 
-async function asHuman(fake: 'jira' | 'github', method: string, path: string, body?: unknown) {
-  const url = fake === 'jira' ? jira.url : github.url;
-  const auth =
-    fake === 'jira'
-      ? `Basic ${Buffer.from(`${JIRA_HUMAN.email}:${JIRA_HUMAN.apiToken}`).toString('base64')}`
-      : `token ${GITHUB_HUMAN.token}`;
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? (JSON.parse(text) as Json) : {};
-}
+const asHuman = (fake: 'jira' | 'github', method: string, path: string, body?: unknown) =>
+  fakes.asHuman(fake, method, path, body);
 
 const adf = (text: string) => ({
   type: 'doc',
@@ -82,37 +69,14 @@ async function quiet(ms = 1500) {
 }
 
 beforeAll(async () => {
-  github = await startFakeGithub({ appId: '4242', publicKey, installationId: 99 });
-  jira = await startFakeJira({ email: 'bot@acme.test', apiToken: 'atlassian-token' });
+  fakes = await startSyncFakes();
+  ({ github, jira } = fakes);
   // Reconciliation may look at changes up to now: the tests say when webhooks were lost.
   process.env.SYNC_SETTLE_SECONDS = '0';
   hub = await startRuntime();
   admin = client(hub);
   orgId = ((await admin('POST', '/v1/orgs', { name: 'Sync Co', slug: 'sync-co' })).json as Json).id;
-  const make = async (provider: 'jira' | 'github', baseUrl: string, credentials: Json) => {
-    const con = (
-      await admin('POST', `/v1/orgs/${orgId}/connections`, { provider, name: provider, config: { baseUrl } })
-    ).json as Json;
-    expect(
-      (await admin('PUT', `/v1/orgs/${orgId}/connections/${con.id}/credentials`, credentials)).status,
-    ).toBe(200);
-    (provider === 'jira' ? jira : github).webhooks.setTarget({
-      url: `${hub.url}${con.webhookUrl}`,
-      secret: con.webhookSecret,
-    });
-    return con.id as string;
-  };
-  jiraConnection = await make('jira', jira.url, {
-    kind: 'jira_api_token',
-    email: 'bot@acme.test',
-    apiToken: 'atlassian-token',
-  });
-  githubConnection = await make('github', github.url, {
-    kind: 'github_app',
-    appId: '4242',
-    installationId: 99,
-    privateKey: pem,
-  });
+  ({ jiraConnection, githubConnection } = await connectSyncFakes(hub, orgId, fakes));
   const mapping = await admin('POST', `/v1/orgs/${orgId}/mappings`, {
     tracker: { connectionId: jiraConnection, project: 'WEB' },
     codeHost: { connectionId: githubConnection, repository: REPO },
@@ -124,8 +88,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.stop();
-  await github?.stop();
-  await jira?.stop();
+  await fakes?.stop();
 });
 
 describe('Jira ↔ GitHub issue sync', () => {

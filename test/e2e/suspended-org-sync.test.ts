@@ -1,20 +1,18 @@
-import { generateKeyPairSync } from 'node:crypto';
 import type { FakeGithub } from '../fakes/github';
-import { GITHUB_HUMAN, startFakeGithub } from '../fakes/github';
 import type { FakeJira } from '../fakes/jira';
-import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, startRuntime } from '../support/runtime-process';
+import type { SyncFakes } from '../support/sync-fakes';
+import { connectSyncFakes, startSyncFakes } from '../support/sync-fakes';
 
 /**
  * A suspended org's work is not done, and nothing it changed meanwhile is lost: after it is
  * reactivated, the scheduled reconciliation brings over what changed while it was suspended.
  */
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const REPO = 'acme/web';
 
 let hub: RuntimeProcess;
+let fakes: SyncFakes;
 let github: FakeGithub;
 let jira: FakeJira;
 let admin: ReturnType<typeof client>;
@@ -23,54 +21,18 @@ let orgId: string;
 // biome-ignore lint/suspicious/noExplicitAny: the tests read the providers' and the hub's JSON freely
 type Json = Record<string, any>;
 
-async function asHuman(fake: 'jira' | 'github', method: string, path: string, body?: unknown) {
-  const url = fake === 'jira' ? jira.url : github.url;
-  const auth =
-    fake === 'jira'
-      ? `Basic ${Buffer.from(`${JIRA_HUMAN.email}:${JIRA_HUMAN.apiToken}`).toString('base64')}`
-      : `token ${GITHUB_HUMAN.token}`;
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? (JSON.parse(text) as Json) : {};
-}
+const asHuman = (fake: 'jira' | 'github', method: string, path: string, body?: unknown) =>
+  fakes.asHuman(fake, method, path, body);
 
 beforeAll(async () => {
-  github = await startFakeGithub({ appId: '4242', publicKey, installationId: 99 });
-  jira = await startFakeJira({ email: 'bot@acme.test', apiToken: 'atlassian-token' });
+  fakes = await startSyncFakes();
+  ({ github, jira } = fakes);
   // Reconciliation may look at changes up to now: the test says when webhooks were refused.
   process.env.SYNC_SETTLE_SECONDS = '0';
   hub = await startRuntime();
   admin = client(hub);
   orgId = ((await admin('POST', '/v1/orgs', { name: 'Paused Co', slug: 'paused-co' })).json as Json).id;
-  const make = async (provider: 'jira' | 'github', baseUrl: string, credentials: Json) => {
-    const con = (
-      await admin('POST', `/v1/orgs/${orgId}/connections`, { provider, name: provider, config: { baseUrl } })
-    ).json as Json;
-    expect(
-      (await admin('PUT', `/v1/orgs/${orgId}/connections/${con.id}/credentials`, credentials)).status,
-    ).toBe(200);
-    (provider === 'jira' ? jira : github).webhooks.setTarget({
-      url: `${hub.url}${con.webhookUrl}`,
-      secret: con.webhookSecret,
-    });
-    return con.id as string;
-  };
-  const jiraConnection = await make('jira', jira.url, {
-    kind: 'jira_api_token',
-    email: 'bot@acme.test',
-    apiToken: 'atlassian-token',
-  });
-  const githubConnection = await make('github', github.url, {
-    kind: 'github_app',
-    appId: '4242',
-    installationId: 99,
-    privateKey: pem,
-  });
+  const { jiraConnection, githubConnection } = await connectSyncFakes(hub, orgId, fakes);
   const mapping = await admin('POST', `/v1/orgs/${orgId}/mappings`, {
     tracker: { connectionId: jiraConnection, project: 'WEB' },
     codeHost: { connectionId: githubConnection, repository: REPO },
@@ -80,8 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.stop();
-  await github?.stop();
-  await jira?.stop();
+  await fakes?.stop();
 });
 
 describe('a suspended organisation', () => {
