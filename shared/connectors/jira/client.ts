@@ -21,9 +21,6 @@ import type { ProviderProbe } from '../outbound';
 import { providerAnswer } from '../outbound';
 import type { AccessTokens } from '../work-items';
 
-// jira.js calls the global fetch and takes no other: it is the egress guard's from this module's init on.
-guardGlobalFetch();
-
 /**
  * A jira.js Cloud client for the connection's site: basic auth with an API token, or a bearer
  * token from OAuth 2.0 (3LO), asked for on each request so a refreshed token is used at once.
@@ -34,6 +31,9 @@ export function jiraClient(
   tokens?: AccessTokens,
 ) {
   if (!connection.config.baseUrl) throw new ValidationError('The Jira connection has no site URL');
+  // jira.js calls the global fetch and takes no other: from the first Jira client on, the process's
+  // fetch is the egress guard's (a module that merely imports this one keeps its own).
+  guardGlobalFetch();
   if (credentials.kind === 'jira_oauth') {
     if (!tokens) throw new ValidationError('OAuth connections are not available here');
     return createCloudClient({

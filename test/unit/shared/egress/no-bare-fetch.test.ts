@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { Connection } from '../../../../shared/connectors/connection';
 import { egressFetch } from '../../../../shared/egress';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
@@ -32,8 +33,15 @@ describe('provider code reaches the network only through the egress guard', () =
     expect(offences).toEqual([]);
   });
 
-  it('makes the global fetch the guarded one once the Jira client (jira.js calls the global fetch) is loaded', async () => {
-    await import('../../../../shared/connectors/jira/client');
+  it('makes the global fetch the guarded one once a Jira client (jira.js calls the global fetch) is built', async () => {
+    const { jiraClient } = await import('../../../../shared/connectors/jira/client');
+    const connection = {
+      id: 'con_x',
+      orgId: 'org_x',
+      provider: 'jira',
+      config: { baseUrl: 'https://acme.atlassian.net' },
+    } as unknown as Connection;
+    jiraClient(connection, { kind: 'jira_api_token', email: 'bot@acme.test', apiToken: 't' });
     expect(globalThis.fetch).toBe(egressFetch());
   });
 });
