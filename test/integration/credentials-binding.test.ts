@@ -95,7 +95,11 @@ describe('credentials are encrypted for the server they were entered for', () =>
     const connections = new DynamoDbConnectionStore(aws.docs, aws.tables);
     const a = await recordingSite();
     const b = await recordingSite();
-    const org = await makeCreateOrg({ orgs, clock })({ name: 'Bind', slug: 'bind-it' }, platformAdmin, request);
+    const org = await makeCreateOrg({ orgs, clock })(
+      { name: 'Bind', slug: 'bind-it' },
+      platformAdmin,
+      request,
+    );
     const { connection } = await makeCreateConnection({ orgs, connections, cipher, clock })(
       org.id,
       { provider: 'jira', name: 'Jira', config: { baseUrl: a.url } },
