@@ -5,9 +5,10 @@ import { ConflictError, HubError, NotFoundError, ProviderAuthError, ValidationEr
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
+import { UndecryptableSecretError } from '../ports/secret-cipher';
 import type { AuditStore, ConnectionStore } from '../ports/stores';
 import type { Connection, ConnectionCredentials, Provider, WebhookRoute } from './connection';
-import { ConnectionCredentialsSchema, CREDENTIAL_KINDS } from './connection';
+import { ConnectionCredentialsSchema, CREDENTIAL_KINDS, DEFAULT_BASE_URLS } from './connection';
 import { baseUrlFor, newWebhookSecret, secretContext } from './create-connection';
 import type { ProviderProbe } from './outbound';
 
@@ -223,12 +224,44 @@ export function makeMarkNeedsAttention(deps: Deps) {
   };
 }
 
-/** The encryption context that binds a connection's provider credentials to it. */
-export const credentialsContext = (orgId: string, connectionId: string) => ({
+/** The server a connection's credentials are for: its base URL's origin, or its provider's default. */
+export function credentialsServer(connection: Pick<Connection, 'provider' | 'config'>): string {
+  const baseUrl = connection.config.baseUrl ?? DEFAULT_BASE_URLS[connection.provider];
+  return baseUrl ? new URL(baseUrl).origin : 'none';
+}
+
+/**
+ * The encryption context that binds a connection's provider credentials to it and to the server
+ * they were entered for: they decrypt for no other, whatever a read of the connection returns.
+ */
+export const credentialsContext = (orgId: string, connectionId: string, server: string) => ({
   orgId,
   connectionId,
   purpose: 'provider-credentials',
+  server,
 });
+
+/** Why stored credentials that do not decrypt for the connection's server are not used. */
+export const CREDENTIALS_FOR_ANOTHER_SERVER =
+  "The stored credentials were entered for another server than the connection's: set them again for its server.";
+
+/**
+ * The connection's stored credentials, decrypted for the server it points at. Credentials entered
+ * for another server are no usable credentials: ProviderAuthError (the connection needs attention).
+ */
+export async function openCredentials(
+  cipher: SecretCipher,
+  connection: Connection,
+  encrypted: string,
+): Promise<ConnectionCredentials> {
+  const context = credentialsContext(connection.orgId, connection.id, credentialsServer(connection));
+  const plain = await cipher.decrypt(encrypted, context).catch((error: unknown) => {
+    if (error instanceof UndecryptableSecretError)
+      throw new ProviderAuthError(CREDENTIALS_FOR_ANOTHER_SERVER);
+    throw error;
+  });
+  return ConnectionCredentialsSchema.parse(JSON.parse(plain));
+}
 
 /** Sets the connection's provider credentials: encrypted at rest, never returned, only summarised. */
 export function makeSetConnectionCredentials(deps: Deps & { cipher: SecretCipher }) {
@@ -239,7 +272,9 @@ export function makeSetConnectionCredentials(deps: Deps & { cipher: SecretCipher
     principal: Principal,
     request: RequestContext,
   ): Promise<Connection> => {
-    const current = await requireConnection(deps.connections, orgId, connectionId);
+    // Read consistently: the credentials are encrypted for the server the connection points at now.
+    const current = (await deps.connections.withCredentials(orgId, connectionId))?.connection;
+    if (!current) throw new NotFoundError(`No connection ${connectionId}`);
     if (!CREDENTIAL_KINDS[current.provider].includes(credentials.kind)) {
       throw new ValidationError(
         `A ${current.provider} connection does not take ${credentials.kind} credentials`,
@@ -265,7 +300,7 @@ export function makeSetConnectionCredentials(deps: Deps & { cipher: SecretCipher
     const next: Connection = { ...current, credentials: summary, updatedAt: at.toISOString() };
     const encrypted = await deps.cipher.encrypt(
       JSON.stringify(credentials),
-      credentialsContext(orgId, connectionId),
+      credentialsContext(orgId, connectionId, credentialsServer(current)),
     );
     const audit = auditChange({
       action: 'connection.credentials_set',
@@ -295,18 +330,25 @@ export function makeTestConnection(
 ) {
   const markNeedsAttention = makeMarkNeedsAttention(deps);
   return async (orgId: string, connectionId: string, principal: Principal, request: RequestContext) => {
-    const current = await requireConnection(deps.connections, orgId, connectionId);
+    // The connection and its credentials from one consistent read: never a new server with the old ones.
+    const found = await deps.connections.withCredentials(orgId, connectionId);
+    if (!found) throw new NotFoundError(`No connection ${connectionId}`);
+    const current = found.connection;
     const probe = deps.probes[current.provider];
     if (!probe) throw new ValidationError(`A ${current.provider} connection has nothing to test`);
-    const encrypted = await deps.connections.encryptedCredentials(orgId, connectionId);
-    if (!encrypted) throw new ConflictError("Set the connection's credentials first");
-    const credentials = ConnectionCredentialsSchema.parse(
-      JSON.parse(await deps.cipher.decrypt(encrypted, credentialsContext(orgId, connectionId))),
+    if (!found.encryptedCredentials) throw new ConflictError("Set the connection's credentials first");
+    // Credentials for another server are a refusal like the provider's, without calling anyone.
+    const opened = await openCredentials(deps.cipher, current, found.encryptedCredentials).catch(
+      (error: unknown) => {
+        if (error instanceof ProviderAuthError) return error;
+        throw error;
+      },
     );
     const started = deps.clock.now();
     let result: { ok: true; details: Record<string, unknown> } | { ok: false; error: string; kind: string };
     try {
-      result = { ok: true, details: await probe.test(current, credentials) };
+      if (opened instanceof ProviderAuthError) throw opened;
+      result = { ok: true, details: await probe.test(current, opened) };
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       // Only the hub's own errors say what happened; anything else might carry what the server sent.

@@ -154,7 +154,8 @@ export interface CodeHostClient extends WorkItemClient {
 
 /** Where OAuth connections get their access tokens (refreshed once per connection, under a lock). */
 export interface AccessTokens {
-  token(orgId: string, connectionId: string): Promise<string>;
+  /** A token for the connection, only while it still points at `baseUrl` (the server the caller will send it to). */
+  token(orgId: string, connectionId: string, baseUrl: string): Promise<string>;
 }
 
 export interface OpenDeps {

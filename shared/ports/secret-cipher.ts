@@ -4,5 +4,11 @@
  */
 export interface SecretCipher {
   encrypt(plaintext: string, context: Readonly<Record<string, string>>): Promise<string>;
+  /** Rejects with `UndecryptableSecretError` when the ciphertext was not made under this context. */
   decrypt(ciphertext: string, context: Readonly<Record<string, string>>): Promise<string>;
+}
+
+/** The ciphertext does not decrypt under the context given (made for another owner or server). */
+export class UndecryptableSecretError extends Error {
+  override readonly name = 'UndecryptableSecretError';
 }

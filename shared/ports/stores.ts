@@ -122,6 +122,14 @@ export interface ConnectionStore {
   /** The encrypted credentials, if set. */
   encryptedCredentials(orgId: string, connectionId: string): Promise<string | null>;
   /**
+   * The connection and its encrypted credentials (null if none) from one strongly consistent read
+   * of its item: never a new base URL with credentials that belonged to the old one.
+   */
+  withCredentials(
+    orgId: string,
+    connectionId: string,
+  ): Promise<{ connection: Connection; encryptedCredentials: string | null } | null>;
+  /**
    * Replaces the encrypted credentials alone (a refreshed OAuth token), leaving the summary as it is;
    * with `expected`, only if the stored ones are still those (ConflictError otherwise).
    */

@@ -1,6 +1,5 @@
 import type { Connection } from '../connectors/connection';
-import { ConnectionCredentialsSchema } from '../connectors/connection';
-import { credentialsContext } from '../connectors/manage-connections';
+import { openCredentials } from '../connectors/manage-connections';
 import { WORK_ITEM_CONNECTORS } from '../connectors/registry';
 import type {
   AccessTokens,
@@ -92,7 +91,7 @@ export function workItemConnector(
  * A disabled connection syncs nothing: its work is parked with the reason and can be redriven.
  */
 export function makeSyncProviders(deps: {
-  connections: Pick<ConnectionStore, 'get' | 'encryptedCredentials'>;
+  connections: Pick<ConnectionStore, 'withCredentials'>;
   cipher: SecretCipher;
   accessTokens?: AccessTokens;
   ttlMs?: number;
@@ -106,19 +105,19 @@ export function makeSyncProviders(deps: {
   const identities = new TtlCache<Promise<Identity>>(3_600_000);
 
   async function open(orgId: string, connectionId: string, role: Role) {
-    const connection: Connection | null = await deps.connections.get(orgId, connectionId);
-    if (!connection) throw new NotFoundError(`Connection ${connectionId} does not exist`);
+    // One consistent read of the connection with its credentials: never a new server with the old ones.
+    const found = await deps.connections.withCredentials(orgId, connectionId);
+    if (!found) throw new NotFoundError(`Connection ${connectionId} does not exist`);
+    const connection: Connection = found.connection;
     const connector = workItemConnector(connection.provider, role, deps.connectors);
     if (!connector)
       throw new ValidationError(
         `Connection ${connectionId} (${connection.provider}) cannot be a sync's ${role === 'tracker' ? 'tracker' : 'code host'}`,
       );
     if (connection.status === 'disabled') throw new ValidationError(`Connection ${connectionId} is disabled`);
-    const encrypted = await deps.connections.encryptedCredentials(orgId, connectionId);
-    if (!encrypted) throw new ConflictError(`Connection ${connectionId} has no credentials`);
-    const credentials = ConnectionCredentialsSchema.parse(
-      JSON.parse(await deps.cipher.decrypt(encrypted, credentialsContext(orgId, connectionId))),
-    );
+    if (!found.encryptedCredentials) throw new ConflictError(`Connection ${connectionId} has no credentials`);
+    // Credentials entered for another server do not decrypt for this one: ProviderAuthError, nothing sent.
+    const credentials = await openCredentials(deps.cipher, connection, found.encryptedCredentials);
     const client = boundedClient(
       connector.open(connection, credentials, { accessTokens: deps.accessTokens }),
       connector.displayName,

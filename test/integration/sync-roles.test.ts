@@ -213,13 +213,12 @@ async function setup(store: SyncStore) {
     }) as unknown as Connection;
   const providers = makeSyncProviders({
     connections: {
-      get: async (_org, id) =>
+      withCredentials: async (_org, id) =>
         id === boardConnection
-          ? connection(id, 'board')
+          ? { connection: connection(id, 'board'), encryptedCredentials: 'sealed' }
           : id === forgeConnection
-            ? connection(id, 'forge')
+            ? { connection: connection(id, 'forge'), encryptedCredentials: 'sealed' }
             : null,
-      encryptedCredentials: async () => 'sealed',
     },
     cipher: {
       encrypt: async (plain) => plain,

@@ -125,12 +125,22 @@ describe('sync stores against DynamoDB Local', () => {
       }),
     );
     const connections = new DynamoDbConnectionStore(aws.docs, aws.tables);
+    const site = 'https://acme.atlassian.net';
+    const context = credentialsContext(orgId, connectionId, site);
     await aws.docs.send(
       new PutCommand({
         TableName: aws.tables.domainTable,
         Item: {
           PK: `T#${orgId}#CON`,
           SK: connectionId,
+          id: connectionId,
+          orgId,
+          provider: 'jira',
+          name: 'Jira',
+          status: 'active',
+          config: { baseUrl: site },
+          webhookUrl: `/webhooks/jira/${connectionId}`,
+          createdAt: new Date().toISOString(),
           encryptedCredentials: await cipher.encrypt(
             JSON.stringify({
               kind: 'jira_oauth',
@@ -139,7 +149,7 @@ describe('sync stores against DynamoDB Local', () => {
               refreshToken: 'refresh-1',
               tokenUrl: `${endpoint.endpoint}/oauth/token`,
             }),
-            credentialsContext(orgId, connectionId),
+            context,
           ),
         },
       }),
@@ -150,15 +160,12 @@ describe('sync stores against DynamoDB Local', () => {
     const audit = { append: async (r: AuditRecord) => void audited.push(r) };
     const workers = [1, 2].map(() => makeJiraTokenSource({ connections, cipher, locks, audit, clock }));
     const tokens = await Promise.all(
-      Array.from({ length: 12 }, (_, n) => workers[n % 2]?.token(orgId, connectionId)),
+      Array.from({ length: 12 }, (_, n) => workers[n % 2]?.token(orgId, connectionId, site)),
     );
     expect(new Set(tokens)).toEqual(new Set(['access-1']));
     expect(refreshes).toBe(1);
     const stored = JSON.parse(
-      await cipher.decrypt(
-        (await connections.encryptedCredentials(orgId, connectionId)) ?? '',
-        credentialsContext(orgId, connectionId),
-      ),
+      await cipher.decrypt((await connections.encryptedCredentials(orgId, connectionId)) ?? '', context),
     );
     expect(stored).toMatchObject({ refreshToken: 'refresh-2', accessToken: 'access-1' });
     expect(audited.map((r) => r.action)).toEqual(['connection.oauth_refreshed']);
@@ -173,7 +180,7 @@ describe('sync stores against DynamoDB Local', () => {
       audit,
       clock: { now: () => new Date(Date.now() + 2 * 3600_000) },
     });
-    await expect(later.token(orgId, connectionId)).rejects.toBeInstanceOf(ProviderAuthError);
+    await expect(later.token(orgId, connectionId, site)).rejects.toBeInstanceOf(ProviderAuthError);
     await endpoint.stop();
   });
 });

@@ -216,16 +216,17 @@ function slowableProviders(callTimeoutMs: number) {
   const connectors = { jira: tracker, github: codeHost };
   const providers = makeSyncProviders({
     connections: {
-      get: async (orgId, id) =>
-        ({
+      withCredentials: async (orgId, id) => ({
+        connection: {
           id,
           orgId,
           provider: id.endsWith('J') ? 'jira' : 'github',
           name: 'c',
           status: 'active',
           config: { baseUrl: null },
-        }) as unknown as Connection,
-      encryptedCredentials: async () => 'sealed',
+        } as unknown as Connection,
+        encryptedCredentials: 'sealed',
+      }),
     },
     cipher: {
       encrypt: async (p) => p,

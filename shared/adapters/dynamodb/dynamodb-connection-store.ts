@@ -141,6 +141,19 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     return typeof item?.encryptedCredentials === 'string' ? item.encryptedCredentials : null;
   }
 
+  async withCredentials(
+    orgId: string,
+    connectionId: string,
+  ): Promise<{ connection: Connection; encryptedCredentials: string | null } | null> {
+    // One item holds both, and a change of server removes the credentials in the same write.
+    const item = await this.table(orgId).get(this.pk(orgId), connectionId, { consistent: true });
+    if (!item) return null;
+    return {
+      connection: ConnectionSchema.parse(item),
+      encryptedCredentials: typeof item.encryptedCredentials === 'string' ? item.encryptedCredentials : null,
+    };
+  }
+
   async replaceEncryptedCredentials(
     orgId: string,
     connectionId: string,

@@ -34,10 +34,15 @@ export class TenantScopedTable {
     }
   }
 
-  async get(pk: string, sk: string): Promise<Item | undefined> {
+  /** `consistent`: a strongly consistent read, for what must not be seen as it was before a write. */
+  async get(pk: string, sk: string, options: { consistent?: boolean } = {}): Promise<Item | undefined> {
     this.check(pk);
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { PK: pk, SK: sk } }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: pk, SK: sk },
+        ...(options.consistent ? { ConsistentRead: true } : {}),
+      }),
     );
     return out.Item;
   }

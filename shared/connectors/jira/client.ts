@@ -36,9 +36,11 @@ export function jiraClient(
   guardGlobalFetch();
   if (credentials.kind === 'jira_oauth') {
     if (!tokens) throw new ValidationError('OAuth connections are not available here');
+    const host = connection.config.baseUrl;
+    // The token source hands out a token only while the connection still points at this host.
     return createCloudClient({
-      host: connection.config.baseUrl,
-      auth: { type: 'bearer', getToken: () => tokens.token(connection.orgId, connection.id) },
+      host,
+      auth: { type: 'bearer', getToken: () => tokens.token(connection.orgId, connection.id, host) },
     });
   }
   if (credentials.kind !== 'jira_api_token')

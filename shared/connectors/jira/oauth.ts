@@ -12,9 +12,8 @@ import {
 import type { Clock } from '../../ports/clock';
 import type { SecretCipher } from '../../ports/secret-cipher';
 import type { AuditStore, ConnectionStore, LockStore } from '../../ports/stores';
-import type { ConnectionCredentials } from '../connection';
-import { ConnectionCredentialsSchema } from '../connection';
-import { credentialsContext } from '../manage-connections';
+import type { Connection, ConnectionCredentials } from '../connection';
+import { credentialsContext, credentialsServer, openCredentials } from '../manage-connections';
 
 type OAuthCredentials = Extract<ConnectionCredentials, { kind: 'jira_oauth' }>;
 
@@ -48,7 +47,7 @@ class UnsavedTokensError extends DependencyUnavailableError {}
  * a failure between the exchange and the store never costs the grant (a new consent).
  */
 export function makeJiraTokenSource(deps: {
-  connections: Pick<ConnectionStore, 'encryptedCredentials' | 'replaceEncryptedCredentials'>;
+  connections: Pick<ConnectionStore, 'withCredentials' | 'replaceEncryptedCredentials'>;
   cipher: SecretCipher;
   locks: LockStore;
   audit: Pick<AuditStore, 'append'>;
@@ -57,7 +56,7 @@ export function makeJiraTokenSource(deps: {
 }) {
   const call = deps.fetch ?? egressFetch();
   const inFlight = new Map<string, Promise<string>>();
-  /** Tokens by connection, with the stored ciphertext they belong to: credentials set anew never get an old token. */
+  /** Tokens by connection and server, with the stored ciphertext they belong to: credentials set anew never get an old token. */
   const cached = new Map<string, { token: string; expiresAt: number; from: string }>();
   /** Tokens Atlassian issued that are not stored yet, from which stored credentials, and the lock kept for them. */
   const unsaved = new Map<
@@ -67,16 +66,29 @@ export function makeJiraTokenSource(deps: {
   const fresh = (c: { accessToken?: string | undefined; expiresAt?: number | undefined }) =>
     c.accessToken !== undefined && (c.expiresAt ?? 0) - EARLY_MS > deps.clock.now().getTime();
 
-  async function read(orgId: string, connectionId: string) {
-    const encrypted = await deps.connections.encryptedCredentials(orgId, connectionId);
-    if (!encrypted) throw new ValidationError(`Connection ${connectionId} has no credentials`);
-    return { encrypted, credentials: await decrypt(orgId, connectionId, encrypted) };
+  /**
+   * The connection and its encrypted credentials, from one consistent read, if it still points at
+   * `baseUrl`, the server the caller's client sends the token to; ProviderAuthError if it moved.
+   */
+  async function stored(orgId: string, connectionId: string, baseUrl: string) {
+    const found = await deps.connections.withCredentials(orgId, connectionId);
+    if (!found?.encryptedCredentials)
+      throw new ValidationError(`Connection ${connectionId} has no credentials`);
+    if (found.connection.config.baseUrl !== baseUrl)
+      throw new ProviderAuthError(
+        `Connection ${connectionId} now points at another server: its token is not sent to the one it left`,
+      );
+    return { connection: found.connection, encrypted: found.encryptedCredentials };
   }
 
-  async function decrypt(orgId: string, connectionId: string, encrypted: string): Promise<OAuthCredentials> {
-    const credentials = ConnectionCredentialsSchema.parse(
-      JSON.parse(await deps.cipher.decrypt(encrypted, credentialsContext(orgId, connectionId))),
-    );
+  async function read(orgId: string, connectionId: string, baseUrl: string) {
+    const { connection, encrypted } = await stored(orgId, connectionId, baseUrl);
+    return { connection, encrypted, credentials: await decrypt(connection, encrypted) };
+  }
+
+  /** Decrypted for the connection's server only: credentials entered for another are ProviderAuthError. */
+  async function decrypt(connection: Connection, encrypted: string): Promise<OAuthCredentials> {
+    const credentials = await openCredentials(deps.cipher, connection, encrypted);
     if (credentials.kind !== 'jira_oauth') throw new ValidationError('Not an OAuth connection');
     return credentials;
   }
@@ -124,13 +136,8 @@ export function makeJiraTokenSource(deps: {
   }
 
   /** Stores rotated tokens (a few tries); until that succeeds they are kept here and the lock is not given back. */
-  async function store(
-    orgId: string,
-    connectionId: string,
-    next: OAuthCredentials,
-    from: string,
-    owner: string,
-  ) {
+  async function store(connection: Connection, next: OAuthCredentials, from: string, owner: string) {
+    const { orgId, id: connectionId } = connection;
     const key = `${orgId}:${connectionId}`;
     let failure: unknown;
     let stored = false;
@@ -138,12 +145,17 @@ export function makeJiraTokenSource(deps: {
       try {
         const encrypted = await deps.cipher.encrypt(
           JSON.stringify(next),
-          credentialsContext(orgId, connectionId),
+          // For the server the credentials were read for; stored only over those very credentials.
+          credentialsContext(orgId, connectionId, credentialsServer(connection)),
         );
         await deps.connections.replaceEncryptedCredentials(orgId, connectionId, encrypted, from);
         stored = true;
         unsaved.delete(key);
-        cached.set(key, { token: next.accessToken ?? '', expiresAt: next.expiresAt ?? 0, from: encrypted });
+        cached.set(`${key}:${connection.config.baseUrl}`, {
+          token: next.accessToken ?? '',
+          expiresAt: next.expiresAt ?? 0,
+          from: encrypted,
+        });
       } catch (error) {
         // Cleared (its server changed) or set anew meanwhile: these tokens belong to credentials that are gone.
         if (error instanceof ConflictError) {
@@ -176,32 +188,32 @@ export function makeJiraTokenSource(deps: {
   }
 
   /** Under the lock: stores tokens left unsaved, or uses stored ones still fresh, or refreshes and stores. */
-  async function renew(orgId: string, connectionId: string, owner: string): Promise<string> {
+  async function renew(orgId: string, connectionId: string, baseUrl: string, owner: string): Promise<string> {
     const key = `${orgId}:${connectionId}`;
-    const stored = await read(orgId, connectionId);
+    const current = await read(orgId, connectionId, baseUrl);
     const pending = unsaved.get(key);
-    if (pending && pending.from !== stored.encrypted) unsaved.delete(key); // credentials set anew: those were for the old ones
-    if (pending && pending.from === stored.encrypted) {
+    if (pending && pending.from !== current.encrypted) unsaved.delete(key); // credentials set anew: those were for the old ones
+    if (pending && pending.from === current.encrypted) {
       // Atlassian already rotated: its refresh token is the only live one, so it is stored before anything else.
       const next = fresh(pending.next) ? pending.next : await exchange(pending.next);
-      await store(orgId, connectionId, next, stored.encrypted, owner);
+      await store(current.connection, next, current.encrypted, owner);
       return next.accessToken ?? '';
     }
     // Another worker may have refreshed while this one waited for the lock.
-    if (fresh(stored.credentials)) {
-      cached.set(key, {
-        token: stored.credentials.accessToken ?? '',
-        expiresAt: stored.credentials.expiresAt ?? 0,
-        from: stored.encrypted,
+    if (fresh(current.credentials)) {
+      cached.set(`${key}:${baseUrl}`, {
+        token: current.credentials.accessToken ?? '',
+        expiresAt: current.credentials.expiresAt ?? 0,
+        from: current.encrypted,
       });
-      return stored.credentials.accessToken ?? '';
+      return current.credentials.accessToken ?? '';
     }
-    const next = await exchange(stored.credentials);
-    await store(orgId, connectionId, next, stored.encrypted, owner);
+    const next = await exchange(current.credentials);
+    await store(current.connection, next, current.encrypted, owner);
     return next.accessToken ?? '';
   }
 
-  async function refresh(orgId: string, connectionId: string): Promise<string> {
+  async function refresh(orgId: string, connectionId: string, baseUrl: string): Promise<string> {
     const key = `${orgId}:${connectionId}`;
     const lock = `jira-oauth#${connectionId}`;
     for (let step = 0; step < WAIT_STEPS; step += 1) {
@@ -212,7 +224,7 @@ export function makeJiraTokenSource(deps: {
       if (kept || (await deps.locks.acquire(orgId, lock, owner, LOCK_MS))) {
         let keep = false;
         try {
-          return await renew(orgId, connectionId, owner);
+          return await renew(orgId, connectionId, baseUrl, owner);
         } catch (error) {
           keep = error instanceof UnsavedTokensError;
           throw error;
@@ -221,7 +233,7 @@ export function makeJiraTokenSource(deps: {
         }
       }
       await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
-      const current = await read(orgId, connectionId);
+      const current = await read(orgId, connectionId, baseUrl);
       if (fresh(current.credentials)) return current.credentials.accessToken ?? '';
     }
     throw new DependencyUnavailableError('Another worker is refreshing the Jira token; retrying');
@@ -229,15 +241,16 @@ export function makeJiraTokenSource(deps: {
 
   return {
     /**
-     * A usable access token for the connection, refreshed (once, under the lock) when it is about to
-     * expire. The stored credentials are read each time (no decryption while they are unchanged), so
-     * a token is only ever used with the credentials it came from.
+     * A usable access token for the connection, to be sent to `baseUrl` (the caller's client's host),
+     * refreshed (once, under the lock) when it is about to expire. The connection and its stored
+     * credentials are read each time (no decryption while they are unchanged), so a token is only
+     * ever used with the credentials it came from, and never once the connection points elsewhere.
      */
-    async token(orgId: string, connectionId: string): Promise<string> {
+    async token(orgId: string, connectionId: string, baseUrl: string): Promise<string> {
       const key = `${orgId}:${connectionId}`;
-      const encrypted = await deps.connections.encryptedCredentials(orgId, connectionId);
-      if (!encrypted) throw new ValidationError(`Connection ${connectionId} has no credentials`);
-      const known = cached.get(key);
+      const served = `${key}:${baseUrl}`;
+      const { connection, encrypted } = await stored(orgId, connectionId, baseUrl);
+      const known = cached.get(served);
       if (
         known &&
         known.from === encrypted &&
@@ -245,9 +258,9 @@ export function makeJiraTokenSource(deps: {
       )
         return known.token;
       if (!unsaved.has(key)) {
-        const current = await decrypt(orgId, connectionId, encrypted);
+        const current = await decrypt(connection, encrypted);
         if (fresh(current)) {
-          cached.set(key, {
+          cached.set(served, {
             token: current.accessToken ?? '',
             expiresAt: current.expiresAt ?? 0,
             from: encrypted,
@@ -255,16 +268,19 @@ export function makeJiraTokenSource(deps: {
           return current.accessToken ?? '';
         }
       }
-      let pending = inFlight.get(key);
+      // Shared only by callers bound to the same server: a refresh for one host serves no other.
+      let pending = inFlight.get(served);
       if (!pending) {
-        pending = refresh(orgId, connectionId).finally(() => inFlight.delete(key));
-        inFlight.set(key, pending);
+        pending = refresh(orgId, connectionId, baseUrl).finally(() => inFlight.delete(served));
+        inFlight.set(served, pending);
       }
       return pending;
     },
     /** Forgets a token the provider refused, so the next call refreshes. */
     forget(orgId: string, connectionId: string): void {
-      cached.delete(`${orgId}:${connectionId}`);
+      const key = `${orgId}:${connectionId}`;
+      for (const cachedKey of [...cached.keys()])
+        if (cachedKey.startsWith(`${key}:`)) cached.delete(cachedKey);
     },
   };
 }

@@ -1,32 +1,51 @@
 import { createServer } from 'node:http';
 import { listenOnLoopback } from '../../../../lib/local/free-port';
 import type { AuditRecord } from '../../../../shared/audit/audit-record';
+import type { Connection } from '../../../../shared/connectors/connection';
+import { ConnectionCredentialsSchema } from '../../../../shared/connectors/connection';
+import { jiraClient } from '../../../../shared/connectors/jira/client';
 import { makeJiraTokenSource } from '../../../../shared/connectors/jira/oauth';
 import { credentialsContext } from '../../../../shared/connectors/manage-connections';
-import { ConflictError, DependencyUnavailableError } from '../../../../shared/errors';
+import { ConflictError, DependencyUnavailableError, ProviderAuthError } from '../../../../shared/errors';
 import type { SecretCipher } from '../../../../shared/ports/secret-cipher';
+import { UndecryptableSecretError } from '../../../../shared/ports/secret-cipher';
 import type { LockStore } from '../../../../shared/ports/stores';
 
 const orgId = 'org_01JOAUTH';
 const connectionId = 'con_01JOAUTH';
-const context = credentialsContext(orgId, connectionId);
+const site = 'https://acme.atlassian.net';
+const context = credentialsContext(orgId, connectionId, site);
 /** Binds a ciphertext to its context, as KMS does, without KMS. */
 const cipher: SecretCipher = {
   encrypt: async (plain, ctx) => Buffer.from(JSON.stringify({ plain, ctx })).toString('base64'),
   decrypt: async (text, ctx) => {
     const { plain, ctx: bound } = JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
-    if (JSON.stringify(bound) !== JSON.stringify(ctx)) throw new Error('wrong context');
+    if (JSON.stringify(bound) !== JSON.stringify(ctx)) throw new UndecryptableSecretError('wrong context');
     return plain;
   },
 };
 
-/** The connection store's credentials, as the port promises them: conditional on `expected` when given. */
+const jiraConnection = (baseUrl: string): Connection => ({
+  id: connectionId,
+  orgId,
+  provider: 'jira',
+  name: 'Jira',
+  status: 'active',
+  config: { baseUrl },
+  lastError: null,
+  webhookUrl: `/webhooks/jira/${connectionId}`,
+  credentials: null,
+  previousSecretExpiresAt: null,
+  createdAt: new Date().toISOString(),
+});
+
+/** The connection store's connection item, as the port promises it: conditional on `expected` when given. */
 function credentialStore() {
-  const state = { stored: null as string | null, failures: 0 };
+  const state = { stored: null as string | null, failures: 0, baseUrl: site };
   return {
     state,
-    async encryptedCredentials() {
-      return state.stored;
+    async withCredentials() {
+      return { connection: jiraConnection(state.baseUrl), encryptedCredentials: state.stored };
     },
     async replaceEncryptedCredentials(_o: string, _c: string, encrypted: string, expected?: string) {
       if (state.failures > 0) {
@@ -124,14 +143,14 @@ describe('Jira OAuth refresh tokens, which Atlassian rotates on every refresh', 
     const tokens = source();
     // The exchange succeeds (Atlassian has rotated) and every try at storing the result fails.
     connections.state.failures = 3;
-    await expect(tokens.token(orgId, connectionId)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(tokens.token(orgId, connectionId, site)).rejects.toBeInstanceOf(DependencyUnavailableError);
     expect(endpoint.state.refreshes).toBe(1);
     expect(await connections.read()).toMatchObject({ refreshToken: 'refresh-1' });
     // Nobody else may spend the dead refresh token meanwhile: the lock is still held.
     expect(await locks.acquire(orgId, `jira-oauth#${connectionId}`, 'another-worker', 30_000)).toBe(false);
 
     // The next attempt stores what Atlassian issued first, and only then hands out its access token.
-    expect(await tokens.token(orgId, connectionId)).toBe('access-1');
+    expect(await tokens.token(orgId, connectionId, site)).toBe('access-1');
     expect(endpoint.state.refreshes).toBe(1);
     expect(await connections.read()).toMatchObject({ refreshToken: 'refresh-2', accessToken: 'access-1' });
     expect(audited.map((r) => r.action)).toEqual(['connection.oauth_refreshed']);
@@ -139,7 +158,7 @@ describe('Jira OAuth refresh tokens, which Atlassian rotates on every refresh', 
 
     // And the grant lives on: the next refresh uses the stored, rotated token.
     later(2 * 3600_000);
-    expect(await source().token(orgId, connectionId)).toBe('access-2');
+    expect(await source().token(orgId, connectionId, site)).toBe('access-2');
     expect(await connections.read()).toMatchObject({ refreshToken: 'refresh-3' });
   });
 
@@ -153,7 +172,7 @@ describe('Jira OAuth refresh tokens, which Atlassian rotates on every refresh', 
       arrived = r;
     });
     const { connections, source } = await arrange({ gate, received: () => arrived() });
-    const pending = source().token(orgId, connectionId);
+    const pending = source().token(orgId, connectionId, site);
     await received;
     connections.state.stored = null;
     open();
@@ -164,7 +183,7 @@ describe('Jira OAuth refresh tokens, which Atlassian rotates on every refresh', 
   it('uses a cached access token only with the credentials it came from', async () => {
     const { connections, source } = await arrange();
     const tokens = source();
-    expect(await tokens.token(orgId, connectionId)).toBe('access-1');
+    expect(await tokens.token(orgId, connectionId, site)).toBe('access-1');
     // New credentials are set (a new consent, perhaps for another site): the old token is not theirs.
     connections.state.stored = await cipher.encrypt(
       JSON.stringify({
@@ -178,6 +197,65 @@ describe('Jira OAuth refresh tokens, which Atlassian rotates on every refresh', 
       }),
       context,
     );
-    expect(await tokens.token(orgId, connectionId)).toBe('other-access');
+    expect(await tokens.token(orgId, connectionId, site)).toBe('other-access');
+  });
+
+  it('hands no token to a client bound to another host than the one the connection points at now', async () => {
+    const { endpoint, connections, source } = await arrange();
+    connections.state.baseUrl = 'https://other.atlassian.net';
+    await expect(source().token(orgId, connectionId, site)).rejects.toBeInstanceOf(ProviderAuthError);
+    // Not even a refresh: the old host's client gets nothing from the credentials.
+    expect(endpoint.state.refreshes).toBe(0);
+  });
+
+  it("sends a client's old host no token once the connection moved and has new credentials", async () => {
+    const seen: (string | undefined)[] = [];
+    const old = await listenOnLoopback(
+      createServer((req, res) => {
+        seen.push(req.headers.authorization);
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ accountId: 'bot', displayName: 'Bot' }));
+      }),
+    );
+    stops.push(old.stop);
+    const { connections, source } = await arrange();
+    const oauth = (accessToken: string, server: string) =>
+      cipher.encrypt(
+        JSON.stringify({
+          kind: 'jira_oauth',
+          clientId: 'client',
+          clientSecret: 'secret',
+          refreshToken: 'refresh',
+          tokenUrl: 'https://auth.atlassian.com/oauth/token',
+          accessToken,
+          expiresAt: Date.now() + 3600_000,
+        }),
+        credentialsContext(orgId, connectionId, server),
+      );
+    connections.state.baseUrl = old.endpoint;
+    connections.state.stored = await oauth('access-old', old.endpoint);
+    const tokens = source();
+    // A client for the connection as it was (a sync worker keeps it for a while), with the old host fixed.
+    const client = jiraClient(
+      jiraConnection(old.endpoint),
+      ConnectionCredentialsSchema.parse(
+        JSON.parse(
+          await cipher.decrypt(
+            connections.state.stored,
+            credentialsContext(orgId, connectionId, old.endpoint),
+          ),
+        ),
+      ),
+      tokens,
+    );
+    await client.myself.getCurrentUser();
+    expect(seen).toEqual(['Bearer access-old']);
+
+    // The connection moves to another site and gets credentials for it.
+    connections.state.baseUrl = 'https://other.atlassian.net';
+    connections.state.stored = await oauth('access-new', 'https://other.atlassian.net');
+    await expect(client.myself.getCurrentUser()).rejects.toThrow();
+    expect(seen).toEqual(['Bearer access-old']);
   });
 });
