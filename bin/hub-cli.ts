@@ -89,6 +89,8 @@ async function call(method: string, path: string, body?: unknown, auth = true): 
 }
 
 const print = (value: unknown): void => {
+  // A 204 (a delete) has nothing to show.
+  if (value === null || value === undefined) return;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
 
@@ -442,12 +444,17 @@ connections
   );
 connections
   .command('test')
-  .description("make a dry call to the connection's provider with its credentials")
+  .description(
+    "make a dry call to the connection's provider with its credentials (exits 1 when the provider refused)",
+  )
   .argument('<orgId>')
   .argument('<connectionId>')
-  .action(async (orgId: string, connectionId: string) =>
-    print(await call('POST', `${conPath(orgId, connectionId)}/test`)),
-  );
+  .action(async (orgId: string, connectionId: string) => {
+    const result = (await call('POST', `${conPath(orgId, connectionId)}/test`)) as { ok?: boolean };
+    print(result);
+    // Scripts see a refusal: the answer is 200 with ok false, the command is not a success.
+    if (result?.ok === false) process.exitCode = 1;
+  });
 connections
   .command('rotate-secret')
   .description('issue a new webhook secret (printed once); the old one is accepted for the overlap')

@@ -1,6 +1,7 @@
 /**
  * How `npm start` ends: whatever ends it — Ctrl-C, SIGTERM, a closed terminal (SIGHUP), a closed
- * output pipe (`npm start | head`: EPIPE on the next write), an uncaught error — the runtime is
+ * output pipe (`npm start | head`: EPIPE on the next write), its parent dying (npm killed), an
+ * uncaught error — the runtime is
  * stopped first, so DynamoDB Local and the other children never outlive it.
  */
 export interface Lifecycle {
@@ -51,6 +52,13 @@ export function localLifecycle(proc: NodeJS.Process = process): Lifecycle {
   proc.stdout.on('error', onOutputError);
   proc.stderr.on('error', onOutputError);
   for (const signal of SIGNALS) proc.on(signal, () => end(signal, 0));
+  // A parent that died without passing a signal on (npm killed, a supervisor gone) leaves this
+  // process to init: that too is an ending, or the hub and DynamoDB Local would serve on, orphaned.
+  const parent = proc.ppid;
+  const orphaned = setInterval(() => {
+    if (proc.ppid !== parent) end('parent process gone', 0);
+  }, 1000);
+  orphaned.unref();
   proc.on('uncaughtException', (error) => {
     if (!outputGone) proc.stderr.write(`[hub] ${error.stack ?? error.message}\n`);
     end('uncaught error', 1);

@@ -1,6 +1,6 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
-import { ForbiddenError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { ApiKeyStore, PageRequest } from '../ports/stores';
@@ -82,6 +82,15 @@ export function makeRevokePlatformKey(deps: Deps) {
   return async (keyId: string, principal: Principal, request: RequestContext): Promise<void> => {
     requirePlatformAdmin(principal);
     const at = deps.clock.now();
+    // The installation must keep a way in: the last usable platform key stays until another exists.
+    const usable = (await deps.keys.listPlatformKeys({ limit: 100 })).items.filter(
+      (k) => k.status === 'active' && (k.expiresAt === null || new Date(k.expiresAt) > at),
+    );
+    if (usable.length === 1 && usable[0]?.id === keyId) {
+      throw new ConflictError(
+        'This is the last usable platform API key: issue another before revoking it, or no one could administer the hub',
+      );
+    }
     const audit = auditChange({
       action: 'platform_api_key.revoked',
       principal,

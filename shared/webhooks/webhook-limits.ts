@@ -42,7 +42,7 @@ export function checkWebhookBody(body: string): void {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_WEBHOOK_BODY_BYTES) {
     throw new PayloadTooLargeError(
-      `The webhook body is ${(bytes / MiB).toFixed(1)} MiB; the hub accepts at most ${MAX_WEBHOOK_BODY_BYTES / MiB} MiB`,
+      `The webhook body is ${bytes} bytes; the hub accepts at most ${MAX_WEBHOOK_BODY_BYTES} bytes (${MAX_WEBHOOK_BODY_BYTES / MiB} MiB)`,
     );
   }
   if (jsonDepth(body, MAX_WEBHOOK_JSON_DEPTH) > MAX_WEBHOOK_JSON_DEPTH) {

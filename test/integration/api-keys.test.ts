@@ -5,6 +5,7 @@ import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-st
 import type { RequestContext } from '../../shared/audit/audit-record';
 import { makeRoleGuard } from '../../shared/authz/role-guard';
 import {
+  ConflictError,
   ForbiddenError,
   NotFoundError,
   QuotaExceededError,
@@ -140,6 +141,8 @@ describe('platform API keys', () => {
     expect(JSON.stringify(listed)).not.toContain(key);
 
     const revoke = makeRevokePlatformKey({ keys: keys(), clock });
+    // Another usable key first: the last one is never revoked.
+    await create({ name: 'spare' }, platformAdmin, request);
     await revoke(apiKey.id, platformAdmin, request);
     await expect(authenticateAt(new Date())(`Bearer ${key}`)).rejects.toBeInstanceOf(UnauthenticatedError);
     await expect(revoke(apiKey.id, platformAdmin, request)).rejects.toBeInstanceOf(NotFoundError);
@@ -195,6 +198,29 @@ describe('platform API keys', () => {
       }),
     );
     await expect(authenticateAt(new Date())(`Bearer ${key}`)).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('keep the last usable one: revoking it is refused until another exists', async () => {
+    const list = makeListPlatformKeys({ keys: keys() });
+    const revoke = makeRevokePlatformKey({ keys: keys(), clock });
+    const { apiKey: last } = await makeCreatePlatformKey({ keys: keys(), clock })(
+      { name: 'last one' },
+      platformAdmin,
+      request,
+    );
+    for (const k of (await list({ limit: 100 }, platformAdmin)).items) {
+      if (k.status === 'active' && k.id !== last.id) await revoke(k.id, platformAdmin, request);
+    }
+    await expect(revoke(last.id, platformAdmin, request)).rejects.toBeInstanceOf(ConflictError);
+    const { apiKey: next } = await makeCreatePlatformKey({ keys: keys(), clock })(
+      { name: 'next' },
+      platformAdmin,
+      request,
+    );
+    await revoke(last.id, platformAdmin, request);
+    expect((await list({ limit: 100 }, platformAdmin)).items.filter((k) => k.status === 'active')).toEqual([
+      next,
+    ]);
   });
 
   it('include the bootstrap key, which can be revoked like any other', async () => {

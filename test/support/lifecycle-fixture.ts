@@ -14,5 +14,6 @@ lifecycle.stopOnEveryEnding(async () => {
   await childExited;
 });
 process.stderr.write(`child ${child.pid}\n`);
+process.stderr.write(`self ${process.pid}\n`);
 lifecycle.log('ready');
 createInterface({ input: process.stdin }).on('line', (line) => lifecycle.log(line));

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +10,15 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Alive and not a zombie (exited, waiting to be reaped). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -70,5 +80,41 @@ describe('`npm start` stops its children however it ends', () => {
     expect(alive(childPid)).toBe(false);
     expect(output()).toContain(`${signal}: stopping`);
     expect(output()).toContain('stopped');
+  });
+
+  it('when its parent dies without passing a signal on (npm killed): it stops, orphaned', async () => {
+    // A shell in npm's place, killed outright: the fixture is left to init.
+    const fixture = join(ROOT, 'test', 'support', 'lifecycle-fixture.ts');
+    const parent = spawn('sh', ['-c', `"${process.execPath}" --import tsx "${fixture}" & wait`], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    procs.push(parent);
+    let stderr = '';
+    let stdout = '';
+    const closed = new Promise<void>((r) => parent.stdout.once('close', () => r()));
+    parent.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    const pids = await new Promise<{ self: number; child: number }>((ready) => {
+      const check = () => {
+        const self = Number(/self (\d+)/.exec(stderr)?.[1]);
+        const child = Number(/child (\d+)/.exec(stderr)?.[1]);
+        if (self && child && stdout.includes('[hub] ready')) ready({ self, child });
+      };
+      parent.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        check();
+      });
+      parent.stdout.on('data', check);
+    });
+    parent.kill('SIGKILL');
+    // Its stdout closes when the fixture, its last writer, has exited.
+    await closed;
+    // Left to init, it may linger as a zombie until reaped: exited all the same.
+    expect(running(pids.self)).toBe(false);
+    expect(running(pids.child)).toBe(false);
+    expect(stdout).toContain('parent process gone: stopping');
+    expect(stdout).toContain('stopped');
   });
 });
