@@ -83,6 +83,8 @@ const lambdaLikeEnv = {
   TENANT_ROLE_ARN: 'arn:aws:iam::000000000000:role/hub-tenant-data',
   COGNITO_USER_POOL_ID: 'us-east-1_bench0000',
   COGNITO_CLIENT_ID: 'bench',
+  USER_POOL_ID: 'us-east-1_bench0000',
+  CLAIMS_BUCKET_NAME: 'hub-claims',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_TRACE_ENABLED: 'false',

@@ -253,7 +253,13 @@ try {
   hub = undefined;
 
   process.stdout.write('Synthesizing and measuring Lambda bundles…\n');
-  const bundles = measureBundles(ROOT);
+  // A bundle that cannot initialise is reported, and the figures measured above still printed.
+  let bundles: ReturnType<typeof measureBundles> = [];
+  try {
+    bundles = measureBundles(ROOT);
+  } catch (error) {
+    process.stdout.write(`Bundles not measured: ${(error as Error).message.split('\n')[0]}\n`);
+  }
 
   const floor = rows[0]?.[1].p50 ?? Number.NaN;
   const out = (line: string) => process.stdout.write(`${line}\n`);
