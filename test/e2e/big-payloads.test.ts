@@ -177,7 +177,7 @@ describe('big and deep payloads', () => {
     const tooBig = await sendGeneric(big);
     expect(tooBig.status).toBe(413);
     expect(tooBig.headers.get('content-type')).toBe('application/problem+json');
-    expect(((await tooBig.json()) as Json).detail).toMatch(/at most 5 MiB/);
+    expect(((await tooBig.json()) as Json).detail).toMatch(/at most 5242880 bytes \(5 MiB\)/);
     const deep = `{"type":"build.finished","data":{"v":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
     const tooDeep = await sendGeneric(deep);
     expect(tooDeep.status).toBe(400);

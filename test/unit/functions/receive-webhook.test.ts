@@ -202,7 +202,7 @@ describe('POST /webhooks/generic/{connectionId}', () => {
     const res = parse(await deliver(big, signedHeaders(secret, big)));
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toBe('application/problem+json');
-    expect(res.json.detail).toMatch(/at most 5 MiB/);
+    expect(res.json.detail).toMatch(/at most 5242880 bytes \(5 MiB\)/);
     expect(docs).toHaveReceivedCommandTimes(GetCommand, 0);
     expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 0);
     expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
