@@ -4,7 +4,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
-import { domainEventFromInsert } from '../../shared/events/domain-change';
+import { domainEventFromInsert, isAnnouncedKey } from '../../shared/events/domain-change';
 import { instrumented } from '../../shared/observability/instrumented';
 import { logger, metrics } from '../../shared/observability/observability';
 import type { Clock } from '../../shared/ports/clock';
@@ -19,6 +19,8 @@ export const makeHandler = (publisher: EventPublisher, clock: Clock) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const publishRecord = async (record: DynamoDBRecord) => {
     if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return;
+    // Skipped unread: an item that is not announced (an event, a dead letter, up to 400 KB) is never parsed.
+    if (!isAnnouncedKey(record.dynamodb.Keys?.PK?.S ?? record.dynamodb.NewImage.PK?.S)) return;
     const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
     const event = domainEventFromInsert(item, record.eventID ?? '', clock.now());
     if (!event) return;

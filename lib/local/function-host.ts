@@ -8,13 +8,56 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+interface ErrorInfo {
+  name: string;
+  message: string;
+}
+
 /** An error thrown by a handler, carried back from its execution environment. */
 export class InvocationError extends Error {
-  constructor(functionName: string, info: { name: string; message: string; stack?: string }) {
+  /** Each record's error, when the handler failed a whole batch. */
+  readonly recordErrors: readonly ErrorInfo[];
+
+  constructor(functionName: string, info: CarriedError) {
     super(`${functionName}: ${info.message}`);
     this.name = info.name;
     if (info.stack) this.stack = info.stack;
+    this.recordErrors = info.recordErrors ?? [];
   }
+}
+
+type CarriedError = ErrorInfo & { stack?: string; recordErrors?: readonly ErrorInfo[] };
+
+/** What crosses from an execution environment of a thrown error (a structured-clone-safe copy). */
+export function errorInfo(error: unknown): CarriedError {
+  const e = error as Error & { recordErrors?: unknown };
+  // A batch that failed whole (Powertools' FullBatchFailureError) names each record's error.
+  const recordErrors = Array.isArray(e?.recordErrors)
+    ? e.recordErrors.map((r: Error) => ({ name: String(r?.name), message: String(r?.message) }))
+    : undefined;
+  return { name: String(e?.name), message: String(e?.message ?? error), stack: e?.stack, recordErrors };
+}
+
+const MAX_LOGGED_RECORDS = 5;
+const MAX_LOGGED_MESSAGE = 300;
+
+/**
+ * One log line for a failed invocation: its message, then each failed record's error name and
+ * message, bounded (a message may quote input, so no record's payload is logged whole).
+ */
+export function describeFailure(error: unknown): string {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const cut = (text: string) => {
+    const line = text.replace(/\s+/g, ' ');
+    return line.length > MAX_LOGGED_MESSAGE ? `${line.slice(0, MAX_LOGGED_MESSAGE)}…` : line;
+  };
+  const records = e instanceof InvocationError ? e.recordErrors : [];
+  const listed = records
+    .slice(0, MAX_LOGGED_RECORDS)
+    .map((r, i) => ` [record ${i + 1}] ${r.name}: ${cut(r.message)}`);
+  const more =
+    records.length > MAX_LOGGED_RECORDS ? ` (and ${records.length - MAX_LOGGED_RECORDS} more)` : '';
+  return `${cut(e.message)}${listed.join('')}${more}`;
 }
 
 class Environment {

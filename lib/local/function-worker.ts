@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '../../shared/topology';
+import { errorInfo } from './function-host';
 import { localNames } from './local-names';
 
 /** One Lambda execution environment: its own module graph, one invocation at a time. */
@@ -20,8 +21,7 @@ try {
       const result = await handler(message.event, lambdaContext());
       port.postMessage({ id: message.id, result });
     } catch (error) {
-      const e = error as Error;
-      port.postMessage({ id: message.id, error: { name: e.name, message: e.message, stack: e.stack } });
+      port.postMessage({ id: message.id, error: errorInfo(error) });
     }
   });
   port.postMessage({ ready: true });

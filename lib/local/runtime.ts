@@ -16,7 +16,7 @@ import { startDataGateway } from './data-gateway';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, publicJwks } from './dev-issuer';
 import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-local';
 import { localFunctionEnvironment } from './function-environment';
-import { FunctionHost } from './function-host';
+import { describeFailure, FunctionHost } from './function-host';
 import { HttpGateway } from './http-gateway';
 import { LocalCognito } from './local-cognito';
 import { LocalIam } from './local-iam';
@@ -233,7 +233,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           host,
           name,
           queue: localQueues[name],
-          onError: (e) => log(`poller ${name}: ${(e as Error).message}`),
+          onError: (e) => log(`poller ${name}: ${describeFailure(e)}`),
         }),
       );
     }
@@ -246,7 +246,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           host,
           sqs,
           deadLetterUrl: streamDeadLetterUrls[name],
-          onError: (e) => log(`stream ${name}: ${(e as Error).message}`),
+          onError: (e) => log(`stream ${name}: ${describeFailure(e)}`),
         }),
       );
     }

@@ -225,11 +225,30 @@ function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
         ? d.ApproximateCreationDateTime.getTime() / 1000
         : undefined,
       Keys: d?.Keys as never,
-      NewImage: d?.NewImage as never,
-      OldImage: d?.OldImage as never,
+      NewImage: lambdaImage(d?.NewImage) as never,
+      OldImage: lambdaImage(d?.OldImage) as never,
       SequenceNumber: d?.SequenceNumber,
       SizeBytes: d?.SizeBytes,
       StreamViewType: d?.StreamViewType,
     },
   };
+}
+
+type StreamValue = Record<string, unknown>;
+
+/**
+ * An image as Lambda delivers it. DynamoDB Local writes an empty map into its stream as `{}`, with
+ * no type, which no unmarshaller reads; the real stream (and so Lambda) writes `{"M": {}}`.
+ */
+function lambdaImage(image: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!image) return image;
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, lambdaValue(v as StreamValue)]));
+}
+
+function lambdaValue(value: StreamValue): StreamValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (Object.keys(value).length === 0) return { M: {} };
+  if (value.M && typeof value.M === 'object') return { M: lambdaImage(value.M as Record<string, unknown>) };
+  if (Array.isArray(value.L)) return { L: value.L.map((v) => lambdaValue(v as StreamValue)) };
+  return value;
 }

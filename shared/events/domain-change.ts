@@ -12,6 +12,12 @@ const ANNOUNCED: Readonly<Record<string, { type: string; fields: readonly string
 
 const TENANT_PK = /^T#(org_[0-9A-Z]{26})#([A-Z]+)$/;
 
+/** Whether an item under this partition key is announced, decided from the key alone. */
+export function isAnnouncedKey(pk: unknown): boolean {
+  const collection = TENANT_PK.exec(String(pk))?.[2];
+  return collection !== undefined && collection in ANNOUNCED;
+}
+
 /**
  * Turns an item inserted into the domain table into the canonical event that announces it, or
  * null for items that are not announced (events themselves, platform lookups). Only listed fields

@@ -83,4 +83,31 @@ describe('local DynamoDB Streams event source', () => {
     expect(delivered.filter((sk) => sk !== 'poison')).toEqual(['one', 'two', 'three', 'four']);
     expect(errors).toEqual([]);
   });
+
+  it('delivers empty maps as Lambda does, so an item holding one can be read', async () => {
+    await poller?.stop();
+    const images: Record<string, unknown>[] = [];
+    const host = {
+      invoke: async (_name: string, event: DynamoDBStreamEvent) => {
+        // Unmarshalling throws on an attribute value it cannot read, as the stream consumer's does.
+        for (const r of event.Records) images.push(unmarshall((r.dynamodb?.NewImage ?? {}) as never));
+        return { batchItemFailures: [] };
+      },
+    } as unknown as FunctionHost;
+    const errors: unknown[] = [];
+    poller = startStreamPoller({
+      name: 'domainChanges',
+      dynamodbEndpoint: aws.endpoints.dynamodb,
+      dataDir: aws.dir,
+      host,
+      sqs: aws.sqs,
+      deadLetterUrl: 'http://127.0.0.1:1/unused',
+      onError: (e) => errors.push(e),
+    });
+    const item = { PK: 'T#org_TEST#X', SK: 'empty', settings: {}, nested: { inner: {}, list: [{}, []] } };
+    await aws.docs.send(new PutCommand({ TableName: aws.tables.domainTable, Item: item }));
+    await eventually(async () => (images.some((i) => i.SK === 'empty') ? true : undefined), 30_000);
+    expect(images.find((i) => i.SK === 'empty')).toEqual(item);
+    expect(errors).toEqual([]);
+  });
 });

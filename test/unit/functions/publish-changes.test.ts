@@ -46,6 +46,21 @@ describe('publish-changes stream worker', () => {
     expect(entry).toMatchObject({ Source: 'integration-hub.hub', DetailType: 'org.created' });
   });
 
+  it('skips an unannounced item it cannot read, and still publishes the batch around it', async () => {
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    // The feed item of a claim-checked event (its `data` left empty), as DynamoDB Local's stream
+    // wrote it: the empty map without a type, which no unmarshaller reads.
+    const feedItem = record('20', 'INSERT', { PK: `T#${ORG}#EVT`, SK: 'evt_01M8SB6AEAR5Q7NP936QJQKETN' });
+    const image = feedItem.dynamodb?.NewImage as Record<string, unknown>;
+    image.event = { M: { id: { S: 'evt_01M8SB6AEAR5Q7NP936QJQKETN' }, data: {} } };
+    const event: DynamoDBStreamEvent = { Records: [feedItem, record('21', 'INSERT', org('5'))] };
+    await expect(handler(event, lambdaContext())).resolves.toEqual({ batchItemFailures: [] });
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]).toMatchObject({
+      DetailType: 'org.created',
+    });
+  });
+
   it('reports a record the bus refused by its sequence number, so the stream retries from it', async () => {
     bus
       .on(PutEventsCommand)
