@@ -111,7 +111,10 @@ describe('`npm start` stops its children however it ends', () => {
     parent.kill('SIGKILL');
     // Its stdout closes when the fixture, its last writer, has exited.
     await closed;
-    // Left to init, it may linger as a zombie until reaped: exited all the same.
+    // Its pipe closes as it exits; the process itself is gone a moment later (left to init, it
+    // may linger as a zombie until reaped: exited all the same).
+    const deadline = Date.now() + 10_000;
+    while (running(pids.self) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(running(pids.self)).toBe(false);
     expect(running(pids.child)).toBe(false);
     expect(stdout).toContain('parent process gone: stopping');
