@@ -1,0 +1,95 @@
+import type * as z from 'zod';
+import type { CanonicalEvent } from '../events/canonical-event';
+import type { Clock } from '../ports/clock';
+import type { SecretCipher } from '../ports/secret-cipher';
+import type { AuditStore, ConnectionStore, LockStore } from '../ports/stores';
+import type { ResourceAccess } from '../topology/types';
+import type { WebhookDelivery } from './connector';
+import type { ProviderProbe } from './outbound';
+import type { AccessTokens, WorkItemConnector } from './work-items';
+
+/**
+ * One kind of credentials a provider takes. `schema` is a strict zod object whose `kind` is the
+ * literal below; its secret fields carry `.meta({ writeOnly: true })` (see `secret()`), which is
+ * what encryption, redaction in responses and audit summaries, the OpenAPI document (`writeOnly`)
+ * and the CLI (secrets from a file or an environment variable, never an argument) go by.
+ */
+export interface CredentialKind {
+  readonly kind: string;
+  readonly description: string;
+  readonly schema: z.ZodObject;
+  /**
+   * Where else than the connection's server these credentials are sent (an OAuth token endpoint):
+   * the URL fields, held to the same egress rules as the base URL when the credentials are set.
+   */
+  readonly urlFields?: readonly string[];
+}
+
+/** What a provider answers itself to a challenge of its webhook endpoint (Asana, Monday, Slack). */
+export interface WebhookReply {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+/** A provider's webhook part: the endpoint, de-duplication, quotas and publishing are shared. */
+export interface WebhookPart {
+  /** Throws UnauthenticatedError unless the delivery carries a valid proof made with `secret`. */
+  verify(secret: string, delivery: WebhookDelivery): Promise<void>;
+  /** The provider's id of the delivery, the same on every retry of it; ValidationError when missing. */
+  deliveryId(delivery: WebhookDelivery): string;
+  /**
+   * The canonical event a verified delivery becomes (build it with `canonicalEvent`), or null for
+   * an event type the hub does not use (acknowledged, and not retried by the provider).
+   * ValidationError for a malformed payload.
+   */
+  normalise(delivery: WebhookDelivery, deliveryId: string): CanonicalEvent | null;
+  /**
+   * For providers that challenge the endpoint before (or instead of) a delivery: the answer to a
+   * challenge, or null when the delivery is an ordinary one. Called with the connection's secret
+   * before `verify`; a handshake the provider signs must check its own proof.
+   */
+  handshake?(secret: string, delivery: WebhookDelivery): Promise<WebhookReply | null>;
+  /** What the OpenAPI document says about the endpoint for this provider. */
+  readonly docs: { readonly summary: string; readonly setup: string; readonly headers: readonly string[] };
+}
+
+/** What a provider's token source may use: refreshing happens once per connection, under a lock. */
+export interface TokenSourceDeps {
+  readonly connections: Pick<ConnectionStore, 'withCredentials' | 'replaceEncryptedCredentials'>;
+  readonly cipher: SecretCipher;
+  readonly locks: LockStore;
+  readonly audit: Pick<AuditStore, 'append'>;
+  readonly clock: Clock;
+}
+
+/**
+ * Everything the hub knows about one provider, exported by its folder
+ * (`shared/connectors/<id>/module.ts`). The composition (`shared/providers.ts`) lists the modules;
+ * the provider enum, credential unions, webhook route, OpenAPI document, CLI, wiring and access
+ * lists are derived from that list, so the generic layers never name a provider.
+ */
+export interface ProviderModule {
+  /** Lower-case, stable: the path segment of its webhook route and the `provider` of its connections. */
+  readonly id: string;
+  /** For people: `commented in <displayName>`. */
+  readonly displayName: string;
+  readonly api: {
+    /** Where its API is unless a connection says otherwise; null when every connection must say. */
+    readonly defaultBaseUrl: string | null;
+    /** Whether a connection may point at another server (Enterprise Server, self-managed, a site). */
+    readonly customBaseUrl: boolean;
+    /** What a base URL for it looks like, for error messages and the documentation. */
+    readonly baseUrlHint: string;
+  };
+  readonly credentials: readonly CredentialKind[];
+  readonly webhook: WebhookPart;
+  /** The dry call of `POST …/connections/{id}/test`; absent for providers with nothing to call. */
+  probe?(deps: { readonly accessTokens?: AccessTokens | undefined }): ProviderProbe;
+  /** Where its OAuth connections get access tokens (built once per execution environment). */
+  tokens?(deps: TokenSourceDeps): AccessTokens;
+  /** The part it plays in a sync (tracker or code host), if any. */
+  readonly sync?: WorkItemConnector;
+  /** AWS access its adapters need beyond calling the provider (a token refresh stores the new token). */
+  readonly access: readonly ResourceAccess[];
+}
