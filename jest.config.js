@@ -13,6 +13,8 @@ export default {
       },
     ],
   },
+  globalSetup: '<rootDir>/test/support/e2e-global-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/e2e-global-teardown.cjs',
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-matchers.ts'],
   testTimeout: 180000,

@@ -1,6 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +26,92 @@ export interface RuntimeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface RuntimeOptions {
+  dataDir?: string;
+  workers?: boolean;
+  env?: Record<string, string>;
+  /** Its own runtime even when the run shares one (a test that stops, restarts or reads it whole). */
+  own?: boolean;
+}
+
+/**
+ * A runtime for an end-to-end file. Files that need nothing special share one runtime per jest run
+ * (`test/support/e2e-global-setup.cjs` makes the place they meet): each creates its own orgs, and
+ * tenancy keeps them apart, so starting DynamoDB Local and the runtime once saves minutes. Files
+ * with options, or `own: true`, get their own.
+ */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<RuntimeProcess> {
+  const { own, ...rest } = options;
+  const sharedDir = process.env.HUB_E2E_SHARED_DIR;
+  if (!own && Object.keys(rest).length === 0 && sharedDir) return sharedRuntime(sharedDir);
+  return ownRuntime(rest);
+}
+
+const SHARED_READY_MS = 180_000;
+const logFd = (file: string) => openSync(file, 'a');
+
+/** The run's shared runtime: the first file to ask starts it, the others wait for its address. */
+async function sharedRuntime(dir: string): Promise<RuntimeProcess> {
+  const info = join(dir, 'runtime.json');
+  const log = join(dir, 'output.log');
+  let starter = false;
+  try {
+    closeSync(openSync(join(dir, 'lock'), 'wx'));
+    starter = true;
+  } catch {
+    starter = false;
+  }
+  if (starter) {
+    try {
+      const runtime = await ownRuntime({}, log);
+      writeFileSync(join(dir, 'pid'), String(runtime.child.pid ?? ''));
+      writeFileSync(
+        info,
+        JSON.stringify({ url: runtime.url, dataDir: runtime.dataDir, adminKey: runtime.adminKey }),
+      );
+      return shared(runtime.url, runtime.dataDir, runtime.adminKey, runtime.child, log);
+    } catch (error) {
+      writeFileSync(join(dir, 'failed'), String(error));
+      throw error;
+    }
+  }
+  const deadline = Date.now() + SHARED_READY_MS;
+  while (!existsSync(info)) {
+    if (existsSync(join(dir, 'failed'))) throw new Error(readFileSync(join(dir, 'failed'), 'utf8'));
+    if (Date.now() > deadline) throw new Error('the shared runtime did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { url, dataDir, adminKey } = JSON.parse(readFileSync(info, 'utf8')) as Record<string, string>;
+  return shared(String(url), String(dataDir), String(adminKey), undefined, log);
+}
+
+function shared(
+  url: string,
+  dataDir: string,
+  adminKey: string,
+  child: ChildProcess | undefined,
+  log: string,
+) {
+  return {
+    url,
+    dataDir,
+    adminKey,
+    // Only the file that started it holds the process; no file may stop what others still use.
+    get child(): ChildProcess {
+      if (!child)
+        throw new Error('this file shares the runtime: start it with { own: true } to hold its process');
+      return child;
+    },
+    output: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
+    stop: async () => null,
+  } satisfies RuntimeProcess;
+}
+
 /** Starts `npm start`'s entry point as a user would, on a free port, and waits until it is ready. */
-export async function startRuntime(
-  options: { dataDir?: string; workers?: boolean; env?: Record<string, string> } = {},
+async function ownRuntime(
+  options: Omit<RuntimeOptions, 'own'>,
+  /** Where its output goes instead of a pipe: a runtime the file must not hold open (the shared one). */
+  logFile?: string,
 ): Promise<RuntimeProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hub-e2e-'));
   const port = await freePort();
@@ -41,38 +131,40 @@ export async function startRuntime(
         POWERTOOLS_LOG_LEVEL: 'WARN',
         ...options.env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: logFile ? ['ignore', logFd(logFile), logFd(logFile)] : ['ignore', 'pipe', 'pipe'],
     },
   );
-  let output = '';
+  let piped = '';
   child.stdout?.on('data', (c: Buffer) => {
-    output += c.toString();
+    piped += c.toString();
   });
   child.stderr?.on('data', (c: Buffer) => {
-    output += c.toString();
+    piped += c.toString();
   });
+  const output = logFile ? () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') : () => piped;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   await new Promise<void>((ready, failed) => {
-    const timer = setTimeout(() => failed(new Error(`runtime did not become ready:\n${output}`)), 120_000);
-    const check = () => {
-      if (output.includes('[hub] ready:')) {
-        clearTimeout(timer);
-        child.stdout?.off('data', check);
-        ready();
-      }
-    };
-    child.stdout?.on('data', check);
+    const timer = setTimeout(() => failed(new Error(`runtime did not become ready:\n${output()}`)), 120_000);
+    const poll = setInterval(() => {
+      if (!output().includes('[hub] ready:')) return;
+      clearTimeout(timer);
+      clearInterval(poll);
+      ready();
+    }, 50);
     void exited.then((code) => {
       clearTimeout(timer);
-      failed(new Error(`runtime exited with ${code} before it was ready:\n${output}`));
+      clearInterval(poll);
+      failed(new Error(`runtime exited with ${code} before it was ready:\n${output()}`));
     });
   });
+  // A runtime writing to a file is not held by this process: jest's worker may exit without it.
+  if (logFile) child.unref();
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,
     adminKey: readFileSync(join(dataDir, ADMIN_KEY_FILE), 'utf8').trim(),
     child,
-    output: () => output,
+    output,
     stop: async (signal = 'SIGINT') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;
