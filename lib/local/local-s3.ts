@@ -230,7 +230,11 @@ export async function startLocalS3(deps: {
         writeFileSync(partial, bytes, { mode: 0o600 });
         writeFileSync(
           `${file}.meta`,
-          JSON.stringify({ contentType: req.headers['content-type'] ?? 'binary/octet-stream' }),
+          JSON.stringify({
+            contentType: req.headers['content-type'] ?? 'binary/octet-stream',
+            // Kept as S3 keeps it: the lifecycle rules in AWS expire objects by their tags.
+            tagging: req.headers['x-amz-tagging'] ?? null,
+          }),
           { mode: 0o600 },
         );
         renameSync(partial, file);

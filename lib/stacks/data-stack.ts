@@ -5,13 +5,11 @@ import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } fr
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { RETENTION_CLASSES, RETENTION_TAG } from '../../shared/tenancy/retention';
 import type { TableName } from '../../shared/topology';
 import { tables } from '../../shared/topology';
 
-/**
- * Days a claim-checked event is kept: as long as the bus archive keeps the references to it
- * (HubEvents' archive retention), so a replay still finds every event whole.
- */
+/** Days the claim-check bucket's access logs are kept (the bucket's objects follow their org's retention). */
 export const CLAIM_RETENTION_DAYS = 365;
 
 /**
@@ -85,7 +83,13 @@ export class DataStack extends Stack {
       enforceSSL: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'claims/',
-      lifecycleRules: [{ expiration: Duration.days(CLAIM_RETENTION_DAYS) }],
+      // Claim checks and raw deliveries are tenant data: each object carries its org's retention
+      // class as a tag, and expires with it (rounded up, never before its time).
+      lifecycleRules: RETENTION_CLASSES.map((days) => ({
+        id: `retention-${days}d`,
+        tagFilters: { [RETENTION_TAG]: String(days) },
+        expiration: Duration.days(days),
+      })),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.claimsBucketArnExport = `${this.stackName}-ClaimsBucketArn`;

@@ -71,5 +71,6 @@ export function feedOfReferences(store: EventStore): EventStore {
   return {
     put: (event) => store.put(event.claim ? { ...event, data: {} } : event),
     list: (orgId, page) => store.list(orgId, page),
+    get: (orgId, eventId) => store.get(orgId, eventId),
   };
 }

@@ -147,6 +147,8 @@ export interface EventStore {
   /** Stores the event once; storing the same event id again changes nothing. */
   put(event: CanonicalEvent): Promise<'stored' | 'duplicate'>;
   list(orgId: string, page: PageRequest): Promise<Page<CanonicalEvent>>;
+  /** One of the org's events, or undefined. */
+  get(orgId: string, eventId: string): Promise<CanonicalEvent | undefined>;
 }
 
 export interface AuditStore {

@@ -38,3 +38,15 @@ export function auditRetentionDays(orgId: string): number {
 export function expiresAfter(writtenAt: Date | string, days: number): number {
   return Math.floor((new Date(writtenAt).getTime() + days * 86_400_000) / 1000);
 }
+
+/**
+ * The retention periods object storage expires by (one lifecycle rule per class, by tag): an org's
+ * retention rounds up to the next class, so an object is never deleted before its org's time.
+ */
+export const RETENTION_CLASSES = [30, 60, 90, 180, 365, 730, 1095, 1825, 2555, MAX_RETENTION_DAYS] as const;
+export const RETENTION_TAG = 'retention-days';
+
+/** The class an org's retention falls into: the shortest that keeps its data at least as long. */
+export function retentionClass(days: number): number {
+  return RETENTION_CLASSES.find((c) => c >= days) ?? MAX_RETENTION_DAYS;
+}

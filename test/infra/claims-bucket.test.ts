@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
-import { CLAIM_RETENTION_DAYS } from '../../lib/stacks/data-stack';
+import { RETENTION_CLASSES, RETENTION_TAG, retentionClass } from '../../shared/tenancy/retention';
 import type { FunctionName, ResourceAccess } from '../../shared/topology';
 import { functions } from '../../shared/topology';
 
@@ -58,7 +58,13 @@ describe('the claim-check bucket', () => {
       },
       LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'claims/' },
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ ExpirationInDays: CLAIM_RETENTION_DAYS, Status: 'Enabled' })],
+        Rules: RETENTION_CLASSES.map((days) =>
+          Match.objectLike({
+            ExpirationInDays: days,
+            Status: 'Enabled',
+            TagFilters: [{ Key: RETENTION_TAG, Value: String(days) }],
+          }),
+        ),
       },
     });
     data.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -74,8 +80,16 @@ describe('the claim-check bucket', () => {
     });
   });
 
-  it('keeps claim checks as long as the bus archive keeps the events that reference them', () => {
-    hub.hasResourceProperties('AWS::Events::Archive', { RetentionDays: CLAIM_RETENTION_DAYS });
+  it("expires each object with its org's retention class, and nothing untagged before its time", () => {
+    expect(RETENTION_CLASSES.map(retentionClass)).toEqual([...RETENTION_CLASSES]);
+    // Rounded up: an org keeping 31 days has its objects kept 60, never 30.
+    expect(retentionClass(31)).toBe(60);
+    expect(retentionClass(2555)).toBe(2555);
+    expect(retentionClass(3000)).toBe(3650);
+  });
+
+  it('keeps the bus archive a year', () => {
+    hub.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 365 });
   });
 
   it('lets publishers put, workers get and the org purge list and delete objects under a tenant prefix only, and names the bucket to them alone', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
@@ -28,6 +28,7 @@ import {
 import { S3ClaimCheckStore } from '../../shared/adapters/s3/s3-claim-check-store';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
+import { noteRetention, RETENTION_TAG } from '../../shared/tenancy/retention';
 import { aCanonicalEvent } from '../support/builders';
 import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
@@ -159,6 +160,20 @@ describe('claim checks through the local S3 and bus, with the production adapter
     });
     // Persisted under the data dir.
     expect(readdirSync(join(aws.dir, 's3', LOCAL_CLAIMS_BUCKET)).length).toBeGreaterThan(0);
+  });
+
+  it("tags each object with its org's retention class, which the bucket's lifecycle rules expire by", async () => {
+    noteRetention('org_tagged', 31);
+    const ref = await claims.put('org_tagged', 'events/evt_t.json', '{"t":1}');
+    const meta = readdirSync(join(aws.dir, 's3', LOCAL_CLAIMS_BUCKET))
+      .filter((f) => f.endsWith('.object.meta'))
+      .map((f) => ({ key: Buffer.from(f.slice(0, -'.object.meta'.length), 'base64url').toString(), f }))
+      .find((m) => m.key === ref.key);
+    expect(meta).toBeDefined();
+    const stored = JSON.parse(
+      readFileSync(join(aws.dir, 's3', LOCAL_CLAIMS_BUCKET, String(meta?.f)), 'utf8'),
+    );
+    expect(stored.tagging).toBe(`${RETENTION_TAG}=60`);
   });
 
   it('keeps claim-checked objects across a restart of the local S3', async () => {

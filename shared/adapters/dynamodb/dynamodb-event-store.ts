@@ -25,6 +25,12 @@ export class DynamoDbEventStore implements EventStore {
     return stored ? 'stored' : 'duplicate';
   }
 
+  async get(orgId: string, eventId: string): Promise<CanonicalEvent | undefined> {
+    const table = new TenantScopedTable(this.client, this.domainTable, orgId);
+    const item = await table.get(tenantPk(orgId, TENANT_COLLECTIONS.events), eventId);
+    return item ? CanonicalEventSchema.parse(item.event) : undefined;
+  }
+
   async list(orgId: string, page: PageRequest): Promise<Page<CanonicalEvent>> {
     const table = new TenantScopedTable(this.client, this.domainTable, orgId);
     const result = await table.queryPage(tenantPk(orgId, TENANT_COLLECTIONS.events), page);

@@ -10,6 +10,7 @@ import {
 import { DependencyUnavailableError, NotFoundError, ValidationError } from '../../errors';
 import { ID_PATTERN } from '../../ids';
 import type { ClaimCheckStore, ClaimReference } from '../../ports/claim-check-store';
+import { dataRetentionDays, RETENTION_TAG, retentionClass } from '../../tenancy/retention';
 
 /** The tenant's prefix: the first path segment names whose data an object is. */
 export const claimPrefix = (tenantId: string) => `T#${tenantId}/`;
@@ -40,6 +41,8 @@ export class S3ClaimCheckStore implements ClaimCheckStore {
           Key: key,
           Body: bytes,
           ContentType: 'application/json',
+          // The bucket's lifecycle rules expire objects by this tag: each is kept for its org's retention.
+          Tagging: `${RETENTION_TAG}=${retentionClass(dataRetentionDays(tenantId))}`,
         }),
       );
     } catch (cause) {

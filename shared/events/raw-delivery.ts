@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { NotFoundError } from '../errors';
+import type { ClaimCheckStore } from '../ports/claim-check-store';
+import type { EventStore } from '../ports/stores';
+
+/**
+ * Where a delivery's raw body is kept: under its tenant (so an org purge removes it), by connection
+ * and content hash, which the canonical event already carries (`source.connectionId`, `raw.sha256`).
+ * Content-addressed, so a provider's retry stores the same object again, harmlessly.
+ */
+export const rawDeliveryName = (connectionId: string, sha256: string) => `raw/${connectionId}/${sha256}.body`;
+const rawDeliveryKey = (tenantId: string, connectionId: string, sha256: string) =>
+  `T#${tenantId}/${rawDeliveryName(connectionId, sha256)}`;
+
+/** Keeps a verified delivery's raw body for debugging and replays, with its org's retention. */
+export function makeStoreRawDelivery(claims: Pick<ClaimCheckStore, 'put'>) {
+  return async (tenantId: string, connectionId: string, body: string): Promise<string> => {
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    await claims.put(tenantId, rawDeliveryName(connectionId, sha256), body);
+    return sha256;
+  };
+}
+
+/** The raw delivery an org's event was normalised from, checked to be the one its hash names. */
+export function makeReadRawDelivery(deps: {
+  events: Pick<EventStore, 'get'>;
+  claims: Pick<ClaimCheckStore, 'get'>;
+}) {
+  return async (
+    orgId: string,
+    eventId: string,
+  ): Promise<{ body: string; sha256: string; deliveryId: string }> => {
+    const event = await deps.events.get(orgId, eventId);
+    if (!event) throw new NotFoundError(`No event ${eventId}`);
+    const { sha256, deliveryId } = event.raw;
+    const body = await deps.claims
+      .get(rawDeliveryKey(orgId, event.source.connectionId, sha256))
+      .catch((error) => {
+        if (error instanceof NotFoundError)
+          throw new NotFoundError(
+            `The raw delivery of ${eventId} is not kept (past its retention, or the event was not received by webhook)`,
+          );
+        throw error;
+      });
+    if (createHash('sha256').update(body).digest('hex') !== sha256)
+      throw new NotFoundError(`The raw delivery of ${eventId} is not the one it was normalised from`);
+    return { body, sha256, deliveryId };
+  };
+}
