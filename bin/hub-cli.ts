@@ -7,8 +7,9 @@ import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
 import { lastSignOut } from '../lib/local/local-cognito';
-import { PROVIDERS } from '../shared/connectors/connection';
+import { credentialFields } from '../shared/connectors/provider-catalog';
 import { isRoleRef, PERMISSIONS, ROLES } from '../shared/identity/permissions';
+import { PROVIDER_MODULES } from '../shared/providers';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
 
 /** `hub`: the command line for the hub's HTTP API, and for minting local dev tokens. */
@@ -306,10 +307,18 @@ connections
   .description('create a connection; its webhook signing secret is printed once')
   .argument('<orgId>')
   .requiredOption('--name <name>', 'display name')
-  .addOption(new Option('--provider <provider>', 'provider').choices([...PROVIDERS]).default('generic'))
+  .addOption(
+    new Option('--provider <provider>', 'provider')
+      .choices(PROVIDER_MODULES.map((m) => m.id))
+      .default(PROVIDER_MODULES[0].id),
+  )
   .option(
     '--base-url <url>',
-    "the provider's API: a GitHub Enterprise Server, or the Jira site (required for Jira); https, public addresses only unless the operator allowed the range",
+    "the provider's API (see below); https, public addresses only unless the operator allowed the range",
+  )
+  .addHelpText(
+    'after',
+    `\nBase URLs:\n${PROVIDER_MODULES.map((m) => `  ${m.id} (${m.displayName}): ${m.api.baseUrlHint}`).join('\n')}`,
   )
   .action(async (orgId: string, o: { name: string; provider: string; baseUrl?: string }) =>
     print(
@@ -376,72 +385,75 @@ connections
   .action(async (orgId: string, connectionId: string) => {
     await call('DELETE', conPath(orgId, connectionId));
   });
-connections
+/** Each credential field's option: `appId` → `app-id`; secrets only from a file or an environment variable. */
+const kebab = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const CREDENTIAL_KINDS = PROVIDER_MODULES.flatMap((m) =>
+  m.credentials.map((kind) => ({ provider: m, kind, fields: credentialFields(kind) })),
+);
+/** A number field's value from the command line is a number; everything else is sent as typed. */
+const isNumberField = (schema: { _zod: { def: unknown } }): boolean => {
+  let def = schema._zod.def as { type?: string; innerType?: { _zod: { def: unknown } } };
+  for (let depth = 0; depth < 8 && def.innerType; depth++) def = def.innerType._zod.def as typeof def;
+  return def.type === 'number';
+};
+const setCredentials = connections
   .command('set-credentials')
   .description("set a connection's provider credentials (stored encrypted, never shown again)")
   .argument('<orgId>')
   .argument('<connectionId>')
-  .option('--github-app-id <id>', 'GitHub App id')
-  .option('--installation-id <id>', 'GitHub App installation id', (v) => Number(v))
-  .option('--private-key-file <path>', "the GitHub App's PEM private key")
-  .option('--jira-email <email>', 'Jira account email (API token auth)')
-  .option('--jira-token-env <name>', 'environment variable holding the Jira API token', 'JIRA_API_TOKEN')
-  .option(
-    '--jira-oauth-client-id <id>',
-    'Jira OAuth 2.0 (3LO) app client id; the secret and refresh token come from $JIRA_CLIENT_SECRET and $JIRA_REFRESH_TOKEN',
-  )
-  .option('--jira-oauth-token-url <url>', "the OAuth token endpoint (default: Atlassian's)")
-  .action(
-    async (
-      orgId: string,
-      connectionId: string,
-      o: {
-        githubAppId?: string;
-        installationId?: number;
-        privateKeyFile?: string;
-        jiraEmail?: string;
-        jiraTokenEnv: string;
-        jiraOauthClientId?: string;
-        jiraOauthTokenUrl?: string;
-      },
-    ) => {
-      let body: Record<string, unknown>;
-      if (o.githubAppId && o.installationId && o.privateKeyFile) {
-        body = {
-          kind: 'github_app',
-          appId: o.githubAppId,
-          installationId: o.installationId,
-          privateKey: readFileSync(resolve(o.privateKeyFile), 'utf8'),
-        };
-      } else if (o.jiraEmail) {
-        const apiToken = process.env[o.jiraTokenEnv];
-        if (!apiToken)
-          throw new CliError(
-            `Put the Jira API token in $${o.jiraTokenEnv} (it is not taken on the command line)`,
-          );
-        body = { kind: 'jira_api_token', email: o.jiraEmail, apiToken };
-      } else if (o.jiraOauthClientId) {
-        const clientSecret = process.env.JIRA_CLIENT_SECRET;
-        const refreshToken = process.env.JIRA_REFRESH_TOKEN;
-        if (!clientSecret || !refreshToken)
-          throw new CliError(
-            'Put the client secret in $JIRA_CLIENT_SECRET and the refresh token in $JIRA_REFRESH_TOKEN',
-          );
-        body = {
-          kind: 'jira_oauth',
-          clientId: o.jiraOauthClientId,
-          clientSecret,
-          refreshToken,
-          ...(o.jiraOauthTokenUrl ? { tokenUrl: o.jiraOauthTokenUrl } : {}),
-        };
-      } else {
-        throw new CliError(
-          'Give --github-app-id, --installation-id and --private-key-file, or --jira-email, or --jira-oauth-client-id',
-        );
-      }
-      print(await call('PUT', `${conPath(orgId, connectionId)}/credentials`, body));
-    },
+  .addOption(
+    new Option('--kind <kind>', 'the kind of credentials (see below)')
+      .choices(CREDENTIAL_KINDS.map((k) => k.kind.kind))
+      .makeOptionMandatory(),
   );
+const credentialFlags = new Map<string, { secret: boolean; number: boolean }>();
+for (const { fields } of CREDENTIAL_KINDS) {
+  for (const field of fields) {
+    if (credentialFlags.has(field.name)) continue;
+    credentialFlags.set(field.name, { secret: field.secret, number: isNumberField(field.schema) });
+    const flag = kebab(field.name);
+    if (field.secret) {
+      setCredentials.option(`--${flag}-file <path>`, `read ${field.name} from a file`);
+      setCredentials.option(`--${flag}-env <name>`, `read ${field.name} from an environment variable`);
+    } else {
+      setCredentials.option(`--${flag} <value>`, field.schema.description ?? field.name);
+    }
+  }
+}
+setCredentials
+  .addHelpText(
+    'after',
+    `\nKinds and their fields (secrets only from --<field>-file or --<field>-env, never on the command line):\n${CREDENTIAL_KINDS.map(
+      ({ provider, kind, fields }) =>
+        `  ${kind.kind} (${provider.displayName}): ${kind.description}\n    ${fields
+          .map((f) => (f.secret ? `--${kebab(f.name)}-file|--${kebab(f.name)}-env` : `--${kebab(f.name)}`))
+          .join(' ')}`,
+    ).join('\n')}`,
+  )
+  .action(async (orgId: string, connectionId: string, o: Record<string, string | undefined>) => {
+    const chosen = CREDENTIAL_KINDS.find((k) => k.kind.kind === o.kind);
+    if (!chosen) throw new CliError(`No credential kind ${o.kind}`);
+    const own = new Set(chosen.fields.map((f) => f.name));
+    const body: Record<string, unknown> = { kind: chosen.kind.kind };
+    for (const [name, { secret, number }] of credentialFlags) {
+      const flag = kebab(name);
+      const given = secret ? [o[camel(`${flag}-file`)], o[camel(`${flag}-env`)]] : [o[camel(flag)]];
+      if (given.every((v) => v === undefined)) continue;
+      if (!own.has(name)) throw new CliError(`${chosen.kind.kind} credentials have no ${name}`);
+      if (!secret) {
+        body[name] = number ? Number(given[0]) : given[0];
+        continue;
+      }
+      const [file, env] = given;
+      if (file !== undefined && env !== undefined)
+        throw new CliError(`Give --${flag}-file or --${flag}-env, not both`);
+      const value = file !== undefined ? readFileSync(resolve(file), 'utf8') : process.env[env as string];
+      if (value === undefined) throw new CliError(`$${env} is not set (it holds ${name})`);
+      body[name] = value;
+    }
+    print(await call('PUT', `${conPath(orgId, connectionId)}/credentials`, body));
+  });
 connections
   .command('test')
   .description(
