@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { destinationRefusal } from '../egress';
 import { ValidationError } from '../errors';
 import type { ResourceAccess } from '../topology/types';
-import type { ConnectionCredentials, CredentialSummary, Provider } from './connection';
+import type { ConnectionCredentials, CredentialSummary } from './connection';
 import type { ProviderProbe } from './outbound';
 import type { CredentialKind, ProviderModule, TokenSourceDeps, WebhookPart } from './provider-module';
 import type { AccessTokens, WorkItemConnector } from './work-items';

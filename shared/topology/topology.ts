@@ -185,36 +185,38 @@ export const functions = {
     'domain-table:write',
     'queues:send',
   ]),
-  testConnection: api('test-connection', "Makes a dry call to a connection's provider with its credentials", [
-    'domain-table:write',
-    'secrets-key:decrypt',
-    // A Jira OAuth probe refreshes the access token and stores the new one encrypted.
-    'secrets-key:encrypt',
-  ]),
-  manageMappings: api(
-    'manage-mappings',
-    "Lists, creates, changes and deletes an organisation's sync mappings, and starts their backfills",
-    ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt', 'queues:send'],
-  ),
+  testConnection: {
+    ...api('test-connection', "Makes a dry call to a connection's provider with its credentials", [
+      'domain-table:write',
+      'secrets-key:decrypt',
+    ]),
+    providerClients: true,
+  },
+  manageMappings: {
+    ...api(
+      'manage-mappings',
+      "Lists, creates, changes and deletes an organisation's sync mappings, and starts their backfills",
+      ['domain-table:write', 'secrets-key:decrypt', 'queues:send'],
+    ),
+    providerClients: true,
+  },
   readSync: api('read-sync', 'Reads links and the sync status of a connection', []),
-  openLinkBranch: api(
-    'open-link-branch',
-    'Opens a branch and a draft pull request for a linked Jira issue, linked back in Jira',
-    ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
-  ),
+  openLinkBranch: {
+    ...api(
+      'open-link-branch',
+      'Opens a branch and a draft pull request for a linked tracker item, linked back in the tracker',
+      ['domain-table:write', 'secrets-key:decrypt'],
+    ),
+    providerClients: true,
+  },
   syncWorkItems: {
     entry: 'functions/sync-work-items/handler.ts',
     description:
-      'Applies canonical events to their links: Jira and GitHub issues, comments and pull requests',
+      'Applies canonical events to their links: tracker items, code host issues, comments and pull requests',
     memoryMb: 1024,
     timeoutSeconds: 60,
-    access: [
-      'domain-table:write',
-      'audit-table:write',
-      'secrets-key:decrypt',
-      'secrets-key:encrypt',
-      'claims-bucket:read',
-    ],
+    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'claims-bucket:read'],
+    providerClients: true,
   },
   scheduleReconciliation: {
     entry: 'functions/schedule-reconciliation/handler.ts',
@@ -229,13 +231,8 @@ export const functions = {
       "Starts a mapping's reconciliation or runs one scan page (checkpointed), within its org's share of workers",
     memoryMb: 1024,
     timeoutSeconds: 120,
-    access: [
-      'domain-table:write',
-      'audit-table:write',
-      'secrets-key:decrypt',
-      'queues:send',
-      'secrets-key:encrypt',
-    ],
+    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'queues:send'],
+    providerClients: true,
   },
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
