@@ -28,15 +28,15 @@ const CON = 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E3';
 const secret = newWebhookSecret();
 const payload = JSON.stringify({ type: 'build.finished', data: { ok: true } });
 
-const deliver = (body: string, headers: Record<string, string>, connectionId = CON) =>
+const deliver = (body: string, headers: Record<string, string>, connectionId = CON, provider = 'generic') =>
   handler(
     apiEvent({
       method: 'POST',
-      path: `/webhooks/generic/${connectionId}`,
-      routePath: '/webhooks/generic/{connectionId}',
+      path: `/webhooks/${provider}/${connectionId}`,
+      routePath: '/webhooks/{provider}/{connectionId}',
       rawBody: body,
       headers,
-      pathParameters: { connectionId },
+      pathParameters: { provider, connectionId },
     }),
     lambdaContext(),
   );
@@ -100,7 +100,7 @@ function rememberDeliveries() {
   }));
 }
 
-describe('POST /webhooks/generic/{connectionId}', () => {
+describe('POST /webhooks/{provider}/{connectionId}', () => {
   it('verifies, normalises and publishes a delivery, then answers 202', async () => {
     bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     const res = parse(await deliver(payload, signedHeaders(secret, payload, 'msg_a')));
@@ -180,6 +180,23 @@ describe('POST /webhooks/generic/{connectionId}', () => {
     expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 0);
     const notAnId = parse(await deliver(payload, signedHeaders(secret, payload), '..%2F..%2Fetc'));
     expect(notAnId.status).toBe(404);
+  });
+
+  it('answers 404 problem+json to a provider no module declares, before reading the connection or any secret', async () => {
+    for (const provider of ['gitlub', 'constructor', 'GitHub', '..']) {
+      const res = parse(await deliver(payload, signedHeaders(secret, payload), CON, provider));
+      expect({ provider, status: res.status }).toEqual({ provider, status: 404 });
+      expect(res.headers?.['content-type']).toMatch(/application\/problem\+json/);
+    }
+    expect(docs).toHaveReceivedCommandTimes(GetCommand, 0);
+    expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 0);
+  });
+
+  it("answers 404 to a delivery on another provider's route than its connection's, without reading its secret", async () => {
+    const res = parse(await deliver(payload, signedHeaders(secret, payload), CON, 'github'));
+    expect(res.status).toBe(404);
+    expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 0);
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
   it('spends one unit of the daily allowance however often one delivery is replayed', async () => {
