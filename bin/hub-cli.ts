@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sign as signGithub } from '@octokit/webhooks-methods';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { Webhook } from 'standardwebhooks';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
 import { lastSignOut } from '../lib/local/local-cognito';
@@ -756,64 +754,44 @@ program
   });
 
 const webhooks = program.command('webhooks').description('webhook deliveries');
-webhooks
-  .command('send-github')
-  .description(
-    "sign a GitHub delivery (X-Hub-Signature-256) with a connection's secret and send it to the hub",
-  )
-  .argument('<connectionId>')
-  .requiredOption('--secret <secret>', "the connection's webhook secret")
-  .requiredOption('--event <name>', 'X-GitHub-Event, e.g. issues, pull_request, push')
-  .requiredOption('--file <path>', "the JSON payload, e.g. one of GitHub's examples")
-  .option('--id <deliveryId>', 'X-GitHub-Delivery (repeat one to see de-duplication)')
-  .action(async (connectionId: string, o: { secret: string; event: string; file: string; id?: string }) => {
-    const { url } = globals();
-    const body = readFileSync(resolve(o.file), 'utf8');
-    const id = o.id ?? randomUUID();
-    const res = await fetch(new URL(`/webhooks/github/${encodeURIComponent(connectionId)}`, url), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': o.event,
-        'x-github-delivery': id,
-        'x-hub-signature-256': await signGithub(o.secret, body),
-      },
-      body,
-    });
-    const answer = (await res.json()) as unknown;
-    if (!res.ok) throw new CliError(`${res.status}: ${JSON.stringify(answer)}`);
-    print({ deliveryId: id, ...(answer as object) });
-  });
+/** The providers that can play a sync role, for people: `Jira`, `GitHub or …`. */
+const playing = (role: 'tracker' | 'codeHost') =>
+  PROVIDER_MODULES.flatMap((m) => ('sync' in m && m.sync?.role === role ? [m.displayName] : [])).join(' or ');
+const signers = PROVIDER_MODULES.filter((m) => m.webhook.sign);
 webhooks
   .command('send')
-  .description('sign a Standard Webhooks delivery with a connection secret and send it to the hub')
+  .description("sign a delivery as its provider would, with a connection's secret, and send it to the hub")
+  .addArgument(new Argument('<provider>', "the connection's provider").choices(signers.map((m) => m.id)))
   .argument('<connectionId>')
-  .requiredOption('--secret <whsec>', "the connection's webhook signing secret")
-  .requiredOption('--type <type>', 'event type, e.g. build.finished')
-  .option('--data <json>', 'event data (a JSON object)', json, {})
-  .option('--id <webhookId>', 'delivery id (repeat one to see de-duplication)')
+  .requiredOption('--secret <secret>', "the connection's webhook secret (whsec_…)")
+  .option('--file <path>', "the JSON payload, e.g. one of the provider's documented examples")
+  .option('--data <json>', 'the JSON payload, inline', json)
+  .option('--event <name>', 'the event name, for providers that send one in a header (e.g. issues, push)')
+  .option('--id <deliveryId>', 'the delivery id (repeat one to see de-duplication)')
+  .addHelpText(
+    'after',
+    `\nHeaders each provider gets:\n${signers.map((m) => `  ${m.id}: ${m.webhook.docs.headers.join(', ')}`).join('\n')}`,
+  )
   .action(
     async (
+      provider: string,
       connectionId: string,
-      o: { secret: string; type: string; data: Record<string, unknown>; id?: string },
+      o: { secret: string; file?: string; data?: unknown; event?: string; id?: string },
     ) => {
+      const module = signers.find((m) => m.id === provider);
+      if (!module?.webhook.sign) throw new CliError(`The hub cannot sign ${provider} deliveries`);
+      if (Boolean(o.file) === (o.data !== undefined)) throw new CliError('Give --file or --data');
       const { url } = globals();
-      const body = JSON.stringify({ type: o.type, timestamp: new Date().toISOString(), data: o.data });
-      const id = o.id ?? `msg_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-      const at = new Date();
-      const res = await fetch(new URL(`/webhooks/generic/${encodeURIComponent(connectionId)}`, url), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': new Webhook(o.secret).sign(id, at, body),
-        },
-        body,
-      });
+      const body = o.file ? readFileSync(resolve(o.file), 'utf8') : JSON.stringify(o.data);
+      const id = o.id ?? `msg_${randomUUID()}`;
+      const headers = await module.webhook.sign(o.secret, body, { id, at: new Date(), event: o.event });
+      const res = await fetch(
+        new URL(`/webhooks/${encodeURIComponent(provider)}/${encodeURIComponent(connectionId)}`, url),
+        { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body },
+      );
       const answer = (await res.json()) as unknown;
       if (!res.ok) throw new CliError(`${res.status}: ${JSON.stringify(answer)}`);
-      print({ webhookId: id, ...(answer as object) });
+      print({ deliveryId: id, ...(answer as object) });
     },
   );
 
@@ -988,10 +966,10 @@ function mappingBody(o: MappingOptions, current: Record<string, unknown> = {}): 
 }
 const mappingOptions = (command: Command) =>
   command
-    .option('--tracker-connection <id>', 'the tracker connection, such as Jira (con_…)')
-    .option('--project <key>', "the tracker's project (a Jira project key)")
-    .option('--item-type <name>', "the type of items the hub creates in the tracker (Jira's default: Task)")
-    .option('--code-host-connection <id>', 'the code host connection, such as GitHub (con_…)')
+    .option('--tracker-connection <id>', `the tracker connection, such as ${playing('tracker')} (con_…)`)
+    .option('--project <key>', "the tracker's project (its key, such as PROJ)")
+    .option('--item-type <name>', 'the type of items the hub creates in the tracker (its default unless set)')
+    .option('--code-host-connection <id>', `the code host connection, such as ${playing('codeHost')} (con_…)`)
     .option('--repository <owner/name>', "the code host's repository")
     .option('--name <name>', 'display name')
     .addOption(
@@ -1011,7 +989,7 @@ const mappingOptions = (command: Command) =>
     )
     .option(
       '--user <trackerUser=codeHostUser>',
-      'a user pair, such as a Jira account id and a GitHub login (repeatable)',
+      "a user pair: the tracker's account id and the code host's login (repeatable)",
       pair('trackerUser=codeHostUser'),
     )
     .option(
@@ -1031,7 +1009,7 @@ const mappingOptions = (command: Command) =>
 const mappings = program
   .command('mappings')
   .description(
-    'sync mappings: which tracker project (Jira) and code host repository (GitHub) are kept in step, and how',
+    `sync mappings: which tracker project (${playing('tracker')}) and code host repository (${playing('codeHost')}) are kept in step, and how`,
   );
 mappings
   .command('list')
@@ -1082,7 +1060,9 @@ mappings
 
 const links = program
   .command('links')
-  .description("tracker items and code host issues the hub keeps in step (Jira's and GitHub's)");
+  .description(
+    `tracker items and code host issues the hub keeps in step (${playing('tracker')} and ${playing('codeHost')})`,
+  );
 const linkPath = (orgId: string, linkId?: string) =>
   `/v1/orgs/${encodeURIComponent(orgId)}/links${linkId ? `/${encodeURIComponent(linkId)}` : ''}`;
 links

@@ -223,7 +223,9 @@ export const ConnectionPage = z
 export const ConnectionCreated = ConnectionSchema.extend({
   webhookSecret: z
     .string()
-    .describe('Standard Webhooks signing secret (whsec_…). Shown only in this response.'),
+    .describe(
+      "The connection's webhook secret (whsec_ and 32 random bytes in base64). Shown only in this response.",
+    ),
 }).meta({ id: 'ConnectionCreated' });
 
 export const ListQuery = z

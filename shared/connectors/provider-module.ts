@@ -50,6 +50,15 @@ export interface WebhookPart {
    * before `verify`; a handshake the provider signs must check its own proof.
    */
   handshake?(secret: string, delivery: WebhookDelivery): Promise<WebhookReply | null>;
+  /**
+   * Signs a delivery as the provider would, for the CLI and the tests that stand in for it: the
+   * headers to send with `body`. `event` is the provider's event name where it sends one.
+   */
+  sign?(
+    secret: string,
+    body: string,
+    delivery: { readonly id: string; readonly at: Date; readonly event?: string | undefined },
+  ): Promise<Readonly<Record<string, string>>>;
   /** What the OpenAPI document says about the endpoint for this provider. */
   readonly docs: {
     readonly summary: string;

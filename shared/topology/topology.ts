@@ -775,7 +775,7 @@ export const routes = [
     auth: 'hub',
     permission: 'connections:manage',
     summary:
-      "Set the connection's provider credentials (GitHub App, Jira API token); stored encrypted, never returned",
+      "Set the connection's provider credentials (one of the kinds its provider takes); stored encrypted, never returned",
     tag: 'Connections',
   },
   {
@@ -805,7 +805,7 @@ export const routes = [
     function: 'manageMappings',
     auth: 'hub',
     permission: 'sync:read',
-    summary: 'List the sync mappings (a Jira project ↔ a GitHub repository each)',
+    summary: 'List the sync mappings (a tracker project ↔ a code host repository each)',
     tag: 'Sync',
   },
   {
@@ -876,7 +876,7 @@ export const routes = [
     function: 'readSync',
     auth: 'hub',
     permission: 'sync:read',
-    summary: 'List links between Jira and GitHub issues, newest first',
+    summary: 'List links between tracker items and code host issues, newest first',
     tag: 'Sync',
   },
   {
@@ -896,7 +896,7 @@ export const routes = [
     function: 'openLinkBranch',
     auth: 'hub',
     permission: 'sync:manage',
-    summary: 'Open a branch named from the Jira issue and a draft pull request, linked back in Jira',
+    summary: 'Open a branch named from the tracker item and a draft pull request, linked back in the tracker',
     tag: 'Sync',
   },
   {
@@ -1022,9 +1022,11 @@ export const rules = {
   },
   syncableEvents: {
     description:
-      "Work items, comments, pull requests and reviews from every provider go to the sync engine (it ignores a provider no sync part is registered for), not the hub's own events or generic webhooks",
+      "Work items, comments, pull requests and reviews from every provider go to the sync engine (it ignores a provider no sync part is registered for), not the hub's own events",
     pattern: {
-      source: [{ 'anything-but': [`${EVENT_SOURCE_PREFIX}hub`, `${EVENT_SOURCE_PREFIX}generic`] }],
+      // A provider without a sync part is dropped by the engine; an event type outside these
+      // prefixes (a Standard Webhooks sender's own `<provider>.<type>`) never reaches it.
+      source: [{ 'anything-but': [`${EVENT_SOURCE_PREFIX}hub`] }],
       'detail-type': [
         { prefix: 'work_item.' },
         { prefix: 'comment.' },

@@ -36,6 +36,11 @@ export const genericProvider: ProviderModule<'generic', readonly []> = {
         receivedAt: delivery.receivedAt,
         correlationId: delivery.correlationId,
       }),
+    sign: async (secret, body, { id, at }) => ({
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(id, at, body),
+    }),
     docs: {
       summary: 'Any sender of Standard Webhooks',
       setup:

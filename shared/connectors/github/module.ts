@@ -1,3 +1,4 @@
+import { sign } from '@octokit/webhooks-methods';
 import { ValidationError } from '../../errors';
 import type { ProviderModule } from '../provider-module';
 import { githubProbe } from './client';
@@ -24,6 +25,11 @@ export const githubProvider: ProviderModule<'github', typeof githubCredentialKin
       return id;
     },
     normalise: normaliseGithubDelivery,
+    sign: async (secret, body, { id, event }) => ({
+      'x-github-event': event ?? 'ping',
+      'x-github-delivery': id,
+      'x-hub-signature-256': await sign(secret, body),
+    }),
     docs: {
       summary: 'GitHub (X-Hub-Signature-256, de-duplicated by X-GitHub-Delivery)',
       setup:

@@ -1,3 +1,4 @@
+import { sign } from '@octokit/webhooks-methods';
 import { ValidationError } from '../../errors';
 import type { ProviderModule } from '../provider-module';
 import { makeJiraProbe } from './client';
@@ -28,6 +29,11 @@ export const jiraProvider: ProviderModule<'jira', typeof jiraCredentialKinds> = 
       return id;
     },
     normalise: normaliseJiraDelivery,
+    // WebSub's form: `sha256=<hex>` of the raw body.
+    sign: async (secret, body, { id }) => ({
+      'x-atlassian-webhook-identifier': id,
+      'x-hub-signature': await sign(secret, body),
+    }),
     docs: {
       summary: 'Jira Cloud (X-Hub-Signature, de-duplicated by X-Atlassian-Webhook-Identifier)',
       setup:
