@@ -48,13 +48,13 @@ const scanned = (): string[] => [
     .map((name) => `shared/connectors/${name}`),
 ];
 
-const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escaped = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Every provider word (ids and display names) a module list gives, whole words, any case. */
-export function providerWords(modules: readonly { id: string; displayName: string }[]): RegExp {
+function providerWords(modules: readonly { id: string; displayName: string }[]): RegExp {
   const words = [...new Set(modules.flatMap((m) => [m.id, m.displayName]))]
     .sort((a, b) => b.length - a.length)
-    .map(escape);
+    .map(escaped);
   return new RegExp(`\\b(${words.join('|')})\\b`, 'gi');
 }
 
@@ -64,13 +64,13 @@ export function providerWords(modules: readonly { id: string; displayName: strin
  * reads the text, so comments (trivia to it) are never looked at, and every identifier, string,
  * template part and regular expression is.
  */
-export function providerNamesIn(
+function providerNamesIn(
   fileName: string,
   source: string,
   modules: readonly { id: string; displayName: string }[],
 ): string[] {
   const words = providerWords(modules);
-  const folder = new RegExp(`connectors/(${modules.map((m) => escape(m.id)).join('|')})/`);
+  const folder = new RegExp(`connectors/(${modules.map((m) => escaped(m.id)).join('|')})/`);
   const program = parseSync(source, {
     syntax: 'typescript',
     tsx: fileName.endsWith('.tsx'),
