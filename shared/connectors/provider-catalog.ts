@@ -33,6 +33,20 @@ export function credentialFields(
 }
 
 /**
+ * A schema the API document can show as a response field: a field that transforms what it is given
+ * (an app id given as a number, stored as a string) is documented as it is taken.
+ */
+function documentable(schema: z.ZodType): z.ZodType {
+  try {
+    z.toJSONSchema(schema, { io: 'output' });
+    return schema;
+  } catch {
+    const { $schema: _, ...shape } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+    return z.unknown().meta(shape);
+  }
+}
+
+/**
  * Everything derived from one list of provider modules: the generic layers take one of these (by
  * injection) instead of naming providers. `shared/providers.ts` builds the hub's.
  */
@@ -95,7 +109,7 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
         ...Object.fromEntries(
           credentialFields(kind)
             .filter((f) => !f.secret)
-            .map((f) => [f.name, f.schema.optional()]),
+            .map((f) => [f.name, documentable(f.schema).optional()]),
         ),
         setAt: z.iso.datetime(),
       })
