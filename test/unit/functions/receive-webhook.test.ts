@@ -12,7 +12,7 @@ import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../../functions/receive-webhook/handler';
+import { handler, makeHandler } from '../../../functions/receive-webhook/handler';
 import { newWebhookSecret } from '../../../shared/connectors/create-connection';
 import { apiEvent, lambdaContext, parse } from '../../support/api-events';
 import { signedHeaders } from '../../support/webhooks';
@@ -269,5 +269,31 @@ describe('POST /webhooks/{provider}/{connectionId}', () => {
     });
     expect(detail).not.toHaveProperty('data');
     expect(Buffer.byteLength(String(entry?.Detail))).toBeLessThan(2048);
+  });
+});
+
+describe("a provider's challenge of the endpoint", () => {
+  it("is answered with its module's reply, status, headers and body as they are", async () => {
+    const answer = makeHandler(async () => ({
+      orgId: ORG,
+      ignored: true,
+      reply: { status: 200, headers: { 'x-hook-secret': 'hs-1' }, body: { challenge: 'c-1' } },
+    }));
+    const res = parse(
+      await answer(
+        apiEvent({
+          method: 'POST',
+          path: `/webhooks/generic/${CON}`,
+          routePath: '/webhooks/{provider}/{connectionId}',
+          rawBody: '{}',
+          headers: {},
+          pathParameters: { provider: 'generic', connectionId: CON },
+        }),
+        lambdaContext(),
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers?.['x-hook-secret']).toBe('hs-1');
+    expect(res.json).toEqual({ challenge: 'c-1' });
   });
 });

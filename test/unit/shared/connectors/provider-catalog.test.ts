@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { openApiDocument } from '../../../../shared/api/openapi';
-import type { RequestContext } from '../../../../shared/audit/audit-record';
-import type { AuditRecord } from '../../../../shared/audit/audit-record';
+import type { AuditRecord, RequestContext } from '../../../../shared/audit/audit-record';
 import type { Connection } from '../../../../shared/connectors/connection';
 import { makeSetConnectionCredentials } from '../../../../shared/connectors/manage-connections';
 import { lazyTokenSources, providerCatalog } from '../../../../shared/connectors/provider-catalog';
@@ -97,14 +96,19 @@ describe('the providers derived from the list of modules', () => {
     expect(() =>
       PROVIDERS.checkCredentials('generic', PROVIDERS.credentialsSchema.parse(full.github_app)),
     ).toThrow(/does not take github_app/);
-    const internal = PROVIDERS.credentialsSchema.parse({ ...full.jira_oauth, tokenUrl: 'https://10.0.0.8/token' });
+    const internal = PROVIDERS.credentialsSchema.parse({
+      ...full.jira_oauth,
+      tokenUrl: 'https://10.0.0.8/token',
+    });
     expect(() => PROVIDERS.checkCredentials('jira', internal)).toThrow(/cannot call https:\/\/10\.0\.0\.8/);
     expect(() => PROVIDERS.credentialsSchema.parse({ kind: 'smtp_password', password: 'x' })).toThrow();
   });
 
   it("takes a provider's default base URL, requires one where it has none, and refuses unknown providers", () => {
     expect(PROVIDERS.baseUrlFor('github', undefined)).toBe('https://api.github.com');
-    expect(PROVIDERS.baseUrlFor('github', 'https://ghes.acme.test/api/v3/')).toBe('https://ghes.acme.test/api/v3');
+    expect(PROVIDERS.baseUrlFor('github', 'https://ghes.acme.test/api/v3/')).toBe(
+      'https://ghes.acme.test/api/v3',
+    );
     expect(PROVIDERS.baseUrlFor('generic', undefined)).toBeNull();
     expect(() => PROVIDERS.baseUrlFor('jira', null)).toThrow(/needs its base URL: the Jira site/);
     expect(() => PROVIDERS.baseUrlFor('gitlub', undefined)).toThrow(ValidationError);
@@ -142,7 +146,10 @@ describe('the providers derived from the list of modules', () => {
 
 describe('the OpenAPI document, from the modules', () => {
   const document = openApiDocument(PROVIDERS) as unknown as {
-    paths: Record<string, Record<string, { operationId: string; description?: string; parameters?: unknown[] }>>;
+    paths: Record<
+      string,
+      Record<string, { operationId: string; description?: string; parameters?: unknown[] }>
+    >;
     components: { schemas: Record<string, Record<string, unknown>> };
   };
 
