@@ -1,5 +1,5 @@
-import type { AccessResource, FunctionName, ResourceAccess } from '../../shared/topology';
-import { environmentFor, functions } from '../../shared/topology';
+import type { AccessResource, FunctionName } from '../../shared/topology';
+import { environmentFor } from '../../shared/topology';
 import { declaredAccess } from '../function-access';
 import { functionCredentials } from './local-iam';
 import { localNames } from './local-names';

@@ -16,7 +16,6 @@ import {
   AuditPage,
   AuditQuery,
   ConnectionCreated,
-  ConnectionIdParam,
   ConnectionPage,
   ConnectionSchema,
   ConnectionSyncStatus,

@@ -112,6 +112,7 @@ describe('the generic layers name no provider', () => {
       '// Acme and forge in a comment are fine; so is /* FORGE */ here.',
       "import { client } from '../connectors/acme/client';",
       "const summary = 'Links between acme cloud issues';",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the snippet is source text with a template in it
       'const path = `/hooks/${1}/Forge/x`;',
       "const forgery = 'forged'; const ACME_KEY = 1;",
       '/** acme */ const ok = /forge/;',
