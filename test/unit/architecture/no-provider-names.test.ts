@@ -55,7 +55,8 @@ function providerWords(modules: readonly { id: string; displayName: string }[]):
   const words = [...new Set(modules.flatMap((m) => [m.id, m.displayName]))]
     .sort((a, b) => b.length - a.length)
     .map(escaped);
-  return new RegExp(`\\b(${words.join('|')})\\b`, 'gi');
+  // Underscores and hyphens separate words too: a `github_app` kind names its provider.
+  return new RegExp(`(?<![A-Za-z0-9])(${words.join('|')})(?![A-Za-z0-9])`, 'gi');
 }
 
 /**
@@ -114,7 +115,7 @@ describe('the generic layers name no provider', () => {
       "const summary = 'Links between acme cloud issues';",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the snippet is source text with a template in it
       'const path = `/hooks/${1}/Forge/x`;',
-      "const forgery = 'forged'; const ACME_KEY = 1;",
+      "const forgery = 'forged'; const kind = 'forge_token';",
       '/** acme */ const ok = /forge/;',
     ].join('\n');
     expect(providerNamesIn('snippet.ts', source, modules)).toEqual([
@@ -122,6 +123,7 @@ describe('the generic layers name no provider', () => {
       'import of ../connectors/acme/client',
       'acme cloud',
       'Forge',
+      'forge',
       'forge',
     ]);
   });
