@@ -386,7 +386,7 @@ connections
 /** Each credential field's option: `appId` → `app-id`; secrets only from a file or an environment variable. */
 const kebab = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const CREDENTIAL_KINDS = PROVIDER_MODULES.flatMap((m) =>
+const CREDENTIAL_CHOICES = PROVIDER_MODULES.flatMap((m) =>
   m.credentials.map((kind) => ({ provider: m, kind, fields: credentialFields(kind) })),
 );
 /** A number field's value from the command line is a number; everything else is sent as typed. */
@@ -402,11 +402,11 @@ const setCredentials = connections
   .argument('<connectionId>')
   .addOption(
     new Option('--kind <kind>', 'the kind of credentials (see below)')
-      .choices(CREDENTIAL_KINDS.map((k) => k.kind.kind))
+      .choices(CREDENTIAL_CHOICES.map((k) => k.kind.kind))
       .makeOptionMandatory(),
   );
 const credentialFlags = new Map<string, { secret: boolean; number: boolean }>();
-for (const { fields } of CREDENTIAL_KINDS) {
+for (const { fields } of CREDENTIAL_CHOICES) {
   for (const field of fields) {
     if (credentialFlags.has(field.name)) continue;
     credentialFlags.set(field.name, { secret: field.secret, number: isNumberField(field.schema) });
@@ -422,7 +422,7 @@ for (const { fields } of CREDENTIAL_KINDS) {
 setCredentials
   .addHelpText(
     'after',
-    `\nKinds and their fields (secrets only from --<field>-file or --<field>-env, never on the command line):\n${CREDENTIAL_KINDS.map(
+    `\nKinds and their fields (secrets only from --<field>-file or --<field>-env, never on the command line):\n${CREDENTIAL_CHOICES.map(
       ({ provider, kind, fields }) =>
         `  ${kind.kind} (${provider.displayName}): ${kind.description}\n    ${fields
           .map((f) => (f.secret ? `--${kebab(f.name)}-file|--${kebab(f.name)}-env` : `--${kebab(f.name)}`))
@@ -430,7 +430,7 @@ setCredentials
     ).join('\n')}`,
   )
   .action(async (orgId: string, connectionId: string, o: Record<string, string | undefined>) => {
-    const chosen = CREDENTIAL_KINDS.find((k) => k.kind.kind === o.kind);
+    const chosen = CREDENTIAL_CHOICES.find((k) => k.kind.kind === o.kind);
     if (!chosen) throw new CliError(`No credential kind ${o.kind}`);
     const own = new Set(chosen.fields.map((f) => f.name));
     const body: Record<string, unknown> = { kind: chosen.kind.kind };
