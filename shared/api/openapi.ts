@@ -6,6 +6,7 @@ import type {
 } from 'zod-openapi';
 import { createDocument } from 'zod-openapi';
 import type { ProviderCatalog } from '../connectors/provider-catalog';
+import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { routes } from '../topology';
 import {
   AcceptInvitationRequest,
@@ -692,10 +693,7 @@ const operations: Record<Exclude<Operation, ProviderOperation>, OperationDoc> = 
 };
 
 /** What the document takes from the provider modules. */
-export type OpenApiProviders = Pick<
-  ProviderCatalog,
-  'modules' | 'ids' | 'credentialsSchema' | 'summarySchema'
->;
+export type OpenApiProviders = Pick<ProviderCatalog, 'modules' | 'ids' | 'credentialsSchema'>;
 
 /** The operations documented from the modules: the credential union, and each provider's webhook setup. */
 function providerOperations(providers: OpenApiProviders): Record<ProviderOperation, OperationDoc> {
@@ -769,7 +767,7 @@ function providerComponents(providers: OpenApiProviders) {
           .map((m) => `\`${m.id}\`: ${m.displayName}; base URL ${m.api.baseUrlHint}`)
           .join('. '),
       ),
-    CredentialSummary: providers.summarySchema.describe(
+    CredentialSummary: credentialSummarySchema(providers.modules).describe(
       'What credentials are set: their kind, their non-secret fields and when (the secret parts are never returned)',
     ),
   };

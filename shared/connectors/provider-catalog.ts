@@ -57,8 +57,6 @@ export interface ProviderCatalog<M extends readonly ProviderModule[] = readonly 
   module(provider: string): ProviderModule | undefined;
   /** The credentials a connection may be given: a union on `kind` of every module's kinds. */
   readonly credentialsSchema: z.ZodType<CredentialsOf<M>>;
-  /** What a connection returns about credentials of each kind: the non-secret fields and `setAt`. */
-  readonly summarySchema: z.ZodType;
   /** The kinds of credentials a provider takes. */
   kindsOf(provider: string): readonly CredentialKind[];
   /** The non-secret fields of the credentials and when they were set: all a response or the audit trail gets. */
@@ -102,24 +100,6 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
     ? z.discriminatedUnion('kind', schemas as unknown as [z.ZodObject, z.ZodObject])
     : (schemas[0] ?? z.never())
   ).meta({ id: 'ConnectionCredentials' }) as unknown as z.ZodType<CredentialsOf<M>>;
-  const summaryOf = (kind: CredentialKind) =>
-    z
-      .object({
-        kind: kind.schema.shape.kind as z.ZodType,
-        ...Object.fromEntries(
-          credentialFields(kind)
-            .filter((f) => !f.secret)
-            .map((f) => [f.name, documentable(f.schema).optional()]),
-        ),
-        setAt: z.iso.datetime(),
-      })
-      .describe(kind.description);
-  const summaries = allKinds.map(summaryOf);
-  const summarySchema =
-    summaries.length >= 2
-      ? z.union(summaries)
-      : (summaries[0] ?? z.object({ kind: z.string(), setAt: z.iso.datetime() }));
-
   const refuse = (path: string, url: string) => {
     const refusal = destinationRefusal(url);
     if (refusal)
@@ -132,7 +112,6 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
     ids: modules.map((m) => m.id),
     module: (provider) => byId.get(provider),
     credentialsSchema,
-    summarySchema,
     kindsOf,
     summarise: (credentials, at) => {
       const kind = kinds.get(credentials.kind)?.kind;
@@ -195,6 +174,30 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
       ),
     access: [...new Set(modules.flatMap((m) => m.access))],
   };
+}
+
+/**
+ * What a connection returns about credentials of each kind, for the API document: the non-secret
+ * fields and `setAt`. Apart from the catalog: only the document's bundle pays for JSON Schema.
+ */
+export function credentialSummarySchema(modules: readonly ProviderModule[]): z.ZodType {
+  const allKinds = modules.flatMap((m) => m.credentials);
+  const summaryOf = (kind: CredentialKind) =>
+    z
+      .object({
+        kind: kind.schema.shape.kind as z.ZodType,
+        ...Object.fromEntries(
+          credentialFields(kind)
+            .filter((f) => !f.secret)
+            .map((f) => [f.name, documentable(f.schema).optional()]),
+        ),
+        setAt: z.iso.datetime(),
+      })
+      .describe(kind.description);
+  const summaries = allKinds.map(summaryOf);
+  return summaries.length >= 2
+    ? z.union(summaries)
+    : (summaries[0] ?? z.object({ kind: z.string(), setAt: z.iso.datetime() }));
 }
 
 /**
