@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sign as signGithub } from '@octokit/webhooks-methods';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { Webhook } from 'standardwebhooks';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
 import { lastSignOut } from '../lib/local/local-cognito';
-import { PROVIDERS } from '../shared/connectors/connection';
+import { credentialFields } from '../shared/connectors/provider-catalog';
 import { isRoleRef, PERMISSIONS, ROLES } from '../shared/identity/permissions';
+import { PROVIDER_MODULES } from '../shared/providers';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
 
 /** `hub`: the command line for the hub's HTTP API, and for minting local dev tokens. */
@@ -306,10 +305,18 @@ connections
   .description('create a connection; its webhook signing secret is printed once')
   .argument('<orgId>')
   .requiredOption('--name <name>', 'display name')
-  .addOption(new Option('--provider <provider>', 'provider').choices([...PROVIDERS]).default('generic'))
+  .addOption(
+    new Option('--provider <provider>', 'provider')
+      .choices(PROVIDER_MODULES.map((m) => m.id))
+      .default(PROVIDER_MODULES[0].id),
+  )
   .option(
     '--base-url <url>',
-    "the provider's API: a GitHub Enterprise Server, or the Jira site (required for Jira); https, public addresses only unless the operator allowed the range",
+    "the provider's API (see below); https, public addresses only unless the operator allowed the range",
+  )
+  .addHelpText(
+    'after',
+    `\nBase URLs:\n${PROVIDER_MODULES.map((m) => `  ${m.id} (${m.displayName}): ${m.api.baseUrlHint}`).join('\n')}`,
   )
   .action(async (orgId: string, o: { name: string; provider: string; baseUrl?: string }) =>
     print(
@@ -376,72 +383,75 @@ connections
   .action(async (orgId: string, connectionId: string) => {
     await call('DELETE', conPath(orgId, connectionId));
   });
-connections
+/** Each credential field's option: `appId` → `app-id`; secrets only from a file or an environment variable. */
+const kebab = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const CREDENTIAL_CHOICES = PROVIDER_MODULES.flatMap((m) =>
+  m.credentials.map((kind) => ({ provider: m, kind, fields: credentialFields(kind) })),
+);
+/** A number field's value from the command line is a number; everything else is sent as typed. */
+const isNumberField = (schema: { _zod: { def: unknown } }): boolean => {
+  let def = schema._zod.def as { type?: string; innerType?: { _zod: { def: unknown } } };
+  for (let depth = 0; depth < 8 && def.innerType; depth++) def = def.innerType._zod.def as typeof def;
+  return def.type === 'number';
+};
+const setCredentials = connections
   .command('set-credentials')
   .description("set a connection's provider credentials (stored encrypted, never shown again)")
   .argument('<orgId>')
   .argument('<connectionId>')
-  .option('--github-app-id <id>', 'GitHub App id')
-  .option('--installation-id <id>', 'GitHub App installation id', (v) => Number(v))
-  .option('--private-key-file <path>', "the GitHub App's PEM private key")
-  .option('--jira-email <email>', 'Jira account email (API token auth)')
-  .option('--jira-token-env <name>', 'environment variable holding the Jira API token', 'JIRA_API_TOKEN')
-  .option(
-    '--jira-oauth-client-id <id>',
-    'Jira OAuth 2.0 (3LO) app client id; the secret and refresh token come from $JIRA_CLIENT_SECRET and $JIRA_REFRESH_TOKEN',
-  )
-  .option('--jira-oauth-token-url <url>', "the OAuth token endpoint (default: Atlassian's)")
-  .action(
-    async (
-      orgId: string,
-      connectionId: string,
-      o: {
-        githubAppId?: string;
-        installationId?: number;
-        privateKeyFile?: string;
-        jiraEmail?: string;
-        jiraTokenEnv: string;
-        jiraOauthClientId?: string;
-        jiraOauthTokenUrl?: string;
-      },
-    ) => {
-      let body: Record<string, unknown>;
-      if (o.githubAppId && o.installationId && o.privateKeyFile) {
-        body = {
-          kind: 'github_app',
-          appId: o.githubAppId,
-          installationId: o.installationId,
-          privateKey: readFileSync(resolve(o.privateKeyFile), 'utf8'),
-        };
-      } else if (o.jiraEmail) {
-        const apiToken = process.env[o.jiraTokenEnv];
-        if (!apiToken)
-          throw new CliError(
-            `Put the Jira API token in $${o.jiraTokenEnv} (it is not taken on the command line)`,
-          );
-        body = { kind: 'jira_api_token', email: o.jiraEmail, apiToken };
-      } else if (o.jiraOauthClientId) {
-        const clientSecret = process.env.JIRA_CLIENT_SECRET;
-        const refreshToken = process.env.JIRA_REFRESH_TOKEN;
-        if (!clientSecret || !refreshToken)
-          throw new CliError(
-            'Put the client secret in $JIRA_CLIENT_SECRET and the refresh token in $JIRA_REFRESH_TOKEN',
-          );
-        body = {
-          kind: 'jira_oauth',
-          clientId: o.jiraOauthClientId,
-          clientSecret,
-          refreshToken,
-          ...(o.jiraOauthTokenUrl ? { tokenUrl: o.jiraOauthTokenUrl } : {}),
-        };
-      } else {
-        throw new CliError(
-          'Give --github-app-id, --installation-id and --private-key-file, or --jira-email, or --jira-oauth-client-id',
-        );
-      }
-      print(await call('PUT', `${conPath(orgId, connectionId)}/credentials`, body));
-    },
+  .addOption(
+    new Option('--kind <kind>', 'the kind of credentials (see below)')
+      .choices(CREDENTIAL_CHOICES.map((k) => k.kind.kind))
+      .makeOptionMandatory(),
   );
+const credentialFlags = new Map<string, { secret: boolean; number: boolean }>();
+for (const { fields } of CREDENTIAL_CHOICES) {
+  for (const field of fields) {
+    if (credentialFlags.has(field.name)) continue;
+    credentialFlags.set(field.name, { secret: field.secret, number: isNumberField(field.schema) });
+    const flag = kebab(field.name);
+    if (field.secret) {
+      setCredentials.option(`--${flag}-file <path>`, `read ${field.name} from a file`);
+      setCredentials.option(`--${flag}-env <name>`, `read ${field.name} from an environment variable`);
+    } else {
+      setCredentials.option(`--${flag} <value>`, field.schema.description ?? field.name);
+    }
+  }
+}
+setCredentials
+  .addHelpText(
+    'after',
+    `\nKinds and their fields (secrets only from --<field>-file or --<field>-env, never on the command line):\n${CREDENTIAL_CHOICES.map(
+      ({ provider, kind, fields }) =>
+        `  ${kind.kind} (${provider.displayName}): ${kind.description}\n    ${fields
+          .map((f) => (f.secret ? `--${kebab(f.name)}-file|--${kebab(f.name)}-env` : `--${kebab(f.name)}`))
+          .join(' ')}`,
+    ).join('\n')}`,
+  )
+  .action(async (orgId: string, connectionId: string, o: Record<string, string | undefined>) => {
+    const chosen = CREDENTIAL_CHOICES.find((k) => k.kind.kind === o.kind);
+    if (!chosen) throw new CliError(`No credential kind ${o.kind}`);
+    const own = new Set(chosen.fields.map((f) => f.name));
+    const body: Record<string, unknown> = { kind: chosen.kind.kind };
+    for (const [name, { secret, number }] of credentialFlags) {
+      const flag = kebab(name);
+      const given = secret ? [o[camel(`${flag}-file`)], o[camel(`${flag}-env`)]] : [o[camel(flag)]];
+      if (given.every((v) => v === undefined)) continue;
+      if (!own.has(name)) throw new CliError(`${chosen.kind.kind} credentials have no ${name}`);
+      if (!secret) {
+        body[name] = number ? Number(given[0]) : given[0];
+        continue;
+      }
+      const [file, env] = given;
+      if (file !== undefined && env !== undefined)
+        throw new CliError(`Give --${flag}-file or --${flag}-env, not both`);
+      const value = file !== undefined ? readFileSync(resolve(file), 'utf8') : process.env[env as string];
+      if (value === undefined) throw new CliError(`$${env} is not set (it holds ${name})`);
+      body[name] = value;
+    }
+    print(await call('PUT', `${conPath(orgId, connectionId)}/credentials`, body));
+  });
 connections
   .command('test')
   .description(
@@ -744,64 +754,44 @@ program
   });
 
 const webhooks = program.command('webhooks').description('webhook deliveries');
-webhooks
-  .command('send-github')
-  .description(
-    "sign a GitHub delivery (X-Hub-Signature-256) with a connection's secret and send it to the hub",
-  )
-  .argument('<connectionId>')
-  .requiredOption('--secret <secret>', "the connection's webhook secret")
-  .requiredOption('--event <name>', 'X-GitHub-Event, e.g. issues, pull_request, push')
-  .requiredOption('--file <path>', "the JSON payload, e.g. one of GitHub's examples")
-  .option('--id <deliveryId>', 'X-GitHub-Delivery (repeat one to see de-duplication)')
-  .action(async (connectionId: string, o: { secret: string; event: string; file: string; id?: string }) => {
-    const { url } = globals();
-    const body = readFileSync(resolve(o.file), 'utf8');
-    const id = o.id ?? randomUUID();
-    const res = await fetch(new URL(`/webhooks/github/${encodeURIComponent(connectionId)}`, url), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': o.event,
-        'x-github-delivery': id,
-        'x-hub-signature-256': await signGithub(o.secret, body),
-      },
-      body,
-    });
-    const answer = (await res.json()) as unknown;
-    if (!res.ok) throw new CliError(`${res.status}: ${JSON.stringify(answer)}`);
-    print({ deliveryId: id, ...(answer as object) });
-  });
+/** The providers that can play a sync role, for people: `Jira`, `GitHub or …`. */
+const playing = (role: 'tracker' | 'codeHost') =>
+  PROVIDER_MODULES.flatMap((m) => ('sync' in m && m.sync?.role === role ? [m.displayName] : [])).join(' or ');
+const signers = PROVIDER_MODULES.filter((m) => m.webhook.sign);
 webhooks
   .command('send')
-  .description('sign a Standard Webhooks delivery with a connection secret and send it to the hub')
+  .description("sign a delivery as its provider would, with a connection's secret, and send it to the hub")
+  .addArgument(new Argument('<provider>', "the connection's provider").choices(signers.map((m) => m.id)))
   .argument('<connectionId>')
-  .requiredOption('--secret <whsec>', "the connection's webhook signing secret")
-  .requiredOption('--type <type>', 'event type, e.g. build.finished')
-  .option('--data <json>', 'event data (a JSON object)', json, {})
-  .option('--id <webhookId>', 'delivery id (repeat one to see de-duplication)')
+  .requiredOption('--secret <secret>', "the connection's webhook secret (whsec_…)")
+  .option('--file <path>', "the JSON payload, e.g. one of the provider's documented examples")
+  .option('--data <json>', 'the JSON payload, inline', json)
+  .option('--event <name>', 'the event name, for providers that send one in a header (e.g. issues, push)')
+  .option('--id <deliveryId>', 'the delivery id (repeat one to see de-duplication)')
+  .addHelpText(
+    'after',
+    `\nHeaders each provider gets:\n${signers.map((m) => `  ${m.id}: ${m.webhook.docs.headers.join(', ')}`).join('\n')}`,
+  )
   .action(
     async (
+      provider: string,
       connectionId: string,
-      o: { secret: string; type: string; data: Record<string, unknown>; id?: string },
+      o: { secret: string; file?: string; data?: unknown; event?: string; id?: string },
     ) => {
+      const module = signers.find((m) => m.id === provider);
+      if (!module?.webhook.sign) throw new CliError(`The hub cannot sign ${provider} deliveries`);
+      if (Boolean(o.file) === (o.data !== undefined)) throw new CliError('Give --file or --data');
       const { url } = globals();
-      const body = JSON.stringify({ type: o.type, timestamp: new Date().toISOString(), data: o.data });
-      const id = o.id ?? `msg_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-      const at = new Date();
-      const res = await fetch(new URL(`/webhooks/generic/${encodeURIComponent(connectionId)}`, url), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': new Webhook(o.secret).sign(id, at, body),
-        },
-        body,
-      });
+      const body = o.file ? readFileSync(resolve(o.file), 'utf8') : JSON.stringify(o.data);
+      const id = o.id ?? `msg_${randomUUID()}`;
+      const headers = await module.webhook.sign(o.secret, body, { id, at: new Date(), event: o.event });
+      const res = await fetch(
+        new URL(`/webhooks/${encodeURIComponent(provider)}/${encodeURIComponent(connectionId)}`, url),
+        { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body },
+      );
       const answer = (await res.json()) as unknown;
       if (!res.ok) throw new CliError(`${res.status}: ${JSON.stringify(answer)}`);
-      print({ webhookId: id, ...(answer as object) });
+      print({ deliveryId: id, ...(answer as object) });
     },
   );
 
@@ -976,10 +966,10 @@ function mappingBody(o: MappingOptions, current: Record<string, unknown> = {}): 
 }
 const mappingOptions = (command: Command) =>
   command
-    .option('--tracker-connection <id>', 'the tracker connection, such as Jira (con_…)')
-    .option('--project <key>', "the tracker's project (a Jira project key)")
-    .option('--item-type <name>', "the type of items the hub creates in the tracker (Jira's default: Task)")
-    .option('--code-host-connection <id>', 'the code host connection, such as GitHub (con_…)')
+    .option('--tracker-connection <id>', `the tracker connection, such as ${playing('tracker')} (con_…)`)
+    .option('--project <key>', "the tracker's project (its key, such as PROJ)")
+    .option('--item-type <name>', 'the type of items the hub creates in the tracker (its default unless set)')
+    .option('--code-host-connection <id>', `the code host connection, such as ${playing('codeHost')} (con_…)`)
     .option('--repository <owner/name>', "the code host's repository")
     .option('--name <name>', 'display name')
     .addOption(
@@ -999,7 +989,7 @@ const mappingOptions = (command: Command) =>
     )
     .option(
       '--user <trackerUser=codeHostUser>',
-      'a user pair, such as a Jira account id and a GitHub login (repeatable)',
+      "a user pair: the tracker's account id and the code host's login (repeatable)",
       pair('trackerUser=codeHostUser'),
     )
     .option(
@@ -1019,7 +1009,7 @@ const mappingOptions = (command: Command) =>
 const mappings = program
   .command('mappings')
   .description(
-    'sync mappings: which tracker project (Jira) and code host repository (GitHub) are kept in step, and how',
+    `sync mappings: which tracker project (${playing('tracker')}) and code host repository (${playing('codeHost')}) are kept in step, and how`,
   );
 mappings
   .command('list')
@@ -1070,7 +1060,9 @@ mappings
 
 const links = program
   .command('links')
-  .description("tracker items and code host issues the hub keeps in step (Jira's and GitHub's)");
+  .description(
+    `tracker items and code host issues the hub keeps in step (${playing('tracker')} and ${playing('codeHost')})`,
+  );
 const linkPath = (orgId: string, linkId?: string) =>
   `/v1/orgs/${encodeURIComponent(orgId)}/links${linkId ? `/${encodeURIComponent(linkId)}` : ''}`;
 links

@@ -3,6 +3,7 @@ import { CreateConnectionRequest } from '../../shared/api/schemas';
 import { makeCreateConnection } from '../../shared/connectors/create-connection';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
+import { PROVIDERS } from '../../shared/providers';
 
 export const makeHandler = (createConnection: ReturnType<typeof makeCreateConnection>) =>
   apiHandler({
@@ -20,5 +21,6 @@ export const handler = makeHandler(
     connections: adapters.connectionStore(),
     cipher: adapters.secretCipher(),
     clock: systemClock,
+    providers: PROVIDERS,
   }),
 );

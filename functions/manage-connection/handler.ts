@@ -1,9 +1,5 @@
 import * as adapters from '../../shared/adapters/wiring';
-import {
-  ConnectionCredentialsSchema,
-  RotateSecretRequest,
-  UpdateConnectionRequest,
-} from '../../shared/api/schemas';
+import { RotateSecretRequest, UpdateConnectionRequest } from '../../shared/api/schemas';
 import {
   makeDeleteConnection,
   makeRotateConnectionSecret,
@@ -15,10 +11,15 @@ import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
 import type { SecretCipher } from '../../shared/ports/secret-cipher';
 import type { ConnectionStore } from '../../shared/ports/stores';
+import { PROVIDERS } from '../../shared/providers';
 
 /** Serves the routes that change a connection. */
-export const makeHandler = (connections: ConnectionStore, cipher: SecretCipher) => {
-  const deps = { connections, clock: systemClock };
+export const makeHandler = (
+  connections: ConnectionStore,
+  cipher: SecretCipher,
+  providers: typeof PROVIDERS = PROVIDERS,
+) => {
+  const deps = { connections, clock: systemClock, providers };
   const update = makeUpdateConnection(deps);
   const setStatus = makeSetConnectionStatus(deps);
   const remove = makeDeleteConnection(deps);
@@ -48,7 +49,7 @@ export const makeHandler = (connections: ConnectionStore, cipher: SecretCipher) 
     }),
     setConnectionCredentials: apiHandler({
       operation: 'setConnectionCredentials',
-      body: ConnectionCredentialsSchema,
+      body: providers.credentialsSchema,
       handle: async ({ body, path, principal, request }) =>
         json(200, await setCredentials(path.orgId, path.connectionId, body, principal, request)),
     }),

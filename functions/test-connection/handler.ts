@@ -1,8 +1,8 @@
 import * as adapters from '../../shared/adapters/wiring';
 import { makeTestConnection } from '../../shared/connectors/manage-connections';
-import { providerProbes } from '../../shared/connectors/probes';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { systemClock } from '../../shared/ports/clock';
+import { PROVIDERS } from '../../shared/providers';
 
 export const makeHandler = (test: ReturnType<typeof makeTestConnection>) =>
   apiHandler({
@@ -16,7 +16,7 @@ export const handler = makeHandler(
     connections: adapters.connectionStore(),
     cipher: adapters.secretCipher(),
     audit: adapters.auditStore(),
-    probes: providerProbes({ jiraTokens: adapters.jiraTokenSource() }),
+    probes: PROVIDERS.probes(adapters.providerTokens()),
     clock: systemClock,
   }),
 );

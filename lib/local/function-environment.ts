@@ -1,5 +1,6 @@
-import type { AccessResource, FunctionName, ResourceAccess } from '../../shared/topology';
-import { environmentFor, functions } from '../../shared/topology';
+import type { AccessResource, FunctionName } from '../../shared/topology';
+import { environmentFor } from '../../shared/topology';
+import { declaredAccess } from '../function-access';
 import { functionCredentials } from './local-iam';
 import { localNames } from './local-names';
 
@@ -99,7 +100,7 @@ export function localFunctionEnvironment(
   options: LocalEnvironmentOptions,
 ): Record<string, string> {
   const credentials = functionCredentials(name);
-  return environmentFor(functions[name].access as readonly ResourceAccess[], localResources(options), {
+  return environmentFor(declaredAccess(name), localResources(options), {
     ...commonEnvironment(options),
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,

@@ -1,5 +1,6 @@
 import type { FunctionName, QueueName, ResourceAccess, TableName } from '../../shared/topology';
 import { functions, pointerPrefixesOf, queues, usesTenantData } from '../../shared/topology';
+import { declaredAccess } from '../function-access';
 import { localNames } from './local-names';
 
 /**
@@ -123,7 +124,7 @@ const CONSUMER_ACTIONS = new Set([
 const READ_OPS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const APPEND_OPS = new Set(['PutItem', 'ConditionCheckItem']);
 
-const access = (name: FunctionName) => functions[name].access as readonly ResourceAccess[];
+const access = declaredAccess;
 
 /** The local access key id a function signs with. */
 export const functionAccessKeyId = (name: FunctionName): string => `LOCALFN${name}`;

@@ -21,6 +21,7 @@ import { HubIdentity } from '../constructs/hub-identity';
 import { HubMonitoring } from '../constructs/hub-monitoring';
 import { HubWorkers } from '../constructs/hub-workers';
 import { PLATFORM_POINTER_WRITES, TenantDataRole } from '../constructs/tenant-data-role';
+import { declaredAccess } from '../function-access';
 import type { DataStack } from './data-stack';
 
 /** What any function with table access may do to platform items: read them, never list the table. */
@@ -60,7 +61,7 @@ export class HubStack extends Stack {
     const egressEnvironment: Record<string, string> = props.egressAllowedRanges?.length
       ? { EGRESS_ALLOWED_RANGES: props.egressAllowedRanges.join(',') }
       : {};
-    const accessOf = (name: FunctionName) => functions[name].access as readonly ResourceAccess[];
+    const accessOf = declaredAccess;
 
     const fns = {} as Record<FunctionName, IFunction>;
     const queueSenders: IFunction[] = [];

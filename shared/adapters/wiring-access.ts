@@ -41,10 +41,15 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   syncStore: ['domain-table:read'],
   lockStore: ['domain-table:write'],
   sessionRevoker: ['user-pool:sign-out'],
-  // Refreshing a Jira OAuth token stores the new one encrypted, under a lock.
-  jiraTokenSource: ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
-  syncProviders: ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
+  // What the providers' token sources need comes from their modules (`providerClientAccess`):
+  // a function that builds these must be flagged `providerClients` in the topology.
+  providerTokens: [],
+  // Reads each connection with its credentials and decrypts them; the rest is the providers'.
+  syncProviders: ['domain-table:read', 'secrets-key:decrypt'],
 };
+
+/** The factories that open provider clients or their token sources: their functions get the modules' access. */
+export const providerClientFactories: readonly (keyof typeof wiring)[] = ['providerTokens', 'syncProviders'];
 
 /** The platform pointer types a factory's adapters write whatever their caller does (see `pointerWrites`). */
 export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readonly PlatformPointer[] } = {

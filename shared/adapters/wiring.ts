@@ -18,14 +18,15 @@ import {
   signOutUserPoolId,
   tablesConfig,
 } from '../config/config';
-import type { JiraTokenSource } from '../connectors/jira/oauth';
-import { makeJiraTokenSource } from '../connectors/jira/oauth';
 import { makeMarkNeedsAttention } from '../connectors/manage-connections';
+import { lazyTokenSources } from '../connectors/provider-catalog';
+import type { AccessTokens } from '../connectors/work-items';
 import { feedOfReferences } from '../events/claim-check';
 import { tracer } from '../observability/observability';
 import type { ClaimCheckStore } from '../ports/claim-check-store';
 import { systemClock } from '../ports/clock';
 import { noSessionsToEnd } from '../ports/session-revoker';
+import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
 import { TenantDirectory } from '../tenancy/tenant-directory';
@@ -144,22 +145,26 @@ export const queueWorker = (queue: string): QueueWorkerDeps => ({
 export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesConfig());
 /** Leases (conditional writes that expire) in the domain table. */
 export const lockStore = () => new DynamoDbLockStore(documentClient(), tablesConfig().domainTable);
-/** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */
-let jiraTokens: JiraTokenSource | undefined;
-/** One source of Jira OAuth access tokens per execution environment (its refreshes are shared). */
-export const jiraTokenSource = () => {
-  jiraTokens ??= makeJiraTokenSource({
+let tokens: Readonly<Record<string, AccessTokens>> | undefined;
+/**
+ * One source of access tokens per provider whose module has one, per execution environment (its
+ * refreshes are shared), each built on its first use.
+ */
+export const providerTokens = () => {
+  tokens ??= lazyTokenSources(PROVIDER_MODULES, () => ({
     connections: connectionStore(),
     cipher: secretCipher(),
     locks: new DynamoDbLockStore(documentClient(), tablesConfig().domainTable),
     audit: auditStore(),
     clock: systemClock,
-  });
-  return jiraTokens;
+  }));
+  return tokens;
 };
+/** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */
 export const syncProviders = () =>
   makeSyncProviders({
     connections: connectionStore(),
     cipher: secretCipher(),
-    accessTokens: jiraTokenSource(),
+    tokens: providerTokens(),
+    connectors: PROVIDERS.syncConnectors,
   });

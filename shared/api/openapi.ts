@@ -5,6 +5,8 @@ import type {
   ZodOpenApiResponsesObject,
 } from 'zod-openapi';
 import { createDocument } from 'zod-openapi';
+import type { ProviderCatalog } from '../connectors/provider-catalog';
+import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { routes } from '../topology';
 import {
   AcceptInvitationRequest,
@@ -15,8 +17,6 @@ import {
   AuditPage,
   AuditQuery,
   ConnectionCreated,
-  ConnectionCredentialsSchema,
-  ConnectionIdParam,
   ConnectionPage,
   ConnectionSchema,
   ConnectionSyncStatus,
@@ -32,7 +32,6 @@ import {
   DeadLetterPage,
   DeleteOrgQuery,
   EventPage,
-  GenericWebhookPayloadSchema,
   InvitationIdParam,
   InvitationPage,
   InvitationSchema,
@@ -87,6 +86,9 @@ import {
 } from './schemas';
 
 type Operation = (typeof routes)[number]['operationId'];
+/** The operations whose bodies and documentation come from the provider modules. */
+type ProviderOperation = 'setConnectionCredentials' | 'receiveWebhook';
+type OperationDoc = Omit<ZodOpenApiOperationObject, 'summary' | 'tags' | 'operationId'>;
 
 const problem = (description: string) => ({
   description,
@@ -109,7 +111,7 @@ const authErrors = {
 };
 
 /** What each operation takes and answers, beyond what the topology says. */
-const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 'tags' | 'operationId'>> = {
+const operations: Record<Exclude<Operation, ProviderOperation>, OperationDoc> = {
   createOrg: {
     requestBody: jsonBody(CreateOrgRequest),
     responses: {
@@ -202,16 +204,6 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
     responses: {
       '200': ok('The connection and its new secret, shown once', ConnectionCreated),
       '400': problem('The body is not valid'),
-      ...authErrors,
-      '404': problem('No such connection'),
-    },
-  },
-  setConnectionCredentials: {
-    requestParams: { path: OrgConnectionParams },
-    requestBody: jsonBody(ConnectionCredentialsSchema),
-    responses: {
-      '200': ok('The connection, with a summary of its credentials', ConnectionSchema),
-      '400': problem('Not credentials this provider takes'),
       ...authErrors,
       '404': problem('No such connection'),
     },
@@ -698,75 +690,99 @@ const operations: Record<Operation, Omit<ZodOpenApiOperationObject, 'summary' | 
     security: [],
     responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': {} } } },
   },
-  receiveGenericWebhook: {
-    security: [],
-    description:
-      'Signed with Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). A delivery ' +
-      'is acknowledged only once the event bus has accepted it; a repeated `webhook-id` is acknowledged again ' +
-      'without publishing twice, or counting against the daily allowance. Bodies of at most 5 MiB, nested at ' +
-      'most 128 levels deep; an event too large for the bus is claim-checked, not refused.',
-    requestParams: { path: ConnectionIdParam },
-    requestBody: jsonBody(GenericWebhookPayloadSchema),
-    responses: {
-      '202': ok('Accepted (or already accepted)', WebhookAccepted),
-      '400': problem(
-        'The body is not valid JSON, nests deeper than 128 levels, or is not a Standard Webhooks payload',
-      ),
-      '401': problem('The signature or timestamp is not valid'),
-      '404': problem('No such connection'),
-      '409': problem('The same delivery is being processed; retry'),
-      '413': problem('The body is larger than 5 MiB'),
-      '503': problem('The bus did not accept the event; retry'),
-    } satisfies ZodOpenApiResponsesObject,
-  },
-  receiveGithubWebhook: {
-    security: [],
-    description:
-      "Configure it as the webhook of a GitHub App or repository, with the connection's secret and content " +
-      'type `application/json`. `issues`, `issue_comment`, `pull_request`, `pull_request_review`, `push` and ' +
-      '`create`/`delete` (branches and tags) become canonical events; every other event type is acknowledged ' +
-      'with `{"ignored": true}`. A repeated `X-GitHub-Delivery` is acknowledged without publishing twice.',
-    requestParams: { path: ConnectionIdParam },
-    requestBody: { required: true, content: { 'application/json': { schema: z.looseObject({}) } } },
-    responses: {
-      '202': ok('Accepted (or already accepted, or ignored)', WebhookAccepted),
-      '400': problem(
-        'No X-GitHub-Event or X-GitHub-Delivery header, or the body is not a JSON object or nests deeper than 128 levels',
-      ),
-      '401': problem('No X-Hub-Signature-256, or it does not match'),
-      '404': problem('No such active GitHub connection'),
-      '409': problem('The same delivery is being processed; retry'),
-      '413': problem('The body is larger than 5 MiB'),
-      '503': problem('The bus did not accept the event; retry'),
-    } satisfies ZodOpenApiResponsesObject,
-  },
-  receiveJiraWebhook: {
-    security: [],
-    description:
-      "Register it as a Jira Cloud admin webhook with the connection's secret. `jira:issue_*`, `comment_*`, " +
-      '`sprint_*` and `jira:version_*` become canonical events; other events are acknowledged with ' +
-      '`{"ignored": true}`. A repeated `X-Atlassian-Webhook-Identifier` is acknowledged without publishing twice.',
-    requestParams: { path: ConnectionIdParam },
-    requestBody: { required: true, content: { 'application/json': { schema: z.looseObject({}) } } },
-    responses: {
-      '202': ok('Accepted (or already accepted, or ignored)', WebhookAccepted),
-      '400': problem(
-        'No X-Atlassian-Webhook-Identifier, or the body is not a Jira webhook payload or nests deeper than 128 levels',
-      ),
-      '401': problem('No X-Hub-Signature, or it does not match'),
-      '404': problem('No such active Jira connection'),
-      '409': problem('The same delivery is being processed; retry'),
-      '413': problem('The body is larger than 5 MiB'),
-      '503': problem('The bus did not accept the event; retry'),
-    } satisfies ZodOpenApiResponsesObject,
-  },
 };
 
-let cached: ReturnType<typeof createDocument> | undefined;
+/** What the document takes from the provider modules. */
+export type OpenApiProviders = Pick<ProviderCatalog, 'modules' | 'ids' | 'credentialsSchema'>;
 
-/** The OpenAPI 3.1 document, generated from the topology's routes and the validating schemas. */
-export function openApiDocument() {
-  if (cached) return cached;
+/** The operations documented from the modules: the credential union, and each provider's webhook setup. */
+function providerOperations(providers: OpenApiProviders): Record<ProviderOperation, OperationDoc> {
+  const ids = providers.ids as [string, ...string[]];
+  const payloads = providers.modules.flatMap((m) => (m.webhook.docs.payload ? [m.webhook.docs.payload] : []));
+  const anyPayload = z.looseObject({}).describe("The provider's own JSON payload");
+  const challenged = providers.modules.filter((m) => m.webhook.handshake).map((m) => m.id);
+  return {
+    setConnectionCredentials: {
+      requestParams: { path: OrgConnectionParams },
+      requestBody: jsonBody(providers.credentialsSchema),
+      responses: {
+        '200': ok('The connection, with a summary of its credentials', ConnectionSchema),
+        '400': problem('Not credentials this provider takes'),
+        ...authErrors,
+        '404': problem('No such connection'),
+      },
+    },
+    receiveWebhook: {
+      security: [],
+      description: [
+        "Each connection's `webhookUrl`: the provider posts here, signed (or carrying a token) made with the " +
+          "connection's secret. A delivery is acknowledged only once the event bus has accepted it; a repeated " +
+          'delivery id is acknowledged again without publishing twice, or counting against the daily allowance. ' +
+          'Event types the hub does not use are acknowledged with `{"ignored": true}`. Bodies of at most 5 MiB, ' +
+          'nested at most 128 levels deep; an event too large for the bus is claim-checked, not refused.',
+        ...providers.modules.map(
+          (m) =>
+            `**${m.id}** (${m.webhook.docs.summary}). ${m.webhook.docs.setup} Headers: ${m.webhook.docs.headers
+              .map((h) => `\`${h}\``)
+              .join(', ')}.`,
+        ),
+      ].join('\n\n'),
+      requestParams: {
+        path: z.object({
+          provider: z.enum(ids).describe("The connection's provider"),
+          connectionId: z.string(),
+        }),
+      },
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: payloads.length ? z.union([...payloads, anyPayload]) : anyPayload },
+        },
+      },
+      responses: {
+        ...(challenged.length
+          ? { '200': { description: `The answer to a challenge of the endpoint (${challenged.join(', ')})` } }
+          : {}),
+        '202': ok('Accepted (or already accepted, or ignored)', WebhookAccepted),
+        '400': problem(
+          "A header the provider always sends is missing, or the body is not JSON, not the provider's payload, or nests deeper than 128 levels",
+        ),
+        '401': problem("The signature (or token) is missing or does not match the connection's secret"),
+        '404': problem('No such provider, or no active connection of it with this id'),
+        '409': problem('The same delivery is being processed; retry'),
+        '413': problem('The body is larger than 5 MiB'),
+        '503': problem('The bus did not accept the event; retry'),
+      } satisfies ZodOpenApiResponsesObject,
+    },
+  };
+}
+
+/** Components whose generic schema the document replaces with what the modules say. */
+function providerComponents(providers: OpenApiProviders) {
+  return {
+    ProviderId: z
+      .enum(providers.ids as [string, ...string[]])
+      .describe(
+        providers.modules
+          .map((m) => `\`${m.id}\`: ${m.displayName}; base URL ${m.api.baseUrlHint}`)
+          .join('. '),
+      ),
+    CredentialSummary: credentialSummarySchema(providers.modules).describe(
+      'What credentials are set: their kind, their non-secret fields and when (the secret parts are never returned)',
+    ),
+  };
+}
+
+const cached = new WeakMap<OpenApiProviders, ReturnType<typeof createDocument>>();
+
+/**
+ * The OpenAPI 3.1 document, generated from the topology's routes, the validating schemas and the
+ * provider modules (the provider enum, the credential union and summaries, the webhook endpoint).
+ */
+export function openApiDocument(providers: OpenApiProviders) {
+  const known = cached.get(providers);
+  if (known) return known;
+  const documented = { ...operations, ...providerOperations(providers) };
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -777,11 +793,12 @@ export function openApiDocument() {
         summary: route.summary,
         tags: [route.tag],
         ...(route.permission ? { 'x-permission': route.permission } : {}),
-        ...operations[route.operationId],
+        ...documented[route.operationId],
       },
     };
   }
-  cached = createDocument({
+  const replacements = providerComponents(providers);
+  const document = createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Integration Hub API',
@@ -797,8 +814,20 @@ export function openApiDocument() {
           description: "An API key (`hub_…`) or a JWT issued by the hub's user pool",
         },
       },
+      schemas: {
+        ProviderIdOfModules: replacements.ProviderId,
+        CredentialSummaryOfModules: replacements.CredentialSummary,
+      },
     },
     paths,
   });
-  return cached;
+  // The generic schemas (any id, any summary) give way to the modules' under their own names.
+  const schemas = document.components?.schemas ?? {};
+  for (const name of ['ProviderId', 'CredentialSummary'] as const) {
+    const derived = schemas[`${name}OfModules`];
+    if (derived) schemas[name] = derived;
+    delete schemas[`${name}OfModules`];
+  }
+  cached.set(providers, document);
+  return document;
 }

@@ -1,12 +1,6 @@
 import * as z from 'zod';
 import { AccessPolicySchema, CustomRoleSchema, MAX_POLICY_CHARS, ORG_PERMISSIONS } from '../authz/org-access';
-import {
-  ConnectionConfigSchema,
-  ConnectionCredentialsSchema,
-  ConnectionSchema,
-  PROVIDERS,
-} from '../connectors/connection';
-import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
+import { ConnectionConfigSchema, ConnectionSchema, ProviderIdSchema } from '../connectors/connection';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema, PlatformApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
@@ -156,13 +150,13 @@ export const ApiKeyCreated = ApiKeySchema.extend({
 
 export const CreateConnectionRequest = z
   .object({
-    provider: z.enum(PROVIDERS),
+    provider: ProviderIdSchema,
     name: z.string().trim().min(1).max(200),
     config: z
       .object({ baseUrl: ConnectionConfigSchema.shape.baseUrl.optional() })
       .strict()
       .optional()
-      .describe("GitHub: defaults to https://api.github.com; Jira: the site's URL is required"),
+      .describe("Defaults to the provider's API where it has one; see ProviderId for what each takes"),
   })
   .strict()
   .meta({ id: 'CreateConnectionRequest' });
@@ -229,7 +223,9 @@ export const ConnectionPage = z
 export const ConnectionCreated = ConnectionSchema.extend({
   webhookSecret: z
     .string()
-    .describe('Standard Webhooks signing secret (whsec_…). Shown only in this response.'),
+    .describe(
+      "The connection's webhook secret (whsec_ and 32 random bytes in base64). Shown only in this response.",
+    ),
 }).meta({ id: 'ConnectionCreated' });
 
 export const ListQuery = z
@@ -478,10 +474,8 @@ export const PolicyList = z
 
 export {
   AccessPolicySchema,
-  ConnectionCredentialsSchema,
   ConnectionSchema,
   CustomRoleSchema,
-  GenericWebhookPayloadSchema,
   InvitationSchema,
   LinkSchema,
   MappingInputSchema,

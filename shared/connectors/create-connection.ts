@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
-import { destinationRefusal } from '../egress';
 import { ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import { newId } from '../ids';
@@ -11,32 +10,12 @@ import type { ConnectionStore, OrgStore } from '../ports/stores';
 import { PLANS } from '../tenancy/plans';
 import { requireOrg } from '../tenancy/require-org';
 import type { Connection, Provider } from './connection';
-import { DEFAULT_BASE_URLS } from './connection';
+import type { ProviderCatalog } from './provider-catalog';
 
 export interface CreateConnectionInput {
   readonly provider: Provider;
   readonly name: string;
   readonly config?: { readonly baseUrl?: string | null | undefined } | undefined;
-}
-
-/**
- * The provider's base URL: the one given, else the provider's default; Jira has none (every site
- * differs). https only (and no IP literal outside public addresses) where the egress guard says so.
- */
-export function baseUrlFor(provider: Provider, given: string | null | undefined): string | null {
-  const baseUrl = given ?? DEFAULT_BASE_URLS[provider];
-  if (provider === 'jira' && !baseUrl) {
-    throw new ValidationError('A Jira connection needs its site, e.g. https://acme.atlassian.net', [
-      { path: 'config.baseUrl', message: 'required for Jira' },
-    ]);
-  }
-  const refusal = baseUrl ? destinationRefusal(baseUrl) : undefined;
-  if (refusal) {
-    throw new ValidationError(`The hub cannot call ${baseUrl}: ${refusal}`, [
-      { path: 'config.baseUrl', message: refusal },
-    ]);
-  }
-  return baseUrl ? baseUrl.replace(/\/+$/, '') : null;
 }
 
 /** A signing secret in the Standard Webhooks form: `whsec_` and 32 random bytes in base64. */
@@ -57,6 +36,8 @@ export function makeCreateConnection(deps: {
   connections: ConnectionStore;
   cipher: SecretCipher;
   clock: Clock;
+  /** The providers a connection can be of (`shared/providers.ts`). */
+  providers: Pick<ProviderCatalog, 'ids' | 'baseUrlFor'>;
 }) {
   return async (
     orgId: string,
@@ -64,6 +45,11 @@ export function makeCreateConnection(deps: {
     principal: Principal,
     request: RequestContext,
   ): Promise<{ connection: Connection; webhookSecret: string }> => {
+    if (!deps.providers.ids.includes(input.provider)) {
+      throw new ValidationError(`No provider ${input.provider}`, [
+        { path: 'provider', message: `one of: ${deps.providers.ids.join(', ')}` },
+      ]);
+    }
     const org = await requireOrg(deps.orgs, orgId);
     const at = deps.clock.now();
     const id = newId('con');
@@ -73,7 +59,7 @@ export function makeCreateConnection(deps: {
       provider: input.provider,
       name: input.name,
       status: 'active',
-      config: { baseUrl: baseUrlFor(input.provider, input.config?.baseUrl) },
+      config: { baseUrl: deps.providers.baseUrlFor(input.provider, input.config?.baseUrl) },
       lastError: null,
       credentials: null,
       previousSecretExpiresAt: null,

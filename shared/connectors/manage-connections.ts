@@ -1,6 +1,5 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditBySystem, auditChange } from '../audit/audit-record';
-import { destinationRefusal } from '../egress';
 import { ConflictError, HubError, NotFoundError, ProviderAuthError, ValidationError } from '../errors';
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
@@ -8,9 +7,10 @@ import type { SecretCipher } from '../ports/secret-cipher';
 import { UndecryptableSecretError } from '../ports/secret-cipher';
 import type { AuditStore, ConnectionStore } from '../ports/stores';
 import type { Connection, ConnectionCredentials, Provider, WebhookRoute } from './connection';
-import { ConnectionCredentialsSchema, CREDENTIAL_KINDS, DEFAULT_BASE_URLS } from './connection';
-import { baseUrlFor, newWebhookSecret, secretContext } from './create-connection';
+import { ConnectionCredentialsSchema } from './connection';
+import { newWebhookSecret, secretContext } from './create-connection';
 import type { ProviderProbe } from './outbound';
+import type { ProviderCatalog } from './provider-catalog';
 
 interface Deps {
   readonly connections: ConnectionStore;
@@ -42,7 +42,7 @@ export const SERVER_CHANGED =
  * server they were entered for: a new base URL clears them, marks the connection as needing
  * attention with the reason, and says so on the trail, in the same transaction.
  */
-export function makeUpdateConnection(deps: Deps) {
+export function makeUpdateConnection(deps: Deps & { providers: Pick<ProviderCatalog, 'baseUrlFor'> }) {
   return async (
     orgId: string,
     connectionId: string,
@@ -55,7 +55,7 @@ export function makeUpdateConnection(deps: Deps) {
     const config =
       patch.config?.baseUrl === undefined
         ? current.config
-        : { baseUrl: baseUrlFor(current.provider, patch.config.baseUrl) };
+        : { baseUrl: deps.providers.baseUrlFor(current.provider, patch.config.baseUrl) };
     const moved = config.baseUrl !== current.config.baseUrl;
     const hadCredentials =
       current.credentials !== null ||
@@ -224,9 +224,12 @@ export function makeMarkNeedsAttention(deps: Deps) {
   };
 }
 
-/** The server a connection's credentials are for: its base URL's origin, or its provider's default. */
+/**
+ * The server a connection's credentials are for: its base URL's origin (a connection stores its
+ * provider's default when it gives none, see `ProviderCatalog.baseUrlFor`), or none.
+ */
 export function credentialsServer(connection: Pick<Connection, 'provider' | 'config'>): string {
-  const baseUrl = connection.config.baseUrl ?? DEFAULT_BASE_URLS[connection.provider];
+  const baseUrl = connection.config.baseUrl;
   return baseUrl ? new URL(baseUrl).origin : 'none';
 }
 
@@ -264,7 +267,9 @@ export async function openCredentials(
 }
 
 /** Sets the connection's provider credentials: encrypted at rest, never returned, only summarised. */
-export function makeSetConnectionCredentials(deps: Deps & { cipher: SecretCipher }) {
+export function makeSetConnectionCredentials(
+  deps: Deps & { cipher: SecretCipher; providers: Pick<ProviderCatalog, 'checkCredentials' | 'summarise'> },
+) {
   return async (
     orgId: string,
     connectionId: string,
@@ -275,28 +280,10 @@ export function makeSetConnectionCredentials(deps: Deps & { cipher: SecretCipher
     // Read consistently: the credentials are encrypted for the server the connection points at now.
     const current = (await deps.connections.withCredentials(orgId, connectionId))?.connection;
     if (!current) throw new NotFoundError(`No connection ${connectionId}`);
-    if (!CREDENTIAL_KINDS[current.provider].includes(credentials.kind)) {
-      throw new ValidationError(
-        `A ${current.provider} connection does not take ${credentials.kind} credentials`,
-        [{ path: 'kind', message: `one of: ${CREDENTIAL_KINDS[current.provider].join(', ') || 'none'}` }],
-      );
-    }
-    // The token endpoint receives the client secret and refresh token: it is held to the egress rules too.
-    const refusal = credentials.kind === 'jira_oauth' ? destinationRefusal(credentials.tokenUrl) : undefined;
-    if (refusal && credentials.kind === 'jira_oauth')
-      throw new ValidationError(`The hub cannot call ${credentials.tokenUrl}: ${refusal}`, [
-        { path: 'tokenUrl', message: refusal },
-      ]);
+    // The provider takes this kind, and what else its credentials name (a token endpoint) may be called.
+    deps.providers.checkCredentials(current.provider, credentials);
     const at = deps.clock.now();
-    const summary = {
-      kind: credentials.kind,
-      ...(credentials.kind === 'github_app'
-        ? { appId: credentials.appId, installationId: credentials.installationId }
-        : credentials.kind === 'jira_oauth'
-          ? { clientId: credentials.clientId }
-          : { email: credentials.email }),
-      setAt: at.toISOString(),
-    };
+    const summary = deps.providers.summarise(credentials, at);
     const next: Connection = { ...current, credentials: summary, updatedAt: at.toISOString() };
     const encrypted = await deps.cipher.encrypt(
       JSON.stringify(credentials),
@@ -325,7 +312,8 @@ export function makeTestConnection(
   deps: Deps & {
     cipher: SecretCipher;
     audit: Pick<AuditStore, 'append'>;
-    probes: Partial<Readonly<Record<Provider, ProviderProbe>>>;
+    /** Each provider's probe (`ProviderCatalog.probes`); a provider with none has nothing to test. */
+    probes: Readonly<Record<Provider, ProviderProbe>>;
   },
 ) {
   const markNeedsAttention = makeMarkNeedsAttention(deps);

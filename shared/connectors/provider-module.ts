@@ -14,10 +14,10 @@ import type { AccessTokens, WorkItemConnector } from './work-items';
  * what encryption, redaction in responses and audit summaries, the OpenAPI document (`writeOnly`)
  * and the CLI (secrets from a file or an environment variable, never an argument) go by.
  */
-export interface CredentialKind {
+export interface CredentialKind<S extends z.ZodObject = z.ZodObject> {
   readonly kind: string;
   readonly description: string;
-  readonly schema: z.ZodObject;
+  readonly schema: S;
   /**
    * Where else than the connection's server these credentials are sent (an OAuth token endpoint):
    * the URL fields, held to the same egress rules as the base URL when the credentials are set.
@@ -50,8 +50,23 @@ export interface WebhookPart {
    * before `verify`; a handshake the provider signs must check its own proof.
    */
   handshake?(secret: string, delivery: WebhookDelivery): Promise<WebhookReply | null>;
+  /**
+   * Signs a delivery as the provider would, for the CLI and the tests that stand in for it: the
+   * headers to send with `body`. `event` is the provider's event name where it sends one.
+   */
+  sign?(
+    secret: string,
+    body: string,
+    delivery: { readonly id: string; readonly at: Date; readonly event?: string | undefined },
+  ): Promise<Readonly<Record<string, string>>>;
   /** What the OpenAPI document says about the endpoint for this provider. */
-  readonly docs: { readonly summary: string; readonly setup: string; readonly headers: readonly string[] };
+  readonly docs: {
+    readonly summary: string;
+    readonly setup: string;
+    readonly headers: readonly string[];
+    /** The body it posts, when the hub knows its shape (else any JSON object). */
+    readonly payload?: z.ZodType;
+  };
 }
 
 /** What a provider's token source may use: refreshing happens once per connection, under a lock. */
@@ -63,15 +78,21 @@ export interface TokenSourceDeps {
   readonly clock: Clock;
 }
 
+/** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */
+export const secret = <T extends z.ZodType>(schema: T): T => schema.meta({ writeOnly: true }) as T;
+
 /**
  * Everything the hub knows about one provider, exported by its folder
  * (`shared/connectors/<id>/module.ts`). The composition (`shared/providers.ts`) lists the modules;
  * the provider enum, credential unions, webhook route, OpenAPI document, CLI, wiring and access
  * lists are derived from that list, so the generic layers never name a provider.
  */
-export interface ProviderModule {
+export interface ProviderModule<
+  Id extends string = string,
+  Kinds extends readonly CredentialKind[] = readonly CredentialKind[],
+> {
   /** Lower-case, stable: the path segment of its webhook route and the `provider` of its connections. */
-  readonly id: string;
+  readonly id: Id;
   /** For people: `commented in <displayName>`. */
   readonly displayName: string;
   readonly api: {
@@ -82,7 +103,7 @@ export interface ProviderModule {
     /** What a base URL for it looks like, for error messages and the documentation. */
     readonly baseUrlHint: string;
   };
-  readonly credentials: readonly CredentialKind[];
+  readonly credentials: Kinds;
   readonly webhook: WebhookPart;
   /** The dry call of `POST …/connections/{id}/test`; absent for providers with nothing to call. */
   probe?(deps: { readonly accessTokens?: AccessTokens | undefined }): ProviderProbe;

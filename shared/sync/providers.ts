@@ -1,6 +1,5 @@
 import type { Connection } from '../connectors/connection';
 import { openCredentials } from '../connectors/manage-connections';
-import { WORK_ITEM_CONNECTORS } from '../connectors/registry';
 import type {
   AccessTokens,
   CodeHostClient,
@@ -15,6 +14,7 @@ import type {
 import { ConflictError, NotFoundError, ProviderUnavailableError, ValidationError } from '../errors';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { ConnectionStore } from '../ports/stores';
+import { PROVIDERS } from '../providers';
 import { TtlCache } from '../ttl-cache';
 
 export interface TrackerSide {
@@ -72,14 +72,15 @@ export function boundedClient<T extends WorkItemClient>(client: T, provider: str
   });
 }
 
-/** The work-item connectors by provider: the registry's, or others (a test's own providers). */
+/** The work-item connectors by provider: the modules' sync parts, or others (a test's own providers). */
 export type WorkItemConnectors = Readonly<Partial<Record<string, WorkItemConnector>>>;
 
 /** The connector that plays `role` for a provider, if one does. */
 export function workItemConnector(
   provider: string,
   role?: Role,
-  connectors: WorkItemConnectors = WORK_ITEM_CONNECTORS,
+  // The modules' by default: callers that cannot be given them (the engine's own lookups) still find them.
+  connectors: WorkItemConnectors = PROVIDERS.syncConnectors,
 ): WorkItemConnector | undefined {
   const connector = connectors[provider];
   return connector && (role === undefined || connector.role === role) ? connector : undefined;
@@ -93,7 +94,8 @@ export function workItemConnector(
 export function makeSyncProviders(deps: {
   connections: Pick<ConnectionStore, 'withCredentials'>;
   cipher: SecretCipher;
-  accessTokens?: AccessTokens;
+  /** Each provider's access tokens, by provider id, for its OAuth connections (`providerTokens()`). */
+  tokens?: Readonly<Record<string, AccessTokens>>;
   ttlMs?: number;
   connectors?: WorkItemConnectors;
   /** How long one provider call may take (`PROVIDER_CALL_TIMEOUT_MS` unless set). */
@@ -119,7 +121,7 @@ export function makeSyncProviders(deps: {
     // Credentials entered for another server do not decrypt for this one: ProviderAuthError, nothing sent.
     const credentials = await openCredentials(deps.cipher, connection, found.encryptedCredentials);
     const client = boundedClient(
-      connector.open(connection, credentials, { accessTokens: deps.accessTokens }),
+      connector.open(connection, credentials, { accessTokens: deps.tokens?.[connection.provider] }),
       connector.displayName,
       deps.callTimeoutMs ?? PROVIDER_CALL_TIMEOUT_MS,
     );
@@ -149,7 +151,7 @@ export function makeSyncProviders(deps: {
     forget: (connectionId) => {
       cache.deleteWhere((key) => key.includes(`:${connectionId}:`));
       identities.delete(connectionId);
-      for (const connector of Object.values(deps.connectors ?? WORK_ITEM_CONNECTORS))
+      for (const connector of Object.values(deps.connectors ?? PROVIDERS.syncConnectors))
         connector?.forget?.(connectionId);
     },
   };

@@ -185,36 +185,38 @@ export const functions = {
     'domain-table:write',
     'queues:send',
   ]),
-  testConnection: api('test-connection', "Makes a dry call to a connection's provider with its credentials", [
-    'domain-table:write',
-    'secrets-key:decrypt',
-    // A Jira OAuth probe refreshes the access token and stores the new one encrypted.
-    'secrets-key:encrypt',
-  ]),
-  manageMappings: api(
-    'manage-mappings',
-    "Lists, creates, changes and deletes an organisation's sync mappings, and starts their backfills",
-    ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt', 'queues:send'],
-  ),
+  testConnection: {
+    ...api('test-connection', "Makes a dry call to a connection's provider with its credentials", [
+      'domain-table:write',
+      'secrets-key:decrypt',
+    ]),
+    providerClients: true,
+  },
+  manageMappings: {
+    ...api(
+      'manage-mappings',
+      "Lists, creates, changes and deletes an organisation's sync mappings, and starts their backfills",
+      ['domain-table:write', 'secrets-key:decrypt', 'queues:send'],
+    ),
+    providerClients: true,
+  },
   readSync: api('read-sync', 'Reads links and the sync status of a connection', []),
-  openLinkBranch: api(
-    'open-link-branch',
-    'Opens a branch and a draft pull request for a linked Jira issue, linked back in Jira',
-    ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
-  ),
+  openLinkBranch: {
+    ...api(
+      'open-link-branch',
+      'Opens a branch and a draft pull request for a linked tracker item, linked back in the tracker',
+      ['domain-table:write', 'secrets-key:decrypt'],
+    ),
+    providerClients: true,
+  },
   syncWorkItems: {
     entry: 'functions/sync-work-items/handler.ts',
     description:
-      'Applies canonical events to their links: Jira and GitHub issues, comments and pull requests',
+      'Applies canonical events to their links: tracker items, code host issues, comments and pull requests',
     memoryMb: 1024,
     timeoutSeconds: 60,
-    access: [
-      'domain-table:write',
-      'audit-table:write',
-      'secrets-key:decrypt',
-      'secrets-key:encrypt',
-      'claims-bucket:read',
-    ],
+    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'claims-bucket:read'],
+    providerClients: true,
   },
   scheduleReconciliation: {
     entry: 'functions/schedule-reconciliation/handler.ts',
@@ -229,13 +231,8 @@ export const functions = {
       "Starts a mapping's reconciliation or runs one scan page (checkpointed), within its org's share of workers",
     memoryMb: 1024,
     timeoutSeconds: 120,
-    access: [
-      'domain-table:write',
-      'audit-table:write',
-      'secrets-key:decrypt',
-      'queues:send',
-      'secrets-key:encrypt',
-    ],
+    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'queues:send'],
+    providerClients: true,
   },
   storeEvent: {
     entry: 'functions/store-event/handler.ts',
@@ -778,7 +775,7 @@ export const routes = [
     auth: 'hub',
     permission: 'connections:manage',
     summary:
-      "Set the connection's provider credentials (GitHub App, Jira API token); stored encrypted, never returned",
+      "Set the connection's provider credentials (one of the kinds its provider takes); stored encrypted, never returned",
     tag: 'Connections',
   },
   {
@@ -808,7 +805,7 @@ export const routes = [
     function: 'manageMappings',
     auth: 'hub',
     permission: 'sync:read',
-    summary: 'List the sync mappings (a Jira project ↔ a GitHub repository each)',
+    summary: 'List the sync mappings (a tracker project ↔ a code host repository each)',
     tag: 'Sync',
   },
   {
@@ -879,7 +876,7 @@ export const routes = [
     function: 'readSync',
     auth: 'hub',
     permission: 'sync:read',
-    summary: 'List links between Jira and GitHub issues, newest first',
+    summary: 'List links between tracker items and code host issues, newest first',
     tag: 'Sync',
   },
   {
@@ -899,7 +896,7 @@ export const routes = [
     function: 'openLinkBranch',
     auth: 'hub',
     permission: 'sync:manage',
-    summary: 'Open a branch named from the Jira issue and a draft pull request, linked back in Jira',
+    summary: 'Open a branch named from the tracker item and a draft pull request, linked back in the tracker',
     tag: 'Sync',
   },
   {
@@ -944,33 +941,12 @@ export const routes = [
   },
   {
     method: 'POST',
-    path: '/webhooks/generic/{connectionId}',
-    operationId: 'receiveGenericWebhook',
+    path: '/webhooks/{provider}/{connectionId}',
+    operationId: 'receiveWebhook',
     function: 'receiveWebhook',
     auth: 'webhook-signature',
     permission: null,
-    summary: 'Receive a Standard Webhooks delivery for a generic connection',
-    tag: 'Webhooks',
-  },
-  {
-    method: 'POST',
-    path: '/webhooks/github/{connectionId}',
-    operationId: 'receiveGithubWebhook',
-    function: 'receiveWebhook',
-    auth: 'webhook-signature',
-    permission: null,
-    summary: 'Receive a GitHub webhook delivery (X-Hub-Signature-256, de-duplicated by X-GitHub-Delivery)',
-    tag: 'Webhooks',
-  },
-  {
-    method: 'POST',
-    path: '/webhooks/jira/{connectionId}',
-    operationId: 'receiveJiraWebhook',
-    function: 'receiveWebhook',
-    auth: 'webhook-signature',
-    permission: null,
-    summary:
-      'Receive a Jira Cloud webhook (X-Hub-Signature, de-duplicated by X-Atlassian-Webhook-Identifier)',
+    summary: "Receive a provider's webhook delivery, verified with the connection's secret",
     tag: 'Webhooks',
   },
 ] as const satisfies readonly RouteSpec[];
@@ -1046,9 +1022,11 @@ export const rules = {
   },
   syncableEvents: {
     description:
-      "Work items, comments, pull requests and reviews from every provider go to the sync engine (it ignores a provider no sync part is registered for), not the hub's own events or generic webhooks",
+      "Work items, comments, pull requests and reviews from every provider go to the sync engine (it ignores a provider no sync part is registered for), not the hub's own events",
     pattern: {
-      source: [{ 'anything-but': [`${EVENT_SOURCE_PREFIX}hub`, `${EVENT_SOURCE_PREFIX}generic`] }],
+      // A provider without a sync part is dropped by the engine; an event type outside these
+      // prefixes (a Standard Webhooks sender's own `<provider>.<type>`) never reaches it.
+      source: [{ 'anything-but': [`${EVENT_SOURCE_PREFIX}hub`] }],
       'detail-type': [
         { prefix: 'work_item.' },
         { prefix: 'comment.' },

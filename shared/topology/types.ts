@@ -12,6 +12,11 @@ export interface FunctionSpec {
   readonly access: readonly ResourceAccess[];
   /** Ships Cedar's WebAssembly module beside the bundle (the request gate evaluates org policies). */
   readonly policyEngine?: boolean;
+  /**
+   * Opens provider clients or their token sources: it also gets what the provider modules' adapters
+   * need (`lib/function-access.ts` adds it; the topology cannot import the modules).
+   */
+  readonly providerClients?: boolean;
 }
 
 export type ResourceAccess =

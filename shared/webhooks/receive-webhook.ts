@@ -1,6 +1,5 @@
-import type { Provider } from '../connectors/connection';
-import type { WebhookConnector } from '../connectors/connector';
 import { secretContext } from '../connectors/create-connection';
+import type { WebhookPart, WebhookReply } from '../connectors/provider-module';
 import { ForbiddenError, NotFoundError, QuotaExceededError, UnauthenticatedError } from '../errors';
 import { ID_PATTERN } from '../ids';
 import { logger } from '../observability/observability';
@@ -22,17 +21,21 @@ export interface InboundWebhook {
 
 export type AcceptedWebhook =
   | { readonly orgId: string; readonly eventId: string; readonly duplicate: boolean; readonly ignored: false }
-  | { readonly orgId: string; readonly ignored: true };
+  | { readonly orgId: string; readonly ignored: true; readonly reply?: undefined }
+  /** The provider challenged the endpoint: its module's answer, returned as is. */
+  | { readonly orgId: string; readonly ignored: true; readonly reply: WebhookReply };
 
 /**
- * Receives a provider's webhook delivery: a body over the size or nesting limit is refused before
- * anything reads it; the connection must exist, be active and belong to that provider (fail closed
- * otherwise); the signature is verified with the connection's secret before anything else is read;
+ * Receives a provider's webhook delivery: a provider no module declares is 404; a body over the size
+ * or nesting limit is refused before anything reads it; the connection must exist, be active and
+ * belong to that provider (fail closed otherwise); a provider's challenge of the endpoint is answered
+ * by its module's handshake, with the connection's secret; the signature is verified with the connection's secret before anything else is read;
  * the delivery is normalised, and a delivery not seen before is counted against the org's daily
  * allowance and published once per provider delivery id. It is acknowledged only after the bus has it.
  */
 export function makeReceiveWebhook(deps: {
-  connectors: Readonly<Record<Provider, WebhookConnector>>;
+  /** Each provider's webhook part, by provider id (`ProviderCatalog.webhooks`). */
+  webhooks: Readonly<Record<string, WebhookPart>>;
   connections: Pick<ConnectionStore, 'findWebhookRoute'>;
   cipher: SecretCipher;
   deliveries: DeliveryLedger;
@@ -43,9 +46,11 @@ export function makeReceiveWebhook(deps: {
 }) {
   const secrets = new TtlCache<string>(deps.secretCacheSeconds * 1000);
 
-  return async (provider: Provider, input: InboundWebhook): Promise<AcceptedWebhook> => {
+  return async (provider: string, input: InboundWebhook): Promise<AcceptedWebhook> => {
+    // An own property only: a path segment such as `constructor` names no provider.
+    const connector = Object.hasOwn(deps.webhooks, provider) ? deps.webhooks[provider] : undefined;
+    if (!connector) throw new NotFoundError(`No provider ${provider} takes webhooks here`);
     checkWebhookBody(input.body);
-    const connector = deps.connectors[provider];
     const route = ID_PATTERN('con').test(input.connectionId)
       ? await deps.connections.findWebhookRoute(input.connectionId)
       : null;
@@ -69,8 +74,11 @@ export function makeReceiveWebhook(deps: {
       receivedAt,
       correlationId: input.correlationId,
     };
+    const secret = await decrypt(route.encryptedSecret);
+    const reply = connector.handshake ? await connector.handshake(secret, delivery) : null;
+    if (reply) return { orgId: route.orgId, ignored: true, reply };
     try {
-      await connector.verify(await decrypt(route.encryptedSecret), delivery);
+      await connector.verify(secret, delivery);
     } catch (error) {
       // During a rotation's overlap, the provider may still sign with the previous secret.
       const previous = route.previousEncryptedSecret;

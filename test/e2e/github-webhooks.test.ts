@@ -223,7 +223,8 @@ describe('GitHub webhooks over HTTP', () => {
     writeFileSync(file, JSON.stringify(example('pull_request', 'opened')));
     const sent = runCli(hub, [
       'webhooks',
-      'send-github',
+      'send',
+      'github',
       con.id,
       '--secret',
       con.webhookSecret,

@@ -3,6 +3,7 @@ import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-st
 import type { RequestContext } from '../../shared/audit/audit-record';
 import { makeCreateConnection } from '../../shared/connectors/create-connection';
 import { makeMarkNeedsAttention, makeSetConnectionStatus } from '../../shared/connectors/manage-connections';
+import { PROVIDERS } from '../../shared/providers';
 import { makeCreateOrg } from '../../shared/tenancy/create-org';
 import { platformAdmin } from '../support/api-events';
 import type { LocalAws } from '../support/local-aws';
@@ -23,12 +24,13 @@ describe('a connection whose credentials the provider refused', () => {
     const orgs = new DynamoDbOrgStore(aws.docs, aws.tables);
     const connections = new DynamoDbConnectionStore(aws.docs, aws.tables);
     const org = await makeCreateOrg({ orgs, clock })({ name: 'Att', slug: 'att-it' }, platformAdmin, request);
-    const { connection } = await makeCreateConnection({ orgs, connections, cipher, clock })(
-      org.id,
-      { provider: 'github', name: 'GitHub' },
-      platformAdmin,
-      request,
-    );
+    const { connection } = await makeCreateConnection({
+      orgs,
+      connections,
+      cipher,
+      clock,
+      providers: PROVIDERS,
+    })(org.id, { provider: 'github', name: 'GitHub' }, platformAdmin, request);
     await makeMarkNeedsAttention({ connections, clock })(
       org.id,
       connection.id,

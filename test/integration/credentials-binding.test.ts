@@ -20,9 +20,9 @@ import {
   makeSetConnectionCredentials,
   makeTestConnection,
 } from '../../shared/connectors/manage-connections';
-import { providerProbes } from '../../shared/connectors/probes';
 import { ProviderAuthError } from '../../shared/errors';
 import { UndecryptableSecretError } from '../../shared/ports/secret-cipher';
+import { PROVIDERS } from '../../shared/providers';
 import { makeSyncProviders } from '../../shared/sync/providers';
 import { makeCreateOrg } from '../../shared/tenancy/create-org';
 import { platformAdmin } from '../support/api-events';
@@ -100,13 +100,14 @@ describe('credentials are encrypted for the server they were entered for', () =>
       platformAdmin,
       request,
     );
-    const { connection } = await makeCreateConnection({ orgs, connections, cipher, clock })(
-      org.id,
-      { provider: 'jira', name: 'Jira', config: { baseUrl: a.url } },
-      platformAdmin,
-      request,
-    );
-    await makeSetConnectionCredentials({ connections, clock, cipher })(
+    const { connection } = await makeCreateConnection({
+      orgs,
+      connections,
+      cipher,
+      clock,
+      providers: PROVIDERS,
+    })(org.id, { provider: 'jira', name: 'Jira', config: { baseUrl: a.url } }, platformAdmin, request);
+    await makeSetConnectionCredentials({ connections, clock, cipher, providers: PROVIDERS })(
       org.id,
       connection.id,
       { kind: 'jira_api_token', email: 'bot@acme.test', apiToken: 'token-for-a' },
@@ -118,7 +119,7 @@ describe('credentials are encrypted for the server they were entered for', () =>
       clock,
       cipher,
       audit: { append: async () => {} },
-      probes: providerProbes(),
+      probes: PROVIDERS.probes({}),
     });
     // They work for the server they were entered for.
     expect(await testConnection(org.id, connection.id, platformAdmin, request)).toMatchObject({ ok: true });

@@ -27,6 +27,7 @@ import { makeCreateConnection } from '../../shared/connectors/create-connection'
 import { ConflictError } from '../../shared/errors';
 import { makeCreateApiKey } from '../../shared/identity/create-api-key';
 import { newId } from '../../shared/ids';
+import { PROVIDERS } from '../../shared/providers';
 import type { Mapping } from '../../shared/sync/mapping';
 import { makeCreateOrg } from '../../shared/tenancy/create-org';
 import { makeDeleteOrg, makePurgeDeletedOrgs, makeRestoreOrg } from '../../shared/tenancy/delete-org';
@@ -114,13 +115,13 @@ async function anOrgWithEverything(slug: string) {
     platformAdmin,
     request,
   );
-  const tracker = await makeCreateConnection({ orgs, connections, cipher, clock })(
+  const tracker = await makeCreateConnection({ orgs, connections, cipher, clock, providers: PROVIDERS })(
     orgId,
     { provider: 'generic', name: 'Tracker' },
     platformAdmin,
     request,
   );
-  const codeHost = await makeCreateConnection({ orgs, connections, cipher, clock })(
+  const codeHost = await makeCreateConnection({ orgs, connections, cipher, clock, providers: PROVIDERS })(
     orgId,
     { provider: 'github', name: 'GitHub' },
     platformAdmin,

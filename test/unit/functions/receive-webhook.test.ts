@@ -12,7 +12,7 @@ import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../../functions/receive-webhook/handler';
+import { handler, makeHandler } from '../../../functions/receive-webhook/handler';
 import { newWebhookSecret } from '../../../shared/connectors/create-connection';
 import { apiEvent, lambdaContext, parse } from '../../support/api-events';
 import { signedHeaders } from '../../support/webhooks';
@@ -28,15 +28,15 @@ const CON = 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E3';
 const secret = newWebhookSecret();
 const payload = JSON.stringify({ type: 'build.finished', data: { ok: true } });
 
-const deliver = (body: string, headers: Record<string, string>, connectionId = CON) =>
+const deliver = (body: string, headers: Record<string, string>, connectionId = CON, provider = 'generic') =>
   handler(
     apiEvent({
       method: 'POST',
-      path: `/webhooks/generic/${connectionId}`,
-      routePath: '/webhooks/generic/{connectionId}',
+      path: `/webhooks/${provider}/${connectionId}`,
+      routePath: '/webhooks/{provider}/{connectionId}',
       rawBody: body,
       headers,
-      pathParameters: { connectionId },
+      pathParameters: { provider, connectionId },
     }),
     lambdaContext(),
   );
@@ -100,7 +100,7 @@ function rememberDeliveries() {
   }));
 }
 
-describe('POST /webhooks/generic/{connectionId}', () => {
+describe('POST /webhooks/{provider}/{connectionId}', () => {
   it('verifies, normalises and publishes a delivery, then answers 202', async () => {
     bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     const res = parse(await deliver(payload, signedHeaders(secret, payload, 'msg_a')));
@@ -182,6 +182,23 @@ describe('POST /webhooks/generic/{connectionId}', () => {
     expect(notAnId.status).toBe(404);
   });
 
+  it('answers 404 problem+json to a provider no module declares, before reading the connection or any secret', async () => {
+    for (const provider of ['gitlub', 'constructor', 'GitHub', '..']) {
+      const res = parse(await deliver(payload, signedHeaders(secret, payload), CON, provider));
+      expect({ provider, status: res.status }).toEqual({ provider, status: 404 });
+      expect(res.headers?.['content-type']).toMatch(/application\/problem\+json/);
+    }
+    expect(docs).toHaveReceivedCommandTimes(GetCommand, 0);
+    expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 0);
+  });
+
+  it("answers 404 to a delivery on another provider's route than its connection's, without reading its secret", async () => {
+    const res = parse(await deliver(payload, signedHeaders(secret, payload), CON, 'github'));
+    expect(res.status).toBe(404);
+    expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 0);
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
   it('spends one unit of the daily allowance however often one delivery is replayed', async () => {
     bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     rememberDeliveries();
@@ -252,5 +269,31 @@ describe('POST /webhooks/generic/{connectionId}', () => {
     });
     expect(detail).not.toHaveProperty('data');
     expect(Buffer.byteLength(String(entry?.Detail))).toBeLessThan(2048);
+  });
+});
+
+describe("a provider's challenge of the endpoint", () => {
+  it("is answered with its module's reply, status, headers and body as they are", async () => {
+    const answer = makeHandler(async () => ({
+      orgId: ORG,
+      ignored: true,
+      reply: { status: 200, headers: { 'x-hook-secret': 'hs-1' }, body: { challenge: 'c-1' } },
+    }));
+    const res = parse(
+      await answer(
+        apiEvent({
+          method: 'POST',
+          path: `/webhooks/generic/${CON}`,
+          routePath: '/webhooks/{provider}/{connectionId}',
+          rawBody: '{}',
+          headers: {},
+          pathParameters: { provider: 'generic', connectionId: CON },
+        }),
+        lambdaContext(),
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers?.['x-hook-secret']).toBe('hs-1');
+    expect(res.json).toEqual({ challenge: 'c-1' });
   });
 });

@@ -46,14 +46,15 @@ describe('local EventBridge pattern matching', () => {
     );
   });
 
-  it('sends work items of any provider to the sync engine, but not generic webhooks or the hub’s own events', () => {
+  it('sends work items of any provider to the sync engine, but not Standard Webhooks senders’ own types or the hub’s events', () => {
     const item = (source: string, type = 'work_item.updated') => ({ ...event, source, 'detail-type': type });
     const { pattern } = rules.syncableEvents;
     expect(matchesPattern(pattern, item('integration-hub.github'))).toBe(true);
     expect(matchesPattern(pattern, item('integration-hub.jira', 'comment.created'))).toBe(true);
     // The next provider needs no edit here.
     expect(matchesPattern(pattern, item('integration-hub.gitlab', 'pull_request.merged'))).toBe(true);
-    expect(matchesPattern(pattern, item('integration-hub.generic'))).toBe(false);
+    // A Standard Webhooks sender's events keep their own `generic.<type>`: never a syncable type.
+    expect(matchesPattern(pattern, item('integration-hub.generic', 'generic.work_item.updated'))).toBe(false);
     expect(matchesPattern(pattern, item('integration-hub.hub'))).toBe(false);
     expect(matchesPattern(pattern, item('integration-hub.github', 'branch.created'))).toBe(false);
   });

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { wiringAccess, wiringPointerWrites } from '../../../../shared/adapters/wiring-access';
+import { declaredAccess } from '../../../../lib/function-access';
+import {
+  providerClientFactories,
+  wiringAccess,
+  wiringPointerWrites,
+} from '../../../../shared/adapters/wiring-access';
+import { PROVIDERS } from '../../../../shared/providers';
 import type { FunctionName, ResourceAccess } from '../../../../shared/topology';
 import { functions, pointerWrites } from '../../../../shared/topology';
 
@@ -16,7 +22,7 @@ function factoriesOf(entry: string): string[] {
 
 describe("each function's declared access covers what its wiring builds", () => {
   it.each(Object.keys(functions) as FunctionName[])('%s', (name) => {
-    const declared = new Set(functions[name].access as readonly ResourceAccess[]);
+    const declared = new Set(declaredAccess(name));
     const needed = factoriesOf(functions[name].entry).flatMap((factory) => {
       const access = wiringAccess[factory as keyof typeof wiringAccess];
       if (!access) throw new Error(`${name} builds ${factory}, which wiring-access.ts does not list`);
@@ -26,6 +32,13 @@ describe("each function's declared access covers what its wiring builds", () => 
     const covered = (a: ResourceAccess) =>
       declared.has(a) || (a === 'domain-table:read' && declared.has('domain-table:write'));
     expect(needed.filter((n) => !covered(n.access))).toEqual([]);
+    // A function that opens provider clients is flagged, so it gets what the provider modules' adapters need.
+    const opensClients = factoriesOf(functions[name].entry).some((f) =>
+      providerClientFactories.includes(f as (typeof providerClientFactories)[number]),
+    );
+    const flagged = (functions[name] as { providerClients?: boolean }).providerClients === true;
+    expect({ name, flagged }).toEqual({ name, flagged: opensClients });
+    if (opensClients) expect(PROVIDERS.access.filter((a) => !covered(a))).toEqual([]);
     const pointers = factoriesOf(functions[name].entry).flatMap(
       (factory) => wiringPointerWrites[factory as keyof typeof wiringPointerWrites] ?? [],
     );

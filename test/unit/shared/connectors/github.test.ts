@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
-import { githubConnector } from '../../../../shared/connectors/github/connector';
+import { githubProvider } from '../../../../shared/connectors/github/module';
 import { githubWorkItems } from '../../../../shared/connectors/github/work-items';
 import { UnauthenticatedError, ValidationError } from '../../../../shared/errors';
 import { CanonicalEventSchema } from '../../../../shared/events/canonical-event';
+
+const githubConnector = githubProvider.webhook;
 
 /** GitHub's own example payloads (`@octokit/webhooks-examples`), event by event. */
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as unknown;

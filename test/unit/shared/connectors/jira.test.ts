@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
-import { jiraConnector } from '../../../../shared/connectors/jira/connector';
+import { jiraProvider } from '../../../../shared/connectors/jira/module';
 import { jiraWorkItems } from '../../../../shared/connectors/jira/work-items';
 import { UnauthenticatedError, ValidationError } from '../../../../shared/errors';
 import { CanonicalEventSchema } from '../../../../shared/events/canonical-event';
+
+const jiraConnector = jiraProvider.webhook;
 
 /** Payloads in the shape Atlassian documents for Jira Cloud webhooks (test/fixtures/jira). */
 const fixture = (name: string) =>

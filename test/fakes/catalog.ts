@@ -1,0 +1,68 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GITHUB_HUMAN, startFakeGithub } from './github';
+import { JIRA_HUMAN, startFakeJira } from './jira';
+
+/** A fake running on its own (`npm run fakes`): where it is, and how to point the hub at it. */
+export interface StartedFake {
+  readonly url: string;
+  /** What to tell a person: the account the hub acts as, and the commands that connect the hub. */
+  readonly lines: readonly string[];
+  stop(): Promise<void>;
+}
+
+/** One loopback fake of a provider: its provider id, its default port and how to start it. */
+export interface FakeEntry {
+  readonly id: string;
+  readonly port: number;
+  start(options: { port: number; dataDir: string }): Promise<StartedFake>;
+}
+
+const webhookLine = (id: string, url: string) =>
+  `  curl -X PUT ${url}/_fake/webhook -d '{"url": "http://127.0.0.1:3000/webhooks/${id}/<connectionId>", "secret": "whsec_…"}'`;
+
+/** Every provider fake `npm run fakes` starts. A new fake is its file in test/fakes and a line here. */
+export const FAKES: readonly FakeEntry[] = [
+  {
+    id: 'github',
+    port: 3101,
+    start: async ({ port, dataDir }) => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const keyFile = join(dataDir, 'github-app.pem');
+      writeFileSync(keyFile, privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), { mode: 0o600 });
+      const app = { appId: '1001', installationId: 2002, publicKey };
+      const fake = await startFakeGithub(app, [], { port });
+      return {
+        url: fake.url,
+        stop: () => fake.stop(),
+        lines: [
+          `[fakes] GitHub API  ${fake.url}  (GitHub App ${app.appId}, installation ${app.installationId}, key ${keyFile})`,
+          `  a person acts on it as GitHub token ${GITHUB_HUMAN.token}`,
+          `  npx hub connections create <orgId> --provider github --name GitHub --base-url ${fake.url}`,
+          `  npx hub connections set-credentials <orgId> <connectionId> --kind github_app --app-id ${app.appId} --installation-id ${app.installationId} --private-key-file ${keyFile}`,
+          webhookLine('github', fake.url),
+        ],
+      };
+    },
+  },
+  {
+    id: 'jira',
+    port: 3102,
+    start: async ({ port }) => {
+      const account = { email: 'bot@example.test', apiToken: 'fake-jira-token' };
+      const fake = await startFakeJira(account, { port });
+      return {
+        url: fake.url,
+        stop: () => fake.stop(),
+        lines: [
+          `[fakes] Jira site   ${fake.url}  (${account.email}, API token ${account.apiToken})`,
+          `  a person acts on it as ${JIRA_HUMAN.email} / ${JIRA_HUMAN.apiToken}`,
+          `  npx hub connections create <orgId> --provider jira --name Jira --base-url ${fake.url}`,
+          `  JIRA_API_TOKEN=${account.apiToken} npx hub connections set-credentials <orgId> <connectionId> --kind jira_api_token --email ${account.email} --api-token-env JIRA_API_TOKEN`,
+          webhookLine('jira', fake.url),
+        ],
+      };
+    },
+  },
+];
