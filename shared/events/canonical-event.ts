@@ -4,7 +4,7 @@ import * as z from 'zod';
 export const CanonicalEventSchema = z
   .object({
     id: z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/),
-    type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/),
+    type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/),
     source: z.object({ provider: z.string(), connectionId: z.string() }),
     tenantId: z.string(),
     occurredAt: z.iso.datetime(),

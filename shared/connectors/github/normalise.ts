@@ -52,7 +52,6 @@ export function githubWorkItem(value: unknown, repository: string): WorkItem {
   const i = obj(value);
   const number = num(i.number) ?? 0;
   const closed = str(i.state) === 'closed';
-  const milestone = obj(i.milestone);
   const type = str(obj(i.type).name);
   // Set when a GitHub App made the issue: the hub recognises its own items by its app id.
   const viaApp = num(obj(i.performed_via_github_app).id);
@@ -69,7 +68,8 @@ export function githubWorkItem(value: unknown, repository: string): WorkItem {
     reporter: githubPerson(i.user),
     labels: labelsOf(i.labels),
     priority: null,
-    dueDate: str(milestone.due_on)?.slice(0, 10) ?? null,
+    // GitHub issues have no due date of their own (a milestone's is the milestone's).
+    dueDate: null,
     parent: null,
     createdVia: viaApp === null ? null : String(viaApp),
     createdAt: isoTime(i.created_at),
@@ -125,9 +125,6 @@ function issueChanges(
     case 'assigned':
     case 'unassigned':
       return { changedFields: ['assignee'], changes: [] };
-    case 'milestoned':
-    case 'demilestoned':
-      return { changedFields: ['dueDate'], changes: [] };
     case 'typed':
     case 'untyped':
       return { changedFields: ['type'], changes: [] };
