@@ -165,7 +165,7 @@ describe('big and deep payloads', () => {
       return (feed.items as Json[]).find((e) => e.id === eventId);
     }, 30_000);
     expect(stored).toMatchObject({
-      type: 'generic.build.finished',
+      type: 'custom.build.finished',
       data: {},
       claim: { key: `T#${orgId}/events/${eventId}.json`, bytes: expect.any(Number) },
     });
