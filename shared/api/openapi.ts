@@ -14,6 +14,7 @@ import {
   ApiKeyPage,
   AuditPage,
   AuditQuery,
+  CanonicalDataSchemas,
   ConnectionCreated,
   ConnectionCredentialsSchema,
   ConnectionIdParam,
@@ -790,6 +791,8 @@ export function openApiDocument() {
     },
     security: [{ bearer: [] }],
     components: {
+      // The canonical event model: what an event's `data` holds, per type.
+      schemas: CanonicalDataSchemas,
       securitySchemes: {
         bearer: {
           type: 'http',

@@ -7,6 +7,7 @@ import {
   PROVIDERS,
 } from '../connectors/connection';
 import { GenericWebhookPayloadSchema } from '../connectors/generic/normalise';
+import { CANONICAL_DATA } from '../events/canonical';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema, PlatformApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
@@ -543,3 +544,11 @@ export const ConnectionSyncStatus = z
     deadLetters: z.number().int().describe("This connection's parked messages (first 100 looked at)"),
   })
   .meta({ id: 'ConnectionSyncStatus' });
+
+/**
+ * Each canonical event type's `data` schema by its component id: an event's `data` is the one its
+ * type names (`CANONICAL_DATA`), or a generic sender's own for `custom.*` types.
+ */
+export const CanonicalDataSchemas: Record<string, z.ZodType> = Object.fromEntries(
+  [...new Set<z.ZodType>(Object.values(CANONICAL_DATA))].map((schema) => [String(schema.meta()?.id), schema]),
+);

@@ -10,8 +10,14 @@ export const CanonicalEventSchema = z
     occurredAt: z.iso.datetime(),
     receivedAt: z.iso.datetime(),
     correlationId: z.string(),
-    data: z.record(z.string(), z.unknown()),
-    raw: z.object({ deliveryId: z.string(), sha256: z.string() }),
+    data: z
+      .record(z.string(), z.unknown())
+      .describe(
+        "Provider-neutral and typed: the `…EventData` component its type names (`work_item.*`: WorkItemEventData, `pull_request.*`: PullRequestEventData…); for `custom.*` types, a generic sender's own data as sent",
+      ),
+    raw: z
+      .object({ deliveryId: z.string(), sha256: z.string() })
+      .describe("The provider's delivery it came from, by reference: its id and the SHA-256 of its body"),
     claim: z
       .object({ key: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string() })
       .optional()
