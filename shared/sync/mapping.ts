@@ -50,7 +50,9 @@ export const MappingInputSchema = z
           .min(1)
           .max(100)
           .optional()
-          .describe("The type new items get (the tracker's item type, e.g. `Task`; the tracker's default unless set)"),
+          .describe(
+            "The type new items get (the tracker's item type, e.g. `Task`; the tracker's default unless set)",
+          ),
       })
       .strict(),
     codeHost: z
@@ -155,7 +157,8 @@ export const MappingInputSchema = z
   .strict()
   .meta({
     id: 'MappingInput',
-    description: "How a tracker's project (`PROJ`) and a code host's repository (`acme/web`) are kept in step",
+    description:
+      "How a tracker's project (`PROJ`) and a code host's repository (`acme/web`) are kept in step",
   });
 
 export type MappingInput = z.infer<typeof MappingInputSchema>;
