@@ -16,6 +16,7 @@ import {
   ApiKeyPage,
   AuditPage,
   AuditQuery,
+  CanonicalDataSchemas,
   ConnectionCreated,
   ConnectionPage,
   ConnectionSchema,
@@ -815,6 +816,8 @@ export function openApiDocument(providers: OpenApiProviders) {
         },
       },
       schemas: {
+        // The canonical event model: what an event's `data` holds, per type.
+        ...CanonicalDataSchemas,
         ProviderIdOfModules: replacements.ProviderId,
         CredentialSummaryOfModules: replacements.CredentialSummary,
       },

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AccessPolicySchema, CustomRoleSchema, MAX_POLICY_CHARS, ORG_PERMISSIONS } from '../authz/org-access';
 import { ConnectionConfigSchema, ConnectionSchema, ProviderIdSchema } from '../connectors/connection';
+import { CANONICAL_DATA } from '../events/canonical';
 import { CanonicalEventSchema } from '../events/canonical-event';
 import { ApiKeySchema, PlatformApiKeySchema } from '../identity/api-key';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../identity/create-api-key';
@@ -537,3 +538,11 @@ export const ConnectionSyncStatus = z
     deadLetters: z.number().int().describe("This connection's parked messages (first 100 looked at)"),
   })
   .meta({ id: 'ConnectionSyncStatus' });
+
+/**
+ * Each canonical event type's `data` schema by its component id: an event's `data` is the one its
+ * type names (`CANONICAL_DATA`), or a generic sender's own for `custom.*` types.
+ */
+export const CanonicalDataSchemas: Record<string, z.ZodType> = Object.fromEntries(
+  [...new Set<z.ZodType>(Object.values(CANONICAL_DATA))].map((schema) => [String(schema.meta()?.id), schema]),
+);

@@ -77,6 +77,8 @@ export interface PullRequestActivity {
   readonly title: string;
   /** Where it may name tracker keys: its branch, title and body. */
   readonly text: string;
+  /** The tracker keys its canonical data says it names (`PullRequest.mentions`). */
+  readonly mentions?: readonly string[];
   /** Opened by an app (the hub's own branch automation among them). */
   readonly byBot: boolean;
   /** When the pull request reached this stage at the source (the provider's time): orders deliveries. */

@@ -4,14 +4,20 @@ import * as z from 'zod';
 export const CanonicalEventSchema = z
   .object({
     id: z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/),
-    type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/),
+    type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/),
     source: z.object({ provider: z.string(), connectionId: z.string() }),
     tenantId: z.string(),
     occurredAt: z.iso.datetime(),
     receivedAt: z.iso.datetime(),
     correlationId: z.string(),
-    data: z.record(z.string(), z.unknown()),
-    raw: z.object({ deliveryId: z.string(), sha256: z.string() }),
+    data: z
+      .record(z.string(), z.unknown())
+      .describe(
+        "Provider-neutral and typed: the `…EventData` component its type names (`work_item.*`: WorkItemEventData, `pull_request.*`: PullRequestEventData…); for `custom.*` types, the sender's own data as sent",
+      ),
+    raw: z
+      .object({ deliveryId: z.string(), sha256: z.string() })
+      .describe("The provider's delivery it came from, by reference: its id and the SHA-256 of its body"),
     claim: z
       .object({ key: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string() })
       .optional()

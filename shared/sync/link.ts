@@ -18,8 +18,8 @@ export const LinkSchema = z
     id: z.string(),
     orgId: z.string(),
     mappingId: z.string(),
-    tracker: ItemSide.describe("The tracker's item (a Jira issue)"),
-    codeHost: ItemSide.describe("The code host's item (a GitHub issue)"),
+    tracker: ItemSide.describe("The tracker's item (an issue of project `PROJ`)"),
+    codeHost: ItemSide.describe("The code host's item (an issue of repository `acme/web`)"),
     fields: z
       .partialRecord(Field, Version)
       .describe("Each field's current value, with the source time and side of the change that set it"),

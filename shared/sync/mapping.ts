@@ -36,26 +36,28 @@ export const MappingInputSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     tracker: z
       .object({
-        connectionId: connectionId.describe('A tracker connection (Jira)'),
+        connectionId: connectionId.describe('A connection to a tracker'),
         provider: SideProvider.optional(),
         project: z
           .string()
           .trim()
           .min(1)
           .max(255)
-          .describe("The tracker's project whose items are synced (a Jira project key such as PROJ)"),
+          .describe("The tracker's project whose items are synced (a project key such as PROJ)"),
         itemType: z
           .string()
           .trim()
           .min(1)
           .max(100)
           .optional()
-          .describe("The type new items get (Jira's issue type; `Task` unless set)"),
+          .describe(
+            "The type new items get (the tracker's item type, e.g. `Task`; the tracker's default unless set)",
+          ),
       })
       .strict(),
     codeHost: z
       .object({
-        connectionId: connectionId.describe('A code host connection (GitHub)'),
+        connectionId: connectionId.describe('A connection to a code host'),
         provider: SideProvider.optional(),
         repository: z.string().trim().min(1).max(255).describe('The repository, such as `owner/name`'),
       })
@@ -105,7 +107,7 @@ export const MappingInputSchema = z
         'each user appears once per side',
       )
       .describe(
-        'Tracker user ↔ code host user (a Jira account id ↔ a GitHub login); assignees without a pair are not synced',
+        'Tracker user ↔ code host user (as each side names people: an account id, a login); assignees without a pair are not synced',
       ),
     labels: z
       .object({
@@ -155,7 +157,8 @@ export const MappingInputSchema = z
   .strict()
   .meta({
     id: 'MappingInput',
-    description: "How a tracker's project (Jira) and a code host's repository (GitHub) are kept in step",
+    description:
+      "How a tracker's project (`PROJ`) and a code host's repository (`acme/web`) are kept in step",
   });
 
 export type MappingInput = z.infer<typeof MappingInputSchema>;

@@ -456,7 +456,15 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
   ): Promise<SyncOutcome> {
     // A pull request the hub opened (for a tracker item) does not move that item: nobody worked on it yet.
     if (pr.stage === 'opened' && pr.byBot) return 'ignored';
-    const keys = trackerOf(mapping).referencesIn(pr.text, mapping.tracker.project);
+    // The keys its canonical data names and any its branch, title and body name in the tracker's own form.
+    const keys = [
+      ...new Set(
+        trackerOf(mapping).referencesIn(
+          [...(pr.mentions ?? []), pr.text].join('\n'),
+          mapping.tracker.project,
+        ),
+      ),
+    ];
     if (keys.length === 0) return 'ignored';
     // Stages apply in the provider's order: a late or replayed `opened` does not undo `merged`.
     const step = `pr#${mapping.id}#${mapping.codeHost.repository}#${pr.number}`;

@@ -53,7 +53,7 @@ describe('data survives restarts, including kill -9', () => {
       const items = (await restarted('GET', `/v1/orgs/${org.id}/events`)).json.items as { id: string }[];
       return items.find((e) => e.id === accepted.json.eventId);
     });
-    expect(stored).toMatchObject({ type: 'generic.deploy.done', data: { env: 'prod' } });
+    expect(stored).toMatchObject({ type: 'custom.deploy.done', data: { env: 'prod' } });
   });
 
   it('stops every child process on SIGTERM and leaves the data for the next start', async () => {

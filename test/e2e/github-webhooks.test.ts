@@ -67,13 +67,28 @@ describe('GitHub webhooks over HTTP', () => {
       );
       return items.length > 0 ? items : undefined;
     });
+    const { issue, repository } = example('issues', 'opened') as {
+      issue: { number: number; title: string };
+      repository: { full_name: string };
+    };
     expect(feed).toEqual([
       expect.objectContaining({
         id: opened.json.eventId,
         type: 'work_item.created',
         source: expect.objectContaining({ provider: 'github' }),
+        // The feed carries the canonical model, not GitHub's payload; the raw delivery by reference.
+        data: expect.objectContaining({
+          item: expect.objectContaining({
+            key: `${repository.full_name}#${issue.number}`,
+            title: issue.title,
+            status: { name: 'open', category: 'todo' },
+          }),
+          changedFields: expect.arrayContaining(['title', 'status']),
+        }),
+        raw: { deliveryId: 'd-1', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
       }),
     ]);
+    expect(feed[0]).not.toHaveProperty('data.issue');
 
     // Every other event type is acknowledged, never refused.
     const star = await deliver(con.webhookUrl, con.webhookSecret, 'star', example('star'), 'd-2');
@@ -137,10 +152,20 @@ describe('GitHub webhooks over HTTP', () => {
       const items = (await admin('GET', `/v1/orgs/${org.id}/events`)).json.items as {
         type: string;
         source: { provider: string };
+        data: Record<string, unknown>;
       }[];
       return items.find((e) => e.source.provider === 'jira');
     });
     expect(stored.type).toBe('work_item.updated');
+    // Jira's ADF and status categories arrive as the canonical model.
+    expect(stored.data).toMatchObject({
+      item: {
+        key: 'PROJ-2',
+        description: 'Builds should report back.',
+        status: { name: 'In Progress', category: 'in_progress' },
+      },
+      changes: [{ field: 'status', from: 'To Do', to: 'In Progress' }],
+    });
   });
 
   it('manages connections: base URLs, disable/enable, secret rotation with an overlap, delete', async () => {

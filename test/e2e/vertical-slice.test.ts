@@ -27,10 +27,11 @@ const listEvents = async (orgId: string) =>
   (await client(hub)('GET', `/v1/orgs/${orgId}/events?limit=100`)).json.items as {
     id: string;
     type: string;
+    source: { provider: string };
   }[];
 
 const webhookEvents = async (orgId: string) =>
-  (await listEvents(orgId)).filter((e) => e.type.startsWith('generic.'));
+  (await listEvents(orgId)).filter((e) => e.source.provider === 'generic');
 describe('the hub on one machine, over HTTP', () => {
   it('reports every component up on /healthz', async () => {
     const res = await fetch(`${hub.url}/healthz`);
@@ -117,7 +118,7 @@ describe('the hub on one machine, over HTTP', () => {
     expect(first.status).toBe(202);
     const eventId = String(first.json.eventId);
     const stored = await eventually(async () => (await listEvents(org.id)).find((e) => e.id === eventId));
-    expect(stored).toMatchObject({ type: 'generic.build.finished', tenantId: org.id, data: { build: 42 } });
+    expect(stored).toMatchObject({ type: 'custom.build.finished', tenantId: org.id, data: { build: 42 } });
 
     const again = await client(hub, '')(
       'POST',
@@ -144,6 +145,20 @@ describe('the hub on one machine, over HTTP', () => {
       (await client(hub, '')('POST', con.webhookUrl, malformed, signedHeaders(con.webhookSecret, malformed)))
         .status,
     ).toBe(400);
+    // A canonical type must carry that type's data: the problem names what does not fit.
+    const unfit = JSON.stringify({ type: 'work_item.created', data: { item: { title: 'No key' } } });
+    const refused = await client(hub, '')(
+      'POST',
+      con.webhookUrl,
+      unfit,
+      signedHeaders(con.webhookSecret, unfit),
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.json).toMatchObject({
+      detail: expect.stringContaining('work_item.created'),
+      errors: expect.arrayContaining([expect.objectContaining({ path: 'item.key' })]),
+    });
     const unknown = '/webhooks/generic/con_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
     expect(
       (await client(hub, '')('POST', unknown, body, signedHeaders(con.webhookSecret, body))).status,

@@ -1,18 +1,22 @@
 import { DynamoDbSyncStore } from '../../shared/adapters/dynamodb/dynamodb-sync-store';
 import { auditBySystem } from '../../shared/audit/audit-record';
+import type { CanonicalReading } from '../../shared/connectors/canonical-read';
+import {
+  actorOf,
+  readCommentChange,
+  readItemChange,
+  readPullRequestActivity,
+} from '../../shared/connectors/canonical-read';
 import type { Connection, Provider } from '../../shared/connectors/connection';
-import type {
-  CodeHostConnector,
-  ItemChange,
-  NativeFields,
-  TrackerConnector,
-} from '../../shared/connectors/work-items';
+import type { CodeHostConnector, NativeFields, TrackerConnector } from '../../shared/connectors/work-items';
 import { SYNC_FIELDS } from '../../shared/connectors/work-items';
 import { ProviderUnavailableError } from '../../shared/errors';
+import type { Normalised, Person, WorkItemField } from '../../shared/events/canonical';
+import { canonicalEvent, trackerKeysIn } from '../../shared/events/canonical';
 import type { CanonicalEvent } from '../../shared/events/canonical-event';
 import { newId } from '../../shared/ids';
 import type { Json } from '../../shared/json-fields';
-import { obj, str } from '../../shared/json-fields';
+import { obj } from '../../shared/json-fields';
 import { itemKeys } from '../../shared/sync/link';
 import type { Mapping } from '../../shared/sync/mapping';
 import type { SyncStore } from '../../shared/sync/ports';
@@ -30,37 +34,108 @@ import { startLocalDynamoDb } from '../support/local-dynamodb';
 
 type Item = Required<NativeFields> & { key: string; comments: string[] };
 
-const readItem = (event: CanonicalEvent): ItemChange | null => {
-  if (!event.type.startsWith('work_item.')) return null;
-  const item = obj(event.data.item);
-  return {
-    ref: { id: String(item.id), key: String(item.key), url: str(item.url) ?? '' },
-    container: str(item.container),
-    kind:
-      event.type === 'work_item.created'
-        ? 'created'
-        : event.type === 'work_item.deleted'
-          ? 'deleted'
-          : 'updated',
-    fields: obj(item.fields) as NativeFields,
-    changed: SYNC_FIELDS.filter((f) => (event.data.changed as string[]).includes(f)),
-    at: event.occurredAt,
-    actor: str(event.data.actor),
-    createdBy: str(item.createdBy),
-    snapshot: false,
-  };
+/**
+ * How each fake's canonical events read: the board keys people by account id, the forge by login,
+ * as a tracker and a code host in the hub do; the readers are the ones every provider uses.
+ */
+const BOARD: CanonicalReading = {
+  personKey: (p) => p.id,
+  refId: (item) => item.id,
+  createdBy: (item) => item.creator?.id ?? null,
 };
-const readComment = (event: CanonicalEvent) =>
-  event.type.startsWith('comment.')
-    ? {
-        itemId: String(event.data.itemId),
-        container: null,
-        id: String(event.data.id),
-        author: String(event.data.actor),
-        body: String(event.data.body),
-        actor: str(event.data.actor),
-      }
-    : null;
+const FORGE: CanonicalReading = {
+  personKey: (p) => p.login,
+  refId: (item) => item.id,
+  createdBy: (item) => item.createdVia,
+};
+
+/**
+ * The fakes' normaliser: a test's short description of a change as canonical data, validated by
+ * `canonicalEvent` like any provider's. Fields a change does not name get empty values.
+ */
+function canonical(provider: string, type: string, data: Json): Normalised {
+  const person = (name: unknown): Person | null =>
+    typeof name === 'string'
+      ? { id: name, login: provider === 'forge' ? name : null, name: null, bot: name.endsWith('[app]') }
+      : null;
+  const actor = person(data.actor);
+  if (type.startsWith('work_item.')) {
+    const item = obj(data.item);
+    const fields = obj(item.fields) as NativeFields;
+    return {
+      type: type as 'work_item.updated',
+      data: {
+        actor,
+        item: {
+          id: String(item.id),
+          key: String(item.key),
+          url: '',
+          container: String(item.container),
+          type: 'item',
+          title: fields.title ?? '',
+          description: fields.description ?? '',
+          status: { name: fields.status ?? '', category: 'todo' },
+          assignee: person(fields.assignee),
+          reporter: null,
+          labels: fields.labels ?? [],
+          priority: null,
+          dueDate: null,
+          parent: null,
+          createdVia: null,
+          createdAt: null,
+          updatedAt: null,
+        },
+        changedFields: data.changed as WorkItemField[],
+        changes: [],
+      },
+    };
+  }
+  if (type.startsWith('comment.')) {
+    return {
+      type: type as 'comment.created',
+      data: {
+        actor,
+        comment: {
+          id: String(data.id),
+          body: String(data.body),
+          author: actor,
+          url: '',
+          createdVia: null,
+          createdAt: null,
+          updatedAt: null,
+        },
+        on: { kind: 'work_item', id: String(data.itemId), key: String(data.itemId), url: '', container: '' },
+      },
+    };
+  }
+  const title = String(data.title);
+  return {
+    type: type as 'pull_request.opened',
+    data: {
+      actor,
+      pullRequest: {
+        id: String(data.number),
+        number: Number(data.number),
+        key: `team/app!${data.number}`,
+        url: String(data.url),
+        container: 'team/app',
+        title,
+        description: '',
+        state: type === 'pull_request.merged' ? 'merged' : 'open',
+        draft: false,
+        sourceBranch: 'topic',
+        targetBranch: 'main',
+        author: actor,
+        reviewers: [],
+        mentions: (data.mentions as string[] | undefined) ?? trackerKeysIn(title),
+        createdVia: null,
+        createdAt: null,
+        updatedAt: null,
+        mergedAt: null,
+      },
+    },
+  };
+}
 
 function board() {
   const items = new Map<string, Item>();
@@ -73,10 +148,10 @@ function board() {
     displayName: 'Board',
     defaultItemType: undefined,
     checkContainer: () => null,
-    actorOf: (event) => str(event.data.actor),
+    actorOf: (event) => actorOf(event, BOARD),
     couldBeHub: () => true,
-    readItem,
-    readComment,
+    readItem: (event) => readItemChange(event, BOARD),
+    readComment: (event) => readCommentChange(event, BOARD),
     referencesIn: (text, project) =>
       [...text.matchAll(/\b([A-Z]+-\d+)\b/g)].map((m) => m[1] as string).filter((k) => k.startsWith(project)),
     canonicalText: (markdown) => markdown.trim(),
@@ -130,23 +205,11 @@ function forge() {
     role: 'codeHost',
     displayName: 'Forge',
     checkContainer: () => null,
-    actorOf: (event) => str(event.data.actor),
+    actorOf: (event) => actorOf(event, FORGE),
     couldBeHub: (actor) => actor.endsWith('[app]'),
-    readItem,
-    readComment,
-    readPullRequest: (event) =>
-      event.type === 'pull_request.merged' || event.type === 'pull_request.opened'
-        ? {
-            stage: event.type === 'pull_request.merged' ? 'merged' : 'opened',
-            container: 'team/app',
-            number: Number(event.data.number),
-            url: String(event.data.url),
-            title: String(event.data.title),
-            text: String(event.data.title),
-            byBot: false,
-            at: event.occurredAt,
-          }
-        : null,
+    readItem: (event) => readItemChange(event, FORGE),
+    readComment: (event) => readCommentChange(event, FORGE),
+    readPullRequest: readPullRequestActivity,
     open: (connection) => ({
       connection,
       identity: async () => ({ actor: 'hub[app]', creator: 'hub-app' }),
@@ -267,18 +330,12 @@ async function setup(store: SyncStore) {
   let clock = Date.now() - 60_000;
   const event = (provider: string, connectionId: string, type: string, data: Json): CanonicalEvent => {
     clock += 2000;
-    const at = new Date(clock).toISOString();
-    return {
-      id: newId('evt'),
-      type,
-      source: { provider, connectionId },
-      tenantId: orgId,
-      occurredAt: at,
-      receivedAt: at,
-      correlationId: 'c',
-      data,
-      raw: { deliveryId: newId('evt'), sha256: '' },
-    };
+    const at = new Date(clock);
+    const delivery = { orgId, connectionId, body: JSON.stringify(data), receivedAt: at, correlationId: 'c' };
+    return canonicalEvent(delivery, provider, newId('evt'), {
+      ...canonical(provider, type, data),
+      occurredAt: at.toISOString(),
+    } as Normalised);
   };
 
   return { orgId, boardConnection, forgeConnection, b, f, engine, mapping, event, audits };
@@ -530,12 +587,14 @@ describe('the sync engine, between providers it has never heard of', () => {
     expect(b.items.get('BRD-9')?.title).toBe('First');
 
     // A pull request opened, then merged; the `opened` delivery arrives last, and the merge is replayed.
+    // It names the item only in its canonical `mentions` (a provider that links them otherwise).
     const pr = (type: string) =>
       event('forge', forgeConnection, type, {
         actor: 'ann',
         number: 12,
         url: 'https://forge.test/pr/12',
-        title: 'BRD-9: ship it',
+        title: 'Ship it',
+        mentions: ['BRD-9'],
       });
     const opened = pr('pull_request.opened');
     const merged = pr('pull_request.merged');

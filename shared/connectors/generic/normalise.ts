@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { ValidationError } from '../../errors';
+import type { Normalised } from '../../events/canonical';
+import { CUSTOM_TYPE_PREFIX, canonicalEvent, isCanonicalType } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
-import { newId } from '../../ids';
 import { zodIssues } from '../../validation';
 
 /** The Standard Webhooks payload shape: a type, an optional timestamp and the data. */
@@ -28,7 +28,12 @@ export interface GenericDelivery {
   readonly correlationId: string;
 }
 
-/** Turns a verified generic delivery into the canonical event envelope. */
+/**
+ * Turns a verified generic delivery into a canonical event. A sender may send one of the canonical
+ * types, whose data must then be what that type's schema says (a ValidationError naming what does
+ * not fit otherwise); any other type is the sender's own, published as `custom.<type>` with its
+ * data as given.
+ */
 export function normaliseGenericDelivery(delivery: GenericDelivery): CanonicalEvent {
   let json: unknown;
   try {
@@ -40,15 +45,18 @@ export function normaliseGenericDelivery(delivery: GenericDelivery): CanonicalEv
   if (!parsed.success)
     throw new ValidationError('The payload is not a Standard Webhooks payload', zodIssues(parsed.error));
   const payload = parsed.data;
-  return {
-    id: newId('evt'),
-    type: `generic.${payload.type.toLowerCase()}`,
-    source: { provider: 'generic', connectionId: delivery.connectionId },
-    tenantId: delivery.orgId,
-    occurredAt: new Date(payload.timestamp ?? delivery.sentAt).toISOString(),
-    receivedAt: delivery.receivedAt.toISOString(),
-    correlationId: delivery.correlationId,
-    data: payload.data,
-    raw: { deliveryId: delivery.webhookId, sha256: createHash('sha256').update(delivery.body).digest('hex') },
-  };
+  const type = payload.type.toLowerCase();
+  const occurredAt = new Date(payload.timestamp ?? delivery.sentAt).toISOString();
+  return canonicalEvent(
+    delivery,
+    'generic',
+    delivery.webhookId,
+    isCanonicalType(type)
+      ? ({ type, data: payload.data, occurredAt } as Normalised)
+      : {
+          type: type.startsWith(CUSTOM_TYPE_PREFIX) ? (type as `custom.${string}`) : `custom.${type}`,
+          data: payload.data,
+          occurredAt,
+        },
+  );
 }

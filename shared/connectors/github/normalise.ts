@@ -1,189 +1,306 @@
-import { createHash } from 'node:crypto';
 import { ValidationError } from '../../errors';
+import type {
+  CommentEventData,
+  FieldChangeSchema,
+  Normalised,
+  Person,
+  PullRequest,
+  WorkItem,
+  WorkItemField,
+} from '../../events/canonical';
+import {
+  canonicalEvent,
+  isoTime,
+  REVIEW_STATES,
+  trackerKeysIn,
+  WORK_ITEM_FIELDS,
+} from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
-import { newId } from '../../ids';
 import { type Json, num, obj, str } from '../../json-fields';
 import type { WebhookDelivery } from '../connector';
 
-const logins = (value: unknown): string[] =>
-  Array.isArray(value) ? value.map((u) => str(obj(u).login)).filter((l): l is string => l !== null) : [];
-const names = (value: unknown): string[] =>
-  Array.isArray(value) ? value.map((l) => str(obj(l).name)).filter((n): n is string => n !== null) : [];
+type FieldChange = ReturnType<typeof FieldChangeSchema.parse>;
 
-function issue(value: unknown) {
-  const i = obj(value);
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const idOf = (value: Json): string => String(num(value.id) ?? str(value.id) ?? '');
+
+/** A GitHub user or app as a canonical person: apps act as `<slug>[bot]`, of type `Bot`. */
+export function githubPerson(value: unknown): Person | null {
+  const u = obj(value);
+  const login = str(u.login);
+  if (login === null && u.id === undefined) return null;
+  const email = str(u.email);
   return {
-    id: num(i.id),
-    number: num(i.number),
-    title: str(i.title),
-    body: str(i.body),
-    state: str(i.state),
-    labels: names(i.labels),
-    assignees: logins(i.assignees),
-    author: str(obj(i.user).login),
-    url: str(i.html_url),
-    updatedAt: str(i.updated_at),
-    // Set when a GitHub App made the change: the hub recognises its own writes by its app id.
-    viaApp: num(obj(i.performed_via_github_app).id),
+    id: u.id === undefined ? (login ?? '') : idOf(u),
+    login,
+    name: str(u.name),
+    ...(email ? { email } : {}),
+    bot: u.type === 'Bot' || (login?.endsWith('[bot]') ?? false),
   };
 }
 
-/** Which synced fields an `issues` action changed; an opened issue brings all of them. */
-function changedFields(action: string | null, payload: Json): string[] {
+const labelsOf = (value: unknown): string[] =>
+  list(value)
+    .map((l) => (typeof l === 'string' ? l : str(obj(l).name)))
+    .filter((n): n is string => !!n);
+
+/**
+ * An issue (from a webhook or GitHub's issue listing, which share the shape) as a canonical work
+ * item of its repository. Its status is `open` or `closed`; the first assignee is the assignee.
+ */
+export function githubWorkItem(value: unknown, repository: string): WorkItem {
+  const i = obj(value);
+  const number = num(i.number) ?? 0;
+  const closed = str(i.state) === 'closed';
+  const type = str(obj(i.type).name);
+  // Set when a GitHub App made the issue: the hub recognises its own items by its app id.
+  const viaApp = num(obj(i.performed_via_github_app).id);
+  return {
+    id: idOf(i),
+    key: `${repository}#${number}`,
+    url: str(i.html_url) ?? '',
+    container: repository,
+    type: type ?? 'issue',
+    title: str(i.title) ?? '',
+    description: str(i.body) ?? '',
+    status: { name: closed ? 'closed' : 'open', category: closed ? 'done' : 'todo' },
+    assignee: githubPerson(list(i.assignees)[0] ?? i.assignee),
+    reporter: githubPerson(i.user),
+    labels: labelsOf(i.labels),
+    priority: null,
+    // GitHub issues have no due date of their own (a milestone's is the milestone's).
+    dueDate: null,
+    parent: null,
+    createdVia: viaApp === null ? null : String(viaApp),
+    createdAt: isoTime(i.created_at),
+    updatedAt: isoTime(i.updated_at),
+  };
+}
+
+/** Which fields an `issues` action changed, with the old values GitHub's `changes` gives. */
+function issueChanges(
+  action: string | null,
+  payload: Json,
+  item: WorkItem,
+): { changedFields: WorkItemField[]; changes: FieldChange[] } {
   switch (action) {
     case 'opened':
-      return ['title', 'description', 'status', 'assignee', 'labels'];
-    case 'edited':
-      return Object.keys(obj(payload.changes)).flatMap((k) =>
-        k === 'title' ? ['title'] : k === 'body' ? ['description'] : [],
-      );
+      return { changedFields: [...WORK_ITEM_FIELDS], changes: [] };
+    case 'edited': {
+      const changes = obj(payload.changes);
+      const from = (k: string) => str(obj(changes[k]).from);
+      return {
+        changedFields: [
+          ...('title' in changes ? (['title'] as const) : []),
+          ...('body' in changes ? (['description'] as const) : []),
+        ],
+        changes: [
+          ...('title' in changes ? [{ field: 'title' as const, from: from('title'), to: item.title }] : []),
+          ...('body' in changes
+            ? [{ field: 'description' as const, from: from('body'), to: item.description }]
+            : []),
+        ],
+      };
+    }
     case 'closed':
-    case 'reopened':
-      return ['status'];
+    case 'reopened': {
+      const to = action === 'closed' ? 'closed' : 'open';
+      return {
+        changedFields: ['status'],
+        changes: [{ field: 'status', from: to === 'closed' ? 'open' : 'closed', to }],
+      };
+    }
     case 'labeled':
-    case 'unlabeled':
-      return ['labels'];
+    case 'unlabeled': {
+      const label = str(obj(payload.label).name);
+      const before =
+        action === 'labeled'
+          ? item.labels.filter((l) => l !== label)
+          : [...item.labels, ...(label ? [label] : [])];
+      return {
+        changedFields: ['labels'],
+        changes: [{ field: 'labels', from: before.join(', '), to: item.labels.join(', ') }],
+      };
+    }
     case 'assigned':
     case 'unassigned':
-      return ['assignee'];
+      return { changedFields: ['assignee'], changes: [] };
+    case 'typed':
+    case 'untyped':
+      return { changedFields: ['type'], changes: [] };
     default:
-      return [];
+      return { changedFields: [], changes: [] };
   }
 }
 
-function pullRequest(value: unknown) {
+function pullRequestOf(value: unknown, repository: string): PullRequest {
   const p = obj(value);
+  const number = num(p.number) ?? 0;
+  const head = str(obj(p.head).ref) ?? '';
+  const title = str(p.title) ?? '';
+  const body = str(p.body) ?? '';
+  const merged = p.merged === true || str(p.merged_at) !== null;
   return {
-    ...issue(p),
+    id: idOf(p),
+    number,
+    key: `${repository}#${number}`,
+    url: str(p.html_url) ?? '',
+    container: repository,
+    title,
+    description: body,
+    state: merged ? 'merged' : str(p.state) === 'closed' ? 'closed' : 'open',
     draft: p.draft === true,
-    merged: p.merged === true,
-    headRef: str(obj(p.head).ref),
-    headSha: str(obj(p.head).sha),
-    baseRef: str(obj(p.base).ref),
-    requestedReviewers: logins(p.requested_reviewers),
+    sourceBranch: head,
+    targetBranch: str(obj(p.base).ref) ?? '',
+    author: githubPerson(p.user),
+    reviewers: list(p.requested_reviewers)
+      .map(githubPerson)
+      .filter((r): r is Person => r !== null),
+    mentions: trackerKeysIn(head, title, body),
+    createdVia: null,
+    createdAt: isoTime(p.created_at),
+    updatedAt: isoTime(p.updated_at),
+    mergedAt: isoTime(p.merged_at),
   };
 }
 
-const ISSUE_TYPES: Record<string, string> = {
-  opened: 'work_item.created',
-  closed: 'work_item.closed',
-  reopened: 'work_item.reopened',
-  deleted: 'work_item.deleted',
-};
-
-const PR_TYPES: Record<string, string> = { opened: 'pull_request.opened', reopened: 'pull_request.reopened' };
+const COMMENT_TYPES = {
+  created: 'comment.created',
+  edited: 'comment.updated',
+  deleted: 'comment.deleted',
+} as const;
+const REVIEW_TYPES = {
+  submitted: 'review.submitted',
+  edited: 'review.updated',
+  dismissed: 'review.dismissed',
+} as const;
+const pick = <T extends Record<string, string>>(types: T, action: string | null): T[keyof T] | undefined =>
+  action !== null && Object.hasOwn(types, action) ? (types[action] as T[keyof T]) : undefined;
 
 /** The canonical type and data of a GitHub event, or null for events the hub does not use. */
-function translate(
-  event: string,
-  payload: Json,
-): { type: string; data: Json; occurredAt: string | null } | null {
+function translate(event: string, payload: Json): Normalised | null {
   const action = str(payload.action);
-  const base = {
-    action,
-    repository: { id: num(obj(payload.repository).id), fullName: str(obj(payload.repository).full_name) },
-    sender: str(obj(payload.sender).login),
-    installationId: num(obj(payload.installation).id),
-  };
+  const repository = str(obj(payload.repository).full_name) ?? '';
+  const actor = githubPerson(payload.sender);
   switch (event) {
     case 'issues': {
-      const item = issue(payload.issue);
+      const item = githubWorkItem(payload.issue, repository);
       return {
-        type: ISSUE_TYPES[action ?? ''] ?? 'work_item.updated',
-        data: {
-          ...base,
-          workItem: { kind: 'issue', ...item },
-          changedFields: changedFields(action, payload),
-        },
+        type:
+          action === 'opened'
+            ? 'work_item.created'
+            : action === 'deleted'
+              ? 'work_item.deleted'
+              : 'work_item.updated',
+        data: { actor, item, ...issueChanges(action, payload, item) },
         occurredAt: item.updatedAt,
       };
     }
     case 'issue_comment': {
+      const type = pick(COMMENT_TYPES, action);
+      if (!type) return null;
       const c = obj(payload.comment);
       const parent = obj(payload.issue);
-      const type = { created: 'comment.created', edited: 'comment.updated', deleted: 'comment.deleted' }[
-        action ?? ''
-      ];
-      if (!type) return null;
-      return {
-        type,
-        data: {
-          ...base,
-          comment: {
-            id: num(c.id),
-            body: str(c.body),
-            author: str(obj(c.user).login),
-            url: str(c.html_url),
-            viaApp: num(obj(c.performed_via_github_app).id),
-          },
-          workItem: {
-            kind: parent.pull_request ? 'pull_request' : 'issue',
-            id: num(parent.id),
-            number: num(parent.number),
-          },
+      const viaApp = num(obj(c.performed_via_github_app).id);
+      const data: CommentEventData = {
+        actor,
+        comment: {
+          id: idOf(c),
+          body: str(c.body) ?? '',
+          author: githubPerson(c.user),
+          url: str(c.html_url) ?? '',
+          createdVia: viaApp === null ? null : String(viaApp),
+          createdAt: isoTime(c.created_at),
+          updatedAt: isoTime(c.updated_at),
         },
-        occurredAt: str(c.updated_at),
+        on: {
+          // GitHub sends comments on pull requests as `issue_comment` too, on an issue with `pull_request`.
+          kind: parent.pull_request ? 'pull_request' : 'work_item',
+          id: idOf(parent),
+          key: `${repository}#${num(parent.number) ?? 0}`,
+          url: str(parent.html_url) ?? '',
+          container: repository,
+        },
       };
+      return { type, data, occurredAt: data.comment.updatedAt };
     }
     case 'pull_request': {
-      const pr = pullRequest(payload.pull_request);
+      const pullRequest = pullRequestOf(payload.pull_request, repository);
       const type =
         action === 'closed'
-          ? pr.merged
+          ? pullRequest.state === 'merged'
             ? 'pull_request.merged'
             : 'pull_request.closed'
-          : (PR_TYPES[action ?? ''] ?? 'pull_request.updated');
-      return { type, data: { ...base, pullRequest: pr }, occurredAt: pr.updatedAt };
+          : action === 'opened'
+            ? 'pull_request.opened'
+            : action === 'reopened'
+              ? 'pull_request.reopened'
+              : 'pull_request.updated';
+      return { type, data: { actor, pullRequest }, occurredAt: pullRequest.updatedAt };
     }
     case 'pull_request_review': {
-      const r = obj(payload.review);
-      const type = { submitted: 'review.submitted', edited: 'review.updated', dismissed: 'review.dismissed' }[
-        action ?? ''
-      ];
+      const type = pick(REVIEW_TYPES, action);
       if (!type) return null;
-      const pr = pullRequest(payload.pull_request);
+      const r = obj(payload.review);
+      const state = (str(r.state) ?? '').toLowerCase();
+      const submittedAt = isoTime(r.submitted_at);
       return {
         type,
         data: {
-          ...base,
+          actor,
           review: {
-            id: num(r.id),
-            state: str(r.state)?.toLowerCase() ?? null,
-            body: str(r.body),
-            author: str(obj(r.user).login),
-            submittedAt: str(r.submitted_at),
+            id: idOf(r),
+            // GitHub's states, lower-cased; a pending review (not yet submitted) counts as a comment.
+            state: (REVIEW_STATES as readonly string[]).includes(state)
+              ? (state as (typeof REVIEW_STATES)[number])
+              : 'commented',
+            body: str(r.body) ?? '',
+            author: githubPerson(r.user),
+            submittedAt,
           },
-          pullRequest: { id: pr.id, number: pr.number, title: pr.title, headRef: pr.headRef, url: pr.url },
+          pullRequest: pullRequestOf(payload.pull_request, repository),
         },
-        occurredAt: str(r.submitted_at),
+        occurredAt: submittedAt,
       };
     }
     case 'push': {
       const ref = str(payload.ref) ?? '';
+      // Tags arrive as `create`/`delete` events too: a tag push is not a branch's push.
       if (!ref.startsWith('refs/heads/')) return null;
-      const head = obj(payload.head_commit);
+      const commits = list(payload.commits).map((value) => {
+        const c = obj(value);
+        return {
+          id: str(c.id) ?? '',
+          message: str(c.message) ?? '',
+          url: str(c.url) ?? '',
+          author: { name: str(obj(c.author).name), email: str(obj(c.author).email) },
+          timestamp: isoTime(c.timestamp),
+        };
+      });
       return {
-        type: 'branch.pushed',
+        type: 'push',
         data: {
-          ...base,
+          actor,
+          container: repository,
           branch: ref.slice('refs/heads/'.length),
           before: str(payload.before),
           after: str(payload.after),
           created: payload.created === true,
           deleted: payload.deleted === true,
-          commits: Array.isArray(payload.commits) ? payload.commits.length : 0,
-          headCommit: { id: str(head.id), message: str(head.message) },
+          commits,
+          totalCommits: commits.length,
         },
-        occurredAt: str(head.timestamp),
+        occurredAt: isoTime(obj(payload.head_commit).timestamp),
       };
     }
     case 'create':
     case 'delete': {
       const refType = str(payload.ref_type);
       if (refType !== 'branch' && refType !== 'tag') return null;
+      const verb = event === 'create' ? 'created' : 'deleted';
       return {
-        type: `${refType}.${event === 'create' ? 'created' : 'deleted'}`,
-        data: { ...base, ref: str(payload.ref), refType },
+        type: `${refType}.${verb}`,
+        data: { actor, container: repository, name: str(payload.ref) ?? '', sha: null },
         occurredAt: null,
       };
     }
@@ -209,20 +326,5 @@ export function normaliseGithubDelivery(
     throw new ValidationError('The payload is not a JSON object');
   }
   const translated = translate(event, payload as Json);
-  if (!translated) return null;
-  const occurredAt =
-    translated.occurredAt && !Number.isNaN(Date.parse(translated.occurredAt))
-      ? new Date(translated.occurredAt)
-      : delivery.receivedAt;
-  return {
-    id: newId('evt'),
-    type: translated.type,
-    source: { provider: 'github', connectionId: delivery.connectionId },
-    tenantId: delivery.orgId,
-    occurredAt: occurredAt.toISOString(),
-    receivedAt: delivery.receivedAt.toISOString(),
-    correlationId: delivery.correlationId,
-    data: { event, ...translated.data },
-    raw: { deliveryId, sha256: createHash('sha256').update(delivery.body).digest('hex') },
-  };
+  return translated ? canonicalEvent(delivery, 'github', deliveryId, translated) : null;
 }

@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/core';
 import { ValidationError } from '../../errors';
 import { githubFailure } from './client';
+import { githubWorkItem } from './normalise';
 
 export interface RepoRef {
   readonly owner: string;
@@ -187,7 +188,7 @@ export function githubOperations(octokit: Octokit) {
       }),
     /**
      * One page of a repository's issues changed since a time, oldest change first (pull requests,
-     * which GitHub lists with issues, left out), in the shape the webhook normaliser gives, and how
+     * which GitHub lists with issues, left out), as the canonical items the webhook normaliser gives, and how
      * many pages there are (from GitHub's `Link` header) for progress estimates.
      */
     issuesChangedSince: (r: RepoRef, since: Date, page: number) =>
@@ -203,21 +204,7 @@ export function githubOperations(octokit: Octokit) {
         });
         const last = /[?&]page=(\d+)[^>]*>;\s*rel="last"/.exec(String(headers.link ?? ''))?.[1];
         return {
-          issues: data
-            .filter((i) => !i.pull_request)
-            .map((i) => ({
-              kind: 'issue',
-              id: i.id,
-              number: i.number,
-              title: i.title,
-              body: i.body ?? null,
-              state: i.state,
-              labels: i.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean),
-              assignees: (i.assignees ?? []).map((a) => a.login),
-              url: i.html_url,
-              updatedAt: i.updated_at,
-              viaApp: i.performed_via_github_app?.id ?? null,
-            })),
+          issues: data.filter((i) => !i.pull_request).map((i) => githubWorkItem(i, `${r.owner}/${r.repo}`)),
           more: data.length === ISSUE_PAGE,
           lastPage: last ? Number(last) : data.length === ISSUE_PAGE ? null : page,
         };

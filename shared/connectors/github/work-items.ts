@@ -1,14 +1,13 @@
 import { ProviderAuthError } from '../../errors';
-import type { CanonicalEvent } from '../../events/canonical-event';
-import { num, obj, str } from '../../json-fields';
-import type {
-  CodeHostConnector,
-  ItemChange,
-  ItemRef,
-  NativeFields,
-  PullRequestActivity,
-} from '../work-items';
-import { SYNC_FIELDS } from '../work-items';
+import type { CanonicalReading } from '../canonical-read';
+import {
+  actorOf,
+  readCommentChange,
+  readItemChange,
+  readPullRequestActivity,
+  snapshotOf,
+} from '../canonical-read';
+import type { CodeHostConnector, ItemRef, NativeFields } from '../work-items';
 import { forgetGithubClient, githubClient, githubFailure } from './client';
 import type { RepoRef } from './operations';
 import { githubOperations, ISSUE_PAGE } from './operations';
@@ -49,29 +48,19 @@ function patchOf(fields: NativeFields) {
   };
 }
 
-/** The issue fields the webhook normaliser and the issue listing both give. */
-function fieldsOf(wi: Record<string, unknown>): NativeFields {
-  const assignees = Array.isArray(wi.assignees) ? wi.assignees.map(String) : [];
-  return {
-    ...(typeof wi.title === 'string' ? { title: wi.title } : {}),
-    description: str(wi.body) ?? '',
-    ...(typeof wi.state === 'string' ? { status: wi.state } : {}),
-    assignee: assignees[0] ?? null,
-    ...(Array.isArray(wi.labels) ? { labels: wi.labels.map(String) } : {}),
-  };
-}
-
 /** A marker in a comment's Markdown that GitHub does not render (an HTML comment). */
 const markerComment = (marker: string) => `<!-- integration-hub:${marker} -->`;
 
-const STAGES: Record<string, PullRequestActivity['stage']> = {
-  'pull_request.opened': 'opened',
-  'pull_request.reopened': 'opened',
-  'pull_request.merged': 'merged',
-  'pull_request.closed': 'closed',
+/**
+ * How GitHub's canonical items read for a sync: people by login (what mappings pair and what the
+ * hub's app acts as), items by repository and number, the hub's own items by its app id.
+ */
+const READING: CanonicalReading = {
+  personKey: (person) => person.login,
+  // Repository names are case-insensitive: `Acme/Web#12` and `acme/web#12` are one issue.
+  refId: (item) => item.key.toLowerCase(),
+  createdBy: (item) => item.createdVia,
 };
-
-const repositoryOf = (event: CanonicalEvent) => str(obj(event.data.repository).fullName);
 
 /** GitHub (github.com or Enterprise Server) as a sync's code host: issues, branches and pull requests. */
 export const githubWorkItems: CodeHostConnector = {
@@ -79,64 +68,12 @@ export const githubWorkItems: CodeHostConnector = {
   role: 'codeHost',
   displayName: 'GitHub',
   checkContainer: (repository) => (REPOSITORY.test(repository) ? null : 'owner/name'),
-  actorOf: (event) => str(event.data.sender),
+  actorOf: (event) => actorOf(event, READING),
   // The hub acts as a GitHub App, and apps act as `<slug>[bot]`.
   couldBeHub: (actor) => actor.endsWith('[bot]'),
-  readItem(event) {
-    if (!event.type.startsWith('work_item.')) return null;
-    const wi = obj(event.data.workItem);
-    const repository = repositoryOf(event);
-    const number = num(wi.number);
-    if (!repository || number === null) return null;
-    const kind = event.type.slice('work_item.'.length);
-    const viaApp = num(wi.viaApp);
-    return {
-      ref: refOf(repository, number, str(wi.url) ?? ''),
-      container: repository,
-      kind: kind === 'created' || kind === 'deleted' ? kind : 'updated',
-      fields: fieldsOf(wi),
-      changed: Array.isArray(event.data.changedFields)
-        ? SYNC_FIELDS.filter((f) => (event.data.changedFields as unknown[]).includes(f))
-        : [],
-      at: event.occurredAt,
-      actor: githubWorkItems.actorOf(event),
-      createdBy: viaApp === null ? null : String(viaApp),
-      snapshot: false,
-    };
-  },
-  readComment(event) {
-    if (!event.type.startsWith('comment.')) return null;
-    const c = obj(event.data.comment);
-    const repository = repositoryOf(event);
-    const number = num(obj(event.data.workItem).number);
-    const id = num(c.id) ?? str(c.id);
-    if (!repository || number === null || id === null) return null;
-    return {
-      itemId: refOf(repository, number, '').id,
-      container: repository,
-      id: String(id),
-      author: str(c.author) ?? 'Someone',
-      body: str(c.body) ?? '',
-      actor: githubWorkItems.actorOf(event),
-    };
-  },
-  readPullRequest(event) {
-    const pr = obj(event.data.pullRequest);
-    const approved = event.type === 'review.submitted' && str(obj(event.data.review).state) === 'approved';
-    const stage = approved ? 'approved' : STAGES[event.type];
-    const number = num(pr.number);
-    if (!stage || number === null) return null;
-    return {
-      stage,
-      container: repositoryOf(event),
-      number,
-      url: str(pr.url) ?? '',
-      title: str(pr.title) ?? `PR #${number}`,
-      text: [str(pr.headRef), str(pr.title), str(pr.body)].filter(Boolean).join('\n'),
-      byBot: (githubWorkItems.actorOf(event) ?? '').endsWith('[bot]'),
-      at: event.occurredAt,
-    };
-  },
+  readItem: (event) => readItemChange(event, READING),
+  readComment: (event) => readCommentChange(event, READING),
+  readPullRequest: readPullRequestActivity,
   forget: forgetGithubClient,
   open(connection, credentials) {
     if (credentials.kind !== 'github_app')
@@ -181,19 +118,7 @@ export const githubWorkItems: CodeHostConnector = {
       changedSince: async (repository, since, cursor) => {
         const page = Number(cursor || '1');
         const result = await ops.issuesChangedSince(repoOf(repository), since, page);
-        const items = result.issues.map(
-          (i): ItemChange => ({
-            ref: refOf(repository, i.number, i.url),
-            container: repository,
-            kind: 'updated',
-            fields: fieldsOf(i),
-            changed: [...SYNC_FIELDS],
-            at: new Date(i.updatedAt).toISOString(),
-            actor: null,
-            createdBy: i.viaApp === null ? null : String(i.viaApp),
-            snapshot: true,
-          }),
-        );
+        const items = result.issues.map((i) => snapshotOf(i, READING));
         return { items, next: result.more ? String(page + 1) : null };
       },
       estimateChangedSince: async (repository, since) => {

@@ -2,6 +2,7 @@ import type { createCloudClient } from 'jira.js';
 import { ProviderUnavailableError, ValidationError } from '../../errors';
 import { fromAdf, toAdf } from './adf';
 import { jiraFailure } from './client';
+import { jiraWorkItem } from './normalise';
 
 type JiraClient = ReturnType<typeof createCloudClient>;
 
@@ -79,6 +80,13 @@ const ISSUE_FIELDS = [
   'priority',
   'updated',
   'creator',
+  // What else a canonical work item holds, so a scan reads the item as its webhook does.
+  'issuetype',
+  'project',
+  'reporter',
+  'duedate',
+  'parent',
+  'created',
 ];
 
 /** JQL for a project's issues changed since a time; Jira compares to the minute. */
@@ -223,7 +231,7 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
         const { count } = await client.issueSearch.countIssues({ jql: changedJql(project, since) });
         return count ?? 0;
       }),
-    /** Issues of a project changed since a time (Jira's minute resolution), oldest first, one page. */
+    /** Issues of a project changed since a time (Jira's minute resolution), oldest first, one page, as canonical items. */
     changedSince: (project: string, since: Date, pageToken?: string) =>
       call(async () => {
         const page = await client.issueSearch.searchAndReconsileIssuesUsingJql({
@@ -233,9 +241,8 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
           nextPageToken: pageToken,
         });
         return {
-          issues: (page.issues ?? []).map((i) =>
-            state(i as { id: string; key: string; fields?: Record<string, unknown> }),
-          ),
+          // The same canonical item a webhook carries, made by the same function.
+          issues: (page.issues ?? []).map((i) => jiraWorkItem(i, site)),
           nextPageToken: page.nextPageToken ?? null,
         };
       }),

@@ -1,24 +1,13 @@
-import type { CanonicalEvent } from '../../events/canonical-event';
-import { obj, str } from '../../json-fields';
-import type { ItemChange, NativeFields, SyncField, TrackerConnector } from '../work-items';
-import { SYNC_FIELDS } from '../work-items';
+import type { CanonicalReading } from '../canonical-read';
+import { actorOf, readCommentChange, readItemChange, snapshotOf } from '../canonical-read';
+import type { NativeFields, TrackerConnector } from '../work-items';
 import { fromAdf, toAdf } from './adf';
 import { jiraClient } from './client';
-import type { JiraIssuePatch, JiraIssueState } from './operations';
+import type { JiraIssuePatch } from './operations';
 import { jiraOperations } from './operations';
 
 const JIRA_KEY = /\b([A-Z][A-Z0-9_]+-\d+)\b/g;
 const PROJECT_KEY = /^[A-Z][A-Z0-9_]{0,9}$/;
-
-const synced = (names: unknown): SyncField[] =>
-  Array.isArray(names) ? SYNC_FIELDS.filter((f) => names.includes(f)) : [];
-
-/** Jira stamps times as `2026-01-02T10:00:00.000+0000`; the hub keeps ISO 8601 in UTC. */
-function isoTime(value: string | null): string | null {
-  if (!value) return null;
-  const ms = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-}
 
 function patchOf(fields: NativeFields): JiraIssuePatch {
   return {
@@ -29,26 +18,15 @@ function patchOf(fields: NativeFields): JiraIssuePatch {
   };
 }
 
-/** An issue a JQL search found, as a snapshot the sync engine compares with its link. */
-function snapshotOf(issue: JiraIssueState, project: string): ItemChange {
-  return {
-    ref: { id: issue.id, key: issue.key, url: issue.url },
-    container: project,
-    kind: 'updated',
-    fields: {
-      title: issue.title,
-      description: issue.description,
-      ...(issue.status ? { status: issue.status } : {}),
-      assignee: issue.assignee,
-      labels: issue.labels,
-    },
-    changed: [...SYNC_FIELDS],
-    at: isoTime(issue.updated) ?? new Date().toISOString(),
-    actor: null,
-    createdBy: issue.creator,
-    snapshot: true,
-  };
-}
+/**
+ * How Jira's canonical items read for a sync: people by account id (Jira has no login; mappings
+ * pair account ids), items by their issue id, the hub's own items by the account that created them.
+ */
+const READING: CanonicalReading = {
+  personKey: (person) => person.id,
+  refId: (item) => item.id,
+  createdBy: (item) => item.creator?.id ?? null,
+};
 
 /** Jira Cloud as a sync's tracker: issues with workflow statuses, keys that pull requests name. */
 export const jiraWorkItems: TrackerConnector = {
@@ -57,51 +35,10 @@ export const jiraWorkItems: TrackerConnector = {
   displayName: 'Jira',
   defaultItemType: 'Task',
   checkContainer: (project) => (PROJECT_KEY.test(project) ? null : 'a Jira project key such as PROJ'),
-  actorOf: (event: CanonicalEvent) => str(obj(event.data.actor).accountId),
+  actorOf: (event) => actorOf(event, READING),
   couldBeHub: () => true,
-  readItem(event) {
-    if (!event.type.startsWith('work_item.')) return null;
-    const wi = obj(event.data.workItem);
-    const id = str(wi.id);
-    const key = str(wi.key);
-    if (!id || !key) return null;
-    const fields: NativeFields = {};
-    if (typeof wi.summary === 'string') fields.title = wi.summary;
-    if ('description' in wi) fields.description = fromAdf(wi.description);
-    if (typeof wi.status === 'string') fields.status = wi.status;
-    if ('assignee' in wi) fields.assignee = str(obj(wi.assignee).accountId);
-    if (Array.isArray(wi.labels)) fields.labels = wi.labels.map(String);
-    const kind = event.type.slice('work_item.'.length);
-    return {
-      ref: { id, key, url: '' },
-      container: str(wi.project) ?? key.split('-')[0] ?? null,
-      kind: kind === 'created' || kind === 'deleted' ? kind : 'updated',
-      fields,
-      changed: synced(event.data.changedFields),
-      // The issue's own `updated` time orders its changes (and matches what a scan reads); the
-      // webhook's send time is the fallback.
-      at: isoTime(str(wi.updated)) ?? event.occurredAt,
-      actor: jiraWorkItems.actorOf(event),
-      createdBy: str(wi.creator),
-      snapshot: false,
-    };
-  },
-  readComment(event) {
-    if (!event.type.startsWith('comment.')) return null;
-    const c = obj(event.data.comment);
-    const itemId = str(obj(event.data.workItem).id);
-    const key = str(obj(event.data.workItem).key);
-    const id = str(c.id);
-    if (!itemId || !id) return null;
-    return {
-      itemId,
-      container: key?.split('-')[0] ?? null,
-      id,
-      author: str(obj(c.author).displayName) ?? 'Someone',
-      body: fromAdf(c.body),
-      actor: jiraWorkItems.actorOf(event),
-    };
-  },
+  readItem: (event) => readItemChange(event, READING),
+  readComment: (event) => readCommentChange(event, READING),
   referencesIn: (text, project) =>
     [...new Set([...text.matchAll(JIRA_KEY)].map((m) => m[1] as string))].filter((k) =>
       k.startsWith(`${project}-`),
@@ -139,7 +76,7 @@ export const jiraWorkItems: TrackerConnector = {
       findComment: (_project, ref, marker, since) => ops.findComment(ref.key, marker, since),
       changedSince: async (project, since, cursor) => {
         const page = await ops.changedSince(project, since, cursor || undefined);
-        return { items: page.issues.map((i) => snapshotOf(i, project)), next: page.nextPageToken };
+        return { items: page.issues.map((i) => snapshotOf(i, READING)), next: page.nextPageToken };
       },
       estimateChangedSince: (project, since) => ops.countChangedSince(project, since),
       linkPullRequest: async (key, pr) => {

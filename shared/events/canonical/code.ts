@@ -8,7 +8,7 @@ export const PULL_REQUEST_STATES = ['open', 'merged', 'closed'] as const;
 export const PullRequestSchema = z
   .object({
     id: z.string(),
-    number: z.number().int().describe('Its number in the repository (`#12`, GitLab’s `!12`)'),
+    number: z.number().int().describe('Its number in the repository (`#12`, `!12`)'),
     key: z.string().describe('`acme/web#12`, `group/project!12`'),
     url: z.string(),
     container: ContainerSchema,

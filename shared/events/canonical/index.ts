@@ -18,6 +18,7 @@ import { WorkItemEventDataSchema } from './work-item';
 export * from './code';
 export * from './people';
 export * from './planning';
+export * from './values';
 export * from './work-item';
 
 const RUN = ['pending', 'running', 'succeeded', 'failed', 'canceled'] as const;

@@ -33,6 +33,9 @@ export const WorkItemSchema = z
     priority: z.string().nullable(),
     dueDate: z.string().nullable().describe('A date (YYYY-MM-DD), when the item has one'),
     parent: ItemRefSchema.nullable().describe('Its parent or epic, where the provider has one'),
+    creator: PersonSchema.nullable()
+      .optional()
+      .describe('Who created it, where the provider tells it apart from the reporter'),
     createdVia: z
       .string()
       .nullable()

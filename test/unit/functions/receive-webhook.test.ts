@@ -110,7 +110,7 @@ describe('POST /webhooks/{provider}/{connectionId}', () => {
     expect(entry).toMatchObject({
       EventBusName: 'hub-events',
       Source: 'integration-hub.generic',
-      DetailType: 'generic.build.finished',
+      DetailType: 'custom.build.finished',
     });
     const detail = JSON.parse(String(entry?.Detail));
     expect(detail).toMatchObject({
@@ -259,7 +259,7 @@ describe('POST /webhooks/{provider}/{connectionId}', () => {
       data: { log: 'é'.repeat(200 * 1024) },
     });
     const entry = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
-    expect(entry).toMatchObject({ Source: 'integration-hub.generic', DetailType: 'generic.build.finished' });
+    expect(entry).toMatchObject({ Source: 'integration-hub.generic', DetailType: 'custom.build.finished' });
     const detail = JSON.parse(String(entry?.Detail));
     expect(detail).toMatchObject({
       id: res.json.eventId,

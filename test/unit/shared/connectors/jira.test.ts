@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
 import { jiraProvider } from '../../../../shared/connectors/jira/module';
+import { jiraOperations } from '../../../../shared/connectors/jira/operations';
 import { jiraWorkItems } from '../../../../shared/connectors/jira/work-items';
 import { UnauthenticatedError, ValidationError } from '../../../../shared/errors';
+import { CANONICAL_DATA, canonicalData } from '../../../../shared/events/canonical';
+import type { CanonicalEvent } from '../../../../shared/events/canonical-event';
 import { CanonicalEventSchema } from '../../../../shared/events/canonical-event';
 
 const jiraConnector = jiraProvider.webhook;
@@ -38,45 +41,149 @@ describe('Jira Cloud webhooks', () => {
     expect(() => jiraConnector.deliveryId({ ...delivery({}), headers: {} })).toThrow(ValidationError);
   });
 
-  it('normalises an issue update with its fields and the changes it made', () => {
-    const event = jiraConnector.normalise(delivery(fixture('issue-updated')), '123-abc');
+  const normalised = (payload: Record<string, unknown>): CanonicalEvent => {
+    const event = jiraConnector.normalise(delivery(payload), 'x');
+    if (!event) throw new Error('not normalised');
+    return event;
+  };
+  const ADA = {
+    id: '5b10ac8d82e05b22cc7d4ef5',
+    login: null,
+    name: 'Ada Lovelace',
+    bot: false,
+  };
+
+  it('gives an issue update as a canonical work item, its ADF description as Markdown, with the changes its changelog names', () => {
+    const event = normalised(fixture('issue-updated'));
     expect(CanonicalEventSchema.safeParse(event).success).toBe(true);
     expect(event).toMatchObject({
       type: 'work_item.updated',
       source: { provider: 'jira' },
       occurredAt: new Date(1796205600000).toISOString(),
-      data: {
-        event: 'jira:issue_updated',
-        workItem: {
-          key: 'PROJ-2',
-          project: 'PROJ',
-          status: 'In Progress',
-          labels: ['backend', 'sync'],
-          priority: 'High',
-          assignee: { accountId: '5b10ac8d82e05b22cc7d4ef5' },
-          description: { type: 'doc' },
-        },
-        changes: [{ field: 'status', from: 'To Do', to: 'In Progress' }],
+      raw: { deliveryId: 'x', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    expect(canonicalData(event, 'work_item.updated')).toEqual({
+      actor: ADA,
+      item: {
+        id: '10002',
+        key: 'PROJ-2',
+        url: 'https://acme.atlassian.net/browse/PROJ-2',
+        container: 'PROJ',
+        type: 'Task',
+        title: 'Sync the new build status',
+        description: 'Builds should report back.',
+        status: { name: 'In Progress', category: 'in_progress' },
+        assignee: ADA,
+        reporter: null,
+        labels: ['backend', 'sync'],
+        priority: 'High',
+        dueDate: null,
+        parent: null,
+        createdVia: null,
+        createdAt: '2026-11-27T09:00:00.000Z',
+        updatedAt: '2026-11-27T10:00:00.000Z',
       },
+      changedFields: ['status'],
+      changes: [{ field: 'status', from: 'To Do', to: 'In Progress' }],
     });
   });
 
-  it('normalises created and deleted issues, comments, sprints and versions', () => {
-    const typeOf = (payload: Record<string, unknown>) =>
-      jiraConnector.normalise(delivery(payload), 'x')?.type;
-    const issue = fixture('issue-updated');
-    expect(typeOf({ ...issue, webhookEvent: 'jira:issue_created' })).toBe('work_item.created');
-    expect(typeOf({ ...issue, webhookEvent: 'jira:issue_deleted' })).toBe('work_item.deleted');
-    expect(typeOf(fixture('comment-created'))).toBe('comment.created');
-    expect(typeOf({ ...fixture('comment-created'), webhookEvent: 'comment_deleted' })).toBe(
-      'comment.deleted',
+  it('gives a created issue with every field, its parent, creator and due date, and status categories', () => {
+    const data = canonicalData(normalised(fixture('issue-created')), 'work_item.created');
+    expect(data?.item).toMatchObject({
+      key: 'PROJ-3',
+      type: 'Bug',
+      description: '## Steps\n\n1. Fork the repository\n2. Push a **commit**',
+      status: { name: 'To Do', category: 'todo' },
+      assignee: null,
+      reporter: { ...ADA, email: 'ada@acme.example' },
+      creator: { ...ADA, email: 'ada@acme.example' },
+      dueDate: '2026-12-15',
+      parent: { id: '10001', key: 'PROJ-1', url: 'https://acme.atlassian.net/browse/PROJ-1' },
+      createdAt: '2026-11-27T08:00:00.000Z',
+    });
+    expect(data?.changedFields).toEqual(
+      expect.arrayContaining(['title', 'description', 'status', 'assignee', 'labels']),
     );
-    expect(typeOf(fixture('sprint-started'))).toBe('sprint.started');
-    expect(typeOf(fixture('version-released'))).toBe('version.released');
-    for (const name of ['comment-created', 'sprint-started', 'version-released']) {
-      expect(
-        CanonicalEventSchema.safeParse(jiraConnector.normalise(delivery(fixture(name)), 'x')).success,
-      ).toBe(true);
+    const done = structuredClone(fixture('issue-updated')) as { issue: { fields: { status: unknown } } };
+    done.issue.fields.status = { name: 'Shipped', statusCategory: { key: 'done' } };
+    expect(canonicalData(normalised(done), 'work_item.updated')?.item.status).toEqual({
+      name: 'Shipped',
+      category: 'done',
+    });
+  });
+
+  it('maps every changelog field it knows, and names the fields a change touched once', () => {
+    const payload = structuredClone(fixture('issue-updated')) as { changelog: { items: unknown[] } };
+    payload.changelog.items = [
+      { field: 'summary', fromString: 'Old', toString: 'Sync the new build status' },
+      { field: 'assignee', fromString: null, toString: 'Ada Lovelace' },
+      { field: 'labels', fromString: 'backend', toString: 'backend sync' },
+      { field: 'duedate', fromString: null, toString: '2026-12-01' },
+      { field: 'IssueParentAssociation', fromString: null, toString: 'PROJ-1' },
+      { field: 'Sprint', fromString: null, toString: 'Sprint 7' },
+    ];
+    const data = canonicalData(normalised(payload), 'work_item.updated');
+    expect(data?.changedFields).toEqual(['title', 'assignee', 'labels', 'dueDate', 'parent']);
+    expect(data?.changes).toContainEqual({ field: 'title', from: 'Old', to: 'Sync the new build status' });
+  });
+
+  it('gives comments, sprints and versions (as releases) in their canonical shapes', () => {
+    const comment = normalised(fixture('comment-created'));
+    expect(canonicalData(comment, 'comment.created')).toEqual({
+      // Comment events name no user: the author made it.
+      actor: ADA,
+      comment: {
+        id: '10100',
+        body: 'Looks good once the branch is merged.',
+        author: ADA,
+        url: 'https://acme.atlassian.net/browse/PROJ-2?focusedCommentId=10100',
+        createdVia: null,
+        createdAt: '2026-11-27T10:01:00.000Z',
+        updatedAt: '2026-11-27T10:01:00.000Z',
+      },
+      on: {
+        kind: 'work_item',
+        id: '10002',
+        key: 'PROJ-2',
+        url: 'https://acme.atlassian.net/browse/PROJ-2',
+        container: 'PROJ',
+      },
+    });
+    expect(canonicalData(normalised(fixture('sprint-started')), 'sprint.started')).toEqual({
+      actor: null,
+      sprint: { id: '7', name: 'Sprint 7', state: 'active', goal: 'Ship sync', startAt: null, endAt: null },
+    });
+    expect(canonicalData(normalised(fixture('version-released')), 'release.released')).toEqual({
+      actor: null,
+      release: { id: '10010', name: '1.4.0', released: true, container: null, releaseDate: null },
+    });
+  });
+
+  it('maps every issue, comment, sprint and version event to its canonical type, data fitting its schema', () => {
+    const cases: [string, string, string][] = [
+      ['issue-updated', 'jira:issue_created', 'work_item.created'],
+      ['issue-updated', 'jira:issue_updated', 'work_item.updated'],
+      ['issue-updated', 'jira:issue_deleted', 'work_item.deleted'],
+      ['comment-created', 'comment_created', 'comment.created'],
+      ['comment-created', 'comment_updated', 'comment.updated'],
+      ['comment-created', 'comment_deleted', 'comment.deleted'],
+      ...['created', 'started', 'closed', 'updated', 'deleted'].map((s): [string, string, string] => [
+        'sprint-started',
+        `sprint_${s}`,
+        `sprint.${s}`,
+      ]),
+      ...['created', 'released', 'unreleased', 'updated', 'deleted'].map((s): [string, string, string] => [
+        'version-released',
+        `jira:version_${s}`,
+        `release.${s}`,
+      ]),
+    ];
+    for (const [name, webhookEvent, type] of cases) {
+      const event = normalised({ ...fixture(name), webhookEvent });
+      expect({ webhookEvent, type: event.type }).toEqual({ webhookEvent, type });
+      const schema = CANONICAL_DATA[type as keyof typeof CANONICAL_DATA];
+      expect(schema.safeParse(event.data).error).toBeUndefined();
     }
   });
 
@@ -97,23 +204,49 @@ describe('Jira as a sync’s tracker: reading canonical events', () => {
   it('reads an issue with its description as Markdown and only the fields its changelog names, at the issue’s own update time', () => {
     const item = jiraWorkItems.readItem(normalised(fixture('issue-updated')));
     expect(item).toMatchObject({
-      ref: { key: 'PROJ-2', url: '' },
+      ref: { id: '10002', key: 'PROJ-2', url: 'https://acme.atlassian.net/browse/PROJ-2' },
       container: 'PROJ',
       kind: 'updated',
       // `fields.updated`, not the webhook's send time: what orders one issue's changes, as a scan reads them.
       at: '2026-11-27T10:00:00.000Z',
-      fields: { status: 'In Progress', labels: ['backend', 'sync'], assignee: '5b10ac8d82e05b22cc7d4ef5' },
+      fields: {
+        title: 'Sync the new build status',
+        description: 'Builds should report back.',
+        status: 'In Progress',
+        labels: ['backend', 'sync'],
+        assignee: '5b10ac8d82e05b22cc7d4ef5',
+      },
       changed: ['status'],
+      actor: '5b10ac8d82e05b22cc7d4ef5',
     });
-    expect(typeof item?.fields.description).toBe('string');
     const deleted = normalised({ ...fixture('issue-updated'), webhookEvent: 'jira:issue_deleted' });
     expect(jiraWorkItems.readItem(deleted)?.kind).toBe('deleted');
+    expect(jiraWorkItems.readItem(normalised(fixture('issue-created')))?.createdBy).toBe(
+      '5b10ac8d82e05b22cc7d4ef5',
+    );
+  });
+
+  it('reads a scanned issue exactly as the webhook of the same issue', async () => {
+    const payload = fixture('issue-created') as { issue: unknown };
+    // Jira's search returns issues of the webhook's shape; the client is stubbed at its edge.
+    const client = {
+      issueSearch: { searchAndReconsileIssuesUsingJql: async () => ({ issues: [payload.issue] }) },
+    };
+    const ops = jiraOperations(client as never, 'https://acme.atlassian.net');
+    const page = await ops.changedSince('PROJ', new Date(0));
+    expect(page.issues).toEqual([canonicalData(normalised(payload), 'work_item.created')?.item]);
   });
 
   it('reads comments by their issue, in Markdown, and finds the keys a pull request names', () => {
     const comment = jiraWorkItems.readComment(normalised(fixture('comment-created')));
-    expect(comment).toMatchObject({ id: expect.any(String), author: expect.any(String) });
-    expect(typeof comment?.body).toBe('string');
+    expect(comment).toEqual({
+      itemId: '10002',
+      container: 'PROJ',
+      id: '10100',
+      author: 'Ada Lovelace',
+      body: 'Looks good once the branch is merged.',
+      actor: '5b10ac8d82e05b22cc7d4ef5',
+    });
     expect(
       jiraWorkItems.referencesIn('PROJ-12-fix: closes PROJ-3 and OTHER-4, PROJ-12 again', 'PROJ'),
     ).toEqual(['PROJ-12', 'PROJ-3']);
