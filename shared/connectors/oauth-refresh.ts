@@ -48,8 +48,11 @@ export interface OAuthProvider<C extends RefreshableCredentials> {
   readonly auditActor: string;
   /** The connection's stored credentials (encrypted), decrypted and checked to be this provider's OAuth kind. */
   open(connection: Connection, encrypted: string): Promise<C>;
-  /** The refresh request (`grant_type=refresh_token`) for the current credentials. */
-  refreshRequest(current: C): { url: string; headers: Record<string, string>; body: string };
+  /** The refresh request (`grant_type=refresh_token`) for the connection's current credentials. */
+  refreshRequest(
+    current: C,
+    connection: Connection,
+  ): { url: string; headers: Record<string, string>; body: string };
 }
 
 /** The rotated tokens could not be stored: the lock stays held, so no other worker spends the dead refresh token. */
@@ -97,8 +100,8 @@ export function makeOAuthTokenSource<C extends RefreshableCredentials>(
     return { connection, encrypted, credentials: await provider.open(connection, encrypted) };
   }
 
-  async function exchange(current: C): Promise<C> {
-    const request = provider.refreshRequest(current);
+  async function exchange(current: C, connection: Connection): Promise<C> {
+    const request = provider.refreshRequest(current, connection);
     let response: Response;
     try {
       response = await call(request.url, {
@@ -199,7 +202,7 @@ export function makeOAuthTokenSource<C extends RefreshableCredentials>(
     if (pending && pending.from !== current.encrypted) unsaved.delete(key); // credentials set anew: those were for the old ones
     if (pending && pending.from === current.encrypted) {
       // The provider already rotated: its refresh token is the only live one, so it is stored before anything else.
-      const next = fresh(pending.next) ? pending.next : await exchange(pending.next);
+      const next = fresh(pending.next) ? pending.next : await exchange(pending.next, current.connection);
       await store(current.connection, next, current.encrypted, owner);
       return next.accessToken ?? '';
     }
@@ -212,7 +215,7 @@ export function makeOAuthTokenSource<C extends RefreshableCredentials>(
       });
       return current.credentials.accessToken ?? '';
     }
-    const next = await exchange(current.credentials);
+    const next = await exchange(current.credentials, current.connection);
     await store(current.connection, next, current.encrypted, owner);
     return next.accessToken ?? '';
   }
