@@ -19,8 +19,12 @@ const PROJECT = 'acme/platform/web';
 let fake: FakeGitlab;
 let seq = 0;
 
+const nextId = () => {
+  seq += 1;
+  return `con_gitlab_${seq}`;
+};
 const connectionTo = (baseUrl: string): Connection => ({
-  id: `con_gitlab_${(seq += 1)}`,
+  id: nextId(),
   orgId: 'org_gitlab',
   provider: 'gitlab' as Connection['provider'],
   name: 'GitLab',
