@@ -105,6 +105,24 @@ export class FakeProjects {
       following: 0,
       local_time: null,
       is_followed: false,
+      is_admin: false,
+      last_sign_in_at: '2026-01-01T00:00:00.000Z',
+      confirmed_at: '2026-01-01T00:00:00.000Z',
+      last_activity_on: '2026-01-01',
+      email: `${u.username}@users.noreply.gitlab.example`,
+      theme_id: 1,
+      color_scheme_id: 1,
+      projects_limit: 100000,
+      current_sign_in_at: null,
+      note: null,
+      identities: [],
+      can_create_group: !u.bot,
+      can_create_project: !u.bot,
+      two_factor_enabled: false,
+      external: false,
+      private_profile: null,
+      namespace_id: u.id,
+      created_by: null,
     };
   }
 
@@ -255,7 +273,7 @@ export class FakeProjects {
       downvotes: 0,
       due_date: null,
       confidential: false,
-      discussion_locked: null,
+      discussion_locked: false,
       web_url: `${this.web}/${p.path}/-/issues/${iid}`,
       references: { short: `#${iid}`, relative: `#${iid}`, full: `${p.path}#${iid}` },
       time_stats: {
@@ -587,6 +605,22 @@ export class FakeProjects {
       has_conflicts: false,
       blocking_discussions_resolved: true,
       approvals_before_merge: null,
+      // What `GET /merge_requests/:iid` (and the create) add to the listing's fields.
+      subscribed: true,
+      changes_count: '0',
+      latest_build_started_at: null,
+      latest_build_finished_at: null,
+      first_deployed_to_production_at: null,
+      pipeline: null,
+      head_pipeline: null,
+      diff_refs: {
+        base_sha: p.branches.get(target) ?? '',
+        head_sha: p.branches.get(source) ?? '',
+        start_sha: p.branches.get(target) ?? '',
+      },
+      merge_error: null,
+      first_contribution: false,
+      user: { can_merge: true },
     };
     p.mergeRequests.set(iid, mr);
     p.approvals.set(iid, []);
