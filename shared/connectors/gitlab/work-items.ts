@@ -210,7 +210,12 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
   };
 }
 
-/** GitLab (gitlab.com or self-managed) as a sync's code host: issues, notes, branches and merge requests. */
+/**
+ * GitLab (gitlab.com or self-managed) as a sync's code host: issues, notes, branches and merge
+ * requests. Actors and creators are user ids (every webhook carries the acting user's id; the hub
+ * is its token's user); assignees are usernames (what mappings' user pairs name, as GitHub logins),
+ * looked up as ids for the issue API.
+ */
 export const gitlabWorkItems: CodeHostConnector = {
   // The provider enum on main predates the modules; derived from them, it names gitlab.
   provider: 'gitlab' as Provider,
