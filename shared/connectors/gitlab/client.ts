@@ -172,6 +172,3 @@ export function gitlabApi(
 export function forgetGitlabClients(connectionId: string): void {
   for (const key of clients.keys()) if (key.startsWith(`${connectionId}:`)) clients.delete(key);
 }
-
-/** The project's id in GitLab's API: its full path (`group/sub/project`); gitbeaker URL-encodes it. */
-export const projectId = (container: string) => container;

@@ -18,7 +18,7 @@ import { forgetGitlabClients, GITLAB_COM, gitlabApi } from './client';
 import { gitlabCredentials } from './credentials';
 import { issueRef, markerComment, OPENED_BY_HUB, workItemOf } from './shapes';
 
-/** `group/project`, or deeper: `group/sub/project`. */
+/** `group/project`, or deeper: `group/sub/project` (the API's project id; gitbeaker URL-encodes it). */
 const PROJECT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 /** Issues per page when listing changes (GitLab allows up to 100). */
 export const ISSUE_PAGE = 50;
