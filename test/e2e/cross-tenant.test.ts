@@ -131,13 +131,37 @@ async function linkForB(): Promise<string> {
 }
 
 /**
- * What B holds, as B sees it. Its own key's last-used time and address are left out: the snapshot's
- * own reads move them (at most once a minute), not anything A does.
+ * Waits until B's setup has finished working through the hub: the webhook for the issue the hub
+ * created on B's code host has arrived, and B's data reads the same twice in a row, so only A's
+ * requests could change it afterwards.
  */
+async function settledB(): Promise<void> {
+  const owner = client(hub, tenants.b.ownerKey);
+  await eventually(async () => {
+    const events = (await owner('GET', `/v1/orgs/${tenants.b.org.id}/events`)).json.items as {
+      source: { provider: string };
+    }[];
+    return events.some((e) => e.source.provider === 'github') ? true : undefined;
+  }, 30_000);
+  let last = await snapshotOfB();
+  await eventually(async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await snapshotOfB();
+    const same = now === last;
+    last = now;
+    return same ? true : undefined;
+  }, 30_000);
+}
+
+/**
+ * What B holds, as B sees it. Left out: its own key's last-used time and address (the snapshot's
+ * own reads move them, at most once a minute), and a link's sync bookkeeping, which B's own
+ * webhooks move whenever the (loaded) workers get to them — not anything A does.
+ */
+const OWN_MOTION = new Set(['lastUsedAt', 'lastUsedIp', 'observed', 'revision', 'lastSyncedAt', 'lagMs']);
 async function snapshotOfB() {
   const b = client(hub, tenants.b.ownerKey);
-  const withoutOwnUse = (key: string, value: unknown) =>
-    key === 'lastUsedAt' || key === 'lastUsedIp' ? undefined : value;
+  const withoutOwnUse = (key: string, value: unknown) => (OWN_MOTION.has(key) ? undefined : value);
   return JSON.stringify(
     [
       (await b('GET', `/v1/orgs/${tenants.b.org.id}`)).json,
@@ -177,6 +201,7 @@ beforeAll(async () => {
     signedHeaders(tenants.b.connection.webhookSecret, body),
   );
   expect(res.status).toBe(202);
+  await settledB();
 });
 afterAll(async () => {
   await hub?.stop();

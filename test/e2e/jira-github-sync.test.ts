@@ -73,7 +73,8 @@ beforeAll(async () => {
   ({ github, jira } = fakes);
   // Reconciliation may look at changes up to now: the tests say when webhooks were lost.
   process.env.SYNC_SETTLE_SECONDS = '0';
-  hub = await startRuntime();
+  // Its own runtime: the reconciliation schedule it runs reaches every org's mappings.
+  hub = await startRuntime({ own: true });
   admin = client(hub);
   orgId = ((await admin('POST', '/v1/orgs', { name: 'Sync Co', slug: 'sync-co' })).json as Json).id;
   ({ jiraConnection, githubConnection } = await connectSyncFakes(hub, orgId, fakes));

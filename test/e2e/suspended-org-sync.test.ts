@@ -29,7 +29,8 @@ beforeAll(async () => {
   ({ github, jira } = fakes);
   // Reconciliation may look at changes up to now: the test says when webhooks were refused.
   process.env.SYNC_SETTLE_SECONDS = '0';
-  hub = await startRuntime();
+  // Its own runtime: the reconciliation schedule it runs counts every org's mappings.
+  hub = await startRuntime({ own: true });
   admin = client(hub);
   orgId = ((await admin('POST', '/v1/orgs', { name: 'Paused Co', slug: 'paused-co' })).json as Json).id;
   const { jiraConnection, githubConnection } = await connectSyncFakes(hub, orgId, fakes);

@@ -164,6 +164,9 @@ export async function startFakeGithub(
       res.end();
     });
   });
+  // Longer than any pause of the test's event loop (a CLI run with spawnSync): the fake never closes
+  // an idle connection the test's client is about to reuse.
+  server.keepAliveTimeout = 60_000;
   const listening = await listenOnLoopback(server, options.port);
   return {
     url: listening.endpoint,

@@ -422,6 +422,9 @@ export async function startFakeJira(
       res.end();
     });
   });
+  // Longer than any pause of the test's event loop (a CLI run with spawnSync): the fake never closes
+  // an idle connection the test's client is about to reuse.
+  server.keepAliveTimeout = 60_000;
 
   const myself = (person: (typeof people)[keyof typeof people]) => ({
     self: `${base}/rest/api/3/user?accountId=${person.accountId}`,
