@@ -3,7 +3,7 @@ import type { WorkItem } from '../../events/canonical';
 import { canonicalData } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { obj, str } from '../../json-fields';
-import type { Connection, Provider } from '../connection';
+import type { Connection } from '../connection';
 import type {
   CodeHostClient,
   CodeHostConnector,
@@ -217,8 +217,7 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
  * looked up as ids for the issue API.
  */
 export const gitlabWorkItems: CodeHostConnector = {
-  // The provider enum on main predates the modules; derived from them, it names gitlab.
-  provider: 'gitlab' as Provider,
+  provider: 'gitlab',
   role: 'codeHost',
   displayName: 'GitLab',
   checkContainer: (container) =>
