@@ -69,7 +69,7 @@ async function linkFor(jiraKey: string) {
     const json = await read(`/v1/orgs/${orgId}/links?limit=100`);
     return (json.items as Json[]).find((l) => l.tracker.key === jiraKey);
     // The first link cold-starts the webhook and sync functions (the runtime loads them on first use).
-  }, 45_000);
+  }, 90_000);
 }
 
 /** The GitLab issue iid of a link's code host side (`acme/platform/web#12`). */
@@ -157,7 +157,7 @@ describe('Jira ↔ GitLab issue sync', () => {
     await quiet();
     expect(jira.issues.size).toBe(1);
     expect((await read(`/v1/orgs/${orgId}/links/${link.id}`)).revision).toBe(1);
-  }, 60_000);
+  }, 120_000);
 
   it('carries a GitLab edit to Jira, and the echo of that write stops there', async () => {
     const created = await createJiraIssue('Search is slow', 'Takes 3 s.');
