@@ -141,6 +141,7 @@ async function measureCodeHost(
   report: (label: string, s: Summary) => void,
   lines: string[],
 ) {
+  process.stdout.write(`  sync with ${host.name}: ${ORGS} orgs, ${ORGS * LINKS_PER_ORG} links…\n`);
   const admin = client(hub);
   const tenants: Tenant[] = [];
   const arrivals = new Map<string, (at: number) => void>();
@@ -217,7 +218,10 @@ async function measureCodeHost(
     const title = `${label} ${i}`;
     const arrived = new Promise<number>((resolve, reject) => {
       arrivals.set(title, resolve);
-      setTimeout(() => reject(new Error(`${title} did not reach Jira in 60 s`)), 60_000).unref();
+      setTimeout(
+        () => reject(new Error(`${host.name}: ${title} did not reach Jira in 120 s`)),
+        120_000,
+      ).unref();
     });
     const start = performance.now();
     await host.rename(t.codeHost, link.number, title);
