@@ -1,19 +1,10 @@
 import { ValidationError } from '../../errors';
 import type { Normalised, WorkItemField } from '../../events/canonical';
-import { canonicalEvent, WORK_ITEM_FIELDS } from '../../events/canonical';
+import { canonicalEvent, isoTime, WORK_ITEM_FIELDS } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { type Json, num, obj, str } from '../../json-fields';
 import type { WebhookDelivery } from '../connector';
-import {
-  isoTime,
-  issueRef,
-  mergeRequestRef,
-  person,
-  personById,
-  pullRequestOf,
-  runState,
-  workItemOf,
-} from './shapes';
+import { issueRef, mergeRequestRef, person, personById, pullRequestOf, runState, workItemOf } from './shapes';
 
 const ZERO_SHA = /^0+$/;
 const sha = (value: unknown) => {
