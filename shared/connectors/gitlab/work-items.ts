@@ -270,6 +270,7 @@ export const gitlabWorkItems: CodeHostConnector = {
       url: pr.url,
       title: pr.title || `MR !${pr.number}`,
       text: [pr.sourceBranch, pr.title, pr.description].filter(Boolean).join('\n'),
+      mentions: pr.mentions,
       // Opened by the hub's branch automation (its marker), or by a project or group token's bot user.
       byBot: pr.createdVia !== null || data.actor?.bot === true,
       at: event.occurredAt,

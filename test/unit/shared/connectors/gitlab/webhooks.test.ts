@@ -185,6 +185,8 @@ describe("GitLab webhooks: GitLab's documented payloads, as canonical events", (
       draft: false,
     });
     expect(gitlabWorkItems.readPullRequest(event)?.stage ?? null).toBe(stage);
+    // The sync reads the keys it names from the canonical mentions, as for any code host.
+    if (stage) expect(gitlabWorkItems.readPullRequest(event)?.mentions).toEqual(['PROJ-7']);
   });
 
   it('a merge request the hub opened (its marker) is by a bot: opening it moves no tracker item', () => {
