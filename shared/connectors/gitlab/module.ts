@@ -31,7 +31,7 @@ export const gitlabProvider: ProviderModule<'gitlab', typeof gitlabCredentialKin
     docs: {
       summary: 'Receives a GitLab webhook (project or group hook)',
       setup:
-        "In the project's or group's Settings › Webhooks: this URL, the connection's webhook secret as the secret token, and the issue, comment, merge request, push, tag, pipeline and job events. The hub answers at once; other event types, system hooks, and confidential issues and notes (which are not copied to another tool) are acknowledged with `{"ignored": true}`. A repeated `X-Gitlab-Event-UUID` is acknowledged without publishing twice.",
+        "In the project's or group's Settings › Webhooks: this URL, the connection's webhook secret as the secret token, and the issue, comment, merge request, push, tag, pipeline and job events. The hub answers at once; other event types, system hooks, and confidential issues and notes (which are not copied to another tool) are acknowledged with `{\"ignored\": true}`. A repeated `X-Gitlab-Event-UUID` is acknowledged without publishing twice.",
       headers: ['X-Gitlab-Token', 'X-Gitlab-Event', 'X-Gitlab-Event-UUID', 'Idempotency-Key'],
     },
   },
