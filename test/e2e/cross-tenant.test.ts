@@ -299,6 +299,14 @@ describe('cross-tenant isolation, route by route', () => {
         ).json as Tenant['connection'];
       const a = await connectionIn(tenants.a.org.id);
       const b = await connectionIn(tenants.b.org.id);
+      // B's own record of the new connection reaches its events through the bus: awaited first.
+      const owner = client(hub, tenants.b.ownerKey);
+      await eventually(async () => {
+        const events = (await owner('GET', `/v1/orgs/${tenants.b.org.id}/events?limit=20`)).json.items as {
+          data: { id?: string };
+        }[];
+        return events.some((e) => e.data.id === b.id) ? true : undefined;
+      });
       const before = await snapshotOfB();
       const body = JSON.stringify({ object_kind: 'issue', type: 'a.injects', data: {} });
       const sign = module.webhook.sign as NonNullable<typeof module.webhook.sign>;
