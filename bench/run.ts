@@ -244,6 +244,20 @@ async function measure(hub: RuntimeProcess) {
   return load;
 }
 
+// BENCH_ONLY=sync: the sync figures alone (minutes, not the whole bench).
+if (process.env.BENCH_ONLY === 'sync') {
+  const only = await startRuntime();
+  try {
+    await measureSync(only, report, syncLines);
+  } finally {
+    await only.stop();
+  }
+  for (const [label, s] of rows)
+    process.stdout.write(`${label}: p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}\n`);
+  process.stdout.write(`${syncLines.map((l) => `  ${l}`).join('\n')}\n`);
+  process.exit(0);
+}
+
 let hub: RuntimeProcess | undefined;
 try {
   process.stdout.write('Starting the local runtime…\n');
@@ -277,7 +291,7 @@ try {
     `\nGET /v1/orgs/{orgId} under load (autocannon, 10 connections, 5 s): ${load.requests.average.toFixed(0)} req/s, ` +
       `p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${load.non2xx} non-2xx, ${load.errors} errors`,
   );
-  out(`\nJira ↔ GitHub sync:\n${syncLines.map((l) => `  ${l}`).join('\n')}`);
+  out(`\nJira ↔ GitHub and Jira ↔ GitLab sync:\n${syncLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nQuota enforcement under concurrency:\n${quotaLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\n${'Lambda bundle'.padEnd(28)}${'size'.padStart(12)}${'init (median of 5)'.padStart(22)}`);
   for (const b of bundles) {

@@ -41,41 +41,41 @@ const api = () => {
 
 describe("the GitLab fake, against @gitbeaker/rest's response schemas", () => {
   it('answers users as gitbeaker declares them', async () => {
-    expect(schemaProblems('ExpandedUserSchema', await api().users.showCurrentUser())).toEqual([]);
-    const [user] = await api().users.all({ username: GITLAB_HUMAN.username });
+    expect(schemaProblems('ExpandedUserSchema', await (await api()).users.showCurrentUser())).toEqual([]);
+    const [user] = await (await api()).users.all({ username: GITLAB_HUMAN.username });
     expect(schemaProblems('SimpleUserSchema', user)).toEqual([]);
   });
 
   it('answers issues and their notes as gitbeaker declares them', async () => {
-    const issue = await api().issues.create(project, 'Contract', { description: 'x', labels: 'a,b' });
+    const issue = await (await api()).issues.create(project, 'Contract', { description: 'x', labels: 'a,b' });
     expect(schemaProblems('IssueSchema', issue, ISSUE_NULLS)).toEqual([]);
     expect(
       schemaProblems(
         'IssueSchema',
-        await api().issues.edit(project, issue.iid, { stateEvent: 'close' }),
+        await (await api()).issues.edit(project, issue.iid, { stateEvent: 'close' }),
         ISSUE_NULLS,
       ),
     ).toEqual([]);
-    const listed = await api().issues.all({ projectId: project, perPage: 5, page: 1 });
+    const listed = await (await api()).issues.all({ projectId: project, perPage: 5, page: 1 });
     expect(listed.flatMap((i) => schemaProblems('IssueSchema', i, ISSUE_NULLS))).toEqual([]);
     expect(
-      schemaProblems('IssueNoteSchema', await api().issueNotes.create(project, issue.iid, 'Note')),
+      schemaProblems('IssueNoteSchema', await (await api()).issueNotes.create(project, issue.iid, 'Note')),
     ).toEqual([]);
   });
 
   it('answers branches, merge requests and approvals as gitbeaker declares them', async () => {
-    expect(schemaProblems('BranchSchema', await api().branches.create(project, 'contract', 'main'))).toEqual(
-      [],
-    );
-    const mr = await api().mergeRequests.create(project, 'contract', 'main', 'Draft: contract', {
+    expect(
+      schemaProblems('BranchSchema', await (await api()).branches.create(project, 'contract', 'main')),
+    ).toEqual([]);
+    const mr = await (await api()).mergeRequests.create(project, 'contract', 'main', 'Draft: contract', {
       reviewerIds: [GITLAB_HUMAN.id],
     });
     expect(schemaProblems('ExpandedMergeRequestSchema', mr)).toEqual([]);
     expect(
-      schemaProblems('ExpandedMergeRequestSchema', await api().mergeRequests.show(project, mr.iid)),
+      schemaProblems('ExpandedMergeRequestSchema', await (await api()).mergeRequests.show(project, mr.iid)),
     ).toEqual([]);
     fake.projects.approve(project, mr.iid, GITLAB_HUMAN);
-    const approvals = await api().approvals.showConfiguration(project, { mergerequestIId: mr.iid });
+    const approvals = await (await api()).approvals.showConfiguration(project, { mergerequestIId: mr.iid });
     expect(schemaProblems('MergeRequestLevelMergeRequestApprovalSchema', approvals)).toEqual([]);
   });
 

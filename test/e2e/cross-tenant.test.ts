@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { PROVIDER_MODULES } from '../../shared/providers';
 import { routes } from '../../shared/topology';
 import type { FakeGithub } from '../fakes/github';
 import { startFakeGithub } from '../fakes/github';
@@ -305,6 +306,47 @@ describe('cross-tenant isolation, route by route', () => {
     expect(res.status).toBe(401);
     expect(await snapshotOfB()).toBe(before);
   });
+
+  // Every provider's webhook route, from the list of modules: a provider added there is covered here.
+  for (const module of PROVIDER_MODULES.filter((m) => m.webhook.sign)) {
+    it(`refuses a ${module.id} delivery to org B's ${module.id} connection signed with org A's secret`, async () => {
+      const admin = client(hub);
+      const connectionIn = async (orgId: string) =>
+        (
+          await admin('POST', `/v1/orgs/${orgId}/connections`, {
+            provider: module.id,
+            name: `${module.id}-webhooks`,
+            // A provider with no default server needs one; the Jira fake's will do for a webhook.
+            ...(module.api.defaultBaseUrl === null && module.credentials.length > 0
+              ? { config: { baseUrl: fakes.jira.url } }
+              : {}),
+          })
+        ).json as Tenant['connection'];
+      const a = await connectionIn(tenants.a.org.id);
+      const b = await connectionIn(tenants.b.org.id);
+      // B's own record of the new connection reaches its events through the bus: awaited first.
+      const owner = client(hub, tenants.b.ownerKey);
+      await eventually(async () => {
+        const events = (await owner('GET', `/v1/orgs/${tenants.b.org.id}/events?limit=20`)).json.items as {
+          data: { id?: string };
+        }[];
+        return events.some((e) => e.data.id === b.id) ? true : undefined;
+      });
+      const before = await snapshotOfB();
+      const body = JSON.stringify({ object_kind: 'issue', type: 'a.injects', data: {} });
+      const sign = module.webhook.sign as NonNullable<typeof module.webhook.sign>;
+      const signedByA = await sign(a.webhookSecret, body, { id: `cross-${module.id}`, at: new Date() });
+      const headers = { 'content-type': 'application/json', ...signedByA };
+      const res = await client(hub, '')('POST', `/webhooks/${module.id}/${b.id}`, body, headers);
+      expect(res.status).toBe(401);
+      // Nor through another provider's route to B's connection.
+      const other = module.id === 'generic' ? tenants.b.githubConnection.id : tenants.b.connection.id;
+      expect((await client(hub, '')('POST', `/webhooks/${module.id}/${other}`, body, headers)).status).toBe(
+        404,
+      );
+      expect(await snapshotOfB()).toBe(before);
+    });
+  }
 
   it("does not let org A page into org B's events with B's cursor", async () => {
     const b = client(hub, tenants.b.ownerKey);

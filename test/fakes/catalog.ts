@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GITHUB_HUMAN, startFakeGithub } from './github';
+import { GITLAB_HUB, GITLAB_HUMAN, startFakeGitlab } from './gitlab';
 import { JIRA_HUMAN, startFakeJira } from './jira';
 
 /** A fake running on its own (`npm run fakes`): where it is, and how to point the hub at it. */
@@ -61,6 +62,26 @@ export const FAKES: readonly FakeEntry[] = [
           `  npx hub connections create <orgId> --provider jira --name Jira --base-url ${fake.url}`,
           `  JIRA_API_TOKEN=${account.apiToken} npx hub connections set-credentials <orgId> <connectionId> --kind jira_api_token --email ${account.email} --api-token-env JIRA_API_TOKEN`,
           webhookLine('jira', fake.url),
+        ],
+      };
+    },
+  },
+  {
+    id: 'gitlab',
+    port: 3103,
+    start: async ({ port }) => {
+      const fake = await startFakeGitlab({ port });
+      const project = 'acme/web';
+      fake.projects.project(project);
+      return {
+        url: fake.url,
+        stop: () => fake.stop(),
+        lines: [
+          `[fakes] GitLab      ${fake.url}  (project ${project}; the hub's token ${GITLAB_HUB.token}, user ${GITLAB_HUB.username})`,
+          `  a person acts on it as GitLab token ${GITLAB_HUMAN.token} (${GITLAB_HUMAN.username})`,
+          `  npx hub connections create <orgId> --provider gitlab --name GitLab --base-url ${fake.url}`,
+          `  GITLAB_TOKEN=${GITLAB_HUB.token} npx hub connections set-credentials <orgId> <connectionId> --kind gitlab_token --token-env GITLAB_TOKEN`,
+          webhookLine('gitlab', fake.url),
         ],
       };
     },

@@ -214,7 +214,8 @@ export class FakeProjects {
       avatar_url: a.avatar_url,
     }));
     const labels = (issue.labels as string[]).map((l) => this.labelHook(p, l));
-    this.onChange('Issue Hook', {
+    // GitLab sends confidential issues only to hooks that ask for them, under their own event name.
+    this.onChange(issue.confidential === true ? 'Confidential Issue Hook' : 'Issue Hook', {
       ...example,
       user: this.hookUser(actor),
       project: this.projectHook(p),
@@ -237,6 +238,7 @@ export class FakeProjects {
         action,
         labels,
         due_date: null,
+        confidential: issue.confidential === true,
       },
       assignees,
       assignee: assignees[0] ?? null,
@@ -272,7 +274,7 @@ export class FakeProjects {
       upvotes: 0,
       downvotes: 0,
       due_date: null,
-      confidential: false,
+      confidential: body.confidential === true,
       discussion_locked: false,
       web_url: `${this.web}/${p.path}/-/issues/${iid}`,
       references: { short: `#${iid}`, relative: `#${iid}`, full: `${p.path}#${iid}` },
@@ -401,7 +403,9 @@ export class FakeProjects {
     p.notes.push(note);
     const example = gitlabFixture(on === 'issue' ? 'note-issue' : 'note-merge-request');
     const kind = on === 'issue' ? 'issue' : 'merge_request';
-    this.onChange('Note Hook', {
+    // A note on a confidential issue is a confidential note, as GitLab sends it.
+    const confidential = on === 'issue' && parent.confidential === true;
+    this.onChange(confidential ? 'Confidential Note Hook' : 'Note Hook', {
       ...example,
       user: this.hookUser(actor),
       project_id: p.id,
@@ -426,6 +430,7 @@ export class FakeProjects {
         title: parent.title,
         description: parent.description,
         state: parent.state,
+        ...(on === 'issue' ? { confidential } : {}),
       },
     });
     return note;

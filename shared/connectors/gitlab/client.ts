@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FormattedResponse, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
 import { createRequesterFn } from '@gitbeaker/requester-utils';
-import {
+import type {
   Branches,
   IssueNotes,
   Issues,
@@ -121,7 +121,20 @@ export interface GitlabApi {
 }
 
 /** Clients per connection and credentials: gitbeaker's resources are built once per execution environment. */
-const clients = new Map<string, GitlabApi>();
+const clients = new Map<string, Promise<GitlabApi>>();
+
+/**
+ * gitbeaker, loaded with the first client built: a bundle that only verifies and normalises
+ * webhooks (the webhook endpoint) never evaluates it at init.
+ */
+let gitbeaker: Promise<typeof import('@gitbeaker/rest')> | undefined;
+const loadGitbeaker = () => {
+  gitbeaker ??= import('@gitbeaker/rest');
+  gitbeaker.catch(() => {
+    gitbeaker = undefined;
+  });
+  return gitbeaker;
+};
 
 /**
  * gitbeaker clients for the connection's server (gitlab.com or self-managed) with its token: an
@@ -132,7 +145,7 @@ export function gitlabApi(
   connection: Connection,
   credentials: GitlabCredentials,
   deps: { accessTokens?: AccessTokens | undefined; timeoutMs?: number; fetch?: typeof fetch } = {},
-): GitlabApi {
+): Promise<GitlabApi> {
   const host = (connection.config.baseUrl ?? GITLAB_COM).replace(/\/+$/, '');
   const secretPart = credentials.kind === 'gitlab_token' ? credentials.token : credentials.refreshToken;
   const key = `${connection.id}:${host}:${createHash('sha256').update(secretPart).digest('hex')}:${deps.timeoutMs ?? ''}:${deps.fetch ? 'own' : ''}`;
@@ -154,15 +167,19 @@ export function gitlabApi(
     queryTimeout: null,
     rateLimits: {},
   };
-  const api: GitlabApi = {
-    issues: new Issues(options),
-    issueNotes: new IssueNotes(options),
-    mergeRequestNotes: new MergeRequestNotes(options),
-    branches: new Branches(options),
-    mergeRequests: new MergeRequests(options),
-    approvals: new MergeRequestApprovals(options),
-    users: new Users(options),
-  };
+  const api = loadGitbeaker().then(
+    (gl): GitlabApi => ({
+      issues: new gl.Issues(options),
+      issueNotes: new gl.IssueNotes(options),
+      mergeRequestNotes: new gl.MergeRequestNotes(options),
+      branches: new gl.Branches(options),
+      mergeRequests: new gl.MergeRequests(options),
+      approvals: new gl.MergeRequestApprovals(options),
+      users: new gl.Users(options),
+    }),
+  );
+  // A failed load is not kept: the next call tries again.
+  api.catch(() => clients.delete(key));
   if (clients.size > 500) clients.clear();
   clients.set(key, api);
   return api;

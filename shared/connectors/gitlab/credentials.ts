@@ -1,8 +1,6 @@
 import * as z from 'zod';
 import type { CredentialKind } from '../provider-module';
-
-/** A secret field: encrypted at rest, never returned, `writeOnly` in the OpenAPI document. */
-const secret = <T extends z.ZodType>(schema: T) => schema.meta({ writeOnly: true });
+import { secret } from '../provider-module';
 
 export const GitlabTokenCredentialsSchema = z
   .object({
@@ -58,7 +56,7 @@ export function gitlabCredentials(value: unknown): GitlabCredentials | null {
 export const tokenUrlOf = (credentials: GitlabOAuthCredentials, baseUrl: string) =>
   credentials.tokenUrl ?? `${baseUrl.replace(/\/+$/, '')}/oauth/token`;
 
-export const GITLAB_CREDENTIAL_KINDS: readonly CredentialKind[] = [
+export const gitlabCredentialKinds = [
   {
     kind: 'gitlab_token',
     description: 'A personal, project or group access token with the `api` scope',
@@ -70,4 +68,4 @@ export const GITLAB_CREDENTIAL_KINDS: readonly CredentialKind[] = [
     schema: GitlabOAuthCredentialsSchema,
     urlFields: ['tokenUrl'],
   },
-];
+] as const satisfies readonly CredentialKind[];

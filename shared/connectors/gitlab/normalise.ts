@@ -1,19 +1,10 @@
 import { ValidationError } from '../../errors';
 import type { Normalised, WorkItemField } from '../../events/canonical';
-import { canonicalEvent, WORK_ITEM_FIELDS } from '../../events/canonical';
+import { canonicalEvent, isoTime, WORK_ITEM_FIELDS } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { type Json, num, obj, str } from '../../json-fields';
 import type { WebhookDelivery } from '../connector';
-import {
-  isoTime,
-  issueRef,
-  mergeRequestRef,
-  person,
-  personById,
-  pullRequestOf,
-  runState,
-  workItemOf,
-} from './shapes';
+import { issueRef, mergeRequestRef, person, personById, pullRequestOf, runState, workItemOf } from './shapes';
 
 const ZERO_SHA = /^0+$/;
 const sha = (value: unknown) => {
@@ -49,6 +40,8 @@ function issueEvent(payload: Json): Normalised | null {
   // Other work items (tasks, epics, incidents as `work_item`) are not issues the sync handles.
   if (payload.object_kind !== 'issue') return null;
   const attrs = obj(payload.object_attributes);
+  // A confidential issue, whatever hook it came by, stays in GitLab (see HOOKS).
+  if (attrs.confidential === true) return null;
   const project = str(obj(payload.project).path_with_namespace);
   if (!project || num(attrs.iid) === null)
     throw new ValidationError('The issue event names no project or issue');
@@ -80,6 +73,9 @@ function noteEvent(payload: Json): Normalised | null {
   const note = obj(payload.object_attributes);
   // GitLab's own activity notes ("changed the description") are not anyone's comment.
   if (note.system === true) return null;
+  // An internal note, or any note on a confidential issue, stays in GitLab (see HOOKS).
+  if (note.confidential === true || note.internal === true || obj(payload.issue).confidential === true)
+    return null;
   const project = str(obj(payload.project).path_with_namespace);
   const noteable = str(note.noteable_type);
   const parent = obj(noteable === 'Issue' ? payload.issue : payload.merge_request);
@@ -250,18 +246,52 @@ function jobEvent(payload: Json): Normalised {
   };
 }
 
-/** The event types (`X-Gitlab-Event`) the hub uses; system hooks, wiki pages, deployments… are not among them. */
+/**
+ * The event types (`X-Gitlab-Event`) the hub uses; system hooks, wiki pages, deployments… are not
+ * among them, nor `Confidential Issue Hook` and `Confidential Note Hook`: what only a project's
+ * members may see is not copied into another tool, where a wider audience would read it.
+ */
 const HOOKS: Record<string, (payload: Json) => Normalised | null> = {
   'Issue Hook': issueEvent,
-  'Confidential Issue Hook': issueEvent,
   'Note Hook': noteEvent,
-  'Confidential Note Hook': noteEvent,
   'Merge Request Hook': mergeRequestEvent,
   'Push Hook': pushEvent,
   'Tag Push Hook': tagEvent,
   'Pipeline Hook': pipelineEvent,
   'Job Hook': jobEvent,
 };
+
+const OBJECT_KIND_HOOKS: Record<string, string> = {
+  issue: 'Issue Hook',
+  work_item: 'Issue Hook',
+  note: 'Note Hook',
+  merge_request: 'Merge Request Hook',
+  push: 'Push Hook',
+  tag_push: 'Tag Push Hook',
+  pipeline: 'Pipeline Hook',
+  build: 'Job Hook',
+  wiki_page: 'Wiki Page Hook',
+  deployment: 'Deployment Hook',
+  release: 'Release Hook',
+};
+
+/** The `X-Gitlab-Event` GitLab sends with a payload, by its `object_kind` (for signing deliveries as GitLab would). */
+export function hookOf(body: string): string {
+  let payload: Json = {};
+  try {
+    payload = obj(JSON.parse(body));
+  } catch {
+    // Not JSON: the hub refuses it whatever the header says.
+  }
+  const kind = str(payload.object_kind) ?? '';
+  const confidential =
+    obj(payload.object_attributes).confidential === true ||
+    obj(payload.object_attributes).internal === true ||
+    obj(payload.issue).confidential === true;
+  if ((kind === 'issue' || kind === 'note') && confidential)
+    return kind === 'issue' ? 'Confidential Issue Hook' : 'Confidential Note Hook';
+  return OBJECT_KIND_HOOKS[kind] ?? 'System Hook';
+}
 
 /** Turns a verified GitLab delivery into a canonical event, or null for an event type the hub does not use. */
 export function normaliseGitlabDelivery(

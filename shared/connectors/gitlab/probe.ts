@@ -14,7 +14,7 @@ export const makeGitlabProbe = (deps: { accessTokens?: AccessTokens | undefined 
     if (!parsed)
       throw new ProviderAuthError('A GitLab connection needs a GitLab access token or OAuth application');
     try {
-      const user = await gitlabApi(connection, parsed, deps).users.showCurrentUser();
+      const user = await (await gitlabApi(connection, parsed, deps)).users.showCurrentUser();
       // What the server says of itself reaches the caller bounded, as a provider's errors do.
       return {
         userId: typeof user.id === 'number' ? user.id : null,

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import type { Person, PullRequest, RunSchema, WorkItem } from '../../events/canonical';
+import { isoTime, trackerKeysIn } from '../../events/canonical';
 import { type Json, num, obj, str } from '../../json-fields';
 
 /** The hidden marker the hub leaves in what it writes (GitLab renders no HTML comment). */
@@ -7,26 +8,6 @@ export const markerComment = (marker: string) => `<!-- integration-hub:${marker}
 /** What the hub adds to the description of a merge request it opens: how it knows its own. */
 export const OPENED_BY_HUB = markerComment('opened');
 export const HUB_APP = 'integration-hub';
-
-/** A tracker-style key (`PROJ-12`) as branches, titles and descriptions name them. */
-const TRACKER_KEY = /\b[A-Z][A-Z0-9_]+-\d+\b/g;
-export const trackerKeysIn = (...texts: (string | null)[]) => [
-  ...new Set(texts.flatMap((t) => (t ? (t.match(TRACKER_KEY) ?? []) : []))),
-];
-
-/**
- * A GitLab time as ISO 8601 in UTC, or null. Webhooks mix ISO times with Ruby's
- * `2015-05-17 18:21:36 UTC` and `2021-04-28 21:50:00 +0200`.
- */
-export function isoTime(value: unknown): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const ruby = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(UTC|[+-]\d{2}:?\d{2})$/.exec(value);
-  const text = ruby
-    ? `${ruby[1]}T${ruby[2]}${ruby[3] === 'UTC' ? 'Z' : (ruby[3] ?? '').replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`
-    : value;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-}
 
 /** GitLab's project and group access tokens act as bot users named `project_<id>_bot_…`/`group_<id>_bot_…`. */
 export const isBotUsername = (username: string | null) =>

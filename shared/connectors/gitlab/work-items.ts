@@ -3,7 +3,7 @@ import type { WorkItem } from '../../events/canonical';
 import { canonicalData } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { obj, str } from '../../json-fields';
-import type { Connection, Provider } from '../connection';
+import type { Connection } from '../connection';
 import type {
   CodeHostClient,
   CodeHostConnector,
@@ -78,7 +78,9 @@ export function gitlabOperations(api: GitlabApi) {
   };
 }
 
-function client(connection: Connection, api: GitlabApi): CodeHostClient {
+function client(connection: Connection, resources: GitlabApi | Promise<GitlabApi>): CodeHostClient {
+  // gitbeaker loads with the first client (see gitlabApi): every call waits for it, once.
+  const ready = Promise.resolve(resources);
   const web = (connection.config.baseUrl ?? GITLAB_COM).replace(/\/+$/, '');
   const userIds = new Map<string, number>();
   let me: Promise<{ actor: string; creator: string }> | undefined;
@@ -87,7 +89,7 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
   async function userId(username: string): Promise<number> {
     const known = userIds.get(username);
     if (known !== undefined) return known;
-    const [user] = await api.users.all({ username, perPage: 1, maxPages: 1 });
+    const [user] = await (await ready).users.all({ username, perPage: 1, maxPages: 1 });
     if (!user) throw new ValidationError(`GitLab has no user ${username}`);
     userIds.set(username, user.id);
     return user.id;
@@ -106,8 +108,8 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
     };
   }
 
-  const listPage = (container: string, since: Date, page: number, perPage: number) =>
-    api.issues.all({
+  const listPage = async (container: string, since: Date, page: number, perPage: number) =>
+    (await ready).issues.all({
       projectId: container,
       updatedAfter: since.toISOString(),
       orderBy: 'updated_at',
@@ -122,7 +124,9 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
     connection,
     identity: () => {
       // The token's user: a person's for a personal token, a bot user's for a project or group token.
-      me ??= api.users.showCurrentUser().then((u) => ({ actor: String(u.id), creator: String(u.id) }));
+      me ??= ready
+        .then((api) => api.users.showCurrentUser())
+        .then((u) => ({ actor: String(u.id), creator: String(u.id) }));
       me.catch(() => {
         me = undefined;
       });
@@ -131,7 +135,7 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
     itemUrl: (container, key) => `${web}/${container}/-/issues/${iidIn(key)}`,
     createItem: async (container, _type, fields) => {
       const { stateEvent: _state, title: _title, ...patch } = await patchOf(fields);
-      const issue = await api.issues.create(container, fields.title ?? '', patch);
+      const issue = await (await ready).issues.create(container, fields.title ?? '', patch);
       return {
         ref: issueRef(container, issue.iid, String(issue.web_url)),
         status: issue.state === 'closed' ? 'closed' : 'open',
@@ -139,16 +143,16 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
     },
     updateItem: async (container, ref, fields) => {
       const patch = await patchOf(fields);
-      if (Object.keys(patch).length > 0) await api.issues.edit(container, iidOf(ref), patch);
+      if (Object.keys(patch).length > 0) await (await ready).issues.edit(container, iidOf(ref), patch);
     },
     addComment: async (container, ref, markdown, options) => {
       const body = options?.marker ? `${markdown}\n\n${markerComment(options.marker)}` : markdown;
-      return String((await api.issueNotes.create(container, iidOf(ref), body)).id);
+      return String((await (await ready).issueNotes.create(container, iidOf(ref), body)).id);
     },
     findComment: async (container, ref, marker, since) => {
       const hidden = markerComment(marker);
       for (let page = 1; page <= NOTE_PAGES; page += 1) {
-        const { data, paginationInfo } = await api.issueNotes.all(container, iidOf(ref), {
+        const { data, paginationInfo } = await (await ready).issueNotes.all(container, iidOf(ref), {
           sort: 'desc',
           orderBy: 'created_at',
           perPage: 100,
@@ -190,11 +194,11 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
     },
     createBranch: async (container, branch, base) => {
       try {
-        await api.branches.create(container, branch, base);
+        await (await ready).branches.create(container, branch, base);
       } catch (error) {
         // GitLab refuses an existing branch with a 400: if it is there, it is kept as it is.
         if (!(error instanceof ValidationError)) throw error;
-        await api.branches.show(container, branch).catch(() => {
+        await (await ready).branches.show(container, branch).catch(() => {
           throw error;
         });
       }
@@ -202,7 +206,7 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
     openPullRequest: async (container, pr) => {
       const title =
         pr.draft && !/^(draft:|\[draft\]|\(draft\))/i.test(pr.title) ? `Draft: ${pr.title}` : pr.title;
-      const mr = await api.mergeRequests.create(container, pr.head, pr.base, title, {
+      const mr = await (await ready).mergeRequests.create(container, pr.head, pr.base, title, {
         description: `${pr.body}\n\nCloses #${iidOf(pr.closes)}\n\n${OPENED_BY_HUB}`,
       });
       return { number: mr.iid, url: String(mr.web_url), draft: mr.draft === true };
@@ -217,8 +221,7 @@ function client(connection: Connection, api: GitlabApi): CodeHostClient {
  * looked up as ids for the issue API.
  */
 export const gitlabWorkItems: CodeHostConnector = {
-  // The provider enum on main predates the modules; derived from them, it names gitlab.
-  provider: 'gitlab' as Provider,
+  provider: 'gitlab',
   role: 'codeHost',
   displayName: 'GitLab',
   checkContainer: (container) =>
@@ -267,6 +270,7 @@ export const gitlabWorkItems: CodeHostConnector = {
       url: pr.url,
       title: pr.title || `MR !${pr.number}`,
       text: [pr.sourceBranch, pr.title, pr.description].filter(Boolean).join('\n'),
+      mentions: pr.mentions,
       // Opened by the hub's branch automation (its marker), or by a project or group token's bot user.
       byBot: pr.createdVia !== null || data.actor?.bot === true,
       at: event.occurredAt,

@@ -215,7 +215,7 @@ describe('GitLab as a code host, against the fake GitLab through the egress guar
     expect(opened?.text).toContain('PROJ-8');
 
     fake.projects.approve(PROJECT, mr.number, GITLAB_HUMAN);
-    const api = gitlabApi(connectionTo(fake.url), token);
+    const api = await gitlabApi(connectionTo(fake.url), token);
     expect(await gitlabOperations(api).pullRequestState(PROJECT, mr.number)).toMatchObject({
       state: 'opened',
       draft: true,
@@ -277,7 +277,7 @@ describe("GitLab's refusals, as the hub's provider errors", () => {
   });
 
   it('a GitLab that stops answering fails the call within the hub’s timeout', async () => {
-    const api = gitlabApi(connectionTo(fake.url), token, { timeoutMs: 150 });
+    const api = await gitlabApi(connectionTo(fake.url), token, { timeoutMs: 150 });
     fake.stallNext(700);
     const started = Date.now();
     await expect(api.users.showCurrentUser()).rejects.toBeInstanceOf(ProviderUnavailableError);
@@ -289,7 +289,7 @@ describe("GitLab's refusals, as the hub's provider errors", () => {
       policy: egressPolicy(),
       resolve: async () => [{ address: '10.20.30.40', family: 4 }],
     });
-    const api = gitlabApi(connectionTo('https://gitlab.internal.example'), token, { fetch: guarded });
+    const api = await gitlabApi(connectionTo('https://gitlab.internal.example'), token, { fetch: guarded });
     await expect(api.users.showCurrentUser()).rejects.toBeInstanceOf(EgressRefusedError);
   });
 

@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { tokenUrlOf } from '../../../../../shared/connectors/gitlab/credentials';
 import { gitlabProvider } from '../../../../../shared/connectors/gitlab/module';
+import type { CredentialKind } from '../../../../../shared/connectors/provider-module';
 
-const kind = (name: string) => {
+const kind = (name: string): CredentialKind => {
   const found = gitlabProvider.credentials.find((c) => c.kind === name);
   if (!found) throw new Error(`no ${name}`);
   return found;

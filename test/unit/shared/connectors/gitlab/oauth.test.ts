@@ -121,7 +121,7 @@ describe('GitLab OAuth applications, whose refresh tokens GitLab rotates', () =>
     expect(JSON.stringify(audited)).not.toContain(fake.oauth.refreshToken);
 
     // And the access token works as a bearer against the API.
-    const api = gitlabApi(
+    const api = await gitlabApi(
       connections.connection,
       { ...oauth('unused'), kind: 'gitlab_oauth' },
       { accessTokens: a },

@@ -26,8 +26,7 @@ function normalised(hook: string, fixture: string, change: (p: Record<string, un
   change(payload);
   const event = webhook.normalise(delivery(hook, payload), 'e-1') as CanonicalEvent;
   expect(event).not.toBeNull();
-  // The envelope's type pattern on main wants a dot, which the canonical `push` lacks (reported).
-  if (event.type !== 'push') expect(CanonicalEventSchema.safeParse(event).success).toBe(true);
+  expect(CanonicalEventSchema.safeParse(event).success).toBe(true);
   const schema = CANONICAL_DATA[event.type as keyof typeof CANONICAL_DATA];
   expect(schema.safeParse(event.data).error).toBeUndefined();
   expect(event.source).toEqual({ provider: 'gitlab', connectionId: CON });
@@ -186,6 +185,8 @@ describe("GitLab webhooks: GitLab's documented payloads, as canonical events", (
       draft: false,
     });
     expect(gitlabWorkItems.readPullRequest(event)?.stage ?? null).toBe(stage);
+    // The sync reads the keys it names from the canonical mentions, as for any code host.
+    if (stage) expect(gitlabWorkItems.readPullRequest(event)?.mentions).toEqual(['PROJ-7']);
   });
 
   it('a merge request the hub opened (its marker) is by a bot: opening it moves no tracker item', () => {
@@ -307,6 +308,80 @@ describe('GitLab webhooks: what the hub does not use', () => {
     const { 'x-gitlab-event': _, ...headers } = delivery('Issue Hook', {}).headers;
     expect(() => webhook.normalise({ ...delivery('Issue Hook', {}), headers }, 'e-1')).toThrow(
       ValidationError,
+    );
+  });
+});
+
+describe('GitLab webhooks: confidential issues and internal notes stay in GitLab', () => {
+  const confidentialIssue = () => {
+    const issue = gitlabFixture('issue');
+    attrs(issue).confidential = true;
+    return issue;
+  };
+  const noteOnConfidentialIssue = () => {
+    const note = gitlabFixture('note-issue');
+    (note.issue as Record<string, unknown>).confidential = true;
+    return note;
+  };
+
+  it('acknowledges a Confidential Issue Hook and publishes nothing, so no other tool gets it', () => {
+    expect(webhook.normalise(delivery('Confidential Issue Hook', confidentialIssue()), 'e-1')).toBeNull();
+    // Whatever the hook: an issue marked confidential is not synced.
+    expect(webhook.normalise(delivery('Issue Hook', confidentialIssue()), 'e-1')).toBeNull();
+    // The same documented issue, not confidential, is an event.
+    expect(webhook.normalise(delivery('Issue Hook', gitlabFixture('issue')), 'e-1')).not.toBeNull();
+  });
+
+  it('acknowledges a Confidential Note Hook, a note on a confidential issue and an internal note, publishing nothing', () => {
+    expect(
+      webhook.normalise(delivery('Confidential Note Hook', gitlabFixture('note-issue')), 'e-1'),
+    ).toBeNull();
+    expect(webhook.normalise(delivery('Note Hook', noteOnConfidentialIssue()), 'e-1')).toBeNull();
+    const internal = gitlabFixture('note-issue');
+    attrs(internal).internal = true;
+    expect(webhook.normalise(delivery('Note Hook', internal), 'e-1')).toBeNull();
+    const confidential = gitlabFixture('note-issue');
+    attrs(confidential).confidential = true;
+    expect(webhook.normalise(delivery('Note Hook', confidential), 'e-1')).toBeNull();
+  });
+});
+
+describe('GitLab webhooks: signing a delivery as GitLab sends it (the CLI, the tests)', () => {
+  const sign = webhook.sign as NonNullable<typeof webhook.sign>;
+  const signed = async (payload: unknown, event?: string) => {
+    const body = JSON.stringify(payload);
+    const headers = await sign(SECRET, body, { id: 'uuid-1', at: new Date(), event });
+    return { ...delivery('', {}), headers, body };
+  };
+
+  it('sends the secret token and the event UUID, which the hub verifies and de-duplicates by', async () => {
+    const d = await signed(gitlabFixture('issue'));
+    await expect(webhook.verify(SECRET, d)).resolves.toBeUndefined();
+    await expect(webhook.verify('another-secret', d)).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(webhook.deliveryId(d)).toBe('uuid-1');
+    expect(webhook.normalise(d, 'uuid-1')?.type).toBe('work_item.created');
+  });
+
+  it("names the hook by the payload's object_kind unless an event is given, as GitLab does", async () => {
+    const hook = async (fixture: string, change: (p: Record<string, unknown>) => void = () => {}) => {
+      const payload = gitlabFixture(fixture);
+      change(payload);
+      return (await signed(payload)).headers['x-gitlab-event'];
+    };
+    expect(await hook('issue')).toBe('Issue Hook');
+    expect(
+      await hook('issue', (p) => {
+        attrs(p).confidential = true;
+      }),
+    ).toBe('Confidential Issue Hook');
+    expect(await hook('note-merge-request')).toBe('Note Hook');
+    expect(await hook('merge-request')).toBe('Merge Request Hook');
+    expect(await hook('push')).toBe('Push Hook');
+    expect(await hook('tag-push')).toBe('Tag Push Hook');
+    expect(await hook('pipeline')).toBe('Pipeline Hook');
+    expect(await hook('job')).toBe('Job Hook');
+    expect((await signed(gitlabFixture('push'), 'System Hook')).headers['x-gitlab-event']).toBe(
+      'System Hook',
     );
   });
 });
