@@ -244,11 +244,20 @@ async function measure(hub: RuntimeProcess) {
   return load;
 }
 
+/** `BENCH_ONLY=sync`: the sync section alone (latency and AWS calls per change), printed, then exit. */
+async function onlySync(hub: RuntimeProcess): Promise<never> {
+  await measureSync(hub, report, syncLines);
+  await hub.stop();
+  for (const [label, s] of rows) process.stdout.write(`${label}: p50 ${ms(s.p50)}, p99 ${ms(s.p99)}\n`);
+  process.stdout.write(`${syncLines.join('\n')}\n`);
+  process.exit(0);
+}
+
 let hub: RuntimeProcess | undefined;
 try {
   process.stdout.write('Starting the local runtime…\n');
   hub = await startRuntime();
-  const load = await measure(hub);
+  const load = process.env.BENCH_ONLY === 'sync' ? await onlySync(hub) : await measure(hub);
   await hub.stop();
   hub = undefined;
 
