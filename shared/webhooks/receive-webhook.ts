@@ -31,7 +31,7 @@ export type AcceptedWebhook =
  * belong to that provider (fail closed otherwise); a provider's challenge of the endpoint is answered
  * by its module's handshake, with the connection's secret; the signature is verified with the connection's secret before anything else is read;
  * the delivery is normalised, and a delivery not seen before is counted against the org's daily
- * allowance and published once per provider delivery id. It is acknowledged only after the bus has it.
+ * allowance and published once per provider delivery id, its raw body kept under the org first. It is acknowledged only after the bus has it.
  */
 export function makeReceiveWebhook(deps: {
   /** Each provider's webhook part, by provider id (`ProviderCatalog.webhooks`). */
@@ -41,6 +41,8 @@ export function makeReceiveWebhook(deps: {
   deliveries: DeliveryLedger;
   tenants: Pick<TenantDirectory, 'get'>;
   usage: Pick<UsageStore, 'consumeRate' | 'meter'>;
+  /** Keeps the raw body under the org, by content hash (`makeStoreRawDelivery`), for debugging and replays. */
+  storeRaw: (tenantId: string, connectionId: string, body: string) => Promise<unknown>;
   clock: Clock;
   secretCacheSeconds: number;
 }) {
@@ -98,7 +100,12 @@ export function makeReceiveWebhook(deps: {
     const deliveryKey = `${route.connectionId}:${deliveryId}`;
     // A replay of a delivery already published is answered from the ledger and spends no allowance.
     // Concurrent first deliveries may each be counted (the allowance errs against the sender, never for it).
-    const previous = await deps.deliveries.previous(deliveryKey);
+    // The raw copy is stored alongside the lookup (content-addressed: a retry overwrites it with the
+    // same bytes); if it cannot be stored the delivery fails, so nothing is published without it.
+    const [previous] = await Promise.all([
+      deps.deliveries.previous(deliveryKey),
+      deps.storeRaw(route.orgId, route.connectionId, input.body),
+    ]);
     if (previous) return { orgId: route.orgId, eventId: previous.eventId, duplicate: true, ignored: false };
     const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
     if (!rate.allowed) {

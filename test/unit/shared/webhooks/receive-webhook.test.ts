@@ -1,6 +1,8 @@
 import type { WebhookRoute } from '../../../../shared/connectors/connection';
 import type { WebhookPart } from '../../../../shared/connectors/provider-module';
 import { NotFoundError, UnauthenticatedError } from '../../../../shared/errors';
+import { canonicalEvent } from '../../../../shared/events/canonical';
+import { makeStoreRawDelivery } from '../../../../shared/events/raw-delivery';
 import { makeReceiveWebhook } from '../../../../shared/webhooks/receive-webhook';
 
 const CON = 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E3';
@@ -47,6 +49,7 @@ function receive(seen: string[], decrypted: string[]) {
     } as never,
     tenants: { get: async () => null },
     usage: { consumeRate: async () => ({ allowed: true }), meter: async () => {} } as never,
+    storeRaw: async () => 'sha',
     clock: { now: () => new Date('2026-01-01T00:00:00Z') },
     secretCacheSeconds: 0,
   });
@@ -87,5 +90,89 @@ describe('the one webhook endpoint, with the modules it is given', () => {
     }
     expect(seen).toEqual([]);
     expect(decrypted).toEqual([]);
+  });
+});
+
+/** A provider whose deliveries are accepted as they come, each normalised to a canonical event. */
+const accepting: WebhookPart = {
+  verify: async () => undefined,
+  deliveryId: (d) => String(d.headers['x-id']),
+  normalise: (d, id) => canonicalEvent(d, 'plain', id, { type: 'custom.ping', data: { ok: true } }),
+  docs: { summary: 'plain', setup: '', headers: ['x-id'] },
+};
+
+function plainReceiver(opts: {
+  storeRaw: (t: string, c: string, b: string) => Promise<unknown>;
+  published: string[];
+}) {
+  return makeReceiveWebhook({
+    webhooks: { plain: accepting },
+    connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never }) },
+    cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
+    deliveries: {
+      previous: async () => null,
+      publishOnce: async (key: string, event: { id: string }) => {
+        opts.published.push(key);
+        return { eventId: event.id, duplicate: false };
+      },
+    } as never,
+    tenants: { get: async () => ({ id: route.orgId, status: 'active', plan: 'free' }) as never },
+    usage: { consumeRate: async () => ({ allowed: true }), meter: async () => {} } as never,
+    storeRaw: opts.storeRaw,
+    clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+    secretCacheSeconds: 0,
+  });
+}
+
+describe('the raw delivery, kept before the delivery is acknowledged', () => {
+  it('stores the body as received under the org and connection, with the hash the event names, before publishing', async () => {
+    const stored: [string, string, string][] = [];
+    const published: string[] = [];
+    const body = '{"a": 1,  "spaced":true}';
+    const accepted = await plainReceiver({
+      storeRaw: async (t, c, b) => {
+        expect(published).toEqual([]);
+        stored.push([t, c, b]);
+        return makeStoreRawDelivery({ put: async () => ({ key: 'k', bytes: 0, sha256: '' }) })(t, c, b);
+      },
+      published,
+    })('plain', { ...input({ 'x-id': 'd-7' }), body });
+    expect(accepted).toMatchObject({ ignored: false, duplicate: false });
+    expect(stored).toEqual([[route.orgId, CON, body]]);
+    expect(published).toEqual([`${CON}:d-7`]);
+  });
+
+  it('fails the delivery (so the provider retries) and publishes nothing when the raw copy cannot be stored', async () => {
+    const published: string[] = [];
+    const failure = new Error('S3 unavailable');
+    await expect(
+      plainReceiver({
+        storeRaw: async () => {
+          throw failure;
+        },
+        published,
+      })('plain', input({ 'x-id': 'd-8' })),
+    ).rejects.toBe(failure);
+    expect(published).toEqual([]);
+  });
+
+  it('stores nothing for a delivery its module ignores', async () => {
+    const stored: string[] = [];
+    const ignoring = makeReceiveWebhook({
+      webhooks: { plain: { ...accepting, normalise: () => null } },
+      connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never }) },
+      cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
+      deliveries: {
+        previous: async () => null,
+        publishOnce: async () => ({ eventId: 'e', duplicate: false }),
+      },
+      tenants: { get: async () => ({ id: route.orgId, status: 'active', plan: 'free' }) as never },
+      usage: { consumeRate: async () => ({ allowed: true }), meter: async () => {} } as never,
+      storeRaw: async (_t, _c, b) => stored.push(b),
+      clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+      secretCacheSeconds: 0,
+    });
+    expect(await ignoring('plain', input({ 'x-id': 'd-9' }))).toEqual({ orgId: route.orgId, ignored: true });
+    expect(stored).toEqual([]);
   });
 });
