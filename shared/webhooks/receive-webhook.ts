@@ -95,8 +95,11 @@ export function makeReceiveWebhook(deps: {
     // Only verified deliveries count against the org's daily allowance; a forger cannot spend it.
     const org = await deps.tenants.get(route.orgId);
     if (org?.status !== 'active') throw new ForbiddenError(`The organisation is ${org?.status ?? 'gone'}`);
-    const event = connector.normalise(delivery, deliveryId);
-    if (!event) return { orgId: route.orgId, ignored: true };
+    const normalised = connector.normalise(delivery, deliveryId);
+    if (!normalised) return { orgId: route.orgId, ignored: true };
+    const contentType = delivery.headers['content-type']?.slice(0, 255);
+    // The raw copy is answered later with the type it came with.
+    const event = contentType ? { ...normalised, raw: { ...normalised.raw, contentType } } : normalised;
     const deliveryKey = `${route.connectionId}:${deliveryId}`;
     // A replay of a delivery already published is answered from the ledger and spends no allowance.
     // Concurrent first deliveries may each be counted (the allowance errs against the sender, never for it).
