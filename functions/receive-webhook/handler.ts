@@ -51,6 +51,7 @@ const deliveries = adapters.deliveryLedger();
 export const handler = makeHandler(
   makeReceiveWebhook({
     webhooks: PROVIDERS.webhooks,
+    actors: PROVIDERS.syncConnectors,
     connections: adapters.connectionStore(),
     cipher: adapters.secretCipher(),
     deliveries,

@@ -26,6 +26,10 @@ export const CanonicalEventSchema = z
           .describe('The content type the provider sent the delivery with, when it said'),
       })
       .describe("The provider's delivery it came from, by reference: its id and the SHA-256 of its body"),
+    echo: z.literal(true).optional().meta({
+      description:
+        "Set when the hub's own write came back (its actor is the hub's identity on the connection): in the feed, not synced again",
+    }),
     claim: z
       .object({ key: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string() })
       .optional()

@@ -1048,6 +1048,8 @@ export const rules = {
         { prefix: 'pull_request.' },
         { prefix: 'review.' },
       ],
+      // The hub's own writes coming back, recognised at the endpoint: nothing to sync.
+      detail: { echo: [{ exists: false }] },
     },
     targetQueues: ['sync'],
   },

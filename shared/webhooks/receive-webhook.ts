@@ -1,6 +1,8 @@
 import { secretContext } from '../connectors/create-connection';
 import type { WebhookPart, WebhookReply } from '../connectors/provider-module';
+import type { WorkItemConnector } from '../connectors/work-items';
 import { ForbiddenError, NotFoundError, QuotaExceededError, UnauthenticatedError } from '../errors';
+import type { CanonicalEvent } from '../events/canonical-event';
 import { ID_PATTERN } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
@@ -41,12 +43,29 @@ export function makeReceiveWebhook(deps: {
   deliveries: DeliveryLedger;
   tenants: Pick<TenantDirectory, 'get'>;
   usage: Pick<UsageStore, 'consumeRate' | 'meter'>;
+  /**
+   * Each provider's reading of an event's actor, by provider id (`ProviderCatalog.syncConnectors`):
+   * with the hub's identity recorded on the route, the hub's own writes coming back are recognised.
+   */
+  actors?: Readonly<Record<string, Pick<WorkItemConnector, 'actorOf' | 'couldBeHub'>>>;
   /** Keeps the raw body under the org, by content hash (`makeStoreRawDelivery`), for debugging and replays. */
   storeRaw: (tenantId: string, connectionId: string, body: string) => Promise<unknown>;
   clock: Clock;
   secretCacheSeconds: number;
 }) {
   const secrets = new TtlCache<string>(deps.secretCacheSeconds * 1000);
+
+  /**
+   * The hub's own write coming back: exactly the sync engine's test (`isOwnChange`: the provider's
+   * actor, one the hub could be, equal to the hub's identity), for the events it applies it to.
+   */
+  const isEcho = (provider: string, event: CanonicalEvent, hubActor: string | null | undefined): boolean => {
+    const family = event.type.split('.')[0];
+    if (!hubActor || (family !== 'work_item' && family !== 'comment')) return false;
+    const reader = deps.actors && Object.hasOwn(deps.actors, provider) ? deps.actors[provider] : undefined;
+    const actor = reader?.actorOf(event);
+    return Boolean(actor && reader?.couldBeHub(actor) && actor === hubActor);
+  };
 
   return async (provider: string, input: InboundWebhook): Promise<AcceptedWebhook> => {
     // An own property only: a path segment such as `constructor` names no provider.
@@ -99,7 +118,12 @@ export function makeReceiveWebhook(deps: {
     if (!normalised) return { orgId: route.orgId, ignored: true };
     const contentType = delivery.headers['content-type']?.slice(0, 255);
     // The raw copy is answered later with the type it came with.
-    const event = contentType ? { ...normalised, raw: { ...normalised.raw, contentType } } : normalised;
+    const echo = isEcho(provider, normalised, route.hubActor);
+    const event: CanonicalEvent = {
+      ...normalised,
+      ...(contentType ? { raw: { ...normalised.raw, contentType } } : {}),
+      ...(echo ? { echo: true as const } : {}),
+    };
     const deliveryKey = `${route.connectionId}:${deliveryId}`;
     // A replay of a delivery already published is answered from the ledger and spends no allowance.
     // Concurrent first deliveries may each be counted (the allowance errs against the sender, never for it).
@@ -110,6 +134,13 @@ export function makeReceiveWebhook(deps: {
       deps.storeRaw(route.orgId, route.connectionId, input.body),
     ]);
     if (previous) return { orgId: route.orgId, eventId: previous.eventId, duplicate: true, ignored: false };
+    // The hub's own writes are not the org's traffic: they spend none of its allowance.
+    if (echo)
+      return {
+        orgId: route.orgId,
+        ...(await deps.deliveries.publishOnce(deliveryKey, event)),
+        ignored: false,
+      };
     const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
     if (!rate.allowed) {
       throw new QuotaExceededError(`The plan allows ${webhookRate(org.plan).limit} webhook events a day`, {

@@ -176,3 +176,88 @@ describe('the raw delivery, kept before the delivery is acknowledged', () => {
     expect(stored).toEqual([]);
   });
 });
+
+describe("the hub's own writes coming back, recognised at the endpoint", () => {
+  const HUB = 'hub-app[bot]';
+  /** A delivery normalised to an event of `type` whose canonical actor is `login`. */
+  const acting: WebhookPart = {
+    verify: async () => undefined,
+    deliveryId: (d) => String(d.headers['x-id']),
+    normalise: (d, id) => ({
+      ...canonicalEvent(d, 'plain', id, { type: 'custom.ping', data: {} }),
+      type: String(d.headers['x-type']),
+      data: { actor: { id: '1', login: String(d.headers['x-actor']), name: 'x' } },
+    }),
+    docs: { summary: 'plain', setup: '', headers: [] },
+  };
+  // As the sync part reads its events: the actor's login, and only a bot can be the hub.
+  const actors = {
+    plain: {
+      actorOf: (e: { data: Record<string, unknown> }) => (e.data.actor as { login: string }).login,
+      couldBeHub: (a: string) => a.endsWith('[bot]'),
+    },
+  };
+
+  function receiver(hubActor: string | null) {
+    const spent: string[] = [];
+    const published: Record<string, unknown>[] = [];
+    const receive = makeReceiveWebhook({
+      webhooks: { plain: acting },
+      actors: actors as never,
+      connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never, hubActor }) },
+      cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
+      deliveries: {
+        previous: async () => null,
+        publishOnce: async (_key: string, event: Record<string, unknown>) => {
+          published.push(event);
+          return { eventId: String(event.id), duplicate: false };
+        },
+      } as never,
+      tenants: { get: async () => ({ id: route.orgId, status: 'active', plan: 'free' }) as never },
+      usage: {
+        consumeRate: async () => {
+          spent.push('allowance');
+          return { allowed: true };
+        },
+        meter: async () => void spent.push('meter'),
+      } as never,
+      storeRaw: async () => 'sha',
+      clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+      secretCacheSeconds: 0,
+    });
+    const send = (actor: string, type = 'work_item.updated') =>
+      receive('plain', input({ 'x-id': `${actor}-${type}`, 'x-actor': actor, 'x-type': type }));
+    return { send, spent, published };
+  }
+
+  it("publishes an echo marked as one (so the sync rule drops it), spending none of the org's allowance", async () => {
+    const { send, spent, published } = receiver(HUB);
+    expect(await send(HUB)).toMatchObject({ ignored: false, duplicate: false });
+    expect(await send(HUB, 'comment.created')).toMatchObject({ ignored: false });
+    expect(published.map((e) => e.echo)).toEqual([true, true]);
+    expect(spent).toEqual([]);
+  });
+
+  it("keeps a person's change on the same connection unmarked, counted and metered", async () => {
+    const { send, spent, published } = receiver(HUB);
+    await send('octocat');
+    expect(published).toHaveLength(1);
+    expect(published[0]).not.toHaveProperty('echo');
+    expect(spent).toEqual(['allowance', 'meter']);
+  });
+
+  it('marks nothing the sync engine would not call its own change', async () => {
+    // Not a bot (the engine's couldBeHub), a pull request (the engine does not drop those as echoes),
+    // and a connection whose hub identity is not recorded (never learnt, or cleared with new credentials).
+    for (const [hub, actor, type] of [
+      ['octocat', 'octocat', 'work_item.updated'],
+      [HUB, HUB, 'pull_request.merged'],
+      [null, HUB, 'work_item.updated'],
+    ] as const) {
+      const { send, spent, published } = receiver(hub);
+      await send(actor, type);
+      expect({ hub, type, echo: published[0]?.echo }).toEqual({ hub, type, echo: undefined });
+      expect(spent).toEqual(['allowance', 'meter']);
+    }
+  });
+});
