@@ -486,6 +486,31 @@ program
   .action(async (orgId: string, o: { limit: number; cursor?: string }) =>
     print(await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/events?${pageQuery(o)}`)),
   );
+program.commands
+  .find((c) => c.name() === 'events')
+  ?.command('raw')
+  .description('print the raw webhook delivery an event was normalised from, as received (audited)')
+  .argument('<orgId>')
+  .argument('<eventId>')
+  .action(async (orgId: string, eventId: string) => {
+    const path = `/v1/orgs/${encodeURIComponent(orgId)}/events/${encodeURIComponent(eventId)}/raw`;
+    const res = await fetch(new URL(path, globals().url), {
+      headers: { authorization: `Bearer ${bearer()}` },
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      const problem = (() => {
+        try {
+          return JSON.parse(text) as { title?: string; detail?: string };
+        } catch {
+          return { detail: text };
+        }
+      })();
+      throw new CliError(`${res.status} ${problem.title ?? res.statusText}: ${problem.detail ?? text}`);
+    }
+    // The body as the provider sent it: no formatting, so it can be piped or hashed.
+    process.stdout.write(text);
+  });
 
 const users = program.command('users').description("an organisation's users");
 users

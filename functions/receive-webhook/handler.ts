@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
 import { secretCacheSeconds } from '../../shared/config/config';
+import { makeStoreRawDelivery } from '../../shared/events/raw-delivery';
 import { apiHandler, json } from '../../shared/http/api-handler';
 import { logger } from '../../shared/observability/observability';
 import { systemClock } from '../../shared/ports/clock';
@@ -50,11 +51,13 @@ const deliveries = adapters.deliveryLedger();
 export const handler = makeHandler(
   makeReceiveWebhook({
     webhooks: PROVIDERS.webhooks,
+    actors: PROVIDERS.syncConnectors,
     connections: adapters.connectionStore(),
     cipher: adapters.secretCipher(),
     deliveries,
     tenants: adapters.tenantDirectory(),
     usage: adapters.usageStore(),
+    storeRaw: makeStoreRawDelivery(adapters.claimCheckStore()),
     clock: systemClock,
     secretCacheSeconds: secretCacheSeconds(),
   }),

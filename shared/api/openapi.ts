@@ -45,6 +45,7 @@ import {
   MappingSchema,
   OpenBranchRequest,
   OrgConnectionParams,
+  OrgEventParams,
   OrgIdParam,
   OrgLinkParams,
   OrgMappingParams,
@@ -329,6 +330,27 @@ const operations: Record<Exclude<Operation, ProviderOperation>, OperationDoc> = 
       '200': ok('A page of events', EventPage),
       '400': problem('Bad query or cursor'),
       ...authErrors,
+    },
+  },
+  getRawEvent: {
+    requestParams: { path: OrgEventParams },
+    responses: {
+      '200': {
+        description:
+          "The delivery's body byte for byte, with the content type the provider sent (application/json if it said none)",
+        headers: {
+          'x-delivery-id': { description: "The provider's delivery id", schema: { type: 'string' } },
+          'x-content-sha256': {
+            description: 'Hex SHA-256 of the body, as on the event',
+            schema: { type: 'string' },
+          },
+        },
+        content: { '*/*': { schema: z.string() } },
+      },
+      ...authErrors,
+      '404': problem(
+        'No such event, or its raw delivery is not kept (past its retention, or it did not come by webhook)',
+      ),
     },
   },
   listOrgs: {

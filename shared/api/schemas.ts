@@ -490,6 +490,8 @@ export {
 export const OrgMappingParams = z.object({ orgId: z.string(), mappingId: z.string() });
 export const OrgLinkParams = z.object({ orgId: z.string(), linkId: z.string() });
 
+export const OrgEventParams = z.object({ orgId: z.string(), eventId: z.string() });
+
 export const MappingList = z.object({ items: z.array(MappingSchema) }).meta({ id: 'MappingList' });
 
 export const LinkPage = z

@@ -71,6 +71,12 @@ export interface WebhookRoute {
   /** The secret before the last rotation, accepted until `previousSecretExpiresAt`. */
   readonly previousEncryptedSecret?: string | null;
   readonly previousSecretExpiresAt?: string | null;
+  /**
+   * How the hub appears on the connection (`Identity.actor`), as the sync worker learnt it with the
+   * current credentials; cleared whenever the route or the credentials change. Lets the endpoint
+   * recognise the hub's own writes coming back without asking anyone.
+   */
+  readonly hubActor?: string | null;
 }
 
 /**

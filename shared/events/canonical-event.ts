@@ -16,8 +16,20 @@ export const CanonicalEventSchema = z
         "Provider-neutral and typed: the `…EventData` component its type names (`work_item.*`: WorkItemEventData, `pull_request.*`: PullRequestEventData…); for `custom.*` types, the sender's own data as sent",
       ),
     raw: z
-      .object({ deliveryId: z.string(), sha256: z.string() })
+      .object({
+        deliveryId: z.string(),
+        sha256: z.string(),
+        contentType: z
+          .string()
+          .max(255)
+          .optional()
+          .describe('The content type the provider sent the delivery with, when it said'),
+      })
       .describe("The provider's delivery it came from, by reference: its id and the SHA-256 of its body"),
+    echo: z.literal(true).optional().meta({
+      description:
+        "Set when the hub's own write came back (its actor is the hub's identity on the connection): in the feed, not synced again",
+    }),
     claim: z
       .object({ key: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string() })
       .optional()

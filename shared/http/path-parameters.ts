@@ -27,6 +27,7 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
   keyId: hubId('key', 'an API key'),
   teamId: hubId('team', 'a team'),
   roleId: hubId('role', 'a custom role'),
+  eventId: hubId('evt', 'an event'),
   // A provider's id, as its module declares it; whether a module does is the endpoint's 404 to give.
   provider: {
     pattern: /^[a-z][a-z0-9-]{0,39}$/,

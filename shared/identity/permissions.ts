@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'teams:read',
   'teams:manage',
   'events:read',
+  // Raw deliveries can hold more than their canonical events (whole provider payloads): owner and admin only.
+  'events:read_raw',
   'audit:read',
   'usage:read',
   'roles:manage',

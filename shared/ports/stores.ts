@@ -130,6 +130,16 @@ export interface ConnectionStore {
     connectionId: string,
   ): Promise<{ connection: Connection; encryptedCredentials: string | null } | null>;
   /**
+   * Records on the connection's webhook route how the hub appears there, learnt with
+   * `encryptedCredentials`: only while those are still the connection's (false otherwise, nothing written).
+   */
+  recordHubActor(
+    orgId: string,
+    connectionId: string,
+    actor: string,
+    encryptedCredentials: string,
+  ): Promise<boolean>;
+  /**
    * Replaces the encrypted credentials alone (a refreshed OAuth token), leaving the summary as it is;
    * with `expected`, only if the stored ones are still those (ConflictError otherwise).
    */

@@ -12,6 +12,7 @@ import type {
   WorkItemConnector,
 } from '../connectors/work-items';
 import { ConflictError, NotFoundError, ProviderUnavailableError, ValidationError } from '../errors';
+import { logger } from '../observability/observability';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { ConnectionStore } from '../ports/stores';
 import { PROVIDERS } from '../providers';
@@ -92,7 +93,7 @@ export function workItemConnector(
  * A disabled connection syncs nothing: its work is parked with the reason and can be redriven.
  */
 export function makeSyncProviders(deps: {
-  connections: Pick<ConnectionStore, 'withCredentials'>;
+  connections: Pick<ConnectionStore, 'withCredentials'> & Partial<Pick<ConnectionStore, 'recordHubActor'>>;
   cipher: SecretCipher;
   /** Each provider's access tokens, by provider id, for its OAuth connections (`providerTokens()`). */
   tokens?: Readonly<Record<string, AccessTokens>>;
@@ -105,6 +106,8 @@ export function makeSyncProviders(deps: {
     deps.ttlMs ?? 60_000,
   );
   const identities = new TtlCache<Promise<Identity>>(3_600_000);
+  // The credentials each connection's client was opened with: the hub's identity is recorded for those alone.
+  const opened = new Map<string, string>();
 
   async function open(orgId: string, connectionId: string, role: Role) {
     // One consistent read of the connection with its credentials: never a new server with the old ones.
@@ -125,6 +128,7 @@ export function makeSyncProviders(deps: {
       connector.displayName,
       deps.callTimeoutMs ?? PROVIDER_CALL_TIMEOUT_MS,
     );
+    opened.set(connectionId, found.encryptedCredentials);
     return { connector, client };
   }
 
@@ -144,7 +148,18 @@ export function makeSyncProviders(deps: {
     identity: (orgId, connectionId, role) => {
       const known = identities.get(connectionId);
       if (known) return known;
-      const pending = get(orgId, connectionId, role).then((side) => side.client.identity());
+      const pending = get(orgId, connectionId, role).then(async (side) => {
+        const identity = await side.client.identity();
+        const encrypted = opened.get(connectionId);
+        // Recorded on the webhook route, the endpoint recognises the hub's writes coming back by
+        // their actor and keeps them off the sync queue; a failure to record only costs that saving.
+        await deps.connections
+          .recordHubActor?.(orgId, connectionId, identity.actor, encrypted ?? '')
+          .catch((error: unknown) =>
+            logger.warn('Could not record the hub identity', { error: error as Error }),
+          );
+        return identity;
+      });
       pending.catch(() => identities.delete(connectionId));
       return identities.set(connectionId, pending);
     },

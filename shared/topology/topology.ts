@@ -78,6 +78,11 @@ export const functions = {
   listAuditEvents: api('list-audit-events', "Reads an organisation's audit trail", ['audit-table:read']),
   getUsage: api('get-usage', "Reports an organisation's usage against its plan", []),
   listEvents: api('list-events', "Lists an organisation's canonical events", ['domain-table:read']),
+  getRawEvent: api('get-raw-event', 'Reads the raw delivery an event was normalised from, audited', [
+    'domain-table:read',
+    'audit-table:write',
+    'claims-bucket:read',
+  ]),
   getOpenapi: fn('get-openapi', 'Serves the OpenAPI document', []),
   receiveWebhook: fn('receive-webhook', "Verifies, de-duplicates and publishes a provider's webhooks", [
     'domain-table:read',
@@ -931,6 +936,16 @@ export const routes = [
   },
   {
     method: 'GET',
+    path: '/v1/orgs/{orgId}/events/{eventId}/raw',
+    operationId: 'getRawEvent',
+    function: 'getRawEvent',
+    auth: 'hub',
+    permission: 'events:read_raw',
+    summary: 'The raw delivery an event was normalised from, as the provider sent it (each read is audited)',
+    tag: 'Events',
+  },
+  {
+    method: 'GET',
     path: '/v1/openapi.json',
     operationId: 'getOpenapi',
     function: 'getOpenapi',
@@ -1033,6 +1048,8 @@ export const rules = {
         { prefix: 'pull_request.' },
         { prefix: 'review.' },
       ],
+      // The hub's own writes coming back, recognised at the endpoint: nothing to sync.
+      detail: { echo: [{ exists: false }] },
     },
     targetQueues: ['sync'],
   },

@@ -1,6 +1,8 @@
 import { secretContext } from '../connectors/create-connection';
 import type { WebhookPart, WebhookReply } from '../connectors/provider-module';
+import type { WorkItemConnector } from '../connectors/work-items';
 import { ForbiddenError, NotFoundError, QuotaExceededError, UnauthenticatedError } from '../errors';
+import type { CanonicalEvent } from '../events/canonical-event';
 import { ID_PATTERN } from '../ids';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
@@ -31,7 +33,7 @@ export type AcceptedWebhook =
  * belong to that provider (fail closed otherwise); a provider's challenge of the endpoint is answered
  * by its module's handshake, with the connection's secret; the signature is verified with the connection's secret before anything else is read;
  * the delivery is normalised, and a delivery not seen before is counted against the org's daily
- * allowance and published once per provider delivery id. It is acknowledged only after the bus has it.
+ * allowance and published once per provider delivery id, its raw body kept under the org first. It is acknowledged only after the bus has it.
  */
 export function makeReceiveWebhook(deps: {
   /** Each provider's webhook part, by provider id (`ProviderCatalog.webhooks`). */
@@ -41,10 +43,29 @@ export function makeReceiveWebhook(deps: {
   deliveries: DeliveryLedger;
   tenants: Pick<TenantDirectory, 'get'>;
   usage: Pick<UsageStore, 'consumeRate' | 'meter'>;
+  /**
+   * Each provider's reading of an event's actor, by provider id (`ProviderCatalog.syncConnectors`):
+   * with the hub's identity recorded on the route, the hub's own writes coming back are recognised.
+   */
+  actors?: Readonly<Record<string, Pick<WorkItemConnector, 'actorOf' | 'couldBeHub'>>>;
+  /** Keeps the raw body under the org, by content hash (`makeStoreRawDelivery`), for debugging and replays. */
+  storeRaw: (tenantId: string, connectionId: string, body: string) => Promise<unknown>;
   clock: Clock;
   secretCacheSeconds: number;
 }) {
   const secrets = new TtlCache<string>(deps.secretCacheSeconds * 1000);
+
+  /**
+   * The hub's own write coming back: exactly the sync engine's test (`isOwnChange`: the provider's
+   * actor, one the hub could be, equal to the hub's identity), for the events it applies it to.
+   */
+  const isEcho = (provider: string, event: CanonicalEvent, hubActor: string | null | undefined): boolean => {
+    const family = event.type.split('.')[0];
+    if (!hubActor || (family !== 'work_item' && family !== 'comment')) return false;
+    const reader = deps.actors && Object.hasOwn(deps.actors, provider) ? deps.actors[provider] : undefined;
+    const actor = reader?.actorOf(event);
+    return Boolean(actor && reader?.couldBeHub(actor) && actor === hubActor);
+  };
 
   return async (provider: string, input: InboundWebhook): Promise<AcceptedWebhook> => {
     // An own property only: a path segment such as `constructor` names no provider.
@@ -93,13 +114,33 @@ export function makeReceiveWebhook(deps: {
     // Only verified deliveries count against the org's daily allowance; a forger cannot spend it.
     const org = await deps.tenants.get(route.orgId);
     if (org?.status !== 'active') throw new ForbiddenError(`The organisation is ${org?.status ?? 'gone'}`);
-    const event = connector.normalise(delivery, deliveryId);
-    if (!event) return { orgId: route.orgId, ignored: true };
+    const normalised = connector.normalise(delivery, deliveryId);
+    if (!normalised) return { orgId: route.orgId, ignored: true };
+    const contentType = delivery.headers['content-type']?.slice(0, 255);
+    // The raw copy is answered later with the type it came with.
+    const echo = isEcho(provider, normalised, route.hubActor);
+    const event: CanonicalEvent = {
+      ...normalised,
+      ...(contentType ? { raw: { ...normalised.raw, contentType } } : {}),
+      ...(echo ? { echo: true as const } : {}),
+    };
     const deliveryKey = `${route.connectionId}:${deliveryId}`;
     // A replay of a delivery already published is answered from the ledger and spends no allowance.
     // Concurrent first deliveries may each be counted (the allowance errs against the sender, never for it).
-    const previous = await deps.deliveries.previous(deliveryKey);
+    // The raw copy is stored alongside the lookup (content-addressed: a retry overwrites it with the
+    // same bytes); if it cannot be stored the delivery fails, so nothing is published without it.
+    const [previous] = await Promise.all([
+      deps.deliveries.previous(deliveryKey),
+      deps.storeRaw(route.orgId, route.connectionId, input.body),
+    ]);
     if (previous) return { orgId: route.orgId, eventId: previous.eventId, duplicate: true, ignored: false };
+    // The hub's own writes are not the org's traffic: they spend none of its allowance.
+    if (echo)
+      return {
+        orgId: route.orgId,
+        ...(await deps.deliveries.publishOnce(deliveryKey, event)),
+        ignored: false,
+      };
     const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
     if (!rate.allowed) {
       throw new QuotaExceededError(`The plan allows ${webhookRate(org.plan).limit} webhook events a day`, {

@@ -184,6 +184,7 @@ async function snapshotOfB() {
 
 const fakes = {} as { jira: FakeJira; github: FakeGithub; pem: string };
 let linkIdOfB: string;
+let eventIdOfB: string;
 
 beforeAll(async () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -202,6 +203,7 @@ beforeAll(async () => {
     signedHeaders(tenants.b.connection.webhookSecret, body),
   );
   expect(res.status).toBe(202);
+  eventIdOfB = String(res.json.eventId);
   await settledB();
 });
 afterAll(async () => {
@@ -268,7 +270,8 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{connectionId}', tenants.b.connection.id)
           .replace('{policyId}', 'b-policy')
           .replace('{mappingId}', tenants.b.mappingId)
-          .replace('{linkId}', linkIdOfB);
+          .replace('{linkId}', linkIdOfB)
+          .replace('{eventId}', eventIdOfB);
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

@@ -85,7 +85,11 @@ describe('GitHub webhooks over HTTP', () => {
           }),
           changedFields: expect.arrayContaining(['title', 'status']),
         }),
-        raw: { deliveryId: 'd-1', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        raw: {
+          deliveryId: 'd-1',
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          contentType: 'application/json',
+        },
       }),
     ]);
     expect(feed[0]).not.toHaveProperty('data.issue');
@@ -240,6 +244,58 @@ describe('GitHub webhooks over HTTP', () => {
       'connection.updated',
       'connection.created',
     ]);
+  });
+
+  it("keeps the raw delivery by reference: its org's admins read it byte for byte, others do not", async () => {
+    const { org, con } = await githubConnection('gh-raw');
+    const other = await githubConnection('gh-raw-other');
+    const keyOf = async (orgId: string, role: string) =>
+      String((await client(hub)('POST', `/v1/orgs/${orgId}/api-keys`, { name: role, role })).json.key);
+    // Indented as GitHub's own examples are: the raw copy must keep the bytes, not re-serialise them.
+    const body = JSON.stringify(example('issues', 'opened'), null, 2);
+    const sent = await client(hub, '')('POST', con.webhookUrl, body, {
+      'content-type': 'application/json',
+      'x-github-event': 'issues',
+      'x-github-delivery': 'd-raw-1',
+      'x-hub-signature-256': await sign(con.webhookSecret, body),
+    });
+    expect(sent.status).toBe(202);
+    const eventId = String(sent.json.eventId);
+    const path = `/v1/orgs/${org.id}/events/${eventId}/raw`;
+    const admin = client(hub, await keyOf(org.id, 'admin'));
+    const raw = await eventually(async () => {
+      const res = await admin('GET', path);
+      return res.status === 200 ? res : undefined;
+    });
+    expect(raw.text).toBe(body);
+    expect(raw.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(raw.headers.get('x-delivery-id')).toBe('d-raw-1');
+    const feed = (await admin('GET', `/v1/orgs/${org.id}/events`)).json.items as {
+      id: string;
+      raw: { sha256: string };
+    }[];
+    expect(raw.headers.get('x-content-sha256')).toBe(feed.find((e) => e.id === eventId)?.raw.sha256);
+
+    const otherAdmin = await client(hub, await keyOf(other.org.id, 'admin'))('GET', path);
+    // The gate refuses another org's credentials before anything of this org is read.
+    expect([403, 404]).toContain(otherAdmin.status);
+    expect(otherAdmin.text).not.toContain('"action"');
+    const viewer = await client(hub, await keyOf(org.id, 'viewer'))('GET', path);
+    expect(viewer.status).toBe(403);
+    expect(viewer.headers.get('content-type')).toMatch(/problem\+json/);
+    const unknown = await admin('GET', `/v1/orgs/${org.id}/events/evt_01JD3Q4ZK8M7X2V9N6B5C4D3E9/raw`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(/problem\+json/);
+
+    const cli = runCli(hub, ['events', 'raw', org.id, eventId]);
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toBe(body);
+    const trail = (await client(hub)('GET', `/v1/orgs/${org.id}/audit-events?action=event.raw_read`)).json
+      .items as { targets: { id: string }[]; after?: Record<string, unknown> }[];
+    expect(trail.length).toBeGreaterThanOrEqual(2);
+    expect(trail.every((r) => r.targets[0]?.id === eventId)).toBe(true);
+    const { title } = (example('issues', 'opened') as { issue: { title: string } }).issue;
+    expect(JSON.stringify(trail)).not.toContain(title);
   });
 
   it('sends a GitHub delivery from the CLI', async () => {

@@ -25,6 +25,7 @@ import { makeCreateRole } from '../../shared/authz/manage-access';
 import { makeRoleGuard } from '../../shared/authz/role-guard';
 import { makeCreateConnection } from '../../shared/connectors/create-connection';
 import { ConflictError } from '../../shared/errors';
+import { makeStoreRawDelivery } from '../../shared/events/raw-delivery';
 import { makeCreateApiKey } from '../../shared/identity/create-api-key';
 import { newId } from '../../shared/ids';
 import { PROVIDERS } from '../../shared/providers';
@@ -171,6 +172,9 @@ async function anOrgWithEverything(slug: string) {
     const big = aCanonicalEvent({ tenantId: orgId });
     await claims.put(orgId, `events/${big.id}.json`, JSON.stringify({ ...big, body: 'x'.repeat(300_000) }));
   }
+  // Raw webhook deliveries, kept by the endpoint for debugging and replays.
+  const storeRaw = makeStoreRawDelivery(claims);
+  for (const n of [1, 2]) await storeRaw(orgId, codeHost.connection.id, `{"delivery":${n}}`);
   await new DynamoDbDeadLetterStore(docs, tables.domainTable).park({
     id: newId('dlq'),
     orgId,
@@ -239,7 +243,8 @@ describe('purging a deleted organisation', () => {
         .concat(['SLUG', 'ORGS', 'WEBHOOK', 'APIKEY', 'INVITE', 'SYNCMAP'].map((p) => `P#${p}`))
         .sort(),
     );
-    expect(await claimKeysOf(org.id)).toHaveLength(3);
+    expect(await claimKeysOf(org.id)).toHaveLength(5);
+    expect((await claimKeysOf(org.id)).filter((k) => k.startsWith(`T#${org.id}/raw/`))).toHaveLength(2);
 
     await makeDeleteOrg({ orgs, clock })(org.id, 0, platformAdmin, request);
     const purge = makePurgeDeletedOrgs({
@@ -291,7 +296,7 @@ describe('purging a deleted organisation', () => {
       syncStats: 1,
       syncJobs: 1,
       locks: 1,
-      claimObjects: 3,
+      claimObjects: 5,
     });
 
     // Nothing of the org is left in the domain table: no partition, no pointer naming it.
@@ -301,7 +306,7 @@ describe('purging a deleted organisation', () => {
     expect(ofOrg(domain, bystander.org.id).length).toBe(before.length);
     // No claim-checked event body of the org is left in the bucket; the other org's stay.
     expect(await claimKeysOf(org.id)).toEqual([]);
-    expect(await claimKeysOf(bystander.org.id)).toHaveLength(3);
+    expect(await claimKeysOf(bystander.org.id)).toHaveLength(5);
     expect(s3Refusals).toEqual([]);
     // Its audit trail stays, with one record of what the purge removed.
     const trail = await aws.docs.send(

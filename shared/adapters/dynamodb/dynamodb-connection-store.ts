@@ -13,6 +13,8 @@ import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 import { claimQuota, releaseQuota } from './usage-items';
 
+const withoutHubActor = ({ hubActor: _hubActor, ...route }: WebhookRoute): WebhookRoute => route;
+
 export class DynamoDbConnectionStore implements ConnectionStore {
   constructor(
     private readonly client: DataClient,
@@ -108,7 +110,8 @@ export class DynamoDbConnectionStore implements ConnectionStore {
       {
         Put: {
           TableName: this.tables.domainTable,
-          Item: { PK: platformPk('WEBHOOK', next.id), SK: 'ROUTE', route },
+          // A new route drops the hub's recorded identity: it is learnt again with what the route now says.
+          Item: { PK: platformPk('WEBHOOK', next.id), SK: 'ROUTE', route: withoutHubActor(route) },
           ConditionExpression: 'attribute_exists(PK)',
         },
       },
@@ -130,9 +133,50 @@ export class DynamoDbConnectionStore implements ConnectionStore {
           ':at': next.updatedAt ?? new Date().toISOString(),
         },
       }),
+      // Other credentials may act as someone else: the hub's recorded identity goes with the old ones.
+      {
+        Update: {
+          TableName: this.tables.domainTable,
+          Key: { PK: platformPk('WEBHOOK', next.id), SK: 'ROUTE' },
+          UpdateExpression: 'REMOVE hubActor',
+          ConditionExpression: 'attribute_exists(PK)',
+        },
+      },
       auditPut(this.tables.auditTable, audit),
     ]);
     if (failed.length > 0) throw new ConflictError(`Connection ${next.id} was removed meanwhile`);
+  }
+
+  async recordHubActor(
+    orgId: string,
+    connectionId: string,
+    actor: string,
+    encryptedCredentials: string,
+  ): Promise<boolean> {
+    const pk = this.pk(orgId);
+    this.table(orgId).check(pk);
+    const failed = await transactWrite(this.client, [
+      // Only for the credentials it was learnt with: set anew or cleared meanwhile, nothing is recorded.
+      {
+        ConditionCheck: {
+          TableName: this.tables.domainTable,
+          Key: { PK: pk, SK: connectionId },
+          ConditionExpression: 'encryptedCredentials = :encrypted',
+          ExpressionAttributeValues: { ':encrypted': encryptedCredentials },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tables.domainTable,
+          Key: { PK: platformPk('WEBHOOK', connectionId), SK: 'ROUTE' },
+          UpdateExpression: 'SET hubActor = :actor',
+          ConditionExpression: 'attribute_exists(PK) AND #route.orgId = :org',
+          ExpressionAttributeNames: { '#route': 'route' },
+          ExpressionAttributeValues: { ':actor': actor, ':org': orgId },
+        },
+      },
+    ]);
+    return failed.length === 0;
   }
 
   async encryptedCredentials(orgId: string, connectionId: string): Promise<string | null> {
@@ -212,6 +256,9 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         Key: { PK: platformPk('WEBHOOK', connectionId), SK: 'ROUTE' },
       }),
     );
-    return (out.Item?.route as WebhookRoute | undefined) ?? null;
+    const route = out.Item?.route as WebhookRoute | undefined;
+    if (!route) return null;
+    // Beside the route, not in it: every save of the route (a new status, base URL or secret) drops it.
+    return typeof out.Item?.hubActor === 'string' ? { ...route, hubActor: out.Item.hubActor } : route;
   }
 }

@@ -250,8 +250,11 @@ describe('POST /webhooks/{provider}/{connectionId}', () => {
     const big = JSON.stringify({ type: 'build.finished', data: { log: 'é'.repeat(200 * 1024) } });
     const res = parse(await deliver(big, signedHeaders(secret, big, 'msg_big')));
     expect(res.status).toBe(202);
-    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
-    expect(put?.Key).toBe(`T#${ORG}/events/${res.json.eventId}.json`);
+    const put = s3
+      .commandCalls(PutObjectCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => i.Key === `T#${ORG}/events/${res.json.eventId}.json`);
+    expect(put).toBeDefined();
     const stored = JSON.parse(Buffer.from(put?.Body as Uint8Array).toString('utf8'));
     expect(stored).toMatchObject({
       id: res.json.eventId,
@@ -269,6 +272,28 @@ describe('POST /webhooks/{provider}/{connectionId}', () => {
     });
     expect(detail).not.toHaveProperty('data');
     expect(Buffer.byteLength(String(entry?.Detail))).toBeLessThan(2048);
+  });
+});
+
+describe('the raw delivery kept by the endpoint', () => {
+  it('stores the body as received under the org, connection and its hash before answering 202', async () => {
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    s3.on(PutObjectCommand).resolves({});
+    const res = parse(await deliver(payload, signedHeaders(secret, payload, 'msg_raw')));
+    expect(res.status).toBe(202);
+    const sha256 = JSON.parse(
+      String(bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Detail),
+    ).raw.sha256;
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put?.Key).toBe(`T#${ORG}/raw/${CON}/${sha256}.body`);
+    expect(Buffer.from(put?.Body as Uint8Array).toString('utf8')).toBe(payload);
+  });
+
+  it('answers 5xx and publishes nothing when the raw body cannot be stored, so the provider retries', async () => {
+    s3.on(PutObjectCommand).rejects(new Error('SlowDown'));
+    const res = parse(await deliver(payload, signedHeaders(secret, payload, 'msg_raw_fail')));
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 });
 

@@ -58,4 +58,17 @@ describe('local EventBridge pattern matching', () => {
     expect(matchesPattern(pattern, item('integration-hub.hub'))).toBe(false);
     expect(matchesPattern(pattern, item('integration-hub.github', 'branch.created'))).toBe(false);
   });
+
+  it("keeps the hub's own writes coming back (marked echo at the endpoint) off the sync queue, not out of the feed", () => {
+    const echo = {
+      ...event,
+      source: 'integration-hub.jira',
+      'detail-type': 'work_item.updated',
+      detail: { ...event.detail, echo: true },
+    };
+    expect(matchesPattern(rules.syncableEvents.pattern, echo)).toBe(false);
+    expect(matchesPattern(rules.canonicalEventsToStore.pattern, echo)).toBe(true);
+    const { echo: _echo, ...person } = echo.detail;
+    expect(matchesPattern(rules.syncableEvents.pattern, { ...echo, detail: person })).toBe(true);
+  });
 });

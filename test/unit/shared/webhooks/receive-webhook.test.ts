@@ -1,6 +1,8 @@
 import type { WebhookRoute } from '../../../../shared/connectors/connection';
 import type { WebhookPart } from '../../../../shared/connectors/provider-module';
 import { NotFoundError, UnauthenticatedError } from '../../../../shared/errors';
+import { canonicalEvent } from '../../../../shared/events/canonical';
+import { makeStoreRawDelivery } from '../../../../shared/events/raw-delivery';
 import { makeReceiveWebhook } from '../../../../shared/webhooks/receive-webhook';
 
 const CON = 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E3';
@@ -47,6 +49,7 @@ function receive(seen: string[], decrypted: string[]) {
     } as never,
     tenants: { get: async () => null },
     usage: { consumeRate: async () => ({ allowed: true }), meter: async () => {} } as never,
+    storeRaw: async () => 'sha',
     clock: { now: () => new Date('2026-01-01T00:00:00Z') },
     secretCacheSeconds: 0,
   });
@@ -87,5 +90,174 @@ describe('the one webhook endpoint, with the modules it is given', () => {
     }
     expect(seen).toEqual([]);
     expect(decrypted).toEqual([]);
+  });
+});
+
+/** A provider whose deliveries are accepted as they come, each normalised to a canonical event. */
+const accepting: WebhookPart = {
+  verify: async () => undefined,
+  deliveryId: (d) => String(d.headers['x-id']),
+  normalise: (d, id) => canonicalEvent(d, 'plain', id, { type: 'custom.ping', data: { ok: true } }),
+  docs: { summary: 'plain', setup: '', headers: ['x-id'] },
+};
+
+function plainReceiver(opts: {
+  storeRaw: (t: string, c: string, b: string) => Promise<unknown>;
+  published: string[];
+}) {
+  return makeReceiveWebhook({
+    webhooks: { plain: accepting },
+    connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never }) },
+    cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
+    deliveries: {
+      previous: async () => null,
+      publishOnce: async (key: string, event: { id: string }) => {
+        opts.published.push(key);
+        return { eventId: event.id, duplicate: false };
+      },
+    } as never,
+    tenants: { get: async () => ({ id: route.orgId, status: 'active', plan: 'free' }) as never },
+    usage: { consumeRate: async () => ({ allowed: true }), meter: async () => {} } as never,
+    storeRaw: opts.storeRaw,
+    clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+    secretCacheSeconds: 0,
+  });
+}
+
+describe('the raw delivery, kept before the delivery is acknowledged', () => {
+  it('stores the body as received under the org and connection, with the hash the event names, before publishing', async () => {
+    const stored: [string, string, string][] = [];
+    const published: string[] = [];
+    const body = '{"a": 1,  "spaced":true}';
+    const accepted = await plainReceiver({
+      storeRaw: async (t, c, b) => {
+        expect(published).toEqual([]);
+        stored.push([t, c, b]);
+        return makeStoreRawDelivery({ put: async () => ({ key: 'k', bytes: 0, sha256: '' }) })(t, c, b);
+      },
+      published,
+    })('plain', { ...input({ 'x-id': 'd-7' }), body });
+    expect(accepted).toMatchObject({ ignored: false, duplicate: false });
+    expect(stored).toEqual([[route.orgId, CON, body]]);
+    expect(published).toEqual([`${CON}:d-7`]);
+  });
+
+  it('fails the delivery (so the provider retries) and publishes nothing when the raw copy cannot be stored', async () => {
+    const published: string[] = [];
+    const failure = new Error('S3 unavailable');
+    await expect(
+      plainReceiver({
+        storeRaw: async () => {
+          throw failure;
+        },
+        published,
+      })('plain', input({ 'x-id': 'd-8' })),
+    ).rejects.toBe(failure);
+    expect(published).toEqual([]);
+  });
+
+  it('stores nothing for a delivery its module ignores', async () => {
+    const stored: string[] = [];
+    const ignoring = makeReceiveWebhook({
+      webhooks: { plain: { ...accepting, normalise: () => null } },
+      connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never }) },
+      cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
+      deliveries: {
+        previous: async () => null,
+        publishOnce: async () => ({ eventId: 'e', duplicate: false }),
+      },
+      tenants: { get: async () => ({ id: route.orgId, status: 'active', plan: 'free' }) as never },
+      usage: { consumeRate: async () => ({ allowed: true }), meter: async () => {} } as never,
+      storeRaw: async (_t, _c, b) => stored.push(b),
+      clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+      secretCacheSeconds: 0,
+    });
+    expect(await ignoring('plain', input({ 'x-id': 'd-9' }))).toEqual({ orgId: route.orgId, ignored: true });
+    expect(stored).toEqual([]);
+  });
+});
+
+describe("the hub's own writes coming back, recognised at the endpoint", () => {
+  const HUB = 'hub-app[bot]';
+  /** A delivery normalised to an event of `type` whose canonical actor is `login`. */
+  const acting: WebhookPart = {
+    verify: async () => undefined,
+    deliveryId: (d) => String(d.headers['x-id']),
+    normalise: (d, id) => ({
+      ...canonicalEvent(d, 'plain', id, { type: 'custom.ping', data: {} }),
+      type: String(d.headers['x-type']),
+      data: { actor: { id: '1', login: String(d.headers['x-actor']), name: 'x' } },
+    }),
+    docs: { summary: 'plain', setup: '', headers: [] },
+  };
+  // As the sync part reads its events: the actor's login, and only a bot can be the hub.
+  const actors = {
+    plain: {
+      actorOf: (e: { data: Record<string, unknown> }) => (e.data.actor as { login: string }).login,
+      couldBeHub: (a: string) => a.endsWith('[bot]'),
+    },
+  };
+
+  function receiver(hubActor: string | null) {
+    const spent: string[] = [];
+    const published: Record<string, unknown>[] = [];
+    const receive = makeReceiveWebhook({
+      webhooks: { plain: acting },
+      actors: actors as never,
+      connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never, hubActor }) },
+      cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
+      deliveries: {
+        previous: async () => null,
+        publishOnce: async (_key: string, event: Record<string, unknown>) => {
+          published.push(event);
+          return { eventId: String(event.id), duplicate: false };
+        },
+      } as never,
+      tenants: { get: async () => ({ id: route.orgId, status: 'active', plan: 'free' }) as never },
+      usage: {
+        consumeRate: async () => {
+          spent.push('allowance');
+          return { allowed: true };
+        },
+        meter: async () => void spent.push('meter'),
+      } as never,
+      storeRaw: async () => 'sha',
+      clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+      secretCacheSeconds: 0,
+    });
+    const send = (actor: string, type = 'work_item.updated') =>
+      receive('plain', input({ 'x-id': `${actor}-${type}`, 'x-actor': actor, 'x-type': type }));
+    return { send, spent, published };
+  }
+
+  it("publishes an echo marked as one (so the sync rule drops it), spending none of the org's allowance", async () => {
+    const { send, spent, published } = receiver(HUB);
+    expect(await send(HUB)).toMatchObject({ ignored: false, duplicate: false });
+    expect(await send(HUB, 'comment.created')).toMatchObject({ ignored: false });
+    expect(published.map((e) => e.echo)).toEqual([true, true]);
+    expect(spent).toEqual([]);
+  });
+
+  it("keeps a person's change on the same connection unmarked, counted and metered", async () => {
+    const { send, spent, published } = receiver(HUB);
+    await send('octocat');
+    expect(published).toHaveLength(1);
+    expect(published[0]).not.toHaveProperty('echo');
+    expect(spent).toEqual(['allowance', 'meter']);
+  });
+
+  it('marks nothing the sync engine would not call its own change', async () => {
+    // Not a bot (the engine's couldBeHub), a pull request (the engine does not drop those as echoes),
+    // and a connection whose hub identity is not recorded (never learnt, or cleared with new credentials).
+    for (const [hub, actor, type] of [
+      ['octocat', 'octocat', 'work_item.updated'],
+      [HUB, HUB, 'pull_request.merged'],
+      [null, HUB, 'work_item.updated'],
+    ] as const) {
+      const { send, spent, published } = receiver(hub);
+      await send(actor, type);
+      expect({ hub, type, echo: published[0]?.echo }).toEqual({ hub, type, echo: undefined });
+      expect(spent).toEqual(['allowance', 'meter']);
+    }
   });
 });

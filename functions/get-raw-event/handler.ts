@@ -1,0 +1,33 @@
+import * as adapters from '../../shared/adapters/wiring';
+import { makeAuditedRawRead, makeReadRawDelivery } from '../../shared/events/raw-delivery';
+import { apiHandler } from '../../shared/http/api-handler';
+import { systemClock } from '../../shared/ports/clock';
+
+/** The raw delivery an event came from, byte for byte, with its delivery id and hash in headers. */
+export const makeHandler = (read: ReturnType<typeof makeAuditedRawRead>) =>
+  apiHandler({
+    operation: 'getRawEvent',
+    handle: async ({ path, principal, request }) => {
+      const raw = await read(path.orgId, path.eventId, principal, request);
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': raw.contentType ?? 'application/json',
+          'x-delivery-id': raw.deliveryId,
+          'x-content-sha256': raw.sha256,
+          // The provider's payload as sent: never sniffed into something a browser would run.
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-store',
+        },
+        body: raw.body,
+      };
+    },
+  });
+
+export const handler = makeHandler(
+  makeAuditedRawRead({
+    read: makeReadRawDelivery({ events: adapters.eventStore(), claims: adapters.claimCheckStore() }),
+    audit: adapters.auditStore(),
+    clock: systemClock,
+  }),
+);
