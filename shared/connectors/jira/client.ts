@@ -1,5 +1,6 @@
 import type { createCloudClient } from 'jira.js';
-// The error predicates are small and tree-shaken alone; the client (every API group and its schemas) loads at first use.
+// The error predicates from the core alone: importing the package root statically would evaluate
+// the whole client (every API group and its schemas) at init, which loads at first use instead.
 import {
   isApiError,
   isAuthError,
@@ -7,7 +8,7 @@ import {
   isNotFoundError,
   isRateLimitError,
   RateLimitError,
-} from 'jira.js';
+} from 'jira.js/core';
 import { egressRefusal, guardGlobalFetch } from '../../egress';
 import {
   HubError,
