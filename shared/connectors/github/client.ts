@@ -14,9 +14,9 @@ import { providerAnswer } from '../outbound';
 const guarded = egressFetch();
 
 /** Octokit and its App auth, loaded at first use: a bundle that only verifies webhooks or describes credentials never evaluates them. */
-let sdk: Promise<[typeof import('@octokit/core'), typeof import('@octokit/auth-app')]> | undefined;
+let sdk: Promise<typeof import('./sdk')> | undefined;
 function octokitSdk() {
-  sdk ??= Promise.all([import('@octokit/core'), import('@octokit/auth-app')]);
+  sdk ??= import('./sdk');
   // A failed load is not kept: the next call tries again.
   sdk.catch(() => {
     sdk = undefined;
@@ -42,7 +42,7 @@ export function githubClient(
     if (clients.size > 500) clients.clear();
     // The promise is kept (not the client once made), so concurrent first calls share one client and its token.
     client = octokitSdk().then(
-      ([{ Octokit }, { createAppAuth }]) =>
+      ({ Octokit, createAppAuth }) =>
         new Octokit({
           baseUrl: connection.config.baseUrl ?? 'https://api.github.com',
           authStrategy: createAppAuth,

@@ -28,7 +28,7 @@ export type JiraClient = ReturnType<typeof createCloudClient>;
 /** jira.js's Cloud client, loaded at first use: a bundle that only verifies webhooks or describes credentials never evaluates it. */
 let sdk: Promise<typeof createCloudClient> | undefined;
 function loadCloudClient() {
-  sdk ??= import('jira.js').then((jira) => jira.createCloudClient);
+  sdk ??= import('./sdk').then((jira) => jira.createCloudClient);
   // A failed load is not kept: the next call tries again.
   sdk.catch(() => {
     sdk = undefined;
