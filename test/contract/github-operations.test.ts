@@ -37,7 +37,7 @@ beforeAll(async () => {
     provider: 'github',
     config: { baseUrl: fake.url },
   } as unknown as Connection;
-  ops = githubOperations(githubClient(connection, credentials));
+  ops = githubOperations(await githubClient(connection, credentials));
 });
 afterAll(async () => fake?.stop());
 
@@ -128,7 +128,7 @@ describe("the hub's GitHub operations, held to GitHub's OpenAPI description", ()
 
   it('gives up on a GitHub that stops answering, as a provider outage (retried with backoff)', async () => {
     const impatient = githubOperations(
-      githubClient(
+      await githubClient(
         {
           id: 'con_slow',
           orgId: 'org_x',

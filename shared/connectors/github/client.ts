@@ -1,5 +1,4 @@
-import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/core';
+import type { Octokit } from '@octokit/core';
 import { egressFetch, egressRefusal } from '../../egress';
 import {
   ProviderAuthError,
@@ -14,15 +13,26 @@ import { providerAnswer } from '../outbound';
 
 const guarded = egressFetch();
 
+/** Octokit and its App auth, loaded at first use: a bundle that only verifies webhooks or describes credentials never evaluates them. */
+let sdk: Promise<typeof import('./sdk')> | undefined;
+function octokitSdk() {
+  sdk ??= import('./sdk');
+  // A failed load is not kept: the next call tries again.
+  sdk.catch(() => {
+    sdk = undefined;
+  });
+  return sdk;
+}
+
 /** Octokit clients per connection and key: `@octokit/auth-app` caches installation tokens until shortly before expiry. */
-const clients = new Map<string, Octokit>();
+const clients = new Map<string, Promise<Octokit>>();
 
 /** An Octokit client acting as the connection's GitHub App installation, on its server (github.com or GHES). */
 export function githubClient(
   connection: Connection,
   credentials: ConnectionCredentials,
   options: { timeoutMs?: number } = {},
-): Octokit {
+): Promise<Octokit> {
   const timeout = options.timeoutMs ?? 10_000;
   if (credentials.kind !== 'github_app')
     throw new ValidationError('A GitHub connection needs GitHub App credentials');
@@ -30,23 +40,31 @@ export function githubClient(
   let client = clients.get(key);
   if (!client) {
     if (clients.size > 500) clients.clear();
-    client = new Octokit({
-      baseUrl: connection.config.baseUrl ?? 'https://api.github.com',
-      authStrategy: createAppAuth,
-      auth: {
-        appId: credentials.appId,
-        privateKey: credentials.privateKey,
-        installationId: credentials.installationId,
-      },
-      userAgent: 'integration-hub',
-      // Through the egress guard (public addresses, no redirect off the server). A GitHub that stops
-      // answering fails the call (a provider outage: retried with backoff) instead of holding the worker.
-      request: {
-        fetch: (url: string | URL | Request, init?: RequestInit) =>
-          guarded(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeout) }),
-      },
+    // The promise is kept (not the client once made), so concurrent first calls share one client and its token.
+    client = octokitSdk().then(
+      ({ Octokit, createAppAuth }) =>
+        new Octokit({
+          baseUrl: connection.config.baseUrl ?? 'https://api.github.com',
+          authStrategy: createAppAuth,
+          auth: {
+            appId: credentials.appId,
+            privateKey: credentials.privateKey,
+            installationId: credentials.installationId,
+          },
+          userAgent: 'integration-hub',
+          // Through the egress guard (public addresses, no redirect off the server). A GitHub that stops
+          // answering fails the call (a provider outage: retried with backoff) instead of holding the worker.
+          request: {
+            fetch: (url: string | URL | Request, init?: RequestInit) =>
+              guarded(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeout) }),
+          },
+        }),
+    );
+    const made = client;
+    made.catch(() => {
+      if (clients.get(key) === made) clients.delete(key);
     });
-    clients.set(key, client);
+    clients.set(key, made);
   }
   return client;
 }
@@ -92,7 +110,8 @@ export function githubFailure(error: unknown): Error {
 export const githubProbe: ProviderProbe = {
   test: async (connection, credentials) => {
     try {
-      const { data } = await githubClient(connection, credentials).request('GET /installation/repositories', {
+      const octokit = await githubClient(connection, credentials);
+      const { data } = await octokit.request('GET /installation/repositories', {
         per_page: 1,
       });
       return { repositories: data.total_count };

@@ -78,13 +78,18 @@ export const githubWorkItems: CodeHostConnector = {
   open(connection, credentials) {
     if (credentials.kind !== 'github_app')
       throw new ProviderAuthError('A GitHub connection needs a GitHub App');
-    const octokit = githubClient(connection, credentials);
-    const ops = githubOperations(octokit);
+    // The client (and the SDK, loaded lazily) is made at the first call, then kept for this connector.
+    let client: ReturnType<typeof githubClient> | undefined;
+    const octokit = () => {
+      client ??= githubClient(connection, credentials);
+      return client;
+    };
+    const ops = async () => githubOperations(await octokit());
     return {
       connection,
       identity: async () => {
         try {
-          const { data } = await octokit.request('GET /app');
+          const { data } = await (await octokit()).request('GET /app');
           return { actor: `${data?.slug ?? ''}[bot]`, creator: credentials.appId };
         } catch (error) {
           throw githubFailure(error);
@@ -93,46 +98,45 @@ export const githubWorkItems: CodeHostConnector = {
       itemUrl: (repository, key) => webUrl(connection.config.baseUrl, repository, numberIn(key)),
       createItem: async (repository, _type, fields) => {
         const { state: _state, ...patch } = patchOf(fields);
-        const issue = await ops.createIssue(repoOf(repository), { ...patch, title: fields.title ?? '' });
+        const issue = await (await ops()).createIssue(repoOf(repository), {
+          ...patch,
+          title: fields.title ?? '',
+        });
         return { ref: refOf(repository, issue.number, issue.url), status: issue.state };
       },
       updateItem: async (repository, ref, fields) => {
         const patch = patchOf(fields);
-        if (Object.keys(patch).length > 0) await ops.updateIssue(repoOf(repository), numberOf(ref), patch);
+        if (Object.keys(patch).length > 0)
+          await (await ops()).updateIssue(repoOf(repository), numberOf(ref), patch);
       },
-      addComment: async (repository, ref, markdown, options) =>
-        String(
-          (
-            await ops.addComment(
-              repoOf(repository),
-              numberOf(ref),
-              options?.marker ? `${markdown}\n\n${markerComment(options.marker)}` : markdown,
-            )
-          ).id,
-        ),
+      addComment: async (repository, ref, markdown, options) => {
+        const body = options?.marker ? `${markdown}\n\n${markerComment(options.marker)}` : markdown;
+        const comment = await (await ops()).addComment(repoOf(repository), numberOf(ref), body);
+        return String(comment.id);
+      },
       findComment: async (repository, ref, marker, since) => {
-        const comments = await ops.commentsSince(repoOf(repository), numberOf(ref), since);
+        const comments = await (await ops()).commentsSince(repoOf(repository), numberOf(ref), since);
         const hit = comments.find((c) => c.body.includes(markerComment(marker)));
         return hit ? String(hit.id) : null;
       },
       changedSince: async (repository, since, cursor) => {
         const page = Number(cursor || '1');
-        const result = await ops.issuesChangedSince(repoOf(repository), since, page);
+        const result = await (await ops()).issuesChangedSince(repoOf(repository), since, page);
         const items = result.issues.map((i) => snapshotOf(i, READING));
         return { items, next: result.more ? String(page + 1) : null };
       },
       estimateChangedSince: async (repository, since) => {
-        const first = await ops.issuesChangedSince(repoOf(repository), since, 1);
+        const first = await (await ops()).issuesChangedSince(repoOf(repository), since, 1);
         // GitHub says how many pages there are, not how many issues: beyond one page, the estimate
         // assumes full pages.
         const pages = first.lastPage ?? 1;
         return pages > 1 ? pages * ISSUE_PAGE : first.issues.length;
       },
       createBranch: async (repository, branch, base) => {
-        await ops.createBranch(repoOf(repository), branch, base);
+        await (await ops()).createBranch(repoOf(repository), branch, base);
       },
       openPullRequest: async (repository, pr) =>
-        ops.openPullRequest(repoOf(repository), {
+        (await ops()).openPullRequest(repoOf(repository), {
           title: pr.title,
           head: pr.head,
           base: pr.base,

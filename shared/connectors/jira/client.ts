@@ -1,12 +1,14 @@
+import type { createCloudClient } from 'jira.js';
+// The error predicates from the core alone: importing the package root statically would evaluate
+// the whole client (every API group and its schemas) at init, which loads at first use instead.
 import {
-  createCloudClient,
   isApiError,
   isAuthError,
   isForbiddenError,
   isNotFoundError,
   isRateLimitError,
   RateLimitError,
-} from 'jira.js';
+} from 'jira.js/core';
 import { egressRefusal, guardGlobalFetch } from '../../egress';
 import {
   HubError,
@@ -21,15 +23,29 @@ import type { ProviderProbe } from '../outbound';
 import { providerAnswer } from '../outbound';
 import type { AccessTokens } from '../work-items';
 
+export type JiraClient = ReturnType<typeof createCloudClient>;
+
+/** jira.js's Cloud client, loaded at first use: a bundle that only verifies webhooks or describes credentials never evaluates it. */
+let sdk: Promise<typeof createCloudClient> | undefined;
+function loadCloudClient() {
+  sdk ??= import('./sdk').then((jira) => jira.createCloudClient);
+  // A failed load is not kept: the next call tries again.
+  sdk.catch(() => {
+    sdk = undefined;
+  });
+  return sdk;
+}
+
 /**
  * A jira.js Cloud client for the connection's site: basic auth with an API token, or a bearer
  * token from OAuth 2.0 (3LO), asked for on each request so a refreshed token is used at once.
+ * What the hub refuses (no site, wrong credentials) throws at once; the client comes once jira.js is loaded.
  */
 export function jiraClient(
   connection: Connection,
   credentials: ConnectionCredentials,
   tokens?: AccessTokens,
-) {
+): Promise<JiraClient> {
   if (!connection.config.baseUrl) throw new ValidationError('The Jira connection has no site URL');
   // jira.js calls the global fetch and takes no other: from the first Jira client on, the process's
   // fetch is the egress guard's (a module that merely imports this one keeps its own).
@@ -38,17 +54,22 @@ export function jiraClient(
     if (!tokens) throw new ValidationError('OAuth connections are not available here');
     const host = connection.config.baseUrl;
     // The token source hands out a token only while the connection still points at this host.
-    return createCloudClient({
-      host,
-      auth: { type: 'bearer', getToken: () => tokens.token(connection.orgId, connection.id, host) },
-    });
+    return loadCloudClient().then((createCloudClient) =>
+      createCloudClient({
+        host,
+        auth: { type: 'bearer', getToken: () => tokens.token(connection.orgId, connection.id, host) },
+      }),
+    );
   }
   if (credentials.kind !== 'jira_api_token')
     throw new ValidationError('A Jira connection needs an API token or OAuth credentials');
-  return createCloudClient({
-    host: connection.config.baseUrl,
-    auth: { type: 'basic', email: credentials.email, apiToken: credentials.apiToken },
-  });
+  const host = connection.config.baseUrl;
+  return loadCloudClient().then((createCloudClient) =>
+    createCloudClient({
+      host,
+      auth: { type: 'basic', email: credentials.email, apiToken: credentials.apiToken },
+    }),
+  );
 }
 
 /** Jira's answer, as one of the hub's provider errors: its status and a bounded message, never its body. */
@@ -72,7 +93,8 @@ export function jiraFailure(error: unknown): Error {
 export const makeJiraProbe = (tokens?: AccessTokens): ProviderProbe => ({
   test: async (connection, credentials) => {
     try {
-      const me = await jiraClient(connection, credentials, tokens).myself.getCurrentUser();
+      const client = await jiraClient(connection, credentials, tokens);
+      const me = await client.myself.getCurrentUser();
       // What the server says of itself reaches the caller bounded, as a provider's errors do.
       return {
         accountId: me.accountId?.slice(0, 128) ?? null,

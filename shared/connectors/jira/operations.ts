@@ -1,10 +1,8 @@
-import type { createCloudClient } from 'jira.js';
 import { ProviderUnavailableError, ValidationError } from '../../errors';
 import { fromAdf, toAdf } from './adf';
+import type { JiraClient } from './client';
 import { jiraFailure } from './client';
 import { jiraWorkItem } from './normalise';
-
-type JiraClient = ReturnType<typeof createCloudClient>;
 
 /** The comment property a mirrored comment's marker is kept in. */
 const COMMENT_MARKER_PROPERTY = 'integration-hub';
@@ -94,9 +92,17 @@ const changedJql = (project: string, since: Date) =>
   `project = "${project.replace(/"/g, '')}" AND updated >= "${since.toISOString().slice(0, 16).replace('T', ' ')}"`;
 
 /** The Jira operations the sync engine uses, on one site's client (v3 API, ADF bodies). */
-export function jiraOperations(client: JiraClient, site: string, options: { timeoutMs?: number } = {}) {
+export function jiraOperations(
+  jira: JiraClient | Promise<JiraClient>,
+  site: string,
+  options: { timeoutMs?: number } = {},
+) {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const call = <T>(run: () => Promise<T>) => callJira(run, timeoutMs);
+  // A client still loading (jira.js loads at first use) is awaited within the call and its time limit.
+  const call = <T>(run: (client: JiraClient) => Promise<T>) =>
+    callJira(async () => run(await jira), timeoutMs);
+  // A client that failed to load fails each call as a provider error; unused, it is no unhandled rejection.
+  Promise.resolve(jira).catch(() => undefined);
   const browse = (key: string) => `${site.replace(/\/$/, '')}/browse/${key}`;
   const state = (issue: { id: string; key: string; fields?: Record<string, unknown> }): JiraIssueState => {
     const f = issue.fields ?? {};
@@ -123,12 +129,12 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
     issueUrl: browse,
     /** The account the hub acts as: its changes come back in webhooks and must not be synced again. */
     myself: () =>
-      call(async () => {
+      call(async (client) => {
         const me = await client.myself.getCurrentUser();
         return { accountId: me.accountId ?? '' };
       }),
     getIssue: (key: string) =>
-      call(async () => {
+      call(async (client) => {
         const issue = await client.issues.getIssue({
           issueIdOrKey: key,
           fields: [...ISSUE_FIELDS],
@@ -136,14 +142,14 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
         return state(issue as { id: string; key: string; fields?: Record<string, unknown> });
       }),
     createIssue: (project: string, issueType: string, patch: JiraIssuePatch & { title: string }) =>
-      call(async () => {
+      call(async (client) => {
         const created = await client.issues.createIssue({
           fields: { project: { key: project }, issuetype: { name: issueType }, ...fieldsOf(patch) } as never,
         });
         return { id: String(created.id), key: String(created.key), url: browse(String(created.key)) };
       }),
     updateIssue: (key: string, patch: JiraIssuePatch) =>
-      call(async () => {
+      call(async (client) => {
         const fields = fieldsOf(patch);
         if (Object.keys(fields).length > 0) await client.issues.editIssue({ issueIdOrKey: key, fields });
       }),
@@ -152,7 +158,7 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
      * is: workflows differ per project, so transition ids are never assumed. Already there: nothing.
      */
     transitionTo: (key: string, status: string) =>
-      call(async () => {
+      call(async (client) => {
         const { transitions = [] } = await client.issues.getTransitions({ issueIdOrKey: key });
         const wanted = status.toLowerCase();
         const transition = transitions.find((t) => t.to?.name?.toLowerCase() === wanted);
@@ -168,7 +174,7 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
       }),
     /** Adds a comment; `marker` goes in a comment property, where people do not see it. */
     addComment: (key: string, markdown: string, marker?: string) =>
-      call(async () => {
+      call(async (client) => {
         const comment = await client.issueComments.addComment({
           issueIdOrKey: key,
           body: toAdf(markdown),
@@ -178,7 +184,7 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
       }),
     /** The id of the issue's comment created since a time with `marker` in its property, if any. */
     findComment: (key: string, marker: string, since: Date) =>
-      call(async () => {
+      call(async (client) => {
         const recent = await client.issueComments.getComments({
           issueIdOrKey: key,
           orderBy: '-created',
@@ -208,7 +214,7 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
      * `globalId` updates it instead of adding another.
      */
     linkPullRequest: (key: string, pr: { url: string; title: string; state: string; codeHost?: string }) =>
-      call(async () => {
+      call(async (client) => {
         const host = pr.codeHost ?? 'GitHub';
         const id = host.toLowerCase().replace(/[^a-z0-9]+/g, '');
         const link = await client.issueRemoteLinks.createOrUpdateRemoteIssueLink({
@@ -227,13 +233,13 @@ export function jiraOperations(client: JiraClient, site: string, options: { time
       }),
     /** About how many issues of a project changed since a time (for progress estimates). */
     countChangedSince: (project: string, since: Date) =>
-      call(async () => {
+      call(async (client) => {
         const { count } = await client.issueSearch.countIssues({ jql: changedJql(project, since) });
         return count ?? 0;
       }),
     /** Issues of a project changed since a time (Jira's minute resolution), oldest first, one page, as canonical items. */
     changedSince: (project: string, since: Date, pageToken?: string) =>
-      call(async () => {
+      call(async (client) => {
         const page = await client.issueSearch.searchAndReconsileIssuesUsingJql({
           jql: `${changedJql(project, since)} ORDER BY updated ASC`,
           fields: [...ISSUE_FIELDS],

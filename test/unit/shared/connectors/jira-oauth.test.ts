@@ -237,7 +237,7 @@ describe('Jira OAuth refresh tokens, which Atlassian rotates on every refresh', 
     connections.state.stored = await oauth('access-old', old.endpoint);
     const tokens = source();
     // A client for the connection as it was (a sync worker keeps it for a while), with the old host fixed.
-    const client = jiraClient(
+    const client = await jiraClient(
       jiraConnection(old.endpoint),
       ConnectionCredentialsSchema.parse(
         JSON.parse(

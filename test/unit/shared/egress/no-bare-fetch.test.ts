@@ -41,7 +41,7 @@ describe('provider code reaches the network only through the egress guard', () =
       provider: 'jira',
       config: { baseUrl: 'https://acme.atlassian.net' },
     } as unknown as Connection;
-    jiraClient(connection, { kind: 'jira_api_token', email: 'bot@acme.test', apiToken: 't' });
+    await jiraClient(connection, { kind: 'jira_api_token', email: 'bot@acme.test', apiToken: 't' });
     expect(globalThis.fetch).toBe(egressFetch());
   });
 });
