@@ -6,9 +6,15 @@ import type { CanonicalEvent } from '../events/canonical-event';
  */
 export interface DeliveryLedger {
   /**
-   * The event a delivery key was already published as, or null if it was not (or its publishing
-   * failed); an `InProgressError` while another attempt is publishing it.
+   * Publishes the event unless the key was published already (then the first outcome comes back,
+   * `duplicate: true`); an `InProgressError` while another attempt is publishing it. `admit` runs
+   * once the key is claimed and before the event is published, for the first delivery only (what
+   * a replay must not repeat: spending the allowance, keeping the raw copy); if it throws, nothing
+   * is published and the key is released, so the sender's retry is processed again.
    */
-  previous(deliveryKey: string): Promise<{ eventId: string } | null>;
-  publishOnce(deliveryKey: string, event: CanonicalEvent): Promise<{ eventId: string; duplicate: boolean }>;
+  publishOnce(
+    deliveryKey: string,
+    event: CanonicalEvent,
+    admit?: () => Promise<void>,
+  ): Promise<{ eventId: string; duplicate: boolean }>;
 }

@@ -125,30 +125,29 @@ export function makeReceiveWebhook(deps: {
       ...(echo ? { echo: true as const } : {}),
     };
     const deliveryKey = `${route.connectionId}:${deliveryId}`;
-    // A replay of a delivery already published is answered from the ledger and spends no allowance.
-    // Concurrent first deliveries may each be counted (the allowance errs against the sender, never for it).
-    // The raw copy is stored alongside the lookup (content-addressed: a retry overwrites it with the
-    // same bytes); if it cannot be stored the delivery fails, so nothing is published without it.
-    const [previous] = await Promise.all([
-      deps.deliveries.previous(deliveryKey),
-      deps.storeRaw(route.orgId, route.connectionId, input.body),
-    ]);
-    if (previous) return { orgId: route.orgId, eventId: previous.eventId, duplicate: true, ignored: false };
-    // The hub's own writes are not the org's traffic: they spend none of its allowance.
-    if (echo)
-      return {
-        orgId: route.orgId,
-        ...(await deps.deliveries.publishOnce(deliveryKey, event)),
-        ignored: false,
-      };
-    const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
-    if (!rate.allowed) {
-      throw new QuotaExceededError(`The plan allows ${webhookRate(org.plan).limit} webhook events a day`, {
-        extensions: { retryAfterSeconds: rate.retryAfterSeconds },
-      });
-    }
-    const outcome = await deps.deliveries.publishOnce(deliveryKey, event);
-    if (!outcome.duplicate) {
+    // Once the ledger has claimed a first delivery (a replay is answered from it, spending nothing):
+    // the org's allowance — which the hub's own writes coming back do not spend — and the raw copy
+    // (content-addressed, so a retry writes the same bytes), side by side. If either fails, nothing
+    // is published and the sender's retry is processed again. Concurrent first deliveries are one
+    // claim: the second waits (InProgressError) and then gets the first one's event.
+    const admit = async () => {
+      await Promise.all([
+        deps.storeRaw(route.orgId, route.connectionId, input.body),
+        echo
+          ? undefined
+          : deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt).then((rate) => {
+              if (!rate.allowed)
+                throw new QuotaExceededError(
+                  `The plan allows ${webhookRate(org.plan).limit} webhook events a day`,
+                  {
+                    extensions: { retryAfterSeconds: rate.retryAfterSeconds },
+                  },
+                );
+            }),
+      ]);
+    };
+    const outcome = await deps.deliveries.publishOnce(deliveryKey, event, admit);
+    if (!outcome.duplicate && !echo) {
       // The event is on the bus: a metering hiccup must not make the sender retry it.
       await deps.usage
         .meter(org.id, 'webhookEvents', receivedAt)

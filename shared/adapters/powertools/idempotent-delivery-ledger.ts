@@ -1,8 +1,6 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
-  IdempotencyItemNotFoundError,
-  IdempotencyRecordStatus,
   IdempotencyUnknownError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
@@ -13,6 +11,13 @@ import type { CanonicalEvent } from '../../events/canonical-event';
 import type { DeliveryLedger } from '../../ports/delivery-ledger';
 import type { EventPublisher } from '../../ports/event-publisher';
 
+/** What the idempotent function is called with: only `key` identifies the delivery (`eventKeyJmesPath`). */
+interface Claim {
+  readonly key: string;
+  readonly event: CanonicalEvent;
+  readonly admit?: () => Promise<void>;
+}
+
 /** Providers retry for up to a few days; a delivery key is remembered for a week. */
 const REMEMBER_SECONDS = 7 * 24 * 3600;
 
@@ -21,7 +26,7 @@ const REMEMBER_SECONDS = 7 * 24 * 3600;
  * COMPLETED once it accepted, and deleted if it did not, so the sender's retry is processed again.
  */
 export class IdempotentDeliveryLedger implements DeliveryLedger {
-  private readonly publish: (input: { key: string; event: CanonicalEvent }) => Promise<{ eventId: string }>;
+  private readonly publish: (input: Claim) => Promise<{ eventId: string }>;
   private readonly config = new IdempotencyConfig({
     eventKeyJmesPath: 'key',
     expiresAfterSeconds: REMEMBER_SECONDS,
@@ -29,10 +34,12 @@ export class IdempotentDeliveryLedger implements DeliveryLedger {
 
   constructor(
     publisher: EventPublisher,
-    private readonly persistenceStore: BasePersistenceLayer,
+    persistenceStore: BasePersistenceLayer,
   ) {
     this.publish = makeIdempotent(
-      async (input: { key: string; event: CanonicalEvent }) => {
+      async (input: Claim) => {
+        // Inside the claim: a replay is answered from the record and never reaches this.
+        await input.admit?.();
         await publisher.publish([input.event]);
         return { eventId: input.event.id };
       },
@@ -45,37 +52,13 @@ export class IdempotentDeliveryLedger implements DeliveryLedger {
     this.config.registerLambdaContext(context);
   }
 
-  async previous(deliveryKey: string): Promise<{ eventId: string } | null> {
-    // The same configuration makeIdempotent applies, so the record read is the one it writes.
-    this.persistenceStore.configure({ config: this.config });
-    let record: Awaited<ReturnType<BasePersistenceLayer['getRecord']>>;
-    try {
-      record = await this.persistenceStore.getRecord({ key: deliveryKey });
-    } catch (error) {
-      if (error instanceof IdempotencyItemNotFoundError) return null;
-      throw new DependencyUnavailableError('The delivery ledger is unavailable', { cause: error });
-    }
-    const status = record.getStatus();
-    if (status === IdempotencyRecordStatus.COMPLETED) {
-      const response = record.getResponse() as { eventId?: unknown } | undefined;
-      return typeof response?.eventId === 'string' ? { eventId: response.eventId } : null;
-    }
-    // An attempt still within its invocation holds the delivery; a crashed one's record is taken over.
-    if (
-      status === IdempotencyRecordStatus.INPROGRESS &&
-      (record.inProgressExpiryTimestamp ?? 0) > Date.now()
-    ) {
-      throw new InProgressError('This delivery is being processed; retry shortly');
-    }
-    return null;
-  }
-
   async publishOnce(
     deliveryKey: string,
     event: CanonicalEvent,
+    admit?: () => Promise<void>,
   ): Promise<{ eventId: string; duplicate: boolean }> {
     try {
-      const { eventId } = await this.publish({ key: deliveryKey, event });
+      const { eventId } = await this.publish({ key: deliveryKey, event, ...(admit ? { admit } : {}) });
       return { eventId, duplicate: eventId !== event.id };
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) {

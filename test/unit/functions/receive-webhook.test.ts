@@ -81,9 +81,20 @@ beforeEach(() => {
 const allowanceSpent = () =>
   docs.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ConditionExpression !== undefined).length;
 
-/** The idempotency table as DynamoDB would keep it: what the ledger completes, a later read finds. */
+/**
+ * The idempotency table as DynamoDB would keep it: what the ledger completes, a later claim of the
+ * same key finds (the conditional put fails with the stored record, as DynamoDB returns it).
+ */
 function rememberDeliveries() {
   const items = new Map<string, Record<string, AttributeValue>>();
+  ddb.on(PutItemCommand).callsFake((input: PutItemCommand['input']) => {
+    const id = String(input.Item?.id?.S);
+    const existing = items.get(id);
+    if (existing)
+      throw new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: existing });
+    items.set(id, input.Item as Record<string, AttributeValue>);
+    return {};
+  });
   ddb.on(UpdateItemCommand).callsFake((input: UpdateItemCommand['input']) => {
     const id = String(input.Key?.id?.S);
     const values = input.ExpressionAttributeValues ?? {};

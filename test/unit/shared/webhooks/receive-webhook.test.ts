@@ -44,8 +44,10 @@ function receive(seen: string[], decrypted: string[]) {
       },
     },
     deliveries: {
-      previous: async () => null,
-      publishOnce: async () => ({ eventId: 'evt_1', duplicate: false }),
+      publishOnce: async (_k: string, _e: unknown, admit?: () => Promise<void>) => {
+        await admit?.();
+        return { eventId: 'evt_1', duplicate: false };
+      },
     } as never,
     tenants: { get: async () => null },
     usage: { consumeRate: async () => ({ allowed: true }), meter: async () => {} } as never,
@@ -110,8 +112,8 @@ function plainReceiver(opts: {
     connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never }) },
     cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
     deliveries: {
-      previous: async () => null,
-      publishOnce: async (key: string, event: { id: string }) => {
+      publishOnce: async (key: string, event: { id: string }, admit?: () => Promise<void>) => {
+        await admit?.();
         opts.published.push(key);
         return { eventId: event.id, duplicate: false };
       },
@@ -163,8 +165,10 @@ describe('the raw delivery, kept before the delivery is acknowledged', () => {
       connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never }) },
       cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
       deliveries: {
-        previous: async () => null,
-        publishOnce: async () => ({ eventId: 'e', duplicate: false }),
+        publishOnce: async (_k: string, _e: unknown, admit?: () => Promise<void>) => {
+          await admit?.();
+          return { eventId: 'e', duplicate: false };
+        },
       },
       tenants: { get: async () => ({ id: route.orgId, status: 'active', plan: 'free' }) as never },
       usage: { consumeRate: async () => ({ allowed: true }), meter: async () => {} } as never,
@@ -207,8 +211,8 @@ describe("the hub's own writes coming back, recognised at the endpoint", () => {
       connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never, hubActor }) },
       cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
       deliveries: {
-        previous: async () => null,
-        publishOnce: async (_key: string, event: Record<string, unknown>) => {
+        publishOnce: async (_key: string, event: Record<string, unknown>, admit?: () => Promise<void>) => {
+          await admit?.();
           published.push(event);
           return { eventId: String(event.id), duplicate: false };
         },
