@@ -32,10 +32,7 @@ export class IdempotentDeliveryLedger implements DeliveryLedger {
     expiresAfterSeconds: REMEMBER_SECONDS,
   });
 
-  constructor(
-    publisher: EventPublisher,
-    persistenceStore: BasePersistenceLayer,
-  ) {
+  constructor(publisher: EventPublisher, persistenceStore: BasePersistenceLayer) {
     this.publish = makeIdempotent(
       async (input: Claim) => {
         // Inside the claim: a replay is answered from the record and never reaches this.
