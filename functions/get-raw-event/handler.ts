@@ -12,10 +12,14 @@ export const makeHandler = (read: ReturnType<typeof makeAuditedRawRead>) =>
       return {
         statusCode: 200,
         headers: {
-          'content-type': raw.contentType ?? 'application/json',
+          // The sender chose the type it came with (`text/html` is as easy to send as JSON): it is
+          // answered as bytes to save, never as a page the API's origin would render.
+          'content-type': 'application/octet-stream',
+          'content-disposition': `attachment; filename="${path.eventId}.raw"`,
+          'content-security-policy': "default-src 'none'; sandbox",
+          'x-original-content-type': (raw.contentType ?? 'application/json').replace(/[^\x20-\x7e]/g, ''),
           'x-delivery-id': raw.deliveryId,
           'x-content-sha256': raw.sha256,
-          // The provider's payload as sent: never sniffed into something a browser would run.
           'x-content-type-options': 'nosniff',
           'cache-control': 'no-store',
         },

@@ -337,15 +337,19 @@ const operations: Record<Exclude<Operation, ProviderOperation>, OperationDoc> = 
     responses: {
       '200': {
         description:
-          "The delivery's body byte for byte, with the content type the provider sent (application/json if it said none)",
+          "The delivery's body byte for byte, as `application/octet-stream` to save (an attachment, never a page the API's origin renders); the type the provider sent is in `x-original-content-type` (application/json if it said none)",
         headers: {
+          'x-original-content-type': {
+            description: 'The content type the provider sent the delivery with',
+            schema: { type: 'string' },
+          },
           'x-delivery-id': { description: "The provider's delivery id", schema: { type: 'string' } },
           'x-content-sha256': {
             description: 'Hex SHA-256 of the body, as on the event',
             schema: { type: 'string' },
           },
         },
-        content: { '*/*': { schema: z.string() } },
+        content: { 'application/octet-stream': { schema: z.string() } },
       },
       ...authErrors,
       '404': problem(

@@ -79,6 +79,8 @@ export interface ProviderCatalog<M extends readonly ProviderModule[] = readonly 
   readonly access: readonly ResourceAccess[];
 }
 
+const RESERVED_IDS = new Set(['hub']);
+
 /** Builds the catalog of a list of modules; ids and credential kinds must be unique. */
 export function providerCatalog<const M extends readonly ProviderModule[]>(modules: M): ProviderCatalog<M> {
   const byId = new Map<string, ProviderModule>();
@@ -87,6 +89,8 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
     if (!/^[a-z][a-z0-9-]{0,39}$/.test(module.id))
       throw new Error(`Provider id ${module.id} is not lower-case`);
     if (byId.has(module.id)) throw new Error(`Provider ${module.id} is listed twice`);
+    // The hub publishes its own domain events as provider `hub`; rules trust that source.
+    if (RESERVED_IDS.has(module.id)) throw new Error(`Provider id ${module.id} is reserved for the hub`);
     byId.set(module.id, module);
     for (const kind of module.credentials) {
       if (kinds.has(kind.kind)) throw new Error(`Credential kind ${kind.kind} is declared twice`);

@@ -126,29 +126,23 @@ export function makeReceiveWebhook(deps: {
     };
     const deliveryKey = `${route.connectionId}:${deliveryId}`;
     // Once the ledger has claimed a first delivery (a replay is answered from it, spending nothing):
-    // the org's allowance — which the hub's own writes coming back do not spend — and the raw copy
-    // (content-addressed, so a retry writes the same bytes), side by side. If either fails, nothing
-    // is published and the sender's retry is processed again. Concurrent first deliveries are one
-    // claim: the second waits (InProgressError) and then gets the first one's event.
+    // the org's allowance, then the raw copy (content-addressed, so a retry writes the same bytes).
+    // Every delivery spends the allowance, the hub's own writes coming back too: an echo is known
+    // by its actor, which a sender holding the connection's secret could claim. A refused delivery
+    // stores nothing; if either step fails, nothing is published and the sender's retry is
+    // processed again. Concurrent first deliveries are one claim: the second waits (InProgressError).
     const admit = async () => {
-      await Promise.all([
-        deps.storeRaw(route.orgId, route.connectionId, input.body),
-        echo
-          ? undefined
-          : deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt).then((rate) => {
-              if (!rate.allowed)
-                throw new QuotaExceededError(
-                  `The plan allows ${webhookRate(org.plan).limit} webhook events a day`,
-                  {
-                    extensions: { retryAfterSeconds: rate.retryAfterSeconds },
-                  },
-                );
-            }),
-      ]);
+      const rate = await deps.usage.consumeRate(org.id, webhookRate(org.plan), receivedAt);
+      if (!rate.allowed)
+        throw new QuotaExceededError(`The plan allows ${webhookRate(org.plan).limit} webhook events a day`, {
+          extensions: { retryAfterSeconds: rate.retryAfterSeconds },
+        });
+      await deps.storeRaw(route.orgId, route.connectionId, input.body);
     };
     const outcome = await deps.deliveries.publishOnce(deliveryKey, event, admit);
+    // The hub's own writes are not the org's usage; the event is on the bus, so a metering hiccup
+    // must not make the sender retry it.
     if (!outcome.duplicate && !echo) {
-      // The event is on the bus: a metering hiccup must not make the sender retry it.
       await deps.usage
         .meter(org.id, 'webhookEvents', receivedAt)
         .catch((error: unknown) => logger.warn('Could not meter a webhook event', { error: error as Error }));

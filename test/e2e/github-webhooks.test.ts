@@ -268,7 +268,8 @@ describe('GitHub webhooks over HTTP', () => {
       return res.status === 200 ? res : undefined;
     });
     expect(raw.text).toBe(body);
-    expect(raw.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(raw.headers.get('content-type')).toBe('application/octet-stream');
+    expect(raw.headers.get('x-original-content-type')).toMatch(/^application\/json/);
     expect(raw.headers.get('x-delivery-id')).toBe('d-raw-1');
     const feed = (await admin('GET', `/v1/orgs/${org.id}/events`)).json.items as {
       id: string;

@@ -57,6 +57,9 @@ export const CANONICAL_TYPES = Object.keys(CANONICAL_DATA) as CanonicalType[];
 /** The prefix of a generic sender's own event types, whose data the hub does not interpret. */
 export const CUSTOM_TYPE_PREFIX = 'custom.';
 
+/** The envelope's type pattern: dot-separated lower-case words (`push`, `work_item.created`, `custom.build.done`). */
+const CANONICAL_EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+
 export const isCanonicalType = (type: string): type is CanonicalType => Object.hasOwn(CANONICAL_DATA, type);
 
 /** An event's data as its type's schema reads it, or null (a custom type, or data that does not fit). */
@@ -101,6 +104,15 @@ export function canonicalEvent(
       },
 ): CanonicalEvent {
   let data: unknown = event.data;
+  // Only the model's types, or a sender's own under `custom.`: a provider-controlled name that is
+  // neither (a header naming an inherited property, a type that is not a string) is refused.
+  const type: unknown = event.type;
+  if (
+    typeof type !== 'string' ||
+    !CANONICAL_EVENT_TYPE.test(type) ||
+    (!isCanonicalType(type) && !type.startsWith(CUSTOM_TYPE_PREFIX))
+  )
+    throw new ValidationError('The delivery names no event type the hub knows');
   if (isCanonicalType(event.type)) {
     const parsed = (CANONICAL_DATA[event.type] as z.ZodType).safeParse(event.data);
     // A payload that lacks what its event needs is the sender's malformed delivery, not a hub failure.

@@ -82,17 +82,28 @@ describe('GET /v1/orgs/{orgId}/events/{eventId}/raw', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe(body);
     expect(res.headers).toMatchObject({
-      'content-type': 'application/x-www-form-urlencoded',
+      'content-type': 'application/octet-stream',
+      'x-original-content-type': 'application/x-www-form-urlencoded',
       'x-delivery-id': 'd-42',
       'x-content-sha256': sha256,
     });
     expect(reads).toEqual([`T#${ORG}/raw/${CON}/${sha256}.body`]);
   });
 
-  it('answers application/json when the provider sent no content type', async () => {
+  it('says application/json was the type when the provider sent none', async () => {
     const res = await setup().get(member(ORG, 'owner'));
     expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['x-original-content-type']).toBe('application/json');
+  });
+
+  it('never answers a body as the page its sender declared it to be', async () => {
+    const res = await setup({ contentType: 'text/html' }).get(member(ORG, 'admin'));
+    expect(res.headers).toMatchObject({
+      'content-type': 'application/octet-stream',
+      'content-disposition': expect.stringMatching(/^attachment;/),
+      'content-security-policy': "default-src 'none'; sandbox",
+      'x-original-content-type': 'text/html',
+    });
   });
 
   it('audits each read as event.raw_read, naming the event and hash, without the payload', async () => {

@@ -122,6 +122,11 @@ describe('the providers derived from the list of modules', () => {
     expect(() => providerCatalog([github, copy])).toThrow(/declared twice/);
   });
 
+  it("refuses a provider named like the hub's own event source", () => {
+    const [generic] = PROVIDER_MODULES;
+    expect(() => providerCatalog([{ ...generic, id: 'hub' } as ProviderModule])).toThrow(/reserved/);
+  });
+
   it("builds a provider's token source on its first use only, and once", async () => {
     let built = 0;
     const tokens = lazyTokenSources(

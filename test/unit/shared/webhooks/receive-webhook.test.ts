@@ -158,6 +158,34 @@ describe('the raw delivery, kept before the delivery is acknowledged', () => {
     expect(published).toEqual([]);
   });
 
+  it('stores nothing and publishes nothing for a delivery past the allowance', async () => {
+    const stored: string[] = [];
+    const published: string[] = [];
+    const refusing = makeReceiveWebhook({
+      webhooks: { plain: accepting },
+      connections: { findWebhookRoute: async () => ({ ...route, provider: 'plain' as never }) },
+      cipher: { encrypt: async () => 'x', decrypt: async () => 'the-secret' },
+      deliveries: {
+        publishOnce: async (key: string, _e: unknown, admit?: () => Promise<void>) => {
+          await admit?.();
+          published.push(key);
+          return { eventId: 'e', duplicate: false };
+        },
+      },
+      tenants: { get: async () => ({ id: route.orgId, status: 'active', plan: 'free' }) as never },
+      usage: {
+        consumeRate: async () => ({ allowed: false, retryAfterSeconds: 60 }),
+        meter: async () => {},
+      } as never,
+      storeRaw: async (_t, _c, b) => stored.push(b),
+      clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+      secretCacheSeconds: 0,
+    });
+    await expect(refusing('plain', input({ 'x-id': 'd-10' }))).rejects.toThrow('webhook events a day');
+    expect(stored).toEqual([]);
+    expect(published).toEqual([]);
+  });
+
   it('stores nothing for a delivery its module ignores', async () => {
     const stored: string[] = [];
     const ignoring = makeReceiveWebhook({
@@ -234,12 +262,14 @@ describe("the hub's own writes coming back, recognised at the endpoint", () => {
     return { send, spent, published };
   }
 
-  it("publishes an echo marked as one (so the sync rule drops it), spending none of the org's allowance", async () => {
+  it('publishes an echo marked as one (so the sync rule drops it): within the allowance, not metered', async () => {
     const { send, spent, published } = receiver(HUB);
     expect(await send(HUB)).toMatchObject({ ignored: false, duplicate: false });
     expect(await send(HUB, 'comment.created')).toMatchObject({ ignored: false });
     expect(published.map((e) => e.echo)).toEqual([true, true]);
-    expect(spent).toEqual([]);
+    // The actor is the sender's to claim: an echo still spends the allowance, so claiming to be
+    // the hub is no way past it; only the usage meter leaves the hub's own writes out.
+    expect(spent).toEqual(['allowance', 'allowance']);
   });
 
   it("keeps a person's change on the same connection unmarked, counted and metered", async () => {
