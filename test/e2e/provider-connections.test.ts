@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { FakeGithub } from '../fakes/github';
 import { startFakeGithub } from '../fakes/github';
 import type { FakeJira } from '../fakes/jira';
-import { startFakeJira } from '../fakes/jira';
+import { JIRA_BOT_ACCOUNT_ID, startFakeJira } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, startRuntime } from '../support/runtime-process';
 
@@ -92,7 +92,7 @@ describe('provider credentials and the dry call', () => {
     const ok = await admin('POST', `${path}/test`);
     expect(ok.json).toMatchObject({
       ok: true,
-      details: { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Hub Bot' },
+      details: { accountId: JIRA_BOT_ACCOUNT_ID, displayName: 'Hub Bot' },
     });
 
     await admin('PUT', `${path}/credentials`, {

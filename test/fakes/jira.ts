@@ -29,7 +29,9 @@ export const JIRA_HUMAN = {
   accountId: '6001:human',
   displayName: 'Hana Human',
 };
-export const JIRA_BOT_ACCOUNT_ID = '5b10ac8d82e05b22cc7d4ef5';
+// Not the account Atlassian's example payloads (test/fixtures/jira) act as: a fixture sent to a hub
+// connected to this fake is a person's change, not the hub's own.
+export const JIRA_BOT_ACCOUNT_ID = '712020:hub-bot-fake';
 
 /** The workflow every project of the fake has: any status can move to any other. */
 export const JIRA_STATUSES = [
