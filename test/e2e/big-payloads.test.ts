@@ -75,8 +75,11 @@ function formattedDescription(targetBytes: number) {
   return { type: 'doc', version: 1, content };
 }
 
+/** The claim-checked events in the bucket (raw deliveries are kept there too, under `raw/`). */
 const claimObjects = () =>
-  readdirSync(join(hub.dataDir, 's3', LOCAL_CLAIMS_BUCKET)).filter((f) => f.endsWith('.object'));
+  readdirSync(join(hub.dataDir, 's3', LOCAL_CLAIMS_BUCKET))
+    .filter((f) => f.endsWith('.object'))
+    .filter((f) => Buffer.from(f.slice(0, -'.object'.length), 'base64url').toString().includes('/events/'));
 
 const sendGeneric = (body: string) =>
   fetch(`${hub.url}${generic.webhookUrl}`, {

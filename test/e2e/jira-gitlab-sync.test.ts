@@ -93,7 +93,8 @@ beforeAll(async () => {
   gitlab.projects.project(PROJECT);
   // Reconciliation may look at changes up to now: the tests say when webhooks were lost.
   process.env.SYNC_SETTLE_SECONDS = '0';
-  hub = await startRuntime();
+  // Its own runtime: the reconciliation schedule it runs reaches every org's mappings.
+  hub = await startRuntime({ own: true });
   admin = client(hub);
   orgId = ((await admin('POST', '/v1/orgs', { name: 'GitLab Co', slug: 'gitlab-co' })).json as Json).id;
   const connect = async (
