@@ -115,6 +115,8 @@ function client(connection: Connection, resources: GitlabApi | Promise<GitlabApi
       orderBy: 'updated_at',
       sort: 'asc',
       scope: 'all',
+      // Confidential issues stay in GitLab (as their webhooks do): asked for, and checked below.
+      confidential: false,
       perPage,
       page,
       showExpanded: true,
@@ -171,20 +173,23 @@ function client(connection: Connection, resources: GitlabApi | Promise<GitlabApi
     changedSince: async (container, since, cursor) => {
       const page = Number(cursor || '1');
       const { data, paginationInfo } = await listPage(container, since, page, ISSUE_PAGE);
-      const items = data.map((issue): ItemChange => {
-        const item = workItemOf(container, issue, { assignees: issue.assignees, labels: issue.labels });
-        return {
-          ref: { id: item.id, key: item.key, url: item.url },
-          container,
-          kind: 'updated',
-          fields: fieldsOf(item),
-          changed: [...SYNC_FIELDS],
-          at: item.updatedAt ?? since.toISOString(),
-          actor: null,
-          createdBy: item.reporter?.id ?? null,
-          snapshot: true,
-        };
-      });
+      // Dropped even if the server ignored the filter: a scan must not mirror what the webhook path drops.
+      const items = data
+        .filter((issue) => issue.confidential !== true)
+        .map((issue): ItemChange => {
+          const item = workItemOf(container, issue, { assignees: issue.assignees, labels: issue.labels });
+          return {
+            ref: { id: item.id, key: item.key, url: item.url },
+            container,
+            kind: 'updated',
+            fields: fieldsOf(item),
+            changed: [...SYNC_FIELDS],
+            at: item.updatedAt ?? since.toISOString(),
+            actor: null,
+            createdBy: item.reporter?.id ?? null,
+            snapshot: true,
+          };
+        });
       return { items, next: paginationInfo.next ? String(paginationInfo.next) : null };
     },
     estimateChangedSince: async (container, since) => {
