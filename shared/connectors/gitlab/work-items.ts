@@ -16,7 +16,7 @@ import { SYNC_FIELDS } from '../work-items';
 import type { GitlabApi } from './client';
 import { forgetGitlabClients, GITLAB_COM, gitlabApi } from './client';
 import { gitlabCredentials } from './credentials';
-import { issueRef, markerComment, OPENED_BY_HUB, workItemOf } from './shapes';
+import { issueRef, markerComment, OPENED_BY_HUB, own, workItemOf } from './shapes';
 
 /** `group/project`, or deeper: `group/sub/project` (the API's project id; gitbeaker URL-encodes it). */
 const PROJECT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
@@ -235,7 +235,7 @@ export const gitlabWorkItems: CodeHostConnector = {
   // A personal access token acts as a person, so any user id may be the hub's.
   couldBeHub: () => true,
   readItem(event) {
-    const kind = WORK_ITEM_KINDS[event.type as keyof typeof WORK_ITEM_KINDS];
+    const kind = own<(typeof WORK_ITEM_KINDS)[keyof typeof WORK_ITEM_KINDS]>(WORK_ITEM_KINDS, event.type);
     const data = kind ? canonicalData(event, event.type as keyof typeof WORK_ITEM_KINDS) : null;
     if (!kind || !data) return null;
     const { item } = data;
@@ -264,7 +264,7 @@ export const gitlabWorkItems: CodeHostConnector = {
     };
   },
   readPullRequest(event) {
-    const stage = STAGES[event.type];
+    const stage = own(STAGES, event.type);
     const data = stage ? canonicalData(event, event.type as 'pull_request.opened') : null;
     if (!stage || !data) return null;
     const pr = data.pullRequest;

@@ -1,4 +1,5 @@
 import { gitlabProvider } from '../../../../../shared/connectors/gitlab/module';
+import { hookOf } from '../../../../../shared/connectors/gitlab/normalise';
 import { gitlabWorkItems } from '../../../../../shared/connectors/gitlab/work-items';
 import { UnauthenticatedError, ValidationError } from '../../../../../shared/errors';
 import { CANONICAL_DATA, canonicalData } from '../../../../../shared/events/canonical';
@@ -309,6 +310,35 @@ describe('GitLab webhooks: what the hub does not use', () => {
     expect(() => webhook.normalise({ ...delivery('Issue Hook', {}), headers }, 'e-1')).toThrow(
       ValidationError,
     );
+  });
+});
+
+describe('GitLab webhooks: names that every object inherits are unknown, not lookups', () => {
+  const INHERITED = ['constructor', '__proto__', 'valueOf'];
+
+  it.each(INHERITED)('ignores an X-Gitlab-Event: %s (acknowledged, nothing published)', (hook) => {
+    expect(webhook.normalise(delivery(hook, gitlabFixture('issue')), 'e-1')).toBeNull();
+  });
+
+  it.each(INHERITED)('ignores a merge request whose action is %s', (action) => {
+    const mr = gitlabFixture('merge-request');
+    attrs(mr).action = action;
+    expect(webhook.normalise(delivery('Merge Request Hook', mr), 'e-1')).toBeNull();
+  });
+
+  it.each(INHERITED)('an issue change keyed %s, or a state named so, is no field and no status', (name) => {
+    const event = normalised('Issue Hook', 'issue', (p) => {
+      attrs(p).action = 'update';
+      p.changes = JSON.parse(
+        `{"${name}": {"previous": 1, "current": 2}, "title": {"previous": "a", "current": "b"}}`,
+      );
+    });
+    expect(canonicalData(event, 'work_item.updated')?.changedFields).toEqual(['title']);
+    const mr = normalised('Merge Request Hook', 'merge-request', (p) => {
+      attrs(p).state = name;
+    });
+    expect(canonicalData(mr, 'pull_request.opened')?.pullRequest.state).toBe('open');
+    expect(hookOf(JSON.stringify({ object_kind: name }))).toBe('System Hook');
   });
 });
 
