@@ -25,6 +25,9 @@ export const ISSUE_PAGE = 50;
 /** Pages of notes read back looking for a marker, newest first. */
 const NOTE_PAGES = 5;
 
+/** Prefixes a token's user id that is a person's, not a bot's: no event's actor (a user id) starts so. */
+const NOT_AN_ACTOR = 'person-token:';
+
 /** The issue iid in a key such as `group/project#12`. */
 const iidIn = (key: string) => Number(key.slice(key.lastIndexOf('#') + 1));
 const iidOf = (ref: ItemRef) => iidIn(ref.key);
@@ -125,10 +128,17 @@ function client(connection: Connection, resources: GitlabApi | Promise<GitlabApi
   return {
     connection,
     identity: () => {
-      // The token's user: a person's for a personal token, a bot user's for a project or group token.
+      // The token's user: a bot user's for a project or group token, a person's for a personal one.
+      // Only a bot's actions are surely the hub's: a person's own edits, under their token's user
+      // id, must not be taken for echoes, so that actor is one no event carries (echoes of the
+      // hub's writes are then told by value). The creator stays the user id, which marks the items
+      // the hub created.
       me ??= ready
         .then((api) => api.users.showCurrentUser())
-        .then((u) => ({ actor: String(u.id), creator: String(u.id) }));
+        .then((u) => ({
+          actor: obj(u).bot === true ? String(u.id) : `${NOT_AN_ACTOR}${u.id}`,
+          creator: String(u.id),
+        }));
       me.catch(() => {
         me = undefined;
       });
@@ -232,7 +242,7 @@ export const gitlabWorkItems: CodeHostConnector = {
   checkContainer: (container) =>
     PROJECT.test(container) ? null : 'group/project (or group/subgroup/project)',
   actorOf,
-  // A personal access token acts as a person, so any user id may be the hub's.
+  // A project or group token's bot user may have any user id (a person's token never matches: see identity).
   couldBeHub: () => true,
   readItem(event) {
     const kind = own<(typeof WORK_ITEM_KINDS)[keyof typeof WORK_ITEM_KINDS]>(WORK_ITEM_KINDS, event.type);

@@ -89,6 +89,29 @@ describe('GitLab as a code host, against the fake GitLab through the egress guar
     expect(gitlabWorkItems.couldBeHub(String(GITLAB_HUB.id))).toBe(true);
   });
 
+  it("a person's token is no actor the hub knows itself by, so that person's own edits are not taken for echoes", async () => {
+    const human = gitlabWorkItems.open(
+      connectionTo(fake.url),
+      { kind: 'gitlab_token', token: GITLAB_HUMAN.token } as never,
+      {},
+    );
+    const identity = await human.identity();
+    // Items the hub created are still its own by their creator.
+    expect(identity.creator).toBe(String(GITLAB_HUMAN.id));
+    expect(identity.actor).not.toBe(String(GITLAB_HUMAN.id));
+    const ref = (await human.createItem(PROJECT, undefined, { title: 'Filed with a personal token' })).ref;
+    fake.projects.updateIssue(PROJECT, Number(ref.key.split('#')[1]), GITLAB_HUMAN, {
+      title: 'Edited by the person',
+    });
+    await fake.webhooks.settled();
+    const edited = received.find(
+      (e) => e.type === 'work_item.updated' && (e.data.item as { key: string }).key === ref.key,
+    ) as CanonicalEvent;
+    expect(edited).toBeDefined();
+    expect(gitlabWorkItems.actorOf(edited)).toBe(String(GITLAB_HUMAN.id));
+    expect(gitlabWorkItems.actorOf(edited)).not.toBe(identity.actor);
+  });
+
   it('creates an issue with labels and an assignee by username, and its webhook reads back as the same item', async () => {
     const client = open();
     const { ref, status } = await client.createItem(PROJECT, undefined, {
