@@ -60,8 +60,10 @@ describe('GitLab webhooks: the secret token', () => {
 });
 
 describe('GitLab webhooks: delivery ids', () => {
-  it('de-duplicates by X-Gitlab-Event-UUID, else by Idempotency-Key, and refuses a delivery with neither', () => {
+  it('de-duplicates by Idempotency-Key, else by X-Gitlab-Event-UUID, and refuses a delivery with neither', () => {
     expect(webhook.deliveryId(delivery('Issue Hook', {}))).toBe('e-1');
+    // GitLab reuses the event UUID for the hooks one event sets off; the key is per delivery.
+    expect(webhook.deliveryId(delivery('Issue Hook', {}, { 'idempotency-key': 'k-9' }))).toBe('k-9');
     const { 'x-gitlab-event-uuid': _, ...rest } = delivery('Issue Hook', {}).headers;
     expect(
       webhook.deliveryId({ ...delivery('Issue Hook', {}), headers: { ...rest, 'idempotency-key': 'k-9' } }),
@@ -69,6 +71,19 @@ describe('GitLab webhooks: delivery ids', () => {
     expect(() => webhook.deliveryId({ ...delivery('Issue Hook', {}), headers: rest })).toThrow(
       ValidationError,
     );
+  });
+
+  it('refuses an id longer than 200 characters or with characters outside [A-Za-z0-9._:-]', () => {
+    const uuid = '8f2c7a4e-1b3d-4c5e-9f60-7a8b9c0d1e2f';
+    expect(webhook.deliveryId(delivery('Issue Hook', {}, { 'x-gitlab-event-uuid': uuid }))).toBe(uuid);
+    expect(webhook.deliveryId(delivery('Issue Hook', {}, { 'idempotency-key': 'a'.repeat(200) }))).toBe(
+      'a'.repeat(200),
+    );
+    for (const bad of ['a'.repeat(201), 'k 1', 'k/1', 'k#1', 'ключ', 'k\n1'])
+      for (const header of ['idempotency-key', 'x-gitlab-event-uuid'])
+        expect(() => webhook.deliveryId(delivery('Issue Hook', {}, { [header]: bad }))).toThrow(
+          ValidationError,
+        );
   });
 });
 
