@@ -25,10 +25,11 @@ export function person(value: unknown, fallbackId?: number | null): Person | nul
   const u = obj(value);
   const id = num(u.id) ?? fallbackId ?? null;
   const login = str(u.username);
-  if (id === null && login === null) return null;
+  // No user id, no person: a username standing in as the id could equal the hub's (numeric) actor.
+  if (id === null) return null;
   const email = str(u.email);
   return {
-    id: id === null ? (login ?? '') : String(id),
+    id: String(id),
     login,
     // GitLab shows `[REDACTED]` for people without a public email.
     ...(email?.includes('@') ? { email } : {}),

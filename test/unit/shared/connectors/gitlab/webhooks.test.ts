@@ -1,5 +1,6 @@
 import { gitlabProvider } from '../../../../../shared/connectors/gitlab/module';
 import { hookOf } from '../../../../../shared/connectors/gitlab/normalise';
+import { person } from '../../../../../shared/connectors/gitlab/shapes';
 import { gitlabWorkItems } from '../../../../../shared/connectors/gitlab/work-items';
 import { UnauthenticatedError, ValidationError } from '../../../../../shared/errors';
 import { CANONICAL_DATA, canonicalData } from '../../../../../shared/events/canonical';
@@ -325,6 +326,18 @@ describe('GitLab webhooks: what the hub does not use', () => {
     expect(() => webhook.normalise({ ...delivery('Issue Hook', {}), headers }, 'e-1')).toThrow(
       ValidationError,
     );
+  });
+});
+
+describe('GitLab people: keyed by user id only', () => {
+  it('someone with a username but no user id is no one, so a username never stands in as an id', () => {
+    expect(person({ username: '1042', name: 'Numeric Name' })).toBeNull();
+    expect(person({ id: 1042, username: 'ada' })).toMatchObject({ id: '1042', login: 'ada' });
+    expect(person({ username: 'ada' }, 7)).toMatchObject({ id: '7', login: 'ada' });
+    const event = normalised('Issue Hook', 'issue', (p) => {
+      p.user = { username: '1042', name: 'No id' };
+    });
+    expect(gitlabWorkItems.actorOf(event)).toBeNull();
   });
 });
 
