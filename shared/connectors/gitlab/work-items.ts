@@ -28,6 +28,9 @@ const NOTE_PAGES = 5;
 /** Prefixes a token's user id that is a person's, not a bot's: no event's actor (a user id) starts so. */
 const NOT_AN_ACTOR = 'person-token:';
 
+/** The marker in a comment the hub posted (see addComment; the sync's markers are `hub-<hex>`). */
+const HUB_COMMENT = /<!-- integration-hub:hub-[0-9a-f]+ -->/;
+
 /** The issue iid in a key such as `group/project#12`. */
 const iidIn = (key: string) => Number(key.slice(key.lastIndexOf('#') + 1));
 const iidOf = (ref: ItemRef) => iidIn(ref.key);
@@ -264,6 +267,9 @@ export const gitlabWorkItems: CodeHostConnector = {
   readComment(event) {
     const data = canonicalData(event, 'comment.created') ?? canonicalData(event, 'comment.updated');
     if (data?.on.kind !== 'work_item') return null;
+    // A comment the hub mirrored carries its marker: its own, whoever the token's user is (a
+    // personal token's echo has a person's actor, and comments are not told by value).
+    if (HUB_COMMENT.test(data.comment.body)) return null;
     return {
       itemId: data.on.id,
       container: data.on.container,

@@ -136,6 +136,15 @@ describe("GitLab webhooks: GitLab's documented payloads, as canonical events", (
     });
   });
 
+  it("a comment carrying the hub's marker is the hub's own mirror, not a comment to sync, whatever its actor", () => {
+    const event = normalised('Note Hook', 'note-issue', (p) => {
+      attrs(p).note =
+        '**Ada** commented in Jira:\n\nLooks good\n\n<!-- integration-hub:hub-0123456789abcdef01234567 -->';
+    });
+    expect(gitlabWorkItems.readComment(event)).toBeNull();
+    expect(gitlabWorkItems.readComment(normalised('Note Hook', 'note-issue'))).not.toBeNull();
+  });
+
   it('a comment on an issue becomes comment.created on the work item, readable by the sync', () => {
     const event = normalised('Note Hook', 'note-issue');
     expect(event.type).toBe('comment.created');
