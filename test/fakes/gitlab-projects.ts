@@ -368,6 +368,11 @@ export class FakeProjects {
     const key = query.get('order_by') === 'updated_at' ? 'updated_at' : 'created_at';
     const all = [...this.found(path).issues.values()]
       .filter((i) => Date.parse(String(i.updated_at)) >= after)
+      // `confidential=true|false` keeps only those issues, as GitLab's filter does.
+      .filter((i) => {
+        const c = query.get('confidential');
+        return c === null || (i.confidential === true) === (c === 'true');
+      })
       .sort((a, b) => (Date.parse(String(a[key])) - Date.parse(String(b[key]))) * (desc ? -1 : 1));
     return all;
   }

@@ -29,8 +29,8 @@ export const GITLAB_OAUTH_APP = { clientId: 'gl-app-id', clientSecret: 'gl-app-s
 
 export interface FakeGitlab {
   readonly url: string;
-  /** Every request the fake answered: method, path (decoded), status. */
-  readonly calls: { method: string; path: string; status: number }[];
+  /** Every request the fake answered: method, path (decoded), query string, status. */
+  readonly calls: { method: string; path: string; query: string; status: number }[];
   /** The next request gets this answer instead (a 401, a 429 with Retry-After or RateLimit-Reset, a 502). */
   failNext(status: number, headers?: Record<string, string>): void;
   /** The next request is answered only after this long (a server that stops answering). */
@@ -91,7 +91,7 @@ export async function startFakeGitlab(
     const segments = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const path = `/${segments.join('/')}`;
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      calls.push({ method: req.method ?? '', path, status });
+      calls.push({ method: req.method ?? '', path, query: u.search, status });
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body === null ? '' : JSON.stringify(body));
     };

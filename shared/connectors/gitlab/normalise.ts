@@ -4,7 +4,16 @@ import { canonicalEvent, isoTime, WORK_ITEM_FIELDS } from '../../events/canonica
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { type Json, num, obj, str } from '../../json-fields';
 import type { WebhookDelivery } from '../connector';
-import { issueRef, mergeRequestRef, person, personById, pullRequestOf, runState, workItemOf } from './shapes';
+import {
+  issueRef,
+  mergeRequestRef,
+  own,
+  person,
+  personById,
+  pullRequestOf,
+  runState,
+  workItemOf,
+} from './shapes';
 
 const ZERO_SHA = /^0+$/;
 const sha = (value: unknown) => {
@@ -22,12 +31,12 @@ const CHANGED: Record<string, WorkItemField> = {
   assignees: 'assignee',
   due_date: 'dueDate',
 };
-const STATE_IDS: Record<number, string> = { 1: 'open', 2: 'closed' };
+const STATE_IDS: Record<string, string> = { 1: 'open', 2: 'closed' };
 
 /** A changed value as a display string: label titles and usernames joined, state ids named. */
 function display(key: string, value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  if (key === 'state_id' && typeof value === 'number') return STATE_IDS[value] ?? String(value);
+  if (key === 'state_id' && typeof value === 'number') return own(STATE_IDS, String(value)) ?? String(value);
   if (Array.isArray(value))
     return value
       .map((v) => str(obj(v).title) ?? str(obj(v).username) ?? str(obj(v).name) ?? '')
@@ -49,7 +58,7 @@ function issueEvent(payload: Json): Normalised | null {
   const action = str(attrs.action);
   const created = action === 'open';
   const changes = Object.entries(obj(payload.changes)).flatMap(([key, change]) => {
-    const field = CHANGED[key];
+    const field = own(CHANGED, key);
     if (!field) return [];
     const c = obj(change);
     return [{ field, from: display(key, c.previous), to: display(key, c.current) }];
@@ -124,7 +133,7 @@ const MR_TYPES = {
 
 function mergeRequestEvent(payload: Json): Normalised | null {
   const attrs = obj(payload.object_attributes);
-  const type = MR_TYPES[(str(attrs.action) ?? 'update') as keyof typeof MR_TYPES];
+  const type = own<(typeof MR_TYPES)[keyof typeof MR_TYPES]>(MR_TYPES, str(attrs.action) ?? 'update');
   if (!type) return null;
   const project = str(obj(payload.project).path_with_namespace);
   if (!project || num(attrs.iid) === null)
@@ -290,7 +299,7 @@ export function hookOf(body: string): string {
     obj(payload.issue).confidential === true;
   if ((kind === 'issue' || kind === 'note') && confidential)
     return kind === 'issue' ? 'Confidential Issue Hook' : 'Confidential Note Hook';
-  return OBJECT_KIND_HOOKS[kind] ?? 'System Hook';
+  return own(OBJECT_KIND_HOOKS, kind) ?? 'System Hook';
 }
 
 /** Turns a verified GitLab delivery into a canonical event, or null for an event type the hub does not use. */
@@ -300,7 +309,7 @@ export function normaliseGitlabDelivery(
 ): CanonicalEvent | null {
   const hook = delivery.headers['x-gitlab-event'];
   if (!hook) throw new ValidationError('The delivery has no X-Gitlab-Event header');
-  const translate = HOOKS[hook];
+  const translate = own(HOOKS, hook);
   // Acknowledged and dropped before parsing: an unknown type never costs a 4xx or 5xx.
   if (!translate) return null;
   let payload: unknown;

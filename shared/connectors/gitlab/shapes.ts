@@ -13,15 +13,23 @@ export const HUB_APP = 'integration-hub';
 export const isBotUsername = (username: string | null) =>
   username !== null && /^(project|group)_\d+_bot(_[0-9a-f]+)?$/.test(username);
 
+/**
+ * A table's own entry for a key GitLab (or a sender) controls: `constructor`, `__proto__`,
+ * `valueOf`… must never reach what every object inherits.
+ */
+export const own = <V>(table: Readonly<Record<string, V>>, key: string | null | undefined): V | undefined =>
+  key !== null && key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+
 /** Someone on GitLab; `id` is the user id (what the hub keys actors by), the username their login. */
 export function person(value: unknown, fallbackId?: number | null): Person | null {
   const u = obj(value);
   const id = num(u.id) ?? fallbackId ?? null;
   const login = str(u.username);
-  if (id === null && login === null) return null;
+  // No user id, no person: a username standing in as the id could equal the hub's (numeric) actor.
+  if (id === null) return null;
   const email = str(u.email);
   return {
-    id: id === null ? (login ?? '') : String(id),
+    id: String(id),
     login,
     // GitLab shows `[REDACTED]` for people without a public email.
     ...(email?.includes('@') ? { email } : {}),
@@ -107,7 +115,7 @@ export function pullRequestOf(
     container: project,
     title,
     description,
-    state: PR_STATES[str(mr.state) ?? ''] ?? 'open',
+    state: own(PR_STATES, str(mr.state)) ?? 'open',
     draft: mr.draft === true || mr.work_in_progress === true,
     sourceBranch: source,
     targetBranch: str(mr.target_branch) ?? '',

@@ -15,9 +15,19 @@ export async function verifyGitlabToken(secret: string, delivery: WebhookDeliver
     throw new UnauthenticatedError('The X-Gitlab-Token is not the connection’s webhook secret');
 }
 
-/** GitLab's id of the event, the same on each retry of it: `X-Gitlab-Event-UUID`, else `Idempotency-Key`. */
+/** What a de-duplication id may be: short, and nothing a key or a log line could be confused by. */
+const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/**
+ * GitLab's id of the delivery, the same on each retry of it: `Idempotency-Key` (one per delivery),
+ * else `X-Gitlab-Event-UUID` (which GitLab reuses across the hooks one event sets off).
+ */
 export function gitlabDeliveryId(delivery: WebhookDelivery): string {
-  const id = delivery.headers['x-gitlab-event-uuid'] || delivery.headers['idempotency-key'];
-  if (!id) throw new ValidationError('The delivery has no X-Gitlab-Event-UUID (nor Idempotency-Key) header');
+  const id = delivery.headers['idempotency-key'] || delivery.headers['x-gitlab-event-uuid'];
+  if (!id) throw new ValidationError('The delivery has no Idempotency-Key (nor X-Gitlab-Event-UUID) header');
+  if (!DELIVERY_ID.test(id))
+    throw new ValidationError(
+      'The delivery id (Idempotency-Key or X-Gitlab-Event-UUID) must be at most 200 letters, digits, ".", "_", ":" or "-"',
+    );
   return id;
 }

@@ -16,7 +16,7 @@ import { SYNC_FIELDS } from '../work-items';
 import type { GitlabApi } from './client';
 import { forgetGitlabClients, GITLAB_COM, gitlabApi } from './client';
 import { gitlabCredentials } from './credentials';
-import { issueRef, markerComment, OPENED_BY_HUB, workItemOf } from './shapes';
+import { issueRef, markerComment, OPENED_BY_HUB, own, workItemOf } from './shapes';
 
 /** `group/project`, or deeper: `group/sub/project` (the API's project id; gitbeaker URL-encodes it). */
 const PROJECT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
@@ -24,6 +24,12 @@ const PROJECT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 export const ISSUE_PAGE = 50;
 /** Pages of notes read back looking for a marker, newest first. */
 const NOTE_PAGES = 5;
+
+/** Prefixes a token's user id that is a person's, not a bot's: no event's actor (a user id) starts so. */
+const NOT_AN_ACTOR = 'person-token:';
+
+/** The marker in a comment the hub posted (see addComment; the sync's markers are `hub-<hex>`). */
+const HUB_COMMENT = /<!-- integration-hub:hub-[0-9a-f]+ -->/;
 
 /** The issue iid in a key such as `group/project#12`. */
 const iidIn = (key: string) => Number(key.slice(key.lastIndexOf('#') + 1));
@@ -115,6 +121,8 @@ function client(connection: Connection, resources: GitlabApi | Promise<GitlabApi
       orderBy: 'updated_at',
       sort: 'asc',
       scope: 'all',
+      // Confidential issues stay in GitLab (as their webhooks do): asked for, and checked below.
+      confidential: false,
       perPage,
       page,
       showExpanded: true,
@@ -123,10 +131,17 @@ function client(connection: Connection, resources: GitlabApi | Promise<GitlabApi
   return {
     connection,
     identity: () => {
-      // The token's user: a person's for a personal token, a bot user's for a project or group token.
+      // The token's user: a bot user's for a project or group token, a person's for a personal one.
+      // Only a bot's actions are surely the hub's: a person's own edits, under their token's user
+      // id, must not be taken for echoes, so that actor is one no event carries (echoes of the
+      // hub's writes are then told by value). The creator stays the user id, which marks the items
+      // the hub created.
       me ??= ready
         .then((api) => api.users.showCurrentUser())
-        .then((u) => ({ actor: String(u.id), creator: String(u.id) }));
+        .then((u) => ({
+          actor: obj(u).bot === true ? String(u.id) : `${NOT_AN_ACTOR}${u.id}`,
+          creator: String(u.id),
+        }));
       me.catch(() => {
         me = undefined;
       });
@@ -171,20 +186,23 @@ function client(connection: Connection, resources: GitlabApi | Promise<GitlabApi
     changedSince: async (container, since, cursor) => {
       const page = Number(cursor || '1');
       const { data, paginationInfo } = await listPage(container, since, page, ISSUE_PAGE);
-      const items = data.map((issue): ItemChange => {
-        const item = workItemOf(container, issue, { assignees: issue.assignees, labels: issue.labels });
-        return {
-          ref: { id: item.id, key: item.key, url: item.url },
-          container,
-          kind: 'updated',
-          fields: fieldsOf(item),
-          changed: [...SYNC_FIELDS],
-          at: item.updatedAt ?? since.toISOString(),
-          actor: null,
-          createdBy: item.reporter?.id ?? null,
-          snapshot: true,
-        };
-      });
+      // Dropped even if the server ignored the filter: a scan must not mirror what the webhook path drops.
+      const items = data
+        .filter((issue) => issue.confidential !== true)
+        .map((issue): ItemChange => {
+          const item = workItemOf(container, issue, { assignees: issue.assignees, labels: issue.labels });
+          return {
+            ref: { id: item.id, key: item.key, url: item.url },
+            container,
+            kind: 'updated',
+            fields: fieldsOf(item),
+            changed: [...SYNC_FIELDS],
+            at: item.updatedAt ?? since.toISOString(),
+            actor: null,
+            createdBy: item.reporter?.id ?? null,
+            snapshot: true,
+          };
+        });
       return { items, next: paginationInfo.next ? String(paginationInfo.next) : null };
     },
     estimateChangedSince: async (container, since) => {
@@ -227,10 +245,10 @@ export const gitlabWorkItems: CodeHostConnector = {
   checkContainer: (container) =>
     PROJECT.test(container) ? null : 'group/project (or group/subgroup/project)',
   actorOf,
-  // A personal access token acts as a person, so any user id may be the hub's.
+  // A project or group token's bot user may have any user id (a person's token never matches: see identity).
   couldBeHub: () => true,
   readItem(event) {
-    const kind = WORK_ITEM_KINDS[event.type as keyof typeof WORK_ITEM_KINDS];
+    const kind = own<(typeof WORK_ITEM_KINDS)[keyof typeof WORK_ITEM_KINDS]>(WORK_ITEM_KINDS, event.type);
     const data = kind ? canonicalData(event, event.type as keyof typeof WORK_ITEM_KINDS) : null;
     if (!kind || !data) return null;
     const { item } = data;
@@ -249,6 +267,9 @@ export const gitlabWorkItems: CodeHostConnector = {
   readComment(event) {
     const data = canonicalData(event, 'comment.created') ?? canonicalData(event, 'comment.updated');
     if (data?.on.kind !== 'work_item') return null;
+    // A comment the hub mirrored carries its marker: its own, whoever the token's user is (a
+    // personal token's echo has a person's actor, and comments are not told by value).
+    if (HUB_COMMENT.test(data.comment.body)) return null;
     return {
       itemId: data.on.id,
       container: data.on.container,
@@ -259,7 +280,7 @@ export const gitlabWorkItems: CodeHostConnector = {
     };
   },
   readPullRequest(event) {
-    const stage = STAGES[event.type];
+    const stage = own(STAGES, event.type);
     const data = stage ? canonicalData(event, event.type as 'pull_request.opened') : null;
     if (!stage || !data) return null;
     const pr = data.pullRequest;

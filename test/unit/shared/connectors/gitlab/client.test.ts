@@ -1,7 +1,11 @@
 import type { Connection } from '../../../../../shared/connectors/connection';
 import { gitlabApi, gitlabFailure } from '../../../../../shared/connectors/gitlab/client';
 import { gitlabProvider } from '../../../../../shared/connectors/gitlab/module';
-import { gitlabOperations, gitlabWorkItems } from '../../../../../shared/connectors/gitlab/work-items';
+import {
+  gitlabClientOn,
+  gitlabOperations,
+  gitlabWorkItems,
+} from '../../../../../shared/connectors/gitlab/work-items';
 import type { CodeHostClient } from '../../../../../shared/connectors/work-items';
 import { EgressRefusedError, egressPolicy, makeEgressFetch } from '../../../../../shared/egress';
 import {
@@ -83,6 +87,29 @@ describe('GitLab as a code host, against the fake GitLab through the egress guar
   it("acts as the token's user, keyed by its user id as the normaliser keys actors", async () => {
     expect(await open().identity()).toEqual({ actor: String(GITLAB_HUB.id), creator: String(GITLAB_HUB.id) });
     expect(gitlabWorkItems.couldBeHub(String(GITLAB_HUB.id))).toBe(true);
+  });
+
+  it("a person's token is no actor the hub knows itself by, so that person's own edits are not taken for echoes", async () => {
+    const human = gitlabWorkItems.open(
+      connectionTo(fake.url),
+      { kind: 'gitlab_token', token: GITLAB_HUMAN.token } as never,
+      {},
+    );
+    const identity = await human.identity();
+    // Items the hub created are still its own by their creator.
+    expect(identity.creator).toBe(String(GITLAB_HUMAN.id));
+    expect(identity.actor).not.toBe(String(GITLAB_HUMAN.id));
+    const ref = (await human.createItem(PROJECT, undefined, { title: 'Filed with a personal token' })).ref;
+    fake.projects.updateIssue(PROJECT, Number(ref.key.split('#')[1]), GITLAB_HUMAN, {
+      title: 'Edited by the person',
+    });
+    await fake.webhooks.settled();
+    const edited = received.find(
+      (e) => e.type === 'work_item.updated' && (e.data.item as { key: string }).key === ref.key,
+    ) as CanonicalEvent;
+    expect(edited).toBeDefined();
+    expect(gitlabWorkItems.actorOf(edited)).toBe(String(GITLAB_HUMAN.id));
+    expect(gitlabWorkItems.actorOf(edited)).not.toBe(identity.actor);
   });
 
   it('creates an issue with labels and an assignee by username, and its webhook reads back as the same item', async () => {
@@ -181,6 +208,44 @@ describe('GitLab as a code host, against the fake GitLab through the egress guar
       (c) => c.path === `/api/v4/projects/${path}/issues` && c.method === 'GET',
     );
     expect(listed.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('leaves confidential issues out of a scan: asks GitLab for non-confidential ones only', async () => {
+    const path = 'acme/secret-scan';
+    fake.projects.project(path);
+    const client = open();
+    const since = new Date(Date.now() - 1000);
+    fake.projects.createIssue(path, GITLAB_HUMAN, { title: 'Embargoed vulnerability', confidential: true });
+    const open1 = (await client.createItem(path, undefined, { title: 'Public issue' })).ref;
+    const { items } = await client.changedSince(path, since, null);
+    expect(items.map((c) => c.ref.key)).toEqual([open1.key]);
+    expect(await client.estimateChangedSince(path, since)).toBe(1);
+    const listed = fake.calls.filter(
+      (c) => c.path === `/api/v4/projects/${path}/issues` && c.method === 'GET',
+    );
+    expect(listed.every((c) => new URLSearchParams(c.query).get('confidential') === 'false')).toBe(true);
+  });
+
+  it('drops a confidential issue from a scan even when the server ignores the filter', async () => {
+    const issue = (iid: number, confidential: boolean) => ({
+      iid,
+      title: `Issue ${iid}`,
+      description: '',
+      state: 'opened',
+      confidential,
+      web_url: `${fake.url}/${PROJECT}/-/issues/${iid}`,
+      updated_at: new Date().toISOString(),
+      assignees: [],
+      labels: [],
+    });
+    const api = {
+      issues: {
+        all: async () => ({ data: [issue(1, true), issue(2, false)], paginationInfo: { next: null } }),
+      },
+    };
+    const client = gitlabClientOn(connectionTo(fake.url), api as never);
+    const { items } = await client.changedSince(PROJECT, new Date(0), null);
+    expect(items.map((c) => c.ref.key)).toEqual([`${PROJECT}#2`]);
   });
 
   it('creates a branch, keeps one that exists, and refuses an unknown base', async () => {

@@ -1,4 +1,6 @@
 import { gitlabProvider } from '../../../../../shared/connectors/gitlab/module';
+import { hookOf } from '../../../../../shared/connectors/gitlab/normalise';
+import { person } from '../../../../../shared/connectors/gitlab/shapes';
 import { gitlabWorkItems } from '../../../../../shared/connectors/gitlab/work-items';
 import { UnauthenticatedError, ValidationError } from '../../../../../shared/errors';
 import { CANONICAL_DATA, canonicalData } from '../../../../../shared/events/canonical';
@@ -59,8 +61,10 @@ describe('GitLab webhooks: the secret token', () => {
 });
 
 describe('GitLab webhooks: delivery ids', () => {
-  it('de-duplicates by X-Gitlab-Event-UUID, else by Idempotency-Key, and refuses a delivery with neither', () => {
+  it('de-duplicates by Idempotency-Key, else by X-Gitlab-Event-UUID, and refuses a delivery with neither', () => {
     expect(webhook.deliveryId(delivery('Issue Hook', {}))).toBe('e-1');
+    // GitLab reuses the event UUID for the hooks one event sets off; the key is per delivery.
+    expect(webhook.deliveryId(delivery('Issue Hook', {}, { 'idempotency-key': 'k-9' }))).toBe('k-9');
     const { 'x-gitlab-event-uuid': _, ...rest } = delivery('Issue Hook', {}).headers;
     expect(
       webhook.deliveryId({ ...delivery('Issue Hook', {}), headers: { ...rest, 'idempotency-key': 'k-9' } }),
@@ -68,6 +72,19 @@ describe('GitLab webhooks: delivery ids', () => {
     expect(() => webhook.deliveryId({ ...delivery('Issue Hook', {}), headers: rest })).toThrow(
       ValidationError,
     );
+  });
+
+  it('refuses an id longer than 200 characters or with characters outside [A-Za-z0-9._:-]', () => {
+    const uuid = '8f2c7a4e-1b3d-4c5e-9f60-7a8b9c0d1e2f';
+    expect(webhook.deliveryId(delivery('Issue Hook', {}, { 'x-gitlab-event-uuid': uuid }))).toBe(uuid);
+    expect(webhook.deliveryId(delivery('Issue Hook', {}, { 'idempotency-key': 'a'.repeat(200) }))).toBe(
+      'a'.repeat(200),
+    );
+    for (const bad of ['a'.repeat(201), 'k 1', 'k/1', 'k#1', 'ключ', 'k\n1'])
+      for (const header of ['idempotency-key', 'x-gitlab-event-uuid'])
+        expect(() => webhook.deliveryId(delivery('Issue Hook', {}, { [header]: bad }))).toThrow(
+          ValidationError,
+        );
   });
 });
 
@@ -117,6 +134,15 @@ describe("GitLab webhooks: GitLab's documented payloads, as canonical events", (
       changed: ['status'],
       fields: { status: 'closed' },
     });
+  });
+
+  it("a comment carrying the hub's marker is the hub's own mirror, not a comment to sync, whatever its actor", () => {
+    const event = normalised('Note Hook', 'note-issue', (p) => {
+      attrs(p).note =
+        '**Ada** commented in Jira:\n\nLooks good\n\n<!-- integration-hub:hub-0123456789abcdef01234567 -->';
+    });
+    expect(gitlabWorkItems.readComment(event)).toBeNull();
+    expect(gitlabWorkItems.readComment(normalised('Note Hook', 'note-issue'))).not.toBeNull();
   });
 
   it('a comment on an issue becomes comment.created on the work item, readable by the sync', () => {
@@ -309,6 +335,47 @@ describe('GitLab webhooks: what the hub does not use', () => {
     expect(() => webhook.normalise({ ...delivery('Issue Hook', {}), headers }, 'e-1')).toThrow(
       ValidationError,
     );
+  });
+});
+
+describe('GitLab people: keyed by user id only', () => {
+  it('someone with a username but no user id is no one, so a username never stands in as an id', () => {
+    expect(person({ username: '1042', name: 'Numeric Name' })).toBeNull();
+    expect(person({ id: 1042, username: 'ada' })).toMatchObject({ id: '1042', login: 'ada' });
+    expect(person({ username: 'ada' }, 7)).toMatchObject({ id: '7', login: 'ada' });
+    const event = normalised('Issue Hook', 'issue', (p) => {
+      p.user = { username: '1042', name: 'No id' };
+    });
+    expect(gitlabWorkItems.actorOf(event)).toBeNull();
+  });
+});
+
+describe('GitLab webhooks: names that every object inherits are unknown, not lookups', () => {
+  const INHERITED = ['constructor', '__proto__', 'valueOf'];
+
+  it.each(INHERITED)('ignores an X-Gitlab-Event: %s (acknowledged, nothing published)', (hook) => {
+    expect(webhook.normalise(delivery(hook, gitlabFixture('issue')), 'e-1')).toBeNull();
+  });
+
+  it.each(INHERITED)('ignores a merge request whose action is %s', (action) => {
+    const mr = gitlabFixture('merge-request');
+    attrs(mr).action = action;
+    expect(webhook.normalise(delivery('Merge Request Hook', mr), 'e-1')).toBeNull();
+  });
+
+  it.each(INHERITED)('an issue change keyed %s, or a state named so, is no field and no status', (name) => {
+    const event = normalised('Issue Hook', 'issue', (p) => {
+      attrs(p).action = 'update';
+      p.changes = JSON.parse(
+        `{"${name}": {"previous": 1, "current": 2}, "title": {"previous": "a", "current": "b"}}`,
+      );
+    });
+    expect(canonicalData(event, 'work_item.updated')?.changedFields).toEqual(['title']);
+    const mr = normalised('Merge Request Hook', 'merge-request', (p) => {
+      attrs(p).state = name;
+    });
+    expect(canonicalData(mr, 'pull_request.opened')?.pullRequest.state).toBe('open');
+    expect(hookOf(JSON.stringify({ object_kind: name }))).toBe('System Hook');
   });
 });
 
