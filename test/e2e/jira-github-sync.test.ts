@@ -52,7 +52,8 @@ async function linkFor(jiraKey: string) {
   return eventually(async () => {
     const json = await read(`/v1/orgs/${orgId}/links?limit=100`);
     return (json.items as Json[]).find((l) => l.tracker.key === jiraKey);
-  });
+    // The first link cold-starts the webhook and sync functions (the runtime loads them on first use).
+  }, 90_000);
 }
 
 /** The GitHub issue number of a link's code host side (`acme/web#12`). */
