@@ -779,7 +779,7 @@ program
   });
 
 const webhooks = program.command('webhooks').description('webhook deliveries');
-/** The providers that can play a sync role, for people: `Jira`, `GitHub or …`. */
+/** The providers that can play a sync role, by their display names, for people. */
 const playing = (role: 'tracker' | 'codeHost') =>
   PROVIDER_MODULES.flatMap((m) => ('sync' in m && m.sync?.role === role ? [m.displayName] : [])).join(' or ');
 const signers = PROVIDER_MODULES.filter((m) => m.webhook.sign);

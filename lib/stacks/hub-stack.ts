@@ -36,7 +36,7 @@ export interface HubStackProps extends StackProps {
    */
   readonly mail?: { readonly from: string; readonly acceptUrl?: string | undefined };
   /**
-   * Private CIDR ranges outbound calls may reach (a GitHub Enterprise Server in the VPC), from
+   * Private CIDR ranges outbound calls may reach (a self-hosted code host in the VPC), from
    * context `egressAllowedRanges`. @default none: public addresses only
    */
   readonly egressAllowedRanges?: readonly string[];

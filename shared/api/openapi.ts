@@ -784,7 +784,7 @@ function providerOperations(providers: OpenApiProviders): Record<ProviderOperati
   };
 }
 
-/** Components whose generic schema the document replaces with what the modules say. */
+/** Components whose provider-agnostic schema the document replaces with what the modules say. */
 function providerComponents(providers: OpenApiProviders) {
   return {
     ProviderId: z
@@ -850,7 +850,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     },
     paths,
   });
-  // The generic schemas (any id, any summary) give way to the modules' under their own names.
+  // The provider-agnostic schemas (any id, any summary) give way to the modules' under their own names.
   const schemas = document.components?.schemas ?? {};
   for (const name of ['ProviderId', 'CredentialSummary'] as const) {
     const derived = schemas[`${name}OfModules`];

@@ -543,7 +543,7 @@ export const ConnectionSyncStatus = z
 
 /**
  * Each canonical event type's `data` schema by its component id: an event's `data` is the one its
- * type names (`CANONICAL_DATA`), or a generic sender's own for `custom.*` types.
+ * type names (`CANONICAL_DATA`), or a sender's own for `custom.*` types.
  */
 export const CanonicalDataSchemas: Record<string, z.ZodType> = Object.fromEntries(
   [...new Set<z.ZodType>(Object.values(CANONICAL_DATA))].map((schema) => [String(schema.meta()?.id), schema]),

@@ -49,7 +49,7 @@ export const ScanMessageSchema = z.object({
   mappingId: z.string(),
   kind: z.enum(['backfill', 'reconcile']),
   side: z.enum(SIDES),
-  /** The page cursor on that side (Jira's page token, GitHub's page number); empty for the first. */
+  /** The page cursor on that side (a page token or a page number, as the provider pages); empty for the first. */
   cursor: z.string(),
 });
 export type ScanMessage = z.infer<typeof ScanMessageSchema>;

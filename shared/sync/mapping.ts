@@ -6,7 +6,7 @@ export type { SyncField } from '../connectors/work-items';
 export { SYNC_FIELDS } from '../connectors/work-items';
 
 /**
- * A mapping's two sides, by the part they play: the tracker (Jira…) and the code host (GitHub…).
+ * A mapping's two sides, by the part they play: the tracker and the code host.
  * Which provider plays each part is the connection's; the engine knows only the parts.
  */
 export const SIDES = ROLES;

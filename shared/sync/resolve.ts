@@ -56,7 +56,7 @@ export function applyChanges(
       changed = true;
     }
     if (current && sameValue(current.value, change.value)) continue;
-    // Providers stamp changes to the second (GitHub) or the millisecond (Jira): across sides, times
+    // Providers stamp changes to the second or to the millisecond: across sides, times
     // compare to the second, and a tie goes to the change that arrived last.
     const precision = current && current.side !== side ? 1000 : 1;
     const newer =

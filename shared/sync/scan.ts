@@ -20,7 +20,7 @@ import type { SyncEngine } from './sync-engine';
 
 /** The queue scan pages run on. */
 export const SCAN_QUEUE = 'reconcile';
-/** Reconciliation re-reads a little before its cursor: Jira's JQL compares to the minute. */
+/** Reconciliation re-reads a little before its cursor: a tracker's query may compare to the minute. */
 const OVERLAP_MS = 2 * 60_000;
 /** …and leaves the last moments to the webhooks still in flight, for its next run. */
 const SETTLE_MS = 30_000;
