@@ -116,7 +116,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
 
   /**
    * Whether the hub itself made the change a webhook reports (its own write, coming back): the
-   * actor is the hub's (GitHub's app bot, Jira's account). A scan has no actor; its values are
+   * actor is the hub's (the app or account it acts as on the connection). A scan has no actor; its values are
    * compared instead.
    */
   async function isOwnChange(event: CanonicalEvent, connector: WorkItemConnector): Promise<boolean> {
@@ -268,7 +268,7 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     }
 
     // The new item starts where its provider puts it. That start stands when it means the same to
-    // the source side (a new Jira issue's own first status for an open GitHub issue); otherwise
+    // the source side (a new tracker item's own first status for an open code-host issue); otherwise
     // the item is sent the source's status, like any pending change (retried until it lands).
     const pending: Link['pending'] = { tracker: [], codeHost: [] };
     const status = values.status;
