@@ -8,21 +8,14 @@ import {
   ValidationError,
 } from '../../errors';
 import type { Connection, ConnectionCredentials } from '../connection';
+import { loadOnce } from '../load-once';
 import type { ProviderProbe } from '../outbound';
 import { providerAnswer } from '../outbound';
 
 const guarded = egressFetch();
 
 /** Octokit and its App auth, loaded at first use: a bundle that only verifies webhooks or describes credentials never evaluates them. */
-let sdk: Promise<typeof import('./sdk')> | undefined;
-function octokitSdk() {
-  sdk ??= import('./sdk');
-  // A failed load is not kept: the next call tries again.
-  sdk.catch(() => {
-    sdk = undefined;
-  });
-  return sdk;
-}
+const octokitSdk = loadOnce(() => import('./sdk'));
 
 /** Octokit clients per connection and key: `@octokit/auth-app` caches installation tokens until shortly before expiry. */
 const clients = new Map<string, Promise<Octokit>>();

@@ -20,6 +20,7 @@ import {
   ValidationError,
 } from '../../errors';
 import type { Connection } from '../connection';
+import { loadOnce } from '../load-once';
 import { providerAnswer } from '../outbound';
 import type { AccessTokens } from '../work-items';
 import type { GitlabCredentials } from './credentials';
@@ -127,14 +128,7 @@ const clients = new Map<string, Promise<GitlabApi>>();
  * gitbeaker, loaded with the first client built: a bundle that only verifies and normalises
  * webhooks (the webhook endpoint) never evaluates it at init.
  */
-let gitbeaker: Promise<typeof import('@gitbeaker/rest')> | undefined;
-const loadGitbeaker = () => {
-  gitbeaker ??= import('@gitbeaker/rest');
-  gitbeaker.catch(() => {
-    gitbeaker = undefined;
-  });
-  return gitbeaker;
-};
+const loadGitbeaker = loadOnce(() => import('@gitbeaker/rest'));
 
 /**
  * gitbeaker clients for the connection's server (gitlab.com or self-managed) with its token: an

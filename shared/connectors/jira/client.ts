@@ -19,6 +19,7 @@ import {
   ValidationError,
 } from '../../errors';
 import type { Connection, ConnectionCredentials } from '../connection';
+import { loadOnce } from '../load-once';
 import type { ProviderProbe } from '../outbound';
 import { providerAnswer } from '../outbound';
 import type { AccessTokens } from '../work-items';
@@ -26,15 +27,7 @@ import type { AccessTokens } from '../work-items';
 export type JiraClient = ReturnType<typeof createCloudClient>;
 
 /** jira.js's Cloud client, loaded at first use: a bundle that only verifies webhooks or describes credentials never evaluates it. */
-let sdk: Promise<typeof createCloudClient> | undefined;
-function loadCloudClient() {
-  sdk ??= import('./sdk').then((jira) => jira.createCloudClient);
-  // A failed load is not kept: the next call tries again.
-  sdk.catch(() => {
-    sdk = undefined;
-  });
-  return sdk;
-}
+const loadCloudClient = loadOnce(() => import('./sdk').then((jira) => jira.createCloudClient));
 
 /**
  * A jira.js Cloud client for the connection's site: basic auth with an API token, or a bearer
