@@ -1,129 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { ADMIN_KEY_FILE, DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
+import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
+import { DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
 import { lastSignOut } from '../lib/local/local-cognito';
 import { credentialFields } from '../shared/connectors/provider-catalog';
-import { isRoleRef, PERMISSIONS, ROLES } from '../shared/identity/permissions';
+import { PERMISSIONS, ROLES } from '../shared/identity/permissions';
 import { PROVIDER_MODULES } from '../shared/providers';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
 
+import {
+  bearer,
+  CliError,
+  call,
+  globals,
+  json,
+  nonNegativeInt,
+  pageQuery,
+  positiveInt,
+  print,
+  program,
+  roleRef,
+} from './cli/context';
+import { registerNotificationPreferenceCommands } from './cli/notification-preferences';
+import { registerNotificationRuleCommands } from './cli/notification-rules';
+import { registerRealtimeCommands } from './cli/realtime';
+import { registerWebhookEndpointCommands } from './cli/webhook-endpoints';
+
 /** `hub`: the command line for the hub's HTTP API, and for minting local dev tokens. */
-
-interface Globals {
-  url: string;
-  token?: string;
-  dataDir: string;
-}
-
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-const program = new Command('hub')
-  .description('Integration Hub command line: talks to the hub API at --url (HUB_URL)')
-  .addOption(new Option('--url <url>', 'hub API base URL').env('HUB_URL').default('http://127.0.0.1:3000'))
-  .addOption(
-    new Option(
-      '--token <token>',
-      `API key or JWT (default: the local admin key in <data-dir>/${ADMIN_KEY_FILE})`,
-    ).env('HUB_TOKEN'),
-  )
-  .addOption(
-    new Option('--data-dir <dir>', 'local runtime data dir').env('HUB_DATA_DIR').default('.hub-data'),
-  )
-  .showHelpAfterError();
-
-function globals(): Globals {
-  return program.opts<Globals>();
-}
-
-function bearer(): string {
-  const { token, dataDir } = globals();
-  if (token) return token;
-  const file = join(resolve(dataDir), ADMIN_KEY_FILE);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  throw new CliError(`No credential: pass --token, set HUB_TOKEN, or run the hub locally so ${file} exists`);
-}
-
-async function call(method: string, path: string, body?: unknown, auth = true): Promise<unknown> {
-  const { url } = globals();
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, url), {
-      method,
-      headers: {
-        ...(auth ? { authorization: `Bearer ${bearer()}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new CliError(
-      `Cannot reach the hub at ${url}: ${(error as Error).cause ?? (error as Error).message}`,
-      2,
-    );
-  }
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? (JSON.parse(text) as unknown) : null;
-  } catch {
-    parsed = { detail: text };
-  }
-  if (!res.ok) {
-    const problem = parsed as { title?: string; detail?: string; message?: string; errors?: unknown } | null;
-    const detail = problem?.detail ?? problem?.message ?? text;
-    const errors = problem?.errors ? `\n${JSON.stringify(problem.errors, null, 2)}` : '';
-    throw new CliError(`${res.status} ${problem?.title ?? res.statusText}: ${detail}${errors}`);
-  }
-  return parsed;
-}
-
-const print = (value: unknown): void => {
-  // A 204 (a delete) has nothing to show.
-  if (value === null || value === undefined) return;
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
-  return n;
-}
-
-function json(value: string): Record<string, unknown> {
-  try {
-    const parsed = JSON.parse(value) as unknown;
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch {
-    throw new InvalidArgumentError('must be a JSON object');
-  }
-}
-
-function roleRef(value: string): string {
-  if (!isRoleRef(value))
-    throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}, or a custom role id (role_…)`);
-  return value;
-}
-
-const pageQuery = (o: { limit: number; cursor?: string }) =>
-  new URLSearchParams({ limit: String(o.limit), ...(o.cursor ? { cursor: o.cursor } : {}) });
 
 const orgs = program.command('orgs').description('organisations');
 orgs
@@ -1222,6 +1127,11 @@ program
   .command('openapi')
   .description('print the OpenAPI document')
   .action(async () => print(await call('GET', '/v1/openapi.json', undefined, false)));
+
+registerNotificationRuleCommands(program);
+registerWebhookEndpointCommands(program);
+registerNotificationPreferenceCommands(program);
+registerRealtimeCommands(program);
 
 try {
   await program.parseAsync(process.argv);

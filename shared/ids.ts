@@ -16,7 +16,12 @@ export type IdPrefix =
   | 'dlq'
   | 'map'
   | 'lnk'
-  | 'job';
+  | 'job'
+  | 'nrule'
+  | 'ep'
+  | 'msg'
+  | 'att'
+  | 'wsc';
 
 const nextUlid = monotonicFactory();
 

@@ -40,6 +40,7 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   queueWorker: ['domain-table:write', 'audit-table:write'],
   syncStore: ['domain-table:read'],
   lockStore: ['domain-table:write'],
+  dueIndex: ['domain-table:write'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.

@@ -24,6 +24,7 @@ import type { AccessTokens } from '../connectors/work-items';
 import { feedOfReferences } from '../events/claim-check';
 import { tracer } from '../observability/observability';
 import type { ClaimCheckStore } from '../ports/claim-check-store';
+import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import { noSessionsToEnd } from '../ports/session-revoker';
 import { PROVIDER_MODULES, PROVIDERS } from '../providers';
@@ -37,6 +38,7 @@ import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
+import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbLockStore } from './dynamodb/dynamodb-lock-store';
@@ -145,6 +147,8 @@ export const queueWorker = (queue: string): QueueWorkerDeps => ({
 export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesConfig());
 /** Leases (conditional writes that expire) in the domain table. */
 export const lockStore = () => new DynamoDbLockStore(documentClient(), tablesConfig().domainTable);
+export const dueIndex = (clock: Clock = systemClock) =>
+  new DynamoDbDueIndex(documentClient(), tablesConfig().domainTable, clock);
 let tokens: Readonly<Record<string, AccessTokens>> | undefined;
 /**
  * One source of access tokens per provider whose module has one, per execution environment (its

@@ -7,7 +7,12 @@ import type {
 import { createDocument } from 'zod-openapi';
 import type { ProviderCatalog } from '../connectors/provider-catalog';
 import { credentialSummarySchema } from '../connectors/provider-catalog';
+import { notificationPreferenceOperations } from '../notify/email/operations';
+import { notificationRuleOperations } from '../notify/rules/operations';
+import { webhookEndpointOperations } from '../notify/webhooks/operations';
 import { routes } from '../topology';
+import type { OperationDoc } from './operation-doc';
+import { authErrors, jsonBody, ok, problem } from './operation-doc';
 import {
   AcceptInvitationRequest,
   AccessPolicySchema,
@@ -90,30 +95,14 @@ import {
 type Operation = (typeof routes)[number]['operationId'];
 /** The operations whose bodies and documentation come from the provider modules. */
 type ProviderOperation = 'setConnectionCredentials' | 'receiveWebhook';
-type OperationDoc = Omit<ZodOpenApiOperationObject, 'summary' | 'tags' | 'operationId'>;
-
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: Problem } },
-});
-const ok = (description: string, schema: z.ZodType) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
-
-const authErrors = {
-  '401': problem(
-    "No valid credential was sent, or (urn:integration-hub:problem:session-expired) the user signed in longer ago than the org's sessionLifetimeMinutes",
-  ),
-  '403': problem(
-    'The credential does not allow this, its user is not an active user of the org, the org is suspended, the network is not allowed, or (urn:integration-hub:problem:mfa-required) the org requires MFA and the sign-in shows no second factor',
-  ),
-  '429': problem("The org's plan allows no more requests this minute; see Retry-After"),
-};
-
 /** What each operation takes and answers, beyond what the topology says. */
-const operations: Record<Exclude<Operation, ProviderOperation>, OperationDoc> = {
+/** Operations documented beside their feature (the notify system's), merged into the document below. */
+type FeatureOperation =
+  | keyof typeof notificationRuleOperations
+  | keyof typeof webhookEndpointOperations
+  | keyof typeof notificationPreferenceOperations;
+
+const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
   createOrg: {
     requestBody: jsonBody(CreateOrgRequest),
     responses: {
@@ -809,7 +798,13 @@ const cached = new WeakMap<OpenApiProviders, ReturnType<typeof createDocument>>(
 export function openApiDocument(providers: OpenApiProviders) {
   const known = cached.get(providers);
   if (known) return known;
-  const documented = { ...operations, ...providerOperations(providers) };
+  const documented = {
+    ...operations,
+    ...notificationRuleOperations,
+    ...webhookEndpointOperations,
+    ...notificationPreferenceOperations,
+    ...providerOperations(providers),
+  };
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';

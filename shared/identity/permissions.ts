@@ -28,6 +28,9 @@ export const PERMISSIONS = [
   'roles:manage',
   'policies:read',
   'policies:manage',
+  // Notification rules, outbound webhook endpoints and their deliveries, mail suppressions.
+  'notifications:read',
+  'notifications:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -47,7 +50,7 @@ const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: orgPermissions,
   admin: orgPermissions.filter((p) => p !== 'org:delete'),
-  member: ['org:read', 'events:read', 'teams:read', 'connections:read', 'sync:read'],
+  member: ['org:read', 'events:read', 'teams:read', 'connections:read', 'sync:read', 'notifications:read'],
   viewer: ['org:read', 'events:read'],
   auditor: ['org:read', 'audit:read'],
   billing: ['org:read', 'usage:read'],

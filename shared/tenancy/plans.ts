@@ -6,6 +6,8 @@ export const PLANS = {
     apiKeys: 5,
     connections: 3,
     mappings: 5,
+    notificationRules: 10,
+    webhookEndpoints: 3,
     apiRequestsPerMinute: 120,
     webhookEventsPerDay: 1_000,
   },
@@ -15,6 +17,8 @@ export const PLANS = {
     apiKeys: 50,
     connections: 25,
     mappings: 100,
+    notificationRules: 200,
+    webhookEndpoints: 50,
     apiRequestsPerMinute: 1_200,
     webhookEventsPerDay: 100_000,
   },
@@ -24,6 +28,8 @@ export const PLANS = {
     apiKeys: 1_000,
     connections: 500,
     mappings: 2_000,
+    notificationRules: 2_000,
+    webhookEndpoints: 1_000,
     apiRequestsPerMinute: 12_000,
     webhookEventsPerDay: 5_000_000,
   },
@@ -33,7 +39,14 @@ export type PlanName = keyof typeof PLANS;
 export const PLAN_NAMES = Object.keys(PLANS) as [PlanName, ...PlanName[]];
 
 /** A counted resource: how many an org may hold at once. */
-export type CountedResource = 'users' | 'teams' | 'apiKeys' | 'connections' | 'mappings';
+export type CountedResource =
+  | 'users'
+  | 'teams'
+  | 'apiKeys'
+  | 'connections'
+  | 'mappings'
+  | 'notificationRules'
+  | 'webhookEndpoints';
 
 /** A rate: how many per window. */
 export type Rate = {

@@ -67,6 +67,11 @@ export interface QueueSpec {
    * enqueue; 7 leaves a week to notice a stopped consumer and a week to inspect what it parked.
    */
   readonly retentionDays: number;
+  /**
+   * Pollers the local runtime runs side by side (default 1). In AWS, Lambda scales a queue's
+   * consumers by itself; locally a queue whose messages can each take seconds needs more than one.
+   */
+  readonly localConcurrency?: number;
 }
 
 /** An EventBridge rule on the hub's bus. Patterns use EventBridge's own syntax. */
@@ -74,6 +79,8 @@ export interface RuleSpec {
   readonly description: string;
   readonly pattern: Record<string, unknown>;
   readonly targetQueues: readonly QueueName[];
+  /** The bus the rule listens on: the hub's own (default), or the account's default bus (AWS services' events). */
+  readonly bus?: 'hub' | 'default';
 }
 
 /** A Lambda event source on a table's stream, with Lambda's retry and on-failure semantics. */

@@ -60,6 +60,10 @@ beforeAll(async () => {
       mail: queues.mail.url,
       sync: queues.sync.url,
       reconcile: queues.reconcile.url,
+      notify: queues.notify.url,
+      deliveries: queues.deliveries.url,
+      mailFeedback: queues.mailFeedback.url,
+      realtime: queues.realtime.url,
     },
     kms: new LocalKms(aws.dir),
   });

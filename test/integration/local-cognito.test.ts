@@ -21,7 +21,16 @@ beforeAll(async () => {
   emulator = await startAwsEmulator({
     // Nothing here publishes events: the queues are never reached.
     sqs: new SQSClient({ region: localNames.region, credentials: localCredentials }),
-    queueUrls: { events: '', mail: '', sync: '', reconcile: '' },
+    queueUrls: {
+      events: '',
+      mail: '',
+      sync: '',
+      reconcile: '',
+      notify: '',
+      deliveries: '',
+      mailFeedback: '',
+      realtime: '',
+    },
     kms: new LocalKms(dir),
     cognito,
   });

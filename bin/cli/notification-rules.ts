@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** PLACEHOLDER: the `hub` commands of this part of issue 12 (replaced by its owner). */
+export function registerNotificationRuleCommands(_program: Command): void {}
