@@ -184,3 +184,10 @@ export function matchesType(pattern: string, type: string): boolean {
   if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
   return pattern === type;
 }
+
+/** The destinations an org's notification rules give an event (conditions applied; rules cached briefly). */
+export interface RuleDestinations {
+  destinationsFor(
+    event: CanonicalEvent,
+  ): Promise<readonly { readonly ruleId: string; readonly destination: Destination }[]>;
+}
