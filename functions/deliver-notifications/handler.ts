@@ -1,4 +1,60 @@
-/** PLACEHOLDER: replaced by the part of issue 12 that owns this function. */
-export const handler = async (): Promise<never> => {
-  throw new Error('not built yet');
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { hubClock } from '../../shared/adapters/clock';
+import * as adapters from '../../shared/adapters/wiring';
+import { egressPolicy, makeEgressFetch } from '../../shared/egress';
+import { makeDeliver, parseOrder } from '../../shared/notify/delivery/deliver';
+import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
+import type { DeliveryTarget } from '../../shared/notify/model';
+import { ATTEMPT_TIMEOUT_MS, makeWebhookChannel } from '../../shared/notify/webhooks/webhook-channel';
+import { instrumented } from '../../shared/observability/instrumented';
+import { logger } from '../../shared/observability/observability';
+import type { QueueWorkerDeps } from '../../shared/queues/queue-worker';
+import { withFailurePolicy } from '../../shared/queues/queue-worker';
+
+type Channels = Readonly<Partial<Record<DeliveryTarget['channel'], DeliveryChannel<never>>>>;
+
+/**
+ * Makes one delivery attempt per order on the deliveries queue, all of a batch side by side (a slow
+ * endpoint holds only its own messages), reporting the failed ones alone. A failure to deliver is
+ * not a failed record: it is recorded and its retry scheduled; only the hub's own failures are.
+ */
+export const makeHandler = (deliver: ReturnType<typeof makeDeliver>, failures: QueueWorkerDeps) => {
+  const processor = new BatchProcessor(EventType.SQS);
+  const deliverRecord = async (record: SQSRecord) => {
+    const outcome = await deliver(parseOrder(record.body));
+    logger.debug('Delivery order handled', { outcome });
+  };
+  return instrumented(async (event: SQSEvent, context: Context) =>
+    processPartialResponse(event, withFailurePolicy(failures, deliverRecord), processor, { context }),
+  );
 };
+
+/** The channels this worker sends through: the webhook channel, and others as their parts wire them. */
+export const makeChannels = (extra: Channels = {}): Channels => {
+  const clock = hubClock();
+  return {
+    webhook: makeWebhookChannel({
+      endpoints: adapters.webhookEndpointStore(),
+      cipher: adapters.secretCipher(),
+      fetch: makeEgressFetch({ policy: egressPolicy(), timeoutMs: ATTEMPT_TIMEOUT_MS }),
+      dueIndex: adapters.dueIndex(clock),
+      audit: adapters.auditStore(),
+      clock,
+    }) as DeliveryChannel<never>,
+    // The email part adds `email: makeEmailChannel(…)` here.
+    ...extra,
+  };
+};
+
+const clock = hubClock();
+export const handler = makeHandler(
+  makeDeliver({
+    store: adapters.deliveryStore(clock),
+    channels: makeChannels(),
+    queues: adapters.messageQueues(),
+    dueIndex: adapters.dueIndex(clock),
+    clock,
+  }),
+  { ...adapters.queueWorker('deliveries'), clock },
+);

@@ -41,6 +41,9 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   syncStore: ['domain-table:read'],
   lockStore: ['domain-table:write'],
   dueIndex: ['domain-table:write'],
+  // Endpoints are changed with their audit record in one transaction.
+  webhookEndpointStore: ['domain-table:write', 'audit-table:write'],
+  deliveryStore: ['domain-table:write'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.

@@ -38,6 +38,7 @@ import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
+import { DynamoDbDeliveryStore } from './dynamodb/dynamodb-delivery-store';
 import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
@@ -48,6 +49,7 @@ import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
 import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
+import { DynamoDbWebhookEndpointStore } from './dynamodb/dynamodb-webhook-endpoint-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
@@ -149,6 +151,11 @@ export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesCon
 export const lockStore = () => new DynamoDbLockStore(documentClient(), tablesConfig().domainTable);
 export const dueIndex = (clock: Clock = systemClock) =>
   new DynamoDbDueIndex(documentClient(), tablesConfig().domainTable, clock);
+/** Outbound webhook endpoints (secrets encrypted), under each org's partition. */
+export const webhookEndpointStore = () => new DynamoDbWebhookEndpointStore(documentClient(), tablesConfig());
+/** Delivery messages, their attempts, the events they carry and per-endpoint rate windows. */
+export const deliveryStore = (clock: Clock = systemClock) =>
+  new DynamoDbDeliveryStore(documentClient(), tablesConfig().domainTable, () => clock.now());
 let tokens: Readonly<Record<string, AccessTokens>> | undefined;
 /**
  * One source of access tokens per provider whose module has one, per execution environment (its

@@ -11,4 +11,16 @@ export interface MessageQueues {
     body: string,
     options?: { readonly delaySeconds?: number; readonly groupId?: string },
   ): Promise<void>;
+  /**
+   * Puts many messages on a topology queue, ten per call (SQS's batch size); throws when any of
+   * them could not be put, after trying all (a caller retries the whole set: receivers de-duplicate).
+   */
+  sendBatch(
+    queue: string,
+    messages: readonly {
+      readonly body: string;
+      readonly delaySeconds?: number;
+      readonly groupId?: string;
+    }[],
+  ): Promise<void>;
 }

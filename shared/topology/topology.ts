@@ -296,7 +296,8 @@ export const functions = {
     description: 'Queues the retries that have come due, and warns about or disables endpoints failing for days',
     memoryMb: 512,
     timeoutSeconds: 120,
-    access: ['domain-table:write', 'audit-table:write', 'queues:send'],
+    // mail:send: the warning and the notice of an endpoint disabled go to the org's admins.
+    access: ['domain-table:write', 'audit-table:write', 'queues:send', 'mail:send'],
   },
   sendDigests: {
     entry: 'functions/send-digests/handler.ts',

@@ -29,6 +29,13 @@ export const TENANT_COLLECTIONS = {
   syncStats: 'SYNCSTAT',
   syncJobs: 'SYNCJOB',
   locks: 'LOCK',
+  webhookEndpoints: 'WHEP',
+  notifyEvents: 'NEVT',
+  messages: 'NMSG',
+  endpointAttempts: 'NATT',
+  messageAttempts: 'NMATT',
+  failedMessages: 'NFAIL',
+  deliveryRates: 'NRATE',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -1,0 +1,214 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PayloadTooLargeError } from '../../errors';
+import type { CanonicalEvent } from '../../events/canonical-event';
+import type { DeliveryAttempt, DeliveryStore } from '../../notify/delivery/ports';
+import type { DeliveryMessage } from '../../notify/model';
+import type { Page, PageRequest } from '../../ports/stores';
+import { ifConditionHolds } from './conditional';
+import { epochSeconds, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
+import type { TransactItem } from './tenant-scoped-table';
+import { TenantScopedTable } from './tenant-scoped-table';
+import { transactWrite } from './transact';
+
+/** Messages and attempts are kept as long as the events they carry. */
+const KEEP_MS = 30 * 86_400_000;
+/** DynamoDB items hold 400 KB; a compressed event above this could not be stored with its keys. */
+const MAX_EVENT_BYTES = 350 * 1024;
+/** How many conditional writes one fan-out keeps in flight. */
+const WRITE_CONCURRENCY = 32;
+
+const strip = ({ PK: _pk, SK: _sk, expiresAt: _e, ...rest }: Record<string, unknown>) => rest;
+
+async function inBatches<T, R>(
+  items: readonly T[],
+  size: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await run(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, lane));
+  return results;
+}
+
+/**
+ * The delivery engine's items, each under its org's partitions: the event (stored once,
+ * compressed), its messages, their attempts (listed by endpoint, by endpoint and status, and by
+ * message), the index of messages that failed for good per endpoint, and one-second rate windows.
+ */
+export class DynamoDbDeliveryStore implements DeliveryStore {
+  constructor(
+    private readonly client: DataClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private table(orgId: string) {
+    return new TenantScopedTable(this.client, this.tableName, orgId);
+  }
+
+  private expiresAt() {
+    return epochSeconds(new Date(this.now().getTime() + KEEP_MS));
+  }
+
+  async putEvent(event: CanonicalEvent, expiresAt: Date): Promise<void> {
+    const body = gzipSync(JSON.stringify(event));
+    if (body.byteLength > MAX_EVENT_BYTES)
+      throw new PayloadTooLargeError(
+        `Event ${event.id} is too large to deliver (${body.byteLength} bytes compressed)`,
+      );
+    const pk = tenantPk(event.tenantId, TENANT_COLLECTIONS.notifyEvents);
+    this.table(event.tenantId).check(pk);
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { PK: pk, SK: event.id, body, expiresAt: epochSeconds(expiresAt) },
+      }),
+    );
+  }
+
+  async getEvent(orgId: string, eventId: string): Promise<CanonicalEvent | null> {
+    const item = await this.table(orgId).get(tenantPk(orgId, TENANT_COLLECTIONS.notifyEvents), eventId);
+    if (!item) return null;
+    return JSON.parse(gunzipSync(item.body as Uint8Array).toString('utf8')) as CanonicalEvent;
+  }
+
+  private messageItem(message: DeliveryMessage) {
+    return {
+      PK: tenantPk(message.orgId, TENANT_COLLECTIONS.messages),
+      SK: message.id,
+      ...message,
+      expiresAt: this.expiresAt(),
+    };
+  }
+
+  async createMessages(messages: readonly DeliveryMessage[]): Promise<{ existing: DeliveryMessage[] }> {
+    const existing = await inBatches(messages, WRITE_CONCURRENCY, async (message) => {
+      const created = await this.table(message.orgId).putIfAbsent(this.messageItem(message));
+      return created ? null : await this.getMessage(message.orgId, message.id);
+    });
+    return { existing: existing.filter((m): m is DeliveryMessage => m !== null) };
+  }
+
+  async getMessage(orgId: string, messageId: string): Promise<DeliveryMessage | null> {
+    const item = await this.table(orgId).get(tenantPk(orgId, TENANT_COLLECTIONS.messages), messageId, {
+      consistent: true,
+    });
+    return item ? (strip(item) as unknown as DeliveryMessage) : null;
+  }
+
+  async saveMessage(
+    next: DeliveryMessage,
+    expected: Pick<DeliveryMessage, 'attempts' | 'status'>,
+    attempt?: DeliveryAttempt,
+  ): Promise<boolean> {
+    const table = this.table(next.orgId);
+    const item = this.messageItem(next);
+    table.check(item.PK);
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attempts = :attempts AND #status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':attempts': expected.attempts, ':status': expected.status },
+        },
+      },
+    ];
+    const expiresAt = this.expiresAt();
+    if (attempt) {
+      const record = { ...attempt, expiresAt };
+      const pks = [tenantPk(next.orgId, `${TENANT_COLLECTIONS.messageAttempts}#${next.id}`)];
+      if (attempt.endpointId) {
+        const base = `${TENANT_COLLECTIONS.endpointAttempts}#${attempt.endpointId}`;
+        pks.push(tenantPk(next.orgId, base), tenantPk(next.orgId, `${base}#${attempt.status}`));
+      }
+      for (const pk of pks) items.push(table.putItem({ PK: pk, SK: attempt.id, ...record }));
+    }
+    if (next.status === 'failed' && next.target.channel === 'webhook' && expected.status !== 'failed') {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            PK: tenantPk(next.orgId, `${TENANT_COLLECTIONS.failedMessages}#${next.target.endpointId}`),
+            SK: `${next.lastAttemptAt ?? this.now().toISOString()}#${next.id}`,
+            messageId: next.id,
+            expiresAt,
+          },
+        },
+      });
+    }
+    const failed = await transactWrite(this.client, items);
+    return failed.length === 0;
+  }
+
+  async listAttempts(
+    orgId: string,
+    endpointId: string,
+    status: DeliveryAttempt['status'] | undefined,
+    page: PageRequest,
+  ): Promise<Page<DeliveryAttempt>> {
+    const base = `${TENANT_COLLECTIONS.endpointAttempts}#${endpointId}`;
+    const out = await this.table(orgId).queryPage(tenantPk(orgId, status ? `${base}#${status}` : base), page);
+    return {
+      items: out.items.map((i) => strip(i) as unknown as DeliveryAttempt),
+      nextCursor: out.nextCursor,
+    };
+  }
+
+  async messageAttempts(orgId: string, messageId: string, limit: number): Promise<DeliveryAttempt[]> {
+    const out = await this.table(orgId).queryPage(
+      tenantPk(orgId, `${TENANT_COLLECTIONS.messageAttempts}#${messageId}`),
+      { limit },
+    );
+    return out.items.map((i) => strip(i) as unknown as DeliveryAttempt);
+  }
+
+  async failedSince(orgId: string, endpointId: string, since: Date, limit: number): Promise<string[]> {
+    const pk = tenantPk(orgId, `${TENANT_COLLECTIONS.failedMessages}#${endpointId}`);
+    this.table(orgId).check(pk);
+    const ids = new Set<string>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK >= :since',
+          ExpressionAttributeValues: { ':pk': pk, ':since': since.toISOString() },
+          ExclusiveStartKey: start,
+          Limit: Math.min(1_000, limit),
+        }),
+      );
+      for (const item of out.Items ?? []) ids.add(String(item.messageId));
+      start = out.LastEvaluatedKey;
+    } while (start && ids.size < limit);
+    return [...ids].slice(0, limit);
+  }
+
+  async consumeRate(orgId: string, key: string, perSecond: number, now: Date): Promise<boolean> {
+    const second = epochSeconds(now);
+    const pk = tenantPk(orgId, TENANT_COLLECTIONS.deliveryRates);
+    this.table(orgId).check(pk);
+    const out = await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: pk, SK: `${key}#${second}` },
+          UpdateExpression: 'ADD #n :one SET expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+          ExpressionAttributeNames: { '#n': 'count' },
+          ExpressionAttributeValues: { ':one': 1, ':limit': perSecond, ':expires': second + 120 },
+        }),
+      ),
+    );
+    return out !== undefined;
+  }
+}

@@ -1,0 +1,83 @@
+import type { CanonicalEvent } from '../../events/canonical-event';
+import type { Page, PageRequest } from '../../ports/stores';
+import type { DeliveryMessage, DeliveryTarget, NotificationChannel, SendOutcome } from '../model';
+
+/** What a message on the deliveries queue says: which message, and at which attempt count it is due. */
+export interface DeliveryOrder {
+  readonly orgId: string;
+  readonly messageId: string;
+  /** The message's attempt count when this order was queued: an order it has moved past is stale. */
+  readonly attempt: number;
+  /** A resend or a recovery: one attempt, no retries scheduled after it. */
+  readonly manual?: true;
+}
+
+/** One recorded attempt to deliver a message. */
+export interface DeliveryAttempt {
+  /** `att_…`: sorts by time. */
+  readonly id: string;
+  readonly orgId: string;
+  readonly messageId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly channel: string;
+  /** The endpoint, for webhook messages (attempts are listed by endpoint). */
+  readonly endpointId?: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly at: string;
+  readonly attempt: number;
+  readonly statusCode?: number;
+  readonly durationMs: number;
+  /** At most 1 KiB of what the destination answered. */
+  readonly responseExcerpt?: string;
+  readonly error?: string;
+  readonly manual?: boolean;
+}
+
+/** Messages, their attempts, the events they carry (stored once), and per-destination rate windows. */
+export interface DeliveryStore {
+  /** Stores the event once for its messages (kept until `expiresAt`). */
+  putEvent(event: CanonicalEvent, expiresAt: Date): Promise<void>;
+  getEvent(orgId: string, eventId: string): Promise<CanonicalEvent | null>;
+  /** Creates each message unless it exists; answers with the ones that already did, as stored. */
+  createMessages(messages: readonly DeliveryMessage[]): Promise<{ existing: DeliveryMessage[] }>;
+  getMessage(orgId: string, messageId: string): Promise<DeliveryMessage | null>;
+  /**
+   * Replaces the message's state if it still has `expectedAttempts` attempts and the status it had
+   * when read, with the attempt (if any) written in the same transaction. False when it had moved on.
+   */
+  saveMessage(
+    next: DeliveryMessage,
+    expected: Pick<DeliveryMessage, 'attempts' | 'status'>,
+    attempt?: DeliveryAttempt,
+  ): Promise<boolean>;
+  /** The endpoint's attempts, newest first, all or only those with `status`. */
+  listAttempts(
+    orgId: string,
+    endpointId: string,
+    status: DeliveryAttempt['status'] | undefined,
+    page: PageRequest,
+  ): Promise<Page<DeliveryAttempt>>;
+  /** A message's attempts, newest first (bounded). */
+  messageAttempts(orgId: string, messageId: string, limit: number): Promise<DeliveryAttempt[]>;
+  /** The ids of the messages to the endpoint that failed for good at or after `since`, oldest first. */
+  failedSince(orgId: string, endpointId: string, since: Date, limit: number): Promise<string[]>;
+  /** Counts one delivery in the key's current one-second window; false when the window is full. */
+  consumeRate(orgId: string, key: string, perSecond: number, now: Date): Promise<boolean>;
+}
+
+/** Whether a target takes a delivery now. */
+export type Readiness =
+  | { readonly kind: 'ready'; readonly rateLimit?: { readonly key: string; readonly perSecond: number } }
+  | { readonly kind: 'drop'; readonly reason: string };
+
+/**
+ * A channel as the delivery worker drives it: the contract's channel, and optionally what a
+ * destination with its own state (a webhook endpoint: enabled, rate limited, healthy or not) adds.
+ */
+export interface DeliveryChannel<T extends DeliveryTarget = DeliveryTarget> extends NotificationChannel<T> {
+  /** Reads the destination before an attempt: disabled or gone means the message is dropped. */
+  readiness?(message: DeliveryMessage & { readonly target: T }): Promise<Readiness>;
+  /** Told each attempt's outcome, to keep the destination's health (failing since, disabled on 410). */
+  observe?(message: DeliveryMessage & { readonly target: T }, outcome: SendOutcome, at: Date): Promise<void>;
+}
