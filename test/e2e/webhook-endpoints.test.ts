@@ -52,7 +52,9 @@ describe('outbound webhook endpoints', () => {
     const r = await receiver();
     const ep = await endpoint(orgId, r, { eventTypes: ['custom.deploy.*'] });
     expect(ep.secret).toMatch(/^whsec_[A-Za-z0-9+/]{40,}={0,2}$/);
-    expect((await admin('GET', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}`)).json).not.toHaveProperty('secret');
+    expect((await admin('GET', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}`)).json).not.toHaveProperty(
+      'secret',
+    );
 
     await send('other.thing');
     const eventId = await send('deploy.done', { env: 'prod' });
@@ -61,7 +63,11 @@ describe('outbound webhook endpoints', () => {
     const [got] = r.received;
     expect(got?.verifiedWith).toEqual([0]);
     expect(got?.id).toMatch(/^msg_[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(JSON.parse(String(got?.body))).toMatchObject({ id: eventId, type: 'custom.deploy.done', data: { env: 'prod' } });
+    expect(JSON.parse(String(got?.body))).toMatchObject({
+      id: eventId,
+      type: 'custom.deploy.done',
+      data: { env: 'prod' },
+    });
 
     const message = await eventually(async () => {
       const m = (await admin('GET', `/v1/orgs/${orgId}/messages/${got?.id}`)).json as {
@@ -103,11 +109,14 @@ describe('outbound webhook endpoints', () => {
       ['failed', 500],
     ]);
     expect(attempts[1]?.responseExcerpt).toBe('answered 500');
-    const failed = (await admin('GET', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/attempts?status=failed`)).json;
+    const failed = (await admin('GET', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/attempts?status=failed`))
+      .json;
     expect(failed.items).toEqual([expect.objectContaining({ statusCode: 500, messageId: first?.id })]);
     const message = (await admin('GET', `/v1/orgs/${orgId}/messages/${first?.id}`)).json;
     expect(message).toMatchObject({ status: 'delivered', attempts: 2 });
-    expect((await admin('GET', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/attempts?status=maybe`)).status).toBe(400);
+    expect(
+      (await admin('GET', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/attempts?status=maybe`)).status,
+    ).toBe(400);
   }, 60_000);
 
   it('disables an endpoint that answers 410 at once, audited, and recovers its failed messages once it is enabled again', async () => {
@@ -122,14 +131,19 @@ describe('outbound webhook endpoints', () => {
       return e.enabled === false ? e : undefined;
     });
     expect(disabled.disabledReason).toMatch(/410/);
-    const audit = (await admin('GET', `/v1/orgs/${orgId}/audit-events?action=webhook_endpoint.disabled`)).json as {
+    const audit = (await admin('GET', `/v1/orgs/${orgId}/audit-events?action=webhook_endpoint.disabled`))
+      .json as {
       items: { targets: { id: string }[] }[];
     };
-    expect(audit.items).toEqual([expect.objectContaining({ targets: [{ type: 'webhook_endpoint', id: ep.id }] })]);
+    expect(audit.items).toEqual([
+      expect.objectContaining({ targets: [{ type: 'webhook_endpoint', id: ep.id }] }),
+    ]);
     const goneId = r.received[0]?.id;
     expect((await admin('GET', `/v1/orgs/${orgId}/messages/${goneId}`)).json.status).toBe('failed');
     // Disabled: recovering is refused until it is enabled again.
-    expect((await admin('POST', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/recover`, { since })).status).toBe(409);
+    expect(
+      (await admin('POST', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/recover`, { since })).status,
+    ).toBe(409);
 
     const enabled = await admin('PATCH', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}`, { enabled: true });
     expect(enabled.json).toMatchObject({ enabled: true });
@@ -139,9 +153,14 @@ describe('outbound webhook endpoints', () => {
     await r.until((got) => got.length >= 2);
     expect(r.received[1]).toMatchObject({ id: goneId, answered: 200 });
     await eventually(async () =>
-      (await admin('GET', `/v1/orgs/${orgId}/messages/${goneId}`)).json.status === 'delivered' ? true : undefined,
+      (await admin('GET', `/v1/orgs/${orgId}/messages/${goneId}`)).json.status === 'delivered'
+        ? true
+        : undefined,
     );
-    expect((await admin('POST', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/recover`, { since: 'yesterday' })).status).toBe(400);
+    expect(
+      (await admin('POST', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/recover`, { since: 'yesterday' }))
+        .status,
+    ).toBe(400);
   }, 60_000);
 
   it('resends a delivered message as a new attempt with the same webhook-id', async () => {
@@ -166,7 +185,9 @@ describe('outbound webhook endpoints', () => {
       return m.status === 'delivered' && m.history.length === 2 ? m : undefined;
     });
     expect(message.history[0]).toMatchObject({ manual: true });
-    expect((await admin('POST', `/v1/orgs/${orgId}/messages/msg_00000000000000000000000000/resend`)).status).toBe(404);
+    expect(
+      (await admin('POST', `/v1/orgs/${orgId}/messages/msg_00000000000000000000000000/resend`)).status,
+    ).toBe(404);
   }, 60_000);
 
   it('refuses no delivery while the secret is rotated mid-stream: both secrets sign through the overlap', async () => {
@@ -189,12 +210,22 @@ describe('outbound webhook endpoints', () => {
     // During the overlap each delivery carries both signatures: either secret alone verifies it.
     for (const g of after) expect(g.verifiedWith).toEqual([0, 1]);
     expect(r.received.every((g) => g.answered === 200)).toBe(true);
-    expect((await admin('POST', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/rotate-secret`, { overlapSeconds: -1 })).status).toBe(400);
+    expect(
+      (
+        await admin('POST', `/v1/orgs/${orgId}/webhook-endpoints/${ep.id}/rotate-secret`, {
+          overlapSeconds: -1,
+        })
+      ).status,
+    ).toBe(400);
   }, 60_000);
 
   it('refuses an endpoint URL the egress guard would never call, and one too long', async () => {
     const { orgId } = await orgWithSource('bad');
-    for (const url of ['ftp://example.com/hook', 'http://10.0.0.1/hook', `https://example.com/${'a'.repeat(2100)}`]) {
+    for (const url of [
+      'ftp://example.com/hook',
+      'http://10.0.0.1/hook',
+      `https://example.com/${'a'.repeat(2100)}`,
+    ]) {
       const res = await admin('POST', `/v1/orgs/${orgId}/webhook-endpoints`, { url });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/problem\+json/);

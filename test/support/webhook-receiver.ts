@@ -45,7 +45,8 @@ export class WebhookReceiver {
     const deadline = Date.now() + ms;
     while (!probe(this.received)) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`the receiver did not see what was awaited; it saw ${this.received.length}`);
+      if (left <= 0)
+        throw new Error(`the receiver did not see what was awaited; it saw ${this.received.length}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 1_000));
         this.waiters.push(() => {

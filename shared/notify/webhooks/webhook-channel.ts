@@ -59,12 +59,20 @@ async function excerptOf(response: Response): Promise<string | undefined> {
 function failureOf(error: unknown): string {
   const refused = egressRefusal(error);
   if (refused) return `refused by the egress guard: ${refused.message}`;
-  const e = error as { name?: string; cause?: { code?: string; name?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.cause?.name === 'TimeoutError')
-    return 'timeout';
-  const code = e.cause?.code;
+  // fetch wraps the socket's error (and that may wrap another): the first code or timeout down the chain.
+  let code: string | undefined;
+  for (
+    let e = error as { name?: string; code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 6;
+    depth++
+  ) {
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout';
+    if (typeof e.code === 'string' && !code) code = e.code;
+    e = e.cause as typeof e;
+  }
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
   return code ? `connection failed (${code})` : 'connection failed';
 }
 
