@@ -13,6 +13,11 @@ import type { DeliveryOrder } from './ports';
 const BATCH = 500;
 /** A sweep stops after this many rounds and leaves the rest to the next minute. */
 const MAX_ROUNDS = 20;
+/**
+ * Empty looks per kind and run: the index walks a few hours of minutes per look, so a sweeper
+ * that was stopped (or a clock moved days ahead, locally) catches up in a few runs, not hundreds.
+ */
+const CATCH_UP_LOOKS = 6;
 
 export interface DueWorkDeps {
   readonly dueIndex: DueIndex;
@@ -32,9 +37,12 @@ export function makeRunDueWork(deps: DueWorkDeps) {
     !deps.tenants || (await deps.tenants.get(orgId))?.status === 'active';
   return async (): Promise<{ retries: number; health: Record<string, number> }> => {
     let retries = 0;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    for (let round = 0, empty = 0; round < MAX_ROUNDS; round++) {
       const due = await deps.dueIndex.due(RETRY_KIND, deps.clock.now(), BATCH);
-      if (due.length === 0) break;
+      if (due.length === 0) {
+        if (++empty >= CATCH_UP_LOOKS) break;
+        continue;
+      }
       const orders: DeliveryOrder[] = [];
       const taken = [];
       for (const entry of due) {
@@ -46,11 +54,15 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       await queueOrders(deps.queues, orders);
       await Promise.all(taken.map((e) => deps.dueIndex.remove(e)));
       retries += orders.length;
-      if (taken.length === 0 || due.length < BATCH) break;
+      if (taken.length === 0) break;
     }
     const health: Record<string, number> = {};
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    for (let round = 0, empty = 0; round < MAX_ROUNDS; round++) {
       const due = await deps.dueIndex.due(HEALTH_KIND, deps.clock.now(), 100);
+      if (due.length === 0) {
+        if (++empty >= CATCH_UP_LOOKS) break;
+        continue;
+      }
       let done = 0;
       for (const entry of due) {
         if (!(await active(entry.orgId))) continue;
@@ -65,7 +77,7 @@ export function makeRunDueWork(deps: DueWorkDeps) {
           });
         }
       }
-      if (done === 0 || due.length < 100) break;
+      if (done === 0) break;
     }
     return { retries, health };
   };

@@ -1,0 +1,419 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ensureQueues } from '../../lib/local/sqs-local';
+import { DynamoDbAuditStore } from '../../shared/adapters/dynamodb/dynamodb-audit-store';
+import { DynamoDbDeliveryStore } from '../../shared/adapters/dynamodb/dynamodb-delivery-store';
+import { DynamoDbDueIndex } from '../../shared/adapters/dynamodb/dynamodb-due-index';
+import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
+import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
+import { DynamoDbWebhookEndpointStore } from '../../shared/adapters/dynamodb/dynamodb-webhook-endpoint-store';
+import { SqsMessageQueues } from '../../shared/adapters/sqs/sqs-message-queues';
+import type { RequestContext } from '../../shared/audit/audit-record';
+import { auditChange } from '../../shared/audit/audit-record';
+import { makeEgressFetch } from '../../shared/egress';
+import { QuotaExceededError } from '../../shared/errors';
+import { newId } from '../../shared/ids';
+import { makeDeliver, RETRY_KIND } from '../../shared/notify/delivery/deliver';
+import { makeDeliveryQueue } from '../../shared/notify/delivery/delivery-queue';
+import { makeRunDueWork } from '../../shared/notify/delivery/due-work';
+import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
+import { makeMatcher } from '../../shared/notify/match/match';
+import { HEALTH_KIND } from '../../shared/notify/webhooks/health';
+import { makeManageEndpoints } from '../../shared/notify/webhooks/manage-endpoints';
+import { makeWebhookChannel } from '../../shared/notify/webhooks/webhook-channel';
+import type { MailMessage } from '../../shared/ports/mailer';
+import type { SecretCipher } from '../../shared/ports/secret-cipher';
+import { makeCreateOrg } from '../../shared/tenancy/create-org';
+import { member, platformAdmin } from '../support/api-events';
+import { aCanonicalEvent } from '../support/builders';
+import type { LocalAws } from '../support/local-aws';
+import { startLocalAws } from '../support/local-aws';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+let aws: LocalAws;
+let queueUrls: Record<string, string>;
+const receivers: WebhookReceiver[] = [];
+beforeAll(async () => {
+  aws = await startLocalAws();
+  const queues = await ensureQueues(aws.sqs);
+  queueUrls = Object.fromEntries(Object.entries(queues).map(([name, q]) => [name, q.url]));
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.stop()));
+  await aws?.stop();
+});
+
+const request: RequestContext = { requestId: 'req-wh', ip: '127.0.0.1', userAgent: 'jest' };
+const DAY = 86_400_000;
+/** One clock for the file, moving forward only: the due index's sweep cursor is one per kind, as in AWS. */
+let now = new Date();
+
+/** Binds a secret to its context, as KMS does: another endpoint's context cannot open it. */
+const cipher: SecretCipher = {
+  encrypt: async (plaintext, context) =>
+    Buffer.from(JSON.stringify({ plaintext, context })).toString('base64'),
+  decrypt: async (ciphertext, context) => {
+    const sealed = JSON.parse(Buffer.from(ciphertext, 'base64').toString('utf8'));
+    if (JSON.stringify(sealed.context) !== JSON.stringify(context)) throw new Error('context mismatch');
+    return sealed.plaintext;
+  },
+};
+
+async function setup(plan: 'free' | 'team' = 'free') {
+  const clock = { now: () => now };
+  const orgs = new DynamoDbOrgStore(aws.docs, aws.tables);
+  const org = await makeCreateOrg({ orgs, clock })(
+    { name: 'wh', slug: `wh-${newId('job').slice(-10).toLowerCase()}`, plan },
+    platformAdmin,
+    request,
+  );
+  const endpoints = new DynamoDbWebhookEndpointStore(aws.docs, aws.tables);
+  const store = new DynamoDbDeliveryStore(aws.docs, aws.tables.domainTable, () => now);
+  const audit = new DynamoDbAuditStore(aws.docs, aws.tables, aws.docs);
+  // A table of its own per test: the index's sweep cursor (one per kind) starts with the test's clock.
+  const dueTable = `due-${newId('job').slice(-12).toLowerCase()}`;
+  await aws.ddb.send(
+    new CreateTableCommand({
+      TableName: dueTable,
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'PK', AttributeType: 'S' },
+        { AttributeName: 'SK', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const dueIndex = new DynamoDbDueIndex(aws.docs, dueTable, clock);
+  const queues = new SqsMessageQueues(aws.sqs, queueUrls);
+  const users = new DynamoDbUserStore(aws.docs, aws.tables);
+  const mail: MailMessage[] = [];
+  const mailer = { send: async (m: MailMessage) => (mail.push(m), { messageId: `m${mail.length}` }) };
+  const channel = makeWebhookChannel({
+    endpoints,
+    cipher,
+    fetch: makeEgressFetch({ policy: { allowLoopback: true, allowedRanges: [] } }),
+    dueIndex,
+    audit,
+    clock,
+  });
+  const manage = makeManageEndpoints({ endpoints, deliveries: store, orgs, cipher, queues, audit, clock });
+  const deliver = makeDeliver({
+    store,
+    channels: { webhook: channel as DeliveryChannel<never> },
+    queues,
+    dueIndex,
+    clock,
+    random: () => 0.5,
+  });
+  const deliveries = makeDeliveryQueue({ store, queues, clock });
+  const runDueWork = makeRunDueWork({
+    dueIndex,
+    queues,
+    clock,
+    health: { endpoints, dueIndex, audit, clock, mailer, users },
+  });
+  const receiver = await new WebhookReceiver().start();
+  receivers.push(receiver);
+  const addEndpoint = async (extra: Record<string, unknown> = {}) => {
+    const created = await manage.create(
+      org.id,
+      { url: receiver.url, eventTypes: ['*'], enabled: true, rateLimitPerSecond: 20, ...extra },
+      member(org.id, 'admin'),
+      request,
+    );
+    receiver.secrets.push(created.secret);
+    return created;
+  };
+  const event = (type = 'custom.deploy.done') =>
+    aCanonicalEvent({ id: newId('evt'), tenantId: org.id, type });
+  return {
+    org,
+    clock,
+    advance: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
+    endpoints,
+    store,
+    audit,
+    dueIndex,
+    users,
+    mail,
+    manage,
+    deliver,
+    deliveries,
+    runDueWork,
+    /** Sweeps until the index has caught up with the clock (it walks a few hours per look). */
+    sweep: async () => {
+      const total = { retries: 0, health: {} as Record<string, number> };
+      for (let i = 0; i < 8; i++) {
+        const done = await runDueWork();
+        total.retries += done.retries;
+        for (const [k, v] of Object.entries(done.health)) total.health[k] = (total.health[k] ?? 0) + v;
+      }
+      return total;
+    },
+    receiver,
+    addEndpoint,
+    event,
+  };
+}
+
+/**
+ * The orders on the deliveries queue, taken off it: those visible now, or, with `atLeast`, waiting
+ * (long polls) until that many have arrived — an order queued with a delay appears only after it.
+ */
+async function drainDeliveries(atLeast = 0): Promise<{ body: Record<string, unknown> }[]> {
+  const got: { body: Record<string, unknown> }[] = [];
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const out = await aws.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrls.deliveries,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: got.length < atLeast ? 1 : 0,
+      }),
+    );
+    if (!out.Messages?.length) {
+      if (got.length >= atLeast || Date.now() > deadline) return got;
+      continue;
+    }
+    for (const m of out.Messages) got.push({ body: JSON.parse(String(m.Body)) });
+    await aws.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrls.deliveries,
+        Entries: out.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: String(m.ReceiptHandle) })),
+      }),
+    );
+  }
+}
+
+describe('webhook endpoints against DynamoDB Local', () => {
+  it("counts endpoints against the plan's limit, keeps secrets encrypted, and gives the count back on delete", async () => {
+    const hub = await setup('free');
+    const created = [];
+    for (let i = 0; i < 3; i++) created.push(await hub.addEndpoint());
+    await expect(hub.addEndpoint()).rejects.toBeInstanceOf(QuotaExceededError);
+    const stored = await hub.endpoints.get(hub.org.id, String(created[0]?.id));
+    expect(JSON.stringify(stored)).not.toContain(String(created[0]?.secret).slice(6));
+    expect(
+      (await hub.manage.list(hub.org.id)).items.every((e) => !('secrets' in e) && !('secret' in e)),
+    ).toBe(true);
+    await hub.manage.remove(hub.org.id, String(created[0]?.id), member(hub.org.id, 'admin'), request);
+    await expect(hub.addEndpoint()).resolves.toHaveProperty('id');
+  });
+});
+
+describe('the delivery engine against DynamoDB Local and the SQS server', () => {
+  beforeEach(async () => {
+    await drainDeliveries();
+  });
+
+  it('makes one message per target however often an event is queued, and one order per message', async () => {
+    const hub = await setup('team');
+    const [a, b] = [await hub.addEndpoint(), await hub.addEndpoint()];
+    const matcher = makeMatcher({
+      endpoints: { listEnabled: async () => [a, b].map((e) => ({ id: e.id, eventTypes: e.eventTypes })) },
+      deliveries: hub.deliveries,
+      rules: {
+        destinationsFor: async () => [
+          { ruleId: 'nrule_1', destination: { kind: 'webhook_endpoint', endpointId: a.id } },
+        ],
+      },
+    });
+    const event = hub.event();
+    expect(await matcher(event)).toEqual({ targets: 2, created: 2 });
+    expect(await matcher(event)).toEqual({ targets: 2, created: 0 });
+    const orders = await drainDeliveries();
+    // The second matching found both messages never tried, so queued them again: harmless, as below.
+    expect(orders.map((o) => o.body.orgId)).toEqual(Array(4).fill(hub.org.id));
+    const outcomes = await Promise.all(orders.map((o) => hub.deliver(o.body as never)));
+    expect(outcomes.filter((o) => o === 'delivered')).toHaveLength(2);
+    expect(new Set(hub.receiver.received.map((r) => r.id)).size).toBe(2);
+    expect(hub.receiver.received.every((r) => r.verifiedWith.length === 1)).toBe(true);
+  });
+
+  it('schedules a failed attempt 5 s later on SQS, ignores a duplicate order, and notes the endpoint failing with its day-4 and day-5 checks', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint();
+    await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const [order] = await drainDeliveries();
+    hub.receiver.answer(500);
+    expect(await hub.deliver(order?.body as never)).toBe('scheduled');
+    // The same order again (SQS delivers at least once): no second attempt.
+    expect(await hub.deliver(order?.body as never)).toBe('stale');
+    expect(hub.receiver.received).toHaveLength(1);
+    const message = await hub.store.getMessage(hub.org.id, String(order?.body.messageId));
+    expect(message).toMatchObject({ status: 'scheduled', attempts: 1, reason: 'HTTP 500' });
+    expect(Date.parse(String(message?.nextAttemptAt)) - Date.parse(String(message?.lastAttemptAt))).toBe(
+      5_000,
+    );
+    // Queued with SQS's delay: it appears five seconds later.
+    const [retry] = await drainDeliveries(1);
+    expect(retry?.body).toEqual({ orgId: hub.org.id, messageId: message?.id, attempt: 1 });
+    const endpoint = await hub.endpoints.get(hub.org.id, ep.id);
+    expect(endpoint?.failingSince).toBe(message?.lastAttemptAt);
+    // Its day-4 check is indexed (the day-5 one, and what they do, are the health test's).
+    const failingSince = Date.parse(String(endpoint?.failingSince));
+    const checks = await hub.dueIndex.due(HEALTH_KIND, new Date(failingSince + 4 * DAY + 60_000), 100);
+    expect(checks.map((c) => [c.ref, c.dueAt.getTime() - failingSince])).toEqual([[ep.id, 4 * DAY]]);
+    expect(await hub.deliver(retry?.body as never)).toBe('delivered');
+    expect(await hub.endpoints.get(hub.org.id, ep.id)).not.toHaveProperty('failingSince');
+    const attempts = await hub.store.listAttempts(hub.org.id, ep.id, 'failed', { limit: 10 });
+    expect(attempts.items.map((a) => a.statusCode)).toEqual([500]);
+  });
+
+  it('puts a long wait (Retry-After an hour) in the due index, and the sweep queues it when due', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint();
+    await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const [order] = await drainDeliveries();
+    hub.receiver.answer({ status: 429, headers: { 'retry-after': '3600' } });
+    expect(await hub.deliver(order?.body as never)).toBe('scheduled');
+    expect(await drainDeliveries()).toEqual([]);
+    await hub.sweep();
+    const mine = async () => (await drainDeliveries()).filter((o) => o.body.orgId === hub.org.id);
+    expect(await mine()).toEqual([]);
+    hub.advance(3_601_000);
+    await hub.sweep();
+    const [retry, ...more] = await mine();
+    expect(more).toEqual([]);
+    expect(retry?.body).toMatchObject({ messageId: order?.body.messageId, attempt: 1 });
+    const left = await hub.dueIndex.due(RETRY_KIND, hub.clock.now(), 100);
+    expect(left.filter((e) => e.orgId === hub.org.id)).toEqual([]);
+  });
+
+  it('puts an order over the endpoint rate limit back with a delay, spending no attempt', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint({ rateLimitPerSecond: 1 });
+    const first = hub.event();
+    const second = hub.event();
+    await hub.deliveries.enqueue(first, [{ channel: 'webhook', endpointId: ep.id }]);
+    await hub.deliveries.enqueue(second, [{ channel: 'webhook', endpointId: ep.id }]);
+    const orders = await drainDeliveries();
+    // The clock stands still: both in the same one-second window.
+    expect(await hub.deliver(orders[0]?.body as never)).toBe('delivered');
+    expect(await hub.deliver(orders[1]?.body as never)).toBe('throttled');
+    expect(hub.receiver.received).toHaveLength(1);
+    const held = await hub.store.getMessage(hub.org.id, String(orders[1]?.body.messageId));
+    expect(held).toMatchObject({ status: 'pending', attempts: 0 });
+    const [back] = await drainDeliveries(1);
+    expect(back?.body).toEqual(orders[1]?.body);
+    hub.advance(1_000);
+    expect(await hub.deliver(back?.body as never)).toBe('delivered');
+  });
+
+  it('disables an endpoint answering 410 at once, audited, and drops what is queued for it after', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint();
+    await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const orders = await drainDeliveries();
+    hub.receiver.answer(410);
+    expect(await hub.deliver(orders[0]?.body as never)).toBe('failed');
+    expect(await hub.endpoints.get(hub.org.id, ep.id)).toMatchObject({
+      enabled: false,
+      disabledReason: expect.stringMatching(/410/),
+    });
+    expect(await hub.deliver(orders[1]?.body as never)).toBe('dropped');
+    expect(hub.receiver.received).toHaveLength(1);
+    const trail = await hub.audit.list(hub.org.id, { action: 'webhook_endpoint.disabled' }, { limit: 10 });
+    expect(trail.items).toHaveLength(1);
+    expect(await hub.store.failedSince(hub.org.id, ep.id, new Date(0), 10)).toEqual([
+      orders[0]?.body.messageId,
+    ]);
+  });
+
+  it('fails a message after its eighth attempt, and lists it for recovery', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint();
+    await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const [order] = await drainDeliveries();
+    const id = String(order?.body.messageId);
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      hub.receiver.answer(500);
+      const outcome = await hub.deliver({ orgId: hub.org.id, messageId: id, attempt: attempt - 1 });
+      expect(outcome).toBe(attempt < 8 ? 'scheduled' : 'failed');
+    }
+    expect(await hub.store.getMessage(hub.org.id, id)).toMatchObject({ status: 'failed', attempts: 8 });
+    expect(await hub.store.failedSince(hub.org.id, ep.id, new Date(0), 10)).toEqual([id]);
+  });
+
+  it("warns the org's admins on day 4 of failing and disables the endpoint on day 5, both audited", async () => {
+    const hub = await setup();
+    const admin = {
+      id: newId('usr'),
+      orgId: hub.org.id,
+      email: 'ada@example.com',
+      name: 'Ada',
+      role: 'admin' as const,
+      status: 'active' as const,
+      createdAt: hub.clock.now().toISOString(),
+      createdBy: 'test',
+    };
+    const viewer = { ...admin, id: newId('usr'), email: 'vic@example.com', role: 'viewer' as const };
+    for (const u of [admin, viewer])
+      await hub.users.create(
+        u,
+        auditChange({
+          action: 'user.created',
+          principal: platformAdmin,
+          orgId: hub.org.id,
+          targets: [],
+          request,
+          at: hub.clock.now(),
+        }),
+        { resource: 'users', limit: 100 },
+      );
+    const ep = await hub.addEndpoint();
+    await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const [order] = await drainDeliveries();
+    hub.receiver.answer(500);
+    await hub.deliver(order?.body as never);
+    await drainDeliveries(1);
+
+    hub.advance(4 * DAY - 120_000);
+    await hub.sweep();
+    expect(hub.mail).toEqual([]);
+    hub.advance(180_000);
+    await hub.sweep();
+    expect(hub.mail.map((m) => m.to)).toEqual(['ada@example.com']);
+    expect(hub.mail[0]?.subject).toMatch(/failing/);
+    expect(await hub.endpoints.get(hub.org.id, ep.id)).toMatchObject({
+      enabled: true,
+      warnedAt: expect.any(String),
+    });
+    hub.advance(DAY);
+    await hub.sweep();
+    expect(hub.mail.map((m) => m.subject)).toEqual([
+      expect.stringMatching(/failing/),
+      expect.stringMatching(/disabled/),
+    ]);
+    const endpoint = await hub.endpoints.get(hub.org.id, ep.id);
+    expect(endpoint).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/5 days/) });
+    const failing = await hub.audit.list(hub.org.id, { action: 'webhook_endpoint.failing' }, { limit: 10 });
+    const disabled = await hub.audit.list(hub.org.id, { action: 'webhook_endpoint.disabled' }, { limit: 10 });
+    expect([failing.items.length, disabled.items.length]).toEqual([1, 1]);
+  });
+
+  it('lets an endpoint that succeeded again meanwhile be: no warning, no disabling', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint();
+    await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const [order] = await drainDeliveries();
+    hub.receiver.answer(500);
+    await hub.deliver(order?.body as never);
+    const [retry] = await drainDeliveries(1);
+    hub.advance(DAY);
+    expect(await hub.deliver(retry?.body as never)).toBe('delivered');
+    // Both checks come due (day 4, day 5) and find it healthy.
+    hub.advance(3 * DAY + 60_000);
+    expect((await hub.sweep()).health).toEqual({ healthy: 1 });
+    hub.advance(DAY);
+    expect((await hub.sweep()).health).toEqual({ healthy: 1 });
+    expect(await hub.endpoints.get(hub.org.id, ep.id)).toMatchObject({ enabled: true });
+    expect(hub.mail).toEqual([]);
+  });
+});
