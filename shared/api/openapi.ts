@@ -9,7 +9,7 @@ import type { ProviderCatalog } from '../connectors/provider-catalog';
 import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
-import { webhookEndpointOperations } from '../notify/webhooks/operations';
+import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
 import { routes } from '../topology';
 import type { OperationDoc } from './operation-doc';
 import { authErrors, jsonBody, ok, problem } from './operation-doc';
@@ -844,6 +844,8 @@ export function openApiDocument(providers: OpenApiProviders) {
       },
     },
     paths,
+    // What outbound webhook endpoints receive (OpenAPI 3.1's webhooks section).
+    webhooks: webhookPayloadDocs,
   });
   // The provider-agnostic schemas (any id, any summary) give way to the modules' under their own names.
   const schemas = document.components?.schemas ?? {};
