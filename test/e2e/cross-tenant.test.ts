@@ -240,6 +240,11 @@ const validBodies: Record<string, unknown> = {
     codeHost: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
   },
   openLinkBranch: {},
+  createWebhookEndpoint: { url: 'https://receiver.example.com/hook' },
+  updateWebhookEndpoint: { enabled: false },
+  rotateWebhookEndpointSecret: { overlapSeconds: 0 },
+  recoverWebhookEndpoint: { since: '2026-01-01T00:00:00Z' },
+  resendNotificationMessage: {},
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -271,7 +276,10 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{policyId}', 'b-policy')
           .replace('{mappingId}', tenants.b.mappingId)
           .replace('{linkId}', linkIdOfB)
-          .replace('{eventId}', eventIdOfB);
+          .replace('{eventId}', eventIdOfB)
+          // Well-formed ids: the gate refuses before anything of B's is read.
+          .replace('{endpointId}', 'ep_01M8F79MGRCMY1JDM07R52VC06')
+          .replace('{messageId}', 'msg_01M8F79MGRCMY1JDM07R52VC06');
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,
