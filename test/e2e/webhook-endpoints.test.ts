@@ -1,5 +1,5 @@
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, eventually, startRuntime } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { signedHeaders } from '../support/webhooks';
 
@@ -236,4 +236,80 @@ describe('outbound webhook endpoints', () => {
     });
     expect(badPattern.status).toBe(400);
   }, 30_000);
+
+  it('is driven from the CLI: the secret printed once on create and rotate, attempts, resend and recover', async () => {
+    const { orgId, send } = await orgWithSource('cli');
+    const r = await receiver();
+    const created = runCli(hub, [
+      'webhook-endpoints',
+      'create',
+      orgId,
+      '--url',
+      r.url,
+      '--event-type',
+      'custom.*',
+      '--rate-limit',
+      '5',
+    ]);
+    expect(created.status).toBe(0);
+    const ep = JSON.parse(created.stdout) as {
+      id: string;
+      secret: string;
+      eventTypes: string[];
+      rateLimitPerSecond: number;
+    };
+    expect(ep).toMatchObject({
+      eventTypes: ['custom.*'],
+      rateLimitPerSecond: 5,
+      secret: expect.stringMatching(/^whsec_/),
+    });
+    r.secrets.push(ep.secret);
+    const listed = runCli(hub, ['webhook-endpoints', 'list', orgId]);
+    expect(listed.stdout).toContain(ep.id);
+    expect(listed.stdout).not.toContain('whsec_');
+    await send('deploy.done');
+    await r.until((got) => got.length >= 1);
+    const id = String(r.received[0]?.id);
+    await eventually(async () =>
+      JSON.parse(runCli(hub, ['messages', 'get', orgId, id]).stdout).status === 'delivered'
+        ? true
+        : undefined,
+    );
+    expect(runCli(hub, ['messages', 'resend', orgId, id]).status).toBe(0);
+    await r.until((got) => got.length >= 2);
+    const attempts = JSON.parse(
+      runCli(hub, ['webhook-endpoints', 'attempts', orgId, ep.id, '--status', 'succeeded', '--limit', '10'])
+        .stdout,
+    ) as { items: unknown[] };
+    expect(attempts.items.length).toBeGreaterThanOrEqual(1);
+    const rotated = JSON.parse(
+      runCli(hub, ['webhook-endpoints', 'rotate-secret', orgId, ep.id, '--overlap', '0']).stdout,
+    );
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(ep.secret);
+    const recovered = runCli(hub, [
+      'webhook-endpoints',
+      'recover',
+      orgId,
+      ep.id,
+      '--since',
+      new Date(0).toISOString(),
+    ]);
+    expect(JSON.parse(recovered.stdout)).toEqual({ queued: 0 });
+    expect(runCli(hub, ['webhook-endpoints', 'recover', orgId, ep.id, '--since', 'later']).status).not.toBe(
+      0,
+    );
+    const disabled = runCli(hub, [
+      'webhook-endpoints',
+      'update',
+      orgId,
+      ep.id,
+      '--enabled',
+      'false',
+      '--rules-only',
+    ]);
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ enabled: false, eventTypes: [] });
+    expect(runCli(hub, ['webhook-endpoints', 'delete', orgId, ep.id]).status).toBe(0);
+    expect(runCli(hub, ['webhook-endpoints', 'get', orgId, ep.id]).status).not.toBe(0);
+  }, 90_000);
 });
