@@ -61,16 +61,23 @@ export function describeFailure(error: unknown): string {
 }
 
 class Environment {
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, Pending & { event: unknown }>();
   private nextId = 0;
   private tail: Promise<unknown> = Promise.resolve();
-  readonly ready: Promise<void>;
+  private worker: Worker;
+  ready: Promise<void>;
 
   constructor(
     readonly name: FunctionName,
-    private readonly worker: Worker,
+    private readonly spawn: () => Worker,
   ) {
-    this.ready = new Promise((ready, failed) => {
+    this.worker = spawn();
+    this.ready = this.attach(this.worker);
+  }
+
+  private attach(worker: Worker): Promise<void> {
+    const name = this.name;
+    return new Promise((ready, failed) => {
       worker.on('message', (message: Record<string, unknown>) => {
         if (message.ready) return ready();
         if (message.initError) return failed(new InvocationError(name, message.initError as Error));
@@ -94,12 +101,28 @@ class Environment {
       () =>
         new Promise((resolve, reject) => {
           const id = this.nextId++;
-          this.pending.set(id, { resolve, reject });
+          this.pending.set(id, { resolve, reject, event });
           this.worker.postMessage({ id, event });
         }),
     );
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Kills the environment mid-invocation and starts a new one (a cold start), which is handed the
+   * invocation that was running, as the event source hands a batch whose environment died to the
+   * next one (SQS after the visibility timeout; here at once). Answers how many were in flight.
+   */
+  async restart(): Promise<number> {
+    const old = this.worker;
+    this.worker = this.spawn();
+    this.ready = this.attach(this.worker);
+    old.removeAllListeners('message');
+    await old.terminate();
+    await this.ready;
+    for (const [id, p] of this.pending) this.worker.postMessage({ id, event: p.event });
+    return this.pending.size;
   }
 
   terminate(): Promise<number> {
@@ -128,11 +151,12 @@ export class FunctionHost {
   private environmentOf(name: FunctionName): Environment {
     let env = this.environments.get(name);
     if (!env) {
-      const worker = new Worker(new URL('./function-worker.ts', import.meta.url), {
-        workerData: { name, entryPath: resolve(this.root, functions[name].entry), spec: functions[name] },
-        ...(this.environment ? { env: { ...this.environment(name) } } : {}),
-      });
-      env = new Environment(name, worker);
+      const spawn = () =>
+        new Worker(new URL('./function-worker.ts', import.meta.url), {
+          workerData: { name, entryPath: resolve(this.root, functions[name].entry), spec: functions[name] },
+          ...(this.environment ? { env: { ...this.environment(name) } } : {}),
+        });
+      env = new Environment(name, spawn);
       this.environments.set(name, env);
     }
     return env;
@@ -149,6 +173,11 @@ export class FunctionHost {
     const env = this.environmentOf(name);
     await env.ready;
     return env.invoke(event);
+  }
+
+  /** Kills a function's environment mid-work and starts it again (the fault drill's `POST /_local/functions/<name>/restart`). */
+  async restart(name: FunctionName): Promise<number> {
+    return this.environmentOf(name).restart();
   }
 
   async stop(): Promise<void> {

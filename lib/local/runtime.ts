@@ -7,8 +7,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
 import { generateApiKey, hashApiKey } from '../../shared/identity/api-key-format';
 import { newId } from '../../shared/ids';
-import type { QueueName, StreamName } from '../../shared/topology';
-import { queues, streams } from '../../shared/topology';
+import type { FunctionName, QueueName, StreamName } from '../../shared/topology';
+import { functions, queues, streams } from '../../shared/topology';
 import { AwsCallCounter, countingProxy } from './aws-calls';
 import { startAwsEmulator } from './aws-emulator';
 import { ADMIN_KEY_FILE } from './data-files';
@@ -196,6 +196,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         path: '/_local/aws-calls',
         handle: async (req, res) => jsonEndpoint(calls.snapshot())(req, res),
       },
+      // The fault drill: kill a function's environment mid-batch; the new one gets the batch again.
+      ...(Object.keys(functions) as FunctionName[]).map((name) => ({
+        method: 'POST',
+        path: `/_local/functions/${name}/restart`,
+        handle: async (req: IncomingMessage, res: ServerResponse) =>
+          jsonEndpoint({ restarted: name, inFlight: await host.restart(name) })(req, res),
+      })),
       {
         method: 'GET',
         path: '/_local/mailbox',

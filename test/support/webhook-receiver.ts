@@ -27,6 +27,8 @@ export class WebhookReceiver {
   private waiters: (() => void)[] = [];
   private server: Server | undefined;
   url = '';
+  /** How long it takes to answer each delivery (a slow receiver keeps attempts in flight). */
+  delayMs = 0;
 
   /** Answers the next deliveries with these statuses, in order; 200 after. */
   answer(...steps: (number | { status: number; headers?: Record<string, string> })[]): void {
@@ -85,8 +87,10 @@ export class WebhookReceiver {
           verifiedWith,
           answered: step.status,
         });
-        res.writeHead(step.status, { 'content-type': 'text/plain', ...step.headers });
-        res.end(`answered ${step.status}`);
+        setTimeout(() => {
+          res.writeHead(step.status, { 'content-type': 'text/plain', ...step.headers });
+          res.end(`answered ${step.status}`);
+        }, this.delayMs);
         for (const wake of this.waiters.splice(0)) wake();
       });
     });
