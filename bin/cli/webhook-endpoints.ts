@@ -42,7 +42,7 @@ export function registerWebhookEndpointCommands(program: Command): void {
   const endpoints = program
     .command('webhook-endpoints')
     .description(
-      'outbound webhook endpoints: customer URLs that receive the org’s events, signed (Standard Webhooks)',
+      'outbound webhook endpoints: customer URLs that receive the org’s events, each one signed',
     );
   const withSettings = (c: Command) =>
     c

@@ -5,6 +5,7 @@ import * as adapters from '../../shared/adapters/wiring';
 import { egressPolicy, makeEgressFetch } from '../../shared/egress';
 import { makeDeliver, parseOrder } from '../../shared/notify/delivery/deliver';
 import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
+import { workerDeps } from '../../shared/notify/delivery/worker-deps';
 import type { DeliveryTarget } from '../../shared/notify/model';
 import { ATTEMPT_TIMEOUT_MS, makeWebhookChannel } from '../../shared/notify/webhooks/webhook-channel';
 import { instrumented } from '../../shared/observability/instrumented';
@@ -56,5 +57,5 @@ export const handler = makeHandler(
     dueIndex: adapters.dueIndex(clock),
     clock,
   }),
-  { ...adapters.queueWorker('deliveries'), clock },
+  workerDeps('deliveries', clock),
 );

@@ -4,6 +4,7 @@ import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
 import { makeDeliveryQueue } from '../../shared/notify/delivery/delivery-queue';
+import { workerDeps } from '../../shared/notify/delivery/worker-deps';
 import type { MatchDeps } from '../../shared/notify/match/match';
 import { cachedSubscriptions, makeMatcher } from '../../shared/notify/match/match';
 import { instrumented } from '../../shared/observability/instrumented';
@@ -47,7 +48,4 @@ export const makeProductionMatcher = (extra: Pick<MatchDeps, 'rules' | 'recipien
   });
 };
 
-export const handler = makeHandler(makeProductionMatcher(), {
-  ...adapters.queueWorker('notify'),
-  clock: hubClock(),
-});
+export const handler = makeHandler(makeProductionMatcher(), workerDeps('notify', hubClock()));
