@@ -19,7 +19,8 @@ const when = (value: string) => {
 };
 
 interface EndpointOptions {
-  url?: string;
+  /** `--endpoint-url`: `--url` is the hub's own. */
+  endpointUrl?: string;
   description?: string;
   eventType?: string[];
   rulesOnly?: boolean;
@@ -29,7 +30,7 @@ interface EndpointOptions {
 
 /** The endpoint settings the options name (nothing for those left out). */
 const settings = (o: EndpointOptions) => ({
-  ...(o.url !== undefined ? { url: o.url } : {}),
+  ...(o.endpointUrl !== undefined ? { url: o.endpointUrl } : {}),
   ...(o.description !== undefined ? { description: o.description } : {}),
   ...(o.eventType !== undefined ? { eventTypes: o.eventType } : {}),
   ...(o.rulesOnly ? { eventTypes: [] } : {}),
@@ -41,9 +42,7 @@ const settings = (o: EndpointOptions) => ({
 export function registerWebhookEndpointCommands(program: Command): void {
   const endpoints = program
     .command('webhook-endpoints')
-    .description(
-      'outbound webhook endpoints: customer URLs that receive the org’s events, each one signed',
-    );
+    .description('outbound webhook endpoints: customer URLs that receive the org’s events, each one signed');
   const withSettings = (c: Command) =>
     c
       .option('--description <text>', 'what it is for')
@@ -61,7 +60,7 @@ export function registerWebhookEndpointCommands(program: Command): void {
       .command('create')
       .description('add an endpoint; its signing secret (whsec_…) is printed this once')
       .argument('<orgId>')
-      .requiredOption('--url <url>', 'where to POST events (https)'),
+      .requiredOption('--endpoint-url <url>', 'where to POST events (https)'),
   ).action(async (orgId: string, o: EndpointOptions) =>
     print(await call('POST', epPath(orgId), settings(o))),
   );
@@ -82,7 +81,7 @@ export function registerWebhookEndpointCommands(program: Command): void {
       .description('change an endpoint (enabling it again starts its health afresh)')
       .argument('<orgId>')
       .argument('<endpointId>')
-      .option('--url <url>', 'where to POST events (https)'),
+      .option('--endpoint-url <url>', 'where to POST events (https)'),
   ).action(async (orgId: string, endpointId: string, o: EndpointOptions) =>
     print(await call('PATCH', epPath(orgId, endpointId), settings(o))),
   );

@@ -244,7 +244,7 @@ describe('outbound webhook endpoints', () => {
       'webhook-endpoints',
       'create',
       orgId,
-      '--url',
+      '--endpoint-url',
       r.url,
       '--event-type',
       'custom.*',
