@@ -92,6 +92,9 @@ export function makeDeliver(deps: DeliverDeps) {
     if (!channel) throw new Error(`No ${message.target.channel} channel is wired into the delivery worker`);
     const expected = { attempts: message.attempts, status: message.status };
 
+    // Read side by side with the destination's checks: the event is wanted unless they say drop.
+    const loading = eventOf(message.orgId, message.eventId);
+    loading.catch(() => undefined);
     const ready = channel.readiness ? await channel.readiness(message) : ({ kind: 'ready' } as const);
     if (ready.kind === 'drop') {
       await deps.store.saveMessage({ ...message, status: 'dropped', reason: ready.reason }, expected);
@@ -111,7 +114,7 @@ export function makeDeliver(deps: DeliverDeps) {
         return 'throttled';
       }
     }
-    const event = await eventOf(message.orgId, message.eventId);
+    const event = await loading;
     if (!event) {
       await deps.store.saveMessage(
         { ...message, status: 'dropped', reason: 'its event has expired' },

@@ -69,11 +69,11 @@ export function makeDeliveryQueue(deps: {
         });
       }
       if (messages.length === 0) return { created: 0, existing: 0 };
-      await deps.store.putEvent(
-        eventForDelivery(event),
-        new Date(at.getTime() + EVENT_KEEP_DAYS * 86_400_000),
-      );
-      const { existing } = await deps.store.createMessages(messages);
+      // Side by side: no order is queued before both the event and its messages are stored.
+      const [, { existing }] = await Promise.all([
+        deps.store.putEvent(eventForDelivery(event), new Date(at.getTime() + EVENT_KEEP_DAYS * 86_400_000)),
+        deps.store.createMessages(messages),
+      ]);
       const existingIds = new Set(existing.map((m) => m.id));
       const untried = new Set(
         existing.filter((m) => m.status === 'pending' && m.attempts === 0).map((m) => m.id),
