@@ -90,7 +90,12 @@ async function setup(plan: 'free' | 'team' = 'free') {
   const queues = new SqsMessageQueues(aws.sqs, queueUrls);
   const users = new DynamoDbUserStore(aws.docs, aws.tables);
   const mail: MailMessage[] = [];
-  const mailer = { send: async (m: MailMessage) => (mail.push(m), { messageId: `m${mail.length}` }) };
+  const mailer = {
+    send: async (m: MailMessage) => {
+      mail.push(m);
+      return { messageId: `m${mail.length}` };
+    },
+  };
   const channel = makeWebhookChannel({
     endpoints,
     cipher,

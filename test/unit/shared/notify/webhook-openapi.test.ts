@@ -12,7 +12,9 @@ describe('the OpenAPI document of outbound webhooks', () => {
     const delivery = doc.webhooks?.['canonical-event']?.post;
     expect(JSON.stringify(delivery?.requestBody)).toContain('#/components/schemas/WebhookPayloadV1');
     expect(String(delivery?.description)).toMatch(/Ordering is not promised/);
-    const headers = (delivery?.parameters as { name: string; in: string }[]).map((p) => `${p.in}:${p.name}`);
+    const headers = ((delivery?.parameters ?? []) as { name: string; in: string }[]).map(
+      (p) => `${p.in}:${p.name}`,
+    );
     expect(headers).toEqual(['header:webhook-id', 'header:webhook-timestamp', 'header:webhook-signature']);
     expect(JSON.stringify(delivery?.parameters)).toMatch(/same on every retry/);
     expect(doc.components.schemas.WebhookPayloadV1?.properties).toHaveProperty('data');
