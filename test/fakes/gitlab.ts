@@ -29,8 +29,18 @@ export const GITLAB_OAUTH_APP = { clientId: 'gl-app-id', clientSecret: 'gl-app-s
 
 export interface FakeGitlab {
   readonly url: string;
-  /** Every request the fake answered: method, path (decoded), query string, status. */
-  readonly calls: { method: string; path: string; query: string; status: number }[];
+  /**
+   * Every request the fake answered: method, path (decoded), query string, status; and, for the
+   * contract test, the path as sent (`rawPath`, ids still URL-encoded) and the parsed body.
+   */
+  readonly calls: {
+    method: string;
+    path: string;
+    query: string;
+    status: number;
+    rawPath?: string;
+    body?: Json;
+  }[];
   /** The next request gets this answer instead (a 401, a 429 with Retry-After or RateLimit-Reset, a 502). */
   failNext(status: number, headers?: Record<string, string>): void;
   /** The next request is answered only after this long (a server that stops answering). */
@@ -90,8 +100,16 @@ export async function startFakeGitlab(
     const u = new URL(req.url ?? '/', 'http://localhost');
     const segments = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const path = `/${segments.join('/')}`;
+    let received: Json | undefined;
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      calls.push({ method: req.method ?? '', path, query: u.search, status });
+      calls.push({
+        method: req.method ?? '',
+        path,
+        query: u.search,
+        status,
+        rawPath: u.pathname,
+        ...(received ? { body: received } : {}),
+      });
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body === null ? '' : JSON.stringify(body));
     };
@@ -114,6 +132,8 @@ export async function startFakeGitlab(
       : form
         ? Object.fromEntries(new URLSearchParams(text))
         : (JSON.parse(text) as Json);
+    // The OAuth form carries the application's secret and a refresh token: not kept.
+    if (text && path !== '/oauth/token') received = body;
 
     if (req.method === 'POST' && path === '/oauth/token') {
       if (
@@ -188,7 +208,7 @@ export async function startFakeGitlab(
       if (sub === 'merge_requests' && subId && !leaf && m === 'GET')
         return answer(200, projects.mergeRequest(id, iid));
       if (sub === 'merge_requests' && leaf === 'approvals' && m === 'GET')
-        return answer(200, projects.approvalsOf(id, iid));
+        return answer(200, projects.approvalsOf(id, iid, actor));
       if (sub === 'merge_requests' && leaf === 'approve' && m === 'POST')
         return answer(201, projects.approve(id, iid, actor));
       if (sub === 'merge_requests' && leaf === 'merge' && m === 'PUT')
