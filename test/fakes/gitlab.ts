@@ -47,6 +47,11 @@ export interface FakeGitlab {
   stallNext(ms: number): void;
   /** Every request fails with this status until cleared with null (an outage). */
   setOutage(status: number | null): void;
+  /**
+   * Lists at most this many items a page, whatever `per_page` asks (null: GitLab's own cap of
+   * 100), as a project with more issues than the hub's page would: the scan goes page by page.
+   */
+  setMaxPerPage(size: number | null): void;
   readonly projects: FakeProjects;
   /** The webhooks the fake sends (set a target: the hub's URL and the connection's secret token). */
   readonly webhooks: WebhookSender;
@@ -55,8 +60,8 @@ export interface FakeGitlab {
   stop(): Promise<void>;
 }
 
-const paged = (list: Json[], query: URLSearchParams) => {
-  const perPage = Math.min(Math.max(Number(query.get('per_page') ?? 20) || 20, 1), 100);
+const paged = (list: Json[], query: URLSearchParams, cap = 100) => {
+  const perPage = Math.min(Math.max(Number(query.get('per_page') ?? 20) || 20, 1), cap);
   const page = Math.max(Number(query.get('page') ?? 1) || 1, 1);
   const pages = Math.max(1, Math.ceil(list.length / perPage));
   const headers: Record<string, string> = {
@@ -82,6 +87,7 @@ export async function startFakeGitlab(
   const calls: FakeGitlab['calls'] = [];
   let failure: { status: number; headers: Record<string, string> } | null = null;
   let outage: number | null = null;
+  let maxPerPage = 100;
   const stall = new Stall();
   const oauth = { refreshToken: options.refreshToken ?? 'gl-refresh-1', refreshes: 0 };
   const oauthTokens = new Set<string>();
@@ -185,7 +191,11 @@ export async function startFakeGitlab(
       if (resource !== 'projects' || !id) return answer(404, { error: '404 Not Found' });
       const iid = Number(subId);
       if (sub === 'issues' && !subId && m === 'GET') {
-        const { body: page, headers } = paged(projects.listIssues(id, u.searchParams), u.searchParams);
+        const { body: page, headers } = paged(
+          projects.listIssues(id, u.searchParams),
+          u.searchParams,
+          maxPerPage,
+        );
         return answer(200, page, headers);
       }
       if (sub === 'issues' && !subId && m === 'POST')
@@ -242,6 +252,9 @@ export async function startFakeGitlab(
     stallNext: (ms) => stall.next(ms),
     setOutage: (status) => {
       outage = status;
+    },
+    setMaxPerPage: (size) => {
+      maxPerPage = size ?? 100;
     },
     projects,
     webhooks,
