@@ -74,6 +74,7 @@ describe("the GitLab fake, against @gitbeaker/rest's response schemas", () => {
   });
 
   it('answers issues and their notes as gitbeaker declares them', async () => {
+    // The issues and notes routes are not in GitLab's OpenAPI v2 description: gitbeaker's is the check.
     const issue = await (await api()).issues.create(project, 'Contract', { description: 'x', labels: 'a,b' });
     expect(issueProblems(issue)).toEqual([]);
     const closed = await (await api()).issues.edit(project, issue.iid, { stateEvent: 'close' });

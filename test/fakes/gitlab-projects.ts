@@ -49,7 +49,8 @@ export class GitlabRefusal extends Error {
 
 /**
  * The projects of the GitLab fake: issues, notes, labels, assignees, branches, merge requests,
- * reviewers and approvals. Answers have the fields gitbeaker's schemas name (checked in
+ * reviewers and approvals. Answers have the fields GitLab's OpenAPI description documents where
+ * it covers the route, and gitbeaker's schemas name (both checked in
  * test/contract/gitlab-api.test.ts); webhooks are GitLab's documented examples with the change's values.
  */
 export class FakeProjects {
