@@ -183,10 +183,8 @@ export async function startFakeGitlab(
       if (resource === 'user' && !id && m === 'GET') return answer(200, projects.currentUser(actor));
       if (resource === 'users' && !id && m === 'GET') {
         const user = projects.users.get(u.searchParams.get('username') ?? '');
-        return answer(
-          200,
-          user ? [{ ...projects.userJson(user), created_at: '2026-01-01T00:00:00.000Z' }] : [],
-        );
+        // GitLab's API_Entities_UserBasic, as a person (not an administrator) is answered.
+        return answer(200, user ? [projects.userJson(user)] : []);
       }
       if (resource !== 'projects' || !id) return answer(404, { error: '404 Not Found' });
       const iid = Number(subId);
