@@ -50,6 +50,8 @@ export class HubStack extends Stack {
   readonly api: HubApi;
   /** The nested stack the API lives in. */
   readonly apiStack: NestedStack;
+  /** The nested stack the dashboard and alarms live in (one alarm per function and queue). */
+  readonly monitoringStack: NestedStack;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, props);
@@ -286,7 +288,11 @@ export class HubStack extends Stack {
       description: 'Integration Hub HTTP API: routes, integrations, authorizer, stage',
     });
     this.api = new HubApi(this.apiStack, 'Api', { functions: fns });
-    const monitoring = new HubMonitoring(this, 'Monitoring', {
+    // Alarms and the dashboard too: a function, a queue or a DLQ more each adds an alarm.
+    this.monitoringStack = new NestedStack(this, 'MonitoringStack', {
+      description: 'Integration Hub monitoring: dashboard, alarms, alarm topic',
+    });
+    const monitoring = new HubMonitoring(this.monitoringStack, 'Monitoring', {
       api: this.api.api,
       functions: fns,
       queues: workers.queues,

@@ -15,6 +15,7 @@ function synth() {
     data: Template.fromStack(built.data),
     hub: Template.fromStack(built.hub),
     api: Template.fromStack(built.hub.apiStack),
+    monitoring: Template.fromStack(built.hub.monitoringStack),
   };
 }
 
@@ -30,7 +31,7 @@ describe('the synthesized deployment', () => {
   });
 
   it("keeps every stack well under CloudFormation's 500 resources", () => {
-    for (const template of [t.data, t.hub, t.api]) {
+    for (const template of [t.data, t.hub, t.api, t.monitoring]) {
       expect(Object.keys(template.toJSON().Resources ?? {}).length).toBeLessThan(450);
     }
   });
@@ -102,14 +103,14 @@ describe('the synthesized deployment', () => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     }
-    const dlqAlarms = t.hub.findResources('AWS::CloudWatch::Alarm', {
+    const dlqAlarms = t.monitoring.findResources('AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 },
     });
     // One per topology queue, stream and schedule, plus the bus's delivery DLQ.
     expect(Object.keys(dlqAlarms)).toHaveLength(
       Object.keys(queues).length + Object.keys(streams).length + Object.keys(schedules).length + 1,
     );
-    t.hub.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
+    t.monitoring.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
   });
 
   it('feeds every topology stream to its consumer, retrying failed records and parking exhausted ones', () => {
@@ -229,25 +230,32 @@ describe('the synthesized deployment', () => {
     }
   });
 
-  it('lets only the mail worker send email, and only from the configured address', () => {
+  it('lets only the functions declaring mail:send send email, and only from the configured address', () => {
+    const senders = Object.values(functions).filter((f) =>
+      (f.access as readonly string[]).includes('mail:send'),
+    );
+    expect(senders.length).toBeGreaterThan(1);
     const sends = Object.values(t.hub.findResources('AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(p).includes('ses:SendEmail'),
     );
-    expect(sends).toHaveLength(1);
-    expect(JSON.stringify(sends[0])).toContain('"ses:FromAddress":"integration-hub@example.com"');
-    const worker = t.hub.findResources('AWS::Lambda::Function', {
-      Properties: { Environment: { Variables: { MAIL_FROM: 'integration-hub@example.com' } } },
-    });
-    expect(Object.keys(worker)).toHaveLength(1);
+    expect(sends).toHaveLength(senders.length);
+    for (const send of sends)
+      expect(JSON.stringify(send)).toContain('"ses:FromAddress":"integration-hub@example.com"');
+    const mailing = Object.values(
+      t.hub.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { MAIL_FROM: 'integration-hub@example.com' } } },
+      }),
+    ).map((f) => (f as { Properties: { Description: string } }).Properties.Description);
+    expect(mailing.sort()).toEqual(senders.map((f) => f.description).sort());
   });
 
   it('has a dashboard and an encrypted alarm topic', () => {
-    t.hub.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    t.hub.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    t.monitoring.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    t.monitoring.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
   it('graphs and alarms on the sync lag the sync worker emits, under the name it emits it', () => {
-    t.hub.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    t.monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: METRICS_NAMESPACE,
       MetricName: SYNC_METRICS.lag,
       Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
@@ -255,7 +263,7 @@ describe('the synthesized deployment', () => {
       Threshold: 60_000,
       AlarmActions: [Match.anyValue()],
     });
-    const [dashboard] = Object.values(t.hub.findResources('AWS::CloudWatch::Dashboard'));
+    const [dashboard] = Object.values(t.monitoring.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
     for (const outcome of SYNC_OUTCOMES) expect(body).toContain(SYNC_METRICS.outcome(outcome));
     // The function emits under the same service and namespace.
