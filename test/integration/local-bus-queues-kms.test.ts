@@ -22,6 +22,7 @@ import { KmsSecretCipher } from '../../shared/adapters/kms/kms-secret-cipher';
 import { DependencyUnavailableError } from '../../shared/errors';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
 import type { ClaimCheckStore } from '../../shared/ports/claim-check-store';
+import { queues as topologyQueues } from '../../shared/topology';
 import { aCanonicalEvent } from '../support/builders';
 import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
@@ -162,4 +163,45 @@ describe('local EventBridge, KMS and queues with the production adapters', () =>
     expect(seen.filter((b) => b === 'poison').length).toBeGreaterThanOrEqual(2);
     expect(await receiveAll(queue.url, 0)).toEqual([]);
   });
+  it('keeps a queue with local concurrency moving while one of its batches is slow', async () => {
+    expect(topologyQueues.deliveries.localConcurrency ?? 1).toBeGreaterThan(1);
+    const main = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'poller-concurrency-test' }));
+    const queue: LocalQueue = { url: String(main.QueueUrl), arn: 'arn:test', deadLetterUrl: '' };
+    // The slow message is held until the fast one has been handled: one poller alone would deadlock.
+    let releaseSlow: () => void = () => undefined;
+    const slowHeld = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    let slowStarted: () => void = () => undefined;
+    const slowRunning = new Promise<void>((resolve) => {
+      slowStarted = resolve;
+    });
+    const handled: string[] = [];
+    const host = {
+      invoke: async (_name: string, event: SQSEvent) => {
+        for (const record of event.Records) {
+          if (record.body === 'slow') {
+            slowStarted();
+            await slowHeld;
+          }
+          handled.push(record.body);
+          if (record.body === 'fast') releaseSlow();
+        }
+        return { batchItemFailures: [] };
+      },
+    } as unknown as FunctionHost;
+    const poller = startPoller({ sqs: aws.sqs, host, name: 'deliveries', queue, onError: () => undefined });
+    try {
+      await aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'slow' }));
+      await slowRunning;
+      await aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'fast' }));
+      await slowHeld;
+    } finally {
+      releaseSlow();
+      await poller.stop();
+    }
+    expect(handled).toEqual(['fast', 'slow']);
+    expect(await receiveAll(queue.url, 0)).toEqual([]);
+    // A single poller never reaches the fast message: fail in seconds rather than at the suite's timeout.
+  }, 20_000);
 });
