@@ -5,6 +5,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../lib/app';
 import { METRICS_NAMESPACE, SERVICE_NAME, SYNC_METRICS } from '../../shared/observability/names';
 import { SYNC_OUTCOMES } from '../../shared/sync/outcomes';
+import type { RuleSpec } from '../../shared/topology';
 import { functions, queues, routes, rules, schedules, streams, tables } from '../../shared/topology';
 
 /** Synthesizes the real app, with cdk-nag, but without bundling the functions (tested by `cdk synth`). */
@@ -140,14 +141,43 @@ describe('the synthesized deployment', () => {
   });
 
   it('routes canonical events from the custom bus with the topology patterns, and archives them', () => {
-    for (const rule of Object.values(rules)) {
+    const [hubBus] = Object.keys(t.hub.findResources('AWS::Events::EventBus'));
+    for (const rule of Object.values(rules) as RuleSpec[]) {
       t.hub.hasResourceProperties('AWS::Events::Rule', {
-        EventBusName: Match.anyValue(),
+        EventBusName: rule.bus === 'default' ? 'default' : { Ref: hubBus },
         EventPattern: rule.pattern,
         Targets: Match.arrayWith([Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })]),
       });
     }
     t.hub.resourceCountIs('AWS::Events::Archive', 1);
+  });
+
+  it("listens to the mail service's bounces and complaints on the account's default bus, and lets that rule send to its queue", () => {
+    const onDefault = Object.entries(
+      t.hub.findResources('AWS::Events::Rule', { Properties: { EventBusName: 'default' } }),
+    );
+    expect(onDefault).toHaveLength(
+      (Object.values(rules) as RuleSpec[]).filter((r) => r.bus === 'default').length,
+    );
+    const [ruleId, rule] = onDefault.find(([, r]) =>
+      JSON.stringify(r.Properties.EventPattern).includes('aws.ses'),
+    ) ?? ['', undefined];
+    expect(rule?.Properties.EventPattern).toEqual(rules.mailFeedback.pattern);
+    const queueRef = rule?.Properties.Targets[0].Arn['Fn::GetAtt'][0];
+    expect(queueRef).toMatch(/mailFeedbackQueue/);
+    // Only this rule may send to the queue: EventBridge's principal, conditioned on the rule's ARN.
+    t.hub.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueRef }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
   });
 
   it('offers MFA in the user pool, sets org claims by trigger, and lets no app client write them', () => {
