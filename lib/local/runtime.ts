@@ -18,6 +18,7 @@ import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-l
 import { localFunctionEnvironment } from './function-environment';
 import { describeFailure, FunctionHost } from './function-host';
 import { HttpGateway } from './http-gateway';
+import { clockEndpoints, LocalClock } from './local-clock';
 import { LocalCognito } from './local-cognito';
 import { LocalIam } from './local-iam';
 import { LocalKms } from './local-kms';
@@ -89,6 +90,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       string
     >;
     const mailbox = new LocalMailbox(dataDir);
+    const clock = new LocalClock(dataDir);
     // Each function signs with its own credentials and is held to its declared access; the
     // runtime's own (pollers, stream poller, bootstrap, probes) are not restricted.
     const iam = new LocalIam(localCredentials.accessKeyId, (reason) => log(`iam refused: ${reason}`));
@@ -146,6 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       logLevel: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       inherited: process.env,
+      clockOffsetFile: clock.file,
     };
 
     const host = new FunctionHost(options.root, (name) => localFunctionEnvironment(name, environment));
@@ -189,7 +192,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       res.end(JSON.stringify(body));
     };
     const gateway = new HttpGateway(host, [
-      ...scheduleEndpoints(host),
+      ...scheduleEndpoints(host, clock),
+      ...clockEndpoints(clock),
       { method: 'GET', path: '/healthz', handle: health },
       {
         method: 'GET',
@@ -252,7 +256,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
     if (workers)
       pollers.push(
-        startScheduler({ host, onError: (name, e) => log(`schedule ${name}: ${(e as Error).message}`) }),
+        startScheduler({
+          host,
+          clock,
+          onError: (name, e) => log(`schedule ${name}: ${(e as Error).message}`),
+        }),
       );
     // Pollers stop before the servers they read from.
     stops.push(async () => {

@@ -66,6 +66,12 @@ describe("a local function's environment", () => {
     );
   });
 
+  it("gives every function the local clock's offset file, so each sees the time a test moved it to", () => {
+    const withClock = { ...options, clockOffsetFile: '/data/clock-offset.json' };
+    for (const name of names)
+      expect(localFunctionEnvironment(name, withClock).HUB_CLOCK_OFFSET_FILE).toBe('/data/clock-offset.json');
+  });
+
   it("signs with the function's own credentials, never the runtime's, and passes on only operator settings", () => {
     expect(env('receiveWebhook')).toMatchObject({
       AWS_ACCESS_KEY_ID: functionCredentials('receiveWebhook').accessKeyId,
