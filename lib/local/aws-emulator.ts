@@ -245,12 +245,32 @@ export async function startAwsEmulator(deps: {
     const mailbox = deps.mailbox;
     if (!mailbox) throw new AwsError('NotFoundException', 'No local mailbox', 404);
     const destination = input.Destination as { ToAddresses?: string[] } | undefined;
-    const simple = (input.Content as { Simple?: Record<string, { Data?: string; Text?: { Data?: string } }> })
-      ?.Simple;
+    const simple = (
+      input.Content as {
+        Simple?: {
+          Subject?: { Data?: string };
+          Body?: { Text?: { Data?: string }; Html?: { Data?: string } };
+          Headers?: { Name?: string; Value?: string }[];
+        };
+      }
+    )?.Simple;
     const to = destination?.ToAddresses ?? [];
     if (to.length === 0 || !simple?.Subject?.Data) {
       throw new AwsError('BadRequestException', 'A recipient, a subject and a body are required');
     }
+    const configurationSet = input.ConfigurationSetName as string | undefined;
+    if (configurationSet !== undefined && configurationSet !== localNames.mailConfigurationSet) {
+      throw new AwsError('NotFoundException', `Configuration set <${configurationSet}> does not exist.`, 404);
+    }
+    const pairs = (list: unknown) =>
+      Object.fromEntries(
+        ((list as { Name?: string; Value?: string }[] | undefined) ?? []).map((p) => [
+          String(p.Name),
+          String(p.Value),
+        ]),
+      );
+    const headers = pairs(simple.Headers);
+    const tags = pairs(input.EmailTags);
     const messageId = randomUUID();
     mailbox.add({
       messageId,
@@ -258,6 +278,10 @@ export async function startAwsEmulator(deps: {
       to,
       subject: simple.Subject.Data,
       text: simple.Body?.Text?.Data ?? '',
+      ...(simple.Body?.Html?.Data === undefined ? {} : { html: simple.Body.Html.Data }),
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(Object.keys(tags).length > 0 ? { tags } : {}),
+      ...(configurationSet ? { configurationSet } : {}),
       receivedAt: new Date().toISOString(),
     });
     return { MessageId: messageId };

@@ -77,6 +77,8 @@ export function localResources(
     },
     mail: {
       MAIL_FROM: options.mailFrom ?? 'integration-hub@localhost',
+      // The local SES publishes bounces and complaints for mail sent with it (`/_local/mailbox/feedback`).
+      MAIL_CONFIGURATION_SET: localNames.mailConfigurationSet,
       // An operator's accept page, as in AWS (CDK context `invitationAcceptUrl`).
       ...(options.inherited?.INVITATION_ACCEPT_URL
         ? { INVITATION_ACCEPT_URL: options.inherited.INVITATION_ACCEPT_URL }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LocalEndpoint } from './http-gateway';
+import { readBody } from './http-gateway';
 
 /** The file under the data dir that holds the offset; every function reads it (`hubClock()`). */
 export const CLOCK_OFFSET_FILE = 'clock-offset.json';
@@ -72,7 +73,7 @@ export function clockEndpoints(clock: LocalClock): LocalEndpoint[] {
       handle: async (req: IncomingMessage, res: ServerResponse) => {
         let body: unknown;
         try {
-          body = JSON.parse((await readBody(req)) || 'null');
+          body = JSON.parse((await readBody(req))?.toString('utf8') || 'null');
         } catch {
           body = undefined;
         }
@@ -97,10 +98,4 @@ export function clockEndpoints(clock: LocalClock): LocalEndpoint[] {
       },
     },
   ];
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
@@ -22,7 +23,7 @@ import { clockEndpoints, LocalClock } from './local-clock';
 import { LocalCognito } from './local-cognito';
 import { LocalIam } from './local-iam';
 import { LocalKms } from './local-kms';
-import { LocalMailbox } from './local-mailbox';
+import { LocalMailbox, mailboxEndpoints } from './local-mailbox';
 import { localNames } from './local-names';
 import { LOCAL_CLAIMS_BUCKET, startLocalS3 } from './local-s3';
 import { scheduleEndpoints, startScheduler } from './scheduler';
@@ -106,6 +107,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       iam,
       cognito: new LocalCognito(dataDir),
     });
+    // The local SES's own publisher of bounces and complaints (runtime credentials: not a function).
+    const sesEvents = new EventBridgeClient({
+      endpoint: aws.endpoint,
+      region: localNames.region,
+      credentials: localCredentials,
+    });
+    stops.push(async () => sesEvents.destroy());
     // The functions reach SQS through a counter; the pollers (Lambda's event source mappings) do not.
     const sqsForFunctions = await countingProxy(sqsServer.endpoint, 'SQS', calls, iam);
     stops.push(() => sqsForFunctions.stop());
@@ -200,14 +208,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         path: '/_local/aws-calls',
         handle: async (req, res) => jsonEndpoint(calls.snapshot())(req, res),
       },
-      {
-        method: 'GET',
-        path: '/_local/mailbox',
-        handle: async (req, res) => {
-          const to = new URL(req.url ?? '/', 'http://localhost').searchParams.get('to') ?? undefined;
-          await jsonEndpoint({ items: mailbox.list(to) })(req, res);
+      ...mailboxEndpoints({
+        mailbox,
+        // As SES does: on the default bus, through EventBridge, with the runtime's own credentials.
+        publish: async (entry) => {
+          const out = await sesEvents.send(new PutEventsCommand({ Entries: [entry] }));
+          if (out.FailedEntryCount) throw new Error(`PutEvents failed: ${out.Entries?.[0]?.ErrorMessage}`);
         },
-      },
+        now: () => clock.now(),
+      }),
       {
         method: 'GET',
         path: `${ISSUER_PATH}/.well-known/jwks.json`,

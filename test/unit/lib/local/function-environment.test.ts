@@ -37,7 +37,7 @@ describe("a local function's environment", () => {
       if (implied.has('secretsKey')) expected.add('SECRETS_KEY_ID');
       if (implied.has('tokenVerification'))
         for (const v of ['JWT_ISSUER', 'JWT_JWKS_URI', 'JWT_AUDIENCE']) expected.add(v);
-      if (implied.has('mail')) expected.add('MAIL_FROM');
+      if (implied.has('mail')) for (const v of ['MAIL_FROM', 'MAIL_CONFIGURATION_SET']) expected.add(v);
       if (implied.has('tenantRole')) expected.add('TENANT_ROLE_ARN');
       if (implied.has('queueUrls')) expected.add('QUEUE_URLS');
       if (implied.has('claimsBucket')) expected.add('CLAIMS_BUCKET_NAME');
