@@ -1,9 +1,11 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { CfnOutput, Fn, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { AccessResource, FunctionName, ResourceAccess } from '../../shared/topology';
 import {
@@ -60,6 +62,19 @@ export class HubStack extends Stack {
     const events = new HubEvents(this, 'Events');
 
     const mailFrom = props.mail?.from ?? 'integration-hub@example.com';
+    // Mail goes out with this configuration set: SES publishes its bounces and complaints (with the
+    // message's tags) to the default bus, where `rules.mailFeedback` takes them to the suppressor.
+    const mailConfigurationSet = new ConfigurationSet(this, 'MailConfigurationSet');
+    mailConfigurationSet.addEventDestination('FeedbackToEventBridge', {
+      destination: EventDestination.eventBus(
+        EventBus.fromEventBusArn(
+          this,
+          'DefaultBus',
+          this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+        ),
+      ),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
     const egressEnvironment: Record<string, string> = props.egressAllowedRanges?.length
       ? { EGRESS_ALLOWED_RANGES: props.egressAllowedRanges.join(',') }
       : {};
@@ -160,6 +175,12 @@ export class HubStack extends Stack {
               resources: [
                 Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
                 Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: mailFrom }),
+                // Sending with a configuration set is authorised on it too.
+                Stack.of(fn).formatArn({
+                  service: 'ses',
+                  resource: 'configuration-set',
+                  resourceName: mailConfigurationSet.configurationSetName,
+                }),
               ],
               conditions: { StringEquals: { 'ses:FromAddress': mailFrom } },
             }),
@@ -267,6 +288,7 @@ export class HubStack extends Stack {
       },
       mail: {
         MAIL_FROM: mailFrom,
+        MAIL_CONFIGURATION_SET: mailConfigurationSet.configurationSetName,
         ...(props.mail?.acceptUrl ? { INVITATION_ACCEPT_URL: props.mail.acceptUrl } : {}),
       },
       queueUrls: { QUEUE_URLS: Stack.of(this).toJsonString(urls) },

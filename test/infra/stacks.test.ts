@@ -279,6 +279,43 @@ describe('the synthesized deployment', () => {
     expect(mailing.sort()).toEqual(senders.map((f) => f.description).sort());
   });
 
+  it('sends mail with a configuration set that publishes bounces and complaints to the default bus, named to the senders', () => {
+    const [setId] = Object.keys(t.hub.findResources('AWS::SES::ConfigurationSet'));
+    expect(setId).toBeDefined();
+    t.hub.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: setId },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['bounce', 'complaint'],
+        EventBridgeDestination: {
+          EventBusArn: {
+            'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':event-bus/default$')])],
+          },
+        },
+      },
+    });
+    const senders = Object.values(functions).filter((f) =>
+      (f.access as readonly string[]).includes('mail:send'),
+    );
+    const named = t.hub.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { MAIL_CONFIGURATION_SET: { Ref: setId } } } },
+    });
+    expect(Object.keys(named)).toHaveLength(senders.length);
+    // Each sender may use the configuration set, from the hub's address only.
+    const sends = Object.values(t.hub.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+            .PolicyDocument.Statement,
+      )
+      .filter((st) => st.Action === 'ses:SendEmail');
+    expect(sends).toHaveLength(senders.length);
+    for (const statement of sends) {
+      expect(JSON.stringify(statement.Resource)).toContain(':configuration-set/');
+      expect(JSON.stringify(statement.Resource)).toContain(setId);
+    }
+  });
+
   it('has a dashboard and an encrypted alarm topic', () => {
     t.monitoring.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     t.monitoring.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
