@@ -1418,7 +1418,7 @@ export const rules = {
     description: 'Bounces and complaints the mail service reports suppress the address',
     // SES publishes its events to the account's default bus.
     bus: 'default',
-    pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complained'] },
+    pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
     targetQueues: ['mailFeedback'],
   },
 } as const satisfies Record<string, RuleSpec>;
