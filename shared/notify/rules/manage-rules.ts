@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../audit/audit-record';
 import { auditChange } from '../../audit/audit-record';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import { NotFoundError, ValidationError } from '../../errors';
 import { isCanonicalType } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { resolveClaim } from '../../events/claim-check';
@@ -231,7 +231,7 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
     ): Promise<RuleTestResult> => {
       const { value: rule } = await requireRule(orgId, ruleId);
       const event = await eventToTry(orgId, rule, input);
-      if (event.tenantId !== orgId) throw new ConflictError(`Event ${event.id} is not this organisation's`);
+      if (event.tenantId !== orgId) throw new NotFoundError(`No event ${event.id} in this organisation`);
       const { matched, reasons } = explainMatch(compileRule(rule), eventFacts(event));
       const deliveries = matched
         ? await Promise.all(rule.destinations.map((d) => render(orgId, d, event)))

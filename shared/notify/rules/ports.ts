@@ -18,9 +18,12 @@ export interface NotificationRuleStore {
 }
 
 /**
- * Whether a webhook endpoint exists in the org: what a rule naming it needs to know. The webhook
- * endpoints' store provides it.
+ * Whether a webhook endpoint exists in the org: all a rule naming it needs to know. The webhook
+ * endpoints' store is one (its `get`).
  */
-export interface EndpointExists {
-  endpointExists(orgId: string, endpointId: string): Promise<boolean>;
+export interface EndpointLookup {
+  get(orgId: string, endpointId: string): Promise<object | null>;
 }
+
+/** Until the webhook endpoints' store is wired, an org has no endpoint for a rule to name. */
+export const noEndpoints: EndpointLookup = { get: async () => null };

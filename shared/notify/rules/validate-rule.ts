@@ -2,11 +2,11 @@ import type { FieldIssue } from '../../errors';
 import { ValidationError } from '../../errors';
 import type { ConnectionStore, TeamStore, UserStore } from '../../ports/stores';
 import { conditionsNeverCarried, fieldsOfType, typesMatching } from './match';
-import type { EndpointExists } from './ports';
+import type { EndpointLookup } from './ports';
 import type { NotificationRule } from './rule';
 
 export interface RuleReferences {
-  readonly endpoints: EndpointExists;
+  readonly endpoints: EndpointLookup;
   readonly users: Pick<UserStore, 'get'>;
   readonly teams: Pick<TeamStore, 'get'>;
   readonly connections: Pick<ConnectionStore, 'get'>;
@@ -48,39 +48,40 @@ export async function validateRule(
   }
   const { orgId } = rule;
   const checks: Promise<FieldIssue | null>[] = [];
-  const check = (path: string, exists: Promise<boolean>, message: string) =>
+  const check = (path: string, exists: Promise<boolean>, message: string): void => {
     checks.push(exists.then((found) => (found ? null : { path, message })));
-  rule.destinations.forEach((d, i) => {
+  };
+  for (const [i, d] of rule.destinations.entries()) {
     if (d.kind === 'webhook_endpoint') {
       check(
         `destinations.${i}.endpointId`,
-        refs.endpoints.endpointExists(orgId, d.endpointId),
+        refs.endpoints.get(orgId, d.endpointId).then((e) => e !== null),
         `no webhook endpoint ${d.endpointId} in this organisation`,
       );
-      return;
+      continue;
     }
-    d.userIds?.forEach((id, j) =>
+    for (const [j, id] of (d.userIds ?? []).entries()) {
       check(
         `destinations.${i}.userIds.${j}`,
         refs.users.get(orgId, id).then((u) => u !== null),
         `no user ${id} in this organisation`,
-      ),
-    );
-    d.teamIds?.forEach((id, j) =>
+      );
+    }
+    for (const [j, id] of (d.teamIds ?? []).entries()) {
       check(
         `destinations.${i}.teamIds.${j}`,
         refs.teams.get(orgId, id).then((t) => t !== null),
         `no team ${id} in this organisation`,
-      ),
-    );
-  });
-  rule.conditions.connectionIds?.forEach((id, j) =>
+      );
+    }
+  }
+  for (const [j, id] of (rule.conditions.connectionIds ?? []).entries()) {
     check(
       `conditions.connectionIds.${j}`,
       refs.connections.get(orgId, id).then((c) => c !== null),
       `no connection ${id} in this organisation`,
-    ),
-  );
+    );
+  }
   for (const issue of await Promise.all(checks)) if (issue) issues.push(issue);
   if (issues.length > 0) {
     throw new ValidationError(
