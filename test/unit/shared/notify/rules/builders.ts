@@ -11,13 +11,16 @@ export const EP = 'ep_01M8F79MGRCMY1JDM07R52VC06';
 export const USR = 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E1';
 export const TEAM = 'team_01JD3Q4ZK8M7X2V9N6B5C4D3E1';
 
+// biome-ignore lint/suspicious/noExplicitAny: a test edits whichever type's data it builds, by its canonical field names.
+type AnyData = Record<string, any>;
+
 /** An event of a canonical type whose data is the sample's with `edit` applied, through the normal envelope. */
 export function anEvent(
   type: CanonicalType,
-  edit: (data: Record<string, any>) => void = () => undefined,
+  edit: (data: AnyData) => void = () => undefined,
   source: { provider?: string; connectionId?: string } = {},
 ): CanonicalEvent {
-  const data = structuredClone(sampleEvent(ORG, type, {}, new Date()).data) as Record<string, any>;
+  const data = structuredClone(sampleEvent(ORG, type, {}, new Date()).data) as AnyData;
   edit(data);
   return canonicalEvent(
     {

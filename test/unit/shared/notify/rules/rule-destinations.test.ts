@@ -6,7 +6,14 @@ const webhook = { kind: 'webhook_endpoint', endpointId: EP } as const;
 const email = { kind: 'email', addresses: ['ops@example.com'] } as const;
 
 function storeOf(rules: NotificationRule[]) {
-  const store = { reads: 0, rules, listEnabled: async (_orgId: string) => (store.reads++, store.rules) };
+  const store = {
+    reads: 0,
+    rules,
+    listEnabled: async (_orgId: string) => {
+      store.reads++;
+      return store.rules;
+    },
+  };
   return store;
 }
 
