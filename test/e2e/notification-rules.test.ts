@@ -68,10 +68,9 @@ describe('notification rules over HTTP', () => {
     const first = await admin('GET', `${rulesOf(orgId)}?limit=1`);
     expect(first.json.items).toHaveLength(1);
     const next = await admin('GET', `${rulesOf(orgId)}?limit=1&cursor=${first.json.nextCursor}`);
-    expect([...(first.json.items as Json[]), ...(next.json.items as Json[])].map((r: Json) => r.name).sort()).toEqual([
-      'Merged in web',
-      'Second',
-    ]);
+    expect(
+      [...(first.json.items as Json[]), ...(next.json.items as Json[])].map((r: Json) => r.name).sort(),
+    ).toEqual(['Merged in web', 'Second']);
 
     const changed = await admin('PATCH', `${rulesOf(orgId)}/${id}`, {
       enabled: false,
