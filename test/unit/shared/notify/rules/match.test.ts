@@ -155,6 +155,39 @@ describe('notification rule matching', () => {
   });
 });
 
+describe('the hot path and the explanation', () => {
+  it('agree on every condition, for every kind of event', () => {
+    const conditions = [
+      { containers: ['acme/web'] },
+      { containers: ['acme/api'] },
+      { labels: ['api'] },
+      { labels: ['bug'] },
+      { statusCategories: ['in_progress'] },
+      { assignees: ['grace'] },
+      { authors: ['ada'] },
+      { authors: ['grace'] },
+      { providers: ['tracker'] },
+      { connectionIds: [CON] },
+    ];
+    const events = [
+      'work_item.updated',
+      'pull_request.merged',
+      'review.submitted',
+      'push',
+      'sprint.started',
+    ] as const;
+    let matchedSome = 0;
+    for (const type of events) {
+      for (const c of conditions) {
+        const fast = matches(c, anEvent(type));
+        expect({ type, c, fast }).toEqual({ type, c, fast: explain(c, anEvent(type)).matched });
+        if (fast) matchedSome++;
+      }
+    }
+    expect(matchedSome).toBeGreaterThan(10);
+  });
+});
+
 describe('sample events', () => {
   it('builds a valid event of every canonical type, whose data its type schema reads', () => {
     for (const type of CANONICAL_TYPES) {
