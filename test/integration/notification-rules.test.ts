@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbNotificationRuleStore } from '../../shared/adapters/dynamodb/dynamodb-notification-rule-store';
+import { DynamoDbOrgPurger } from '../../shared/adapters/dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
 import type { RequestContext } from '../../shared/audit/audit-record';
 import { ConflictError, ForbiddenError, NotFoundError, QuotaExceededError } from '../../shared/errors';
@@ -131,5 +132,19 @@ describe('notification rules in DynamoDB Local', () => {
     await expect(rules.get('not-an-org', 'nrule_01JD3Q4ZK8M7X2V9N6B5C4D3E2')).rejects.toBeInstanceOf(
       ForbiddenError,
     );
+  });
+
+  it('purges a deleted org’s rules with the rest of its items', async () => {
+    const { orgs, rules, manage } = setup();
+    const org = await makeCreateOrg({ orgs, clock })(
+      { name: 'Gone', slug: 'rules-purge-it' },
+      platformAdmin,
+      request,
+    );
+    await manage.create(org.id, input('goes'), platformAdmin, request);
+    const { removed, done } = await new DynamoDbOrgPurger(aws.docs, aws.tables.domainTable).purge(org.id);
+    expect(done).toBe(true);
+    expect(removed.notificationRules).toBe(1);
+    expect((await rules.list(org.id, { limit: 10 })).items).toEqual([]);
   });
 });
