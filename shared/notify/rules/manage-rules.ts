@@ -10,7 +10,6 @@ import type { ClaimCheckStore } from '../../ports/claim-check-store';
 import type { Clock } from '../../ports/clock';
 import type { EventStore, OrgStore, PageRequest, TeamStore, UserStore } from '../../ports/stores';
 import { PLANS } from '../../tenancy/plans';
-import { requireOrg } from '../../tenancy/require-org';
 import type { DeliveryTarget, Destination, NotificationChannel, RenderedMessage } from '../model';
 import { compileRule, eventFacts, explainMatch } from './match';
 import type { NotificationRuleStore } from './ports';
@@ -157,7 +156,8 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       principal: Principal,
       request: RequestContext,
     ): Promise<NotificationRule> => {
-      const org = await requireOrg(deps.orgs as OrgStore, orgId);
+      const org = await deps.orgs.get(orgId);
+      if (!org) throw new NotFoundError(`Organisation ${orgId} does not exist`);
       const at = deps.clock.now();
       const rule: NotificationRule = {
         id: newId('nrule'),
@@ -194,7 +194,10 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       const at = deps.clock.now();
       const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
       const rule: NotificationRule = { ...before, ...defined, updatedAt: at.toISOString() };
-      await validateRule(rule, deps.refs);
+      await validateRule(rule, deps.refs, {
+        destinations: input.destinations !== undefined,
+        connections: input.conditions !== undefined,
+      });
       const audit = auditChange({
         action: 'notification_rule.updated',
         principal,

@@ -24,6 +24,11 @@ const reachesCustom = (pattern: string) => pattern.startsWith(CUSTOM);
 export async function validateRule(
   rule: Pick<NotificationRule, 'orgId' | 'eventTypes' | 'conditions' | 'destinations'>,
   refs: RuleReferences,
+  /** Which references to look up: a change leaves alone those it does not set (a gone endpoint does not stop a rule being disabled). */
+  lookUp: { readonly destinations: boolean; readonly connections: boolean } = {
+    destinations: true,
+    connections: true,
+  },
 ): Promise<void> {
   const issues: FieldIssue[] = [];
   const types = new Set<string>();
@@ -51,7 +56,7 @@ export async function validateRule(
   const check = (path: string, exists: Promise<boolean>, message: string): void => {
     checks.push(exists.then((found) => (found ? null : { path, message })));
   };
-  for (const [i, d] of rule.destinations.entries()) {
+  for (const [i, d] of lookUp.destinations ? rule.destinations.entries() : []) {
     if (d.kind === 'webhook_endpoint') {
       check(
         `destinations.${i}.endpointId`,
@@ -75,7 +80,7 @@ export async function validateRule(
       );
     }
   }
-  for (const [j, id] of (rule.conditions.connectionIds ?? []).entries()) {
+  for (const [j, id] of (lookUp.connections ? (rule.conditions.connectionIds ?? []) : []).entries()) {
     check(
       `conditions.connectionIds.${j}`,
       refs.connections.get(orgId, id).then((c) => c !== null),

@@ -101,11 +101,12 @@ function setup(options: { stored?: CanonicalEvent[]; claims?: ClaimCheckStore; c
   const webhook = fakeChannel('webhook');
   const email = fakeChannel('email');
   const lookup = async (_org: string, id: string) => USERS[id] ?? null;
+  const refs = { endpointGone: false };
   const manage = makeManageNotificationRules({
     orgs: { get: async () => ({ plan: 'free' }) as never },
     rules: store,
     refs: {
-      endpoints: { get: async (_o, id) => (id === EP ? { id } : null) },
+      endpoints: { get: async (_o, id) => (id === EP && !refs.endpointGone ? { id } : null) },
       users: { get: lookup as never },
       teams: { get: async (_o, id) => (id === TEAM ? ({ id } as never) : null) },
       connections: { get: async () => null },
@@ -127,7 +128,7 @@ function setup(options: { stored?: CanonicalEvent[]; claims?: ClaimCheckStore; c
     channels: options.channels === false ? {} : { webhook, email },
     clock: { now: () => new Date('2026-02-01T12:00:00.000Z') },
   });
-  return { manage, writes, webhook, email, claims };
+  return { manage, writes, webhook, email, claims, refs };
 }
 
 const create = (input: Record<string, unknown>) =>
@@ -203,6 +204,24 @@ describe('managing notification rules', () => {
         request,
       ),
     ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('lets a rule whose endpoint has gone be disabled, and checks destinations only when they change', async () => {
+    const { manage, refs } = setup();
+    const rule = await manage.create(ORG, create({}), owner, request);
+    refs.endpointGone = true;
+    await expect(manage.update(ORG, rule.id, { enabled: false }, owner, request)).resolves.toMatchObject({
+      enabled: false,
+    });
+    await expect(
+      manage.update(
+        ORG,
+        rule.id,
+        { destinations: [{ kind: 'webhook_endpoint', endpointId: EP }] },
+        owner,
+        request,
+      ),
+    ).rejects.toThrow(`destinations.0.endpointId: no webhook endpoint ${EP}`);
   });
 
   it('deletes a rule with its audit record, and 404s on a rule that is not there', async () => {
