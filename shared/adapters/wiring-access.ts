@@ -47,6 +47,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   providerTokens: [],
   // Reads each connection with its credentials and decrypts them; the rest is the providers'.
   syncProviders: ['domain-table:read', 'secrets-key:decrypt'],
+  notificationRuleStore: ['domain-table:read'],
+  notificationRuleDestinations: ['domain-table:read'],
 };
 
 /** The factories that open provider clients or their token sources: their functions get the modules' access. */

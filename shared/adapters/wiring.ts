@@ -22,6 +22,7 @@ import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { lazyTokenSources } from '../connectors/provider-catalog';
 import type { AccessTokens } from '../connectors/work-items';
 import { feedOfReferences } from '../events/claim-check';
+import { CachedRuleDestinations } from '../notify/rules/rule-destinations';
 import { tracer } from '../observability/observability';
 import type { ClaimCheckStore } from '../ports/claim-check-store';
 import type { Clock } from '../ports/clock';
@@ -42,6 +43,7 @@ import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbLockStore } from './dynamodb/dynamodb-lock-store';
+import { DynamoDbNotificationRuleStore } from './dynamodb/dynamodb-notification-rule-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
@@ -177,3 +179,11 @@ export const syncProviders = () =>
     tokens: providerTokens(),
     connectors: PROVIDERS.syncConnectors,
   });
+export const notificationRuleStore = () =>
+  new DynamoDbNotificationRuleStore(documentClient(), tablesConfig());
+let ruleDestinations: CachedRuleDestinations | undefined;
+/** One cache of the orgs' enabled notification rules per execution environment. */
+export const notificationRuleDestinations = () => {
+  ruleDestinations ??= new CachedRuleDestinations(notificationRuleStore());
+  return ruleDestinations;
+};

@@ -28,6 +28,7 @@ interface Tenant {
   jiraConnection: { id: string; webhookUrl: string; webhookSecret: string };
   githubConnection: { id: string; webhookUrl: string; webhookSecret: string };
   mappingId: string;
+  ruleId: string;
 }
 
 const tenants: Record<'a' | 'b', Tenant> = {} as never;
@@ -87,6 +88,12 @@ async function tenant(slug: string): Promise<Tenant> {
     codeHost: { connectionId: githubConnection.id, repository: `${slug}/repo` },
   });
   expect(mapping.status).toBe(201);
+  const rule = await admin('POST', `/v1/orgs/${org.id}/notification-rules`, {
+    name: 'for-b rule',
+    eventTypes: ['*'],
+    destinations: [{ kind: 'email', userIds: [String(user.json.id)] }],
+  });
+  expect(rule.status).toBe(201);
   return {
     org,
     ownerKey,
@@ -100,6 +107,7 @@ async function tenant(slug: string): Promise<Tenant> {
     jiraConnection,
     githubConnection,
     mappingId: String(mapping.json.id),
+    ruleId: String(rule.json.id),
   };
 }
 
@@ -177,6 +185,7 @@ async function snapshotOfB() {
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/policies`)).json,
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/mappings`)).json,
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/links`)).json,
+      (await b('GET', `/v1/orgs/${tenants.b.org.id}/notification-rules`)).json,
     ],
     withoutOwnUse,
   );
@@ -240,6 +249,13 @@ const validBodies: Record<string, unknown> = {
     codeHost: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
   },
   openLinkBranch: {},
+  createNotificationRule: {
+    name: 'Planted by A',
+    eventTypes: ['*'],
+    destinations: [{ kind: 'email', addresses: ['intruder@example.test'] }],
+  },
+  updateNotificationRule: { name: 'Renamed by A', enabled: false },
+  testNotificationRule: { sample: 'pull_request.merged' },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -271,7 +287,8 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{policyId}', 'b-policy')
           .replace('{mappingId}', tenants.b.mappingId)
           .replace('{linkId}', linkIdOfB)
-          .replace('{eventId}', eventIdOfB);
+          .replace('{eventId}', eventIdOfB)
+          .replace('{ruleId}', tenants.b.ruleId);
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,
