@@ -29,6 +29,10 @@ export const TENANT_COLLECTIONS = {
   syncStats: 'SYNCSTAT',
   syncJobs: 'SYNCJOB',
   locks: 'LOCK',
+  notificationPreferences: 'NOTIFPREF',
+  mailSuppressions: 'MAILSUPP',
+  digests: 'DIGEST',
+  digestSends: 'DIGESTSEND',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
