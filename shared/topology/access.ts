@@ -86,6 +86,8 @@ export const platformPointers = {
   slugClaims: 'SLUG',
   mappingDirectory: 'SYNCMAP',
   invitationTokens: 'INVITE',
+  /** An unsubscribe link's token, by its hash: which org and user (or address) it stops. */
+  unsubscribeTokens: 'UNSUB',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -122,6 +124,9 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   sendInvitationMail: ['webhookRoutes'],
   syncWorkItems: ['webhookRoutes'],
   scanWorkItems: ['webhookRoutes'],
+  // The email channel and the digests mint an unsubscribe token per email.
+  deliverNotifications: ['unsubscribeTokens'],
+  sendDigests: ['unsubscribeTokens'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */
