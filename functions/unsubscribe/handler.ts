@@ -3,7 +3,12 @@ import * as adapters from '../../shared/adapters/wiring';
 import { PayloadTooLargeError } from '../../shared/errors';
 import { apiHandler, byOperation } from '../../shared/http/api-handler';
 import { isOneClickBody, makeUnsubscribe, resolveUnsubscribe } from '../../shared/notify/email/unsubscribe';
-import { confirmPage, donePage, PAGE_HEADERS, unknownLinkPage } from '../../shared/notify/email/unsubscribe-page';
+import {
+  confirmPage,
+  donePage,
+  PAGE_HEADERS,
+  unknownLinkPage,
+} from '../../shared/notify/email/unsubscribe-page';
 import { systemClock } from '../../shared/ports/clock';
 
 /** The token is the credential; nothing longer than a token is looked at. */
@@ -16,7 +21,8 @@ const MAX_BODY = 1024;
 
 function bodyOf(event: APIGatewayProxyEventV2): string {
   const raw = event.body ?? '';
-  if (raw.length > MAX_BODY * 2) throw new PayloadTooLargeError('An unsubscribe request is one short form field');
+  if (raw.length > MAX_BODY * 2)
+    throw new PayloadTooLargeError('An unsubscribe request is one short form field');
   return event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
 }
 

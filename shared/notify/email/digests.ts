@@ -9,7 +9,12 @@ import type { ProviderNames } from '../render/describe-event';
 import { describeEvent } from '../render/describe-event';
 import { renderDigestEmail } from '../render/email-template';
 import { listUnsubscribeHeaders } from './email-channel';
-import type { DigestStore, MailSuppressionStore, NotificationPreferenceStore, UnsubscribeTokenStore } from './ports';
+import type {
+  DigestStore,
+  MailSuppressionStore,
+  NotificationPreferenceStore,
+  UnsubscribeTokenStore,
+} from './ports';
 import { DEFAULT_PREFERENCES, isMuted, nextDigestAt } from './preferences';
 import { ORG_MAIL_TAG } from './suppressions';
 import { mintUnsubscribeLink } from './unsubscribe';
@@ -77,7 +82,14 @@ export function makeSendDigests(deps: SendDigestsDeps) {
     const dueKey = dueAt.toISOString();
     const now = deps.clock.now();
     const waiting = await deps.digests.pending(orgId, userId, TAKEN);
-    const claim = await deps.digests.claim(orgId, userId, dueKey, waiting.map((e) => e.key), now, LEASE_MS);
+    const claim = await deps.digests.claim(
+      orgId,
+      userId,
+      dueKey,
+      waiting.map((e) => e.key),
+      now,
+      LEASE_MS,
+    );
     if (claim.state === 'busy') return 'busy';
     if (claim.state === 'sent') {
       await deps.digests.clear(orgId, userId, claim.keys);
@@ -133,7 +145,8 @@ export function makeSendDigests(deps: SendDigestsDeps) {
     await deps.digests.markSent(orgId, userId, dueKey, messageId);
     await deps.digests.clear(orgId, userId, claim.keys);
     // More were waiting than one digest takes: the rest go in the next one, right away.
-    if (waiting.length >= TAKEN) await deps.due.add({ kind: DIGEST_DUE_KIND, orgId, ref: userId, dueAt: now });
+    if (waiting.length >= TAKEN)
+      await deps.due.add({ kind: DIGEST_DUE_KIND, orgId, ref: userId, dueAt: now });
     return 'sent';
   };
 

@@ -1,7 +1,13 @@
 import type { CanonicalEvent } from '../../events/canonical-event';
 import type { Clock } from '../../ports/clock';
 import type { Mailer } from '../../ports/mailer';
-import type { DeliveryMessage, DeliveryTarget, NotificationChannel, RenderedMessage, SendOutcome } from '../model';
+import type {
+  DeliveryMessage,
+  DeliveryTarget,
+  NotificationChannel,
+  RenderedMessage,
+  SendOutcome,
+} from '../model';
 import type { ProviderNames } from '../render/describe-event';
 import { describeEvent } from '../render/describe-event';
 import type { EmailContent } from '../render/email-template';
@@ -47,18 +53,18 @@ function isRetryable(error: unknown): { retry: boolean; throttled: boolean } {
     status === 429;
   if (throttled) return { retry: true, throttled };
   // The message itself was refused (a bad address, content the service will not send): never retried.
-  if (e.name === 'MessageRejected' || e.name === 'BadRequestException' || e.name === 'MailFromDomainNotVerifiedException')
+  if (
+    e.name === 'MessageRejected' ||
+    e.name === 'BadRequestException' ||
+    e.name === 'MailFromDomainNotVerifiedException'
+  )
     return { retry: false, throttled };
   return { retry: true, throttled };
 }
 
 /** The email channel: one event to one address, through the mailer port, with a one-click unsubscribe. */
 export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<EmailTarget> {
-  const content = async (
-    event: CanonicalEvent,
-    target: EmailTarget,
-    link: string,
-  ): Promise<EmailContent> => {
+  const content = async (event: CanonicalEvent, target: EmailTarget, link: string): Promise<EmailContent> => {
     const orgName = (await deps.orgName?.(event.tenantId)) ?? 'your organisation';
     const summary = describeEvent(event, deps.providerNames);
     const reason = target.userId
@@ -114,7 +120,9 @@ export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<Em
           ok: false,
           durationMs: Date.now() - started,
           // The error's name only: its message may quote the address or the content.
-          error: throttled ? 'the mail service is throttling' : `the mail service refused: ${name}`.slice(0, 200),
+          error: throttled
+            ? 'the mail service is throttling'
+            : `the mail service refused: ${name}`.slice(0, 200),
           ...(retry ? {} : { permanent: 'rejected' as const }),
         };
       }

@@ -28,7 +28,9 @@ async function mayManage(deps: Deps, principal: Principal, orgId: string, userId
   if (self === userId) return;
   const access = await deps.access.get(orgId);
   if (permissionsOf(principal.role, access).includes('users:manage')) return;
-  throw new ForbiddenError("Only the user themself, or a caller with users:manage, may see or set a user's notification preferences");
+  throw new ForbiddenError(
+    "Only the user themself, or a caller with users:manage, may see or set a user's notification preferences",
+  );
 }
 
 async function requireUser(deps: Deps, orgId: string, userId: string) {

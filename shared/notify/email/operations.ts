@@ -7,7 +7,9 @@ import { MailSuppressionPage } from './suppressions';
 
 const AddressParam = z.object({
   orgId: z.string(),
-  address: z.string().meta({ description: 'The suppressed address, URL-encoded', example: 'ada%40example.com' }),
+  address: z
+    .string()
+    .meta({ description: 'The suppressed address, URL-encoded', example: 'ada%40example.com' }),
 });
 const TokenQuery = z.object({
   token: z.string().max(100).meta({ description: 'The token of the link in the email (`hubunsub_…`)' }),
@@ -37,7 +39,9 @@ export const notificationPreferenceOperations = {
     requestBody: jsonBody(NotificationPreferencesInput),
     responses: {
       '200': ok('The preferences as stored', NotificationPreferencesSchema),
-      '400': problem('The body is not valid (an unknown field, a pattern that is no event type, an hour outside 0-23)'),
+      '400': problem(
+        'The body is not valid (an unknown field, a pattern that is no event type, an hour outside 0-23)',
+      ),
       ...authErrors,
       '403': problem('Neither the user themself nor a caller with users:manage'),
       '404': problem('No such user'),
@@ -56,7 +60,8 @@ export const notificationPreferenceOperations = {
   },
   deleteMailSuppression: {
     requestParams: { path: AddressParam },
-    description: 'Email goes to the address again (until it bounces again). Audited (`mail_suppression.deleted`).',
+    description:
+      'Email goes to the address again (until it bounces again). Audited (`mail_suppression.deleted`).',
     responses: {
       '204': { description: 'Lifted' },
       ...authErrors,

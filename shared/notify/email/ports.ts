@@ -6,7 +6,10 @@ import type { NotificationPreferences } from './preferences';
 /** Each user's notification preferences, one item per user with a version. */
 export interface NotificationPreferenceStore {
   /** The user's preferences, or null (the defaults apply) at version 0. */
-  get(orgId: string, userId: string): Promise<Versioned<NotificationPreferences & { updatedAt: string }> | null>;
+  get(
+    orgId: string,
+    userId: string,
+  ): Promise<Versioned<NotificationPreferences & { updatedAt: string }> | null>;
   /** Several users' preferences at once (those who never set any are absent). */
   getMany(orgId: string, userIds: readonly string[]): Promise<Map<string, NotificationPreferences>>;
   /** Replaces them if still at `expectedVersion` (0: never set), with the audit record; ConflictError otherwise. */

@@ -9,10 +9,7 @@ export const NotificationPreferencesInput = z
   .object({
     mute: z
       .object({
-        until: z.iso
-          .datetime()
-          .nullable()
-          .describe('Muted until this time; null: until the mute is lifted'),
+        until: z.iso.datetime().nullable().describe('Muted until this time; null: until the mute is lifted'),
       })
       .strict()
       .nullable()
@@ -23,7 +20,9 @@ export const NotificationPreferencesInput = z
       .min(1)
       .max(50)
       .default(['*'])
-      .describe('The event types the user wants (`pull_request.*`, `work_item.updated`, `*`); every type by default'),
+      .describe(
+        'The event types the user wants (`pull_request.*`, `work_item.updated`, `*`); every type by default',
+      ),
     channels: z
       .object({ email: z.boolean().default(true).describe('Email notifications (and digests)') })
       .strict()
@@ -33,7 +32,13 @@ export const NotificationPreferencesInput = z
       .enum(DIGEST_PERIODS)
       .default('off')
       .describe('off: each email at once; hourly or daily: one email listing what matched since the last'),
-    dailyHourUtc: z.number().int().min(0).max(23).default(8).describe('The hour (UTC) a daily digest goes out'),
+    dailyHourUtc: z
+      .number()
+      .int()
+      .min(0)
+      .max(23)
+      .default(8)
+      .describe('The hour (UTC) a daily digest goes out'),
   })
   .strict()
   .meta({ id: 'NotificationPreferencesInput' });
@@ -67,7 +72,10 @@ export function emailDecision(
 const HOUR_MS = 3_600_000;
 
 /** When the digest that an event collected at `now` goes into is due: the next hour, or the next daily hour (UTC). */
-export function nextDigestAt(prefs: Pick<NotificationPreferences, 'digest' | 'dailyHourUtc'>, now: Date): Date {
+export function nextDigestAt(
+  prefs: Pick<NotificationPreferences, 'digest' | 'dailyHourUtc'>,
+  now: Date,
+): Date {
   if (prefs.digest !== 'daily') return new Date((Math.floor(now.getTime() / HOUR_MS) + 1) * HOUR_MS);
   const at = new Date(now);
   at.setUTCHours(prefs.dailyHourUtc, 0, 0, 0);

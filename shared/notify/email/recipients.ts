@@ -45,7 +45,9 @@ export class PreferenceAwareEmailRecipients implements EmailRecipients {
         users: userIds.length,
         max: MAX_RECIPIENTS,
       });
-    const found = await Promise.all(userIds.slice(0, MAX_RECIPIENTS).map((id) => this.deps.users.get(orgId, id)));
+    const found = await Promise.all(
+      userIds.slice(0, MAX_RECIPIENTS).map((id) => this.deps.users.get(orgId, id)),
+    );
     const users = new Map<string, User>();
     for (const user of found) if (user?.status === 'active') users.set(user.id, user);
     // A listed address that is one of the org's users is that user: their preferences apply.

@@ -127,8 +127,15 @@ export function makeSuppressFromFeedback(deps: { suppressions: MailSuppressionSt
 export const MailSuppressionSchema = z
   .object({
     address: z.string(),
-    reason: z.enum(SUPPRESSION_REASONS).describe('bounce: a permanent bounce; complaint: marked as spam; unsubscribed: the unsubscribe link of an address that is no user'),
-    detail: z.string().nullable().describe("What the mail service said (the bounce's subtype, the complaint's feedback type)"),
+    reason: z
+      .enum(SUPPRESSION_REASONS)
+      .describe(
+        'bounce: a permanent bounce; complaint: marked as spam; unsubscribed: the unsubscribe link of an address that is no user',
+      ),
+    detail: z
+      .string()
+      .nullable()
+      .describe("What the mail service said (the bounce's subtype, the complaint's feedback type)"),
     suppressedAt: z.iso.datetime(),
   })
   .meta({ id: 'MailSuppression' });

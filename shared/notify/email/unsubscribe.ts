@@ -18,8 +18,10 @@ const TOKEN_SHAPE = /^hubunsub_[A-Za-z0-9_-]{43}$/;
 /** RFC 8058's one-click body is one short field; anything much longer is not it. */
 const MAX_ONE_CLICK_BODY = 1024;
 
-export const generateUnsubscribeToken = (): string => `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-export const hashUnsubscribeToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const generateUnsubscribeToken = (): string =>
+  `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+export const hashUnsubscribeToken = (token: string): string =>
+  createHash('sha256').update(token).digest('hex');
 export const isWellFormedUnsubscribeToken = (token: unknown): token is string =>
   typeof token === 'string' && TOKEN_SHAPE.test(token);
 
@@ -48,8 +50,7 @@ export function isOneClickBody(contentType: string | undefined, body: string): b
   // Some clients send the form as multipart; the field is what matters, and it is looked for in both.
   if (type === 'application/x-www-form-urlencoded')
     return new URLSearchParams(body).getAll('List-Unsubscribe').includes('One-Click');
-  if (type === 'multipart/form-data')
-    return /name="List-Unsubscribe"\r?\n\r?\nOne-Click\r?\n/.test(body);
+  if (type === 'multipart/form-data') return /name="List-Unsubscribe"\r?\n\r?\nOne-Click\r?\n/.test(body);
   return false;
 }
 

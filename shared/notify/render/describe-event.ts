@@ -1,6 +1,6 @@
-import type { CanonicalEvent } from '../../events/canonical-event';
 import type { Person } from '../../events/canonical/index';
-import { canonicalData, CUSTOM_TYPE_PREFIX, isCanonicalType } from '../../events/canonical/index';
+import { CUSTOM_TYPE_PREFIX, canonicalData, isCanonicalType } from '../../events/canonical/index';
+import type { CanonicalEvent } from '../../events/canonical-event';
 
 /**
  * What happened, in words every channel can show: read from the canonical model only, so an event
@@ -173,7 +173,10 @@ function describeKnown(event: CanonicalEvent): Parts | null {
       : canonicalData(event, type as 'build.failed')?.actor;
     return {
       title: `${pipeline ? 'Pipeline' : 'Build'} ${run.name ? `${run.name} ` : ''}${verb} in ${run.container}`,
-      lines: [run.ref ? `On ${run.ref}${run.sha ? ` at ${run.sha.slice(0, 7)}` : ''}` : null, `Status: ${run.status}`],
+      lines: [
+        run.ref ? `On ${run.ref}${run.sha ? ` at ${run.sha.slice(0, 7)}` : ''}` : null,
+        `Status: ${run.status}`,
+      ],
       actor,
       links: [{ label: `Open the ${pipeline ? 'pipeline' : 'build'}`, url: run.url }],
       container: run.container,
@@ -184,7 +187,10 @@ function describeKnown(event: CanonicalEvent): Parts | null {
     if (!d) return null;
     return {
       title: `Sprint ${d.sprint.name} ${verb}`,
-      lines: [d.sprint.goal ? `Goal: ${d.sprint.goal}` : null, d.sprint.endAt ? `Ends ${d.sprint.endAt}` : null],
+      lines: [
+        d.sprint.goal ? `Goal: ${d.sprint.goal}` : null,
+        d.sprint.endAt ? `Ends ${d.sprint.endAt}` : null,
+      ],
       actor: d.actor,
       links: [],
       container: null,

@@ -20,7 +20,8 @@ export interface EmailFooter {
 const MAX_SUBJECT = 200;
 
 // Inline styles only: mail clients drop <style> blocks and remote content; nothing is loaded from afar.
-const PAGE_STYLE = 'font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;font-size:14px;line-height:1.5';
+const PAGE_STYLE =
+  'font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;font-size:14px;line-height:1.5';
 const MUTED = 'color:#59636e;font-size:12px';
 
 const subjectOf = (summary: EventSummary) => oneLine(`[${summary.provider}] ${summary.title}`, MAX_SUBJECT);
@@ -108,9 +109,7 @@ export function renderDigestEmail(
     html: page(
       [
         `<h1 style="font-size:18px;margin:0 0 16px">${escapeHtml(heading)}</h1>`,
-        ...input.summaries.map(
-          (s) => `<div style="margin:0 0 16px">${htmlOfSummary(s, 'h2')}</div>`,
-        ),
+        ...input.summaries.map((s) => `<div style="margin:0 0 16px">${htmlOfSummary(s, 'h2')}</div>`),
         more ? `<p>${escapeHtml(more)}</p>` : '',
         htmlFooter(footer),
       ].join(''),
