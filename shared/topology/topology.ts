@@ -1363,7 +1363,7 @@ export const schedules = {
   },
   sendDigests: {
     function: 'sendDigests',
-    description: 'Queue the hourly and daily email digests that have come due',
+    description: 'Send the hourly and daily email digests that have come due',
     everyMinutes: 5,
   },
 } as const satisfies Record<string, ScheduleSpec>;
