@@ -95,7 +95,13 @@ const samples: Record<string, { type: string; data: Record<string, unknown>; tit
     type: 'review.submitted',
     data: {
       actor: person('Cy'),
-      review: { id: 'r1', state: 'changes_requested', body: 'Please add a test', author: person('Cy'), submittedAt: null },
+      review: {
+        id: 'r1',
+        state: 'changes_requested',
+        body: 'Please add a test',
+        author: person('Cy'),
+        submittedAt: null,
+      },
       pullRequest,
     },
     title: 'Review submitted on PR #12: changes requested',
@@ -194,7 +200,9 @@ describe('event summaries from the canonical model', () => {
 
   it('lists what changed on a work item, with old and new values and who did it', () => {
     const summary = describeEvent(eventOf(samples.work_item!.type, samples.work_item!.data));
-    expect(summary.lines).toEqual(expect.arrayContaining(['Fix login', 'status: In Progress → Done', 'Assignee: Ada']));
+    expect(summary.lines).toEqual(
+      expect.arrayContaining(['Fix login', 'status: In Progress → Done', 'Assignee: Ada']),
+    );
     expect(summary.actor).toBe('Ada');
     expect(summary.links).toEqual([{ label: 'Open PROJ-7', url: 'https://acme.example/browse/PROJ-7' }]);
   });
@@ -215,7 +223,11 @@ describe('event summaries from the canonical model', () => {
   it('never links to a URL that is not http(s), and keeps titles on one bounded line', () => {
     const data = {
       ...samples.pull_request!.data,
-      pullRequest: { ...pullRequest, url: 'javascript:alert(1)', title: `evil\r\nBcc: x@y.z ${'a'.repeat(500)}` },
+      pullRequest: {
+        ...pullRequest,
+        url: 'javascript:alert(1)',
+        title: `evil\r\nBcc: x@y.z ${'a'.repeat(500)}`,
+      },
     };
     const summary = describeEvent(eventOf('pull_request.opened', data));
     expect(summary.links).toEqual([]);
@@ -225,14 +237,22 @@ describe('event summaries from the canonical model', () => {
 });
 
 describe('the email template', () => {
-  const footer = { reason: 'a notification rule of Acme sends you pull_request.* events', unsubscribeUrl: 'https://hub.example/unsubscribe?token=t&x=1' };
+  const footer = {
+    reason: 'a notification rule of Acme sends you pull_request.* events',
+    unsubscribeUrl: 'https://hub.example/unsubscribe?token=t&x=1',
+  };
 
   it('has a subject, a plain-text part and an HTML part, with the reason and the unsubscribe link in the footer', () => {
-    const mail = renderEventEmail(describeEvent(eventOf(samples.pull_request!.type, samples.pull_request!.data), () => 'Code Host'), footer);
+    const mail = renderEventEmail(
+      describeEvent(eventOf(samples.pull_request!.type, samples.pull_request!.data), () => 'Code Host'),
+      footer,
+    );
     expect(mail.subject).toBe('[Code Host] PR #12 merged: Fix login');
     expect(mail.text).toContain('PR #12 merged: Fix login');
     expect(mail.text).toContain('Open PR #12: https://code.example/acme/web/pull/12');
-    expect(mail.text).toContain('You get this email because a notification rule of Acme sends you pull_request.* events.');
+    expect(mail.text).toContain(
+      'You get this email because a notification rule of Acme sends you pull_request.* events.',
+    );
     expect(mail.text).toContain('Unsubscribe: https://hub.example/unsubscribe?token=t&x=1');
     expect(mail.html).toContain('<a href="https://hub.example/unsubscribe?token=t&amp;x=1"');
     expect(mail.html).toContain('<a href="https://code.example/acme/web/pull/12"');
@@ -241,7 +261,10 @@ describe('the email template', () => {
   it('escapes event data in the HTML and loads nothing from afar', () => {
     const data = {
       ...samples.pull_request!.data,
-      pullRequest: { ...pullRequest, title: '<img src="https://tracker.example/p.gif" onerror="x()"><script>alert(1)</script>' },
+      pullRequest: {
+        ...pullRequest,
+        title: '<img src="https://tracker.example/p.gif" onerror="x()"><script>alert(1)</script>',
+      },
     };
     const mail = renderEventEmail(describeEvent(eventOf('pull_request.opened', data)), footer);
     expect(mail.html).not.toMatch(/<img|<script/i);
@@ -252,8 +275,10 @@ describe('the email template', () => {
     expect(mail.subject).not.toMatch(/[\r\n]/);
   });
 
-  it('lists a digest\'s events, counting those beyond the list', () => {
-    const summaries = [samples.work_item!, samples.pull_request!].map((s) => describeEvent(eventOf(s.type, s.data)));
+  it("lists a digest's events, counting those beyond the list", () => {
+    const summaries = [samples.work_item!, samples.pull_request!].map((s) =>
+      describeEvent(eventOf(s.type, s.data)),
+    );
     const mail = renderDigestEmail({ orgName: 'Acme <b>', period: 'hourly', summaries, more: 3 }, footer);
     expect(mail.subject).toBe('Your hourly digest from Acme <b>: 5 events');
     expect(mail.text).toContain('PROJ-7 moved to Done');
