@@ -58,7 +58,7 @@ const run = {
 };
 
 /** One event of each canonical type family, as any provider's normaliser emits it. */
-const samples: Record<string, { type: string; data: Record<string, unknown>; title: string }> = {
+const samples = {
   work_item: {
     type: 'work_item.updated',
     data: {
@@ -165,7 +165,7 @@ const samples: Record<string, { type: string; data: Record<string, unknown>; tit
     },
     title: 'Release 1.2 released',
   },
-};
+} satisfies Record<string, { type: string; data: Record<string, unknown>; title: string }>;
 
 const eventOf = (type: string, data: Record<string, unknown>, provider = 'jira'): CanonicalEvent =>
   aCanonicalEvent({ type, data, source: { provider, connectionId: 'con_1' } });
@@ -184,8 +184,8 @@ describe('event summaries from the canonical model', () => {
 
   it('reads the same whichever provider the event came from, naming the provider by its display name', () => {
     const names = (p: string) => ({ one: 'Tracker One', two: 'Tracker Two' })[p];
-    const a = describeEvent(eventOf(samples.pull_request!.type, samples.pull_request!.data, 'one'), names);
-    const b = describeEvent(eventOf(samples.pull_request!.type, samples.pull_request!.data, 'two'), names);
+    const a = describeEvent(eventOf(samples.pull_request.type, samples.pull_request.data, 'one'), names);
+    const b = describeEvent(eventOf(samples.pull_request.type, samples.pull_request.data, 'two'), names);
     const { provider: pa, eventId: _a, occurredAt: _oa, ...restA } = a;
     const { provider: pb, eventId: _b, occurredAt: _ob, ...restB } = b;
     expect(restA).toEqual(restB);
@@ -199,7 +199,7 @@ describe('event summaries from the canonical model', () => {
   });
 
   it('lists what changed on a work item, with old and new values and who did it', () => {
-    const summary = describeEvent(eventOf(samples.work_item!.type, samples.work_item!.data));
+    const summary = describeEvent(eventOf(samples.work_item.type, samples.work_item.data));
     expect(summary.lines).toEqual(
       expect.arrayContaining(['Fix login', 'status: In Progress → Done', 'Assignee: Ada']),
     );
@@ -222,7 +222,7 @@ describe('event summaries from the canonical model', () => {
 
   it('never links to a URL that is not http(s), and keeps titles on one bounded line', () => {
     const data = {
-      ...samples.pull_request!.data,
+      ...samples.pull_request.data,
       pullRequest: {
         ...pullRequest,
         url: 'javascript:alert(1)',
@@ -244,7 +244,7 @@ describe('the email template', () => {
 
   it('has a subject, a plain-text part and an HTML part, with the reason and the unsubscribe link in the footer', () => {
     const mail = renderEventEmail(
-      describeEvent(eventOf(samples.pull_request!.type, samples.pull_request!.data), () => 'Code Host'),
+      describeEvent(eventOf(samples.pull_request.type, samples.pull_request.data), () => 'Code Host'),
       footer,
     );
     expect(mail.subject).toBe('[Code Host] PR #12 merged: Fix login');
@@ -260,7 +260,7 @@ describe('the email template', () => {
 
   it('escapes event data in the HTML and loads nothing from afar', () => {
     const data = {
-      ...samples.pull_request!.data,
+      ...samples.pull_request.data,
       pullRequest: {
         ...pullRequest,
         title: '<img src="https://tracker.example/p.gif" onerror="x()"><script>alert(1)</script>',
@@ -276,7 +276,7 @@ describe('the email template', () => {
   });
 
   it("lists a digest's events, counting those beyond the list", () => {
-    const summaries = [samples.work_item!, samples.pull_request!].map((s) =>
+    const summaries = [samples.work_item, samples.pull_request].map((s) =>
       describeEvent(eventOf(s.type, s.data)),
     );
     const mail = renderDigestEmail({ orgName: 'Acme <b>', period: 'hourly', summaries, more: 3 }, footer);
