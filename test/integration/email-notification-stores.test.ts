@@ -112,7 +112,12 @@ describe('digests in DynamoDB Local', () => {
       preferences,
       suppressions,
       tokens,
-      mailer: { send: async (m: MailMessage) => (sent.push(m), { messageId: `m-${sent.length}` }) },
+      mailer: {
+        send: async (m: MailMessage) => {
+          sent.push(m);
+          return { messageId: `m-${sent.length}` };
+        },
+      },
       clock,
       publicUrl: 'https://hub.example',
     };
