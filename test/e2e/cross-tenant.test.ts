@@ -240,6 +240,7 @@ const validBodies: Record<string, unknown> = {
     codeHost: { connectionId: 'con_01M8F79P3R3K1638C8KPHEN332', repository: 'a/b' },
   },
   openLinkBranch: {},
+  putNotificationPreferences: { digest: 'daily', channels: { email: true } },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -271,7 +272,8 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{policyId}', 'b-policy')
           .replace('{mappingId}', tenants.b.mappingId)
           .replace('{linkId}', linkIdOfB)
-          .replace('{eventId}', eventIdOfB);
+          .replace('{eventId}', eventIdOfB)
+          .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'));
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,
