@@ -22,7 +22,7 @@ const Recipient = z.object({ emailAddress: z.string().min(3).max(320) }).loose()
 const SesFeedbackEvent = z
   .object({
     source: z.literal('aws.ses'),
-    'detail-type': z.enum(['Email Bounced', 'Email Complained']),
+    'detail-type': z.enum(['Email Bounced', 'Email Complaint Received']),
     detail: z
       .object({
         eventType: z.enum(['Bounce', 'Complaint']),

@@ -4,7 +4,7 @@ import { parseMailFeedback } from '../../../../../shared/notify/email/suppressio
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 
 /** SES event publishing to EventBridge: the event record is the detail (AWS's documented example, trimmed). */
-function sesEvent(detailType: 'Email Bounced' | 'Email Complained', detail: Record<string, unknown>) {
+function sesEvent(detailType: 'Email Bounced' | 'Email Complaint Received', detail: Record<string, unknown>) {
   return {
     version: '0',
     id: 'b4a5e4e4-0000-0000-0000-000000000000',
@@ -52,7 +52,7 @@ describe('mail feedback from SES', () => {
 
   it('suppresses the recipients of a complaint', () => {
     const feedback = parseMailFeedback(
-      sesEvent('Email Complained', {
+      sesEvent('Email Complaint Received', {
         eventType: 'Complaint',
         complaint: {
           complainedRecipients: [{ emailAddress: 'bo@example.com' }],
