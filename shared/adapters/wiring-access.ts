@@ -67,4 +67,7 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   queueWorker: ['webhookRoutes'],
   // Every email it sends carries a fresh unsubscribe token, stored by its hash.
   emailChannel: ['unsubscribeTokens'],
+  // Adding and sweeping write the entries and the kind's cursor, platform items.
+  dueIndex: ['dueEntries', 'dueCursors'],
+  digestCollector: ['dueEntries', 'dueCursors'],
 };
