@@ -119,7 +119,12 @@ export const orgPurger = () =>
 export const userStore = () => new DynamoDbUserStore(documentClient(), tablesConfig());
 export const teamStore = () => new DynamoDbTeamStore(documentClient(), tablesConfig());
 export const invitationStore = () => new DynamoDbInvitationStore(documentClient(), tablesConfig());
-export const mailer = () => new SesMailer(tracer.captureAWSv3Client(new SESv2Client({})), mailConfig().from);
+export const mailer = () =>
+  new SesMailer(
+    tracer.captureAWSv3Client(new SESv2Client({})),
+    mailConfig().from,
+    mailConfig().configurationSet,
+  );
 export const accessStore = () => new DynamoDbAccessStore(documentClient(), tablesConfig());
 export const roleGuard = () => makeRoleGuard(accessStore());
 export const sessionRevoker = () => {

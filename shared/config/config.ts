@@ -87,11 +87,14 @@ export interface MailConfig {
   readonly from: string;
   /** Where an invitee accepts, if the deployment has such a page; the token is appended as `?token=`. */
   readonly acceptUrl: string | undefined;
+  /** The SES configuration set mail is sent with, which publishes its bounces and complaints; none locally. */
+  readonly configurationSet?: string | undefined;
 }
 
 export function mailConfig(env: Env = processEnv()): MailConfig {
   return {
     from: required(env, 'MAIL_FROM'),
+    configurationSet: optional(env, 'MAIL_CONFIGURATION_SET'),
     acceptUrl:
       optional(env, 'INVITATION_ACCEPT_URL') === undefined ? undefined : url(env, 'INVITATION_ACCEPT_URL'),
   };

@@ -285,7 +285,8 @@ export const functions = {
   },
   deliverNotifications: {
     entry: 'functions/deliver-notifications/handler.ts',
-    description: 'Makes one delivery attempt per message (webhook endpoint, email), recording it and scheduling the retry',
+    description:
+      'Makes one delivery attempt per message (webhook endpoint, email), recording it and scheduling the retry',
     memoryMb: 1024,
     // An attempt waits at most 15 s for the endpoint; a batch runs its attempts side by side.
     timeoutSeconds: 60,
@@ -293,7 +294,8 @@ export const functions = {
   },
   runDueWork: {
     entry: 'functions/run-due-work/handler.ts',
-    description: 'Queues the retries that have come due, and warns about or disables endpoints failing for days',
+    description:
+      'Queues the retries that have come due, and warns about or disables endpoints failing for days',
     memoryMb: 512,
     timeoutSeconds: 120,
     access: ['domain-table:write', 'audit-table:write', 'queues:send'],
@@ -307,7 +309,8 @@ export const functions = {
   },
   suppressMailAddresses: {
     entry: 'functions/suppress-mail-addresses/handler.ts',
-    description: "Suppresses the addresses the mail service reports as bounced or complained, in the sender's org",
+    description:
+      "Suppresses the addresses the mail service reports as bounced or complained, in the sender's org",
     memoryMb: 512,
     timeoutSeconds: 30,
     access: ['domain-table:write', 'audit-table:write'],
@@ -1358,7 +1361,8 @@ export const schedules = {
   },
   runDueWork: {
     function: 'runDueWork',
-    description: 'Queue the delivery retries that have come due; warn about and disable endpoints failing for days',
+    description:
+      'Queue the delivery retries that have come due; warn about and disable endpoints failing for days',
     everyMinutes: 1,
   },
   sendDigests: {
@@ -1418,7 +1422,7 @@ export const rules = {
     description: 'Bounces and complaints the mail service reports suppress the address',
     // SES publishes its events to the account's default bus.
     bus: 'default',
-    pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complained'] },
+    pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
     targetQueues: ['mailFeedback'],
   },
 } as const satisfies Record<string, RuleSpec>;
