@@ -36,7 +36,9 @@ export function registerNotificationPreferenceCommands(program: Command): void {
   // Another part may add its own `notifications` subcommands: one group for all of them.
   const notifications =
     program.commands.find((c) => c.name() === 'notifications') ??
-    program.command('notifications').description('notifications: rules, preferences');
+    program
+      .command('notifications')
+      .description('notifications: preferences (and the other notification commands)');
   const preferences = notifications
     .command('preferences')
     .description("a user's notification preferences (your own, or anyone's with users:manage)");
