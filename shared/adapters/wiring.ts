@@ -35,6 +35,7 @@ import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
 import { TenantDirectory } from '../tenancy/tenant-directory';
+import { hubClock } from './clock';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
@@ -171,7 +172,7 @@ export const digestStore = () => new DynamoDbDigestStore(documentClient(), table
 /** Each provider's display name, for the templates (which name no provider). */
 export const providerDisplayNames = () => (provider: string) => PROVIDERS.module(provider)?.displayName;
 /** The email channel of the notify system, for the delivery worker's map of channels. */
-export const emailChannel = (clock: Clock = systemClock) =>
+export const emailChannel = (clock: Clock = hubClock()) =>
   makeEmailChannel({
     mailer: mailer(),
     tokens: unsubscribeTokenStore(),
@@ -182,7 +183,7 @@ export const emailChannel = (clock: Clock = systemClock) =>
     orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
   });
 /** Who an email destination reaches after preferences and suppressions (for the matcher). */
-export const emailRecipients = (clock: Clock = systemClock) =>
+export const emailRecipients = (clock: Clock = hubClock()) =>
   new PreferenceAwareEmailRecipients({
     users: userStore(),
     teams: teamStore(),
@@ -191,7 +192,7 @@ export const emailRecipients = (clock: Clock = systemClock) =>
     clock,
   });
 /** Collects digest events and indexes each user at their next digest (for the matcher). */
-export const digestCollector = (clock: Clock = systemClock) =>
+export const digestCollector = (clock: Clock = hubClock()) =>
   new EmailDigestCollector({
     digests: digestStore(),
     preferences: notificationPreferenceStore(),
