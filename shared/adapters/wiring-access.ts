@@ -41,6 +41,15 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   syncStore: ['domain-table:read'],
   lockStore: ['domain-table:write'],
   dueIndex: ['domain-table:write'],
+  notificationPreferenceStore: ['domain-table:read'],
+  mailSuppressionStore: ['domain-table:read'],
+  // Minting a token writes its platform lookup (the `unsubscribeTokens` pointer type).
+  unsubscribeTokenStore: ['domain-table:read'],
+  digestStore: ['domain-table:write'],
+  providerDisplayNames: [],
+  emailChannel: ['mail:send', 'domain-table:write'],
+  emailRecipients: ['domain-table:read'],
+  digestCollector: ['domain-table:write'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
@@ -58,4 +67,9 @@ export const providerClientFactories: readonly (keyof typeof wiring)[] = ['provi
 export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readonly PlatformPointer[] } = {
   // Marking a connection as needing attention saves its webhook route with its status.
   queueWorker: ['webhookRoutes'],
+  // Every email it sends carries a fresh unsubscribe token, stored by its hash.
+  emailChannel: ['unsubscribeTokens'],
+  // Adding and sweeping write the entries and the kind's cursor, platform items.
+  dueIndex: ['dueEntries', 'dueCursors'],
+  digestCollector: ['dueEntries', 'dueCursors'],
 };

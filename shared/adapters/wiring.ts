@@ -12,6 +12,7 @@ import {
   eventBusName,
   idempotencyTableName,
   mailConfig,
+  publicUrl,
   queueUrls,
   s3ForcePathStyle,
   secretsKeyId,
@@ -22,6 +23,9 @@ import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { lazyTokenSources } from '../connectors/provider-catalog';
 import type { AccessTokens } from '../connectors/work-items';
 import { feedOfReferences } from '../events/claim-check';
+import { EmailDigestCollector } from '../notify/email/digests';
+import { makeEmailChannel } from '../notify/email/email-channel';
+import { PreferenceAwareEmailRecipients } from '../notify/email/recipients';
 import { CachedRuleDestinations } from '../notify/rules/rule-destinations';
 import { tracer } from '../observability/observability';
 import type { ClaimCheckStore } from '../ports/claim-check-store';
@@ -32,6 +36,7 @@ import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
 import { TenantDirectory } from '../tenancy/tenant-directory';
+import { hubClock } from './clock';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
@@ -39,15 +44,19 @@ import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
+import { DynamoDbDigestStore } from './dynamodb/dynamodb-digest-store';
 import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbLockStore } from './dynamodb/dynamodb-lock-store';
+import { DynamoDbMailSuppressionStore } from './dynamodb/dynamodb-mail-suppression-store';
+import { DynamoDbNotificationPreferenceStore } from './dynamodb/dynamodb-notification-preference-store';
 import { DynamoDbNotificationRuleStore } from './dynamodb/dynamodb-notification-rule-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
+import { DynamoDbUnsubscribeTokenStore } from './dynamodb/dynamodb-unsubscribe-token-store';
 import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
 import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
@@ -156,6 +165,43 @@ export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesCon
 export const lockStore = () => new DynamoDbLockStore(documentClient(), tablesConfig().domainTable);
 export const dueIndex = (clock: Clock = systemClock) =>
   new DynamoDbDueIndex(documentClient(), tablesConfig().domainTable, clock);
+export const notificationPreferenceStore = () =>
+  new DynamoDbNotificationPreferenceStore(documentClient(), tablesConfig());
+export const mailSuppressionStore = () => new DynamoDbMailSuppressionStore(documentClient(), tablesConfig());
+export const unsubscribeTokenStore = () =>
+  new DynamoDbUnsubscribeTokenStore(documentClient(), tablesConfig().domainTable);
+export const digestStore = () => new DynamoDbDigestStore(documentClient(), tablesConfig());
+/** Each provider's display name, for the templates (which name no provider). */
+export const providerDisplayNames = () => (provider: string) => PROVIDERS.module(provider)?.displayName;
+/** The email channel of the notify system, for the delivery worker's map of channels. */
+export const emailChannel = (clock: Clock = hubClock()) =>
+  makeEmailChannel({
+    mailer: mailer(),
+    tokens: unsubscribeTokenStore(),
+    suppressions: mailSuppressionStore(),
+    clock,
+    publicUrl: publicUrl(),
+    providerNames: providerDisplayNames(),
+    orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
+  });
+/** Who an email destination reaches after preferences and suppressions (for the matcher). */
+export const emailRecipients = (clock: Clock = hubClock()) =>
+  new PreferenceAwareEmailRecipients({
+    users: userStore(),
+    teams: teamStore(),
+    preferences: notificationPreferenceStore(),
+    suppressions: mailSuppressionStore(),
+    clock,
+  });
+/** Collects digest events and indexes each user at their next digest (for the matcher). */
+export const digestCollector = (clock: Clock = hubClock()) =>
+  new EmailDigestCollector({
+    digests: digestStore(),
+    preferences: notificationPreferenceStore(),
+    due: dueIndex(clock),
+    clock,
+    providerNames: providerDisplayNames(),
+  });
 let tokens: Readonly<Record<string, AccessTokens>> | undefined;
 /**
  * One source of access tokens per provider whose module has one, per execution environment (its

@@ -158,3 +158,13 @@ export function egressConfig(env: Env = processEnv()): EgressPolicy {
     }),
   };
 }
+
+/**
+ * Where people reach the hub's API from outside (`HUB_PUBLIC_URL`): the links in its emails (the
+ * one-click unsubscribe) point there. The local runtime's own address when unset.
+ */
+export function publicUrl(env: Env = processEnv()): string {
+  return (
+    optional(env, 'HUB_PUBLIC_URL') === undefined ? 'http://127.0.0.1:3000' : url(env, 'HUB_PUBLIC_URL')
+  ).replace(/\/+$/, '');
+}

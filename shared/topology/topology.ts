@@ -302,10 +302,10 @@ export const functions = {
   },
   sendDigests: {
     entry: 'functions/send-digests/handler.ts',
-    description: 'Queues the hourly and daily email digests that have come due',
+    description: 'Sends the hourly and daily email digests that have come due, one email per user',
     memoryMb: 512,
     timeoutSeconds: 120,
-    access: ['domain-table:write', 'audit-table:write', 'queues:send'],
+    access: ['domain-table:write', 'audit-table:write', 'mail:send'],
   },
   suppressMailAddresses: {
     entry: 'functions/suppress-mail-addresses/handler.ts',
@@ -1367,7 +1367,7 @@ export const schedules = {
   },
   sendDigests: {
     function: 'sendDigests',
-    description: 'Queue the hourly and daily email digests that have come due',
+    description: 'Send the hourly and daily email digests that have come due',
     everyMinutes: 5,
   },
 } as const satisfies Record<string, ScheduleSpec>;

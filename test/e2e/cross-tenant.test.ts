@@ -256,6 +256,7 @@ const validBodies: Record<string, unknown> = {
   },
   updateNotificationRule: { name: 'Renamed by A', enabled: false },
   testNotificationRule: { sample: 'pull_request.merged' },
+  putNotificationPreferences: { digest: 'daily', channels: { email: true } },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -288,7 +289,8 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{mappingId}', tenants.b.mappingId)
           .replace('{linkId}', linkIdOfB)
           .replace('{eventId}', eventIdOfB)
-          .replace('{ruleId}', tenants.b.ruleId);
+          .replace('{ruleId}', tenants.b.ruleId)
+          .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'));
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

@@ -30,6 +30,10 @@ export const TENANT_COLLECTIONS = {
   syncJobs: 'SYNCJOB',
   locks: 'LOCK',
   notificationRules: 'NRULE',
+  notificationPreferences: 'NOTIFPREF',
+  mailSuppressions: 'MAILSUPP',
+  digests: 'DIGEST',
+  digestSends: 'DIGESTSEND',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
