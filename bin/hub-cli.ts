@@ -311,6 +311,10 @@ const setCredentials = connections
       .makeOptionMandatory(),
   );
 const credentialFlags = new Map<string, { secret: boolean; number: boolean }>();
+type CredentialField = (typeof CREDENTIAL_CHOICES)[number]['fields'][number];
+const optional = (f: CredentialField) => f.schema.safeParse(undefined).success;
+const flagsOf = (f: CredentialField) =>
+  f.secret ? `--${kebab(f.name)}-file|--${kebab(f.name)}-env` : `--${kebab(f.name)}`;
 for (const { fields } of CREDENTIAL_CHOICES) {
   for (const field of fields) {
     if (credentialFlags.has(field.name)) continue;
@@ -319,18 +323,27 @@ for (const { fields } of CREDENTIAL_CHOICES) {
     if (field.secret) {
       setCredentials.option(`--${flag}-file <path>`, `read ${field.name} from a file`);
       setCredentials.option(`--${flag}-env <name>`, `read ${field.name} from an environment variable`);
+      // Recognised only to say where the secret goes instead: a command line is seen by `ps` and kept in shell history.
+      setCredentials.addOption(new Option(`--${flag} <value>`).hideHelp());
     } else {
-      setCredentials.option(`--${flag} <value>`, field.schema.description ?? field.name);
+      // A field several kinds share (a token URL) means something per kind: its help names them.
+      const kinds = CREDENTIAL_CHOICES.filter((c) => c.fields.some((f) => f.name === field.name));
+      setCredentials.option(
+        `--${flag} <value>`,
+        kinds.length > 1
+          ? `${field.name}, for ${kinds.map((c) => c.kind.kind).join(', ')}`
+          : (field.schema.description ?? field.name),
+      );
     }
   }
 }
 setCredentials
   .addHelpText(
     'after',
-    `\nKinds and their fields (secrets only from --<field>-file or --<field>-env, never on the command line):\n${CREDENTIAL_CHOICES.map(
+    `\nKinds and their fields ([optional]; secrets only from --<field>-file or --<field>-env, never on the command line):\n${CREDENTIAL_CHOICES.map(
       ({ provider, kind, fields }) =>
         `  ${kind.kind} (${provider.displayName}): ${kind.description}\n    ${fields
-          .map((f) => (f.secret ? `--${kebab(f.name)}-file|--${kebab(f.name)}-env` : `--${kebab(f.name)}`))
+          .map((f) => (optional(f) ? `[${flagsOf(f)}]` : flagsOf(f)))
           .join(' ')}`,
     ).join('\n')}`,
   )
@@ -339,6 +352,13 @@ setCredentials
     if (!chosen) throw new CliError(`No credential kind ${o.kind}`);
     const own = new Set(chosen.fields.map((f) => f.name));
     const body: Record<string, unknown> = { kind: chosen.kind.kind };
+    for (const [name, { secret }] of credentialFlags) {
+      const flag = kebab(name);
+      if (secret && o[camel(flag)] !== undefined)
+        throw new CliError(
+          `${name} is a secret: it is not taken on the command line (ps and shell history keep it). Use --${flag}-file <path> or --${flag}-env <name>`,
+        );
+    }
     for (const [name, { secret, number }] of credentialFlags) {
       const flag = kebab(name);
       const given = secret ? [o[camel(`${flag}-file`)], o[camel(`${flag}-env`)]] : [o[camel(flag)]];
@@ -355,6 +375,9 @@ setCredentials
       if (value === undefined) throw new CliError(`$${env} is not set (it holds ${name})`);
       body[name] = value;
     }
+    const missing = chosen.fields.filter((f) => !(f.name in body) && !optional(f));
+    if (missing.length > 0)
+      throw new CliError(`${chosen.kind.kind} credentials need ${missing.map(flagsOf).join(', ')}`);
     print(await call('PUT', `${conPath(orgId, connectionId)}/credentials`, body));
   });
 connections
@@ -693,7 +716,12 @@ webhooks
   .description("sign a delivery as its provider would, with a connection's secret, and send it to the hub")
   .addArgument(new Argument('<provider>', "the connection's provider").choices(signers.map((m) => m.id)))
   .argument('<connectionId>')
-  .requiredOption('--secret <secret>', "the connection's webhook secret (whsec_…)")
+  .option('--secret-file <path>', "read the connection's webhook secret (whsec_…) from a file")
+  .option('--secret-env <name>', "read the connection's webhook secret from an environment variable")
+  .option(
+    '--secret <secret>',
+    'the webhook secret itself (shown by ps and kept in shell history: a local test secret only)',
+  )
   .option('--file <path>', "the JSON payload, e.g. one of the provider's documented examples")
   .option('--data <json>', 'the JSON payload, inline', json)
   .option('--event <name>', 'the event name, for providers that send one in a header (e.g. issues, push)')
@@ -706,15 +734,33 @@ webhooks
     async (
       provider: string,
       connectionId: string,
-      o: { secret: string; file?: string; data?: unknown; event?: string; id?: string },
+      o: {
+        secret?: string;
+        secretFile?: string;
+        secretEnv?: string;
+        file?: string;
+        data?: unknown;
+        event?: string;
+        id?: string;
+      },
     ) => {
       const module = signers.find((m) => m.id === provider);
       if (!module?.webhook.sign) throw new CliError(`The hub cannot sign ${provider} deliveries`);
+      const given = [o.secret, o.secretFile, o.secretEnv].filter((v) => v !== undefined);
+      if (given.length !== 1) throw new CliError('Give one of --secret-file, --secret-env or --secret');
+      const secret =
+        o.secretFile !== undefined
+          ? readFileSync(resolve(o.secretFile), 'utf8').trim()
+          : o.secretEnv !== undefined
+            ? process.env[o.secretEnv]
+            : o.secret;
+      if (secret === undefined)
+        throw new CliError(`$${o.secretEnv} is not set (it holds the webhook secret)`);
       if (Boolean(o.file) === (o.data !== undefined)) throw new CliError('Give --file or --data');
       const { url } = globals();
       const body = o.file ? readFileSync(resolve(o.file), 'utf8') : JSON.stringify(o.data);
       const id = o.id ?? `msg_${randomUUID()}`;
-      const headers = await module.webhook.sign(o.secret, body, { id, at: new Date(), event: o.event });
+      const headers = await module.webhook.sign(secret, body, { id, at: new Date(), event: o.event });
       const res = await fetch(
         new URL(`/webhooks/${encodeURIComponent(provider)}/${encodeURIComponent(connectionId)}`, url),
         { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body },

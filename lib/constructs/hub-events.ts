@@ -3,7 +3,7 @@ import { Archive, EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-even
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueName } from '../../shared/topology';
+import type { QueueName, RuleSpec } from '../../shared/topology';
 import { EVENT_SOURCE_PREFIX, rules } from '../../shared/topology';
 import { deadLetterQueue } from './dead-letter-queue';
 
@@ -30,11 +30,15 @@ export class HubEvents extends Construct {
     this.deliveryDeadLetterQueue = deadLetterQueue(this, 'DeliveryDlq', "the bus's rule targets");
   }
 
-  /** Adds the topology's rules, targeting its queues. */
+  /**
+   * Adds the topology's rules, targeting its queues: on the hub's bus, or on the account's default
+   * bus for a rule that listens to an AWS service's events (SES publishes its mail events there).
+   */
   routeToQueues(targets: Readonly<Record<QueueName, IQueue>>): void {
-    for (const [name, rule] of Object.entries(rules)) {
+    const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    for (const [name, rule] of Object.entries(rules) as [string, RuleSpec][]) {
       new Rule(this, `${name[0]?.toUpperCase()}${name.slice(1)}Rule`, {
-        eventBus: this.bus,
+        eventBus: rule.bus === 'default' ? defaultBus : this.bus,
         description: rule.description,
         // The topology holds EventBridge's own pattern syntax; it is rendered as written.
         eventPattern: rule.pattern as unknown as EventPattern,

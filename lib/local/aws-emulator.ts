@@ -3,13 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { QueueName } from '../../shared/topology';
+import type { QueueName, RuleSpec } from '../../shared/topology';
 import { rules } from '../../shared/topology';
 import type { AwsCallCounter } from './aws-calls';
 import { matchesPattern } from './event-pattern';
 import { listenOnLoopback } from './free-port';
 import type { LocalCognito } from './local-cognito';
-import type { LocalIam, TenantSession } from './local-iam';
+import type { LocalIam, Principal, TenantSession } from './local-iam';
 import { accessKeyIdOf, actionRefusal, callerArn } from './local-iam';
 import type { LocalKms } from './local-kms';
 import { InvalidCiphertextError } from './local-kms';
@@ -26,6 +26,22 @@ interface PutEventsEntry {
 }
 
 export type { TenantSession } from './local-iam';
+
+const RUNTIME: Principal = { kind: 'runtime' };
+
+/** An event bus's ARN in the local account. */
+const busArn = (name: string) =>
+  `arn:aws:events:${localNames.region}:${localNames.account}:event-bus/${name}`;
+
+/**
+ * The bus a PutEvents entry names, as EventBridge resolves it: by name or ARN, and the account's
+ * default bus when it names none. Null for a bus that does not exist here.
+ */
+export function busNamed(name: string | undefined): 'hub' | 'default' | null {
+  if (name === undefined || name === '' || name === 'default' || name === busArn('default')) return 'default';
+  if (name === localNames.eventBus || name === busArn(localNames.eventBus)) return 'hub';
+  return null;
+}
 
 /** The IAM action prefix of each JSON-protocol service the emulator answers. */
 const IAM_SERVICE_PREFIX: Readonly<Record<string, string>> = {
@@ -88,8 +104,22 @@ export async function startAwsEmulator(deps: {
     );
   }
 
-  async function putEvents(input: { Entries?: PutEventsEntry[] }) {
+  async function putEvents(input: { Entries?: PutEventsEntry[] }, caller: Principal | null) {
     const entries = input.Entries ?? [];
+    // A function's grant (`event-bus:put`) names the hub's bus only, as in AWS; the runtime (the
+    // local mail service's feedback) publishes to the default bus as SES does.
+    if (
+      deps.iam &&
+      caller?.kind !== 'runtime' &&
+      entries.some((e) => busNamed(e.EventBusName) === 'default')
+    ) {
+      const action = 'events:PutEvents';
+      deps.iam.onRefusal(`${action}: the default event bus is granted to no function`);
+      throw new AwsError(
+        'AccessDeniedException',
+        `User: ${callerArn(caller)} is not authorized to perform: ${action} on resource: ${busArn('default')}`,
+      );
+    }
     if (entries.length === 0 || entries.length > 10) {
       throw new AwsError(
         'ValidationException',
@@ -118,7 +148,8 @@ export async function startAwsEmulator(deps: {
   async function route(
     entry: PutEventsEntry,
   ): Promise<{ EventId: string } | { ErrorCode: string; ErrorMessage: string }> {
-    if (entry.EventBusName !== localNames.eventBus) {
+    const bus = busNamed(entry.EventBusName);
+    if (!bus) {
       return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: `No bus ${entry.EventBusName}` };
     }
     if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
@@ -149,8 +180,9 @@ export async function startAwsEmulator(deps: {
       detail,
     };
     try {
-      const targets = Object.values(rules)
-        .filter((rule) => matchesPattern(rule.pattern, event))
+      // A rule listens on one bus: the hub's (canonical events) or the default (AWS services' events).
+      const targets = (Object.values(rules) as RuleSpec[])
+        .filter((rule) => (rule.bus ?? 'hub') === bus && matchesPattern(rule.pattern, event))
         .flatMap((rule) => rule.targetQueues);
       await Promise.all(
         targets.map((queue) =>
@@ -196,9 +228,9 @@ export async function startAwsEmulator(deps: {
     throw new AwsError('UnknownOperationException', `KMS ${operation} is not emulated`);
   }
 
-  async function dispatch(target: string, input: Record<string, unknown>) {
+  async function dispatch(target: string, input: Record<string, unknown>, caller: Principal | null) {
     const [service, operation = ''] = target.split('.');
-    if (service === 'AWSEvents' && operation === 'PutEvents') return putEvents(input);
+    if (service === 'AWSEvents' && operation === 'PutEvents') return putEvents(input, caller);
     if (service === 'TrentService') return kmsCall(operation, input);
     if (service === 'AWSCognitoIdentityProviderService' && deps.cognito) {
       const answer = deps.cognito.call(operation, input);
@@ -213,12 +245,32 @@ export async function startAwsEmulator(deps: {
     const mailbox = deps.mailbox;
     if (!mailbox) throw new AwsError('NotFoundException', 'No local mailbox', 404);
     const destination = input.Destination as { ToAddresses?: string[] } | undefined;
-    const simple = (input.Content as { Simple?: Record<string, { Data?: string; Text?: { Data?: string } }> })
-      ?.Simple;
+    const simple = (
+      input.Content as {
+        Simple?: {
+          Subject?: { Data?: string };
+          Body?: { Text?: { Data?: string }; Html?: { Data?: string } };
+          Headers?: { Name?: string; Value?: string }[];
+        };
+      }
+    )?.Simple;
     const to = destination?.ToAddresses ?? [];
     if (to.length === 0 || !simple?.Subject?.Data) {
       throw new AwsError('BadRequestException', 'A recipient, a subject and a body are required');
     }
+    const configurationSet = input.ConfigurationSetName as string | undefined;
+    if (configurationSet !== undefined && configurationSet !== localNames.mailConfigurationSet) {
+      throw new AwsError('NotFoundException', `Configuration set <${configurationSet}> does not exist.`, 404);
+    }
+    const pairs = (list: unknown) =>
+      Object.fromEntries(
+        ((list as { Name?: string; Value?: string }[] | undefined) ?? []).map((p) => [
+          String(p.Name),
+          String(p.Value),
+        ]),
+      );
+    const headers = pairs(simple.Headers);
+    const tags = pairs(input.EmailTags);
     const messageId = randomUUID();
     mailbox.add({
       messageId,
@@ -226,6 +278,10 @@ export async function startAwsEmulator(deps: {
       to,
       subject: simple.Subject.Data,
       text: simple.Body?.Text?.Data ?? '',
+      ...(simple.Body?.Html?.Data === undefined ? {} : { html: simple.Body.Html.Data }),
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(Object.keys(tags).length > 0 ? { tags } : {}),
+      ...(configurationSet ? { configurationSet } : {}),
       receivedAt: new Date().toISOString(),
     });
     return { MessageId: messageId };
@@ -314,7 +370,11 @@ export async function startAwsEmulator(deps: {
           ? null
           : authorise(req, `${IAM_SERVICE_PREFIX[service] ?? service}:${operation}`);
         if (denied) throw denied;
-        reply(200, await dispatch(target, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
+        const caller = deps.iam ? deps.iam.principalOfRequest(req.headers.authorization) : RUNTIME;
+        reply(
+          200,
+          await dispatch(target, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), caller),
+        );
       } catch (error) {
         if (error instanceof AwsError) reply(error.status, { __type: error.type, message: error.message });
         else reply(500, { __type: 'InternalFailure', message: (error as Error).message });

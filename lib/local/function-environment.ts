@@ -22,6 +22,8 @@ export interface LocalEnvironmentOptions {
   readonly jwt: { readonly issuer: string; readonly jwksUri: string; readonly audience: string };
   readonly logLevel: string;
   readonly mailFrom?: string;
+  /** The local clock's offset file (`POST /_local/clock`), which every function's `hubClock()` reads. */
+  readonly clockOffsetFile?: string;
   /** The runtime's own environment, from which the operator's settings below are passed on. */
   readonly inherited?: Readonly<Record<string, string | undefined>>;
 }
@@ -53,6 +55,8 @@ export function commonEnvironment(options: LocalEnvironmentOptions): Record<stri
     POWERTOOLS_METRICS_DISABLED: 'true',
     // The fakes live on loopback: the runtime, never a connection, lets the egress guard reach it.
     EGRESS_ALLOW_LOOPBACK: 'true',
+    // The time a test has moved the hub's clock to; no resource, so every function has it.
+    ...(options.clockOffsetFile ? { HUB_CLOCK_OFFSET_FILE: options.clockOffsetFile } : {}),
   };
 }
 
@@ -73,6 +77,8 @@ export function localResources(
     },
     mail: {
       MAIL_FROM: options.mailFrom ?? 'integration-hub@localhost',
+      // The local SES publishes bounces and complaints for mail sent with it (`/_local/mailbox/feedback`).
+      MAIL_CONFIGURATION_SET: localNames.mailConfigurationSet,
       // An operator's accept page, as in AWS (CDK context `invitationAcceptUrl`).
       ...(options.inherited?.INVITATION_ACCEPT_URL
         ? { INVITATION_ACCEPT_URL: options.inherited.INVITATION_ACCEPT_URL }

@@ -145,7 +145,7 @@ export class HttpGateway {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
+export function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -8,6 +8,8 @@ export const localNames = {
   streamDeadLetterQueue: (name: StreamName) => `hub-${name}-stream-dlq`,
   eventBus: 'hub-events',
   secretsKey: 'alias/hub-secrets',
+  /** The SES configuration set mail is sent with; its feedback goes to the default bus. */
+  mailConfigurationSet: 'hub-mail',
   account: '000000000000',
   tenantRoleArn: 'arn:aws:iam::000000000000:role/hub-tenant-data',
   region: 'us-east-1',

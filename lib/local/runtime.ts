@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
@@ -18,10 +19,11 @@ import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-l
 import { localFunctionEnvironment } from './function-environment';
 import { describeFailure, FunctionHost } from './function-host';
 import { HttpGateway } from './http-gateway';
+import { clockEndpoints, LocalClock } from './local-clock';
 import { LocalCognito } from './local-cognito';
 import { LocalIam } from './local-iam';
 import { LocalKms } from './local-kms';
-import { LocalMailbox } from './local-mailbox';
+import { LocalMailbox, mailboxEndpoints } from './local-mailbox';
 import { localNames } from './local-names';
 import { LOCAL_CLAIMS_BUCKET, startLocalS3 } from './local-s3';
 import { scheduleEndpoints, startScheduler } from './scheduler';
@@ -89,6 +91,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       string
     >;
     const mailbox = new LocalMailbox(dataDir);
+    const clock = new LocalClock(dataDir);
     // Each function signs with its own credentials and is held to its declared access; the
     // runtime's own (pollers, stream poller, bootstrap, probes) are not restricted.
     const iam = new LocalIam(localCredentials.accessKeyId, (reason) => log(`iam refused: ${reason}`));
@@ -104,6 +107,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       iam,
       cognito: new LocalCognito(dataDir),
     });
+    // The local SES's own publisher of bounces and complaints (runtime credentials: not a function).
+    const sesEvents = new EventBridgeClient({
+      endpoint: aws.endpoint,
+      region: localNames.region,
+      credentials: localCredentials,
+    });
+    stops.push(async () => sesEvents.destroy());
     // The functions reach SQS through a counter; the pollers (Lambda's event source mappings) do not.
     const sqsForFunctions = await countingProxy(sqsServer.endpoint, 'SQS', calls, iam);
     stops.push(() => sqsForFunctions.stop());
@@ -146,6 +156,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       logLevel: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       inherited: process.env,
+      clockOffsetFile: clock.file,
     };
 
     const host = new FunctionHost(options.root, (name) => localFunctionEnvironment(name, environment));
@@ -189,7 +200,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       res.end(JSON.stringify(body));
     };
     const gateway = new HttpGateway(host, [
-      ...scheduleEndpoints(host),
+      ...scheduleEndpoints(host, clock),
+      ...clockEndpoints(clock),
       { method: 'GET', path: '/healthz', handle: health },
       {
         method: 'GET',
@@ -203,14 +215,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         handle: async (req: IncomingMessage, res: ServerResponse) =>
           jsonEndpoint({ restarted: name, inFlight: await host.restart(name) })(req, res),
       })),
-      {
-        method: 'GET',
-        path: '/_local/mailbox',
-        handle: async (req, res) => {
-          const to = new URL(req.url ?? '/', 'http://localhost').searchParams.get('to') ?? undefined;
-          await jsonEndpoint({ items: mailbox.list(to) })(req, res);
+      ...mailboxEndpoints({
+        mailbox,
+        // As SES does: on the default bus, through EventBridge, with the runtime's own credentials.
+        publish: async (entry) => {
+          const out = await sesEvents.send(new PutEventsCommand({ Entries: [entry] }));
+          if (out.FailedEntryCount) throw new Error(`PutEvents failed: ${out.Entries?.[0]?.ErrorMessage}`);
         },
-      },
+        now: () => clock.now(),
+      }),
       {
         method: 'GET',
         path: `${ISSUER_PATH}/.well-known/jwks.json`,
@@ -259,7 +272,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
     if (workers)
       pollers.push(
-        startScheduler({ host, onError: (name, e) => log(`schedule ${name}: ${(e as Error).message}`) }),
+        startScheduler({
+          host,
+          clock,
+          onError: (name, e) => log(`schedule ${name}: ${(e as Error).message}`),
+        }),
       );
     // Pollers stop before the servers they read from.
     stops.push(async () => {

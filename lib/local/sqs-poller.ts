@@ -1,7 +1,7 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { QueueName } from '../../shared/topology';
+import type { QueueName, QueueSpec } from '../../shared/topology';
 import { queues } from '../../shared/topology';
 import type { FunctionHost } from './function-host';
 import { localNames } from './local-names';
@@ -14,7 +14,9 @@ export interface Poller {
 /**
  * Plays a Lambda SQS event source mapping with `reportBatchItemFailures`: receives a batch, calls
  * the consumer with a real SQSEvent, deletes what succeeded and leaves the failures to reappear
- * after the visibility timeout, until the queue's redrive policy parks them in the DLQ.
+ * after the visibility timeout, until the queue's redrive policy parks them in the DLQ. It runs the
+ * queue's `localConcurrency` receive loops side by side, as Lambda scales its pollers: one slow
+ * batch holds only its own loop.
  */
 export function startPoller(deps: {
   sqs: SQSClient;
@@ -23,9 +25,9 @@ export function startPoller(deps: {
   queue: LocalQueue;
   onError: (e: unknown) => void;
 }): Poller {
-  const spec = queues[deps.name];
+  const spec: QueueSpec = queues[deps.name];
   let stopped = false;
-  const loop = (async () => {
+  const receiveLoop = async () => {
     while (!stopped) {
       try {
         const out = await deps.sqs.send(
@@ -46,7 +48,8 @@ export function startPoller(deps: {
         }
       }
     }
-  })();
+  };
+  const loops = Array.from({ length: Math.max(1, spec.localConcurrency ?? 1) }, receiveLoop);
 
   async function deliver(messages: Message[]) {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, deps.queue.arn)) };
@@ -73,7 +76,7 @@ export function startPoller(deps: {
   return {
     stop: async () => {
       stopped = true;
-      await loop;
+      await Promise.all(loops);
     },
   };
 }

@@ -1,9 +1,11 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { CfnOutput, Fn, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { AccessResource, FunctionName, ResourceAccess } from '../../shared/topology';
 import {
@@ -50,6 +52,8 @@ export class HubStack extends Stack {
   readonly api: HubApi;
   /** The nested stack the API lives in. */
   readonly apiStack: NestedStack;
+  /** The nested stack the dashboard and alarms live in (one alarm per function and queue). */
+  readonly monitoringStack: NestedStack;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, props);
@@ -58,6 +62,19 @@ export class HubStack extends Stack {
     const events = new HubEvents(this, 'Events');
 
     const mailFrom = props.mail?.from ?? 'integration-hub@example.com';
+    // Mail goes out with this configuration set: SES publishes its bounces and complaints (with the
+    // message's tags) to the default bus, where `rules.mailFeedback` takes them to the suppressor.
+    const mailConfigurationSet = new ConfigurationSet(this, 'MailConfigurationSet');
+    mailConfigurationSet.addEventDestination('FeedbackToEventBridge', {
+      destination: EventDestination.eventBus(
+        EventBus.fromEventBusArn(
+          this,
+          'DefaultBus',
+          this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+        ),
+      ),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
     const egressEnvironment: Record<string, string> = props.egressAllowedRanges?.length
       ? { EGRESS_ALLOWED_RANGES: props.egressAllowedRanges.join(',') }
       : {};
@@ -158,6 +175,12 @@ export class HubStack extends Stack {
               resources: [
                 Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
                 Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: mailFrom }),
+                // Sending with a configuration set is authorised on it too.
+                Stack.of(fn).formatArn({
+                  service: 'ses',
+                  resource: 'configuration-set',
+                  resourceName: mailConfigurationSet.configurationSetName,
+                }),
               ],
               conditions: { StringEquals: { 'ses:FromAddress': mailFrom } },
             }),
@@ -265,6 +288,7 @@ export class HubStack extends Stack {
       },
       mail: {
         MAIL_FROM: mailFrom,
+        MAIL_CONFIGURATION_SET: mailConfigurationSet.configurationSetName,
         ...(props.mail?.acceptUrl ? { INVITATION_ACCEPT_URL: props.mail.acceptUrl } : {}),
       },
       queueUrls: { QUEUE_URLS: Stack.of(this).toJsonString(urls) },
@@ -286,7 +310,11 @@ export class HubStack extends Stack {
       description: 'Integration Hub HTTP API: routes, integrations, authorizer, stage',
     });
     this.api = new HubApi(this.apiStack, 'Api', { functions: fns });
-    const monitoring = new HubMonitoring(this, 'Monitoring', {
+    // Alarms and the dashboard too: a function, a queue or a DLQ more each adds an alarm.
+    this.monitoringStack = new NestedStack(this, 'MonitoringStack', {
+      description: 'Integration Hub monitoring: dashboard, alarms, alarm topic',
+    });
+    const monitoring = new HubMonitoring(this.monitoringStack, 'Monitoring', {
       api: this.api.api,
       functions: fns,
       queues: workers.queues,

@@ -44,12 +44,23 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Endpoints are changed with their audit record in one transaction.
   webhookEndpointStore: ['domain-table:write', 'audit-table:write'],
   deliveryStore: ['domain-table:write'],
+  notificationPreferenceStore: ['domain-table:read'],
+  mailSuppressionStore: ['domain-table:read'],
+  // Minting a token writes its platform lookup (the `unsubscribeTokens` pointer type).
+  unsubscribeTokenStore: ['domain-table:read'],
+  digestStore: ['domain-table:write'],
+  providerDisplayNames: [],
+  emailChannel: ['mail:send', 'domain-table:write'],
+  emailRecipients: ['domain-table:read'],
+  digestCollector: ['domain-table:write'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
   providerTokens: [],
   // Reads each connection with its credentials and decrypts them; the rest is the providers'.
   syncProviders: ['domain-table:read', 'secrets-key:decrypt'],
+  notificationRuleStore: ['domain-table:read'],
+  notificationRuleDestinations: ['domain-table:read'],
 };
 
 /** The factories that open provider clients or their token sources: their functions get the modules' access. */
@@ -59,4 +70,9 @@ export const providerClientFactories: readonly (keyof typeof wiring)[] = ['provi
 export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readonly PlatformPointer[] } = {
   // Marking a connection as needing attention saves its webhook route with its status.
   queueWorker: ['webhookRoutes'],
+  // Every email it sends carries a fresh unsubscribe token, stored by its hash.
+  emailChannel: ['unsubscribeTokens'],
+  // Adding and sweeping write the entries and the kind's cursor, platform items.
+  dueIndex: ['dueEntries', 'dueCursors'],
+  digestCollector: ['dueEntries', 'dueCursors'],
 };

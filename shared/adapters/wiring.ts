@@ -12,6 +12,7 @@ import {
   eventBusName,
   idempotencyTableName,
   mailConfig,
+  publicUrl,
   queueUrls,
   s3ForcePathStyle,
   secretsKeyId,
@@ -22,6 +23,10 @@ import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { lazyTokenSources } from '../connectors/provider-catalog';
 import type { AccessTokens } from '../connectors/work-items';
 import { feedOfReferences } from '../events/claim-check';
+import { EmailDigestCollector } from '../notify/email/digests';
+import { makeEmailChannel } from '../notify/email/email-channel';
+import { PreferenceAwareEmailRecipients } from '../notify/email/recipients';
+import { CachedRuleDestinations } from '../notify/rules/rule-destinations';
 import { tracer } from '../observability/observability';
 import type { ClaimCheckStore } from '../ports/claim-check-store';
 import type { Clock } from '../ports/clock';
@@ -31,6 +36,7 @@ import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
 import { TenantDirectory } from '../tenancy/tenant-directory';
+import { hubClock } from './clock';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
@@ -39,14 +45,19 @@ import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
 import { DynamoDbDeliveryStore } from './dynamodb/dynamodb-delivery-store';
+import { DynamoDbDigestStore } from './dynamodb/dynamodb-digest-store';
 import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbLockStore } from './dynamodb/dynamodb-lock-store';
+import { DynamoDbMailSuppressionStore } from './dynamodb/dynamodb-mail-suppression-store';
+import { DynamoDbNotificationPreferenceStore } from './dynamodb/dynamodb-notification-preference-store';
+import { DynamoDbNotificationRuleStore } from './dynamodb/dynamodb-notification-rule-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
+import { DynamoDbUnsubscribeTokenStore } from './dynamodb/dynamodb-unsubscribe-token-store';
 import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
 import { DynamoDbUserStore } from './dynamodb/dynamodb-user-store';
 import { DynamoDbWebhookEndpointStore } from './dynamodb/dynamodb-webhook-endpoint-store';
@@ -113,7 +124,12 @@ export const orgPurger = () =>
 export const userStore = () => new DynamoDbUserStore(documentClient(), tablesConfig());
 export const teamStore = () => new DynamoDbTeamStore(documentClient(), tablesConfig());
 export const invitationStore = () => new DynamoDbInvitationStore(documentClient(), tablesConfig());
-export const mailer = () => new SesMailer(tracer.captureAWSv3Client(new SESv2Client({})), mailConfig().from);
+export const mailer = () =>
+  new SesMailer(
+    tracer.captureAWSv3Client(new SESv2Client({})),
+    mailConfig().from,
+    mailConfig().configurationSet,
+  );
 export const accessStore = () => new DynamoDbAccessStore(documentClient(), tablesConfig());
 export const roleGuard = () => makeRoleGuard(accessStore());
 export const sessionRevoker = () => {
@@ -156,6 +172,43 @@ export const webhookEndpointStore = () => new DynamoDbWebhookEndpointStore(docum
 /** Delivery messages, their attempts, the events they carry and per-endpoint rate windows. */
 export const deliveryStore = (clock: Clock = systemClock) =>
   new DynamoDbDeliveryStore(documentClient(), tablesConfig().domainTable, () => clock.now());
+export const notificationPreferenceStore = () =>
+  new DynamoDbNotificationPreferenceStore(documentClient(), tablesConfig());
+export const mailSuppressionStore = () => new DynamoDbMailSuppressionStore(documentClient(), tablesConfig());
+export const unsubscribeTokenStore = () =>
+  new DynamoDbUnsubscribeTokenStore(documentClient(), tablesConfig().domainTable);
+export const digestStore = () => new DynamoDbDigestStore(documentClient(), tablesConfig());
+/** Each provider's display name, for the templates (which name no provider). */
+export const providerDisplayNames = () => (provider: string) => PROVIDERS.module(provider)?.displayName;
+/** The email channel of the notify system, for the delivery worker's map of channels. */
+export const emailChannel = (clock: Clock = hubClock()) =>
+  makeEmailChannel({
+    mailer: mailer(),
+    tokens: unsubscribeTokenStore(),
+    suppressions: mailSuppressionStore(),
+    clock,
+    publicUrl: publicUrl(),
+    providerNames: providerDisplayNames(),
+    orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
+  });
+/** Who an email destination reaches after preferences and suppressions (for the matcher). */
+export const emailRecipients = (clock: Clock = hubClock()) =>
+  new PreferenceAwareEmailRecipients({
+    users: userStore(),
+    teams: teamStore(),
+    preferences: notificationPreferenceStore(),
+    suppressions: mailSuppressionStore(),
+    clock,
+  });
+/** Collects digest events and indexes each user at their next digest (for the matcher). */
+export const digestCollector = (clock: Clock = hubClock()) =>
+  new EmailDigestCollector({
+    digests: digestStore(),
+    preferences: notificationPreferenceStore(),
+    due: dueIndex(clock),
+    clock,
+    providerNames: providerDisplayNames(),
+  });
 let tokens: Readonly<Record<string, AccessTokens>> | undefined;
 /**
  * One source of access tokens per provider whose module has one, per execution environment (its
@@ -179,3 +232,11 @@ export const syncProviders = () =>
     tokens: providerTokens(),
     connectors: PROVIDERS.syncConnectors,
   });
+export const notificationRuleStore = () =>
+  new DynamoDbNotificationRuleStore(documentClient(), tablesConfig());
+let ruleDestinations: CachedRuleDestinations | undefined;
+/** One cache of the orgs' enabled notification rules per execution environment. */
+export const notificationRuleDestinations = () => {
+  ruleDestinations ??= new CachedRuleDestinations(notificationRuleStore());
+  return ruleDestinations;
+};

@@ -1,9 +1,5 @@
 import * as z from 'zod';
-import type {
-  ZodOpenApiOperationObject,
-  ZodOpenApiPathsObject,
-  ZodOpenApiResponsesObject,
-} from 'zod-openapi';
+import type { ZodOpenApiPathsObject, ZodOpenApiResponsesObject } from 'zod-openapi';
 import { createDocument } from 'zod-openapi';
 import type { ProviderCatalog } from '../connectors/provider-catalog';
 import { credentialSummarySchema } from '../connectors/provider-catalog';
@@ -61,7 +57,6 @@ import {
   PlatformApiKeyPage,
   PolicyIdParam,
   PolicyList,
-  Problem,
   PutPolicyRequest,
   RedriveRequest,
   RedriveResult,

@@ -87,11 +87,14 @@ export interface MailConfig {
   readonly from: string;
   /** Where an invitee accepts, if the deployment has such a page; the token is appended as `?token=`. */
   readonly acceptUrl: string | undefined;
+  /** The SES configuration set mail is sent with, which publishes its bounces and complaints; none locally. */
+  readonly configurationSet?: string | undefined;
 }
 
 export function mailConfig(env: Env = processEnv()): MailConfig {
   return {
     from: required(env, 'MAIL_FROM'),
+    configurationSet: optional(env, 'MAIL_CONFIGURATION_SET'),
     acceptUrl:
       optional(env, 'INVITATION_ACCEPT_URL') === undefined ? undefined : url(env, 'INVITATION_ACCEPT_URL'),
   };
@@ -154,4 +157,14 @@ export function egressConfig(env: Env = processEnv()): EgressPolicy {
       }
     }),
   };
+}
+
+/**
+ * Where people reach the hub's API from outside (`HUB_PUBLIC_URL`): the links in its emails (the
+ * one-click unsubscribe) point there. The local runtime's own address when unset.
+ */
+export function publicUrl(env: Env = processEnv()): string {
+  return (
+    optional(env, 'HUB_PUBLIC_URL') === undefined ? 'http://127.0.0.1:3000' : url(env, 'HUB_PUBLIC_URL')
+  ).replace(/\/+$/, '');
 }

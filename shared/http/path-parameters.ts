@@ -34,7 +34,8 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
   // An email address, as a suppression names it (URL-encoded in the path; bounded like any address).
   address: {
     pattern: /^[^\s@/]{1,64}@[^\s@/]{1,255}$/,
-    refuse: (name) => new NotFoundError(`The path's ${name} is not an email address, so it names nothing here`),
+    refuse: (name) =>
+      new NotFoundError(`The path's ${name} is not an email address, so it names nothing here`),
   },
   // A provider's id, as its module declares it; whether a module does is the endpoint's 404 to give.
   provider: {

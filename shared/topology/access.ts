@@ -86,6 +86,11 @@ export const platformPointers = {
   slugClaims: 'SLUG',
   mappingDirectory: 'SYNCMAP',
   invitationTokens: 'INVITE',
+  /** An unsubscribe link's token, by its hash: which org and user (or address) it stops. */
+  unsubscribeTokens: 'UNSUB',
+  /** Work due at a time (`shared/ports/due-index.ts`): entries by kind and minute, and each kind's sweep cursor. */
+  dueEntries: 'DUE',
+  dueCursors: 'DUECURSOR',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -122,6 +127,12 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   sendInvitationMail: ['webhookRoutes'],
   syncWorkItems: ['webhookRoutes'],
   scanWorkItems: ['webhookRoutes'],
+  // The email channel and the digests mint an unsubscribe token per email.
+  // The due index (retries, digests, endpoint checks) is platform items: its adders and sweepers write them.
+  deliverNotifications: ['unsubscribeTokens', 'dueEntries', 'dueCursors'],
+  sendDigests: ['unsubscribeTokens', 'dueEntries', 'dueCursors'],
+  matchNotifications: ['dueEntries', 'dueCursors'],
+  runDueWork: ['dueEntries', 'dueCursors'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

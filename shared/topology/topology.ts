@@ -285,7 +285,8 @@ export const functions = {
   },
   deliverNotifications: {
     entry: 'functions/deliver-notifications/handler.ts',
-    description: 'Makes one delivery attempt per message (webhook endpoint, email), recording it and scheduling the retry',
+    description:
+      'Makes one delivery attempt per message (webhook endpoint, email), recording it and scheduling the retry',
     memoryMb: 1024,
     // An attempt waits at most 15 s for the endpoint; a batch runs its attempts side by side.
     timeoutSeconds: 60,
@@ -293,7 +294,8 @@ export const functions = {
   },
   runDueWork: {
     entry: 'functions/run-due-work/handler.ts',
-    description: 'Queues the retries that have come due, and warns about or disables endpoints failing for days',
+    description:
+      'Queues the retries that have come due, and warns about or disables endpoints failing for days',
     memoryMb: 512,
     timeoutSeconds: 120,
     // mail:send: the warning and the notice of an endpoint disabled go to the org's admins.
@@ -301,14 +303,15 @@ export const functions = {
   },
   sendDigests: {
     entry: 'functions/send-digests/handler.ts',
-    description: 'Queues the hourly and daily email digests that have come due',
+    description: 'Sends the hourly and daily email digests that have come due, one email per user',
     memoryMb: 512,
     timeoutSeconds: 120,
-    access: ['domain-table:write', 'audit-table:write', 'queues:send'],
+    access: ['domain-table:write', 'audit-table:write', 'mail:send'],
   },
   suppressMailAddresses: {
     entry: 'functions/suppress-mail-addresses/handler.ts',
-    description: "Suppresses the addresses the mail service reports as bounced or complained, in the sender's org",
+    description:
+      "Suppresses the addresses the mail service reports as bounced or complained, in the sender's org",
     memoryMb: 512,
     timeoutSeconds: 30,
     access: ['domain-table:write', 'audit-table:write'],
@@ -1359,12 +1362,13 @@ export const schedules = {
   },
   runDueWork: {
     function: 'runDueWork',
-    description: 'Queue the delivery retries that have come due; warn about and disable endpoints failing for days',
+    description:
+      'Queue the delivery retries that have come due; warn about and disable endpoints failing for days',
     everyMinutes: 1,
   },
   sendDigests: {
     function: 'sendDigests',
-    description: 'Queue the hourly and daily email digests that have come due',
+    description: 'Send the hourly and daily email digests that have come due',
     everyMinutes: 5,
   },
 } as const satisfies Record<string, ScheduleSpec>;
@@ -1419,7 +1423,7 @@ export const rules = {
     description: 'Bounces and complaints the mail service reports suppress the address',
     // SES publishes its events to the account's default bus.
     bus: 'default',
-    pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complained'] },
+    pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
     targetQueues: ['mailFeedback'],
   },
 } as const satisfies Record<string, RuleSpec>;

@@ -28,6 +28,7 @@ interface Tenant {
   jiraConnection: { id: string; webhookUrl: string; webhookSecret: string };
   githubConnection: { id: string; webhookUrl: string; webhookSecret: string };
   mappingId: string;
+  ruleId: string;
 }
 
 const tenants: Record<'a' | 'b', Tenant> = {} as never;
@@ -87,6 +88,12 @@ async function tenant(slug: string): Promise<Tenant> {
     codeHost: { connectionId: githubConnection.id, repository: `${slug}/repo` },
   });
   expect(mapping.status).toBe(201);
+  const rule = await admin('POST', `/v1/orgs/${org.id}/notification-rules`, {
+    name: 'for-b rule',
+    eventTypes: ['*'],
+    destinations: [{ kind: 'email', userIds: [String(user.json.id)] }],
+  });
+  expect(rule.status).toBe(201);
   return {
     org,
     ownerKey,
@@ -100,6 +107,7 @@ async function tenant(slug: string): Promise<Tenant> {
     jiraConnection,
     githubConnection,
     mappingId: String(mapping.json.id),
+    ruleId: String(rule.json.id),
   };
 }
 
@@ -177,6 +185,7 @@ async function snapshotOfB() {
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/policies`)).json,
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/mappings`)).json,
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/links`)).json,
+      (await b('GET', `/v1/orgs/${tenants.b.org.id}/notification-rules`)).json,
     ],
     withoutOwnUse,
   );
@@ -245,6 +254,14 @@ const validBodies: Record<string, unknown> = {
   rotateWebhookEndpointSecret: { overlapSeconds: 0 },
   recoverWebhookEndpoint: { since: '2026-01-01T00:00:00Z' },
   resendNotificationMessage: {},
+  createNotificationRule: {
+    name: 'Planted by A',
+    eventTypes: ['*'],
+    destinations: [{ kind: 'email', addresses: ['intruder@example.test'] }],
+  },
+  updateNotificationRule: { name: 'Renamed by A', enabled: false },
+  testNotificationRule: { sample: 'pull_request.merged' },
+  putNotificationPreferences: { digest: 'daily', channels: { email: true } },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -279,7 +296,9 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{eventId}', eventIdOfB)
           // Well-formed ids: the gate refuses before anything of B's is read.
           .replace('{endpointId}', 'ep_01M8F79MGRCMY1JDM07R52VC06')
-          .replace('{messageId}', 'msg_01M8F79MGRCMY1JDM07R52VC06');
+          .replace('{messageId}', 'msg_01M8F79MGRCMY1JDM07R52VC06')
+          .replace('{ruleId}', tenants.b.ruleId)
+          .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'));
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

@@ -303,13 +303,16 @@ describe('GitHub webhooks over HTTP', () => {
     const { con } = await githubConnection('gh-cli');
     const file = join(hub.dataDir, 'pull_request.json');
     writeFileSync(file, JSON.stringify(example('pull_request', 'opened')));
+    // The secret from a file, so it shows in no process list.
+    const secretFile = join(hub.dataDir, 'gh-cli.secret');
+    writeFileSync(secretFile, `${con.webhookSecret}\n`);
     const sent = runCli(hub, [
       'webhooks',
       'send',
       'github',
       con.id,
-      '--secret',
-      con.webhookSecret,
+      '--secret-file',
+      secretFile,
       '--event',
       'pull_request',
       '--file',

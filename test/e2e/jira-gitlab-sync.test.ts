@@ -3,7 +3,7 @@ import { GITLAB_HUB, GITLAB_HUMAN, startFakeGitlab } from '../fakes/gitlab';
 import type { FakeJira } from '../fakes/jira';
 import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, eventually, startRuntime } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 
 /**
  * The Jira ↔ GitHub scenarios again, with GitLab as the code host: people change things in the
@@ -313,6 +313,72 @@ describe('Jira ↔ GitLab issue sync', () => {
     );
     // Reconciliation listed the project's issues updated since the cursor, oldest first.
     expect(calls(gitlab, 'GET', new RegExp(`^/api/v4/projects/${PROJECT}/issues$`))).toBeGreaterThan(0);
+  });
+
+  it('backfills a new mapping in checkpointed pages, GitLab listed page by page, and links everything once', async () => {
+    const OLD = 'acme/old';
+    gitlab.projects.project(OLD);
+    for (let n = 1; n <= 3; n += 1)
+      await asHuman('jira', 'POST', '/rest/api/3/issue', {
+        fields: { project: { key: 'OLD' }, issuetype: { name: 'Task' }, summary: `Old Jira ${n}` },
+      });
+    for (let n = 1; n <= 3; n += 1)
+      await asHuman('gitlab', 'POST', `/projects/${encodeURIComponent(OLD)}/issues`, {
+        title: `Old GitLab ${n}`,
+      });
+    await quiet(300);
+    const mapping = (
+      await admin('POST', `/v1/orgs/${orgId}/mappings`, {
+        tracker: { connectionId: jiraConnection, project: 'OLD' },
+        codeHost: { connectionId: gitlabConnection, repository: OLD },
+      })
+    ).json as Json;
+    // Two issues a page: the three old ones and the three the Jira page creates take three pages.
+    gitlab.setMaxPerPage(2);
+    const from = gitlab.calls.length;
+    try {
+      const started = await admin('POST', `/v1/orgs/${orgId}/mappings/${mapping.id}/backfill`);
+      expect(started.status).toBe(202);
+      expect(started.json).toMatchObject({ status: 'running', total: 6, processed: 0 });
+      expect((await admin('POST', `/v1/orgs/${orgId}/mappings/${mapping.id}/backfill`)).status).toBe(409);
+      await eventually(async () => {
+        const json = await read(`/v1/orgs/${orgId}/mappings/${mapping.id}/backfill`);
+        return json.status === 'completed' ? json : undefined;
+      }, 60_000);
+    } finally {
+      gitlab.setMaxPerPage(null);
+    }
+    // The scan's own listing (the estimate asks for one issue): page after page, in order.
+    const listed = gitlab.calls
+      .slice(from)
+      .filter((c) => c.method === 'GET' && c.path === `/api/v4/projects/${OLD}/issues` && c.status === 200)
+      .map((c) => new URLSearchParams(c.query))
+      .filter((q) => q.get('per_page') !== '1')
+      .map((q) => q.get('page'));
+    // (A page retried after a lost answer is asked for again: the pages, not the requests, count.)
+    expect([...new Set(listed)]).toEqual(['1', '2', '3']);
+    const job = JSON.parse(
+      runCli(hub, ['mappings', 'backfill', orgId, mapping.id, '--status']).stdout,
+    ) as Json;
+    // One Jira page, then GitLab's three, each checkpointed as it finished.
+    expect(job).toMatchObject({
+      status: 'completed',
+      created: 6,
+      failed: 0,
+      etaSeconds: 0,
+      pages: 4,
+      lastError: null,
+    });
+    // The counterparts the Jira page made are listed too: linked already, unchanged.
+    expect(job.processed - job.unchanged).toBe(6);
+    await quiet();
+    const oldLinks = ((await read(`/v1/orgs/${orgId}/links?limit=100`)).items as Json[]).filter(
+      (l) => l.mappingId === mapping.id,
+    );
+    expect(oldLinks).toHaveLength(6);
+    expect(new Set(oldLinks.map((l) => l.codeHost.key)).size).toBe(6);
+    expect(gitlab.projects.listIssues(OLD, new URLSearchParams())).toHaveLength(6);
+    expect([...jira.issues.values()].filter((i) => i.key.startsWith('OLD-'))).toHaveLength(6);
   });
 
   it('rides out a Jira outage through retries, losing nothing', async () => {

@@ -49,7 +49,8 @@ export class GitlabRefusal extends Error {
 
 /**
  * The projects of the GitLab fake: issues, notes, labels, assignees, branches, merge requests,
- * reviewers and approvals. Answers have the fields gitbeaker's schemas name (checked in
+ * reviewers and approvals. Answers have the fields GitLab's OpenAPI description documents where
+ * it covers the route, and gitbeaker's schemas name (both checked in
  * test/contract/gitlab-api.test.ts); webhooks are GitLab's documented examples with the change's values.
  */
 export class FakeProjects {
@@ -110,6 +111,7 @@ export class FakeProjects {
       confirmed_at: '2026-01-01T00:00:00.000Z',
       last_activity_on: '2026-01-01',
       email: `${u.username}@users.noreply.gitlab.example`,
+      commit_email: `${u.username}@users.noreply.gitlab.example`,
       theme_id: 1,
       color_scheme_id: 1,
       projects_limit: 100000,
@@ -295,6 +297,8 @@ export class FakeProjects {
       },
       subscribed: true,
     };
+    // GitLab's issue entity names the first assignee on its own too (`assignee`).
+    issue.assignee = (issue.assignees as Json[])[0] ?? null;
     p.issues.set(iid, issue);
     this.issueHook(p, issue, 'open', actor, {});
     return issue;
@@ -339,17 +343,22 @@ export class FakeProjects {
         labels.map((l) => this.labelHook(p, l)),
       );
     const assignees = this.assignees(body.assignee_ids);
-    if (assignees) set('assignees', assignees);
+    if (assignees) {
+      set('assignees', assignees);
+      issue.assignee = assignees[0] ?? null;
+    }
     let action = 'update';
     if (body.state_event === 'close' && issue.state !== 'closed') {
       changes.state_id = { previous: 1, current: 2 };
       issue.state = 'closed';
       issue.closed_at = iso();
+      issue.closed_by = this.userJson(actor);
       action = 'close';
     } else if (body.state_event === 'reopen' && issue.state === 'closed') {
       changes.state_id = { previous: 2, current: 1 };
       issue.state = 'opened';
       issue.closed_at = null;
+      issue.closed_by = null;
       action = 'reopen';
     }
     if (Object.keys(changes).length === 0) return issue;
@@ -479,6 +488,9 @@ export class FakeProjects {
         committer_name: 'Example',
         committer_email: 'example@example.com',
         committed_date: '2026-01-01T00:00:00.000+00:00',
+        trailers: {},
+        extended_trailers: {},
+        web_url: `${this.web}/${path}/-/commit/${commit}`,
       },
     };
   }
@@ -574,6 +586,7 @@ export class FakeProjects {
       updated_at: at,
       web_url: `${this.web}/${p.path}/-/merge_requests/${iid}`,
       merged_by: null,
+      merge_user: null,
       merged_at: null,
       closed_by: null,
       closed_at: null,
@@ -589,12 +602,15 @@ export class FakeProjects {
       source_project_id: p.id,
       target_project_id: p.id,
       labels: [],
+      imported: false,
+      imported_from: 'none',
       draft: /^(draft:|\[draft\]|\(draft\))/i.test(title),
       work_in_progress: /^(draft:|\[draft\]|\(draft\))/i.test(title),
       milestone: null,
       merge_when_pipeline_succeeds: false,
       merge_status: 'can_be_merged',
       detailed_merge_status: 'mergeable',
+      merge_after: null,
       sha: p.branches.get(source) ?? '',
       merge_commit_sha: null,
       squash_commit_sha: null,
@@ -610,6 +626,7 @@ export class FakeProjects {
         human_total_time_spent: null,
       },
       squash: false,
+      squash_on_merge: false,
       task_completion_status: { count: 0, completed_count: 0 },
       prepared_at: at,
       has_conflicts: false,
@@ -642,10 +659,16 @@ export class FakeProjects {
     mr.updated_at = iso(Math.max(Date.now(), Date.parse(String(mr.updated_at)) + 1));
   }
 
-  approvalsOf(path: string, iid: number): Json {
+  /** `GET …/approvals` as `viewer` asks it: who approved, and whether the viewer has or may. */
+  approvalsOf(path: string, iid: number, viewer?: GitlabUser): Json {
     const mr = this.mergeRequest(path, iid);
     const by = this.found(path).approvals.get(iid) ?? [];
+    const approvedByViewer = viewer !== undefined && by.some((u) => u.id === viewer.id);
+    const author = (mr.author as Json).id;
     return {
+      user_has_approved: approvedByViewer,
+      user_can_approve:
+        viewer !== undefined && !approvedByViewer && viewer.id !== author && mr.state === 'opened',
       id: mr.id,
       iid,
       project_id: mr.project_id,
@@ -671,7 +694,7 @@ export class FakeProjects {
     p.approvals.set(iid, by);
     this.touch(mr);
     this.mergeRequestHook(p, mr, 'approved', actor);
-    return this.approvalsOf(path, iid);
+    return this.approvalsOf(path, iid, actor);
   }
 
   /** A person merges: the merge request's `Closes #n` closes those issues, as GitLab does. */
@@ -681,6 +704,7 @@ export class FakeProjects {
     if (mr.state !== 'opened') throw new GitlabRefusal(405, 'Method Not Allowed');
     mr.state = 'merged';
     mr.merged_by = this.userJson(actor);
+    mr.merge_user = mr.merged_by;
     this.touch(mr);
     mr.merged_at = mr.updated_at;
     mr.merge_commit_sha = sha(`${path}!${iid}`);

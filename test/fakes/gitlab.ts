@@ -29,14 +29,29 @@ export const GITLAB_OAUTH_APP = { clientId: 'gl-app-id', clientSecret: 'gl-app-s
 
 export interface FakeGitlab {
   readonly url: string;
-  /** Every request the fake answered: method, path (decoded), query string, status. */
-  readonly calls: { method: string; path: string; query: string; status: number }[];
+  /**
+   * Every request the fake answered: method, path (decoded), query string, status; and, for the
+   * contract test, the path as sent (`rawPath`, ids still URL-encoded) and the parsed body.
+   */
+  readonly calls: {
+    method: string;
+    path: string;
+    query: string;
+    status: number;
+    rawPath?: string;
+    body?: Json;
+  }[];
   /** The next request gets this answer instead (a 401, a 429 with Retry-After or RateLimit-Reset, a 502). */
   failNext(status: number, headers?: Record<string, string>): void;
   /** The next request is answered only after this long (a server that stops answering). */
   stallNext(ms: number): void;
   /** Every request fails with this status until cleared with null (an outage). */
   setOutage(status: number | null): void;
+  /**
+   * Lists at most this many items a page, whatever `per_page` asks (null: GitLab's own cap of
+   * 100), as a project with more issues than the hub's page would: the scan goes page by page.
+   */
+  setMaxPerPage(size: number | null): void;
   readonly projects: FakeProjects;
   /** The webhooks the fake sends (set a target: the hub's URL and the connection's secret token). */
   readonly webhooks: WebhookSender;
@@ -45,8 +60,8 @@ export interface FakeGitlab {
   stop(): Promise<void>;
 }
 
-const paged = (list: Json[], query: URLSearchParams) => {
-  const perPage = Math.min(Math.max(Number(query.get('per_page') ?? 20) || 20, 1), 100);
+const paged = (list: Json[], query: URLSearchParams, cap = 100) => {
+  const perPage = Math.min(Math.max(Number(query.get('per_page') ?? 20) || 20, 1), cap);
   const page = Math.max(Number(query.get('page') ?? 1) || 1, 1);
   const pages = Math.max(1, Math.ceil(list.length / perPage));
   const headers: Record<string, string> = {
@@ -72,6 +87,7 @@ export async function startFakeGitlab(
   const calls: FakeGitlab['calls'] = [];
   let failure: { status: number; headers: Record<string, string> } | null = null;
   let outage: number | null = null;
+  let maxPerPage = 100;
   const stall = new Stall();
   const oauth = { refreshToken: options.refreshToken ?? 'gl-refresh-1', refreshes: 0 };
   const oauthTokens = new Set<string>();
@@ -90,8 +106,16 @@ export async function startFakeGitlab(
     const u = new URL(req.url ?? '/', 'http://localhost');
     const segments = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const path = `/${segments.join('/')}`;
+    let received: Json | undefined;
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      calls.push({ method: req.method ?? '', path, query: u.search, status });
+      calls.push({
+        method: req.method ?? '',
+        path,
+        query: u.search,
+        status,
+        rawPath: u.pathname,
+        ...(received ? { body: received } : {}),
+      });
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body === null ? '' : JSON.stringify(body));
     };
@@ -114,6 +138,8 @@ export async function startFakeGitlab(
       : form
         ? Object.fromEntries(new URLSearchParams(text))
         : (JSON.parse(text) as Json);
+    // The OAuth form carries the application's secret and a refresh token: not kept.
+    if (text && path !== '/oauth/token') received = body;
 
     if (req.method === 'POST' && path === '/oauth/token') {
       if (
@@ -157,15 +183,17 @@ export async function startFakeGitlab(
       if (resource === 'user' && !id && m === 'GET') return answer(200, projects.currentUser(actor));
       if (resource === 'users' && !id && m === 'GET') {
         const user = projects.users.get(u.searchParams.get('username') ?? '');
-        return answer(
-          200,
-          user ? [{ ...projects.userJson(user), created_at: '2026-01-01T00:00:00.000Z' }] : [],
-        );
+        // GitLab's API_Entities_UserBasic, as a person (not an administrator) is answered.
+        return answer(200, user ? [projects.userJson(user)] : []);
       }
       if (resource !== 'projects' || !id) return answer(404, { error: '404 Not Found' });
       const iid = Number(subId);
       if (sub === 'issues' && !subId && m === 'GET') {
-        const { body: page, headers } = paged(projects.listIssues(id, u.searchParams), u.searchParams);
+        const { body: page, headers } = paged(
+          projects.listIssues(id, u.searchParams),
+          u.searchParams,
+          maxPerPage,
+        );
         return answer(200, page, headers);
       }
       if (sub === 'issues' && !subId && m === 'POST')
@@ -188,7 +216,7 @@ export async function startFakeGitlab(
       if (sub === 'merge_requests' && subId && !leaf && m === 'GET')
         return answer(200, projects.mergeRequest(id, iid));
       if (sub === 'merge_requests' && leaf === 'approvals' && m === 'GET')
-        return answer(200, projects.approvalsOf(id, iid));
+        return answer(200, projects.approvalsOf(id, iid, actor));
       if (sub === 'merge_requests' && leaf === 'approve' && m === 'POST')
         return answer(201, projects.approve(id, iid, actor));
       if (sub === 'merge_requests' && leaf === 'merge' && m === 'PUT')
@@ -222,6 +250,9 @@ export async function startFakeGitlab(
     stallNext: (ms) => stall.next(ms),
     setOutage: (status) => {
       outage = status;
+    },
+    setMaxPerPage: (size) => {
+      maxPerPage = size ?? 100;
     },
     projects,
     webhooks,

@@ -5,7 +5,9 @@ import { buildApp } from '../../lib/app';
 /** Synthesizes the real app without bundling the functions (tested by `cdk synth`). */
 function synth() {
   const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  return [built.data, built.hub, built.hub.apiStack].map((stack) => Template.fromStack(stack).toJSON());
+  return [built.data, built.hub, built.hub.apiStack, built.hub.monitoringStack].map((stack) =>
+    Template.fromStack(stack).toJSON(),
+  );
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };

@@ -5,6 +5,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../lib/app';
 import { METRICS_NAMESPACE, SERVICE_NAME, SYNC_METRICS } from '../../shared/observability/names';
 import { SYNC_OUTCOMES } from '../../shared/sync/outcomes';
+import type { RuleSpec } from '../../shared/topology';
 import { functions, queues, routes, rules, schedules, streams, tables } from '../../shared/topology';
 
 /** Synthesizes the real app, with cdk-nag, but without bundling the functions (tested by `cdk synth`). */
@@ -15,6 +16,7 @@ function synth() {
     data: Template.fromStack(built.data),
     hub: Template.fromStack(built.hub),
     api: Template.fromStack(built.hub.apiStack),
+    monitoring: Template.fromStack(built.hub.monitoringStack),
   };
 }
 
@@ -30,7 +32,7 @@ describe('the synthesized deployment', () => {
   });
 
   it("keeps every stack well under CloudFormation's 500 resources", () => {
-    for (const template of [t.data, t.hub, t.api]) {
+    for (const template of [t.data, t.hub, t.api, t.monitoring]) {
       expect(Object.keys(template.toJSON().Resources ?? {}).length).toBeLessThan(450);
     }
   });
@@ -102,14 +104,14 @@ describe('the synthesized deployment', () => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     }
-    const dlqAlarms = t.hub.findResources('AWS::CloudWatch::Alarm', {
+    const dlqAlarms = t.monitoring.findResources('AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 },
     });
     // One per topology queue, stream and schedule, plus the bus's delivery DLQ.
     expect(Object.keys(dlqAlarms)).toHaveLength(
       Object.keys(queues).length + Object.keys(streams).length + Object.keys(schedules).length + 1,
     );
-    t.hub.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
+    t.monitoring.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
   });
 
   it('feeds every topology stream to its consumer, retrying failed records and parking exhausted ones', () => {
@@ -139,14 +141,43 @@ describe('the synthesized deployment', () => {
   });
 
   it('routes canonical events from the custom bus with the topology patterns, and archives them', () => {
-    for (const rule of Object.values(rules)) {
+    const [hubBus] = Object.keys(t.hub.findResources('AWS::Events::EventBus'));
+    for (const rule of Object.values(rules) as RuleSpec[]) {
       t.hub.hasResourceProperties('AWS::Events::Rule', {
-        EventBusName: Match.anyValue(),
+        EventBusName: rule.bus === 'default' ? 'default' : { Ref: hubBus },
         EventPattern: rule.pattern,
         Targets: Match.arrayWith([Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })]),
       });
     }
     t.hub.resourceCountIs('AWS::Events::Archive', 1);
+  });
+
+  it("listens to the mail service's bounces and complaints on the account's default bus, and lets that rule send to its queue", () => {
+    const onDefault = Object.entries(
+      t.hub.findResources('AWS::Events::Rule', { Properties: { EventBusName: 'default' } }),
+    );
+    expect(onDefault).toHaveLength(
+      (Object.values(rules) as RuleSpec[]).filter((r) => r.bus === 'default').length,
+    );
+    const [ruleId, rule] = onDefault.find(([, r]) =>
+      JSON.stringify(r.Properties.EventPattern).includes('aws.ses'),
+    ) ?? ['', undefined];
+    expect(rule?.Properties.EventPattern).toEqual(rules.mailFeedback.pattern);
+    const queueRef = rule?.Properties.Targets[0].Arn['Fn::GetAtt'][0];
+    expect(queueRef).toMatch(/mailFeedbackQueue/);
+    // Only this rule may send to the queue: EventBridge's principal, conditioned on the rule's ARN.
+    t.hub.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueRef }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
   });
 
   it('offers MFA in the user pool, sets org claims by trigger, and lets no app client write them', () => {
@@ -229,25 +260,69 @@ describe('the synthesized deployment', () => {
     }
   });
 
-  it('lets only the mail worker send email, and only from the configured address', () => {
+  it('lets only the functions declaring mail:send send email, and only from the configured address', () => {
+    const senders = Object.values(functions).filter((f) =>
+      (f.access as readonly string[]).includes('mail:send'),
+    );
+    expect(senders.length).toBeGreaterThan(1);
     const sends = Object.values(t.hub.findResources('AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(p).includes('ses:SendEmail'),
     );
-    expect(sends).toHaveLength(1);
-    expect(JSON.stringify(sends[0])).toContain('"ses:FromAddress":"integration-hub@example.com"');
-    const worker = t.hub.findResources('AWS::Lambda::Function', {
-      Properties: { Environment: { Variables: { MAIL_FROM: 'integration-hub@example.com' } } },
+    expect(sends).toHaveLength(senders.length);
+    for (const send of sends)
+      expect(JSON.stringify(send)).toContain('"ses:FromAddress":"integration-hub@example.com"');
+    const mailing = Object.values(
+      t.hub.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { MAIL_FROM: 'integration-hub@example.com' } } },
+      }),
+    ).map((f) => (f as { Properties: { Description: string } }).Properties.Description);
+    expect(mailing.sort()).toEqual(senders.map((f) => f.description).sort());
+  });
+
+  it('sends mail with a configuration set that publishes bounces and complaints to the default bus, named to the senders', () => {
+    const [setId] = Object.keys(t.hub.findResources('AWS::SES::ConfigurationSet'));
+    expect(setId).toBeDefined();
+    t.hub.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: setId },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['bounce', 'complaint'],
+        EventBridgeDestination: {
+          EventBusArn: {
+            'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':event-bus/default$')])],
+          },
+        },
+      },
     });
-    expect(Object.keys(worker)).toHaveLength(1);
+    const senders = Object.values(functions).filter((f) =>
+      (f.access as readonly string[]).includes('mail:send'),
+    );
+    const named = t.hub.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { MAIL_CONFIGURATION_SET: { Ref: setId } } } },
+    });
+    expect(Object.keys(named)).toHaveLength(senders.length);
+    // Each sender may use the configuration set, from the hub's address only.
+    const sends = Object.values(t.hub.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+            .PolicyDocument.Statement,
+      )
+      .filter((st) => st.Action === 'ses:SendEmail');
+    expect(sends).toHaveLength(senders.length);
+    for (const statement of sends) {
+      expect(JSON.stringify(statement.Resource)).toContain(':configuration-set/');
+      expect(JSON.stringify(statement.Resource)).toContain(setId);
+    }
   });
 
   it('has a dashboard and an encrypted alarm topic', () => {
-    t.hub.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    t.hub.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    t.monitoring.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    t.monitoring.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
   it('graphs and alarms on the sync lag the sync worker emits, under the name it emits it', () => {
-    t.hub.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    t.monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: METRICS_NAMESPACE,
       MetricName: SYNC_METRICS.lag,
       Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
@@ -255,7 +330,7 @@ describe('the synthesized deployment', () => {
       Threshold: 60_000,
       AlarmActions: [Match.anyValue()],
     });
-    const [dashboard] = Object.values(t.hub.findResources('AWS::CloudWatch::Dashboard'));
+    const [dashboard] = Object.values(t.monitoring.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
     for (const outcome of SYNC_OUTCOMES) expect(body).toContain(SYNC_METRICS.outcome(outcome));
     // The function emits under the same service and namespace.

@@ -100,6 +100,25 @@ describe('each function reaches only what its declared access allows', () => {
     await expect(put('receiveWebhook')).resolves.toMatchObject({ FailedEntryCount: 0 });
   });
 
+  it("refuses PutEvents on the account's default bus to every function: their grant names the hub's bus only", async () => {
+    const put = (name: FunctionName, bus?: string) =>
+      new EventBridgeClient({ ...as(name), endpoint: emulator.endpoint }).send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              ...(bus ? { EventBusName: bus } : {}),
+              Source: 'aws.ses',
+              DetailType: 'Email Bounced',
+              Detail: '{}',
+            },
+          ],
+        }),
+      );
+    await expect(put('receiveWebhook')).rejects.toMatchObject(denied);
+    await expect(put('receiveWebhook', 'default')).rejects.toMatchObject(denied);
+    await expect(put('receiveWebhook', localNames.eventBus)).resolves.toMatchObject({ FailedEntryCount: 0 });
+  });
+
   it('refuses SendMessage to a function without queues:send, and accepts it from one with it', async () => {
     const send = (name: FunctionName) =>
       new SQSClient({ ...as(name), endpoint: sqsProxy.endpoint }).send(

@@ -36,6 +36,11 @@ export const TENANT_COLLECTIONS = {
   messageAttempts: 'NMATT',
   failedMessages: 'NFAIL',
   deliveryRates: 'NRATE',
+  notificationRules: 'NRULE',
+  notificationPreferences: 'NOTIFPREF',
+  mailSuppressions: 'MAILSUPP',
+  digests: 'DIGEST',
+  digestSends: 'DIGESTSEND',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

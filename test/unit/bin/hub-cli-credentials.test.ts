@@ -109,7 +109,7 @@ describe('hub connections set-credentials, with flags derived from the credentia
     }
   });
 
-  it('never takes a secret on the command line, nor a field of another kind', async () => {
+  it('never takes a secret on the command line (saying where it goes), nor a field of another kind, nor leaves a required one out', async () => {
     const hub = await fakeHub({ status: 200, body: {} });
     try {
       const inline = await cli(hub.url, [
@@ -124,8 +124,22 @@ describe('hub connections set-credentials, with flags derived from the credentia
         '--api-token',
         'tok-on-the-command-line',
       ]);
-      expect(inline.status).not.toBe(0);
-      expect(inline.stderr).toMatch(/unknown option '--api-token'/);
+      expect(inline.status).toBe(1);
+      expect(inline.stderr).toMatch(/apiToken is a secret: it is not taken on the command line/);
+      expect(inline.stderr).toContain('Use --api-token-file <path> or --api-token-env <name>');
+      expect(inline.stderr).not.toContain('tok-on-the-command-line');
+      const missing = await cli(hub.url, [
+        'connections',
+        'set-credentials',
+        ORG,
+        CON,
+        '--kind',
+        'jira_api_token',
+        '--email',
+        'bot@acme.test',
+      ]);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/jira_api_token credentials need --api-token-file\|--api-token-env/);
       const other = await cli(hub.url, [
         'connections',
         'set-credentials',
@@ -174,6 +188,8 @@ describe('hub connections set-credentials, with flags derived from the credentia
       expect(refused.stderr).toContain('does not take jira_api_token credentials');
       expect(refused.stderr).toContain('one of: github_app');
       const help = await cli(hub.url, ['connections', 'set-credentials', '--help']);
+      // The secret flags exist only to point elsewhere: help never offers them.
+      expect(help.stdout).not.toMatch(/--api-token </);
       for (const text of [
         'github_app (GitHub)',
         '--private-key-file|--private-key-env',

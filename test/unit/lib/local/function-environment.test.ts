@@ -37,7 +37,7 @@ describe("a local function's environment", () => {
       if (implied.has('secretsKey')) expected.add('SECRETS_KEY_ID');
       if (implied.has('tokenVerification'))
         for (const v of ['JWT_ISSUER', 'JWT_JWKS_URI', 'JWT_AUDIENCE']) expected.add(v);
-      if (implied.has('mail')) expected.add('MAIL_FROM');
+      if (implied.has('mail')) for (const v of ['MAIL_FROM', 'MAIL_CONFIGURATION_SET']) expected.add(v);
       if (implied.has('tenantRole')) expected.add('TENANT_ROLE_ARN');
       if (implied.has('queueUrls')) expected.add('QUEUE_URLS');
       if (implied.has('claimsBucket')) expected.add('CLAIMS_BUCKET_NAME');
@@ -50,10 +50,12 @@ describe("a local function's environment", () => {
   it('names a resource only to the functions whose access reaches it', () => {
     expect(holders('QUEUE_URLS')).toEqual(declaring('queues:send'));
     expect(holders('SECRETS_KEY_ID')).toEqual(declaring('secrets-key:encrypt', 'secrets-key:decrypt'));
-    expect(holders('MAIL_FROM')).toEqual(['sendInvitationMail']);
+    expect(holders('MAIL_FROM')).toEqual(declaring('mail:send'));
+    expect(holders('MAIL_FROM')).toContain('sendInvitationMail');
     expect(holders('IDEMPOTENCY_TABLE_NAME')).toEqual(declaring('idempotency-table:write'));
     expect(holders('EVENT_BUS_NAME')).toEqual(declaring('event-bus:put'));
-    expect(holders('JWT_ISSUER')).toEqual(['authorizeRequest']);
+    expect(holders('JWT_ISSUER')).toEqual(declaring('user-pool:verify-tokens'));
+    expect(holders('JWT_ISSUER')).toContain('authorizeRequest');
     expect(holders('TENANT_ROLE_ARN')).not.toContain('publishChanges');
     expect(holders('CLAIMS_BUCKET_NAME')).toEqual(
       declaring('claims-bucket:write', 'claims-bucket:read', 'claims-bucket:purge'),
@@ -62,6 +64,12 @@ describe("a local function's environment", () => {
     expect(Object.keys(env('getOpenapi')).sort()).toEqual(
       [...Object.keys(commonEnvironment(options)), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].sort(),
     );
+  });
+
+  it("gives every function the local clock's offset file, so each sees the time a test moved it to", () => {
+    const withClock = { ...options, clockOffsetFile: '/data/clock-offset.json' };
+    for (const name of names)
+      expect(localFunctionEnvironment(name, withClock).HUB_CLOCK_OFFSET_FILE).toBe('/data/clock-offset.json');
   });
 
   it("signs with the function's own credentials, never the runtime's, and passes on only operator settings", () => {

@@ -1,0 +1,131 @@
+import type { CanonicalEvent } from '../../events/canonical-event';
+import type { Clock } from '../../ports/clock';
+import type { Mailer } from '../../ports/mailer';
+import type {
+  DeliveryMessage,
+  DeliveryTarget,
+  NotificationChannel,
+  RenderedMessage,
+  SendOutcome,
+} from '../model';
+import type { ProviderNames } from '../render/describe-event';
+import { describeEvent } from '../render/describe-event';
+import type { EmailContent } from '../render/email-template';
+import { renderEventEmail } from '../render/email-template';
+import type { MailSuppressionStore, UnsubscribeTokenStore } from './ports';
+import { ORG_MAIL_TAG } from './suppressions';
+import { mintUnsubscribeLink, unsubscribeUrl } from './unsubscribe';
+
+export type EmailTarget = Extract<DeliveryTarget, { channel: 'email' }>;
+
+/** What a rendering shows in place of the token, which exists only once the email is sent. */
+const TOKEN_PLACEHOLDER = '<issued-when-sent>';
+
+/** Retries for email: the mail service throttles for seconds, rarely more (then the message fails). */
+export const EMAIL_RETRY_SCHEDULE = [5, 30, 120, 600, 1800] as const;
+
+export interface EmailChannelDeps {
+  readonly mailer: Mailer;
+  readonly tokens: UnsubscribeTokenStore;
+  readonly suppressions: Pick<MailSuppressionStore, 'suppressed'>;
+  readonly clock: Clock;
+  /** Where the hub's API is reached from outside (the unsubscribe links point there). */
+  readonly publicUrl: string;
+  readonly providerNames?: ProviderNames;
+  /** The org's name for the footer (cached by the caller); null when unknown. */
+  readonly orgName?: (orgId: string) => Promise<string | null>;
+}
+
+/** The headers of RFC 2369 and RFC 8058: mail clients show an unsubscribe button that posts one click. */
+export const listUnsubscribeHeaders = (url: string): Record<string, string> => ({
+  'List-Unsubscribe': `<${url}>`,
+  'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+});
+
+/** Mail-service errors that say "later", not "never": throttling and its own outages. */
+function isRetryable(error: unknown): { retry: boolean; throttled: boolean } {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const status = e.$metadata?.httpStatusCode;
+  const throttled =
+    e.name === 'TooManyRequestsException' ||
+    e.name === 'ThrottlingException' ||
+    e.name === 'LimitExceededException' ||
+    status === 429;
+  if (throttled) return { retry: true, throttled };
+  // The message itself was refused (a bad address, content the service will not send): never retried.
+  if (
+    e.name === 'MessageRejected' ||
+    e.name === 'BadRequestException' ||
+    e.name === 'MailFromDomainNotVerifiedException'
+  )
+    return { retry: false, throttled };
+  return { retry: true, throttled };
+}
+
+/** The email channel: one event to one address, through the mailer port, with a one-click unsubscribe. */
+export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<EmailTarget> {
+  const content = async (event: CanonicalEvent, target: EmailTarget, link: string): Promise<EmailContent> => {
+    const orgName = (await deps.orgName?.(event.tenantId)) ?? 'your organisation';
+    const summary = describeEvent(event, deps.providerNames);
+    const reason = target.userId
+      ? `a notification rule of ${orgName} sends you ${event.type} events`
+      : `a notification rule of ${orgName} sends ${event.type} events to this address`;
+    return renderEventEmail(summary, { reason, unsubscribeUrl: link });
+  };
+  return {
+    channel: 'email',
+    retrySchedule: EMAIL_RETRY_SCHEDULE,
+    async render(event, target): Promise<RenderedMessage> {
+      const link = unsubscribeUrl(deps.publicUrl, TOKEN_PLACEHOLDER);
+      const mail = await content(event, target, link);
+      return {
+        channel: 'email',
+        title: mail.subject,
+        contentType: 'text/plain',
+        body: mail.text,
+        alternatives: { 'text/html': mail.html },
+        headers: listUnsubscribeHeaders(link),
+      };
+    },
+    async send(message: DeliveryMessage & { readonly target: EmailTarget }, event): Promise<SendOutcome> {
+      const started = Date.now();
+      const { target, orgId } = message;
+      const address = target.address.toLowerCase();
+      if ((await deps.suppressions.suppressed(orgId, [address])).has(address))
+        return {
+          ok: false,
+          durationMs: Date.now() - started,
+          error: 'the address is suppressed (it bounced or complained)',
+          permanent: 'rejected',
+        };
+      const link = await mintUnsubscribeLink(
+        { tokens: deps.tokens, clock: deps.clock, publicUrl: deps.publicUrl },
+        target.userId ? { orgId, userId: target.userId } : { orgId, address },
+      );
+      const mail = await content(event, target, link);
+      try {
+        await deps.mailer.send({
+          to: target.address,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          headers: listUnsubscribeHeaders(link),
+          tags: { [ORG_MAIL_TAG]: orgId },
+        });
+        return { ok: true, durationMs: Date.now() - started };
+      } catch (error) {
+        const { retry, throttled } = isRetryable(error);
+        const name = (error as { name?: string }).name ?? 'Error';
+        return {
+          ok: false,
+          durationMs: Date.now() - started,
+          // The error's name only: its message may quote the address or the content.
+          error: throttled
+            ? 'the mail service is throttling'
+            : `the mail service refused: ${name}`.slice(0, 200),
+          ...(retry ? {} : { permanent: 'rejected' as const }),
+        };
+      }
+    },
+  };
+}

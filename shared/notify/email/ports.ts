@@ -1,0 +1,88 @@
+import type { AuditRecord } from '../../audit/audit-record';
+import type { Page, PageRequest, Versioned } from '../../ports/stores';
+import type { EventSummary } from '../render/describe-event';
+import type { NotificationPreferences } from './preferences';
+
+/** Each user's notification preferences, one item per user with a version. */
+export interface NotificationPreferenceStore {
+  /** The user's preferences, or null (the defaults apply) at version 0. */
+  get(
+    orgId: string,
+    userId: string,
+  ): Promise<Versioned<NotificationPreferences & { updatedAt: string }> | null>;
+  /** Several users' preferences at once (those who never set any are absent). */
+  getMany(orgId: string, userIds: readonly string[]): Promise<Map<string, NotificationPreferences>>;
+  /** Replaces them if still at `expectedVersion` (0: never set), with the audit record; ConflictError otherwise. */
+  save(
+    orgId: string,
+    userId: string,
+    prefs: NotificationPreferences,
+    updatedAt: string,
+    expectedVersion: number,
+    audit: AuditRecord,
+  ): Promise<void>;
+}
+
+export const SUPPRESSION_REASONS = ['bounce', 'complaint', 'unsubscribed'] as const;
+
+/** An address no email of the org goes to. */
+export interface MailSuppression {
+  /** Lower-case. */
+  readonly address: string;
+  readonly reason: (typeof SUPPRESSION_REASONS)[number];
+  /** What the mail service said (a bounce's subtype, a complaint's feedback type), bounded. */
+  readonly detail: string | null;
+  readonly suppressedAt: string;
+}
+
+export interface MailSuppressionStore {
+  /** Suppresses the address with the audit record; false (nothing written) when it already is. */
+  suppress(orgId: string, suppression: MailSuppression, audit: AuditRecord): Promise<boolean>;
+  /** Which of the addresses are suppressed (lower-case). */
+  suppressed(orgId: string, addresses: readonly string[]): Promise<Set<string>>;
+  list(orgId: string, page: PageRequest): Promise<Page<MailSuppression>>;
+  /** Lifts a suppression with the audit record; NotFoundError when there is none. */
+  remove(orgId: string, address: string, audit: AuditRecord): Promise<void>;
+}
+
+/** Whom an unsubscribe link stops: a hub user (their email preferences), or a bare address (suppressed). */
+export type UnsubscribeSubject =
+  | { readonly orgId: string; readonly userId: string }
+  | { readonly orgId: string; readonly address: string };
+
+/** Unsubscribe tokens, by their hash only, under a platform prefix (the link has no org in it). */
+export interface UnsubscribeTokenStore {
+  put(tokenHash: string, subject: UnsubscribeSubject, expiresAt: Date): Promise<void>;
+  find(tokenHash: string): Promise<UnsubscribeSubject | null>;
+}
+
+/** One event waiting in a user's digest. */
+export interface DigestEntry {
+  /** Its place in the user's digest (the store's sort key). */
+  readonly key: string;
+  readonly summary: EventSummary;
+}
+
+/** Users' digests: the events collected for each, and a record per sending so none goes twice. */
+export interface DigestStore {
+  /** Adds an event to the user's digest; adding the same event again keeps one. */
+  append(orgId: string, userId: string, summary: EventSummary, expiresAt: Date): Promise<void>;
+  /** The user's waiting events, oldest first, at most `limit`. */
+  pending(orgId: string, userId: string, limit: number): Promise<DigestEntry[]>;
+  /**
+   * Claims the sending of the digest due at `dueAt` with the entries it lists: `claimed` (send it),
+   * `sent` (already sent: clear its entries), or `busy` (another sender holds it).
+   */
+  claim(
+    orgId: string,
+    userId: string,
+    dueAt: string,
+    keys: readonly string[],
+    now: Date,
+    leaseMs: number,
+  ): Promise<{ state: 'claimed' | 'sent' | 'busy'; keys: readonly string[] }>;
+  /** Marks the claimed digest sent (conditional on the claim still being this sender's). */
+  markSent(orgId: string, userId: string, dueAt: string, messageId: string): Promise<void>;
+  /** Removes sent entries. */
+  clear(orgId: string, userId: string, keys: readonly string[]): Promise<void>;
+}
