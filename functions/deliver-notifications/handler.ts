@@ -43,7 +43,6 @@ export const makeChannels = (extra: Channels = {}): Channels => {
       audit: adapters.auditStore(),
       clock,
     }) as DeliveryChannel<never>,
-    // The email part adds `email: makeEmailChannel(…)` here.
     ...extra,
   };
 };
@@ -52,7 +51,7 @@ const clock = hubClock();
 export const handler = makeHandler(
   makeDeliver({
     store: adapters.deliveryStore(clock),
-    channels: makeChannels(),
+    channels: makeChannels({ email: adapters.emailChannel(clock) as DeliveryChannel<never> }),
     queues: adapters.messageQueues(),
     dueIndex: adapters.dueIndex(clock),
     clock,

@@ -48,4 +48,12 @@ export const makeProductionMatcher = (extra: Pick<MatchDeps, 'rules' | 'recipien
   });
 };
 
-export const handler = makeHandler(makeProductionMatcher(), workerDeps('notify', hubClock()));
+const clock = hubClock();
+export const handler = makeHandler(
+  makeProductionMatcher({
+    rules: adapters.notificationRuleDestinations(),
+    recipients: adapters.emailRecipients(clock),
+    digests: adapters.digestCollector(clock),
+  }),
+  workerDeps('notify', clock),
+);
