@@ -16,8 +16,9 @@ import { transactWrite } from './transact';
 const KEEP_MS = 30 * 86_400_000;
 /** DynamoDB items hold 400 KB; a compressed event above this could not be stored with its keys. */
 const MAX_EVENT_BYTES = 350 * 1024;
-/** How many conditional writes one fan-out keeps in flight. */
-const WRITE_CONCURRENCY = 32;
+/** DynamoDB's most items in one transaction, and how many transactions one fan-out keeps in flight. */
+const TRANSACTION_ITEMS = 100;
+const TRANSACTION_CONCURRENCY = 4;
 
 const strip = ({ PK: _pk, SK: _sk, expiresAt: _e, ...rest }: Record<string, unknown>) => rest;
 
@@ -90,11 +91,35 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   async createMessages(messages: readonly DeliveryMessage[]): Promise<{ existing: DeliveryMessage[] }> {
-    const existing = await inBatches(messages, WRITE_CONCURRENCY, async (message) => {
-      const created = await this.table(message.orgId).putIfAbsent(this.messageItem(message));
-      return created ? null : await this.getMessage(message.orgId, message.id);
-    });
-    return { existing: existing.filter((m): m is DeliveryMessage => m !== null) };
+    const chunks: DeliveryMessage[][] = [];
+    for (let i = 0; i < messages.length; i += TRANSACTION_ITEMS)
+      chunks.push(messages.slice(i, i + TRANSACTION_ITEMS));
+    const existing = await inBatches(chunks, TRANSACTION_CONCURRENCY, (chunk) => this.createChunk(chunk));
+    return { existing: existing.flat() };
+  }
+
+  /**
+   * A hundred conditional puts in one transaction: a fan-out to a thousand endpoints is ten calls.
+   * The transaction names the messages that already exist; the others are then put without them.
+   */
+  private async createChunk(chunk: readonly DeliveryMessage[]): Promise<DeliveryMessage[]> {
+    const existing: DeliveryMessage[] = [];
+    let left = [...chunk];
+    while (left.length > 0) {
+      const failed = await transactWrite(
+        this.client,
+        left.map((m) => this.table(m.orgId).putItem(this.messageItem(m))),
+      );
+      if (failed.length === 0) break;
+      const found = new Set(failed);
+      for (const [i, m] of left.entries()) {
+        if (!found.has(i)) continue;
+        const stored = await this.getMessage(m.orgId, m.id);
+        if (stored) existing.push(stored);
+      }
+      left = left.filter((_, i) => !found.has(i));
+    }
+    return existing;
   }
 
   async getMessage(orgId: string, messageId: string): Promise<DeliveryMessage | null> {
