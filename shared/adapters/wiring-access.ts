@@ -41,6 +41,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   syncStore: ['domain-table:read'],
   lockStore: ['domain-table:write'],
   dueIndex: ['domain-table:write'],
+  realtimeConnections: ['domain-table:write'],
+  connectionPoster: ['realtime:post'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
@@ -56,4 +58,6 @@ export const providerClientFactories: readonly (keyof typeof wiring)[] = ['provi
 export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readonly PlatformPointer[] } = {
   // Marking a connection as needing attention saves its webhook route with its status.
   queueWorker: ['webhookRoutes'],
+  // A connection's org by its id, written and deleted with the connection.
+  realtimeConnections: ['realtimeConnections'],
 };

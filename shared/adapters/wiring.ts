@@ -4,6 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
@@ -13,6 +14,7 @@ import {
   idempotencyTableName,
   mailConfig,
   queueUrls,
+  realtimeEndpoint,
   s3ForcePathStyle,
   secretsKeyId,
   signOutUserPoolId,
@@ -31,6 +33,7 @@ import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
 import { TenantDirectory } from '../tenancy/tenant-directory';
+import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
@@ -44,6 +47,7 @@ import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbLockStore } from './dynamodb/dynamodb-lock-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUsageStore } from './dynamodb/dynamodb-usage-store';
@@ -149,6 +153,14 @@ export const syncStore = () => new DynamoDbSyncStore(documentClient(), tablesCon
 export const lockStore = () => new DynamoDbLockStore(documentClient(), tablesConfig().domainTable);
 export const dueIndex = (clock: Clock = systemClock) =>
   new DynamoDbDueIndex(documentClient(), tablesConfig().domainTable, clock);
+/** Real-time connections per org (and their lookup by connection id), with a TTL. */
+export const realtimeConnections = () =>
+  new DynamoDbRealtimeConnections(documentClient(), tablesConfig().domainTable);
+/** Posts to real-time connections through the WebSocket API's Management API. */
+export const connectionPoster = () => {
+  const { endpoint, region } = realtimeEndpoint();
+  return new ManagementApiPoster(endpoint, region, fromNodeProviderChain());
+};
 let tokens: Readonly<Record<string, AccessTokens>> | undefined;
 /**
  * One source of access tokens per provider whose module has one, per execution environment (its

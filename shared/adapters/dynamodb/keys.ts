@@ -29,6 +29,7 @@ export const TENANT_COLLECTIONS = {
   syncStats: 'SYNCSTAT',
   syncJobs: 'SYNCJOB',
   locks: 'LOCK',
+  realtimeConnections: 'WSCONN',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
