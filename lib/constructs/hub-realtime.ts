@@ -1,3 +1,4 @@
+import type { CfnElement } from 'aws-cdk-lib';
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -6,6 +7,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../../shared/topology';
 import { realtime } from '../../shared/topology';
@@ -95,15 +97,20 @@ export class HubRealtime extends Construct {
     return this.stage.callbackUrl;
   }
 
-  /** PostToConnection (and its DELETE/GET) on this stage's connections only. */
-  grantPost(grantee: IGrantable): void {
+  /** PostToConnection on this stage's connections, nothing else of the Management API. */
+  grantPost(grantee: IGrantable & IConstruct): void {
     const resource = Stack.of(this).formatArn({
       service: 'execute-api',
       resource: this.api.apiId,
-      resourceName: `${STAGE}/*/@connections/*`,
+      resourceName: `${STAGE}/POST/@connections/*`,
     });
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [resource] }),
     );
+    const apiId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
+    Validations.of(grantee).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${STAGE}/POST/@connections/*]`,
+      reason: 'Connection ids are issued by API Gateway as clients connect: the grant names this stage and POST only.',
+    });
   }
 }
