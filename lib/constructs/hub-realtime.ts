@@ -110,7 +110,8 @@ export class HubRealtime extends Construct {
     const apiId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
     Validations.of(grantee).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${STAGE}/POST/@connections/*]`,
-      reason: 'Connection ids are issued by API Gateway as clients connect: the grant names this stage and POST only.',
+      reason:
+        'Connection ids are issued by API Gateway as clients connect: the grant names this stage and POST only.',
     });
   }
 }

@@ -129,7 +129,7 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   scanWorkItems: ['webhookRoutes'],
   realtimeConnections: ['realtimeConnections'],
   // A connection the Management API answers 410 for is forgotten.
-  pushRealtimeEvents: ['realtimeConnections'],
+  pushRealtimeEvents: ['realtimeConnections', 'webhookRoutes'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

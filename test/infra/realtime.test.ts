@@ -17,7 +17,8 @@ beforeAll(() => {
 /** The logical id of the Lambda function the topology names, by its description. */
 function functionId(name: keyof typeof functions): string {
   const found = Object.entries(t.hub.findResources('AWS::Lambda::Function')).find(
-    ([, r]) => (r as { Properties: { Description: string } }).Properties.Description === functions[name].description,
+    ([, r]) =>
+      (r as { Properties: { Description: string } }).Properties.Description === functions[name].description,
   );
   if (!found) throw new Error(`No function ${name}`);
   return found[0];
@@ -45,7 +46,10 @@ describe('the real-time API in the synthesized stack', () => {
     t.hub.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: 'v1',
       AutoDeploy: true,
-      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"connectionId"') },
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"connectionId"'),
+      },
       DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
     });
   });
