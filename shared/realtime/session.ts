@@ -175,23 +175,24 @@ export function makeRealtimeSession(deps: RealtimeSessionDeps) {
     const parsed = parseClientMessage(raw);
     if (!parsed.ok) return reply(parsed.error);
     const now = deps.clock.now();
-    if (parsed.message.action === 'ping') {
-      const open = await deps.connections.touch(orgId, connectionId, now);
-      return open
-        ? reply({ type: 'pong' })
-        : errorReply(new UnauthenticatedError('The connection has expired: connect again'));
-    }
     const connection = await deps.connections.get(orgId, connectionId);
     const principal = principalFromContext(connection?.principal);
-    if (!connection || !principal)
-      return errorReply(new UnauthenticatedError('The connection is not open: connect again'));
+    if (!connection || !principal || new Date(connection.expiresAt) <= now)
+      return errorReply(new UnauthenticatedError('The connection has expired: connect again'));
     try {
-      // Checked again: a role changed, a user deactivated or an org suspended since the connection opened.
+      // Checked again on every message (a client pings within the idle limit): a role changed, a
+      // user deactivated or an org suspended since the connection opened stops its events.
       await admitToFeed(event, principal, orgId);
     } catch (error) {
       if (!(error instanceof HubError)) throw error;
       await deps.connections.touch(orgId, connectionId, now, []);
       return errorReply(error);
+    }
+    if (parsed.message.action === 'ping') {
+      const open = await deps.connections.touch(orgId, connectionId, now);
+      return open
+        ? reply({ type: 'pong' })
+        : errorReply(new UnauthenticatedError('The connection has expired: connect again'));
     }
     const types = [...new Set(parsed.message.types)];
     if (!(await deps.connections.touch(orgId, connectionId, now, types))) {

@@ -258,6 +258,28 @@ describe('messages on a connection', () => {
     expect((await s.store.get(s.orgId, connectionId))?.types).toEqual([]);
   });
 
+  it('checks the caller again on ping: a deactivated user is answered with an error and gets no more events', async () => {
+    const s = setup();
+    const { connectionId } = await s.connect(s.userToken());
+    await s.send(connectionId, '{"action":"subscribe","types":["*"]}');
+    s.gate.people.set(USER, { ...(s.gate.people.get(USER) as User), status: 'deactivated' });
+    expect(await s.send(connectionId, '{"action":"ping"}')).toMatchObject({
+      type: 'error',
+      detail: 'The user is deactivated',
+    });
+    expect((await s.store.get(s.orgId, connectionId))?.types).toEqual([]);
+  });
+
+  it('answers a message on an expired connection with an error, not a pong', async () => {
+    const s = setup();
+    const { connectionId } = await s.connect(s.key('viewer'));
+    s.setNow(new Date(Date.now() + 11 * 60_000));
+    expect(await s.send(connectionId, '{"action":"ping"}')).toMatchObject({
+      type: 'error',
+      detail: 'The connection has expired: connect again',
+    });
+  });
+
   it('forgets a connection on $disconnect: its item and its lookup', async () => {
     const s = setup();
     const { connectionId } = await s.connect(s.key('viewer'));
