@@ -31,20 +31,23 @@ import { realtime } from '../../shared/topology';
  * connections, for the callers whose declared access allows it.
  */
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the events the gateway builds freely
+type Json = Record<string, any>;
+
 const dir = mkdtempSync(join(tmpdir(), 'hub-rt-'));
 let aws: AwsEmulator;
 let gatewayUrl: string;
 let stopGateway: () => Promise<void>;
 const connections = new LocalConnections();
-const invoked: { name: FunctionName; event: Record<string, any> }[] = [];
+const invoked: { name: FunctionName; event: Json }[] = [];
 /** A header as sent, whatever its case (the gateway passes names as the client wrote them). */
-const header = (event: Record<string, any>, name: string): string | undefined =>
+const header = (event: Json, name: string): string | undefined =>
   Object.entries((event.headers ?? {}) as Record<string, string>).find(
     ([k]) => k.toLowerCase() === name,
   )?.[1];
 // What the functions answer: a refusal for a token named so, an echo for every message.
 const host = {
-  invoke: async (name: FunctionName, event: Record<string, any>) => {
+  invoke: async (name: FunctionName, event: Json) => {
     invoked.push({ name, event });
     if (event.requestContext.eventType === 'CONNECT') {
       return header(event, 'authorization') === 'Bearer refused'
