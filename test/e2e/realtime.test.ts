@@ -243,7 +243,7 @@ describe('real-time events over WebSocket', () => {
       const items = (await asOwner('GET', `/v1/orgs/${a.id}/audit-events?limit=20`)).json.items as Json[];
       return items.find((r) => r.outcome === 'denied' && r.action === 'api.listEvents') ?? undefined;
     });
-    expect(trail.actor ?? trail.principal).toBeDefined();
+    expect(JSON.stringify(trail)).toContain('GET /v1/orgs/{orgId}/events');
   });
 
   it('forgets a connection once its client closes it', async () => {
