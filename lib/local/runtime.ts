@@ -232,7 +232,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
     stops.push(() => host.stop());
     // Closed first (stops run in reverse), so each connection's $disconnect still finds its function.
-    stops.push(async () => realtimeConnections.closeAll());
+    stops.push(() => websockets.stop());
     // Warm start: every function's init runs now rather than on its first request (a cold start).
     if (options.warm ?? true) await host.warm();
 

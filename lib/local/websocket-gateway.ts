@@ -126,7 +126,8 @@ class LocalSocket {
       const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
       payload.writeUInt16BE(code, 0);
       payload.write(reason, 2);
-      this.socket.end(encodeFrame(OP.close, payload));
+      // The close frame is the last thing sent; the TCP connection goes with it.
+      this.socket.end(encodeFrame(OP.close, payload), () => this.socket.destroy());
     }
   }
 
@@ -196,9 +197,9 @@ export class LocalConnections {
     };
   }
 
+  /** Closes every connection (the hub is stopping); each then gets its `$disconnect`. */
   closeAll(): void {
     for (const socket of this.sockets.values()) socket.close(1001, 'The hub is stopping');
-    this.sockets.clear();
   }
 }
 
@@ -222,6 +223,10 @@ const requestTime = (at: Date) => at.toUTCString();
 
 /** Plays the real-time API's stage on the hub's HTTP server. */
 export class WebSocketGateway {
+  /** `$disconnect` invocations under way, which a stop waits for. */
+  private readonly disconnecting = new Set<Promise<void>>();
+  private readonly sockets = new Set<Duplex>();
+
   constructor(
     private readonly host: FunctionHost,
     private readonly connections: LocalConnections,
@@ -341,10 +346,29 @@ export class WebSocketGateway {
       if (gone) return;
       gone = true;
       this.connections.remove(open.id);
-      queue = queue.then(() => this.disconnect(open, host));
+      const done = queue.then(() => this.disconnect(open, host));
+      this.disconnecting.add(done);
+      void done.finally(() => this.disconnecting.delete(done));
+      queue = done;
     };
-    socket.on('close', disconnect);
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      disconnect();
+    });
     socket.on('error', () => socket.destroy());
+  }
+
+  /**
+   * Closes every connection and waits (a few seconds at most) for their `$disconnect`, so a stopped
+   * hub leaves no connection behind; one whose client does not answer is left to its TTL, as in AWS.
+   */
+  async stop(): Promise<void> {
+    const closed = [...this.sockets].map((s) => new Promise<void>((r) => s.once('close', () => r())));
+    this.connections.closeAll();
+    const bound = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+    await Promise.race([Promise.all(closed), bound(2000)]);
+    await Promise.race([Promise.all(this.disconnecting), bound(3000)]);
   }
 
   private async message(open: LocalSocket, body: string, host: string): Promise<void> {

@@ -149,6 +149,29 @@ describe('the local real-time gateway', () => {
     });
   });
 
+  it('closes every connection when it stops, each with its $disconnect', async () => {
+    const own = new WebSocketGateway(host, new LocalConnections());
+    const server = createServer((_req, res) => res.end());
+    server.on('upgrade', (req, socket, head) => void own.upgrade(req, socket, head));
+    const listening = await listenOnLoopback(server);
+    const ws = new WebSocket(`${listening.endpoint.replace('http:', 'ws:')}${realtime.path}`, {
+      protocols: ['hub.v1'],
+      headers: { authorization: 'Bearer dave' },
+    });
+    await new Promise((r) => ws.addEventListener('open', r));
+    const closed = new Promise<number>((r) => ws.addEventListener('close', (e) => r(e.code)));
+    const id = connectionIdOf('dave');
+    await own.stop();
+    expect(await closed).toBe(1001);
+    expect(
+      invoked.some(
+        (i) =>
+          i.event.requestContext.eventType === 'DISCONNECT' && i.event.requestContext.connectionId === id,
+      ),
+    ).toBe(true);
+    await listening.stop();
+  });
+
   it('refuses the upgrade with the status $connect answered', async () => {
     await expect(open('refused')).rejects.toThrow('refused');
   });
