@@ -8,7 +8,7 @@ import { WebSocket } from 'undici';
 import { localCredentials } from '../../lib/local/dynamodb-local';
 import { localNames } from '../../lib/local/local-names';
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, eventually, startRuntime } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 import { signedHeaders } from '../support/webhooks';
 
 /**
@@ -317,4 +317,13 @@ describe('real-time events over WebSocket', () => {
     }
     expect(await exited).toBe(0);
   }, 90_000);
+
+  it('`hub events watch` names what is wrong: a bad type pattern, a caller the gate refuses', () => {
+    const bad = runCli(hub, ['events', 'watch', a.id, '--type', 'Not A Type'], a.viewer);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--type/);
+    const refused = runCli(hub, ['events', 'watch', a.id], b.viewer);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/403 .*events:read/);
+  });
 });
