@@ -1,4 +1,100 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { WebSocket } from 'undici';
+import { EventTypePatternSchema } from '../../shared/notify/model';
+import { SUBPROTOCOL } from '../../shared/realtime/protocol';
+import { realtime } from '../../shared/topology';
+import { bearer, CliError, call, globals } from './context';
 
-/** PLACEHOLDER: the `hub` commands of this part of issue 12 (replaced by its owner). */
-export function registerRealtimeCommands(_program: Command): void {}
+/** Keeps the connection from idling out (API Gateway closes one idle for 10 minutes). */
+const PING_EVERY_MS = 5 * 60_000;
+const MAX_BACKOFF_MS = 30_000;
+
+function pattern(value: string, previous: string[] = []): string[] {
+  const parsed = EventTypePatternSchema.safeParse(value);
+  if (!parsed.success)
+    throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'not an event type pattern');
+  return [...previous, parsed.data];
+}
+
+/** The real-time API's URL for the hub at `base`: ws(s)://…/v1/realtime?orgId=… */
+export function realtimeUrl(base: string, orgId: string): URL {
+  const url = new URL(realtime.path, base);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.searchParams.set('orgId', orgId);
+  return url;
+}
+
+/**
+ * Follows an org's events until interrupted: one JSON line per event on stdout, what happens to
+ * the connection on stderr. A connection the hub ends (after its 2 hours) is opened again.
+ */
+async function watch(orgId: string, types: readonly string[]): Promise<void> {
+  // The same gate as the API decides the subscription: ask it first, for its reason when it refuses.
+  await call('GET', `/v1/orgs/${encodeURIComponent(orgId)}/events?limit=1`);
+  const url = realtimeUrl(globals().url, orgId);
+  let stopping = false;
+  let backoff = 1000;
+  let socket: WebSocket | undefined;
+  const stop = () => {
+    stopping = true;
+    socket?.close(1000);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  while (!stopping) {
+    const outcome = await new Promise<'closed' | 'refused'>((resolve) => {
+      let opened = false;
+      const ws = new WebSocket(url, {
+        protocols: [SUBPROTOCOL],
+        headers: { authorization: `Bearer ${bearer()}` },
+      });
+      socket = ws;
+      const ping = setInterval(() => ws.send(JSON.stringify({ action: 'ping' })), PING_EVERY_MS);
+      ws.addEventListener('open', () => {
+        opened = true;
+        backoff = 1000;
+        ws.send(JSON.stringify({ action: 'subscribe', types }));
+      });
+      ws.addEventListener('message', (message) => {
+        const data = JSON.parse(String(message.data)) as {
+          type?: string;
+          event?: unknown;
+          types?: string[];
+          title?: string;
+          detail?: string;
+        };
+        if (data.type === 'event') process.stdout.write(`${JSON.stringify(data.event)}\n`);
+        else if (data.type === 'subscribed')
+          process.stderr.write(`subscribed to ${(data.types ?? []).join(', ')} in ${orgId}\n`);
+        else if (data.type === 'error')
+          process.stderr.write(`hub: ${data.title}${data.detail ? `: ${data.detail}` : ''}\n`);
+      });
+      ws.addEventListener('close', () => {
+        clearInterval(ping);
+        resolve(opened ? 'closed' : 'refused');
+      });
+    });
+    if (stopping) break;
+    if (outcome === 'refused' && backoff >= MAX_BACKOFF_MS) {
+      throw new CliError(`The hub refused the real-time connection at ${url.origin}${url.pathname}`);
+    }
+    process.stderr.write(`connection ${outcome}; connecting again in ${backoff / 1000} s\n`);
+    await new Promise((r) => setTimeout(r, backoff));
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  }
+}
+
+/** `hub events watch`: the org's events, live. */
+export function registerRealtimeCommands(program: Command): void {
+  const events = program.commands.find((c) => c.name() === 'events');
+  if (!events) throw new Error('The events command is registered before the real-time ones');
+  events
+    .command('watch')
+    .description(
+      "follow an organisation's events live (the real-time API), one JSON line each, until Ctrl-C; needs events:read",
+    )
+    .argument('<orgId>')
+    .option('--type <pattern>', 'an event type, `prefix.*` or `*` (repeatable; default every type)', pattern)
+    .action(async (orgId: string, o: { type?: string[] }) => watch(orgId, o.type ?? ['*']));
+}

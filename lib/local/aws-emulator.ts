@@ -15,6 +15,7 @@ import type { LocalKms } from './local-kms';
 import { InvalidCiphertextError } from './local-kms';
 import type { LocalMailbox } from './local-mailbox';
 import { localNames } from './local-names';
+import type { LocalConnections } from './websocket-gateway';
 
 interface PutEventsEntry {
   Source?: string;
@@ -84,6 +85,8 @@ export async function startAwsEmulator(deps: {
   calls?: AwsCallCounter;
   /** Holds each caller to its declared access; without it every caller is the runtime. */
   iam?: LocalIam;
+  /** The real-time API's open connections: the Management API (`/@connections/{id}`) reaches them. */
+  connections?: LocalConnections;
 }): Promise<AwsEmulator> {
   /**
    * IAM's step before any service acts: why the request's signer may not call `action`, or null.
@@ -312,6 +315,41 @@ export async function startAwsEmulator(deps: {
     return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${randomUUID()}</SecretAccessKey><SessionToken>${randomUUID()}</SessionToken><Expiration>${expiration}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROALOCAL:${sessionName}</AssumedRoleId><Arn>${roleArn.replace(':role/', ':assumed-role/').replace('iam::', 'sts::')}/${sessionName}</Arn></AssumedRoleUser><PackedPolicySize>1</PackedPolicySize></AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`;
   }
 
+  /**
+   * The API Gateway Management API of the real-time API: PostToConnection, DeleteConnection and
+   * GetConnection on `/@connections/{id}`, refused unless the caller may `execute-api:ManageConnections`.
+   */
+  function managementApi(req: IncomingMessage, res: ServerResponse, body: Buffer) {
+    const answer = (status: number, payload?: unknown, type?: string) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(type ? { 'x-amzn-errortype': type } : {}),
+      });
+      res.end(payload === undefined ? '' : JSON.stringify(payload));
+    };
+    const operation =
+      req.method === 'POST'
+        ? 'PostToConnection'
+        : req.method === 'DELETE'
+          ? 'DeleteConnection'
+          : 'GetConnection';
+    deps.calls?.count('ApiGatewayManagementApi', operation);
+    const denied = authorise(req, 'execute-api:ManageConnections');
+    if (denied) return answer(403, { message: denied.message }, 'AccessDeniedException');
+    const id = decodeURIComponent((req.url ?? '').slice('/@connections/'.length).split('?')[0] ?? '');
+    const connections = deps.connections;
+    const gone = () => answer(410, { message: `Connection ${id} is gone` }, 'GoneException');
+    if (!connections) return gone();
+    if (req.method === 'POST') {
+      if (body.length > 128 * 1024)
+        return answer(413, { message: 'Payload too large' }, 'PayloadTooLargeException');
+      return connections.post(id, body.toString('utf8')) ? answer(200) : gone();
+    }
+    if (req.method === 'DELETE') return connections.disconnect(id) ? answer(204) : gone();
+    const info = connections.info(id);
+    return info ? answer(200, info) : gone();
+  }
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -334,6 +372,10 @@ export async function startAwsEmulator(deps: {
             `<ErrorResponse><Error><Type>Sender</Type><Code>${e.type}</Code><Message>${e.message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
           );
         }
+        return;
+      }
+      if (req.url?.startsWith('/@connections/')) {
+        managementApi(req, res, Buffer.concat(chunks));
         return;
       }
       if (req.method === 'POST' && req.url === '/v2/email/outbound-emails') {

@@ -94,6 +94,8 @@ export function localResources(
       USER_POOL_ID: localNames.userPoolId,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: options.endpoints.aws,
     },
+    // The emulator plays the real-time API's Management API (`/@connections/{id}`).
+    realtimeApi: { REALTIME_ENDPOINT: options.endpoints.aws },
   };
 }
 

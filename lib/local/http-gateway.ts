@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RouteSpec } from '../../shared/topology';
 import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '../../shared/topology';
@@ -46,6 +47,8 @@ export class HttpGateway {
   private readonly compiled = routes.map(compile);
   private readonly authCache = new Map<string, { context: Record<string, string>; expires: number }>();
   private server: Server | undefined;
+  /** Takes WebSocket upgrade requests (the real-time API on the hub's port); without it they are refused. */
+  upgrades: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
 
   constructor(
     private readonly host: FunctionHost,
@@ -61,6 +64,10 @@ export class HttpGateway {
       });
     });
     this.server.keepAliveTimeout = 30_000;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.upgrades) this.upgrades(req, socket, head);
+      else socket.destroy();
+    });
     return new Promise((resolve, reject) => {
       this.server?.once('error', reject);
       this.server?.listen(port, hostname, () => {

@@ -108,6 +108,7 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
   // A purge lists a tenant's prefix and deletes what it finds.
   'claims-bucket:purge': { ...none, actions: ['s3:ListBucket', 's3:DeleteObject'] },
   'user-pool:sign-out': { ...none, actions: ['cognito-idp:AdminUserGlobalSignOut'] },
+  'realtime:post': { ...none, actions: ['execute-api:ManageConnections'] },
 };
 
 /** What Lambda's SQS event source lets a consumer do on its own queue. */

@@ -31,6 +31,7 @@ import { ensureQueues, ensureStreamDeadLetterQueues, startSqsLocal } from './sqs
 import type { Poller } from './sqs-poller';
 import { startPoller } from './sqs-poller';
 import { startStreamPoller } from './stream-poller';
+import { LocalConnections, WebSocketGateway } from './websocket-gateway';
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -97,6 +98,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const iam = new LocalIam(localCredentials.accessKeyId, (reason) => log(`iam refused: ${reason}`));
     const sessions = iam.sessions;
     const calls = new AwsCallCounter();
+    // The real-time API's open connections, posted to through the emulator's Management API.
+    const realtimeConnections = new LocalConnections();
     const aws = await startAwsEmulator({
       sqs,
       queueUrls,
@@ -106,6 +109,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       calls,
       iam,
       cognito: new LocalCognito(dataDir),
+      connections: realtimeConnections,
     });
     // The local SES's own publisher of bounces and complaints (runtime credentials: not a function).
     const sesEvents = new EventBridgeClient({
@@ -240,7 +244,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }),
       },
     ]);
+    // The real-time API on the same port, calling the same handler through the function host.
+    const websockets = new WebSocketGateway(host, realtimeConnections);
+    gateway.upgrades = (req, socket, head) => {
+      if (!websockets.handles(req)) return socket.destroy();
+      websockets.upgrade(req, socket, head).catch(() => socket.destroy());
+    };
     stops.push(() => host.stop());
+    // Closed first (stops run in reverse), so each connection's $disconnect still finds its function.
+    stops.push(() => websockets.stop());
     // Warm start: every function's init runs now rather than on its first request (a cold start).
     if (options.warm ?? true) await host.warm();
 

@@ -21,6 +21,7 @@ import { HubEvents } from '../constructs/hub-events';
 import { HubFunction } from '../constructs/hub-function';
 import { HubIdentity } from '../constructs/hub-identity';
 import { HubMonitoring } from '../constructs/hub-monitoring';
+import { HubRealtime } from '../constructs/hub-realtime';
 import { HubWorkers } from '../constructs/hub-workers';
 import { PLATFORM_POINTER_WRITES, TenantDataRole } from '../constructs/tenant-data-role';
 import { declaredAccess } from '../function-access';
@@ -82,6 +83,7 @@ export class HubStack extends Stack {
 
     const fns = {} as Record<FunctionName, IFunction>;
     const queueSenders: IFunction[] = [];
+    const realtimePosters: IFunction[] = [];
     for (const name of Object.keys(functions) as FunctionName[]) {
       const access = accessOf(name);
       // Its environment comes with its grants, below, once every resource it names exists; the
@@ -215,6 +217,10 @@ export class HubStack extends Stack {
               "Claim checks are keyed by event under each tenant's prefix; any tenant's event may be claim-checked.",
           });
           return;
+        case 'realtime:post':
+          // Granted once the WebSocket API exists, below.
+          realtimePosters.push(fn);
+          return;
         case 'claims-bucket:purge': {
           // A deleted org's claim checks go with it: list under a tenant prefix, delete what is there.
           const bucketArn = Fn.importValue(data.claimsBucketArnExport);
@@ -274,6 +280,9 @@ export class HubStack extends Stack {
       for (const queue of Object.values(workers.queues)) queue.grantSendMessages(fn);
     }
 
+    // The real-time API in this stack: its routes name functions, and the fan-out names its endpoint.
+    const realtime = new HubRealtime(this, 'Realtime', { functions: fns });
+    for (const fn of realtimePosters) realtime.grantPost(fn);
     // Each function's environment names exactly the resources its access implies (shared/topology/access.ts).
     const shared: Omit<Record<AccessResource, Record<string, string>>, 'tenantRole'> = {
       domainTable: { DOMAIN_TABLE_NAME: data.tables.domain.tableName },
@@ -294,6 +303,7 @@ export class HubStack extends Stack {
       queueUrls: { QUEUE_URLS: Stack.of(this).toJsonString(urls) },
       claimsBucket: { CLAIMS_BUCKET_NAME: data.claimsBucket.bucketName },
       userPool: { USER_POOL_ID: identity.userPool.userPoolId },
+      realtimeApi: { REALTIME_ENDPOINT: realtime.managementEndpoint },
     };
     for (const name of Object.keys(functions) as FunctionName[]) {
       const role = tenantRoles.get(pointerSetOf(name).join('+'));
@@ -322,6 +332,7 @@ export class HubStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.apiEndpoint });
+    new CfnOutput(this, 'RealtimeUrl', { value: realtime.stage.url });
     new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: identity.client.userPoolClientId });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });

@@ -53,6 +53,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   emailChannel: ['mail:send', 'domain-table:write'],
   emailRecipients: ['domain-table:read'],
   digestCollector: ['domain-table:write'],
+  realtimeConnections: ['domain-table:write'],
+  connectionPoster: ['realtime:post'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
@@ -75,4 +77,6 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   // Adding and sweeping write the entries and the kind's cursor, platform items.
   dueIndex: ['dueEntries', 'dueCursors'],
   digestCollector: ['dueEntries', 'dueCursors'],
+  // A connection's org by its id, written and deleted with the connection.
+  realtimeConnections: ['realtimeConnections'],
 };

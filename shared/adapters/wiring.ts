@@ -4,6 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
@@ -14,6 +15,7 @@ import {
   mailConfig,
   publicUrl,
   queueUrls,
+  realtimeEndpoint,
   s3ForcePathStyle,
   secretsKeyId,
   signOutUserPoolId,
@@ -36,6 +38,7 @@ import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
 import { TenantDirectory } from '../tenancy/tenant-directory';
+import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { hubClock } from './clock';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
@@ -55,6 +58,7 @@ import { DynamoDbNotificationPreferenceStore } from './dynamodb/dynamodb-notific
 import { DynamoDbNotificationRuleStore } from './dynamodb/dynamodb-notification-rule-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUnsubscribeTokenStore } from './dynamodb/dynamodb-unsubscribe-token-store';
@@ -209,6 +213,14 @@ export const digestCollector = (clock: Clock = hubClock()) =>
     clock,
     providerNames: providerDisplayNames(),
   });
+/** Real-time connections per org (and their lookup by connection id), with a TTL. */
+export const realtimeConnections = () =>
+  new DynamoDbRealtimeConnections(documentClient(), tablesConfig().domainTable);
+/** Posts to real-time connections through the WebSocket API's Management API. */
+export const connectionPoster = () => {
+  const { endpoint, region } = realtimeEndpoint();
+  return new ManagementApiPoster(endpoint, region, fromNodeProviderChain());
+};
 let tokens: Readonly<Record<string, AccessTokens>> | undefined;
 /**
  * One source of access tokens per provider whose module has one, per execution environment (its

@@ -33,6 +33,11 @@ export function claimsBucketName(env: Env = processEnv()): string {
   return required(env, 'CLAIMS_BUCKET_NAME');
 }
 
+/** The real-time API's Management API endpoint (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`). */
+export function realtimeEndpoint(env: Env = processEnv()): { endpoint: string; region: string } {
+  return { endpoint: url(env, 'REALTIME_ENDPOINT'), region: required(env, 'AWS_REGION') };
+}
+
 /** A custom S3 endpoint (the local S3) serves buckets by path; AWS's own, by host name. */
 export function s3ForcePathStyle(env: Env = processEnv()): boolean {
   return optional(env, 'AWS_ENDPOINT_URL_S3') !== undefined;

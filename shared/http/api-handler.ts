@@ -159,7 +159,7 @@ const isDenial = (error: unknown): error is ForbiddenError | MfaRequiredError =>
  * then audited in the caller's own trail (never the addressed org's), then answered. An admitted
  * request is counted too; the returned promise settles with that count.
  */
-async function admit(
+export async function admit(
   event: APIGatewayProxyEventV2,
   route: RouteSpec,
   gate: GateDeps,

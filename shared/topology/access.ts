@@ -18,7 +18,8 @@ export type AccessResource =
   | 'tenantRole'
   | 'queueUrls'
   | 'claimsBucket'
-  | 'userPool';
+  | 'userPool'
+  | 'realtimeApi';
 
 export interface AccessImplies {
   /** Resources the function's environment names. */
@@ -48,6 +49,8 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'claims-bucket:read': { resources: ['claimsBucket'], tenantData: false },
   'claims-bucket:purge': { resources: ['claimsBucket'], tenantData: false },
   'user-pool:sign-out': { resources: ['userPool'], tenantData: false },
+  // Posts to the real-time API's connections (the Management API at the endpoint it names).
+  'realtime:post': { resources: ['realtimeApi'], tenantData: false },
 };
 
 /** The resources a function's access names, each once, in the table's order. */
@@ -91,6 +94,8 @@ export const platformPointers = {
   /** Work due at a time (`shared/ports/due-index.ts`): entries by kind and minute, and each kind's sweep cursor. */
   dueEntries: 'DUE',
   dueCursors: 'DUECURSOR',
+  /** A real-time connection's org, by connection id (for `$disconnect`). */
+  realtimeConnections: 'WSCONN',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -133,6 +138,9 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   sendDigests: ['unsubscribeTokens', 'dueEntries', 'dueCursors'],
   matchNotifications: ['dueEntries', 'dueCursors'],
   runDueWork: ['dueEntries', 'dueCursors'],
+  realtimeConnections: ['realtimeConnections'],
+  // A connection the Management API answers 410 for is forgotten.
+  pushRealtimeEvents: ['realtimeConnections', 'webhookRoutes'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

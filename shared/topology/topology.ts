@@ -321,14 +321,23 @@ export const functions = {
     description: 'Opens (authenticated as the API is), updates and closes real-time event subscriptions',
     memoryMb: 512,
     timeoutSeconds: 10,
-    access: ['domain-table:write', 'api-keys:record-use', 'user-pool:verify-tokens'],
+    // The request gate of GET /v1/orgs/{orgId}/events admits each connection and subscription.
+    access: [
+      'domain-table:write',
+      'api-keys:record-use',
+      'user-pool:verify-tokens',
+      'audit-table:write',
+      'usage:count',
+      'tenant-role:assume',
+    ],
+    policyEngine: true,
   },
   pushRealtimeEvents: {
     entry: 'functions/push-realtime-events/handler.ts',
     description: "Pushes each canonical event to its org's open real-time subscriptions that may read it",
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write', 'audit-table:write', 'claims-bucket:read'],
+    access: ['domain-table:write', 'audit-table:write', 'claims-bucket:read', 'realtime:post'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -37,7 +37,8 @@ export type ResourceAccess =
   | 'user-pool:sign-out'
   | 'claims-bucket:write'
   | 'claims-bucket:read'
-  | 'claims-bucket:purge';
+  | 'claims-bucket:purge'
+  | 'realtime:post';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

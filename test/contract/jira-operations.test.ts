@@ -15,7 +15,8 @@ const account = { email: 'bot@ops.test', apiToken: 'ops-token' };
 beforeAll(async () => {
   fake = await startFakeJira(account);
   const client = createCloudClient({ host: fake.url, auth: { type: 'basic', ...account } });
-  ops = jiraOperations(client, fake.url, { timeoutMs: 300 });
+  // Room for a loaded machine's first call (jira.js loads lazily); the stall below outlasts it.
+  ops = jiraOperations(client, fake.url, { timeoutMs: 2_000 });
 });
 afterAll(async () => fake?.stop());
 
@@ -79,7 +80,7 @@ describe("the hub's Jira operations", () => {
     });
     fake.failNext(503);
     await expect(ops.getIssue('OPS-1')).rejects.toBeInstanceOf(ProviderUnavailableError);
-    fake.stallNext(1500);
+    fake.stallNext(6_000);
     await expect(ops.getIssue('OPS-1')).rejects.toBeInstanceOf(ProviderUnavailableError);
     expect(jiraFailure(new Error('boom'))).toBeInstanceOf(ProviderUnavailableError);
   });

@@ -41,6 +41,7 @@ export const TENANT_COLLECTIONS = {
   mailSuppressions: 'MAILSUPP',
   digests: 'DIGEST',
   digestSends: 'DIGESTSEND',
+  realtimeConnections: 'WSCONN',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

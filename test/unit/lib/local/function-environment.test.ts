@@ -43,6 +43,7 @@ describe("a local function's environment", () => {
       if (implied.has('claimsBucket')) expected.add('CLAIMS_BUCKET_NAME');
       if (implied.has('userPool'))
         for (const v of ['USER_POOL_ID', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER']) expected.add(v);
+      if (implied.has('realtimeApi')) expected.add('REALTIME_ENDPOINT');
       expect({ name, keys: Object.keys(env(name)).sort() }).toEqual({ name, keys: [...expected].sort() });
     }
   });
@@ -56,6 +57,7 @@ describe("a local function's environment", () => {
     expect(holders('EVENT_BUS_NAME')).toEqual(declaring('event-bus:put'));
     expect(holders('JWT_ISSUER')).toEqual(declaring('user-pool:verify-tokens'));
     expect(holders('JWT_ISSUER')).toContain('authorizeRequest');
+    expect(holders('REALTIME_ENDPOINT')).toEqual(['pushRealtimeEvents']);
     expect(holders('TENANT_ROLE_ARN')).not.toContain('publishChanges');
     expect(holders('CLAIMS_BUCKET_NAME')).toEqual(
       declaring('claims-bucket:write', 'claims-bucket:read', 'claims-bucket:purge'),

@@ -1,0 +1,221 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ForbiddenError, HubError, UnauthenticatedError, ValidationError } from '../errors';
+import type { GateDeps } from '../http/api-handler';
+import { admit } from '../http/api-handler';
+import { problemResponse } from '../http/problem';
+import type { Principal } from '../identity/principal';
+import { principalFromContext, principalToContext } from '../identity/principal';
+import { logger } from '../observability/observability';
+import type { Clock } from '../ports/clock';
+import type { RouteSpec } from '../topology';
+import { realtime, routes } from '../topology';
+import type { RealtimeConnectionStore } from './connections';
+import { expiryOf } from './connections';
+import type { ServerMessage } from './protocol';
+import { lowerCaseHeaders, parseClientMessage, upgradeCredential } from './protocol';
+
+/** An API Gateway WebSocket event, as the three routes receive it (headers on `$connect` only). */
+export interface WebSocketEvent {
+  readonly requestContext: {
+    readonly routeKey: string;
+    readonly eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
+    readonly connectionId: string;
+    readonly requestId: string;
+    readonly connectedAt: number;
+    readonly domainName?: string;
+    readonly stage?: string;
+    readonly apiId?: string;
+    readonly identity?: { readonly sourceIp?: string; readonly userAgent?: string };
+  };
+  readonly headers?: Readonly<Record<string, string>> | null;
+  readonly queryStringParameters?: Readonly<Record<string, string>> | null;
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+}
+
+/** What a route answers: `$connect`'s status decides the upgrade; `$default`'s body goes to the client. */
+export interface WebSocketResult {
+  readonly statusCode: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface RealtimeSessionDeps {
+  readonly authenticate: (authorization: string | undefined) => Promise<Principal>;
+  readonly connections: RealtimeConnectionStore;
+  readonly gate: GateDeps;
+  readonly clock: Clock;
+  /** Records an API key's use, as the request authorizer does. */
+  readonly recordKeyUse?: (orgId: string, keyId: string, ip: string, at: Date) => Promise<void> | undefined;
+}
+
+/**
+ * A subscription is a read of the org's event feed: the gate decides it exactly as it decides
+ * `GET /v1/orgs/{orgId}/events` (permission, custom roles, org policies, org status, IP allow-list,
+ * active user, second factor, session lifetime), and audits a refusal the same way.
+ */
+const FEED_ROUTE: RouteSpec = (() => {
+  const route = routes.find((r) => r.operationId === 'listEvents');
+  if (!route) throw new Error('No listEvents route in the topology');
+  return route;
+})();
+
+const reply = (message: ServerMessage): WebSocketResult => ({
+  statusCode: 200,
+  body: JSON.stringify(message),
+});
+const errorReply = (error: HubError): WebSocketResult =>
+  reply({ type: 'error', title: error.title, detail: error.message });
+
+/** The request the gate sees for a connection: the feed's route, the org, and where the client is. */
+function feedRequest(event: WebSocketEvent, orgId: string): APIGatewayProxyEventV2 {
+  const ip = event.requestContext.identity?.sourceIp ?? '';
+  return {
+    version: '2.0',
+    routeKey: `${FEED_ROUTE.method} ${FEED_ROUTE.path}`,
+    rawPath: realtime.path,
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: false,
+    pathParameters: { orgId },
+    requestContext: {
+      accountId: '',
+      apiId: event.requestContext.apiId ?? '',
+      domainName: event.requestContext.domainName ?? '',
+      domainPrefix: '',
+      http: {
+        method: FEED_ROUTE.method,
+        path: realtime.path,
+        protocol: 'WebSocket',
+        sourceIp: ip,
+        userAgent: event.requestContext.identity?.userAgent ?? '',
+      },
+      requestId: event.requestContext.requestId,
+      routeKey: `${FEED_ROUTE.method} ${FEED_ROUTE.path}`,
+      stage: event.requestContext.stage ?? '',
+      time: '',
+      timeEpoch: 0,
+    },
+  };
+}
+
+/** The three routes of the real-time API: open (authenticated), messages, close. */
+export function makeRealtimeSession(deps: RealtimeSessionDeps) {
+  /** Admits the principal to the org's feed, or throws the gate's refusal. */
+  async function admitToFeed(event: WebSocketEvent, principal: Principal, orgId: string): Promise<Principal> {
+    const admitted = await admit(feedRequest(event, orgId), FEED_ROUTE, deps.gate, principal);
+    await admitted.rate;
+    if (principal.kind === 'platform_admin') {
+      // The gate lets platform admins through without reading the org: the fan-out needs it to exist.
+      const org = await deps.gate.tenants.get(orgId);
+      if (!org) throw new ForbiddenError('The organisation does not exist');
+    }
+    return admitted.principal;
+  }
+
+  async function connect(event: WebSocketEvent): Promise<WebSocketResult> {
+    const headers = lowerCaseHeaders(event.headers);
+    const { authorization, subprotocol } = upgradeCredential(headers);
+    const instance = realtime.path;
+    try {
+      if (headers['sec-websocket-protocol'] && !subprotocol) {
+        throw new ValidationError(
+          `Offer the ${'hub.v1'} subprotocol (with hub.bearer.<token>, if you send the token so)`,
+        );
+      }
+      const principal = await deps.authenticate(authorization);
+      const requested = event.queryStringParameters?.orgId;
+      const orgId = requested ?? (principal.kind === 'org_member' ? principal.orgId : undefined);
+      if (!orgId) throw new ValidationError('A platform admin names the organisation: ?orgId=org_…');
+      logger.appendKeys({ tenantId: orgId });
+      if (principal.kind === 'org_member' && principal.type === 'api_key') {
+        await deps.recordKeyUse?.(
+          principal.orgId,
+          principal.id,
+          event.requestContext.identity?.sourceIp ?? '',
+          deps.clock.now(),
+        );
+      }
+      const admitted = await admitToFeed(event, principal, orgId);
+      const now = deps.clock.now();
+      const connectedAt = new Date(event.requestContext.connectedAt || now.getTime());
+      await deps.connections.open({
+        orgId,
+        connectionId: event.requestContext.connectionId,
+        principal: principalToContext(admitted),
+        types: [],
+        connectedAt: connectedAt.toISOString(),
+        expiresAt: expiryOf(connectedAt, now).toISOString(),
+      });
+      logger.info('Real-time connection opened', { connectionId: event.requestContext.connectionId });
+      return {
+        statusCode: 200,
+        ...(subprotocol ? { headers: { 'Sec-WebSocket-Protocol': subprotocol } } : {}),
+      };
+    } catch (error) {
+      if (!(error instanceof HubError)) throw error;
+      logger.info('Real-time connection refused', { status: error.status, code: error.code });
+      const response = problemResponse(error, instance);
+      return {
+        statusCode: response.statusCode ?? error.status,
+        headers: response.headers as Record<string, string>,
+        body: String(response.body),
+      };
+    }
+  }
+
+  async function message(event: WebSocketEvent): Promise<WebSocketResult> {
+    const connectionId = event.requestContext.connectionId;
+    const orgId = await deps.connections.orgOf(connectionId);
+    if (!orgId) return errorReply(new UnauthenticatedError('The connection is not open: connect again'));
+    logger.appendKeys({ tenantId: orgId });
+    const raw = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : (event.body ?? '');
+    const parsed = parseClientMessage(raw);
+    if (!parsed.ok) return reply(parsed.error);
+    const now = deps.clock.now();
+    const connection = await deps.connections.get(orgId, connectionId);
+    const principal = principalFromContext(connection?.principal);
+    if (!connection || !principal || new Date(connection.expiresAt) <= now)
+      return errorReply(new UnauthenticatedError('The connection has expired: connect again'));
+    try {
+      // Checked again on every message (a client pings within the idle limit): a role changed, a
+      // user deactivated or an org suspended since the connection opened stops its events.
+      await admitToFeed(event, principal, orgId);
+    } catch (error) {
+      if (!(error instanceof HubError)) throw error;
+      await deps.connections.touch(orgId, connectionId, now, []);
+      return errorReply(error);
+    }
+    if (parsed.message.action === 'ping') {
+      const open = await deps.connections.touch(orgId, connectionId, now);
+      return open
+        ? reply({ type: 'pong' })
+        : errorReply(new UnauthenticatedError('The connection has expired: connect again'));
+    }
+    const types = [...new Set(parsed.message.types)];
+    if (!(await deps.connections.touch(orgId, connectionId, now, types))) {
+      return errorReply(new UnauthenticatedError('The connection has expired: connect again'));
+    }
+    return reply({ type: 'subscribed', orgId, types });
+  }
+
+  async function disconnect(event: WebSocketEvent): Promise<WebSocketResult> {
+    const connectionId = event.requestContext.connectionId;
+    const orgId = await deps.connections.orgOf(connectionId);
+    if (orgId) await deps.connections.close(orgId, connectionId);
+    return { statusCode: 200 };
+  }
+
+  return async (event: WebSocketEvent): Promise<WebSocketResult> => {
+    switch (event.requestContext.eventType) {
+      case 'CONNECT':
+        return connect(event);
+      case 'DISCONNECT':
+        return disconnect(event);
+      default:
+        return message(event);
+    }
+  };
+}
