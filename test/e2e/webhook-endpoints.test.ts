@@ -83,6 +83,32 @@ describe('outbound webhook endpoints', () => {
     expect(r.received).toHaveLength(1);
   }, 180_000);
 
+  it('delivers to a rules-only endpoint what a notification rule sends it, and nothing else', async () => {
+    const { orgId, send } = await orgWithSource('rules');
+    const r = await receiver();
+    const ep = await endpoint(orgId, r, { eventTypes: [] });
+    const rule = await admin('POST', `/v1/orgs/${orgId}/notification-rules`, {
+      name: 'Deploys to the receiver',
+      eventTypes: ['custom.deploy.*'],
+      destinations: [{ kind: 'webhook_endpoint', endpointId: ep.id }],
+    });
+    expect(rule.status).toBe(201);
+    await send('other.thing');
+    const eventId = await send('deploy.done');
+    await r.until((got) => got.length >= 1, 60_000);
+    expect(JSON.parse(String(r.received[0]?.body))).toMatchObject({
+      id: eventId,
+      type: 'custom.deploy.done',
+    });
+    expect(r.received[0]?.verifiedWith).toEqual([0]);
+    await eventually(async () =>
+      (await admin('GET', `/v1/orgs/${orgId}/messages/${r.received[0]?.id}`)).json.status === 'delivered'
+        ? true
+        : undefined,
+    );
+    expect(r.received).toHaveLength(1);
+  }, 90_000);
+
   it('retries a 500 on the schedule and delivers on the retry, the attempts listed newest first', async () => {
     const { orgId, send } = await orgWithSource('retry');
     const r = await receiver();
