@@ -2,7 +2,6 @@ import * as adapters from '../../shared/adapters/wiring';
 import { ListQuery } from '../../shared/api/schemas';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import { makeManageNotificationRules } from '../../shared/notify/rules/manage-rules';
-import { noEndpoints } from '../../shared/notify/rules/ports';
 import {
   CreateNotificationRuleRequest,
   TestNotificationRuleRequest,
@@ -54,13 +53,17 @@ export const handler = makeHandler(
   makeManageNotificationRules({
     orgs: adapters.orgStore(),
     rules: adapters.notificationRuleStore(),
-    // The webhook endpoints' store and the channels come with their parts of the notify system.
-    refs: { endpoints: noEndpoints, users, teams, connections: adapters.connectionStore() },
+    refs: {
+      endpoints: adapters.webhookEndpointStore(),
+      users,
+      teams,
+      connections: adapters.connectionStore(),
+    },
     users,
     teams,
     events: adapters.eventStore(),
     claims: adapters.claimCheckStore(),
-    channels: {},
+    channels: adapters.renderingChannels(),
     clock: systemClock,
   }),
 );

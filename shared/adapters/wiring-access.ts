@@ -52,6 +52,7 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   emailRecipients: ['domain-table:read'],
+  renderingChannels: ['domain-table:read'],
   digestCollector: ['domain-table:write'],
   realtimeConnections: ['domain-table:write'],
   connectionPoster: ['realtime:post'],

@@ -26,9 +26,10 @@ import { lazyTokenSources } from '../connectors/provider-catalog';
 import type { AccessTokens } from '../connectors/work-items';
 import { feedOfReferences } from '../events/claim-check';
 import { EmailDigestCollector } from '../notify/email/digests';
-import { makeEmailChannel } from '../notify/email/email-channel';
+import { makeEmailChannel, makeEmailRenderer } from '../notify/email/email-channel';
 import { PreferenceAwareEmailRecipients } from '../notify/email/recipients';
 import { CachedRuleDestinations } from '../notify/rules/rule-destinations';
+import { renderWebhook } from '../notify/webhooks/webhook-channel';
 import { tracer } from '../observability/observability';
 import type { ClaimCheckStore } from '../ports/claim-check-store';
 import type { Clock } from '../ports/clock';
@@ -195,6 +196,15 @@ export const emailChannel = (clock: Clock = hubClock()) =>
     providerNames: providerDisplayNames(),
     orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
   });
+/** The channels' renderings alone, for trying a rule (nothing sent: no mailer, no secret, no token). */
+export const renderingChannels = () => ({
+  webhook: { render: renderWebhook },
+  email: makeEmailRenderer({
+    publicUrl: publicUrl(),
+    providerNames: providerDisplayNames(),
+    orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
+  }),
+});
 /** Who an email destination reaches after preferences and suppressions (for the matcher). */
 export const emailRecipients = (clock: Clock = hubClock()) =>
   new PreferenceAwareEmailRecipients({

@@ -62,9 +62,11 @@ function isRetryable(error: unknown): { retry: boolean; throttled: boolean } {
   return { retry: true, throttled };
 }
 
-/** The email channel: one event to one address, through the mailer port, with a one-click unsubscribe. */
-export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<EmailTarget> {
-  const content = async (event: CanonicalEvent, target: EmailTarget, link: string): Promise<EmailContent> => {
+/** What renders an email without sending it: the rule test uses it alone (no mailer, no token). */
+export type EmailRendererDeps = Pick<EmailChannelDeps, 'publicUrl' | 'providerNames' | 'orgName'>;
+
+function emailContent(deps: EmailRendererDeps) {
+  return async (event: CanonicalEvent, target: EmailTarget, link: string): Promise<EmailContent> => {
     const orgName = (await deps.orgName?.(event.tenantId)) ?? 'your organisation';
     const summary = describeEvent(event, deps.providerNames);
     const reason = target.userId
@@ -72,9 +74,12 @@ export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<Em
       : `a notification rule of ${orgName} sends ${event.type} events to this address`;
     return renderEventEmail(summary, { reason, unsubscribeUrl: link });
   };
+}
+
+/** Renders an event's email for one target, with a placeholder where the unsubscribe token goes. */
+export function makeEmailRenderer(deps: EmailRendererDeps): Pick<NotificationChannel<EmailTarget>, 'render'> {
+  const content = emailContent(deps);
   return {
-    channel: 'email',
-    retrySchedule: EMAIL_RETRY_SCHEDULE,
     async render(event, target): Promise<RenderedMessage> {
       const link = unsubscribeUrl(deps.publicUrl, TOKEN_PLACEHOLDER);
       const mail = await content(event, target, link);
@@ -87,6 +92,16 @@ export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<Em
         headers: listUnsubscribeHeaders(link),
       };
     },
+  };
+}
+
+/** The email channel: one event to one address, through the mailer port, with a one-click unsubscribe. */
+export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<EmailTarget> {
+  const content = emailContent(deps);
+  return {
+    channel: 'email',
+    retrySchedule: EMAIL_RETRY_SCHEDULE,
+    render: makeEmailRenderer(deps).render,
     async send(message: DeliveryMessage & { readonly target: EmailTarget }, event): Promise<SendOutcome> {
       const started = Date.now();
       const { target, orgId } = message;

@@ -76,6 +76,20 @@ function failureOf(error: unknown): string {
   return code ? `connection failed (${code})` : 'connection failed';
 }
 
+/** What an endpoint is sent for an event (the signature left out: it exists only when sent). */
+export async function renderWebhook(
+  event: CanonicalEvent,
+  _target: WebhookTarget,
+  message?: Pick<DeliveryMessage, 'id'>,
+): Promise<RenderedMessage> {
+  return {
+    channel: 'webhook',
+    contentType: 'application/json',
+    body: JSON.stringify(event),
+    headers: { 'content-type': 'application/json', ...(message ? { 'webhook-id': message.id } : {}) },
+  };
+}
+
 /**
  * The outbound webhook channel: POSTs the canonical event to the endpoint, signed as Standard
  * Webhooks says, and keeps the endpoint's health (failing since, disabled on 410).
@@ -109,14 +123,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
   return {
     channel: 'webhook',
     retrySchedule: WEBHOOK_RETRY_SCHEDULE,
-    async render(event, _target, message): Promise<RenderedMessage> {
-      return {
-        channel: 'webhook',
-        contentType: 'application/json',
-        body: body(event),
-        headers: { 'content-type': 'application/json', ...(message ? { 'webhook-id': message.id } : {}) },
-      };
-    },
+    render: renderWebhook,
     async readiness(message) {
       const endpoint = await deps.endpoints.get(message.orgId, message.target.endpointId);
       if (!endpoint) return { kind: 'drop', reason: 'the endpoint was deleted' };
