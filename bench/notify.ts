@@ -123,8 +123,9 @@ export async function measureNotify(
       return endpoint.id;
     };
 
-    // One endpoint for the latency and cost figures; a type only it takes.
-    await addEndpoint('single', ['bench.single']);
+    // One endpoint for the latency and cost figures; a type only it takes (a generic sender's own
+    // types arrive as `custom.<type>`).
+    await addEndpoint('single', ['custom.bench.single']);
     const once = async () => {
       const sent = await publish('bench.single');
       const at = await receiver.awaitArrival('single', sent.eventId);
@@ -166,7 +167,7 @@ export async function measureNotify(
     // Fan-out: one event to many endpoints.
     const names = Array.from({ length: FAN_OUT }, (_, i) => `fan${i}`);
     for (let i = 0; i < names.length; i += 20)
-      await Promise.all(names.slice(i, i + 20).map((n) => addEndpoint(n, ['bench.fanout'])));
+      await Promise.all(names.slice(i, i + 20).map((n) => addEndpoint(n, ['custom.bench.fanout'])));
     const sent = await publish('bench.fanout');
     const arrivals = await Promise.all(names.map((n) => receiver.awaitArrival(n, sent.eventId, 180_000)));
     const last = Math.max(...arrivals) - sent.onBus;
