@@ -28,15 +28,20 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-/** GitHub's own example of a merged pull request, moved to `repository` and numbered `number`. */
+/** GitHub's own example of a closed pull request, merged, moved to `repository` and numbered `number`. */
 function mergedPullRequest(repository: string, number: number): Json {
-  const closed = examples
-    .find((e) => e.name === 'pull_request')
-    ?.examples.find((p) => p.action === 'closed' && (p.pull_request as Json | undefined)?.merged === true);
-  if (!closed) throw new Error('no merged pull_request example in @octokit/webhooks-examples');
+  const closed = examples.find((e) => e.name === 'pull_request')?.examples.find((p) => p.action === 'closed');
+  if (!closed) throw new Error('no closed pull_request example in @octokit/webhooks-examples');
   const copy = structuredClone(closed) as Json & { pull_request: Json; repository: Json };
   copy.repository = { ...copy.repository, full_name: repository, name: repository.split('/')[1] };
-  copy.pull_request = { ...copy.pull_request, number, title: `Merged change ${number}` };
+  // GitHub sends a merge as `closed` with `merged: true`.
+  copy.pull_request = {
+    ...copy.pull_request,
+    number,
+    title: `Merged change ${number}`,
+    merged: true,
+    merged_at: new Date().toISOString(),
+  };
   return copy;
 }
 
@@ -76,7 +81,7 @@ describe('a merged pull request, through a notification rule, to an endpoint and
       return String(res.json.eventId);
     };
     // Another repository first: if it matched, the receiver would see it before the one that does.
-    await deliver(mergedPullRequest('acme/api', 7), `${slug}-api`);
+    const otherId = await deliver(mergedPullRequest('acme/api', 7), `${slug}-api`);
     const eventId = await deliver(mergedPullRequest('acme/web', 12), `${slug}-web`);
 
     await receiver.until((got) => got.some((r) => JSON.parse(r.body).id === eventId), 120_000);
@@ -88,6 +93,17 @@ describe('a merged pull request, through a notification rule, to an endpoint and
       source: { provider: 'github', connectionId: con.id },
       data: { pullRequest: { number: 12 } },
     });
+
+    // Tried against the other repository's stored event, the rule says why it does not match.
+    const ruleId = String((rule.json as { id: string }).id);
+    const tried = await eventually(async () => {
+      const res = await admin('POST', `/v1/orgs/${org.id}/notification-rules/${ruleId}/test`, {
+        eventId: otherId,
+      });
+      return res.status === 200 ? (res.json as { matched: boolean; reasons: string[] }) : undefined;
+    });
+    expect(tried.matched).toBe(false);
+    expect(JSON.stringify(tried.reasons)).toContain('acme/api');
 
     const mail = await eventually(async () => {
       const box = (await (
