@@ -39,6 +39,7 @@ export function buildApp(
     mail: {
       from: String(app.node.tryGetContext('mailFrom') ?? 'integration-hub@example.com'),
       acceptUrl: app.node.tryGetContext('invitationAcceptUrl') as string | undefined,
+      publicUrl: app.node.tryGetContext('publicUrl') as string | undefined,
     },
     egressAllowedRanges: egressAllowedRanges(app.node.tryGetContext('egressAllowedRanges')),
   });

@@ -22,6 +22,8 @@ export interface LocalEnvironmentOptions {
   readonly jwt: { readonly issuer: string; readonly jwksUri: string; readonly audience: string };
   readonly logLevel: string;
   readonly mailFrom?: string;
+  /** Where the hub is reached (its gateway's URL): the unsubscribe links in its emails point there. */
+  readonly publicUrl?: string;
   /** The local clock's offset file (`POST /_local/clock`), which every function's `hubClock()` reads. */
   readonly clockOffsetFile?: string;
   /** The runtime's own environment, from which the operator's settings below are passed on. */
@@ -79,6 +81,9 @@ export function localResources(
       MAIL_FROM: options.mailFrom ?? 'integration-hub@localhost',
       // The local SES publishes bounces and complaints for mail sent with it (`/_local/mailbox/feedback`).
       MAIL_CONFIGURATION_SET: localNames.mailConfigurationSet,
+      ...((options.inherited?.HUB_PUBLIC_URL ?? options.publicUrl)
+        ? { HUB_PUBLIC_URL: String(options.inherited?.HUB_PUBLIC_URL ?? options.publicUrl) }
+        : {}),
       // An operator's accept page, as in AWS (CDK context `invitationAcceptUrl`).
       ...(options.inherited?.INVITATION_ACCEPT_URL
         ? { INVITATION_ACCEPT_URL: options.inherited.INVITATION_ACCEPT_URL }

@@ -160,6 +160,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       logLevel: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       inherited: process.env,
+      publicUrl: gatewayUrl(port),
       clockOffsetFile: clock.file,
     };
 

@@ -1,5 +1,5 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { CfnOutput, Fn, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Fn, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
@@ -37,7 +37,15 @@ export interface HubStackProps extends StackProps {
    * The SES identity invitations are sent from (verified in the account), and an optional page
    * where invitees accept. From context `mailFrom` / `invitationAcceptUrl`.
    */
-  readonly mail?: { readonly from: string; readonly acceptUrl?: string | undefined };
+  readonly mail?: {
+    readonly from: string;
+    readonly acceptUrl?: string | undefined;
+    /**
+     * Where people reach the API from outside (a custom domain, or the `ApiUrl` output of a first
+     * deploy): the unsubscribe links in notification emails point there. From context `publicUrl`.
+     */
+    readonly publicUrl?: string | undefined;
+  };
   /**
    * Private CIDR ranges outbound calls may reach (a self-hosted code host in the VPC), from
    * context `egressAllowedRanges`. @default none: public addresses only
@@ -63,6 +71,11 @@ export class HubStack extends Stack {
     const events = new HubEvents(this, 'Events');
 
     const mailFrom = props.mail?.from ?? 'integration-hub@example.com';
+    // The API lives in a nested stack that depends on the functions: its URL cannot be their input.
+    if (!props.mail?.publicUrl)
+      Annotations.of(this).addWarning(
+        'Context `publicUrl` is not set: the unsubscribe links of notification emails will not reach this API. Deploy, then set it to the ApiUrl output (or your domain) and deploy again.',
+      );
     // Mail goes out with this configuration set: SES publishes its bounces and complaints (with the
     // message's tags) to the default bus, where `rules.mailFeedback` takes them to the suppressor.
     const mailConfigurationSet = new ConfigurationSet(this, 'MailConfigurationSet');
@@ -299,6 +312,7 @@ export class HubStack extends Stack {
         MAIL_FROM: mailFrom,
         MAIL_CONFIGURATION_SET: mailConfigurationSet.configurationSetName,
         ...(props.mail?.acceptUrl ? { INVITATION_ACCEPT_URL: props.mail.acceptUrl } : {}),
+        ...(props.mail?.publicUrl ? { HUB_PUBLIC_URL: props.mail.publicUrl } : {}),
       },
       queueUrls: { QUEUE_URLS: Stack.of(this).toJsonString(urls) },
       claimsBucket: { CLAIMS_BUCKET_NAME: data.claimsBucket.bucketName },
