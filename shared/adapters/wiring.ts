@@ -192,6 +192,8 @@ export const emailChannel = (clock: Clock = hubClock()) =>
     tokens: unsubscribeTokenStore(),
     suppressions: mailSuppressionStore(),
     clock,
+    users: userStore(),
+    preferences: notificationPreferenceStore(),
     publicUrl: publicUrl(),
     providerNames: providerDisplayNames(),
     orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,

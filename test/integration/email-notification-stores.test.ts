@@ -74,6 +74,18 @@ describe('mail suppressions in DynamoDB Local', () => {
     expect((await store.suppressed(orgId, ['ada@example.com'])).size).toBe(0);
     await expect(store.remove(orgId, 'ada@example.com', audit(orgId))).rejects.toThrow(NotFoundError);
   });
+
+  it("lifts only a bounce: a complaint is the recipient's choice, not the org's", async () => {
+    const store = new DynamoDbMailSuppressionStore(aws.docs, aws.tables);
+    const suppress = makeSuppressFromFeedback({ suppressions: store, clock: { now: () => new Date() } });
+    const orgId = newId('org');
+    await suppress(
+      { orgId, messageId: 'ses-2', reason: 'complaint', detail: 'abuse', addresses: ['dee@example.com'] },
+      'sqs-2',
+    );
+    await expect(store.remove(orgId, 'dee@example.com', audit(orgId))).rejects.toThrow(ConflictError);
+    expect(await store.suppressed(orgId, ['dee@example.com'])).toEqual(new Set(['dee@example.com']));
+  });
 });
 
 describe('unsubscribe tokens in DynamoDB Local', () => {

@@ -1,7 +1,7 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
-import { NotFoundError } from '../../errors';
+import { ConflictError, NotFoundError } from '../../errors';
 import type { MailSuppression, MailSuppressionStore } from '../../notify/email/ports';
 import type { Page, PageRequest } from '../../ports/stores';
 import { auditPut } from './audit-item';
@@ -78,12 +78,27 @@ export class DynamoDbMailSuppressionStore implements MailSuppressionStore {
         Delete: {
           TableName: this.tables.domainTable,
           Key: { PK: this.pk(orgId), SK: address.toLowerCase() },
-          ConditionExpression: 'attribute_exists(PK)',
+          // A complaint or an unsubscribe is the recipient's word: only a bounce is the org's to lift.
+          ConditionExpression: 'attribute_exists(PK) AND #reason = :bounce',
+          ExpressionAttributeNames: { '#reason': 'reason' },
+          ExpressionAttributeValues: { ':bounce': 'bounce' },
         },
       },
       auditPut(this.tables.auditTable, audit),
     ]);
-    if (failed.includes(0)) throw new NotFoundError(`${address} is not suppressed`);
+    if (failed.includes(0)) {
+      const found = await this.client.send(
+        new GetCommand({
+          TableName: this.tables.domainTable,
+          Key: { PK: this.pk(orgId), SK: address.toLowerCase() },
+          ConsistentRead: true,
+        }),
+      );
+      if (!found.Item) throw new NotFoundError(`${address} is not suppressed`);
+      throw new ConflictError(
+        `${address} is suppressed because of a ${String(found.Item.reason)}: that is the recipient's choice, not the org's to lift`,
+      );
+    }
     if (failed.length > 0) throw new Error('The suppression could not be lifted');
   }
 }

@@ -1,6 +1,7 @@
 import type { CanonicalEvent } from '../../events/canonical-event';
 import type { Clock } from '../../ports/clock';
 import type { Mailer } from '../../ports/mailer';
+import type { UserStore } from '../../ports/stores';
 import type {
   DeliveryMessage,
   DeliveryTarget,
@@ -12,11 +13,17 @@ import type { ProviderNames } from '../render/describe-event';
 import { describeEvent } from '../render/describe-event';
 import type { EmailContent } from '../render/email-template';
 import { renderEventEmail } from '../render/email-template';
-import type { MailSuppressionStore, UnsubscribeTokenStore } from './ports';
+import type { MailSuppressionStore, NotificationPreferenceStore, UnsubscribeTokenStore } from './ports';
+import { DEFAULT_PREFERENCES, emailDecision } from './preferences';
 import { ORG_MAIL_TAG } from './suppressions';
 import { mintUnsubscribeLink, unsubscribeUrl } from './unsubscribe';
 
 export type EmailTarget = Extract<DeliveryTarget, { channel: 'email' }>;
+
+/** What the delivery worker asks before an attempt (its `Readiness`, kept structural here). */
+type EmailReadiness =
+  | { readonly kind: 'ready'; readonly rateLimit: { readonly key: string; readonly perSecond: number } }
+  | { readonly kind: 'drop'; readonly reason: string };
 
 /** What a rendering shows in place of the token, which exists only once the email is sent. */
 const TOKEN_PLACEHOLDER = '<issued-when-sent>';
@@ -34,7 +41,16 @@ export interface EmailChannelDeps {
   readonly providerNames?: ProviderNames;
   /** The org's name for the footer (cached by the caller); null when unknown. */
   readonly orgName?: (orgId: string) => Promise<string | null>;
+  /**
+   * Read again before each attempt (a retry hours later, a resend): a user who unsubscribed, muted
+   * or left since the message was queued gets nothing more.
+   */
+  readonly users?: Pick<UserStore, 'get'>;
+  readonly preferences?: Pick<NotificationPreferenceStore, 'getMany'>;
 }
+
+/** Emails to one address at most this often, whatever sends them (retries, resends, many rules). */
+export const EMAILS_PER_ADDRESS_PER_SECOND = 1;
 
 /** The headers of RFC 2369 and RFC 8058: mail clients show an unsubscribe button that posts one click. */
 export const listUnsubscribeHeaders = (url: string): Record<string, string> => ({
@@ -96,12 +112,35 @@ export function makeEmailRenderer(deps: EmailRendererDeps): Pick<NotificationCha
 }
 
 /** The email channel: one event to one address, through the mailer port, with a one-click unsubscribe. */
-export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<EmailTarget> {
+export function makeEmailChannel(deps: EmailChannelDeps): NotificationChannel<EmailTarget> & {
+  readiness(message: DeliveryMessage & { readonly target: EmailTarget }): Promise<EmailReadiness>;
+} {
   const content = emailContent(deps);
   return {
     channel: 'email',
     retrySchedule: EMAIL_RETRY_SCHEDULE,
     render: makeEmailRenderer(deps).render,
+    async readiness(message) {
+      const { orgId, target } = message;
+      const rateLimit = {
+        key: `mail:${target.address.toLowerCase()}`,
+        perSecond: EMAILS_PER_ADDRESS_PER_SECOND,
+      };
+      if (!target.userId || !deps.users || !deps.preferences) return { kind: 'ready', rateLimit };
+      const [user, prefs] = await Promise.all([
+        deps.users.get(orgId, target.userId),
+        deps.preferences.getMany(orgId, [target.userId]),
+      ]);
+      if (user?.status !== 'active') return { kind: 'drop', reason: 'the user is no longer an active user' };
+      const decision = emailDecision(
+        prefs.get(target.userId) ?? DEFAULT_PREFERENCES,
+        message.eventType,
+        deps.clock.now(),
+      );
+      return decision === 'now'
+        ? { kind: 'ready', rateLimit }
+        : { kind: 'drop', reason: "the user's preferences no longer take this email" };
+    },
     async send(message: DeliveryMessage & { readonly target: EmailTarget }, event): Promise<SendOutcome> {
       const started = Date.now();
       const { target, orgId } = message;

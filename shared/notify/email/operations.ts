@@ -61,11 +61,12 @@ export const notificationPreferenceOperations = {
   deleteMailSuppression: {
     requestParams: { path: AddressParam },
     description:
-      'Email goes to the address again (until it bounces again). Audited (`mail_suppression.deleted`).',
+      "Email goes to the address again (until it bounces again). Only a bounce can be lifted: a complaint or an unsubscribe is the recipient's choice. Audited (`mail_suppression.deleted`).",
     responses: {
       '204': { description: 'Lifted' },
       ...authErrors,
       '404': problem('The address is not suppressed'),
+      '409': problem("The address complained or unsubscribed: not the org's to lift"),
     },
   },
   showUnsubscribe: {

@@ -1,5 +1,6 @@
 import { makeEmailChannel } from '../../../../../shared/notify/email/email-channel';
 import type { UnsubscribeSubject } from '../../../../../shared/notify/email/ports';
+import { NotificationPreferencesInput } from '../../../../../shared/notify/email/preferences';
 import { hashUnsubscribeToken } from '../../../../../shared/notify/email/unsubscribe';
 import type { DeliveryMessage } from '../../../../../shared/notify/model';
 import type { MailMessage } from '../../../../../shared/ports/mailer';
@@ -122,5 +123,43 @@ describe('the email channel', () => {
     expect(sent).toEqual([]);
     expect(tokens.size).toBe(0);
     expect(channel.retrySchedule.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3600);
+  });
+});
+
+describe('the email channel, before each attempt', () => {
+  const withUser = (user: { status: string } | null, prefs: Record<string, unknown> | null) =>
+    makeEmailChannel({
+      mailer: { send: async () => ({ messageId: 'm' }) },
+      tokens: { put: async () => undefined, find: async () => null },
+      suppressions: { suppressed: async () => new Set<string>() },
+      clock: { now: () => new Date('2026-12-01T10:00:00Z') },
+      publicUrl: 'https://hub.example',
+      users: { get: async () => user as never },
+      preferences: {
+        getMany: async () =>
+          new Map(prefs ? [[USER, NotificationPreferencesInput.parse(prefs)]] : []) as never,
+      },
+    });
+  const toUser = message({ channel: 'email', address: 'ada@example.com', userId: USER });
+
+  it('drops a queued email (a retry, a resend) once its user turned email off, muted, or left', async () => {
+    expect(await withUser({ status: 'active' }, null).readiness(toUser)).toMatchObject({ kind: 'ready' });
+    expect(
+      await withUser({ status: 'active' }, { channels: { email: false } }).readiness(toUser),
+    ).toMatchObject({ kind: 'drop', reason: expect.stringContaining('preferences') });
+    expect(await withUser({ status: 'active' }, { mute: { until: null } }).readiness(toUser)).toMatchObject({
+      kind: 'drop',
+    });
+    expect(await withUser({ status: 'deactivated' }, null).readiness(toUser)).toMatchObject({
+      kind: 'drop',
+      reason: expect.stringContaining('no longer an active user'),
+    });
+  });
+
+  it('limits email to one address, whatever sends it, to one a second', async () => {
+    const ready = await withUser(null, null).readiness(
+      message({ channel: 'email', address: 'Bo@Example.com' }),
+    );
+    expect(ready).toEqual({ kind: 'ready', rateLimit: { key: 'mail:bo@example.com', perSecond: 1 } });
   });
 });
