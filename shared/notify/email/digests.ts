@@ -144,9 +144,10 @@ export function makeSendDigests(deps: SendDigestsDeps) {
     });
     await deps.digests.markSent(orgId, userId, dueKey, messageId);
     await deps.digests.clear(orgId, userId, claim.keys);
-    // More were waiting than one digest takes: the rest go in the next one, right away.
+    // More were waiting than one digest takes: the rest go in the next digest of the person's
+    // period, not at once (a busy org must not turn a daily digest into an email every sweep).
     if (waiting.length >= TAKEN)
-      await deps.due.add({ kind: DIGEST_DUE_KIND, orgId, ref: userId, dueAt: now });
+      await deps.due.add({ kind: DIGEST_DUE_KIND, orgId, ref: userId, dueAt: nextDigestAt(pref, now) });
     return 'sent';
   };
 
