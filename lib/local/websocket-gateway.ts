@@ -191,16 +191,9 @@ export class WebSocketGateway {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const host = String(req.headers.host ?? 'localhost');
     return new Promise((resolve) => {
-      let completed = false;
-      // A refused handshake ends the socket without calling back; one admitted by `$connect` whose
-      // client left before the handshake completed still gets its `$disconnect`.
-      socket.once('close', () => {
-        const admitted = this.admitted.get(req);
-        if (!completed && admitted) this.track(this.disconnect(admitted.info, host, 1006, ''));
-        resolve();
-      });
+      // A refused handshake ends the socket without calling back.
+      socket.once('close', () => resolve());
       this.server.handleUpgrade(req, socket, head, (ws) => {
-        completed = true;
         const admitted = this.admitted.get(req);
         if (admitted) this.opened(ws, admitted.info, host);
         resolve();

@@ -169,6 +169,15 @@ describe('the local real-time gateway', () => {
     ).toBe(false);
   });
 
+  it('closes a connection with 1003 for a binary message (the protocol is JSON text)', async () => {
+    const client = await open('frank');
+    const id = connectionIdOf('frank');
+    const closed = new Promise<number>((r) => client.ws.addEventListener('close', (e) => r(e.code)));
+    client.ws.send(new Uint8Array([1, 2, 3]));
+    expect(await closed).toBe(1003);
+    expect((await disconnected(id)).requestContext.disconnectStatusCode).toBe(1003);
+  });
+
   it('closes every connection when it stops, each with its $disconnect', async () => {
     const own = new WebSocketGateway(host, new LocalConnections());
     const server = createServer((_req, res) => res.end());
@@ -189,6 +198,53 @@ describe('the local real-time gateway', () => {
           i.event.requestContext.eventType === 'DISCONNECT' && i.event.requestContext.connectionId === id,
       ),
     ).toBe(true);
+    await listening.stop();
+  });
+
+  it('runs $disconnect for a client that left while $connect ran', async () => {
+    const seen: Json[] = [];
+    let admit: () => void = () => undefined;
+    let connecting: () => void = () => undefined;
+    const started = new Promise<void>((r) => {
+      connecting = r;
+    });
+    const slow = {
+      invoke: async (_name: FunctionName, event: Json) => {
+        seen.push(event);
+        if (event.requestContext.eventType !== 'CONNECT') return { statusCode: 200 };
+        connecting();
+        await new Promise<void>((r) => {
+          admit = r;
+        });
+        return { statusCode: 200 };
+      },
+    } as unknown as FunctionHost;
+    const own = new WebSocketGateway(slow, new LocalConnections());
+    const server = createServer((_req, res) => res.end());
+    server.on('upgrade', (req, socket, head) => void own.upgrade(req, socket, head));
+    const listening = await listenOnLoopback(server);
+    const client = request(`${listening.endpoint}${realtime.path}`, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
+        'sec-websocket-version': '13',
+      },
+    });
+    client.on('error', () => undefined);
+    client.end();
+    await started;
+    client.destroy();
+    admit();
+    const id = seen[0]?.requestContext.connectionId;
+    await new Promise<void>((resolve) => {
+      const check = () => (seen.length > 1 ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    expect(seen.map((e) => [e.requestContext.eventType, e.requestContext.connectionId])).toEqual([
+      ['CONNECT', id],
+      ['DISCONNECT', id],
+    ]);
     await listening.stop();
   });
 
