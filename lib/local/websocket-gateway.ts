@@ -76,14 +76,14 @@ export class LocalConnections {
     return true;
   }
 
-  /** GetConnection's answer, or null when it is gone. */
+  /** GetConnection's answer (its wire names, as the SDK reads them), or null when it is gone. */
   info(id: string): Record<string, unknown> | null {
     const socket = this.sockets.get(id);
     if (!socket?.open) return null;
     return {
-      ConnectedAt: socket.info.connectedAt.toISOString(),
-      LastActiveAt: socket.lastActiveAt.toISOString(),
-      Identity: { SourceIp: socket.info.sourceIp, UserAgent: socket.info.userAgent },
+      connectedAt: socket.info.connectedAt.toISOString(),
+      lastActiveAt: socket.lastActiveAt.toISOString(),
+      identity: { sourceIp: socket.info.sourceIp, userAgent: socket.info.userAgent },
     };
   }
 

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { WebSocket } from 'undici';
 import type { AwsEmulator } from '../../lib/local/aws-emulator';
@@ -74,14 +79,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const posterAs = (name: FunctionName) =>
-  new ManagementApiPoster(
-    new ApiGatewayManagementApiClient({
-      endpoint: aws.endpoint,
-      region: localNames.region,
-      credentials: async () => functionCredentials(name),
-    }),
-  );
+const clientAs = (name: FunctionName) =>
+  new ApiGatewayManagementApiClient({
+    endpoint: aws.endpoint,
+    region: localNames.region,
+    credentials: async () => functionCredentials(name),
+  });
+const posterAs = (name: FunctionName) => new ManagementApiPoster(clientAs(name));
 
 const disconnected = (id: string) =>
   new Promise<Json>((resolve) => {
@@ -294,6 +298,22 @@ describe("the emulator's Management API", () => {
         }
       })(),
     ).resolves.toBe('gone');
+  });
+
+  it("answers the SDK's GetConnection and DeleteConnection, then GoneException", async () => {
+    const client = await open('grace');
+    const id = connectionIdOf('grace');
+    const sdk = clientAs('pushRealtimeEvents');
+    const got = await sdk.send(new GetConnectionCommand({ ConnectionId: id }));
+    expect(got.ConnectedAt).toBeInstanceOf(Date);
+    expect(got.LastActiveAt).toBeInstanceOf(Date);
+    expect(got.Identity?.SourceIp).toBe('127.0.0.1');
+    const closed = new Promise<number>((r) => client.ws.addEventListener('close', (e) => r(e.code)));
+    await sdk.send(new DeleteConnectionCommand({ ConnectionId: id }));
+    expect(await closed).toBe(1000);
+    await expect(sdk.send(new GetConnectionCommand({ ConnectionId: id }))).rejects.toBeInstanceOf(
+      GoneException,
+    );
   });
 
   it('refuses a caller whose declared access does not allow execute-api:ManageConnections', async () => {
