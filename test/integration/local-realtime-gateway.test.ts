@@ -316,6 +316,22 @@ describe("the emulator's Management API", () => {
     );
   });
 
+  it('answers a malformed connection id in the path with a 400, and keeps serving', async () => {
+    const sdk = clientAs('pushRealtimeEvents');
+    sdk.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { path: string }).path = '/@connections/%E0%A4%A';
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    await expect(sdk.send(new GetConnectionCommand({ ConnectionId: 'x' }))).rejects.toMatchObject({
+      name: 'BadRequestException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(await posterAs('pushRealtimeEvents').post('wsc_gone', '{}')).toBe('gone');
+  });
+
   it('refuses a caller whose declared access does not allow execute-api:ManageConnections', async () => {
     await open('carol');
     const id = connectionIdOf('carol');
