@@ -336,7 +336,13 @@ export async function startAwsEmulator(deps: {
     deps.calls?.count('ApiGatewayManagementApi', operation);
     const denied = authorise(req, 'execute-api:ManageConnections');
     if (denied) return answer(403, { message: denied.message }, 'AccessDeniedException');
-    const id = decodeURIComponent((req.url ?? '').slice('/@connections/'.length).split('?')[0] ?? '');
+    let id: string;
+    try {
+      id = decodeURIComponent((req.url ?? '').slice('/@connections/'.length).split('?')[0] ?? '');
+    } catch {
+      // A malformed escape is the caller's error, not the emulator's crash.
+      return answer(400, { message: 'Invalid connection id' }, 'BadRequestException');
+    }
     const connections = deps.connections;
     const gone = () => answer(410, { message: `Connection ${id} is gone` }, 'GoneException');
     if (!connections) return gone();

@@ -1,162 +1,53 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { newId } from '../../shared/ids';
+import { MAX_CLIENT_MESSAGE_BYTES } from '../../shared/realtime/protocol';
 import type { WebSocketEvent, WebSocketResult } from '../../shared/realtime/session';
 import { realtime } from '../../shared/topology';
 import type { FunctionHost } from './function-host';
 import { localNames } from './local-names';
 
 /**
- * The real-time API on one machine: the WebSocket protocol (RFC 6455) on the hub's port at
+ * The real-time API on one machine: the WebSocket protocol (served by `ws`) on the hub's port at
  * `realtime.path`, each upgrade, message and close turned into the API Gateway WebSocket event its
  * route's function receives in AWS, and the Management API's view of the open connections (played
- * by the AWS emulator at `/@connections/{id}`). No WebSocket package ships with the project, so the
- * framing is here: text messages, fragments, ping/pong and close — what API Gateway speaks.
+ * by the AWS emulator at `/@connections/{id}`).
  */
 
-const ACCEPT_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-/** API Gateway's WebSocket message limit. */
-const MAX_MESSAGE_BYTES = 128 * 1024;
 const STAGE = 'local';
+/** RFC 6455 close codes the gateway sends. */
+const CLOSE = { normal: 1000, goingAway: 1001, unsupportedData: 1003 } as const;
 
-const OP = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
-
-/** One frame for the client: server frames are never masked. */
-export function encodeFrame(opcode: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const length = payload.length;
-  const header =
-    length < 126
-      ? Buffer.from([0x80 | opcode, length])
-      : length < 65_536
-        ? Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff])
-        : Buffer.concat([Buffer.from([0x80 | opcode, 127]), bigEndian64(length)]);
-  return Buffer.concat([header, payload]);
-}
-
-function bigEndian64(n: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
-}
-
-export interface Frame {
-  readonly fin: boolean;
-  readonly opcode: number;
-  readonly payload: Buffer;
-}
-
-/**
- * Reads the frames a client sent from what has arrived: the frames complete so far, and the bytes
- * left over. A protocol error (an unmasked client frame, a frame over the limit) is thrown with the
- * close code to send.
- */
-export function decodeFrames(buffer: Buffer): { frames: Frame[]; rest: Buffer } {
-  const frames: Frame[] = [];
-  let offset = 0;
-  for (;;) {
-    if (buffer.length - offset < 2) break;
-    const b0 = buffer[offset] as number;
-    const b1 = buffer[offset + 1] as number;
-    let length = b1 & 0x7f;
-    let at = offset + 2;
-    if (length === 126) {
-      if (buffer.length - at < 2) break;
-      length = buffer.readUInt16BE(at);
-      at += 2;
-    } else if (length === 127) {
-      if (buffer.length - at < 8) break;
-      const big = buffer.readBigUInt64BE(at);
-      if (big > BigInt(MAX_MESSAGE_BYTES)) throw new FrameError(1009, 'Message too big');
-      length = Number(big);
-      at += 8;
-    }
-    if (length > MAX_MESSAGE_BYTES) throw new FrameError(1009, 'Message too big');
-    if ((b1 & 0x80) === 0) throw new FrameError(1002, 'Client frames must be masked');
-    if (buffer.length - at < 4 + length) break;
-    const mask = buffer.subarray(at, at + 4);
-    at += 4;
-    const payload = Buffer.from(buffer.subarray(at, at + length));
-    for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (mask[i % 4] as number);
-    frames.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload });
-    offset = at + length;
-  }
-  return { frames, rest: buffer.subarray(offset) };
-}
-
-export class FrameError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
+/** Who opened a connection, as API Gateway records it at `$connect`. */
+interface ConnectionInfo {
+  readonly id: string;
+  readonly connectedAt: Date;
+  readonly sourceIp: string;
+  readonly userAgent: string;
 }
 
 /** One client's connection, as the gateway and the Management API see it. */
 class LocalSocket {
-  private buffered: Buffer = Buffer.alloc(0);
-  private fragments: Buffer[] = [];
-  private closed = false;
-  lastActiveAt = new Date();
+  lastActiveAt: Date;
 
   constructor(
-    readonly id: string,
-    readonly socket: Duplex,
-    readonly connectedAt: Date,
-    readonly sourceIp: string,
-    readonly userAgent: string,
-  ) {}
+    readonly info: ConnectionInfo,
+    readonly ws: WebSocket,
+  ) {
+    this.lastActiveAt = info.connectedAt;
+  }
 
   get open(): boolean {
-    return !this.closed && !this.socket.destroyed;
+    return this.ws.readyState === this.ws.OPEN;
   }
 
   send(text: string): boolean {
     if (!this.open) return false;
-    this.socket.write(encodeFrame(OP.text, Buffer.from(text, 'utf8')));
+    this.ws.send(text);
     return true;
-  }
-
-  close(code = 1000, reason = ''): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (!this.socket.destroyed) {
-      const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
-      payload.writeUInt16BE(code, 0);
-      payload.write(reason, 2);
-      // The close frame is the last thing sent; the TCP connection goes with it.
-      this.socket.end(encodeFrame(OP.close, payload), () => this.socket.destroy());
-    }
-  }
-
-  /** The whole text messages the new bytes complete (control frames are answered here). */
-  receive(chunk: Buffer): string[] {
-    this.lastActiveAt = new Date();
-    const { frames, rest } = decodeFrames(Buffer.concat([this.buffered, chunk]));
-    this.buffered = rest;
-    const messages: string[] = [];
-    for (const frame of frames) {
-      if (frame.opcode === OP.ping) {
-        if (this.open) this.socket.write(encodeFrame(OP.pong, frame.payload));
-      } else if (frame.opcode === OP.close) {
-        this.close(frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1000);
-      } else if (frame.opcode === OP.pong) {
-        // An answer to nothing this gateway sent: ignored, as RFC 6455 allows.
-      } else if (frame.opcode === OP.binary) {
-        throw new FrameError(1003, 'Send text messages (JSON)');
-      } else {
-        this.fragments.push(frame.payload);
-        const size = this.fragments.reduce((n, f) => n + f.length, 0);
-        if (size > MAX_MESSAGE_BYTES) throw new FrameError(1009, 'Message too big');
-        if (frame.fin) {
-          messages.push(Buffer.concat(this.fragments).toString('utf8'));
-          this.fragments = [];
-        }
-      }
-    }
-    return messages;
   }
 }
 
@@ -165,7 +56,7 @@ export class LocalConnections {
   private readonly sockets = new Map<string, LocalSocket>();
 
   add(socket: LocalSocket): void {
-    this.sockets.set(socket.id, socket);
+    this.sockets.set(socket.info.id, socket);
   }
 
   remove(id: string): void {
@@ -174,32 +65,31 @@ export class LocalConnections {
 
   /** PostToConnection: false when the connection is gone (the API answers 410). */
   post(id: string, data: string): boolean {
-    const socket = this.sockets.get(id);
-    return socket?.open === true && socket.send(data);
+    return this.sockets.get(id)?.send(data) === true;
   }
 
   /** DeleteConnection: false when it is gone. */
   disconnect(id: string): boolean {
     const socket = this.sockets.get(id);
     if (!socket?.open) return false;
-    socket.close(1000, 'Closed by the hub');
+    socket.ws.close(CLOSE.normal, 'Closed by the hub');
     return true;
   }
 
-  /** GetConnection's answer, or null when it is gone. */
+  /** GetConnection's answer (its wire names, as the SDK reads them), or null when it is gone. */
   info(id: string): Record<string, unknown> | null {
     const socket = this.sockets.get(id);
     if (!socket?.open) return null;
     return {
-      ConnectedAt: socket.connectedAt.toISOString(),
-      LastActiveAt: socket.lastActiveAt.toISOString(),
-      Identity: { SourceIp: socket.sourceIp, UserAgent: socket.userAgent },
+      connectedAt: socket.info.connectedAt.toISOString(),
+      lastActiveAt: socket.lastActiveAt.toISOString(),
+      identity: { sourceIp: socket.info.sourceIp, userAgent: socket.info.userAgent },
     };
   }
 
   /** Closes every connection (the hub is stopping); each then gets its `$disconnect`. */
   closeAll(): void {
-    for (const socket of this.sockets.values()) socket.close(1001, 'The hub is stopping');
+    for (const socket of this.sockets.values()) socket.ws.close(CLOSE.goingAway, 'The hub is stopping');
   }
 }
 
@@ -219,23 +109,57 @@ function headersOf(req: IncomingMessage): {
   return { single, multi };
 }
 
-const requestTime = (at: Date) => at.toUTCString();
+const headerOf = (result: WebSocketResult, name: string): string | undefined =>
+  Object.entries(result.headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+
+/** What `$connect` admitted an upgrade request as, for the handshake `ws` then completes. */
+interface Admitted {
+  readonly info: ConnectionInfo;
+  readonly protocol: string | undefined;
+}
 
 /** Plays the real-time API's stage on the hub's HTTP server. */
 export class WebSocketGateway {
   /** `$disconnect` invocations under way, which a stop waits for. */
   private readonly disconnecting = new Set<Promise<void>>();
-  private readonly sockets = new Set<Duplex>();
+  private readonly admitted = new WeakMap<IncomingMessage, Admitted>();
+  private readonly server: WebSocketServer;
 
   constructor(
     private readonly host: FunctionHost,
     private readonly connections: LocalConnections,
-  ) {}
+  ) {
+    this.server = new WebSocketServer({
+      noServer: true,
+      path: realtime.path,
+      // A client message over the protocol's cap is refused unread: the connection closes with 1009.
+      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+      // `ws` has checked the handshake; `$connect` decides, and a refusal carries its answer.
+      verifyClient: ({ req }, done) =>
+        void this.connect(req).then(
+          (result) =>
+            'refused' in result
+              ? done(false, result.refused.statusCode, result.refused.body ?? '', {
+                  'Content-Type': headerOf(result.refused, 'content-type') ?? 'application/json',
+                })
+              : done(true),
+          () =>
+            done(false, 500, JSON.stringify({ message: 'Internal server error' }), {
+              'Content-Type': 'application/json',
+            }),
+        ),
+      // The subprotocol is the one `$connect` answered with, as API Gateway returns it.
+      handleProtocols: (offered, req) => {
+        const chosen = this.admitted.get(req)?.protocol;
+        return chosen !== undefined && offered.has(chosen) ? chosen : false;
+      },
+    });
+  }
 
   private context(
     routeKey: keyof typeof realtime.routes,
     eventType: WebSocketEvent['requestContext']['eventType'],
-    socket: { id: string; connectedAt: Date; sourceIp: string; userAgent: string },
+    connection: ConnectionInfo,
     host: string,
   ) {
     const now = new Date();
@@ -244,14 +168,14 @@ export class WebSocketGateway {
       eventType,
       messageDirection: 'IN',
       extendedRequestId: randomUUID(),
-      requestTime: requestTime(now),
+      requestTime: now.toUTCString(),
       requestTimeEpoch: now.getTime(),
       stage: STAGE,
-      connectedAt: socket.connectedAt.getTime(),
-      identity: { sourceIp: socket.sourceIp, userAgent: socket.userAgent },
+      connectedAt: connection.connectedAt.getTime(),
+      identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
       requestId: randomUUID(),
       domainName: host,
-      connectionId: socket.id,
+      connectionId: connection.id,
       apiId: 'local',
       accountId: localNames.account,
     };
@@ -259,121 +183,104 @@ export class WebSocketGateway {
 
   /** Whether the request is for the real-time API (the HTTP server hands it over when it is). */
   handles(req: IncomingMessage): boolean {
-    return new URL(req.url ?? '/', 'http://localhost').pathname === realtime.path;
+    // `ws` compares the path (its check is synchronous when no subclass overrides it).
+    return this.server.shouldHandle(req) === true;
   }
 
   /** An upgrade request: `$connect` decides; a 2xx completes the handshake, anything else refuses it. */
-  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const key = req.headers['sec-websocket-key'];
-    if (
-      req.method !== 'GET' ||
-      String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket' ||
-      typeof key !== 'string' ||
-      req.headers['sec-websocket-version'] !== '13'
-    ) {
-      return refuse(socket, 400, JSON.stringify({ message: 'Bad Request' }), 'application/json');
-    }
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const host = String(req.headers.host ?? 'localhost');
+    return new Promise((resolve) => {
+      // A refused handshake ends the socket without calling back.
+      socket.once('close', () => resolve());
+      this.server.handleUpgrade(req, socket, head, (ws) => {
+        const admitted = this.admitted.get(req);
+        if (admitted) this.opened(ws, admitted.info, host);
+        resolve();
+      });
+    });
+  }
+
+  /** Runs `$connect` for an upgrade request: the connection it admits, or the answer refusing it. */
+  private async connect(req: IncomingMessage): Promise<{ admitted: true } | { refused: WebSocketResult }> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
     const { single, multi } = headersOf(req);
-    const connection = {
+    const info: ConnectionInfo = {
       id: newId('wsc'),
       connectedAt: new Date(),
       sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
       userAgent: String(req.headers['user-agent'] ?? ''),
     };
-    const host = String(req.headers.host ?? 'localhost');
     const event = {
       headers: single,
       multiValueHeaders: multi,
       ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-      requestContext: this.context('$connect', 'CONNECT', connection, host),
+      requestContext: this.context('$connect', 'CONNECT', info, String(req.headers.host ?? 'localhost')),
       isBase64Encoded: false,
     };
-    let result: WebSocketResult;
+    let result: WebSocketResult | undefined;
     try {
-      result = (await this.host.invoke(realtime.routes.$connect, event)) as WebSocketResult;
+      result = (await this.host.invoke(realtime.routes.$connect, event)) as WebSocketResult | undefined;
     } catch (error) {
       process.stderr.write(`realtime $connect: ${(error as Error).message}\n`);
-      return refuse(socket, 500, JSON.stringify({ message: 'Internal server error' }), 'application/json');
+      throw error;
     }
     const status = result?.statusCode ?? 500;
-    if (status < 200 || status >= 300) {
-      const type = Object.entries(result?.headers ?? {}).find(
-        ([k]) => k.toLowerCase() === 'content-type',
-      )?.[1];
-      return refuse(socket, status, result?.body ?? '', type ?? 'application/json');
+    if (!result || status < 200 || status >= 300) {
+      return { refused: { body: '', ...result, statusCode: status } };
     }
-    const protocol = Object.entries(result.headers ?? {}).find(
-      ([k]) => k.toLowerCase() === 'sec-websocket-protocol',
-    )?.[1];
-    const accept = createHash('sha1').update(`${key}${ACCEPT_GUID}`).digest('base64');
-    socket.write(
-      [
-        'HTTP/1.1 101 Switching Protocols',
-        'Upgrade: websocket',
-        'Connection: Upgrade',
-        `Sec-WebSocket-Accept: ${accept}`,
-        ...(protocol ? [`Sec-WebSocket-Protocol: ${protocol}`] : []),
-        '',
-        '',
-      ].join('\r\n'),
-    );
-    const open = new LocalSocket(
-      connection.id,
-      socket,
-      connection.connectedAt,
-      connection.sourceIp,
-      connection.userAgent,
-    );
+    this.admitted.set(req, { info, protocol: headerOf(result, 'sec-websocket-protocol') });
+    return { admitted: true };
+  }
+
+  /** A connection `$connect` admitted: its messages go to `$default`, its close to `$disconnect`. */
+  private opened(ws: WebSocket, info: ConnectionInfo, host: string): void {
+    const open = new LocalSocket(info, ws);
     this.connections.add(open);
     let queue: Promise<void> = Promise.resolve();
-    const onData = (chunk: Buffer) => {
-      let messages: string[];
-      try {
-        messages = open.receive(chunk);
-      } catch (error) {
-        open.close(error instanceof FrameError ? error.code : 1002, (error as Error).message);
-        return;
-      }
+    ws.on('message', (data, isBinary) => {
+      open.lastActiveAt = new Date();
+      if (isBinary) return ws.close(CLOSE.unsupportedData, 'Send text messages (JSON)');
+      const body = data.toString();
       // A connection's messages reach the function in the order they were sent.
-      for (const body of messages) queue = queue.then(() => this.message(open, body, host));
-    };
-    if (head.length > 0) onData(head);
-    socket.on('data', onData);
-    let gone = false;
-    const disconnect = () => {
-      if (gone) return;
-      gone = true;
-      this.connections.remove(open.id);
-      const done = queue.then(() => this.disconnect(open, host));
-      this.disconnecting.add(done);
-      void done.finally(() => this.disconnecting.delete(done));
-      queue = done;
-    };
-    this.sockets.add(socket);
-    socket.on('close', () => {
-      this.sockets.delete(socket);
-      disconnect();
+      queue = queue.then(() => this.message(open, body, host));
     });
-    socket.on('error', () => socket.destroy());
+    ws.on('ping', () => {
+      open.lastActiveAt = new Date();
+    });
+    ws.on('close', (code, reason) => {
+      this.connections.remove(info.id);
+      queue = this.track(queue.then(() => this.disconnect(info, host, code, reason.toString())));
+    });
+    // A protocol error (`ws` closes the connection itself, 1009 for a message over the cap) ends in 'close'.
+    ws.on('error', () => undefined);
+  }
+
+  /** Keeps a `$disconnect` under way until it ends, for a stop to wait for. */
+  private track(done: Promise<void>): Promise<void> {
+    this.disconnecting.add(done);
+    void done.finally(() => this.disconnecting.delete(done));
+    return done;
   }
 
   /**
    * Closes every connection and waits (a few seconds at most) for their `$disconnect`, so a stopped
-   * hub leaves no connection behind; one whose client does not answer is left to its TTL, as in AWS.
+   * hub leaves no connection behind; a client that does not answer the close is cut off.
    */
   async stop(): Promise<void> {
-    const closed = [...this.sockets].map((s) => new Promise<void>((r) => s.once('close', () => r())));
+    const clients = [...this.server.clients];
+    const closed = clients.map((ws) => new Promise<void>((r) => ws.once('close', () => r())));
     this.connections.closeAll();
     const bound = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
     await Promise.race([Promise.all(closed), bound(2000)]);
+    for (const ws of this.server.clients) ws.terminate();
     await Promise.race([Promise.all(this.disconnecting), bound(3000)]);
   }
 
   private async message(open: LocalSocket, body: string, host: string): Promise<void> {
     const event = {
-      requestContext: { ...this.context('$default', 'MESSAGE', open, host), messageId: randomUUID() },
+      requestContext: { ...this.context('$default', 'MESSAGE', open.info, host), messageId: randomUUID() },
       body,
       isBase64Encoded: false,
     };
@@ -383,17 +290,17 @@ export class WebSocketGateway {
       if (typeof result?.body === 'string') open.send(result.body);
     } catch (error) {
       process.stderr.write(`realtime $default: ${(error as Error).message}\n`);
-      open.send(JSON.stringify({ message: 'Internal server error', connectionId: open.id }));
+      open.send(JSON.stringify({ message: 'Internal server error', connectionId: open.info.id }));
     }
   }
 
-  private async disconnect(open: LocalSocket, host: string): Promise<void> {
+  private async disconnect(info: ConnectionInfo, host: string, code: number, reason: string): Promise<void> {
     const event = {
       headers: { Host: host },
       requestContext: {
-        ...this.context('$disconnect', 'DISCONNECT', open, host),
-        disconnectStatusCode: 1000,
-        disconnectReason: '',
+        ...this.context('$disconnect', 'DISCONNECT', info, host),
+        disconnectStatusCode: code,
+        disconnectReason: reason,
       },
       isBase64Encoded: false,
     };
@@ -401,18 +308,4 @@ export class WebSocketGateway {
       .invoke(realtime.routes.$disconnect, event)
       .catch((error: unknown) => process.stderr.write(`realtime $disconnect: ${(error as Error).message}\n`));
   }
-}
-
-function refuse(socket: Duplex, status: number, body: string, contentType: string): void {
-  const bytes = Buffer.from(body, 'utf8');
-  socket.end(
-    [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-      `Content-Type: ${contentType}`,
-      `Content-Length: ${bytes.length}`,
-      'Connection: close',
-      '',
-      '',
-    ].join('\r\n') + bytes.toString('utf8'),
-  );
 }

@@ -1,10 +1,10 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
@@ -231,7 +231,9 @@ export const realtimeConnections = () =>
 /** Posts to real-time connections through the WebSocket API's Management API. */
 export const connectionPoster = () => {
   const { endpoint, region } = realtimeEndpoint();
-  return new ManagementApiPoster(endpoint, region, fromNodeProviderChain());
+  return new ManagementApiPoster(
+    tracer.captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint, region })),
+  );
 };
 let tokens: Readonly<Record<string, AccessTokens>> | undefined;
 /**

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { WebSocket } from 'undici';
 import type { AwsEmulator } from '../../lib/local/aws-emulator';
@@ -11,17 +17,9 @@ import type { FunctionHost } from '../../lib/local/function-host';
 import { functionCredentials, LocalIam } from '../../lib/local/local-iam';
 import { LocalKms } from '../../lib/local/local-kms';
 import { localNames } from '../../lib/local/local-names';
-import {
-  decodeFrames,
-  encodeFrame,
-  FrameError,
-  LocalConnections,
-  WebSocketGateway,
-} from '../../lib/local/websocket-gateway';
-import {
-  ManagementApiError,
-  ManagementApiPoster,
-} from '../../shared/adapters/apigateway/management-api-poster';
+import { LocalConnections, WebSocketGateway } from '../../lib/local/websocket-gateway';
+import { ManagementApiPoster } from '../../shared/adapters/apigateway/management-api-poster';
+import { MAX_CLIENT_MESSAGE_BYTES } from '../../shared/realtime/protocol';
 import type { FunctionName, QueueName } from '../../shared/topology';
 import { realtime } from '../../shared/topology';
 
@@ -81,8 +79,26 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const posterAs = (name: FunctionName) =>
-  new ManagementApiPoster(aws.endpoint, localNames.region, async () => functionCredentials(name));
+const clientAs = (name: FunctionName) =>
+  new ApiGatewayManagementApiClient({
+    endpoint: aws.endpoint,
+    region: localNames.region,
+    credentials: async () => functionCredentials(name),
+  });
+const posterAs = (name: FunctionName) => new ManagementApiPoster(clientAs(name));
+
+const disconnected = (id: string) =>
+  new Promise<Json>((resolve) => {
+    const check = () => {
+      const found = invoked.find(
+        (i) =>
+          i.event.requestContext.eventType === 'DISCONNECT' && i.event.requestContext.connectionId === id,
+      );
+      if (found) resolve(found.event);
+      else setTimeout(check, 20);
+    };
+    check();
+  });
 
 function open(token: string): Promise<{ ws: WebSocket; messages: string[]; next(): Promise<string> }> {
   const ws = new WebSocket(`${gatewayUrl}${realtime.path}`, {
@@ -132,21 +148,38 @@ describe('the local real-time gateway', () => {
       body: '{"action":"ping"}',
       requestContext: { routeKey: '$default', eventType: 'MESSAGE', connectionId: id },
     });
-    // A message larger than one frame's 125-byte short form, to exercise the extended length.
-    const long = 'x'.repeat(70_000);
+    // A message past the frame's 125-byte short form, up to the protocol's cap, still reaches the route.
+    const long = 'x'.repeat(MAX_CLIENT_MESSAGE_BYTES);
     client.ws.send(long);
     expect(await client.next()).toBe(`echo:${long}`);
     client.ws.close();
-    await new Promise<void>((resolve) => {
-      const check = () =>
-        invoked.some(
-          (i) =>
-            i.event.requestContext.eventType === 'DISCONNECT' && i.event.requestContext.connectionId === id,
-        )
-          ? resolve()
-          : setTimeout(check, 20);
-      check();
+    expect((await disconnected(id)).requestContext).toMatchObject({
+      routeKey: '$disconnect',
+      disconnectStatusCode: 1005,
     });
+  });
+
+  it('closes a connection with 1009 for a message over the protocol cap, unread, and runs its $disconnect', async () => {
+    const client = await open('erin');
+    const id = connectionIdOf('erin');
+    const closed = new Promise<number>((r) => client.ws.addEventListener('close', (e) => r(e.code)));
+    client.ws.send('x'.repeat(MAX_CLIENT_MESSAGE_BYTES + 1));
+    expect(await closed).toBe(1009);
+    await disconnected(id);
+    expect(
+      invoked.some(
+        (i) => i.event.requestContext.eventType === 'MESSAGE' && i.event.requestContext.connectionId === id,
+      ),
+    ).toBe(false);
+  });
+
+  it('closes a connection with 1003 for a binary message (the protocol is JSON text)', async () => {
+    const client = await open('frank');
+    const id = connectionIdOf('frank');
+    const closed = new Promise<number>((r) => client.ws.addEventListener('close', (e) => r(e.code)));
+    client.ws.send(new Uint8Array([1, 2, 3]));
+    expect(await closed).toBe(1003);
+    expect((await disconnected(id)).requestContext.disconnectStatusCode).toBe(1003);
   });
 
   it('closes every connection when it stops, each with its $disconnect', async () => {
@@ -172,8 +205,81 @@ describe('the local real-time gateway', () => {
     await listening.stop();
   });
 
-  it('refuses the upgrade with the status $connect answered', async () => {
+  it('runs $disconnect for a client that left while $connect ran', async () => {
+    const seen: Json[] = [];
+    let admit: () => void = () => undefined;
+    let connecting: () => void = () => undefined;
+    const started = new Promise<void>((r) => {
+      connecting = r;
+    });
+    const slow = {
+      invoke: async (_name: FunctionName, event: Json) => {
+        seen.push(event);
+        if (event.requestContext.eventType !== 'CONNECT') return { statusCode: 200 };
+        connecting();
+        await new Promise<void>((r) => {
+          admit = r;
+        });
+        return { statusCode: 200 };
+      },
+    } as unknown as FunctionHost;
+    const own = new WebSocketGateway(slow, new LocalConnections());
+    const server = createServer((_req, res) => res.end());
+    server.on('upgrade', (req, socket, head) => void own.upgrade(req, socket, head));
+    const listening = await listenOnLoopback(server);
+    const client = request(`${listening.endpoint}${realtime.path}`, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
+        'sec-websocket-version': '13',
+      },
+    });
+    client.on('error', () => undefined);
+    client.end();
+    await started;
+    client.destroy();
+    admit();
+    const id = seen[0]?.requestContext.connectionId;
+    await new Promise<void>((resolve) => {
+      const check = () => (seen.length > 1 ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    expect(seen.map((e) => [e.requestContext.eventType, e.requestContext.connectionId])).toEqual([
+      ['CONNECT', id],
+      ['DISCONNECT', id],
+    ]);
+    await listening.stop();
+  });
+
+  it('refuses the upgrade with the status, type and body $connect answered', async () => {
     await expect(open('refused')).rejects.toThrow('refused');
+    const { port } = new URL(gatewayUrl);
+    const answer = await new Promise<{ status?: number; type?: string; body: string }>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: realtime.path,
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
+          'sec-websocket-version': '13',
+          authorization: 'Bearer refused',
+        },
+      });
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer).toEqual({ status: 403, type: 'application/problem+json', body: '{"status":403}' });
   });
 });
 
@@ -194,41 +300,49 @@ describe("the emulator's Management API", () => {
     ).resolves.toBe('gone');
   });
 
+  it("answers the SDK's GetConnection and DeleteConnection, then GoneException", async () => {
+    const client = await open('grace');
+    const id = connectionIdOf('grace');
+    const sdk = clientAs('pushRealtimeEvents');
+    const got = await sdk.send(new GetConnectionCommand({ ConnectionId: id }));
+    expect(got.ConnectedAt).toBeInstanceOf(Date);
+    expect(got.LastActiveAt).toBeInstanceOf(Date);
+    expect(got.Identity?.SourceIp).toBe('127.0.0.1');
+    const closed = new Promise<number>((r) => client.ws.addEventListener('close', (e) => r(e.code)));
+    await sdk.send(new DeleteConnectionCommand({ ConnectionId: id }));
+    expect(await closed).toBe(1000);
+    await expect(sdk.send(new GetConnectionCommand({ ConnectionId: id }))).rejects.toBeInstanceOf(
+      GoneException,
+    );
+  });
+
+  it('answers a malformed connection id in the path with a 400, and keeps serving', async () => {
+    const sdk = clientAs('pushRealtimeEvents');
+    sdk.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { path: string }).path = '/@connections/%E0%A4%A';
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    await expect(sdk.send(new GetConnectionCommand({ ConnectionId: 'x' }))).rejects.toMatchObject({
+      name: 'BadRequestException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(await posterAs('pushRealtimeEvents').post('wsc_gone', '{}')).toBe('gone');
+  });
+
   it('refuses a caller whose declared access does not allow execute-api:ManageConnections', async () => {
     await open('carol');
     const id = connectionIdOf('carol');
     const refused = posterAs('storeEvent').post(id, '{}');
-    await expect(refused).rejects.toThrow(ManagementApiError);
-    await expect(refused).rejects.toMatchObject({ status: 403 });
-  });
-});
-
-describe('WebSocket frames', () => {
-  const masked = (opcode: number, payload: Buffer, fin = true) => {
-    const mask = Buffer.from([1, 2, 3, 4]);
-    const body = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] as number)));
-    const header =
-      payload.length < 126
-        ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | payload.length])
-        : Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
-    return Buffer.concat([header, mask, body]);
-  };
-
-  it('reads masked frames as they arrive, keeping a partial one for later', () => {
-    const whole = Buffer.concat([masked(1, Buffer.from('hello')), masked(1, Buffer.from('wor'), false)]);
-    const { frames, rest } = decodeFrames(
-      Buffer.concat([whole, masked(0, Buffer.from('ld')).subarray(0, 3)]),
-    );
-    expect(frames.map((f) => [f.opcode, f.fin, f.payload.toString()])).toEqual([
-      [1, true, 'hello'],
-      [1, false, 'wor'],
-    ]);
-    expect(rest).toHaveLength(3);
+    await expect(refused).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
-  it('refuses an unmasked client frame and one over the message limit', () => {
-    expect(() => decodeFrames(encodeFrame(1, Buffer.from('hi')))).toThrow(FrameError);
-    const huge = Buffer.from([0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0x10, 0, 0]);
-    expect(() => decodeFrames(huge)).toThrow(expect.objectContaining({ code: 1009 }));
+  it('answers GoneException (410) for a connection it never had, whatever characters its id has', async () => {
+    expect(await posterAs('pushRealtimeEvents').post('wsc_no/such id?', '{}')).toBe('gone');
   });
 });
