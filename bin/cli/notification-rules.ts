@@ -124,9 +124,19 @@ export function registerNotificationRuleCommands(program: Command): void {
       'after',
       '\nExample:\n  hub notification-rules create org_… --name "Merged in web" --event-type pull_request.merged \\\n    --repository acme/web --endpoint ep_… --email-team team_…',
     )
-    .action(async (orgId: string, o: RuleFlags) =>
-      print(await call('POST', rulesPath(orgId), ruleFromFlags(o))),
-    );
+    .action(async (orgId: string, o: RuleFlags) => {
+      const rule = ruleFromFlags(o);
+      // Said here, before any call: what a rule cannot be without.
+      const missing = [
+        ...(rule.name === undefined ? ['--name'] : []),
+        ...(rule.eventTypes === undefined ? ['--event-type'] : []),
+        ...(rule.destinations === undefined
+          ? ['a destination (--endpoint or --email-user|team|address)']
+          : []),
+      ];
+      if (missing.length > 0) throw new CliError(`A rule needs ${missing.join(', ')} (or --file rule.json)`);
+      print(await call('POST', rulesPath(orgId), rule));
+    });
   rules
     .command('list')
     .description("list an organisation's rules, newest first")

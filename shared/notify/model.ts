@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CANONICAL_TYPES, CUSTOM_TYPE_PREFIX } from '../events/canonical';
 import type { CanonicalEvent } from '../events/canonical-event';
 import { ID_PATTERN } from '../ids';
 
@@ -191,3 +192,15 @@ export interface RuleDestinations {
     event: CanonicalEvent,
   ): Promise<readonly { readonly ruleId: string; readonly destination: Destination }[]>;
 }
+
+/**
+ * A pattern that can match something: a canonical type, a prefix of some, `*`, or a generic
+ * sender's own `custom.…` types. A typo (`nope.*`) would silently stop everything, so it is refused.
+ */
+export const KnownEventTypePatternSchema = EventTypePatternSchema.refine(
+  (pattern) =>
+    pattern.startsWith(CUSTOM_TYPE_PREFIX) || CANONICAL_TYPES.some((type) => matchesType(pattern, type)),
+  {
+    message: `names no event type the hub emits (a generic sender's own types start with ${CUSTOM_TYPE_PREFIX})`,
+  },
+);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EventTypePatternSchema, matchesType } from '../model';
+import { KnownEventTypePatternSchema, matchesType } from '../model';
 
 export const DIGEST_PERIODS = ['off', 'hourly', 'daily'] as const;
 export type DigestPeriod = (typeof DIGEST_PERIODS)[number];
@@ -16,7 +16,7 @@ export const NotificationPreferencesInput = z
       .default(null)
       .describe('null: not muted. While muted, no notification of any kind reaches the user'),
     eventTypes: z
-      .array(EventTypePatternSchema)
+      .array(KnownEventTypePatternSchema)
       .min(1)
       .max(50)
       .default(['*'])

@@ -130,9 +130,21 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
   const eventToTry = async (orgId: string, rule: NotificationRule, input: TestNotificationRuleInput) => {
     if (input.sample !== undefined) {
       if (!isCanonicalType(input.sample)) {
-        throw new ValidationError(`${input.sample} is not a canonical event type`, [
-          { path: 'sample', message: 'a canonical event type (work_item.created, pull_request.merged…)' },
-        ]);
+        // A generic sender's own types have no shape the hub knows: a stored one shows what it sends.
+        const custom = input.sample.startsWith('custom.');
+        throw new ValidationError(
+          custom
+            ? `${input.sample} is a sender's own type, which has no sample: try the rule on one of its stored events ("eventId")`
+            : `${input.sample} is not a canonical event type`,
+          [
+            {
+              path: 'sample',
+              message: custom
+                ? 'give eventId (an event of that type from GET …/events) instead'
+                : 'a canonical event type (work_item.created, pull_request.merged…)',
+            },
+          ],
+        );
       }
       return sampleEvent(orgId, input.sample, rule.conditions, deps.clock.now());
     }

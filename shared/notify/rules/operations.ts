@@ -61,6 +61,7 @@ export const notificationRuleOperations = {
     requestParams: { path: OrgIdParam, query: ListQuery },
     responses: {
       '200': ok("The org's notification rules, newest first", NotificationRulePage),
+      '400': problem('The query is not valid (limit 1-100, a cursor this list gave)'),
       ...authErrors,
     },
   },
