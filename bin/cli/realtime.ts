@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { WebSocket } from 'undici';
-import { EventTypePatternSchema } from '../../shared/notify/model';
+import WebSocket from 'ws';
+import { KnownEventTypePatternSchema } from '../../shared/notify/model';
 import { SUBPROTOCOL } from '../../shared/realtime/protocol';
 import { realtime } from '../../shared/topology';
 import { bearer, CliError, call, globals } from './context';
@@ -11,7 +11,7 @@ const PING_EVERY_MS = 5 * 60_000;
 const MAX_BACKOFF_MS = 30_000;
 
 function pattern(value: string, previous: string[] = []): string[] {
-  const parsed = EventTypePatternSchema.safeParse(value);
+  const parsed = KnownEventTypePatternSchema.safeParse(value);
   if (!parsed.success)
     throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'not an event type pattern');
   return [...previous, parsed.data];
@@ -43,21 +43,41 @@ async function watch(orgId: string, types: readonly string[]): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   while (!stopping) {
-    const outcome = await new Promise<'closed' | 'refused'>((resolve) => {
+    const outcome = await new Promise<'closed' | 'refused' | CliError>((resolve) => {
       let opened = false;
-      const ws = new WebSocket(url, {
-        protocols: [SUBPROTOCOL],
-        headers: { authorization: `Bearer ${bearer()}` },
-      });
+      const ws = new WebSocket(url, [SUBPROTOCOL], { headers: { authorization: `Bearer ${bearer()}` } });
       socket = ws;
       const ping = setInterval(() => ws.send(JSON.stringify({ action: 'ping' })), PING_EVERY_MS);
-      ws.addEventListener('open', () => {
+      // The hub's refusal of the upgrade is problem+json: its reason is the user's, and retrying cannot change a 4xx.
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          if (body.length < 4096) body += c.toString();
+        });
+        res.on('end', () => {
+          clearInterval(ping);
+          const status = res.statusCode ?? 0;
+          let problem: { title?: string; detail?: string } = {};
+          try {
+            problem = JSON.parse(body) as typeof problem;
+          } catch {
+            problem = { detail: body };
+          }
+          resolve(
+            status >= 400 && status < 500
+              ? new CliError(`${status} ${problem.title ?? 'Refused'}: ${problem.detail ?? ''}`.trim())
+              : 'refused',
+          );
+        });
+      });
+      ws.on('error', () => undefined);
+      ws.on('open', () => {
         opened = true;
         backoff = 1000;
         ws.send(JSON.stringify({ action: 'subscribe', types }));
       });
-      ws.addEventListener('message', (message) => {
-        const data = JSON.parse(String(message.data)) as {
+      ws.on('message', (raw) => {
+        const data = JSON.parse(String(raw)) as {
           type?: string;
           event?: unknown;
           types?: string[];
@@ -70,11 +90,12 @@ async function watch(orgId: string, types: readonly string[]): Promise<void> {
         else if (data.type === 'error')
           process.stderr.write(`hub: ${data.title}${data.detail ? `: ${data.detail}` : ''}\n`);
       });
-      ws.addEventListener('close', () => {
+      ws.on('close', () => {
         clearInterval(ping);
         resolve(opened ? 'closed' : 'refused');
       });
     });
+    if (outcome instanceof CliError) throw outcome;
     if (stopping) break;
     if (outcome === 'refused' && backoff >= MAX_BACKOFF_MS) {
       throw new CliError(`The hub refused the real-time connection at ${url.origin}${url.pathname}`);

@@ -325,5 +325,14 @@ describe('real-time events over WebSocket', () => {
     const refused = runCli(hub, ['events', 'watch', a.id], b.viewer);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/403 .*events:read/);
+    // A pattern naming no type would print nothing, ever.
+    const typo = runCli(hub, ['events', 'watch', a.id, '--type', 'nope.*'], a.viewer);
+    expect(typo.status).not.toBe(0);
+    expect(typo.stderr).toMatch(/names no event type/);
+    // The upgrade's own refusal (an org that does not exist, for the platform's key) is said at once, not retried.
+    const gone = runCli(hub, ['events', 'watch', 'org_01M8SXZVA1VJ9BK8CNF7H5XBS0']);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toMatch(/hub: 40\d /);
+    expect(gone.stderr).not.toMatch(/connecting again/);
   });
 });
