@@ -51,7 +51,7 @@ async function startReceiver() {
     });
   });
   server.keepAliveTimeout = 60_000;
-  const url = await listenOnLoopback(server);
+  const { endpoint: url } = await listenOnLoopback(server);
   return {
     url,
     secrets,
