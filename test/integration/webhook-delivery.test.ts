@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { localCredentials } from '../../lib/local/dynamodb-local';
+import { localNames } from '../../lib/local/local-names';
+import { LOCAL_CLAIMS_BUCKET, startLocalS3 } from '../../lib/local/local-s3';
 import { ensureQueues } from '../../lib/local/sqs-local';
 import { DynamoDbAuditStore } from '../../shared/adapters/dynamodb/dynamodb-audit-store';
 import { DynamoDbDeliveryStore } from '../../shared/adapters/dynamodb/dynamodb-delivery-store';
@@ -7,11 +12,13 @@ import { DynamoDbDueIndex } from '../../shared/adapters/dynamodb/dynamodb-due-in
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
 import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
 import { DynamoDbWebhookEndpointStore } from '../../shared/adapters/dynamodb/dynamodb-webhook-endpoint-store';
+import { S3ClaimCheckStore } from '../../shared/adapters/s3/s3-claim-check-store';
 import { SqsMessageQueues } from '../../shared/adapters/sqs/sqs-message-queues';
 import type { RequestContext } from '../../shared/audit/audit-record';
 import { auditChange } from '../../shared/audit/audit-record';
 import { makeEgressFetch } from '../../shared/egress';
 import { QuotaExceededError } from '../../shared/errors';
+import { claimCheck, resolveClaim } from '../../shared/events/claim-check';
 import { newId } from '../../shared/ids';
 import { makeDeliver, RETRY_KIND } from '../../shared/notify/delivery/deliver';
 import { makeDeliveryQueue } from '../../shared/notify/delivery/delivery-queue';
@@ -544,4 +551,63 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     expect(await hub.endpoints.get(hub.org.id, ep.id)).toMatchObject({ enabled: true });
     expect(hub.mail).toEqual([]);
   });
+
+  it('delivers an event too large for the table whole, kept in the claim-check store, with or without the bus’s reference', async () => {
+    const s3Server = await startLocalS3({ dataDir: aws.dir, buckets: [LOCAL_CLAIMS_BUCKET] });
+    try {
+      const claims = new S3ClaimCheckStore(
+        new S3Client({
+          endpoint: s3Server.endpoint,
+          region: localNames.region,
+          credentials: localCredentials,
+          forcePathStyle: true,
+        }),
+        LOCAL_CLAIMS_BUCKET,
+      );
+      const hub = await setup();
+      const store = new DynamoDbDeliveryStore(aws.docs, aws.tables.domainTable, () => now, claims);
+      const queues = new SqsMessageQueues(aws.sqs, queueUrls);
+      const deliveries = makeDeliveryQueue({ store, queues, clock: hub.clock });
+      const deliver = makeDeliver({
+        store,
+        channels: {
+          webhook: makeWebhookChannel({
+            endpoints: hub.endpoints,
+            cipher,
+            fetch: makeEgressFetch({ policy: { allowLoopback: true, allowedRanges: [] } }),
+            dueIndex: hub.dueIndex,
+            audit: hub.audit,
+            clock: hub.clock,
+          }) as DeliveryChannel<never>,
+        },
+        queues,
+        dueIndex: hub.dueIndex,
+        clock: hub.clock,
+      });
+      const ep = await hub.addEndpoint();
+      // Random bytes do not compress: about 700 KB gzipped, beyond what one item holds.
+      const big = () => ({
+        ...hub.event(),
+        data: { blob: randomBytes(525_000).toString('base64') },
+      });
+      const plain = big();
+      // As the bus carries one: already claim-checked, read back with its reference.
+      const fromBus = await resolveClaim(await claimCheck(big(), claims), claims);
+      for (const event of [plain, fromBus]) {
+        await expect(deliveries.enqueue(event, [{ channel: 'webhook', endpointId: ep.id }])).resolves.toEqual(
+          { created: 1, existing: 0 },
+        );
+      }
+      const orders = await drainDeliveries(2, hub.org.id);
+      for (const order of orders) expect(await deliver(order.body as never)).toBe('delivered');
+      const bodies = hub.receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+      const { claim: _claim, ...fromBusWhole } = fromBus;
+      expect(bodies.sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual(
+        [plain, fromBusWhole].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      expect(hub.receiver.received.every((r) => r.verifiedWith.length === 1)).toBe(true);
+    } finally {
+      await s3Server.stop();
+    }
+  }, 60_000);
 });
