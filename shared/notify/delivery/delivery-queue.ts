@@ -82,7 +82,7 @@ export function makeDeliveryQueue(deps: {
       const toQueue = messages.filter((m) => !existingIds.has(m.id) || untried.has(m.id));
       await queueOrders(
         deps.queues,
-        toQueue.map((m) => ({ orgId: m.orgId, messageId: m.id, attempt: 0 })),
+        toQueue.map((m) => ({ orgId: m.orgId, messageId: m.id, attempt: 0, eventId: m.eventId })),
       );
       return { created: messages.length - existing.length, existing: existing.length };
     },

@@ -10,6 +10,8 @@ export interface DeliveryOrder {
   readonly attempt: number;
   /** A resend or a recovery: one attempt, no retries scheduled after it. */
   readonly manual?: true;
+  /** The message's event, when the sender knew it: read side by side with the message. */
+  readonly eventId?: string;
 }
 
 /** One recorded attempt to deliver a message. */
