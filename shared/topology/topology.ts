@@ -1333,6 +1333,8 @@ export const queues = {
     visibilityTimeoutSeconds: 360,
     maxReceiveCount: 8,
     retentionDays: 7,
+    // An event arriving while a batch is matched is received at once, not after it (matching is idempotent).
+    localConcurrency: 2,
   },
   deliveries: {
     consumer: 'deliverNotifications',
