@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { CanonicalEvent } from '../../events/canonical-event';
 import type { Clock } from '../../ports/clock';
 import type { MessageQueues } from '../../ports/message-queue';
 import type { DeliveryMessage, DeliveryQueue, DeliveryTarget } from '../model';
