@@ -387,7 +387,12 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     );
     // Queued with SQS's delay: it appears five seconds later.
     const [retry] = await drainDeliveries(1, hub.org.id);
-    expect(retry?.body).toEqual({ orgId: hub.org.id, messageId: message?.id, attempt: 1 });
+    expect(retry?.body).toEqual({
+      orgId: hub.org.id,
+      messageId: message?.id,
+      attempt: 1,
+      eventId: message?.eventId,
+    });
     const endpoint = await hub.endpoints.get(hub.org.id, ep.id);
     expect(endpoint?.failingSince).toBe(message?.lastAttemptAt);
     // Its day-4 check is indexed (the day-5 one, and what they do, are the health test's).
