@@ -46,21 +46,22 @@ async function startReceiver() {
       if (seen.has(`${endpoint}/${id}`)) return;
       seen.add(`${endpoint}/${id}`);
       received += 1;
-      const title = String(((JSON.parse(body) as Json).data as Json | undefined)?.id ?? '');
-      arrivals.get(`${endpoint}/${title}`)?.(at);
+      // The publisher's sequence number, in the event's data: the key an arrival is awaited by.
+      const key = String(((JSON.parse(body) as Json).data as Json | undefined)?.n ?? '');
+      arrivals.get(`${endpoint}/${key}`)?.(at);
     });
   });
   server.keepAliveTimeout = 60_000;
-  const url = await listenOnLoopback(server);
+  const { endpoint: url } = await listenOnLoopback(server);
   return {
     url,
     secrets,
     /** Resolves with the time the event first reached the endpoint. */
-    awaitArrival(endpoint: string, eventId: string, timeoutMs = 60_000): Promise<number> {
+    awaitArrival(endpoint: string, key: string, timeoutMs = 60_000): Promise<number> {
       return new Promise((resolve, reject) => {
-        arrivals.set(`${endpoint}/${eventId}`, resolve);
+        arrivals.set(`${endpoint}/${key}`, resolve);
         setTimeout(
-          () => reject(new Error(`${eventId} did not reach ${endpoint} in ${timeoutMs} ms`)),
+          () => reject(new Error(`event ${key} did not reach ${endpoint} in ${timeoutMs} ms`)),
           timeoutMs,
         ).unref();
       });
@@ -100,6 +101,7 @@ export async function measureNotify(
     let seq = 0;
     /** Publishes one event through the generic webhook; resolves once it is on the bus (the 202). */
     const publish = async (type: string) => {
+      const key = String(seq);
       const body = JSON.stringify({ type, data: { n: seq } });
       const res = await hook(
         'POST',
@@ -108,7 +110,7 @@ export async function measureNotify(
         signedHeaders(con.webhookSecret, body, `notify_${seq++}`),
       );
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${res.text}`);
-      return { eventId: String(res.json.eventId), onBus: performance.now() };
+      return { key, onBus: performance.now() };
     };
     const addEndpoint = async (name: string, eventTypes: string[]) => {
       const res = await admin('POST', `/v1/orgs/${org.id}/webhook-endpoints`, {
@@ -128,7 +130,7 @@ export async function measureNotify(
     await addEndpoint('single', ['custom.bench.single']);
     const once = async () => {
       const sent = await publish('bench.single');
-      const at = await receiver.awaitArrival('single', sent.eventId);
+      const at = await receiver.awaitArrival('single', sent.key);
       return at - sent.onBus;
     };
     for (let i = 0; i < 10; i++) await once(); // warm the path; not timed
@@ -156,7 +158,7 @@ export async function measureNotify(
     await Promise.all(
       Array.from({ length: BURST }, async () => {
         const sent = await publish('bench.single');
-        await receiver.awaitArrival('single', sent.eventId, 120_000);
+        await receiver.awaitArrival('single', sent.key, 120_000);
       }),
     );
     const burstSeconds = (performance.now() - burstStart) / 1000;
@@ -169,7 +171,7 @@ export async function measureNotify(
     for (let i = 0; i < names.length; i += 20)
       await Promise.all(names.slice(i, i + 20).map((n) => addEndpoint(n, ['custom.bench.fanout'])));
     const sent = await publish('bench.fanout');
-    const arrivals = await Promise.all(names.map((n) => receiver.awaitArrival(n, sent.eventId, 180_000)));
+    const arrivals = await Promise.all(names.map((n) => receiver.awaitArrival(n, sent.key, 180_000)));
     const last = Math.max(...arrivals) - sent.onBus;
     const fanOut = summarise(arrivals.map((a) => a - sent.onBus));
     report(`one event → ${FAN_OUT} endpoints (each endpoint's arrival)`, fanOut);

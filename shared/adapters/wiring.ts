@@ -176,7 +176,12 @@ export const dueIndex = (clock: Clock = systemClock) =>
 export const webhookEndpointStore = () => new DynamoDbWebhookEndpointStore(documentClient(), tablesConfig());
 /** Delivery messages, their attempts, the events they carry and per-endpoint rate windows. */
 export const deliveryStore = (clock: Clock = systemClock) =>
-  new DynamoDbDeliveryStore(documentClient(), tablesConfig().domainTable, () => clock.now());
+  new DynamoDbDeliveryStore(
+    documentClient(),
+    tablesConfig().domainTable,
+    () => clock.now(),
+    claimCheckStore(),
+  );
 export const notificationPreferenceStore = () =>
   new DynamoDbNotificationPreferenceStore(documentClient(), tablesConfig());
 export const mailSuppressionStore = () => new DynamoDbMailSuppressionStore(documentClient(), tablesConfig());

@@ -281,7 +281,14 @@ export const functions = {
     memoryMb: 1024,
     timeoutSeconds: 60,
     // audit-table:write: the queue worker audits a message it drops (queue.message_dropped).
-    access: ['domain-table:write', 'audit-table:write', 'claims-bucket:read', 'queues:send'],
+    // claims-bucket:write: an event too large for the table is kept whole there for its deliveries.
+    access: [
+      'domain-table:write',
+      'audit-table:write',
+      'claims-bucket:read',
+      'claims-bucket:write',
+      'queues:send',
+    ],
   },
   deliverNotifications: {
     entry: 'functions/deliver-notifications/handler.ts',
@@ -290,7 +297,14 @@ export const functions = {
     memoryMb: 1024,
     // An attempt waits at most 15 s for the endpoint; a batch runs its attempts side by side.
     timeoutSeconds: 60,
-    access: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'mail:send', 'queues:send'],
+    access: [
+      'domain-table:write',
+      'audit-table:write',
+      'secrets-key:decrypt',
+      'mail:send',
+      'queues:send',
+      'claims-bucket:read',
+    ],
   },
   runDueWork: {
     entry: 'functions/run-due-work/handler.ts',
@@ -1319,6 +1333,8 @@ export const queues = {
     visibilityTimeoutSeconds: 360,
     maxReceiveCount: 8,
     retentionDays: 7,
+    // An event arriving while a batch is matched is received at once, not after it (matching is idempotent).
+    localConcurrency: 2,
   },
   deliveries: {
     consumer: 'deliverNotifications',

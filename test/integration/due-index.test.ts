@@ -1,4 +1,6 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbDueIndex } from '../../shared/adapters/dynamodb/dynamodb-due-index';
+import type { DataClient } from '../../shared/adapters/dynamodb/tenant-routing-client';
 import { newId } from '../../shared/ids';
 import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
@@ -58,5 +60,36 @@ describe('the due index against DynamoDB Local', () => {
     expect(first).toHaveLength(3);
     for (const entry of first) await index.remove(entry);
     expect(await index.due(kind, now, 3)).toHaveLength(2);
+  });
+
+  it('finds entries three days behind its last sweep in one sweep, with a few queries, not one per minute', async () => {
+    let now = new Date('2026-12-04T12:00:00Z');
+    let queries = 0;
+    const counting: DataClient = {
+      send: ((command: unknown) => {
+        if (command instanceof QueryCommand) queries++;
+        return aws.docs.send(command as never);
+      }) as DataClient['send'],
+    };
+    const index = new DynamoDbDueIndex(counting, aws.tables.domainTable, { now: () => now });
+    const kind = `test-${newId('job')}`;
+    const orgId = newId('org');
+    expect(await index.due(kind, now, 100)).toEqual([]);
+    // Retries hours and days away, then the sweeper stops (or the clock moves) for three days.
+    const dueAts = [1, 7, 30, 50, 70].map((hours) => new Date(now.getTime() + hours * 3_600_000));
+    for (const [i, dueAt] of dueAts.entries()) await index.add({ kind, orgId, ref: `r${i}`, dueAt });
+    now = new Date(now.getTime() + 72 * 3_600_000);
+    queries = 0;
+    const due = await index.due(kind, now, 100);
+    expect(due.map((e) => e.ref)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    // The minutes index, then each of the five minutes that hold entries.
+    expect(queries).toBeLessThanOrEqual(6);
+    for (const entry of due) await index.remove(entry);
+    queries = 0;
+    expect(await index.due(kind, now, 100)).toEqual([]);
+    // Swept empty, the five minutes are forgotten: the next sweep reads them once more at most.
+    queries = 0;
+    expect(await index.due(kind, now, 100)).toEqual([]);
+    expect(queries).toBe(1);
   });
 });

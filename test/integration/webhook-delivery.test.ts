@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { localCredentials } from '../../lib/local/dynamodb-local';
+import { localNames } from '../../lib/local/local-names';
+import { LOCAL_CLAIMS_BUCKET, startLocalS3 } from '../../lib/local/local-s3';
 import { ensureQueues } from '../../lib/local/sqs-local';
 import { DynamoDbAuditStore } from '../../shared/adapters/dynamodb/dynamodb-audit-store';
 import { DynamoDbDeliveryStore } from '../../shared/adapters/dynamodb/dynamodb-delivery-store';
@@ -7,18 +12,22 @@ import { DynamoDbDueIndex } from '../../shared/adapters/dynamodb/dynamodb-due-in
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
 import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
 import { DynamoDbWebhookEndpointStore } from '../../shared/adapters/dynamodb/dynamodb-webhook-endpoint-store';
+import { S3ClaimCheckStore } from '../../shared/adapters/s3/s3-claim-check-store';
 import { SqsMessageQueues } from '../../shared/adapters/sqs/sqs-message-queues';
 import type { RequestContext } from '../../shared/audit/audit-record';
 import { auditChange } from '../../shared/audit/audit-record';
 import { makeEgressFetch } from '../../shared/egress';
 import { QuotaExceededError } from '../../shared/errors';
+import { claimCheck, resolveClaim } from '../../shared/events/claim-check';
 import { newId } from '../../shared/ids';
 import { makeDeliver, RETRY_KIND } from '../../shared/notify/delivery/deliver';
 import { makeDeliveryQueue } from '../../shared/notify/delivery/delivery-queue';
 import { makeRunDueWork } from '../../shared/notify/delivery/due-work';
 import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
 import { makeMatcher } from '../../shared/notify/match/match';
-import { HEALTH_KIND } from '../../shared/notify/webhooks/health';
+import type { StoredEndpoint } from '../../shared/notify/webhooks/endpoint';
+import type { WebhookEndpointStore } from '../../shared/notify/webhooks/endpoint-store';
+import { checkEndpointHealth, HEALTH_KIND } from '../../shared/notify/webhooks/health';
 import { makeManageEndpoints } from '../../shared/notify/webhooks/manage-endpoints';
 import { makeWebhookChannel } from '../../shared/notify/webhooks/webhook-channel';
 import type { MailMessage } from '../../shared/ports/mailer';
@@ -168,9 +177,9 @@ async function setup(plan: 'free' | 'team' = 'free') {
 
 /**
  * The orders on the deliveries queue, taken off it: those visible now, or, with `atLeast`, waiting
- * (long polls) until that many have arrived — an order queued with a delay appears only after it.
+ * (long polls) until that many (of `orgId`'s) have arrived — an order queued with a delay appears only after it.
  */
-async function drainDeliveries(atLeast = 0): Promise<{ body: Record<string, unknown> }[]> {
+async function drainDeliveries(atLeast = 0, orgId?: string): Promise<{ body: Record<string, unknown> }[]> {
   const got: { body: Record<string, unknown> }[] = [];
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -185,7 +194,11 @@ async function drainDeliveries(atLeast = 0): Promise<{ body: Record<string, unkn
       if (got.length >= atLeast || Date.now() > deadline) return got;
       continue;
     }
-    for (const m of out.Messages) got.push({ body: JSON.parse(String(m.Body)) });
+    for (const m of out.Messages) {
+      const body = JSON.parse(String(m.Body)) as Record<string, unknown>;
+      // An earlier test's delayed retry may surface now: with `orgId`, only this org's count.
+      if (!orgId || body.orgId === orgId) got.push({ body });
+    }
     await aws.sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrls.deliveries,
@@ -208,6 +221,104 @@ describe('webhook endpoints against DynamoDB Local', () => {
     ).toBe(true);
     await hub.manage.remove(hub.org.id, String(created[0]?.id), member(hub.org.id, 'admin'), request);
     await expect(hub.addEndpoint()).resolves.toHaveProperty('id');
+  });
+
+  /** The endpoint store, with `between` run once right after the first read (as a concurrent write lands). */
+  const interleaved = (
+    store: WebhookEndpointStore,
+    between: () => Promise<unknown>,
+  ): WebhookEndpointStore => {
+    let pending: (() => Promise<unknown>) | null = between;
+    return new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'get')
+          return async (orgId: string, endpointId: string) => {
+            const read = await target.get(orgId, endpointId);
+            const run = pending;
+            pending = null;
+            if (run) await run();
+            return read;
+          };
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  };
+
+  it('keeps a failure or a success recorded while a person changes the settings or rotates the secret', async () => {
+    const hub = await setup('team');
+    const ep = await hub.addEndpoint();
+    const manageWith = (endpoints: WebhookEndpointStore) =>
+      makeManageEndpoints({
+        endpoints,
+        deliveries: hub.store,
+        orgs: new DynamoDbOrgStore(aws.docs, aws.tables),
+        cipher,
+        queues: new SqsMessageQueues(aws.sqs, queueUrls),
+        audit: hub.audit,
+        clock: hub.clock,
+      });
+    const admin = member(hub.org.id, 'admin');
+    const failingAt = new Date(now.getTime() + 1_000);
+    // The worker notes the endpoint failing between the PATCH's read and its write.
+    await manageWith(
+      interleaved(hub.endpoints, () => hub.endpoints.markFailing(hub.org.id, ep.id, failingAt)),
+    ).update(hub.org.id, ep.id, { description: 'patched', rateLimitPerSecond: 5 }, admin, request);
+    expect(await hub.endpoints.get(hub.org.id, ep.id)).toMatchObject({
+      description: 'patched',
+      rateLimitPerSecond: 5,
+      failingSince: failingAt.toISOString(),
+      version: 2,
+    });
+    // And a success lands between a rotation's read and its write.
+    const succeededAt = new Date(now.getTime() + 2_000);
+    const rotated = await manageWith(
+      interleaved(hub.endpoints, () => hub.endpoints.markSucceeded(hub.org.id, ep.id, succeededAt)),
+    ).rotateSecret(hub.org.id, ep.id, 3600, admin, request);
+    const after = await hub.endpoints.get(hub.org.id, ep.id);
+    expect(after).toMatchObject({ lastSuccessAt: succeededAt.toISOString(), version: 3 });
+    expect(after?.failingSince).toBeUndefined();
+    expect(after?.secrets).toHaveLength(2);
+    expect(rotated.previousSecretExpiresAt).toBeDefined();
+    // A stale version is still refused.
+    await expect(
+      hub.endpoints.saveSettings(
+        { ...(after as StoredEndpoint), url: 'https://stale.example' },
+        2,
+        auditChange({
+          action: 'webhook_endpoint.updated',
+          principal: admin,
+          orgId: hub.org.id,
+          targets: [{ type: 'webhook_endpoint', id: ep.id }],
+          request,
+          at: now,
+        }),
+      ),
+    ).resolves.toBe(false);
+  });
+
+  it('does not warn for a failing spell that a success ended between the check and its write', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint();
+    const since = new Date(now.getTime() - 4 * DAY - 60_000);
+    await hub.endpoints.markFailing(hub.org.id, ep.id, since);
+    const outcome = await checkEndpointHealth(
+      {
+        endpoints: interleaved(hub.endpoints, () => hub.endpoints.markSucceeded(hub.org.id, ep.id, now)),
+        dueIndex: hub.dueIndex,
+        audit: hub.audit,
+        clock: hub.clock,
+        mailer: { send: async () => ({ messageId: 'm' }) },
+        users: hub.users,
+      },
+      hub.org.id,
+      ep.id,
+    );
+    expect(outcome).toBe('unchanged');
+    const stored = await hub.endpoints.get(hub.org.id, ep.id);
+    expect(stored).toMatchObject({ lastSuccessAt: now.toISOString(), enabled: true });
+    expect(stored?.failingSince).toBeUndefined();
+    expect(stored?.warnedAt).toBeUndefined();
   });
 });
 
@@ -275,8 +386,13 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
       5_000,
     );
     // Queued with SQS's delay: it appears five seconds later.
-    const [retry] = await drainDeliveries(1);
-    expect(retry?.body).toEqual({ orgId: hub.org.id, messageId: message?.id, attempt: 1 });
+    const [retry] = await drainDeliveries(1, hub.org.id);
+    expect(retry?.body).toEqual({
+      orgId: hub.org.id,
+      messageId: message?.id,
+      attempt: 1,
+      eventId: message?.eventId,
+    });
     const endpoint = await hub.endpoints.get(hub.org.id, ep.id);
     expect(endpoint?.failingSince).toBe(message?.lastAttemptAt);
     // Its day-4 check is indexed (the day-5 one, and what they do, are the health test's).
@@ -323,7 +439,7 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     expect(hub.receiver.received).toHaveLength(1);
     const held = await hub.store.getMessage(hub.org.id, String(orders[1]?.body.messageId));
     expect(held).toMatchObject({ status: 'pending', attempts: 0 });
-    const [back] = await drainDeliveries(1);
+    const [back] = await drainDeliveries(1, hub.org.id);
     expect(back?.body).toEqual(orders[1]?.body);
     hub.advance(1_000);
     expect(await hub.deliver(back?.body as never)).toBe('delivered');
@@ -396,7 +512,7 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     const [order] = await drainDeliveries();
     hub.receiver.answer(500);
     await hub.deliver(order?.body as never);
-    await drainDeliveries(1);
+    await drainDeliveries(1, hub.org.id);
 
     hub.advance(4 * DAY - 120_000);
     await hub.sweep();
@@ -429,7 +545,7 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     const [order] = await drainDeliveries();
     hub.receiver.answer(500);
     await hub.deliver(order?.body as never);
-    const [retry] = await drainDeliveries(1);
+    const [retry] = await drainDeliveries(1, hub.org.id);
     hub.advance(DAY);
     expect(await hub.deliver(retry?.body as never)).toBe('delivered');
     // Both checks come due (day 4, day 5) and find it healthy.
@@ -440,4 +556,63 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     expect(await hub.endpoints.get(hub.org.id, ep.id)).toMatchObject({ enabled: true });
     expect(hub.mail).toEqual([]);
   });
+
+  it('delivers an event too large for the table whole, kept in the claim-check store, with or without the bus’s reference', async () => {
+    const s3Server = await startLocalS3({ dataDir: aws.dir, buckets: [LOCAL_CLAIMS_BUCKET] });
+    try {
+      const claims = new S3ClaimCheckStore(
+        new S3Client({
+          endpoint: s3Server.endpoint,
+          region: localNames.region,
+          credentials: localCredentials,
+          forcePathStyle: true,
+        }),
+        LOCAL_CLAIMS_BUCKET,
+      );
+      const hub = await setup();
+      const store = new DynamoDbDeliveryStore(aws.docs, aws.tables.domainTable, () => now, claims);
+      const queues = new SqsMessageQueues(aws.sqs, queueUrls);
+      const deliveries = makeDeliveryQueue({ store, queues, clock: hub.clock });
+      const deliver = makeDeliver({
+        store,
+        channels: {
+          webhook: makeWebhookChannel({
+            endpoints: hub.endpoints,
+            cipher,
+            fetch: makeEgressFetch({ policy: { allowLoopback: true, allowedRanges: [] } }),
+            dueIndex: hub.dueIndex,
+            audit: hub.audit,
+            clock: hub.clock,
+          }) as DeliveryChannel<never>,
+        },
+        queues,
+        dueIndex: hub.dueIndex,
+        clock: hub.clock,
+      });
+      const ep = await hub.addEndpoint();
+      // Random bytes do not compress: about 700 KB gzipped, beyond what one item holds.
+      const big = () => ({
+        ...hub.event(),
+        data: { blob: randomBytes(525_000).toString('base64') },
+      });
+      const plain = big();
+      // As the bus carries one: already claim-checked, read back with its reference.
+      const fromBus = await resolveClaim(await claimCheck(big(), claims), claims);
+      for (const event of [plain, fromBus]) {
+        await expect(deliveries.enqueue(event, [{ channel: 'webhook', endpointId: ep.id }])).resolves.toEqual(
+          { created: 1, existing: 0 },
+        );
+      }
+      const orders = await drainDeliveries(2, hub.org.id);
+      for (const order of orders) expect(await deliver(order.body as never)).toBe('delivered');
+      const bodies = hub.receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+      const { claim: _claim, ...fromBusWhole } = fromBus;
+      expect(bodies.sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual(
+        [plain, fromBusWhole].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      expect(hub.receiver.received.every((r) => r.verifiedWith.length === 1)).toBe(true);
+    } finally {
+      await s3Server.stop();
+    }
+  }, 60_000);
 });

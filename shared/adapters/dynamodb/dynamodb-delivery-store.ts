@@ -2,8 +2,11 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PayloadTooLargeError } from '../../errors';
 import type { CanonicalEvent } from '../../events/canonical-event';
+import type { ClaimCheckedEvent } from '../../events/claim-check';
+import { ClaimCheckedEventSchema, claimCheck, resolveClaim } from '../../events/claim-check';
 import type { DeliveryAttempt, DeliveryStore } from '../../notify/delivery/ports';
 import type { DeliveryMessage } from '../../notify/model';
+import type { ClaimCheckStore } from '../../ports/claim-check-store';
 import type { Page, PageRequest } from '../../ports/stores';
 import { ifConditionHolds } from './conditional';
 import { epochSeconds, TENANT_COLLECTIONS, tenantPk } from './keys';
@@ -19,6 +22,9 @@ const MAX_EVENT_BYTES = 350 * 1024;
 /** DynamoDB's most items in one transaction, and how many transactions one fan-out keeps in flight. */
 const TRANSACTION_ITEMS = 100;
 const TRANSACTION_CONCURRENCY = 4;
+
+/** The event without its data: what a claim-check reference travels with. */
+const envelopeOf = ({ data: _data, ...envelope }: CanonicalEvent) => envelope;
 
 const strip = ({ PK: _pk, SK: _sk, expiresAt: _e, ...rest }: Record<string, unknown>) => rest;
 
@@ -49,6 +55,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     private readonly client: DataClient,
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
+    /** Where an event too large for an item is kept whole (the bus's claim-check store). */
+    private readonly claims?: ClaimCheckStore,
   ) {}
 
   private table(orgId: string) {
@@ -60,17 +68,27 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   async putEvent(event: CanonicalEvent, expiresAt: Date): Promise<void> {
-    const body = gzipSync(JSON.stringify(event));
-    if (body.byteLength > MAX_EVENT_BYTES)
-      throw new PayloadTooLargeError(
-        `Event ${event.id} is too large to deliver (${body.byteLength} bytes compressed)`,
-      );
+    // Receivers get the canonical envelope: the bus's claim-check reference is the hub's own.
+    const { claim, ...whole } = event;
     const pk = tenantPk(event.tenantId, TENANT_COLLECTIONS.notifyEvents);
     this.table(event.tenantId).check(pk);
+    const body = gzipSync(JSON.stringify(whole));
+    let stored: Record<string, unknown> = { body };
+    if (body.byteLength > MAX_EVENT_BYTES) {
+      // Too large for an item: kept whole in the claim-check store (as the bus does), referenced here.
+      if (!this.claims)
+        throw new PayloadTooLargeError(
+          `Event ${event.id} is too large to deliver (${body.byteLength} bytes compressed) and no claim-check store is wired`,
+        );
+      const checked: ClaimCheckedEvent = claim
+        ? { ...envelopeOf(whole), claim }
+        : await claimCheck(whole, this.claims);
+      stored = { claimed: JSON.stringify(checked) };
+    }
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { PK: pk, SK: event.id, body, expiresAt: epochSeconds(expiresAt) },
+        Item: { PK: pk, SK: event.id, ...stored, expiresAt: epochSeconds(expiresAt) },
       }),
     );
   }
@@ -78,6 +96,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   async getEvent(orgId: string, eventId: string): Promise<CanonicalEvent | null> {
     const item = await this.table(orgId).get(tenantPk(orgId, TENANT_COLLECTIONS.notifyEvents), eventId);
     if (!item) return null;
+    if (typeof item.claimed === 'string') {
+      if (!this.claims) throw new Error(`Event ${eventId} is in the claim-check store, which is not wired`);
+      const checked = ClaimCheckedEventSchema.parse(JSON.parse(item.claimed));
+      if (checked.tenantId !== orgId || checked.id !== eventId)
+        throw new Error(`The stored reference of ${eventId} names another event`);
+      const { claim: _claim, ...event } = await resolveClaim(checked, this.claims);
+      return event;
+    }
     return JSON.parse(gunzipSync(item.body as Uint8Array).toString('utf8')) as CanonicalEvent;
   }
 

@@ -3,6 +3,7 @@ import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import { ConflictError, QuotaExceededError } from '../../errors';
 import type { StoredEndpoint } from '../../notify/webhooks/endpoint';
+import { HEALTH_RESET, SETTINGS } from '../../notify/webhooks/endpoint';
 import type { WebhookEndpointStore } from '../../notify/webhooks/endpoint-store';
 import type { QuotaClaim } from '../../ports/stores';
 import { auditPut } from './audit-item';
@@ -71,11 +72,81 @@ export class DynamoDbWebhookEndpointStore implements WebhookEndpointStore {
     return items;
   }
 
-  async save(next: StoredEndpoint, expectedVersion: number, audit?: AuditRecord): Promise<boolean> {
+  async saveSettings(
+    next: StoredEndpoint,
+    expectedVersion: number,
+    audit: AuditRecord,
+    options: { resetHealth?: boolean } = {},
+  ): Promise<boolean> {
     const table = this.table(next.orgId);
+    // Only the settings: a success or failure the worker records meanwhile is not written over.
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion };
+    const sets: string[] = [];
+    const removes: string[] = [];
+    SETTINGS.forEach((attribute, i) => {
+      names[`#s${i}`] = attribute;
+      const value = next[attribute];
+      if (value === undefined) removes.push(`#s${i}`);
+      else {
+        sets.push(`#s${i} = :s${i}`);
+        values[`:s${i}`] = value;
+      }
+    });
+    if (options.resetHealth)
+      HEALTH_RESET.forEach((attribute, i) => {
+        names[`#h${i}`] = attribute;
+        removes.push(`#h${i}`);
+      });
     const failed = await transactWrite(this.client, [
-      table.replaceItem(this.item(next), expectedVersion),
-      ...(audit ? [auditPut(this.tables.auditTable, audit)] : []),
+      table.updateItem(this.pk(next.orgId), next.id, {
+        update: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        condition: 'attribute_exists(PK) AND #version = :expected',
+        names,
+        values,
+      }),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    return failed.length === 0;
+  }
+
+  async disable(
+    orgId: string,
+    endpointId: string,
+    reason: string,
+    at: Date,
+    audit: AuditRecord,
+  ): Promise<boolean> {
+    const table = this.table(orgId);
+    // `enabled` is a setting a person sees: the version moves, so a settings change read before fails.
+    const failed = await transactWrite(this.client, [
+      table.updateItem(this.pk(orgId), endpointId, {
+        update: 'SET enabled = :false, disabledReason = :reason, updatedAt = :at ADD #version :one',
+        condition: 'attribute_exists(PK) AND enabled = :true',
+        names: { '#version': 'version' },
+        values: { ':false': false, ':true': true, ':reason': reason, ':at': at.toISOString(), ':one': 1 },
+      }),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    return failed.length === 0;
+  }
+
+  async markWarned(
+    orgId: string,
+    endpointId: string,
+    failingSince: string,
+    at: Date,
+    audit: AuditRecord,
+  ): Promise<boolean> {
+    const table = this.table(orgId);
+    const failed = await transactWrite(this.client, [
+      table.updateItem(this.pk(orgId), endpointId, {
+        update: 'SET warnedAt = :at',
+        condition: 'failingSince = :since AND attribute_not_exists(warnedAt)',
+        names: {},
+        values: { ':at': at.toISOString(), ':since': failingSince },
+      }),
+      auditPut(this.tables.auditTable, audit),
     ]);
     return failed.length === 0;
   }

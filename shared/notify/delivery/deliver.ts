@@ -24,6 +24,10 @@ const DeliveryOrderSchema = z
     messageId: z.string().regex(/^msg_[0-9A-HJKMNP-TV-Z]{26}$/),
     attempt: z.number().int().nonnegative(),
     manual: z.literal(true).optional(),
+    eventId: z
+      .string()
+      .regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/)
+      .optional(),
   })
   .strict();
 
@@ -84,6 +88,9 @@ export function makeDeliver(deps: DeliverDeps) {
   };
 
   return async (order: DeliveryOrder): Promise<DeliverResult> => {
+    // The event read side by side with the message when the order names it (a first attempt).
+    const early = order.eventId ? eventOf(order.orgId, order.eventId) : undefined;
+    early?.catch(() => undefined);
     const message = await deps.store.getMessage(order.orgId, order.messageId);
     if (!message) return 'missing';
     if (message.status !== 'pending' && message.status !== 'scheduled') return 'done';
@@ -93,7 +100,8 @@ export function makeDeliver(deps: DeliverDeps) {
     const expected = { attempts: message.attempts, status: message.status };
 
     // Read side by side with the destination's checks: the event is wanted unless they say drop.
-    const loading = eventOf(message.orgId, message.eventId);
+    const loading =
+      early && order.eventId === message.eventId ? early : eventOf(message.orgId, message.eventId);
     loading.catch(() => undefined);
     const ready = channel.readiness ? await channel.readiness(message) : ({ kind: 'ready' } as const);
     if (ready.kind === 'drop') {
@@ -170,7 +178,12 @@ export function makeDeliver(deps: DeliverDeps) {
         const dueAt = new Date(at.getTime() + wait * 1000);
         next = { ...base, status: 'scheduled', nextAttemptAt: dueAt.toISOString(), reason: outcome.error };
         result = 'scheduled';
-        const retry: DeliveryOrder = { orgId: message.orgId, messageId: message.id, attempt: attempts };
+        const retry: DeliveryOrder = {
+          orgId: message.orgId,
+          messageId: message.id,
+          attempt: attempts,
+          eventId: message.eventId,
+        };
         if (wait <= MAX_QUEUE_DELAY_SECONDS)
           await deps.queues.send('deliveries', orderBody(retry), {
             delaySeconds: wait,

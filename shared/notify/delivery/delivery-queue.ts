@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { CanonicalEvent } from '../../events/canonical-event';
 import type { Clock } from '../../ports/clock';
 import type { MessageQueues } from '../../ports/message-queue';
 import type { DeliveryMessage, DeliveryQueue, DeliveryTarget } from '../model';
@@ -71,7 +70,8 @@ export function makeDeliveryQueue(deps: {
       if (messages.length === 0) return { created: 0, existing: 0 };
       // Side by side: no order is queued before both the event and its messages are stored.
       const [, { existing }] = await Promise.all([
-        deps.store.putEvent(eventForDelivery(event), new Date(at.getTime() + EVENT_KEEP_DAYS * 86_400_000)),
+        // With its claim-check reference, if any: a store that cannot hold it whole keeps that instead.
+        deps.store.putEvent(event, new Date(at.getTime() + EVENT_KEEP_DAYS * 86_400_000)),
         deps.store.createMessages(messages),
       ]);
       const existingIds = new Set(existing.map((m) => m.id));
@@ -81,15 +81,9 @@ export function makeDeliveryQueue(deps: {
       const toQueue = messages.filter((m) => !existingIds.has(m.id) || untried.has(m.id));
       await queueOrders(
         deps.queues,
-        toQueue.map((m) => ({ orgId: m.orgId, messageId: m.id, attempt: 0 })),
+        toQueue.map((m) => ({ orgId: m.orgId, messageId: m.id, attempt: 0, eventId: m.eventId })),
       );
       return { created: messages.length - existing.length, existing: existing.length };
     },
   };
-}
-
-/** The event as receivers get it: the canonical envelope, without the bus's claim-check reference. */
-export function eventForDelivery(event: CanonicalEvent): CanonicalEvent {
-  const { claim: _claim, ...rest } = event;
-  return rest;
 }

@@ -13,11 +13,6 @@ import type { DeliveryOrder } from './ports';
 const BATCH = 500;
 /** A sweep stops after this many rounds and leaves the rest to the next minute. */
 const MAX_ROUNDS = 20;
-/**
- * Empty looks per kind and run: the index walks a few hours of minutes per look, so a sweeper
- * that was stopped (or a clock moved days ahead, locally) catches up in a few runs, not hundreds.
- */
-const CATCH_UP_LOOKS = 6;
 
 export interface DueWorkDeps {
   readonly dueIndex: DueIndex;
@@ -37,12 +32,10 @@ export function makeRunDueWork(deps: DueWorkDeps) {
     !deps.tenants || (await deps.tenants.get(orgId))?.status === 'active';
   return async (): Promise<{ retries: number; health: Record<string, number> }> => {
     let retries = 0;
-    for (let round = 0, empty = 0; round < MAX_ROUNDS; round++) {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
       const due = await deps.dueIndex.due(RETRY_KIND, deps.clock.now(), BATCH);
-      if (due.length === 0) {
-        if (++empty >= CATCH_UP_LOOKS) break;
-        continue;
-      }
+      // The index reads only the minutes that hold entries: nothing due now means nothing is.
+      if (due.length === 0) break;
       const orders: DeliveryOrder[] = [];
       const taken = [];
       for (const entry of due) {
@@ -57,12 +50,10 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       if (taken.length === 0) break;
     }
     const health: Record<string, number> = {};
-    for (let round = 0, empty = 0; round < MAX_ROUNDS; round++) {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
       const due = await deps.dueIndex.due(HEALTH_KIND, deps.clock.now(), 100);
-      if (due.length === 0) {
-        if (++empty >= CATCH_UP_LOOKS) break;
-        continue;
-      }
+      // The index reads only the minutes that hold entries: nothing due now means nothing is.
+      if (due.length === 0) break;
       let done = 0;
       for (const entry of due) {
         if (!(await active(entry.orgId))) continue;

@@ -10,6 +10,8 @@ export interface DeliveryOrder {
   readonly attempt: number;
   /** A resend or a recovery: one attempt, no retries scheduled after it. */
   readonly manual?: true;
+  /** The message's event, when the sender knew it: read side by side with the message. */
+  readonly eventId?: string;
 }
 
 /** One recorded attempt to deliver a message. */
@@ -36,7 +38,10 @@ export interface DeliveryAttempt {
 
 /** Messages, their attempts, the events they carry (stored once), and per-destination rate windows. */
 export interface DeliveryStore {
-  /** Stores the event once for its messages (kept until `expiresAt`). */
+  /**
+   * Stores the event once for its messages (kept until `expiresAt`): whole, however large (one too
+   * large for the table goes to the claim-check store); `getEvent` gives it back without `claim`.
+   */
   putEvent(event: CanonicalEvent, expiresAt: Date): Promise<void>;
   getEvent(orgId: string, eventId: string): Promise<CanonicalEvent | null>;
   /** Creates each message unless it exists; answers with the ones that already did, as stored. */

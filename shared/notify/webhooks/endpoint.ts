@@ -102,6 +102,25 @@ export const WebhookEndpointSchema = z
   .meta({ id: 'WebhookEndpoint' });
 export type WebhookEndpoint = z.infer<typeof WebhookEndpointSchema>;
 
+/** The attributes a settings change writes; every other one (its health) only the delivery worker does. */
+export const SETTINGS = [
+  'url',
+  'description',
+  'eventTypes',
+  'enabled',
+  'rateLimitPerSecond',
+  'secrets',
+  'previousSecretExpiresAt',
+  'updatedAt',
+  'version',
+] as const satisfies readonly (keyof StoredEndpoint)[];
+/** What a person's enabling it again clears: its health starts afresh. */
+export const HEALTH_RESET = [
+  'disabledReason',
+  'failingSince',
+  'warnedAt',
+] as const satisfies readonly (keyof StoredEndpoint)[];
+
 /** One signing secret, encrypted; `expiresAt` set on the previous one during an overlap. */
 export interface StoredSecret {
   readonly ciphertext: string;

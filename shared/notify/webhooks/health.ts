@@ -21,7 +21,7 @@ export interface HealthDeps {
   readonly clock: Clock;
 }
 
-/** Disables an endpoint the hub gave up on (HTTP 410, five days failing), audited; false when it already was. */
+/** Disables an endpoint the hub gave up on (HTTP 410, five days failing), audited; null when it already was. */
 export async function disableEndpoint(
   deps: Pick<HealthDeps, 'endpoints'>,
   orgId: string,
@@ -29,29 +29,27 @@ export async function disableEndpoint(
   reason: string,
   at: Date,
 ): Promise<StoredEndpoint | null> {
-  for (let tries = 0; tries < 3; tries++) {
-    const current = await deps.endpoints.get(orgId, endpointId);
-    if (!current?.enabled) return null;
-    const next: StoredEndpoint = {
-      ...current,
-      enabled: false,
-      disabledReason: reason,
-      updatedAt: at.toISOString(),
-      version: current.version + 1,
-    };
-    const audit = auditBySystem({
-      action: 'webhook_endpoint.disabled',
-      actor: 'hub-deliveries',
-      orgId,
-      targets: [{ type: 'webhook_endpoint', id: endpointId }],
-      requestId: `disable-${endpointId}-${current.version}`,
-      at,
-      before: { enabled: true },
-      after: { enabled: false, reason, failingSince: current.failingSince ?? null },
-    });
-    if (await deps.endpoints.save(next, current.version, audit)) return next;
-  }
-  return null;
+  const current = await deps.endpoints.get(orgId, endpointId);
+  if (!current?.enabled) return null;
+  const audit = auditBySystem({
+    action: 'webhook_endpoint.disabled',
+    actor: 'hub-deliveries',
+    orgId,
+    targets: [{ type: 'webhook_endpoint', id: endpointId }],
+    requestId: `disable-${endpointId}-${current.version}`,
+    at,
+    before: { enabled: true },
+    after: { enabled: false, reason, failingSince: current.failingSince ?? null },
+  });
+  // A write of `enabled` and the reason alone: settings changed meanwhile are kept.
+  if (!(await deps.endpoints.disable(orgId, endpointId, reason, at, audit))) return null;
+  return {
+    ...current,
+    enabled: false,
+    disabledReason: reason,
+    updatedAt: at.toISOString(),
+    version: current.version + 1,
+  };
 }
 
 /** Notes that an endpoint started failing, and indexes its day-4 warning and day-5 check. */
@@ -136,7 +134,6 @@ export async function checkEndpointHealth(
     return disabled ? 'disabled' : 'unchanged';
   }
   if (failingMs >= WARN_AFTER_MS && !endpoint.warnedAt) {
-    const next: StoredEndpoint = { ...endpoint, warnedAt: now.toISOString(), version: endpoint.version + 1 };
     const audit = {
       ...auditBySystem({
         action: 'webhook_endpoint.failing',
@@ -153,7 +150,8 @@ export async function checkEndpointHealth(
       // One warning per failing spell, however often the check runs.
       id: onceAuditId(endpoint.failingSince, `endpoint-failing#${endpointId}#${endpoint.failingSince}`),
     };
-    if (!(await deps.endpoints.save(next, endpoint.version, audit))) return 'unchanged';
+    if (!(await deps.endpoints.markWarned(orgId, endpointId, endpoint.failingSince, now, audit)))
+      return 'unchanged';
     await tell(
       `Webhook endpoint failing: ${endpoint.url}`,
       `The webhook endpoint ${endpoint.id} (${endpoint.url}) has failed every delivery since ${endpoint.failingSince}. Unless one succeeds, the hub disables it on ${new Date(Date.parse(endpoint.failingSince) + DISABLE_AFTER_MS).toISOString()}.\n`,

@@ -127,7 +127,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
       const current = await require(orgId, endpointId);
       const at = deps.clock.now();
       const { disabledReason: _d, failingSince: _f, warnedAt: _w, ...kept } = current;
-      // Enabled again by a person: its health starts afresh.
+      // Enabled again by a person: its health starts afresh (else it is kept as the worker records it).
       const reEnabled = input.enabled === true && !current.enabled;
       const next: StoredEndpoint = {
         ...(reEnabled ? kept : current),
@@ -139,7 +139,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
         updatedAt: at.toISOString(),
         version: current.version + 1,
       };
-      const saved = await deps.endpoints.save(
+      const saved = await deps.endpoints.saveSettings(
         next,
         current.version,
         audited(
@@ -154,6 +154,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
             after: settings(next),
           },
         ),
+        { resetHealth: reEnabled },
       );
       if (!saved) throw new ConflictError(`Endpoint ${endpointId} changed meanwhile; read it again`);
       return publicEndpoint(next);
@@ -205,7 +206,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
         updatedAt: at.toISOString(),
         version: current.version + 1,
       };
-      const saved = await deps.endpoints.save(
+      const saved = await deps.endpoints.saveSettings(
         next,
         current.version,
         audited(

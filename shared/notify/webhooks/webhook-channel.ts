@@ -19,6 +19,8 @@ type WebhookMessage = DeliveryMessage & { readonly target: WebhookTarget };
 
 /** A 2xx within this long is a success; anything slower is a timeout. */
 export const ATTEMPT_TIMEOUT_MS = 15_000;
+/** How long the deliveries to one endpoint share one read of it. */
+export const READINESS_CACHE_MS = 1_000;
 /** The most of an answer kept with its attempt. */
 export const EXCERPT_BYTES = 1024;
 
@@ -101,6 +103,18 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
   // Decrypted secrets by ciphertext: one KMS call per secret per environment, not per delivery.
   const secrets = new TtlCache<Promise<string>>(300_000, 5_000);
   const key = (m: WebhookMessage) => `${m.orgId}#${m.target.endpointId}`;
+  // Readiness reads, shared for a moment by the deliveries to one endpoint (a burst reads it once):
+  // a person's disabling or a new rate limit is seen within this; a 410 here forgets it at once.
+  const reads = new TtlCache<Promise<StoredEndpoint | null>>(READINESS_CACHE_MS, 5_000);
+  const readEndpoint = (m: WebhookMessage) => {
+    let read = reads.get(key(m));
+    if (!read) {
+      read = deps.endpoints.get(m.orgId, m.target.endpointId);
+      read.catch(() => reads.delete(key(m)));
+      reads.set(key(m), read);
+    }
+    return read;
+  };
 
   const endpointOf = async (m: WebhookMessage) => {
     const known = endpoints.get(key(m));
@@ -125,7 +139,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
     retrySchedule: WEBHOOK_RETRY_SCHEDULE,
     render: renderWebhook,
     async readiness(message) {
-      const endpoint = await deps.endpoints.get(message.orgId, message.target.endpointId);
+      const endpoint = await readEndpoint(message);
       if (!endpoint) return { kind: 'drop', reason: 'the endpoint was deleted' };
       endpoints.set(key(message), endpoint);
       if (!endpoint.enabled)
@@ -190,6 +204,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
       }
       if (outcome.permanent === 'gone') {
         endpoints.delete(key(message));
+        reads.delete(key(message));
         await disableEndpoint(deps, orgId, endpointId, 'the endpoint answered 410 Gone', at);
         return;
       }
