@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FunctionName } from '../../shared/topology';
-import { functions } from '../../shared/topology';
+import { functions, queues } from '../../shared/topology';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -95,6 +95,9 @@ class Environment {
     });
   }
 
+  /** Invocations handed to it and not yet settled (kept by the host, which picks the environment). */
+  inFlight = 0;
+
   /** Invocations run one after another, as in one Lambda execution environment. */
   invoke(event: unknown): Promise<unknown> {
     const run = this.tail.then(
@@ -131,13 +134,24 @@ class Environment {
 }
 
 /**
- * Plays one Lambda execution environment per function, each in its own worker thread: the
- * handler module and everything it imports are loaded once per environment (its init is a cold
- * start), so module-level state such as logger keys is never shared between functions, and
- * invocations of one function run one at a time.
+ * The execution environments a function may have at once: one, or as many as the pollers of the
+ * queue it consumes run side by side (`localConcurrency`) — in AWS, Lambda adds environments as
+ * the queue needs them, so one slow batch (a 15 s endpoint) never holds up the next.
+ */
+function maxEnvironments(name: FunctionName): number {
+  const consumed = Object.values(queues).filter((q) => q.consumer === name);
+  return Math.max(1, ...consumed.map((q) => ('localConcurrency' in q ? q.localConcurrency : 1)));
+}
+
+/**
+ * Plays Lambda execution environments per function, each in its own worker thread: the handler
+ * module and everything it imports are loaded once per environment (its init is a cold start),
+ * so module-level state such as logger keys is never shared between functions, and invocations of
+ * one environment run one at a time. A function gets another environment only while all it has
+ * are busy, up to its queue's local concurrency.
  */
 export class FunctionHost {
-  private readonly environments = new Map<FunctionName, Environment>();
+  private readonly environments = new Map<FunctionName, Environment[]>();
 
   /**
    * `environment` gives each function's execution environment its own variables (its credentials and
@@ -148,21 +162,29 @@ export class FunctionHost {
     private readonly environment?: (name: FunctionName) => Readonly<Record<string, string>>,
   ) {}
 
-  private environmentOf(name: FunctionName): Environment {
-    let env = this.environments.get(name);
-    if (!env) {
-      const spawn = () =>
-        new Worker(new URL('./function-worker.ts', import.meta.url), {
-          workerData: { name, entryPath: resolve(this.root, functions[name].entry), spec: functions[name] },
-          ...(this.environment ? { env: { ...this.environment(name) } } : {}),
-        });
-      env = new Environment(name, spawn);
-      this.environments.set(name, env);
-    }
+  private spawnEnvironment(name: FunctionName): Environment {
+    const spawn = () =>
+      new Worker(new URL('./function-worker.ts', import.meta.url), {
+        workerData: { name, entryPath: resolve(this.root, functions[name].entry), spec: functions[name] },
+        ...(this.environment ? { env: { ...this.environment(name) } } : {}),
+      });
+    const env = new Environment(name, spawn);
+    const pool = this.environments.get(name) ?? [];
+    pool.push(env);
+    this.environments.set(name, pool);
     return env;
   }
 
-  /** Starts every environment now, so the first requests do not pay for the cold starts. */
+  /** An idle environment of the function, a new one while it may have more, or the least busy. */
+  private environmentOf(name: FunctionName): Environment {
+    const pool = this.environments.get(name) ?? [];
+    const idle = pool.find((env) => env.inFlight === 0);
+    if (idle) return idle;
+    if (pool.length < maxEnvironments(name)) return this.spawnEnvironment(name);
+    return pool.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+  }
+
+  /** Starts one environment of every function now, so the first requests do not pay for the cold starts. */
   async warm(): Promise<void> {
     await Promise.all(
       (Object.keys(functions) as FunctionName[]).map((name) => this.environmentOf(name).ready),
@@ -171,17 +193,23 @@ export class FunctionHost {
 
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {
     const env = this.environmentOf(name);
-    await env.ready;
-    return env.invoke(event);
+    // Counted busy from now: a second invocation while this one loads gets another environment.
+    const run = env.ready.then(() => env.invoke(event));
+    env.inFlight++;
+    return run.finally(() => {
+      env.inFlight--;
+    });
   }
 
-  /** Kills a function's environment mid-work and starts it again (the fault drill's `POST /_local/functions/<name>/restart`). */
+  /** Kills a function's environments mid-work and starts them again (the fault drill's `POST /_local/functions/<name>/restart`). */
   async restart(name: FunctionName): Promise<number> {
-    return this.environmentOf(name).restart();
+    const pool = this.environments.get(name) ?? [this.environmentOf(name)];
+    const counts = await Promise.all(pool.map((env) => env.restart()));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.environments.values()].map((env) => env.terminate()));
+    await Promise.all([...this.environments.values()].flat().map((env) => env.terminate()));
     this.environments.clear();
   }
 }
