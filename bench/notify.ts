@@ -170,6 +170,8 @@ export async function measureNotify(
     const names = Array.from({ length: FAN_OUT }, (_, i) => `fan${i}`);
     for (let i = 0; i < names.length; i += 20)
       await Promise.all(names.slice(i, i + 20).map((n) => addEndpoint(n, ['custom.bench.fanout'])));
+    // The matcher reads an org's endpoints at most every few seconds: let it see the new ones.
+    await new Promise((r) => setTimeout(r, 6_000));
     const sent = await publish('bench.fanout');
     const arrivals = await Promise.all(names.map((n) => receiver.awaitArrival(n, sent.key, 180_000)));
     const last = Math.max(...arrivals) - sent.onBus;
