@@ -1,6 +1,6 @@
 import { logger } from '../../observability/observability';
 import type { Clock } from '../../ports/clock';
-import type { DueIndex } from '../../ports/due-index';
+import type { DueEntry, DueIndex } from '../../ports/due-index';
 import type { MessageQueues } from '../../ports/message-queue';
 import type { TenantDirectory } from '../../tenancy/tenant-directory';
 import type { HealthCheckDeps } from '../webhooks/health';
@@ -13,6 +13,8 @@ import type { DeliveryOrder } from './ports';
 const BATCH = 500;
 /** A sweep stops after this many rounds and leaves the rest to the next minute. */
 const MAX_ROUNDS = 20;
+/** Due work of an org that is not active (suspended, deleted) waits this long before it is looked at again. */
+const INACTIVE_POSTPONE_MS = 3_600_000;
 
 export interface DueWorkDeps {
   readonly dueIndex: DueIndex;
@@ -30,6 +32,14 @@ export interface DueWorkDeps {
 export function makeRunDueWork(deps: DueWorkDeps) {
   const active = async (orgId: string) =>
     !deps.tenants || (await deps.tenants.get(orgId))?.status === 'active';
+  /**
+   * An org that is not active keeps its due work (nothing accepted is lost), moved an hour on: left
+   * at the head of the index, enough of it would stop every other org's retries and checks.
+   */
+  const postpone = async (entry: DueEntry) => {
+    await deps.dueIndex.add({ ...entry, dueAt: new Date(deps.clock.now().getTime() + INACTIVE_POSTPONE_MS) });
+    await deps.dueIndex.remove(entry);
+  };
   return async (): Promise<{ retries: number; health: Record<string, number> }> => {
     let retries = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -38,8 +48,13 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       if (due.length === 0) break;
       const orders: DeliveryOrder[] = [];
       const taken = [];
+      let postponed = 0;
       for (const entry of due) {
-        if (!(await active(entry.orgId))) continue;
+        if (!(await active(entry.orgId))) {
+          await postpone(entry);
+          postponed++;
+          continue;
+        }
         const [messageId, attempt] = entry.ref.split('#');
         orders.push({ orgId: entry.orgId, messageId: String(messageId), attempt: Number(attempt) });
         taken.push(entry);
@@ -47,7 +62,7 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       await queueOrders(deps.queues, orders);
       await Promise.all(taken.map((e) => deps.dueIndex.remove(e)));
       retries += orders.length;
-      if (taken.length === 0) break;
+      if (taken.length === 0 && postponed === 0) break;
     }
     const health: Record<string, number> = {};
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -56,7 +71,11 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       if (due.length === 0) break;
       let done = 0;
       for (const entry of due) {
-        if (!(await active(entry.orgId))) continue;
+        if (!(await active(entry.orgId))) {
+          await postpone(entry);
+          done++;
+          continue;
+        }
         try {
           const outcome = await checkEndpointHealth(deps.health, entry.orgId, entry.ref);
           health[outcome] = (health[outcome] ?? 0) + 1;

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { EgressPolicy } from '../../egress';
 import { destinationRefusal } from '../../egress';
 import { ID_PATTERN } from '../../ids';
-import { EventTypePatternSchema } from '../model';
+import { KnownEventTypePatternSchema } from '../model';
 
 /** How long the previous secret keeps signing after a rotation, unless the caller says otherwise. */
 export const DEFAULT_OVERLAP_SECONDS = 24 * 3600;
@@ -17,13 +17,15 @@ export const endpointUrlSchema = (policy?: EgressPolicy) =>
     .superRefine((url, ctx) => {
       const refusal = destinationRefusal(url, ...(policy ? [policy] : []));
       if (refusal) ctx.addIssue({ code: 'custom', message: `The hub cannot call this URL: ${refusal}` });
-    });
+    })
+    // Stored as the URL parser reads it: it drops tabs and line breaks a raw string would carry on.
+    .transform((url) => new URL(url).href);
 
 const fields = (policy?: EgressPolicy) => ({
   url: endpointUrlSchema(policy),
   description: z.string().max(500).optional(),
   eventTypes: z
-    .array(EventTypePatternSchema)
+    .array(KnownEventTypePatternSchema)
     .max(100)
     .describe('Event-type patterns it receives (`*`: all); `[]`: only what notification rules send it'),
   enabled: z.boolean(),
@@ -74,8 +76,18 @@ export const RotateSecretSchema = z
   .strict()
   .meta({ id: 'RotateWebhookSecretRequest' });
 
+/** How far back a recovery reaches: as long as events are kept for their messages. */
+export const RECOVER_WINDOW_DAYS = 30;
+
 export const RecoverSchema = z
-  .object({ since: z.iso.datetime().describe('Re-send the messages that failed at or after this time') })
+  .object({
+    since: z.iso
+      .datetime()
+      .refine((since) => Date.now() - Date.parse(since) <= RECOVER_WINDOW_DAYS * 86_400_000, {
+        message: `at most ${RECOVER_WINDOW_DAYS} days ago: events are kept that long for their messages`,
+      })
+      .describe('Re-send the messages that failed at or after this time (at most 30 days ago)'),
+  })
   .strict()
   .meta({ id: 'RecoverWebhookEndpointRequest' });
 

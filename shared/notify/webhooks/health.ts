@@ -113,7 +113,13 @@ export async function checkEndpointHealth(
     await Promise.all(
       admins.map((u) =>
         deps.mailer
-          .send({ to: u.email, subject, text, tags: { orgId } })
+          // One line: a subject carries the endpoint's URL, and a header must not break.
+          .send({
+            to: u.email,
+            subject: subject.replace(/[\r\n\t]+/g, ' ').slice(0, 200),
+            text,
+            tags: { orgId },
+          })
           .catch((error: unknown) => logger.warn('Could not mail an admin', { error: error as Error })),
       ),
     );
