@@ -22,6 +22,8 @@ type Json = Record<string, unknown>;
 async function startReceiver() {
   const secrets = new Map<string, Webhook>();
   const arrivals = new Map<string, (at: number) => void>();
+  // An event can arrive before its publisher has even read the 202 (a loaded client): kept here.
+  const arrived = new Map<string, number>();
   const seen = new Set<string>();
   let refused = 0;
   let received = 0;
@@ -48,6 +50,7 @@ async function startReceiver() {
       received += 1;
       // The publisher's sequence number, in the event's data: the key an arrival is awaited by.
       const key = String(((JSON.parse(body) as Json).data as Json | undefined)?.n ?? '');
+      arrived.set(`${endpoint}/${key}`, at);
       arrivals.get(`${endpoint}/${key}`)?.(at);
     });
   });
@@ -58,6 +61,8 @@ async function startReceiver() {
     secrets,
     /** Resolves with the time the event first reached the endpoint. */
     awaitArrival(endpoint: string, key: string, timeoutMs = 60_000): Promise<number> {
+      const already = arrived.get(`${endpoint}/${key}`);
+      if (already !== undefined) return Promise.resolve(already);
       return new Promise((resolve, reject) => {
         arrivals.set(`${endpoint}/${key}`, resolve);
         setTimeout(
@@ -127,7 +132,7 @@ export async function measureNotify(
 
     // One endpoint for the latency and cost figures; a type only it takes (a generic sender's own
     // types arrive as `custom.<type>`).
-    await addEndpoint('single', ['custom.bench.single']);
+    const singleId = await addEndpoint('single', ['custom.bench.single']);
     const once = async () => {
       const sent = await publish('bench.single');
       const at = await receiver.awaitArrival('single', sent.key);
@@ -166,7 +171,8 @@ export async function measureNotify(
       `burst of ${BURST} events to one endpoint: ${(BURST / burstSeconds).toFixed(1)} deliveries/s (${burstSeconds.toFixed(1)} s)`,
     );
 
-    // Fan-out: one event to many endpoints.
+    // Fan-out: one event to many endpoints (the plan's 1,000 at most: the first one makes room).
+    await admin('DELETE', `/v1/orgs/${org.id}/webhook-endpoints/${singleId}`);
     const names = Array.from({ length: FAN_OUT }, (_, i) => `fan${i}`);
     for (let i = 0; i < names.length; i += 20)
       await Promise.all(names.slice(i, i + 20).map((n) => addEndpoint(n, ['custom.bench.fanout'])));

@@ -184,10 +184,14 @@ export class FunctionHost {
     return pool.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
   }
 
-  /** Starts one environment of every function now, so the first requests do not pay for the cold starts. */
+  /** Starts every environment now (all a queue consumer may have), so no request pays for a cold start. */
   async warm(): Promise<void> {
     await Promise.all(
-      (Object.keys(functions) as FunctionName[]).map((name) => this.environmentOf(name).ready),
+      (Object.keys(functions) as FunctionName[]).flatMap((name) => {
+        while ((this.environments.get(name)?.length ?? 0) < maxEnvironments(name))
+          this.spawnEnvironment(name);
+        return (this.environments.get(name) ?? []).map((env) => env.ready);
+      }),
     );
   }
 
