@@ -319,7 +319,8 @@ describe('outbound webhook endpoints', () => {
       orgId,
       ep.id,
       '--since',
-      new Date(0).toISOString(),
+      // Within the 30 days a recovery reaches back.
+      new Date(Date.now() - 86_400_000).toISOString(),
     ]);
     expect(JSON.parse(recovered.stdout)).toEqual({ queued: 0 });
     expect(runCli(hub, ['webhook-endpoints', 'recover', orgId, ep.id, '--since', 'later']).status).not.toBe(
