@@ -76,8 +76,8 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   // Every email it sends carries a fresh unsubscribe token, stored by its hash.
   emailChannel: ['unsubscribeTokens'],
   // Adding and sweeping write the entries and the kind's cursor, platform items.
-  dueIndex: ['dueEntries', 'dueCursors'],
-  digestCollector: ['dueEntries', 'dueCursors'],
+  dueIndex: ['dueEntries', 'dueMinutes'],
+  digestCollector: ['dueEntries', 'dueMinutes'],
   // A connection's org by its id, written and deleted with the connection.
   realtimeConnections: ['realtimeConnections'],
 };

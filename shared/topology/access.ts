@@ -91,9 +91,9 @@ export const platformPointers = {
   invitationTokens: 'INVITE',
   /** An unsubscribe link's token, by its hash: which org and user (or address) it stops. */
   unsubscribeTokens: 'UNSUB',
-  /** Work due at a time (`shared/ports/due-index.ts`): entries by kind and minute, and each kind's sweep cursor. */
+  /** Work due at a time (`shared/ports/due-index.ts`): entries by kind and minute; and per kind, the minutes that hold entries. */
   dueEntries: 'DUE',
-  dueCursors: 'DUECURSOR',
+  dueMinutes: 'DUEMINUTES',
   /** A real-time connection's org, by connection id (for `$disconnect`). */
   realtimeConnections: 'WSCONN',
 } as const;
@@ -134,10 +134,10 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   scanWorkItems: ['webhookRoutes'],
   // The email channel and the digests mint an unsubscribe token per email.
   // The due index (retries, digests, endpoint checks) is platform items: its adders and sweepers write them.
-  deliverNotifications: ['unsubscribeTokens', 'dueEntries', 'dueCursors'],
-  sendDigests: ['unsubscribeTokens', 'dueEntries', 'dueCursors'],
-  matchNotifications: ['dueEntries', 'dueCursors'],
-  runDueWork: ['dueEntries', 'dueCursors'],
+  deliverNotifications: ['unsubscribeTokens', 'dueEntries', 'dueMinutes'],
+  sendDigests: ['unsubscribeTokens', 'dueEntries', 'dueMinutes'],
+  matchNotifications: ['dueEntries', 'dueMinutes'],
+  runDueWork: ['dueEntries', 'dueMinutes'],
   realtimeConnections: ['realtimeConnections'],
   // A connection the Management API answers 410 for is forgotten.
   pushRealtimeEvents: ['realtimeConnections', 'webhookRoutes'],

@@ -1,6 +1,7 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../ports/clock';
 import type { DueEntry, DueIndex } from '../../ports/due-index';
+import { platformPointers } from '../../topology/access';
 import { epochSeconds, platformPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
 
@@ -17,9 +18,10 @@ const KEEP_AFTER_DUE_MS = 30 * 24 * 3_600_000;
 
 const minuteOf = (at: Date) => Math.floor(at.getTime() / MINUTE);
 const minuteKey = (minute: number) => new Date(minute * MINUTE).toISOString().slice(0, 16);
-const bucketPk = (kind: string, minute: number) => platformPk('DUE', `${kind}#${minuteKey(minute)}`);
+const bucketPk = (kind: string, minute: number) =>
+  platformPk(platformPointers.dueEntries, `${kind}#${minuteKey(minute)}`);
 /** The kind's sparse index of minutes: one item per minute that holds (or held) entries. */
-const minutesPk = (kind: string) => platformPk('DUEMINUTES', kind);
+const minutesPk = (kind: string) => platformPk(platformPointers.dueMinutes, kind);
 const sortKey = (e: DueEntry) => `${e.dueAt.toISOString()}#${e.orgId}#${e.ref}`;
 
 /**

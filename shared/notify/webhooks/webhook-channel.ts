@@ -19,8 +19,6 @@ type WebhookMessage = DeliveryMessage & { readonly target: WebhookTarget };
 
 /** A 2xx within this long is a success; anything slower is a timeout. */
 export const ATTEMPT_TIMEOUT_MS = 15_000;
-/** How long the deliveries to one endpoint share one read of it. */
-export const READINESS_CACHE_MS = 1_000;
 /** The most of an answer kept with its attempt. */
 export const EXCERPT_BYTES = 1024;
 
@@ -103,21 +101,25 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
   // Decrypted secrets by ciphertext: one KMS call per secret per environment, not per delivery.
   const secrets = new TtlCache<Promise<string>>(300_000, 5_000);
   const key = (m: WebhookMessage) => `${m.orgId}#${m.target.endpointId}`;
-  // Readiness reads, shared for a moment by the deliveries to one endpoint (a burst reads it once):
-  // a person's disabling or a new rate limit is seen within this; a 410 here forgets it at once.
-  const reads = new TtlCache<Promise<StoredEndpoint | null>>(READINESS_CACHE_MS, 5_000);
+  // Readiness reads shared only while in flight: a burst's concurrent deliveries read the endpoint
+  // once, and every delivery that starts after a rotation, a disabling or a new rate limit sees it.
+  const reads = new Map<string, Promise<StoredEndpoint | null>>();
   const readEndpoint = (m: WebhookMessage) => {
     let read = reads.get(key(m));
     if (!read) {
       read = deps.endpoints.get(m.orgId, m.target.endpointId);
-      read.catch(() => reads.delete(key(m)));
+      const forget = () => reads.delete(key(m));
+      read.then(forget, forget);
       reads.set(key(m), read);
     }
     return read;
   };
 
+  // The endpoint as this delivery's own readiness read it, so it is signed with the secrets of then.
+  const readFor = new TtlCache<StoredEndpoint>(30_000, 5_000);
   const endpointOf = async (m: WebhookMessage) => {
-    const known = endpoints.get(key(m));
+    const known = readFor.get(m.id);
+    readFor.delete(m.id);
     if (known) return known;
     const read = await deps.endpoints.get(m.orgId, m.target.endpointId);
     if (read) endpoints.set(key(m), read);
@@ -147,6 +149,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
           kind: 'drop',
           reason: `the endpoint is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}`,
         };
+      readFor.set(message.id, endpoint);
       return {
         kind: 'ready',
         rateLimit: { key: endpoint.id, perSecond: endpoint.rateLimitPerSecond },
