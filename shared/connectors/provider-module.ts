@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { AppReply, AppRequest, ChatClient, InstallationDirectory } from '../chat/model';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
@@ -78,6 +79,35 @@ export interface TokenSourceDeps {
   readonly clock: Clock;
 }
 
+/** What a chat provider's client and app endpoint may use (all calls out through the egress guard). */
+export interface ChatDeps {
+  /** The egress guard's fetch: every call to the platform goes through it. */
+  readonly fetch: typeof globalThis.fetch;
+  readonly clock: Clock;
+  readonly cipher: SecretCipher;
+  readonly connections: ConnectionStore;
+  readonly installations: InstallationDirectory;
+  readonly audit: Pick<AuditStore, 'append'>;
+  /** Tokens of the org's connections, refreshed once per connection under the lock. */
+  readonly accessTokens?: AccessTokens;
+  /** The deployment's app credentials for this provider (client id/secret, signing secret), from its secret. */
+  appSecret(): Promise<Readonly<Record<string, string>>>;
+  /** Where the hub is reachable (`HUB_PUBLIC_URL`): redirect URIs, links. */
+  readonly publicUrl: string;
+}
+
+/**
+ * The part a chat platform plays (Slack, Teams): a notification channel (`client`) and an app
+ * endpoint serving `/{provider}/{inbound}` for every workspace at once (`app`).
+ */
+export interface ChatPart {
+  /** The app endpoint's paths under `/{provider}/`, e.g. `GET install`, `POST events`. */
+  readonly inbound: readonly { readonly method: 'GET' | 'POST'; readonly path: string }[];
+  client(deps: ChatDeps): ChatClient;
+  /** Verifies each request before reading it, answers handshakes, and returns the work to queue. */
+  app(deps: ChatDeps): { handle(request: AppRequest): Promise<AppReply> };
+}
+
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */
 export const secret = <T extends z.ZodType>(schema: T): T => schema.meta({ writeOnly: true }) as T;
 
@@ -111,6 +141,8 @@ export interface ProviderModule<
   tokens?(deps: TokenSourceDeps): AccessTokens;
   /** The part it plays in a sync (tracker or code host), if any. */
   readonly sync?: WorkItemConnector;
+  /** The part it plays in chat (notifications and the bot), if any. */
+  readonly chat?: ChatPart;
   /** AWS access its adapters need beyond calling the provider (a token refresh stores the new token). */
   readonly access: readonly ResourceAccess[];
 }
