@@ -82,7 +82,7 @@ export interface TokenSourceDeps {
 /** What a chat provider's client and app endpoint may use (all calls out through the egress guard). */
 export interface ChatDeps {
   /** The egress guard's fetch: every call to the platform goes through it. */
-  readonly fetch: typeof globalThis.fetch;
+  readonly fetch: typeof fetch;
   readonly clock: Clock;
   readonly cipher: SecretCipher;
   readonly connections: ConnectionStore;
