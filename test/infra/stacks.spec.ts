@@ -1,5 +1,5 @@
 import { App, Duration } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../lib/app';
@@ -7,22 +7,11 @@ import { METRICS_NAMESPACE, SERVICE_NAME, SYNC_METRICS } from '../../shared/obse
 import { SYNC_OUTCOMES } from '../../shared/sync/outcomes';
 import type { RuleSpec } from '../../shared/topology';
 import { functions, queues, routes, rules, schedules, streams, tables } from '../../shared/topology';
+import { type Synthesized, synthesized } from './synthesized';
 
-/** Synthesizes the real app, with cdk-nag, but without bundling the functions (tested by `cdk synth`). */
-function synth() {
-  const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  return {
-    ...built,
-    data: Template.fromStack(built.data),
-    hub: Template.fromStack(built.hub),
-    api: Template.fromStack(built.hub.apiStack),
-    monitoring: Template.fromStack(built.hub.monitoringStack),
-  };
-}
-
-let t: ReturnType<typeof synth>;
+let t: Synthesized;
 beforeAll(() => {
-  t = synth();
+  t = synthesized();
 });
 
 describe('the synthesized deployment', () => {

@@ -1,14 +1,4 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../lib/app';
-
-/** Synthesizes the real app without bundling the functions (tested by `cdk synth`). */
-function synth() {
-  const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  return [built.data, built.hub, built.hub.apiStack, built.hub.monitoringStack].map((stack) =>
-    Template.fromStack(stack).toJSON(),
-  );
-}
+import { synthesized } from './synthesized';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 /** A rule's or a schedule's target, as far as its dead-letter queue goes. */
@@ -19,7 +9,11 @@ type Target = {
 };
 let resources: Record<string, Resource>;
 beforeAll(() => {
-  resources = Object.assign({}, ...synth().map((t) => t.Resources ?? {}));
+  const t = synthesized();
+  resources = Object.assign(
+    {},
+    ...[t.data, t.hub, t.api, t.monitoring].map((x) => x.toJSON().Resources ?? {}),
+  );
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);

@@ -1,12 +1,10 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../lib/app';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { functions } from '../../shared/topology';
+import { synthesized } from './synthesized';
 
-/** Synthesizes the real app without bundling the functions, as the stacks test does. */
 let hub: Template;
 beforeAll(() => {
-  hub = Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } })).hub);
+  hub = synthesized().hub;
 });
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;

@@ -1,17 +1,11 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../lib/app';
+import { Match } from 'aws-cdk-lib/assertions';
 import { functions, realtime } from '../../shared/topology';
+import { type Synthesized, synthesized } from './synthesized';
 
 /** Synthesizes the real app, with cdk-nag, without bundling the functions. */
-function synth() {
-  const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  return { ...built, hub: Template.fromStack(built.hub) };
-}
-
-let t: ReturnType<typeof synth>;
+let t: Synthesized;
 beforeAll(() => {
-  t = synth();
+  t = synthesized();
 });
 
 /** The logical id of the Lambda function the topology names, by its description. */

@@ -1,16 +1,13 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../lib/app';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { RETENTION_CLASSES, RETENTION_TAG, retentionClass } from '../../shared/tenancy/retention';
 import type { FunctionName, ResourceAccess } from '../../shared/topology';
 import { functions } from '../../shared/topology';
+import { synthesized } from './synthesized';
 
 let data: Template;
 let hub: Template;
 beforeAll(() => {
-  const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  data = Template.fromStack(built.data);
-  hub = Template.fromStack(built.hub);
+  ({ data, hub } = synthesized());
 });
 
 const withAccess = (kind: ResourceAccess) =>

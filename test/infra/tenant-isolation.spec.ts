@@ -1,9 +1,8 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../lib/app';
+import type { Template } from 'aws-cdk-lib/assertions';
 import type { FunctionName } from '../../shared/topology';
 import { functions } from '../../shared/topology';
+import { synthesized } from './synthesized';
 
 /**
  * The tenant data role's synthesized policy, evaluated by an IAM policy simulator: a session tagged
@@ -70,8 +69,7 @@ const tenantPolicyOf = (name: FunctionName) =>
   policyOfRole(roleIdIn(lambdaOf(name).Environment?.Variables?.TENANT_ROLE_ARN));
 
 beforeAll(() => {
-  const { hub } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  template = Template.fromStack(hub);
+  template = synthesized().hub;
   const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) =>
     id.startsWith('TenantDataRole'),
   );
