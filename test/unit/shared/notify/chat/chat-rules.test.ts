@@ -196,7 +196,7 @@ describe('trying a rule with a chat destination', () => {
       refs,
       users,
       teams: { get: async () => null, membersOf: async () => [] },
-      events: { get: async () => null },
+      events: { get: async () => undefined },
       claims: {} as never,
       channels: { chat: makeChatRenderer({ providerNames: () => 'Chat X' }) },
       clock: { now: () => new Date('2026-02-01T12:00:00.000Z') },
