@@ -315,4 +315,74 @@ describe('chat notifications through the delivery worker, against DynamoDB Local
     expect((await hub.send(hub.event('push'), dm)).result).toBe('delivered');
     expect(hub.fake.calls.map((c) => c.conversation)).toEqual(['D-U777']);
   });
+
+  it('never lets an older event replace what the card shows (events can arrive out of order)', async () => {
+    const hub = await setup();
+    const later = hub.event('work_item.updated');
+    const earlier = {
+      ...hub.event('work_item.created'),
+      occurredAt: new Date(Date.parse(later.occurredAt) - 60_000).toISOString(),
+    };
+    await hub.send(later);
+    hub.tick();
+    const sent = await hub.send(earlier);
+    expect(sent.result).toBe('delivered');
+    expect(hub.fake.calls).toHaveLength(1);
+    expect((await hub.store.getMessage(hub.org.id, sent.messageId))?.status).toBe('delivered');
+  });
+});
+
+describe('the posted cards store', () => {
+  const refs = () => new DynamoDbPostedRefStore(aws.docs, aws.tables.domainTable);
+  const key = () => ({
+    orgId: newId('org'),
+    connectionId: newId('con'),
+    conversation: 'C1',
+    threadKey: 'item:WEB-1',
+  });
+
+  it('gives the first claim to one owner, again to another only once its lease is over, and never over a card', async () => {
+    const store = refs();
+    const k = key();
+    const t0 = new Date();
+    expect(await store.claim(k, 'a', t0, 30_000)).toBe(true);
+    expect(await store.claim(k, 'b', t0, 30_000)).toBe(false);
+    expect(await store.find(k)).toEqual({
+      kind: 'posting',
+      until: new Date(t0.getTime() + 30_000).toISOString(),
+    });
+    expect(await store.claim(k, 'b', new Date(t0.getTime() + 31_000), 30_000)).toBe(true);
+    await store.record(k, { conversation: 'C1', messageId: '1.0' }, '2026-01-01T00:00:00.000Z', 30);
+    expect(await store.claim(k, 'c', new Date(t0.getTime() + 3_600_000), 30_000)).toBe(false);
+    expect(await store.find(k)).toEqual({
+      kind: 'posted',
+      ref: { conversation: 'C1', messageId: '1.0' },
+      shownEventAt: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  it("releases only the owner's claim, and never a recorded card", async () => {
+    const store = refs();
+    const k = key();
+    await store.claim(k, 'a', new Date(), 30_000);
+    await store.release(k, 'b');
+    expect((await store.find(k))?.kind).toBe('posting');
+    await store.release(k, 'a');
+    expect(await store.find(k)).toBeNull();
+    await store.claim(k, 'a', new Date(), 30_000);
+    await store.record(k, { conversation: 'C1', messageId: '1.0' }, '2026-01-01T00:00:00.000Z', 30);
+    await store.release(k, 'a');
+    expect((await store.find(k))?.kind).toBe('posted');
+  });
+
+  it('notes a later event shown, not an earlier one; keeps cards apart per org and conversation', async () => {
+    const store = refs();
+    const k = key();
+    await store.record(k, { conversation: 'C1', messageId: '1.0' }, '2026-01-01T00:00:01.000Z', 30);
+    expect(await store.noteShown(k, '2026-01-01T00:00:00.000Z', 30)).toBe(false);
+    expect(await store.noteShown(k, '2026-01-01T00:00:02.000Z', 30)).toBe(true);
+    expect(await store.find(k)).toMatchObject({ shownEventAt: '2026-01-01T00:00:02.000Z' });
+    expect(await store.find({ ...k, orgId: newId('org') })).toBeNull();
+    expect(await store.find({ ...k, conversation: 'C2' })).toBeNull();
+  });
 });
