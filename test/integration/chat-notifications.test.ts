@@ -10,6 +10,7 @@ import type { RequestContext } from '../../shared/audit/audit-record';
 import type { ChatCard, ChatClient, ChatPostOutcome, PostedRef } from '../../shared/chat/model';
 import { makeCreateConnection } from '../../shared/connectors/create-connection';
 import { makeMarkNeedsAttention } from '../../shared/connectors/manage-connections';
+import { ProviderRateLimitedError } from '../../shared/errors';
 import type { CanonicalType } from '../../shared/events/canonical';
 import type { CanonicalEvent } from '../../shared/events/canonical-event';
 import { newId } from '../../shared/ids';
@@ -52,6 +53,7 @@ function fakeChatClient() {
   const answers: ChatPostOutcome[] = [];
   let hold: { entered: () => void; released: Promise<void> } | null = null;
   let posted = 0;
+  const dmErrors: Error[] = [];
   const client: ChatClient = {
     async post(_connection, conversation, card, options) {
       calls.push({ conversation, card, ...options });
@@ -77,10 +79,15 @@ function fakeChatClient() {
     },
     respond: async () => ({ ok: false, error: 'not used' }),
     lookupUser: async () => null,
-    directConversation: async (_connection, platformUserId) => `D-${platformUserId}`,
+    directConversation: async (_connection, platformUserId) => {
+      const error = dmErrors.shift();
+      if (error) throw error;
+      return `D-${platformUserId}`;
+    },
   };
   return {
     client,
+    dmErrors,
     calls,
     answers,
     /** The next post waits for `release()`; `entered` resolves once it has started. */
@@ -312,7 +319,21 @@ describe('chat notifications through the delivery worker, against DynamoDB Local
     });
     hub.links.set(userId, 'U777');
     hub.tick();
-    expect((await hub.send(hub.event('push'), dm)).result).toBe('delivered');
+    // The platform rate-limits opening the DM: the message waits as it asks.
+    hub.fake.dmErrors.push(new ProviderRateLimitedError('rate limited', 20));
+    const limited = await hub.send(hub.event('push'), dm);
+    expect(limited.result).toBe('scheduled');
+    const waiting = await hub.store.getMessage(hub.org.id, limited.messageId);
+    expect(Date.parse(String(waiting?.nextAttemptAt)) - hub.clock.now().getTime()).toBe(20_000);
+    hub.tick(20_000);
+    expect(
+      await hub.deliver({
+        orgId: hub.org.id,
+        messageId: limited.messageId,
+        attempt: 1,
+        eventId: String(waiting?.eventId),
+      }),
+    ).toBe('delivered');
     expect(hub.fake.calls.map((c) => c.conversation)).toEqual(['D-U777']);
   });
 

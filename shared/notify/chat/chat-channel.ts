@@ -1,6 +1,7 @@
 import type { ChatCard, ChatClient, ChatConnection, ChatPostOutcome, PostedRef } from '../../chat/model';
 import type { Connection } from '../../connectors/connection';
 import { egressRefusal } from '../../egress';
+import { ProviderAuthError, ProviderRateLimitedError, ValidationError } from '../../errors';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { logger } from '../../observability/observability';
 import type { Clock } from '../../ports/clock';
@@ -79,6 +80,22 @@ function thrown(error: unknown): string {
   if (refused) return `refused by the egress guard: ${refused.message}`;
   const name = (error as { name?: string } | undefined)?.name;
   return `the chat client failed${name ? ` (${name})` : ''}`.slice(0, 200);
+}
+
+/** A DM that could not be opened, by the hub's error classes (a client's lookups throw them). */
+function dmFailure(error: unknown): SendOutcome {
+  const failed = { ok: false as const, durationMs: 0 };
+  if (error instanceof ProviderRateLimitedError)
+    return {
+      ...failed,
+      error: 'could not open the DM: rate limited',
+      retryAfterSeconds: error.retryAfterSeconds,
+    };
+  if (error instanceof ProviderAuthError)
+    return { ...failed, error: 'could not open the DM: the platform refused the app', permanent: 'gone' };
+  if (error instanceof ValidationError)
+    return { ...failed, error: 'could not open the DM: the platform refused it', permanent: 'rejected' };
+  return { ...failed, error: `could not open the DM: ${thrown(error)}` };
 }
 
 const outcomeOf = (post: ChatPostOutcome, started: number, what: string): SendOutcome =>
@@ -167,7 +184,7 @@ export function makeChatChannel(deps: ChatChannelDeps): DeliveryChannel<ChatTarg
         conversation: dms.set(key, await client.directConversation(connection, found.platformUserId)),
       };
     } catch (error) {
-      return { fail: { ok: false, durationMs: 0, error: `could not open the DM: ${thrown(error)}` } };
+      return { fail: dmFailure(error) };
     }
   };
 
