@@ -27,6 +27,7 @@ interface SetOptions {
   muteUntil?: string;
   eventTypes?: string;
   email?: boolean;
+  chat?: boolean;
   digest?: string;
   dailyHour?: number;
 }
@@ -61,6 +62,7 @@ export function registerNotificationPreferenceCommands(program: Command): void {
       'comma-separated event types wanted: pull_request.*,work_item.updated or *',
     )
     .option('--email <on|off>', 'email notifications on or off', onOff)
+    .option('--chat <on|off>', 'chat notifications (direct messages) on or off', onOff)
     .addOption(
       new Option('--digest <period>', 'one email per hour or day instead of each at once').choices([
         'off',
@@ -81,6 +83,7 @@ export function registerNotificationPreferenceCommands(program: Command): void {
           .map((t) => t.trim())
           .filter((t) => t !== '');
       if (o.email !== undefined) next.channels = { ...(next.channels as object), email: o.email };
+      if (o.chat !== undefined) next.channels = { ...(next.channels as object), chat: o.chat };
       if (o.digest !== undefined) next.digest = o.digest;
       if (o.dailyHour !== undefined) next.dailyHourUtc = o.dailyHour;
       print(await call('PUT', path(orgId, userId), next));

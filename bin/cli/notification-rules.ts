@@ -17,6 +17,7 @@ interface RuleFlags {
   emailUser?: string[];
   emailTeam?: string[];
   emailAddress?: string[];
+  chat?: string[];
   repository?: string[];
   project?: string[];
   label?: string[];
@@ -46,6 +47,11 @@ function withRuleFlags(command: Command): Command {
     .option('--email-user <userId>', 'email this user (usr_…); repeatable', many)
     .option('--email-team <teamId>', "email this team's members (team_…); repeatable", many)
     .option('--email-address <address>', 'email this address; repeatable', many)
+    .option(
+      '--chat <connectionId:conversation>',
+      "post to a conversation of a chat connection (con_…:C0123, or con_…:user:usr_… for a user's DMs); repeatable",
+      many,
+    )
     .option('--repository <name>', 'only events in this repository (acme/web); repeatable', many)
     .option('--project <key>', 'only events in this project (PROJ); repeatable', many)
     .option('--label <label>', 'only work items with any of these labels; repeatable', many)
@@ -103,6 +109,12 @@ function ruleFromFlags(o: RuleFlags): Record<string, unknown> {
           },
         ]
       : []),
+    ...(o.chat ?? []).map((value) => {
+      const at = value.indexOf(':');
+      if (at <= 0 || at === value.length - 1)
+        throw new CliError(`--chat takes <connectionId>:<conversation> (con_…:C0123), not ${value}`);
+      return { kind: 'chat', connectionId: value.slice(0, at), conversation: value.slice(at + 1) };
+    }),
   ];
   if (destinations.length > 0) rule.destinations = destinations;
   return rule;
@@ -131,7 +143,7 @@ export function registerNotificationRuleCommands(program: Command): void {
         ...(rule.name === undefined ? ['--name'] : []),
         ...(rule.eventTypes === undefined ? ['--event-type'] : []),
         ...(rule.destinations === undefined
-          ? ['a destination (--endpoint or --email-user|team|address)']
+          ? ['a destination (--endpoint, --email-user|team|address or --chat)']
           : []),
       ];
       if (missing.length > 0) throw new CliError(`A rule needs ${missing.join(', ')} (or --file rule.json)`);

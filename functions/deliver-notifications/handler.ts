@@ -51,7 +51,10 @@ const clock = hubClock();
 export const handler = makeHandler(
   makeDeliver({
     store: adapters.deliveryStore(clock),
-    channels: makeChannels({ email: adapters.emailChannel(clock) as DeliveryChannel<never> }),
+    channels: makeChannels({
+      email: adapters.emailChannel(clock) as DeliveryChannel<never>,
+      chat: adapters.chatChannel(clock) as DeliveryChannel<never>,
+    }),
     queues: adapters.messageQueues(),
     dueIndex: adapters.dueIndex(clock),
     clock,

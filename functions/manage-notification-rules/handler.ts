@@ -58,6 +58,7 @@ export const handler = makeHandler(
       users,
       teams,
       connections: adapters.connectionStore(),
+      chatProviders: adapters.chatProviders(),
     },
     users,
     teams,

@@ -52,6 +52,13 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   emailRecipients: ['domain-table:read'],
+  chatProviders: [],
+  postedRefStore: ['domain-table:write'],
+  // Each client reads its connection's credentials and decrypts them; token refreshes are the modules'.
+  chatClients: ['domain-table:read', 'secrets-key:decrypt'],
+  // Posts through the clients, claims and records cards, marks a connection whose app is gone (with its audit record).
+  chatChannel: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt'],
+  chatRecipients: ['domain-table:read'],
   renderingChannels: ['domain-table:read'],
   digestCollector: ['domain-table:write'],
   realtimeConnections: ['domain-table:write'],
@@ -67,7 +74,12 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
 };
 
 /** The factories that open provider clients or their token sources: their functions get the modules' access. */
-export const providerClientFactories: readonly (keyof typeof wiring)[] = ['providerTokens', 'syncProviders'];
+export const providerClientFactories: readonly (keyof typeof wiring)[] = [
+  'providerTokens',
+  'syncProviders',
+  'chatClients',
+  'chatChannel',
+];
 
 /** The platform pointer types a factory's adapters write whatever their caller does (see `pointerWrites`). */
 export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readonly PlatformPointer[] } = {
@@ -75,6 +87,8 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   queueWorker: ['webhookRoutes'],
   // Every email it sends carries a fresh unsubscribe token, stored by its hash.
   emailChannel: ['unsubscribeTokens'],
+  // Marking a connection whose app is gone saves its webhook route with its status.
+  chatChannel: ['webhookRoutes'],
   // Adding and sweeping write the entries and the kind's cursor, platform items.
   dueIndex: ['dueEntries', 'dueMinutes'],
   digestCollector: ['dueEntries', 'dueMinutes'],

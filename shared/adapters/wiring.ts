@@ -8,6 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
+import type { ChatClient } from '../chat/model';
 import {
   claimsBucketName,
   eventBusName,
@@ -23,8 +24,14 @@ import {
 } from '../config/config';
 import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { lazyTokenSources } from '../connectors/provider-catalog';
+import type { ChatDeps } from '../connectors/provider-module';
 import type { AccessTokens } from '../connectors/work-items';
+import { egressFetch } from '../egress';
 import { feedOfReferences } from '../events/claim-check';
+import type { ChatRenderers } from '../notify/chat/chat-card';
+import { makeChatChannel, makeChatRenderer } from '../notify/chat/chat-channel';
+import { ConnectionChatRecipients } from '../notify/chat/chat-recipients';
+import type { ChatProviders } from '../notify/chat/ports';
 import { EmailDigestCollector } from '../notify/email/digests';
 import { makeEmailChannel, makeEmailRenderer } from '../notify/email/email-channel';
 import { PreferenceAwareEmailRecipients } from '../notify/email/recipients';
@@ -59,6 +66,7 @@ import { DynamoDbNotificationPreferenceStore } from './dynamodb/dynamodb-notific
 import { DynamoDbNotificationRuleStore } from './dynamodb/dynamodb-notification-rule-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
@@ -203,8 +211,73 @@ export const emailChannel = (clock: Clock = hubClock()) =>
     providerNames: providerDisplayNames(),
     orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
   });
+/**
+ * The chat cards of event types another part renders, by type prefix (the approvals' interactive
+ * card joins as `'approval.'`); every other event gets the neutral `chatCard`.
+ */
+const CHAT_RENDERERS: ChatRenderers = {};
+/** Which providers play the chat part, from the modules (rule validation, the matcher). */
+export const chatProviders = (): ChatProviders => ({
+  has: (provider) => PROVIDERS.module(provider)?.chat !== undefined,
+});
+/** The chat cards posted per item and conversation (updated in place, threads), in the domain table. */
+export const postedRefStore = () => new DynamoDbPostedRefStore(documentClient(), tablesConfig().domainTable);
+/**
+ * What a chat provider's client is built with. The app part's wiring supplies the installation
+ * directory and the app's secret; a notification's post needs neither (the connection's token does).
+ */
+const chatDeps = (provider: string): ChatDeps => ({
+  fetch: egressFetch(),
+  clock: systemClock,
+  cipher: secretCipher(),
+  connections: connectionStore(),
+  installations: {
+    bind: () => Promise.reject(new Error('No installation directory is wired for chat notifications')),
+    find: () => Promise.reject(new Error('No installation directory is wired for chat notifications')),
+    unbind: () => Promise.reject(new Error('No installation directory is wired for chat notifications')),
+  },
+  audit: auditStore(),
+  ...(providerTokens()[provider] ? { accessTokens: providerTokens()[provider] } : {}),
+  appSecret: () =>
+    Promise.reject(new Error(`The ${provider} app's secret is not wired for chat notifications`)),
+  publicUrl: publicUrl(),
+});
+let chatClientsByProvider: Readonly<Record<string, ChatClient>> | undefined;
+/** Each chat provider's client, by provider id, once per execution environment (its token refreshes shared). */
+export const chatClients = () => {
+  chatClientsByProvider ??= Object.fromEntries(
+    PROVIDER_MODULES.flatMap((m) => {
+      const chat = (m as { readonly chat?: { client(deps: ChatDeps): ChatClient } }).chat;
+      return chat ? [[m.id, chat.client(chatDeps(m.id))] as const] : [];
+    }),
+  );
+  return chatClientsByProvider;
+};
+/** The chat channel of the notify system, for the delivery worker's map of channels. */
+export const chatChannel = (clock: Clock = hubClock()) =>
+  makeChatChannel({
+    clients: chatClients(),
+    refs: postedRefStore(),
+    connections: connectionStore(),
+    users: userStore(),
+    preferences: notificationPreferenceStore(),
+    markNeedsAttention: makeMarkNeedsAttention({ connections: connectionStore(), clock }),
+    clock,
+    providerNames: providerDisplayNames(),
+    renderers: CHAT_RENDERERS,
+  });
+/** Which conversation a chat destination reaches after the connection's state and users' preferences (for the matcher). */
+export const chatRecipients = (clock: Clock = hubClock()) =>
+  new ConnectionChatRecipients({
+    connections: connectionStore(),
+    providers: chatProviders(),
+    users: userStore(),
+    preferences: notificationPreferenceStore(),
+    clock,
+  });
 /** The channels' renderings alone, for trying a rule (nothing sent: no mailer, no secret, no token). */
 export const renderingChannels = () => ({
+  chat: makeChatRenderer({ providerNames: providerDisplayNames(), renderers: CHAT_RENDERERS }),
   webhook: { render: renderWebhook },
   email: makeEmailRenderer({
     publicUrl: publicUrl(),

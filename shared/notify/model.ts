@@ -41,13 +41,20 @@ export const DestinationSchema = z
       .refine((d) => (d.userIds?.length ?? 0) + (d.teamIds?.length ?? 0) + (d.addresses?.length ?? 0) > 0, {
         message: 'An email destination names at least one user, team or address',
       }),
+    z
+      .object({
+        kind: z.literal('chat'),
+        connectionId: z.string().regex(ID_PATTERN('con')),
+        conversation: z.string().min(1).max(200),
+      })
+      .strict(),
   ])
   .meta({ id: 'NotificationDestination' });
 export type Destination = z.infer<typeof DestinationSchema>;
 
 /**
- * What one delivery message goes to. `channel` names the channel that sends it; a chat provider's
- * channel (issue 13) adds its own variant keyed by its provider id, with its connection and target.
+ * What one delivery message goes to. `channel` names the channel that sends it; every chat
+ * provider shares the `chat` channel, its target naming the provider, connection and conversation.
  */
 export type DeliveryTarget =
   | { readonly channel: 'webhook'; readonly endpointId: string }
@@ -56,6 +63,12 @@ export type DeliveryTarget =
       readonly address: string;
       /** The hub user it is for, when it is one (their preferences and unsubscribe link apply). */
       readonly userId?: string;
+    }
+  | {
+      readonly channel: 'chat';
+      readonly provider: string;
+      readonly connectionId: string;
+      readonly conversation: string;
     };
 
 /** A stable key of a target within its org: the message id is derived from (event id, this). */
@@ -65,6 +78,8 @@ export function targetKey(target: DeliveryTarget): string {
       return `webhook:${target.endpointId}`;
     case 'email':
       return `email:${target.address.toLowerCase()}`;
+    case 'chat':
+      return `chat:${target.connectionId}:${target.conversation}`;
   }
 }
 
@@ -155,6 +170,19 @@ export interface EmailRecipients {
     readonly now: readonly Extract<DeliveryTarget, { channel: 'email' }>[];
     readonly digest: readonly string[];
   }>;
+}
+
+/**
+ * Who a chat destination reaches for one event: its conversation on the connection's provider,
+ * or nothing (the connection is gone or inactive, the user it names is inactive or does not take
+ * this event by chat). A `user:<id>` conversation stays one (its DM is found when it is sent).
+ */
+export interface ChatRecipients {
+  resolve(
+    orgId: string,
+    destination: Extract<Destination, { kind: 'chat' }>,
+    event: CanonicalEvent,
+  ): Promise<readonly Extract<DeliveryTarget, { channel: 'chat' }>[]>;
 }
 
 /** Adds matched events to users' digests (hourly or daily, as each prefers). */

@@ -134,7 +134,8 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   scanWorkItems: ['webhookRoutes'],
   // The email channel and the digests mint an unsubscribe token per email.
   // The due index (retries, digests, endpoint checks) is platform items: its adders and sweepers write them.
-  deliverNotifications: ['unsubscribeTokens', 'dueEntries', 'dueMinutes'],
+  // The chat channel marks a connection whose app is gone: its webhook route is saved with its status.
+  deliverNotifications: ['unsubscribeTokens', 'dueEntries', 'dueMinutes', 'webhookRoutes'],
   sendDigests: ['unsubscribeTokens', 'dueEntries', 'dueMinutes'],
   matchNotifications: ['dueEntries', 'dueMinutes'],
   runDueWork: ['dueEntries', 'dueMinutes'],

@@ -293,10 +293,12 @@ export const functions = {
   deliverNotifications: {
     entry: 'functions/deliver-notifications/handler.ts',
     description:
-      'Makes one delivery attempt per message (webhook endpoint, email), recording it and scheduling the retry',
+      'Makes one delivery attempt per message (webhook endpoint, email, chat), recording it and scheduling the retry',
     memoryMb: 1024,
     // An attempt waits at most 15 s for the endpoint; a batch runs its attempts side by side.
     timeoutSeconds: 60,
+    // The chat channel posts through the chat providers' clients (their token refreshes store the new token).
+    providerClients: true,
     access: [
       'domain-table:write',
       'audit-table:write',

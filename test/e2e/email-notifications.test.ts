@@ -110,7 +110,7 @@ describe('notification preferences over HTTP and the CLI', () => {
       userId: ada.id,
       mute: null,
       eventTypes: ['*'],
-      channels: { email: true },
+      channels: { email: true, chat: true },
       digest: 'off',
       dailyHourUtc: 8,
       updatedAt: null,
@@ -212,7 +212,7 @@ describe('unsubscribe links', () => {
     const html = await page.text();
     expect(html).toContain('Deploy &amp; Co');
     expect(html).toContain('name="List-Unsubscribe" value="One-Click"');
-    expect((await org.asOwner('GET', org.prefs(userId))).json.channels).toEqual({ email: true });
+    expect((await org.asOwner('GET', org.prefs(userId))).json.channels).toEqual({ email: true, chat: true });
 
     const post = (body: string) =>
       fetch(`${hub.url}/unsubscribe?token=${token}`, {
@@ -221,10 +221,10 @@ describe('unsubscribe links', () => {
         body,
       });
     expect((await post('List-Unsubscribe=Maybe')).status).toBe(400);
-    expect((await org.asOwner('GET', org.prefs(userId))).json.channels).toEqual({ email: true });
+    expect((await org.asOwner('GET', org.prefs(userId))).json.channels).toEqual({ email: true, chat: true });
     const done = await post('List-Unsubscribe=One-Click');
     expect(done.status).toBe(200);
-    expect((await org.asOwner('GET', org.prefs(userId))).json.channels).toEqual({ email: false });
+    expect((await org.asOwner('GET', org.prefs(userId))).json.channels).toEqual({ email: false, chat: true });
     const audit = await org.asOwner(
       'GET',
       `/v1/orgs/${org.id}/audit-events?action=notification_preferences.unsubscribed`,

@@ -42,6 +42,8 @@ export const TENANT_COLLECTIONS = {
   digests: 'DIGEST',
   digestSends: 'DIGESTSEND',
   realtimeConnections: 'WSCONN',
+  /** The chat cards posted per item and conversation (`shared/notify/chat`). */
+  chatCards: 'CHATCARD',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -24,10 +24,16 @@ export const NotificationPreferencesInput = z
         'The event types the user wants (`pull_request.*`, `work_item.updated`, `*`); every type by default',
       ),
     channels: z
-      .object({ email: z.boolean().default(true).describe('Email notifications (and digests)') })
+      .object({
+        email: z.boolean().default(true).describe('Email notifications (and digests)'),
+        chat: z
+          .boolean()
+          .default(true)
+          .describe("Chat notifications to the user's direct messages (rules naming `user:<id>`)"),
+      })
       .strict()
-      .default({ email: true })
-      .describe('Each channel on or off; Slack and Teams join here when they become channels'),
+      .default({ email: true, chat: true })
+      .describe('Each channel on or off'),
     digest: z
       .enum(DIGEST_PERIODS)
       .default('off')
@@ -67,6 +73,17 @@ export function emailDecision(
   if (!prefs.channels.email) return 'skip';
   if (!prefs.eventTypes.some((p) => matchesType(p, eventType))) return 'skip';
   return prefs.digest === 'off' ? 'now' : 'digest';
+}
+
+/**
+ * What the user's preferences make of one event in their chat DMs: sent now, or not at all (a
+ * digest is email's). Preferences stored before chat was a channel take it (`chat` absent: on).
+ */
+export function chatDecision(prefs: NotificationPreferences, eventType: string, now: Date): 'now' | 'skip' {
+  if (isMuted(prefs, now)) return 'skip';
+  if ((prefs.channels as { chat?: boolean }).chat === false) return 'skip';
+  if (!prefs.eventTypes.some((p) => matchesType(p, eventType))) return 'skip';
+  return 'now';
 }
 
 const HOUR_MS = 3_600_000;

@@ -2,6 +2,7 @@ import type { CanonicalEvent } from '../../events/canonical-event';
 import { logger } from '../../observability/observability';
 import { TtlCache } from '../../ttl-cache';
 import type {
+  ChatRecipients,
   DeliveryQueue,
   DeliveryTarget,
   DigestCollector,
@@ -22,6 +23,8 @@ export interface MatchDeps {
   /** Who an email destination reaches (the email part); without it, email destinations are skipped. */
   readonly recipients?: EmailRecipients;
   readonly digests?: DigestCollector;
+  /** Which conversation a chat destination reaches (the chat part); without it, chat destinations are skipped. */
+  readonly chat?: ChatRecipients;
 }
 
 /** The org's enabled endpoints, each list reused for a few seconds. */
@@ -45,8 +48,8 @@ export function cachedSubscriptions(
 
 /**
  * Matches one event: the org's enabled endpoints whose event types match it, and every destination
- * the org's rules give it (an endpoint, or email through each recipient's preferences, now or in a
- * digest), de-duplicated, queued as one delivery per target. Matching the same event again queues
+ * the org's rules give it (an endpoint, email through each recipient's preferences, now or in a
+ * digest, or a chat conversation), de-duplicated, queued as one delivery per target. Matching the same event again queues
  * nothing new: message ids derive from the event and the target.
  */
 export function makeMatcher(deps: MatchDeps) {
@@ -82,6 +85,14 @@ export function makeMatcher(deps: MatchDeps) {
         const resolved = await deps.recipients.resolve(orgId, destination, event);
         for (const target of resolved.now) add(target);
         for (const userId of resolved.digest) digestUsers.add(userId);
+        continue;
+      }
+      if (destination.kind === 'chat') {
+        if (!deps.chat) {
+          logger.warn('A chat destination matched, but no chat recipients are wired', { eventId: event.id });
+          continue;
+        }
+        for (const target of await deps.chat.resolve(orgId, destination, event)) add(target);
       }
     }
     if (digestUsers.size > 0 && deps.digests) await deps.digests.add(orgId, [...digestUsers], event);

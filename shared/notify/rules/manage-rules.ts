@@ -113,6 +113,24 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
         rendered: [await channel.render(event, { channel: 'webhook', endpointId: destination.endpointId })],
       };
     }
+    if (destination.kind === 'chat') {
+      const channel = deps.channels.chat;
+      if (!channel) return { destination, rendered: [], note: 'The chat channel is not available here' };
+      const connection = await deps.refs.connections.get(orgId, destination.connectionId);
+      if (!connection)
+        return {
+          destination,
+          rendered: [],
+          note: `No connection ${destination.connectionId} in this organisation`,
+        };
+      const target = {
+        channel: 'chat' as const,
+        provider: connection.provider,
+        connectionId: connection.id,
+        conversation: destination.conversation,
+      };
+      return { destination, rendered: [await channel.render(event, target)] };
+    }
     const targets = await emailTargets(orgId, destination);
     const channel = deps.channels.email;
     if (targets.length === 0)

@@ -16,10 +16,14 @@ const OrgRuleParams = z.object({ orgId: z.string(), ruleId: z.string() });
 
 const RenderedMessageSchema = z
   .object({
-    channel: z.enum(['webhook', 'email']),
+    channel: z.enum(['webhook', 'email', 'chat']),
     title: z.string().optional().describe('A subject or title, when the channel has one'),
     contentType: z.string(),
-    body: z.string(),
+    body: z
+      .string()
+      .describe(
+        "What would be sent: the event (webhook), the text part (email), the neutral card's JSON (chat)",
+      ),
     alternatives: z.record(z.string(), z.string()).optional().describe("Other parts (email's HTML)"),
     headers: z
       .record(z.string(), z.string())
@@ -67,7 +71,7 @@ export const notificationRuleOperations = {
   },
   createNotificationRule: {
     description:
-      'A rule sends the events it matches — an event type or pattern, and every condition given (each any of its values) — to its destinations: webhook endpoints of the org, or email to users, teams and addresses.',
+      'A rule sends the events it matches — an event type or pattern, and every condition given (each any of its values) — to its destinations: webhook endpoints of the org, email to users, teams and addresses, or a conversation on a chat connection of the org (a channel, or `user:<id>` for the direct messages of that user).',
     requestParams: { path: OrgIdParam },
     requestBody: jsonBody(CreateNotificationRuleRequest),
     responses: {

@@ -1,6 +1,8 @@
 import type { FieldIssue } from '../../errors';
 import { ValidationError } from '../../errors';
+import { ID_PATTERN } from '../../ids';
 import type { ConnectionStore, TeamStore, UserStore } from '../../ports/stores';
+import type { ChatProviders } from '../chat/ports';
 import { conditionsNeverCarried, fieldsOfType, typesMatching } from './match';
 import type { EndpointLookup } from './ports';
 import type { NotificationRule } from './rule';
@@ -10,6 +12,8 @@ export interface RuleReferences {
   readonly users: Pick<UserStore, 'get'>;
   readonly teams: Pick<TeamStore, 'get'>;
   readonly connections: Pick<ConnectionStore, 'get'>;
+  /** Which providers play the chat part; without it, no chat destination is valid. */
+  readonly chatProviders?: ChatProviders;
 }
 
 const CUSTOM = 'custom.';
@@ -65,6 +69,10 @@ export async function validateRule(
       );
       continue;
     }
+    if (d.kind === 'chat') {
+      checks.push(chatIssue(orgId, `destinations.${i}`, d, refs));
+      continue;
+    }
     for (const [j, id] of (d.userIds ?? []).entries()) {
       check(
         `destinations.${i}.userIds.${j}`,
@@ -94,6 +102,38 @@ export async function validateRule(
       issues,
     );
   }
+}
+
+const USER_PREFIX = 'user:';
+
+/** Why a chat destination cannot be sent to, or null: its connection, its provider, the user it names. */
+async function chatIssue(
+  orgId: string,
+  path: string,
+  d: { readonly connectionId: string; readonly conversation: string },
+  refs: RuleReferences,
+): Promise<FieldIssue | null> {
+  const connection = await refs.connections.get(orgId, d.connectionId);
+  if (!connection)
+    return { path: `${path}.connectionId`, message: `no connection ${d.connectionId} in this organisation` };
+  if (connection.status !== 'active')
+    return {
+      path: `${path}.connectionId`,
+      message: `the connection is ${connection.status.replace('_', ' ')}: a chat destination needs an active connection`,
+    };
+  if (!refs.chatProviders?.has(connection.provider))
+    return {
+      path: `${path}.connectionId`,
+      message: `a ${connection.provider} connection cannot post chat messages (its provider has no chat part)`,
+    };
+  if (d.conversation.startsWith(USER_PREFIX)) {
+    const userId = d.conversation.slice(USER_PREFIX.length);
+    if (!ID_PATTERN('usr').test(userId))
+      return { path: `${path}.conversation`, message: 'a DM is `user:<hub user id>` (`user:usr_…`)' };
+    if (!(await refs.users.get(orgId, userId)))
+      return { path: `${path}.conversation`, message: `no user ${userId} in this organisation` };
+  }
+  return null;
 }
 
 /** The families of canonical types that carry a field, for the error message. */

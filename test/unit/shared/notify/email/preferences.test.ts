@@ -13,7 +13,7 @@ describe('notification preferences', () => {
     expect(DEFAULT_PREFERENCES).toEqual({
       mute: null,
       eventTypes: ['*'],
-      channels: { email: true },
+      channels: { email: true, chat: true },
       digest: 'off',
       dailyHourUtc: 8,
     });

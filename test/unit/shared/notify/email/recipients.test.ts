@@ -75,7 +75,7 @@ describe('who an email destination reaches', () => {
       prefs: {
         [id(1)]: { mute: { until: null } },
         [id(2)]: { eventTypes: ['work_item.*'] },
-        [id(3)]: { channels: { email: false } },
+        [id(3)]: { channels: { email: false, chat: true } },
         [id(4)]: { digest: 'hourly' },
       },
     });
@@ -85,7 +85,10 @@ describe('who an email destination reaches', () => {
   });
 
   it("treats a listed address that is a user's as that user, so their preferences still apply", async () => {
-    const r = recipients({ users: [user(1)], prefs: { [id(1)]: { channels: { email: false } } } });
+    const r = recipients({
+      users: [user(1)],
+      prefs: { [id(1)]: { channels: { email: false, chat: true } } },
+    });
     const out = await r.resolve(ORG, { kind: 'email', addresses: ['user1@example.com'] }, event);
     expect(out.now).toEqual([]);
   });

@@ -99,7 +99,7 @@ describe('the unsubscribe use case', () => {
     const { token, saved, unsubscribe } = setup({ orgId: ORG, userId: USER });
     await unsubscribe(token, { requestId: 'r1', oneClick: true });
     expect(saved).toHaveLength(1);
-    expect(saved[0]?.prefs.channels).toEqual({ email: false });
+    expect(saved[0]?.prefs.channels).toEqual({ email: false, chat: true });
     expect(saved[0]?.audit).toMatchObject({
       action: 'notification_preferences.unsubscribed',
       targets: [{ type: 'user', id: USER }],
