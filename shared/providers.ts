@@ -2,8 +2,8 @@ import { genericProvider } from './connectors/generic/module';
 import { githubProvider } from './connectors/github/module';
 import { gitlabProvider } from './connectors/gitlab/module';
 import { jiraProvider } from './connectors/jira/module';
+import { teamsProvider } from './connectors/msteams/module';
 import { providerCatalog } from './connectors/provider-catalog';
-import { teamsProvider } from './connectors/teams/module';
 
 /**
  * The providers the hub knows, one module each (`shared/connectors/<id>/module.ts`): the one list

@@ -113,12 +113,12 @@ export function teamsDeps(
       const connection = {
         id,
         orgId,
-        provider: 'teams',
+        provider: 'msteams',
         name: 'Teams',
         status,
         config: { baseUrl: 'https://smba.trafficmanager.net' },
         lastError: null,
-        webhookUrl: `/webhooks/teams/${id}`,
+        webhookUrl: `/webhooks/msteams/${id}`,
         credentials: {
           kind: credentials.kind ?? '',
           ...(credentials.tenantId ? { tenantId: credentials.tenantId } : {}),
@@ -137,7 +137,7 @@ export function teamsDeps(
   };
 }
 
-/** A request to `POST /teams/events` as the generic route hands it to the app part. */
+/** A request to `POST /msteams/events` as the generic route hands it to the app part. */
 export const eventsRequest = (signed: { headers: Record<string, string>; body: string }): AppRequest => ({
   method: 'POST',
   inbound: 'events',

@@ -16,10 +16,10 @@ const runtimeFor = (deps: Parameters<typeof teamsBotRuntime>[0]) => {
  * Microsoft Teams: the deployment's bot (an Azure Bot resource) in the orgs' tenants — proactive
  * Adaptive Cards updated in place, `Action.Execute` card actions, the bot's commands and message
  * extensions — or a Teams Workflows webhook for channel posts only. Activities come to the one
- * messaging endpoint `POST /teams/events`, never to the per-connection webhook route.
+ * messaging endpoint `POST /msteams/events`, never to the per-connection webhook route.
  */
-export const teamsProvider: ProviderModule<'teams', typeof teamsCredentialKinds> = {
-  id: 'teams',
+export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKinds> = {
+  id: 'msteams',
   displayName: 'Microsoft Teams',
   api: {
     defaultBaseUrl: TEAMS_SERVICE_ORIGINS[0] ?? null,
@@ -33,16 +33,16 @@ export const teamsProvider: ProviderModule<'teams', typeof teamsCredentialKinds>
   // refuses everything and says where Teams posts instead).
   webhook: {
     verify: async () => {
-      throw new UnauthenticatedError('Microsoft Teams posts to /teams/events, not to a connection webhook');
+      throw new UnauthenticatedError('Microsoft Teams posts to /msteams/events, not to a connection webhook');
     },
     deliveryId: () => {
       throw new ValidationError('Microsoft Teams has no connection webhook');
     },
     normalise: () => null,
     docs: {
-      summary: 'Not used by Microsoft Teams (its bot posts to /teams/events)',
+      summary: 'Not used by Microsoft Teams (its bot posts to /msteams/events)',
       setup:
-        "Nothing to set up: the Teams bot's activities go to the messaging endpoint `POST /teams/events`, verified with the Bot Framework's signing keys. Office 365 connectors (the retired incoming webhooks) are not supported; use a Teams Workflows webhook connection for channel posts.",
+        "Nothing to set up: the Teams bot's activities go to the messaging endpoint `POST /msteams/events`, verified with the Bot Framework's signing keys. Office 365 connectors (the retired incoming webhooks) are not supported; use a Teams Workflows webhook connection for channel posts.",
       headers: [],
     },
   },

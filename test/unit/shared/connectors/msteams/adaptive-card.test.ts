@@ -1,5 +1,5 @@
 import type { ChatCard } from '../../../../../shared/chat/model';
-import { adaptiveCard, CARD_LIMIT_BYTES } from '../../../../../shared/connectors/teams/adaptive-card';
+import { adaptiveCard, CARD_LIMIT_BYTES } from '../../../../../shared/connectors/msteams/adaptive-card';
 
 const card: ChatCard = {
   title: 'WEB-12 moved to In Review',

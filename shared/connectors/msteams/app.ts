@@ -44,7 +44,7 @@ const notConnected = (tenantId: string): ChatCard => ({
 });
 
 /**
- * The bot's messaging endpoint (`POST /teams/events`): the Bot Framework channel's token is
+ * The bot's messaging endpoint (`POST /msteams/events`): the Bot Framework channel's token is
  * verified before anything of the activity is read (401, nothing queued, otherwise); its
  * `serviceurl` claim must be the activity's `serviceUrl`, on the allow-list. Then by type: the bot
  * added to a conversation stores its reference (only in a tenant bound to an org); a message is a

@@ -3,7 +3,7 @@ import {
   commandText,
   membershipChange,
   tenantOf,
-} from '../../../../../shared/connectors/teams/activity';
+} from '../../../../../shared/connectors/msteams/activity';
 
 const base = {
   channelId: 'msteams',

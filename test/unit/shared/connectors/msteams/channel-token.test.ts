@@ -1,8 +1,8 @@
-import { makeTeamsApp } from '../../../../../shared/connectors/teams/app';
-import { makeChannelTokenVerifier } from '../../../../../shared/connectors/teams/channel-token';
+import { makeTeamsApp } from '../../../../../shared/connectors/msteams/app';
+import { makeChannelTokenVerifier } from '../../../../../shared/connectors/msteams/channel-token';
 import { UnauthenticatedError } from '../../../../../shared/errors';
-import type { FakeIssuer } from '../../../../fakes/teams/issuer';
-import { makeFakeIssuer } from '../../../../fakes/teams/issuer';
+import type { FakeIssuer } from '../../../../fakes/msteams/issuer';
+import { makeFakeIssuer } from '../../../../fakes/msteams/issuer';
 import { eventsRequest, teamsDeps } from './harness';
 
 const appId = 'fake-teams-app-id';
@@ -58,7 +58,7 @@ describe('the Teams messaging endpoint verifies the Bot Framework token before r
     const { reply, looked } = await answerTo(await issuer.sign({ serviceUrl }));
     expect(reply.status).toBe(200);
     // Read, and looked up: the tenant is not bound, so nothing is queued.
-    expect(looked).toEqual(['teams|72f988bf-86f1-41af-91ab-2d7cd011db47']);
+    expect(looked).toEqual(['msteams|72f988bf-86f1-41af-91ab-2d7cd011db47']);
   });
 
   it.each([

@@ -1,22 +1,22 @@
 import type { ChatCard, ChatConnection } from '../../shared/chat/model';
-import { makeTeamsClient, teamsBotRuntime } from '../../shared/connectors/teams/client';
-import { teamsReferences } from '../../shared/connectors/teams/references';
+import { makeTeamsClient, teamsBotRuntime } from '../../shared/connectors/msteams/client';
+import { teamsReferences } from '../../shared/connectors/msteams/references';
 import { makeEgressFetch } from '../../shared/egress';
 import {
   answerProblems,
   CONNECTOR_SWAGGER,
   connectorOperation,
   requestProblems,
-} from '../fakes/teams/connector-spec';
-import type { FakeTeams } from '../fakes/teams/fake-teams';
+} from '../fakes/msteams/connector-spec';
+import type { FakeTeams } from '../fakes/msteams/fake-teams';
 import {
   startFakeTeams,
   TEAMS_BOT_ID,
   TEAMS_GUEST,
   TEAMS_PERSON,
   TEAMS_TENANT,
-} from '../fakes/teams/fake-teams';
-import { teamsDeps } from '../unit/shared/connectors/teams/harness';
+} from '../fakes/msteams/fake-teams';
+import { teamsDeps } from '../unit/shared/connectors/msteams/harness';
 
 /**
  * The hub's Teams client against the loopback Teams fake, every connector call it makes (and every
@@ -155,7 +155,7 @@ describe('proactive cards in Teams', () => {
       members: [{ id: TEAMS_PERSON.aadObjectId }],
       tenantId: TEAMS_TENANT,
     });
-    expect([...h.conversations.keys()]).toContain(`${orgId}|teams|a:1${TEAMS_PERSON.aadObjectId}`);
+    expect([...h.conversations.keys()]).toContain(`${orgId}|msteams|a:1${TEAMS_PERSON.aadObjectId}`);
     expect(await client.directConversation?.(bot, TEAMS_PERSON.aadObjectId)).toBe(
       `a:1${TEAMS_PERSON.aadObjectId}`,
     );
@@ -242,7 +242,7 @@ describe('proactive cards in Teams', () => {
     const answer = await client.respond(
       bot,
       {
-        provider: 'teams',
+        provider: 'msteams',
         data: {
           serviceUrl: fake.serviceUrl,
           conversationId: channel,

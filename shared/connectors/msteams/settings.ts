@@ -44,7 +44,7 @@ export const TeamsAppSettingsSchema = z.object({
 });
 export type TeamsAppSettings = z.infer<typeof TeamsAppSettingsSchema>;
 
-/** The settings the fakes stand in for (`test/fakes/teams`, port 3106 under `npm run fakes`). */
+/** The settings the fakes stand in for (`test/fakes/msteams`, port 3106 under `npm run fakes`). */
 export const TEAMS_LOCAL_DEFAULTS: Record<string, string> = {
   appId: 'fake-teams-app-id',
   clientSecret: 'fake-teams-client-secret',

@@ -2,7 +2,7 @@ import type { ConversationDirectory, StoredConversation } from '../../chat/model
 import type { Activity } from './activity';
 import { tenantOf } from './activity';
 
-export const TEAMS = 'teams';
+export const TEAMS = 'msteams';
 
 /** A conversation the bot was added to (a Bot Framework conversation reference), as the hub keeps it. */
 export interface ConversationReference {
