@@ -134,16 +134,20 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
     platformUserId: activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown',
     ...(activity.from?.name ? { name: activity.from.name.slice(0, 200) } : {}),
   });
-  const replyOf = (activity: Activity, tenantId: string): ReplyChannel => ({
-    provider: TEAMS,
-    data: {
-      serviceUrl: activity.serviceUrl,
-      conversationId: activity.conversation.id,
-      tenantId,
-      ...(activity.id ? { activityId: activity.id } : {}),
-      ...(activity.recipient?.id ? { botId: activity.recipient.id } : {}),
-    },
-  });
+  const replyOf = (activity: Activity, tenantId: string): ReplyChannel => {
+    // A click is answered in the thread of the card clicked; anything else under the activity itself.
+    const under = activity.type === 'invoke' ? (activity.replyToId ?? activity.id) : activity.id;
+    return {
+      provider: TEAMS,
+      data: {
+        serviceUrl: activity.serviceUrl,
+        conversationId: activity.conversation.id,
+        tenantId,
+        ...(under ? { activityId: under } : {}),
+        ...(activity.recipient?.id ? { botId: activity.recipient.id } : {}),
+      },
+    };
+  };
   const work = (
     activity: Activity,
     bound: { orgId: string; connectionId: string },

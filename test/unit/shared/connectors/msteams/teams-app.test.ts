@@ -1,6 +1,6 @@
 import type { ChatWork } from '../../../../../shared/chat/model';
 import { makeTeamsApp } from '../../../../../shared/connectors/msteams/app';
-import { teamsBotRuntime } from '../../../../../shared/connectors/msteams/client';
+import { makeTeamsClient, teamsBotRuntime } from '../../../../../shared/connectors/msteams/client';
 import type { FakeTeams } from '../../../../fakes/msteams/fake-teams';
 import {
   startFakeTeams,
@@ -169,6 +169,36 @@ describe('the bot in a bound tenant', () => {
         },
       }),
     ]);
+  });
+
+  it('answers a click in the thread of the card clicked, through the reply channel', async () => {
+    const { h, send } = await hub({ bound: true });
+    await send(fake.activities.installationUpdate(channel));
+    const client = makeTeamsClient(h.deps, teamsBotRuntime(h.deps));
+    const connection = { orgId, connectionId, installationId: TEAMS_TENANT };
+    const posted = await client.post(connection, channel.id, { title: 'Approve?', fallback: 'Approve?' });
+    if (!posted.ok) throw new Error('not posted');
+    const [work] = workOf(
+      await send(fake.activities.execute(channel, 'approval:apr_1:approve', posted.ref.messageId)),
+    );
+    if (!work) throw new Error('no work');
+    const answered = await client.respond(connection, work.reply, {
+      title: 'Approved by Tia',
+      fallback: 'Approved',
+    });
+    expect(answered).toMatchObject({
+      ok: true,
+      ref: { conversation: channel.id, threadId: posted.ref.messageId },
+    });
+    // A reply channel of another tenant is not answered through this connection.
+    const foreign = {
+      ...work.reply,
+      data: { ...work.reply.data, tenantId: 'b5e2c1d0-0000-4000-8000-0000000000ff' },
+    };
+    expect(await client.respond(connection, foreign, { title: 'x', fallback: 'x' })).toMatchObject({
+      ok: false,
+      permanent: 'rejected',
+    });
   });
 
   it('runs a message extension query as a command and answers at once', async () => {
