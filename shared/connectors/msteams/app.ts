@@ -20,6 +20,8 @@ import { serviceUrlAllowed } from './settings';
 
 /** Bigger activities than this are refused unread (Teams' own message limit is about 28 KB). */
 const BODY_LIMIT = 256 * 1024;
+/** The longest the endpoint waits for a polite answer to go out (Teams waits 15 s for the bot). */
+const TELL_MS = 3000;
 const json = (status: number, body: unknown): AppReply => ({
   status,
   headers: { 'content-type': 'application/json; charset=utf-8' },
@@ -68,16 +70,24 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
     return verifier(authorization);
   };
 
-  /** Answers in the conversation through the connector (only where a token may go); best effort. */
+  /**
+   * Answers in the conversation through the connector (only where a token may go): best effort,
+   * and no longer than TELL_MS, so Teams gets its answer to the activity in time whatever happens.
+   */
   const tell = async (activity: Activity, card: ChatCard) => {
-    const bot = await runtime.bot();
-    await callConnector(
-      { fetch: deps.fetch, clock: deps.clock, tokens: runtime.tokens, bot },
-      activity.serviceUrl,
-      'POST',
-      activitiesPath(activity.conversation.id, activity.id),
-      cardMessage(card),
-    ).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const said = (async () => {
+      const bot = await runtime.bot();
+      await callConnector(
+        { fetch: deps.fetch, clock: deps.clock, tokens: runtime.tokens, bot },
+        activity.serviceUrl,
+        'POST',
+        activitiesPath(activity.conversation.id, activity.id),
+        cardMessage(card),
+      );
+    })().catch(() => undefined);
+    await Promise.race([said, new Promise((resolve) => (timer = setTimeout(resolve, TELL_MS)))]);
+    clearTimeout(timer);
   };
 
   /** Binds the tenant to the org whose Teams connection names it, when the connection id is sent from there. */

@@ -226,6 +226,27 @@ describe('the bot in a bound tenant', () => {
     expect(fake.tokensIssued).toBe(before);
   });
 
+  it('runs a message extension’s submitted action as a command', async () => {
+    const { send } = await hub({ bound: true });
+    const submit = {
+      ...fake.activities.composeQuery(channel, ''),
+      name: 'composeExtension/submitAction',
+      value: { commandId: 'hubCommand', commandContext: 'compose', data: { command: 'move WEB-12 Done' } },
+    };
+    const reply = await send(submit);
+    expect(reply.status).toBe(200);
+    expect(workOf(reply)).toEqual([
+      expect.objectContaining({ id: submit.id, request: { kind: 'command', text: 'move WEB-12 Done' } }),
+    ]);
+  });
+
+  it('refuses an oversized activity unread', async () => {
+    const { app, h } = await hub({ bound: true });
+    const reply = await app.handle(eventsRequest({ headers: {}, body: 'x'.repeat(300 * 1024) }));
+    expect(reply.status).toBe(413);
+    expect(h.looked).toEqual([]);
+  });
+
   it('answers only POST on the messaging endpoint', async () => {
     const { app } = await hub({ bound: true });
     const reply = await app.handle({
