@@ -2,6 +2,7 @@ import { genericProvider } from './connectors/generic/module';
 import { githubProvider } from './connectors/github/module';
 import { gitlabProvider } from './connectors/gitlab/module';
 import { jiraProvider } from './connectors/jira/module';
+import { teamsProvider } from './connectors/msteams/module';
 import { providerCatalog } from './connectors/provider-catalog';
 
 /**
@@ -10,7 +11,13 @@ import { providerCatalog } from './connectors/provider-catalog';
  * Imported only where a bundle can afford every provider's client (handlers that talk to
  * providers, the wiring, `lib/`, the CLI), never by `shared/topology`.
  */
-export const PROVIDER_MODULES = [genericProvider, githubProvider, jiraProvider, gitlabProvider] as const;
+export const PROVIDER_MODULES = [
+  genericProvider,
+  githubProvider,
+  jiraProvider,
+  gitlabProvider,
+  teamsProvider,
+] as const;
 
 /** What the hub derives from the list: enum, credential union and summaries, base URLs, webhook parts, probes, access. */
 // Pure: a bundle that reads none of it (most functions, through the wiring) leaves the providers out.

@@ -173,3 +173,25 @@ export interface ChatDestinationRef {
   /** A channel or chat id; or `user:<hub user id>` for that user's DM. */
   readonly conversation: string;
 }
+
+/**
+ * A conversation a chat provider was added to, as it must remember it to post there later (a Teams
+ * conversation reference: service URL, tenant, bot): kept per org, bounded, never a secret.
+ */
+export interface StoredConversation {
+  /** The platform's conversation id, or a provider-defined key (`tenant:<id>`). */
+  readonly id: string;
+  /** The installation (Slack team, Teams tenant) it belongs to. */
+  readonly installationId: string;
+  readonly name?: string;
+  /** Provider-specific, at most 20 entries of at most 1,000 characters. */
+  readonly data: Readonly<Record<string, string>>;
+  readonly updatedAt: string;
+}
+
+/** Where chat providers keep the conversations they were added to, per org and provider. */
+export interface ConversationDirectory {
+  remember(orgId: string, provider: string, conversation: StoredConversation): Promise<void>;
+  recall(orgId: string, provider: string, conversationId: string): Promise<StoredConversation | null>;
+  forget(orgId: string, provider: string, conversationId: string): Promise<void>;
+}

@@ -1,5 +1,11 @@
 import type * as z from 'zod';
-import type { AppReply, AppRequest, ChatClient, InstallationDirectory } from '../chat/model';
+import type {
+  AppReply,
+  AppRequest,
+  ChatClient,
+  ConversationDirectory,
+  InstallationDirectory,
+} from '../chat/model';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
@@ -94,6 +100,8 @@ export interface ChatDeps {
   appSecret(): Promise<Readonly<Record<string, string>>>;
   /** Where the hub is reachable (`HUB_PUBLIC_URL`): redirect URIs, links. */
   readonly publicUrl: string;
+  /** What a provider learnt of the conversations it was added to, per org (needed by providers that post proactively). */
+  readonly conversations?: ConversationDirectory;
 }
 
 /**
@@ -106,6 +114,10 @@ export interface ChatPart {
   client(deps: ChatDeps): ChatClient;
   /** Verifies each request before reading it, answers handshakes, and returns the work to queue. */
   app(deps: ChatDeps): { handle(request: AppRequest): Promise<AppReply> };
+  /** The deployment's app credentials for this provider (what `ChatDeps.appSecret()` holds); secrets via `secret()`. */
+  readonly appSettings: z.ZodObject;
+  /** App settings pointing at the provider's loopback fakes, for the local runtime. */
+  readonly localDefaults?: Record<string, string>;
 }
 
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GITHUB_HUMAN, startFakeGithub } from './github';
 import { GITLAB_HUB, GITLAB_HUMAN, startFakeGitlab } from './gitlab';
 import { JIRA_HUMAN, startFakeJira } from './jira';
+import { startFakeTeams, TEAMS_PERSON, TEAMS_TENANT } from './msteams/fake-teams';
 
 /** A fake running on its own (`npm run fakes`): where it is, and how to point the hub at it. */
 export interface StartedFake {
@@ -82,6 +83,28 @@ export const FAKES: readonly FakeEntry[] = [
           `  npx hub connections create <orgId> --provider gitlab --name GitLab --base-url ${fake.url}`,
           `  GITLAB_TOKEN=${GITLAB_HUB.token} npx hub connections set-credentials <orgId> <connectionId> --kind gitlab_token --token-env GITLAB_TOKEN`,
           webhookLine('gitlab', fake.url),
+        ],
+      };
+    },
+  },
+  {
+    id: 'msteams',
+    port: 3106,
+    start: async ({ port }) => {
+      const fake = await startFakeTeams({ port });
+      const channel = '19:general@thread.tacv2';
+      fake.addChannel(channel, { name: 'General' });
+      return {
+        url: fake.url,
+        stop: () => fake.stop(),
+        lines: [
+          `[fakes] Teams       ${fake.url}  (Bot Framework issuer, AAD token endpoint, Bot Connector at ${fake.serviceUrl}, Workflows webhooks)`,
+          `  tenant ${TEAMS_TENANT}, channel ${channel}, person ${TEAMS_PERSON.name} (${TEAMS_PERSON.aadObjectId})`,
+          `  the hub's msteams app settings: ${JSON.stringify(fake.settings)}`,
+          `  npx hub connections create <orgId> --provider msteams --name Teams --base-url ${fake.url}`,
+          `  npx hub connections set-credentials <orgId> <connectionId> --kind teams_bot --tenant-id ${TEAMS_TENANT}`,
+          `  then send the bot "connect <connectionId>" from the tenant (test/fakes/msteams: fake.send)`,
+          `  a Workflows webhook URL: ${fake.workflowUrl('demo')}`,
         ],
       };
     },

@@ -44,6 +44,8 @@ export const TENANT_COLLECTIONS = {
   realtimeConnections: 'WSCONN',
   /** The chat cards posted per item and conversation (`shared/notify/chat`). */
   chatCards: 'CHATCARD',
+  /** The conversations a chat bot was added to (`ConversationDirectory`). */
+  chatConversations: 'CHATCONV',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -1,0 +1,58 @@
+import { UnauthenticatedError, ValidationError } from '../../errors';
+import type { ProviderModule } from '../provider-module';
+import { makeTeamsApp } from './app';
+import { makeTeamsClient, teamsBotRuntime } from './client';
+import { teamsCredentialKinds } from './credentials';
+import { TEAMS_LOCAL_DEFAULTS, TEAMS_SERVICE_ORIGINS, TeamsAppSettingsSchema } from './settings';
+
+// One bot token cache and one signing-key cache per execution environment, whoever builds the parts.
+let shared: { deps: unknown; runtime: ReturnType<typeof teamsBotRuntime> } | null = null;
+const runtimeFor = (deps: Parameters<typeof teamsBotRuntime>[0]) => {
+  if (shared?.deps !== deps) shared = { deps, runtime: teamsBotRuntime(deps) };
+  return shared.runtime;
+};
+
+/**
+ * Microsoft Teams: the deployment's bot (an Azure Bot resource) in the orgs' tenants — proactive
+ * Adaptive Cards updated in place, `Action.Execute` card actions, the bot's commands and message
+ * extensions — or a Teams Workflows webhook for channel posts only. Activities come to the one
+ * messaging endpoint `POST /msteams/events`, never to the per-connection webhook route.
+ */
+export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKinds> = {
+  id: 'msteams',
+  displayName: 'Microsoft Teams',
+  api: {
+    defaultBaseUrl: TEAMS_SERVICE_ORIGINS[0] ?? null,
+    customBaseUrl: true,
+    baseUrlHint:
+      'https://smba.trafficmanager.net (the Bot Connector; GCC and sovereign clouds have their own). Service URLs come from the activities',
+  },
+  credentials: teamsCredentialKinds,
+  // Teams signs activities with the Bot Framework's keys, not a per-connection secret: the
+  // per-connection webhook route has nothing to accept (ProviderModule requires the part, so it
+  // refuses everything and says where Teams posts instead).
+  webhook: {
+    verify: async () => {
+      throw new UnauthenticatedError('Microsoft Teams posts to /msteams/events, not to a connection webhook');
+    },
+    deliveryId: () => {
+      throw new ValidationError('Microsoft Teams has no connection webhook');
+    },
+    normalise: () => null,
+    docs: {
+      summary: 'Not used by Microsoft Teams (its bot posts to /msteams/events)',
+      setup:
+        "Nothing to set up: the Teams bot's activities go to the messaging endpoint `POST /msteams/events`, verified with the Bot Framework's signing keys. Office 365 connectors (the retired incoming webhooks) are not supported; use a Teams Workflows webhook connection for channel posts.",
+      headers: [],
+    },
+  },
+  chat: {
+    inbound: [{ method: 'POST', path: 'events' }],
+    client: (deps) => makeTeamsClient(deps, runtimeFor(deps)),
+    app: (deps) => makeTeamsApp(deps, runtimeFor(deps)),
+    appSettings: TeamsAppSettingsSchema,
+    localDefaults: TEAMS_LOCAL_DEFAULTS,
+  },
+  // The conversation directory and the installation binding are written by the chat functions' own access.
+  access: [],
+};

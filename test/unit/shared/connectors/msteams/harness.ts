@@ -1,0 +1,150 @@
+import type { AuditRecord } from '../../../../../shared/audit/audit-record';
+import type {
+  AppRequest,
+  ChatWork,
+  InstallationDirectory,
+  StoredConversation,
+} from '../../../../../shared/chat/model';
+import type { Connection } from '../../../../../shared/connectors/connection';
+import { credentialsContext, credentialsServer } from '../../../../../shared/connectors/manage-connections';
+import type { ChatDeps } from '../../../../../shared/connectors/provider-module';
+import { makeEgressFetch } from '../../../../../shared/egress';
+import { systemClock } from '../../../../../shared/ports/clock';
+import type { SecretCipher } from '../../../../../shared/ports/secret-cipher';
+import { UndecryptableSecretError } from '../../../../../shared/ports/secret-cipher';
+import type { ConnectionStore } from '../../../../../shared/ports/stores';
+
+/** Binds a ciphertext to its context, as KMS does, without KMS. */
+export const cipher: SecretCipher = {
+  encrypt: async (plain, ctx) => Buffer.from(JSON.stringify({ plain, ctx })).toString('base64'),
+  decrypt: async (text, ctx) => {
+    const { plain, ctx: bound } = JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+    if (JSON.stringify(bound) !== JSON.stringify(ctx)) throw new UndecryptableSecretError('wrong context');
+    return plain;
+  },
+};
+
+/** The egress guard as the local runtime sets it: loopback reachable (the fakes live there). */
+export const loopbackFetch = makeEgressFetch({ policy: { allowLoopback: true, allowedRanges: [] } });
+
+/**
+ * What the Teams parts are given, with the stores as small in-memory doubles of their ports (the
+ * DynamoDB adapters are the chat wiring's): connections, the installation directory, the
+ * conversation directory and the audit trail, inspectable by the tests.
+ */
+export function teamsDeps(
+  settings: Readonly<Record<string, string>>,
+  fetch: typeof globalThis.fetch = loopbackFetch,
+) {
+  const connections = new Map<string, { connection: Connection; encrypted: string | null }>();
+  const bindings = new Map<string, { orgId: string; connectionId: string }>();
+  const conversations = new Map<string, StoredConversation>();
+  const audit: AuditRecord[] = [];
+  const looked: string[] = [];
+  const installations: InstallationDirectory = {
+    bind: async (provider, id, orgId, connectionId) => {
+      const key = `${provider}|${id}`;
+      const current = bindings.get(key);
+      if (current && current.orgId !== orgId) return 'taken';
+      bindings.set(key, { orgId, connectionId });
+      return 'bound';
+    },
+    find: async (provider, id) => {
+      looked.push(`${provider}|${id}`);
+      return bindings.get(`${provider}|${id}`) ?? null;
+    },
+    unbind: async (provider, id) => {
+      bindings.delete(`${provider}|${id}`);
+    },
+  };
+  const connectionStore = {
+    get: async (orgId: string, id: string) => {
+      const found = connections.get(id);
+      return found && found.connection.orgId === orgId ? found.connection : null;
+    },
+    findWebhookRoute: async (id: string) => {
+      const found = connections.get(id);
+      return found
+        ? {
+            orgId: found.connection.orgId,
+            connectionId: id,
+            provider: found.connection.provider,
+            status: found.connection.status,
+            encryptedSecret: '',
+          }
+        : null;
+    },
+    withCredentials: async (orgId: string, id: string) => {
+      const found = connections.get(id);
+      return found && found.connection.orgId === orgId
+        ? { connection: found.connection, encryptedCredentials: found.encrypted }
+        : null;
+    },
+  } as unknown as ConnectionStore;
+  const deps: ChatDeps = {
+    fetch,
+    clock: systemClock,
+    cipher,
+    connections: connectionStore,
+    installations,
+    audit: { append: async (r) => void audit.push(r) },
+    appSecret: async () => settings,
+    publicUrl: 'http://127.0.0.1:3000',
+    conversations: {
+      remember: async (orgId, provider, c) => void conversations.set(`${orgId}|${provider}|${c.id}`, c),
+      recall: async (orgId, provider, id) => conversations.get(`${orgId}|${provider}|${id}`) ?? null,
+      forget: async (orgId, provider, id) => void conversations.delete(`${orgId}|${provider}|${id}`),
+    },
+  };
+  return {
+    deps,
+    bindings,
+    conversations,
+    audit,
+    /** Tenants the app looked up: empty when a request was refused before anything of it was read. */
+    looked,
+    /** A Teams connection of the org with the given credentials (their secret parts encrypted). */
+    async connection(
+      orgId: string,
+      id: string,
+      credentials: Record<string, string>,
+      status: Connection['status'] = 'active',
+    ) {
+      const connection = {
+        id,
+        orgId,
+        provider: 'msteams',
+        name: 'Teams',
+        status,
+        config: { baseUrl: 'https://smba.trafficmanager.net' },
+        lastError: null,
+        webhookUrl: `/webhooks/msteams/${id}`,
+        credentials: {
+          kind: credentials.kind ?? '',
+          ...(credentials.tenantId ? { tenantId: credentials.tenantId } : {}),
+          setAt: new Date().toISOString(),
+        },
+        previousSecretExpiresAt: null,
+        createdAt: new Date().toISOString(),
+      } as Connection;
+      const encrypted = await cipher.encrypt(
+        JSON.stringify(credentials),
+        credentialsContext(orgId, id, credentialsServer(connection)),
+      );
+      connections.set(id, { connection, encrypted });
+      return connection;
+    },
+  };
+}
+
+/** A request to `POST /msteams/events` as the generic route hands it to the app part. */
+export const eventsRequest = (signed: { headers: Record<string, string>; body: string }): AppRequest => ({
+  method: 'POST',
+  inbound: 'events',
+  headers: signed.headers,
+  query: {},
+  body: signed.body,
+  receivedAt: new Date(),
+});
+
+export const workOf = (reply: { work?: readonly ChatWork[] }) => reply.work ?? [];

@@ -1,0 +1,262 @@
+import type { ChatWork } from '../../../../../shared/chat/model';
+import { makeTeamsApp } from '../../../../../shared/connectors/msteams/app';
+import { makeTeamsClient, teamsBotRuntime } from '../../../../../shared/connectors/msteams/client';
+import type { FakeTeams } from '../../../../fakes/msteams/fake-teams';
+import {
+  startFakeTeams,
+  TEAMS_BOT_ID,
+  TEAMS_PERSON,
+  TEAMS_TENANT,
+} from '../../../../fakes/msteams/fake-teams';
+import { eventsRequest, teamsDeps, workOf } from './harness';
+
+let fake: FakeTeams;
+const channel = { id: '19:general@thread.tacv2' };
+const orgId = 'org_01JTEAMSAPP';
+const connectionId = 'con_01JTEAMSAPPBOT';
+
+beforeAll(async () => {
+  fake = await startFakeTeams();
+  fake.addChannel(channel.id);
+});
+afterAll(async () => fake.stop());
+
+async function hub(options: { bound?: boolean } = {}) {
+  const h = teamsDeps(fake.settings);
+  await h.connection(orgId, connectionId, { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+  if (options.bound) await h.deps.installations.bind('msteams', TEAMS_TENANT, orgId, connectionId);
+  const app = makeTeamsApp(h.deps, teamsBotRuntime(h.deps));
+  const send = async (activity: Record<string, unknown>) =>
+    app.handle(eventsRequest(await fake.signed(activity)));
+  return { h, app, send };
+}
+/** What the bot said in the conversation (its replies through the connector). */
+const saidIn = (conversationId: string) =>
+  [...(fake.conversations.get(conversationId)?.activities.values() ?? [])].map(
+    (a) => a.attachments?.[0]?.content?.body?.[0]?.text as string,
+  );
+
+describe('the bot added in a tenant no org has claimed', () => {
+  it('answers a polite card in the conversation and stores, binds and queues nothing', async () => {
+    const { h, send } = await hub();
+    const reply = await send(fake.activities.installationUpdate(channel));
+    expect(reply.status).toBe(200);
+    expect(workOf(reply)).toEqual([]);
+    expect(h.conversations.size).toBe(0);
+    expect(h.bindings.size).toBe(0);
+    expect(saidIn(channel.id).at(-1)).toMatch(/not connected to an Integration Hub organisation/);
+  });
+
+  it('is bound by `connect <connectionId>` sent from the tenant the connection names', async () => {
+    const { h, send } = await hub();
+    const reply = await send(fake.activities.message(channel, `connect ${connectionId}`));
+    expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
+    expect(workOf(reply)).toEqual([
+      expect.objectContaining({
+        orgId,
+        connectionId,
+        request: { kind: 'installed', conversationName: 'General' },
+      }),
+    ]);
+    expect(await h.deps.conversations?.recall(orgId, 'msteams', channel.id)).toMatchObject({
+      installationId: TEAMS_TENANT,
+      data: { serviceUrl: fake.serviceUrl, botId: TEAMS_BOT_ID },
+    });
+    expect(h.audit).toEqual([
+      expect.objectContaining({
+        action: 'chat.installation_bound',
+        orgId,
+        after: { provider: 'msteams', installationId: TEAMS_TENANT },
+      }),
+    ]);
+  });
+
+  it('is not bound to a connection naming another tenant, nor stolen by a second org', async () => {
+    const { h, send } = await hub();
+    await h.connection('org_01JOTHER', 'con_01JOTHERTENANT', {
+      kind: 'teams_bot',
+      tenantId: 'b5e2c1d0-0000-4000-8000-0000000000ff',
+    });
+    await send(fake.activities.message(channel, 'connect con_01JOTHERTENANT'));
+    expect(h.bindings.size).toBe(0);
+    expect(saidIn(channel.id).at(-1)).toMatch(/No Teams connection for this tenant has that id/);
+
+    await send(fake.activities.message(channel, `connect ${connectionId}`));
+    await h.connection('org_01JTHIEF', 'con_01JTHIEF', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+    const stolen = await send(fake.activities.message(channel, 'connect con_01JTHIEF'));
+    expect(workOf(stolen)).toEqual([]);
+    expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
+  });
+
+  it('answers a card action or a message extension politely, queueing nothing', async () => {
+    const { send } = await hub();
+    const clicked = await send(fake.activities.execute(channel, 'approval:apr_1:approve', 'f:1'));
+    expect(JSON.parse(clicked.body ?? '{}')).toEqual({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: expect.stringMatching(/not connected/),
+    });
+    expect(workOf(clicked)).toEqual([]);
+    const searched = await send(fake.activities.composeQuery(channel, 'status WEB-12'));
+    expect(workOf(searched)).toEqual([]);
+  });
+});
+
+describe('the bot in a bound tenant', () => {
+  it('stores the reference of a conversation it is added to, and says so to the worker', async () => {
+    const { h, send } = await hub({ bound: true });
+    const added = fake.activities.botAdded({ id: '19:design@thread.tacv2' });
+    const reply = await send(added);
+    expect(workOf(reply)).toEqual([
+      expect.objectContaining({ id: added.id, request: { kind: 'installed', conversationName: 'General' } }),
+    ]);
+    expect(await h.deps.conversations?.recall(orgId, 'msteams', '19:design@thread.tacv2')).toMatchObject({
+      installationId: TEAMS_TENANT,
+    });
+    const removed = await send(
+      fake.activities.installationUpdate({ id: '19:design@thread.tacv2' }, 'remove'),
+    );
+    expect(workOf(removed)).toEqual([]);
+    expect(await h.deps.conversations?.recall(orgId, 'msteams', '19:design@thread.tacv2')).toBeNull();
+  });
+
+  it('makes a message a command, the mention stripped, keyed by the activity id', async () => {
+    const { send } = await hub({ bound: true });
+    const message = fake.activities.message(channel, 'status WEB-12');
+    const reply = await send(message);
+    expect(reply.status).toBe(200);
+    expect(workOf(reply)).toEqual<ChatWork[]>([
+      {
+        id: message.id,
+        orgId,
+        connectionId,
+        provider: 'msteams',
+        actor: { platformUserId: TEAMS_PERSON.aadObjectId, name: TEAMS_PERSON.name },
+        conversation: channel.id,
+        receivedAt: expect.any(String),
+        reply: {
+          provider: 'msteams',
+          data: {
+            serviceUrl: fake.serviceUrl,
+            conversationId: channel.id,
+            tenantId: TEAMS_TENANT,
+            activityId: message.id,
+            botId: TEAMS_BOT_ID,
+          },
+        },
+        request: { kind: 'command', text: 'status WEB-12' },
+      },
+    ]);
+  });
+
+  it('answers an Action.Execute click as Teams requires and queues the action with its card', async () => {
+    const { send } = await hub({ bound: true });
+    const click = fake.activities.execute(channel, 'approval:apr_1:approve', '1700000000001');
+    const reply = await send(click);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body ?? '{}')).toEqual({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: expect.any(String),
+    });
+    expect(workOf(reply)).toEqual([
+      expect.objectContaining({
+        id: click.id,
+        request: {
+          kind: 'action',
+          actionId: 'approval:apr_1:approve',
+          message: { conversation: channel.id, messageId: '1700000000001' },
+        },
+      }),
+    ]);
+  });
+
+  it('answers a click in the thread of the card clicked, through the reply channel', async () => {
+    const { h, send } = await hub({ bound: true });
+    await send(fake.activities.installationUpdate(channel));
+    const client = makeTeamsClient(h.deps, teamsBotRuntime(h.deps));
+    const connection = { orgId, connectionId, installationId: TEAMS_TENANT };
+    const posted = await client.post(connection, channel.id, { title: 'Approve?', fallback: 'Approve?' });
+    if (!posted.ok) throw new Error('not posted');
+    const [work] = workOf(
+      await send(fake.activities.execute(channel, 'approval:apr_1:approve', posted.ref.messageId)),
+    );
+    if (!work) throw new Error('no work');
+    const answered = await client.respond(connection, work.reply, {
+      title: 'Approved by Tia',
+      fallback: 'Approved',
+    });
+    expect(answered).toMatchObject({
+      ok: true,
+      ref: { conversation: channel.id, threadId: posted.ref.messageId },
+    });
+    // A reply channel of another tenant is not answered through this connection.
+    const foreign = {
+      ...work.reply,
+      data: { ...work.reply.data, tenantId: 'b5e2c1d0-0000-4000-8000-0000000000ff' },
+    };
+    expect(await client.respond(connection, foreign, { title: 'x', fallback: 'x' })).toMatchObject({
+      ok: false,
+      permanent: 'rejected',
+    });
+  });
+
+  it('runs a message extension query as a command and answers at once', async () => {
+    const { send } = await hub({ bound: true });
+    const reply = await send(fake.activities.composeQuery(channel, 'status WEB-12'));
+    expect(JSON.parse(reply.body ?? '{}')).toEqual({
+      composeExtension: { type: 'message', text: expect.stringContaining('status WEB-12') },
+    });
+    expect(workOf(reply)).toEqual([
+      expect.objectContaining({ request: { kind: 'command', text: 'status WEB-12' } }),
+    ]);
+  });
+
+  it('refuses an activity from a service URL off the allow-list, even with a valid token for it', async () => {
+    const { h, send } = await hub({ bound: true });
+    const before = fake.tokensIssued;
+    const foreign = {
+      ...fake.activities.message(channel, 'status WEB-12'),
+      serviceUrl: 'https://smba.evil.example/amer/',
+    };
+    const reply = await send(foreign);
+    expect(reply.status).toBe(403);
+    expect(workOf(reply)).toEqual([]);
+    expect(h.looked).toEqual([]);
+    expect(fake.tokensIssued).toBe(before);
+  });
+
+  it('runs a message extension’s submitted action as a command', async () => {
+    const { send } = await hub({ bound: true });
+    const submit = {
+      ...fake.activities.composeQuery(channel, ''),
+      name: 'composeExtension/submitAction',
+      value: { commandId: 'hubCommand', commandContext: 'compose', data: { command: 'move WEB-12 Done' } },
+    };
+    const reply = await send(submit);
+    expect(reply.status).toBe(200);
+    expect(workOf(reply)).toEqual([
+      expect.objectContaining({ id: submit.id, request: { kind: 'command', text: 'move WEB-12 Done' } }),
+    ]);
+  });
+
+  it('refuses an oversized activity unread', async () => {
+    const { app, h } = await hub({ bound: true });
+    const reply = await app.handle(eventsRequest({ headers: {}, body: 'x'.repeat(300 * 1024) }));
+    expect(reply.status).toBe(413);
+    expect(h.looked).toEqual([]);
+  });
+
+  it('answers only POST on the messaging endpoint', async () => {
+    const { app } = await hub({ bound: true });
+    const reply = await app.handle({
+      method: 'GET',
+      inbound: 'events',
+      headers: {},
+      query: {},
+      body: '',
+      receivedAt: new Date(),
+    });
+    expect(reply.status).toBe(405);
+  });
+});
