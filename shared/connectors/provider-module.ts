@@ -1,9 +1,10 @@
 import type * as z from 'zod';
+import type { InstallStateStore } from '../chat/install-state';
 import type { AppReply, AppRequest, ChatClient, InstallationDirectory } from '../chat/model';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
-import type { AuditStore, ConnectionStore, LockStore } from '../ports/stores';
+import type { AuditStore, ConnectionStore, LockStore, OrgStore } from '../ports/stores';
 import type { ResourceAccess } from '../topology/types';
 import type { WebhookDelivery } from './connector';
 import type { ProviderProbe } from './outbound';
@@ -77,6 +78,11 @@ export interface TokenSourceDeps {
   readonly locks: LockStore;
   readonly audit: Pick<AuditStore, 'append'>;
   readonly clock: Clock;
+  /**
+   * The deployment's app credentials of a provider (its secret, parsed with its `chat.appSettings`):
+   * chat apps refresh their installations' tokens with the app's client secret.
+   */
+  readonly appSecret?: (provider: string) => Promise<Readonly<Record<string, string>>>;
 }
 
 /** What a chat provider's client and app endpoint may use (all calls out through the egress guard). */
@@ -94,6 +100,10 @@ export interface ChatDeps {
   appSecret(): Promise<Readonly<Record<string, string>>>;
   /** Where the hub is reachable (`HUB_PUBLIC_URL`): redirect URIs, links. */
   readonly publicUrl: string;
+  /** The single-use states of installs under way (an app installed with OAuth needs them). */
+  readonly installStates?: InstallStateStore;
+  /** The orgs (an install creates a connection, counted against the org's plan). */
+  readonly orgs?: Pick<OrgStore, 'get'>;
 }
 
 /**
@@ -103,9 +113,18 @@ export interface ChatDeps {
 export interface ChatPart {
   /** The app endpoint's paths under `/{provider}/`, e.g. `GET install`, `POST events`. */
   readonly inbound: readonly { readonly method: 'GET' | 'POST'; readonly path: string }[];
+  /** The deployment's app credentials (client id/secret, signing secret…), secret fields via `secret()`. */
+  readonly appSettings: z.ZodObject;
+  /** App settings that match the provider's loopback fake (the local runtime's defaults). */
+  readonly localDefaults?: Record<string, string>;
   client(deps: ChatDeps): ChatClient;
   /** Verifies each request before reading it, answers handshakes, and returns the work to queue. */
   app(deps: ChatDeps): { handle(request: AppRequest): Promise<AppReply> };
+  /**
+   * For a platform installed with OAuth: the URL (on the hub, `/{provider}/install?state=…`) that
+   * starts an install for the org by the hub user, with a signed, single-use state minted for it.
+   */
+  installUrl?(deps: ChatDeps, by: { readonly orgId: string; readonly userId: string }): Promise<string>;
 }
 
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */
