@@ -98,8 +98,9 @@ describe('the Block Kit renderer', () => {
     const fields = message.blocks[2] as { fields: { text: string }[] };
     expect(fields.fields).toHaveLength(SLACK_LIMITS.fields);
     for (const f of fields.fields) expect(f.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fieldText);
-    const button = (message.blocks[4] as unknown as { elements: { action_id: string; text: { text: string } }[] })
-      .elements[0];
+    const button = (
+      message.blocks[4] as unknown as { elements: { action_id: string; text: { text: string } }[] }
+    ).elements[0];
     expect(button?.action_id.length).toBeLessThanOrEqual(SLACK_LIMITS.actionId);
     expect([...(button?.text.text ?? '')].length).toBeLessThanOrEqual(SLACK_LIMITS.buttonText);
     expect(message.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
