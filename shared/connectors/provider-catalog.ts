@@ -137,6 +137,11 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
           { path: 'kind', message: `one of: ${taken.map((k) => k.kind).join(', ') || 'none'}` },
         ]);
       }
+      if (kind.installedOnly)
+        throw new ValidationError(
+          `${credentials.kind} credentials are set by installing the app, not by hand`,
+          [{ path: 'kind', message: 'set by the install' }],
+        );
       // Where else the credentials are sent (a token endpoint) is held to the egress rules too.
       const values = credentials as unknown as Record<string, unknown>;
       for (const field of kind.urlFields ?? []) {

@@ -25,6 +25,8 @@ export interface CredentialKind<S extends z.ZodObject = z.ZodObject> {
    * the URL fields, held to the same egress rules as the base URL when the credentials are set.
    */
   readonly urlFields?: readonly string[];
+  /** Written only by the provider's install (an OAuth callback): refused when given through the API or the CLI. */
+  readonly installedOnly?: boolean;
 }
 
 /** What a provider answers itself to a challenge of its webhook endpoint (Asana, Monday, Slack). */

@@ -35,5 +35,6 @@ export const slackCredentialKinds = [
     kind: 'slack_bot',
     description: 'Set by installing the Slack app into a workspace (`/slack/install`), never by hand',
     schema: SlackBotCredentialsSchema,
+    installedOnly: true,
   },
 ] as const satisfies readonly CredentialKind[];

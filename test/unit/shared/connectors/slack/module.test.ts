@@ -1,0 +1,49 @@
+import { providerCatalog } from '../../../../../shared/connectors/provider-catalog';
+import { slackProvider } from '../../../../../shared/connectors/slack/module';
+import { SlackAppSettingsSchema } from '../../../../../shared/connectors/slack/settings';
+import { UnauthenticatedError, ValidationError } from '../../../../../shared/errors';
+import { PROVIDERS } from '../../../../../shared/providers';
+
+describe('the Slack provider module', () => {
+  it('is listed, with its app endpoint paths, app settings that match the fake, and secret fields marked', () => {
+    expect(PROVIDERS.ids).toContain('slack');
+    expect(slackProvider.chat?.inbound).toEqual([
+      { method: 'GET', path: 'install' },
+      { method: 'GET', path: 'oauth/callback' },
+      { method: 'POST', path: 'events' },
+    ]);
+    expect(SlackAppSettingsSchema.safeParse(slackProvider.chat?.localDefaults).success).toBe(true);
+    const summary = PROVIDERS.summarise(
+      {
+        kind: 'slack_bot',
+        teamId: 'T0A',
+        botUserId: 'U0B',
+        accessToken: 'xoxe.xoxb-secret',
+        refreshToken: 'xoxe-1-secret',
+        expiresAt: 1,
+      },
+      new Date(0),
+    );
+    expect(JSON.stringify(summary)).not.toContain('secret');
+    expect(summary).toMatchObject({ kind: 'slack_bot', teamId: 'T0A', botUserId: 'U0B' });
+  });
+
+  it('refuses bot credentials given by hand: only the install writes them', () => {
+    expect(() =>
+      providerCatalog([slackProvider]).checkCredentials('slack', {
+        kind: 'slack_bot',
+        teamId: 'T0A',
+        botUserId: 'U0B',
+        accessToken: 'x',
+        refreshToken: 'y',
+        expiresAt: 1,
+      } as never),
+    ).toThrow(ValidationError);
+  });
+
+  it("refuses every delivery to a connection's webhook URL: Slack posts to /slack/events", async () => {
+    await expect(
+      slackProvider.webhook.verify('s', { headers: {}, body: '{}' } as never),
+    ).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+});
