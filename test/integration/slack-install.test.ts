@@ -190,6 +190,18 @@ describe('installing the Slack app (OAuth v2) against the fake', () => {
     expect(fake.oauth.codeExchanges).toBe(1);
   });
 
+  it('gives one state to one of two callbacks racing with it (the store takes it atomically)', async () => {
+    const w = await world();
+    const { code, returnedState } = await w.consent(w.a.id, 'usr_ADA');
+    const replies = await Promise.all([
+      w.get('oauth/callback', { code, state: returnedState }),
+      w.get('oauth/callback', { code, state: returnedState }),
+    ]);
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(fake.oauth.codeExchanges).toBe(1);
+    expect(await w.slackConnections(w.a.id)).toHaveLength(1);
+  });
+
   it('refuses a forged or tampered state at the install and at the callback, storing nothing', async () => {
     const w = await world();
     const { state, code } = await w.consent(w.a.id, 'usr_ADA');
