@@ -4,7 +4,7 @@ import { auditBySystem } from '../../audit/audit-record';
 import type { InstallClaims } from '../../chat/install-state';
 import { consumeInstallState, mintInstallState, readInstallState } from '../../chat/install-state';
 import type { AppReply, AppRequest } from '../../chat/model';
-import { HubError, QuotaExceededError } from '../../errors';
+import { DependencyUnavailableError, HubError, QuotaExceededError } from '../../errors';
 import { newId } from '../../ids';
 import { PLANS } from '../../tenancy/plans';
 import type { Connection } from '../connection';
@@ -52,20 +52,13 @@ export async function slackInstallUrl(
   deps: ChatDeps,
   by: { readonly orgId: string; readonly userId: string },
 ): Promise<string> {
-  if (!deps.installStates) throw new HubConfigError('No install state store here');
+  if (!deps.installStates) throw new DependencyUnavailableError('No install state store here');
   const app = await slackApp(deps.appSecret);
   const state = await mintInstallState(
     { store: deps.installStates, key: stateKey(app), now: deps.clock.now() },
     { provider: PROVIDER, ...by },
   );
   return `${deps.publicUrl.replace(/\/+$/, '')}/${PROVIDER}/install?state=${encodeURIComponent(state)}`;
-}
-
-/** A wiring mistake (a dependency the deployment did not give): a 503, never the person's fault. */
-class HubConfigError extends HubError {
-  readonly status = 503;
-  readonly code = 'dependency-unavailable';
-  readonly title = 'A dependency is unavailable; retry later';
 }
 
 /** `GET /slack/install?state=…`: a valid, unexpired state goes on to Slack's consent page (it is used up at the callback). */
@@ -128,7 +121,8 @@ function summaryOf(credentials: SlackBotCredentials, at: Date) {
  * credentials replaced on a second install, encrypted; the install is on the org's trail.
  */
 export async function handleCallback(deps: ChatDeps, request: AppRequest): Promise<AppReply> {
-  if (!deps.installStates || !deps.orgs) throw new HubConfigError('No install state store or org store here');
+  if (!deps.installStates || !deps.orgs)
+    throw new DependencyUnavailableError('No install state store or org store here');
   const app = await slackApp(deps.appSecret);
   const now = deps.clock.now();
   const checked = await consumeInstallState(

@@ -1,4 +1,5 @@
 import { providerCatalog } from '../../../../../shared/connectors/provider-catalog';
+import { slackAppManifest } from '../../../../../shared/connectors/slack/manifest';
 import { slackProvider } from '../../../../../shared/connectors/slack/module';
 import { SlackAppSettingsSchema } from '../../../../../shared/connectors/slack/settings';
 import { UnauthenticatedError, ValidationError } from '../../../../../shared/errors';
@@ -45,5 +46,27 @@ describe('the Slack provider module', () => {
     await expect(
       slackProvider.webhook.verify('s', { headers: {}, body: '{}' } as never),
     ).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+});
+
+describe("the Slack app's manifest", () => {
+  it('sends everything to the signed endpoint, brings the consent back to the callback, and turns token rotation on', () => {
+    const manifest = slackAppManifest('https://hub.example.test/');
+    expect(manifest.settings).toMatchObject({
+      event_subscriptions: {
+        request_url: 'https://hub.example.test/slack/events',
+        bot_events: ['app_uninstalled', 'tokens_revoked'],
+      },
+      interactivity: { is_enabled: true, request_url: 'https://hub.example.test/slack/events' },
+      token_rotation_enabled: true,
+    });
+    expect(manifest.oauth_config?.redirect_urls).toEqual(['https://hub.example.test/slack/oauth/callback']);
+    expect(manifest.features?.slash_commands?.[0]).toMatchObject({
+      command: '/hub',
+      url: 'https://hub.example.test/slack/events',
+    });
+    expect(manifest.oauth_config?.scopes?.bot).toEqual(
+      expect.arrayContaining(['chat:write', 'commands', 'users:read.email']),
+    );
   });
 });
