@@ -38,7 +38,6 @@ const GONE = new Set([
   'token_revoked',
   'account_inactive',
   'not_authed',
-  'token_expired',
   'team_access_not_granted',
   'missing_scope',
 ]);
@@ -84,6 +83,8 @@ export function slackFailure(method: string, error: unknown): Extract<ChatPostOu
         : 'error';
     if (code === 'ratelimited' || code === 'rate_limited')
       return { ok: false, statusCode: 200, error: code, retryAfterSeconds: retryAfterFor(method) };
+    // The token ran out between the source's check and Slack's (clocks differ): the source renews it within its early minute.
+    if (code === 'token_expired') return { ok: false, statusCode: 200, error: code, retryAfterSeconds: 60 };
     if (GONE.has(code)) return { ok: false, statusCode: 200, error: code, permanent: 'gone' };
     if (REJECTED.has(code)) return { ok: false, statusCode: 200, error: code, permanent: 'rejected' };
     return { ok: false, statusCode: 200, error: code };
