@@ -5,7 +5,11 @@ import { DynamoDbLockStore } from '../../shared/adapters/dynamodb/dynamodb-lock-
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
 import type { RequestContext } from '../../shared/audit/audit-record';
 import type { AppReply, AppRequest, ChatConnection } from '../../shared/chat/model';
-import { credentialsContext, credentialsServer } from '../../shared/connectors/manage-connections';
+import {
+  credentialsContext,
+  credentialsServer,
+  makeMarkNeedsAttention,
+} from '../../shared/connectors/manage-connections';
 import type { ChatDeps } from '../../shared/connectors/provider-module';
 import type { SlackBotCredentials } from '../../shared/connectors/slack/credentials';
 import { slackProvider } from '../../shared/connectors/slack/module';
@@ -248,13 +252,19 @@ describe('installing the Slack app (OAuth v2) against the fake', () => {
     await w.install(w.a.id);
     const [first] = await w.slackConnections(w.a.id);
     const before = await w.storedCredentials(w.a.id, first?.id ?? '');
+    // Slack had refused its token meanwhile: the connection needs attention until installed again.
+    await makeMarkNeedsAttention({ connections: w.connections, clock })(
+      w.a.id,
+      first?.id ?? '',
+      'token_revoked',
+    );
     fake.installInto({ id: FAKE_SLACK_TEAM.id, name: '<script>alert(1)</script>' });
     const { reply } = await w.install(w.a.id);
     expect(reply.status).toBe(200);
     expect(reply.body).not.toContain('<script>');
     expect(reply.body).toContain('&lt;script&gt;');
     const after = await w.slackConnections(w.a.id);
-    expect(after.map((c) => c.id)).toEqual([first?.id]);
+    expect(after.map((c) => [c.id, c.status])).toEqual([[first?.id, 'active']]);
     expect((await w.storedCredentials(w.a.id, first?.id ?? '')).accessToken).not.toBe(before.accessToken);
   });
 });

@@ -192,13 +192,7 @@ export async function handleCallback(deps: ChatDeps, request: AppRequest): Promi
   if (existing) {
     // Installed again (new scopes, a new token): the same connection gets the new credentials.
     const current = existing.connection;
-    const next: Connection = {
-      ...current,
-      status: 'active',
-      lastError: null,
-      credentials: summary,
-      updatedAt: now.toISOString(),
-    };
+    const next: Connection = { ...current, credentials: summary, updatedAt: now.toISOString() };
     const encrypted = await deps.cipher.encrypt(
       JSON.stringify(credentials),
       credentialsContext(claims.orgId, current.id, credentialsServer(current)),
@@ -217,6 +211,33 @@ export async function handleCallback(deps: ChatDeps, request: AppRequest): Promi
         teamId,
       ),
     );
+    // A connection Slack had refused works again with the new tokens (a disabled one stays disabled).
+    const refreshed = await deps.connections.get(claims.orgId, current.id);
+    const route = await deps.connections.findWebhookRoute(current.id);
+    if (refreshed?.status === 'needs_attention' && route?.orgId === claims.orgId) {
+      const active: Connection = {
+        ...refreshed,
+        status: 'active',
+        lastError: null,
+        updatedAt: now.toISOString(),
+      };
+      await deps.connections.save(
+        active,
+        refreshed,
+        { ...route, status: 'active' },
+        byInstaller(
+          claims,
+          {
+            action: 'connection.status_changed',
+            targets: [{ type: 'connection', id: current.id }],
+            at: now,
+            before: { status: refreshed.status },
+            after: { status: 'active', reason: 'installed again' },
+          },
+          teamId,
+        ),
+      );
+    }
     return page(
       200,
       'Slack is connected',
