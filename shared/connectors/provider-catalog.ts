@@ -98,7 +98,8 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
     }
   }
   const allKinds = [...kinds.values()].map((k) => k.kind);
-  const schemas = allKinds.map((k) => k.schema);
+  // What a person may give: kinds an install writes are no input of the API (nor of its document).
+  const schemas = allKinds.filter((k) => !k.installedOnly).map((k) => k.schema);
   // A union needs two members; a hub with one kind (or none) still validates and documents the same way.
   const credentialsSchema = (schemas.length >= 2
     ? z.discriminatedUnion('kind', schemas as unknown as [z.ZodObject, z.ZodObject])

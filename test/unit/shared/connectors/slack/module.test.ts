@@ -70,3 +70,20 @@ describe("the Slack app's manifest", () => {
     );
   });
 });
+
+describe("the API's credentials input", () => {
+  it('does not take the Slack bot credentials an install writes', () => {
+    const given = {
+      kind: 'slack_bot',
+      teamId: 'T0A',
+      botUserId: 'U0B',
+      accessToken: 'x',
+      refreshToken: 'y',
+      expiresAt: 1,
+    };
+    expect(PROVIDERS.credentialsSchema.safeParse(given).success).toBe(false);
+    expect(PROVIDERS.credentialsSchema.safeParse({ kind: 'gitlab_token', token: 'glpat-x' }).success).toBe(
+      true,
+    );
+  });
+});
