@@ -6,6 +6,7 @@ import { DEV_ISSUER_KEY_FILE } from '../lib/local/data-files';
 import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken } from '../lib/local/dev-issuer';
 import { lastSignOut } from '../lib/local/local-cognito';
 import { credentialFields } from '../shared/connectors/provider-catalog';
+import type { CredentialKind } from '../shared/connectors/provider-module';
 import { PERMISSIONS, ROLES } from '../shared/identity/permissions';
 import { PROVIDER_MODULES } from '../shared/providers';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
@@ -291,8 +292,11 @@ connections
 /** Each credential field's option: `appId` → `app-id`; secrets only from a file or an environment variable. */
 const kebab = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+// Kinds an install writes (an OAuth callback) are no choice here: the API refuses them by hand.
 const CREDENTIAL_CHOICES = PROVIDER_MODULES.flatMap((m) =>
-  m.credentials.map((kind) => ({ provider: m, kind, fields: credentialFields(kind) })),
+  m.credentials
+    .filter((kind) => !(kind as CredentialKind).installedOnly)
+    .map((kind) => ({ provider: m, kind, fields: credentialFields(kind) })),
 );
 /** A number field's value from the command line is a number; everything else is sent as typed. */
 const isNumberField = (schema: { _zod: { def: unknown } }): boolean => {

@@ -4,6 +4,7 @@ import { gitlabProvider } from './connectors/gitlab/module';
 import { jiraProvider } from './connectors/jira/module';
 import { teamsProvider } from './connectors/msteams/module';
 import { providerCatalog } from './connectors/provider-catalog';
+import { slackProvider } from './connectors/slack/module';
 
 /**
  * The providers the hub knows, one module each (`shared/connectors/<id>/module.ts`): the one list
@@ -17,6 +18,7 @@ export const PROVIDER_MODULES = [
   jiraProvider,
   gitlabProvider,
   teamsProvider,
+  slackProvider,
 ] as const;
 
 /** What the hub derives from the list: enum, credential union and summaries, base URLs, webhook parts, probes, access. */

@@ -101,6 +101,8 @@ export interface ChatClient {
   respond(connection: ChatConnection, reply: ReplyChannel, card: ChatCard): Promise<ChatPostOutcome>;
   /** Who a platform user is (with a verified email when the platform gives one); null when unknown. */
   lookupUser(connection: ChatConnection, platformUserId: string): Promise<PlatformUser | null>;
+  /** The platform user with this verified email, for matching a hub user (Slack `users.lookupByEmail`); null when none. */
+  userByEmail?(connection: ChatConnection, email: string): Promise<PlatformUser | null>;
   /** The conversation id of a direct message with the user (Slack `conversations.open`). */
   directConversation?(connection: ChatConnection, platformUserId: string): Promise<string>;
 }

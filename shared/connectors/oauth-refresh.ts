@@ -52,7 +52,9 @@ export interface OAuthProvider<C extends RefreshableCredentials> {
   refreshRequest(
     current: C,
     connection: Connection,
-  ): { url: string; headers: Record<string, string>; body: string };
+  ):
+    | { url: string; headers: Record<string, string>; body: string }
+    | Promise<{ url: string; headers: Record<string, string>; body: string }>;
 }
 
 /** The rotated tokens could not be stored: the lock stays held, so no other worker spends the dead refresh token. */
@@ -101,7 +103,7 @@ export function makeOAuthTokenSource<C extends RefreshableCredentials>(
   }
 
   async function exchange(current: C, connection: Connection): Promise<C> {
-    const request = provider.refreshRequest(current, connection);
+    const request = await provider.refreshRequest(current, connection);
     let response: Response;
     try {
       response = await call(request.url, {

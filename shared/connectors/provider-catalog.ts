@@ -98,7 +98,8 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
     }
   }
   const allKinds = [...kinds.values()].map((k) => k.kind);
-  const schemas = allKinds.map((k) => k.schema);
+  // What a person may give: kinds an install writes are no input of the API (nor of its document).
+  const schemas = allKinds.filter((k) => !k.installedOnly).map((k) => k.schema);
   // A union needs two members; a hub with one kind (or none) still validates and documents the same way.
   const credentialsSchema = (schemas.length >= 2
     ? z.discriminatedUnion('kind', schemas as unknown as [z.ZodObject, z.ZodObject])
@@ -137,6 +138,11 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
           { path: 'kind', message: `one of: ${taken.map((k) => k.kind).join(', ') || 'none'}` },
         ]);
       }
+      if (kind.installedOnly)
+        throw new ValidationError(
+          `${credentials.kind} credentials are set by installing the app, not by hand`,
+          [{ path: 'kind', message: 'set by the install' }],
+        );
       // Where else the credentials are sent (a token endpoint) is held to the egress rules too.
       const values = credentials as unknown as Record<string, unknown>;
       for (const field of kind.urlFields ?? []) {

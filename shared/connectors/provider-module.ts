@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { InstallStateStore } from '../chat/install-state';
 import type {
   AppReply,
   AppRequest,
@@ -9,7 +10,7 @@ import type {
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
-import type { AuditStore, ConnectionStore, LockStore } from '../ports/stores';
+import type { AuditStore, ConnectionStore, LockStore, OrgStore } from '../ports/stores';
 import type { ResourceAccess } from '../topology/types';
 import type { WebhookDelivery } from './connector';
 import type { ProviderProbe } from './outbound';
@@ -30,6 +31,8 @@ export interface CredentialKind<S extends z.ZodObject = z.ZodObject> {
    * the URL fields, held to the same egress rules as the base URL when the credentials are set.
    */
   readonly urlFields?: readonly string[];
+  /** Written only by the provider's install (an OAuth callback): refused when given through the API or the CLI. */
+  readonly installedOnly?: boolean;
 }
 
 /** What a provider answers itself to a challenge of its webhook endpoint (Asana, Monday, Slack). */
@@ -83,6 +86,11 @@ export interface TokenSourceDeps {
   readonly locks: LockStore;
   readonly audit: Pick<AuditStore, 'append'>;
   readonly clock: Clock;
+  /**
+   * The deployment's app credentials of a provider (its secret, parsed with its `chat.appSettings`):
+   * chat apps refresh their installations' tokens with the app's client secret.
+   */
+  readonly appSecret?: (provider: string) => Promise<Readonly<Record<string, string>>>;
 }
 
 /** What a chat provider's client and app endpoint may use (all calls out through the egress guard). */
@@ -102,6 +110,10 @@ export interface ChatDeps {
   readonly publicUrl: string;
   /** What a provider learnt of the conversations it was added to, per org (needed by providers that post proactively). */
   readonly conversations?: ConversationDirectory;
+  /** The single-use states of installs under way (an app installed with OAuth needs them). */
+  readonly installStates?: InstallStateStore;
+  /** The orgs (an install creates a connection, counted against the org's plan). */
+  readonly orgs?: Pick<OrgStore, 'get'>;
 }
 
 /**
@@ -111,13 +123,18 @@ export interface ChatDeps {
 export interface ChatPart {
   /** The app endpoint's paths under `/{provider}/`, e.g. `GET install`, `POST events`. */
   readonly inbound: readonly { readonly method: 'GET' | 'POST'; readonly path: string }[];
+  /** The deployment's app credentials (client id/secret, signing secret…), secret fields via `secret()`. */
+  readonly appSettings: z.ZodObject;
+  /** App settings that match the provider's loopback fake (the local runtime's defaults). */
+  readonly localDefaults?: Record<string, string>;
   client(deps: ChatDeps): ChatClient;
   /** Verifies each request before reading it, answers handshakes, and returns the work to queue. */
   app(deps: ChatDeps): { handle(request: AppRequest): Promise<AppReply> };
-  /** The deployment's app credentials for this provider (what `ChatDeps.appSecret()` holds); secrets via `secret()`. */
-  readonly appSettings: z.ZodObject;
-  /** App settings pointing at the provider's loopback fakes, for the local runtime. */
-  readonly localDefaults?: Record<string, string>;
+  /**
+   * For a platform installed with OAuth: the URL (on the hub, `/{provider}/install?state=…`) that
+   * starts an install for the org by the hub user, with a signed, single-use state minted for it.
+   */
+  installUrl?(deps: ChatDeps, by: { readonly orgId: string; readonly userId: string }): Promise<string>;
 }
 
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */

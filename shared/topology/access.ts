@@ -96,6 +96,8 @@ export const platformPointers = {
   dueMinutes: 'DUEMINUTES',
   /** A real-time connection's org, by connection id (for `$disconnect`). */
   realtimeConnections: 'WSCONN',
+  /** A chat app install under way: its single-use state, by hash (which org and user started it), with a TTL. */
+  chatInstallStates: 'CHATSTATE',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;

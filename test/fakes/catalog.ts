@@ -5,6 +5,7 @@ import { GITHUB_HUMAN, startFakeGithub } from './github';
 import { GITLAB_HUB, GITLAB_HUMAN, startFakeGitlab } from './gitlab';
 import { JIRA_HUMAN, startFakeJira } from './jira';
 import { startFakeTeams, TEAMS_PERSON, TEAMS_TENANT } from './msteams/fake-teams';
+import { FAKE_SLACK_TEAM, SLACK_HUMAN, startFakeSlack } from './slack/fake-slack';
 
 /** A fake running on its own (`npm run fakes`): where it is, and how to point the hub at it. */
 export interface StartedFake {
@@ -83,6 +84,22 @@ export const FAKES: readonly FakeEntry[] = [
           `  npx hub connections create <orgId> --provider gitlab --name GitLab --base-url ${fake.url}`,
           `  GITLAB_TOKEN=${GITLAB_HUB.token} npx hub connections set-credentials <orgId> <connectionId> --kind gitlab_token --token-env GITLAB_TOKEN`,
           webhookLine('gitlab', fake.url),
+        ],
+      };
+    },
+  },
+  {
+    id: 'slack',
+    port: 3104,
+    start: async ({ port }) => {
+      const fake = await startFakeSlack({ port });
+      return {
+        url: fake.url,
+        stop: () => fake.stop(),
+        lines: [
+          `[fakes] Slack       ${fake.url}  (workspace ${FAKE_SLACK_TEAM.name} ${FAKE_SLACK_TEAM.id}; the Slack app's local defaults point here)`,
+          `  ${SLACK_HUMAN.realName} (${SLACK_HUMAN.id}, ${SLACK_HUMAN.email}, email confirmed) uses it`,
+          '  install: open the URL the hub gives for installing Slack; the fake approves at once',
         ],
       };
     },

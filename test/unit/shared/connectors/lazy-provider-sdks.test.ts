@@ -11,6 +11,7 @@ const SDK_ENTRIES: ReadonlyArray<[RegExp, string]> = [
   [/node_modules\/@octokit\/core\/dist-src\/index\.js$/, '@octokit/core'],
   [/node_modules\/@octokit\/auth-app\/dist-node\/index\.js$/, '@octokit/auth-app'],
   [/node_modules\/jira\.js\/dist\/cloud\/createCloudClient\.js$/, 'jira.js'],
+  [/node_modules\/@slack\/web-api\/dist\/index\.js$/, '@slack/web-api'],
 ];
 
 /**
@@ -38,7 +39,7 @@ async function runBundled(entry: string): Promise<Record<string, string[]>> {
         {
           name: 'record-sdk-evaluation',
           setup(b) {
-            b.onLoad({ filter: /node_modules[\\/](@octokit|jira\.js)[\\/]/ }, (args) => {
+            b.onLoad({ filter: /node_modules[\\/](@octokit|jira\.js|@slack)[\\/]/ }, (args) => {
               const sdk = SDK_ENTRIES.find(([path]) => path.test(args.path.replace(/\\/g, '/')))?.[1];
               if (!sdk) return undefined;
               const source = readFileSync(args.path, 'utf8');
@@ -65,6 +66,7 @@ describe("the providers' client SDKs", () => {
       import { PROVIDER_MODULES } from './shared/providers';
       import { githubClient } from './shared/connectors/github/client';
       import { jiraClient } from './shared/connectors/jira/client';
+      import { makeSlackChatClient } from './shared/connectors/slack/client';
       const atInit = [...(globalThis.__sdks ?? [])];
       const modules = PROVIDER_MODULES.map((m) => m.id);
       const connection = (provider, baseUrl) => ({ id: 'con_x', orgId: 'org_x', provider, config: { baseUrl } });
@@ -77,7 +79,14 @@ describe("the providers' client SDKs", () => {
       const jira = await jiraClient(connection('jira', 'https://acme.atlassian.net'), {
         kind: 'jira_api_token', email: 'bot@acme.test', apiToken: 't',
       });
+      const slack = makeSlackChatClient({
+        fetch: async () => { throw new Error('offline'); },
+        connections: { get: async () => ({ provider: 'slack', status: 'active', config: { baseUrl: 'https://slack.com/api' } }) },
+        accessTokens: { token: async () => 'xoxb-t' },
+      });
+      const posted = await slack.post({ orgId: 'org_x', connectionId: 'con_x' }, 'C0GENERAL01', { title: 't', fallback: 't' });
       console.log(JSON.stringify({
+        slack: [String(posted.ok)],
         atInit,
         modules,
         afterClients: [...globalThis.__sdks].sort(),
@@ -88,7 +97,8 @@ describe("the providers' client SDKs", () => {
     expect(seen.modules).toEqual(expect.arrayContaining(['github', 'jira']));
     expect(seen.atInit).toEqual([]);
     // Loaded once each, at first use; a second client for the same installation is the cached one.
-    expect(seen.afterClients).toEqual(['@octokit/auth-app', '@octokit/core', 'jira.js']);
+    expect(seen.afterClients).toEqual(['@octokit/auth-app', '@octokit/core', '@slack/web-api', 'jira.js']);
+    expect(seen.slack).toEqual(['false']);
     expect(seen.sameClient).toEqual(['true']);
     expect(seen.jira).toEqual(['function']);
   });

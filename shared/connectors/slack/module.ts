@@ -1,0 +1,61 @@
+import { UnauthenticatedError, ValidationError } from '../../errors';
+import type { ProviderModule } from '../provider-module';
+import { makeSlackChatClient } from './client';
+import { slackCredentialKinds } from './credentials';
+import { handleEvents } from './events';
+import { handleCallback, handleInstall, slackInstallUrl } from './install';
+import { makeSlackTokenSource } from './oauth';
+import { SLACK_API, SlackAppSettingsSchema, slackLocalDefaults } from './settings';
+
+const ELSEWHERE =
+  'Slack posts to /slack/events (signed with the app’s signing secret), not to a connection’s webhook URL';
+
+/**
+ * Slack: a chat platform (notifications and the bot), one app per hub deployment installed into
+ * workspaces with OAuth v2. Everything Slack sends goes to the app endpoint (`/slack/events`); the
+ * per-connection webhook part every module has refuses every delivery, so a connection's
+ * `/webhooks/slack/{id}` can never be a way in.
+ */
+export const slackProvider: ProviderModule<'slack', typeof slackCredentialKinds> = {
+  id: 'slack',
+  displayName: 'Slack',
+  api: { defaultBaseUrl: SLACK_API, customBaseUrl: false, baseUrlHint: SLACK_API },
+  credentials: slackCredentialKinds,
+  webhook: {
+    verify: async () => {
+      throw new UnauthenticatedError(ELSEWHERE);
+    },
+    deliveryId: () => {
+      throw new ValidationError(ELSEWHERE);
+    },
+    normalise: () => null,
+    docs: {
+      summary: 'Not used for Slack',
+      setup: `Nothing to set up: ${ELSEWHERE}. Every delivery here is refused.`,
+      headers: [],
+    },
+  },
+  tokens: (deps) => makeSlackTokenSource(deps),
+  chat: {
+    inbound: [
+      { method: 'GET', path: 'install' },
+      { method: 'GET', path: 'oauth/callback' },
+      { method: 'POST', path: 'events' },
+    ],
+    appSettings: SlackAppSettingsSchema,
+    localDefaults: slackLocalDefaults(),
+    client: (deps) => makeSlackChatClient(deps),
+    app: (deps) => ({
+      handle: async (request) => {
+        if (request.method === 'GET' && request.inbound === 'install') return handleInstall(deps, request);
+        if (request.method === 'GET' && request.inbound === 'oauth/callback')
+          return handleCallback(deps, request);
+        if (request.method === 'POST' && request.inbound === 'events') return handleEvents(deps, request);
+        return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' };
+      },
+    }),
+    installUrl: (deps, by) => slackInstallUrl(deps, by),
+  },
+  // Refreshing a rotating token stores it encrypted under a lock; installs create connections and bind the team.
+  access: ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],
+};
