@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
+import { approvalTargets } from '../../shared/approvals/events';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
 import { makeDeliveryQueue } from '../../shared/notify/delivery/delivery-queue';
 import { workerDeps } from '../../shared/notify/delivery/worker-deps';
@@ -29,7 +30,9 @@ export const makeHandler = (match: ReturnType<typeof makeMatcher>, failures: Que
 };
 
 /** The matcher with the production adapters; the rules and email parts add theirs through `extra`. */
-export const makeProductionMatcher = (extra: Pick<MatchDeps, 'rules' | 'recipients' | 'digests'> = {}) => {
+export const makeProductionMatcher = (
+  extra: Pick<MatchDeps, 'rules' | 'recipients' | 'digests' | 'ownTargets'> = {},
+) => {
   const clock = hubClock();
   const endpoints = adapters.webhookEndpointStore();
   return makeMatcher({
@@ -54,6 +57,8 @@ export const handler = makeHandler(
     rules: adapters.notificationRuleDestinations(),
     recipients: adapters.emailRecipients(clock),
     digests: adapters.digestCollector(clock),
+    // An approval's events go to its callback endpoint and its chat destination, whatever the rules say.
+    ownTargets: approvalTargets,
   }),
   workerDeps('notify', clock),
 );

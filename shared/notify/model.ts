@@ -56,6 +56,12 @@ export type DeliveryTarget =
       readonly address: string;
       /** The hub user it is for, when it is one (their preferences and unsubscribe link apply). */
       readonly userId?: string;
+    }
+  | {
+      readonly channel: 'chat';
+      readonly provider: string;
+      readonly connectionId: string;
+      readonly conversation: string;
     };
 
 /** A stable key of a target within its org: the message id is derived from (event id, this). */
@@ -65,6 +71,8 @@ export function targetKey(target: DeliveryTarget): string {
       return `webhook:${target.endpointId}`;
     case 'email':
       return `email:${target.address.toLowerCase()}`;
+    case 'chat':
+      return `chat:${target.connectionId}:${target.conversation}`;
   }
 }
 

@@ -42,6 +42,9 @@ export const TENANT_COLLECTIONS = {
   digests: 'DIGEST',
   digestSends: 'DIGESTSEND',
   realtimeConnections: 'WSCONN',
+  approvals: 'APPROVAL',
+  /** Events written with the change they announce, published by the table's stream (`domain-change.ts`). */
+  outbox: 'OUTBOX',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -22,6 +22,11 @@ export interface MatchDeps {
   /** Who an email destination reaches (the email part); without it, email destinations are skipped. */
   readonly recipients?: EmailRecipients;
   readonly digests?: DigestCollector;
+  /**
+   * Targets an event names itself, whatever the rules and filters say (an approval's callback
+   * endpoint and chat destination); a webhook target among them still needs an enabled endpoint.
+   */
+  readonly ownTargets?: (event: CanonicalEvent) => readonly DeliveryTarget[];
 }
 
 /** The org's enabled endpoints, each list reused for a few seconds. */
@@ -64,6 +69,8 @@ export function makeMatcher(deps: MatchDeps) {
     for (const endpoint of endpoints)
       if (endpoint.eventTypes.some((p) => matchesType(p, event.type)))
         add({ channel: 'webhook', endpointId: endpoint.id });
+    for (const target of deps.ownTargets?.(event) ?? [])
+      if (target.channel !== 'webhook' || enabled.has(target.endpointId)) add(target);
     const digestUsers = new Set<string>();
     for (const { destination } of fromRules) {
       if (destination.kind === 'webhook_endpoint') {
