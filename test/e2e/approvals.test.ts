@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { WebSocket } from 'undici';
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
+import { client, eventually, startRuntime } from '../support/runtime-process';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 // biome-ignore lint/suspicious/noExplicitAny: messages and bodies are read as the API sends them
@@ -28,8 +31,33 @@ interface World {
 }
 let w: World;
 
-const mint = (userId: string, orgId: string, role: string) =>
-  runCli(hub, ['token', 'mint', '--sub', userId, '--org', orgId, '--role', role]).stdout.trim();
+/**
+ * The `hub` CLI, run without blocking this process (as `runCli` would): the API client's idle
+ * connections the runtime closes meanwhile are seen closed, not reused.
+ */
+async function cli(args: string[], token?: string) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(process.cwd(), 'bin', 'hub-cli.ts'), ...args],
+      {
+        env: {
+          ...process.env,
+          HUB_URL: hub.url,
+          HUB_DATA_DIR: hub.dataDir,
+          ...(token ? { HUB_TOKEN: token } : {}),
+        },
+      },
+    );
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { status: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+const mint = async (userId: string, orgId: string, role: string) =>
+  (await cli(['token', 'mint', '--sub', userId, '--org', orgId, '--role', role])).stdout.trim();
 
 async function receiver(): Promise<WebhookReceiver> {
   const r = await new WebhookReceiver().start();
@@ -97,7 +125,7 @@ beforeAll(async () => {
     const id = String(
       (await admin('POST', `/v1/orgs/${orgId}/users`, { email: `${name}@${slug}.test`, name, role })).json.id,
     );
-    return { id, jwt: mint(id, orgId, role) };
+    return { id, jwt: await mint(id, orgId, role) };
   };
   const [ada, bob] = [await person('Ada', 'admin'), await person('Bob', 'member')];
   const [callback, filtered] = await Promise.all([
@@ -246,8 +274,7 @@ describe('agent approvals', () => {
   }, 120_000);
 
   it('is asked and answered from the CLI', async () => {
-    const asked = runCli(
-      hub,
+    const asked = await cli(
       [
         'approvals',
         'request',
@@ -265,12 +292,12 @@ describe('agent approvals', () => {
     );
     expect(asked.stderr).toBe('');
     const { id } = JSON.parse(asked.stdout);
-    const answered = runCli(hub, ['approvals', 'answer', w.orgId, id, 'yes'], w.ada.jwt);
+    const answered = await cli(['approvals', 'answer', w.orgId, id, 'yes'], w.ada.jwt);
     expect(JSON.parse(answered.stdout)).toMatchObject({ status: 'decided', decision: { label: 'Merge' } });
-    const again = runCli(hub, ['approvals', 'answer', w.orgId, id, 'no'], w.ada.jwt);
+    const again = await cli(['approvals', 'answer', w.orgId, id, 'no'], w.ada.jwt);
     expect(again.status).not.toBe(0);
     expect(again.stderr).toContain('Already decided by Ada via api');
-    expect(JSON.parse(runCli(hub, ['approvals', 'get', w.orgId, id], w.agentKey).stdout).status).toBe(
+    expect(JSON.parse((await cli(['approvals', 'get', w.orgId, id], w.agentKey)).stdout).status).toBe(
       'decided',
     );
   }, 120_000);
