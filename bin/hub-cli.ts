@@ -10,7 +10,7 @@ import type { CredentialKind } from '../shared/connectors/provider-module';
 import { PERMISSIONS, ROLES } from '../shared/identity/permissions';
 import { PROVIDER_MODULES } from '../shared/providers';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
-
+import { registerApprovalCommands } from './cli/approvals';
 import {
   bearer,
   CliError,
@@ -1182,6 +1182,7 @@ registerNotificationRuleCommands(program);
 registerWebhookEndpointCommands(program);
 registerNotificationPreferenceCommands(program);
 registerRealtimeCommands(program);
+registerApprovalCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -21,7 +21,8 @@ export type IdPrefix =
   | 'ep'
   | 'msg'
   | 'att'
-  | 'wsc';
+  | 'wsc'
+  | 'apr';
 
 const nextUlid = monotonicFactory();
 

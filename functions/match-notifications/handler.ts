@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
+import { approvalTargets } from '../../shared/approvals/events';
 import { parseBusEnvelope } from '../../shared/events/bus-envelope';
 import { makeDeliveryQueue } from '../../shared/notify/delivery/delivery-queue';
 import { workerDeps } from '../../shared/notify/delivery/worker-deps';
@@ -30,7 +31,7 @@ export const makeHandler = (match: ReturnType<typeof makeMatcher>, failures: Que
 
 /** The matcher with the production adapters; the rules and email parts add theirs through `extra`. */
 export const makeProductionMatcher = (
-  extra: Pick<MatchDeps, 'rules' | 'recipients' | 'digests' | 'chat'> = {},
+  extra: Pick<MatchDeps, 'rules' | 'recipients' | 'digests' | 'chat' | 'ownTargets'> = {},
 ) => {
   const clock = hubClock();
   const endpoints = adapters.webhookEndpointStore();
@@ -57,6 +58,8 @@ export const handler = makeHandler(
     recipients: adapters.emailRecipients(clock),
     digests: adapters.digestCollector(clock),
     chat: adapters.chatRecipients(clock),
+    // An approval's events go to its callback endpoint and its chat destination, whatever the rules say.
+    ownTargets: approvalTargets,
   }),
   workerDeps('notify', clock),
 );

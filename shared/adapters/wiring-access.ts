@@ -71,6 +71,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   syncProviders: ['domain-table:read', 'secrets-key:decrypt'],
   notificationRuleStore: ['domain-table:read'],
   notificationRuleDestinations: ['domain-table:read'],
+  // An approval's change, its audit record and its outbox event are one transaction.
+  approvalStore: ['domain-table:write', 'audit-table:write'],
 };
 
 /** The factories that open provider clients or their token sources: their functions get the modules' access. */

@@ -52,6 +52,7 @@ import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
+import { DynamoDbApprovalStore } from './dynamodb/dynamodb-approval-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
@@ -344,3 +345,5 @@ export const notificationRuleDestinations = () => {
   ruleDestinations ??= new CachedRuleDestinations(notificationRuleStore());
   return ruleDestinations;
 };
+/** Agents' approvals, written with their audit records and events (the outbox) in one transaction. */
+export const approvalStore = () => new DynamoDbApprovalStore(documentClient(), tablesConfig());

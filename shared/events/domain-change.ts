@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CanonicalEvent } from './canonical-event';
+import { CanonicalEventSchema } from './canonical-event';
 
 /** The tenant collections whose new items are announced on the bus, and the event type each becomes. */
 const ANNOUNCED: Readonly<Record<string, { type: string; fields: readonly string[] }>> = {
@@ -11,11 +12,28 @@ const ANNOUNCED: Readonly<Record<string, { type: string; fields: readonly string
 };
 
 const TENANT_PK = /^T#(org_[0-9A-Z]{26})#([A-Z]+)$/;
+/**
+ * The outbox: an item here holds a whole event (its `event`, as JSON), written in the transaction
+ * of the change it announces (an approval decided), published as it is.
+ */
+const OUTBOX = 'OUTBOX';
 
 /** Whether an item under this partition key is announced, decided from the key alone. */
 export function isAnnouncedKey(pk: unknown): boolean {
   const collection = TENANT_PK.exec(String(pk))?.[2];
-  return collection !== undefined && collection in ANNOUNCED;
+  return collection !== undefined && (collection in ANNOUNCED || collection === OUTBOX);
+}
+
+/** The event an outbox item holds, if it is a canonical event of the partition's own org. */
+function outboxEvent(item: Record<string, unknown>, orgId: string): CanonicalEvent | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(String(item.event));
+  } catch {
+    return null;
+  }
+  const parsed = CanonicalEventSchema.safeParse(json);
+  return parsed.success && parsed.data.tenantId === orgId ? parsed.data : null;
 }
 
 /**
@@ -31,6 +49,7 @@ export function domainEventFromInsert(
 ): CanonicalEvent | null {
   const match = TENANT_PK.exec(String(item.PK));
   const orgId = match?.[1];
+  if (orgId && match?.[2] === OUTBOX) return outboxEvent(item, orgId);
   const announced = match?.[2] ? ANNOUNCED[match[2]] : undefined;
   if (!orgId || !announced || typeof item.id !== 'string') return null;
   const ulid = item.id.slice(item.id.indexOf('_') + 1);

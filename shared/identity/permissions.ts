@@ -31,6 +31,9 @@ export const PERMISSIONS = [
   // Notification rules, outbound webhook endpoints and their deliveries, mail suppressions.
   'notifications:read',
   'notifications:manage',
+  // Agent approvals (issue 13): reading them, and asking people to decide (what an agent's key needs).
+  'approvals:read',
+  'approvals:request',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -43,14 +46,25 @@ const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 /**
  * The built-in roles and what each may do:
  * - owner: everything within the org; admin: the same but deleting the org;
- * - member, viewer: read the org and its event feed;
+ * - member: read the org, its event feed, connections, sync and notifications, and ask people to
+ *   decide (agent approvals: an agent's API key is a member's);
+ * - viewer: read the org and its event feed;
  * - auditor: read the org and its audit trail;
  * - billing: read the org and its usage against the plan.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: orgPermissions,
   admin: orgPermissions.filter((p) => p !== 'org:delete'),
-  member: ['org:read', 'events:read', 'teams:read', 'connections:read', 'sync:read', 'notifications:read'],
+  member: [
+    'org:read',
+    'events:read',
+    'teams:read',
+    'connections:read',
+    'sync:read',
+    'notifications:read',
+    'approvals:read',
+    'approvals:request',
+  ],
   viewer: ['org:read', 'events:read'],
   auditor: ['org:read', 'audit:read'],
   billing: ['org:read', 'usage:read'],

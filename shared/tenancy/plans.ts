@@ -8,6 +8,7 @@ export const PLANS = {
     mappings: 5,
     notificationRules: 10,
     webhookEndpoints: 3,
+    pendingApprovals: 20,
     apiRequestsPerMinute: 120,
     webhookEventsPerDay: 1_000,
   },
@@ -19,6 +20,7 @@ export const PLANS = {
     mappings: 100,
     notificationRules: 200,
     webhookEndpoints: 50,
+    pendingApprovals: 1_000,
     apiRequestsPerMinute: 1_200,
     webhookEventsPerDay: 100_000,
   },
@@ -30,6 +32,7 @@ export const PLANS = {
     mappings: 2_000,
     notificationRules: 2_000,
     webhookEndpoints: 1_000,
+    pendingApprovals: 20_000,
     apiRequestsPerMinute: 12_000,
     webhookEventsPerDay: 5_000_000,
   },
@@ -46,7 +49,9 @@ export type CountedResource =
   | 'connections'
   | 'mappings'
   | 'notificationRules'
-  | 'webhookEndpoints';
+  | 'webhookEndpoints'
+  /** Approvals waiting for an answer: one is given back when it is decided, expires or is cancelled. */
+  | 'pendingApprovals';
 
 /** A rate: how many per window. */
 export type Rate = {

@@ -141,6 +141,8 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   sendDigests: ['unsubscribeTokens', 'dueEntries', 'dueMinutes'],
   matchNotifications: ['dueEntries', 'dueMinutes'],
   runDueWork: ['dueEntries', 'dueMinutes'],
+  // An approval's expiry is indexed when it is asked, and forgotten when it is answered.
+  manageApprovals: ['dueEntries', 'dueMinutes'],
   realtimeConnections: ['realtimeConnections'],
   // A connection the Management API answers 410 for is forgotten.
   pushRealtimeEvents: ['realtimeConnections', 'webhookRoutes'],

@@ -274,6 +274,12 @@ export const functions = {
     'domain-table:write',
     'audit-table:write',
   ]),
+  // Agent approvals (issue 13): asked through the API, answered through it or a chat button.
+  manageApprovals: api(
+    'manage-approvals',
+    'Asks people to decide for an agent: creates, lists, reads, answers and cancels approvals',
+    ['domain-table:write', 'audit-table:write'],
+  ),
   matchNotifications: {
     entry: 'functions/match-notifications/handler.ts',
     description:
@@ -311,7 +317,7 @@ export const functions = {
   runDueWork: {
     entry: 'functions/run-due-work/handler.ts',
     description:
-      'Queues the retries that have come due, and warns about or disables endpoints failing for days',
+      'Queues the retries that have come due, warns about or disables endpoints failing for days, and expires approvals',
     memoryMb: 512,
     timeoutSeconds: 120,
     // mail:send: the warning and the notice of an endpoint disabled go to the org's admins.
@@ -1272,6 +1278,57 @@ export const routes = [
     tag: 'Notifications',
   },
   {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/approvals',
+    operationId: 'requestApproval',
+    function: 'manageApprovals',
+    auth: 'hub',
+    permission: 'approvals:request',
+    summary: 'Ask people to decide: a question, its options, who may answer, where it is posted, until when',
+    tag: 'Approvals',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/approvals',
+    operationId: 'listApprovals',
+    function: 'manageApprovals',
+    auth: 'hub',
+    permission: 'approvals:read',
+    summary: "The org's approvals, newest first, all or one status",
+    tag: 'Approvals',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/approvals/{approvalId}',
+    operationId: 'getApproval',
+    function: 'manageApprovals',
+    auth: 'hub',
+    permission: 'approvals:read',
+    summary:
+      'An approval: pending, decided (which option, by whom, when, through what), expired or cancelled',
+    tag: 'Approvals',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/approvals/{approvalId}/answer',
+    operationId: 'answerApproval',
+    function: 'manageApprovals',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: 'Answer as the calling user, if they are among its answerers: the first answer wins',
+    tag: 'Approvals',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/approvals/{approvalId}/cancel',
+    operationId: 'cancelApproval',
+    function: 'manageApprovals',
+    auth: 'hub',
+    permission: 'approvals:request',
+    summary: 'Cancel a pending approval (its requester, or an owner or admin)',
+    tag: 'Approvals',
+  },
+  {
     method: 'GET',
     path: '/unsubscribe',
     operationId: 'showUnsubscribe',
@@ -1439,6 +1496,12 @@ export const rules = {
       source: [{ 'anything-but': [`${EVENT_SOURCE_PREFIX}hub`] }],
       detail: { echo: [{ exists: false }] },
     },
+    targetQueues: ['notify'],
+  },
+  hubApprovalEvents: {
+    description:
+      "The hub's own approval events go to the notify worker too: the org's endpoints and rules may take them, and each goes to its approval's callback endpoint and chat destination",
+    pattern: { source: [`${EVENT_SOURCE_PREFIX}hub`], 'detail-type': [{ prefix: 'approval.' }] },
     targetQueues: ['notify'],
   },
   realtimeEvents: {

@@ -29,6 +29,7 @@ interface Tenant {
   githubConnection: { id: string; webhookUrl: string; webhookSecret: string };
   mappingId: string;
   ruleId: string;
+  approvalId: string;
 }
 
 const tenants: Record<'a' | 'b', Tenant> = {} as never;
@@ -94,6 +95,15 @@ async function tenant(slug: string): Promise<Tenant> {
     destinations: [{ kind: 'email', userIds: [String(user.json.id)] }],
   });
   expect(rule.status).toBe(201);
+  const approval = await admin('POST', `/v1/orgs/${org.id}/approvals`, {
+    question: `for-b question of ${slug}?`,
+    options: [
+      { id: 'yes', label: 'Yes' },
+      { id: 'no', label: 'No' },
+    ],
+    answerers: { userIds: [String(user.json.id)] },
+  });
+  expect(approval.status).toBe(201);
   return {
     org,
     ownerKey,
@@ -108,6 +118,7 @@ async function tenant(slug: string): Promise<Tenant> {
     githubConnection,
     mappingId: String(mapping.json.id),
     ruleId: String(rule.json.id),
+    approvalId: String(approval.json.id),
   };
 }
 
@@ -186,6 +197,7 @@ async function snapshotOfB() {
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/mappings`)).json,
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/links`)).json,
       (await b('GET', `/v1/orgs/${tenants.b.org.id}/notification-rules`)).json,
+      (await b('GET', `/v1/orgs/${tenants.b.org.id}/approvals`)).json,
     ],
     withoutOwnUse,
   );
@@ -262,6 +274,15 @@ const validBodies: Record<string, unknown> = {
   updateNotificationRule: { name: 'Renamed by A', enabled: false },
   testNotificationRule: { sample: 'pull_request.merged' },
   putNotificationPreferences: { digest: 'daily', channels: { email: true } },
+  requestApproval: {
+    question: 'Planted by A?',
+    options: [
+      { id: 'yes', label: 'Yes' },
+      { id: 'no', label: 'No' },
+    ],
+    answerers: { roles: ['owner'] },
+  },
+  answerApproval: { option: 'yes' },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -298,6 +319,7 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{endpointId}', 'ep_01M8F79MGRCMY1JDM07R52VC06')
           .replace('{messageId}', 'msg_01M8F79MGRCMY1JDM07R52VC06')
           .replace('{ruleId}', tenants.b.ruleId)
+          .replace('{approvalId}', tenants.b.approvalId)
           .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'));
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(

@@ -46,6 +46,9 @@ export const TENANT_COLLECTIONS = {
   chatCards: 'CHATCARD',
   /** The conversations a chat bot was added to (`ConversationDirectory`). */
   chatConversations: 'CHATCONV',
+  approvals: 'APPROVAL',
+  /** Events written with the change they announce, published by the table's stream (`domain-change.ts`). */
+  outbox: 'OUTBOX',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -4,6 +4,7 @@ import { ValidationError } from '../../errors';
 import { newId } from '../../ids';
 import { zodIssues } from '../../validation';
 import type { CanonicalEvent } from '../canonical-event';
+import { ApprovalEventDataSchema } from './approval';
 import {
   BuildEventDataSchema,
   PipelineEventDataSchema,
@@ -15,6 +16,7 @@ import {
 import { CommentEventDataSchema, ReleaseEventDataSchema, SprintEventDataSchema } from './planning';
 import { WorkItemEventDataSchema } from './work-item';
 
+export * from './approval';
 export * from './code';
 export * from './people';
 export * from './planning';
@@ -49,6 +51,8 @@ export const CANONICAL_DATA = {
   ...each('build', RUN, BuildEventDataSchema),
   ...each('sprint', ['created', 'started', 'closed', 'updated', 'deleted'], SprintEventDataSchema),
   ...each('release', ['created', 'released', 'unreleased', 'updated', 'deleted'], ReleaseEventDataSchema),
+  // The hub's own: an agent's question to people, and how it was resolved.
+  ...each('approval', ['requested', 'decided', 'expired', 'cancelled'], ApprovalEventDataSchema),
 } as const;
 
 export type CanonicalType = keyof typeof CANONICAL_DATA;
@@ -56,6 +60,14 @@ export type CanonicalDataOf<T extends CanonicalType> = z.infer<(typeof CANONICAL
 export const CANONICAL_TYPES = Object.keys(CANONICAL_DATA) as CanonicalType[];
 /** The prefix of a generic sender's own event types, whose data the hub does not interpret. */
 export const CUSTOM_TYPE_PREFIX = 'custom.';
+
+/**
+ * Types only the hub itself publishes (its source is `hub`): a provider or a generic sender naming
+ * one is refused, so no delivery can pass itself off as an approval's decision.
+ */
+export const HUB_ONLY_TYPE_PREFIXES = ['approval.'] as const;
+export const isHubOnlyType = (type: string): boolean =>
+  HUB_ONLY_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix));
 
 /** The envelope's type pattern: dot-separated lower-case words (`push`, `work_item.created`, `custom.build.done`). */
 const CANONICAL_EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
@@ -113,6 +125,7 @@ export function canonicalEvent(
     (!isCanonicalType(type) && !type.startsWith(CUSTOM_TYPE_PREFIX))
   )
     throw new ValidationError('The delivery names no event type the hub knows');
+  if (isHubOnlyType(type)) throw new ValidationError(`Only the hub publishes ${type} events`);
   if (isCanonicalType(event.type)) {
     const parsed = (CANONICAL_DATA[event.type] as z.ZodType).safeParse(event.data);
     // A payload that lacks what its event needs is the sender's malformed delivery, not a hub failure.

@@ -22,6 +22,17 @@ export interface DueWorkDeps {
   readonly clock: Clock;
   readonly health: HealthCheckDeps;
   readonly tenants?: Pick<TenantDirectory, 'get'>;
+  /**
+   * Other kinds of due work, each run entry by entry (an approval's expiry): an entry is removed
+   * once `run` settles, and found again next minute when it throws.
+   */
+  readonly kinds?: readonly DueKind[];
+}
+
+/** A kind of due work another part of the hub indexes, and what doing one entry of it is. */
+export interface DueKind {
+  readonly kind: string;
+  run(entry: DueEntry): Promise<void>;
 }
 
 /**
@@ -40,7 +51,38 @@ export function makeRunDueWork(deps: DueWorkDeps) {
     await deps.dueIndex.add({ ...entry, dueAt: new Date(deps.clock.now().getTime() + INACTIVE_POSTPONE_MS) });
     await deps.dueIndex.remove(entry);
   };
-  return async (): Promise<{ retries: number; health: Record<string, number> }> => {
+  /** Runs the entries of one kind that have come due, at most `MAX_ROUNDS` rounds of `BATCH`. */
+  const sweep = async (kind: string, run: (entry: DueEntry) => Promise<void>): Promise<number> => {
+    let ran = 0;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const due = await deps.dueIndex.due(kind, deps.clock.now(), 100);
+      // The index reads only the minutes that hold entries: nothing due now means nothing is.
+      if (due.length === 0) break;
+      let done = 0;
+      for (const entry of due) {
+        if (!(await active(entry.orgId))) {
+          await postpone(entry);
+          done++;
+          continue;
+        }
+        try {
+          await run(entry);
+          await deps.dueIndex.remove(entry);
+          done++;
+          ran++;
+        } catch (error) {
+          logger.warn('Due work failed; it is tried again next minute', { error: error as Error, kind });
+        }
+      }
+      if (done === 0) break;
+    }
+    return ran;
+  };
+  return async (): Promise<{
+    retries: number;
+    health: Record<string, number>;
+    other?: Record<string, number>;
+  }> => {
     let retries = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const due = await deps.dueIndex.due(RETRY_KIND, deps.clock.now(), BATCH);
@@ -89,6 +131,11 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       }
       if (done === 0) break;
     }
-    return { retries, health };
+    const other: Record<string, number> = {};
+    for (const { kind, run } of deps.kinds ?? []) {
+      const ran = await sweep(kind, run);
+      if (ran > 0) other[kind] = ran;
+    }
+    return { retries, health, ...(Object.keys(other).length > 0 ? { other } : {}) };
   };
 }

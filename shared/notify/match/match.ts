@@ -25,6 +25,11 @@ export interface MatchDeps {
   readonly digests?: DigestCollector;
   /** Which conversation a chat destination reaches (the chat part); without it, chat destinations are skipped. */
   readonly chat?: ChatRecipients;
+  /**
+   * Targets an event names itself, whatever the rules and filters say (an approval's callback
+   * endpoint and chat destination); a webhook target among them still needs an enabled endpoint.
+   */
+  readonly ownTargets?: (event: CanonicalEvent) => readonly DeliveryTarget[];
 }
 
 /** The org's enabled endpoints, each list reused for a few seconds. */
@@ -67,6 +72,8 @@ export function makeMatcher(deps: MatchDeps) {
     for (const endpoint of endpoints)
       if (endpoint.eventTypes.some((p) => matchesType(p, event.type)))
         add({ channel: 'webhook', endpointId: endpoint.id });
+    for (const target of deps.ownTargets?.(event) ?? [])
+      if (target.channel !== 'webhook' || enabled.has(target.endpointId)) add(target);
     const digestUsers = new Set<string>();
     for (const { destination } of fromRules) {
       if (destination.kind === 'webhook_endpoint') {

@@ -196,6 +196,29 @@ function describeKnown(event: CanonicalEvent): Parts | null {
       container: null,
     };
   }
+  if (type.startsWith('approval.')) {
+    const d = canonicalData(event, type as 'approval.decided');
+    if (!d) return null;
+    const a = d.approval;
+    const question = a.question.split('\n', 1)[0] ?? '';
+    const decided = a.decision;
+    const asked = { id: a.requestedBy.id, login: null, name: a.requestedBy.name };
+    return {
+      title:
+        type === 'approval.decided' && decided
+          ? `Approval decided: ${decided.label} — ${question}`
+          : `Approval ${verb}: ${question}`,
+      lines: [
+        `Options: ${a.options.map((o) => o.label).join(' / ')}`,
+        decided ? `Decided by ${decided.by.name} via ${decided.via}` : null,
+        a.status === 'pending' ? `Expires ${a.expiresAt}` : null,
+        a.cancelled ? `Cancelled by ${a.cancelled.by.name}` : null,
+      ],
+      actor: decided ? { id: decided.by.userId, login: null, name: decided.by.name } : asked,
+      links: [],
+      container: null,
+    };
+  }
   if (type.startsWith('release.')) {
     const d = canonicalData(event, type as 'release.released');
     if (!d) return null;

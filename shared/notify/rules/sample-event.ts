@@ -1,3 +1,4 @@
+import { approvalEvent } from '../../approvals/events';
 import type { CanonicalType, Normalised, Person, WorkItem } from '../../events/canonical';
 import { canonicalEvent } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
@@ -33,6 +34,8 @@ export function sampleEvent(
   const author = person(conditions.authors?.[0], 'ada', 'u-1');
   const assignee = person(conditions.assignees?.[0], 'grace', 'u-2');
   const family = type.split('.')[0];
+  // The hub's own: an approval as an agent asks it (and as it is resolved), from the hub's source.
+  if (family === 'approval') return sampleApproval(orgId, type, at);
   const url = `https://example.com/${container}`;
   const pullRequest = {
     id: 'pr-42',
@@ -204,5 +207,53 @@ export function sampleEvent(
     conditions.providers?.[0] ?? SAMPLE_PROVIDER,
     'sample',
     normalised,
+  );
+}
+
+/** A sample approval event: an agent's question, resolved as its type says. */
+function sampleApproval(orgId: string, type: CanonicalType, at: Date): CanonicalEvent {
+  const expiresAt = new Date(Date.parse(AT) + 86_400_000).toISOString();
+  const decided = type === 'approval.decided';
+  return approvalEvent(
+    type as 'approval.decided',
+    {
+      id: 'apr_00000000000000000000000000',
+      orgId,
+      status: decided
+        ? 'decided'
+        : type === 'approval.expired'
+          ? 'expired'
+          : type === 'approval.cancelled'
+            ? 'cancelled'
+            : 'pending',
+      question: 'Deploy release 1.4 to production?',
+      options: [
+        { id: 'approve', label: 'Approve' },
+        { id: 'reject', label: 'Reject' },
+      ],
+      answerers: { userIds: [], teamIds: [], roles: ['admin'] },
+      destination: null,
+      context: { release: '1.4' },
+      callbackEndpointId: null,
+      requestedBy: { type: 'api_key', id: 'key_00000000000000000000000000', name: 'release agent' },
+      createdAt: AT,
+      expiresAt,
+      decision: decided
+        ? {
+            option: 'approve',
+            label: 'Approve',
+            by: { userId: 'usr_00000000000000000000000000', name: 'Ada' },
+            at: AT,
+            via: 'api',
+          }
+        : null,
+      cancelled:
+        type === 'approval.cancelled'
+          ? { by: { type: 'api_key', id: 'key_00000000000000000000000000', name: 'release agent' }, at: AT }
+          : null,
+      expiredAt: type === 'approval.expired' ? expiresAt : null,
+    },
+    at,
+    'notification-rule-test',
   );
 }

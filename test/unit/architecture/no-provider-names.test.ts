@@ -15,6 +15,7 @@ const LAYERS = [
   'shared/adapters',
   'shared/topology',
   'shared/queues',
+  'shared/approvals',
   'lib',
   'bin',
   'functions',

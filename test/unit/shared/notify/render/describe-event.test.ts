@@ -165,6 +165,38 @@ const samples = {
     },
     title: 'Release 1.2 released',
   },
+  approval: {
+    type: 'approval.decided',
+    data: {
+      approval: {
+        id: 'apr_01JD3Q4ZK8M7X2V9N6B5C4D3E2',
+        orgId: 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2',
+        status: 'decided',
+        question: 'Deploy 1.4?',
+        options: [
+          { id: 'yes', label: 'Deploy' },
+          { id: 'no', label: 'Hold' },
+        ],
+        answerers: { userIds: [], teamIds: [], roles: ['admin'] },
+        destination: null,
+        context: null,
+        callbackEndpointId: null,
+        requestedBy: { type: 'api_key', id: 'key_1', name: 'release agent' },
+        createdAt: '2026-12-01T10:00:00.000Z',
+        expiresAt: '2026-12-02T10:00:00.000Z',
+        decision: {
+          option: 'yes',
+          label: 'Deploy',
+          by: { userId: 'usr_1', name: 'Ada' },
+          at: '2026-12-01T10:05:00.000Z',
+          via: 'api',
+        },
+        cancelled: null,
+        expiredAt: null,
+      },
+    },
+    title: 'Approval decided: Deploy — Deploy 1.4?',
+  },
 } satisfies Record<string, { type: string; data: Record<string, unknown>; title: string }>;
 
 const eventOf = (type: string, data: Record<string, unknown>, provider = 'jira'): CanonicalEvent =>
