@@ -12,7 +12,7 @@ export interface ChannelClaims {
 }
 
 export interface ChannelTokenVerifierOptions {
-  readonly fetch: typeof globalThis.fetch;
+  readonly fetch: typeof fetch;
   readonly clock: Clock;
   readonly metadataUrl: string;
   readonly appId: string;

@@ -16,7 +16,7 @@ const TokenSchema = z.looseObject({
 
 /** The bot's tokens to the Bot Connector (AAD client credentials), cached until shortly before expiry. */
 export function makeBotTokens(
-  deps: { fetch: typeof globalThis.fetch; clock: Clock },
+  deps: { fetch: typeof fetch; clock: Clock },
   bot: () => Promise<TeamsBot>,
 ) {
   let cached: { token: string; until: number } | null = null;
@@ -118,7 +118,7 @@ export type ConnectorAnswer =
  * to service URLs whose origin is on the allow-list; a 401 is retried once with a fresh token.
  */
 export async function callConnector(
-  deps: { fetch: typeof globalThis.fetch; clock: Clock; tokens: BotTokens; bot: TeamsBot },
+  deps: { fetch: typeof fetch; clock: Clock; tokens: BotTokens; bot: TeamsBot },
   serviceUrl: string,
   method: 'GET' | 'POST' | 'PUT',
   path: string,
