@@ -64,10 +64,26 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   syncProviders: ['domain-table:read', 'secrets-key:decrypt'],
   notificationRuleStore: ['domain-table:read'],
   notificationRuleDestinations: ['domain-table:read'],
+  installationDirectory: ['domain-table:read'],
+  // Links are written with their audit record.
+  identityLinkStore: ['domain-table:read'],
+  chatAppStore: ['domain-table:read'],
+  usedChatTokens: ['domain-table:write'],
+  // Decrypts the settings it reads.
+  chatAppSettings: ['domain-table:read', 'secrets-key:decrypt'],
+  chatOnce: ['idempotency-table:write'],
+  chatWorkQueue: ['queues:send'],
+  chatParts: [],
+  // The provider's client and app: connections, their tokens, the app settings, the installations.
+  chatDeps: ['domain-table:read', 'secrets-key:decrypt', 'audit-table:write'],
 };
 
 /** The factories that open provider clients or their token sources: their functions get the modules' access. */
-export const providerClientFactories: readonly (keyof typeof wiring)[] = ['providerTokens', 'syncProviders'];
+export const providerClientFactories: readonly (keyof typeof wiring)[] = [
+  'providerTokens',
+  'syncProviders',
+  'chatDeps',
+];
 
 /** The platform pointer types a factory's adapters write whatever their caller does (see `pointerWrites`). */
 export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readonly PlatformPointer[] } = {
@@ -80,4 +96,5 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   digestCollector: ['dueEntries', 'dueMinutes'],
   // A connection's org by its id, written and deleted with the connection.
   realtimeConnections: ['realtimeConnections'],
+  usedChatTokens: ['chatLinkNonces'],
 };

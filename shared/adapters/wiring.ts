@@ -8,6 +8,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
+import { makeAppSettings } from '../chat/chat-apps';
+import { chatParts as chatPartsOf } from '../chat/chat-parts';
+import type { ChatWorkQueue } from '../chat/ports';
 import {
   claimsBucketName,
   eventBusName,
@@ -23,7 +26,9 @@ import {
 } from '../config/config';
 import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { lazyTokenSources } from '../connectors/provider-catalog';
+import type { ChatDeps } from '../connectors/provider-module';
 import type { AccessTokens } from '../connectors/work-items';
+import { egressFetch } from '../egress';
 import { feedOfReferences } from '../events/claim-check';
 import { EmailDigestCollector } from '../notify/email/digests';
 import { makeEmailChannel, makeEmailRenderer } from '../notify/email/email-channel';
@@ -46,6 +51,12 @@ import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamo
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
+import {
+  DynamoDbChatAppStore,
+  DynamoDbIdentityLinkStore,
+  DynamoDbInstallationDirectory,
+  DynamoDbUsedTokens,
+} from './dynamodb/dynamodb-chat-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
 import { DynamoDbDeliveryStore } from './dynamodb/dynamodb-delivery-store';
@@ -69,6 +80,7 @@ import { DynamoDbWebhookEndpointStore } from './dynamodb/dynamodb-webhook-endpoi
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
+import { IdempotentOnce } from './powertools/idempotent-once';
 import { SesMailer } from './ses/ses-mailer';
 import { SqsMessageQueues } from './sqs/sqs-message-queues';
 
@@ -270,4 +282,49 @@ let ruleDestinations: CachedRuleDestinations | undefined;
 export const notificationRuleDestinations = () => {
   ruleDestinations ??= new CachedRuleDestinations(notificationRuleStore());
   return ruleDestinations;
+};
+/** Which org and connection each chat installation (Slack team, Teams tenant) is bound to. */
+export const installationDirectory = () =>
+  new DynamoDbInstallationDirectory(documentClient(), tablesConfig().domainTable);
+/** Platform users linked to hub users, under each org. */
+export const identityLinkStore = () => new DynamoDbIdentityLinkStore(documentClient(), tablesConfig());
+/** The deployment's chat app settings per platform, encrypted. */
+export const chatAppStore = () => new DynamoDbChatAppStore(documentClient(), tablesConfig());
+/** Used chat link tokens (single use). */
+export const usedChatTokens = () => new DynamoDbUsedTokens(documentClient(), tablesConfig().domainTable);
+/** A chat platform's app settings, decrypted, by provider id. */
+export const chatAppSettings = () => makeAppSettings({ store: chatAppStore(), cipher: secretCipher() });
+/** Runs each piece of chat work once (Powertools idempotency). */
+export const chatOnce = () =>
+  new IdempotentOnce(
+    new DynamoDBPersistenceLayer({ tableName: idempotencyTableName(), awsSdkV3Client: dynamoDbClient() }),
+  );
+/** Puts chat work on the `chat` queue, grouped by org (SQS fair queues). */
+export const chatWorkQueue = (): ChatWorkQueue => {
+  const queues = messageQueues();
+  return {
+    enqueue: (work) =>
+      queues.sendBatch(
+        'chat',
+        work.map((w) => ({ body: JSON.stringify(w), groupId: w.orgId })),
+      ),
+  };
+};
+/** Each chat provider's chat part, by provider id. */
+export const chatParts = () => chatPartsOf(PROVIDER_MODULES);
+/** What a chat provider's client and app endpoint get: every call out through the egress guard. */
+export const chatDeps = (provider: string): ChatDeps => {
+  const settings = chatAppSettings();
+  const tokenSource = providerTokens()[provider];
+  return {
+    fetch: egressFetch(),
+    clock: hubClock(),
+    cipher: secretCipher(),
+    connections: connectionStore(),
+    installations: installationDirectory(),
+    audit: auditStore(),
+    ...(tokenSource ? { accessTokens: tokenSource } : {}),
+    appSecret: () => settings(provider),
+    publicUrl: publicUrl(),
+  };
 };

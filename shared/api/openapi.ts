@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ZodOpenApiPathsObject, ZodOpenApiResponsesObject } from 'zod-openapi';
 import { createDocument } from 'zod-openapi';
+import { chatOperations } from '../chat/operations';
 import type { ProviderCatalog } from '../connectors/provider-catalog';
 import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { notificationPreferenceOperations } from '../notify/email/operations';
@@ -95,7 +96,8 @@ type ProviderOperation = 'setConnectionCredentials' | 'receiveWebhook';
 type FeatureOperation =
   | keyof typeof notificationRuleOperations
   | keyof typeof webhookEndpointOperations
-  | keyof typeof notificationPreferenceOperations;
+  | keyof typeof notificationPreferenceOperations
+  | keyof ReturnType<typeof chatOperations>;
 
 const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
   createOrg: {
@@ -799,6 +801,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...webhookEndpointOperations,
     ...notificationPreferenceOperations,
     ...providerOperations(providers),
+    ...chatOperations(providers.modules),
   };
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {

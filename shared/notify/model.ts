@@ -41,6 +41,13 @@ export const DestinationSchema = z
       .refine((d) => (d.userIds?.length ?? 0) + (d.teamIds?.length ?? 0) + (d.addresses?.length ?? 0) > 0, {
         message: 'An email destination names at least one user, team or address',
       }),
+    z
+      .object({
+        kind: z.literal('chat'),
+        connectionId: z.string().regex(ID_PATTERN('con')),
+        conversation: z.string().min(1).max(200),
+      })
+      .strict(),
   ])
   .meta({ id: 'NotificationDestination' });
 export type Destination = z.infer<typeof DestinationSchema>;

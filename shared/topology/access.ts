@@ -96,6 +96,12 @@ export const platformPointers = {
   dueMinutes: 'DUEMINUTES',
   /** A real-time connection's org, by connection id (for `$disconnect`). */
   realtimeConnections: 'WSCONN',
+  /** A chat platform's installation (Slack team, Teams tenant): the one org and connection it is bound to. */
+  chatInstallations: 'CHATINST',
+  /** The deployment's app settings of a chat platform, encrypted (set by platform admins). */
+  chatApps: 'CHATAPP',
+  /** A used chat link token's nonce (single use), until the token would have expired. */
+  chatLinkNonces: 'CHATLINK',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -141,6 +147,12 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   realtimeConnections: ['realtimeConnections'],
   // A connection the Management API answers 410 for is forgotten.
   pushRealtimeEvents: ['realtimeConnections', 'webhookRoutes'],
+  // A provider's app binds an installation to its org when the OAuth install completes.
+  receiveChatRequest: ['chatInstallations', 'webhookRoutes'],
+  // An uninstall unbinds the installation and saves the connection (and its route) as needing attention.
+  runChatWork: ['chatInstallations', 'webhookRoutes'],
+  manageChatApps: ['chatApps'],
+  manageChatLinks: ['chatLinkNonces'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

@@ -42,6 +42,7 @@ export const TENANT_COLLECTIONS = {
   digests: 'DIGEST',
   digestSends: 'DIGESTSEND',
   realtimeConnections: 'WSCONN',
+  chatIdentities: 'CHATID',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -113,6 +113,9 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
         rendered: [await channel.render(event, { channel: 'webhook', endpointId: destination.endpointId })],
       };
     }
+    if (destination.kind === 'chat') {
+      return { destination, rendered: [], note: 'The chat channel is not available here' };
+    }
     const targets = await emailTargets(orgId, destination);
     const channel = deps.channels.email;
     if (targets.length === 0)

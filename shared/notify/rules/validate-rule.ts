@@ -65,6 +65,14 @@ export async function validateRule(
       );
       continue;
     }
+    if (d.kind === 'chat') {
+      check(
+        `destinations.${i}.connectionId`,
+        refs.connections.get(orgId, d.connectionId).then((c) => c !== null),
+        `no connection ${d.connectionId} in this organisation`,
+      );
+      continue;
+    }
     for (const [j, id] of (d.userIds ?? []).entries()) {
       check(
         `destinations.${i}.userIds.${j}`,
