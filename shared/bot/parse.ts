@@ -20,7 +20,7 @@ export const MAX_COMMAND_CHARS = 500;
 
 const KEY = /^[A-Z][A-Z0-9_]{0,19}-[1-9][0-9]{0,8}$/;
 const PROJECT = /^[A-Z][A-Z0-9_]{0,19}$/;
-const REPOSITORY = /^[\w.-]{1,100}(\/[\w.-]{1,100}){1,3}$/;
+const REPOSITORY = /^[\w-][\w.-]{0,99}(\/[\w-][\w.-]{0,99}){1,3}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 const MAX_TITLE = 255;
 const MAX_STATUS = 100;

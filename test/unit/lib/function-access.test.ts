@@ -10,7 +10,15 @@ const flagged = names.filter((n) => (functions[n] as { providerClients?: boolean
 describe("a function's access, with the provider modules' where it opens provider clients", () => {
   it('adds every module’s access to the flagged functions, and nothing to the others', () => {
     expect(flagged.sort()).toEqual(
-      ['manageMappings', 'openLinkBranch', 'scanWorkItems', 'syncWorkItems', 'testConnection'].sort(),
+      [
+        'manageMappings',
+        'openLinkBranch',
+        'receiveChatRequest',
+        'runChatWork',
+        'scanWorkItems',
+        'syncWorkItems',
+        'testConnection',
+      ].sort(),
     );
     // What a token refresh needs comes from the modules, not from the topology's own lists.
     expect(PROVIDERS.access).toContain('secrets-key:encrypt');
