@@ -9,7 +9,7 @@ import { credentialFields } from '../shared/connectors/provider-catalog';
 import { PERMISSIONS, ROLES } from '../shared/identity/permissions';
 import { PROVIDER_MODULES } from '../shared/providers';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
-
+import { registerChatCommands } from './cli/chat';
 import {
   bearer,
   CliError,
@@ -1178,6 +1178,7 @@ registerNotificationRuleCommands(program);
 registerWebhookEndpointCommands(program);
 registerNotificationPreferenceCommands(program);
 registerRealtimeCommands(program);
+registerChatCommands(program);
 
 try {
   await program.parseAsync(process.argv);
