@@ -141,6 +141,32 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
     );
   };
 
+  /** The app (re)installed: a connection an uninstall left needing attention is active again. */
+  const installed = async (work: ChatWork, current: Connection) => {
+    const at = deps.clock.now();
+    const record = {
+      ...auditBySystem({
+        action: 'chat.installed',
+        actor: 'hub-chat',
+        orgId: work.orgId,
+        targets: [{ type: 'connection', id: current.id }],
+        requestId: work.id,
+        at,
+        before: { status: current.status },
+        after: {
+          status: current.status === 'needs_attention' ? 'active' : current.status,
+          installationId: work.installationId ?? null,
+        },
+      }),
+      channel: work.provider,
+    };
+    const route =
+      current.status === 'needs_attention' ? await deps.connections.findWebhookRoute(current.id) : null;
+    if (!route) return void (await deps.audit.append(record));
+    const next: Connection = { ...current, status: 'active', lastError: null, updatedAt: at.toISOString() };
+    await deps.connections.save(next, current, { ...route, status: 'active' }, record);
+  };
+
   const handle = async (work: ChatWork): Promise<void> => {
     const client = deps.clients(work.provider);
     const current = await deps.connections.get(work.orgId, work.connectionId);
@@ -159,21 +185,7 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
     };
     const { request } = work;
     if (request.kind === 'uninstalled') return uninstalled(work, current);
-    if (request.kind === 'installed') {
-      await deps.audit.append({
-        ...auditBySystem({
-          action: 'chat.installed',
-          actor: 'hub-chat',
-          orgId: work.orgId,
-          targets: [{ type: 'connection', id: work.connectionId }],
-          requestId: work.id,
-          at: deps.clock.now(),
-          after: { conversation: work.conversation, installationId: work.installationId ?? null },
-        }),
-        channel: work.provider,
-      });
-      return;
-    }
+    if (request.kind === 'installed') return installed(work, current);
     if (current.status !== 'active') return;
     const reply = async (card: ChatCard) => {
       const outcome = await client.respond(connection, work.reply, card);

@@ -236,3 +236,21 @@ describe('the chat worker', () => {
     expect(audit).toEqual([expect.objectContaining({ action: 'chat.uninstalled', channel: 'chatfake' })]);
   });
 });
+
+describe('the chat worker, on install', () => {
+  it('makes a connection an uninstall left needing attention active again, audited', async () => {
+    const { run, saved, audit } = setup({ connection: connection({ status: 'needs_attention' }) });
+    await run(aWork({ request: { kind: 'installed' } }));
+    expect(saved).toEqual([
+      { next: expect.objectContaining({ status: 'active', lastError: null }), clear: undefined },
+    ]);
+    expect(audit).toEqual([expect.objectContaining({ action: 'chat.installed', channel: 'chatfake' })]);
+  });
+
+  it('records an install of an active connection without changing it', async () => {
+    const { run, saved, audit } = setup();
+    await run(aWork({ request: { kind: 'installed' } }));
+    expect(saved).toEqual([]);
+    expect(audit).toEqual([expect.objectContaining({ action: 'chat.installed' })]);
+  });
+});
