@@ -160,17 +160,9 @@ export function makeBotCommands(deps: BotDeps) {
       case 'help':
         return helpCard();
       case 'status': {
+        // Authorised before anything is read, as the gate does.
+        await authorize(deps.gate, principal, { permission: 'sync:read', operation: 'getLink' }, request);
         const found = await locate(orgId, command.key);
-        await authorize(
-          deps.gate,
-          principal,
-          {
-            permission: 'sync:read',
-            operation: 'getLink',
-            ...(found.linkId ? { path: { linkId: found.linkId } } : {}),
-          },
-          request,
-        );
         requireMapping(found.mapping, project(command.key));
         if (!found.linkId) return card(command.key, `${command.key} is not linked to a code host item yet.`);
         const link = await deps.getLink(orgId, found.linkId);
@@ -230,17 +222,13 @@ export function makeBotCommands(deps: BotDeps) {
         return card(command.key, `Assigned to ${assignee}.`, 'good');
       }
       case 'link': {
-        const found = await locate(orgId, command.key, command.repository);
         await authorize(
           deps.gate,
           principal,
-          {
-            permission: 'sync:manage',
-            operation: 'openLinkBranch',
-            ...(found.linkId ? { path: { linkId: found.linkId } } : {}),
-          },
+          { permission: 'sync:manage', operation: 'openLinkBranch' },
           request,
         );
+        const found = await locate(orgId, command.key, command.repository);
         requireMapping(found.mapping, project(command.key), command.repository);
         if (!found.linkId) {
           throw new NotFoundError(`${command.key} is not linked to an issue of ${command.repository} yet`);
