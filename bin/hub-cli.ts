@@ -11,6 +11,7 @@ import { PERMISSIONS, ROLES } from '../shared/identity/permissions';
 import { PROVIDER_MODULES } from '../shared/providers';
 import { PLAN_NAMES } from '../shared/tenancy/plans';
 import { registerApprovalCommands } from './cli/approvals';
+import { registerChatCommands } from './cli/chat';
 import {
   bearer,
   CliError,
@@ -1183,6 +1184,7 @@ registerWebhookEndpointCommands(program);
 registerNotificationPreferenceCommands(program);
 registerRealtimeCommands(program);
 registerApprovalCommands(program);
+registerChatCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -57,6 +57,10 @@ export function commonEnvironment(options: LocalEnvironmentOptions): Record<stri
     POWERTOOLS_METRICS_DISABLED: 'true',
     // The fakes live on loopback: the runtime, never a connection, lets the egress guard reach it.
     EGRESS_ALLOW_LOOPBACK: 'true',
+    // Where the hub is reachable (links in emails and chat replies, chat apps' redirect URIs): no resource.
+    ...((options.inherited?.HUB_PUBLIC_URL ?? options.publicUrl)
+      ? { HUB_PUBLIC_URL: String(options.inherited?.HUB_PUBLIC_URL ?? options.publicUrl) }
+      : {}),
     // The time a test has moved the hub's clock to; no resource, so every function has it.
     ...(options.clockOffsetFile ? { HUB_CLOCK_OFFSET_FILE: options.clockOffsetFile } : {}),
   };

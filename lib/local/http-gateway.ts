@@ -32,6 +32,26 @@ function compile(route: RouteSpec): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), params };
 }
 
+/**
+ * API Gateway's route precedence: the most specific route wins, a literal segment over a path
+ * variable, left to right (`GET /v1/orgs` over `GET /{provider}/install` were both to match), so
+ * the chat app routes (`/{provider}/…`) never shadow the hub's own (`/v1/…`, `/webhooks/…`).
+ */
+export function byPrecedence<T extends { readonly route: Pick<RouteSpec, 'path'> }>(
+  compiled: readonly T[],
+): T[] {
+  const rank = (path: string) => path.split('/').map((segment) => (segment.startsWith('{') ? 1 : 0));
+  return [...compiled].sort((a, b) => {
+    const ra = rank(a.route.path);
+    const rb = rank(b.route.path);
+    for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
+      const d = (ra[i] ?? 0) - (rb[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+}
+
 /** Answers as API Gateway does when it refuses a request itself (not problem+json: that is the gateway's format). */
 function gatewayReply(res: ServerResponse, status: number, message: string) {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -44,7 +64,7 @@ function gatewayReply(res: ServerResponse, status: number, message: string) {
  * handler's response back.
  */
 export class HttpGateway {
-  private readonly compiled = routes.map(compile);
+  private readonly compiled = byPrecedence(routes.map(compile));
   private readonly authCache = new Map<string, { context: Record<string, string>; expires: number }>();
   private server: Server | undefined;
   /** Takes WebSocket upgrade requests (the real-time API on the hub's port); without it they are refused. */

@@ -27,6 +27,7 @@ import { LocalMailbox, mailboxEndpoints } from './local-mailbox';
 import { localNames } from './local-names';
 import { LOCAL_CLAIMS_BUCKET, startLocalS3 } from './local-s3';
 import { scheduleEndpoints, startScheduler } from './scheduler';
+import { seedChatApps } from './seed-chat-apps';
 import { ensureQueues, ensureStreamDeadLetterQueues, startSqsLocal } from './sqs-local';
 import type { Poller } from './sqs-poller';
 import { startPoller } from './sqs-poller';
@@ -171,6 +172,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       credentials: localCredentials,
     });
     const newAdminKey = await bootstrapAdminKey(dataDir, dynamoProbe);
+    // Chat providers come up with settings matching their loopback fakes, unless some are set.
+    const seededChatApps = await seedChatApps(dynamoProbe, aws.endpoint);
+    if (seededChatApps.length > 0) log(`chat apps seeded with local defaults: ${seededChatApps.join(', ')}`);
 
     const health = async (_req: IncomingMessage, res: ServerResponse) => {
       const components: Record<string, string> = {};

@@ -327,6 +327,9 @@ export class HubStack extends Stack {
       });
       for (const [key, value] of Object.entries(variables))
         (fns[name] as LambdaFunction).addEnvironment(key, value);
+      // Where the hub is reachable (links in chat replies, chat apps' redirect URIs): no resource.
+      if (props.mail?.publicUrl)
+        (fns[name] as LambdaFunction).addEnvironment('HUB_PUBLIC_URL', props.mail.publicUrl);
     }
     // The API's routes, integrations and invoke permissions are a nested stack of their own: with
     // them, one stack would pass CloudFormation's 500 resources.

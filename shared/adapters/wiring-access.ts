@@ -73,6 +73,18 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   notificationRuleDestinations: ['domain-table:read'],
   // An approval's change, its audit record and its outbox event are one transaction.
   approvalStore: ['domain-table:write', 'audit-table:write'],
+  installationDirectory: ['domain-table:read'],
+  // Links are written with their audit record.
+  identityLinkStore: ['domain-table:read'],
+  chatAppStore: ['domain-table:read'],
+  usedChatTokens: ['domain-table:write'],
+  // Decrypts the settings it reads.
+  chatAppSettings: ['domain-table:read', 'secrets-key:decrypt'],
+  chatOnce: ['idempotency-table:write'],
+  chatWorkQueue: ['queues:send'],
+  chatParts: [],
+  // The provider's client and app: connections, their tokens, the app settings, the installations.
+  chatDeps: ['domain-table:read', 'secrets-key:decrypt', 'audit-table:write'],
 };
 
 /** The factories that open provider clients or their token sources: their functions get the modules' access. */
@@ -81,6 +93,7 @@ export const providerClientFactories: readonly (keyof typeof wiring)[] = [
   'syncProviders',
   'chatClients',
   'chatChannel',
+  'chatDeps',
 ];
 
 /** The platform pointer types a factory's adapters write whatever their caller does (see `pointerWrites`). */
@@ -96,4 +109,5 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   digestCollector: ['dueEntries', 'dueMinutes'],
   // A connection's org by its id, written and deleted with the connection.
   realtimeConnections: ['realtimeConnections'],
+  usedChatTokens: ['chatLinkNonces'],
 };

@@ -5,10 +5,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { approvalCard } from '../approvals/card';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
+import { makeAppSettings } from '../chat/chat-apps';
+import { chatParts as chatPartsOf } from '../chat/chat-parts';
 import type { ChatClient } from '../chat/model';
+import type { ChatWorkQueue } from '../chat/ports';
 import {
   claimsBucketName,
   eventBusName,
@@ -54,12 +58,20 @@ import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbApprovalStore } from './dynamodb/dynamodb-approval-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
+import {
+  DynamoDbChatAppStore,
+  DynamoDbIdentityLinkStore,
+  DynamoDbInstallationDirectory,
+  DynamoDbUsedTokens,
+} from './dynamodb/dynamodb-chat-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
+import { DynamoDbConversationDirectory } from './dynamodb/dynamodb-conversation-directory';
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
 import { DynamoDbDeliveryStore } from './dynamodb/dynamodb-delivery-store';
 import { DynamoDbDigestStore } from './dynamodb/dynamodb-digest-store';
 import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
+import { DynamoDbInstallStates } from './dynamodb/dynamodb-install-states';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbLockStore } from './dynamodb/dynamodb-lock-store';
 import { DynamoDbMailSuppressionStore } from './dynamodb/dynamodb-mail-suppression-store';
@@ -78,6 +90,7 @@ import { DynamoDbWebhookEndpointStore } from './dynamodb/dynamodb-webhook-endpoi
 import { EventBridgePublisher } from './eventbridge/eventbridge-publisher';
 import { KmsSecretCipher } from './kms/kms-secret-cipher';
 import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledger';
+import { IdempotentOnce } from './powertools/idempotent-once';
 import { SesMailer } from './ses/ses-mailer';
 import { SqsMessageQueues } from './sqs/sqs-message-queues';
 
@@ -216,7 +229,8 @@ export const emailChannel = (clock: Clock = hubClock()) =>
  * The chat cards of event types another part renders, by type prefix (the approvals' interactive
  * card joins as `'approval.'`); every other event gets the neutral `chatCard`.
  */
-const CHAT_RENDERERS: ChatRenderers = {};
+// An approval's card carries its answer buttons (or who decided).
+const CHAT_RENDERERS: ChatRenderers = { 'approval.': (event) => approvalCard(event) };
 /** Which providers play the chat part, from the modules (rule validation, the matcher). */
 export const chatProviders = (): ChatProviders => ({
   has: (provider) => PROVIDERS.module(provider)?.chat !== undefined,
@@ -227,22 +241,6 @@ export const postedRefStore = () => new DynamoDbPostedRefStore(documentClient(),
  * What a chat provider's client is built with. The app part's wiring supplies the installation
  * directory and the app's secret; a notification's post needs neither (the connection's token does).
  */
-const chatDeps = (provider: string): ChatDeps => ({
-  fetch: egressFetch(),
-  clock: systemClock,
-  cipher: secretCipher(),
-  connections: connectionStore(),
-  installations: {
-    bind: () => Promise.reject(new Error('No installation directory is wired for chat notifications')),
-    find: () => Promise.reject(new Error('No installation directory is wired for chat notifications')),
-    unbind: () => Promise.reject(new Error('No installation directory is wired for chat notifications')),
-  },
-  audit: auditStore(),
-  ...(providerTokens()[provider] ? { accessTokens: providerTokens()[provider] } : {}),
-  appSecret: () =>
-    Promise.reject(new Error(`The ${provider} app's secret is not wired for chat notifications`)),
-  publicUrl: publicUrl(),
-});
 let chatClientsByProvider: Readonly<Record<string, ChatClient>> | undefined;
 /** Each chat provider's client, by provider id, once per execution environment (its token refreshes shared). */
 export const chatClients = () => {
@@ -326,6 +324,8 @@ export const providerTokens = () => {
     locks: new DynamoDbLockStore(documentClient(), tablesConfig().domainTable),
     audit: auditStore(),
     clock: systemClock,
+    // A chat platform's token refresh authenticates as the deployment's app.
+    appSecret: (provider: string) => chatAppSettings()(provider),
   }));
   return tokens;
 };
@@ -347,3 +347,51 @@ export const notificationRuleDestinations = () => {
 };
 /** Agents' approvals, written with their audit records and events (the outbox) in one transaction. */
 export const approvalStore = () => new DynamoDbApprovalStore(documentClient(), tablesConfig());
+/** Which org and connection each chat installation (Slack team, Teams tenant) is bound to. */
+export const installationDirectory = () =>
+  new DynamoDbInstallationDirectory(documentClient(), tablesConfig().domainTable);
+/** Platform users linked to hub users, under each org. */
+export const identityLinkStore = () => new DynamoDbIdentityLinkStore(documentClient(), tablesConfig());
+/** The deployment's chat app settings per platform, encrypted. */
+export const chatAppStore = () => new DynamoDbChatAppStore(documentClient(), tablesConfig());
+/** Used chat link tokens (single use). */
+export const usedChatTokens = () => new DynamoDbUsedTokens(documentClient(), tablesConfig().domainTable);
+/** A chat platform's app settings, decrypted, by provider id. */
+export const chatAppSettings = () => makeAppSettings({ store: chatAppStore(), cipher: secretCipher() });
+/** Runs each piece of chat work once (Powertools idempotency). */
+export const chatOnce = () =>
+  new IdempotentOnce(
+    new DynamoDBPersistenceLayer({ tableName: idempotencyTableName(), awsSdkV3Client: dynamoDbClient() }),
+  );
+/** Puts chat work on the `chat` queue, grouped by org (SQS fair queues). */
+export const chatWorkQueue = (): ChatWorkQueue => {
+  const queues = messageQueues();
+  return {
+    enqueue: (work) =>
+      queues.sendBatch(
+        'chat',
+        work.map((w) => ({ body: JSON.stringify(w), groupId: w.orgId })),
+      ),
+  };
+};
+/** Each chat provider's chat part, by provider id. */
+export const chatParts = () => chatPartsOf(PROVIDER_MODULES);
+/** What a chat provider's client and app endpoint get: every call out through the egress guard. */
+export const chatDeps = (provider: string): ChatDeps => {
+  const settings = chatAppSettings();
+  const tokenSource = providerTokens()[provider];
+  return {
+    fetch: egressFetch(),
+    clock: hubClock(),
+    cipher: secretCipher(),
+    connections: connectionStore(),
+    installations: installationDirectory(),
+    audit: auditStore(),
+    ...(tokenSource ? { accessTokens: tokenSource } : {}),
+    appSecret: () => settings(provider),
+    publicUrl: publicUrl(),
+    conversations: new DynamoDbConversationDirectory(documentClient(), tablesConfig()),
+    installStates: new DynamoDbInstallStates(documentClient(), tablesConfig().domainTable),
+    orgs: orgStore(),
+  };
+};

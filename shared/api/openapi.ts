@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { ZodOpenApiPathsObject, ZodOpenApiResponsesObject } from 'zod-openapi';
 import { createDocument } from 'zod-openapi';
 import { approvalOperations } from '../approvals/operations';
+import { chatOperations } from '../chat/operations';
 import type { ProviderCatalog } from '../connectors/provider-catalog';
 import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { notificationPreferenceOperations } from '../notify/email/operations';
@@ -97,7 +98,8 @@ type FeatureOperation =
   | keyof typeof notificationRuleOperations
   | keyof typeof webhookEndpointOperations
   | keyof typeof notificationPreferenceOperations
-  | keyof typeof approvalOperations;
+  | keyof typeof approvalOperations
+  | keyof ReturnType<typeof chatOperations>;
 
 const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
   createOrg: {
@@ -802,6 +804,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...notificationPreferenceOperations,
     ...approvalOperations,
     ...providerOperations(providers),
+    ...chatOperations(providers.modules),
   };
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {

@@ -100,6 +100,10 @@ export const AuditRecordSchema = z
     requestId: z.string(),
     context: z.object({ ip: z.string(), userAgent: z.string() }),
     outcome: z.enum(['success', 'denied', 'failed']),
+    channel: z
+      .string()
+      .optional()
+      .describe('The chat platform (a provider id) the person acted through; absent for the API'),
     before: z.record(z.string(), z.unknown()).optional(),
     after: z.record(z.string(), z.unknown()).optional(),
   })

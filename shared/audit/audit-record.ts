@@ -21,6 +21,8 @@ export interface RequestContext {
   readonly requestId: string;
   readonly ip: string;
   readonly userAgent: string;
+  /** Where the request came from when not the API itself: a chat platform's provider id (`channel` of the record). */
+  readonly channel?: string;
 }
 
 /** One entry of the audit trail: who did what to which targets, when, from where, and how it ended. */
@@ -38,6 +40,8 @@ export interface AuditRecord {
   readonly requestId: string;
   readonly context: { readonly ip: string; readonly userAgent: string };
   readonly outcome: 'success' | 'denied' | 'failed';
+  /** The chat platform (a provider id) a person acted through; absent for the API. */
+  readonly channel?: string;
   /** Changed fields before and after the change; never a secret. */
   readonly before?: Readonly<Record<string, unknown>>;
   readonly after?: Readonly<Record<string, unknown>>;
@@ -65,6 +69,7 @@ export function auditChange(input: {
     requestId: input.request.requestId,
     context: { ip: input.request.ip, userAgent: input.request.userAgent },
     outcome: input.outcome ?? 'success',
+    ...(input.request.channel ? { channel: input.request.channel } : {}),
     ...(input.before ? { before: input.before } : {}),
     ...(input.after ? { after: input.after } : {}),
   };

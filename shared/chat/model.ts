@@ -124,6 +124,8 @@ export interface ChatWork {
   readonly orgId: string;
   readonly connectionId: string;
   readonly provider: string;
+  /** The platform's installation it came through (Slack team id, Teams tenant id), when known. */
+  readonly installationId?: string;
   readonly actor: PlatformUser;
   readonly conversation: string;
   readonly receivedAt: string;
@@ -135,11 +137,19 @@ export interface ChatWork {
     | { readonly kind: 'uninstalled' };
 }
 
+/**
+ * The app endpoint's routes under `/{provider}/`, the same for every platform: `install` and
+ * `oauth/callback` (GET: the OAuth install flow), `events` (POST: everything the platform sends —
+ * Slack's Events API, slash commands, interactivity and options; Teams' bot messaging endpoint).
+ */
+export const CHAT_INBOUND = ['install', 'oauth/callback', 'events'] as const;
+export type ChatInbound = (typeof CHAT_INBOUND)[number];
+
 /** What a chat provider's app endpoint makes of one inbound HTTP request. */
 export interface AppRequest {
   readonly method: 'GET' | 'POST';
-  /** The path after `/{provider}/`: `events`, `commands`, `install`, `oauth/callback`, `messages`. */
-  readonly inbound: string;
+  /** The path after `/{provider}/`: one of the routes its `ChatPart.inbound` lists. */
+  readonly inbound: ChatInbound;
   readonly headers: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
   readonly body: string;

@@ -4,6 +4,7 @@ import type {
   AppReply,
   AppRequest,
   ChatClient,
+  ChatInbound,
   ConversationDirectory,
   InstallationDirectory,
 } from '../chat/model';
@@ -104,7 +105,10 @@ export interface ChatDeps {
   readonly audit: Pick<AuditStore, 'append'>;
   /** Tokens of the org's connections, refreshed once per connection under the lock. */
   readonly accessTokens?: AccessTokens;
-  /** The deployment's app credentials for this provider (client id/secret, signing secret), from its secret. */
+  /**
+   * The deployment's app settings for this provider (`ChatPart.appSettings`: client id/secret,
+   * signing secret), decrypted; NotFoundError while a platform admin has not set them.
+   */
   appSecret(): Promise<Readonly<Record<string, string>>>;
   /** Where the hub is reachable (`HUB_PUBLIC_URL`): redirect URIs, links. */
   readonly publicUrl: string;
@@ -121,12 +125,23 @@ export interface ChatDeps {
  * endpoint serving `/{provider}/{inbound}` for every workspace at once (`app`).
  */
 export interface ChatPart {
-  /** The app endpoint's paths under `/{provider}/`, e.g. `GET install`, `POST events`. */
-  readonly inbound: readonly { readonly method: 'GET' | 'POST'; readonly path: string }[];
-  /** The deployment's app credentials (client id/secret, signing secret…), secret fields via `secret()`. */
-  readonly appSettings: z.ZodObject;
-  /** App settings that match the provider's loopback fake (the local runtime's defaults). */
-  readonly localDefaults?: Record<string, string>;
+  /**
+   * Which of the app endpoint's routes it serves (`GET /{provider}/install`,
+   * `GET /{provider}/oauth/callback`, `POST /{provider}/events`); the others answer 404 unread.
+   */
+  readonly inbound: readonly ChatInbound[];
+  /**
+   * The deployment's app settings for this platform (client id and secret, signing secret, app id):
+   * a strict zod object whose secret fields are marked with `secret()`. Platform admins set them
+   * with `PUT /v1/platform/chat-apps/{provider}`; they are stored encrypted, and `ChatDeps.appSecret()`
+   * returns them decrypted.
+   */
+  readonly appSettings?: z.ZodObject;
+  /**
+   * Settings matching the loopback fakes, seeded by the local runtime at bootstrap when none are set
+   * (`npm start` works without a platform account). Never used in AWS.
+   */
+  readonly localDefaults?: Readonly<Record<string, string>>;
   client(deps: ChatDeps): ChatClient;
   /** Verifies each request before reading it, answers handshakes, and returns the work to queue. */
   app(deps: ChatDeps): { handle(request: AppRequest): Promise<AppReply> };

@@ -1,4 +1,5 @@
 import { POLICY_ID } from '../api/schemas';
+import { CHAT_LINK_TOKEN } from '../chat/link-token-format';
 import { NotFoundError, ValidationError } from '../errors';
 import type { IdPrefix } from '../ids';
 import { ID_PATTERN } from '../ids';
@@ -42,6 +43,11 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
   provider: {
     pattern: /^[a-z][a-z0-9-]{0,39}$/,
     refuse: (name) => new NotFoundError(`The path's ${name} is not a provider id, so it names nothing here`),
+  },
+  // A chat link's signed token (its claims and their HMAC, base64url): its signature is the handler's to check.
+  token: {
+    pattern: CHAT_LINK_TOKEN,
+    refuse: () => new NotFoundError('The link is unknown or has expired; ask the bot for a new one'),
   },
   policyId: {
     pattern: POLICY_ID,

@@ -4,6 +4,8 @@ export const PERMISSIONS = [
   'platform:orgs:list',
   'platform:orgs:suspend',
   'platform:api_keys:manage',
+  // The deployment's chat apps (client ids and secrets, signing secrets) for every org.
+  'platform:chat_apps:manage',
   'org:read',
   'org:update',
   'org:delete',
@@ -16,6 +18,8 @@ export const PERMISSIONS = [
   'dead_letters:manage',
   'sync:read',
   'sync:manage',
+  // Creating, assigning and moving tracker items through the hub (the chat bot's commands).
+  'work_items:manage',
   'users:read',
   'users:manage',
   'teams:read',
@@ -46,8 +50,9 @@ const orgPermissions = PERMISSIONS.filter((p) => !p.startsWith('platform:'));
 /**
  * The built-in roles and what each may do:
  * - owner: everything within the org; admin: the same but deleting the org;
- * - member: read the org, its event feed, connections, sync and notifications, and ask people to
- *   decide (agent approvals: an agent's API key is a member's);
+ * - member: read the org, its event feed, connections, sync and notifications, work on tracker
+ *   items (create, assign, move), and ask people to decide (agent approvals: an agent's API key
+ *   is a member's);
  * - viewer: read the org and its event feed;
  * - auditor: read the org and its audit trail;
  * - billing: read the org and its usage against the plan.
@@ -64,6 +69,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'notifications:read',
     'approvals:read',
     'approvals:request',
+    'work_items:manage',
   ],
   viewer: ['org:read', 'events:read'],
   auditor: ['org:read', 'audit:read'],

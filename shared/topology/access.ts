@@ -98,6 +98,12 @@ export const platformPointers = {
   realtimeConnections: 'WSCONN',
   /** A chat app install under way: its single-use state, by hash (which org and user started it), with a TTL. */
   chatInstallStates: 'CHATSTATE',
+  /** A chat platform's installation (Slack team, Teams tenant): the one org and connection it is bound to. */
+  chatInstallations: 'CHATINST',
+  /** The deployment's app settings of a chat platform, encrypted (set by platform admins). */
+  chatApps: 'CHATAPP',
+  /** A used chat link token's nonce (single use), until the token would have expired. */
+  chatLinkNonces: 'CHATLINK',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -146,6 +152,15 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   realtimeConnections: ['realtimeConnections'],
   // A connection the Management API answers 410 for is forgotten.
   pushRealtimeEvents: ['realtimeConnections', 'webhookRoutes'],
+  // A provider's app binds an installation to its org when the OAuth install completes.
+  // and consumes the install's single-use state.
+  receiveChatRequest: ['chatInstallations', 'webhookRoutes', 'chatInstallStates'],
+  // An uninstall unbinds the installation and saves the connection (and its route) as needing attention.
+  // An approval answered from a chat forgets its expiry entry.
+  runChatWork: ['chatInstallations', 'webhookRoutes', 'dueEntries', 'dueMinutes'],
+  manageChatApps: ['chatApps'],
+  // Starting a chat app's install mints its single-use state.
+  manageChatLinks: ['chatLinkNonces', 'chatInstallStates'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

@@ -283,6 +283,7 @@ const validBodies: Record<string, unknown> = {
     answerers: { roles: ['owner'] },
   },
   answerApproval: { option: 'yes' },
+  confirmChatLink: { token: `${'A'.repeat(60)}.${'B'.repeat(43)}` },
 };
 
 describe('cross-tenant isolation, route by route', () => {
@@ -399,6 +400,37 @@ describe('cross-tenant isolation, route by route', () => {
       expect(await snapshotOfB()).toBe(before);
     });
   }
+
+  // The chat app routes, for every provider: one without a chat part names nothing there.
+  it('answers every chat app route 404 problem+json for a provider with no chat app, reading nothing', async () => {
+    const chatRoutes = routes.filter((r) => r.function === 'receiveChatRequest');
+    expect(chatRoutes.length).toBeGreaterThan(0);
+    const without = PROVIDER_MODULES.filter((m) => !(m as { chat?: unknown }).chat).map((m) => m.id);
+    for (const route of chatRoutes) {
+      for (const provider of [...without, 'nochat', 'constructor']) {
+        const res = await client(hub, '')(
+          route.method,
+          route.path.replace('{provider}', provider),
+          route.method === 'GET' ? undefined : { team_id: tenants.b.org.id },
+        );
+        expect({ route: route.operationId, provider, status: res.status }).toEqual({
+          route: route.operationId,
+          provider,
+          status: 404,
+        });
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+      }
+    }
+  });
+
+  it("refuses a forged chat link in org A's own org, and links nobody", async () => {
+    const forged = `${Buffer.from(JSON.stringify({ orgId: tenants.b.org.id, provider: 'generic' })).toString('base64url')}.${'B'.repeat(43)}`;
+    const res = await client(hub, tenants.a.jwt)('POST', `/v1/orgs/${tenants.a.org.id}/chat-links`, {
+      token: forged,
+    });
+    expect(res.status).toBe(404);
+    expect((await client(hub, '')('GET', `/chat-links/${forged}`)).status).toBe(404);
+  });
 
   it("does not let org A page into org B's events with B's cursor", async () => {
     const b = client(hub, tenants.b.ownerKey);

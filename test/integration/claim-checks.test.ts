@@ -64,6 +64,7 @@ beforeAll(async () => {
       deliveries: queues.deliveries.url,
       mailFeedback: queues.mailFeedback.url,
       realtime: queues.realtime.url,
+      chat: queues.chat.url,
     },
     kms: new LocalKms(aws.dir),
   });

@@ -30,6 +30,7 @@ beforeAll(async () => {
       deliveries: '',
       mailFeedback: '',
       realtime: '',
+      chat: '',
     },
     kms: new LocalKms(dir),
     cognito,

@@ -4,7 +4,7 @@ import { DynamoDbInstallStates } from '../../shared/adapters/dynamodb/dynamodb-i
 import { DynamoDbLockStore } from '../../shared/adapters/dynamodb/dynamodb-lock-store';
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
 import type { RequestContext } from '../../shared/audit/audit-record';
-import type { AppReply, AppRequest, ChatConnection } from '../../shared/chat/model';
+import type { AppReply, AppRequest, ChatConnection, ChatInbound } from '../../shared/chat/model';
 import {
   credentialsContext,
   credentialsServer,
@@ -87,7 +87,7 @@ async function world() {
     accessTokens: tokens(),
   };
   const app = slackProvider.chat?.app(deps);
-  const get = (inbound: string, query: Record<string, string>): Promise<AppReply> =>
+  const get = (inbound: ChatInbound, query: Record<string, string>): Promise<AppReply> =>
     app?.handle({
       method: 'GET',
       inbound,

@@ -274,7 +274,7 @@ const PLATFORM_KEYS_PK = platformPk('PLATFORMKEY', 'all');
 export const PLATFORM_AUDIT_PK = platformPk('AUDIT', PLATFORM_TRAIL);
 
 /** An audit record of the platform trail, for the same transaction as the change it records. */
-function platformAuditPut(auditTable: string, record: AuditRecord) {
+export function platformAuditPut(auditTable: string, record: AuditRecord) {
   const put = auditPut(auditTable, { ...record, orgId: PLATFORM_TRAIL }).Put as {
     TableName: string;
     Item: Record<string, unknown>;

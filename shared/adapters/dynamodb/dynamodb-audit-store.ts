@@ -21,6 +21,7 @@ const RECORD_FIELDS = [
   'requestId',
   'context',
   'outcome',
+  'channel',
   'before',
   'after',
 ] as const;

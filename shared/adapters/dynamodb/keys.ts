@@ -49,6 +49,7 @@ export const TENANT_COLLECTIONS = {
   approvals: 'APPROVAL',
   /** Events written with the change they announce, published by the table's stream (`domain-change.ts`). */
   outbox: 'OUTBOX',
+  chatIdentities: 'CHATID',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

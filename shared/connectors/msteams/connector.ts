@@ -15,10 +15,7 @@ const TokenSchema = z.looseObject({
 });
 
 /** The bot's tokens to the Bot Connector (AAD client credentials), cached until shortly before expiry. */
-export function makeBotTokens(
-  deps: { fetch: typeof fetch; clock: Clock },
-  bot: () => Promise<TeamsBot>,
-) {
+export function makeBotTokens(deps: { fetch: typeof fetch; clock: Clock }, bot: () => Promise<TeamsBot>) {
   let cached: { token: string; until: number } | null = null;
   let pending: Promise<string> | null = null;
   return {

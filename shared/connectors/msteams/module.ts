@@ -47,7 +47,7 @@ export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKind
     },
   },
   chat: {
-    inbound: [{ method: 'POST', path: 'events' }],
+    inbound: ['events'],
     client: (deps) => makeTeamsClient(deps, runtimeFor(deps)),
     app: (deps) => makeTeamsApp(deps, runtimeFor(deps)),
     appSettings: TeamsAppSettingsSchema,

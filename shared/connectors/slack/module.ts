@@ -37,11 +37,7 @@ export const slackProvider: ProviderModule<'slack', typeof slackCredentialKinds>
   },
   tokens: (deps) => makeSlackTokenSource(deps),
   chat: {
-    inbound: [
-      { method: 'GET', path: 'install' },
-      { method: 'GET', path: 'oauth/callback' },
-      { method: 'POST', path: 'events' },
-    ],
+    inbound: ['install', 'oauth/callback', 'events'],
     appSettings: SlackAppSettingsSchema,
     localDefaults: slackLocalDefaults(),
     client: (deps) => makeSlackChatClient(deps),

@@ -14,6 +14,8 @@ describe("a function's access, with the provider modules' where it opens provide
         'deliverNotifications',
         'manageMappings',
         'openLinkBranch',
+        'receiveChatRequest',
+        'runChatWork',
         'scanWorkItems',
         'syncWorkItems',
         'testConnection',

@@ -1,0 +1,183 @@
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../audit/audit-record';
+import type { InstallationDirectory } from '../../chat/model';
+import type {
+  ChatAppStore,
+  IdentityLink,
+  IdentityLinkStore,
+  StoredChatApp,
+  UsedTokens,
+} from '../../chat/ports';
+import type { TablesConfig } from '../../config/config';
+import { auditPut } from './audit-item';
+import { ifConditionHolds } from './conditional';
+import { platformAuditPut } from './dynamodb-api-key-store';
+import { epochSeconds, platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
+import type { DataClient } from './tenant-routing-client';
+import { TenantScopedTable } from './tenant-scoped-table';
+import { transactWrite } from './transact';
+
+/** The tenant collection of identity links (platform user → hub user). */
+const IDENTITY_LINKS = TENANT_COLLECTIONS.chatIdentities;
+
+/**
+ * Which org and connection each platform installation (a Slack team, a Teams tenant) is bound to:
+ * platform items (`chatInstallations`), one per (provider, installation), bound by a conditional put
+ * so an installation belongs to exactly one org.
+ */
+export class DynamoDbInstallationDirectory implements InstallationDirectory {
+  constructor(
+    private readonly client: DataClient,
+    private readonly domainTable: string,
+  ) {}
+
+  private key(provider: string, installationId: string) {
+    return { PK: platformPk('CHATINST', `${provider}#${installationId}`), SK: 'INSTALLATION' };
+  }
+
+  async bind(
+    provider: string,
+    installationId: string,
+    orgId: string,
+    connectionId: string,
+  ): Promise<'bound' | 'taken'> {
+    const put = await ifConditionHolds(
+      this.client.send(
+        new PutCommand({
+          TableName: this.domainTable,
+          Item: { ...this.key(provider, installationId), provider, installationId, orgId, connectionId },
+          // Binding the same org and connection again is no change; any other binding is refused.
+          ConditionExpression: 'attribute_not_exists(PK) OR (orgId = :org AND connectionId = :con)',
+          ExpressionAttributeValues: { ':org': orgId, ':con': connectionId },
+        }),
+      ),
+    );
+    return put ? 'bound' : 'taken';
+  }
+
+  async find(
+    provider: string,
+    installationId: string,
+  ): Promise<{ orgId: string; connectionId: string } | null> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.domainTable,
+        Key: this.key(provider, installationId),
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Item;
+    return item ? { orgId: String(item.orgId), connectionId: String(item.connectionId) } : null;
+  }
+
+  async unbind(provider: string, installationId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.domainTable, Key: this.key(provider, installationId) }),
+    );
+  }
+}
+
+/** The deployment's chat app settings, one platform item per provider (`chatApps`), encrypted. */
+export class DynamoDbChatAppStore implements ChatAppStore {
+  constructor(
+    private readonly client: DataClient,
+    private readonly tables: TablesConfig,
+  ) {}
+
+  private key(provider: string) {
+    return { PK: platformPk('CHATAPP', provider), SK: 'SETTINGS' };
+  }
+
+  async get(provider: string): Promise<StoredChatApp | null> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tables.domainTable, Key: this.key(provider) }),
+    );
+    const item = out.Item;
+    if (!item || typeof item.encrypted !== 'string') return null;
+    return {
+      provider,
+      encrypted: item.encrypted,
+      summary: (item.summary ?? {}) as Record<string, string>,
+      updatedAt: String(item.updatedAt),
+    };
+  }
+
+  async put(
+    app: StoredChatApp,
+    audit: AuditRecord | null,
+    options: { onlyIfAbsent?: boolean } = {},
+  ): Promise<boolean> {
+    const failed = await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: { ...this.key(app.provider), ...app },
+          ...(options.onlyIfAbsent ? { ConditionExpression: 'attribute_not_exists(PK)' } : {}),
+        },
+      },
+      ...(audit ? [platformAuditPut(this.tables.auditTable, audit)] : []),
+    ]);
+    return failed.length === 0;
+  }
+}
+
+/** The nonces of used chat link tokens (`chatLinkNonces`), kept until the token would have expired. */
+export class DynamoDbUsedTokens implements UsedTokens {
+  constructor(
+    private readonly client: DataClient,
+    private readonly domainTable: string,
+  ) {}
+
+  async claim(nonce: string, expiresAt: Date): Promise<boolean> {
+    const put = await ifConditionHolds(
+      this.client.send(
+        new PutCommand({
+          TableName: this.domainTable,
+          Item: { PK: platformPk('CHATLINK', nonce), SK: 'USED', expiresAt: epochSeconds(expiresAt) },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      ),
+    );
+    return put !== undefined;
+  }
+}
+
+/** Identity links under the org's partition: one item per (provider, platform user). */
+export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
+  constructor(
+    private readonly client: DataClient,
+    private readonly tables: TablesConfig,
+  ) {}
+
+  async find(orgId: string, provider: string, platformUserId: string): Promise<IdentityLink | null> {
+    const item = await new TenantScopedTable(this.client, this.tables.domainTable, orgId).get(
+      tenantPk(orgId, IDENTITY_LINKS),
+      `${provider}#${platformUserId}`,
+    );
+    if (!item || typeof item.userId !== 'string') return null;
+    return {
+      orgId,
+      provider,
+      platformUserId,
+      userId: item.userId,
+      connectionId: String(item.connectionId),
+      via: item.via === 'email' ? 'email' : 'link',
+      linkedAt: String(item.linkedAt),
+    };
+  }
+
+  async put(link: IdentityLink, audit: AuditRecord): Promise<void> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, link.orgId);
+    const pk = tenantPk(link.orgId, IDENTITY_LINKS);
+    table.check(pk);
+    await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: { PK: pk, SK: `${link.provider}#${link.platformUserId}`, ...link },
+        },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
+  }
+}

@@ -1,0 +1,163 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RequestContext } from '../audit/audit-record';
+import { auditChange } from '../audit/audit-record';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import type { Principal } from '../identity/principal';
+import type { Clock } from '../ports/clock';
+import { CHAT_LINK_TOKEN } from './link-token-format';
+import type { IdentityLink, IdentityLinkStore, UsedTokens } from './ports';
+
+/** A link to connect a platform user to a hub user lives this long, and works once. */
+export const CHAT_LINK_TTL_SECONDS = 15 * 60;
+
+/** What a chat link says: which org's installation, which platform user, until when. */
+export interface ChatLinkClaims {
+  readonly orgId: string;
+  readonly connectionId: string;
+  readonly provider: string;
+  readonly platformUserId: string;
+  readonly platformUserName?: string;
+  /** Single use: claimed when the link is confirmed. */
+  readonly nonce: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export { CHAT_LINK_TOKEN };
+
+const b64 = (buffer: Buffer) => buffer.toString('base64url');
+
+/**
+ * The key chat links of a provider are signed with: derived from the deployment's app settings of
+ * that provider (stored KMS-encrypted), so it is never stored in the clear, and changing the
+ * settings invalidates every outstanding link.
+ */
+export function chatLinkKey(settings: Readonly<Record<string, string>>): Buffer {
+  const canonical = JSON.stringify(
+    Object.keys(settings)
+      .sort()
+      .map((k) => [k, settings[k]]),
+  );
+  return createHmac('sha256', 'integration-hub chat link v1').update(canonical).digest();
+}
+
+const sign = (key: Buffer, body: string) => b64(createHmac('sha256', key).update(body).digest());
+
+/** A signed, short-lived link token for a platform user to link themselves to a hub user. */
+export function mintChatLinkToken(
+  key: Buffer,
+  claims: Omit<ChatLinkClaims, 'nonce' | 'expiresAt'>,
+  now: Date,
+): string {
+  const full: ChatLinkClaims = {
+    ...claims,
+    nonce: b64(randomBytes(16)),
+    expiresAt: Math.floor(now.getTime() / 1000) + CHAT_LINK_TTL_SECONDS,
+  };
+  const body = b64(Buffer.from(JSON.stringify(full)));
+  return `${body}.${sign(key, body)}`;
+}
+
+/** The provider a token names, read before its signature is checked (only to find the key). */
+export function chatLinkProvider(token: string): string | null {
+  if (!CHAT_LINK_TOKEN.test(token)) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      provider?: unknown;
+    };
+    return typeof claims.provider === 'string' && /^[a-z][a-z0-9-]{0,39}$/.test(claims.provider)
+      ? claims.provider
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The claims of a token whose signature holds and that has not expired; null otherwise. */
+export function verifyChatLinkToken(key: Buffer, token: string, now: Date): ChatLinkClaims | null {
+  if (!CHAT_LINK_TOKEN.test(token)) return null;
+  const [body = '', mac = ''] = token.split('.');
+  const expected = Buffer.from(sign(key, body));
+  const given = Buffer.from(mac);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  let claims: ChatLinkClaims;
+  try {
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as ChatLinkClaims;
+  } catch {
+    return null;
+  }
+  if (typeof claims.expiresAt !== 'number' || claims.expiresAt * 1000 <= now.getTime()) return null;
+  return claims;
+}
+
+export interface ChatLinkDeps {
+  /** The key of a provider's links (`chatLinkKey` of its app settings); null when it has none. */
+  readonly keyOf: (provider: string) => Promise<Buffer | null>;
+  readonly used: UsedTokens;
+  readonly identities: IdentityLinkStore;
+  readonly clock: Clock;
+}
+
+async function claimsOf(deps: ChatLinkDeps, token: string): Promise<ChatLinkClaims | null> {
+  const provider = chatLinkProvider(token);
+  const key = provider ? await deps.keyOf(provider) : null;
+  return key ? verifyChatLinkToken(key, token, deps.clock.now()) : null;
+}
+
+/** What the link's page shows (its signature and expiry checked; nothing changed). */
+export function makeShowChatLink(deps: ChatLinkDeps) {
+  return (token: string) => claimsOf(deps, token);
+}
+
+/**
+ * Confirms a chat link as the signed-in hub user: the token must be valid, unexpired, for this
+ * org, and unused; the platform user is then linked to the caller (audited with the platform as
+ * the channel) and can run bot commands as them.
+ */
+export function makeConfirmChatLink(deps: ChatLinkDeps) {
+  return async (
+    orgId: string,
+    token: string,
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<IdentityLink> => {
+    if (principal.kind !== 'org_member')
+      throw new ForbiddenError('Only a user of the organisation links their chat account');
+    const userId = principal.type === 'user' ? principal.id : principal.ownerUserId;
+    if (!userId)
+      throw new ForbiddenError('Sign in as yourself (or use a personal API key) to link your chat account');
+    const claims = await claimsOf(deps, token);
+    // Another org's link is as unknown here as a forged one.
+    if (!claims || claims.orgId !== orgId)
+      throw new NotFoundError('The link is unknown or has expired; ask the bot for a new one');
+    if (!(await deps.used.claim(claims.nonce, new Date(claims.expiresAt * 1000)))) {
+      throw new ConflictError('The link was used already; ask the bot for a new one');
+    }
+    const at = deps.clock.now();
+    const link: IdentityLink = {
+      orgId,
+      provider: claims.provider,
+      platformUserId: claims.platformUserId,
+      userId,
+      connectionId: claims.connectionId,
+      via: 'link',
+      linkedAt: at.toISOString(),
+    };
+    await deps.identities.put(
+      link,
+      auditChange({
+        action: 'chat.identity_linked',
+        principal,
+        orgId,
+        targets: [
+          { type: 'user', id: userId },
+          { type: 'connection', id: claims.connectionId },
+        ],
+        request: { ...request, channel: claims.provider },
+        at,
+        after: { provider: claims.provider, platformUserId: claims.platformUserId, via: 'link' },
+      }),
+    );
+    return link;
+  };
+}

@@ -1,0 +1,140 @@
+import * as z from 'zod';
+import type { ZodOpenApiResponsesObject } from 'zod-openapi';
+import type { OperationDoc } from '../api/operation-doc';
+import { authErrors, jsonBody, ok, problem } from '../api/operation-doc';
+import { OrgIdParam } from '../api/schemas';
+import type { ProviderModule } from '../connectors/provider-module';
+import { ChatInstallSchema, StartChatInstallRequest } from './chat-install';
+
+const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+
+export const ChatAppViewSchema = z
+  .object({
+    provider: z.string(),
+    settings: z.record(z.string(), z.string()).describe('The non-secret settings'),
+    secretsSet: z
+      .array(z.string())
+      .describe('The secret settings, which are stored encrypted and never returned'),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'ChatApp' });
+
+export const IdentityLinkSchema = z
+  .object({
+    orgId: z.string(),
+    provider: z.string(),
+    platformUserId: z.string(),
+    userId: z.string(),
+    connectionId: z.string(),
+    via: z.enum(['email', 'link']),
+    linkedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'ChatIdentityLink' });
+
+export const ConfirmChatLinkRequest = z
+  .object({
+    token: z
+      .string()
+      .min(1)
+      .max(1000)
+      .describe('The token of the link the bot sent (the last part of its URL)'),
+  })
+  .strict()
+  .meta({ id: 'ConfirmChatLinkRequest' });
+
+/** The chat operations' documentation; the app settings' bodies and the providers come from the modules. */
+export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'displayName' | 'chat'>[]) {
+  const chat = modules.filter((m) => m.chat);
+  const ids = chat.map((m) => m.id);
+  const provider = z.object({
+    provider: (ids.length > 0 ? z.enum(ids as [string, ...string[]]) : z.string()).describe(
+      ids.length > 0
+        ? `A chat provider: ${chat.map((m) => `\`${m.id}\` (${m.displayName})`).join(', ')}`
+        : 'A chat provider (none is installed)',
+    ),
+  });
+  const settings = chat.flatMap((m) => (m.chat?.appSettings ? [m.chat.appSettings] : []));
+  const settingsBody =
+    settings.length === 0
+      ? z.looseObject({})
+      : settings.length === 1
+        ? (settings[0] as z.ZodObject)
+        : z.union(settings as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
+  const appEndpoint = (what: string): OperationDoc => ({
+    security: [],
+    description: `${what} One route per platform, for every workspace at once; a provider without a chat app, or a route its app does not serve, is 404 with nothing read. The provider's app verifies each request (its platform's signature or token) before reading it, and answers in the platform's own format.`,
+    requestParams: { path: provider },
+    responses: {
+      '200': { description: "The platform's expected answer (a handshake, an acknowledgement)" },
+      '302': { description: 'A redirect of the install flow' },
+      '401': { description: "The platform's signature or token is missing or invalid" },
+      '404': problem('No such chat provider, or it does not serve this route'),
+      '413': problem('The body is larger than the chat endpoint takes (256 KiB)'),
+    } satisfies ZodOpenApiResponsesObject,
+  });
+  return {
+    installChatApp: appEndpoint('Sends the person to the platform to install the hub app for their org.'),
+    completeChatInstall: appEndpoint(
+      "The platform's OAuth redirect: the signed, single-use state names the org; the installation is bound to that org alone.",
+    ),
+    receiveChatEvent: {
+      ...appEndpoint(
+        "The platform's events, commands and interactions: acknowledged at once; the work they carry is queued first, and answered through the platform.",
+      ),
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: z.looseObject({}) },
+          'application/x-www-form-urlencoded': { schema: z.looseObject({}) },
+        },
+      },
+    },
+    getChatApp: {
+      requestParams: { path: provider },
+      responses: {
+        '200': ok('The settings, without their secret parts', ChatAppViewSchema),
+        ...authErrors,
+        '404': problem('No such chat provider, or its settings are not set'),
+      },
+    },
+    setChatApp: {
+      requestParams: { path: provider },
+      requestBody: jsonBody(settingsBody),
+      responses: {
+        '200': ok('The settings as stored, without their secret parts', ChatAppViewSchema),
+        '400': problem('Not settings this provider takes'),
+        ...authErrors,
+        '404': problem('No such chat provider'),
+      },
+    },
+    showChatLink: {
+      security: [],
+      requestParams: { path: z.object({ token: z.string() }) },
+      responses: {
+        '200': html('What the link would link, and how to confirm it (nothing changes)'),
+        '404': html('The link is unknown, forged or expired'),
+      },
+    },
+    startChatInstall: {
+      requestParams: { path: OrgIdParam },
+      requestBody: jsonBody(StartChatInstallRequest),
+      responses: {
+        '201': ok('Where to send the browser to install the app', ChatInstallSchema),
+        '400': problem('The body is not valid'),
+        ...authErrors,
+        '404': problem('No chat provider of that name is installed with OAuth'),
+      },
+    },
+    confirmChatLink: {
+      requestParams: { path: OrgIdParam },
+      requestBody: jsonBody(ConfirmChatLinkRequest),
+      responses: {
+        '200': ok('The chat account is linked to the caller', IdentityLinkSchema),
+        '400': problem('The body is not valid'),
+        ...authErrors,
+        '404': problem('The link is unknown, forged, expired, or for another organisation'),
+        '409': problem('The link was used already'),
+      },
+    },
+  } satisfies Record<string, OperationDoc>;
+}

@@ -1,0 +1,92 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDbChatAppStore,
+  DynamoDbIdentityLinkStore,
+  DynamoDbInstallationDirectory,
+  DynamoDbUsedTokens,
+} from '../../shared/adapters/dynamodb/dynamodb-chat-store';
+import { auditBySystem } from '../../shared/audit/audit-record';
+import { ForbiddenError } from '../../shared/errors';
+import { newId } from '../../shared/ids';
+import type { LocalDynamoDb } from '../support/local-dynamodb';
+import { startLocalDynamoDb } from '../support/local-dynamodb';
+
+let db: LocalDynamoDb;
+beforeAll(async () => {
+  db = await startLocalDynamoDb();
+});
+afterAll(async () => db?.stop());
+
+const record = (orgId: string, action: string) =>
+  auditBySystem({ action, actor: 'jest', orgId, targets: [], requestId: 'r', at: new Date() });
+
+describe('the chat stores against DynamoDB Local', () => {
+  it('binds an installation to exactly one org and connection', async () => {
+    const directory = new DynamoDbInstallationDirectory(db.docs, db.tables.domainTable);
+    const [orgA, orgB, conA, conB] = [newId('org'), newId('org'), newId('con'), newId('con')];
+    await expect(directory.bind('chatfake', 'T1', orgA, conA)).resolves.toBe('bound');
+    // The same binding again (a retried install) is no change; another org's is refused.
+    await expect(directory.bind('chatfake', 'T1', orgA, conA)).resolves.toBe('bound');
+    await expect(directory.bind('chatfake', 'T1', orgB, conB)).resolves.toBe('taken');
+    await expect(directory.find('chatfake', 'T1')).resolves.toEqual({ orgId: orgA, connectionId: conA });
+    // Another platform's installation of the same id is another installation.
+    await expect(directory.bind('otherchat', 'T1', orgB, conB)).resolves.toBe('bound');
+    await directory.unbind('chatfake', 'T1');
+    await expect(directory.find('chatfake', 'T1')).resolves.toBeNull();
+    await expect(directory.bind('chatfake', 'T1', orgB, conB)).resolves.toBe('bound');
+  });
+
+  it('claims a chat link nonce once', async () => {
+    const used = new DynamoDbUsedTokens(db.docs, db.tables.domainTable);
+    const until = new Date(Date.now() + 60_000);
+    await expect(used.claim('nonce-1', until)).resolves.toBe(true);
+    await expect(used.claim('nonce-1', until)).resolves.toBe(false);
+  });
+
+  it('keeps identity links under their org, with their audit record', async () => {
+    const links = new DynamoDbIdentityLinkStore(db.docs, db.tables);
+    const orgId = newId('org');
+    const link = {
+      orgId,
+      provider: 'chatfake',
+      platformUserId: 'U1',
+      userId: newId('usr'),
+      connectionId: newId('con'),
+      via: 'email' as const,
+      linkedAt: new Date().toISOString(),
+    };
+    await links.put(link, record(orgId, 'chat.identity_linked'));
+    await expect(links.find(orgId, 'chatfake', 'U1')).resolves.toEqual(link);
+    await expect(links.find(newId('org'), 'chatfake', 'U1')).resolves.toBeNull();
+    await expect(links.put({ ...link, orgId: 'platform' }, record(orgId, 'x'))).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    const audit = await db.docs.send(
+      new QueryCommand({
+        TableName: db.tables.auditTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `T#${orgId}#AUDIT` },
+      }),
+    );
+    expect(audit.Items?.map((i) => i.action)).toEqual(['chat.identity_linked']);
+  });
+
+  it('stores chat app settings once per provider, seeding only where none are set', async () => {
+    const apps = new DynamoDbChatAppStore(db.docs, db.tables);
+    const app = {
+      provider: 'chatfake',
+      encrypted: 'c2VjcmV0',
+      summary: { clientId: 'c' },
+      updatedAt: new Date().toISOString(),
+    };
+    await expect(apps.put(app, null, { onlyIfAbsent: true })).resolves.toBe(true);
+    await expect(
+      apps.put({ ...app, summary: { clientId: 'seed' } }, null, { onlyIfAbsent: true }),
+    ).resolves.toBe(false);
+    await expect(
+      apps.put({ ...app, summary: { clientId: 'set' } }, record('platform', 'platform.chat_app_set')),
+    ).resolves.toBe(true);
+    await expect(apps.get('chatfake')).resolves.toEqual({ ...app, summary: { clientId: 'set' } });
+    await expect(apps.get('nochat')).resolves.toBeNull();
+  });
+});
