@@ -29,7 +29,9 @@ export const makeHandler = (match: ReturnType<typeof makeMatcher>, failures: Que
 };
 
 /** The matcher with the production adapters; the rules and email parts add theirs through `extra`. */
-export const makeProductionMatcher = (extra: Pick<MatchDeps, 'rules' | 'recipients' | 'digests'> = {}) => {
+export const makeProductionMatcher = (
+  extra: Pick<MatchDeps, 'rules' | 'recipients' | 'digests' | 'emailLimits'> = {},
+) => {
   const clock = hubClock();
   const endpoints = adapters.webhookEndpointStore();
   return makeMatcher({
@@ -54,6 +56,7 @@ export const handler = makeHandler(
     rules: adapters.notificationRuleDestinations(),
     recipients: adapters.emailRecipients(clock),
     digests: adapters.digestCollector(clock),
+    emailLimits: adapters.emailLimits(clock),
   }),
   workerDeps('notify', clock),
 );

@@ -51,10 +51,14 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   digestStore: ['domain-table:write'],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
+  // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).
+  emailQuotaStore: ['domain-table:read'],
+  emailLimits: ['domain-table:write', 'audit-table:write', 'mail:send'],
   emailRecipients: ['domain-table:read'],
   renderingChannels: ['domain-table:read'],
   digestCollector: ['domain-table:write'],
   realtimeConnections: ['domain-table:write'],
+  realtimeConnectionCounts: ['domain-table:read'],
   connectionPoster: ['realtime:post'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):

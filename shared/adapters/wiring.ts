@@ -27,6 +27,7 @@ import type { AccessTokens } from '../connectors/work-items';
 import { feedOfReferences } from '../events/claim-check';
 import { EmailDigestCollector } from '../notify/email/digests';
 import { makeEmailChannel, makeEmailRenderer } from '../notify/email/email-channel';
+import { makeEmailLimits } from '../notify/email/email-limits';
 import { PreferenceAwareEmailRecipients } from '../notify/email/recipients';
 import { CachedRuleDestinations } from '../notify/rules/rule-destinations';
 import { renderWebhook } from '../notify/webhooks/webhook-channel';
@@ -51,6 +52,7 @@ import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
 import { DynamoDbDeliveryStore } from './dynamodb/dynamodb-delivery-store';
 import { DynamoDbDigestStore } from './dynamodb/dynamodb-digest-store';
 import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
+import { DynamoDbEmailQuotaStore } from './dynamodb/dynamodb-email-quota-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
 import { DynamoDbLockStore } from './dynamodb/dynamodb-lock-store';
@@ -212,6 +214,18 @@ export const renderingChannels = () => ({
     orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
   }),
 });
+/** Each org's notification emails per UTC day, in its usage partition. */
+export const emailQuotaStore = () => new DynamoDbEmailQuotaStore(documentClient(), tablesConfig());
+/** The per-event cap and the daily quota on email, telling the org's admins once a day (for the matcher). */
+export const emailLimits = (clock: Clock = hubClock()) =>
+  makeEmailLimits({
+    quota: emailQuotaStore(),
+    planOf: async (orgId) => (await tenantDirectory().get(orgId))?.plan ?? null,
+    audit: auditStore(),
+    clock,
+    mailer: mailer(),
+    users: userStore(),
+  });
 /** Who an email destination reaches after preferences and suppressions (for the matcher). */
 export const emailRecipients = (clock: Clock = hubClock()) =>
   new PreferenceAwareEmailRecipients({
@@ -233,6 +247,11 @@ export const digestCollector = (clock: Clock = hubClock()) =>
 /** Real-time connections per org (and their lookup by connection id), with a TTL. */
 export const realtimeConnections = () =>
   new DynamoDbRealtimeConnections(documentClient(), tablesConfig().domainTable);
+/** How many real-time connections an org has open (reads only: the usage report, the connect quota). */
+export const realtimeConnectionCounts = () => {
+  const store = realtimeConnections();
+  return { countOpen: async (orgId: string, at: Date) => (await store.listOpen(orgId, at)).length };
+};
 /** Posts to real-time connections through the WebSocket API's Management API. */
 export const connectionPoster = () => {
   const { endpoint, region } = realtimeEndpoint();

@@ -10,6 +10,8 @@ export const PLANS = {
     webhookEndpoints: 3,
     apiRequestsPerMinute: 120,
     webhookEventsPerDay: 1_000,
+    emailsPerDay: 200,
+    realtimeConnections: 20,
   },
   team: {
     users: 500,
@@ -21,6 +23,8 @@ export const PLANS = {
     webhookEndpoints: 50,
     apiRequestsPerMinute: 1_200,
     webhookEventsPerDay: 100_000,
+    emailsPerDay: 5_000,
+    realtimeConnections: 500,
   },
   enterprise: {
     users: 50_000,
@@ -32,6 +36,8 @@ export const PLANS = {
     webhookEndpoints: 1_000,
     apiRequestsPerMinute: 12_000,
     webhookEventsPerDay: 5_000_000,
+    emailsPerDay: 50_000,
+    realtimeConnections: 5_000,
   },
 } as const;
 

@@ -282,12 +282,14 @@ export const functions = {
     timeoutSeconds: 60,
     // audit-table:write: the queue worker audits a message it drops (queue.message_dropped).
     // claims-bucket:write: an event too large for the table is kept whole there for its deliveries.
+    // mail:send: the org's admins are told once a day that its email quota is reached.
     access: [
       'domain-table:write',
       'audit-table:write',
       'claims-bucket:read',
       'claims-bucket:write',
       'queues:send',
+      'mail:send',
     ],
   },
   deliverNotifications: {

@@ -86,3 +86,22 @@ export interface DigestStore {
   /** Removes sent entries. */
   clear(orgId: string, userId: string, keys: readonly string[]): Promise<void>;
 }
+
+/**
+ * The org's notification emails per UTC day, counted atomically in its usage partition (a day is
+ * `YYYY-MM-DD`). Each event's share is decided once: matching it again finds its decision kept.
+ */
+export interface EmailQuotaStore {
+  /**
+   * Takes up to `wanted` of the day's `limit` for the event; answers how many it got (the same
+   * answer for the same event however often it is asked).
+   */
+  consume(orgId: string, day: string, eventId: string, wanted: number, limit: number): Promise<number>;
+  /** Emails counted on the day. */
+  countOn(orgId: string, day: string): Promise<number>;
+  /**
+   * Marks that the org's admins were told the day's quota is reached, with the audit record, once
+   * per day: true for the first caller only.
+   */
+  claimNotice(orgId: string, day: string, audit: AuditRecord): Promise<boolean>;
+}
