@@ -17,7 +17,10 @@ describe('the usage report', () => {
       orgs: orgs as unknown as OrgStore,
       usage: usage as unknown as UsageStore,
       clock: { now: () => at },
-      emailsOn: async (_org, when) => (days.push(when.toISOString()), 42),
+      emailsOn: async (_org, when) => {
+        days.push(when.toISOString());
+        return 42;
+      },
       openConnections: async () => 5,
     });
     const result = await report(orgId);

@@ -67,7 +67,12 @@ function setup() {
     planOf: async () => 'free',
     audit: { append: async (r) => void audits.push(r) },
     clock: { now: () => at },
-    mailer: { send: async (m) => (mails.push(m), { messageId: 'm' }) },
+    mailer: {
+      send: async (m) => {
+        mails.push(m);
+        return { messageId: 'm' };
+      },
+    },
     users: { list: async () => ({ items: [admin, member], nextCursor: null }) },
   });
   return { quota, audits, mails, limits };
