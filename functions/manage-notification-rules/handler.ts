@@ -1,6 +1,7 @@
 import * as adapters from '../../shared/adapters/wiring';
 import { ListQuery } from '../../shared/api/schemas';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
+import { addressStates } from '../../shared/notify/email/address-confirmation';
 import { makeManageNotificationRules } from '../../shared/notify/rules/manage-rules';
 import {
   CreateNotificationRuleRequest,
@@ -49,6 +50,12 @@ export const makeHandler = (rules: ReturnType<typeof makeManageNotificationRules
 
 const users = adapters.userStore();
 const teams = adapters.teamStore();
+const confirmationDeps = {
+  confirmations: adapters.addressConfirmationStore(),
+  suppressions: adapters.mailSuppressionStore(),
+  users,
+  clock: systemClock,
+};
 export const handler = makeHandler(
   makeManageNotificationRules({
     orgs: adapters.orgStore(),
@@ -65,5 +72,9 @@ export const handler = makeHandler(
     claims: adapters.claimCheckStore(),
     channels: adapters.renderingChannels(),
     clock: systemClock,
+    addresses: {
+      states: (orgId, addresses) => addressStates(confirmationDeps, orgId, addresses),
+      request: adapters.addressConfirmationRequests(systemClock),
+    },
   }),
 );

@@ -25,6 +25,7 @@ import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { lazyTokenSources } from '../connectors/provider-catalog';
 import type { AccessTokens } from '../connectors/work-items';
 import { feedOfReferences } from '../events/claim-check';
+import { makeRequestConfirmations } from '../notify/email/address-confirmation';
 import { EmailDigestCollector } from '../notify/email/digests';
 import { makeEmailChannel, makeEmailRenderer } from '../notify/email/email-channel';
 import { makeEmailLimits } from '../notify/email/email-limits';
@@ -45,6 +46,7 @@ import { hubClock } from './clock';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
+import { DynamoDbAddressConfirmationStore } from './dynamodb/dynamodb-address-confirmation-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbConnectionStore } from './dynamodb/dynamodb-connection-store';
@@ -214,6 +216,20 @@ export const renderingChannels = () => ({
     orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
   }),
 });
+/** Bare addresses' double opt-in per org, and their confirmation tokens by hash. */
+export const addressConfirmationStore = () =>
+  new DynamoDbAddressConfirmationStore(documentClient(), tablesConfig());
+/** Sends the confirmation emails of a rule's new bare addresses (for the rules' routes). */
+export const addressConfirmationRequests = (clock: Clock = hubClock()) =>
+  makeRequestConfirmations({
+    confirmations: addressConfirmationStore(),
+    suppressions: mailSuppressionStore(),
+    users: userStore(),
+    clock,
+    mailer: mailer(),
+    publicUrl: publicUrl(),
+    orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
+  });
 /** Each org's notification emails per UTC day, in its usage partition. */
 export const emailQuotaStore = () => new DynamoDbEmailQuotaStore(documentClient(), tablesConfig());
 /** The per-event cap and the daily quota on email, telling the org's admins once a day (for the matcher). */
@@ -233,6 +249,7 @@ export const emailRecipients = (clock: Clock = hubClock()) =>
     teams: teamStore(),
     preferences: notificationPreferenceStore(),
     suppressions: mailSuppressionStore(),
+    confirmations: addressConfirmationStore(),
     clock,
   });
 /** Collects digest events and indexes each user at their next digest (for the matcher). */

@@ -253,7 +253,8 @@ export const functions = {
   manageNotificationRules: api(
     'manage-notification-rules',
     "Lists, creates, changes, deletes and tries an organisation's notification rules",
-    ['domain-table:write', 'audit-table:write', 'claims-bucket:read'],
+    // mail:send: an address added to a rule that is no user gets one confirmation email.
+    ['domain-table:write', 'audit-table:write', 'claims-bucket:read', 'mail:send'],
   ),
   manageWebhookEndpoints: api(
     'manage-webhook-endpoints',
@@ -274,6 +275,11 @@ export const functions = {
     'domain-table:write',
     'audit-table:write',
   ]),
+  confirmMailAddress: fn(
+    'confirm-mail-address',
+    "Double opt-in: the link in an address's confirmation email lets a rule's emails reach it",
+    ['domain-table:write', 'audit-table:write'],
+  ),
   matchNotifications: {
     entry: 'functions/match-notifications/handler.ts',
     description:
@@ -1289,6 +1295,28 @@ export const routes = [
     auth: 'public',
     permission: null,
     summary: 'One-click unsubscribe (RFC 8058): the token in the link is the credential',
+    tag: 'Notifications',
+  },
+  {
+    method: 'GET',
+    path: '/email-confirmations',
+    operationId: 'showEmailConfirmation',
+    function: 'confirmMailAddress',
+    auth: 'public',
+    permission: null,
+    summary:
+      'The page a confirmation link opens: which organisation would email the address, and a button to confirm',
+    tag: 'Notifications',
+  },
+  {
+    method: 'POST',
+    path: '/email-confirmations',
+    operationId: 'confirmEmailAddress',
+    function: 'confirmMailAddress',
+    auth: 'public',
+    permission: null,
+    summary:
+      "Confirm an address for an organisation's notification emails: the token in the link is the credential",
     tag: 'Notifications',
   },
 ] as const satisfies readonly RouteSpec[];

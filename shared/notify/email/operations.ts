@@ -14,6 +14,12 @@ const AddressParam = z.object({
 const TokenQuery = z.object({
   token: z.string().max(100).meta({ description: 'The token of the link in the email (`hubunsub_…`)' }),
 });
+const ConfirmationTokenQuery = z.object({
+  token: z
+    .string()
+    .max(100)
+    .meta({ description: 'The token of the link in the confirmation email (`hubconf_…`)' }),
+});
 const html = (description: string) => ({
   description,
   content: { 'text/html': { schema: z.string() } },
@@ -97,6 +103,27 @@ export const notificationPreferenceOperations = {
       '400': problem('The body is not List-Unsubscribe=One-Click'),
       '404': problem('The link is unknown or has expired'),
       '413': problem('The body is far longer than the one-click form'),
+    },
+  },
+  showEmailConfirmation: {
+    security: [],
+    requestParams: { query: ConfirmationTokenQuery },
+    description:
+      'What the link in a confirmation email opens: which organisation would email the address, with a button that confirms (a POST to the same URL). Opening it changes nothing, so link scanners cannot confirm anyone.',
+    responses: {
+      '200': html('The confirmation page'),
+      '404': html('A plain page: the link is unknown, already used or has expired'),
+    },
+  },
+  confirmEmailAddress: {
+    security: [],
+    requestParams: { query: ConfirmationTokenQuery },
+    description:
+      "Double opt-in of an address that is no user of the organisation: a notification rule's emails reach it only once it is confirmed here. The token is the credential, single use, valid for 7 days; the confirmation holds for that organisation only. Audited (`mail_address.confirmed`).",
+    responses: {
+      '200': html('Confirmed'),
+      '404': problem('The link is unknown, already used or has expired'),
+      '413': problem('The body is far longer than the confirm form'),
     },
   },
 } satisfies Record<string, OperationDoc>;

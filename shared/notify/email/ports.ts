@@ -105,3 +105,40 @@ export interface EmailQuotaStore {
    */
   claimNotice(orgId: string, day: string, audit: AuditRecord): Promise<boolean>;
 }
+
+/** Where a bare address (one that is no user of the org) stands: email goes to it only once confirmed. */
+export interface AddressConfirmation {
+  /** Lower-case. */
+  readonly address: string;
+  readonly state: 'pending' | 'confirmed';
+  /** When the last confirmation email was sent. */
+  readonly requestedAt: string;
+  readonly confirmedAt?: string;
+}
+
+/** Double opt-in of bare addresses, per org; tokens by their hash under a platform prefix, single use. */
+export interface AddressConfirmationStore {
+  /** The known addresses' states (an address never asked is absent). */
+  states(orgId: string, addresses: readonly string[]): Promise<Map<string, AddressConfirmation>>;
+  /**
+   * Marks the address pending and stores the token, with the audit record, unless it is confirmed
+   * or was asked since `notBefore` (then false: no email is to be sent).
+   */
+  request(
+    orgId: string,
+    address: string,
+    tokenHash: string,
+    at: Date,
+    tokenExpiresAt: Date,
+    notBefore: Date,
+    audit: AuditRecord,
+  ): Promise<boolean>;
+  /** The org and address a live token confirms; null when unknown, spent or expired. */
+  findToken(tokenHash: string): Promise<{ orgId: string; address: string } | null>;
+  /** Spends the token and confirms its address, with the audit record; null when it is not live. */
+  confirm(
+    tokenHash: string,
+    at: Date,
+    audit: (subject: { orgId: string; address: string }) => AuditRecord,
+  ): Promise<{ orgId: string; address: string } | null>;
+}

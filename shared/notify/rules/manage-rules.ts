@@ -10,6 +10,7 @@ import type { ClaimCheckStore } from '../../ports/claim-check-store';
 import type { Clock } from '../../ports/clock';
 import type { EventStore, OrgStore, PageRequest, TeamStore, UserStore } from '../../ports/stores';
 import { PLANS } from '../../tenancy/plans';
+import type { AddressState } from '../email/address-confirmation';
 import type { DeliveryTarget, Destination, NotificationChannel, RenderedMessage } from '../model';
 import { compileRule, eventFacts, explainMatch } from './match';
 import type { NotificationRuleStore } from './ports';
@@ -41,13 +42,41 @@ export interface ManageRulesDeps {
   readonly claims: ClaimCheckStore;
   readonly channels: RenderingChannels;
   readonly clock: Clock;
+  /**
+   * Double opt-in of bare addresses: their states (shown with each rule) and the confirmation
+   * emails a create or change sends. Without it, every address shows as `pending` and none is asked.
+   */
+  readonly addresses?: {
+    states(orgId: string, addresses: readonly string[]): Promise<Map<string, AddressState>>;
+    request(
+      orgId: string,
+      addresses: readonly string[],
+      request: { requestId: string; actor: string },
+    ): Promise<readonly string[]>;
+  };
 }
+
+/** A rule as the routes answer it: with the confirmation state of each address it names. */
+export type RuleWithAddresses = NotificationRule & {
+  readonly addressConfirmations: readonly { readonly address: string; readonly state: AddressState }[];
+};
+
+const addressesOf = (rule: Pick<NotificationRule, 'destinations'>): string[] => [
+  ...new Set(
+    rule.destinations.flatMap((d) =>
+      d.kind === 'email' ? (d.addresses ?? []).map((a) => a.toLowerCase()) : [],
+    ),
+  ),
+];
 
 /** At most this many recipients of one email destination are rendered when a rule is tried. */
 export const MAX_RENDERED_TARGETS = 25;
 
 export interface RuleDelivery {
   readonly destination: Destination;
+  /** Addresses that get nothing until they confirm (double opt-in), or that are suppressed. */
+  readonly unconfirmed?: readonly string[];
+  readonly suppressed?: readonly string[];
   readonly rendered: readonly RenderedMessage[];
   /** Recipients past MAX_RENDERED_TARGETS, not rendered. */
   readonly omitted?: number;
@@ -93,11 +122,44 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       if (user?.status === 'active')
         targets.set(user.email.toLowerCase(), { channel: 'email', address: user.email, userId: user.id });
     }
+    const states = await statesOf(orgId, d.addresses ?? []);
+    const unconfirmed: string[] = [];
+    const suppressed: string[] = [];
     for (const address of d.addresses ?? []) {
-      if (!targets.has(address.toLowerCase()))
-        targets.set(address.toLowerCase(), { channel: 'email', address });
+      const key = address.toLowerCase();
+      const state = states.get(key) ?? 'pending';
+      if (state === 'pending') unconfirmed.push(key);
+      else if (state === 'suppressed') suppressed.push(key);
+      // A user's address is that user (listed above when active); a confirmed one is sent to.
+      else if (state === 'confirmed' && !targets.has(key)) targets.set(key, { channel: 'email', address });
     }
-    return [...targets.values()];
+    return { targets: [...targets.values()], unconfirmed, suppressed };
+  };
+
+  const statesOf = (orgId: string, addresses: readonly string[]) =>
+    addresses.length === 0 || !deps.addresses
+      ? Promise.resolve(new Map<string, AddressState>())
+      : deps.addresses.states(orgId, addresses);
+
+  const withAddresses = async (rule: NotificationRule): Promise<RuleWithAddresses> => {
+    const addresses = addressesOf(rule);
+    const states = await statesOf(rule.orgId, addresses);
+    return {
+      ...rule,
+      addressConfirmations: addresses.map((address) => ({
+        address,
+        state: states.get(address) ?? 'pending',
+      })),
+    };
+  };
+
+  const askToConfirm = async (rule: NotificationRule, principal: Principal, request: RequestContext) => {
+    const addresses = addressesOf(rule);
+    if (addresses.length > 0 && deps.addresses)
+      await deps.addresses.request(rule.orgId, addresses, {
+        requestId: request.requestId,
+        actor: principal.id,
+      });
   };
 
   const render = async (
@@ -113,16 +175,30 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
         rendered: [await channel.render(event, { channel: 'webhook', endpointId: destination.endpointId })],
       };
     }
-    const targets = await emailTargets(orgId, destination);
+    const { targets, unconfirmed, suppressed } = await emailTargets(orgId, destination);
+    const held = {
+      ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
+      ...(suppressed.length > 0 ? { suppressed } : {}),
+    };
     const channel = deps.channels.email;
     if (targets.length === 0)
-      return { destination, rendered: [], note: 'The destination reaches no active user or address' };
-    if (!channel) return { destination, rendered: [], note: 'The email channel is not available here' };
+      return {
+        destination,
+        rendered: [],
+        ...held,
+        note:
+          unconfirmed.length > 0
+            ? 'The destination reaches no active user or confirmed address (its addresses get email once they confirm)'
+            : 'The destination reaches no active user or address',
+      };
+    if (!channel)
+      return { destination, rendered: [], ...held, note: 'The email channel is not available here' };
     const shown = targets.slice(0, MAX_RENDERED_TARGETS);
     const rendered = await Promise.all(shown.map((target) => channel.render(event, target)));
     return {
       destination,
       rendered,
+      ...held,
       ...(targets.length > shown.length ? { omitted: targets.length - shown.length } : {}),
     };
   };
@@ -158,16 +234,19 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
   };
 
   return {
-    list: (orgId: string, page: PageRequest) => deps.rules.list(orgId, page),
+    list: async (orgId: string, page: PageRequest) => {
+      const found = await deps.rules.list(orgId, page);
+      return { ...found, items: await Promise.all(found.items.map(withAddresses)) };
+    },
 
-    get: async (orgId: string, ruleId: string) => (await requireRule(orgId, ruleId)).value,
+    get: async (orgId: string, ruleId: string) => withAddresses((await requireRule(orgId, ruleId)).value),
 
     create: async (
       orgId: string,
       input: CreateNotificationRuleInput,
       principal: Principal,
       request: RequestContext,
-    ): Promise<NotificationRule> => {
+    ): Promise<RuleWithAddresses> => {
       const org = await deps.orgs.get(orgId);
       if (!org) throw new NotFoundError(`Organisation ${orgId} does not exist`);
       const at = deps.clock.now();
@@ -192,7 +271,8 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
         resource: 'notificationRules',
         limit: PLANS[org.plan].notificationRules,
       });
-      return rule;
+      await askToConfirm(rule, principal, request);
+      return withAddresses(rule);
     },
 
     update: async (
@@ -201,7 +281,7 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       input: UpdateNotificationRuleInput,
       principal: Principal,
       request: RequestContext,
-    ): Promise<NotificationRule> => {
+    ): Promise<RuleWithAddresses> => {
       const { value: before, version } = await requireRule(orgId, ruleId);
       const at = deps.clock.now();
       const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
@@ -221,7 +301,9 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
         after: summary(rule),
       });
       await deps.rules.save(rule, version, audit);
-      return rule;
+      // Destinations given: each address not yet confirmed is asked (at most once a day).
+      if (input.destinations !== undefined) await askToConfirm(rule, principal, request);
+      return withAddresses(rule);
     },
 
     remove: async (orgId: string, ruleId: string, principal: Principal, request: RequestContext) => {

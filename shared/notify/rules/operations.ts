@@ -45,6 +45,14 @@ const NotificationRuleTestResult = z
           rendered: z.array(RenderedMessageSchema).describe('What each recipient would get'),
           omitted: z.number().int().optional().describe('Recipients past the first 25, not rendered'),
           note: z.string().optional().describe('Why nothing was rendered for this destination'),
+          unconfirmed: z
+            .array(z.string())
+            .optional()
+            .describe('Addresses that get nothing until they confirm the email the hub sent them'),
+          suppressed: z
+            .array(z.string())
+            .optional()
+            .describe('Addresses that bounced, complained or unsubscribed: they get nothing'),
         }),
       )
       .describe('When it matches: what each destination would be sent. Nothing is sent'),
