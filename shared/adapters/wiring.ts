@@ -267,7 +267,7 @@ export const realtimeConnections = () =>
 /** How many real-time connections an org has open (reads only: the usage report, the connect quota). */
 export const realtimeConnectionCounts = () => {
   const store = realtimeConnections();
-  return { countOpen: async (orgId: string, at: Date) => (await store.listOpen(orgId, at)).length };
+  return { countOpen: (orgId: string, at: Date) => store.countOpen(orgId, at) };
 };
 /** Posts to real-time connections through the WebSocket API's Management API. */
 export const connectionPoster = () => {

@@ -359,7 +359,17 @@ export const functions = {
     description: "Pushes each canonical event to its org's open real-time subscriptions that may read it",
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write', 'audit-table:write', 'claims-bucket:read', 'realtime:post'],
+    // Each connection's principal is admitted again by the feed's gate (without counting a
+    // request) at most once a minute: a refusal is counted and audited as the gate does.
+    access: [
+      'domain-table:write',
+      'audit-table:write',
+      'claims-bucket:read',
+      'realtime:post',
+      'usage:count',
+      'tenant-role:assume',
+    ],
+    policyEngine: true,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
