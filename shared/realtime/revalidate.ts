@@ -61,7 +61,7 @@ export function makeConnectionCheck(deps: ConnectionCheckDeps) {
     if (principal.type !== 'api_key') return null;
     if (principal.kind === 'org_member') {
       const key = await deps.keys.get(principal.orgId, principal.id);
-      if (!key || key.status !== 'active') return 'The API key was revoked';
+      if (key?.status !== 'active') return 'The API key was revoked';
       if (key.expiresAt && new Date(key.expiresAt) <= now) return 'The API key has expired';
       return null;
     }
