@@ -44,7 +44,8 @@ export const makeHandler = (rules: ReturnType<typeof makeManageNotificationRules
     testNotificationRule: apiHandler({
       operation: 'testNotificationRule',
       body: TestNotificationRuleRequest,
-      handle: async ({ body, path }) => json(200, await rules.test(path.orgId, path.ruleId, body)),
+      handle: async ({ body, path, principal }) =>
+        json(200, await rules.test(path.orgId, path.ruleId, body, principal)),
     }),
   });
 
@@ -72,6 +73,7 @@ export const handler = makeHandler(
     claims: adapters.claimCheckStore(),
     channels: adapters.renderingChannels(),
     clock: systemClock,
+    access: adapters.accessDirectory(),
     addresses: {
       states: (orgId, addresses) => addressStates(confirmationDeps, orgId, addresses),
       request: adapters.addressConfirmationRequests(systemClock),

@@ -57,7 +57,7 @@ export const notificationPreferenceOperations = {
   listMailSuppressions: {
     requestParams: { path: OrgIdParam, query: ListQuery },
     description:
-      "Addresses no email of the org goes to: a permanent bounce or a complaint the mail service reported for the org's email, or the unsubscribe link of an address that is no user.",
+      "Addresses no email of the org goes to: a permanent bounce or a complaint the mail service reported for the org's email, or the unsubscribe link of an address that is no user. A caller without `notifications:manage` sees each address masked (`a***@example.com`).",
     responses: {
       '200': ok('A page of suppressed addresses, newest address first', MailSuppressionPage),
       '400': problem('Bad query or cursor'),

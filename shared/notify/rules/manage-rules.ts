@@ -1,9 +1,11 @@
 import type { RequestContext } from '../../audit/audit-record';
 import { auditChange } from '../../audit/audit-record';
-import { NotFoundError, ValidationError } from '../../errors';
+import type { AccessDirectory } from '../../authz/access-directory';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import { isCanonicalType } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { resolveClaim } from '../../events/claim-check';
+import { permissionsOf } from '../../identity/permissions';
 import type { Principal } from '../../identity/principal';
 import { newId } from '../../ids';
 import type { ClaimCheckStore } from '../../ports/claim-check-store';
@@ -42,6 +44,8 @@ export interface ManageRulesDeps {
   readonly claims: ClaimCheckStore;
   readonly channels: RenderingChannels;
   readonly clock: Clock;
+  /** The org's custom roles: trying a rule on a stored event reads that event (`events:read`). */
+  readonly access?: Pick<AccessDirectory, 'get'>;
   /**
    * Double opt-in of bare addresses: their states (shown with each rule) and the confirmation
    * emails a create or change sends. Without it, every address shows as `pending` and none is asked.
@@ -325,8 +329,15 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       orgId: string,
       ruleId: string,
       input: TestNotificationRuleInput,
+      principal?: Principal,
     ): Promise<RuleTestResult> => {
       const { value: rule } = await requireRule(orgId, ruleId);
+      // A stored event is the org's data: its reader needs events:read as the feed asks, not only notifications:manage.
+      if (input.eventId !== undefined && principal?.kind === 'org_member') {
+        const access = deps.access ? await deps.access.get(orgId) : undefined;
+        if (!permissionsOf(principal.role, access).includes('events:read'))
+          throw new ForbiddenError('Trying a rule on a stored event needs events:read as well');
+      }
       const event = await eventToTry(orgId, rule, input);
       if (event.tenantId !== orgId) throw new NotFoundError(`No event ${event.id} in this organisation`);
       const { matched, reasons } = explainMatch(compileRule(rule), eventFacts(event));

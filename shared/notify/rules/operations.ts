@@ -117,13 +117,14 @@ export const notificationRuleOperations = {
   },
   testNotificationRule: {
     description:
-      "Tries the rule on one of the org's stored events (`eventId`; a large one is read whole) or on a realistic sample of a canonical event type (`sample`, shaped to the rule's conditions), and renders what each destination would get. Nothing is sent.",
+      "Tries the rule on one of the org's stored events (`eventId`; a large one is read whole, and the caller needs `events:read` as well) or on a realistic sample of a canonical event type (`sample`, shaped to the rule's conditions), and renders what each destination would get. Addresses that have not confirmed (double opt-in) or are suppressed are listed per destination (`unconfirmed`, `suppressed`), not rendered: they would get nothing. Nothing is sent.",
     requestParams: { path: OrgRuleParams },
     requestBody: jsonBody(TestNotificationRuleRequest),
     responses: {
       '200': ok('Whether it matches, why not, and what it would send', NotificationRuleTestResult),
       '400': problem('The body is not valid, or `sample` is not a canonical event type'),
       ...authErrors,
+      '403': problem('Trying a stored event without events:read'),
       '404': problem('No such rule, or no such event in the org'),
     },
   },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../../../../../shared/audit/audit-record';
-import { NotFoundError, ValidationError } from '../../../../../shared/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../../../../shared/errors';
 import type { CanonicalEvent } from '../../../../../shared/events/canonical-event';
 import { claimCheck } from '../../../../../shared/events/claim-check';
 import type { Principal } from '../../../../../shared/identity/principal';
@@ -354,6 +354,24 @@ describe('trying a notification rule', () => {
     await expect(manage.test(ORG, rule.id, { sample: 'pull_request.exploded' })).rejects.toBeInstanceOf(
       ValidationError,
     );
+  });
+
+  it('asks events:read as well to try a rule on a stored event (a sample needs only notifications:manage)', async () => {
+    const stored = anEvent('pull_request.merged', () => undefined);
+    const { manage } = setup({ stored: [stored] });
+    const rule = await manage.create(ORG, create({}), owner, request);
+    const notifier: Principal = { ...owner, role: 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2' };
+    await expect(manage.test(ORG, rule.id, { eventId: stored.id }, notifier)).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    await expect(
+      manage.test(ORG, rule.id, { sample: 'pull_request.merged' }, notifier),
+    ).resolves.toMatchObject({
+      matched: true,
+    });
+    await expect(manage.test(ORG, rule.id, { eventId: stored.id }, owner)).resolves.toMatchObject({
+      event: { id: stored.id },
+    });
   });
 
   it('says so when a destination’s channel is not available, rather than rendering', async () => {
