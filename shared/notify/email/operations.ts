@@ -49,7 +49,9 @@ export const notificationPreferenceOperations = {
         'The body is not valid (an unknown field, a pattern that is no event type, an hour outside 0-23)',
       ),
       ...authErrors,
-      '403': problem('Neither the user themself nor a caller with users:manage'),
+      '403': problem(
+        'Neither the user themself nor a caller with users:manage; or a caller other than the user turning on email the user turned off themself (their own setting or an unsubscribe link)',
+      ),
       '404': problem('No such user'),
       '409': problem('The preferences changed meanwhile (an unsubscribe link was used); send them again'),
     },

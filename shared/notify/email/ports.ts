@@ -3,20 +3,23 @@ import type { Page, PageRequest, Versioned } from '../../ports/stores';
 import type { EventSummary } from '../render/describe-event';
 import type { NotificationPreferences } from './preferences';
 
+/**
+ * Preferences as stored: `emailOffByUser` when the user turned email off themself (their own PUT,
+ * or an unsubscribe link): then only they may turn it on again, not an admin with users:manage.
+ */
+export type StoredPreferences = NotificationPreferences & { readonly emailOffByUser?: boolean };
+
 /** Each user's notification preferences, one item per user with a version. */
 export interface NotificationPreferenceStore {
   /** The user's preferences, or null (the defaults apply) at version 0. */
-  get(
-    orgId: string,
-    userId: string,
-  ): Promise<Versioned<NotificationPreferences & { updatedAt: string }> | null>;
+  get(orgId: string, userId: string): Promise<Versioned<StoredPreferences & { updatedAt: string }> | null>;
   /** Several users' preferences at once (those who never set any are absent). */
   getMany(orgId: string, userIds: readonly string[]): Promise<Map<string, NotificationPreferences>>;
   /** Replaces them if still at `expectedVersion` (0: never set), with the audit record; ConflictError otherwise. */
   save(
     orgId: string,
     userId: string,
-    prefs: NotificationPreferences,
+    prefs: StoredPreferences,
     updatedAt: string,
     expectedVersion: number,
     audit: AuditRecord,
