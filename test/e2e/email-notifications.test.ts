@@ -238,6 +238,10 @@ describe('unsubscribe links', () => {
       after: { channels: { email: false } },
     });
     expect(JSON.stringify(audit.json)).not.toContain(token);
+    // Her own choice: the org's owner (users:manage) cannot turn her email on again.
+    const reEnable = await org.asOwner('PUT', org.prefs(userId), { channels: { email: true } });
+    expect(reEnable.status).toBe(403);
+    expect(reEnable.headers.get('content-type')).toContain('application/problem+json');
 
     // Unsubscribed: the next event reaches the rule's other address, and Ada no more.
     await org.send('deploy.failed', { env: 'prod' });
