@@ -28,7 +28,7 @@ import { feedOfReferences } from '../events/claim-check';
 import { makeRequestConfirmations } from '../notify/email/address-confirmation';
 import { EmailDigestCollector } from '../notify/email/digests';
 import { makeEmailChannel, makeEmailRenderer } from '../notify/email/email-channel';
-import { makeEmailLimits } from '../notify/email/email-limits';
+import { makeEmailLimits, utcDay } from '../notify/email/email-limits';
 import { PreferenceAwareEmailRecipients } from '../notify/email/recipients';
 import { CachedRuleDestinations } from '../notify/rules/rule-destinations';
 import { renderWebhook } from '../notify/webhooks/webhook-channel';
@@ -40,6 +40,7 @@ import { noSessionsToEnd } from '../ports/session-revoker';
 import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
+import { PLANS } from '../tenancy/plans';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { hubClock } from './clock';
@@ -229,6 +230,21 @@ export const addressConfirmationRequests = (clock: Clock = hubClock()) =>
     mailer: mailer(),
     publicUrl: publicUrl(),
     orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
+    // A confirmation email counts against the org's daily email quota like any notification email.
+    takeQuota: async (orgId, address, at) => {
+      const plan = (await tenantDirectory().get(orgId))?.plan;
+      if (!plan) return false;
+      const day = utcDay(at);
+      return (
+        (await emailQuotaStore().consume(
+          orgId,
+          day,
+          `confirm-${day}-${address}`,
+          1,
+          PLANS[plan].emailsPerDay,
+        )) === 1
+      );
+    },
   });
 /** Each org's notification emails per UTC day, in its usage partition. */
 export const emailQuotaStore = () => new DynamoDbEmailQuotaStore(documentClient(), tablesConfig());

@@ -31,7 +31,10 @@ afterAll(async () => aws?.stop());
 
 const request: RequestContext = { requestId: 'req-confirm', ip: '127.0.0.1', userAgent: 'jest' };
 
-async function setup(slug: string) {
+async function setup(
+  slug: string,
+  takeQuota?: (orgId: string, address: string, at: Date) => Promise<boolean>,
+) {
   let now = new Date('2026-12-02T10:00:00.000Z');
   const clock = { now: () => now };
   const orgs = new DynamoDbOrgStore(aws.docs, aws.tables);
@@ -81,6 +84,7 @@ async function setup(slug: string) {
         },
         publicUrl: 'http://127.0.0.1:3000',
         orgName: async () => 'Acme',
+        ...(takeQuota ? { takeQuota } : {}),
       }),
     },
   });
@@ -209,5 +213,22 @@ describe('double opt-in of the bare addresses a rule emails', () => {
     expect(tried.matched).toBe(true);
     expect(tried.deliveries[0]).toMatchObject({ rendered: [], unconfirmed: ['ops@else.test'] });
     expect(tried.deliveries[0]?.note).toMatch(/confirm/);
+  });
+
+  it("sends no confirmation once the org's daily email quota is spent, and counts each one it sends", async () => {
+    let left = 1;
+    const { org, manage, mails } = await setup('confirm-it-4', async () => left-- > 0);
+    const rule = await manage.create(
+      org.id,
+      CreateNotificationRuleRequest.parse({
+        name: 'ops',
+        eventTypes: ['push'],
+        destinations: [{ kind: 'email', addresses: ['one@else.test', 'two@else.test'] }],
+      }),
+      platformAdmin,
+      request,
+    );
+    expect(mails.map((m) => m.to)).toEqual(['one@else.test']);
+    expect(rule.addressConfirmations.map((a) => a.state)).toEqual(['pending', 'pending']);
   });
 });

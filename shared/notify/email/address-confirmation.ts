@@ -65,6 +65,11 @@ export interface RequestConfirmationDeps extends AddressConfirmationDeps {
   /** Where the hub's API is reached from outside (the link points there). */
   readonly publicUrl: string;
   readonly orgName: (orgId: string) => Promise<string | null>;
+  /**
+   * Takes one email of the org's daily quota for a confirmation (false: none left today, so it is
+   * not sent and the address stays pending); without it, confirmations are not counted.
+   */
+  readonly takeQuota?: (orgId: string, address: string, at: Date) => Promise<boolean>;
 }
 
 /**
@@ -83,6 +88,13 @@ export function makeRequestConfirmations(deps: RequestConfirmationDeps) {
     for (const [address, state] of states) {
       if (state !== 'pending') continue;
       const at = deps.clock.now();
+      // Asked within the day: nothing to send, nothing to count.
+      const last = (await deps.confirmations.states(orgId, [address])).get(address);
+      if (last && Date.parse(last.requestedAt) > at.getTime() - CONFIRMATION_RESEND_MS) continue;
+      if (deps.takeQuota && !(await deps.takeQuota(orgId, address, at))) {
+        logger.warn('No email of the daily quota left for an address confirmation', { tenantId: orgId });
+        continue;
+      }
       const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
       const fresh = await deps.confirmations.request(
         orgId,
