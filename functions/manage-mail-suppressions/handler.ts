@@ -13,7 +13,7 @@ export const makeHandler = (deps: {
     listMailSuppressions: apiHandler({
       operation: 'listMailSuppressions',
       query: ListQuery,
-      handle: async ({ path, query }) => json(200, await deps.list(path.orgId, query)),
+      handle: async ({ path, query, principal }) => json(200, await deps.list(path.orgId, query, principal)),
     }),
     deleteMailSuppression: apiHandler({
       operation: 'deleteMailSuppression',
@@ -26,6 +26,6 @@ export const makeHandler = (deps: {
 
 const suppressions = adapters.mailSuppressionStore();
 export const handler = makeHandler({
-  list: makeListSuppressions({ suppressions }),
+  list: makeListSuppressions({ suppressions, access: adapters.accessDirectory() }),
   remove: makeDeleteSuppression({ suppressions, clock: systemClock }),
 });

@@ -1,6 +1,7 @@
 import * as adapters from '../../shared/adapters/wiring';
 import { ListQuery } from '../../shared/api/schemas';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
+import { addressStates } from '../../shared/notify/email/address-confirmation';
 import { makeManageNotificationRules } from '../../shared/notify/rules/manage-rules';
 import {
   CreateNotificationRuleRequest,
@@ -43,12 +44,19 @@ export const makeHandler = (rules: ReturnType<typeof makeManageNotificationRules
     testNotificationRule: apiHandler({
       operation: 'testNotificationRule',
       body: TestNotificationRuleRequest,
-      handle: async ({ body, path }) => json(200, await rules.test(path.orgId, path.ruleId, body)),
+      handle: async ({ body, path, principal }) =>
+        json(200, await rules.test(path.orgId, path.ruleId, body, principal)),
     }),
   });
 
 const users = adapters.userStore();
 const teams = adapters.teamStore();
+const confirmationDeps = {
+  confirmations: adapters.addressConfirmationStore(),
+  suppressions: adapters.mailSuppressionStore(),
+  users,
+  clock: systemClock,
+};
 export const handler = makeHandler(
   makeManageNotificationRules({
     orgs: adapters.orgStore(),
@@ -66,5 +74,10 @@ export const handler = makeHandler(
     claims: adapters.claimCheckStore(),
     channels: adapters.renderingChannels(),
     clock: systemClock,
+    access: adapters.accessDirectory(),
+    addresses: {
+      states: (orgId, addresses) => addressStates(confirmationDeps, orgId, addresses),
+      request: adapters.addressConfirmationRequests(systemClock),
+    },
   }),
 );

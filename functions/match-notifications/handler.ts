@@ -31,7 +31,7 @@ export const makeHandler = (match: ReturnType<typeof makeMatcher>, failures: Que
 
 /** The matcher with the production adapters; the rules and email parts add theirs through `extra`. */
 export const makeProductionMatcher = (
-  extra: Pick<MatchDeps, 'rules' | 'recipients' | 'digests' | 'chat' | 'ownTargets'> = {},
+  extra: Pick<MatchDeps, 'rules' | 'recipients' | 'digests' | 'chat' | 'ownTargets' | 'emailLimits'> = {},
 ) => {
   const clock = hubClock();
   const endpoints = adapters.webhookEndpointStore();
@@ -60,6 +60,7 @@ export const handler = makeHandler(
     chat: adapters.chatRecipients(clock),
     // An approval's events go to its callback endpoint and its chat destination, whatever the rules say.
     ownTargets: approvalTargets,
+    emailLimits: adapters.emailLimits(clock),
   }),
   workerDeps('notify', clock),
 );

@@ -10,6 +10,7 @@ import { systemClock } from '../../shared/ports/clock';
 import type { QueueWorkerDeps } from '../../shared/queues/queue-worker';
 import { withFailurePolicy } from '../../shared/queues/queue-worker';
 import { makePushEvent } from '../../shared/realtime/push-events';
+import { makeConnectionCheck } from '../../shared/realtime/revalidate';
 
 /**
  * Pushes each canonical event from the `realtime` queue to its org's open connections that
@@ -29,6 +30,7 @@ export const makeHandler = (
     metrics.addMetric('RealtimePushed', MetricUnit.Count, outcome.sent);
     if (outcome.gone > 0) metrics.addMetric('RealtimeGone', MetricUnit.Count, outcome.gone);
     if (outcome.failed > 0) metrics.addMetric('RealtimePushFailed', MetricUnit.Count, outcome.failed);
+    if (outcome.closed) metrics.addMetric('RealtimeRevoked', MetricUnit.Count, outcome.closed);
     logger.debug('Event pushed', { eventId: event.id, tenantId: event.tenantId, ...outcome });
   };
   return instrumented(async (event: SQSEvent, context: Context) =>
@@ -41,6 +43,18 @@ export const handler = makeHandler(
     connections: adapters.realtimeConnections(),
     poster: adapters.connectionPoster(),
     clock: systemClock,
+    check: makeConnectionCheck({
+      gate: {
+        tenants: adapters.tenantDirectory(),
+        audit: adapters.auditStore(),
+        usage: adapters.usageStore(),
+        users: adapters.userStore(),
+        access: adapters.accessDirectory(),
+        facts: adapters.accessFacts(),
+      },
+      keys: adapters.apiKeyStore(),
+      clock: systemClock,
+    }),
   }),
   adapters.queueWorker('realtime'),
 );

@@ -6,6 +6,7 @@ import { makeJwtVerify } from '../../shared/identity/jwt-verifier';
 import { LastUsedRecorder } from '../../shared/identity/last-used';
 import { instrumented } from '../../shared/observability/instrumented';
 import { systemClock } from '../../shared/ports/clock';
+import { makeCredentialExpiry } from '../../shared/realtime/revalidate';
 import type { RealtimeSessionDeps, WebSocketEvent } from '../../shared/realtime/session';
 import { makeRealtimeSession } from '../../shared/realtime/session';
 
@@ -34,5 +35,6 @@ export const handler = makeHandler({
     facts: adapters.accessFacts(),
   },
   clock: systemClock,
+  credentialExpiry: makeCredentialExpiry({ keys }),
   recordKeyUse: (orgId, keyId, ip, at) => lastUsed.record(orgId, keyId, ip, at),
 });

@@ -97,21 +97,25 @@ export class HubRealtime extends Construct {
     return this.stage.callbackUrl;
   }
 
-  /** PostToConnection on this stage's connections, nothing else of the Management API. */
+  /**
+   * PostToConnection and DeleteConnection (a connection whose principal lost its access is closed)
+   * on this stage's connections, nothing else of the Management API.
+   */
   grantPost(grantee: IGrantable & IConstruct): void {
-    const resource = Stack.of(this).formatArn({
-      service: 'execute-api',
-      resource: this.api.apiId,
-      resourceName: `${STAGE}/POST/@connections/*`,
+    const apiId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
+    const resources = (['POST', 'DELETE'] as const).map((method) => {
+      Validations.of(grantee).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${STAGE}/${method}/@connections/*]`,
+        reason: `Connection ids are issued by API Gateway as clients connect: the grant names this stage and ${method} only.`,
+      });
+      return Stack.of(this).formatArn({
+        service: 'execute-api',
+        resource: this.api.apiId,
+        resourceName: `${STAGE}/${method}/@connections/*`,
+      });
     });
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [resource] }),
+      new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources }),
     );
-    const apiId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
-    Validations.of(grantee).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${STAGE}/POST/@connections/*]`,
-      reason:
-        'Connection ids are issued by API Gateway as clients connect: the grant names this stage and POST only.',
-    });
   }
 }

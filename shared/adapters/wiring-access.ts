@@ -51,6 +51,12 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   digestStore: ['domain-table:write'],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
+  // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).
+  // Asking and confirming write tenant items and the token pointers (their callers declare the write).
+  addressConfirmationStore: ['domain-table:read'],
+  addressConfirmationRequests: ['domain-table:write', 'audit-table:write', 'mail:send'],
+  emailQuotaStore: ['domain-table:read'],
+  emailLimits: ['domain-table:write', 'audit-table:write', 'mail:send'],
   emailRecipients: ['domain-table:read'],
   chatProviders: [],
   postedRefStore: ['domain-table:write'],
@@ -62,6 +68,7 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   renderingChannels: ['domain-table:read'],
   digestCollector: ['domain-table:write'],
   realtimeConnections: ['domain-table:write'],
+  realtimeConnectionCounts: ['domain-table:read'],
   connectionPoster: ['realtime:post'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
@@ -107,6 +114,8 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   // Adding and sweeping write the entries and the kind's cursor, platform items.
   dueIndex: ['dueEntries', 'dueMinutes'],
   digestCollector: ['dueEntries', 'dueMinutes'],
+  // Each confirmation email's token is stored by its hash.
+  addressConfirmationRequests: ['emailConfirmations'],
   // A connection's org by its id, written and deleted with the connection.
   realtimeConnections: ['realtimeConnections'],
   usedChatTokens: ['chatLinkNonces'],

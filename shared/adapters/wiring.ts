@@ -36,8 +36,10 @@ import type { ChatRenderers } from '../notify/chat/chat-card';
 import { makeChatChannel, makeChatRenderer } from '../notify/chat/chat-channel';
 import { ConnectionChatRecipients } from '../notify/chat/chat-recipients';
 import type { ChatProviders } from '../notify/chat/ports';
+import { makeRequestConfirmations } from '../notify/email/address-confirmation';
 import { EmailDigestCollector } from '../notify/email/digests';
 import { makeEmailChannel, makeEmailRenderer } from '../notify/email/email-channel';
+import { makeEmailLimits, utcDay } from '../notify/email/email-limits';
 import { PreferenceAwareEmailRecipients } from '../notify/email/recipients';
 import { CachedRuleDestinations } from '../notify/rules/rule-destinations';
 import { renderWebhook } from '../notify/webhooks/webhook-channel';
@@ -49,12 +51,14 @@ import { noSessionsToEnd } from '../ports/session-revoker';
 import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
+import { PLANS } from '../tenancy/plans';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { hubClock } from './clock';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
+import { DynamoDbAddressConfirmationStore } from './dynamodb/dynamodb-address-confirmation-store';
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbApprovalStore } from './dynamodb/dynamodb-approval-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
@@ -70,6 +74,7 @@ import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
 import { DynamoDbDeliveryStore } from './dynamodb/dynamodb-delivery-store';
 import { DynamoDbDigestStore } from './dynamodb/dynamodb-digest-store';
 import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
+import { DynamoDbEmailQuotaStore } from './dynamodb/dynamodb-email-quota-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
 import { DynamoDbInstallStates } from './dynamodb/dynamodb-install-states';
 import { DynamoDbInvitationStore } from './dynamodb/dynamodb-invitation-store';
@@ -284,6 +289,47 @@ export const renderingChannels = () => ({
     orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
   }),
 });
+/** Bare addresses' double opt-in per org, and their confirmation tokens by hash. */
+export const addressConfirmationStore = () =>
+  new DynamoDbAddressConfirmationStore(documentClient(), tablesConfig());
+/** Sends the confirmation emails of a rule's new bare addresses (for the rules' routes). */
+export const addressConfirmationRequests = (clock: Clock = hubClock()) =>
+  makeRequestConfirmations({
+    confirmations: addressConfirmationStore(),
+    suppressions: mailSuppressionStore(),
+    users: userStore(),
+    clock,
+    mailer: mailer(),
+    publicUrl: publicUrl(),
+    orgName: async (orgId) => (await tenantDirectory().get(orgId))?.name ?? null,
+    // A confirmation email counts against the org's daily email quota like any notification email.
+    takeQuota: async (orgId, address, at) => {
+      const plan = (await tenantDirectory().get(orgId))?.plan;
+      if (!plan) return false;
+      const day = utcDay(at);
+      return (
+        (await emailQuotaStore().consume(
+          orgId,
+          day,
+          `confirm-${day}-${address}`,
+          1,
+          PLANS[plan].emailsPerDay,
+        )) === 1
+      );
+    },
+  });
+/** Each org's notification emails per UTC day, in its usage partition. */
+export const emailQuotaStore = () => new DynamoDbEmailQuotaStore(documentClient(), tablesConfig());
+/** The per-event cap and the daily quota on email, telling the org's admins once a day (for the matcher). */
+export const emailLimits = (clock: Clock = hubClock()) =>
+  makeEmailLimits({
+    quota: emailQuotaStore(),
+    planOf: async (orgId) => (await tenantDirectory().get(orgId))?.plan ?? null,
+    audit: auditStore(),
+    clock,
+    mailer: mailer(),
+    users: userStore(),
+  });
 /** Who an email destination reaches after preferences and suppressions (for the matcher). */
 export const emailRecipients = (clock: Clock = hubClock()) =>
   new PreferenceAwareEmailRecipients({
@@ -291,6 +337,7 @@ export const emailRecipients = (clock: Clock = hubClock()) =>
     teams: teamStore(),
     preferences: notificationPreferenceStore(),
     suppressions: mailSuppressionStore(),
+    confirmations: addressConfirmationStore(),
     clock,
   });
 /** Collects digest events and indexes each user at their next digest (for the matcher). */
@@ -305,6 +352,11 @@ export const digestCollector = (clock: Clock = hubClock()) =>
 /** Real-time connections per org (and their lookup by connection id), with a TTL. */
 export const realtimeConnections = () =>
   new DynamoDbRealtimeConnections(documentClient(), tablesConfig().domainTable);
+/** How many real-time connections an org has open (reads only: the usage report, the connect quota). */
+export const realtimeConnectionCounts = () => {
+  const store = realtimeConnections();
+  return { countOpen: (orgId: string, at: Date) => store.countOpen(orgId, at) };
+};
 /** Posts to real-time connections through the WebSocket API's Management API. */
 export const connectionPoster = () => {
   const { endpoint, region } = realtimeEndpoint();

@@ -282,8 +282,13 @@ const limitsShape = {
   teams: z.number().int(),
   apiKeys: z.number().int(),
   connections: z.number().int(),
+  mappings: z.number().int(),
+  notificationRules: z.number().int(),
+  webhookEndpoints: z.number().int(),
   apiRequestsPerMinute: z.number().int(),
   webhookEventsPerDay: z.number().int(),
+  emailsPerDay: z.number().int(),
+  realtimeConnections: z.number().int(),
 };
 
 export const UsageReport = z
@@ -292,7 +297,9 @@ export const UsageReport = z
     limits: z.object(limitsShape),
     usage: z
       .object(limitsShape)
-      .describe('Held resources now; requests in the current minute; events today (UTC)'),
+      .describe(
+        'Held resources now (open real-time connections included); requests in the current minute; events and notification emails today (UTC)',
+      ),
     at: z.iso.datetime(),
   })
   .meta({ id: 'UsageReport' });

@@ -164,6 +164,8 @@ export async function admit(
   route: RouteSpec,
   gate: GateDeps,
   principal: Principal,
+  /** `count: false`: the hub's own re-check of a standing grant (a real-time connection), not a request. */
+  options: { readonly count?: boolean } = {},
 ): Promise<{ principal: Principal; path: Record<string, string>; rate: Promise<void> }> {
   const permission = route.permission;
   if (principal.kind === 'platform_admin' || permission === null) {
@@ -228,7 +230,7 @@ export async function admit(
     const facts = access.policies.length > 0 ? await gate.facts.load(request) : null;
     const decision = evaluateAccess(request, access, facts);
     if (!decision.allowed) throw new ForbiddenError(decision.reason);
-    const rate = countRequest(gate, org);
+    const rate = options.count === false ? Promise.resolve() : countRequest(gate, org);
     // Settled here so an early refusal below cannot leave it unobserved.
     rate.catch(() => undefined);
     return { principal: admitted, path, rate };

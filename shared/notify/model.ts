@@ -151,9 +151,14 @@ export interface NotificationChannel<T extends DeliveryTarget = DeliveryTarget> 
 
 /** Queues deliveries: stores the event once and one message per target, then queues each message once. */
 export interface DeliveryQueue {
+  /**
+   * `held`: targets whose messages are created already dropped, with the reason (a limit reached),
+   * so the org sees what was not sent; they are never queued.
+   */
   enqueue(
     event: CanonicalEvent,
     targets: readonly DeliveryTarget[],
+    held?: readonly { readonly target: DeliveryTarget; readonly reason: string }[],
   ): Promise<{ created: number; existing: number }>;
 }
 

@@ -19,6 +19,10 @@ export interface RealtimeConnection {
   readonly connectedAt: string;
   /** When the connection is taken as gone: its idle or its maximum lifetime, whichever comes first. */
   readonly expiresAt: string;
+  /** When the credential it connected with stops being valid (a JWT's `exp`, an API key's expiry). */
+  readonly credentialExpiresAt?: string;
+  /** Where the client connected from: the org's IP allow-list is checked against it again. */
+  readonly sourceIp?: string;
 }
 
 /** When a connection made at `connectedAt` and last active at `at` expires. */
@@ -35,6 +39,8 @@ export interface RealtimeConnectionStore {
   get(orgId: string, connectionId: string): Promise<RealtimeConnection | null>;
   /** Sets the subscription and moves the expiry on; false when the connection is gone. */
   touch(orgId: string, connectionId: string, at: Date, types?: readonly string[]): Promise<boolean>;
+  /** How many connections of the org have not expired at `at` (the plan's connection quota). */
+  countOpen(orgId: string, at: Date): Promise<number>;
   /** Every connection of the org that has not expired at `at`. */
   listOpen(orgId: string, at: Date): Promise<RealtimeConnection[]>;
   close(orgId: string, connectionId: string): Promise<void>;
@@ -44,4 +50,6 @@ export interface RealtimeConnectionStore {
 export interface ConnectionPoster {
   /** `gone`: the client has disconnected (410), so the connection can be forgotten. */
   post(connectionId: string, data: string): Promise<'sent' | 'gone'>;
+  /** Ends the connection (DeleteConnection); one already gone is not an error. */
+  close(connectionId: string): Promise<void>;
 }

@@ -13,6 +13,8 @@ export interface PushOutcome {
   readonly sent: number;
   readonly gone: number;
   readonly failed: number;
+  /** Connections closed because their principal may no longer read the feed. */
+  readonly closed?: number;
 }
 
 /** Whether a connection takes an event: the event's org, a subscribed type, and a principal that was admitted. */
@@ -33,19 +35,44 @@ export function makePushEvent(deps: {
   connections: RealtimeConnectionStore;
   poster: ConnectionPoster;
   clock: Clock;
+  /**
+   * Why a connection may no longer take events (a revoked or expired credential, a suspended org or
+   * user, a membership removed), or null: such a connection is told, closed and forgotten.
+   */
+  check?: (connection: RealtimeConnection) => Promise<string | null>;
 }) {
+  const closeRefused = async (c: RealtimeConnection, reason: string) => {
+    logger.info('Real-time connection closed: its principal may no longer read the feed', {
+      connectionId: c.connectionId,
+      reason,
+    });
+    // Told first (best effort), so a client knows not to reconnect with the same credential.
+    await deps.poster
+      .post(c.connectionId, JSON.stringify({ type: 'error', title: 'Forbidden', detail: reason }))
+      .catch(() => undefined);
+    await deps.poster.close(c.connectionId);
+    await deps.connections.close(c.orgId, c.connectionId);
+  };
+
   return async (event: CanonicalEvent): Promise<PushOutcome> => {
     const open = await deps.connections.listOpen(event.tenantId, deps.clock.now());
-    const targets = open.filter((c) => takes(c, event));
-    if (targets.length === 0) return { sent: 0, gone: 0, failed: 0 };
+    const subscribed = open.filter((c) => takes(c, event));
+    if (subscribed.length === 0) return { sent: 0, gone: 0, failed: 0 };
     const data = eventMessage(event);
     let sent = 0;
     let gone = 0;
     let failed = 0;
-    for (let i = 0; i < targets.length; i += POSTS_AT_ONCE) {
+    let closed = 0;
+    for (let i = 0; i < subscribed.length; i += POSTS_AT_ONCE) {
       await Promise.all(
-        targets.slice(i, i + POSTS_AT_ONCE).map(async (c) => {
+        subscribed.slice(i, i + POSTS_AT_ONCE).map(async (c) => {
           try {
+            const refused = deps.check ? await deps.check(c) : null;
+            if (refused) {
+              closed++;
+              await closeRefused(c, refused);
+              return;
+            }
             if ((await deps.poster.post(c.connectionId, data)) === 'sent') {
               sent++;
               return;
@@ -63,6 +90,6 @@ export function makePushEvent(deps: {
         }),
       );
     }
-    return { sent, gone, failed };
+    return { sent, gone, failed, ...(closed > 0 ? { closed } : {}) };
   };
 }

@@ -1,5 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { ForbiddenError, HubError, UnauthenticatedError, ValidationError } from '../errors';
+import {
+  ForbiddenError,
+  HubError,
+  QuotaExceededError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../errors';
 import type { GateDeps } from '../http/api-handler';
 import { admit } from '../http/api-handler';
 import { problemResponse } from '../http/problem';
@@ -7,10 +13,11 @@ import type { Principal } from '../identity/principal';
 import { principalFromContext, principalToContext } from '../identity/principal';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
-import type { RouteSpec } from '../topology';
-import { realtime, routes } from '../topology';
+import { PLANS } from '../tenancy/plans';
+import { realtime } from '../topology';
 import type { RealtimeConnectionStore } from './connections';
 import { expiryOf } from './connections';
+import { FEED_ROUTE, feedRequestFor } from './feed-request';
 import type { ServerMessage } from './protocol';
 import { lowerCaseHeaders, parseClientMessage, upgradeCredential } from './protocol';
 
@@ -45,20 +52,14 @@ export interface RealtimeSessionDeps {
   readonly connections: RealtimeConnectionStore;
   readonly gate: GateDeps;
   readonly clock: Clock;
+  /** When the credential stops being valid (a JWT's `exp`, a key's expiry): stored and enforced by the fan-out. */
+  readonly credentialExpiry?: (
+    authorization: string | undefined,
+    principal: Principal,
+  ) => Promise<Date | null>;
   /** Records an API key's use, as the request authorizer does. */
   readonly recordKeyUse?: (orgId: string, keyId: string, ip: string, at: Date) => Promise<void> | undefined;
 }
-
-/**
- * A subscription is a read of the org's event feed: the gate decides it exactly as it decides
- * `GET /v1/orgs/{orgId}/events` (permission, custom roles, org policies, org status, IP allow-list,
- * active user, second factor, session lifetime), and audits a refusal the same way.
- */
-const FEED_ROUTE: RouteSpec = (() => {
-  const route = routes.find((r) => r.operationId === 'listEvents');
-  if (!route) throw new Error('No listEvents route in the topology');
-  return route;
-})();
 
 const reply = (message: ServerMessage): WebSocketResult => ({
   statusCode: 200,
@@ -68,36 +69,16 @@ const errorReply = (error: HubError): WebSocketResult =>
   reply({ type: 'error', title: error.title, detail: error.message });
 
 /** The request the gate sees for a connection: the feed's route, the org, and where the client is. */
-function feedRequest(event: WebSocketEvent, orgId: string): APIGatewayProxyEventV2 {
-  const ip = event.requestContext.identity?.sourceIp ?? '';
-  return {
-    version: '2.0',
-    routeKey: `${FEED_ROUTE.method} ${FEED_ROUTE.path}`,
-    rawPath: realtime.path,
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    pathParameters: { orgId },
-    requestContext: {
-      accountId: '',
-      apiId: event.requestContext.apiId ?? '',
-      domainName: event.requestContext.domainName ?? '',
-      domainPrefix: '',
-      http: {
-        method: FEED_ROUTE.method,
-        path: realtime.path,
-        protocol: 'WebSocket',
-        sourceIp: ip,
-        userAgent: event.requestContext.identity?.userAgent ?? '',
-      },
-      requestId: event.requestContext.requestId,
-      routeKey: `${FEED_ROUTE.method} ${FEED_ROUTE.path}`,
-      stage: event.requestContext.stage ?? '',
-      time: '',
-      timeEpoch: 0,
-    },
-  };
-}
+const feedRequest = (event: WebSocketEvent, orgId: string): APIGatewayProxyEventV2 =>
+  feedRequestFor({
+    orgId,
+    sourceIp: event.requestContext.identity?.sourceIp ?? '',
+    requestId: event.requestContext.requestId,
+    userAgent: event.requestContext.identity?.userAgent ?? '',
+    apiId: event.requestContext.apiId,
+    domainName: event.requestContext.domainName,
+    stage: event.requestContext.stage,
+  });
 
 /** The three routes of the real-time API: open (authenticated), messages, close. */
 export function makeRealtimeSession(deps: RealtimeSessionDeps) {
@@ -138,6 +119,18 @@ export function makeRealtimeSession(deps: RealtimeSessionDeps) {
       }
       const admitted = await admitToFeed(event, principal, orgId);
       const now = deps.clock.now();
+      const [credentialExpiresAt, org, open] = await Promise.all([
+        deps.credentialExpiry ? deps.credentialExpiry(authorization, principal) : null,
+        deps.gate.tenants.get(orgId),
+        deps.connections.countOpen(orgId, now),
+      ]);
+      if (credentialExpiresAt && credentialExpiresAt <= now)
+        throw new UnauthenticatedError('The credential has expired');
+      const limit = org ? PLANS[org.plan].realtimeConnections : 0;
+      if (open >= limit)
+        throw new QuotaExceededError(
+          `The plan allows ${limit} open real-time connections per organisation: close one first`,
+        );
       const connectedAt = new Date(event.requestContext.connectedAt || now.getTime());
       await deps.connections.open({
         orgId,
@@ -146,6 +139,8 @@ export function makeRealtimeSession(deps: RealtimeSessionDeps) {
         types: [],
         connectedAt: connectedAt.toISOString(),
         expiresAt: expiryOf(connectedAt, now).toISOString(),
+        ...(credentialExpiresAt ? { credentialExpiresAt: credentialExpiresAt.toISOString() } : {}),
+        sourceIp: event.requestContext.identity?.sourceIp ?? '',
       });
       logger.info('Real-time connection opened', { connectionId: event.requestContext.connectionId });
       return {
@@ -177,7 +172,12 @@ export function makeRealtimeSession(deps: RealtimeSessionDeps) {
     const now = deps.clock.now();
     const connection = await deps.connections.get(orgId, connectionId);
     const principal = principalFromContext(connection?.principal);
-    if (!connection || !principal || new Date(connection.expiresAt) <= now)
+    if (
+      !connection ||
+      !principal ||
+      new Date(connection.expiresAt) <= now ||
+      (connection.credentialExpiresAt !== undefined && new Date(connection.credentialExpiresAt) <= now)
+    )
       return errorReply(new UnauthenticatedError('The connection has expired: connect again'));
     try {
       // Checked again on every message (a client pings within the idle limit): a role changed, a

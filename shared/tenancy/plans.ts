@@ -11,6 +11,8 @@ export const PLANS = {
     pendingApprovals: 20,
     apiRequestsPerMinute: 120,
     webhookEventsPerDay: 1_000,
+    emailsPerDay: 200,
+    realtimeConnections: 20,
   },
   team: {
     users: 500,
@@ -23,6 +25,8 @@ export const PLANS = {
     pendingApprovals: 1_000,
     apiRequestsPerMinute: 1_200,
     webhookEventsPerDay: 100_000,
+    emailsPerDay: 5_000,
+    realtimeConnections: 500,
   },
   enterprise: {
     users: 50_000,
@@ -35,6 +39,8 @@ export const PLANS = {
     pendingApprovals: 20_000,
     apiRequestsPerMinute: 12_000,
     webhookEventsPerDay: 5_000_000,
+    emailsPerDay: 50_000,
+    realtimeConnections: 5_000,
   },
 } as const;
 

@@ -91,6 +91,8 @@ export const platformPointers = {
   invitationTokens: 'INVITE',
   /** An unsubscribe link's token, by its hash: which org and user (or address) it stops. */
   unsubscribeTokens: 'UNSUB',
+  /** An email-address confirmation link's token, by its hash: which org and address it confirms (single use). */
+  emailConfirmations: 'MAILCONFIRM',
   /** Work due at a time (`shared/ports/due-index.ts`): entries by kind and minute; and per kind, the minutes that hold entries. */
   dueEntries: 'DUE',
   dueMinutes: 'DUEMINUTES',
@@ -123,6 +125,7 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
     'slugClaims',
     'mappingDirectory',
     'invitationTokens',
+    'emailConfirmations',
   ],
   managePlatformKeys: ['platformKeys'],
   createApiKey: ['apiKeyLookups'],
@@ -150,6 +153,9 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   // An approval's expiry is indexed when it is asked, and forgotten when it is answered.
   manageApprovals: ['dueEntries', 'dueMinutes'],
   realtimeConnections: ['realtimeConnections'],
+  // Adding an address to a rule sends it a confirmation link; the link is spent when confirmed.
+  manageNotificationRules: ['emailConfirmations'],
+  confirmMailAddress: ['emailConfirmations'],
   // A connection the Management API answers 410 for is forgotten.
   pushRealtimeEvents: ['realtimeConnections', 'webhookRoutes'],
   // A provider's app binds an installation to its org when the OAuth install completes.

@@ -253,7 +253,8 @@ export const functions = {
   manageNotificationRules: api(
     'manage-notification-rules',
     "Lists, creates, changes, deletes and tries an organisation's notification rules",
-    ['domain-table:write', 'audit-table:write', 'claims-bucket:read'],
+    // mail:send: an address added to a rule that is no user gets one confirmation email.
+    ['domain-table:write', 'audit-table:write', 'claims-bucket:read', 'mail:send'],
   ),
   manageWebhookEndpoints: api(
     'manage-webhook-endpoints',
@@ -280,6 +281,11 @@ export const functions = {
     'Asks people to decide for an agent: creates, lists, reads, answers and cancels approvals',
     ['domain-table:write', 'audit-table:write'],
   ),
+  confirmMailAddress: fn(
+    'confirm-mail-address',
+    "Double opt-in: the link in an address's confirmation email lets a rule's emails reach it",
+    ['domain-table:write', 'audit-table:write'],
+  ),
   matchNotifications: {
     entry: 'functions/match-notifications/handler.ts',
     description:
@@ -288,12 +294,14 @@ export const functions = {
     timeoutSeconds: 60,
     // audit-table:write: the queue worker audits a message it drops (queue.message_dropped).
     // claims-bucket:write: an event too large for the table is kept whole there for its deliveries.
+    // mail:send: the org's admins are told once a day that its email quota is reached.
     access: [
       'domain-table:write',
       'audit-table:write',
       'claims-bucket:read',
       'claims-bucket:write',
       'queues:send',
+      'mail:send',
     ],
   },
   deliverNotifications: {
@@ -403,7 +411,17 @@ export const functions = {
     description: "Pushes each canonical event to its org's open real-time subscriptions that may read it",
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: ['domain-table:write', 'audit-table:write', 'claims-bucket:read', 'realtime:post'],
+    // Each connection's principal is admitted again by the feed's gate (without counting a
+    // request) at most once a minute: a refusal is counted and audited as the gate does.
+    access: [
+      'domain-table:write',
+      'audit-table:write',
+      'claims-bucket:read',
+      'realtime:post',
+      'usage:count',
+      'tenant-role:assume',
+    ],
+    policyEngine: true,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -1472,6 +1490,28 @@ export const routes = [
     auth: 'public',
     permission: null,
     summary: 'One-click unsubscribe (RFC 8058): the token in the link is the credential',
+    tag: 'Notifications',
+  },
+  {
+    method: 'GET',
+    path: '/email-confirmations',
+    operationId: 'showEmailConfirmation',
+    function: 'confirmMailAddress',
+    auth: 'public',
+    permission: null,
+    summary:
+      'The page a confirmation link opens: which organisation would email the address, and a button to confirm',
+    tag: 'Notifications',
+  },
+  {
+    method: 'POST',
+    path: '/email-confirmations',
+    operationId: 'confirmEmailAddress',
+    function: 'confirmMailAddress',
+    auth: 'public',
+    permission: null,
+    summary:
+      "Confirm an address for an organisation's notification emails: the token in the link is the credential",
     tag: 'Notifications',
   },
 ] as const satisfies readonly RouteSpec[];

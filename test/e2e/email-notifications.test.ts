@@ -1,3 +1,4 @@
+import { CONFIRMATION_SUBJECT, confirmAddress, withoutConfirmations } from '../support/mail-confirmations';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 import { signedHeaders } from '../support/webhooks';
@@ -74,6 +75,9 @@ async function freshOrg(name: string) {
       destinations: [{ kind: 'email', ...destination }],
     });
     expect(res.status).toBe(201);
+    // Double opt-in: each bare address the rule names confirms, as its owner would.
+    for (const { address, state } of res.json.addressConfirmations as { address: string; state: string }[])
+      if (state === 'pending') await confirmAddress(hub, address);
     return res.json.id as string;
   };
   const send = (type: string, data: Json) => sendEvent(type, data, connection);
@@ -83,7 +87,7 @@ async function freshOrg(name: string) {
 async function mailTo(address: string, count = 1): Promise<Mail[]> {
   return eventually(async () => {
     const res = await fetch(`${hub.url}/_local/mailbox?to=${encodeURIComponent(address)}`);
-    const items = ((await res.json()) as { items: Mail[] }).items;
+    const items = withoutConfirmations(((await res.json()) as { items: Mail[] }).items);
     return items.length >= count ? items : undefined;
   }, 30_000);
 }
@@ -234,11 +238,58 @@ describe('unsubscribe links', () => {
       after: { channels: { email: false } },
     });
     expect(JSON.stringify(audit.json)).not.toContain(token);
+    // Her own choice: the org's owner (users:manage) cannot turn her email on again.
+    const reEnable = await org.asOwner('PUT', org.prefs(userId), { channels: { email: true } });
+    expect(reEnable.status).toBe(403);
+    expect(reEnable.headers.get('content-type')).toContain('application/problem+json');
 
     // Unsubscribed: the next event reaches the rule's other address, and Ada no more.
     await org.send('deploy.failed', { env: 'prod' });
     await mailTo(control, 2);
     expect((await mailTo(address)).map((m) => m.subject)).toEqual(['[Standard Webhooks] Event deploy.done']);
+  });
+});
+
+describe('double opt-in of bare addresses', () => {
+  it('sends a new address one confirmation email and nothing else until its link is used, once', async () => {
+    const org = await freshOrg('Opt In');
+    const userAddress = `opt-user-${suffix}@mail.test`;
+    const bare = `opt-bare-${suffix}@elsewhere.test`;
+    const userId = await org.addUser(userAddress);
+    const created = await org.asOwner('POST', `/v1/orgs/${org.id}/notification-rules`, {
+      name: 'Builds',
+      eventTypes: ['custom.build.*'],
+      destinations: [{ kind: 'email', userIds: [userId], addresses: [bare] }],
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.addressConfirmations).toEqual([{ address: bare, state: 'pending' }]);
+    await org.send('build.done', { n: 1 });
+    // The user's email arrives; the unconfirmed address got its confirmation email alone.
+    await mailTo(userAddress);
+    const box = async () =>
+      (
+        (await (await fetch(`${hub.url}/_local/mailbox?to=${encodeURIComponent(bare)}`)).json()) as {
+          items: Mail[];
+        }
+      ).items;
+    expect((await box()).map((m) => m.subject.startsWith(CONFIRMATION_SUBJECT))).toEqual([true]);
+    const messages = await org.asOwner('GET', `/v1/orgs/${org.id}/notification-rules/${created.json.id}`);
+    expect(messages.json.addressConfirmations).toEqual([{ address: bare, state: 'pending' }]);
+
+    const token = await confirmAddress(hub, bare);
+    // Single use: the same link again is refused (problem+json), and its page says so.
+    const again = await fetch(`${hub.url}/email-confirmations?token=${token}`, { method: 'POST' });
+    expect(again.status).toBe(404);
+    expect(again.headers.get('content-type')).toMatch(/problem\+json/);
+    expect((await fetch(`${hub.url}/email-confirmations?token=${token}`)).status).toBe(404);
+    const after = await org.asOwner('GET', `/v1/orgs/${org.id}/notification-rules/${created.json.id}`);
+    expect(after.json.addressConfirmations).toEqual([{ address: bare, state: 'confirmed' }]);
+    const trail = await org.asOwner('GET', `/v1/orgs/${org.id}/audit-events?action=mail_address.confirmed`);
+    expect(JSON.stringify(trail.json)).toContain('mail_address.confirmed');
+
+    await org.send('build.done', { n: 2 });
+    const [mail] = await mailTo(bare);
+    expect(mail?.subject).toContain('build.done');
   });
 });
 

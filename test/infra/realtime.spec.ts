@@ -60,6 +60,7 @@ describe('the real-time API in the synthesized stack', () => {
     );
     expect(statements).toHaveLength(1);
     expect(JSON.stringify(statements[0]?.statement)).toContain('/v1/POST/@connections/*');
+    expect(JSON.stringify(statements[0]?.statement)).toContain('/v1/DELETE/@connections/*');
     const push = t.hub.toJSON().Resources[functionId('pushRealtimeEvents')];
     expect(push.Properties.Environment.Variables.REALTIME_ENDPOINT).toBeDefined();
     expect(statements[0]?.roles).toEqual([{ Ref: push.Properties.Role['Fn::GetAtt'][0] }]);

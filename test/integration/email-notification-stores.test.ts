@@ -1,5 +1,6 @@
 import { DynamoDbDigestStore } from '../../shared/adapters/dynamodb/dynamodb-digest-store';
 import { DynamoDbDueIndex } from '../../shared/adapters/dynamodb/dynamodb-due-index';
+import { DynamoDbEmailQuotaStore } from '../../shared/adapters/dynamodb/dynamodb-email-quota-store';
 import { DynamoDbMailSuppressionStore } from '../../shared/adapters/dynamodb/dynamodb-mail-suppression-store';
 import { DynamoDbNotificationPreferenceStore } from '../../shared/adapters/dynamodb/dynamodb-notification-preference-store';
 import { DynamoDbUnsubscribeTokenStore } from '../../shared/adapters/dynamodb/dynamodb-unsubscribe-token-store';
@@ -236,5 +237,30 @@ describe('digests in DynamoDB Local', () => {
     expect((await makeSendDigests(deps)()).skipped).toBe(1);
     expect(sent).toEqual([]);
     expect(await deps.digests.pending(orgId, userId, 10)).toEqual([]);
+  });
+});
+
+describe('the daily email quota in DynamoDB Local', () => {
+  it('grants each event its share once, never past the limit, and claims the day notice once', async () => {
+    const store = new DynamoDbEmailQuotaStore(aws.docs, aws.tables);
+    const orgId = newId('org');
+    const day = '2026-12-02';
+    const e1 = newId('evt');
+    expect(await store.consume(orgId, day, e1, 6, 10)).toBe(6);
+    // Matched again (a redelivered event): the same share, not counted twice.
+    expect(await store.consume(orgId, day, e1, 6, 10)).toBe(6);
+    expect(await store.consume(orgId, day, newId('evt'), 6, 10)).toBe(4);
+    expect(await store.consume(orgId, day, newId('evt'), 1, 10)).toBe(0);
+    expect(await store.countOn(orgId, day)).toBe(10);
+    expect(await store.countOn(orgId, '2026-12-03')).toBe(0);
+    // Concurrent events never get more than the limit between them.
+    const other = newId('org');
+    const shares = await Promise.all(
+      Array.from({ length: 8 }, () => store.consume(other, day, newId('evt'), 3, 10)),
+    );
+    expect(shares.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10);
+    expect(await store.countOn(other, day)).toBeLessThanOrEqual(10);
+    expect(await store.claimNotice(orgId, day, audit(orgId, 'notification.email_quota_reached'))).toBe(true);
+    expect(await store.claimNotice(orgId, day, audit(orgId, 'notification.email_quota_reached'))).toBe(false);
   });
 });

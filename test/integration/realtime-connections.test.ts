@@ -8,10 +8,12 @@ import type { Principal } from '../../shared/identity/principal';
 import { newId } from '../../shared/ids';
 import type { ConnectionPoster } from '../../shared/realtime/connections';
 import { makePushEvent } from '../../shared/realtime/push-events';
+import { makeConnectionCheck } from '../../shared/realtime/revalidate';
 import type { WebSocketEvent } from '../../shared/realtime/session';
 import { makeRealtimeSession } from '../../shared/realtime/session';
 import type { Org } from '../../shared/tenancy/org';
 import { OrgSchema } from '../../shared/tenancy/org';
+import { PLANS } from '../../shared/tenancy/plans';
 import type { User } from '../../shared/tenancy/user';
 import { aCanonicalEvent } from '../support/builders';
 import type { LocalDynamoDb } from '../support/local-dynamodb';
@@ -77,6 +79,8 @@ function setup() {
     createdBy: 'key_1',
   });
   const principals = new Map<string, Principal>();
+  /** Credentials' stored expiries (a JWT's exp), by Authorization header. */
+  const expiries = new Map<string, Date>();
   const store = new DynamoDbRealtimeConnections(db.docs, db.tables.domainTable);
   let now = new Date();
   const clock = { now: () => now };
@@ -89,6 +93,7 @@ function setup() {
     connections: store,
     gate,
     clock,
+    credentialExpiry: async (authorization) => expiries.get(authorization ?? '') ?? null,
   });
   const key = (role: string, token = `Bearer ${role}`): string => {
     principals.set(token, { kind: 'org_member', type: 'api_key', id: newId('key'), name: role, orgId, role });
@@ -145,6 +150,8 @@ function setup() {
     disconnect,
     key,
     userToken,
+    principals,
+    expiries,
     setNow: (d: Date) => {
       now = d;
     },
@@ -316,6 +323,7 @@ describe('the fan-out', () => {
         posted.push(id);
         return 'sent';
       },
+      close: async () => undefined,
     };
     const push = makePushEvent({ connections: s.store, poster, clock: s.clock });
     const outcome = await push(aCanonicalEvent({ tenantId: s.orgId, type: 'pull_request.merged' }));
@@ -347,9 +355,156 @@ describe('the fan-out', () => {
           if (id === ids[0]) throw new Error('throttled');
           return 'sent';
         },
+        close: async () => undefined,
       },
       clock: s.clock,
     });
     expect(await push(aCanonicalEvent({ tenantId: s.orgId }))).toEqual({ sent: 1, gone: 0, failed: 1 });
+  });
+
+  it('closes and forgets, at the next event, a connection whose key was revoked, user deactivated or org suspended', async () => {
+    const s = setup();
+    const revoked = new Set<string>();
+    let keyReads = 0;
+    const check = makeConnectionCheck({
+      gate: s.gate,
+      keys: {
+        get: async (_o, keyId) => {
+          keyReads++;
+          return { id: keyId, status: revoked.has(keyId) ? 'revoked' : 'active', expiresAt: null } as never;
+        },
+        listPlatformKeys: async () => ({ items: [], nextCursor: null }),
+      },
+      clock: s.clock,
+    });
+    const posted: string[] = [];
+    const closed: string[] = [];
+    const push = makePushEvent({
+      connections: s.store,
+      poster: {
+        post: async (id, data) => {
+          posted.push(`${id} ${JSON.parse(data).type}`);
+          return 'sent';
+        },
+        close: async (id) => void closed.push(id),
+      },
+      clock: s.clock,
+      check,
+    });
+    const open = async (token: string) => {
+      const { connectionId } = await s.connect(token);
+      await s.send(connectionId, '{"action":"subscribe","types":["*"]}');
+      return connectionId;
+    };
+    const keep = await open(s.key('viewer', 'Bearer keep'));
+    const revokedConnection = await open(s.key('viewer', 'Bearer revoked'));
+    const user = await open(s.userToken());
+    const event = () => aCanonicalEvent({ tenantId: s.orgId, type: 'pull_request.merged' });
+    expect(await push(event())).toEqual({ sent: 3, gone: 0, failed: 0 });
+    // Answers are kept for a minute: a second event reads no key again.
+    const reads = keyReads;
+    await push(event());
+    expect(keyReads).toBe(reads);
+
+    const revokedKey = s.principals.get('Bearer revoked') as Extract<Principal, { kind: 'org_member' }>;
+    revoked.add(revokedKey.id);
+    const people = s.gate.people.get(USER) as User;
+    s.gate.people.set(USER, { ...people, status: 'deactivated' });
+    const fresh = makePushEvent({
+      connections: s.store,
+      poster: {
+        post: async (id, data) => {
+          posted.push(`${id} ${JSON.parse(data).type}`);
+          return 'sent';
+        },
+        close: async (id) => void closed.push(id),
+      },
+      clock: s.clock,
+      // A minute on: a new check (a fresh cache stands for its expiry).
+      check: makeConnectionCheck({
+        gate: s.gate,
+        keys: {
+          get: async (_o, keyId) =>
+            ({ id: keyId, status: revoked.has(keyId) ? 'revoked' : 'active', expiresAt: null }) as never,
+          listPlatformKeys: async () => ({ items: [], nextCursor: null }),
+        },
+        clock: s.clock,
+      }),
+    });
+    posted.length = 0;
+    expect(await fresh(event())).toEqual({ sent: 1, gone: 0, failed: 0, closed: 2 });
+    expect(closed.sort()).toEqual([revokedConnection, user].sort());
+    // Told why before the close; forgotten after it.
+    expect(posted).toContain(`${revokedConnection} error`);
+    expect(posted).toContain(`${keep} event`);
+    expect(await s.store.orgOf(revokedConnection)).toBeNull();
+    expect(await s.store.orgOf(user)).toBeNull();
+
+    const org = s.gate.orgs.get(s.orgId) as Org;
+    s.gate.orgs.set(s.orgId, { ...org, status: 'suspended' });
+    const afterSuspension = makePushEvent({
+      connections: s.store,
+      poster: { post: async () => 'sent', close: async (id) => void closed.push(id) },
+      clock: s.clock,
+      check: makeConnectionCheck({
+        gate: s.gate,
+        keys: {
+          get: async () => ({ status: 'active' }) as never,
+          listPlatformKeys: async () => ({ items: [], nextCursor: null }),
+        },
+        clock: s.clock,
+      }),
+    });
+    expect(await afterSuspension(event())).toMatchObject({ sent: 0, closed: 1 });
+    expect(closed).toContain(keep);
+  });
+
+  it("closes a connection at once when its credential's stored expiry (a JWT's exp) has passed", async () => {
+    const s = setup();
+    const token = s.key('viewer', 'Bearer jwt-ish');
+    s.expiries.set(token, new Date(s.clock.now().getTime() + 5 * 60_000));
+    const { connectionId } = await s.connect(token);
+    await s.send(connectionId, '{"action":"subscribe","types":["*"]}');
+    expect((await s.store.get(s.orgId, connectionId))?.credentialExpiresAt).toBeDefined();
+    const closed: string[] = [];
+    const push = makePushEvent({
+      connections: s.store,
+      poster: { post: async () => 'sent', close: async (id) => void closed.push(id) },
+      clock: s.clock,
+      check: makeConnectionCheck({
+        gate: s.gate,
+        keys: {
+          get: async () => ({ status: 'active', expiresAt: null }) as never,
+          listPlatformKeys: async () => ({ items: [], nextCursor: null }),
+        },
+        clock: s.clock,
+      }),
+    });
+    expect(await push(aCanonicalEvent({ tenantId: s.orgId }))).toMatchObject({ sent: 1 });
+    // Within the minute the answer is kept, yet the expiry is enforced at once.
+    s.setNow(new Date(s.clock.now().getTime() + 6 * 60_000));
+    expect(await push(aCanonicalEvent({ tenantId: s.orgId }))).toMatchObject({ sent: 0, closed: 1 });
+    expect(closed).toEqual([connectionId]);
+    // And a message on it is refused, not answered.
+    expect(await s.send(connectionId, '{"action":"ping"}')).toMatchObject({ type: 'error' });
+    // Connecting with an expired credential is refused outright.
+    const { result } = await s.connect(token);
+    expect(result.statusCode).toBe(401);
+  });
+
+  it("refuses a connection past the plan's per-org connection quota, cleanly (429 problem+json)", async () => {
+    const s = setup();
+    s.gate.orgs.set(s.orgId, { ...(s.gate.orgs.get(s.orgId) as Org), plan: 'free' });
+    const token = s.key('viewer');
+    for (let i = 0; i < PLANS.free.realtimeConnections; i++)
+      expect((await s.connect(token)).result.statusCode).toBe(200);
+    const { connectionId, result } = await s.connect(token);
+    expect(result.statusCode).toBe(429);
+    expect(result.headers?.['Content-Type'] ?? result.headers?.['content-type']).toMatch(/problem\+json/);
+    expect(JSON.parse(String(result.body)).detail).toMatch(/20 open real-time connections/);
+    expect(await s.store.orgOf(connectionId)).toBeNull();
+    // Another org is not held to this org's count.
+    const other = setup();
+    expect((await other.connect(other.key('viewer'))).result.statusCode).toBe(200);
   });
 });

@@ -425,24 +425,32 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     expect(left.filter((e) => e.orgId === hub.org.id)).toEqual([]);
   });
 
-  it('puts an order over the endpoint rate limit back with a delay, spending no attempt', async () => {
+  it('puts an order over the endpoint rate limit back for the next free window it reserved, spending no attempt', async () => {
     const hub = await setup();
     const ep = await hub.addEndpoint({ rateLimitPerSecond: 1 });
-    const first = hub.event();
-    const second = hub.event();
-    await hub.deliveries.enqueue(first, [{ channel: 'webhook', endpointId: ep.id }]);
-    await hub.deliveries.enqueue(second, [{ channel: 'webhook', endpointId: ep.id }]);
-    const orders = await drainDeliveries();
-    // The clock stands still: both in the same one-second window.
+    for (let i = 0; i < 3; i++)
+      await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const orders = await drainDeliveries(3, hub.org.id);
+    const now = Math.floor(hub.clock.now().getTime() / 1000);
+    // The clock stands still: all three in the same one-second window.
     expect(await hub.deliver(orders[0]?.body as never)).toBe('delivered');
     expect(await hub.deliver(orders[1]?.body as never)).toBe('throttled');
+    expect(await hub.deliver(orders[2]?.body as never)).toBe('throttled');
     expect(hub.receiver.received).toHaveLength(1);
     const held = await hub.store.getMessage(hub.org.id, String(orders[1]?.body.messageId));
     expect(held).toMatchObject({ status: 'pending', attempts: 0 });
-    const [back] = await drainDeliveries(1, hub.org.id);
-    expect(back?.body).toEqual(orders[1]?.body);
+    // Each back for its own window, one and two seconds on: no order comes back to poll again.
+    const back = await drainDeliveries(2, hub.org.id);
+    const bySlot = back
+      .map((b) => b.body as { messageId: string; slot?: number })
+      .sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0));
+    expect(bySlot.map((b) => b.slot)).toEqual([now + 1, now + 2]);
+    expect(bySlot.map((b) => b.messageId)).toEqual([orders[1]?.body.messageId, orders[2]?.body.messageId]);
     hub.advance(1_000);
-    expect(await hub.deliver(back?.body as never)).toBe('delivered');
+    expect(await hub.deliver(bySlot[0] as never)).toBe('delivered');
+    hub.advance(1_000);
+    expect(await hub.deliver(bySlot[1] as never)).toBe('delivered');
+    expect(hub.receiver.received).toHaveLength(3);
   });
 
   it('disables an endpoint answering 410 at once, audited, and drops what is queued for it after', async () => {

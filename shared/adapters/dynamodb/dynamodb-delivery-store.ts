@@ -262,4 +262,45 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     );
     return out !== undefined;
   }
+
+  async reserveRate(
+    orgId: string,
+    key: string,
+    perSecond: number,
+    now: Date,
+    horizonSeconds: number,
+  ): Promise<number | null> {
+    const first = epochSeconds(now);
+    const pk = tenantPk(orgId, TENANT_COLLECTIONS.deliveryRates);
+    this.table(orgId).check(pk);
+    // A few rounds: another worker may take the window found free before this one counts in it.
+    for (let round = 0; round < 5; round++) {
+      const counts = new Map<number, number>();
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': pk,
+              ':from': `${key}#${first}`,
+              ':to': `${key}#${first + horizonSeconds}`,
+            },
+            ProjectionExpression: 'SK, #n',
+            ExpressionAttributeNames: { '#n': 'count' },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? [])
+          counts.set(Number(String(item.SK).slice(key.length + 1)), Number(item.count ?? 0));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      let second = first;
+      while (second <= first + horizonSeconds && (counts.get(second) ?? 0) >= perSecond) second++;
+      if (second > first + horizonSeconds) return null;
+      if (await this.consumeRate(orgId, key, perSecond, new Date(second * 1000))) return second - first;
+    }
+    return null;
+  }
 }

@@ -2,7 +2,7 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import { ConflictError } from '../../errors';
-import type { NotificationPreferenceStore } from '../../notify/email/ports';
+import type { NotificationPreferenceStore, StoredPreferences } from '../../notify/email/ports';
 import type { NotificationPreferences } from '../../notify/email/preferences';
 import { NotificationPreferencesInput } from '../../notify/email/preferences';
 import type { Versioned } from '../../ports/stores';
@@ -26,7 +26,7 @@ export class DynamoDbNotificationPreferenceStore implements NotificationPreferen
   async get(
     orgId: string,
     userId: string,
-  ): Promise<Versioned<NotificationPreferences & { updatedAt: string }> | null> {
+  ): Promise<Versioned<StoredPreferences & { updatedAt: string }> | null> {
     const item = await new TenantScopedTable(this.client, this.tables.domainTable, orgId).get(
       this.pk(orgId),
       userId,
@@ -34,7 +34,11 @@ export class DynamoDbNotificationPreferenceStore implements NotificationPreferen
     );
     if (!item) return null;
     return {
-      value: { ...parsed(item), updatedAt: String(item.updatedAt) },
+      value: {
+        ...parsed(item),
+        ...(item.emailOffByUser === true ? { emailOffByUser: true } : {}),
+        updatedAt: String(item.updatedAt),
+      },
       version: Number(item.version),
     };
   }
@@ -64,7 +68,7 @@ export class DynamoDbNotificationPreferenceStore implements NotificationPreferen
   async save(
     orgId: string,
     userId: string,
-    prefs: NotificationPreferences,
+    prefs: StoredPreferences,
     updatedAt: string,
     expectedVersion: number,
     audit: AuditRecord,

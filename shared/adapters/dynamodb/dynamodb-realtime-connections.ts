@@ -47,6 +47,8 @@ export class DynamoDbRealtimeConnections implements RealtimeConnectionStore {
                 connectedAt: c.connectedAt,
                 expiresAtIso: c.expiresAt,
                 expiresAt,
+                ...(c.credentialExpiresAt ? { credentialExpiresAt: c.credentialExpiresAt } : {}),
+                ...(c.sourceIp ? { sourceIp: c.sourceIp } : {}),
               },
             },
           },
@@ -116,6 +118,26 @@ export class DynamoDbRealtimeConnections implements RealtimeConnectionStore {
     return true;
   }
 
+  async countOpen(orgId: string, at: Date): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.domainTable,
+          KeyConditionExpression: 'PK = :pk',
+          FilterExpression: 'expiresAt > :now',
+          ExpressionAttributeValues: { ':pk': this.pk(orgId), ':now': epochSeconds(at) },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   async listOpen(orgId: string, at: Date): Promise<RealtimeConnection[]> {
     const found: RealtimeConnection[] = [];
     let start: Record<string, unknown> | undefined;
@@ -156,5 +178,9 @@ function fromItem(orgId: string, item: Record<string, unknown>): RealtimeConnect
     types: Array.isArray(item.types) ? item.types.map(String) : [],
     connectedAt: String(item.connectedAt),
     expiresAt: String(item.expiresAtIso),
+    ...(typeof item.credentialExpiresAt === 'string'
+      ? { credentialExpiresAt: item.credentialExpiresAt }
+      : {}),
+    ...(typeof item.sourceIp === 'string' ? { sourceIp: item.sourceIp } : {}),
   };
 }

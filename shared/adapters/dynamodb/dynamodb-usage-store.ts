@@ -138,6 +138,9 @@ export class DynamoDbUsageStore implements UsageStore {
       teams: Number(totals.teams ?? 0),
       apiKeys: Number(totals.apiKeys ?? 0),
       connections: Number(totals.connections ?? 0),
+      mappings: Number(totals.mappings ?? 0),
+      notificationRules: Number(totals.notificationRules ?? 0),
+      webhookEndpoints: Number(totals.webhookEndpoints ?? 0),
     };
     for (const rate of rates) {
       result[rate.name] = Number(bySk.get(windowSk(rate, windowOf(rate, at).start))?.count ?? 0);

@@ -39,6 +39,7 @@ export const TENANT_COLLECTIONS = {
   notificationRules: 'NRULE',
   notificationPreferences: 'NOTIFPREF',
   mailSuppressions: 'MAILSUPP',
+  addressConfirmations: 'MAILCONF',
   digests: 'DIGEST',
   digestSends: 'DIGESTSEND',
   realtimeConnections: 'WSCONN',

@@ -28,6 +28,7 @@ const DeliveryOrderSchema = z
       .string()
       .regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/)
       .optional(),
+    slot: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -108,14 +109,29 @@ export function makeDeliver(deps: DeliverDeps) {
       await deps.store.saveMessage({ ...message, status: 'dropped', reason: ready.reason }, expected);
       return 'dropped';
     }
-    if (ready.rateLimit) {
-      const allowed = await deps.store.consumeRate(
-        message.orgId,
-        ready.rateLimit.key,
-        ready.rateLimit.perSecond,
-        deps.clock.now(),
-      );
-      if (!allowed) {
+    // An order put back with a window reserved was counted in it already.
+    const reserved = order.slot !== undefined && order.slot * 1000 <= deps.clock.now().getTime() + 1000;
+    if (ready.rateLimit && !reserved) {
+      const { key, perSecond } = ready.rateLimit;
+      const now = deps.clock.now();
+      if (deps.store.reserveRate) {
+        // The next window with room is reserved and the order comes back for it: one wait, no re-polling.
+        const wait = await deps.store.reserveRate(
+          message.orgId,
+          key,
+          perSecond,
+          now,
+          MAX_QUEUE_DELAY_SECONDS,
+        );
+        if (wait !== 0) {
+          const delaySeconds = wait ?? MAX_QUEUE_DELAY_SECONDS;
+          const { slot: _, ...rest } = order;
+          const back: DeliveryOrder =
+            wait === null ? rest : { ...rest, slot: Math.floor(now.getTime() / 1000) + wait };
+          await deps.queues.send('deliveries', orderBody(back), { delaySeconds, groupId: order.orgId });
+          return 'throttled';
+        }
+      } else if (!(await deps.store.consumeRate(message.orgId, key, perSecond, now))) {
         // Back in a second or two, spread so a burst does not return as one.
         const delaySeconds = 1 + Math.floor((deps.random ?? Math.random)() * 2);
         await deps.queues.send('deliveries', orderBody(order), { delaySeconds, groupId: order.orgId });

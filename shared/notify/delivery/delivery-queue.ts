@@ -48,13 +48,13 @@ export function makeDeliveryQueue(deps: {
   clock: Clock;
 }): DeliveryQueue {
   return {
-    async enqueue(event, targets) {
+    async enqueue(event, targets, held = []) {
       const seen = new Set<string>();
       const at = deps.clock.now();
       const messages: DeliveryMessage[] = [];
-      for (const target of targets) {
+      const add = (target: DeliveryTarget, reason?: string) => {
         const id = messageIdFor(event.id, target);
-        if (seen.has(id)) continue;
+        if (seen.has(id)) return;
         seen.add(id);
         messages.push({
           orgId: event.tenantId,
@@ -62,11 +62,14 @@ export function makeDeliveryQueue(deps: {
           eventId: event.id,
           eventType: event.type,
           target,
-          status: 'pending',
+          status: reason === undefined ? 'pending' : 'dropped',
           attempts: 0,
           createdAt: at.toISOString(),
+          ...(reason === undefined ? {} : { reason }),
         });
-      }
+      };
+      for (const target of targets) add(target);
+      for (const { target, reason } of held) add(target, reason);
       if (messages.length === 0) return { created: 0, existing: 0 };
       // Side by side: no order is queued before both the event and its messages are stored.
       const [, { existing }] = await Promise.all([
@@ -78,7 +81,9 @@ export function makeDeliveryQueue(deps: {
       const untried = new Set(
         existing.filter((m) => m.status === 'pending' && m.attempts === 0).map((m) => m.id),
       );
-      const toQueue = messages.filter((m) => !existingIds.has(m.id) || untried.has(m.id));
+      const toQueue = messages.filter(
+        (m) => m.status === 'pending' && (!existingIds.has(m.id) || untried.has(m.id)),
+      );
       await queueOrders(
         deps.queues,
         toQueue.map((m) => ({ orgId: m.orgId, messageId: m.id, attempt: 0, eventId: m.eventId })),

@@ -12,6 +12,8 @@ export interface DeliveryOrder {
   readonly manual?: true;
   /** The message's event, when the sender knew it: read side by side with the message. */
   readonly eventId?: string;
+  /** The rate window (epoch second) reserved for this order when it was put back: counted already. */
+  readonly slot?: number;
 }
 
 /** One recorded attempt to deliver a message. */
@@ -69,6 +71,17 @@ export interface DeliveryStore {
   failedSince(orgId: string, endpointId: string, since: Date, limit: number): Promise<string[]>;
   /** Counts one delivery in the key's current one-second window; false when the window is full. */
   consumeRate(orgId: string, key: string, perSecond: number, now: Date): Promise<boolean>;
+  /**
+   * Counts one delivery in the first one-second window from `now` on that has room, at most
+   * `horizonSeconds` ahead: the seconds until that window (0: now), or null when none has room.
+   */
+  reserveRate?(
+    orgId: string,
+    key: string,
+    perSecond: number,
+    now: Date,
+    horizonSeconds: number,
+  ): Promise<number | null>;
 }
 
 /** Whether a target takes a delivery now. */

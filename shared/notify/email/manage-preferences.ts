@@ -22,10 +22,13 @@ interface Deps {
  * A user's preferences are theirs to read and set (with their token, or a personal key acting
  * for them); anyone else needs `users:manage` in the org. The route itself asks only `org:read`.
  */
+const isSelf = (principal: Principal, userId: string) =>
+  principal.kind === 'org_member' &&
+  (principal.type === 'user' ? principal.id : principal.ownerUserId) === userId;
+
 async function mayManage(deps: Deps, principal: Principal, orgId: string, userId: string): Promise<void> {
   if (principal.kind === 'platform_admin') return;
-  const self = principal.type === 'user' ? principal.id : principal.ownerUserId;
-  if (self === userId) return;
+  if (isSelf(principal, userId)) return;
   const access = await deps.access.get(orgId);
   if (permissionsOf(principal.role, access).includes('users:manage')) return;
   throw new ForbiddenError(
@@ -46,7 +49,9 @@ export function makeGetPreferences(deps: Deps) {
     await mayManage(deps, principal, orgId, userId);
     await requireUser(deps, orgId, userId);
     const stored = await deps.preferences.get(orgId, userId);
-    return stored ? { ...stored.value, userId } : { ...DEFAULT_PREFERENCES, userId, updatedAt: null };
+    if (!stored) return { ...DEFAULT_PREFERENCES, userId, updatedAt: null };
+    const { emailOffByUser: _, ...value } = stored.value;
+    return { ...value, userId };
   };
 }
 
@@ -63,11 +68,22 @@ export function makePutPreferences(deps: Deps) {
     await requireUser(deps, orgId, userId);
     const stored = await deps.preferences.get(orgId, userId);
     const at = deps.clock.now();
-    const { updatedAt: _, ...before } = stored?.value ?? { ...DEFAULT_PREFERENCES, updatedAt: null };
+    const {
+      updatedAt: _,
+      emailOffByUser,
+      ...before
+    } = stored?.value ?? { ...DEFAULT_PREFERENCES, updatedAt: null, emailOffByUser: false };
+    const self = isSelf(principal, userId);
+    // The user's own unsubscribe is theirs to undo: another caller may change the rest, not that.
+    if (!self && emailOffByUser && input.channels.email)
+      throw new ForbiddenError(
+        'The user turned email notifications off themself: only they can turn them on again',
+      );
+    const offByUser = self ? !input.channels.email : emailOffByUser === true && !input.channels.email;
     await deps.preferences.save(
       orgId,
       userId,
-      input,
+      { ...input, ...(offByUser ? { emailOffByUser: true } : {}) },
       at.toISOString(),
       stored?.version ?? 0,
       auditChange({

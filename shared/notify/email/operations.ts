@@ -14,6 +14,12 @@ const AddressParam = z.object({
 const TokenQuery = z.object({
   token: z.string().max(100).meta({ description: 'The token of the link in the email (`hubunsub_…`)' }),
 });
+const ConfirmationTokenQuery = z.object({
+  token: z
+    .string()
+    .max(100)
+    .meta({ description: 'The token of the link in the confirmation email (`hubconf_…`)' }),
+});
 const html = (description: string) => ({
   description,
   content: { 'text/html': { schema: z.string() } },
@@ -43,7 +49,9 @@ export const notificationPreferenceOperations = {
         'The body is not valid (an unknown field, a pattern that is no event type, an hour outside 0-23)',
       ),
       ...authErrors,
-      '403': problem('Neither the user themself nor a caller with users:manage'),
+      '403': problem(
+        'Neither the user themself nor a caller with users:manage; or a caller other than the user turning on email the user turned off themself (their own setting or an unsubscribe link)',
+      ),
       '404': problem('No such user'),
       '409': problem('The preferences changed meanwhile (an unsubscribe link was used); send them again'),
     },
@@ -51,7 +59,7 @@ export const notificationPreferenceOperations = {
   listMailSuppressions: {
     requestParams: { path: OrgIdParam, query: ListQuery },
     description:
-      "Addresses no email of the org goes to: a permanent bounce or a complaint the mail service reported for the org's email, or the unsubscribe link of an address that is no user.",
+      "Addresses no email of the org goes to: a permanent bounce or a complaint the mail service reported for the org's email, or the unsubscribe link of an address that is no user. A caller without `notifications:manage` sees each address masked (`a***@example.com`).",
     responses: {
       '200': ok('A page of suppressed addresses, newest address first', MailSuppressionPage),
       '400': problem('Bad query or cursor'),
@@ -97,6 +105,27 @@ export const notificationPreferenceOperations = {
       '400': problem('The body is not List-Unsubscribe=One-Click'),
       '404': problem('The link is unknown or has expired'),
       '413': problem('The body is far longer than the one-click form'),
+    },
+  },
+  showEmailConfirmation: {
+    security: [],
+    requestParams: { query: ConfirmationTokenQuery },
+    description:
+      'What the link in a confirmation email opens: which organisation would email the address, with a button that confirms (a POST to the same URL). Opening it changes nothing, so link scanners cannot confirm anyone.',
+    responses: {
+      '200': html('The confirmation page'),
+      '404': html('A plain page: the link is unknown, already used or has expired'),
+    },
+  },
+  confirmEmailAddress: {
+    security: [],
+    requestParams: { query: ConfirmationTokenQuery },
+    description:
+      "Double opt-in of an address that is no user of the organisation: a notification rule's emails reach it only once it is confirmed here. The token is the credential, single use, valid for 7 days; the confirmation holds for that organisation only. Audited (`mail_address.confirmed`).",
+    responses: {
+      '200': html('Confirmed'),
+      '404': problem('The link is unknown, already used or has expired'),
+      '413': problem('The body is far longer than the confirm form'),
     },
   },
 } satisfies Record<string, OperationDoc>;

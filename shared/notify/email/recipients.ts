@@ -4,7 +4,7 @@ import type { Clock } from '../../ports/clock';
 import type { TeamStore, UserStore } from '../../ports/stores';
 import type { User } from '../../tenancy/user';
 import type { DeliveryTarget, Destination, EmailRecipients } from '../model';
-import type { MailSuppressionStore, NotificationPreferenceStore } from './ports';
+import type { AddressConfirmationStore, MailSuppressionStore, NotificationPreferenceStore } from './ports';
 import { DEFAULT_PREFERENCES, emailDecision } from './preferences';
 
 type EmailTarget = Extract<DeliveryTarget, { channel: 'email' }>;
@@ -14,8 +14,8 @@ export const MAX_RECIPIENTS = 500;
 
 /**
  * Who an email destination reaches: its users, its teams' members and its addresses (an address
- * that is a user's counts as that user), each user after their preferences; suppressed addresses,
- * deactivated users and duplicates left out.
+ * that is a user's counts as that user), each user after their preferences; suppressed and
+ * unconfirmed bare addresses, deactivated users and duplicates left out.
  */
 export class PreferenceAwareEmailRecipients implements EmailRecipients {
   constructor(
@@ -24,6 +24,8 @@ export class PreferenceAwareEmailRecipients implements EmailRecipients {
       readonly teams: Pick<TeamStore, 'membersOf'>;
       readonly preferences: Pick<NotificationPreferenceStore, 'getMany'>;
       readonly suppressions: Pick<MailSuppressionStore, 'suppressed'>;
+      /** Bare addresses get email only once they confirmed it (double opt-in). */
+      readonly confirmations: Pick<AddressConfirmationStore, 'states'>;
       readonly clock: Clock;
     },
   ) {}
@@ -58,10 +60,10 @@ export class PreferenceAwareEmailRecipients implements EmailRecipients {
         if (user.status === 'active') users.set(user.id, user);
       } else bare.push(address);
     }
-    const prefs = await this.deps.preferences.getMany(orgId, [...users.keys()]);
-    const suppressed = await this.deps.suppressions.suppressed(orgId, [
-      ...[...users.values()].map((u) => u.email),
-      ...bare,
+    const [prefs, suppressed, confirmed] = await Promise.all([
+      this.deps.preferences.getMany(orgId, [...users.keys()]),
+      this.deps.suppressions.suppressed(orgId, [...[...users.values()].map((u) => u.email), ...bare]),
+      bare.length > 0 ? this.deps.confirmations.states(orgId, bare) : Promise.resolve(new Map()),
     ]);
     const now = this.deps.clock.now();
     const targets = new Map<string, EmailTarget>();
@@ -76,6 +78,8 @@ export class PreferenceAwareEmailRecipients implements EmailRecipients {
     }
     for (const address of bare) {
       if (suppressed.has(address) || targets.has(address)) continue;
+      // Not confirmed (yet): no message at all, so nothing waits to go out if it never is.
+      if (confirmed.get(address)?.state !== 'confirmed') continue;
       targets.set(address, { channel: 'email', address });
     }
     return { now: [...targets.values()].slice(0, MAX_RECIPIENTS), digest: digest.slice(0, MAX_RECIPIENTS) };

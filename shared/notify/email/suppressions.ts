@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import type { RequestContext } from '../../audit/audit-record';
 import { auditBySystem, auditChange, onceAuditId } from '../../audit/audit-record';
+import type { AccessDirectory } from '../../authz/access-directory';
 import { ValidationError } from '../../errors';
+import { permissionsOf } from '../../identity/permissions';
 import type { Principal } from '../../identity/principal';
 import { ID_PATTERN } from '../../ids';
 import type { Clock } from '../../ports/clock';
@@ -126,7 +128,9 @@ export function makeSuppressFromFeedback(deps: { suppressions: MailSuppressionSt
 
 export const MailSuppressionSchema = z
   .object({
-    address: z.string(),
+    address: z
+      .string()
+      .describe('The address; masked (`a***@example.com`) for a caller without notifications:manage'),
     reason: z
       .enum(SUPPRESSION_REASONS)
       .describe(
@@ -144,8 +148,27 @@ export const MailSuppressionPage = z
   .object({ items: z.array(MailSuppressionSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'MailSuppressionPage' });
 
-export function makeListSuppressions(deps: { suppressions: MailSuppressionStore }) {
-  return (orgId: string, page: PageRequest) => deps.suppressions.list(orgId, page);
+/** `ada@example.com` → `a***@example.com`: enough to recognise, not to harvest. */
+export const maskAddress = (address: string): string => {
+  const at = address.lastIndexOf('@');
+  return at <= 0 ? '***' : `${address.slice(0, 1)}***${address.slice(at)}`;
+};
+
+/**
+ * The org's suppressed addresses: whole for a caller who may lift them (`notifications:manage`),
+ * masked for one who may only read the notification settings.
+ */
+export function makeListSuppressions(deps: {
+  suppressions: MailSuppressionStore;
+  access?: Pick<AccessDirectory, 'get'>;
+}) {
+  return async (orgId: string, page: PageRequest, principal?: Principal) => {
+    const found = await deps.suppressions.list(orgId, page);
+    if (!principal || principal.kind === 'platform_admin') return found;
+    const access = deps.access ? await deps.access.get(orgId) : undefined;
+    if (permissionsOf(principal.role, access).includes('notifications:manage')) return found;
+    return { ...found, items: found.items.map((s) => ({ ...s, address: maskAddress(s.address) })) };
+  };
 }
 
 /** Lifts a suppression: email goes to the address again (until it bounces again). */

@@ -35,3 +35,22 @@ export function donePage(orgName: string): string {
 export function unknownLinkPage(): string {
   return page('Link not found', '<p>This unsubscribe link is unknown or has expired.</p>');
 }
+
+/** The page a confirmation link opens: who would email the address, and a button that confirms. */
+export function confirmAddressPage(orgName: string, token: string): string {
+  return page(
+    'Confirm notification emails',
+    `<p>A notification rule of ${escapeHtml(orgName)} would send emails to this address. Nothing is sent to it unless you confirm.</p><form method="post" action="?token=${escapeHtml(encodeURIComponent(token))}"><button type="submit" style="font-size:1rem;padding:.5rem 1rem">Confirm</button></form>`,
+  );
+}
+
+export function addressConfirmedPage(orgName: string): string {
+  return page(
+    'Address confirmed',
+    `<p>This address now gets the email notifications of ${escapeHtml(orgName)}. Each email has a link to unsubscribe.</p>`,
+  );
+}
+
+export function unknownConfirmationPage(): string {
+  return page('Link not found', '<p>This confirmation link is unknown, already used or has expired.</p>');
+}

@@ -101,7 +101,8 @@ export function makeUnsubscribe(deps: Deps) {
       const prefs = current?.value ?? { ...DEFAULT_PREFERENCES, updatedAt: '' };
       if (!prefs.channels.email) return { orgName: found.orgName };
       const { updatedAt: _, ...before } = prefs;
-      const next = { ...before, channels: { ...before.channels, email: false } };
+      // Their own choice: an admin with users:manage cannot turn it on again, only the user.
+      const next = { ...before, channels: { ...before.channels, email: false }, emailOffByUser: true };
       await deps.preferences.save(
         subject.orgId,
         subject.userId,

@@ -1,6 +1,7 @@
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { logger } from '../../observability/observability';
 import { TtlCache } from '../../ttl-cache';
+import type { LimitedEmail } from '../email/email-limits';
 import type {
   ChatRecipients,
   DeliveryQueue,
@@ -30,6 +31,11 @@ export interface MatchDeps {
    * endpoint and chat destination); a webhook target among them still needs an enabled endpoint.
    */
   readonly ownTargets?: (event: CanonicalEvent) => readonly DeliveryTarget[];
+  /** The per-event cap and the daily quota on email (the email part); without it, email is not limited. */
+  readonly emailLimits?: (
+    event: CanonicalEvent,
+    targets: readonly Extract<DeliveryTarget, { channel: 'email' }>[],
+  ) => Promise<LimitedEmail>;
 }
 
 /** The org's enabled endpoints, each list reused for a few seconds. */
@@ -103,8 +109,18 @@ export function makeMatcher(deps: MatchDeps) {
       }
     }
     if (digestUsers.size > 0 && deps.digests) await deps.digests.add(orgId, [...digestUsers], event);
-    if (targets.size === 0) return { targets: 0, created: 0 };
-    const { created } = await deps.deliveries.enqueue(event, [...targets.values()]);
-    return { targets: targets.size, created };
+    let send = [...targets.values()];
+    let held: { target: DeliveryTarget; reason: string }[] = [];
+    if (deps.emailLimits) {
+      const emails = send.filter((t) => t.channel === 'email');
+      if (emails.length > 0) {
+        const limited = await deps.emailLimits(event, emails);
+        send = [...send.filter((t) => t.channel !== 'email'), ...limited.send];
+        held = [...limited.held];
+      }
+    }
+    if (send.length === 0 && held.length === 0) return { targets: 0, created: 0 };
+    const { created } = await deps.deliveries.enqueue(event, send, held);
+    return { targets: send.length, created };
   };
 }

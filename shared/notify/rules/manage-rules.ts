@@ -1,15 +1,18 @@
 import type { RequestContext } from '../../audit/audit-record';
 import { auditChange } from '../../audit/audit-record';
-import { NotFoundError, ValidationError } from '../../errors';
+import type { AccessDirectory } from '../../authz/access-directory';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import { isCanonicalType } from '../../events/canonical';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { resolveClaim } from '../../events/claim-check';
+import { permissionsOf } from '../../identity/permissions';
 import type { Principal } from '../../identity/principal';
 import { newId } from '../../ids';
 import type { ClaimCheckStore } from '../../ports/claim-check-store';
 import type { Clock } from '../../ports/clock';
 import type { EventStore, OrgStore, PageRequest, TeamStore, UserStore } from '../../ports/stores';
 import { PLANS } from '../../tenancy/plans';
+import type { AddressState } from '../email/address-confirmation';
 import type { DeliveryTarget, Destination, NotificationChannel, RenderedMessage } from '../model';
 import { compileRule, eventFacts, explainMatch } from './match';
 import type { NotificationRuleStore } from './ports';
@@ -41,13 +44,43 @@ export interface ManageRulesDeps {
   readonly claims: ClaimCheckStore;
   readonly channels: RenderingChannels;
   readonly clock: Clock;
+  /** The org's custom roles: trying a rule on a stored event reads that event (`events:read`). */
+  readonly access?: Pick<AccessDirectory, 'get'>;
+  /**
+   * Double opt-in of bare addresses: their states (shown with each rule) and the confirmation
+   * emails a create or change sends. Without it, every address shows as `pending` and none is asked.
+   */
+  readonly addresses?: {
+    states(orgId: string, addresses: readonly string[]): Promise<Map<string, AddressState>>;
+    request(
+      orgId: string,
+      addresses: readonly string[],
+      request: { requestId: string; actor: string },
+    ): Promise<readonly string[]>;
+  };
 }
+
+/** A rule as the routes answer it: with the confirmation state of each address it names. */
+export type RuleWithAddresses = NotificationRule & {
+  readonly addressConfirmations: readonly { readonly address: string; readonly state: AddressState }[];
+};
+
+const addressesOf = (rule: Pick<NotificationRule, 'destinations'>): string[] => [
+  ...new Set(
+    rule.destinations.flatMap((d) =>
+      d.kind === 'email' ? (d.addresses ?? []).map((a) => a.toLowerCase()) : [],
+    ),
+  ),
+];
 
 /** At most this many recipients of one email destination are rendered when a rule is tried. */
 export const MAX_RENDERED_TARGETS = 25;
 
 export interface RuleDelivery {
   readonly destination: Destination;
+  /** Addresses that get nothing until they confirm (double opt-in), or that are suppressed. */
+  readonly unconfirmed?: readonly string[];
+  readonly suppressed?: readonly string[];
   readonly rendered: readonly RenderedMessage[];
   /** Recipients past MAX_RENDERED_TARGETS, not rendered. */
   readonly omitted?: number;
@@ -93,11 +126,44 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       if (user?.status === 'active')
         targets.set(user.email.toLowerCase(), { channel: 'email', address: user.email, userId: user.id });
     }
+    const states = await statesOf(orgId, d.addresses ?? []);
+    const unconfirmed: string[] = [];
+    const suppressed: string[] = [];
     for (const address of d.addresses ?? []) {
-      if (!targets.has(address.toLowerCase()))
-        targets.set(address.toLowerCase(), { channel: 'email', address });
+      const key = address.toLowerCase();
+      const state = states.get(key) ?? 'pending';
+      if (state === 'pending') unconfirmed.push(key);
+      else if (state === 'suppressed') suppressed.push(key);
+      // A user's address is that user (listed above when active); a confirmed one is sent to.
+      else if (state === 'confirmed' && !targets.has(key)) targets.set(key, { channel: 'email', address });
     }
-    return [...targets.values()];
+    return { targets: [...targets.values()], unconfirmed, suppressed };
+  };
+
+  const statesOf = (orgId: string, addresses: readonly string[]) =>
+    addresses.length === 0 || !deps.addresses
+      ? Promise.resolve(new Map<string, AddressState>())
+      : deps.addresses.states(orgId, addresses);
+
+  const withAddresses = async (rule: NotificationRule): Promise<RuleWithAddresses> => {
+    const addresses = addressesOf(rule);
+    const states = await statesOf(rule.orgId, addresses);
+    return {
+      ...rule,
+      addressConfirmations: addresses.map((address) => ({
+        address,
+        state: states.get(address) ?? 'pending',
+      })),
+    };
+  };
+
+  const askToConfirm = async (rule: NotificationRule, principal: Principal, request: RequestContext) => {
+    const addresses = addressesOf(rule);
+    if (addresses.length > 0 && deps.addresses)
+      await deps.addresses.request(rule.orgId, addresses, {
+        requestId: request.requestId,
+        actor: principal.id,
+      });
   };
 
   const render = async (
@@ -131,16 +197,30 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       };
       return { destination, rendered: [await channel.render(event, target)] };
     }
-    const targets = await emailTargets(orgId, destination);
+    const { targets, unconfirmed, suppressed } = await emailTargets(orgId, destination);
+    const held = {
+      ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
+      ...(suppressed.length > 0 ? { suppressed } : {}),
+    };
     const channel = deps.channels.email;
     if (targets.length === 0)
-      return { destination, rendered: [], note: 'The destination reaches no active user or address' };
-    if (!channel) return { destination, rendered: [], note: 'The email channel is not available here' };
+      return {
+        destination,
+        rendered: [],
+        ...held,
+        note:
+          unconfirmed.length > 0
+            ? 'The destination reaches no active user or confirmed address (its addresses get email once they confirm)'
+            : 'The destination reaches no active user or address',
+      };
+    if (!channel)
+      return { destination, rendered: [], ...held, note: 'The email channel is not available here' };
     const shown = targets.slice(0, MAX_RENDERED_TARGETS);
     const rendered = await Promise.all(shown.map((target) => channel.render(event, target)));
     return {
       destination,
       rendered,
+      ...held,
       ...(targets.length > shown.length ? { omitted: targets.length - shown.length } : {}),
     };
   };
@@ -176,16 +256,19 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
   };
 
   return {
-    list: (orgId: string, page: PageRequest) => deps.rules.list(orgId, page),
+    list: async (orgId: string, page: PageRequest) => {
+      const found = await deps.rules.list(orgId, page);
+      return { ...found, items: await Promise.all(found.items.map(withAddresses)) };
+    },
 
-    get: async (orgId: string, ruleId: string) => (await requireRule(orgId, ruleId)).value,
+    get: async (orgId: string, ruleId: string) => withAddresses((await requireRule(orgId, ruleId)).value),
 
     create: async (
       orgId: string,
       input: CreateNotificationRuleInput,
       principal: Principal,
       request: RequestContext,
-    ): Promise<NotificationRule> => {
+    ): Promise<RuleWithAddresses> => {
       const org = await deps.orgs.get(orgId);
       if (!org) throw new NotFoundError(`Organisation ${orgId} does not exist`);
       const at = deps.clock.now();
@@ -210,7 +293,8 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
         resource: 'notificationRules',
         limit: PLANS[org.plan].notificationRules,
       });
-      return rule;
+      await askToConfirm(rule, principal, request);
+      return withAddresses(rule);
     },
 
     update: async (
@@ -219,7 +303,7 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       input: UpdateNotificationRuleInput,
       principal: Principal,
       request: RequestContext,
-    ): Promise<NotificationRule> => {
+    ): Promise<RuleWithAddresses> => {
       const { value: before, version } = await requireRule(orgId, ruleId);
       const at = deps.clock.now();
       const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
@@ -239,7 +323,9 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
         after: summary(rule),
       });
       await deps.rules.save(rule, version, audit);
-      return rule;
+      // Destinations given: each address not yet confirmed is asked (at most once a day).
+      if (input.destinations !== undefined) await askToConfirm(rule, principal, request);
+      return withAddresses(rule);
     },
 
     remove: async (orgId: string, ruleId: string, principal: Principal, request: RequestContext) => {
@@ -261,8 +347,15 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       orgId: string,
       ruleId: string,
       input: TestNotificationRuleInput,
+      principal?: Principal,
     ): Promise<RuleTestResult> => {
       const { value: rule } = await requireRule(orgId, ruleId);
+      // A stored event is the org's data: its reader needs events:read as the feed asks, not only notifications:manage.
+      if (input.eventId !== undefined && principal?.kind === 'org_member') {
+        const access = deps.access ? await deps.access.get(orgId) : undefined;
+        if (!permissionsOf(principal.role, access).includes('events:read'))
+          throw new ForbiddenError('Trying a rule on a stored event needs events:read as well');
+      }
       const event = await eventToTry(orgId, rule, input);
       if (event.tenantId !== orgId) throw new NotFoundError(`No event ${event.id} in this organisation`);
       const { matched, reasons } = explainMatch(compileRule(rule), eventFacts(event));

@@ -49,6 +49,14 @@ const NotificationRuleTestResult = z
           rendered: z.array(RenderedMessageSchema).describe('What each recipient would get'),
           omitted: z.number().int().optional().describe('Recipients past the first 25, not rendered'),
           note: z.string().optional().describe('Why nothing was rendered for this destination'),
+          unconfirmed: z
+            .array(z.string())
+            .optional()
+            .describe('Addresses that get nothing until they confirm the email the hub sent them'),
+          suppressed: z
+            .array(z.string())
+            .optional()
+            .describe('Addresses that bounced, complained or unsubscribed: they get nothing'),
         }),
       )
       .describe('When it matches: what each destination would be sent. Nothing is sent'),
@@ -113,13 +121,14 @@ export const notificationRuleOperations = {
   },
   testNotificationRule: {
     description:
-      "Tries the rule on one of the org's stored events (`eventId`; a large one is read whole) or on a realistic sample of a canonical event type (`sample`, shaped to the rule's conditions), and renders what each destination would get. Nothing is sent.",
+      "Tries the rule on one of the org's stored events (`eventId`; a large one is read whole, and the caller needs `events:read` as well) or on a realistic sample of a canonical event type (`sample`, shaped to the rule's conditions), and renders what each destination would get. Addresses that have not confirmed (double opt-in) or are suppressed are listed per destination (`unconfirmed`, `suppressed`), not rendered: they would get nothing. Nothing is sent.",
     requestParams: { path: OrgRuleParams },
     requestBody: jsonBody(TestNotificationRuleRequest),
     responses: {
       '200': ok('Whether it matches, why not, and what it would send', NotificationRuleTestResult),
       '400': problem('The body is not valid, or `sample` is not a canonical event type'),
       ...authErrors,
+      '403': problem('Trying a stored event without events:read'),
       '404': problem('No such rule, or no such event in the org'),
     },
   },

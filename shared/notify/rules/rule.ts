@@ -94,6 +94,19 @@ export const NotificationRuleSchema = z
     destinations: z.array(DestinationSchema),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
+    addressConfirmations: z
+      .array(
+        z.object({
+          address: z.string(),
+          state: z
+            .enum(['user', 'confirmed', 'pending', 'suppressed'])
+            .describe(
+              'user: a user of the org (their preferences apply); confirmed: it took the confirmation link; pending: a confirmation email was sent, nothing goes to it until it confirms; suppressed: it bounced, complained or unsubscribed, and is never asked again',
+            ),
+        }),
+      )
+      .optional()
+      .describe('Each address the rule names, and whether email reaches it (double opt-in)'),
   })
   .meta({ id: 'NotificationRule' });
 export type NotificationRule = z.infer<typeof NotificationRuleSchema>;

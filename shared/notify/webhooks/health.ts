@@ -82,7 +82,7 @@ export interface HealthCheckDeps extends HealthDeps {
 }
 
 /** The org's active owners and admins: who is told about its endpoints. */
-async function adminsOf(deps: Pick<HealthCheckDeps, 'users'>, orgId: string): Promise<User[]> {
+export async function adminsOf(deps: Pick<HealthCheckDeps, 'users'>, orgId: string): Promise<User[]> {
   const admins: User[] = [];
   let cursor: string | undefined;
   do {

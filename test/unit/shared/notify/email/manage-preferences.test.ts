@@ -5,7 +5,7 @@ import {
   makeGetPreferences,
   makePutPreferences,
 } from '../../../../../shared/notify/email/manage-preferences';
-import type { NotificationPreferences } from '../../../../../shared/notify/email/preferences';
+import type { StoredPreferences } from '../../../../../shared/notify/email/ports';
 import { NotificationPreferencesInput } from '../../../../../shared/notify/email/preferences';
 
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
@@ -22,10 +22,7 @@ const member = (id: string, role: 'member' | 'admin' = 'member'): Principal => (
 });
 
 function setup() {
-  const saved = new Map<
-    string,
-    { value: NotificationPreferences & { updatedAt: string }; version: number }
-  >();
+  const saved = new Map<string, { value: StoredPreferences & { updatedAt: string }; version: number }>();
   const audits: AuditRecord[] = [];
   const deps = {
     preferences: {
@@ -34,7 +31,7 @@ function setup() {
       save: async (
         _o: string,
         u: string,
-        p: NotificationPreferences,
+        p: StoredPreferences,
         at: string,
         v: number,
         audit: AuditRecord,
@@ -47,7 +44,7 @@ function setup() {
     access: { get: async () => ({ roles: [], policies: [] }) as never },
     clock: { now: () => new Date('2026-12-01T10:00:00Z') },
   };
-  return { get: makeGetPreferences(deps), put: makePutPreferences(deps), audits };
+  return { get: makeGetPreferences(deps), put: makePutPreferences(deps), audits, saved };
 }
 
 describe("a user's notification preferences", () => {
@@ -93,5 +90,44 @@ describe("a user's notification preferences", () => {
     await expect(get(ORG, 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9', member(ADA, 'admin'))).rejects.toThrow(
       NotFoundError,
     );
+  });
+
+  it('lets only the user turn email on again once they turned it off themself; users:manage may change the rest', async () => {
+    const { get, put, saved } = setup();
+    const admin = member(BO, 'admin');
+    await put(
+      ORG,
+      ADA,
+      NotificationPreferencesInput.parse({ channels: { email: false } }),
+      member(ADA),
+      request,
+    );
+    expect(saved.get(ADA)?.value.emailOffByUser).toBe(true);
+    // Not shown in what the route answers.
+    expect(await get(ORG, ADA, member(ADA))).not.toHaveProperty('emailOffByUser');
+    await expect(
+      put(ORG, ADA, NotificationPreferencesInput.parse({ channels: { email: true } }), admin, request),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    await put(
+      ORG,
+      ADA,
+      NotificationPreferencesInput.parse({ channels: { email: false }, digest: 'daily' }),
+      admin,
+      request,
+    );
+    expect(saved.get(ADA)?.value).toMatchObject({ digest: 'daily', emailOffByUser: true });
+    await put(
+      ORG,
+      ADA,
+      NotificationPreferencesInput.parse({ channels: { email: true } }),
+      member(ADA),
+      request,
+    );
+    expect(saved.get(ADA)?.value.emailOffByUser).toBeUndefined();
+    // Turned off by an admin, an admin may turn it on again.
+    await put(ORG, ADA, NotificationPreferencesInput.parse({ channels: { email: false } }), admin, request);
+    await expect(
+      put(ORG, ADA, NotificationPreferencesInput.parse({ channels: { email: true } }), admin, request),
+    ).resolves.toMatchObject({ channels: { email: true } });
   });
 });

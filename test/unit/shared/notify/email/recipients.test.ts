@@ -22,6 +22,8 @@ function recipients(input: {
   teams?: Record<string, string[]>;
   prefs?: Record<string, Partial<NotificationPreferences>>;
   suppressed?: string[];
+  /** Bare addresses that confirmed (double opt-in); by default every one asked did. */
+  confirmed?: string[];
 }) {
   return new PreferenceAwareEmailRecipients({
     users: {
@@ -41,6 +43,14 @@ function recipients(input: {
         ),
     },
     suppressions: { suppressed: async (_o, a) => new Set(a.filter((x) => input.suppressed?.includes(x))) },
+    confirmations: {
+      states: async (_o, addresses) =>
+        new Map(
+          addresses
+            .filter((a) => input.confirmed === undefined || input.confirmed.includes(a))
+            .map((address) => [address, { address, state: 'confirmed' as const, requestedAt: '' }]),
+        ),
+    },
     clock: { now: () => new Date('2026-12-01T10:00:00Z') },
   });
 }
@@ -104,5 +114,19 @@ describe('who an email destination reaches', () => {
       event,
     );
     expect(out.now).toEqual([{ channel: 'email', address: 'ok@example.com' }]);
+  });
+
+  it('leaves out bare addresses that have not confirmed: no message is created for them', async () => {
+    const r = recipients({ users: [user(1)], confirmed: ['yes@example.com'] });
+    const out = await r.resolve(
+      ORG,
+      { kind: 'email', addresses: ['yes@example.com', 'not-yet@example.com', 'user1@example.com'] },
+      event,
+    );
+    // A user of the org needs no confirmation: their preferences apply.
+    expect(out.now).toEqual([
+      { channel: 'email', address: 'user1@example.com', userId: id(1) },
+      { channel: 'email', address: 'yes@example.com' },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../../../../shared/errors';
-import { parseMailFeedback } from '../../../../../shared/notify/email/suppressions';
+import type { MailSuppressionStore } from '../../../../../shared/notify/email/ports';
+import { makeListSuppressions, parseMailFeedback } from '../../../../../shared/notify/email/suppressions';
 
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 
@@ -84,5 +85,36 @@ describe('mail feedback from SES', () => {
       parseMailFeedback({ source: 'aws.ses', 'detail-type': 'Email Delivered', detail: {} }),
     ).toThrow(ValidationError);
     expect(() => parseMailFeedback('nope')).toThrow(ValidationError);
+  });
+});
+
+describe('listing suppressed addresses', () => {
+  const orgId = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
+  const store = {
+    list: async () => ({
+      items: [
+        {
+          address: 'ada@example.com',
+          reason: 'bounce' as const,
+          detail: null,
+          suppressedAt: '2026-12-01T00:00:00Z',
+        },
+      ],
+      nextCursor: null,
+    }),
+  } as unknown as MailSuppressionStore;
+  const member = (role: string) => ({
+    kind: 'org_member' as const,
+    type: 'api_key' as const,
+    id: 'key_1',
+    name: 'k',
+    orgId,
+    role,
+  });
+
+  it('masks each address for a caller who may only read notifications, not for one who manages them', async () => {
+    const list = makeListSuppressions({ suppressions: store });
+    expect((await list(orgId, { limit: 10 }, member('member'))).items[0]?.address).toBe('a***@example.com');
+    expect((await list(orgId, { limit: 10 }, member('admin'))).items[0]?.address).toBe('ada@example.com');
   });
 });

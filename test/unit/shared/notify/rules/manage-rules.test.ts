@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../../../../../shared/audit/audit-record';
-import { NotFoundError, ValidationError } from '../../../../../shared/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../../../../shared/errors';
 import type { CanonicalEvent } from '../../../../../shared/events/canonical-event';
 import { claimCheck } from '../../../../../shared/events/claim-check';
 import type { Principal } from '../../../../../shared/identity/principal';
@@ -102,6 +102,7 @@ function setup(options: { stored?: CanonicalEvent[]; claims?: ClaimCheckStore; c
   const email = fakeChannel('email');
   const lookup = async (_org: string, id: string) => USERS[id] ?? null;
   const refs = { endpointGone: false };
+  const asked: string[][] = [];
   const manage = makeManageNotificationRules({
     orgs: { get: async () => ({ plan: 'free' }) as never },
     rules: store,
@@ -127,8 +128,24 @@ function setup(options: { stored?: CanonicalEvent[]; claims?: ClaimCheckStore; c
     claims,
     channels: options.channels === false ? {} : { webhook, email },
     clock: { now: () => new Date('2026-02-01T12:00:00.000Z') },
+    // ops@ confirmed, grace@ a user of the org, any other address not confirmed yet.
+    addresses: {
+      states: async (_o, list) =>
+        new Map(
+          list.map((a) => {
+            const address = a.toLowerCase();
+            const state =
+              address === 'ops@example.com' ? 'confirmed' : address.startsWith('grace') ? 'user' : 'pending';
+            return [address, state] as const;
+          }),
+        ),
+      request: async (_o, list) => {
+        asked.push([...list]);
+        return list;
+      },
+    },
   });
-  return { manage, writes, webhook, email, claims, refs };
+  return { manage, writes, webhook, email, claims, refs, asked };
 }
 
 const create = (input: Record<string, unknown>) =>
@@ -236,7 +253,7 @@ describe('managing notification rules', () => {
 
 describe('trying a notification rule', () => {
   it('renders a sample for each destination and recipient (active users, team members, addresses, once each), sending nothing', async () => {
-    const { manage, webhook, email } = setup();
+    const { manage, webhook, email, asked } = setup();
     const rule = await manage.create(
       ORG,
       create({
@@ -248,14 +265,21 @@ describe('trying a notification rule', () => {
             kind: 'email',
             userIds: [USR, DEACTIVATED],
             teamIds: [TEAM],
-            addresses: ['grace@EXAMPLE.com', 'ops@example.com'],
+            addresses: ['grace@EXAMPLE.com', 'ops@example.com', 'wait@example.com'],
           },
         ],
       }),
       owner,
       request,
     );
+    expect(rule.addressConfirmations).toEqual([
+      { address: 'grace@example.com', state: 'user' },
+      { address: 'ops@example.com', state: 'confirmed' },
+      { address: 'wait@example.com', state: 'pending' },
+    ]);
+    expect(asked).toEqual([['grace@example.com', 'ops@example.com', 'wait@example.com']]);
     const result = await manage.test(ORG, rule.id, { sample: 'pull_request.merged' });
+    expect(result.deliveries[1]?.unconfirmed).toEqual(['wait@example.com']);
     expect(result).toMatchObject({
       matched: true,
       reasons: [],
@@ -330,6 +354,24 @@ describe('trying a notification rule', () => {
     await expect(manage.test(ORG, rule.id, { sample: 'pull_request.exploded' })).rejects.toBeInstanceOf(
       ValidationError,
     );
+  });
+
+  it('asks events:read as well to try a rule on a stored event (a sample needs only notifications:manage)', async () => {
+    const stored = anEvent('pull_request.merged', () => undefined);
+    const { manage } = setup({ stored: [stored] });
+    const rule = await manage.create(ORG, create({}), owner, request);
+    const notifier: Principal = { ...owner, role: 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2' };
+    await expect(manage.test(ORG, rule.id, { eventId: stored.id }, notifier)).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    await expect(
+      manage.test(ORG, rule.id, { sample: 'pull_request.merged' }, notifier),
+    ).resolves.toMatchObject({
+      matched: true,
+    });
+    await expect(manage.test(ORG, rule.id, { eventId: stored.id }, owner)).resolves.toMatchObject({
+      event: { id: stored.id },
+    });
   });
 
   it('says so when a destination’s channel is not available, rather than rendering', async () => {
