@@ -8,11 +8,7 @@ import { PROVIDERS } from '../../../../../shared/providers';
 describe('the Slack provider module', () => {
   it('is listed, with its app endpoint paths, app settings that match the fake, and secret fields marked', () => {
     expect(PROVIDERS.ids).toContain('slack');
-    expect(slackProvider.chat?.inbound).toEqual([
-      { method: 'GET', path: 'install' },
-      { method: 'GET', path: 'oauth/callback' },
-      { method: 'POST', path: 'events' },
-    ]);
+    expect(slackProvider.chat?.inbound).toEqual(['install', 'oauth/callback', 'events']);
     expect(SlackAppSettingsSchema.safeParse(slackProvider.chat?.localDefaults).success).toBe(true);
     const summary = PROVIDERS.summarise(
       {
