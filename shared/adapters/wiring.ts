@@ -261,6 +261,7 @@ export const chatClients = () => {
 export const chatChannel = (clock: Clock = hubClock()) =>
   makeChatChannel({
     clients: chatClients(),
+    identities: identityLinkStore(),
     refs: postedRefStore(),
     connections: connectionStore(),
     users: userStore(),

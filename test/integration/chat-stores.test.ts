@@ -58,6 +58,10 @@ describe('the chat stores against DynamoDB Local', () => {
     await links.put(link, record(orgId, 'chat.identity_linked'));
     await expect(links.find(orgId, 'chatfake', 'U1')).resolves.toEqual(link);
     await expect(links.find(newId('org'), 'chatfake', 'U1')).resolves.toBeNull();
+    // And back, for the user's direct messages: only within the org, only on that provider.
+    await expect(links.platformUserOf(orgId, 'chatfake', link.userId)).resolves.toBe('U1');
+    await expect(links.platformUserOf(orgId, 'otherchat', link.userId)).resolves.toBeNull();
+    await expect(links.platformUserOf(newId('org'), 'chatfake', link.userId)).resolves.toBeNull();
     await expect(links.put({ ...link, orgId: 'platform' }, record(orgId, 'x'))).rejects.toBeInstanceOf(
       ForbiddenError,
     );

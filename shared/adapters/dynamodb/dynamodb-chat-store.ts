@@ -143,6 +143,9 @@ export class DynamoDbUsedTokens implements UsedTokens {
 }
 
 /** Identity links under the org's partition: one item per (provider, platform user). */
+/** Sorts apart from `<provider>#<platform user>`: a provider id has no `~`. */
+const reverseKey = (provider: string, userId: string) => `~user#${userId}#${provider}`;
+
 export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
   constructor(
     private readonly client: DataClient,
@@ -166,6 +169,15 @@ export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
     };
   }
 
+  /** The platform user a hub user is linked to on `provider`, if any (the latest link). */
+  async platformUserOf(orgId: string, provider: string, userId: string): Promise<string | null> {
+    const item = await new TenantScopedTable(this.client, this.tables.domainTable, orgId).get(
+      tenantPk(orgId, IDENTITY_LINKS),
+      reverseKey(provider, userId),
+    );
+    return typeof item?.platformUserId === 'string' ? item.platformUserId : null;
+  }
+
   async put(link: IdentityLink, audit: AuditRecord): Promise<void> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, link.orgId);
     const pk = tenantPk(link.orgId, IDENTITY_LINKS);
@@ -175,6 +187,18 @@ export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
         Put: {
           TableName: this.tables.domainTable,
           Item: { PK: pk, SK: `${link.provider}#${link.platformUserId}`, ...link },
+        },
+      },
+      // The way back, for a notification to the user's direct messages (`user:<id>` destinations).
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: {
+            PK: pk,
+            SK: reverseKey(link.provider, link.userId),
+            platformUserId: link.platformUserId,
+            linkedAt: link.linkedAt,
+          },
         },
       },
       auditPut(this.tables.auditTable, audit),
