@@ -64,7 +64,7 @@ export async function measureChat(
     const rule = await admin('POST', `/v1/orgs/${org.id}/notification-rules`, {
       name: 'bench channel',
       enabled: true,
-      eventTypes: ['bench.*'],
+      eventTypes: ['custom.bench.*'],
       conditions: {},
       destinations: [{ kind: 'chat', connectionId: slackConnection, conversation: FAKE_SLACK_CHANNEL }],
     });
@@ -72,7 +72,7 @@ export async function measureChat(
 
     const hook = client(hub, '');
     const send = async (i: number) => {
-      const body = JSON.stringify({ type: 'bench.chat', data: { i } });
+      const body = JSON.stringify({ type: 'custom.bench.chat', data: { i } });
       const res = await hook(
         'POST',
         con.webhookUrl,
