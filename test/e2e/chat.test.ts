@@ -45,7 +45,6 @@ let jiraConnection: string;
 const users: Record<string, { id: string; jwt: string }> = {};
 let agentKey: string;
 let endpointId: string;
-const debug: unknown[] = [];
 let ruleAt = 0;
 
 const slackEvents = (request: { headers: Record<string, string>; body: string }) =>
@@ -143,7 +142,6 @@ afterAll(async () => {
           channels: [...slack.channels],
           sent: fakes.github.webhooks.sent,
           teams: teams.calls,
-          debug,
         },
         null,
         1,
@@ -285,7 +283,6 @@ describe('chat apps end to end', () => {
       callbackEndpointId: endpointId,
       destination: { kind: 'chat', connectionId: slackConnection.id, conversation: FAKE_SLACK_CHANNEL },
     });
-    debug.push(asked.json);
     expect({ status: asked.status, body: asked.json }).toMatchObject({ status: 201 });
     const approvalId = String(asked.json.id);
     const message = await eventually(
@@ -344,7 +341,6 @@ describe('chat apps end to end', () => {
       `${hub.url}/msteams/events`,
       teams.activities.message({ id: conv.id }, `connect ${conId}`),
     );
-    debug.push({ connect: connect.status, body: await connect.text(), tokens: teams.tokensIssued });
     expect(connect.status).toBeLessThan(300);
     // The tenant is bound to the org (audited), and the conversation is remembered for proactive posts.
     await eventually(async () => {
