@@ -1,0 +1,407 @@
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { CHAT_LINK_TOKEN } from '../../shared/chat/link-token-format';
+import { RULE_CACHE_MS } from '../../shared/notify/rules/rule-destinations';
+import type { FakeTeams } from '../fakes/msteams/fake-teams';
+import { startFakeTeams, TEAMS_PERSON, TEAMS_TENANT } from '../fakes/msteams/fake-teams';
+import type { FakeSlack } from '../fakes/slack/fake-slack';
+import {
+  FAKE_SLACK_CHANNEL,
+  FAKE_SLACK_TEAM,
+  SLACK_HUMAN,
+  SLACK_UNCONFIRMED,
+  startFakeSlack,
+} from '../fakes/slack/fake-slack';
+import { SlackRequests } from '../fakes/slack/requests';
+import type { RuntimeProcess } from '../support/runtime-process';
+import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
+import type { SyncFakes } from '../support/sync-fakes';
+import { connectSyncFakes, startSyncFakes } from '../support/sync-fakes';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+/**
+ * Issue 13 end to end through the local runtime: the Slack and Teams fakes install the hub's chat
+ * app, send their signed requests to its one app endpoint per provider, and take its Web API /
+ * Bot Connector calls; Jira and GitHub fakes send the events a channel subscribes to.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the platforms' and the hub's JSON freely
+type Json = Record<string, any>;
+
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as {
+  name: string;
+  examples: Json[];
+}[];
+const REPO = 'acme/web';
+
+let hub: RuntimeProcess;
+let admin: ReturnType<typeof client>;
+let slack: FakeSlack;
+let teams: FakeTeams;
+let fakes: SyncFakes;
+let receiver: WebhookReceiver;
+let orgId: string;
+let slackConnection: Json;
+let jiraConnection: string;
+const users: Record<string, { id: string; jwt: string }> = {};
+let agentKey: string;
+let endpointId: string;
+let ruleAt = 0;
+
+const slackEvents = (request: { headers: Record<string, string>; body: string }) =>
+  SlackRequests.send(`${hub.url}/slack/events`, request);
+const read = async (path: string) => (await admin('GET', path)).json as Json;
+const channel = (id = FAKE_SLACK_CHANNEL) => slack.channels.get(id) ?? [];
+const textOf = (value: unknown) => JSON.stringify(value);
+
+async function slash(text: string, userId: string = SLACK_HUMAN.id) {
+  const request = slack.requests.slashCommand({ text, userId, channelId: FAKE_SLACK_CHANNEL });
+  const started = performance.now();
+  const res = await slackEvents(request);
+  const ackMs = performance.now() - started;
+  const ack = await res.text();
+  const answer = await eventually(async () => slack.responses.get(request.responseUrl)?.[0], 60_000);
+  return { status: res.status, ackMs, ack, answer, responseUrl: request.responseUrl };
+}
+
+async function person(name: string, email: string, role: string) {
+  const created = await admin('POST', `/v1/orgs/${orgId}/users`, { email, name, role });
+  expect(created.status).toBe(201);
+  const id = String(created.json.id);
+  const minted = runCli(hub, ['token', 'mint', '--sub', id, '--org', orgId, '--role', role]);
+  return { id, jwt: minted.stdout.trim() };
+}
+
+function mergedPullRequest(number: number, title: string): Json {
+  const closed = examples.find((e) => e.name === 'pull_request')?.examples.find((p) => p.action === 'closed');
+  if (!closed) throw new Error('no closed pull_request example');
+  const copy = structuredClone(closed);
+  copy.repository = { ...copy.repository, full_name: REPO, name: 'web' };
+  copy.pull_request = {
+    ...copy.pull_request,
+    number,
+    title,
+    merged: true,
+    merged_at: new Date().toISOString(),
+    closed_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
+    state: 'closed',
+  };
+  return copy;
+}
+
+beforeAll(async () => {
+  [slack, teams, fakes, receiver] = await Promise.all([
+    startFakeSlack(),
+    startFakeTeams(),
+    startSyncFakes(),
+    new WebhookReceiver().start(),
+  ]);
+  hub = await startRuntime();
+  admin = client(hub);
+  // The deployment's chat apps point at the fakes wherever they listen.
+  expect((await admin('PUT', '/v1/platform/chat-apps/slack', slack.appSettings)).status).toBe(200);
+  expect((await admin('PUT', '/v1/platform/chat-apps/msteams', teams.settings)).status).toBe(200);
+  const slug = `chat-${Date.now().toString(36)}`;
+  orgId = String((await admin('POST', '/v1/orgs', { name: 'Chat Co', slug })).json.id);
+  users.ada = await person('Ada', SLACK_HUMAN.email, 'member');
+  users.vic = await person('Vic', `vic@${slug}.test`, 'viewer');
+  users.tia = await person('Tia', TEAMS_PERSON.email, 'member');
+  ({ jiraConnection } = await connectSyncFakes(hub, orgId, fakes));
+  const mapping = await admin('POST', `/v1/orgs/${orgId}/mappings`, {
+    tracker: { connectionId: jiraConnection, project: 'WEB' },
+    codeHost: {
+      connectionId: (await read(`/v1/orgs/${orgId}/connections`)).items.find(
+        (c: Json) => c.provider === 'github',
+      ).id,
+      repository: REPO,
+    },
+  });
+  expect(mapping.status).toBe(201);
+  agentKey = String(
+    (await admin('POST', `/v1/orgs/${orgId}/api-keys`, { name: 'release agent', role: 'member' })).json.key,
+  );
+  const endpoint = await admin('POST', `/v1/orgs/${orgId}/webhook-endpoints`, {
+    url: receiver.url,
+    eventTypes: ['approval.*'],
+  });
+  expect(endpoint.status).toBe(201);
+  endpointId = String(endpoint.json.id);
+  receiver.secrets.push(String(endpoint.json.secret));
+}, 240_000);
+
+afterAll(async () => {
+  if (process.env.CHAT_E2E_LOG) {
+    writeFileSync(process.env.CHAT_E2E_LOG, hub?.output() ?? '');
+    const events = await read(`/v1/orgs/${orgId}/events?limit=100`);
+    writeFileSync(
+      `${process.env.CHAT_E2E_LOG}.json`,
+      JSON.stringify(
+        {
+          events,
+          calls: slack.calls,
+          channels: [...slack.channels],
+          sent: fakes.github.webhooks.sent,
+          teams: teams.calls,
+        },
+        null,
+        1,
+      ),
+    );
+  }
+  await hub?.stop();
+  await Promise.all([slack?.stop(), teams?.stop(), fakes?.stop(), receiver?.stop()]);
+});
+
+describe('chat apps end to end', () => {
+  it('installs Slack: install URL → consent → callback → a connection with its team bound', async () => {
+    const started = await admin('POST', `/v1/orgs/${orgId}/chat-installs`, { provider: 'slack' });
+    expect(started.status).toBe(201);
+    const installUrl = String(started.json.installUrl);
+    // The hub's install page sends the person on to Slack's consent, which comes back to the callback.
+    const hop1 = await fetch(installUrl, { redirect: 'manual' });
+    expect([302, 303]).toContain(hop1.status);
+    const consent = String(hop1.headers.get('location'));
+    expect(consent.startsWith(`${slack.url}/oauth/v2/authorize`)).toBe(true);
+    const hop2 = await fetch(consent, { redirect: 'manual' });
+    const callback = String(hop2.headers.get('location'));
+    expect(callback.startsWith(`${hub.url}/slack/oauth/callback`)).toBe(true);
+    const done = await fetch(callback, { redirect: 'manual' });
+    expect(done.status).toBeLessThan(400);
+    const list = await read(`/v1/orgs/${orgId}/connections`);
+    slackConnection = list.items.find((c: Json) => c.provider === 'slack');
+    expect(slackConnection).toBeDefined();
+    const detail = await admin('GET', `/v1/orgs/${orgId}/connections/${slackConnection.id}`);
+    expect(detail.text).toContain(FAKE_SLACK_TEAM.id);
+    expect(detail.text).not.toContain('xoxe.xoxb');
+    expect(slack.oauth.codeExchanges).toBe(1);
+
+    // The channel subscribes through a rule with a chat destination (`/hub subscribe` needs notifications:manage).
+    const rule = await admin('POST', `/v1/orgs/${orgId}/notification-rules`, {
+      name: 'Web channel',
+      enabled: true,
+      eventTypes: ['work_item.*', 'pull_request.*'],
+      conditions: {},
+      destinations: [{ kind: 'chat', connectionId: slackConnection.id, conversation: FAKE_SLACK_CHANNEL }],
+    });
+    ruleAt = Date.now();
+    expect({ status: rule.status, body: rule.json }).toMatchObject({ status: 201 });
+    // Another org installing the same workspace is refused.
+    const other = String(
+      (await admin('POST', '/v1/orgs', { name: 'Other', slug: `o-${Date.now().toString(36)}` })).json.id,
+    );
+    const second = await admin('POST', `/v1/orgs/${other}/chat-installs`, { provider: 'slack' });
+    const consent2 = String(
+      (await fetch(String(second.json.installUrl), { redirect: 'manual' })).headers.get('location'),
+    );
+    const callback2 = String((await fetch(consent2, { redirect: 'manual' })).headers.get('location'));
+    const refused = await fetch(callback2, { redirect: 'manual' });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    const otherList = await read(`/v1/orgs/${other}/connections`);
+    expect(
+      (otherList.items as Json[]).filter((c) => c.provider === 'slack' && c.status === 'active'),
+    ).toEqual([]);
+  }, 120_000);
+
+  it('answers /hub status within Slack’s 3 s, the answer through response_url', async () => {
+    const key = (
+      await fakes.asHuman('jira', 'POST', '/rest/api/3/issue', {
+        fields: { project: { key: 'WEB' }, issuetype: { name: 'Task' }, summary: 'Status check' },
+      })
+    ).key as string;
+    const result = await slash(`status ${key}`);
+    expect(result.status).toBe(200);
+    expect(result.ackMs).toBeLessThan(3000);
+    expect(textOf(result.answer)).toContain(key);
+  }, 120_000);
+
+  it('subscribes a channel: a Jira transition posts a card, the PR merge updates the same message with a thread reply', async () => {
+    // Rules are cached for RULE_CACHE_MS: events from then on see the channel's rule.
+    await new Promise((r) => setTimeout(r, Math.max(0, ruleAt + RULE_CACHE_MS + 500 - Date.now())));
+    const created = await fakes.asHuman('jira', 'POST', '/rest/api/3/issue', {
+      fields: { project: { key: 'WEB' }, issuetype: { name: 'Task' }, summary: 'Checkout fails' },
+    });
+    const key = String(created.key);
+    const before = channel().length;
+    await fakes.asHuman('jira', 'POST', `/rest/api/3/issue/${key}/transitions`, { transition: { id: '12' } });
+    const card = await eventually(
+      async () =>
+        channel().find((m) => !m.threadTs && textOf(m).includes(key) && textOf(m).includes('In Progress')),
+      90_000,
+    );
+    expect(card.blocks.length).toBeGreaterThan(0);
+    expect(channel().length).toBeGreaterThan(before);
+    fakes.github.webhooks.send('pull_request', mergedPullRequest(77, `${key}: fix the checkout`));
+    await eventually(async () => (card.edits > 0 ? true : undefined), 90_000);
+    const update = slack.calls.find((c) => c.method === 'chat.update' && c.params.ts === card.ts);
+    expect(update).toBeDefined();
+    await eventually(async () => channel().find((m) => m.threadTs === card.ts), 30_000);
+  }, 240_000);
+
+  it('moves a work item only for a matched member: an unmatched user gets a link, a viewer is refused', async () => {
+    const key = String(
+      (
+        await fakes.asHuman('jira', 'POST', '/rest/api/3/issue', {
+          fields: { project: { key: 'WEB' }, issuetype: { name: 'Task' }, summary: 'Move me' },
+        })
+      ).key,
+    );
+    // Eve's Slack address is not confirmed: the hub does not know her, and offers only a link.
+    const unmatched = await slash(`move ${key} Done`, SLACK_UNCONFIRMED.id);
+    const token = [...textOf(unmatched.answer).matchAll(/\/chat-links\/([A-Za-z0-9._-]+)/g)]
+      .map((m) => m[1] as string)
+      .find((t) => CHAT_LINK_TOKEN.test(t));
+    expect(token).toBeDefined();
+    expect(fakes.jira.issues.get(key)?.fields.status.name).toBe('To Do');
+    // Vic (a viewer) confirms the link: Eve is Vic now, and a viewer may not move items.
+    const confirmed = await client(hub, users.vic?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, {
+      token,
+    });
+    expect({ status: confirmed.status, body: confirmed.json }).toMatchObject({ status: 200 });
+    const viewer = await slash(`move ${key} Done`, SLACK_UNCONFIRMED.id);
+    expect(textOf(viewer.answer)).toContain('does not grant work_items:manage');
+    expect(fakes.jira.issues.get(key)?.fields.status.name).toBe('To Do');
+    // Ada (a member, matched by her verified email) moves it, and the trail says it came from Slack.
+    const member = await slash(`move ${key} Done`);
+    expect(textOf(member.answer)).toContain('Done');
+    expect(fakes.jira.issues.get(key)?.fields.status.name).toBe('Done');
+    const trail = await read(`/v1/orgs/${orgId}/audit-events?action=work_item.moved`);
+    expect(trail.items).toEqual([
+      expect.objectContaining({ actor: expect.objectContaining({ id: users.ada?.id }) }),
+    ]);
+    expect(textOf(trail.items[0])).toContain('slack');
+  }, 180_000);
+
+  it('posts an agent approval to Slack, answered by a button click and delivered to the agent', async () => {
+    const agent = client(hub, agentKey);
+    const asked = await agent('POST', `/v1/orgs/${orgId}/approvals`, {
+      question: 'Deploy release 1.4?',
+      options: [
+        { id: 'approve', label: 'Approve' },
+        { id: 'reject', label: 'Reject' },
+      ],
+      answerers: { userIds: [users.ada?.id] },
+      callbackEndpointId: endpointId,
+      destination: { kind: 'chat', connectionId: slackConnection.id, conversation: FAKE_SLACK_CHANNEL },
+    });
+    expect({ status: asked.status, body: asked.json }).toMatchObject({ status: 201 });
+    const approvalId = String(asked.json.id);
+    const message = await eventually(
+      async () => channel().find((m) => textOf(m.blocks).includes('Deploy release 1.4')),
+      60_000,
+    );
+    const actionIds = [...textOf(message.blocks).matchAll(/"action_id":"([^"]+)"/g)].map(
+      (m) => m[1] as string,
+    );
+    const approve = actionIds.find((id) => id.includes('approve'));
+    expect(approve).toBeDefined();
+    const click = slack.requests.blockAction({
+      actionId: String(approve),
+      userId: SLACK_HUMAN.id,
+      channelId: FAKE_SLACK_CHANNEL,
+      messageTs: message.ts,
+    });
+    expect((await slackEvents(click)).status).toBe(200);
+    await receiver.until(
+      (all) => all.some((r) => r.body.includes('approval.decided') && r.body.includes(approvalId)),
+      60_000,
+    );
+    expect((await agent('GET', `/v1/orgs/${orgId}/approvals/${approvalId}`)).json.status).toMatch(
+      /approved|decided/,
+    );
+    // A second click sees who decided.
+    const again = slack.requests.blockAction({
+      actionId: String(approve),
+      userId: SLACK_HUMAN.id,
+      channelId: FAKE_SLACK_CHANNEL,
+      messageTs: message.ts,
+    });
+    expect((await slackEvents(again)).status).toBe(200);
+    const said = await eventually(async () => slack.responses.get(again.responseUrl)?.[0], 30_000);
+    expect(textOf(said)).toContain('Ada');
+  }, 180_000);
+
+  it('installs the Teams bot and answers an approval with an Action.Execute invoke', async () => {
+    const created = await admin('POST', `/v1/orgs/${orgId}/connections`, {
+      provider: 'msteams',
+      name: 'Teams',
+      config: { baseUrl: teams.url },
+    });
+    expect(created.status).toBe(201);
+    const conId = String(created.json.id);
+    expect(
+      (
+        await admin('PUT', `/v1/orgs/${orgId}/connections/${conId}/credentials`, {
+          kind: 'teams_bot',
+          tenantId: TEAMS_TENANT,
+        })
+      ).status,
+    ).toBe(200);
+    const conv = teams.addChannel('19:web-general@thread.tacv2', { members: [TEAMS_PERSON] });
+    const connect = await teams.send(
+      `${hub.url}/msteams/events`,
+      teams.activities.message({ id: conv.id }, `connect ${conId}`),
+    );
+    expect(connect.status).toBeLessThan(300);
+    // The tenant is bound to the org (audited), and the conversation is remembered for proactive posts.
+    await eventually(async () => {
+      const bound = await read(`/v1/orgs/${orgId}/audit-events?action=chat.installation_bound`);
+      return bound.items?.length ? true : undefined;
+    }, 60_000);
+
+    const agent = client(hub, agentKey);
+    const asked = await agent('POST', `/v1/orgs/${orgId}/approvals`, {
+      question: 'Rotate the signing key?',
+      options: [
+        { id: 'approve', label: 'Approve' },
+        { id: 'reject', label: 'Reject' },
+      ],
+      answerers: { userIds: [users.tia?.id] },
+      callbackEndpointId: endpointId,
+      destination: { kind: 'chat', connectionId: conId, conversation: conv.id },
+    });
+    expect(asked.status).toBe(201);
+    const approvalId = String(asked.json.id);
+    const [activityId, posted] = await eventually(
+      async () =>
+        [...conv.activities.entries()].find(([, a]) => textOf(a).includes('Rotate the signing key')),
+      60_000,
+    );
+    const verbs = [...textOf(posted).matchAll(/"verb":"([^"]+)"/g)].map((m) => m[1] as string);
+    const verb = verbs.find((v) => v.includes('approve'));
+    expect(verb).toBeDefined();
+    const answered = await teams.send(
+      `${hub.url}/msteams/events`,
+      teams.activities.execute({ id: conv.id }, String(verb), activityId),
+    );
+    expect(answered.status).toBe(200);
+    await receiver.until(
+      (all) => all.some((r) => r.body.includes('approval.decided') && r.body.includes(approvalId)),
+      60_000,
+    );
+  }, 180_000);
+
+  it('refuses a forged Slack signature and an invalid Teams token with nothing queued', async () => {
+    const callsBefore = slack.calls.length;
+    const forged = slack.requests.slashCommand({
+      text: 'status WEB-1',
+      userId: SLACK_HUMAN.id,
+      channelId: FAKE_SLACK_CHANNEL,
+    });
+    const res = await slackEvents({
+      headers: { ...forged.headers, 'x-slack-signature': `v0=${'0'.repeat(64)}` },
+      body: forged.body,
+    });
+    expect(res.status).toBe(401);
+    const conv = teams.addChannel('19:forged@thread.tacv2', { members: [TEAMS_PERSON] });
+    const bad = await teams.send(
+      `${hub.url}/msteams/events`,
+      teams.activities.message({ id: conv.id }, 'status WEB-1'),
+      { foreignKey: true },
+    );
+    expect(bad.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(slack.responses.get(forged.responseUrl)).toBeUndefined();
+    expect(slack.calls.length).toBe(callsBefore);
+    expect(conv.activities.size).toBe(0);
+  }, 60_000);
+});
