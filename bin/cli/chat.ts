@@ -28,7 +28,8 @@ const CHAT_APPS = (
 /**
  * `hub platform chat-apps get|set <provider>` (platform admins: the deployment's chat apps, flags
  * derived from each provider's settings schema, secrets only from a file or an environment variable)
- * and `hub chat-links confirm <orgId> <token>` (link your chat account to yourself).
+ * `hub chat-installs start <orgId> <provider>` (the URL that installs a chat app for the org) and
+ * `hub chat-links confirm <orgId> <token>` (link your chat account to yourself).
  */
 export function registerChatCommands(program: Command): void {
   const platform =
@@ -101,6 +102,19 @@ export function registerChatCommands(program: Command): void {
       }
       print(await call('PUT', `/v1/platform/chat-apps/${encodeURIComponent(provider)}`, body));
     });
+
+  program
+    .command('chat-installs')
+    .description("installing a chat platform's app for an org")
+    .command('start')
+    .description(
+      'the URL to open in a browser signed in to the platform: installs the app for the org (a signed, single-use state, valid for minutes)',
+    )
+    .argument('<orgId>')
+    .argument('<provider>', 'a chat provider installed with OAuth')
+    .action(async (orgId: string, provider: string) =>
+      print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/chat-installs`, { provider })),
+    );
 
   program
     .command('chat-links')
