@@ -93,7 +93,7 @@ export function registerApprovalCommands(program: Command): void {
     });
   approvals
     .command('answer')
-    .description('answer as yourself (a user token or a personal key), if you are among its answerers')
+    .description('answer as yourself (a user token: no API key answers), if you are among its answerers')
     .argument('<orgId>')
     .argument('<approvalId>')
     .argument('<option>', "one of the approval's option slugs")

@@ -17,6 +17,9 @@ export const MAX_CONTEXT_BYTES = 4096;
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 
 /** `POST /v1/orgs/{orgId}/approvals`. */
+/** `user:usr_…`: a hub user's direct messages. */
+const HUB_USER_DM = new RegExp(`^user:${ID_PATTERN('usr').source.slice(1)}`);
+
 export const RequestApprovalSchema = z
   .object({
     question: z
@@ -57,7 +60,12 @@ export const RequestApprovalSchema = z
           .string()
           .min(1)
           .max(200)
-          .describe('A channel or chat id; or `user:<hub user id>` for their DM'),
+          .describe('A channel or chat id; or `user:<hub user id>` for their DM')
+          // A direct message only to a hub user of the org (through their link), never to any
+          // platform user an agent names.
+          .refine((c) => !c.startsWith('user:') || HUB_USER_DM.test(c), {
+            message: 'a direct message names a hub user: `user:usr_…`',
+          }),
       })
       .strict()
       .optional()

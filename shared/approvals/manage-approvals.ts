@@ -323,7 +323,7 @@ export function makeApprovals(deps: ApprovalsDeps) {
       return { items: found.items.map((a) => viewOf(a, now)), nextCursor: found.nextCursor };
     },
 
-    /** The API's answer: as the calling user (a personal key acts for its user); refusals as HTTP errors. */
+    /** The API's answer: as the signed-in user; refusals as HTTP errors. */
     answerAsCaller: async (
       orgId: string,
       approvalId: string,
@@ -331,13 +331,13 @@ export function makeApprovals(deps: ApprovalsDeps) {
       principal: Principal,
       request: RequestContext,
     ) => {
-      const userId =
-        principal.type === 'user'
-          ? principal.id
-          : principal.kind === 'org_member'
-            ? principal.ownerUserId
-            : undefined;
-      if (!userId) throw new ForbiddenError('Only a person answers: use a user token or a personal API key');
+      // Only a person, signed in: an API key — a personal one too — is what agents ask with, and an
+      // agent holding its owner's key must not answer its own question.
+      const userId = principal.type === 'user' ? principal.id : undefined;
+      if (!userId)
+        throw new ForbiddenError(
+          'Only a person answers: sign in (a user token), or answer from the chat message',
+        );
       const result = await answer({ orgId, approvalId, option, userId, channel: 'api', request });
       switch (result.outcome) {
         case 'won':

@@ -50,7 +50,7 @@ export const approvalOperations = {
   },
   answerApproval: {
     description:
-      'Answers as the calling user (a user token, or a personal API key for its user): the same use case a chat button runs. The caller must be among the answerers — named, in a named team (or maintaining one above it), or holding a named role; a refusal is audited. The first answer wins, by a conditional write: a later one is answered 409 with who decided.',
+      'Answers as the signed-in user (a user token; no API key, not even a personal one, so an agent cannot answer its own question): the same use case a chat button runs. The caller must be among the answerers — named, in a named team (or maintaining one above it), or holding a named role; a refusal is audited. The first answer wins, by a conditional write: a later one is answered 409 with who decided.',
     requestParams: { path: OrgApprovalParams },
     requestBody: jsonBody(AnswerApprovalSchema),
     responses: {

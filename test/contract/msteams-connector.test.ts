@@ -283,12 +283,11 @@ describe('a bot whose credentials AAD refuses', () => {
 });
 
 describe('who a Teams user is', () => {
-  it('gives the member’s address as verified only for a member of the bound tenant', async () => {
+  it('never gives a member’s address as verified (a tenant admin sets it freely): Teams users link', async () => {
     const { client } = await setUp();
     expect(await client.lookupUser(bot, TEAMS_PERSON.aadObjectId)).toEqual({
       platformUserId: TEAMS_PERSON.aadObjectId,
       name: TEAMS_PERSON.name,
-      verifiedEmail: TEAMS_PERSON.email,
     });
     expect(await client.lookupUser(bot, TEAMS_GUEST.aadObjectId)).toEqual({
       platformUserId: TEAMS_GUEST.aadObjectId,

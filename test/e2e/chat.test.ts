@@ -369,10 +369,27 @@ describe('chat apps end to end', () => {
     const verbs = [...textOf(posted).matchAll(/"verb":"([^"]+)"/g)].map((m) => m[1] as string);
     const verb = verbs.find((v) => v.includes('approve'));
     expect(verb).toBeDefined();
-    const answered = await teams.send(
-      `${hub.url}/msteams/events`,
-      teams.activities.execute({ id: conv.id }, String(verb), activityId),
+    const click = () =>
+      teams.send(
+        `${hub.url}/msteams/events`,
+        teams.activities.execute({ id: conv.id }, String(verb), activityId),
+      );
+    // A Teams user is never matched by the roster's address (a tenant admin sets it freely): Tia's
+    // first click gets the bot's signed link, and nothing is decided.
+    const before = conv.activities.size;
+    expect((await click()).status).toBe(200);
+    const token = await eventually(async () =>
+      [...conv.activities.values()]
+        .slice(before)
+        .flatMap((a) =>
+          [...textOf(a).matchAll(/\/chat-links\/([A-Za-z0-9._-]+)/g)].map((m) => m[1] as string),
+        )
+        .find((t) => CHAT_LINK_TOKEN.test(t)),
     );
+    expect((await read(`/v1/orgs/${orgId}/approvals/${approvalId}`)).status).toBe('pending');
+    const linked = await client(hub, users.tia?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, { token });
+    expect(linked.status).toBe(200);
+    const answered = await click();
     expect(answered.status).toBe(200);
     await receiver.until(
       (all) => all.some((r) => r.body.includes('approval.decided') && r.body.includes(approvalId)),

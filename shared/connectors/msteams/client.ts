@@ -284,13 +284,12 @@ export function makeTeamsClient(
         throw new ProviderUnavailableError(`Teams did not answer a member lookup (${failed.error})`);
       }
       const member = MemberSchema.parse(answer.body);
-      // An address is taken as verified only from the tenant the connection is bound to.
-      const sameTenant = member.tenantId?.toLowerCase() === found.tenantId;
-      const email = (member.email ?? member.userPrincipalName)?.toLowerCase();
+      // No address is given as verified: a roster's `email` is Entra's `mail` attribute, which a
+      // tenant admin sets to anything (verified or not), so matching on it would let them act as any
+      // hub user. A Teams user is always linked through the bot's signed link.
       return {
         platformUserId: member.aadObjectId ?? member.id,
         ...(member.name ? { name: member.name } : {}),
-        ...(sameTenant && email?.includes('@') ? { verifiedEmail: email } : {}),
       };
     },
 

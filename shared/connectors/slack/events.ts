@@ -81,6 +81,8 @@ export async function handleEvents(deps: ChatDeps, request: AppRequest): Promise
         conversation: '',
         receivedAt,
         reply: { provider: PROVIDER, data: { team_id: teamId ?? '' } },
+        // The workspace the worker unbinds, so another install (of any org) may bind it again.
+        ...(teamId ? { installationId: teamId } : {}),
         request: { kind: 'uninstalled' },
       },
     ]);

@@ -441,6 +441,10 @@ describe('answering', () => {
     await expect(w.approvals.answerAsCaller(ORG, id, 'approve', w.agent, request)).rejects.toThrow(
       ForbiddenError,
     );
+    // Not even an answerer's personal key: an agent holding its owner's key must not approve itself.
+    await expect(
+      w.approvals.answerAsCaller(ORG, id, 'approve', { ...w.agent, ownerUserId: w.linus.id }, request),
+    ).rejects.toThrow(ForbiddenError);
     await expect(w.approvals.answerAsCaller(ORG, id, 'approve', as(w.ada), request)).rejects.toThrow(
       ForbiddenError,
     );

@@ -72,6 +72,8 @@ describe("Slack's requests to the app endpoint", () => {
         orgId: 'org_A',
         connectionId: 'con_A',
         provider: 'slack',
+        // The workspace to unbind, so it can be installed again.
+        installationId: expect.stringMatching(/^T/),
         request: { kind: 'uninstalled' },
       }),
     ]);
