@@ -9,8 +9,9 @@ import {
   ProviderUnavailableError,
   ValidationError,
 } from '../errors';
+import { UndecryptableSecretError } from '../ports/secret-cipher';
 import type { Connection } from './connection';
-import { credentialsContext, credentialsServer } from './manage-connections';
+import { CREDENTIALS_FOR_ANOTHER_SERVER, credentialsContext, credentialsServer } from './manage-connections';
 import type { TokenSourceDeps } from './provider-module';
 
 /** An access token is refreshed this long before it expires, so no call goes out with a dying one. */
@@ -295,3 +296,25 @@ export function makeOAuthTokenSource<C extends RefreshableCredentials>(
 }
 
 export type OAuthTokenSource = ReturnType<typeof makeOAuthTokenSource>;
+
+/**
+ * Opens a connection's stored OAuth credentials: decrypted for the connection's server only
+ * (credentials entered for another are refused as such), then parsed with the provider's schema.
+ */
+export async function openCredentials<C>(
+  cipher: TokenSourceDeps['cipher'],
+  connection: Connection,
+  encrypted: string,
+  schema: { safeParse(value: unknown): { success: true; data: C } | { success: false } },
+  notThisKind: string,
+): Promise<C> {
+  const context = credentialsContext(connection.orgId, connection.id, credentialsServer(connection));
+  const plain = await cipher.decrypt(encrypted, context).catch((error: unknown) => {
+    if (error instanceof UndecryptableSecretError)
+      throw new ProviderAuthError(CREDENTIALS_FOR_ANOTHER_SERVER);
+    throw error;
+  });
+  const parsed = schema.safeParse(JSON.parse(plain));
+  if (!parsed.success) throw new ValidationError(notThisKind);
+  return parsed.data;
+}

@@ -1,7 +1,4 @@
-import { ProviderAuthError, ValidationError } from '../../errors';
-import { UndecryptableSecretError } from '../../ports/secret-cipher';
-import { CREDENTIALS_FOR_ANOTHER_SERVER, credentialsContext, credentialsServer } from '../manage-connections';
-import { makeOAuthTokenSource } from '../oauth-refresh';
+import { makeOAuthTokenSource, openCredentials } from '../oauth-refresh';
 import type { TokenSourceDeps } from '../provider-module';
 import { GITLAB_COM } from './client';
 import type { GitlabOAuthCredentials } from './credentials';
@@ -18,18 +15,14 @@ export function makeGitlabTokenSource(deps: TokenSourceDeps & { fetch?: typeof f
       name: 'GitLab OAuth',
       lockPrefix: 'gitlab-oauth',
       auditActor: 'hub-gitlab-oauth',
-      open: async (connection, encrypted) => {
-        // Decrypted for the connection's server only: credentials entered for another are refused.
-        const context = credentialsContext(connection.orgId, connection.id, credentialsServer(connection));
-        const plain = await deps.cipher.decrypt(encrypted, context).catch((error: unknown) => {
-          if (error instanceof UndecryptableSecretError)
-            throw new ProviderAuthError(CREDENTIALS_FOR_ANOTHER_SERVER);
-          throw error;
-        });
-        const parsed = GitlabOAuthCredentialsSchema.safeParse(JSON.parse(plain));
-        if (!parsed.success) throw new ValidationError('Not a GitLab OAuth connection');
-        return parsed.data;
-      },
+      open: (connection, encrypted) =>
+        openCredentials(
+          deps.cipher,
+          connection,
+          encrypted,
+          GitlabOAuthCredentialsSchema,
+          'Not a GitLab OAuth connection',
+        ),
       // GitLab's token endpoint (Doorkeeper) takes a form.
       refreshRequest: (current, connection) => ({
         url: tokenUrlOf(current, connection.config.baseUrl ?? GITLAB_COM),

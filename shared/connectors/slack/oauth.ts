@@ -5,9 +5,7 @@ import {
   ProviderUnavailableError,
   ValidationError,
 } from '../../errors';
-import { UndecryptableSecretError } from '../../ports/secret-cipher';
-import { CREDENTIALS_FOR_ANOTHER_SERVER, credentialsContext, credentialsServer } from '../manage-connections';
-import { makeOAuthTokenSource } from '../oauth-refresh';
+import { makeOAuthTokenSource, openCredentials } from '../oauth-refresh';
 import type { TokenSourceDeps } from '../provider-module';
 import type { SlackBotCredentials } from './credentials';
 import { SlackBotCredentialsSchema } from './credentials';
@@ -27,17 +25,14 @@ export function makeSlackTokenSource(deps: TokenSourceDeps & { fetch?: typeof fe
       name: 'Slack OAuth',
       lockPrefix: 'slack-oauth',
       auditActor: 'hub-slack-oauth',
-      open: async (connection, encrypted) => {
-        const context = credentialsContext(connection.orgId, connection.id, credentialsServer(connection));
-        const plain = await deps.cipher.decrypt(encrypted, context).catch((error: unknown) => {
-          if (error instanceof UndecryptableSecretError)
-            throw new ProviderAuthError(CREDENTIALS_FOR_ANOTHER_SERVER);
-          throw error;
-        });
-        const parsed = SlackBotCredentialsSchema.safeParse(JSON.parse(plain));
-        if (!parsed.success) throw new ValidationError('Not a Slack installation');
-        return parsed.data;
-      },
+      open: (connection, encrypted) =>
+        openCredentials(
+          deps.cipher,
+          connection,
+          encrypted,
+          SlackBotCredentialsSchema,
+          'Not a Slack installation',
+        ),
       refreshRequest: async (current, connection) => {
         const appSecret = deps.appSecret;
         if (!appSecret) throw new ValidationError('The Slack app settings are not available here');

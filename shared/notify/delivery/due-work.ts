@@ -107,30 +107,10 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       if (taken.length === 0 && postponed === 0) break;
     }
     const health: Record<string, number> = {};
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const due = await deps.dueIndex.due(HEALTH_KIND, deps.clock.now(), 100);
-      // The index reads only the minutes that hold entries: nothing due now means nothing is.
-      if (due.length === 0) break;
-      let done = 0;
-      for (const entry of due) {
-        if (!(await active(entry.orgId))) {
-          await postpone(entry);
-          done++;
-          continue;
-        }
-        try {
-          const outcome = await checkEndpointHealth(deps.health, entry.orgId, entry.ref);
-          health[outcome] = (health[outcome] ?? 0) + 1;
-          await deps.dueIndex.remove(entry);
-          done++;
-        } catch (error) {
-          logger.warn('An endpoint health check failed; it is tried again next minute', {
-            error: error as Error,
-          });
-        }
-      }
-      if (done === 0) break;
-    }
+    await sweep(HEALTH_KIND, async (entry) => {
+      const outcome = await checkEndpointHealth(deps.health, entry.orgId, entry.ref);
+      health[outcome] = (health[outcome] ?? 0) + 1;
+    });
     const other: Record<string, number> = {};
     for (const { kind, run } of deps.kinds ?? []) {
       const ran = await sweep(kind, run);
