@@ -6,9 +6,7 @@ import {
   RequestApprovalSchema,
 } from '../../shared/approvals/approval';
 import type { Approvals } from '../../shared/approvals/manage-approvals';
-import { makeApprovals } from '../../shared/approvals/manage-approvals';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
-import { PROVIDERS } from '../../shared/providers';
 
 /** Serves the approval routes: an agent asks, people answer, the requester or an admin cancels. */
 export const makeHandler = (approvals: Approvals) =>
@@ -48,18 +46,4 @@ export const makeHandler = (approvals: Approvals) =>
     }),
   });
 
-const clock = hubClock();
-export const handler = makeHandler(
-  makeApprovals({
-    approvals: adapters.approvalStore(),
-    orgs: adapters.orgStore(),
-    users: adapters.userStore(),
-    teams: adapters.teamStore(),
-    connections: adapters.connectionStore(),
-    endpoints: adapters.webhookEndpointStore(),
-    providers: PROVIDERS,
-    audit: adapters.auditStore(),
-    dueIndex: adapters.dueIndex(clock),
-    clock,
-  }),
-);
+export const handler = makeHandler(adapters.approvals(hubClock()));

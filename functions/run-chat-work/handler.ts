@@ -4,7 +4,6 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
 import { chatApprovalAnswers } from '../../shared/approvals/chat-answers';
-import { makeApprovals } from '../../shared/approvals/manage-approvals';
 import { makeBotCommands } from '../../shared/bot/commands';
 import { partOf } from '../../shared/chat/chat-parts';
 import type { ChatClient, ChatWork } from '../../shared/chat/model';
@@ -15,7 +14,6 @@ import { ValidationError } from '../../shared/errors';
 import { makeManageNotificationRules } from '../../shared/notify/rules/manage-rules';
 import { instrumented } from '../../shared/observability/instrumented';
 import { logger, metrics } from '../../shared/observability/observability';
-import { PROVIDERS } from '../../shared/providers';
 import type { QueueWorkerDeps } from '../../shared/queues/queue-worker';
 import { withFailurePolicy } from '../../shared/queues/queue-worker';
 import { makeOpenLinkBranch, makeReadSync } from '../../shared/sync/manage-sync';
@@ -122,21 +120,7 @@ export const handler = makeHandler(
       createRule: rules.create,
       trackers: providers,
     }),
-    approvals: chatApprovalAnswers(
-      makeApprovals({
-        approvals: adapters.approvalStore(),
-        orgs: adapters.orgStore(),
-        users,
-        teams,
-        connections,
-        endpoints: adapters.webhookEndpointStore(),
-        providers: PROVIDERS,
-        audit,
-        dueIndex: adapters.dueIndex(clock),
-        clock,
-      }),
-      clock,
-    ),
+    approvals: chatApprovalAnswers(adapters.approvals(clock), clock),
     audit,
     once: once as OnceRunner,
     clock,

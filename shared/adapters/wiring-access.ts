@@ -80,6 +80,7 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   notificationRuleDestinations: ['domain-table:read'],
   // An approval's change, its audit record and its outbox event are one transaction.
   approvalStore: ['domain-table:write', 'audit-table:write'],
+  approvals: ['domain-table:write', 'audit-table:write'],
   installationDirectory: ['domain-table:read'],
   // Links are written with their audit record.
   identityLinkStore: ['domain-table:read'],
@@ -114,6 +115,8 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   // Adding and sweeping write the entries and the kind's cursor, platform items.
   dueIndex: ['dueEntries', 'dueMinutes'],
   digestCollector: ['dueEntries', 'dueMinutes'],
+  // An approval's expiry is indexed when it is asked, forgotten when it is answered.
+  approvals: ['dueEntries', 'dueMinutes'],
   // Each confirmation email's token is stored by its hash.
   addressConfirmationRequests: ['emailConfirmations'],
   // A connection's org by its id, written and deleted with the connection.

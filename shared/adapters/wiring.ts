@@ -6,6 +6,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { approvalCard } from '../approvals/card';
+import { makeApprovals } from '../approvals/manage-approvals';
 import { AccessDirectory } from '../authz/access-directory';
 import { AccessFactsLoader } from '../authz/access-facts';
 import { makeRoleGuard } from '../authz/role-guard';
@@ -400,6 +401,20 @@ export const notificationRuleDestinations = () => {
 };
 /** Agents' approvals, written with their audit records and events (the outbox) in one transaction. */
 export const approvalStore = () => new DynamoDbApprovalStore(documentClient(), tablesConfig());
+/** The approvals use cases (asked over the API, answered there or from a chat button). */
+export const approvals = (clock: Clock = hubClock()) =>
+  makeApprovals({
+    approvals: approvalStore(),
+    orgs: orgStore(),
+    users: userStore(),
+    teams: teamStore(),
+    connections: connectionStore(),
+    endpoints: webhookEndpointStore(),
+    providers: PROVIDERS,
+    audit: auditStore(),
+    dueIndex: dueIndex(clock),
+    clock,
+  });
 /** Which org and connection each chat installation (Slack team, Teams tenant) is bound to. */
 export const installationDirectory = () =>
   new DynamoDbInstallationDirectory(documentClient(), tablesConfig().domainTable);
