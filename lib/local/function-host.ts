@@ -60,27 +60,48 @@ export function describeFailure(error: unknown): string {
   return `${cut(e.message)}${listed.join('')}${more}`;
 }
 
-class Environment {
-  private readonly pending = new Map<number, Pending & { event: unknown }>();
+/**
+ * One execution environment: a worker thread, replaced whole by `restart`. Its readiness outlives
+ * any one worker — an invocation waiting for a worker that is killed while it loads is handed to
+ * the next, never left waiting for a `ready` that will not come.
+ */
+export class Environment {
+  private readonly pending = new Map<number, Pending & { event: unknown; worker: Worker }>();
   private nextId = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private worker: Worker;
-  ready: Promise<void>;
+  private generation: Promise<void>;
 
   constructor(
     readonly name: FunctionName,
     private readonly spawn: () => Worker,
   ) {
     this.worker = spawn();
-    this.ready = this.attach(this.worker);
+    this.generation = this.attach(this.worker);
+    this.generation.catch(() => undefined);
+  }
+
+  /** Settles when the current worker has loaded its handler (or failed to), whichever worker that is by then. */
+  get ready(): Promise<void> {
+    const current = this.generation;
+    return current.then(
+      () => (current === this.generation ? undefined : this.ready),
+      (error) => (current === this.generation ? Promise.reject(error) : this.ready),
+    );
   }
 
   private attach(worker: Worker): Promise<void> {
     const name = this.name;
     return new Promise((ready, failed) => {
       worker.on('message', (message: Record<string, unknown>) => {
+        if (worker !== this.worker) return;
         if (message.ready) return ready();
-        if (message.initError) return failed(new InvocationError(name, message.initError as Error));
+        if (message.initError) {
+          const error = new InvocationError(name, message.initError as Error);
+          for (const p of this.pending.values()) p.reject(error);
+          this.pending.clear();
+          return failed(error);
+        }
         const pending = this.pending.get(message.id as number);
         if (!pending) return;
         this.pending.delete(message.id as number);
@@ -88,6 +109,16 @@ class Environment {
         else pending.resolve(message.result);
       });
       worker.on('error', (error) => {
+        // A worker already replaced (killed by `restart`) no longer owns the invocations.
+        if (worker !== this.worker) return;
+        failed(error);
+        for (const p of this.pending.values()) p.reject(error);
+        this.pending.clear();
+      });
+      worker.once('exit', (code) => {
+        // A killed worker that had not loaded yet: its waiters follow the next one (see `ready`).
+        if (worker !== this.worker) return ready();
+        const error = new Error(`${name}: its execution environment exited (code ${code})`);
         failed(error);
         for (const p of this.pending.values()) p.reject(error);
         this.pending.clear();
@@ -95,19 +126,16 @@ class Environment {
     });
   }
 
-  /** Invocations handed to it and not yet settled (kept by the host, which picks the environment). */
-  inFlight = 0;
-
   /** Invocations run one after another, as in one Lambda execution environment. */
   invoke(event: unknown): Promise<unknown> {
-    const run = this.tail.then(
-      () =>
-        new Promise((resolve, reject) => {
-          const id = this.nextId++;
-          this.pending.set(id, { resolve, reject, event });
-          this.worker.postMessage({ id, event });
-        }),
-    );
+    const run = this.tail.then(async () => {
+      await this.ready;
+      return new Promise((resolve, reject) => {
+        const id = this.nextId++;
+        this.pending.set(id, { resolve, reject, event, worker: this.worker });
+        this.worker.postMessage({ id, event });
+      });
+    });
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -120,13 +148,20 @@ class Environment {
   async restart(): Promise<number> {
     const old = this.worker;
     this.worker = this.spawn();
-    this.ready = this.attach(this.worker);
-    old.removeAllListeners('message');
+    this.generation = this.attach(this.worker);
+    this.generation.catch(() => undefined);
     await old.terminate();
     await this.ready;
-    for (const [id, p] of this.pending) this.worker.postMessage({ id, event: p.event });
-    return this.pending.size;
+    const handedOver = [...this.pending].filter(([, p]) => p.worker === old);
+    for (const [id, p] of handedOver) {
+      p.worker = this.worker;
+      this.worker.postMessage({ id, event: p.event });
+    }
+    return handedOver.length;
   }
+
+  /** Invocations handed to it and not yet settled (kept by the host, which picks the environment). */
+  inFlight = 0;
 
   terminate(): Promise<number> {
     return this.worker.terminate();
@@ -198,7 +233,7 @@ export class FunctionHost {
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {
     const env = this.environmentOf(name);
     // Counted busy from now: a second invocation while this one loads gets another environment.
-    const run = env.ready.then(() => env.invoke(event));
+    const run = env.invoke(event);
     env.inFlight++;
     return run.finally(() => {
       env.inFlight--;
