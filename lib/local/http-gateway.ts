@@ -8,6 +8,9 @@ import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '../../shared/topology';
 import type { FunctionHost } from './function-host';
 import { localNames } from './local-names';
 
+/** How long a request in flight when the gateway closes may take to finish. */
+const CLOSE_GRACE_MS = 5_000;
+
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -97,11 +100,23 @@ export class HttpGateway {
     });
   }
 
+  /**
+   * Stops taking connections and ends those it has: idle ones at once, each busy one as soon as its
+   * answer is sent (a kept-alive connection would otherwise hold the close for the whole
+   * keep-alive timeout), and any still busy after a grace period.
+   */
   close(): Promise<void> {
     return new Promise((resolve) => {
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
+      const server = this.server;
+      if (!server) return resolve();
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      server.close(() => {
+        clearInterval(idle);
+        clearTimeout(grace);
+        resolve();
+      });
+      server.closeIdleConnections();
     });
   }
 
