@@ -244,19 +244,29 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     return [...ids].slice(0, limit);
   }
 
-  async consumeRate(orgId: string, key: string, perSecond: number, now: Date): Promise<boolean> {
-    const second = epochSeconds(now);
+  async consumeRate(
+    orgId: string,
+    key: string,
+    perSecond: number,
+    now: Date,
+    windowSeconds = 1,
+  ): Promise<boolean> {
+    const window = windowStart(epochSeconds(now), windowSeconds);
     const pk = tenantPk(orgId, TENANT_COLLECTIONS.deliveryRates);
     this.table(orgId).check(pk);
     const out = await ifConditionHolds(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: pk, SK: `${key}#${second}` },
+          Key: { PK: pk, SK: `${key}#${window}` },
           UpdateExpression: 'ADD #n :one SET expiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
           ExpressionAttributeNames: { '#n': 'count' },
-          ExpressionAttributeValues: { ':one': 1, ':limit': perSecond, ':expires': second + 120 },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':limit': perSecond * windowSeconds,
+            ':expires': window + windowSeconds + 120,
+          },
         }),
       ),
     );
@@ -269,8 +279,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     perSecond: number,
     now: Date,
     horizonSeconds: number,
+    windowSeconds = 1,
   ): Promise<number | null> {
-    const first = epochSeconds(now);
+    const nowSecond = epochSeconds(now);
+    const first = windowStart(nowSecond, windowSeconds);
+    const limit = perSecond * windowSeconds;
     const pk = tenantPk(orgId, TENANT_COLLECTIONS.deliveryRates);
     this.table(orgId).check(pk);
     // A few rounds: another worker may take the window found free before this one counts in it.
@@ -285,7 +298,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
             ExpressionAttributeValues: {
               ':pk': pk,
               ':from': `${key}#${first}`,
-              ':to': `${key}#${first + horizonSeconds}`,
+              ':to': `${key}#${nowSecond + horizonSeconds}`,
             },
             ProjectionExpression: 'SK, #n',
             ExpressionAttributeNames: { '#n': 'count' },
@@ -296,11 +309,18 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           counts.set(Number(String(item.SK).slice(key.length + 1)), Number(item.count ?? 0));
         start = out.LastEvaluatedKey;
       } while (start);
-      let second = first;
-      while (second <= first + horizonSeconds && (counts.get(second) ?? 0) >= perSecond) second++;
-      if (second > first + horizonSeconds) return null;
-      if (await this.consumeRate(orgId, key, perSecond, new Date(second * 1000))) return second - first;
+      let window = first;
+      while (window <= nowSecond + horizonSeconds && (counts.get(window) ?? 0) >= limit)
+        window += windowSeconds;
+      if (window > nowSecond + horizonSeconds) return null;
+      const at = Math.max(window, nowSecond);
+      if (await this.consumeRate(orgId, key, perSecond, new Date(at * 1000), windowSeconds))
+        return at - nowSecond;
     }
     return null;
   }
 }
+
+/** The start (epoch seconds) of the `windowSeconds`-long window holding `second`. */
+const windowStart = (second: number, windowSeconds: number) =>
+  Math.floor(second / windowSeconds) * windowSeconds;

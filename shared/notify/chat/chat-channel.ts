@@ -25,8 +25,14 @@ type ChatMessage = DeliveryMessage & { readonly target: ChatTarget };
  * than webhooks': a chat message hours late is noise, and platforms throttle for seconds.
  */
 export const CHAT_RETRY_SCHEDULE: readonly number[] = [5, 30, 300, 1_800, 7_200];
-/** The platforms' guidance (Slack: one message a second per channel): a burst is spread, not refused. */
+/**
+ * The platforms' guidance — Slack: one message a second per channel, short bursts allowed; Teams:
+ * a few a second per conversation — kept on average over a few seconds, so events a second apart
+ * are never held for a window by their jitter, and a longer burst is spread, not refused.
+ */
 export const CHAT_MESSAGES_PER_CONVERSATION_PER_SECOND = 1;
+/** The window that average is kept over: a burst of up to this many goes out at once. */
+export const CHAT_RATE_WINDOW_SECONDS = 3;
 /** How long a first post's claim holds: an attempt that died gives it up after this. */
 export const FIRST_POST_LEASE_MS = 30_000;
 /** How long a card stays the one an item's events update, after its last event. */
@@ -277,6 +283,7 @@ export function makeChatChannel(deps: ChatChannelDeps): DeliveryChannel<ChatTarg
         rateLimit: {
           key: `chat:${target.connectionId}:${target.conversation}`,
           perSecond: CHAT_MESSAGES_PER_CONVERSATION_PER_SECOND,
+          windowSeconds: CHAT_RATE_WINDOW_SECONDS,
         },
       };
     },

@@ -112,7 +112,7 @@ export function makeDeliver(deps: DeliverDeps) {
     // An order put back with a window reserved was counted in it already.
     const reserved = order.slot !== undefined && order.slot * 1000 <= deps.clock.now().getTime() + 1000;
     if (ready.rateLimit && !reserved) {
-      const { key, perSecond } = ready.rateLimit;
+      const { key, perSecond, windowSeconds } = ready.rateLimit;
       const now = deps.clock.now();
       if (deps.store.reserveRate) {
         // The next window with room is reserved and the order comes back for it: one wait, no re-polling.
@@ -122,6 +122,7 @@ export function makeDeliver(deps: DeliverDeps) {
           perSecond,
           now,
           MAX_QUEUE_DELAY_SECONDS,
+          windowSeconds,
         );
         if (wait !== 0) {
           const delaySeconds = wait ?? MAX_QUEUE_DELAY_SECONDS;
@@ -131,7 +132,7 @@ export function makeDeliver(deps: DeliverDeps) {
           await deps.queues.send('deliveries', orderBody(back), { delaySeconds, groupId: order.orgId });
           return 'throttled';
         }
-      } else if (!(await deps.store.consumeRate(message.orgId, key, perSecond, now))) {
+      } else if (!(await deps.store.consumeRate(message.orgId, key, perSecond, now, windowSeconds))) {
         // Back in a second or two, spread so a burst does not return as one.
         const delaySeconds = 1 + Math.floor((deps.random ?? Math.random)() * 2);
         await deps.queues.send('deliveries', orderBody(order), { delaySeconds, groupId: order.orgId });

@@ -69,10 +69,19 @@ export interface DeliveryStore {
   messageAttempts(orgId: string, messageId: string, limit: number): Promise<DeliveryAttempt[]>;
   /** The ids of the messages to the endpoint that failed for good at or after `since`, oldest first. */
   failedSince(orgId: string, endpointId: string, since: Date, limit: number): Promise<string[]>;
-  /** Counts one delivery in the key's current one-second window; false when the window is full. */
-  consumeRate(orgId: string, key: string, perSecond: number, now: Date): Promise<boolean>;
   /**
-   * Counts one delivery in the first one-second window from `now` on that has room, at most
+   * Counts one delivery in the key's current window (`windowSeconds` long, one second unless
+   * told; it holds `perSecond × windowSeconds`); false when the window is full.
+   */
+  consumeRate(
+    orgId: string,
+    key: string,
+    perSecond: number,
+    now: Date,
+    windowSeconds?: number,
+  ): Promise<boolean>;
+  /**
+   * Counts one delivery in the first window from `now` on that has room, at most
    * `horizonSeconds` ahead: the seconds until that window (0: now), or null when none has room.
    */
   reserveRate?(
@@ -81,12 +90,24 @@ export interface DeliveryStore {
     perSecond: number,
     now: Date,
     horizonSeconds: number,
+    windowSeconds?: number,
   ): Promise<number | null>;
 }
 
 /** Whether a target takes a delivery now. */
 export type Readiness =
-  | { readonly kind: 'ready'; readonly rateLimit?: { readonly key: string; readonly perSecond: number } }
+  | {
+      readonly kind: 'ready';
+      /**
+       * The destination's pace: `perSecond` on average over windows of `windowSeconds` (one unless
+       * told), so a longer window lets a short burst through where the platform allows one.
+       */
+      readonly rateLimit?: {
+        readonly key: string;
+        readonly perSecond: number;
+        readonly windowSeconds?: number;
+      };
+    }
   | { readonly kind: 'drop'; readonly reason: string };
 
 /**
