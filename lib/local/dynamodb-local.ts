@@ -15,6 +15,8 @@ import { localNames } from './local-names';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** The Java process's id (a test run's shared instance is ended by it). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,11 @@ function reapOrphan(dir: string): void {
 }
 
 /** Starts AWS's DynamoDB Local (Java) with its database under `dir`, and waits until it answers. */
-export async function startDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  dir: string,
+  /** Holds no handle of this process (a test run's shared instance outlives the file that started it). */
+  options: { detached?: boolean } = {},
+): Promise<DynamoDbLocal> {
   const dbDir = resolve(dir, 'dynamodb');
   mkdirSync(dbDir, { recursive: true });
   reapOrphan(dir);
@@ -65,8 +71,13 @@ export async function startDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
     }
   }
   client.destroy();
+  if (options.detached) {
+    child.unref();
+    for (const stream of [child.stdout, child.stderr, child.stdin]) (stream as { unref?(): void } | null)?.unref?.();
+  }
   return {
     endpoint,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null) return done();
@@ -82,12 +93,15 @@ export async function startDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
 
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** Creates the topology's tables that do not exist yet; existing tables and their data are kept. */
-export async function ensureTables(endpoint: string): Promise<void> {
+/**
+ * Creates the topology's tables that do not exist yet; existing tables and their data are kept.
+ * `suffix` names a set of its own (test files sharing one DynamoDB Local keep apart by it).
+ */
+export async function ensureTables(endpoint: string, suffix = ''): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: localNames.region, credentials: localCredentials });
   try {
     for (const [name, spec] of Object.entries(tables)) {
-      const TableName = localNames.table(name);
+      const TableName = `${localNames.table(name)}${suffix}`;
       try {
         await client.send(new DescribeTableCommand({ TableName }));
         continue;

@@ -33,7 +33,7 @@ const table = localNames.table('domain');
 const region = localNames.region;
 
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startLocalAws({ own: true });
   const queues = await ensureQueues(aws.sqs);
   queueUrl = queues.sync.url;
   emulator = await startAwsEmulator({

@@ -47,7 +47,7 @@ let s3: S3Client;
 let purgeS3: S3Client;
 const s3Refusals: string[] = [];
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startLocalAws({ own: true });
   s3Server = await startLocalS3({
     dataDir: aws.dir,
     buckets: [LOCAL_CLAIMS_BUCKET],

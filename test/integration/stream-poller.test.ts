@@ -13,7 +13,7 @@ import { eventually } from '../support/runtime-process';
 let aws: LocalAws;
 let poller: Poller | undefined;
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startLocalAws({ own: true });
 });
 afterAll(async () => {
   await poller?.stop();

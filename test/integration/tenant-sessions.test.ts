@@ -33,7 +33,7 @@ const B = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3EB';
 const table = localNames.table('domain');
 
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startLocalAws({ own: true });
   const queues = await ensureQueues(aws.sqs);
   emulator = await startAwsEmulator({
     sqs: aws.sqs,

@@ -1,4 +1,4 @@
-// Stops the run's shared runtime, if a file started one, and waits (bounded) for it to be gone.
+// Stops the run's shared runtime and shared DynamoDB Local, if files started them, and waits (bounded) for them to be gone.
 const { existsSync, readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -11,16 +11,23 @@ const alive = (pid) => {
   }
 };
 
+/** Asks a process to end, waits (bounded) for it to be gone, and kills it if it is not. */
+async function end(pid, signal) {
+  if (!(pid > 0) || !alive(pid)) return;
+  process.kill(pid, signal);
+  const deadline = Date.now() + 20_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
 module.exports = async () => {
   const dir = process.env.HUB_E2E_SHARED_DIR;
   if (!dir) return;
   const pidFile = join(dir, 'pid');
-  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
-  if (pid > 0 && alive(pid)) {
-    process.kill(pid, 'SIGINT');
-    const deadline = Date.now() + 20_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
-  }
+  const runtime = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+  // The integration files' shared DynamoDB Local (test/support/test-dynamodb.ts).
+  const dynamoFile = join(dir, 'dynamodb.json');
+  const dynamo = existsSync(dynamoFile) ? Number(JSON.parse(readFileSync(dynamoFile, 'utf8')).pid) : 0;
+  await Promise.all([end(runtime, 'SIGINT'), end(dynamo, 'SIGTERM')]);
   rmSync(dir, { recursive: true, force: true });
 };

@@ -4,16 +4,15 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, localCredentials, startDynamoDbLocal } from '../../lib/local/dynamodb-local';
+import { localCredentials } from '../../lib/local/dynamodb-local';
 import { localNames } from '../../lib/local/local-names';
 import { startSqsLocal } from '../../lib/local/sqs-local';
-import type { TablesConfig } from '../../shared/config/config';
+import { testDynamoDb } from './test-dynamodb';
 
 /** DynamoDB Local and the SQS server on free loopback ports, with the topology's tables, in a temp dir. */
-export async function startLocalAws() {
+export async function startLocalAws(options: { own?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hub-it-'));
-  const dynamo = await startDynamoDbLocal(dir);
-  await ensureTables(dynamo.endpoint);
+  const dynamo = await testDynamoDb(options);
   const sqsServer = await startSqsLocal(dir);
   const ddb = new DynamoDBClient({
     endpoint: dynamo.endpoint,
@@ -26,10 +25,7 @@ export async function startLocalAws() {
     region: localNames.region,
     credentials: localCredentials,
   });
-  const tables: TablesConfig = {
-    domainTable: localNames.table('domain'),
-    auditTable: localNames.table('audit'),
-  };
+  const { tables } = dynamo;
   return {
     dir,
     ddb,
