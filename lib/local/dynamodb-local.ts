@@ -73,7 +73,8 @@ export async function startDynamoDbLocal(
   client.destroy();
   if (options.detached) {
     child.unref();
-    for (const stream of [child.stdout, child.stderr, child.stdin]) (stream as { unref?(): void } | null)?.unref?.();
+    for (const stream of [child.stdout, child.stderr, child.stdin])
+      (stream as { unref?(): void } | null)?.unref?.();
   }
   return {
     endpoint,
