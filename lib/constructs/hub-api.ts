@@ -5,6 +5,8 @@ import {
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -14,7 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../../shared/topology';
-import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '../../shared/topology';
+import { AUTHORIZER_CACHE_TTL_SECONDS, routes, UNMATCHED_ROUTE_FUNCTION } from '../../shared/topology';
 
 export interface HubApiProps {
   readonly functions: Readonly<Record<FunctionName, IFunction>>;
@@ -111,5 +113,18 @@ export class HubApi extends Construct {
         });
       }
     }
+
+    // A request no route matches gets the hub's problem+json 404/405, not the gateway's own answer.
+    const unmatched = new HttpRoute(this, 'UnmatchedRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration:
+        integrations.get(UNMATCHED_ROUTE_FUNCTION) ??
+        new HttpLambdaIntegration('UnmatchedIntegration', props.functions[UNMATCHED_ROUTE_FUNCTION]),
+    });
+    Validations.of(unmatched).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Answers only a 404 or 405 problem document for paths the API does not have; it reads no data.',
+    });
   }
 }

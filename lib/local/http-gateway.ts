@@ -4,7 +4,12 @@ import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RouteSpec } from '../../shared/topology';
-import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '../../shared/topology';
+import {
+  AUTHORIZER_CACHE_TTL_SECONDS,
+  routes,
+  UNMATCHED_ROUTE_FUNCTION,
+  UNMATCHED_ROUTE_KEY,
+} from '../../shared/topology';
 import type { FunctionHost } from './function-host';
 import { localNames } from './local-names';
 
@@ -134,15 +139,19 @@ export class HttpGateway {
         break;
       }
     }
-    if (!match) return gatewayReply(res, 404, 'Not Found');
-
     const body = await readBody(req);
     if (body === null) return gatewayReply(res, 413, 'Request Entity Too Large');
+    // No route matched: the API's `$default` route, as in AWS (a problem+json 404 or 405).
+    if (!match) {
+      const event = buildEvent(req, url, UNMATCHED_ROUTE_KEY, method, body, {});
+      return writeResult(res, await this.host.invoke(UNMATCHED_ROUTE_FUNCTION, event));
+    }
     const { route, params } = match.compiled;
     const event = buildEvent(
       req,
       url,
-      route,
+      `${route.method} ${route.path}`,
+      route.method,
       body,
       Object.fromEntries(params.map((p, i) => [p, decodeURIComponent(match.values[i] ?? '')])),
     );
@@ -207,7 +216,8 @@ const TEXTUAL = /^(text\/|application\/([\w.+-]+\+)?(json|xml|x-www-form-urlenco
 function buildEvent(
   req: IncomingMessage,
   url: URL,
-  route: RouteSpec,
+  routeKey: string,
+  method: string,
   body: Buffer,
   pathParameters: Record<string, string>,
 ): APIGatewayProxyEventV2 {
@@ -219,7 +229,6 @@ function buildEvent(
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const textual = TEXTUAL.test(headers['content-type'] ?? '');
   const now = new Date();
-  const routeKey = `${route.method} ${route.path}`;
   return {
     version: '2.0',
     routeKey,
@@ -235,7 +244,7 @@ function buildEvent(
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
       http: {
-        method: route.method,
+        method,
         path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',

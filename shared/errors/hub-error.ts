@@ -63,6 +63,13 @@ export class NotFoundError extends HubError {
   readonly title = 'No such resource';
 }
 
+/** The path exists, not with this method; `allow` lists the methods it has. */
+export class MethodNotAllowedError extends HubError {
+  readonly status = 405;
+  readonly code = 'method-not-allowed';
+  readonly title = 'The path does not take this method';
+}
+
 export class ConflictError extends HubError {
   readonly status = 409;
   readonly code = 'conflict';

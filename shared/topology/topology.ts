@@ -84,7 +84,7 @@ export const functions = {
     'audit-table:write',
     'claims-bucket:read',
   ]),
-  getOpenapi: fn('get-openapi', 'Serves the OpenAPI document', []),
+  getOpenapi: fn('get-openapi', 'Serves the OpenAPI document, and answers requests no route matches', []),
   receiveWebhook: fn('receive-webhook', "Verifies, de-duplicates and publishes a provider's webhooks", [
     'domain-table:read',
     'usage:count',
@@ -424,6 +424,13 @@ export const functions = {
     policyEngine: true,
   },
 } as const satisfies Record<string, FunctionSpec>;
+
+/**
+ * The API's `$default` route: a request no route matches gets a problem+json 404 (or a 405 naming
+ * the methods its path has) from this function, not API Gateway's own `{"message":"Not Found"}`.
+ */
+export const UNMATCHED_ROUTE_KEY = '$default';
+export const UNMATCHED_ROUTE_FUNCTION = 'getOpenapi' satisfies FunctionName;
 
 export const routes = [
   {

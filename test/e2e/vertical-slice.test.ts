@@ -50,9 +50,25 @@ describe('the hub on one machine, over HTTP', () => {
         p === 'orgId' ? 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2' : 'x',
       );
       const res = await client(hub)(route.method, path, route.method === 'GET' ? undefined : {});
-      // The gateway's own 404 ({"message":"Not Found"}) means the route is not served.
-      expect(res.json).not.toEqual({ message: 'Not Found' });
+      // The `$default` route's answers mean the route is not served.
+      expect(String(res.json?.detail ?? '')).not.toMatch(/^No route is /);
+      expect(res.status).not.toBe(405);
     }
+  });
+
+  it('answers a path it does not have with a problem+json 404, and a method its path lacks with a 405 and Allow', async () => {
+    const missing = await client(hub)('GET', '/v1/no-such-thing');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    expect(missing.json).toMatchObject({
+      status: 404,
+      detail: 'No route is GET /v1/no-such-thing; the API is described at GET /v1/openapi.json',
+    });
+    // No credential is needed to learn that a path does not exist, and none is read.
+    const wrongMethod = await client(hub, '')('PUT', '/v1/orgs');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
+    expect(wrongMethod.json).toMatchObject({ status: 405, allow: ['GET', 'POST'] });
   });
 
   it('creates an org once per slug, reads it back, and refuses bad input with problem+json', async () => {

@@ -74,7 +74,12 @@ describe('the synthesized deployment', () => {
         AuthorizationType: route.auth === 'hub' ? 'CUSTOM' : 'NONE',
       });
     }
-    t.api.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    // Plus `$default`: what no route matches gets the hub's problem+json, without an authorizer.
+    t.api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$default',
+      AuthorizationType: 'NONE',
+    });
+    t.api.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length + 1);
     t.api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
