@@ -226,6 +226,7 @@ export async function admit(
       path,
       ip: event.requestContext.http.sourceIp,
       at: new Date(),
+      stepUpMinutes: org.settings.stepUpMinutes,
     };
     const facts = access.policies.length > 0 ? await gate.facts.load(request) : null;
     const decision = evaluateAccess(request, access, facts);
