@@ -22,7 +22,8 @@ export type IdPrefix =
   | 'msg'
   | 'att'
   | 'wsc'
-  | 'apr';
+  | 'apr'
+  | 'ses';
 
 const nextUlid = monotonicFactory();
 

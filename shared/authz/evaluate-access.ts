@@ -3,6 +3,7 @@ import type { ApiKey } from '../identity/api-key';
 import type { Permission } from '../identity/permissions';
 import { permissionsOf } from '../identity/permissions';
 import type { Principal } from '../identity/principal';
+import { hasRecentSecondFactor } from '../identity/step-up';
 import type { Team, TeamMembership } from '../tenancy/team';
 import type { User } from '../tenancy/user';
 import { decide } from './cedar-engine';
@@ -19,6 +20,8 @@ export interface AccessRequest {
   readonly path: Readonly<Record<string, string | undefined>>;
   readonly ip: string;
   readonly at: Date;
+  /** The org's step-up window: `context.mfa` holds only for a second factor this recent. @default 15 */
+  readonly stepUpMinutes?: number;
 }
 
 /** What policies may look at beyond the request; loaded only for orgs that have policies. */
@@ -146,7 +149,7 @@ export function evaluateAccess(
     resource: resourceOf(request.principal.orgId, request.path),
     context: {
       ip: { __extn: { fn: 'ip', arg: request.ip } },
-      mfa: request.principal.mfa === true,
+      mfa: hasRecentSecondFactor(request.principal, at, request.stepUpMinutes),
       rbac,
       credential: request.principal.type,
       operation: request.operation,

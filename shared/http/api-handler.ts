@@ -205,7 +205,7 @@ export async function admit(
       // API keys are not user sessions: the second factor and the lifetime bind user tokens only.
       if (org.settings.mfaRequired && principal.mfa !== true) {
         throw new MfaRequiredError(
-          'The organisation requires multi-factor authentication, and this sign-in shows no second factor: sign in again with one',
+          'The organisation requires multi-factor authentication, and this sign-in shows no second factor: set up an authenticator app (TOTP) for your account and sign in again with it',
         );
       }
       const lifetimeMs = org.settings.sessionLifetimeMinutes * 60_000;
@@ -226,6 +226,7 @@ export async function admit(
       path,
       ip: event.requestContext.http.sourceIp,
       at: new Date(),
+      stepUpMinutes: org.settings.stepUpMinutes,
     };
     const facts = access.policies.length > 0 ? await gate.facts.load(request) : null;
     const decision = evaluateAccess(request, access, facts);

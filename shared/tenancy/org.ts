@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import * as z from 'zod';
 import { ROLES } from '../identity/permissions';
+import { DEFAULT_STEP_UP_MINUTES } from '../identity/step-up';
 import { PLAN_NAMES } from './plans';
 import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from './retention';
 
@@ -27,6 +28,14 @@ const settingsFields = {
     .min(5)
     .max(7 * 24 * 60),
   mfaRequired: z.boolean(),
+  stepUpMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .describe(
+      "How long a second factor counts as recent for policies: context.mfa is true only when the sign-in's amr shows one and auth_time is at most this many minutes ago",
+    ),
   ipAllowList: z.array(Cidr).max(100).describe('When not empty, the API answers only these networks'),
   defaultRole: z.enum(ROLES),
   dataRetentionDays: z
@@ -45,6 +54,7 @@ export const OrgSettingsSchema = z
     allowedEmailDomains: settingsFields.allowedEmailDomains.default([]),
     sessionLifetimeMinutes: settingsFields.sessionLifetimeMinutes.default(480),
     mfaRequired: settingsFields.mfaRequired.default(false),
+    stepUpMinutes: settingsFields.stepUpMinutes.default(DEFAULT_STEP_UP_MINUTES),
     ipAllowList: settingsFields.ipAllowList.default([]),
     defaultRole: settingsFields.defaultRole.default('member'),
     dataRetentionDays: settingsFields.dataRetentionDays.default(DEFAULT_RETENTION_DAYS),
@@ -58,6 +68,7 @@ export const OrgSettingsPatchSchema = z
     allowedEmailDomains: settingsFields.allowedEmailDomains.optional(),
     sessionLifetimeMinutes: settingsFields.sessionLifetimeMinutes.optional(),
     mfaRequired: settingsFields.mfaRequired.optional(),
+    stepUpMinutes: settingsFields.stepUpMinutes.optional(),
     ipAllowList: settingsFields.ipAllowList.optional(),
     defaultRole: settingsFields.defaultRole.optional(),
     dataRetentionDays: settingsFields.dataRetentionDays.optional(),

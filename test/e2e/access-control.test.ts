@@ -135,6 +135,14 @@ describe('custom roles and Cedar policies over HTTP', () => {
       return res.status === 403 ? res : undefined;
     });
     expect(denied.json.detail).toContain('mfa-to-revoke');
+    // Step-up: a second factor counts only while recent (the org's stepUpMinutes, 15 by default).
+    const staleMfa = runCli(hub, [
+      ...['token', 'mint', '--sub', pat, '--org', org.id, '--role', 'owner', '--mfa'],
+      ...['--auth-age', String(20 * 60)],
+    ]).stdout.trim();
+    const stale = await client(hub, staleMfa)('DELETE', `${base}/api-keys/${keyId}`);
+    expect(stale.status).toBe(403);
+    expect(stale.json.detail).toContain('mfa-to-revoke');
     const withMfa = client(hub, mint(pat, org.id, 'owner', true));
     expect((await withMfa('DELETE', `${base}/api-keys/${keyId}`)).status).toBe(204);
     const denials = (await asOwner('GET', `${base}/audit-events?outcome=denied&action=api.revokeApiKey`)).json

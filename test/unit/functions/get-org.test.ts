@@ -50,6 +50,7 @@ describe('GET /v1/orgs/{orgId}', () => {
         allowedEmailDomains: [],
         sessionLifetimeMinutes: 480,
         mfaRequired: false,
+        stepUpMinutes: 15,
         ipAllowList: [],
         defaultRole: 'member',
         dataRetentionDays: 2555,

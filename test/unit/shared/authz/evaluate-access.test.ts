@@ -29,6 +29,9 @@ const request = (overrides: {
   role?: string;
   type?: 'user' | 'api_key';
   mfa?: boolean;
+  /** Minutes since the sign-in. @default 1 */
+  signedInMinutesAgo?: number;
+  stepUpMinutes?: number;
   permission?: Permission;
   path?: Record<string, string>;
   ip?: string;
@@ -42,12 +45,16 @@ const request = (overrides: {
     orgId: ORG,
     role: overrides.role ?? 'admin',
     mfa: overrides.mfa ?? false,
+    authTime: Math.floor(
+      ((overrides.when ?? at).getTime() - (overrides.signedInMinutesAgo ?? 1) * 60_000) / 1000,
+    ),
   },
   permission: overrides.permission ?? 'api_keys:revoke',
   operation: 'op',
   path: { orgId: ORG, ...overrides.path },
   ip: overrides.ip ?? '10.1.2.3',
   at: overrides.when ?? at,
+  ...(overrides.stepUpMinutes !== undefined ? { stepUpMinutes: overrides.stepUpMinutes } : {}),
 });
 
 const facts = (overrides: Partial<AccessFacts> = {}): AccessFacts => ({
@@ -116,6 +123,27 @@ describe('access decisions: roles, custom roles and Cedar policies', () => {
     });
     expect(evaluateAccess(request({ mfa: true }), org, facts()).allowed).toBe(true);
     expect(evaluateAccess(request({ mfa: false, permission: 'org:read' }), org, facts()).allowed).toBe(true);
+  });
+
+  it("counts a second factor for a step-up policy only within the org's step-up window", () => {
+    const org = access(
+      policy(
+        'mfa-to-revoke',
+        'forbid (principal, action == Hub::Action::"api_keys:revoke", resource) unless { context.mfa };',
+      ),
+    );
+    // The default window is 15 minutes: a sign-in with MFA 14 minutes ago is recent, 16 is not.
+    expect(evaluateAccess(request({ mfa: true, signedInMinutesAgo: 14 }), org, facts()).allowed).toBe(true);
+    expect(evaluateAccess(request({ mfa: true, signedInMinutesAgo: 16 }), org, facts()).allowed).toBe(false);
+    // The org's own window decides when it is set.
+    expect(
+      evaluateAccess(request({ mfa: true, signedInMinutesAgo: 16, stepUpMinutes: 60 }), org, facts()).allowed,
+    ).toBe(true);
+    expect(
+      evaluateAccess(request({ mfa: true, signedInMinutesAgo: 6, stepUpMinutes: 5 }), org, facts()).allowed,
+    ).toBe(false);
+    // A fresh sign-in without a second factor never steps up.
+    expect(evaluateAccess(request({ mfa: false, signedInMinutesAgo: 0 }), org, facts()).allowed).toBe(false);
   });
 
   it("keeps the hub's base policy whatever id an org policy takes: a policy named like it replaces nothing", () => {

@@ -6,6 +6,7 @@ describe('org settings', () => {
       allowedEmailDomains: [],
       sessionLifetimeMinutes: 480,
       mfaRequired: false,
+      stepUpMinutes: 15,
       ipAllowList: [],
       defaultRole: 'member',
       dataRetentionDays: 2555,
