@@ -5,6 +5,7 @@ import type { ResourceAccess } from '../topology/types';
 import type { ConnectionCredentials, CredentialSummary } from './connection';
 import type { ProviderProbe } from './outbound';
 import type { CredentialKind, ProviderModule, TokenSourceDeps, WebhookPart } from './provider-module';
+import { urlOnHosts } from './url-hosts';
 import type { AccessTokens, WorkItemConnector } from './work-items';
 
 /** The credentials a list of modules takes: the union of every kind's schema output. */
@@ -148,6 +149,11 @@ export function providerCatalog<const M extends readonly ProviderModule[]>(modul
       for (const field of kind.urlFields ?? []) {
         const url = values[field];
         if (typeof url === 'string') refuse(field, url);
+        const hosts = kind.urlHosts?.[field];
+        if (typeof url === 'string' && hosts && !urlOnHosts(url, hosts))
+          throw new ValidationError(`${field} must be a URL on ${hosts.join(', ')}`, [
+            { path: field, message: `not on ${hosts.join(', ')}` },
+          ]);
       }
     },
     baseUrlFor: (provider, given) => {

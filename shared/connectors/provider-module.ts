@@ -32,6 +32,12 @@ export interface CredentialKind<S extends z.ZodObject = z.ZodObject> {
    * the URL fields, held to the same egress rules as the base URL when the credentials are set.
    */
   readonly urlFields?: readonly string[];
+  /**
+   * Hosts a URL field may name, by field: each entry a host or, with a leading `*.`, any host under
+   * it. Any other host is refused (400) when the credentials are set and when they are used; a
+   * loopback address passes only where the egress guard allows loopback (the local runtime's fakes).
+   */
+  readonly urlHosts?: Readonly<Record<string, readonly string[]>>;
   /** Written only by the provider's install (an OAuth callback): refused when given through the API or the CLI. */
   readonly installedOnly?: boolean;
 }

@@ -1,4 +1,4 @@
-import { HubError } from '../errors';
+import { DependencyUnavailableError, HubError } from '../errors';
 import type { GateDeps } from '../http/api-handler';
 import { admit } from '../http/api-handler';
 import { looksLikeApiKey } from '../identity/api-key-format';
@@ -51,7 +51,8 @@ export interface ConnectionCheckDeps {
  * API key not revoked, and the gate admitting it as it would `GET …/events` (org active, user
  * active and still a member, role and policies, IP allow-list, session lifetime) — without
  * counting a request. Each principal's answer is kept for a minute; a failure to check (the table
- * unreachable) keeps the connection and is tried again at the next event.
+ * unreachable) fails closed: the event is withheld from the connection (a DependencyUnavailableError,
+ * counted as a failed post), which stays open and is checked again at the next event.
  */
 export function makeConnectionCheck(deps: ConnectionCheckDeps) {
   const everyMs = deps.everyMs ?? REVALIDATE_EVERY_MS;
@@ -119,11 +120,11 @@ export function makeConnectionCheck(deps: ConnectionCheckDeps) {
       return await answer;
     } catch (error) {
       answers.delete(key);
-      logger.warn('Could not check a real-time connection again; it stays open for now', {
+      logger.warn('Could not check a real-time connection again: the event is withheld', {
         connectionId: connection.connectionId,
         error: error as Error,
       });
-      return null;
+      throw new DependencyUnavailableError('Could not check the connection again', { cause: error });
     }
   };
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
+  DependencyUnavailableError,
   ForbiddenError,
   HubError,
   QuotaExceededError,
@@ -80,6 +81,18 @@ const feedRequest = (event: WebSocketEvent, orgId: string): APIGatewayProxyEvent
     stage: event.requestContext.stage,
   });
 
+/**
+ * The gate's answer when it could not ask its stores (the table unreachable): neither an admission
+ * nor a refusal of the person, but a 503 to retry — the connection is never admitted on a guess.
+ */
+function failClosed(error: unknown): HubError {
+  if (error instanceof HubError) return error;
+  logger.warn('Could not check a real-time connection: refused for now', { error: error as Error });
+  return new DependencyUnavailableError('Could not check the credential just now: connect again shortly', {
+    cause: error,
+  });
+}
+
 /** The three routes of the real-time API: open (authenticated), messages, close. */
 export function makeRealtimeSession(deps: RealtimeSessionDeps) {
   /** Admits the principal to the org's feed, or throws the gate's refusal. */
@@ -147,8 +160,8 @@ export function makeRealtimeSession(deps: RealtimeSessionDeps) {
         statusCode: 200,
         ...(subprotocol ? { headers: { 'Sec-WebSocket-Protocol': subprotocol } } : {}),
       };
-    } catch (error) {
-      if (!(error instanceof HubError)) throw error;
+    } catch (caught) {
+      const error = failClosed(caught);
       logger.info('Real-time connection refused', { status: error.status, code: error.code });
       const response = problemResponse(error, instance);
       return {
@@ -183,9 +196,11 @@ export function makeRealtimeSession(deps: RealtimeSessionDeps) {
       // Checked again on every message (a client pings within the idle limit): a role changed, a
       // user deactivated or an org suspended since the connection opened stops its events.
       await admitToFeed(event, principal, orgId);
-    } catch (error) {
-      if (!(error instanceof HubError)) throw error;
-      await deps.connections.touch(orgId, connectionId, now, []);
+    } catch (caught) {
+      const error = failClosed(caught);
+      // A store that cannot answer says nothing about the caller: the subscription is kept as it was.
+      if (!(error instanceof DependencyUnavailableError))
+        await deps.connections.touch(orgId, connectionId, now, []);
       return errorReply(error);
     }
     if (parsed.message.action === 'ping') {

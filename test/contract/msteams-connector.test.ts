@@ -324,4 +324,17 @@ describe('a Teams Workflows webhook connection', () => {
     expect(fake.workflowPosts).toHaveLength(2);
     expect(fake.tokensIssued).toBeGreaterThanOrEqual(0);
   });
+
+  it('never calls a stored URL that is not on a Workflows host: the connection needs attention', async () => {
+    const h = teamsDeps(fake.settings);
+    const stray: ChatConnection = { orgId, connectionId: 'con_01JTEAMSSTRAY' };
+    await h.connection(orgId, stray.connectionId, {
+      kind: 'teams_workflow_webhook',
+      url: 'https://attacker.example/workflows/wf1',
+    });
+    const before = fake.workflowPosts.length;
+    const client = makeTeamsClient(h.deps, teamsBotRuntime(h.deps));
+    expect(await client.post(stray, 'workflow', card)).toMatchObject({ ok: false, permanent: 'gone' });
+    expect(fake.workflowPosts).toHaveLength(before);
+  });
 });

@@ -508,3 +508,65 @@ describe('the fan-out', () => {
     expect((await other.connect(other.key('viewer'))).result.statusCode).toBe(200);
   });
 });
+
+describe('when the gate cannot reach its stores, the real-time API fails closed', () => {
+  const unreachable = async (): Promise<never> => {
+    throw new Error('connect ECONNREFUSED dynamodb');
+  };
+
+  it('answers the upgrade 503 problem+json (not an admission, not a 403), and keeps nothing', async () => {
+    const s = setup();
+    const token = s.userToken();
+    const users = s.gate.users;
+    s.gate.users = { get: unreachable };
+    const { connectionId, result } = await s.connect(token);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['Content-Type'] ?? result.headers?.['content-type']).toMatch(/problem\+json/);
+    expect(await s.store.orgOf(connectionId)).toBeNull();
+    s.gate.users = users;
+    expect((await s.connect(token)).result.statusCode).toBe(200);
+  });
+
+  it('answers a message with a 503 error and keeps the subscription for when the store is back', async () => {
+    const s = setup();
+    const { connectionId } = await s.connect(s.userToken());
+    await s.send(connectionId, '{"action":"subscribe","types":["*"]}');
+    const users = s.gate.users;
+    s.gate.users = { get: unreachable };
+    expect(await s.send(connectionId, '{"action":"ping"}')).toMatchObject({
+      type: 'error',
+      title: 'A dependency is unavailable; retry later',
+    });
+    expect((await s.store.get(s.orgId, connectionId))?.types).toEqual(['*']);
+    s.gate.users = users;
+    expect(await s.send(connectionId, '{"action":"ping"}')).toEqual({ type: 'pong' });
+  });
+
+  it('withholds events from a connection it cannot check again, and delivers once it can', async () => {
+    const s = setup();
+    const { connectionId } = await s.connect(s.userToken());
+    await s.send(connectionId, '{"action":"subscribe","types":["*"]}');
+    const posted: string[] = [];
+    const poster: ConnectionPoster = {
+      post: async (id) => {
+        posted.push(id);
+        return 'sent';
+      },
+      close: async () => undefined,
+    };
+    const keys = { get: async () => null, listPlatformKeys: async () => ({ items: [], nextCursor: null }) };
+    const users = s.gate.users;
+    s.gate.users = { get: unreachable };
+    const push = makePushEvent({
+      connections: s.store,
+      poster,
+      clock: s.clock,
+      check: makeConnectionCheck({ gate: s.gate, keys, clock: s.clock }),
+    });
+    expect(await push(aCanonicalEvent({ tenantId: s.orgId }))).toEqual({ sent: 0, gone: 0, failed: 1 });
+    expect(posted).toEqual([]);
+    expect(await s.store.orgOf(connectionId)).toBe(s.orgId);
+    s.gate.users = users;
+    expect(await push(aCanonicalEvent({ tenantId: s.orgId }))).toEqual({ sent: 1, gone: 0, failed: 0 });
+  });
+});

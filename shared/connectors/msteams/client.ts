@@ -16,6 +16,7 @@ import {
 import { UndecryptableSecretError } from '../../ports/secret-cipher';
 import { CREDENTIALS_FOR_ANOTHER_SERVER, credentialsContext, credentialsServer } from '../manage-connections';
 import type { ChatDeps } from '../provider-module';
+import { urlOnHosts } from '../url-hosts';
 import { adaptiveCard, cardAttachment } from './adaptive-card';
 import type { BotTokens } from './connector';
 import {
@@ -27,13 +28,14 @@ import {
   ResourceResponseSchema,
   unreachable,
 } from './connector';
-import { TeamsWorkflowWebhookCredentialsSchema } from './credentials';
+import { TEAMS_WORKFLOW_HOSTS, TeamsWorkflowWebhookCredentialsSchema } from './credentials';
 import type { ConversationReference, TeamsReferences } from './references';
 import { TEAMS, teamsReferences } from './references';
 import type { TeamsBot } from './settings';
 import { teamsBot } from './settings';
 
 const WORKFLOW_TIMEOUT_MS = 10_000;
+const AT_USE = { allowLoopback: true, allowedRanges: [] };
 
 /** The bot's settings and token source, shared by the client and the app endpoint of one environment. */
 export function teamsBotRuntime(deps: Pick<ChatDeps, 'fetch' | 'clock' | 'appSecret'>) {
@@ -111,6 +113,10 @@ export function makeTeamsClient(
     });
     const parsed = TeamsWorkflowWebhookCredentialsSchema.safeParse(JSON.parse(plain));
     if (!parsed.success) throw new ValidationError('Not a Teams Workflows webhook connection');
+    // Checked again at use: a URL stored before the host list was kept is never called. A loopback
+    // address is left to the egress fetch, which refuses it wherever loopback is not allowed.
+    if (!urlOnHosts(parsed.data.url, TEAMS_WORKFLOW_HOSTS, AT_USE))
+      throw new ValidationError('The Workflows webhook URL is not on a Teams Workflows host');
     return parsed.data.url;
   };
 
@@ -137,6 +143,8 @@ export function makeTeamsClient(
     } catch (error) {
       if (error instanceof ProviderAuthError)
         return { ok: false, error: 'credentials unusable', permanent: 'gone' };
+      if (error instanceof ValidationError)
+        return { ok: false, error: 'webhook URL not on a Workflows host', permanent: 'gone' };
       return unreachable(error);
     }
   };

@@ -19,6 +19,14 @@ export const TeamsBotCredentialsSchema = z
   .strict()
   .describe("The hub's Teams bot, installed in the org's Microsoft 365 tenant");
 
+/**
+ * Where Teams Workflows (Power Automate) webhook triggers live: Logic Apps' regional hosts
+ * (`prod-NN.<region>.logic.azure.com`, `.us` for the US government clouds) and Power Platform's
+ * environment hosts (`<env>.environment.api.powerplatform.com`). The retired Office 365
+ * connectors' `*.webhook.office.com` is not among them.
+ */
+export const TEAMS_WORKFLOW_HOSTS = ['*.logic.azure.com', '*.logic.azure.us', '*.powerplatform.com'] as const;
+
 /** A Teams Workflows "Post to a channel when a webhook request is received" URL: channel posts only. */
 export const TeamsWorkflowWebhookCredentialsSchema = z
   .object({
@@ -45,5 +53,6 @@ export const teamsCredentialKinds = [
     description: 'A Teams Workflows webhook URL: posts to one channel, never updated in place',
     schema: TeamsWorkflowWebhookCredentialsSchema,
     urlFields: ['url'],
+    urlHosts: { url: TEAMS_WORKFLOW_HOSTS },
   },
 ] as const satisfies readonly CredentialKind[];
