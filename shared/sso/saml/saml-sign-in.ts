@@ -395,12 +395,14 @@ function identityOf(
   const attributes = attributesOf(assertion);
   const first = (names: readonly string[]) => names.map((n) => attributes.get(n)?.[0]).find((v) => v);
 
+  // A configured attribute; else an emailAddress NameID; else a well-known attribute; else a NameID
+  // that reads as an address (Okta's default "unspecified" format carries the email).
   const email = (
     connection.emailAttribute
       ? first([connection.emailAttribute])
       : nameIdFormat === NAMEID_EMAIL
         ? subject
-        : first(EMAIL_ATTRIBUTES)
+        : (first(EMAIL_ATTRIBUTES) ?? subject)
   )?.toLowerCase();
   if (!email || !EMAIL.test(email)) refuse('email_missing');
   const name = first(connection.nameAttribute ? [connection.nameAttribute] : NAME_ATTRIBUTES);
