@@ -51,6 +51,10 @@ export const TENANT_COLLECTIONS = {
   /** Events written with the change they announce, published by the table's stream (`domain-change.ts`). */
   outbox: 'OUTBOX',
   chatIdentities: 'CHATID',
+  /** SAML AuthnRequests under way (single use, TTL), by connection and request id. */
+  samlRequests: 'SAMLREQ',
+  /** SAML assertion ids already accepted (replay cache, TTL), by connection and assertion id. */
+  samlAssertions: 'SAMLASSERT',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
