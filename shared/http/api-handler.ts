@@ -205,7 +205,7 @@ export async function admit(
       // API keys are not user sessions: the second factor and the lifetime bind user tokens only.
       if (org.settings.mfaRequired && principal.mfa !== true) {
         throw new MfaRequiredError(
-          'The organisation requires multi-factor authentication, and this sign-in shows no second factor: set up an authenticator app (TOTP) for your account and sign in again with it',
+          'The organisation requires multi-factor authentication, and this sign-in shows no second factor: sign in again with your second factor (an authenticator app or security key)',
         );
       }
       const lifetimeMs = org.settings.sessionLifetimeMinutes * 60_000;
