@@ -1,11 +1,11 @@
 import * as z from 'zod';
 import { destinationRefusal } from '../egress';
+import { urlOnHosts } from '../egress/url-hosts';
 import { ValidationError } from '../errors';
 import type { ResourceAccess } from '../topology/types';
 import type { ConnectionCredentials, CredentialSummary } from './connection';
 import type { ProviderProbe } from './outbound';
 import type { CredentialKind, ProviderModule, TokenSourceDeps, WebhookPart } from './provider-module';
-import { urlOnHosts } from './url-hosts';
 import type { AccessTokens, WorkItemConnector } from './work-items';
 
 /** The credentials a list of modules takes: the union of every kind's schema output. */

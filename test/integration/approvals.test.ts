@@ -172,7 +172,9 @@ describe('approvals against DynamoDB Local', () => {
     expect((await h.approvals.list(orgId, 'expired', { limit: 10 })).items.map((a) => a.id)).toEqual([id]);
     expect((await h.approvals.list(orgId, 'pending', { limit: 10 })).items).toEqual([]);
     const swept = await sweep();
-    expect(swept.other?.[APPROVAL_EXPIRY_KIND]).toBe(1);
+    // The due index is the deployment's: other tests' approvals past due may be swept with this one.
+    // That this org's expired exactly once is what its outbox shows below.
+    expect(swept.other?.[APPROVAL_EXPIRY_KIND]).toBeGreaterThanOrEqual(1);
     expect((await h.store.get(orgId, id))?.status).toBe('expired');
     expect(await outboxTypes(orgId)).toEqual(['approval.expired', 'approval.requested']);
     const [ada] = h.people as [User];

@@ -7,6 +7,7 @@ import type {
   PostedRef,
   ReplyChannel,
 } from '../../chat/model';
+import { urlOnHosts } from '../../egress/url-hosts';
 import {
   ProviderAuthError,
   ProviderRateLimitedError,
@@ -16,7 +17,6 @@ import {
 import { UndecryptableSecretError } from '../../ports/secret-cipher';
 import { CREDENTIALS_FOR_ANOTHER_SERVER, credentialsContext, credentialsServer } from '../manage-connections';
 import type { ChatDeps } from '../provider-module';
-import { urlOnHosts } from '../url-hosts';
 import { adaptiveCard, cardAttachment } from './adaptive-card';
 import type { BotTokens } from './connector';
 import {

@@ -1,4 +1,4 @@
-import { urlOnHosts } from '../../../../../shared/connectors/url-hosts';
+import { urlOnHosts } from '../../../../../shared/egress/url-hosts';
 import { ValidationError } from '../../../../../shared/errors';
 import { PROVIDERS } from '../../../../../shared/providers';
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
-import type { EgressPolicy } from '../egress';
-import { egressPolicy, isLoopback } from '../egress';
+import type { EgressPolicy } from './address-policy';
+import { isLoopback } from './address-policy';
+import { egressPolicy } from './egress-fetch';
 
 /**
  * Whether `url` names one of `hosts` (`example.com`, or `*.example.com` for any host under it),
