@@ -26,6 +26,8 @@ export interface LocalEnvironmentOptions {
   readonly publicUrl?: string;
   /** The local clock's offset file (`POST /_local/clock`), which every function's `hubClock()` reads. */
   readonly clockOffsetFile?: string;
+  /** The local TXT records (`POST /_local/dns`), read by domain verification instead of public DNS. */
+  readonly dnsFile?: string;
   /** The runtime's own environment, from which the operator's settings below are passed on. */
   readonly inherited?: Readonly<Record<string, string | undefined>>;
 }
@@ -63,6 +65,8 @@ export function commonEnvironment(options: LocalEnvironmentOptions): Record<stri
       : {}),
     // The time a test has moved the hub's clock to; no resource, so every function has it.
     ...(options.clockOffsetFile ? { HUB_CLOCK_OFFSET_FILE: options.clockOffsetFile } : {}),
+    // One machine has no DNS zone of its own: TXT records come from the runtime's file.
+    ...(options.dnsFile ? { HUB_DNS_FILE: options.dnsFile } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import { describeFailure, FunctionHost } from './function-host';
 import { HttpGateway } from './http-gateway';
 import { clockEndpoints, LocalClock } from './local-clock';
 import { LocalCognito } from './local-cognito';
+import { dnsEndpoints, LocalDns } from './local-dns';
 import { LocalIam } from './local-iam';
 import { LocalKms } from './local-kms';
 import { LocalMailbox, mailboxEndpoints } from './local-mailbox';
@@ -94,6 +95,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     >;
     const mailbox = new LocalMailbox(dataDir);
     const clock = new LocalClock(dataDir);
+    const dns = new LocalDns(dataDir);
     // Each function signs with its own credentials and is held to its declared access; the
     // runtime's own (pollers, stream poller, bootstrap, probes) are not restricted.
     const iam = new LocalIam(localCredentials.accessKeyId, (reason) => log(`iam refused: ${reason}`));
@@ -163,6 +165,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       inherited: process.env,
       publicUrl: gatewayUrl(port),
       clockOffsetFile: clock.file,
+      dnsFile: dns.file,
     };
 
     const host = new FunctionHost(options.root, (name) => localFunctionEnvironment(name, environment));
@@ -211,6 +214,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const gateway = new HttpGateway(host, [
       ...scheduleEndpoints(host, clock),
       ...clockEndpoints(clock),
+      ...dnsEndpoints(dns),
       { method: 'GET', path: '/healthz', handle: health },
       {
         method: 'GET',

@@ -49,6 +49,9 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Minting a token writes its platform lookup (the `unsubscribeTokens` pointer type).
   unsubscribeTokenStore: ['domain-table:read'],
   digestStore: ['domain-table:write'],
+  // Verifying claims the domain across the platform (the `ssoDomainClaims` pointer type).
+  domainStore: ['domain-table:write', 'audit-table:write'],
+  txtResolver: [],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).
@@ -122,4 +125,5 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   // A connection's org by its id, written and deleted with the connection.
   realtimeConnections: ['realtimeConnections'],
   usedChatTokens: ['chatLinkNonces'],
+  domainStore: ['ssoDomainClaims'],
 };

@@ -57,6 +57,7 @@ import { TenantDirectory } from '../tenancy/tenant-directory';
 import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { hubClock } from './clock';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
+import { txtResolverFrom } from './dns/txt-resolver';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
 import { DynamoDbAccessStore } from './dynamodb/dynamodb-access-store';
 import { DynamoDbAddressConfirmationStore } from './dynamodb/dynamodb-address-confirmation-store';
@@ -74,6 +75,7 @@ import { DynamoDbConversationDirectory } from './dynamodb/dynamodb-conversation-
 import { DynamoDbDeadLetterStore } from './dynamodb/dynamodb-dead-letter-store';
 import { DynamoDbDeliveryStore } from './dynamodb/dynamodb-delivery-store';
 import { DynamoDbDigestStore } from './dynamodb/dynamodb-digest-store';
+import { DynamoDbDomainStore } from './dynamodb/dynamodb-domain-store';
 import { DynamoDbDueIndex } from './dynamodb/dynamodb-due-index';
 import { DynamoDbEmailQuotaStore } from './dynamodb/dynamodb-email-quota-store';
 import { DynamoDbEventStore } from './dynamodb/dynamodb-event-store';
@@ -216,6 +218,10 @@ export const mailSuppressionStore = () => new DynamoDbMailSuppressionStore(docum
 export const unsubscribeTokenStore = () =>
   new DynamoDbUnsubscribeTokenStore(documentClient(), tablesConfig().domainTable);
 export const digestStore = () => new DynamoDbDigestStore(documentClient(), tablesConfig());
+/** The email domains orgs claim for sign-in routing, and their platform claims. */
+export const domainStore = () => new DynamoDbDomainStore(documentClient(), tablesConfig());
+/** TXT lookups for domain proofs: public DNS in AWS, the runtime's file on one machine. */
+export const txtResolver = () => txtResolverFrom();
 /** Each provider's display name, for the templates (which name no provider). */
 export const providerDisplayNames = () => (provider: string) => PROVIDERS.module(provider)?.displayName;
 /** The email channel of the notify system, for the delivery worker's map of channels. */

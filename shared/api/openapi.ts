@@ -8,6 +8,7 @@ import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
 import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
+import { ssoOperations } from '../sso/operations';
 import { routes } from '../topology';
 import type { OperationDoc } from './operation-doc';
 import { authErrors, jsonBody, ok, problem } from './operation-doc';
@@ -99,6 +100,7 @@ type FeatureOperation =
   | keyof typeof webhookEndpointOperations
   | keyof typeof notificationPreferenceOperations
   | keyof typeof approvalOperations
+  | keyof typeof ssoOperations
   | keyof ReturnType<typeof chatOperations>;
 
 const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
@@ -803,6 +805,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...webhookEndpointOperations,
     ...notificationPreferenceOperations,
     ...approvalOperations,
+    ...ssoOperations,
     ...providerOperations(providers),
     ...chatOperations(providers.modules),
   };

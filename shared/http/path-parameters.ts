@@ -3,6 +3,7 @@ import { CHAT_LINK_TOKEN } from '../chat/link-token-format';
 import { NotFoundError, ValidationError } from '../errors';
 import type { IdPrefix } from '../ids';
 import { ID_PATTERN } from '../ids';
+import { DOMAIN_NAME } from '../sso/domains';
 import type { RouteSpec } from '../topology';
 
 /** What each path parameter of the topology's routes holds, by its name. */
@@ -38,6 +39,11 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
     pattern: /^[^\s@/]{1,64}@[^\s@/]{1,255}$/,
     refuse: (name) =>
       new NotFoundError(`The path's ${name} is not an email address, so it names nothing here`),
+  },
+  // An email domain an org claims (lower case, as it was added): anything else names no domain.
+  domain: {
+    pattern: DOMAIN_NAME,
+    refuse: (name) => new NotFoundError(`The path's ${name} is not a domain name, so it names nothing here`),
   },
   // A provider's id, as its module declares it; whether a module does is the endpoint's 404 to give.
   provider: {

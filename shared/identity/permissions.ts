@@ -38,6 +38,9 @@ export const PERMISSIONS = [
   // Agent approvals (issue 13): reading them, and asking people to decide (what an agent's key needs).
   'approvals:read',
   'approvals:request',
+  // Enterprise sign-in: the org's email domains and SSO connections (reading them, and changing them).
+  'sso:read',
+  'sso:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -106,6 +106,8 @@ export const platformPointers = {
   chatApps: 'CHATAPP',
   /** A used chat link token's nonce (single use), until the token would have expired. */
   chatLinkNonces: 'CHATLINK',
+  /** A verified email domain's one org (sign-in routing): claimed when an org proves the domain by DNS. */
+  ssoDomainClaims: 'SSODOMAIN',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -126,8 +128,10 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
     'mappingDirectory',
     'invitationTokens',
     'emailConfirmations',
+    'ssoDomainClaims',
   ],
   managePlatformKeys: ['platformKeys'],
+  manageSsoDomains: ['ssoDomainClaims'],
   createApiKey: ['apiKeyLookups'],
   rotateApiKey: ['apiKeyLookups'],
   revokeApiKey: ['apiKeyLookups'],

@@ -104,6 +104,8 @@ async function tenant(slug: string): Promise<Tenant> {
     answerers: { userIds: [String(user.json.id)] },
   });
   expect(approval.status).toBe(201);
+  const domain = await admin('POST', `/v1/orgs/${org.id}/domains`, { domain: `for-b-${slug}.example` });
+  expect(domain.status).toBe(201);
   return {
     org,
     ownerKey,
@@ -200,6 +202,7 @@ async function snapshotOfB() {
     `/v1/orgs/${tenants.b.org.id}/links`,
     `/v1/orgs/${tenants.b.org.id}/notification-rules`,
     `/v1/orgs/${tenants.b.org.id}/approvals`,
+    `/v1/orgs/${tenants.b.org.id}/domains`,
   ].map(async (path) => (await b('GET', path)).json);
   return JSON.stringify(await Promise.all(reads), withoutOwnUse);
 }
@@ -239,6 +242,7 @@ const validBodies: Record<string, unknown> = {
   createOrg: { name: 'Sneaky', slug: 'sneaky' },
   createApiKey: { name: 'stolen', role: 'owner' },
   createPlatformApiKey: { name: 'stolen' },
+  addDomain: { domain: 'planted-by-a.example' },
   createConnection: { provider: 'generic', name: 'stolen' },
   updateOrg: { name: 'Renamed by A', settings: { ipAllowList: ['203.0.113.0/24'] } },
   createUser: { email: 'intruder@example.test', name: 'Intruder', role: 'owner' },
@@ -324,7 +328,8 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{messageId}', 'msg_01M8F79MGRCMY1JDM07R52VC06')
           .replace('{ruleId}', tenants.b.ruleId)
           .replace('{approvalId}', tenants.b.approvalId)
-          .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'));
+          .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'))
+          .replace('{domain}', 'for-b-tenant-b.example');
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

@@ -30,6 +30,11 @@ const POINTERS: Partial<Record<Collection, (item: Item, orgId: string) => [strin
   syncMappings: (item, orgId) => [
     ['syncDirectory', { PK: MAPPING_DIRECTORY_PK, SK: `${orgId}#${String(item.SK)}` }],
   ],
+  // A verified domain's claim is this org's (claimed and released with the item); a pending one's is not.
+  ssoDomains: (item) =>
+    item.status === 'verified' && typeof item.domain === 'string'
+      ? [['ssoDomainClaims', { PK: platformPk('SSODOMAIN', item.domain), SK: 'CLAIM' }]]
+      : [],
   org: (item, orgId) => [
     ...(typeof item.slug === 'string'
       ? [['slugClaims', { PK: platformPk('SLUG', item.slug), SK: 'CLAIM' }] as [string, Key]]

@@ -55,6 +55,8 @@ export const TENANT_COLLECTIONS = {
   samlRequests: 'SAMLREQ',
   /** SAML assertion ids already accepted (replay cache, TTL), by connection and assertion id. */
   samlAssertions: 'SAMLASSERT',
+  /** The email domains an org claims for sign-in routing, by domain name (and their count, `#count`). */
+  ssoDomains: 'SSODOMAIN',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
