@@ -156,31 +156,41 @@ export function makeSyncEngine(deps: SyncEngineDeps) {
     let current = link;
     const t = translationOf(mapping);
     for (const target of SIDES) {
-      const fields = current.pending[target];
-      if (fields.length === 0) continue;
-      const values = Object.fromEntries(
-        fields.flatMap((f) => {
-          const version = current.fields[f];
-          return version ? [[f, version.value as Canonical]] : [];
-        }),
-      ) as Partial<Record<SyncField, Canonical>>;
-      const native = toNative(values, target, t);
-      if (Object.keys(native).length > 0) {
-        const item = current[target];
-        const client = await clientOf(current.orgId, item.connectionId, target);
-        await onConnection(item.connectionId, () => client.updateItem(item.container, item, native));
+      // Two events of one link push side by side: when a newer value was saved while this one
+      // was being written, this write may have landed after the newer one's. The newer value is
+      // then pending again and written once more, so the provider ends with the link's value.
+      for (let round = 0; round < SAVE_ATTEMPTS; round += 1) {
+        const fields = current.pending[target];
+        if (fields.length === 0) break;
+        const written = current;
+        const values = Object.fromEntries(
+          fields.flatMap((f) => {
+            const version = written.fields[f];
+            return version ? [[f, version.value as Canonical]] : [];
+          }),
+        ) as Partial<Record<SyncField, Canonical>>;
+        const native = toNative(values, target, t);
+        if (Object.keys(native).length > 0) {
+          const item = written[target];
+          const client = await clientOf(written.orgId, item.connectionId, target);
+          await onConnection(item.connectionId, () => client.updateItem(item.container, item, native));
+        }
+        let overtaken: SyncField[] = [];
+        current = await settle(written, (l) => {
+          const stale = (f: SyncField) => !sameValue(l.fields[f]?.value, written.fields[f]?.value);
+          overtaken = fields.filter((f) => f in values && stale(f));
+          const kept = l.pending[target].filter((f) => !fields.includes(f) || stale(f));
+          const now = deps.clock.now();
+          return {
+            ...l,
+            pending: { ...l.pending, [target]: [...kept, ...overtaken.filter((f) => !kept.includes(f))] },
+            lastSyncedAt: now.toISOString(),
+            lagMs: sourceAt ? Math.max(0, now.getTime() - Date.parse(sourceAt)) : l.lagMs,
+            lastError: null,
+          };
+        });
+        if (overtaken.length === 0) break;
       }
-      current = await settle(current, (l) => {
-        const sent = fields.filter((f) => sameValue(l.fields[f]?.value, current.fields[f]?.value));
-        const now = deps.clock.now();
-        return {
-          ...l,
-          pending: { ...l.pending, [target]: l.pending[target].filter((f) => !sent.includes(f)) },
-          lastSyncedAt: now.toISOString(),
-          lagMs: sourceAt ? Math.max(0, now.getTime() - Date.parse(sourceAt)) : l.lagMs,
-          lastError: null,
-        };
-      });
     }
     return current;
   }

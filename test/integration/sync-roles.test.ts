@@ -198,8 +198,11 @@ function board() {
 function forge() {
   const issues = new Map<number, Item>();
   const markers = new Map<string, string>();
-  /** The next issue update fails as an outage would, when set. */
-  const faults = { failNextUpdate: false };
+  /** The next issue update fails as an outage would, when set; or waits for `hold` to settle first. */
+  const faults: { failNextUpdate: boolean; hold: Promise<void> | null } = {
+    failNextUpdate: false,
+    hold: null,
+  };
   const connector: CodeHostConnector = {
     provider: 'forge' as Provider,
     role: 'codeHost',
@@ -233,6 +236,9 @@ function forge() {
           faults.failNextUpdate = false;
           throw new ProviderUnavailableError('Forge: 503');
         }
+        const hold = faults.hold;
+        faults.hold = null;
+        if (hold) await hold;
         Object.assign(issues.get(Number(ref.key.split('!')[1])) as Item, fields);
       },
       addComment: async (_repository, ref, markdown, options) => {
@@ -525,6 +531,38 @@ describe('the sync engine, between providers it has never heard of', () => {
     expect(f.issues.get(1)).toMatchObject({ title: 'Once only', status: 'closed' });
     expect((await real.getLink(orgId, linkId))?.pending).toEqual({ tracker: [], codeHost: [] });
     expect(audits.filter((a) => a === 'link.created')).toHaveLength(1);
+  });
+
+  it('ends with the newest value on the provider when an older write lands after it', async () => {
+    const store = new DynamoDbSyncStore(aws.docs, aws.tables);
+    const { orgId, boardConnection, f, engine, event } = await setup(store);
+    const boardItem = (title: string, changed: string[]) =>
+      event('board', boardConnection, changed.length > 1 ? 'work_item.created' : 'work_item.updated', {
+        actor: 'u-bob',
+        changed,
+        item: {
+          id: 'BRD-9',
+          key: 'BRD-9',
+          container: 'BRD',
+          fields: { title, description: '', status: 'Backlog', assignee: null, labels: [] },
+        },
+      });
+    expect(await engine.handle(boardItem('First', [...SYNC_FIELDS]))).toEqual(['created']);
+    // The older change's write to the forge is slow: the newer one is saved and written meanwhile.
+    let release = () => {};
+    f.faults.hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const older = engine.handle(boardItem('Second', ['title']));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await engine.handle(boardItem('Third', ['title']))).toEqual(['updated']);
+    expect(f.issues.get(1)?.title).toBe('Third');
+    release();
+    expect(await older).toEqual(['updated']);
+    // The older write landed last; the link's newest value was written again after it.
+    expect(f.issues.get(1)?.title).toBe('Third');
+    const linkId = String(await store.findLinkId(orgId, itemKeys.item(boardConnection, 'BRD-9')));
+    expect((await store.getLink(orgId, linkId))?.pending).toEqual({ tracker: [], codeHost: [] });
   });
 
   it('never moves anything backwards: late, out-of-order and replayed deliveries change nothing', async () => {
