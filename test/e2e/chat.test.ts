@@ -54,8 +54,13 @@ const read = async (path: string) => (await admin('GET', path)).json as Json;
 const channel = (id = FAKE_SLACK_CHANNEL) => slack.channels.get(id) ?? [];
 const textOf = (value: unknown) => JSON.stringify(value);
 
-async function slash(text: string, userId: string = SLACK_HUMAN.id) {
-  const request = slack.requests.slashCommand({ text, userId, channelId: FAKE_SLACK_CHANNEL });
+async function slash(text: string, userId: string = SLACK_HUMAN.id, userName?: string) {
+  const request = slack.requests.slashCommand({
+    text,
+    userId,
+    channelId: FAKE_SLACK_CHANNEL,
+    ...(userName ? { userName } : {}),
+  });
   const started = performance.now();
   const res = await slackEvents(request);
   const ackMs = performance.now() - started;
@@ -268,11 +273,23 @@ describe('chat apps end to end', () => {
       ).key,
     );
     // Eve's Slack address is not confirmed: the hub does not know her, and offers only a link.
-    const unmatched = await slash(`move ${key} Done`, SLACK_UNCONFIRMED.id);
+    const unmatched = await slash(`move ${key} Done`, SLACK_UNCONFIRMED.id, SLACK_UNCONFIRMED.name);
     const token = [...textOf(unmatched.answer).matchAll(/\/chat-links\/([A-Za-z0-9._-]+)/g)]
       .map((m) => m[1] as string)
       .find((t) => CHAT_LINK_TOKEN.test(t));
     expect(token).toBeDefined();
+    // The link's page says whose account, in which workspace, would be linked.
+    const shown = await fetch(`${hub.url}/chat-links/${token}`);
+    expect(shown.status).toBe(200);
+    const pageText = await shown.text();
+    expect(pageText).toMatch(
+      new RegExp(
+        `<dd id="chat-account"><strong>${SLACK_UNCONFIRMED.realName}</strong> \\(@${SLACK_UNCONFIRMED.name}\\), id <code>${SLACK_UNCONFIRMED.id}</code></dd>`,
+      ),
+    );
+    expect(pageText).toContain(
+      `<dd id="chat-installation"><strong>${FAKE_SLACK_TEAM.name}</strong>, id <code>${FAKE_SLACK_TEAM.id}</code></dd>`,
+    );
     expect(fakes.jira.issues.get(key)?.fields.status.name).toBe('To Do');
     // Vic (a viewer) confirms the link: Eve is Vic now, and a viewer may not move items.
     const confirmed = await client(hub, users.vic?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, {
