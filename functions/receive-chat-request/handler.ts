@@ -11,6 +11,7 @@ import { logger } from '../../shared/observability/observability';
 const answer = (reply: AppReply) => ({
   statusCode: reply.status,
   headers: { ...reply.headers },
+  ...(reply.cookies && reply.cookies.length > 0 ? { cookies: [...reply.cookies] } : {}),
   ...(reply.body !== undefined ? { body: reply.body } : {}),
 });
 
@@ -28,7 +29,11 @@ export const makeHandler = (receive: ReturnType<typeof makeReceiveChatRequest>) 
       handle: async ({ path, event }) => {
         const reply = await receive(path.provider, inbound, {
           method: event.requestContext.http.method === 'POST' ? 'POST' : 'GET',
-          headers: event.headers ?? {},
+          // API Gateway (payload 2.0) gives the request's cookies apart from its headers.
+          headers: {
+            ...event.headers,
+            ...(event.cookies && event.cookies.length > 0 ? { cookie: event.cookies.join('; ') } : {}),
+          },
           query: event.queryStringParameters ?? {},
           body: bodyOf(event),
         });

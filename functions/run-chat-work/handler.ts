@@ -100,6 +100,7 @@ export const handler = makeHandler(
       return known;
     },
     appSettings: adapters.chatAppSettings(),
+    installationName: (provider, connection) => partOf(parts, provider)?.installationName?.(connection),
     identities: adapters.identityLinkStore(),
     users,
     connections,

@@ -228,14 +228,16 @@ function buildEvent(
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const textual = TEXTUAL.test(headers['content-type'] ?? '');
+  // As API Gateway (payload 2.0) does: the cookies go in `cookies`, not among the headers.
+  const { cookie, ...rest } = headers;
   const now = new Date();
   return {
     version: '2.0',
     routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
-    cookies: headers.cookie ? headers.cookie.split(/;\s*/) : undefined,
-    headers,
+    cookies: cookie ? cookie.split(/;\s*/) : undefined,
+    headers: rest,
     queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
     pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined,
     requestContext: {
@@ -269,6 +271,8 @@ function writeResult(res: ServerResponse, result: unknown) {
   const body = structured.body ?? '';
   res.writeHead(structured.statusCode ?? 200, {
     ...Object.fromEntries(Object.entries(structured.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    // Each of `cookies` is its own Set-Cookie header, as API Gateway sends them.
+    ...(structured.cookies && structured.cookies.length > 0 ? { 'set-cookie': structured.cookies } : {}),
   });
   res.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }

@@ -21,7 +21,7 @@ export const ChatInstallSchema = z
     installUrl: z
       .url()
       .describe(
-        'Open it in a browser, signed in to the platform: it carries a signed, single-use state that binds the install to this org and caller, valid for minutes',
+        'Open it in a browser, signed in to the platform, and finish the install in that same browser (the install is bound to it by a cookie): it carries a signed, single-use state that binds the install to this org and caller, valid for minutes',
       ),
   })
   .meta({ id: 'ChatInstall' });

@@ -16,7 +16,14 @@ export interface ChatLinkClaims {
   readonly connectionId: string;
   readonly provider: string;
   readonly platformUserId: string;
+  /** The person's display name, as the platform gives it. */
   readonly platformUserName?: string;
+  /** Their handle (Slack's username), when the platform gives one apart from the display name. */
+  readonly platformUserHandle?: string;
+  /** The workspace or tenant the link came from (Slack team id, Teams tenant id). */
+  readonly installationId?: string;
+  /** That workspace's name, as the platform gave it at install. */
+  readonly installationName?: string;
   /** Single use: claimed when the link is confirmed. */
   readonly nonce: string;
   /** Epoch seconds. */
@@ -43,18 +50,40 @@ export function chatLinkKey(settings: Readonly<Record<string, string>>): Buffer 
 
 const sign = (key: Buffer, body: string) => b64(createHmac('sha256', key).update(body).digest());
 
+/** The longest a display field of a link may be (in characters), so the token stays a short URL. */
+const DISPLAY_CHARS = 80;
+/** The longest a token's claims may be, encoded (`CHAT_LINK_TOKEN`). */
+const MAX_BODY_CHARS = 800;
+/** Display fields given up, in this order, when the claims would not fit (the ids always stay). */
+const DROPPABLE = ['platformUserHandle', 'installationName', 'platformUserName'] as const;
+
+const clip = (text: string) => [...text].slice(0, DISPLAY_CHARS).join('');
+
 /** A signed, short-lived link token for a platform user to link themselves to a hub user. */
 export function mintChatLinkToken(
   key: Buffer,
   claims: Omit<ChatLinkClaims, 'nonce' | 'expiresAt'>,
   now: Date,
 ): string {
-  const full: ChatLinkClaims = {
+  let full: ChatLinkClaims = {
     ...claims,
+    ...Object.fromEntries(
+      DROPPABLE.flatMap((field) => {
+        const value = claims[field];
+        return value ? [[field, clip(value)]] : [];
+      }),
+    ),
     nonce: b64(randomBytes(16)),
     expiresAt: Math.floor(now.getTime() / 1000) + CHAT_LINK_TTL_SECONDS,
   };
-  const body = b64(Buffer.from(JSON.stringify(full)));
+  const encode = (c: ChatLinkClaims) => b64(Buffer.from(JSON.stringify(c)));
+  let body = encode(full);
+  for (const field of DROPPABLE) {
+    if (body.length <= MAX_BODY_CHARS) break;
+    const { [field]: _dropped, ...rest } = full;
+    full = rest;
+    body = encode(full);
+  }
   return `${body}.${sign(key, body)}`;
 }
 

@@ -159,6 +159,8 @@ export interface AppRequest {
 export interface AppReply {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** `Set-Cookie` values, one each (API Gateway's `cookies`: a header map holds only one). */
+  readonly cookies?: readonly string[];
   readonly body?: string;
   /** Work to queue before answering (nothing is read from the request before it was verified). */
   readonly work?: readonly ChatWork[];

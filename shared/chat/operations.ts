@@ -73,10 +73,21 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
     } satisfies ZodOpenApiResponsesObject,
   });
   return {
-    installChatApp: appEndpoint('Sends the person to the platform to install the hub app for their org.'),
-    completeChatInstall: appEndpoint(
-      "The platform's OAuth redirect: the signed, single-use state names the org; the installation is bound to that org alone.",
+    installChatApp: appEndpoint(
+      "Sends the person to the platform to install the hub app for their org, and sets the install's cookie in their browser (HttpOnly, SameSite=Lax, for the callback path only, as long as the state lives).",
     ),
+    completeChatInstall: {
+      ...appEndpoint(
+        "The platform's OAuth redirect: only from the browser that opened the install link (its install cookie; every answer clears it); the signed, single-use state names the org; the installation is bound to that org alone.",
+      ),
+      responses: {
+        ...appEndpoint('').responses,
+        '403': {
+          description:
+            'An HTML page: the install was started in another browser; nothing was used up or stored',
+        },
+      },
+    },
     receiveChatEvent: {
       ...appEndpoint(
         "The platform's events, commands and interactions: acknowledged at once; the work they carry is queued first, and answered through the platform.",

@@ -6,7 +6,14 @@ import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
 import type { AuditStore, ConnectionStore, UserStore } from '../ports/stores';
 import { chatLinkKey, mintChatLinkToken } from './chat-links';
-import type { ChatCard, ChatClient, ChatConnection, ChatWork, InstallationDirectory } from './model';
+import type {
+  ChatCard,
+  ChatClient,
+  ChatConnection,
+  ChatWork,
+  InstallationDirectory,
+  PlatformUser,
+} from './model';
 import type { ApprovalAnswers, IdentityLinkStore, OnceRunner } from './ports';
 
 export interface RunChatWorkDeps {
@@ -14,6 +21,8 @@ export interface RunChatWorkDeps {
   readonly clients: (provider: string) => ChatClient | null;
   /** Each chat provider's app settings, decrypted (their key signs the provider's chat links). */
   readonly appSettings: (provider: string) => Promise<Readonly<Record<string, string>>>;
+  /** The name of the workspace or tenant a connection is installed in (`ChatPart.installationName`), if the provider knows it. */
+  readonly installationName?: (provider: string, connection: Connection) => string | undefined;
   readonly identities: IdentityLinkStore;
   readonly users: Pick<UserStore, 'get' | 'findByEmail'>;
   readonly connections: Pick<ConnectionStore, 'get' | 'save' | 'findWebhookRoute'>;
@@ -42,21 +51,24 @@ const notice = (title: string, text: string, tone: ChatCard['tone'] = 'neutral')
  * as that user, or the approval is answered, and the reply goes back where the platform asked.
  */
 export function makeRunChatWork(deps: RunChatWorkDeps) {
-  /** The hub user a platform user is, linked on first match by verified email; null when unknown. */
+  /**
+   * The hub user a platform user is, linked on first match by verified email; null when unknown
+   * (with what the platform says of them, when it was asked).
+   */
   const matchUser = async (
     work: ChatWork,
     client: ChatClient,
     connection: ChatConnection,
-  ): Promise<string | null> => {
+  ): Promise<{ readonly userId: string | null; readonly known?: PlatformUser | null }> => {
     const linked = await deps.identities.find(work.orgId, work.provider, work.actor.platformUserId);
-    if (linked) return linked.userId;
+    if (linked) return { userId: linked.userId };
     const known = work.actor.verifiedEmail
       ? work.actor
       : await client.lookupUser(connection, work.actor.platformUserId);
     const email = known?.verifiedEmail?.toLowerCase();
-    if (!email) return null;
+    if (!email) return { userId: null, known };
     const user = await deps.users.findByEmail(work.orgId, email);
-    if (user?.status !== 'active') return null;
+    if (user?.status !== 'active') return { userId: null, known };
     const at = deps.clock.now();
     await deps.identities.put(
       {
@@ -81,11 +93,23 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
         after: { provider: work.provider, platformUserId: work.actor.platformUserId, via: 'email' },
       }),
     );
-    return user.id;
+    return { userId: user.id };
   };
 
-  const linkCard = async (work: ChatWork): Promise<ChatCard> => {
+  /**
+   * The signed link an unknown person gets. It names the workspace or tenant and the platform user
+   * (display name and handle) it links, so its page can show whose account would be linked.
+   */
+  const linkCard = async (
+    work: ChatWork,
+    current: Connection,
+    known: PlatformUser | null | undefined,
+  ): Promise<ChatCard> => {
     const key = chatLinkKey(await deps.appSettings(work.provider));
+    // The platform's own answer names the person; the name in the request is their handle when it differs.
+    const displayName = known?.name ?? work.actor.name;
+    const handle = known?.name && work.actor.name !== known.name ? work.actor.name : undefined;
+    const installationName = deps.installationName?.(work.provider, current);
     const token = mintChatLinkToken(
       key,
       {
@@ -93,7 +117,10 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
         connectionId: work.connectionId,
         provider: work.provider,
         platformUserId: work.actor.platformUserId,
-        ...(work.actor.name ? { platformUserName: work.actor.name.slice(0, 100) } : {}),
+        ...(displayName ? { platformUserName: displayName } : {}),
+        ...(handle ? { platformUserHandle: handle } : {}),
+        ...(work.installationId ? { installationId: work.installationId } : {}),
+        ...(installationName ? { installationName } : {}),
       },
       deps.clock.now(),
     );
@@ -192,8 +219,8 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
       if (!outcome.ok)
         logger.warn('Chat reply not delivered', { provider: work.provider, error: outcome.error });
     };
-    const userId = await matchUser(work, client, connection);
-    if (!userId) return reply(await linkCard(work));
+    const { userId, known } = await matchUser(work, client, connection);
+    if (!userId) return reply(await linkCard(work, current, known));
     if (request.kind === 'command') {
       return reply(
         await deps.bot.run(

@@ -13,6 +13,7 @@ import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { AuditStore, ConnectionStore, LockStore, OrgStore } from '../ports/stores';
 import type { ResourceAccess } from '../topology/types';
+import type { Connection } from './connection';
 import type { WebhookDelivery } from './connector';
 import type { ProviderProbe } from './outbound';
 import type { AccessTokens, WorkItemConnector } from './work-items';
@@ -156,6 +157,8 @@ export interface ChatPart {
    * starts an install for the org by the hub user, with a signed, single-use state minted for it.
    */
   installUrl?(deps: ChatDeps, by: { readonly orgId: string; readonly userId: string }): Promise<string>;
+  /** The name of the workspace or tenant a connection is installed in, as the platform gave it (not a secret). */
+  installationName?(connection: Connection): string | undefined;
 }
 
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */

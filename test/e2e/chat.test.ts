@@ -13,6 +13,7 @@ import {
   startFakeSlack,
 } from '../fakes/slack/fake-slack';
 import { SlackRequests } from '../fakes/slack/requests';
+import { Browser } from '../support/browser';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 import type { SyncFakes } from '../support/sync-fakes';
@@ -53,8 +54,13 @@ const read = async (path: string) => (await admin('GET', path)).json as Json;
 const channel = (id = FAKE_SLACK_CHANNEL) => slack.channels.get(id) ?? [];
 const textOf = (value: unknown) => JSON.stringify(value);
 
-async function slash(text: string, userId: string = SLACK_HUMAN.id) {
-  const request = slack.requests.slashCommand({ text, userId, channelId: FAKE_SLACK_CHANNEL });
+async function slash(text: string, userId: string = SLACK_HUMAN.id, userName?: string) {
+  const request = slack.requests.slashCommand({
+    text,
+    userId,
+    channelId: FAKE_SLACK_CHANNEL,
+    ...(userName ? { userName } : {}),
+  });
   const started = performance.now();
   const res = await slackEvents(request);
   const ackMs = performance.now() - started;
@@ -157,16 +163,38 @@ describe('chat apps end to end', () => {
     const started = await admin('POST', `/v1/orgs/${orgId}/chat-installs`, { provider: 'slack' });
     expect(started.status).toBe(201);
     const installUrl = String(started.json.installUrl);
-    // The hub's install page sends the person on to Slack's consent, which comes back to the callback.
-    const hop1 = await fetch(installUrl, { redirect: 'manual' });
+    // The hub's install page sends the person on to Slack's consent, which comes back to the callback;
+    // the browser that opened the link gets the install's cookie, for the callback alone.
+    const browser = new Browser();
+    const hop1 = await browser.open(installUrl);
     expect([302, 303]).toContain(hop1.status);
+    expect(browser.cookies()).toEqual([
+      expect.objectContaining({
+        path: '/slack/oauth/callback',
+        httpOnly: true,
+        sameSite: 'Lax',
+        secure: false,
+      }),
+    ]);
     const consent = String(hop1.headers.get('location'));
     expect(consent.startsWith(`${slack.url}/oauth/v2/authorize`)).toBe(true);
-    const hop2 = await fetch(consent, { redirect: 'manual' });
+    const hop2 = await browser.open(consent);
     const callback = String(hop2.headers.get('location'));
     expect(callback.startsWith(`${hub.url}/slack/oauth/callback`)).toBe(true);
-    const done = await fetch(callback, { redirect: 'manual' });
-    expect(done.status).toBeLessThan(400);
+    // The same callback from another browser (or with no cookie at all) is refused, nothing used up.
+    for (const stranger of [
+      await new Browser().open(callback),
+      await fetch(callback, { redirect: 'manual' }),
+    ]) {
+      expect(stranger.status).toBe(403);
+      expect(stranger.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await stranger.text()).toContain('started in another browser');
+    }
+    expect(slack.oauth.codeExchanges).toBe(0);
+    const done = await browser.open(callback);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Slack is connected');
+    expect(browser.cookies()).toEqual([]);
     const list = await read(`/v1/orgs/${orgId}/connections`);
     slackConnection = list.items.find((c: Json) => c.provider === 'slack');
     expect(slackConnection).toBeDefined();
@@ -190,12 +218,11 @@ describe('chat apps end to end', () => {
       (await admin('POST', '/v1/orgs', { name: 'Other', slug: `o-${Date.now().toString(36)}` })).json.id,
     );
     const second = await admin('POST', `/v1/orgs/${other}/chat-installs`, { provider: 'slack' });
-    const consent2 = String(
-      (await fetch(String(second.json.installUrl), { redirect: 'manual' })).headers.get('location'),
-    );
-    const callback2 = String((await fetch(consent2, { redirect: 'manual' })).headers.get('location'));
-    const refused = await fetch(callback2, { redirect: 'manual' });
-    expect(refused.status).toBeGreaterThanOrEqual(400);
+    const browser2 = new Browser();
+    const consent2 = String((await browser2.open(String(second.json.installUrl))).headers.get('location'));
+    const callback2 = String((await browser2.open(consent2)).headers.get('location'));
+    const refused = await browser2.open(callback2);
+    expect(refused.status).toBe(409);
     const otherList = await read(`/v1/orgs/${other}/connections`);
     expect(
       (otherList.items as Json[]).filter((c) => c.provider === 'slack' && c.status === 'active'),
@@ -246,11 +273,23 @@ describe('chat apps end to end', () => {
       ).key,
     );
     // Eve's Slack address is not confirmed: the hub does not know her, and offers only a link.
-    const unmatched = await slash(`move ${key} Done`, SLACK_UNCONFIRMED.id);
+    const unmatched = await slash(`move ${key} Done`, SLACK_UNCONFIRMED.id, SLACK_UNCONFIRMED.name);
     const token = [...textOf(unmatched.answer).matchAll(/\/chat-links\/([A-Za-z0-9._-]+)/g)]
       .map((m) => m[1] as string)
       .find((t) => CHAT_LINK_TOKEN.test(t));
     expect(token).toBeDefined();
+    // The link's page says whose account, in which workspace, would be linked.
+    const shown = await fetch(`${hub.url}/chat-links/${token}`);
+    expect(shown.status).toBe(200);
+    const pageText = await shown.text();
+    expect(pageText).toMatch(
+      new RegExp(
+        `<dd id="chat-account"><strong>${SLACK_UNCONFIRMED.realName}</strong> \\(@${SLACK_UNCONFIRMED.name}\\), id <code>${SLACK_UNCONFIRMED.id}</code></dd>`,
+      ),
+    );
+    expect(pageText).toContain(
+      `<dd id="chat-installation"><strong>${FAKE_SLACK_TEAM.name}</strong>, id <code>${FAKE_SLACK_TEAM.id}</code></dd>`,
+    );
     expect(fakes.jira.issues.get(key)?.fields.status.name).toBe('To Do');
     // Vic (a viewer) confirms the link: Eve is Vic now, and a viewer may not move items.
     const confirmed = await client(hub, users.vic?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, {

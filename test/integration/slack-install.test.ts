@@ -25,6 +25,7 @@ import {
   startFakeSlack,
 } from '../fakes/slack/fake-slack';
 import { platformAdmin } from '../support/api-events';
+import { Browser } from '../support/browser';
 import type { LocalAws } from '../support/local-aws';
 import { startLocalAws } from '../support/local-aws';
 
@@ -46,6 +47,7 @@ beforeEach(async () => {
 });
 afterEach(async () => fake.stop());
 
+const HUB = 'http://127.0.0.1:3000';
 let orgCount = 0;
 async function world() {
   const orgs = new DynamoDbOrgStore(aws.docs, aws.tables);
@@ -87,22 +89,36 @@ async function world() {
     accessTokens: tokens(),
   };
   const app = slackProvider.chat?.app(deps);
-  const get = (inbound: ChatInbound, query: Record<string, string>): Promise<AppReply> =>
-    app?.handle({
+  /**
+   * A GET of the app endpoint: from a browser (its cookies for that URL sent, its Set-Cookies
+   * kept), or with a `Cookie` header given as is, or with none.
+   */
+  const get = async (
+    inbound: ChatInbound,
+    query: Record<string, string>,
+    from?: Browser | { cookie: string },
+  ): Promise<AppReply> => {
+    if (!app) throw new Error('no app');
+    const url = `${HUB}/slack/${inbound}`;
+    const cookie = from instanceof Browser ? from.cookieHeader(url) : from?.cookie;
+    const reply = await app.handle({
       method: 'GET',
       inbound,
-      headers: {},
+      headers: cookie ? { cookie } : {},
       query,
       body: '',
       receivedAt: now,
-    } satisfies AppRequest) ?? Promise.reject(new Error('no app'));
+    } satisfies AppRequest);
+    if (from instanceof Browser) from.take(url, reply.cookies ?? []);
+    return reply;
+  };
 
   /** The browser's trip: the hub's install URL, the hub's redirect, Slack's consent, back to the callback. */
-  async function consent(orgId: string, userId: string) {
+  async function consent(orgId: string, userId: string, browser = new Browser()) {
     const url = new URL((await slackProvider.chat?.installUrl?.(deps, { orgId, userId })) ?? '');
     expect(url.pathname).toBe('/slack/install');
     const state = url.searchParams.get('state') ?? '';
-    const started = await get('install', { state });
+    const started = await get('install', { state }, browser);
     expect(started.status).toBe(302);
     const authorize = new URL(started.headers?.location ?? '');
     expect(authorize.origin + authorize.pathname).toBe(fake.appSettings.authorizeUrl);
@@ -114,11 +130,21 @@ async function world() {
       state,
       code: back.searchParams.get('code') ?? '',
       returnedState: back.searchParams.get('state') ?? '',
+      browser,
+      /** The Cookie header the browser sends to the callback (to replay it as an attacker could). */
+      cookie: browser.cookieHeader(back),
+      started,
     };
   }
   async function install(orgId: string, userId = 'usr_INSTALLER') {
-    const { code, returnedState } = await consent(orgId, userId);
-    return { reply: await get('oauth/callback', { code, state: returnedState }), code, state: returnedState };
+    const { code, returnedState, browser, cookie } = await consent(orgId, userId);
+    return {
+      reply: await get('oauth/callback', { code, state: returnedState }, browser),
+      code,
+      state: returnedState,
+      browser,
+      cookie,
+    };
   }
   const slackConnections = async (orgId: string) =>
     (await connections.list(orgId, { limit: 50 })).items.filter((c) => c.provider === 'slack');
@@ -186,20 +212,103 @@ describe('installing the Slack app (OAuth v2) against the fake', () => {
     expect(JSON.stringify(trail.items)).not.toMatch(/xox/);
   });
 
+  it('gives the browser that opens the install link a cookie for the callback only (HttpOnly, SameSite=Lax, as long as the state), cleared by the callback', async () => {
+    const w = await world();
+    const { started, browser, code, returnedState } = await w.consent(w.a.id, 'usr_ADA');
+    expect(started.cookies).toHaveLength(1);
+    const set = started.cookies?.[0] ?? '';
+    expect(set).toMatch(/^hub-install-slack-[0-9a-f]{16}=[A-Za-z0-9_-]{43}; /);
+    expect(set).toContain('; Path=/slack/oauth/callback');
+    expect(set).toContain('; HttpOnly');
+    expect(set).toContain('; SameSite=Lax');
+    expect(set).toContain('; Max-Age=600');
+    // A local run on plain-http loopback: not Secure, or no browser would send it back.
+    expect(set).not.toContain('Secure');
+    // The cookie carries a MAC of the state, not the state.
+    expect(set).not.toContain(returnedState.split('.')[1]);
+    expect(browser.cookieHeader(`${HUB}/slack/install`)).toBe('');
+    expect(browser.cookieHeader(`${HUB}/slack/events`)).toBe('');
+    expect(browser.cookieHeader(`${HUB}/slack/oauth/callback`)).toMatch(/^hub-install-slack-/);
+    const reply = await w.get('oauth/callback', { code, state: returnedState }, browser);
+    expect(reply.status).toBe(200);
+    expect(reply.cookies?.[0]).toMatch(
+      /^hub-install-slack-[0-9a-f]{16}=; Max-Age=0; .*Path=\/slack\/oauth\/callback/,
+    );
+    expect(browser.cookies()).toEqual([]);
+  });
+
+  it('marks the install cookie Secure when the hub is served over https, under its base path', async () => {
+    const w = await world();
+    const deps: ChatDeps = { ...w.deps, publicUrl: 'https://hub.example.test/base/' };
+    const url = new URL(
+      (await slackProvider.chat?.installUrl?.(deps, { orgId: w.a.id, userId: 'usr_ADA' })) ?? '',
+    );
+    const started = await slackProvider.chat?.app(deps).handle({
+      method: 'GET',
+      inbound: 'install',
+      headers: {},
+      query: { state: url.searchParams.get('state') ?? '' },
+      body: '',
+      receivedAt: now,
+    });
+    expect(started?.status).toBe(302);
+    expect(started?.cookies?.[0]).toMatch(
+      /; Max-Age=600; Path=\/base\/slack\/oauth\/callback; HttpOnly; SameSite=Lax; Secure$/,
+    );
+  });
+
+  it("refuses a callback from a browser that did not open the install link (no cookie, another browser's, a forged one), using up and storing nothing", async () => {
+    const w = await world();
+    const mine = await w.consent(w.a.id, 'usr_ADA');
+    // Someone else started their own install in their own browser: their cookie is not for this state.
+    const theirs = await w.consent(w.b.id, 'usr_BOB');
+    const trail = async () => [
+      ...(await w.audit.list(w.a.id, {}, { limit: 50 })).items,
+      ...(await w.audit.list(w.b.id, {}, { limit: 50 })).items,
+    ];
+    const before = (await trail()).length;
+    const [name] = mine.cookie.split('=');
+    const callback = { code: mine.code, state: mine.returnedState };
+    for (const from of [
+      undefined,
+      theirs.browser,
+      { cookie: theirs.cookie },
+      { cookie: `${name}=${'A'.repeat(43)}` },
+    ]) {
+      const reply = await w.get('oauth/callback', callback, from);
+      expect(reply.status).toBe(403);
+      expect(reply.headers?.['content-type']).toBe('text/html; charset=utf-8');
+      expect(reply.body).toContain('This install was started in another browser');
+      expect(reply.cookies?.[0]).toMatch(new RegExp(`^${name}=; Max-Age=0; `));
+    }
+    expect(fake.oauth.codeExchanges).toBe(0);
+    expect(await w.slackConnections(w.a.id)).toEqual([]);
+    expect(await w.slackConnections(w.b.id)).toEqual([]);
+    expect(w.installations.bound.size).toBe(0);
+    expect(await trail()).toHaveLength(before);
+    // Their browser keeps its own install's cookie; the state was not used up, so the browser that
+    // opened the link still finishes its install.
+    expect(theirs.browser.cookies()).toHaveLength(1);
+    expect((await w.get('oauth/callback', callback, mine.browser)).status).toBe(200);
+    expect(w.installations.bound.get(`slack:${FAKE_SLACK_TEAM.id}`)?.orgId).toBe(w.a.id);
+  });
+
   it('uses a state once: the same callback again is refused and no code is exchanged twice', async () => {
     const w = await world();
-    const { code, state } = await w.install(w.a.id);
-    const again = await w.get('oauth/callback', { code, state });
+    const { code, state, browser, cookie } = await w.install(w.a.id);
+    // The callback cleared the browser's cookie; replaying the old one finds the state used up.
+    expect((await w.get('oauth/callback', { code, state }, browser)).status).toBe(403);
+    const again = await w.get('oauth/callback', { code, state }, { cookie });
     expect(again.status).toBe(400);
     expect(fake.oauth.codeExchanges).toBe(1);
   });
 
   it('gives one state to one of two callbacks racing with it (the store takes it atomically)', async () => {
     const w = await world();
-    const { code, returnedState } = await w.consent(w.a.id, 'usr_ADA');
+    const { code, returnedState, cookie } = await w.consent(w.a.id, 'usr_ADA');
     const replies = await Promise.all([
-      w.get('oauth/callback', { code, state: returnedState }),
-      w.get('oauth/callback', { code, state: returnedState }),
+      w.get('oauth/callback', { code, state: returnedState }, { cookie }),
+      w.get('oauth/callback', { code, state: returnedState }, { cookie }),
     ]);
     expect(replies.map((r) => r.status).sort()).toEqual([200, 400]);
     expect(fake.oauth.codeExchanges).toBe(1);
@@ -208,27 +317,30 @@ describe('installing the Slack app (OAuth v2) against the fake', () => {
 
   it('refuses a forged or tampered state at the install and at the callback, storing nothing', async () => {
     const w = await world();
-    const { state, code } = await w.consent(w.a.id, 'usr_ADA');
+    const { state, code, browser } = await w.consent(w.a.id, 'usr_ADA');
     const [body] = state.split('.');
     const tamperedBody = Buffer.from(
       JSON.stringify({ ...JSON.parse(Buffer.from(body ?? '', 'base64url').toString()), o: w.b.id }),
     ).toString('base64url');
     const tampered = `${tamperedBody}.${state.split('.')[1]}`;
-    expect((await w.get('install', { state: tampered })).status).toBe(400);
-    expect((await w.get('oauth/callback', { code, state: tampered })).status).toBe(400);
-    expect((await w.get('oauth/callback', { code, state: 'made.up' })).status).toBe(400);
+    const elsewhere = new Browser();
+    expect((await w.get('install', { state: tampered }, elsewhere)).status).toBe(400);
+    expect(elsewhere.cookies()).toEqual([]);
+    // No browser holds a cookie for a state the hub did not make.
+    expect((await w.get('oauth/callback', { code, state: tampered }, browser)).status).toBe(403);
+    expect((await w.get('oauth/callback', { code, state: 'made.up' }, browser)).status).toBe(403);
     expect(await w.slackConnections(w.b.id)).toEqual([]);
     expect(await w.slackConnections(w.a.id)).toEqual([]);
     expect(fake.oauth.codeExchanges).toBe(0);
     // The genuine state still works once.
-    expect((await w.get('oauth/callback', { code, state })).status).toBe(200);
+    expect((await w.get('oauth/callback', { code, state }, browser)).status).toBe(200);
   });
 
   it('refuses an expired state', async () => {
     const w = await world();
-    const { code, state } = await w.consent(w.a.id, 'usr_ADA');
+    const { code, state, cookie } = await w.consent(w.a.id, 'usr_ADA');
     now = new Date(now.getTime() + 11 * 60_000);
-    const reply = await w.get('oauth/callback', { code, state });
+    const reply = await w.get('oauth/callback', { code, state }, { cookie });
     expect(reply.status).toBe(400);
     expect(reply.body).toContain('took too long');
     expect(await w.slackConnections(w.a.id)).toEqual([]);

@@ -47,8 +47,12 @@ export async function handleEvents(deps: ChatDeps, request: AppRequest): Promise
   }
   const type = (headerOf(request.headers, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   const receivedAt = request.receivedAt.toISOString();
-  const installation = async (teamId: string | undefined) =>
-    teamId && /^T[A-Z0-9]{2,40}$/.test(teamId) ? deps.installations.find(PROVIDER, teamId) : null;
+  /** The org and connection a workspace is bound to, with the workspace's id (the work names it). */
+  const installation = async (teamId: string | undefined) => {
+    if (!teamId || !/^T[A-Z0-9]{2,40}$/.test(teamId)) return null;
+    const found = await deps.installations.find(PROVIDER, teamId);
+    return found ? { ...found, installationId: teamId } : null;
+  };
 
   if (type === 'application/json') {
     let body: Json;
@@ -146,6 +150,7 @@ export async function handleEvents(deps: ChatDeps, request: AppRequest): Promise
           id: triggerId,
           orgId: found.orgId,
           connectionId: found.connectionId,
+          installationId: found.installationId,
           provider: PROVIDER,
           actor,
           conversation: channel,
@@ -178,6 +183,7 @@ export async function handleEvents(deps: ChatDeps, request: AppRequest): Promise
           id: triggerId,
           orgId: found.orgId,
           connectionId: found.connectionId,
+          installationId: found.installationId,
           provider: PROVIDER,
           actor,
           conversation: channel,
@@ -207,6 +213,7 @@ export async function handleEvents(deps: ChatDeps, request: AppRequest): Promise
         id: triggerId,
         orgId: found.orgId,
         connectionId: found.connectionId,
+        installationId: found.installationId,
         provider: PROVIDER,
         actor: { platformUserId: userId, ...(name ? { name } : {}) },
         conversation: channel,

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../../audit/audit-record';
 import { auditBySystem } from '../../audit/audit-record';
+import type { InstallCookieScope } from '../../chat/install-cookie';
+import { clearInstallCookie, hasInstallCookie, setInstallCookie } from '../../chat/install-cookie';
 import type { InstallClaims } from '../../chat/install-state';
 import { consumeInstallState, mintInstallState, readInstallState } from '../../chat/install-state';
 import type { AppReply, AppRequest } from '../../chat/model';
@@ -47,6 +49,12 @@ export function page(status: number, title: string, text: string): AppReply {
 
 const redirectUri = (deps: ChatDeps) => `${deps.publicUrl.replace(/\/+$/, '')}/${PROVIDER}/oauth/callback`;
 
+/** The install's browser cookie goes to the callback only, `Secure` unless the hub is plain-http loopback. */
+const cookieScope = (deps: ChatDeps): InstallCookieScope => ({
+  publicUrl: deps.publicUrl,
+  callbackPath: new URL(redirectUri(deps)).pathname,
+});
+
 /** Starts an install for the org by the hub user: the hub URL that sends the browser to Slack's consent. */
 export async function slackInstallUrl(
   deps: ChatDeps,
@@ -61,11 +69,15 @@ export async function slackInstallUrl(
   return `${deps.publicUrl.replace(/\/+$/, '')}/${PROVIDER}/install?state=${encodeURIComponent(state)}`;
 }
 
-/** `GET /slack/install?state=…`: a valid, unexpired state goes on to Slack's consent page (it is used up at the callback). */
+/**
+ * `GET /slack/install?state=…`: a valid, unexpired state goes on to Slack's consent page (it is used
+ * up at the callback), and this browser gets the install's cookie, which the callback requires.
+ */
 export async function handleInstall(deps: ChatDeps, request: AppRequest): Promise<AppReply> {
   const app = await slackApp(deps.appSecret);
   const state = request.query.state ?? '';
-  const read = readInstallState(stateKey(app), state, PROVIDER, deps.clock.now());
+  const now = deps.clock.now();
+  const read = readInstallState(stateKey(app), state, PROVIDER, now);
   if (!read.ok)
     return page(
       400,
@@ -84,6 +96,15 @@ export async function handleInstall(deps: ChatDeps, request: AppRequest): Promis
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
     },
+    cookies: [
+      setInstallCookie(
+        stateKey(app),
+        PROVIDER,
+        state,
+        cookieScope(deps),
+        (read.claims.expiresAt.getTime() - now.getTime()) / 1000,
+      ),
+    ],
   };
 }
 
@@ -115,7 +136,9 @@ function summaryOf(credentials: SlackBotCredentials, at: Date) {
 }
 
 /**
- * `GET /slack/oauth/callback?code=…&state=…`: the state is checked and used up, the code exchanged
+ * `GET /slack/oauth/callback?code=…&state=…`: only from the browser that opened the install link
+ * (its install cookie, cleared by every answer; without it nothing is read, used up or stored).
+ * The state is then checked and used up, the code exchanged
  * for the bot's tokens, and the workspace bound to exactly the org that started the install (one
  * bound to another org is refused with nothing stored). The connection is created, or its
  * credentials replaced on a second install, encrypted; the install is on the org's trail.
@@ -124,10 +147,35 @@ export async function handleCallback(deps: ChatDeps, request: AppRequest): Promi
   if (!deps.installStates || !deps.orgs)
     throw new DependencyUnavailableError('No install state store or org store here');
   const app = await slackApp(deps.appSecret);
+  const state = request.query.state ?? '';
+  // The install's cookie goes whatever the answer (as Bolt's InstallProvider does).
+  const cookies = [clearInstallCookie(stateKey(app), PROVIDER, state, cookieScope(deps))];
+  // Checked before the state is touched: a callback from another browser uses nothing up.
+  if (!hasInstallCookie(stateKey(app), PROVIDER, state, request.headers.cookie))
+    return {
+      ...page(
+        403,
+        'This install was started in another browser',
+        'Slack was not connected. Finish the install in the browser that opened the install link from the hub, or start it again from the hub in this browser.',
+      ),
+      cookies,
+    };
+  return { ...(await completeInstall(deps, app, state, request)), cookies };
+}
+
+/** The callback of the browser that started the install: the state used up, the code exchanged, the workspace bound. */
+async function completeInstall(
+  deps: ChatDeps,
+  app: SlackAppSettings,
+  state: string,
+  request: AppRequest,
+): Promise<AppReply> {
+  if (!deps.installStates || !deps.orgs)
+    throw new DependencyUnavailableError('No install state store or org store here');
   const now = deps.clock.now();
   const checked = await consumeInstallState(
     { store: deps.installStates, key: stateKey(app), now },
-    request.query.state ?? '',
+    state,
     PROVIDER,
   );
   if (!checked.ok)

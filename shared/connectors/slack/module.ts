@@ -51,6 +51,11 @@ export const slackProvider: ProviderModule<'slack', typeof slackCredentialKinds>
       },
     }),
     installUrl: (deps, by) => slackInstallUrl(deps, by),
+    // The team's name Slack gave at install (the credentials' non-secret summary).
+    installationName: (connection) => {
+      const name = connection.credentials?.teamName;
+      return typeof name === 'string' && name.length > 0 ? name : undefined;
+    },
   },
   // Refreshing a rotating token stores it encrypted under a lock; installs create connections and bind the team.
   access: ['domain-table:write', 'secrets-key:decrypt', 'secrets-key:encrypt'],

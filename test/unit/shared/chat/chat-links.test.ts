@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../../../../shared/audit/audit-record';
 import {
+  CHAT_LINK_TOKEN,
   CHAT_LINK_TTL_SECONDS,
   chatLinkKey,
   makeConfirmChatLink,
@@ -62,6 +63,34 @@ describe('chat links', () => {
       }),
     ).toString('base64url');
     expect(verifyChatLinkToken(KEY, `${forged}.${mac}`, NOW)).toBeNull();
+  });
+
+  it('carry the names they show clipped, and give up the handle, then the names, before outgrowing a short URL (the ids stay)', () => {
+    const named = {
+      ...claims,
+      platformUserName: 'Ada '.repeat(40),
+      platformUserHandle: 'ada',
+      installationId: 'T0ACME0001',
+      installationName: 'Acme',
+    };
+    const clipped = verifyChatLinkToken(KEY, mintChatLinkToken(KEY, named, NOW), NOW);
+    expect([...(clipped?.platformUserName ?? '')]).toHaveLength(80);
+    expect(clipped).toEqual(expect.objectContaining({ platformUserHandle: 'ada', installationName: 'Acme' }));
+    // Four-byte characters: three names of 80 would not fit in the token.
+    const wide = '𝔄'.repeat(80);
+    const huge = {
+      ...named,
+      platformUserName: wide,
+      platformUserHandle: wide,
+      installationName: wide,
+    };
+    const token = mintChatLinkToken(KEY, huge, NOW);
+    expect(CHAT_LINK_TOKEN.test(token)).toBe(true);
+    const kept = verifyChatLinkToken(KEY, token, NOW);
+    expect(kept).not.toHaveProperty('platformUserHandle');
+    expect(kept).toEqual(
+      expect.objectContaining({ platformUserId: 'U1', installationId: 'T0ACME0001', orgId: ORG }),
+    );
   });
 
   it('link the signed-in user once, audited with the platform as the channel', async () => {

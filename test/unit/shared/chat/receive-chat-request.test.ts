@@ -136,3 +136,38 @@ describe('the chat app endpoint', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe("the chat app endpoint's cookies (API Gateway payload 2.0)", () => {
+  it("hands the app the request's cookies as its Cookie header, and sends each of the app's cookies as a Set-Cookie", async () => {
+    const seen: AppRequest[] = [];
+    const handler = makeHandler(
+      makeReceiveChatRequest({
+        apps: () => ({
+          handle: async (request: AppRequest) => {
+            seen.push(request);
+            return {
+              status: 302,
+              headers: { location: 'https://chat.example/consent' },
+              cookies: ['a=1', 'b=2'],
+            };
+          },
+        }),
+        inbound: () => ['install'],
+        queue: { enqueue: async () => undefined },
+        clock: { now: () => new Date('2026-03-01T12:00:00Z') },
+      }),
+    );
+    const event = apiEvent({
+      method: 'GET',
+      path: '/chatfake/install',
+      routePath: '/{provider}/install',
+      pathParameters: { provider: 'chatfake' },
+      query: { state: 's' },
+    });
+    const res = await handler({ ...event, cookies: ['hub-install-x=v1', 'other=v2'] }, lambdaContext());
+    expect(seen[0]?.headers.cookie).toBe('hub-install-x=v1; other=v2');
+    expect(res.statusCode).toBe(302);
+    expect(res.cookies).toEqual(['a=1', 'b=2']);
+    expect(res.headers?.location).toBe('https://chat.example/consent');
+  });
+});

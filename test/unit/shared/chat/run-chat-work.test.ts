@@ -47,6 +47,8 @@ function setup(
   options: {
     links?: IdentityLink[];
     lookupEmail?: string;
+    lookupName?: string;
+    installationName?: string;
     users?: User[];
     connection?: Connection | null;
   } = {},
@@ -68,6 +70,7 @@ function setup(
     lookupUser: async (_c, id) => ({
       platformUserId: id,
       ...(options.lookupEmail ? { verifiedEmail: options.lookupEmail } : {}),
+      ...(options.lookupName ? { name: options.lookupName } : {}),
     }),
   };
   const seen = new Set<string>();
@@ -82,6 +85,8 @@ function setup(
   const run = makeRunChatWork({
     clients: (provider) => (provider === 'chatfake' ? client : null),
     appSettings: async () => SETTINGS,
+    installationName: (provider, c) =>
+      provider === 'chatfake' && c.id === CON ? options.installationName : undefined,
     identities: {
       find: async (orgId, provider, platformUserId) =>
         links.find(
@@ -202,6 +207,30 @@ describe('the chat worker', () => {
     expect(claims).toEqual(
       expect.objectContaining({ orgId: ORG, connectionId: CON, provider: 'chatfake', platformUserId: 'U1' }),
     );
+  });
+
+  it('names in the link the workspace (name, id) and the person (the name the platform gives, the handle they came with)', async () => {
+    const linkClaims = async (options: Parameters<typeof setup>[0]) => {
+      const { run, replies } = setup(options);
+      await run(aWork({ request: { kind: 'command', text: 'move WEB-12 Done' } }));
+      const action = replies[0]?.actions?.[0];
+      const token = action?.kind === 'link' ? (action.url.split('/').at(-1) ?? '') : '';
+      return verifyChatLinkToken(chatLinkKey(SETTINGS), token, NOW);
+    };
+    expect(await linkClaims({ lookupName: 'Ada Lovelace', installationName: 'Acme' })).toEqual(
+      expect.objectContaining({
+        platformUserId: 'U1',
+        platformUserName: 'Ada Lovelace',
+        platformUserHandle: 'ada',
+        installationId: 'T1',
+        installationName: 'Acme',
+      }),
+    );
+    // Nothing more known: the name the request gave, and the workspace's id alone.
+    const bare = await linkClaims({});
+    expect(bare).toEqual(expect.objectContaining({ platformUserName: 'ada', installationId: 'T1' }));
+    expect(bare).not.toHaveProperty('platformUserHandle');
+    expect(bare).not.toHaveProperty('installationName');
   });
 
   it("never matches a user of another org by email: the work's org comes from the installation", async () => {

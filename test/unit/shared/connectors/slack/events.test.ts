@@ -112,6 +112,8 @@ describe("Slack's requests to the app endpoint", () => {
         orgId: 'org_A',
         connectionId: 'con_A',
         provider: 'slack',
+        // The workspace it came from (a link's page names it).
+        installationId: team.id,
         actor: { platformUserId: 'U0HUMAN001', name: 'ada' },
         conversation: 'C0GENERAL01',
         receivedAt: expect.any(String),
@@ -173,6 +175,7 @@ describe("Slack's requests to the app endpoint", () => {
     expect(reply.status).toBe(200);
     expect(reply.work?.[0]).toMatchObject({
       id: click.triggerId,
+      installationId: team.id,
       actor: { platformUserId: 'U0HUMAN001' },
       request: {
         kind: 'action',

@@ -1,3 +1,4 @@
+import type { Connection } from '../../../../../shared/connectors/connection';
 import { providerCatalog } from '../../../../../shared/connectors/provider-catalog';
 import { slackAppManifest } from '../../../../../shared/connectors/slack/manifest';
 import { slackProvider } from '../../../../../shared/connectors/slack/module';
@@ -36,6 +37,21 @@ describe('the Slack provider module', () => {
         expiresAt: 1,
       } as never),
     ).toThrow(ValidationError);
+  });
+
+  it('names the workspace a connection is installed in by the team name Slack gave at install', () => {
+    const installed = (credentials: Connection['credentials']) => ({ credentials }) as Connection;
+    expect(
+      slackProvider.chat?.installationName?.(
+        installed({ kind: 'slack_bot', teamId: 'T0A', teamName: 'Acme', setAt: '2026-03-01T12:00:00Z' }),
+      ),
+    ).toBe('Acme');
+    expect(
+      slackProvider.chat?.installationName?.(
+        installed({ kind: 'slack_bot', teamId: 'T0A', setAt: '2026-03-01T12:00:00Z' }),
+      ),
+    ).toBeUndefined();
+    expect(slackProvider.chat?.installationName?.(installed(null))).toBeUndefined();
   });
 
   it("refuses every delivery to a connection's webhook URL: Slack posts to /slack/events", async () => {
