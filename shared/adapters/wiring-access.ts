@@ -52,6 +52,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Verifying claims the domain across the platform (the `ssoDomainClaims` pointer type).
   domainStore: ['domain-table:write', 'audit-table:write'],
   txtResolver: [],
+  ssoConnectionStore: ['domain-table:write', 'audit-table:write'],
+  idpDiscovery: [],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).
@@ -126,4 +128,5 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   realtimeConnections: ['realtimeConnections'],
   usedChatTokens: ['chatLinkNonces'],
   domainStore: ['ssoDomainClaims'],
+  ssoConnectionStore: ['ssoConnectionOrgs'],
 };

@@ -89,6 +89,7 @@ import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
+import { DynamoDbSsoConnectionStore } from './dynamodb/dynamodb-sso-connection-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUnsubscribeTokenStore } from './dynamodb/dynamodb-unsubscribe-token-store';
@@ -101,6 +102,7 @@ import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledge
 import { IdempotentOnce } from './powertools/idempotent-once';
 import { SesMailer } from './ses/ses-mailer';
 import { SqsMessageQueues } from './sqs/sqs-message-queues';
+import { metadataFetcher, oidcDiscovery } from './sso/idp-http';
 
 /**
  * The production adapters, one factory per port. Handlers call these at init; swapping an adapter
@@ -222,6 +224,13 @@ export const digestStore = () => new DynamoDbDigestStore(documentClient(), table
 export const domainStore = () => new DynamoDbDomainStore(documentClient(), tablesConfig());
 /** TXT lookups for domain proofs: public DNS in AWS, the runtime's file on one machine. */
 export const txtResolver = () => txtResolverFrom();
+/** The org's SSO connections, and the pointers from each connection's id to its org. */
+export const ssoConnectionStore = () => new DynamoDbSsoConnectionStore(documentClient(), tablesConfig());
+/** OIDC discovery and SAML metadata, fetched through the egress guard. */
+export const idpDiscovery = () => ({
+  discovery: oidcDiscovery(egressFetch()),
+  metadata: metadataFetcher(egressFetch()),
+});
 /** Each provider's display name, for the templates (which name no provider). */
 export const providerDisplayNames = () => (provider: string) => PROVIDERS.module(provider)?.displayName;
 /** The email channel of the notify system, for the delivery worker's map of channels. */

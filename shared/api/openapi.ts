@@ -8,7 +8,7 @@ import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
 import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
-import { ssoOperations } from '../sso/operations';
+import { ssoConnectionOperations, ssoOperations } from '../sso/operations';
 import { routes } from '../topology';
 import type { OperationDoc } from './operation-doc';
 import { authErrors, jsonBody, ok, problem } from './operation-doc';
@@ -101,6 +101,7 @@ type FeatureOperation =
   | keyof typeof notificationPreferenceOperations
   | keyof typeof approvalOperations
   | keyof typeof ssoOperations
+  | keyof typeof ssoConnectionOperations
   | keyof ReturnType<typeof chatOperations>;
 
 const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
@@ -806,6 +807,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...notificationPreferenceOperations,
     ...approvalOperations,
     ...ssoOperations,
+    ...ssoConnectionOperations,
     ...providerOperations(providers),
     ...chatOperations(providers.modules),
   };

@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import { authErrors, jsonBody, ok, problem } from '../api/operation-doc';
 import { ListQuery, OrgIdParam } from '../api/schemas';
+import {
+  MAX_SSO_CONNECTIONS_PER_ORG,
+  SsoConnectionInput,
+  SsoConnectionPage,
+  SsoConnectionSchema,
+} from './connections';
 import { CHALLENGE_LABEL, DomainInput, DomainPage, DomainSchema, MAX_DOMAINS_PER_ORG } from './domains';
 
 const DomainParam = z.object({
@@ -62,5 +68,64 @@ export const ssoOperations = {
       ...authErrors,
       '404': problem('The org has no such domain'),
     },
+  },
+};
+
+const SsoConnectionParam = z.object({ orgId: z.string(), ssoConnectionId: z.string() });
+
+/** The SSO connections' operations. */
+export const ssoConnectionOperations = {
+  listSsoConnections: {
+    requestParams: { path: OrgIdParam, query: ListQuery },
+    description:
+      "The org's SAML 2.0 and OIDC connections, without their secrets (an OIDC client secret shows as `hasClientSecret`).",
+    responses: {
+      '200': ok('A page of SSO connections', SsoConnectionPage),
+      '400': problem('Bad query or cursor'),
+      ...authErrors,
+    },
+  },
+  createSsoConnection: {
+    requestParams: { path: OrgIdParam },
+    description: `Connects an identity provider. SAML: the IdP's metadata (\`metadataXml\`, or \`metadataUrl\` fetched once through the egress guard), or \`idpEntityId\` + \`ssoUrl\` + \`signingCertificates\`; a response is only ever checked against these certificates. The answer's \`saml.serviceProvider\` is what to give the IdP (entity id, ACS URL, metadata URL). OIDC: \`issuer\` (its discovery document is read when saved), \`clientId\`, \`clientSecret\` (stored encrypted under the org and the connection, never shown); register \`oidc.redirectUri\` at the IdP. Roles set here (\`defaultRole\`, \`groupMappings[].role\`) must be ones the caller could grant. At most ${MAX_SSO_CONNECTIONS_PER_ORG} per org. Audited (\`sso_connection.created\`, without secrets).`,
+    requestBody: jsonBody(SsoConnectionInput),
+    responses: {
+      '201': ok('The connection', SsoConnectionSchema),
+      '400': problem(
+        'The body is not valid, or the metadata or discovery document cannot be used (the reason says why)',
+      ),
+      ...authErrors,
+      '403': problem('The caller may not grant a role the connection names'),
+      '409': problem(`The org has ${MAX_SSO_CONNECTIONS_PER_ORG} connections already`),
+    },
+  },
+  getSsoConnection: {
+    requestParams: { path: SsoConnectionParam },
+    description: 'One connection, without its secret.',
+    responses: {
+      '200': ok('The connection', SsoConnectionSchema),
+      ...authErrors,
+      '404': problem('No such connection'),
+    },
+  },
+  replaceSsoConnection: {
+    requestParams: { path: SsoConnectionParam },
+    description:
+      "Replaces the connection's settings (its protocol stays). An OIDC `clientSecret` left out keeps the stored one. Audited (`sso_connection.updated`, before and after, without secrets).",
+    requestBody: jsonBody(SsoConnectionInput),
+    responses: {
+      '200': ok('The connection as stored', SsoConnectionSchema),
+      '400': problem('The body is not valid'),
+      ...authErrors,
+      '403': problem('The caller may not grant a role the connection names'),
+      '404': problem('No such connection'),
+      '409': problem('Another protocol than the connection has, or it changed meanwhile'),
+    },
+  },
+  deleteSsoConnection: {
+    requestParams: { path: SsoConnectionParam },
+    description:
+      'Deletes the connection: its IdP can no longer sign anyone in. Audited (`sso_connection.deleted`).',
+    responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such connection') },
   },
 };

@@ -108,6 +108,8 @@ export const platformPointers = {
   chatLinkNonces: 'CHATLINK',
   /** A verified email domain's one org (sign-in routing): claimed when an org proves the domain by DNS. */
   ssoDomainClaims: 'SSODOMAIN',
+  /** An SSO connection's org, by the connection's id (the SAML endpoints name the connection alone). */
+  ssoConnectionOrgs: 'SSOCONN',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -129,9 +131,11 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
     'invitationTokens',
     'emailConfirmations',
     'ssoDomainClaims',
+    'ssoConnectionOrgs',
   ],
   managePlatformKeys: ['platformKeys'],
   manageSsoDomains: ['ssoDomainClaims'],
+  manageSsoConnections: ['ssoConnectionOrgs'],
   createApiKey: ['apiKeyLookups'],
   rotateApiKey: ['apiKeyLookups'],
   revokeApiKey: ['apiKeyLookups'],

@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PROVIDER_MODULES } from '../../shared/providers';
 import { routes } from '../../shared/topology';
 import type { FakeGithub } from '../fakes/github';
@@ -203,6 +205,7 @@ async function snapshotOfB() {
     `/v1/orgs/${tenants.b.org.id}/notification-rules`,
     `/v1/orgs/${tenants.b.org.id}/approvals`,
     `/v1/orgs/${tenants.b.org.id}/domains`,
+    `/v1/orgs/${tenants.b.org.id}/sso-connections`,
   ].map(async (path) => (await b('GET', path)).json);
   return JSON.stringify(await Promise.all(reads), withoutOwnUse);
 }
@@ -237,12 +240,24 @@ afterAll(async () => {
   await fakes.github?.stop();
 });
 
+/** An SSO connection A would plant in B: an IdP of A's own, with a certificate A holds the key of. */
+const plantedSamlConnection = {
+  protocol: 'saml',
+  name: 'Planted by A',
+  idpEntityId: 'https://idp.a.example',
+  ssoUrl: 'https://idp.a.example/sso',
+  signingCertificates: [readFileSync(join(process.cwd(), 'test/fixtures/saml/other-cert.pem'), 'utf8')],
+  defaultRole: 'owner',
+};
+
 /** A body that would be valid for the route, so only tenancy can be the reason for a refusal. */
 const validBodies: Record<string, unknown> = {
   createOrg: { name: 'Sneaky', slug: 'sneaky' },
   createApiKey: { name: 'stolen', role: 'owner' },
   createPlatformApiKey: { name: 'stolen' },
   addDomain: { domain: 'planted-by-a.example' },
+  createSsoConnection: plantedSamlConnection,
+  replaceSsoConnection: plantedSamlConnection,
   createConnection: { provider: 'generic', name: 'stolen' },
   updateOrg: { name: 'Renamed by A', settings: { ipAllowList: ['203.0.113.0/24'] } },
   createUser: { email: 'intruder@example.test', name: 'Intruder', role: 'owner' },
@@ -329,7 +344,8 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{ruleId}', tenants.b.ruleId)
           .replace('{approvalId}', tenants.b.approvalId)
           .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'))
-          .replace('{domain}', 'for-b-tenant-b.example');
+          .replace('{domain}', 'for-b-tenant-b.example')
+          .replace('{ssoConnectionId}', 'sso_01M8F79MGRCMY1JDM07R52VC06');
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

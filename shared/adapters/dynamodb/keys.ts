@@ -57,6 +57,8 @@ export const TENANT_COLLECTIONS = {
   samlAssertions: 'SAMLASSERT',
   /** The email domains an org claims for sign-in routing, by domain name (and their count, `#count`). */
   ssoDomains: 'SSODOMAIN',
+  /** The org's SSO connections (SAML and OIDC IdPs), by id (and their count, `#count`). */
+  ssoConnections: 'SSOCONN',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
