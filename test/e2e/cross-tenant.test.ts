@@ -233,7 +233,8 @@ beforeAll(async () => {
   expect(res.status).toBe(202);
   eventIdOfB = String(res.json.eventId);
   await settledB();
-});
+  // Two tenants, each with a little of everything, on a shared machine: cold starts add up.
+}, 600_000);
 afterAll(async () => {
   await hub?.stop();
   await fakes.jira?.stop();
