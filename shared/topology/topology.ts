@@ -31,7 +31,7 @@ const fn = (entry: string, description: string, access: FunctionSpec['access']):
 
 /**
  * A function behind the hub's gate: it reads the caller's org (status, IP allow-list), counts the
- * request against the org's rate, and audits refusals.
+ * request against the org's rate, records a user's session, and audits refusals.
  */
 const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
   ...fn(entry, description, [
@@ -40,6 +40,8 @@ const api = (entry: string, description: string, access: FunctionSpec['access'])
       'domain-table:read',
       'audit-table:write',
       'usage:count',
+      // Each user session's use, at most once a minute (the gate's record of sessions).
+      'sessions:record',
       'tenant-role:assume',
     ] as const),
   ]),

@@ -55,6 +55,8 @@ export const TENANT_COLLECTIONS = {
   samlRequests: 'SAMLREQ',
   /** SAML assertion ids already accepted (replay cache, TTL), by connection and assertion id. */
   samlAssertions: 'SAMLASSERT',
+  /** Users' sessions (`<userId>#<sessionId>`) and each user's "revoked before" marker (`<userId>#REVOKED`). */
+  sessions: 'SESSION',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
