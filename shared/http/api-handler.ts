@@ -227,7 +227,7 @@ export async function admit(
           signInMethod: principal.signInMethod ?? 'unknown',
           ip: event.requestContext.http.sourceIp,
           userAgent: event.headers?.['user-agent']?.slice(0, 256) || null,
-          idleMinutes: null,
+          idleMinutes: org.settings.sessionIdleMinutes,
           at: new Date(),
         });
         recorded = session.recorded;

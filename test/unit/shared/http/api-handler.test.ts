@@ -224,6 +224,37 @@ describe('the gate: user sessions', () => {
   });
 });
 
+describe('the gate: idle sessions', () => {
+  it("refuses a session idle longer than the org's sessionIdleMinutes with 401, and not API keys", async () => {
+    const gate = new FakeGate();
+    gate.orgs.set(ORG_A, anOrg(ORG_A, { sessionIdleMinutes: 30 }));
+    const signedIn = nowSeconds() - 3 * 3600;
+    const seen = (minutesAgo: number): SessionState => ({
+      session: {
+        id: sessionIdOf(ORG_A, ADA, signedIn),
+        orgId: ORG_A,
+        userId: ADA,
+        signInMethod: 'password',
+        userAgent: 'jest',
+        ip: '203.0.113.9',
+        startedAt: new Date(signedIn * 1000).toISOString(),
+        lastSeenAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+      },
+      revokedBefore: null,
+    });
+    gate.sessionState = seen(31);
+    const idle = await getOrg(gate, adaToken({ authTime: signedIn }));
+    expect(idle.status).toBe(401);
+    expect(idle.json.type).toBe('urn:integration-hub:problem:session-expired');
+    expect(idle.json.detail).toMatch(/idle longer than the organisation's 30 minutes/);
+    expect((await getOrg(gate, orgKey())).status).toBe(200);
+    const active = new FakeGate();
+    active.orgs.set(ORG_A, anOrg(ORG_A, { sessionIdleMinutes: 30 }));
+    active.sessionState = seen(29);
+    expect((await getOrg(active, adaToken({ authTime: signedIn }))).status).toBe(200);
+  });
+});
+
 describe("the gate: refusals go to the caller's own trail, after the caller's rate", () => {
   it("audits a member of A addressing B in A's trail, reading and writing nothing of B", async () => {
     const gate = new FakeGate();
