@@ -236,8 +236,12 @@ export interface SessionStore {
    * environments write a session's last use at most once an interval between them.
    */
   recordUse(use: SessionUse, dueBefore: Date): Promise<void>;
-  /** The user's recorded sessions, newest sign-in first (at most `limit`), revoked ones included. */
-  list(orgId: string, userId: string, limit: number): Promise<Session[]>;
+  /** The user's recorded sessions, newest sign-in first (at most `limit`), revoked ones included, and their marker. */
+  list(
+    orgId: string,
+    userId: string,
+    limit: number,
+  ): Promise<{ sessions: Session[]; revokedBefore: string | null }>;
   /** Marks one session revoked, with the audit record; NotFoundError when it is unknown or already revoked. */
   revoke(
     orgId: string,

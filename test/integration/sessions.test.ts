@@ -120,9 +120,10 @@ describe('the DynamoDB session store', () => {
     }
     await store.revokeAll(ORG, user, new Date(0).toISOString(), 'usr_x', audit(ORG));
     const listed = await store.list(ORG, user, 100);
-    expect(listed.map((s) => s.id)).toEqual(
+    expect(listed.revokedBefore).toBe(new Date(0).toISOString());
+    expect(listed.sessions.map((s) => s.id)).toEqual(
       [10, 5, 0].map((offset) => sessionIdOf(ORG, user, signedIn + offset)),
     );
-    expect(await store.list(ORG, user, 2)).toHaveLength(2);
+    expect((await store.list(ORG, user, 2)).sessions).toHaveLength(2);
   });
 });

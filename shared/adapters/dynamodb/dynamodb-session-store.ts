@@ -77,10 +77,15 @@ export class DynamoDbSessionStore implements SessionStore {
     );
   }
 
-  async list(orgId: string, userId: string, limit: number): Promise<Session[]> {
+  async list(
+    orgId: string,
+    userId: string,
+    limit: number,
+  ): Promise<{ sessions: Session[]; revokedBefore: string | null }> {
+    const table = this.table(orgId);
     const pk = tenantPk(orgId, TENANT_COLLECTIONS.sessions);
-    this.table(orgId).check(pk);
-    const out = await this.client.send(
+    table.check(pk);
+    const query = this.client.send(
       new QueryCommand({
         TableName: this.tables.domainTable,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -90,7 +95,11 @@ export class DynamoDbSessionStore implements SessionStore {
         Limit: limit,
       }),
     );
-    return (out.Items ?? []).map((item) => SessionSchema.parse(item));
+    const [out, marker] = await Promise.all([query, table.get(pk, markerSk(userId))]);
+    return {
+      sessions: (out.Items ?? []).map((item) => SessionSchema.parse(item)),
+      revokedBefore: typeof marker?.revokedBefore === 'string' ? marker.revokedBefore : null,
+    };
   }
 
   async revoke(
