@@ -33,6 +33,7 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
   endpointId: hubId('ep', 'a webhook endpoint'),
   messageId: hubId('msg', 'a delivery message'),
   approvalId: hubId('apr', 'an approval'),
+  sessionId: hubId('ses', 'a session'),
   // An email address, as a suppression names it (URL-encoded in the path; bounded like any address).
   address: {
     pattern: /^[^\s@/]{1,64}@[^\s@/]{1,255}$/,

@@ -38,6 +38,8 @@ export const PERMISSIONS = [
   // Agent approvals (issue 13): reading them, and asking people to decide (what an agent's key needs).
   'approvals:read',
   'approvals:request',
+  // Listing and revoking another user's sessions (one's own needs only org:read): owner and admin.
+  'sessions:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
