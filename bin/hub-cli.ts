@@ -28,6 +28,7 @@ import {
 import { registerNotificationPreferenceCommands } from './cli/notification-preferences';
 import { registerNotificationRuleCommands } from './cli/notification-rules';
 import { registerRealtimeCommands } from './cli/realtime';
+import { registerSessionCommands } from './cli/sessions';
 import { registerWebhookEndpointCommands } from './cli/webhook-endpoints';
 
 /** `hub`: the command line for the hub's HTTP API, and for minting local dev tokens. */
@@ -1185,6 +1186,7 @@ registerNotificationPreferenceCommands(program);
 registerRealtimeCommands(program);
 registerApprovalCommands(program);
 registerChatCommands(program);
+registerSessionCommands(program);
 
 try {
   await program.parseAsync(process.argv);
