@@ -229,6 +229,7 @@ export async function admit(
           userAgent: event.headers?.['user-agent']?.slice(0, 256) || null,
           idleMinutes: org.settings.sessionIdleMinutes,
           at: new Date(),
+          record: options.count !== false,
         });
         recorded = session.recorded;
       }

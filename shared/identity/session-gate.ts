@@ -23,6 +23,8 @@ export interface SessionRequest {
   /** The org's idle timeout (`sessionIdleMinutes`), or null for none. */
   readonly idleMinutes: number | null;
   readonly at: Date;
+  /** `false`: the hub's own re-check of a standing grant (a real-time connection), not a use. @default true */
+  readonly record?: boolean;
 }
 
 /**
@@ -69,7 +71,8 @@ export class SessionGate {
         );
       }
     }
-    return { sessionId, recorded: this.record(key, sessionId, request) };
+    const recorded = request.record === false ? Promise.resolve() : this.record(key, sessionId, request);
+    return { sessionId, recorded };
   }
 
   /** Drops what this environment read of a user's sessions (after it revoked some of them). */

@@ -366,6 +366,7 @@ export const functions = {
       'user-pool:verify-tokens',
       'audit-table:write',
       'usage:count',
+      'sessions:record',
       'tenant-role:assume',
     ],
     policyEngine: true,
@@ -427,6 +428,8 @@ export const functions = {
       'claims-bucket:read',
       'realtime:post',
       'usage:count',
+      // The gate's session check (a re-check records no use).
+      'sessions:record',
       'tenant-role:assume',
     ],
     policyEngine: true,

@@ -127,3 +127,15 @@ describe("the gate's sessions", () => {
     expect(fake.uses).toHaveLength(1);
   });
 });
+
+describe("the gate's re-check of a standing grant", () => {
+  it('refuses a revoked session without recording a use', async () => {
+    const fake = new FakeSessions();
+    const gate = new SessionGate(fake.store);
+    await (await gate.admit(request({ record: false }))).recorded;
+    expect(fake.uses).toEqual([]);
+    fake.state = { session: null, revokedBefore: new Date().toISOString() };
+    gate.forget(ORG, ADA);
+    await expect(gate.admit(request({ record: false }))).rejects.toBeInstanceOf(SessionRevokedError);
+  });
+});
