@@ -800,6 +800,11 @@ program
     nonNegativeInt,
     0,
   )
+  .option(
+    '--auth-time <epochSeconds>',
+    "the session's sign-in time (auth_time), as a token refreshed from that sign-in carries (overrides --auth-age)",
+    positiveInt,
+  )
   .option('--platform-admin', 'member of the platform-admins group')
   .option('--ttl <seconds>', 'lifetime in seconds', positiveInt, 3600)
   .action(
@@ -812,6 +817,7 @@ program
       mfa?: boolean;
       amr?: string;
       authAge: number;
+      authTime?: number;
       platformAdmin?: boolean;
       ttl: number;
     }) => {
@@ -826,7 +832,7 @@ program
       ).json()) as {
         issuer: string;
       };
-      const startedAt = Date.now() - o.authAge * 1000;
+      const startedAt = o.authTime !== undefined ? o.authTime * 1000 : Date.now() - o.authAge * 1000;
       const authTime = Math.floor(startedAt / 1000);
       // As a refresh token stops working: a session begun before its user's sign-out gets no token.
       const signedOut = o.email ? lastSignOut(resolve(dataDir), o.email) : null;

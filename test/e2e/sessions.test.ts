@@ -97,6 +97,12 @@ describe('sessions over HTTP', () => {
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(refused.json.type).toBe('urn:integration-hub:problem:session-revoked');
     expect((await client(hub, laptop)('GET', base)).status).toBe(200);
+    // A token refreshed from the revoked sign-in (the same auth_time) names the same session: refused too.
+    const phoneSignIn = Math.floor(Date.parse(listed[1]?.startedAt as string) / 1000);
+    const refreshedPhone = ada.signIn(0, '--mfa', '--auth-time', String(phoneSignIn));
+    expect((await client(hub, refreshedPhone)('GET', base)).json.type).toBe(
+      'urn:integration-hub:problem:session-revoked',
+    );
     expect((await mySessions(laptop, base)).map((s) => s.current)).toEqual([true]);
     // Revoked once is revoked: a second revocation finds no active session.
     expect((await client(hub, laptop)('DELETE', `${base}/me/sessions/${phoneSession}`)).status).toBe(404);
