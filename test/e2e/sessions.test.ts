@@ -130,6 +130,29 @@ describe('sessions over HTTP', () => {
     expect((await mySessions(again, base)).map((s) => s.current)).toEqual([true]);
   });
 
+  it("refuses a session idle longer than the org's sessionIdleMinutes, and does not list it", async () => {
+    const { base, asOwner, person } = await orgWithOwner('sessions-idle');
+    const eve = await person('eve', 'member');
+    const active = eve.signIn(0);
+    expect((await client(hub, active)('GET', base)).status).toBe(200);
+    const patched = await asOwner('PATCH', base, { settings: { sessionIdleMinutes: 5 } });
+    expect(patched.status).toBe(200);
+    expect((patched.json.settings as { sessionIdleMinutes: number }).sessionIdleMinutes).toBe(5);
+    // Signed in ten minutes ago and not seen since: idle since its sign-in.
+    const idle = eve.signIn(600);
+    const refused = await eventually(async () => {
+      const res = await client(hub, idle)('GET', base);
+      return res.status === 401 ? res : undefined;
+    });
+    expect(refused.json.type).toBe('urn:integration-hub:problem:session-expired');
+    expect(refused.json.detail).toMatch(/idle longer than the organisation's 5 minutes/);
+    expect((await mySessions(active, base)).map((s) => s.current)).toEqual([true]);
+    // Out of bounds, the setting is refused as problem+json.
+    const bad = await asOwner('PATCH', base, { settings: { sessionIdleMinutes: 2 } });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it("lets an admin list and revoke another user's sessions, and a member neither", async () => {
     const { org, base, asOwner, person } = await orgWithOwner('sessions-admin');
     const bo = await person('bo', 'admin');
