@@ -158,9 +158,10 @@ const isDenial = (error: unknown): error is ForbiddenError | MfaRequiredError =>
  * The hub's gate for authenticated routes: the route's permission within the addressed org, the
  * caller's org active, the request from a network the org allows, and — for a user — an active hub
  * user (named from the hub's record), a second factor if the org requires one, and a session
- * younger than the org's lifetime, neither revoked nor idle (its use recorded, once a minute). A refusal is counted against the caller's own org's allowance,
- * then audited in the caller's own trail (never the addressed org's), then answered. An admitted
- * request is counted too; the returned promise settles with that count.
+ * younger than the org's lifetime, neither revoked nor idle (its use recorded, once a minute). A
+ * refusal is counted against the caller's own org's allowance, then audited in the caller's own
+ * trail (never the addressed org's), then answered. An admitted request is counted too; the
+ * returned promise settles with that count.
  */
 export async function admit(
   event: APIGatewayProxyEventV2,
