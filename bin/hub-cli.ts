@@ -28,6 +28,7 @@ import {
 import { registerNotificationPreferenceCommands } from './cli/notification-preferences';
 import { registerNotificationRuleCommands } from './cli/notification-rules';
 import { registerRealtimeCommands } from './cli/realtime';
+import { registerSessionCommands } from './cli/sessions';
 import { registerSsoCommands } from './cli/sso';
 import { registerWebhookEndpointCommands } from './cli/webhook-endpoints';
 
@@ -800,6 +801,11 @@ program
     nonNegativeInt,
     0,
   )
+  .option(
+    '--auth-time <epochSeconds>',
+    "the session's sign-in time (auth_time), as a token refreshed from that sign-in carries (overrides --auth-age)",
+    positiveInt,
+  )
   .option('--platform-admin', 'member of the platform-admins group')
   .option('--ttl <seconds>', 'lifetime in seconds', positiveInt, 3600)
   .action(
@@ -812,6 +818,7 @@ program
       mfa?: boolean;
       amr?: string;
       authAge: number;
+      authTime?: number;
       platformAdmin?: boolean;
       ttl: number;
     }) => {
@@ -826,7 +833,7 @@ program
       ).json()) as {
         issuer: string;
       };
-      const startedAt = Date.now() - o.authAge * 1000;
+      const startedAt = o.authTime !== undefined ? o.authTime * 1000 : Date.now() - o.authAge * 1000;
       const authTime = Math.floor(startedAt / 1000);
       // As a refresh token stops working: a session begun before its user's sign-out gets no token.
       const signedOut = o.email ? lastSignOut(resolve(dataDir), o.email) : null;
@@ -1187,6 +1194,7 @@ registerRealtimeCommands(program);
 registerApprovalCommands(program);
 registerChatCommands(program);
 registerSsoCommands(program);
+registerSessionCommands(program);
 
 try {
   await program.parseAsync(process.argv);

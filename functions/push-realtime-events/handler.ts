@@ -51,6 +51,8 @@ export const handler = makeHandler(
         users: adapters.userStore(),
         access: adapters.accessDirectory(),
         facts: adapters.accessFacts(),
+        // A revoked or idle session's connection is closed at its next check.
+        sessions: adapters.sessionGate(),
       },
       keys: adapters.apiKeyStore(),
       clock: systemClock,

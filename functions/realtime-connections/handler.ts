@@ -33,6 +33,7 @@ export const handler = makeHandler({
     users: adapters.userStore(),
     access: adapters.accessDirectory(),
     facts: adapters.accessFacts(),
+    sessions: adapters.sessionGate(),
   },
   clock: systemClock,
   credentialExpiry: makeCredentialExpiry({ keys }),

@@ -90,6 +90,12 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
     session: [{ table: 'domain', classes: ['write'], keys: { tenantCollection: 'APIKEY' } }],
     actions: [],
   },
+  // The gate records each user session's use (and creates its record on its first request).
+  'sessions:record': {
+    own: [],
+    session: [{ table: 'domain', classes: ['write'], keys: { tenantCollection: 'SESSION' } }],
+    actions: [],
+  },
   'tenant-role:assume': none,
   'idempotency-table:write': {
     own: [{ table: 'idempotency', classes: ['read', 'write'], keys: 'any' }],

@@ -164,6 +164,7 @@ export class HubStack extends Stack {
         case 'audit-table:read':
         case 'usage:count':
         case 'api-keys:record-use':
+        case 'sessions:record':
           // Tenant items: reached only through the tenant data role.
           return;
         case 'idempotency-table:write':

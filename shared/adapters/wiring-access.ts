@@ -75,6 +75,9 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   realtimeConnections: ['domain-table:write'],
   realtimeConnectionCounts: ['domain-table:read'],
   connectionPoster: ['realtime:post'],
+  sessionStore: ['domain-table:read'],
+  // Records each session's use (tenant items of the sessions collection), at most once a minute.
+  sessionGate: ['domain-table:read', 'sessions:record'],
   sessionRevoker: ['user-pool:sign-out'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.

@@ -33,6 +33,7 @@ import type { ChatDeps } from '../connectors/provider-module';
 import type { AccessTokens } from '../connectors/work-items';
 import { egressFetch } from '../egress';
 import { feedOfReferences } from '../events/claim-check';
+import { SessionGate } from '../identity/session-gate';
 import type { ChatRenderers } from '../notify/chat/chat-card';
 import { makeChatChannel, makeChatRenderer } from '../notify/chat/chat-channel';
 import { ConnectionChatRecipients } from '../notify/chat/chat-recipients';
@@ -89,6 +90,7 @@ import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
+import { DynamoDbSessionStore } from './dynamodb/dynamodb-session-store';
 import { DynamoDbSsoConnectionStore } from './dynamodb/dynamodb-sso-connection-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
@@ -169,6 +171,13 @@ export const mailer = () =>
   );
 export const accessStore = () => new DynamoDbAccessStore(documentClient(), tablesConfig());
 export const roleGuard = () => makeRoleGuard(accessStore());
+export const sessionStore = () => new DynamoDbSessionStore(documentClient(), tablesConfig());
+let sessions: SessionGate | undefined;
+/** One cache of users' sessions per execution environment (the gate's). */
+export const sessionGate = () => {
+  sessions ??= new SessionGate(sessionStore());
+  return sessions;
+};
 export const sessionRevoker = () => {
   const userPoolId = signOutUserPoolId();
   return userPoolId

@@ -5,6 +5,7 @@ import { approvalOperations } from '../approvals/operations';
 import { chatOperations } from '../chat/operations';
 import type { ProviderCatalog } from '../connectors/provider-catalog';
 import { credentialSummarySchema } from '../connectors/provider-catalog';
+import { sessionOperations } from '../identity/operations';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
 import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
@@ -102,6 +103,7 @@ type FeatureOperation =
   | keyof typeof approvalOperations
   | keyof typeof ssoOperations
   | keyof typeof ssoConnectionOperations
+  | keyof typeof sessionOperations
   | keyof ReturnType<typeof chatOperations>;
 
 const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
@@ -808,6 +810,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...approvalOperations,
     ...ssoOperations,
     ...ssoConnectionOperations,
+    ...sessionOperations,
     ...providerOperations(providers),
     ...chatOperations(providers.modules),
   };

@@ -20,7 +20,7 @@ export const jsonBody = (schema: z.ZodType) => ({
 
 export const authErrors = {
   '401': problem(
-    "No valid credential was sent, or (urn:integration-hub:problem:session-expired) the user signed in longer ago than the org's sessionLifetimeMinutes",
+    "No valid credential was sent; (urn:integration-hub:problem:session-expired) the user signed in longer ago than the org's sessionLifetimeMinutes, or the session was idle longer than its sessionIdleMinutes; or (urn:integration-hub:problem:session-revoked) the session was revoked",
   ),
   '403': problem(
     'The credential does not allow this, its user is not an active user of the org, the org is suspended, the network is not allowed, or (urn:integration-hub:problem:mfa-required) the org requires MFA and the sign-in shows no second factor',

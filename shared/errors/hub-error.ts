@@ -57,6 +57,13 @@ export class SessionExpiredError extends HubError {
   readonly title = 'The session has expired';
 }
 
+/** The session was revoked (by its user or an admin): its tokens are refused, also once refreshed. */
+export class SessionRevokedError extends HubError {
+  readonly status = 401;
+  readonly code = 'session-revoked';
+  readonly title = 'The session was revoked';
+}
+
 export class NotFoundError extends HubError {
   readonly status = 404;
   readonly code = 'not-found';

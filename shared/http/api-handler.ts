@@ -24,6 +24,7 @@ import {
 } from '../errors';
 import type { Principal } from '../identity/principal';
 import { isInScope, principalFromContext } from '../identity/principal';
+import type { SessionGate } from '../identity/session-gate';
 import { logger, metrics, tracer } from '../observability/observability';
 import type { AuditStore, UsageStore, UserStore } from '../ports/stores';
 import type { Org } from '../tenancy/org';
@@ -73,6 +74,8 @@ export interface GateDeps {
   readonly access: Pick<AccessDirectory, 'get'>;
   /** What org policies may look at; read only for orgs that have policies. */
   readonly facts: Pick<AccessFactsLoader, 'load'>;
+  /** Users' sessions: revoked or idle ones refused, each one's use recorded. @default none checked */
+  readonly sessions?: Pick<SessionGate, 'admit'>;
 }
 
 export interface ApiOptions<
@@ -155,9 +158,10 @@ const isDenial = (error: unknown): error is ForbiddenError | MfaRequiredError =>
  * The hub's gate for authenticated routes: the route's permission within the addressed org, the
  * caller's org active, the request from a network the org allows, and — for a user — an active hub
  * user (named from the hub's record), a second factor if the org requires one, and a session
- * younger than the org's lifetime. A refusal is counted against the caller's own org's allowance,
- * then audited in the caller's own trail (never the addressed org's), then answered. An admitted
- * request is counted too; the returned promise settles with that count.
+ * younger than the org's lifetime, neither revoked nor idle (its use recorded, once a minute). A
+ * refusal is counted against the caller's own org's allowance, then audited in the caller's own
+ * trail (never the addressed org's), then answered. An admitted request is counted too; the
+ * returned promise settles with that count.
  */
 export async function admit(
   event: APIGatewayProxyEventV2,
@@ -175,6 +179,8 @@ export async function admit(
   let org: Org | null = null;
   // Who the trail names: the hub user once read, so even a refusal shows no claim of the token's.
   let admitted: typeof principal = principal;
+  // The write of the session's use, when one is due: awaited before the request goes on, never rejected.
+  let recorded: Promise<void> = Promise.resolve();
   try {
     // Compared as sent, before anything is read: another org's id, well-formed or not, is refused.
     if (!isInScope(principal, permission, event.pathParameters?.orgId ?? null)) {
@@ -214,6 +220,20 @@ export async function admit(
           `The session expired: the organisation's sessions last ${org.settings.sessionLifetimeMinutes} minutes; sign in again`,
         );
       }
+      if (gate.sessions) {
+        const session = await gate.sessions.admit({
+          orgId: principal.orgId,
+          userId: principal.id,
+          authTime: principal.authTime,
+          signInMethod: principal.signInMethod ?? 'unknown',
+          ip: event.requestContext.http.sourceIp,
+          userAgent: event.headers?.['user-agent']?.slice(0, 256) || null,
+          idleMinutes: org.settings.sessionIdleMinutes,
+          at: new Date(),
+          record: options.count !== false,
+        });
+        recorded = session.recorded;
+      }
     } else if (actingUser && user?.status !== 'active') {
       throw new ForbiddenError(
         user ? "The key's user is deactivated" : "The key's user is no user of this organisation",
@@ -234,6 +254,7 @@ export async function admit(
     const rate = options.count === false ? Promise.resolve() : countRequest(gate, org);
     // Settled here so an early refusal below cannot leave it unobserved.
     rate.catch(() => undefined);
+    await recorded;
     return { principal: admitted, path, rate };
   } catch (error) {
     if (isDenial(error)) await recordDenial(event, route, admitted, org, error, gate);
@@ -315,6 +336,7 @@ export function apiHandler<
           users: adapters.userStore(),
           access: adapters.accessDirectory(),
           facts: adapters.accessFacts(),
+          sessions: adapters.sessionGate(),
         })
       : undefined;
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {

@@ -5,6 +5,7 @@ import type { ApiKeyStore } from '../ports/stores';
 import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from './api-key-format';
 import { isRoleRef } from './permissions';
 import type { Principal } from './principal';
+import { signInMethodOf } from './session';
 
 /** Verifies a JWT and returns its claims; throws when the token is not valid. */
 export type JwtVerify = (token: string) => Promise<Record<string, unknown>>;
@@ -82,6 +83,7 @@ export function makeAuthenticator(deps: {
     const mfa = amr.some((m) => m === 'mfa' || m === 'otp' || m === 'hwk' || m === 'swk');
     // The name is the hub user's, set by the gate from the hub's record; the token's email is not trusted.
     const name = userId;
-    return { kind: 'org_member', type: 'user', id: userId, name, orgId, role, mfa, authTime };
+    const signInMethod = signInMethodOf(claims);
+    return { kind: 'org_member', type: 'user', id: userId, name, orgId, role, mfa, authTime, signInMethod };
   }
 }

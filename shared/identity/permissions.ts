@@ -41,6 +41,8 @@ export const PERMISSIONS = [
   // Enterprise sign-in: the org's email domains and SSO connections (reading them, and changing them).
   'sso:read',
   'sso:manage',
+  // Listing and revoking another user's sessions (one's own needs only org:read): owner and admin.
+  'sessions:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

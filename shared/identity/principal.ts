@@ -1,5 +1,6 @@
 import type { Permission, RoleRef } from './permissions';
 import { isRoleRef, permissionsOf } from './permissions';
+import { SIGN_IN_METHOD } from './session';
 
 /** Who is calling, as resolved from a verified credential. */
 export type Principal =
@@ -21,6 +22,8 @@ export type Principal =
       readonly mfa?: boolean;
       /** For a user token: when the user signed in (the token's `auth_time`, epoch seconds). */
       readonly authTime?: number;
+      /** For a user token: how the user signed in (`signInMethodOf` its claims), shown in their sessions. */
+      readonly signInMethod?: string;
       /** For a user: the hub user's email, set by the gate from the hub's record (never from a claim). */
       readonly email?: string;
       /** For a personal API key: the user it acts for. */
@@ -60,13 +63,14 @@ export function principalToContext(principal: Principal): AuthorizerContext {
         role: principal.role,
         mfa: principal.mfa === true ? 'true' : 'false',
         ...(principal.authTime !== undefined ? { authTime: String(principal.authTime) } : {}),
+        ...(principal.signInMethod !== undefined ? { signInMethod: principal.signInMethod } : {}),
         ...(principal.ownerUserId ? { ownerUserId: principal.ownerUserId } : {}),
       };
 }
 
 export function principalFromContext(context: Record<string, unknown> | undefined): Principal | null {
   if (!context) return null;
-  const { kind, type, id, name, orgId, role, mfa, authTime, ownerUserId } = context;
+  const { kind, type, id, name, orgId, role, mfa, authTime, signInMethod, ownerUserId } = context;
   if (typeof id !== 'string' || typeof name !== 'string' || (type !== 'api_key' && type !== 'user')) {
     return null;
   }
@@ -81,6 +85,7 @@ export function principalFromContext(context: Record<string, unknown> | undefine
       role,
       mfa: mfa === 'true',
       ...(typeof authTime === 'string' && /^\d{1,12}$/.test(authTime) ? { authTime: Number(authTime) } : {}),
+      ...(typeof signInMethod === 'string' && SIGN_IN_METHOD.test(signInMethod) ? { signInMethod } : {}),
       ...(typeof ownerUserId === 'string' ? { ownerUserId } : {}),
     };
   }

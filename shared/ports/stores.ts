@@ -4,6 +4,7 @@ import type { OrgAccess } from '../authz/org-access';
 import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant, PlatformApiKey } from '../identity/api-key';
+import type { Session, SessionState } from '../identity/session';
 import type { StoredDeadLetter } from '../queues/dead-letter';
 import type { InvitationMail, StoredInvitation } from '../tenancy/invitation';
 import type { Org } from '../tenancy/org';
@@ -211,6 +212,47 @@ export interface UserStore {
   list(orgId: string, page: PageRequest): Promise<Page<User>>;
   /** Sets the status if the user is still as read (`expected`), with the audit record. */
   setStatus(user: User, expected: User['status'], audit: AuditRecord): Promise<void>;
+}
+
+/** What a request of a session tells the store: who, how they signed in, from where, when. */
+export interface SessionUse {
+  readonly orgId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly signInMethod: string;
+  /** The sign-in (`auth_time`, epoch seconds). */
+  readonly authTime: number;
+  readonly ip: string;
+  readonly userAgent: string | null;
+  readonly at: Date;
+}
+
+export interface SessionStore {
+  /** The session's record and its user's "revoked before" marker, as the gate checks them. */
+  state(orgId: string, userId: string, sessionId: string): Promise<SessionState>;
+  /**
+   * Records a request of the session (creating the record on its first), only when its last one
+   * was recorded before `dueBefore` and it is not revoked: a conditional write, so many execution
+   * environments write a session's last use at most once an interval between them.
+   */
+  recordUse(use: SessionUse, dueBefore: Date): Promise<void>;
+  /** The user's recorded sessions, newest sign-in first (at most `limit`), revoked ones included, and their marker. */
+  list(
+    orgId: string,
+    userId: string,
+    limit: number,
+  ): Promise<{ sessions: Session[]; revokedBefore: string | null }>;
+  /** Marks one session revoked, with the audit record; NotFoundError when it is unknown or already revoked. */
+  revoke(
+    orgId: string,
+    userId: string,
+    sessionId: string,
+    at: string,
+    by: string,
+    audit: AuditRecord,
+  ): Promise<void>;
+  /** Revokes every session of the user begun before `before` (a marker the gate checks), with the audit record. */
+  revokeAll(orgId: string, userId: string, before: string, by: string, audit: AuditRecord): Promise<void>;
 }
 
 export interface TeamStore {

@@ -26,7 +26,19 @@ const settingsFields = {
     .number()
     .int()
     .min(5)
-    .max(7 * 24 * 60),
+    .max(7 * 24 * 60)
+    .describe(
+      'Refuse a user session signed in (auth_time) longer ago than this, however its tokens were refreshed',
+    ),
+  sessionIdleMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .nullable()
+    .describe(
+      "Refuse a user session whose last request is older than this (to within a minute: a session's use is recorded once a minute); null for no idle timeout",
+    ),
   mfaRequired: z.boolean(),
   stepUpMinutes: z
     .number()
@@ -53,6 +65,7 @@ export const OrgSettingsSchema = z
   .object({
     allowedEmailDomains: settingsFields.allowedEmailDomains.default([]),
     sessionLifetimeMinutes: settingsFields.sessionLifetimeMinutes.default(480),
+    sessionIdleMinutes: settingsFields.sessionIdleMinutes.default(null),
     mfaRequired: settingsFields.mfaRequired.default(false),
     stepUpMinutes: settingsFields.stepUpMinutes.default(DEFAULT_STEP_UP_MINUTES),
     ipAllowList: settingsFields.ipAllowList.default([]),
@@ -67,6 +80,7 @@ export const OrgSettingsPatchSchema = z
   .object({
     allowedEmailDomains: settingsFields.allowedEmailDomains.optional(),
     sessionLifetimeMinutes: settingsFields.sessionLifetimeMinutes.optional(),
+    sessionIdleMinutes: settingsFields.sessionIdleMinutes.optional(),
     mfaRequired: settingsFields.mfaRequired.optional(),
     stepUpMinutes: settingsFields.stepUpMinutes.optional(),
     ipAllowList: settingsFields.ipAllowList.optional(),

@@ -37,6 +37,7 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'audit-table:read': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
   'usage:count': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
   'api-keys:record-use': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
+  'sessions:record': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
   'tenant-role:assume': { resources: ['tenantRole'], tenantData: true },
   'idempotency-table:write': { resources: ['idempotencyTable'], tenantData: false },
   'event-bus:put': { resources: ['eventBus'], tenantData: false },

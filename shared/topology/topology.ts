@@ -31,7 +31,7 @@ const fn = (entry: string, description: string, access: FunctionSpec['access']):
 
 /**
  * A function behind the hub's gate: it reads the caller's org (status, IP allow-list), counts the
- * request against the org's rate, and audits refusals.
+ * request against the org's rate, records a user's session, and audits refusals.
  */
 const api = (entry: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
   ...fn(entry, description, [
@@ -40,6 +40,8 @@ const api = (entry: string, description: string, access: FunctionSpec['access'])
       'domain-table:read',
       'audit-table:write',
       'usage:count',
+      // Each user session's use, at most once a minute (the gate's record of sessions).
+      'sessions:record',
       'tenant-role:assume',
     ] as const),
   ]),
@@ -128,6 +130,12 @@ export const functions = {
     'domain-table:write',
     'user-pool:sign-out',
   ]),
+  // Sessions (issue 14): a user's own, or any user's with sessions:manage.
+  manageSessions: api(
+    'manage-sessions',
+    "Lists and revokes users' sessions (their own, or a user's with sessions:manage), signing them out of the user pool",
+    ['domain-table:write', 'audit-table:write', 'user-pool:sign-out'],
+  ),
   listUserActivity: api('list-user-activity', "Reads a user's activity from the audit trail", [
     'audit-table:read',
   ]),
@@ -369,6 +377,7 @@ export const functions = {
       'user-pool:verify-tokens',
       'audit-table:write',
       'usage:count',
+      'sessions:record',
       'tenant-role:assume',
     ],
     policyEngine: true,
@@ -430,6 +439,8 @@ export const functions = {
       'claims-bucket:read',
       'realtime:post',
       'usage:count',
+      // The gate's session check (a re-check records no use).
+      'sessions:record',
       'tenant-role:assume',
     ],
     policyEngine: true,
@@ -613,6 +624,57 @@ export const routes = [
     permission: 'users:manage',
     summary: 'Reactivate a user',
     tag: 'Users',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/me/sessions',
+    operationId: 'listMySessions',
+    function: 'manageSessions',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: "The signed-in user's active sessions (device, address, sign-in method, started, last seen)",
+    tag: 'Sessions',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/me/sessions/{sessionId}',
+    operationId: 'revokeMySession',
+    function: 'manageSessions',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: "Revoke one of the signed-in user's sessions: its tokens are refused within seconds",
+    tag: 'Sessions',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/me/sessions',
+    operationId: 'revokeMySessions',
+    function: 'manageSessions',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: 'Sign out everywhere: revoke every session of the signed-in user, and their refresh tokens',
+    tag: 'Sessions',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/users/{userId}/sessions',
+    operationId: 'listUserSessions',
+    function: 'manageSessions',
+    auth: 'hub',
+    permission: 'sessions:manage',
+    summary: "A user's active sessions",
+    tag: 'Sessions',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/users/{userId}/sessions',
+    operationId: 'revokeUserSessions',
+    function: 'manageSessions',
+    auth: 'hub',
+    permission: 'sessions:manage',
+    summary:
+      "Revoke every session of a user, and their refresh tokens (the user's role must not outrank the caller's)",
+    tag: 'Sessions',
   },
   {
     method: 'GET',

@@ -31,6 +31,7 @@ export type ResourceAccess =
   | 'user-pool:verify-tokens'
   | 'usage:count'
   | 'api-keys:record-use'
+  | 'sessions:record'
   | 'tenant-role:assume'
   | 'mail:send'
   | 'queues:send'

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sessionIdOf } from '../../shared/identity/session-id';
 import { PROVIDER_MODULES } from '../../shared/providers';
 import { routes } from '../../shared/topology';
 import type { FakeGithub } from '../fakes/github';
@@ -26,6 +27,8 @@ interface Tenant {
   invitationId: string;
   roleId: string;
   jwt: string;
+  /** The session of `jwt` (recorded by the gate on its first request). */
+  sessionId: string;
   connection: { id: string; webhookSecret: string };
   jiraConnection: { id: string; webhookUrl: string; webhookSecret: string };
   githubConnection: { id: string; webhookUrl: string; webhookSecret: string };
@@ -63,6 +66,10 @@ async function tenant(slug: string): Promise<Tenant> {
     '--role',
     'owner',
   ]).stdout.trim();
+  // One request, so the gate records the token's session (which A must not list or revoke).
+  expect((await client(hub, jwt)('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
+  const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  const sessionId = sessionIdOf(org.id, String(user.json.id), Number(claims.auth_time));
   const team = await admin('POST', `/v1/orgs/${org.id}/teams`, { name: 'Team' });
   const invitation = await admin('POST', `/v1/orgs/${org.id}/invitations`, {
     email: `invitee@${slug}.test`,
@@ -117,6 +124,7 @@ async function tenant(slug: string): Promise<Tenant> {
     invitationId: String(invitation.json.id),
     roleId: String(role.json.id),
     jwt,
+    sessionId,
     connection,
     jiraConnection,
     githubConnection,
@@ -206,6 +214,7 @@ async function snapshotOfB() {
     `/v1/orgs/${tenants.b.org.id}/approvals`,
     `/v1/orgs/${tenants.b.org.id}/domains`,
     `/v1/orgs/${tenants.b.org.id}/sso-connections`,
+    `/v1/orgs/${tenants.b.org.id}/users/${tenants.b.userId}/sessions`,
   ].map(async (path) => (await b('GET', path)).json);
   return JSON.stringify(await Promise.all(reads), withoutOwnUse);
 }
@@ -233,6 +242,12 @@ beforeAll(async () => {
   expect(res.status).toBe(202);
   eventIdOfB = String(res.json.eventId);
   await settledB();
+  // B's user has a session for A to be refused: the snapshot shows it unchanged after each route.
+  const bSessions = await client(hub, tenants.b.ownerKey)(
+    'GET',
+    `/v1/orgs/${tenants.b.org.id}/users/${tenants.b.userId}/sessions`,
+  );
+  expect((bSessions.json.items as { id: string }[]).map((s) => s.id)).toEqual([tenants.b.sessionId]);
   // Two tenants, each with a little of everything, on a shared machine: cold starts add up.
 }, 600_000);
 afterAll(async () => {
@@ -344,6 +359,7 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{messageId}', 'msg_01M8F79MGRCMY1JDM07R52VC06')
           .replace('{ruleId}', tenants.b.ruleId)
           .replace('{approvalId}', tenants.b.approvalId)
+          .replace('{sessionId}', tenants.b.sessionId)
           .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'))
           .replace('{domain}', 'for-b-tenant-b.example')
           .replace('{ssoConnectionId}', 'sso_01M8F79MGRCMY1JDM07R52VC06');

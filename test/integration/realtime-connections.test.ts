@@ -5,6 +5,8 @@ import type { OrgAccess } from '../../shared/authz/org-access';
 import { UnauthenticatedError } from '../../shared/errors';
 import type { GateDeps } from '../../shared/http/api-handler';
 import type { Principal } from '../../shared/identity/principal';
+import type { SessionState } from '../../shared/identity/session';
+import { SessionGate } from '../../shared/identity/session-gate';
 import { newId } from '../../shared/ids';
 import type { ConnectionPoster } from '../../shared/realtime/connections';
 import { makePushEvent } from '../../shared/realtime/push-events';
@@ -457,6 +459,42 @@ describe('the fan-out', () => {
     });
     expect(await afterSuspension(event())).toMatchObject({ sent: 0, closed: 1 });
     expect(closed).toContain(keep);
+  });
+
+  it("closes, at its next check, a user's connection whose session was revoked, recording no use by the check", async () => {
+    const s = setup();
+    let state: SessionState = { session: null, revokedBefore: null };
+    const uses: string[] = [];
+    const sessions = new SessionGate(
+      { state: async () => state, recordUse: async (use) => void uses.push(use.sessionId) },
+      { stateTtlMs: 0 },
+    );
+    const gate = Object.assign(s.gate, { sessions });
+    const { connectionId } = await s.connect(s.userToken());
+    await s.send(connectionId, '{"action":"subscribe","types":["*"]}');
+    // Opening the connection is a use of the session, recorded once.
+    expect(uses).toHaveLength(1);
+    const closed: string[] = [];
+    const pushWith = () =>
+      makePushEvent({
+        connections: s.store,
+        poster: { post: async () => 'sent', close: async (id) => void closed.push(id) },
+        clock: s.clock,
+        check: makeConnectionCheck({
+          gate,
+          keys: {
+            get: async () => ({ status: 'active' }) as never,
+            listPlatformKeys: async () => ({ items: [], nextCursor: null }),
+          },
+          clock: s.clock,
+        }),
+      });
+    const event = () => aCanonicalEvent({ tenantId: s.orgId, type: 'pull_request.merged' });
+    expect(await pushWith()(event())).toMatchObject({ sent: 1 });
+    state = { session: null, revokedBefore: new Date().toISOString() };
+    expect(await pushWith()(event())).toMatchObject({ sent: 0, closed: 1 });
+    expect(closed).toEqual([connectionId]);
+    expect(uses).toHaveLength(1);
   });
 
   it("closes a connection at once when its credential's stored expiry (a JWT's exp) has passed", async () => {

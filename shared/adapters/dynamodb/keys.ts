@@ -59,6 +59,8 @@ export const TENANT_COLLECTIONS = {
   ssoDomains: 'SSODOMAIN',
   /** The org's SSO connections (SAML and OIDC IdPs), by id (and their count, `#count`). */
   ssoConnections: 'SSOCONN',
+  /** Users' sessions (`<userId>#<sessionId>`) and each user's "revoked before" marker (`<userId>#REVOKED`). */
+  sessions: 'SESSION',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -49,6 +49,7 @@ describe('GET /v1/orgs/{orgId}', () => {
       settings: {
         allowedEmailDomains: [],
         sessionLifetimeMinutes: 480,
+        sessionIdleMinutes: null,
         mfaRequired: false,
         stepUpMinutes: 15,
         ipAllowList: [],

@@ -4,6 +4,10 @@ import type { GateDeps } from '../../../../shared/http/api-handler';
 import { apiHandler, json } from '../../../../shared/http/api-handler';
 import { PATH_PARAMETERS, parameterNames } from '../../../../shared/http/path-parameters';
 import type { Principal } from '../../../../shared/identity/principal';
+import type { SessionState } from '../../../../shared/identity/session';
+import { SessionGate } from '../../../../shared/identity/session-gate';
+import { sessionIdOf } from '../../../../shared/identity/session-id';
+import type { SessionUse } from '../../../../shared/ports/stores';
 import type { Org } from '../../../../shared/tenancy/org';
 import { OrgSchema } from '../../../../shared/tenancy/org';
 import type { User } from '../../../../shared/tenancy/user';
@@ -93,6 +97,14 @@ class FakeGate implements GateDeps {
       return this.people.get(userId) ?? null;
     },
   };
+  sessionState: SessionState = { session: null, revokedBefore: null };
+  sessionUses: SessionUse[] = [];
+  sessions = new SessionGate({
+    state: async () => this.sessionState,
+    recordUse: async (use) => {
+      this.sessionUses.push(use);
+    },
+  });
   access = { get: async (): Promise<OrgAccess> => ({ roles: [], policies: [] }) };
   facts = {
     load: async () => {
@@ -175,6 +187,71 @@ describe('the gate: org settings bind user sessions', () => {
     // A token that does not carry when its session began has no session the org can bound.
     expect((await getOrg(gate, adaToken({ authTime: undefined }))).status).toBe(401);
     expect((await getOrg(gate, orgKey())).status).toBe(200);
+  });
+});
+
+describe('the gate: user sessions', () => {
+  it('records a user session with how it signed in, from where and with what, and no API key request', async () => {
+    const gate = new FakeGate();
+    const signedIn = nowSeconds() - 60;
+    expect((await getOrg(gate, adaToken({ authTime: signedIn, signInMethod: 'saml:AcmeIdP' }))).status).toBe(
+      200,
+    );
+    expect((await getOrg(gate, orgKey())).status).toBe(200);
+    expect(gate.sessionUses).toEqual([
+      expect.objectContaining({
+        orgId: ORG_A,
+        userId: ADA,
+        sessionId: sessionIdOf(ORG_A, ADA, signedIn),
+        signInMethod: 'saml:AcmeIdP',
+        ip: '203.0.113.9',
+        userAgent: 'jest',
+      }),
+    ]);
+  });
+
+  it('refuses a revoked session 401 problem+json (session-revoked), and records nothing of it', async () => {
+    const gate = new FakeGate();
+    gate.sessionState = { session: null, revokedBefore: new Date().toISOString() };
+    const refused = await getOrg(gate, adaToken());
+    expect(refused.status).toBe(401);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(refused.json.type).toBe('urn:integration-hub:problem:session-revoked');
+    expect(refused.json.detail).toMatch(/sign in again/);
+    expect(gate.sessionUses).toEqual([]);
+    // API keys are not sessions: the marker does not touch them.
+    expect((await getOrg(gate, orgKey())).status).toBe(200);
+  });
+});
+
+describe('the gate: idle sessions', () => {
+  it("refuses a session idle longer than the org's sessionIdleMinutes with 401, and not API keys", async () => {
+    const gate = new FakeGate();
+    gate.orgs.set(ORG_A, anOrg(ORG_A, { sessionIdleMinutes: 30 }));
+    const signedIn = nowSeconds() - 3 * 3600;
+    const seen = (minutesAgo: number): SessionState => ({
+      session: {
+        id: sessionIdOf(ORG_A, ADA, signedIn),
+        orgId: ORG_A,
+        userId: ADA,
+        signInMethod: 'password',
+        userAgent: 'jest',
+        ip: '203.0.113.9',
+        startedAt: new Date(signedIn * 1000).toISOString(),
+        lastSeenAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+      },
+      revokedBefore: null,
+    });
+    gate.sessionState = seen(31);
+    const idle = await getOrg(gate, adaToken({ authTime: signedIn }));
+    expect(idle.status).toBe(401);
+    expect(idle.json.type).toBe('urn:integration-hub:problem:session-expired');
+    expect(idle.json.detail).toMatch(/idle longer than the organisation's 30 minutes/);
+    expect((await getOrg(gate, orgKey())).status).toBe(200);
+    const active = new FakeGate();
+    active.orgs.set(ORG_A, anOrg(ORG_A, { sessionIdleMinutes: 30 }));
+    active.sessionState = seen(29);
+    expect((await getOrg(active, adaToken({ authTime: signedIn }))).status).toBe(200);
   });
 });
 

@@ -112,11 +112,17 @@ describe('authenticate', () => {
       role: 'viewer',
       mfa: false,
       authTime: signedIn,
+      // A token whose amr says nothing names no sign-in method.
+      signInMethod: 'unknown',
     });
     const withMfa = await auth(
       `Bearer ${await sign({ 'custom:org_id': ORG, 'custom:role': 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', 'custom:user_id': USER, auth_time: signedIn, amr: ['pwd', 'mfa'] })}`,
     );
-    expect(withMfa).toMatchObject({ role: 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2', mfa: true });
+    expect(withMfa).toMatchObject({
+      role: 'role_01JD3Q4ZK8M7X2V9N6B5C4D3E2',
+      mfa: true,
+      signInMethod: 'password+mfa',
+    });
     const admin = await auth(
       `Bearer ${await sign({ 'cognito:groups': ['platform-admins'], email: 'ops@hub.test' })}`,
     );

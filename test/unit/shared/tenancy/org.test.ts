@@ -5,6 +5,7 @@ describe('org settings', () => {
     expect(OrgSettingsSchema.parse({})).toEqual({
       allowedEmailDomains: [],
       sessionLifetimeMinutes: 480,
+      sessionIdleMinutes: null,
       mfaRequired: false,
       stepUpMinutes: 15,
       ipAllowList: [],
@@ -15,6 +16,15 @@ describe('org settings', () => {
 
   it('leaves unnamed fields out of a patch, so they keep their values', () => {
     expect(OrgSettingsPatchSchema.parse({ mfaRequired: true })).toEqual({ mfaRequired: true });
+  });
+
+  it('bounds the idle timeout to 5 minutes to a day, and takes null for none', () => {
+    for (const ok of [5, 60, 1440, null]) {
+      expect(OrgSettingsPatchSchema.safeParse({ sessionIdleMinutes: ok }).success).toBe(true);
+    }
+    for (const bad of [4, 1441, 30.5, '30']) {
+      expect(OrgSettingsPatchSchema.safeParse({ sessionIdleMinutes: bad }).success).toBe(false);
+    }
   });
 
   it('accepts IPv4 and IPv6 CIDR blocks and refuses anything else', () => {
