@@ -1,5 +1,11 @@
 import type { FunctionName, QueueName, ResourceAccess, TableName } from '../../shared/topology';
-import { functions, pointerPrefixesOf, queues, usesTenantData } from '../../shared/topology';
+import {
+  CUSTOM_AUTH_ACTIONS,
+  functions,
+  pointerPrefixesOf,
+  queues,
+  usesTenantData,
+} from '../../shared/topology';
 import { declaredAccess } from '../function-access';
 import { localNames } from './local-names';
 
@@ -108,6 +114,7 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
   // A purge lists a tenant's prefix and deletes what it finds.
   'claims-bucket:purge': { ...none, actions: ['s3:ListBucket', 's3:DeleteObject'] },
   'user-pool:sign-out': { ...none, actions: ['cognito-idp:AdminUserGlobalSignOut'] },
+  'user-pool:custom-auth': { ...none, actions: [...CUSTOM_AUTH_ACTIONS] },
   'realtime:post': { ...none, actions: ['execute-api:ManageConnections'] },
 };
 

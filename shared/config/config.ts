@@ -77,6 +77,14 @@ export function signOutUserPoolId(env: Env = processEnv()): string | null {
   throw new ConfigurationError('Set USER_POOL_ID: deactivating a user signs them out of the user pool');
 }
 
+/**
+ * The user pool and app client an SSO sign-in's session is issued from (`user-pool:custom-auth`):
+ * in AWS the pool's, locally the local user pool's (its audience is the dev issuer's).
+ */
+export function customAuthPool(env: Env = processEnv()): { userPoolId: string; clientId: string } {
+  return { userPoolId: required(env, 'USER_POOL_ID'), clientId: required(env, 'USER_POOL_CLIENT_ID') };
+}
+
 /** Seconds a decrypted webhook secret may be reused before it is decrypted again. */
 export function secretCacheSeconds(env: Env = processEnv()): number {
   const raw = optional(env, 'SECRET_CACHE_SECONDS') ?? '300';

@@ -19,6 +19,7 @@ export type AccessResource =
   | 'queueUrls'
   | 'claimsBucket'
   | 'userPool'
+  | 'userPoolClient'
   | 'realtimeApi';
 
 export interface AccessImplies {
@@ -49,9 +50,21 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'claims-bucket:read': { resources: ['claimsBucket'], tenantData: false },
   'claims-bucket:purge': { resources: ['claimsBucket'], tenantData: false },
   'user-pool:sign-out': { resources: ['userPool'], tenantData: false },
+  // Signs a user the hub verified in through the pool's custom auth, on the app client (its tokens'
+  // audience). The one-time grant it answers with is a platform pointer: its function also declares
+  // `domain-table:write` and writes `signInGrants`.
+  'user-pool:custom-auth': { resources: ['userPool', 'userPoolClient'], tenantData: false },
   // Posts to the real-time API's connections (the Management API at the endpoint it names).
   'realtime:post': { resources: ['realtimeApi'], tenantData: false },
 };
+
+/** What issuing a session through the pool's custom auth calls (`user-pool:custom-auth`), in AWS and locally. */
+export const CUSTOM_AUTH_ACTIONS = [
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminInitiateAuth',
+  'cognito-idp:AdminRespondToAuthChallenge',
+] as const;
 
 /** The resources a function's access names, each once, in the table's order. */
 export function resourcesOf(access: readonly ResourceAccess[]): AccessResource[] {
@@ -110,6 +123,8 @@ export const platformPointers = {
   ssoDomainClaims: 'SSODOMAIN',
   /** An SSO connection's org, by the connection's id (the SAML endpoints name the connection alone). */
   ssoConnectionOrgs: 'SSOCONN',
+  /** A one-time SSO sign-in grant (the user pool's custom auth spends it), by its user's hashed username, with a TTL. */
+  signInGrants: 'SIGNINGRANT',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -175,6 +190,8 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   manageChatApps: ['chatApps'],
   // Starting a chat app's install mints its single-use state.
   manageChatLinks: ['chatLinkNonces', 'chatInstallStates'],
+  // The Verify Auth Challenge trigger spends the grant an SSO sign-in made (the issuer writes it).
+  verifyAuthChallenge: ['signInGrants'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

@@ -35,6 +35,7 @@ export type ResourceAccess =
   | 'mail:send'
   | 'queues:send'
   | 'user-pool:sign-out'
+  | 'user-pool:custom-auth'
   | 'claims-bucket:write'
   | 'claims-bucket:read'
   | 'claims-bucket:purge'
