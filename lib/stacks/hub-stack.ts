@@ -217,6 +217,16 @@ export class HubStack extends Stack {
         case 'user-pool:custom-auth':
           // Issuing a session for an SSO sign-in: the pool user made if missing, then custom auth.
           identity.userPool.grant(fn, ...CUSTOM_AUTH_ACTIONS);
+          // The one-time grant its answer is, and no other item.
+          platformItems(fn, ['dynamodb:PutItem'], [`P#${platformPointers.signInGrants}#`]);
+          return;
+        case 'sign-in-grants:spend':
+          // The custom auth triggers read the user's grant and spend it, and no other item.
+          platformItems(
+            fn,
+            ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+            [`P#${platformPointers.signInGrants}#`],
+          );
           return;
         case 'claims-bucket:write':
         case 'claims-bucket:read':

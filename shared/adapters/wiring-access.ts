@@ -76,10 +76,10 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   realtimeConnectionCounts: ['domain-table:read'],
   connectionPoster: ['realtime:post'],
   sessionRevoker: ['user-pool:sign-out'],
-  // The Create trigger reads a grant and the Verify trigger spends it (a pointer write, `signInGrants`).
-  signInGrants: ['domain-table:read'],
-  // Writes the one-time grant (a `signInGrants` pointer) it answers the pool's challenge with.
-  sessionIssuer: ['user-pool:custom-auth', 'domain-table:write'],
+  // The Create trigger reads a grant and the Verify trigger spends it.
+  signInGrants: ['sign-in-grants:spend'],
+  // Puts the one-time grant it answers the pool's challenge with.
+  sessionIssuer: ['user-pool:custom-auth'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
   providerTokens: [],

@@ -17,6 +17,7 @@ import type { ChatWorkQueue } from '../chat/ports';
 import {
   claimsBucketName,
   customAuthPool,
+  domainTableName,
   eventBusName,
   idempotencyTableName,
   mailConfig,
@@ -178,7 +179,7 @@ export const sessionRevoker = () => {
     ? new CognitoSessionRevoker(tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})), userPoolId)
     : noSessionsToEnd;
 };
-export const signInGrants = () => new DynamoDbSignInGrants(documentClient(), tablesConfig().domainTable);
+export const signInGrants = () => new DynamoDbSignInGrants(documentClient(), domainTableName());
 /** Sessions for SSO sign-ins, from the user pool (locally the local pool, through AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER). */
 export const sessionIssuer = () =>
   new CognitoSessionIssuer(

@@ -20,6 +20,11 @@ export function tablesConfig(env: Env = processEnv()): TablesConfig {
   return { domainTable: required(env, 'DOMAIN_TABLE_NAME'), auditTable: required(env, 'AUDIT_TABLE_NAME') };
 }
 
+/** The domain table alone, for an adapter that reaches one kind of platform item (no audit trail). */
+export function domainTableName(env: Env = processEnv()): string {
+  return required(env, 'DOMAIN_TABLE_NAME');
+}
+
 export function idempotencyTableName(env: Env = processEnv()): string {
   return required(env, 'IDEMPOTENCY_TABLE_NAME');
 }

@@ -51,9 +51,10 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'claims-bucket:purge': { resources: ['claimsBucket'], tenantData: false },
   'user-pool:sign-out': { resources: ['userPool'], tenantData: false },
   // Signs a user the hub verified in through the pool's custom auth, on the app client (its tokens'
-  // audience). The one-time grant it answers with is a platform pointer: its function also declares
-  // `domain-table:write` and writes `signInGrants`.
-  'user-pool:custom-auth': { resources: ['userPool', 'userPoolClient'], tenantData: false },
+  // audience), answering with a one-time grant it puts (a `signInGrants` pointer, and no other item).
+  'user-pool:custom-auth': { resources: ['userPool', 'userPoolClient', 'domainTable'], tenantData: false },
+  // The custom auth triggers: read and spend a one-time sign-in grant (no other item).
+  'sign-in-grants:spend': { resources: ['domainTable'], tenantData: false },
   // Posts to the real-time API's connections (the Management API at the endpoint it names).
   'realtime:post': { resources: ['realtimeApi'], tenantData: false },
 };
@@ -190,8 +191,6 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   manageChatApps: ['chatApps'],
   // Starting a chat app's install mints its single-use state.
   manageChatLinks: ['chatLinkNonces', 'chatInstallStates'],
-  // The Verify Auth Challenge trigger spends the grant an SSO sign-in made (the issuer writes it).
-  verifyAuthChallenge: ['signInGrants'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

@@ -64,12 +64,12 @@ export const functions = {
   createAuthChallenge: fn(
     'create-auth-challenge',
     "Names, privately, the user's pending one-time sign-in grant",
-    ['domain-table:read'],
+    ['sign-in-grants:spend'],
   ),
   verifyAuthChallenge: fn(
     'verify-auth-challenge',
     "Spends a one-time sign-in grant whose secret is the challenge's answer",
-    ['domain-table:write'],
+    ['sign-in-grants:spend'],
   ),
   createOrg: api('create-org', 'Creates an organisation', ['domain-table:write', 'audit-table:write']),
   getOrg: api('get-org', 'Reads an organisation', ['domain-table:read']),
