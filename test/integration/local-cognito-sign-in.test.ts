@@ -216,6 +216,23 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
     ).rejects.toThrow(/has no user with this email/);
   });
 
+  it('spends a grant once when two answers race for it, and keeps it from a spend naming another grant', async () => {
+    const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
+    const { grant } = newSignInGrant(
+      { orgId: 'org_1', userId: 'usr_1', email: 'Race@acme.test', amr: ['ext'], connectionId: 'sso_1' },
+      now,
+    );
+    await grants.put(grant);
+    expect(await grants.consume('race@acme.test', 'another-grant')).toBe(false);
+    expect(await grants.find('race@acme.test')).toEqual(grant);
+    const spent = await Promise.all([
+      grants.consume('race@acme.test', grant.grantId),
+      grants.consume('race@acme.test', grant.grantId),
+    ]);
+    expect(spent.filter(Boolean)).toHaveLength(1);
+    expect(await grants.find('race@acme.test')).toBeNull();
+  });
+
   it('lets only a function declaring user-pool:custom-auth start a custom auth', async () => {
     await expect(
       client(functionCredentials('setUserStatus')).send(
