@@ -53,7 +53,9 @@ export class HubIdentity extends Construct {
         'MFA is available to every user and required per organisation by its own setting; SSO users get MFA from their IdP.',
     });
     this.client = this.userPool.addClient('ApiClient', {
-      authFlows: { userSrp: true },
+      // custom: the session of an SSO sign-in the hub verified, by a one-time grant (the Define,
+      // Create and Verify Auth Challenge triggers); with no grant to answer, it signs no one in.
+      authFlows: { userSrp: true, custom: true },
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.minutes(60),

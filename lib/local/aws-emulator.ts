@@ -236,7 +236,7 @@ export async function startAwsEmulator(deps: {
     if (service === 'AWSEvents' && operation === 'PutEvents') return putEvents(input, caller);
     if (service === 'TrentService') return kmsCall(operation, input);
     if (service === 'AWSCognitoIdentityProviderService' && deps.cognito) {
-      const answer = deps.cognito.call(operation, input);
+      const answer = await deps.cognito.call(operation, input);
       if ('error' in answer) throw new AwsError(answer.error.type, answer.error.message);
       return answer.result;
     }

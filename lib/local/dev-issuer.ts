@@ -25,6 +25,8 @@ export interface DevTokenClaims {
   readonly authTime?: number | undefined;
   readonly platformAdmin?: boolean | undefined;
   readonly ttlSeconds?: number | undefined;
+  /** The token's `token_use`: the hub accepts ID tokens only. @default 'id' */
+  readonly tokenUse?: 'id' | 'access' | undefined;
 }
 
 /** Creates the issuer's signing key on first use; later starts reuse it, so minted tokens stay valid. */
@@ -48,7 +50,7 @@ export function publicJwks(key: JWK): { keys: JWK[] } {
 export async function mintDevToken(key: JWK, issuer: string, claims: DevTokenClaims): Promise<string> {
   const signingKey = await importJWK(key, 'RS256');
   return new SignJWT({
-    token_use: 'id',
+    token_use: claims.tokenUse ?? 'id',
     email: claims.email,
     ...(claims.orgId ? { [ORG_CLAIM]: claims.orgId } : {}),
     ...(claims.role ? { [ROLE_CLAIM]: claims.role } : {}),

@@ -107,6 +107,8 @@ export function localResources(
       USER_POOL_ID: localNames.userPoolId,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: options.endpoints.aws,
     },
+    // The local pool's tokens name the dev issuer's audience, as the app client's name its id.
+    userPoolClient: { USER_POOL_CLIENT_ID: options.jwt.audience },
     // The emulator plays the real-time API's Management API (`/@connections/{id}`).
     realtimeApi: { REALTIME_ENDPOINT: options.endpoints.aws },
   };

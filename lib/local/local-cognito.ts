@@ -1,5 +1,17 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ORG_CLAIM, ROLE_CLAIM, USER_CLAIM } from '../../shared/identity/authenticate';
+import type { RoleRef } from '../../shared/identity/permissions';
+import {
+  type ChallengeStep,
+  CUSTOM_CHALLENGE,
+  defineAuthChallenge,
+  makeCreateAuthChallenge,
+  makeVerifyAuthChallenge,
+} from '../../shared/sso/auth-challenge';
+import { poolUsername, type SignInGrantStore } from '../../shared/sso/sign-in-grants';
+import type { DevTokenClaims } from './dev-issuer';
 
 /** One `AdminUserGlobalSignOut`: the pool, the username it named, and when. */
 export interface SignOut {
@@ -14,46 +26,267 @@ export type CognitoAnswer =
   | { readonly error: { readonly type: string; readonly message: string } };
 
 export const SIGN_OUTS_FILE = 'cognito-sign-outs.jsonl';
+export const USERS_FILE = 'cognito-users.json';
 
 /**
- * The local stand-in for the Cognito user pool's admin API, as far as the hub calls it
- * (`AdminUserGlobalSignOut`): each sign-out is kept in the data dir, so the dev issuer's token
- * minting can refuse a session begun before it (as a refresh token would stop working) and a test
- * can see that a deactivation signed its user out.
+ * What the local pool's custom auth needs to play Cognito's: the same grant store the Verify trigger
+ * spends (on DynamoDB Local), the pre-token trigger's claims logic, the dev issuer, and the clock.
+ */
+export interface LocalSignIn {
+  readonly clientId: string;
+  readonly grants: SignInGrantStore;
+  /** The pre-token-generation trigger's claims (`makeTokenClaims`); throwing refuses the sign-in. */
+  readonly tokenClaims: (userAttributes: Readonly<Record<string, string>>) => Promise<Record<string, string>>;
+  readonly mint: (claims: DevTokenClaims) => Promise<string>;
+  readonly now: () => Date;
+  /** Seconds the minted tokens live. @default 3600 */
+  readonly tokenSeconds?: number;
+}
+
+/** A pool user: Cognito's username is its `sub` (the pool signs in by email). */
+interface PoolUser {
+  readonly username: string;
+  readonly attributes: Record<string, string>;
+  readonly status: string;
+  readonly createdAt: number;
+}
+
+/** A custom auth under way: the challenge Create made, until it is answered (once) or expires. */
+interface PendingAuth {
+  readonly email: string;
+  readonly privateChallengeParameters: Record<string, string>;
+  readonly expiresAt: number;
+}
+
+const SESSION_SECONDS = 180;
+type Input = Record<string, unknown>;
+const fail = (type: string, message: string): CognitoAnswer => ({ error: { type, message } });
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const asAttributes = (list: unknown): Record<string, string> =>
+  Object.fromEntries(
+    (Array.isArray(list) ? list : []).flatMap((a: { Name?: unknown; Value?: unknown }) =>
+      typeof a?.Name === 'string' && typeof a.Value === 'string' ? [[a.Name, a.Value]] : [],
+    ),
+  );
+const attributeList = (attributes: Record<string, string>) =>
+  Object.entries(attributes).map(([Name, Value]) => ({ Name, Value }));
+
+/**
+ * The local stand-in for the Cognito user pool's admin API, as far as the hub calls it:
+ * `AdminUserGlobalSignOut` (each sign-out is kept in the data dir, so the dev issuer's token minting
+ * can refuse a session begun before it, and a test can see a deactivation signed its user out);
+ * `AdminGetUser`/`AdminCreateUser` (users kept in the data dir); and the custom auth an SSO sign-in
+ * is issued by, `AdminInitiateAuth` (CUSTOM_AUTH) and `AdminRespondToAuthChallenge`, which run the
+ * same Define, Create and Verify logic as the pool's triggers and, on success, the pre-token
+ * trigger's claims, into tokens of the dev issuer.
  */
 export class LocalCognito {
   private readonly file: string;
+  private readonly usersFile: string;
+  private readonly pending = new Map<string, PendingAuth>();
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    private readonly signIn?: LocalSignIn,
+  ) {
     this.file = join(dataDir, SIGN_OUTS_FILE);
+    this.usersFile = join(dataDir, USERS_FILE);
   }
 
   /** Answers one call of the JSON protocol (`X-Amz-Target: AWSCognitoIdentityProviderService.<operation>`). */
-  call(operation: string, input: Record<string, unknown>): CognitoAnswer {
-    if (operation !== 'AdminUserGlobalSignOut') {
-      return {
-        error: { type: 'UnknownOperationException', message: `Cognito ${operation} is not emulated` },
-      };
+  async call(operation: string, input: Input): Promise<CognitoAnswer> {
+    const userPoolId = str(input.UserPoolId);
+    if (operation === 'AdminUserGlobalSignOut') return this.signOut(userPoolId, str(input.Username));
+    const handlers: Record<string, (pool: string) => CognitoAnswer | Promise<CognitoAnswer>> = {
+      AdminGetUser: () => this.getUser(input),
+      AdminCreateUser: () => this.createUser(input),
+      AdminInitiateAuth: () => this.initiateAuth(input),
+      AdminRespondToAuthChallenge: () => this.respondToAuthChallenge(input),
+    };
+    const handle = handlers[operation];
+    if (!handle) return fail('UnknownOperationException', `Cognito ${operation} is not emulated`);
+    if (!userPoolId) return fail('InvalidParameterException', 'UserPoolId is required');
+    try {
+      return await handle(userPoolId);
+    } catch (error) {
+      // A trigger that throws makes Cognito refuse the sign-in, naming the trigger.
+      return fail('UserLambdaValidationException', `The sign-in was refused: ${(error as Error).message}`);
     }
-    const { UserPoolId, Username } = input;
-    if (
-      typeof UserPoolId !== 'string' ||
-      UserPoolId === '' ||
-      typeof Username !== 'string' ||
-      Username === ''
-    ) {
-      return {
-        error: { type: 'InvalidParameterException', message: 'UserPoolId and Username are required' },
-      };
-    }
-    const signOut: SignOut = { userPoolId: UserPoolId, username: Username, at: new Date().toISOString() };
-    appendFileSync(this.file, `${JSON.stringify(signOut)}\n`, { mode: 0o600 });
-    return { result: {} };
   }
 
   /** Every sign-out so far, oldest first. */
   signOuts(): SignOut[] {
     return readSignOuts(this.file);
+  }
+
+  private signOut(userPoolId: string | null, username: string | null): CognitoAnswer {
+    if (!userPoolId || !username) {
+      return fail('InvalidParameterException', 'UserPoolId and Username are required');
+    }
+    const signOut: SignOut = { userPoolId, username, at: new Date().toISOString() };
+    appendFileSync(this.file, `${JSON.stringify(signOut)}\n`, { mode: 0o600 });
+    return { result: {} };
+  }
+
+  private users(): Record<string, PoolUser> {
+    if (!existsSync(this.usersFile)) return {};
+    return JSON.parse(readFileSync(this.usersFile, 'utf8')) as Record<string, PoolUser>;
+  }
+
+  /** A user by email (the pool's username attribute) or by Cognito's own username (`sub`). */
+  private findUser(name: string): PoolUser | null {
+    const users = this.users();
+    return users[poolUsername(name)] ?? Object.values(users).find((u) => u.username === name) ?? null;
+  }
+
+  private getUser(input: Input): CognitoAnswer {
+    const name = str(input.Username);
+    if (!name) return fail('InvalidParameterException', 'Username is required');
+    const user = this.findUser(name);
+    if (!user) return fail('UserNotFoundException', 'User does not exist.');
+    return {
+      result: {
+        Username: user.username,
+        UserAttributes: attributeList(user.attributes),
+        UserStatus: user.status,
+        Enabled: true,
+        UserCreateDate: user.createdAt,
+      },
+    };
+  }
+
+  private createUser(input: Input): CognitoAnswer {
+    const name = str(input.Username);
+    // The pool signs in by email: its username is an email address.
+    if (!name || !/^[^@\s]+@[^@\s]+$/.test(name)) {
+      return fail('InvalidParameterException', 'Username should be an email.');
+    }
+    const email = poolUsername(name);
+    const users = this.users();
+    if (users[email])
+      return fail('UsernameExistsException', 'An account with the given email already exists.');
+    const sub = randomUUID();
+    const user: PoolUser = {
+      username: sub,
+      attributes: { ...asAttributes(input.UserAttributes), email, sub },
+      // No invitation is sent locally whatever MessageAction says: there is no temporary password.
+      status: 'FORCE_CHANGE_PASSWORD',
+      createdAt: Math.floor(Date.now() / 1000),
+    };
+    users[email] = user;
+    const temp = `${this.usersFile}.tmp`;
+    writeFileSync(temp, JSON.stringify(users, null, 2), { mode: 0o600 });
+    renameSync(temp, this.usersFile);
+    return {
+      result: {
+        User: {
+          Username: user.username,
+          Attributes: attributeList(user.attributes),
+          UserStatus: user.status,
+          Enabled: true,
+          UserCreateDate: user.createdAt,
+        },
+      },
+    };
+  }
+
+  private requireSignIn(clientId: unknown): LocalSignIn | CognitoAnswer {
+    if (!this.signIn)
+      return fail('InvalidParameterException', 'Custom auth is not set up on this local pool');
+    if (clientId !== this.signIn.clientId)
+      return fail('ResourceNotFoundException', 'User pool client does not exist.');
+    return this.signIn;
+  }
+
+  private async initiateAuth(input: Input): Promise<CognitoAnswer> {
+    const signIn = this.requireSignIn(input.ClientId);
+    if ('error' in signIn || 'result' in signIn) return signIn;
+    if (input.AuthFlow !== 'CUSTOM_AUTH') {
+      return fail(
+        'InvalidParameterException',
+        `The local pool plays CUSTOM_AUTH only, not ${String(input.AuthFlow)}`,
+      );
+    }
+    const name = str((input.AuthParameters as Input | undefined)?.USERNAME);
+    if (!name) return fail('InvalidParameterException', 'Missing required parameter USERNAME');
+    const user = this.findUser(name);
+    const defined = defineAuthChallenge({ session: [], userNotFound: user === null });
+    if (!user || defined.failAuthentication || defined.challengeName !== CUSTOM_CHALLENGE) {
+      return fail('NotAuthorizedException', 'Incorrect username or password.');
+    }
+    const created = await makeCreateAuthChallenge({ grants: signIn.grants })({
+      userAttributes: user.attributes,
+    });
+    const session = randomBytes(32).toString('base64url');
+    this.pending.set(session, {
+      email: poolUsername(user.attributes.email ?? name),
+      privateChallengeParameters: created.privateChallengeParameters,
+      expiresAt: signIn.now().getTime() + SESSION_SECONDS * 1000,
+    });
+    return {
+      result: {
+        ChallengeName: CUSTOM_CHALLENGE,
+        Session: session,
+        ChallengeParameters: { ...created.publicChallengeParameters, USERNAME: user.username },
+      },
+    };
+  }
+
+  private async respondToAuthChallenge(input: Input): Promise<CognitoAnswer> {
+    const signIn = this.requireSignIn(input.ClientId);
+    if ('error' in signIn || 'result' in signIn) return signIn;
+    const session = str(input.Session);
+    const pending = session ? this.pending.get(session) : undefined;
+    // A session answers once: Define allows one attempt.
+    if (session) this.pending.delete(session);
+    if (!pending || pending.expiresAt <= signIn.now().getTime()) {
+      return fail('NotAuthorizedException', 'Invalid session for the user.');
+    }
+    const responses = (input.ChallengeResponses as Input | undefined) ?? {};
+    const user = this.findUser(str(responses.USERNAME) ?? '');
+    if (
+      input.ChallengeName !== CUSTOM_CHALLENGE ||
+      !user ||
+      poolUsername(user.attributes.email ?? '') !== pending.email
+    ) {
+      return fail('NotAuthorizedException', 'Invalid session for the user.');
+    }
+    const grant = await makeVerifyAuthChallenge({ grants: signIn.grants, now: signIn.now })({
+      userAttributes: user.attributes,
+      privateChallengeParameters: pending.privateChallengeParameters,
+      challengeAnswer: String(responses.ANSWER ?? ''),
+    });
+    const steps: ChallengeStep[] = [{ challengeName: CUSTOM_CHALLENGE, challengeResult: grant !== null }];
+    const defined = defineAuthChallenge({ session: steps });
+    if (!grant || !defined.issueTokens)
+      return fail('NotAuthorizedException', 'Incorrect username or password.');
+    // The pre-token trigger's claims, as the pool adds them to both tokens.
+    const claims = await signIn.tokenClaims(user.attributes);
+    const ttlSeconds = signIn.tokenSeconds ?? 3600;
+    const token = (tokenUse: 'id' | 'access') =>
+      signIn.mint({
+        sub: String(user.attributes.sub ?? user.username),
+        email: user.attributes.email,
+        orgId: claims[ORG_CLAIM],
+        role: claims[ROLE_CLAIM] as RoleRef | undefined,
+        userId: claims[USER_CLAIM],
+        amr: grant.amr,
+        authTime: Math.floor(signIn.now().getTime() / 1000),
+        ttlSeconds,
+        tokenUse,
+      });
+    return {
+      result: {
+        ChallengeParameters: {},
+        AuthenticationResult: {
+          IdToken: await token('id'),
+          AccessToken: await token('access'),
+          // The dev issuer keeps no refresh sessions.
+          ExpiresIn: ttlSeconds,
+          TokenType: 'Bearer',
+        },
+      },
+    };
   }
 }
 

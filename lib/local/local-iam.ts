@@ -1,5 +1,18 @@
-import type { FunctionName, QueueName, ResourceAccess, TableName } from '../../shared/topology';
-import { functions, pointerPrefixesOf, queues, usesTenantData } from '../../shared/topology';
+import type {
+  FunctionName,
+  PlatformPointer,
+  QueueName,
+  ResourceAccess,
+  TableName,
+} from '../../shared/topology';
+import {
+  CUSTOM_AUTH_ACTIONS,
+  functions,
+  platformPointers,
+  pointerPrefixesOf,
+  queues,
+  usesTenantData,
+} from '../../shared/topology';
 import { declaredAccess } from '../function-access';
 import { localNames } from './local-names';
 
@@ -25,7 +38,13 @@ export type Principal =
 
 type ItemClass = 'read' | 'write' | 'append';
 /** Which partition keys a grant covers: platform items, the function's pointer types, or the session's tenant. */
-type KeyScope = 'any' | 'platform' | 'pointers' | 'tenant' | { readonly tenantCollection: string };
+type KeyScope =
+  | 'any'
+  | 'platform'
+  | 'pointers'
+  | 'tenant'
+  | { readonly tenantCollection: string }
+  | { readonly platformPointer: PlatformPointer };
 
 interface TableGrant {
   readonly table: TableName;
@@ -114,6 +133,15 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
   // A purge lists a tenant's prefix and deletes what it finds.
   'claims-bucket:purge': { ...none, actions: ['s3:ListBucket', 's3:DeleteObject'] },
   'user-pool:sign-out': { ...none, actions: ['cognito-idp:AdminUserGlobalSignOut'] },
+  'user-pool:custom-auth': {
+    ...none,
+    own: [{ table: 'domain', classes: ['append'], keys: { platformPointer: 'signInGrants' } }],
+    actions: [...CUSTOM_AUTH_ACTIONS],
+  },
+  'sign-in-grants:spend': {
+    ...none,
+    own: [{ table: 'domain', classes: ['read', 'write'], keys: { platformPointer: 'signInGrants' } }],
+  },
   'realtime:post': { ...none, actions: ['execute-api:ManageConnections'] },
 };
 
@@ -210,6 +238,8 @@ function keysAllow(
   if (pk === null) return false;
   if (scope === 'platform') return pk.startsWith('P#');
   if (scope === 'pointers') return fn !== undefined && pointerPrefixesOf(fn).some((p) => pk.startsWith(p));
+  if (typeof scope === 'object' && 'platformPointer' in scope)
+    return pk.startsWith(`P#${platformPointers[scope.platformPointer]}#`);
   if (tenant === undefined) return false;
   if (scope === 'tenant') return pk.startsWith(`T#${tenant}#`);
   const collection = `T#${tenant}#${scope.tenantCollection}`;

@@ -6,7 +6,11 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
+import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
+import { DynamoDbSignInGrants } from '../../shared/adapters/dynamodb/dynamodb-sign-in-grants';
+import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
 import { generateApiKey, hashApiKey } from '../../shared/identity/api-key-format';
+import { makeTokenClaims } from '../../shared/identity/token-claims';
 import { newId } from '../../shared/ids';
 import type { FunctionName, QueueName, StreamName } from '../../shared/topology';
 import { functions, queues, streams } from '../../shared/topology';
@@ -14,7 +18,7 @@ import { AwsCallCounter, countingProxy } from './aws-calls';
 import { startAwsEmulator } from './aws-emulator';
 import { ADMIN_KEY_FILE } from './data-files';
 import { startDataGateway } from './data-gateway';
-import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, publicJwks } from './dev-issuer';
+import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken, publicJwks } from './dev-issuer';
 import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-local';
 import { localFunctionEnvironment } from './function-environment';
 import { describeFailure, FunctionHost } from './function-host';
@@ -98,6 +102,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const dns = new LocalDns(dataDir);
     // Each function signs with its own credentials and is held to its declared access; the
     // runtime's own (pollers, stream poller, bootstrap, probes) are not restricted.
+    // The local user pool signs SSO sign-ins in with the dev issuer's key (see `issuerKey` below).
+    const issuerKey = await devIssuerKey(dataDir);
+    const gatewayUrl = (port: number) => `http://127.0.0.1:${port}`;
+    const poolDocs = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: dynamo.endpoint,
+        region: localNames.region,
+        credentials: localCredentials,
+      }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    );
+    const poolTables = { domainTable: localNames.table('domain'), auditTable: localNames.table('audit') };
     const iam = new LocalIam(localCredentials.accessKeyId, (reason) => log(`iam refused: ${reason}`));
     const sessions = iam.sessions;
     const calls = new AwsCallCounter();
@@ -111,7 +127,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sessions,
       calls,
       iam,
-      cognito: new LocalCognito(dataDir),
+      cognito: new LocalCognito(dataDir, {
+        clientId: DEV_AUDIENCE,
+        // The triggers' logic, on the runtime's own DynamoDB Local credentials (Cognito's, in AWS).
+        grants: new DynamoDbSignInGrants(poolDocs, localNames.table('domain')),
+        tokenClaims: makeTokenClaims({
+          orgs: new DynamoDbOrgStore(poolDocs, poolTables),
+          users: new DynamoDbUserStore(poolDocs, poolTables),
+        }),
+        mint: (claims) => mintDevToken(issuerKey, `${gatewayUrl(options.port)}${ISSUER_PATH}`, claims),
+        now: () => clock.now(),
+      }),
       connections: realtimeConnections,
     });
     // The local SES's own publisher of bounces and complaints (runtime credentials: not a function).
@@ -121,6 +147,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       credentials: localCredentials,
     });
     stops.push(async () => sesEvents.destroy());
+    stops.push(async () => poolDocs.destroy());
     // The functions reach SQS through a counter; the pollers (Lambda's event source mappings) do not.
     const sqsForFunctions = await countingProxy(sqsServer.endpoint, 'SQS', calls, iam);
     stops.push(() => sqsForFunctions.stop());
@@ -142,8 +169,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       `data      ${dataGateway.endpoint} (DynamoDB as IAM lets each function see it: its declared access and LeadingKeys enforced)`,
     );
 
-    const issuerKey = await devIssuerKey(dataDir);
-    const gatewayUrl = (port: number) => `http://127.0.0.1:${port}`;
     // The port must be known before handlers load: the JWT issuer URL is part of their config.
     const port = options.port;
     // Each function's execution environment gets only what its declared access names.

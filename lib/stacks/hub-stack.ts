@@ -9,6 +9,7 @@ import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-l
 import type { Construct } from 'constructs';
 import type { AccessResource, FunctionName, ResourceAccess } from '../../shared/topology';
 import {
+  CUSTOM_AUTH_ACTIONS,
   environmentFor,
   functions,
   platformPointers,
@@ -214,6 +215,20 @@ export class HubStack extends Stack {
           // Deactivating a user ends their sessions in the pool.
           identity.userPool.grant(fn, 'cognito-idp:AdminUserGlobalSignOut');
           return;
+        case 'user-pool:custom-auth':
+          // Issuing a session for an SSO sign-in: the pool user made if missing, then custom auth.
+          identity.userPool.grant(fn, ...CUSTOM_AUTH_ACTIONS);
+          // The one-time grant its answer is, and no other item.
+          platformItems(fn, ['dynamodb:PutItem'], [`P#${platformPointers.signInGrants}#`]);
+          return;
+        case 'sign-in-grants:spend':
+          // The custom auth triggers read the user's grant and spend it, and no other item.
+          platformItems(
+            fn,
+            ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+            [`P#${platformPointers.signInGrants}#`],
+          );
+          return;
         case 'claims-bucket:write':
         case 'claims-bucket:read':
           // Objects under a tenant's prefix only, and the bucket key's data key for them.
@@ -262,6 +277,10 @@ export class HubStack extends Stack {
       fns.addTokenClaims,
       LambdaVersion.V2_0,
     );
+    // Custom auth: a session for a sign-in the hub verified itself (SAML, OIDC), by a one-time grant.
+    identity.userPool.addTrigger(UserPoolOperation.DEFINE_AUTH_CHALLENGE, fns.defineAuthChallenge);
+    identity.userPool.addTrigger(UserPoolOperation.CREATE_AUTH_CHALLENGE, fns.createAuthChallenge);
+    identity.userPool.addTrigger(UserPoolOperation.VERIFY_AUTH_CHALLENGE_RESPONSE, fns.verifyAuthChallenge);
 
     // One tenant data role per set of pointer types its functions write: a tenant session of a
     // function that writes no key lookups cannot write one, whatever its code builds.
@@ -318,6 +337,7 @@ export class HubStack extends Stack {
       queueUrls: { QUEUE_URLS: Stack.of(this).toJsonString(urls) },
       claimsBucket: { CLAIMS_BUCKET_NAME: data.claimsBucket.bucketName },
       userPool: { USER_POOL_ID: identity.userPool.userPoolId },
+      userPoolClient: { USER_POOL_CLIENT_ID: identity.client.userPoolClientId },
       realtimeApi: { REALTIME_ENDPOINT: realtime.managementEndpoint },
     };
     for (const name of Object.keys(functions) as FunctionName[]) {

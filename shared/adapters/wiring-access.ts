@@ -79,6 +79,10 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Records each session's use (tenant items of the sessions collection), at most once a minute.
   sessionGate: ['domain-table:read', 'sessions:record'],
   sessionRevoker: ['user-pool:sign-out'],
+  // The Create trigger reads a grant and the Verify trigger spends it.
+  signInGrants: ['sign-in-grants:spend'],
+  // Puts the one-time grant it answers the pool's challenge with.
+  sessionIssuer: ['user-pool:custom-auth'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
   providerTokens: [],

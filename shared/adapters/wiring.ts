@@ -16,6 +16,8 @@ import type { ChatClient } from '../chat/model';
 import type { ChatWorkQueue } from '../chat/ports';
 import {
   claimsBucketName,
+  customAuthPool,
+  domainTableName,
   eventBusName,
   idempotencyTableName,
   mailConfig,
@@ -57,6 +59,7 @@ import { PLANS } from '../tenancy/plans';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { hubClock } from './clock';
+import { CognitoSessionIssuer } from './cognito/cognito-session-issuer';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { txtResolverFrom } from './dns/txt-resolver';
 import { documentClient, dynamoDbClient, platformDocumentClient } from './dynamodb/document-client';
@@ -91,6 +94,7 @@ import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbSessionStore } from './dynamodb/dynamodb-session-store';
+import { DynamoDbSignInGrants } from './dynamodb/dynamodb-sign-in-grants';
 import { DynamoDbSsoConnectionStore } from './dynamodb/dynamodb-sso-connection-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
@@ -184,6 +188,15 @@ export const sessionRevoker = () => {
     ? new CognitoSessionRevoker(tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})), userPoolId)
     : noSessionsToEnd;
 };
+export const signInGrants = () => new DynamoDbSignInGrants(documentClient(), domainTableName());
+/** Sessions for SSO sign-ins, from the user pool (locally the local pool, through AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER). */
+export const sessionIssuer = () =>
+  new CognitoSessionIssuer(
+    tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})),
+    customAuthPool(),
+    signInGrants(),
+    hubClock(),
+  );
 
 let access: AccessDirectory | undefined;
 /** One cache of org roles and policies per execution environment. */

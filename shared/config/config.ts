@@ -20,6 +20,11 @@ export function tablesConfig(env: Env = processEnv()): TablesConfig {
   return { domainTable: required(env, 'DOMAIN_TABLE_NAME'), auditTable: required(env, 'AUDIT_TABLE_NAME') };
 }
 
+/** The domain table alone, for an adapter that reaches one kind of platform item (no audit trail). */
+export function domainTableName(env: Env = processEnv()): string {
+  return required(env, 'DOMAIN_TABLE_NAME');
+}
+
 export function idempotencyTableName(env: Env = processEnv()): string {
   return required(env, 'IDEMPOTENCY_TABLE_NAME');
 }
@@ -75,6 +80,14 @@ export function signOutUserPoolId(env: Env = processEnv()): string | null {
   if (userPoolId) return userPoolId;
   if (optional(env, 'JWT_ISSUER')) return null;
   throw new ConfigurationError('Set USER_POOL_ID: deactivating a user signs them out of the user pool');
+}
+
+/**
+ * The user pool and app client an SSO sign-in's session is issued from (`user-pool:custom-auth`):
+ * in AWS the pool's, locally the local user pool's (its audience is the dev issuer's).
+ */
+export function customAuthPool(env: Env = processEnv()): { userPoolId: string; clientId: string } {
+  return { userPoolId: required(env, 'USER_POOL_ID'), clientId: required(env, 'USER_POOL_CLIENT_ID') };
 }
 
 /** Seconds a decrypted webhook secret may be reused before it is decrypted again. */

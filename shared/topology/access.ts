@@ -19,6 +19,7 @@ export type AccessResource =
   | 'queueUrls'
   | 'claimsBucket'
   | 'userPool'
+  | 'userPoolClient'
   | 'realtimeApi';
 
 export interface AccessImplies {
@@ -50,9 +51,22 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'claims-bucket:read': { resources: ['claimsBucket'], tenantData: false },
   'claims-bucket:purge': { resources: ['claimsBucket'], tenantData: false },
   'user-pool:sign-out': { resources: ['userPool'], tenantData: false },
+  // Signs a user the hub verified in through the pool's custom auth, on the app client (its tokens'
+  // audience), answering with a one-time grant it puts (a `signInGrants` pointer, and no other item).
+  'user-pool:custom-auth': { resources: ['userPool', 'userPoolClient', 'domainTable'], tenantData: false },
+  // The custom auth triggers: read and spend a one-time sign-in grant (no other item).
+  'sign-in-grants:spend': { resources: ['domainTable'], tenantData: false },
   // Posts to the real-time API's connections (the Management API at the endpoint it names).
   'realtime:post': { resources: ['realtimeApi'], tenantData: false },
 };
+
+/** What issuing a session through the pool's custom auth calls (`user-pool:custom-auth`), in AWS and locally. */
+export const CUSTOM_AUTH_ACTIONS = [
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminInitiateAuth',
+  'cognito-idp:AdminRespondToAuthChallenge',
+] as const;
 
 /** The resources a function's access names, each once, in the table's order. */
 export function resourcesOf(access: readonly ResourceAccess[]): AccessResource[] {
@@ -111,6 +125,8 @@ export const platformPointers = {
   ssoDomainClaims: 'SSODOMAIN',
   /** An SSO connection's org, by the connection's id (the SAML endpoints name the connection alone). */
   ssoConnectionOrgs: 'SSOCONN',
+  /** A one-time SSO sign-in grant (the user pool's custom auth spends it), by its user's hashed username, with a TTL. */
+  signInGrants: 'SIGNINGRANT',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;

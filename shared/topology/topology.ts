@@ -57,6 +57,22 @@ export const functions = {
   addTokenClaims: fn('add-token-claims', "Puts the user's org and role into the user pool's tokens", [
     'domain-table:read',
   ]),
+  // The user pool's custom authentication: how a sign-in the hub verified (SSO) becomes a pool session.
+  defineAuthChallenge: fn(
+    'define-auth-challenge',
+    "Asks an SSO sign-in's one challenge, then issues tokens or fails",
+    [],
+  ),
+  createAuthChallenge: fn(
+    'create-auth-challenge',
+    "Names, privately, the user's pending one-time sign-in grant",
+    ['sign-in-grants:spend'],
+  ),
+  verifyAuthChallenge: fn(
+    'verify-auth-challenge',
+    "Spends a one-time sign-in grant whose secret is the challenge's answer",
+    ['sign-in-grants:spend'],
+  ),
   createOrg: api('create-org', 'Creates an organisation', ['domain-table:write', 'audit-table:write']),
   getOrg: api('get-org', 'Reads an organisation', ['domain-table:read']),
   createApiKey: api('create-api-key', 'Issues an API key, shown once', [

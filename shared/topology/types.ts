@@ -36,6 +36,8 @@ export type ResourceAccess =
   | 'mail:send'
   | 'queues:send'
   | 'user-pool:sign-out'
+  | 'user-pool:custom-auth'
+  | 'sign-in-grants:spend'
   | 'claims-bucket:write'
   | 'claims-bucket:read'
   | 'claims-bucket:purge'

@@ -32,7 +32,15 @@ describe('the user pool and who may act on it', () => {
     const withPool = Object.values(fns).filter(
       (f) => (f.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables?.USER_POOL_ID,
     );
-    expect(withPool.map((f) => f.Properties.Description).sort()).toEqual([...signingOut].sort());
+    // The pool's id goes to the functions that sign users out or issue their sessions, no others.
+    const withPoolAccess = Object.values(functions)
+      .filter((spec) =>
+        (spec.access as readonly string[]).some(
+          (a) => a === 'user-pool:sign-out' || a === 'user-pool:custom-auth',
+        ),
+      )
+      .map((spec) => spec.description);
+    expect(withPool.map((f) => f.Properties.Description).sort()).toEqual(withPoolAccess.sort());
     const policies = hub.findResources('AWS::IAM::Policy', {
       Properties: {
         PolicyDocument: {
@@ -52,5 +60,65 @@ describe('the user pool and who may act on it', () => {
       .filter((f) => signingOut.includes(f.Properties.Description as string))
       .map((f) => (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
     expect(roles.sort()).toEqual(fnRoles.sort());
+  });
+
+  it('signs SSO sign-ins in by custom auth: the three challenge triggers on the pool, the flow on the app client', () => {
+    const pools = Object.values(hub.findResources('AWS::Cognito::UserPool') as Resources);
+    expect(pools).toHaveLength(1);
+    const config = pools[0]?.Properties.LambdaConfig as Record<string, { 'Fn::GetAtt': [string, string] }>;
+    const fns = hub.findResources('AWS::Lambda::Function') as Resources;
+    const described = (logicalId: string | undefined) =>
+      logicalId ? fns[logicalId]?.Properties.Description : undefined;
+    expect(described(config.DefineAuthChallenge?.['Fn::GetAtt'][0])).toBe(
+      functions.defineAuthChallenge.description,
+    );
+    expect(described(config.CreateAuthChallenge?.['Fn::GetAtt'][0])).toBe(
+      functions.createAuthChallenge.description,
+    );
+    expect(described(config.VerifyAuthChallengeResponse?.['Fn::GetAtt'][0])).toBe(
+      functions.verifyAuthChallenge.description,
+    );
+    const clients = Object.values(hub.findResources('AWS::Cognito::UserPoolClient') as Resources);
+    for (const client of clients) {
+      expect(client.Properties.ExplicitAuthFlows).toEqual(
+        expect.arrayContaining(['ALLOW_CUSTOM_AUTH', 'ALLOW_USER_SRP_AUTH']),
+      );
+      expect(client.Properties.ExplicitAuthFlows).not.toContain('ALLOW_USER_PASSWORD_AUTH');
+    }
+  });
+
+  it('lets only the functions declaring user-pool:custom-auth make pool users and sign them in', () => {
+    const customAuth = [
+      'cognito-idp:AdminInitiateAuth',
+      'cognito-idp:AdminRespondToAuthChallenge',
+      'cognito-idp:AdminCreateUser',
+    ];
+    const policies = Object.values(hub.findResources('AWS::IAM::Policy') as Resources);
+    const fns = hub.findResources('AWS::Lambda::Function') as Resources;
+    const roleOf = (f: { Properties: Record<string, unknown> }) =>
+      (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const granted = new Set<string>();
+    for (const policy of policies) {
+      const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] })
+        .Statement;
+      const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      if (!actions.some((a) => customAuth.includes(a))) continue;
+      for (const role of policy.Properties.Roles as { Ref: string }[]) granted.add(role.Ref);
+    }
+    const declaring = Object.values(fns)
+      .filter((f) =>
+        Object.values(functions).some(
+          (spec) =>
+            spec.description === f.Properties.Description &&
+            (spec.access as readonly string[]).includes('user-pool:custom-auth'),
+        ),
+      )
+      .map(roleOf);
+    expect([...granted].sort()).toEqual(declaring.sort());
+    // The triggers themselves call no Cognito API.
+    for (const name of ['defineAuthChallenge', 'createAuthChallenge', 'verifyAuthChallenge'] as const) {
+      const role = Object.values(fns).find((f) => f.Properties.Description === functions[name].description);
+      expect(role && granted.has(roleOf(role))).toBe(false);
+    }
   });
 });
