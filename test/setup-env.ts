@@ -11,6 +11,8 @@ Object.assign(process.env, {
   JWT_ISSUER: 'http://127.0.0.1:9/_local/issuer',
   JWT_JWKS_URI: 'http://127.0.0.1:9/_local/issuer/.well-known/jwks.json',
   JWT_AUDIENCE: 'hub-local-client',
+  USER_POOL_ID: 'us-east-1_test',
+  USER_POOL_CLIENT_ID: 'hub-local-client',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_TRACE_ENABLED: 'false',

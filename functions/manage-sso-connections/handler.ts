@@ -5,9 +5,14 @@ import { publicUrl } from '../../shared/config/config';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import type { SsoConnections } from '../../shared/sso/connections';
 import { makeSsoConnections, SsoConnectionInput } from '../../shared/sso/connections';
+import type { SignInFailureStore } from '../../shared/sso/sign-in-failures';
+import { FAILURES_SHOWN } from '../../shared/sso/sign-in-failures';
 
 /** An org's SSO connections: the IdPs its people sign in with. */
-export const makeHandler = (deps: { connections: SsoConnections }) =>
+export const makeHandler = (deps: {
+  connections: SsoConnections;
+  failures: Pick<SignInFailureStore, 'list'>;
+}) =>
   byOperation({
     listSsoConnections: apiHandler({
       operation: 'listSsoConnections',
@@ -30,6 +35,15 @@ export const makeHandler = (deps: { connections: SsoConnections }) =>
       handle: async ({ path, body, principal, request }) =>
         json(200, await deps.connections.replace(path.orgId, path.ssoConnectionId, body, principal, request)),
     }),
+    listSsoFailures: apiHandler({
+      operation: 'listSsoFailures',
+      handle: async ({ path }) => {
+        await deps.connections.get(path.orgId, path.ssoConnectionId);
+        return json(200, {
+          items: await deps.failures.list(path.orgId, path.ssoConnectionId, FAILURES_SHOWN),
+        });
+      },
+    }),
     deleteSsoConnection: apiHandler({
       operation: 'deleteSsoConnection',
       handle: async ({ path, principal, request }) => {
@@ -48,4 +62,5 @@ export const handler = makeHandler({
     publicUrl: publicUrl(),
     mayGrant: adapters.roleGuard(),
   }),
+  failures: adapters.signInFailureStore(),
 });

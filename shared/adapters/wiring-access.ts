@@ -54,6 +54,10 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   txtResolver: [],
   ssoConnectionStore: ['domain-table:write', 'audit-table:write'],
   idpDiscovery: [],
+  signInFailureStore: ['domain-table:write'],
+  oidcSignIn: ['domain-table:write', 'secrets-key:decrypt'],
+  samlSignIn: ['domain-table:write'],
+  completeSignIn: ['domain-table:write', 'audit-table:write'],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).

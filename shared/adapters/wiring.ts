@@ -54,6 +54,9 @@ import { systemClock } from '../ports/clock';
 import { noSessionsToEnd } from '../ports/session-revoker';
 import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
+import { makeCompleteSignIn } from '../sso/complete-sign-in';
+import { makeOidcSignIn } from '../sso/oidc-sign-in';
+import { makeSamlSignIn } from '../sso/saml/saml-sign-in';
 import { makeSyncProviders } from '../sync/providers';
 import { PLANS } from '../tenancy/plans';
 import { TenantDirectory } from '../tenancy/tenant-directory';
@@ -93,9 +96,11 @@ import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
+import { DynamoDbSamlAssertionLedger, DynamoDbSamlRequestCache } from './dynamodb/dynamodb-saml-caches';
 import { DynamoDbSessionStore } from './dynamodb/dynamodb-session-store';
 import { DynamoDbSignInGrants } from './dynamodb/dynamodb-sign-in-grants';
 import { DynamoDbSsoConnectionStore } from './dynamodb/dynamodb-sso-connection-store';
+import { DynamoDbPendingOidcStore, DynamoDbSignInFailureStore } from './dynamodb/dynamodb-sso-sign-in-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUnsubscribeTokenStore } from './dynamodb/dynamodb-unsubscribe-token-store';
@@ -108,7 +113,7 @@ import { IdempotentDeliveryLedger } from './powertools/idempotent-delivery-ledge
 import { IdempotentOnce } from './powertools/idempotent-once';
 import { SesMailer } from './ses/ses-mailer';
 import { SqsMessageQueues } from './sqs/sqs-message-queues';
-import { metadataFetcher, oidcDiscovery } from './sso/idp-http';
+import { metadataFetcher, oidcDiscovery, openIdClient } from './sso/idp-http';
 
 /**
  * The production adapters, one factory per port. Handlers call these at init; swapping an adapter
@@ -248,6 +253,38 @@ export const domainStore = () => new DynamoDbDomainStore(documentClient(), table
 export const txtResolver = () => txtResolverFrom();
 /** The org's SSO connections, and the pointers from each connection's id to its org. */
 export const ssoConnectionStore = () => new DynamoDbSsoConnectionStore(documentClient(), tablesConfig());
+/** Refused SSO sign-ins per connection, for the org's admins. */
+export const signInFailureStore = () =>
+  new DynamoDbSignInFailureStore(documentClient(), tablesConfig().domainTable);
+/** The OIDC authorization code flow (state, nonce, PKCE kept in the org's partition for one use). */
+export const oidcSignIn = (clock: Clock = hubClock()) =>
+  makeOidcSignIn({
+    pending: new DynamoDbPendingOidcStore(documentClient(), tablesConfig().domainTable),
+    client: openIdClient(egressFetch()),
+    cipher: secretCipher(),
+    clock,
+    publicUrl: publicUrl(),
+  });
+/** SAML sign-in with its request and replay caches shared by every instance. */
+export const samlSignIn = (clock: Clock = hubClock()) =>
+  makeSamlSignIn({
+    requests: new DynamoDbSamlRequestCache(documentClient(), tablesConfig().domainTable),
+    assertions: new DynamoDbSamlAssertionLedger(documentClient(), tablesConfig().domainTable),
+    clock,
+  });
+/** The hub's side of every SSO sign-in: domains, JIT users, group mappings, MFA, then the session. */
+export const completeSignIn = (clock: Clock = hubClock()) =>
+  makeCompleteSignIn({
+    orgs: orgStore(),
+    domains: domainStore(),
+    users: userStore(),
+    teams: teamStore(),
+    access: accessStore(),
+    sessions: sessionIssuer(),
+    failures: signInFailureStore(),
+    audit: auditStore(),
+    clock,
+  });
 /** OIDC discovery and SAML metadata, fetched through the egress guard. */
 export const idpDiscovery = () => ({
   discovery: oidcDiscovery(egressFetch()),

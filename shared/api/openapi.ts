@@ -9,7 +9,7 @@ import { sessionOperations } from '../identity/operations';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
 import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
-import { ssoConnectionOperations, ssoOperations } from '../sso/operations';
+import { ssoConnectionOperations, ssoOperations, ssoSignInOperations } from '../sso/operations';
 import { routes } from '../topology';
 import type { OperationDoc } from './operation-doc';
 import { authErrors, jsonBody, ok, problem } from './operation-doc';
@@ -103,6 +103,7 @@ type FeatureOperation =
   | keyof typeof approvalOperations
   | keyof typeof ssoOperations
   | keyof typeof ssoConnectionOperations
+  | keyof typeof ssoSignInOperations
   | keyof typeof sessionOperations
   | keyof ReturnType<typeof chatOperations>;
 
@@ -810,6 +811,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...approvalOperations,
     ...ssoOperations,
     ...ssoConnectionOperations,
+    ...ssoSignInOperations,
     ...sessionOperations,
     ...providerOperations(providers),
     ...chatOperations(providers.modules),

@@ -212,6 +212,8 @@ export interface UserStore {
   list(orgId: string, page: PageRequest): Promise<Page<User>>;
   /** Sets the status if the user is still as read (`expected`), with the audit record. */
   setStatus(user: User, expected: User['status'], audit: AuditRecord): Promise<void>;
+  /** Sets the role if it is still as read (`expected`), with the audit record (SSO group mappings). */
+  setRole(user: User, expected: User['role'], audit: AuditRecord): Promise<void>;
 }
 
 /** What a request of a session tells the store: who, how they signed in, from where, when. */

@@ -8,6 +8,8 @@ import {
   SsoConnectionSchema,
 } from './connections';
 import { CHALLENGE_LABEL, DomainInput, DomainPage, DomainSchema, MAX_DOMAINS_PER_ORG } from './domains';
+import { FAILURES_SHOWN, SignInFailureList } from './sign-in-failures';
+import { StartSignInQuery } from './sso-routing';
 
 const DomainParam = z.object({
   orgId: z.string(),
@@ -127,5 +129,74 @@ export const ssoConnectionOperations = {
     description:
       'Deletes the connection: its IdP can no longer sign anyone in. Audited (`sso_connection.deleted`).',
     responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such connection') },
+  },
+};
+
+const ConnectionOnlyParam = z.object({ ssoConnectionId: z.string() });
+const IssuedSessionSchema = z
+  .object({
+    idToken: z
+      .string()
+      .describe('The JWT to call the API with (`Authorization: Bearer …`), as for any sign-in'),
+    accessToken: z.string(),
+    refreshToken: z.string().nullable(),
+    expiresIn: z.number().int().describe('Seconds the access token lasts'),
+    tokenType: z.literal('Bearer'),
+  })
+  .meta({ id: 'IssuedSession' });
+const signInRefusals = {
+  '403': problem(
+    "The sign-in was refused (`reason`): the address is outside the org's verified domains, the org requires a second factor the IdP did not report, the user is deactivated, the connection is disabled… The org's admins see why in the connection's failures",
+  ),
+};
+
+/** The sign-in routes, and what admins read when sign-ins fail. */
+export const ssoSignInOperations = {
+  listSsoFailures: {
+    requestParams: { path: SsoConnectionParam },
+    description: `The last ${FAILURES_SHOWN} refused sign-ins through the connection (kept 30 days): the check that failed and when, never the assertion, the token or the claims.`,
+    responses: {
+      '200': ok('The refusals, newest first', SignInFailureList),
+      ...authErrors,
+      '404': problem('No such connection'),
+    },
+  },
+  startSsoSignIn: {
+    requestParams: { query: StartSignInQuery },
+    description:
+      "Finds the org that verified the address's domain and redirects (302) to its enabled SSO connection's IdP: an OIDC authorization request (code flow, PKCE S256, state and nonce, kept 10 minutes for one use) or a SAML AuthnRequest (HTTP-Redirect binding, its id kept for the response's `InResponseTo`). `connectionId` picks one when the org has several.",
+    responses: {
+      '302': { description: 'To the identity provider' },
+      '400': problem('Not an email address'),
+      '404': problem('No org signs in this domain with SSO'),
+    },
+  },
+  completeOidcSignIn: {
+    description:
+      "The IdP's redirect back (`code`, `state`). The state must be one the hub issued, unused and unexpired; the code is exchanged with PKCE and the ID token checked (signature, issuer, audience, expiry, nonce). The user is provisioned at first sign-in (the connection's default role), groups mapped to roles and teams, and the user pool issues the session (custom authentication), answered here.",
+    responses: { '200': ok('The session', IssuedSessionSchema), ...signInRefusals },
+  },
+  completeSamlSignIn: {
+    requestParams: { path: ConnectionOnlyParam },
+    description:
+      "The IdP posts `SAMLResponse` (and `RelayState`) as a form. The assertion's signature is checked against the connection's certificates only, then audience, recipient and destination, `InResponseTo` (unless the connection allows IdP-initiated sign-in), `NotBefore`/`NotOnOrAfter` with a bounded skew, and the assertion id's single use. Then as for OIDC.",
+    responses: {
+      '200': ok('The session', IssuedSessionSchema),
+      '400': problem('The form has no SAMLResponse'),
+      '404': problem('No such SAML connection'),
+      ...signInRefusals,
+    },
+  },
+  getSamlMetadata: {
+    requestParams: { path: ConnectionOnlyParam },
+    description:
+      "The hub's service provider metadata for the connection (entity id, ACS URL), for the IdP's admin.",
+    responses: {
+      '200': {
+        description: 'SAML metadata',
+        content: { 'application/samlmetadata+xml': { schema: z.string() } },
+      },
+      '404': problem('No such SAML connection'),
+    },
   },
 };

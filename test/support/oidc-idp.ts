@@ -51,9 +51,15 @@ export async function startOidcIdp(clients: readonly IdpClient[]): Promise<TestO
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     })),
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
+    claims: {
+      openid: ['sub', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'groups'],
+    },
     scopes: ['openid', 'email', 'profile'],
     pkce: { required: () => true },
+    // As Okta and Entra ID do: the ID token carries the scopes' claims (email, name, groups).
+    conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
     findAccount: async (_ctx: unknown, sub: string) => ({
       accountId: sub,

@@ -71,4 +71,22 @@ export class DynamoDbUserStore implements UserStore {
     ]);
     if (failed.length > 0) throw new ConflictError(`User ${user.id} is not ${expected}`);
   }
+
+  async setRole(user: User, expected: User['role'], audit: AuditRecord): Promise<void> {
+    const table = this.table(user.orgId);
+    const failed = await transactWrite(this.client, [
+      table.updateItem(tenantPk(user.orgId, TENANT_COLLECTIONS.users), user.id, {
+        update: 'SET #role = :role, updatedAt = :at',
+        condition: '#role = :expected',
+        names: { '#role': 'role' },
+        values: {
+          ':role': user.role,
+          ':expected': expected,
+          ':at': user.updatedAt ?? new Date().toISOString(),
+        },
+      }),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`User ${user.id}'s role is no longer ${expected}`);
+  }
 }

@@ -61,6 +61,10 @@ export const TENANT_COLLECTIONS = {
   ssoConnections: 'SSOCONN',
   /** Users' sessions (`<userId>#<sessionId>`) and each user's "revoked before" marker (`<userId>#REVOKED`). */
   sessions: 'SESSION',
+  /** OIDC sign-ins under way (single use, TTL), by their state's hash. */
+  ssoStates: 'SSOSTATE',
+  /** Refused SSO sign-ins, by connection and time (TTL), for the org's admins. */
+  ssoFailures: 'SSOFAIL',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors';
-import type { MetadataFetcher, OidcDiscovery } from '../../sso/connections';
+import type { MetadataFetcher, OidcDiscovery, SsoConnection } from '../../sso/connections';
+import type { OidcClient } from '../../sso/oidc-sign-in';
 
 const TIMEOUT_MS = 5000;
 const MAX_METADATA_BYTES = 256 * 1024;
@@ -61,6 +62,73 @@ export function metadataFetcher(fetchImpl: typeof fetch): MetadataFetcher {
       const body = await res.text();
       if (Buffer.byteLength(body) > MAX_METADATA_BYTES) throw refuse('larger than 256 KiB');
       return body;
+    },
+  };
+}
+
+const CONFIG_TTL_MS = 10 * 60_000;
+
+/**
+ * The OIDC relying party on openid-client: discovery (kept a while per connection version), the
+ * authorization URL with PKCE, and the code exchange with the ID token's checks, all through the
+ * egress guard's fetch.
+ */
+export function openIdClient(fetchImpl: typeof fetch): OidcClient {
+  const configs = new Map<string, { at: number; config: Promise<unknown> }>();
+  const configFor = async (connection: SsoConnection, clientSecret: string) => {
+    const client = await openidClient();
+    const oidc = connection.oidc;
+    if (!oidc) throw new Error('Not an OIDC connection');
+    const key = `${connection.id}#${connection.updatedAt}`;
+    const known = configs.get(key);
+    if (known && Date.now() - known.at < CONFIG_TTL_MS)
+      return known.config as ReturnType<typeof client.discovery>;
+    const url = new URL(oidc.issuer);
+    const config = client
+      .discovery(
+        url,
+        oidc.clientId,
+        undefined,
+        client.ClientSecretBasic(clientSecret),
+        await oidcRequestOptions(url, fetchImpl),
+      )
+      .then((c) => {
+        c[client.customFetch] = fetchImpl as never;
+        c.timeout = TIMEOUT_MS / 1000;
+        return c;
+      });
+    config.catch(() => configs.delete(key));
+    configs.set(key, { at: Date.now(), config });
+    return config;
+  };
+  return {
+    async authorizationUrl(connection, clientSecret, params) {
+      const client = await openidClient();
+      const config = await configFor(connection, clientSecret);
+      return client
+        .buildAuthorizationUrl(config, {
+          redirect_uri: params.redirectUri,
+          scope: (connection.oidc?.scopes ?? ['openid']).join(' '),
+          state: params.state,
+          nonce: params.nonce,
+          code_challenge: params.codeChallenge,
+          code_challenge_method: 'S256',
+          ...(params.loginHint ? { login_hint: params.loginHint } : {}),
+        })
+        .toString();
+    },
+    async exchange(connection, clientSecret, callbackUrl, checks) {
+      const client = await openidClient();
+      const config = await configFor(connection, clientSecret);
+      const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        expectedNonce: checks.nonce,
+        idTokenExpected: true,
+      });
+      const claims = tokens.claims();
+      if (!claims) throw new Error('no ID token');
+      return claims as Record<string, unknown>;
     },
   };
 }

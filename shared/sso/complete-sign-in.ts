@@ -1,0 +1,219 @@
+import type { RequestContext } from '../audit/audit-record';
+import { auditBySystem } from '../audit/audit-record';
+import { ConflictError, QuotaExceededError } from '../errors';
+import type { RoleRef } from '../identity/permissions';
+import { roleCovers } from '../identity/permissions';
+import { newId } from '../ids';
+import type { Clock } from '../ports/clock';
+import type { AccessStore, AuditStore, OrgStore, TeamStore, UserStore } from '../ports/stores';
+import { PLANS } from '../tenancy/plans';
+import type { User } from '../tenancy/user';
+import type { SsoConnection } from './connections';
+import type { DomainStore } from './domains';
+import type { IssuedSession, SessionIssuer } from './session-issuer';
+import type { SignInFailureStore, SignInRefusalReason } from './sign-in-failures';
+import { SignInRefusedError } from './sign-in-failures';
+
+/** Who an IdP says signed in, after the protocol's own checks passed. */
+export interface SsoIdentity {
+  /** The IdP's stable name for the person (SAML NameID, OIDC `sub`). */
+  readonly subject: string;
+  readonly email: string;
+  readonly name?: string | undefined;
+  readonly groups: readonly string[];
+  /** A second factor was used, as the IdP says (OIDC `amr`, SAML authentication context). */
+  readonly mfa: boolean;
+}
+
+export interface CompleteSignInDeps {
+  readonly orgs: Pick<OrgStore, 'get'>;
+  readonly domains: Pick<DomainStore, 'orgOf'>;
+  readonly users: Pick<UserStore, 'findByEmail' | 'create' | 'setRole'>;
+  readonly teams: Pick<TeamStore, 'membershipsOf' | 'putMember' | 'get'>;
+  readonly access: Pick<AccessStore, 'get'>;
+  readonly sessions: SessionIssuer;
+  readonly failures: SignInFailureStore;
+  readonly audit: Pick<AuditStore, 'append'>;
+  readonly clock: Clock;
+}
+
+const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+
+/**
+ * The hub's side of every SSO sign-in, whatever the protocol: the address must be in one of the
+ * org's verified domains (an IdP speaks for its org's people only), the user is provisioned on
+ * first sign-in, the IdP's groups set the role and teams, the org's MFA rule holds, and the user
+ * pool issues the session. A refusal is recorded for the org's admins with its reason.
+ */
+export function makeCompleteSignIn(deps: CompleteSignInDeps) {
+  const refuse = async (connection: SsoConnection, reason: SignInRefusalReason, message: string) => {
+    await deps.failures
+      .record(connection.orgId, {
+        connectionId: connection.id,
+        reason,
+        message,
+        at: deps.clock.now().toISOString(),
+      })
+      .catch(() => undefined);
+    return new SignInRefusedError(reason, message);
+  };
+
+  /** The strongest role the person's groups map to, if any maps. */
+  async function mappedRole(connection: SsoConnection, groups: readonly string[]): Promise<RoleRef | null> {
+    const roles = connection.groupMappings
+      .filter((m) => m.role && groups.includes(m.group))
+      .map((m) => m.role);
+    if (roles.length === 0) return null;
+    const custom = roles.some((r) => r?.startsWith('role_'))
+      ? (await deps.access.get(connection.orgId)).value
+      : undefined;
+    return (
+      (roles as RoleRef[]).reduce((best, role) => (roleCovers(role, best, custom) ? role : best)) ?? null
+    );
+  }
+
+  return async (
+    connection: SsoConnection,
+    identity: SsoIdentity,
+    request: RequestContext,
+  ): Promise<IssuedSession> => {
+    const failed = async (reason: SignInRefusalReason, message: string) => {
+      throw await refuse(connection, reason, message);
+    };
+    if (!connection.enabled) return failed('connection_disabled', 'The SSO connection is disabled');
+    const org = await deps.orgs.get(connection.orgId);
+    if (org?.status !== 'active')
+      return failed('org_inactive', `The organisation is ${org?.status ?? 'gone'}`);
+    const email = identity.email.trim().toLowerCase();
+    if (!/^[^\s@]{1,64}@[^\s@]{1,253}$/.test(email))
+      return failed('email_missing', 'The IdP sent no usable email');
+    const domain = domainOf(email);
+    if ((await deps.domains.orgOf(domain)) !== connection.orgId)
+      return failed(
+        'email_outside_verified_domains',
+        `${domain} is not one of the organisation's verified domains: its IdP cannot sign in such an address`,
+      );
+    if (org.settings.mfaRequired && !identity.mfa)
+      return failed(
+        'mfa_required',
+        'The organisation requires a second factor: the IdP must report one (OIDC amr, SAML authentication context)',
+      );
+
+    const at = deps.clock.now();
+    const byIdp = (action: string, user: User, extra: Record<string, unknown>) =>
+      auditBySystem({
+        action,
+        actor: `sso:${connection.id}`,
+        orgId: connection.orgId,
+        targets: [{ type: 'user', id: user.id }],
+        requestId: request.requestId,
+        at,
+        after: extra,
+      });
+    const role = await mappedRole(connection, identity.groups);
+    let user = await deps.users.findByEmail(connection.orgId, email);
+    if (!user) {
+      // Just in time: the person's first sign-in makes them a hub user of the org.
+      user = {
+        id: newId('usr'),
+        orgId: connection.orgId,
+        email,
+        name: (identity.name ?? '').trim().slice(0, 100) || email,
+        role: role ?? connection.defaultRole,
+        status: 'active',
+        createdAt: at.toISOString(),
+        createdBy: `sso:${connection.id}`,
+      };
+      try {
+        await deps.users.create(
+          user,
+          byIdp('user.provisioned', user, { email, role: user.role, via: 'sso' }),
+          { resource: 'users', limit: PLANS[org.plan].users },
+        );
+      } catch (error) {
+        if (error instanceof QuotaExceededError)
+          return failed('user_limit_reached', "The organisation's plan has no room for another user");
+        if (!(error instanceof ConflictError)) throw error;
+        // A sign-in of the same person side by side provisioned them: go on with theirs.
+        user = await deps.users.findByEmail(connection.orgId, email);
+        if (!user) throw error;
+      }
+    } else if (role && role !== user.role) {
+      const previous = user.role;
+      user = { ...user, role, updatedAt: at.toISOString() };
+      await deps.users.setRole(
+        user,
+        previous,
+        byIdp('user.role_changed', user, { role, before: previous, via: 'sso' }),
+      );
+    }
+    if (user.status !== 'active') return failed('user_deactivated', 'The hub user is deactivated');
+
+    // Teams the person's groups put them in (joined, never left: leaving is the team's maintainers' call).
+    const teamIds = new Set(
+      connection.groupMappings.filter((m) => identity.groups.includes(m.group)).flatMap((m) => m.teamIds),
+    );
+    if (teamIds.size > 0) {
+      const current = new Set(
+        (await deps.teams.membershipsOf(connection.orgId, user.id)).map((m) => m.teamId),
+      );
+      for (const teamId of teamIds) {
+        if (current.has(teamId) || !(await deps.teams.get(connection.orgId, teamId))) continue;
+        await deps.teams.putMember(
+          connection.orgId,
+          { teamId, userId: user.id, role: 'member' },
+          auditBySystem({
+            action: 'team.member_added',
+            actor: `sso:${connection.id}`,
+            orgId: connection.orgId,
+            targets: [
+              { type: 'team', id: teamId },
+              { type: 'user', id: user.id },
+            ],
+            requestId: request.requestId,
+            at,
+          }),
+        );
+      }
+    }
+
+    let session: IssuedSession;
+    try {
+      session = await deps.sessions.issue({
+        orgId: connection.orgId,
+        userId: user.id,
+        email,
+        name: user.name,
+        amr: identity.mfa ? ['ext', 'mfa'] : ['ext'],
+        connectionId: connection.id,
+      });
+    } catch (error) {
+      throw await refuse(
+        connection,
+        'session_not_issued',
+        `The user pool did not issue a session: ${(error as Error).name}`,
+      );
+    }
+    await deps.audit.append(
+      auditBySystem({
+        action: 'sso.signed_in',
+        actor: `sso:${connection.id}`,
+        orgId: connection.orgId,
+        targets: [
+          { type: 'user', id: user.id },
+          { type: 'sso_connection', id: connection.id },
+        ],
+        requestId: request.requestId,
+        at,
+        after: {
+          protocol: connection.protocol,
+          mfa: identity.mfa,
+          provisioned: user.createdAt === at.toISOString(),
+        },
+      }),
+    );
+    return session;
+  };
+}
+
+export type CompleteSignIn = ReturnType<typeof makeCompleteSignIn>;

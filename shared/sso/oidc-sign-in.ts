@@ -1,0 +1,192 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ID_PATTERN } from '../ids';
+import type { Clock } from '../ports/clock';
+import type { SecretCipher } from '../ports/secret-cipher';
+import type { SsoIdentity } from './complete-sign-in';
+import type { SsoConnection } from './connections';
+import { oidcRedirectUri, ssoSecretContext } from './connections';
+import { SignInRefusedError } from './sign-in-failures';
+
+/** An authorization request under way: what its callback must match, kept until then (single use). */
+export interface PendingOidcSignIn {
+  readonly orgId: string;
+  readonly connectionId: string;
+  readonly stateHash: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly expiresAt: string;
+}
+
+export interface PendingOidcStore {
+  remember(pending: PendingOidcSignIn): Promise<void>;
+  /** Removes and returns it, at most once. */
+  take(orgId: string, stateHash: string): Promise<PendingOidcSignIn | null>;
+}
+
+/** What the hub asks of an OpenID Provider (openid-client behind the egress guard, in the adapter). */
+export interface OidcClient {
+  authorizationUrl(
+    connection: SsoConnection,
+    clientSecret: string,
+    params: { redirectUri: string; state: string; nonce: string; codeChallenge: string; loginHint?: string },
+  ): Promise<string>;
+  /** Exchanges the code and checks the ID token (issuer, audience, signature, expiry, nonce); its claims. */
+  exchange(
+    connection: SsoConnection,
+    clientSecret: string,
+    callbackUrl: URL,
+    checks: { state: string; nonce: string; codeVerifier: string },
+  ): Promise<Record<string, unknown>>;
+}
+
+const REQUEST_TTL_MS = 10 * 60_000;
+/** `amr` values that mean a second factor (RFC 8176), as IdPs send them. */
+const MFA_AMR = new Set([
+  'mfa',
+  'otp',
+  'hwk',
+  'swk',
+  'sms',
+  'fpt',
+  'face',
+  'iris',
+  'retina',
+  'vbm',
+  'sc',
+  'pop',
+]);
+
+const hashOf = (state: string) => createHash('sha256').update(state).digest('base64url');
+const base64url = (bytes: Buffer) => bytes.toString('base64url');
+
+/** The state names its org (so the callback finds the request in that org's partition) and 32 random bytes. */
+const newState = (orgId: string) => `${orgId}.${base64url(randomBytes(32))}`;
+const orgOfState = (state: string): string | null => {
+  const [orgId, random, ...rest] = state.split('.');
+  return rest.length === 0 && orgId && ID_PATTERN('org').test(orgId) && random && /^[\w-]{43}$/.test(random)
+    ? orgId
+    : null;
+};
+
+/** The OIDC authorization code flow with PKCE, state and nonce, for one org's connection at a time. */
+export function makeOidcSignIn(deps: {
+  pending: PendingOidcStore;
+  client: OidcClient;
+  cipher: SecretCipher;
+  clock: Clock;
+  publicUrl: string;
+}) {
+  const secretOf = async (connection: SsoConnection) => {
+    if (!connection.encryptedSecret)
+      throw new SignInRefusedError('oidc_idp_error', 'The connection has no client secret');
+    return deps.cipher.decrypt(connection.encryptedSecret, ssoSecretContext(connection.orgId, connection.id));
+  };
+  return {
+    async start(connection: SsoConnection, loginHint?: string): Promise<string> {
+      const state = newState(connection.orgId);
+      const nonce = base64url(randomBytes(32));
+      const codeVerifier = base64url(randomBytes(32));
+      const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+      await deps.pending.remember({
+        orgId: connection.orgId,
+        connectionId: connection.id,
+        stateHash: hashOf(state),
+        nonce,
+        codeVerifier,
+        expiresAt: new Date(deps.clock.now().getTime() + REQUEST_TTL_MS).toISOString(),
+      });
+      return deps.client.authorizationUrl(connection, await secretOf(connection), {
+        redirectUri: oidcRedirectUri(deps.publicUrl),
+        state,
+        nonce,
+        codeChallenge,
+        ...(loginHint ? { loginHint } : {}),
+      });
+    },
+
+    /**
+     * The callback: the state must be one the hub issued, unused and unexpired; then the code is
+     * exchanged and the ID token checked. `connection` finds the connection the request was for.
+     */
+    async callback(
+      callbackUrl: URL,
+      connectionOf: (orgId: string, connectionId: string) => Promise<SsoConnection | null>,
+    ): Promise<
+      | { connection: SsoConnection; identity: SsoIdentity }
+      | { refused: SignInRefusedError; orgId?: string; connectionId?: string }
+    > {
+      const state = callbackUrl.searchParams.get('state') ?? '';
+      const orgId = state.length <= 200 ? orgOfState(state) : null;
+      if (!orgId)
+        return {
+          refused: new SignInRefusedError('oidc_state_unknown', 'The sign-in is unknown; start again'),
+        };
+      const pending = await deps.pending.take(orgId, hashOf(state));
+      if (!pending)
+        return {
+          refused: new SignInRefusedError(
+            'oidc_state_unknown',
+            'The sign-in is unknown or was used; start again',
+          ),
+        };
+      const where = { orgId, connectionId: pending.connectionId };
+      if (Date.parse(pending.expiresAt) < deps.clock.now().getTime())
+        return {
+          ...where,
+          refused: new SignInRefusedError('oidc_state_expired', 'The sign-in took too long; start again'),
+        };
+      const connection = await connectionOf(orgId, pending.connectionId);
+      if (!connection?.oidc)
+        return {
+          ...where,
+          refused: new SignInRefusedError('connection_disabled', 'The SSO connection is gone'),
+        };
+      const idpError = callbackUrl.searchParams.get('error');
+      if (idpError)
+        return {
+          ...where,
+          refused: new SignInRefusedError('oidc_idp_error', `The IdP answered ${idpError.slice(0, 100)}`),
+        };
+      let claims: Record<string, unknown>;
+      try {
+        claims = await deps.client.exchange(connection, await secretOf(connection), callbackUrl, {
+          state,
+          nonce: pending.nonce,
+          codeVerifier: pending.codeVerifier,
+        });
+      } catch (error) {
+        return {
+          ...where,
+          refused: new SignInRefusedError(
+            'oidc_response_invalid',
+            `The IdP's answer was refused: ${String((error as Error).message).slice(0, 200)}`,
+          ),
+        };
+      }
+      if (typeof claims.email !== 'string')
+        return {
+          ...where,
+          refused: new SignInRefusedError('email_missing', 'The ID token has no email claim'),
+        };
+      if (claims.email_verified === false)
+        return {
+          ...where,
+          refused: new SignInRefusedError('email_unverified', 'The IdP says the email is not verified'),
+        };
+      const groups = claims[connection.oidc.groupsClaim];
+      const amr = Array.isArray(claims.amr) ? claims.amr.map(String) : [];
+      return {
+        connection,
+        identity: {
+          subject: String(claims.sub),
+          email: claims.email,
+          name: typeof claims.name === 'string' ? claims.name : undefined,
+          groups: Array.isArray(groups) ? groups.map(String).slice(0, 200) : [],
+          mfa: amr.some((m) => MFA_AMR.has(m)),
+        },
+      };
+    },
+  };
+}
+
+export type OidcSignIn = ReturnType<typeof makeOidcSignIn>;

@@ -1,0 +1,63 @@
+import * as z from 'zod';
+import { HubError } from '../errors';
+import { SAML_REFUSAL_REASONS } from './saml/saml-refusal';
+
+/** Why a sign-in the hub verified itself was refused, beyond SAML's own checks. */
+export const SIGN_IN_REFUSAL_REASONS = [
+  ...SAML_REFUSAL_REASONS,
+  'connection_disabled',
+  'org_inactive',
+  'oidc_state_unknown',
+  'oidc_state_expired',
+  'oidc_idp_error',
+  'oidc_response_invalid',
+  'email_unverified',
+  'email_outside_verified_domains',
+  'user_deactivated',
+  'user_limit_reached',
+  'mfa_required',
+  'session_not_issued',
+] as const;
+export type SignInRefusalReason = (typeof SIGN_IN_REFUSAL_REASONS)[number];
+
+/** A refused sign-in: the reason is recorded for the org's admins; the person sees a plain message. */
+export class SignInRefusedError extends HubError {
+  readonly status = 403;
+  readonly code = 'sso-sign-in-refused';
+  readonly title = 'Sign-in refused';
+  constructor(
+    readonly reason: SignInRefusalReason,
+    message: string,
+  ) {
+    super(message, { extensions: { reason } });
+  }
+}
+
+/** One refused sign-in, as an admin sees it: no assertion, token or claim values, only what went wrong. */
+export interface SignInFailure {
+  readonly connectionId: string;
+  readonly reason: SignInRefusalReason;
+  readonly message: string;
+  readonly at: string;
+}
+
+export const SignInFailureSchema = z
+  .object({
+    connectionId: z.string(),
+    reason: z.enum(SIGN_IN_REFUSAL_REASONS),
+    message: z.string().describe('What went wrong, for the admin (never the assertion or token contents)'),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: 'SignInFailure' });
+export const SignInFailureList = z
+  .object({ items: z.array(SignInFailureSchema) })
+  .meta({ id: 'SignInFailureList' });
+
+/** The last refused sign-ins per connection, kept for a while (TTL) for the org's admins to read. */
+export interface SignInFailureStore {
+  record(orgId: string, failure: SignInFailure): Promise<void>;
+  /** The newest first, at most `limit`. */
+  list(orgId: string, connectionId: string, limit: number): Promise<SignInFailure[]>;
+}
+
+export const FAILURES_SHOWN = 20;
