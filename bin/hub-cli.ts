@@ -28,6 +28,7 @@ import {
 import { registerNotificationPreferenceCommands } from './cli/notification-preferences';
 import { registerNotificationRuleCommands } from './cli/notification-rules';
 import { registerRealtimeCommands } from './cli/realtime';
+import { registerScimTokenCommands } from './cli/scim-tokens';
 import { registerSsoCommands } from './cli/sso';
 import { registerWebhookEndpointCommands } from './cli/webhook-endpoints';
 
@@ -1187,6 +1188,7 @@ registerRealtimeCommands(program);
 registerApprovalCommands(program);
 registerChatCommands(program);
 registerSsoCommands(program);
+registerScimTokenCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -23,7 +23,8 @@ export type IdPrefix =
   | 'att'
   | 'wsc'
   | 'apr'
-  | 'ses';
+  | 'ses'
+  | 'scim';
 
 const nextUlid = monotonicFactory();
 

@@ -52,6 +52,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Verifying claims the domain across the platform (the `ssoDomainClaims` pointer type).
   domainStore: ['domain-table:write', 'audit-table:write'],
   txtResolver: [],
+  // Reads lookups; issuing and revoking (their callers declare the write) write the `scimTokenLookups` pointers.
+  scimTokenStore: ['domain-table:read'],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).

@@ -89,6 +89,7 @@ import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
+import { DynamoDbScimTokenStore } from './dynamodb/dynamodb-scim-token-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUnsubscribeTokenStore } from './dynamodb/dynamodb-unsubscribe-token-store';
@@ -218,6 +219,8 @@ export const mailSuppressionStore = () => new DynamoDbMailSuppressionStore(docum
 export const unsubscribeTokenStore = () =>
   new DynamoDbUnsubscribeTokenStore(documentClient(), tablesConfig().domainTable);
 export const digestStore = () => new DynamoDbDigestStore(documentClient(), tablesConfig());
+/** An org's SCIM tokens, and their lookups by hash. */
+export const scimTokenStore = () => new DynamoDbScimTokenStore(documentClient(), tablesConfig());
 /** The email domains orgs claim for sign-in routing, and their platform claims. */
 export const domainStore = () => new DynamoDbDomainStore(documentClient(), tablesConfig());
 /** TXT lookups for domain proofs: public DNS in AWS, the runtime's file on one machine. */

@@ -8,6 +8,7 @@ import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
 import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
+import { scimTokenOperations } from '../scim/operations';
 import { ssoOperations } from '../sso/operations';
 import { routes } from '../topology';
 import type { OperationDoc } from './operation-doc';
@@ -101,6 +102,7 @@ type FeatureOperation =
   | keyof typeof notificationPreferenceOperations
   | keyof typeof approvalOperations
   | keyof typeof ssoOperations
+  | keyof typeof scimTokenOperations
   | keyof ReturnType<typeof chatOperations>;
 
 const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
@@ -806,6 +808,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...notificationPreferenceOperations,
     ...approvalOperations,
     ...ssoOperations,
+    ...scimTokenOperations,
     ...providerOperations(providers),
     ...chatOperations(providers.modules),
   };

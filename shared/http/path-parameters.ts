@@ -34,6 +34,7 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
   endpointId: hubId('ep', 'a webhook endpoint'),
   messageId: hubId('msg', 'a delivery message'),
   approvalId: hubId('apr', 'an approval'),
+  tokenId: hubId('scim', 'a SCIM token'),
   // An email address, as a suppression names it (URL-encoded in the path; bounded like any address).
   address: {
     pattern: /^[^\s@/]{1,64}@[^\s@/]{1,255}$/,

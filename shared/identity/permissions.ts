@@ -41,6 +41,8 @@ export const PERMISSIONS = [
   // Enterprise sign-in: the org's email domains and SSO connections (reading them, and changing them).
   'sso:read',
   'sso:manage',
+  // SCIM provisioning (issue 14): issuing and revoking the org's SCIM tokens (owner and admin).
+  'scim_tokens:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -4,6 +4,7 @@ import type { OrgAccess } from '../authz/org-access';
 import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant, PlatformApiKey } from '../identity/api-key';
+import type { ScimToken, ScimTokenGrant } from '../identity/scim-token';
 import type { StoredDeadLetter } from '../queues/dead-letter';
 import type { InvitationMail, StoredInvitation } from '../tenancy/invitation';
 import type { Org } from '../tenancy/org';
@@ -92,6 +93,16 @@ export interface ApiKeyStore {
   recordUse(orgId: string, keyId: string, at: string, ip: string): Promise<void>;
   /** Marks the key revoked and removes its credential lookup, with the audit record; NotFoundError if not active. */
   revoke(orgId: string, keyId: string, revokedAt: string, audit: AuditRecord): Promise<void>;
+}
+
+/** An org's SCIM tokens, and their credential lookups by hash. */
+export interface ScimTokenStore {
+  /** Stores a token's metadata and its lookup, with its audit record; refuses beyond `limit` active tokens. */
+  create(token: ScimToken, tokenHash: string, audit: AuditRecord, limit: number): Promise<void>;
+  findByHash(tokenHash: string): Promise<ScimTokenGrant | null>;
+  list(orgId: string, page: PageRequest): Promise<Page<ScimToken>>;
+  /** Marks the token revoked and deletes its lookup (it stops working at once); NotFoundError unless active. */
+  revoke(orgId: string, tokenId: string, revokedAt: string, audit: AuditRecord): Promise<void>;
 }
 
 export interface ConnectionStore {

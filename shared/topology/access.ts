@@ -108,6 +108,8 @@ export const platformPointers = {
   chatLinkNonces: 'CHATLINK',
   /** A verified email domain's one org (sign-in routing): claimed when an org proves the domain by DNS. */
   ssoDomainClaims: 'SSODOMAIN',
+  /** An org SCIM token's credential lookup, by the token's hash. */
+  scimTokenLookups: 'SCIMTOKEN',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -129,9 +131,11 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
     'invitationTokens',
     'emailConfirmations',
     'ssoDomainClaims',
+    'scimTokenLookups',
   ],
   managePlatformKeys: ['platformKeys'],
   manageSsoDomains: ['ssoDomainClaims'],
+  manageScimTokens: ['scimTokenLookups'],
   createApiKey: ['apiKeyLookups'],
   rotateApiKey: ['apiKeyLookups'],
   revokeApiKey: ['apiKeyLookups'],

@@ -277,6 +277,11 @@ export const functions = {
     "Adds, lists, verifies by DNS and removes an organisation's email domains",
     ['domain-table:write', 'audit-table:write'],
   ),
+  // SCIM provisioning (issue 14): the org's SCIM tokens, and the SCIM 2.0 service they open.
+  manageScimTokens: api('manage-scim-tokens', "Issues, lists and revokes an organisation's SCIM tokens", [
+    'domain-table:write',
+    'audit-table:write',
+  ]),
   unsubscribe: fn('unsubscribe', 'One-click unsubscribe (RFC 8058) from the links in notification emails', [
     'domain-table:write',
     'audit-table:write',
@@ -1351,6 +1356,36 @@ export const routes = [
     permission: 'notifications:manage',
     summary: 'Lift the suppression of an address',
     tag: 'Notifications',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/scim-tokens',
+    operationId: 'listScimTokens',
+    function: 'manageScimTokens',
+    auth: 'hub',
+    permission: 'scim_tokens:manage',
+    summary: "The org's SCIM tokens (never the tokens themselves)",
+    tag: 'SCIM',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/scim-tokens',
+    operationId: 'createScimToken',
+    function: 'manageScimTokens',
+    auth: 'hub',
+    permission: 'scim_tokens:manage',
+    summary: 'Issue a SCIM token for an IdP; the token is shown once',
+    tag: 'SCIM',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/scim-tokens/{tokenId}',
+    operationId: 'revokeScimToken',
+    function: 'manageScimTokens',
+    auth: 'hub',
+    permission: 'scim_tokens:manage',
+    summary: 'Revoke a SCIM token: the IdP can no longer provision',
+    tag: 'SCIM',
   },
   {
     method: 'GET',

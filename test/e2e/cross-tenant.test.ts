@@ -30,6 +30,7 @@ interface Tenant {
   mappingId: string;
   ruleId: string;
   approvalId: string;
+  scimTokenId: string;
 }
 
 const tenants: Record<'a' | 'b', Tenant> = {} as never;
@@ -106,6 +107,8 @@ async function tenant(slug: string): Promise<Tenant> {
   expect(approval.status).toBe(201);
   const domain = await admin('POST', `/v1/orgs/${org.id}/domains`, { domain: `for-b-${slug}.example` });
   expect(domain.status).toBe(201);
+  const scimToken = await admin('POST', `/v1/orgs/${org.id}/scim-tokens`, { name: `for-b-${slug}` });
+  expect(scimToken.status).toBe(201);
   return {
     org,
     ownerKey,
@@ -121,6 +124,7 @@ async function tenant(slug: string): Promise<Tenant> {
     mappingId: String(mapping.json.id),
     ruleId: String(rule.json.id),
     approvalId: String(approval.json.id),
+    scimTokenId: String(scimToken.json.id),
   };
 }
 
@@ -203,6 +207,7 @@ async function snapshotOfB() {
     `/v1/orgs/${tenants.b.org.id}/notification-rules`,
     `/v1/orgs/${tenants.b.org.id}/approvals`,
     `/v1/orgs/${tenants.b.org.id}/domains`,
+    `/v1/orgs/${tenants.b.org.id}/scim-tokens`,
   ].map(async (path) => (await b('GET', path)).json);
   return JSON.stringify(await Promise.all(reads), withoutOwnUse);
 }
@@ -243,6 +248,7 @@ const validBodies: Record<string, unknown> = {
   createApiKey: { name: 'stolen', role: 'owner' },
   createPlatformApiKey: { name: 'stolen' },
   addDomain: { domain: 'planted-by-a.example' },
+  createScimToken: { name: 'planted-by-a' },
   createConnection: { provider: 'generic', name: 'stolen' },
   updateOrg: { name: 'Renamed by A', settings: { ipAllowList: ['203.0.113.0/24'] } },
   createUser: { email: 'intruder@example.test', name: 'Intruder', role: 'owner' },
@@ -329,7 +335,8 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{ruleId}', tenants.b.ruleId)
           .replace('{approvalId}', tenants.b.approvalId)
           .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'))
-          .replace('{domain}', 'for-b-tenant-b.example');
+          .replace('{domain}', 'for-b-tenant-b.example')
+          .replace('{tokenId}', tenants.b.scimTokenId);
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

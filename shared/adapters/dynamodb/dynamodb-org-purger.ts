@@ -35,6 +35,10 @@ const POINTERS: Partial<Record<Collection, (item: Item, orgId: string) => [strin
     item.status === 'verified' && typeof item.domain === 'string'
       ? [['ssoDomainClaims', { PK: platformPk('SSODOMAIN', item.domain), SK: 'CLAIM' }]]
       : [],
+  scimTokens: (item) =>
+    typeof item.tokenHash === 'string'
+      ? [['scimTokenLookups', { PK: platformPk('SCIMTOKEN', item.tokenHash), SK: 'GRANT' }]]
+      : [],
   org: (item, orgId) => [
     ...(typeof item.slug === 'string'
       ? [['slugClaims', { PK: platformPk('SLUG', item.slug), SK: 'CLAIM' }] as [string, Key]]
