@@ -54,6 +54,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   txtResolver: [],
   // Reads lookups; issuing and revoking (their callers declare the write) write the `scimTokenLookups` pointers.
   scimTokenStore: ['domain-table:read'],
+  // Every change is written with its audit record in one transaction.
+  scimUserStore: ['domain-table:write', 'audit-table:write'],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).

@@ -90,6 +90,7 @@ import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbScimTokenStore } from './dynamodb/dynamodb-scim-token-store';
+import { DynamoDbScimUserStore } from './dynamodb/dynamodb-scim-user-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUnsubscribeTokenStore } from './dynamodb/dynamodb-unsubscribe-token-store';
@@ -221,6 +222,8 @@ export const unsubscribeTokenStore = () =>
 export const digestStore = () => new DynamoDbDigestStore(documentClient(), tablesConfig());
 /** An org's SCIM tokens, and their lookups by hash. */
 export const scimTokenStore = () => new DynamoDbScimTokenStore(documentClient(), tablesConfig());
+/** What the SCIM service keeps of provisioned users (profiles, userName claims) beside the hub users. */
+export const scimUserStore = () => new DynamoDbScimUserStore(documentClient(), tablesConfig());
 /** The email domains orgs claim for sign-in routing, and their platform claims. */
 export const domainStore = () => new DynamoDbDomainStore(documentClient(), tablesConfig());
 /** TXT lookups for domain proofs: public DNS in AWS, the runtime's file on one machine. */

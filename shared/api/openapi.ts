@@ -8,7 +8,7 @@ import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
 import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
-import { scimTokenOperations } from '../scim/operations';
+import { scimOperations, scimTokenOperations } from '../scim/operations';
 import { ssoOperations } from '../sso/operations';
 import { routes } from '../topology';
 import type { OperationDoc } from './operation-doc';
@@ -103,6 +103,7 @@ type FeatureOperation =
   | keyof typeof approvalOperations
   | keyof typeof ssoOperations
   | keyof typeof scimTokenOperations
+  | keyof typeof scimOperations
   | keyof ReturnType<typeof chatOperations>;
 
 const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
@@ -809,6 +810,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...approvalOperations,
     ...ssoOperations,
     ...scimTokenOperations,
+    ...scimOperations,
     ...providerOperations(providers),
     ...chatOperations(providers.modules),
   };
@@ -841,6 +843,11 @@ export function openApiDocument(providers: OpenApiProviders) {
           type: 'http',
           scheme: 'bearer',
           description: "An API key (`hub_…`) or a JWT issued by the hub's user pool",
+        },
+        scimToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An org SCIM token (`hubscim_…`): it opens `/scim/v2` alone, which takes nothing else',
         },
       },
       schemas: {

@@ -6,6 +6,7 @@ import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant, PlatformApiKey } from '../identity/api-key';
 import type { ScimToken, ScimTokenGrant } from '../identity/scim-token';
 import type { StoredDeadLetter } from '../queues/dead-letter';
+import type { ScimUserProfile } from '../scim/user-resource';
 import type { InvitationMail, StoredInvitation } from '../tenancy/invitation';
 import type { Org } from '../tenancy/org';
 import type { CountedResource, Rate } from '../tenancy/plans';
@@ -103,6 +104,34 @@ export interface ScimTokenStore {
   list(orgId: string, page: PageRequest): Promise<Page<ScimToken>>;
   /** Marks the token revoked and deletes its lookup (it stops working at once); NotFoundError unless active. */
   revoke(orgId: string, tokenId: string, revokedAt: string, audit: AuditRecord): Promise<void>;
+}
+
+/** What the SCIM service keeps of provisioned users beside their hub users: profiles, and userNames claimed. */
+export interface ScimUserStore {
+  /**
+   * A new hub user and their SCIM profile, in one transaction with the userName's claim, the
+   * email's claim, the plan's count and the audit record; ConflictError names which claim was taken.
+   */
+  create(user: User, profile: ScimUserProfile, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
+  /** A SCIM profile for a hub user that has none (an existing member the IdP now manages). */
+  adopt(user: User, profile: ScimUserProfile, audit: AuditRecord): Promise<void>;
+  get(orgId: string, userId: string): Promise<ScimUserProfile | null>;
+  /** The hub user a userName (case-insensitively) belongs to. */
+  userIdByUserName(orgId: string, userName: string): Promise<string | null>;
+  /** Every profile of the org (bounded by the plan's users), oldest first. */
+  all(orgId: string): Promise<ScimUserProfile[]>;
+  /**
+   * Replaces a profile if it is still `previous` (else ConflictError: the caller re-reads), moving
+   * its userName claim when it changed, and setting the hub user's status when `status` says so.
+   */
+  replace(
+    next: ScimUserProfile,
+    previous: ScimUserProfile,
+    status: { readonly user: User; readonly from: User['status'] } | null,
+    audit: AuditRecord,
+  ): Promise<void>;
+  /** Forgets a profile and its claim; the hub user stays, deactivated when `deactivate` is given. */
+  remove(profile: ScimUserProfile, deactivate: User | null, audit: AuditRecord): Promise<void>;
 }
 
 export interface ConnectionStore {
