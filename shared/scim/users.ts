@@ -159,7 +159,14 @@ export function makeScimUsers(deps: {
           filter.lookup.attribute === 'id'
             ? filter.lookup.value
             : await deps.profiles.userIdByUserName(caller.org.id, filter.lookup.value);
-        const found = id && /^usr_[0-9A-Z]{26}$/.test(id) ? await load(caller, id).catch(() => null) : null;
+        // A lookup that finds no user is an empty page, not a 404; any other failure stands.
+        const found =
+          id && /^usr_[0-9A-Z]{26}$/.test(id)
+            ? await load(caller, id).catch((error: unknown) => {
+                if (error instanceof ScimError && error.status === 404) return null;
+                throw error;
+              })
+            : null;
         resources = found ? [found.resource] : [];
       } else {
         resources = await allResources(caller);
