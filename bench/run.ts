@@ -10,6 +10,7 @@ import { signedHeaders } from '../test/support/webhooks';
 import { measureBundles } from './bundles';
 import { measureChat } from './chat';
 import { measureNotify } from './notify';
+import { measureScim } from './scim';
 import type { Summary } from './stats';
 import { ms, summarise, timeSequential } from './stats';
 import { measureSync } from './sync';
@@ -27,6 +28,7 @@ const quotaLines: string[] = [];
 const syncLines: string[] = [];
 const notifyLines: string[] = [];
 const chatLines: string[] = [];
+const scimLines: string[] = [];
 const report = (label: string, s: Summary) => {
   rows.push([label, s]);
   process.stdout.write(`  measured ${label}\n`);
@@ -244,25 +246,29 @@ async function measure(hub: RuntimeProcess) {
   });
   ddb.destroy();
   await measureNotify(hub, report, notifyLines);
+  await measureScim(hub, report, scimLines);
   await measureChat(hub, report, chatLines);
   // Last: its scheduled reconciliations would otherwise run alongside the measurements above.
   await measureSync(hub, report, syncLines);
   return load;
 }
 
-// BENCH_ONLY=sync, notify or chat: those figures alone (minutes, not the whole bench).
-if (['sync', 'notify', 'chat'].includes(process.env.BENCH_ONLY ?? '')) {
+// BENCH_ONLY=sync, notify, chat or scim: those figures alone (minutes, not the whole bench).
+if (['sync', 'notify', 'chat', 'scim'].includes(process.env.BENCH_ONLY ?? '')) {
   const only = await startRuntime();
   try {
     if (process.env.BENCH_ONLY === 'sync') await measureSync(only, report, syncLines);
     else if (process.env.BENCH_ONLY === 'chat') await measureChat(only, report, chatLines);
+    else if (process.env.BENCH_ONLY === 'scim') await measureScim(only, report, scimLines);
     else await measureNotify(only, report, notifyLines);
   } finally {
     await only.stop();
   }
   for (const [label, s] of rows)
     process.stdout.write(`${label}: p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}\n`);
-  process.stdout.write(`${[...syncLines, ...notifyLines, ...chatLines].map((l) => `  ${l}`).join('\n')}\n`);
+  process.stdout.write(
+    `${[...syncLines, ...notifyLines, ...chatLines, ...scimLines].map((l) => `  ${l}`).join('\n')}\n`,
+  );
   process.exit(0);
 }
 
@@ -300,6 +306,7 @@ try {
       `p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${load.non2xx} non-2xx, ${load.errors} errors`,
   );
   out(`\nOutbound webhooks:\n${notifyLines.map((l) => `  ${l}`).join('\n')}`);
+  out(`\nSCIM:\n${scimLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nChat (Slack):\n${chatLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nJira ↔ GitHub and Jira ↔ GitLab sync:\n${syncLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nQuota enforcement under concurrency:\n${quotaLines.map((l) => `  ${l}`).join('\n')}`);

@@ -28,6 +28,7 @@ import {
 import { registerNotificationPreferenceCommands } from './cli/notification-preferences';
 import { registerNotificationRuleCommands } from './cli/notification-rules';
 import { registerRealtimeCommands } from './cli/realtime';
+import { registerScimTokenCommands } from './cli/scim-tokens';
 import { registerSessionCommands } from './cli/sessions';
 import { registerSsoCommands } from './cli/sso';
 import { registerWebhookEndpointCommands } from './cli/webhook-endpoints';
@@ -1195,6 +1196,7 @@ registerApprovalCommands(program);
 registerChatCommands(program);
 registerSsoCommands(program);
 registerSessionCommands(program);
+registerScimTokenCommands(program);
 
 try {
   await program.parseAsync(process.argv);

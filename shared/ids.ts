@@ -24,7 +24,8 @@ export type IdPrefix =
   | 'wsc'
   | 'apr'
   | 'ses'
-  | 'sso';
+  | 'sso'
+  | 'scim';
 
 const nextUlid = monotonicFactory();
 

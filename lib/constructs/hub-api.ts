@@ -107,9 +107,11 @@ export class HubApi extends Construct {
               ? 'Webhook senders cannot hold hub credentials; the handler verifies the signature and refuses unsigned calls.'
               : route.auth === 'invitation-token'
                 ? 'Invitees hold no credential yet; the single-use invitation token in the body is verified by the handler.'
-                : route.path === '/v1/openapi.json'
-                  ? 'The OpenAPI document is public by design.'
-                  : "Public by design: the link's own signed token, or the chat platform's OAuth state, is the credential, verified by the handler.",
+                : route.auth === 'scim-token'
+                  ? "The SCIM service verifies the org's SCIM token itself, so that every refusal (401 included) is in SCIM's error schema, which IdPs parse; it takes no other credential."
+                  : route.path === '/v1/openapi.json'
+                    ? 'The OpenAPI document is public by design.'
+                    : "Public by design: the link's own signed token, or the chat platform's OAuth state, is the credential, verified by the handler.",
         });
       }
     }

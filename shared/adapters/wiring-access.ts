@@ -58,6 +58,10 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   oidcSignIn: ['domain-table:write', 'secrets-key:decrypt'],
   samlSignIn: ['domain-table:write'],
   completeSignIn: ['domain-table:write', 'audit-table:write'],
+  // Reads lookups; issuing and revoking (their callers declare the write) write the `scimTokenLookups` pointers.
+  scimTokenStore: ['domain-table:read'],
+  // Every change is written with its audit record in one transaction.
+  scimUserStore: ['domain-table:write', 'audit-table:write'],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).

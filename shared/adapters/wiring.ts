@@ -97,6 +97,8 @@ import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbSamlAssertionLedger, DynamoDbSamlRequestCache } from './dynamodb/dynamodb-saml-caches';
+import { DynamoDbScimTokenStore } from './dynamodb/dynamodb-scim-token-store';
+import { DynamoDbScimUserStore } from './dynamodb/dynamodb-scim-user-store';
 import { DynamoDbSessionStore } from './dynamodb/dynamodb-session-store';
 import { DynamoDbSignInGrants } from './dynamodb/dynamodb-sign-in-grants';
 import { DynamoDbSsoConnectionStore } from './dynamodb/dynamodb-sso-connection-store';
@@ -247,6 +249,10 @@ export const mailSuppressionStore = () => new DynamoDbMailSuppressionStore(docum
 export const unsubscribeTokenStore = () =>
   new DynamoDbUnsubscribeTokenStore(documentClient(), tablesConfig().domainTable);
 export const digestStore = () => new DynamoDbDigestStore(documentClient(), tablesConfig());
+/** An org's SCIM tokens, and their lookups by hash. */
+export const scimTokenStore = () => new DynamoDbScimTokenStore(documentClient(), tablesConfig());
+/** What the SCIM service keeps of provisioned users (profiles, userName claims) beside the hub users. */
+export const scimUserStore = () => new DynamoDbScimUserStore(documentClient(), tablesConfig());
 /** The email domains orgs claim for sign-in routing, and their platform claims. */
 export const domainStore = () => new DynamoDbDomainStore(documentClient(), tablesConfig());
 /** TXT lookups for domain proofs: public DNS in AWS, the runtime's file on one machine. */

@@ -9,6 +9,7 @@ import { sessionOperations } from '../identity/operations';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
 import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
+import { scimOperations, scimTokenOperations } from '../scim/operations';
 import { ssoConnectionOperations, ssoOperations, ssoSignInOperations } from '../sso/operations';
 import { routes } from '../topology';
 import type { OperationDoc } from './operation-doc';
@@ -105,6 +106,8 @@ type FeatureOperation =
   | keyof typeof ssoConnectionOperations
   | keyof typeof ssoSignInOperations
   | keyof typeof sessionOperations
+  | keyof typeof scimTokenOperations
+  | keyof typeof scimOperations
   | keyof ReturnType<typeof chatOperations>;
 
 const operations: Record<Exclude<Operation, ProviderOperation | FeatureOperation>, OperationDoc> = {
@@ -813,6 +816,8 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...ssoConnectionOperations,
     ...ssoSignInOperations,
     ...sessionOperations,
+    ...scimTokenOperations,
+    ...scimOperations,
     ...providerOperations(providers),
     ...chatOperations(providers.modules),
   };
@@ -845,6 +850,11 @@ export function openApiDocument(providers: OpenApiProviders) {
           type: 'http',
           scheme: 'bearer',
           description: "An API key (`hub_…`) or a JWT issued by the hub's user pool",
+        },
+        scimToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An org SCIM token (`hubscim_…`): it opens `/scim/v2` alone, which takes nothing else',
         },
       },
       schemas: {

@@ -83,6 +83,9 @@ export class ConflictError extends HubError {
   readonly title = 'The request conflicts with the current state';
 }
 
+/** A conflict with a value that must be unique (a SCIM userName, a user's email): SCIM's `uniqueness`. */
+export class UniquenessError extends ConflictError {}
+
 /** The same delivery is being processed right now; the sender should retry shortly. */
 export class InProgressError extends HubError {
   readonly status = 409;

@@ -36,6 +36,7 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
   approvalId: hubId('apr', 'an approval'),
   ssoConnectionId: hubId('sso', 'an SSO connection'),
   sessionId: hubId('ses', 'a session'),
+  tokenId: hubId('scim', 'a SCIM token'),
   // An email address, as a suppression names it (URL-encoded in the path; bounded like any address).
   address: {
     pattern: /^[^\s@/]{1,64}@[^\s@/]{1,255}$/,

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
+import { ScimError, scimErrorResponse } from '../scim/scim-error';
 import { routes } from '../topology';
 import { problemResponse } from './problem';
 
@@ -19,6 +20,16 @@ export function answerUnmatchedRoute(event: APIGatewayProxyEventV2): APIGatewayP
   // The path is echoed in the detail: bounded, so a long probe does not make a long answer.
   const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
   const allowed = [...new Set(compiled.filter((r) => r.pattern.test(path)).map((r) => r.method))].sort();
+  // The SCIM service answers in SCIM's error schema, even for what it does not have: IdPs parse it.
+  if (path === '/scim/v2' || path.startsWith('/scim/v2/')) {
+    if (allowed.length > 0) {
+      const response = scimErrorResponse(
+        new ScimError(405, `${shown} takes ${allowed.join(', ')}, not ${method}`),
+      );
+      return { ...response, headers: { ...response.headers, allow: allowed.join(', ') } };
+    }
+    return scimErrorResponse(new ScimError(404, `The SCIM service has no ${method} ${shown}`));
+  }
   if (allowed.length > 0) {
     const response = problemResponse(
       new MethodNotAllowedError(`${shown} takes ${allowed.join(', ')}, not ${method}`, {

@@ -5,6 +5,7 @@ import type { ApiKeyStore } from '../ports/stores';
 import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from './api-key-format';
 import { isRoleRef } from './permissions';
 import type { Principal } from './principal';
+import { SCIM_TOKEN_PREFIX } from './scim-token-format';
 import { signInMethodOf } from './session';
 
 /** Verifies a JWT and returns its claims; throws when the token is not valid. */
@@ -26,6 +27,10 @@ export function makeAuthenticator(deps: {
   return async (authorization: string | undefined): Promise<Principal> => {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!token) throw new UnauthenticatedError('Send "Authorization: Bearer <API key or token>"');
+    // A SCIM token opens the SCIM service alone: refused here before any read, whatever it is worth.
+    if (token.startsWith(SCIM_TOKEN_PREFIX)) {
+      throw new UnauthenticatedError('A SCIM token is accepted only by the SCIM service at /scim/v2');
+    }
     return looksLikeApiKey(token) ? fromApiKey(token) : fromJwt(token);
   };
 

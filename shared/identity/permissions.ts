@@ -43,6 +43,8 @@ export const PERMISSIONS = [
   'sso:manage',
   // Listing and revoking another user's sessions (one's own needs only org:read): owner and admin.
   'sessions:manage',
+  // SCIM provisioning (issue 14): issuing and revoking the org's SCIM tokens (owner and admin).
+  'scim_tokens:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

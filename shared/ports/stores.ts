@@ -4,8 +4,10 @@ import type { OrgAccess } from '../authz/org-access';
 import type { Connection, WebhookRoute } from '../connectors/connection';
 import type { CanonicalEvent } from '../events/canonical-event';
 import type { ApiKey, ApiKeyGrant, PlatformApiKey } from '../identity/api-key';
+import type { ScimToken, ScimTokenGrant } from '../identity/scim-token';
 import type { Session, SessionState } from '../identity/session';
 import type { StoredDeadLetter } from '../queues/dead-letter';
+import type { ScimUserProfile } from '../scim/user-resource';
 import type { InvitationMail, StoredInvitation } from '../tenancy/invitation';
 import type { Org } from '../tenancy/org';
 import type { CountedResource, Rate } from '../tenancy/plans';
@@ -93,6 +95,44 @@ export interface ApiKeyStore {
   recordUse(orgId: string, keyId: string, at: string, ip: string): Promise<void>;
   /** Marks the key revoked and removes its credential lookup, with the audit record; NotFoundError if not active. */
   revoke(orgId: string, keyId: string, revokedAt: string, audit: AuditRecord): Promise<void>;
+}
+
+/** An org's SCIM tokens, and their credential lookups by hash. */
+export interface ScimTokenStore {
+  /** Stores a token's metadata and its lookup, with its audit record; refuses beyond `limit` active tokens. */
+  create(token: ScimToken, tokenHash: string, audit: AuditRecord, limit: number): Promise<void>;
+  findByHash(tokenHash: string): Promise<ScimTokenGrant | null>;
+  list(orgId: string, page: PageRequest): Promise<Page<ScimToken>>;
+  /** Marks the token revoked and deletes its lookup (it stops working at once); NotFoundError unless active. */
+  revoke(orgId: string, tokenId: string, revokedAt: string, audit: AuditRecord): Promise<void>;
+}
+
+/** What the SCIM service keeps of provisioned users beside their hub users: profiles, and userNames claimed. */
+export interface ScimUserStore {
+  /**
+   * A new hub user and their SCIM profile, in one transaction with the userName's claim, the
+   * email's claim, the plan's count and the audit record; ConflictError names which claim was taken.
+   */
+  create(user: User, profile: ScimUserProfile, audit: AuditRecord, quota: QuotaClaim): Promise<void>;
+  /** A SCIM profile for a hub user that has none (an existing member the IdP now manages). */
+  adopt(user: User, profile: ScimUserProfile, audit: AuditRecord): Promise<void>;
+  get(orgId: string, userId: string): Promise<ScimUserProfile | null>;
+  /** The hub user a userName (case-insensitively) belongs to. */
+  userIdByUserName(orgId: string, userName: string): Promise<string | null>;
+  /** Every profile of the org (bounded by the plan's users), oldest first. */
+  all(orgId: string): Promise<ScimUserProfile[]>;
+  /**
+   * Replaces a profile if it is still `previous` (else ConflictError: the caller re-reads), moving
+   * its userName claim when it changed, and setting the hub user's status when `status` says so.
+   */
+  replace(
+    next: ScimUserProfile,
+    previous: ScimUserProfile,
+    status: { readonly user: User; readonly from: User['status'] } | null,
+    audit: AuditRecord,
+  ): Promise<void>;
+  /** Forgets a profile and its claim; the hub user stays, deactivated when `deactivate` is given. */
+  remove(profile: ScimUserProfile, deactivate: User | null, audit: AuditRecord): Promise<void>;
 }
 
 export interface ConnectionStore {

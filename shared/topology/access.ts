@@ -127,6 +127,8 @@ export const platformPointers = {
   ssoConnectionOrgs: 'SSOCONN',
   /** A one-time SSO sign-in grant (the user pool's custom auth spends it), by its user's hashed username, with a TTL. */
   signInGrants: 'SIGNINGRANT',
+  /** An org SCIM token's credential lookup, by the token's hash. */
+  scimTokenLookups: 'SCIMTOKEN',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -149,10 +151,12 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
     'emailConfirmations',
     'ssoDomainClaims',
     'ssoConnectionOrgs',
+    'scimTokenLookups',
   ],
   managePlatformKeys: ['platformKeys'],
   manageSsoDomains: ['ssoDomainClaims'],
   manageSsoConnections: ['ssoConnectionOrgs'],
+  manageScimTokens: ['scimTokenLookups'],
   createApiKey: ['apiKeyLookups'],
   rotateApiKey: ['apiKeyLookups'],
   revokeApiKey: ['apiKeyLookups'],

@@ -51,8 +51,11 @@ export interface RouteSpec {
   readonly path: string;
   readonly operationId: string;
   readonly function: FunctionName;
-  /** `invitation-token`: the single-use token in the body is the credential, checked by the handler. */
-  readonly auth: 'hub' | 'public' | 'webhook-signature' | 'invitation-token';
+  /**
+   * `invitation-token`: the single-use token in the body is the credential, checked by the handler.
+   * `scim-token`: an org SCIM token, and nothing else, checked by the SCIM service (errors in SCIM's schema).
+   */
+  readonly auth: 'hub' | 'public' | 'webhook-signature' | 'invitation-token' | 'scim-token';
   /** The permission the caller needs; `null` only for routes that are not authenticated by the hub. */
   readonly permission: Permission | null;
   readonly summary: string;

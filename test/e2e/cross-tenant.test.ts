@@ -35,6 +35,7 @@ interface Tenant {
   mappingId: string;
   ruleId: string;
   approvalId: string;
+  scimTokenId: string;
 }
 
 const tenants: Record<'a' | 'b', Tenant> = {} as never;
@@ -115,6 +116,8 @@ async function tenant(slug: string): Promise<Tenant> {
   expect(approval.status).toBe(201);
   const domain = await admin('POST', `/v1/orgs/${org.id}/domains`, { domain: `for-b-${slug}.example` });
   expect(domain.status).toBe(201);
+  const scimToken = await admin('POST', `/v1/orgs/${org.id}/scim-tokens`, { name: `for-b-${slug}` });
+  expect(scimToken.status).toBe(201);
   return {
     org,
     ownerKey,
@@ -131,6 +134,7 @@ async function tenant(slug: string): Promise<Tenant> {
     mappingId: String(mapping.json.id),
     ruleId: String(rule.json.id),
     approvalId: String(approval.json.id),
+    scimTokenId: String(scimToken.json.id),
   };
 }
 
@@ -215,6 +219,7 @@ async function snapshotOfB() {
     `/v1/orgs/${tenants.b.org.id}/domains`,
     `/v1/orgs/${tenants.b.org.id}/sso-connections`,
     `/v1/orgs/${tenants.b.org.id}/users/${tenants.b.userId}/sessions`,
+    `/v1/orgs/${tenants.b.org.id}/scim-tokens`,
   ].map(async (path) => (await b('GET', path)).json);
   return JSON.stringify(await Promise.all(reads), withoutOwnUse);
 }
@@ -274,6 +279,7 @@ const validBodies: Record<string, unknown> = {
   addDomain: { domain: 'planted-by-a.example' },
   createSsoConnection: plantedSamlConnection,
   replaceSsoConnection: plantedSamlConnection,
+  createScimToken: { name: 'planted-by-a' },
   createConnection: { provider: 'generic', name: 'stolen' },
   updateOrg: { name: 'Renamed by A', settings: { ipAllowList: ['203.0.113.0/24'] } },
   createUser: { email: 'intruder@example.test', name: 'Intruder', role: 'owner' },
@@ -362,7 +368,8 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{sessionId}', tenants.b.sessionId)
           .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'))
           .replace('{domain}', 'for-b-tenant-b.example')
-          .replace('{ssoConnectionId}', 'sso_01M8F79MGRCMY1JDM07R52VC06');
+          .replace('{ssoConnectionId}', 'sso_01M8F79MGRCMY1JDM07R52VC06')
+          .replace('{tokenId}', tenants.b.scimTokenId);
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

@@ -26,8 +26,14 @@ describe('the user pool and who may act on it', () => {
     const signingOut = Object.entries(functions)
       .filter(([, spec]) => (spec.access as readonly string[]).includes('user-pool:sign-out'))
       .map(([, spec]) => spec.description);
-    // Deactivating a user, and revoking a user's sessions, sign them out of the pool.
-    expect(signingOut).toEqual([functions.setUserStatus.description, functions.manageSessions.description]);
+    // Deactivating a user, revoking a user's sessions and SCIM deprovisioning sign them out of the pool.
+    expect([...signingOut].sort()).toEqual(
+      [
+        functions.setUserStatus.description,
+        functions.manageSessions.description,
+        functions.serveScim.description,
+      ].sort(),
+    );
     const fns = hub.findResources('AWS::Lambda::Function') as Resources;
     const withPool = Object.values(fns).filter(
       (f) => (f.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables?.USER_POOL_ID,

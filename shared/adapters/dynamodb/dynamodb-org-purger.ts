@@ -39,6 +39,10 @@ const POINTERS: Partial<Record<Collection, (item: Item, orgId: string) => [strin
     String(item.SK).startsWith('sso_')
       ? [['ssoConnectionOrgs', { PK: platformPk('SSOCONN', String(item.SK)), SK: 'ORG' }]]
       : [],
+  scimTokens: (item) =>
+    typeof item.tokenHash === 'string'
+      ? [['scimTokenLookups', { PK: platformPk('SCIMTOKEN', item.tokenHash), SK: 'GRANT' }]]
+      : [],
   org: (item, orgId) => [
     ...(typeof item.slug === 'string'
       ? [['slugClaims', { PK: platformPk('SLUG', item.slug), SK: 'CLAIM' }] as [string, Key]]

@@ -65,6 +65,12 @@ export const TENANT_COLLECTIONS = {
   ssoStates: 'SSOSTATE',
   /** Refused SSO sign-ins, by connection and time (TTL), for the org's admins. */
   ssoFailures: 'SSOFAIL',
+  /** The org's SCIM tokens (never the token, only its hash beside its metadata). */
+  scimTokens: 'SCIMTOKEN',
+  /** What an IdP provisioned of each user by SCIM (its profile as sent), by hub user id. */
+  scimUsers: 'SCIMUSER',
+  /** SCIM userNames (lower case) → hub user id: one user per userName within an org. */
+  scimUserNames: 'SCIMUSERNAME',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

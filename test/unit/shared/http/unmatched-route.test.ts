@@ -31,4 +31,19 @@ describe('a request no route matches', () => {
     const res = unmatched('GET', `/${'a'.repeat(5000)}`);
     expect(String(JSON.parse(String(res.body)).detail).length).toBeLessThan(300);
   });
+
+  it("answers under /scim/v2 in SCIM's error schema, never problem+json", () => {
+    const missing = unmatched('GET', '/scim/v2/Bulk');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers?.['content-type']).toBe('application/scim+json');
+    expect(JSON.parse(String(missing.body))).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '404',
+      detail: 'The SCIM service has no GET /scim/v2/Bulk',
+    });
+    const wrongMethod = unmatched('PATCH', '/scim/v2/Users');
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers?.['content-type']).toBe('application/scim+json');
+    expect(String(wrongMethod.headers?.allow).split(', ')).toEqual(['GET', 'POST']);
+  });
 });

@@ -3,6 +3,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } fro
 import type { ApiKeyGrant } from '../../../../shared/identity/api-key';
 import { generateApiKey, hashApiKey } from '../../../../shared/identity/api-key-format';
 import { makeAuthenticator } from '../../../../shared/identity/authenticate';
+import { generateScimToken } from '../../../../shared/identity/scim-token-format';
 import type { ApiKeyStore } from '../../../../shared/ports/stores';
 
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
@@ -37,6 +38,24 @@ async function issuer() {
 }
 
 describe('authenticate', () => {
+  it('refuses a SCIM token on the API before any read or JWT check', async () => {
+    const keys = new KeyTable();
+    let verified = 0;
+    const authenticate = makeAuthenticator({
+      keys,
+      verifyJwt: async () => {
+        verified++;
+        return { sub: 'x' };
+      },
+      clock: { now: () => now },
+    });
+    await expect(authenticate(`Bearer ${generateScimToken()}`)).rejects.toThrow(
+      'A SCIM token is accepted only by the SCIM service at /scim/v2',
+    );
+    expect(keys.lookups).toBe(0);
+    expect(verified).toBe(0);
+  });
+
   it('resolves an org API key to its org and role', async () => {
     const keys = new KeyTable();
     const key = generateApiKey();

@@ -1,0 +1,121 @@
+import { MAX_COUNT } from './query';
+import {
+  BOOLEAN_ATTRIBUTES,
+  ENTERPRISE_ATTRIBUTES,
+  ENTERPRISE_USER_SCHEMA,
+  GROUP_ATTRIBUTES,
+  GROUP_SCHEMA,
+  LIST_RESPONSE_SCHEMA,
+  USER_ATTRIBUTES,
+  USER_SCHEMA,
+} from './schema';
+import { MAX_PATCH_OPERATIONS, MAX_SCIM_BODY_BYTES } from './scim-body';
+
+const SPC_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
+const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
+const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
+
+/** What the service supports (RFC 7643 §5): PATCH, filters, ETags; no bulk, sorting or passwords. */
+export function serviceProviderConfig(baseUrl: string) {
+  return {
+    schemas: [SPC_SCHEMA],
+    documentationUri: 'https://github.com/integration-hub#scim',
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: MAX_COUNT },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'SCIM token',
+        description: `An org SCIM token (hubscim_…) as a bearer token; bodies up to ${MAX_SCIM_BODY_BYTES} bytes and ${MAX_PATCH_OPERATIONS} PATCH operations`,
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
+  };
+}
+
+const resourceTypes = (baseUrl: string) => [
+  {
+    schemas: [RESOURCE_TYPE_SCHEMA],
+    id: 'User',
+    name: 'User',
+    endpoint: '/Users',
+    description: 'A hub user of the organisation',
+    schema: USER_SCHEMA,
+    schemaExtensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
+    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/User` },
+  },
+  {
+    schemas: [RESOURCE_TYPE_SCHEMA],
+    id: 'Group',
+    name: 'Group',
+    endpoint: '/Groups',
+    description: 'A hub team; its members are the team’s direct members',
+    schema: GROUP_SCHEMA,
+    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/Group` },
+  },
+];
+
+export const listOf = (resources: readonly unknown[]) => ({
+  schemas: [LIST_RESPONSE_SCHEMA],
+  totalResults: resources.length,
+  startIndex: 1,
+  itemsPerPage: resources.length,
+  Resources: resources,
+});
+
+export const resourceTypeList = (baseUrl: string) => listOf(resourceTypes(baseUrl));
+
+const MULTI_VALUED = new Set(['emails', 'phoneNumbers', 'addresses', 'members']);
+const CASE_EXACT = new Set(['externalId', 'value', '$ref']);
+
+function attribute(name: string, subs: readonly string[] | null | undefined): Record<string, unknown> {
+  const base = {
+    name,
+    multiValued: MULTI_VALUED.has(name),
+    required: name === 'userName' || name === 'displayName',
+    mutability: 'readWrite',
+    returned: 'default',
+  };
+  if (subs) {
+    return {
+      ...base,
+      type: 'complex',
+      subAttributes: subs.map((sub) => attribute(sub, null)),
+      ...(name === 'members' ? { required: false } : {}),
+    };
+  }
+  return {
+    ...base,
+    type: BOOLEAN_ATTRIBUTES.has(name) ? 'boolean' : name === '$ref' ? 'reference' : 'string',
+    caseExact: CASE_EXACT.has(name),
+    uniqueness: name === 'userName' ? 'server' : 'none',
+  };
+}
+
+function schema(
+  id: string,
+  name: string,
+  table: Readonly<Record<string, readonly string[] | null>>,
+  baseUrl: string,
+) {
+  return {
+    schemas: [SCHEMA_SCHEMA],
+    id,
+    name,
+    attributes: Object.entries(table).map(([n, subs]) => attribute(n, subs)),
+    meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${id}` },
+  };
+}
+
+/** The schemas the service speaks (RFC 7643 §7), from the attribute tables it validates with. */
+export const schemaList = (baseUrl: string) =>
+  listOf([
+    schema(USER_SCHEMA, 'User', USER_ATTRIBUTES, baseUrl),
+    schema(ENTERPRISE_USER_SCHEMA, 'EnterpriseUser', ENTERPRISE_ATTRIBUTES, baseUrl),
+    schema(GROUP_SCHEMA, 'Group', GROUP_ATTRIBUTES, baseUrl),
+  ]);
