@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LocalEndpoint } from './http-gateway';
-import { readBody } from './http-gateway';
+import { readJson, replyJson, replyProblem } from './local-json';
 
 /** The file under the data dir that holds the offset; every function reads it (`hubClock()`). */
 export const CLOCK_OFFSET_FILE = 'clock-offset.json';
@@ -61,40 +61,25 @@ export class LocalClock {
 
 /** `GET /_local/clock` shows the offset and the hub's time; `POST` moves or sets it. Local only. */
 export function clockEndpoints(clock: LocalClock): LocalEndpoint[] {
-  const reply = (res: ServerResponse, status: number, body: unknown, type = 'application/json') => {
-    res.writeHead(status, { 'content-type': type });
-    res.end(JSON.stringify(body));
-  };
   return [
-    { method: 'GET', path: '/_local/clock', handle: async (_req, res) => reply(res, 200, clock.view()) },
+    { method: 'GET', path: '/_local/clock', handle: async (_req, res) => replyJson(res, 200, clock.view()) },
     {
       method: 'POST',
       path: '/_local/clock',
       handle: async (req: IncomingMessage, res: ServerResponse) => {
-        let body: unknown;
-        try {
-          body = JSON.parse((await readBody(req))?.toString('utf8') || 'null');
-        } catch {
-          body = undefined;
-        }
-        const parsed = ClockChangeSchema.safeParse(body);
+        const parsed = ClockChangeSchema.safeParse(await readJson(req));
         if (!parsed.success) {
-          reply(
+          replyProblem(
             res,
             400,
-            {
-              type: 'about:blank',
-              title: 'Bad Request',
-              status: 400,
-              detail: 'The body must be {"advanceSeconds": <number>} or {"offsetMs": <integer>}',
-            },
-            'application/problem+json',
+            'Bad Request',
+            'The body must be {"advanceSeconds": <number>} or {"offsetMs": <integer>}',
           );
           return;
         }
         if ('advanceSeconds' in parsed.data) clock.advance(parsed.data.advanceSeconds);
         else clock.setOffset(parsed.data.offsetMs);
-        reply(res, 200, clock.view());
+        replyJson(res, 200, clock.view());
       },
     },
   ];

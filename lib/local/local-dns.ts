@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LocalEndpoint } from './http-gateway';
-import { readBody } from './http-gateway';
+import { readJson, replyJson, replyProblem } from './local-json';
 
 /** The file under the data dir that holds the local TXT records; functions read it (`HUB_DNS_FILE`). */
 export const DNS_FILE = 'dns-txt.json';
@@ -57,40 +57,24 @@ export class LocalDns {
 
 /** `GET /_local/dns` lists the local TXT records; `POST` sets one name's. Local only. */
 export function dnsEndpoints(dns: LocalDns): LocalEndpoint[] {
-  const reply = (res: ServerResponse, status: number, body: unknown, type = 'application/json') => {
-    res.writeHead(status, { 'content-type': type });
-    res.end(JSON.stringify(body));
-  };
   return [
-    { method: 'GET', path: '/_local/dns', handle: async (_req, res) => reply(res, 200, dns.records()) },
+    { method: 'GET', path: '/_local/dns', handle: async (_req, res) => replyJson(res, 200, dns.records()) },
     {
       method: 'POST',
       path: '/_local/dns',
       handle: async (req: IncomingMessage, res: ServerResponse) => {
-        let body: unknown;
-        try {
-          body = JSON.parse((await readBody(req))?.toString('utf8') || 'null');
-        } catch {
-          body = undefined;
-        }
-        const parsed = RecordChange.safeParse(body);
+        const parsed = RecordChange.safeParse(await readJson(req));
         if (!parsed.success) {
-          reply(
+          replyProblem(
             res,
             400,
-            {
-              type: 'about:blank',
-              title: 'Bad Request',
-              status: 400,
-              detail:
-                'The body must be {"name": "<dns name>", "txt": ["<record>", …]} (an empty list removes the name)',
-            },
-            'application/problem+json',
+            'Bad Request',
+            'The body must be {"name": "<dns name>", "txt": ["<record>", …]} (an empty list removes the name)',
           );
           return;
         }
         dns.set(parsed.data.name, parsed.data.txt);
-        reply(res, 200, { name: parsed.data.name, txt: parsed.data.txt });
+        replyJson(res, 200, { name: parsed.data.name, txt: parsed.data.txt });
       },
     },
   ];

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LocalEndpoint } from './http-gateway';
-import { readBody } from './http-gateway';
+import { readJson, replyJson, replyProblem } from './local-json';
 import { localNames } from './local-names';
 
 export interface CapturedMail {
@@ -171,12 +171,8 @@ export function mailboxEndpoints(deps: {
   publish: (entry: FeedbackEntry) => Promise<void>;
   now?: () => Date;
 }): LocalEndpoint[] {
-  const reply = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' });
-    res.end(JSON.stringify(body));
-  };
-  const problem = (res: ServerResponse, status: number, title: string, detail: string) =>
-    reply(res, status, { type: 'about:blank', title, status, detail });
+  const reply = replyJson;
+  const problem = replyProblem;
   return [
     {
       method: 'GET',
@@ -190,13 +186,7 @@ export function mailboxEndpoints(deps: {
       method: 'POST',
       path: '/_local/mailbox/feedback',
       handle: async (req: IncomingMessage, res: ServerResponse) => {
-        let body: unknown;
-        try {
-          body = JSON.parse((await readBody(req))?.toString('utf8') || 'null');
-        } catch {
-          body = undefined;
-        }
-        const parsed = FeedbackRequestSchema.safeParse(body);
+        const parsed = FeedbackRequestSchema.safeParse(await readJson(req));
         if (!parsed.success) {
           return problem(
             res,

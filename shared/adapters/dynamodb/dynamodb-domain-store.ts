@@ -10,7 +10,6 @@ import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 
-const COUNT_SK = '#count';
 const CLAIM_SK = 'CLAIM';
 
 type Item = Record<string, unknown>;
@@ -51,12 +50,7 @@ export class DynamoDbDomainStore implements DomainStore {
     const pk = this.pk(orgId);
     const failed = await transactWrite(this.client, [
       table.putItem({ PK: pk, SK: domain.domain, ...domain }),
-      table.updateItem(pk, COUNT_SK, {
-        update: 'ADD #n :one',
-        condition: 'attribute_not_exists(#n) OR #n < :limit',
-        names: { '#n': 'n' },
-        values: { ':one': 1, ':limit': limit },
-      }),
+      table.countItem(pk, 1, limit),
       auditPut(this.tables.auditTable, audit),
     ]);
     if (failed.includes(0)) throw new ConflictError(`The org has the domain ${domain.domain} already`);
@@ -141,12 +135,7 @@ export class DynamoDbDomainStore implements DomainStore {
           ConditionExpression: 'attribute_exists(PK)',
         },
       },
-      table.updateItem(pk, COUNT_SK, {
-        update: 'ADD #n :minus',
-        condition: 'attribute_exists(#n)',
-        names: { '#n': 'n' },
-        values: { ':minus': -1 },
-      }),
+      table.countItem(pk, -1),
       ...(current.status === 'verified'
         ? [
             {

@@ -12,7 +12,6 @@ import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 
 /** The count of active tokens sorts before the tokens (`scim_…`). */
-const COUNT_SK = '#count';
 const GRANT_SK = 'GRANT';
 
 /** SCIM tokens: metadata (with the hash) under the tenant, the credential lookup under `P#SCIMTOKEN#<hash>`. */
@@ -42,12 +41,7 @@ export class DynamoDbScimTokenStore implements ScimTokenStore {
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
-      table.updateItem(pk, COUNT_SK, {
-        update: 'ADD #n :one',
-        condition: 'attribute_not_exists(#n) OR #n < :limit',
-        names: { '#n': 'n' },
-        values: { ':one': 1, ':limit': limit },
-      }),
+      table.countItem(pk, 1, limit),
       auditPut(this.tables.auditTable, audit),
     ]);
     if (failed.includes(2)) {
@@ -94,12 +88,7 @@ export class DynamoDbScimTokenStore implements ScimTokenStore {
         },
       },
       auditPut(this.tables.auditTable, audit),
-      table.updateItem(pk, COUNT_SK, {
-        update: 'ADD #n :minusOne',
-        condition: '#n > :zero',
-        names: { '#n': 'n' },
-        values: { ':minusOne': -1, ':zero': 0 },
-      }),
+      table.countItem(pk, -1),
     ];
     const failed = await transactWrite(this.client, writes);
     if (failed.length > 0) throw new NotFoundError(`No active SCIM token ${tokenId}`);

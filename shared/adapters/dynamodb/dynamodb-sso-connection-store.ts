@@ -10,7 +10,6 @@ import type { DataClient } from './tenant-routing-client';
 import { TenantScopedTable } from './tenant-scoped-table';
 import { transactWrite } from './transact';
 
-const COUNT_SK = '#count';
 const POINTER_SK = 'ORG';
 
 type Item = Record<string, unknown>;
@@ -45,12 +44,7 @@ export class DynamoDbSsoConnectionStore implements SsoConnectionStore {
     const pk = this.pk(connection.orgId);
     const failed = await transactWrite(this.client, [
       table.putItem({ PK: pk, SK: connection.id, ...connection }),
-      table.updateItem(pk, COUNT_SK, {
-        update: 'ADD #n :one',
-        condition: 'attribute_not_exists(#n) OR #n < :limit',
-        names: { '#n': 'n' },
-        values: { ':one': 1, ':limit': limit },
-      }),
+      table.countItem(pk, 1, limit),
       {
         Put: {
           TableName: this.tables.domainTable,
@@ -107,12 +101,7 @@ export class DynamoDbSsoConnectionStore implements SsoConnectionStore {
           ConditionExpression: 'attribute_exists(PK)',
         },
       },
-      table.updateItem(pk, COUNT_SK, {
-        update: 'ADD #n :minus',
-        condition: 'attribute_exists(#n)',
-        names: { '#n': 'n' },
-        values: { ':minus': -1 },
-      }),
+      table.countItem(pk, -1),
       {
         Delete: {
           TableName: this.tables.domainTable,

@@ -15,6 +15,9 @@ export function assertTenantId(orgId: string): void {
 }
 
 /** Refuses any partition key outside the tenant: a bug elsewhere cannot reach another org's items. */
+/** The SK of a partition's item count (`countItem`): `#` sorts before every id and name. */
+export const COUNT_SK = '#count';
+
 export class TenantScopedTable {
   private readonly prefix: string;
 
@@ -91,6 +94,22 @@ export class TenantScopedTable {
         ExpressionAttributeValues: spec.values,
       },
     };
+  }
+
+  /**
+   * A transaction's step of a partition's item count (`#count`, sorted before ids and names):
+   * adding fails the transaction at `limit`; removing, below one.
+   */
+  countItem(pk: string, delta: 1 | -1, limit?: number): TransactItem {
+    return this.updateItem(pk, COUNT_SK, {
+      update: 'ADD #n :delta',
+      condition: delta > 0 ? 'attribute_not_exists(#n) OR #n < :limit' : '#n > :zero',
+      names: { '#n': 'n' },
+      values: {
+        ':delta': delta,
+        ...(delta > 0 ? { ':limit': limit ?? Number.MAX_SAFE_INTEGER } : { ':zero': 0 }),
+      },
+    });
   }
 
   /** A put for a transaction that replaces the item only if it still has `version` (optimistic locking). */

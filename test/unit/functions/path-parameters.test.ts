@@ -58,13 +58,18 @@ describe('a 2,000-character id in the path, through every handler module', () =>
             ),
           );
           const seen = { long, kind: principal.kind, status: res.status, type: res.headers['content-type'] };
-          expect(seen).toEqual({ ...seen, type: 'application/problem+json' });
+          // The SCIM service answers in SCIM's own error schema, every other route in problem+json.
+          const errorType =
+            route.auth === 'scim-token' ? 'application/scim+json' : 'application/problem+json';
+          expect(seen).toEqual({ ...seen, type: errorType });
           // A member naming another org (any id but its own), or on a platform route, is out of
           // scope: refused as such.
           const outOfScope =
             principal.kind === 'org_member' &&
             (long === 'orgId' || route.permission?.startsWith('platform:'));
-          expect(outOfScope ? [403] : [400, 404]).toContain(res.status);
+          // The SCIM service takes SCIM tokens alone: any other credential is refused before the path is read.
+          const expected = route.auth === 'scim-token' ? [401] : outOfScope ? [403] : [400, 404];
+          expect(expected).toContain(res.status);
         }
       }
     },

@@ -43,6 +43,7 @@ describe("a local function's environment", () => {
       if (implied.has('claimsBucket')) expected.add('CLAIMS_BUCKET_NAME');
       if (implied.has('userPool'))
         for (const v of ['USER_POOL_ID', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER']) expected.add(v);
+      if (implied.has('userPoolClient')) expected.add('USER_POOL_CLIENT_ID');
       if (implied.has('realtimeApi')) expected.add('REALTIME_ENDPOINT');
       expect({ name, keys: Object.keys(env(name)).sort() }).toEqual({ name, keys: [...expected].sort() });
     }
