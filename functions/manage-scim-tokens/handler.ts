@@ -32,5 +32,10 @@ export const makeHandler = (deps: { tokens: ScimTokens }) =>
   });
 
 export const handler = makeHandler({
-  tokens: makeScimTokens({ orgs: adapters.orgStore(), tokens: adapters.scimTokenStore(), clock: hubClock() }),
+  tokens: makeScimTokens({
+    orgs: adapters.orgStore(),
+    tokens: adapters.scimTokenStore(),
+    clock: hubClock(),
+    mayGrant: adapters.roleGuard(),
+  }),
 });

@@ -14,7 +14,7 @@ import type { SamlSignIn } from '../../shared/sso/saml/saml-sign-in';
 import { samlServiceProviderFor } from '../../shared/sso/saml/saml-sign-in';
 import type { IssuedSession } from '../../shared/sso/session-issuer';
 import type { SignInFailureStore } from '../../shared/sso/sign-in-failures';
-import { SignInRefusedError } from '../../shared/sso/sign-in-failures';
+import { publicRefusal, SignInRefusedError } from '../../shared/sso/sign-in-failures';
 import { routeSignIn, StartSignInQuery } from '../../shared/sso/sso-routing';
 
 const MAX_FORM_BYTES = 512 * 1024;
@@ -63,6 +63,14 @@ export const makeHandler = (deps: SsoSignInDeps) => {
         at: deps.now().toISOString(),
       })
       .catch(() => undefined);
+  // The hub's own checks record their detail; the browser gets the reason alone.
+  const completed = async (...args: Parameters<CompleteSignIn>) => {
+    try {
+      return await deps.complete(...args);
+    } catch (error) {
+      throw error instanceof SignInRefusedError ? publicRefusal(error) : error;
+    }
+  };
   const connectionById = async (id: string) => {
     const orgId = await deps.connections.orgOf(id);
     const connection = orgId ? await deps.connections.get(orgId, id) : null;
@@ -97,9 +105,9 @@ export const makeHandler = (deps: SsoSignInDeps) => {
         if ('refused' in outcome) {
           if (outcome.orgId && outcome.connectionId)
             await record(outcome.orgId, outcome.connectionId, outcome.refused);
-          throw outcome.refused;
+          throw publicRefusal(outcome.refused);
         }
-        return signedIn(await deps.complete(outcome.connection, outcome.identity, request));
+        return signedIn(await completed(outcome.connection, outcome.identity, request));
       },
     }),
     completeSamlSignIn: apiHandler({
@@ -130,11 +138,11 @@ export const makeHandler = (deps: SsoSignInDeps) => {
               `The SAML response was refused: ${error.reason}`,
             );
             await record(connection.orgId, connection.id, refused);
-            throw refused;
+            throw publicRefusal(refused);
           }
           throw error;
         }
-        return signedIn(await deps.complete(connection, identity, request));
+        return signedIn(await completed(connection, identity, request));
       },
     }),
     getSamlMetadata: apiHandler({

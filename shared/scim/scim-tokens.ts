@@ -1,5 +1,6 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import type { RoleGuard } from '../authz/role-guard';
 import type { Principal } from '../identity/principal';
 import type { ScimToken } from '../identity/scim-token';
 import { MAX_SCIM_TOKENS_PER_ORG } from '../identity/scim-token';
@@ -10,7 +11,13 @@ import type { OrgStore, Page, PageRequest, ScimTokenStore } from '../ports/store
 import { requireOrg } from '../tenancy/require-org';
 
 /** Issues, lists and revokes an org's SCIM tokens: each is shown once, and only its hash is kept. */
-export function makeScimTokens(deps: { orgs: OrgStore; tokens: ScimTokenStore; clock: Clock }) {
+export function makeScimTokens(deps: {
+  orgs: OrgStore;
+  tokens: ScimTokenStore;
+  clock: Clock;
+  /** A SCIM token manages users and teams as an admin would: only a caller who holds as much issues one. */
+  mayGrant: RoleGuard;
+}) {
   return {
     async create(
       orgId: string,
@@ -19,6 +26,7 @@ export function makeScimTokens(deps: { orgs: OrgStore; tokens: ScimTokenStore; c
       request: RequestContext,
     ): Promise<ScimToken & { token: string }> {
       await requireOrg(deps.orgs, orgId);
+      await deps.mayGrant(orgId, principal, 'admin', 'issue a SCIM token, which acts as an admin');
       const at = deps.clock.now();
       const token = generateScimToken();
       const stored: ScimToken = {

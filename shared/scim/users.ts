@@ -62,6 +62,15 @@ export function makeScimUsers(deps: {
   const resourceOf = (caller: ScimCaller, profile: ScimUserProfile, user: User) =>
     userResource(profile, { id: user.id, status: user.status }, caller.baseUrl);
 
+  /**
+   * A SCIM token acts as an admin: an owner (who outranks it) is the org's to manage in the hub,
+   * never provisioned over, deactivated or deleted through SCIM.
+   */
+  const manageable = (user: User) => {
+    if (user.role === 'owner')
+      throw new ScimError(403, 'An owner of the organisation is managed in the hub, not through SCIM');
+  };
+
   async function load(caller: ScimCaller, userId: string) {
     const [profile, user] = await Promise.all([
       deps.profiles.get(caller.org.id, userId),
@@ -110,6 +119,7 @@ export function makeScimUsers(deps: {
     current: { profile: ScimUserProfile; user: User },
     input: ScimUserInput,
   ): Promise<ScimResult> {
+    manageable(current.user);
     const orgId = caller.org.id;
     const userName = input.userName;
     if (userName.toLowerCase() !== current.profile.profile.userName.toLowerCase()) {
@@ -201,6 +211,7 @@ export function makeScimUsers(deps: {
       const at = deps.clock.now();
       const status: User['status'] = input.active === false ? 'deactivated' : 'active';
       const existing = await deps.users.findByEmail(orgId, email);
+      if (existing) manageable(existing);
       const user: User = existing
         ? { ...existing, status, updatedAt: at.toISOString() }
         : {
@@ -258,6 +269,7 @@ export function makeScimUsers(deps: {
     async remove(caller: ScimCaller, userId: string, ifMatch?: string): Promise<ScimResult> {
       const current = await load(caller, userId);
       admit(ifMatch, current.resource);
+      manageable(current.user);
       const at = deps.clock.now();
       const deactivated: User | null =
         current.user.status === 'active'

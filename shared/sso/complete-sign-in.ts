@@ -1,7 +1,7 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditBySystem } from '../audit/audit-record';
 import { ConflictError, QuotaExceededError } from '../errors';
-import type { RoleRef } from '../identity/permissions';
+import type { RoleDefinitions, RoleRef } from '../identity/permissions';
 import { roleCovers } from '../identity/permissions';
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
@@ -59,17 +59,16 @@ export function makeCompleteSignIn(deps: CompleteSignInDeps) {
   };
 
   /** The strongest role the person's groups map to, if any maps. */
-  async function mappedRole(connection: SsoConnection, groups: readonly string[]): Promise<RoleRef | null> {
-    const roles = connection.groupMappings
-      .filter((m) => m.role && groups.includes(m.group))
-      .map((m) => m.role);
-    if (roles.length === 0) return null;
-    const custom = roles.some((r) => r?.startsWith('role_'))
-      ? (await deps.access.get(connection.orgId)).value
-      : undefined;
-    return (
-      (roles as RoleRef[]).reduce((best, role) => (roleCovers(role, best, custom) ? role : best)) ?? null
+  function mappedRole(
+    connection: SsoConnection,
+    groups: readonly string[],
+    custom: RoleDefinitions,
+  ): RoleRef | null {
+    const roles = connection.groupMappings.flatMap((m) =>
+      m.role && groups.includes(m.group) ? [m.role] : [],
     );
+    if (roles.length === 0) return null;
+    return roles.reduce((best, role) => (roleCovers(role, best, custom) ? role : best));
   }
 
   return async (
@@ -110,8 +109,19 @@ export function makeCompleteSignIn(deps: CompleteSignInDeps) {
         at,
         after: extra,
       });
-    const role = await mappedRole(connection, identity.groups);
+    const custom = (await deps.access.get(connection.orgId)).value;
+    // What the connection may reach: users its configurer's role covers, never more (an admin's
+    // IdP cannot sign anyone in as an owner, or move an owner's role).
+    const configuredBy = connection.configuredByRole ?? 'admin';
+    const reachable = (r: RoleRef) => roleCovers(configuredBy, r, custom);
+    const mapped = mappedRole(connection, identity.groups, custom);
+    const role = mapped && reachable(mapped) ? mapped : null;
     let user = await deps.users.findByEmail(connection.orgId, email);
+    if (user && !reachable(user.role))
+      return failed(
+        'user_outranks_connection',
+        `The user's role (${user.role}) holds more than the role that set up this connection (${configuredBy}): an owner must set it up to sign such users in`,
+      );
     if (!user) {
       // Just in time: the person's first sign-in makes them a hub user of the org.
       user = {

@@ -147,6 +147,11 @@ export interface SsoConnection {
   readonly enabled: boolean;
   readonly defaultRole: string;
   readonly groupMappings: readonly z.infer<typeof GroupMapping>[];
+  /**
+   * The role of whoever last set the connection up: its sign-ins may only reach users that role
+   * covers (an admin's IdP cannot sign in as an owner).
+   */
+  readonly configuredByRole: string;
   readonly saml: SamlSettings | null;
   readonly oidc: OidcSettings | null;
   /** The OIDC client secret, sealed under the org and the connection; never leaves the store otherwise. */
@@ -329,6 +334,7 @@ export function makeSsoConnections(deps: {
     input: SsoConnectionInput,
     previous: SsoConnection | null,
     at: string,
+    principal: Principal,
   ): Promise<SsoConnection> {
     const base = {
       id,
@@ -338,12 +344,22 @@ export function makeSsoConnections(deps: {
       enabled: input.enabled,
       defaultRole: input.defaultRole,
       groupMappings: input.groupMappings,
+      configuredByRole: principal.kind === 'org_member' ? principal.role : 'owner',
       createdAt: previous?.createdAt ?? at,
       updatedAt: at,
     };
     if (input.protocol === 'saml')
       return { ...base, saml: await samlSettings(input), oidc: null, encryptedSecret: null };
     await deps.discovery.check(input.issuer);
+    // A secret goes only to the server it was entered for: a new issuer or client needs it again.
+    if (
+      input.clientSecret === undefined &&
+      previous?.oidc &&
+      (previous.oidc.issuer !== input.issuer || previous.oidc.clientId !== input.clientId)
+    )
+      throw new ValidationError('A new issuer or client id needs its clientSecret again', [
+        { path: 'clientSecret', message: 'required when issuer or clientId changes' },
+      ]);
     const encryptedSecret =
       input.clientSecret !== undefined
         ? await deps.cipher.encrypt(input.clientSecret, ssoSecretContext(orgId, id))
@@ -419,7 +435,7 @@ export function makeSsoConnections(deps: {
           { path: 'clientSecret', message: 'required' },
         ]);
       const at = deps.clock.now().toISOString();
-      const connection = await build(orgId, newId('sso'), input, null, at);
+      const connection = await build(orgId, newId('sso'), input, null, at, principal);
       await deps.store.create(
         connection,
         audited('sso_connection.created', connection, principal, request),
@@ -447,7 +463,7 @@ export function makeSsoConnections(deps: {
         throw new ConflictError(
           `The connection is ${previous.protocol}: its protocol cannot change; create another`,
         );
-      const connection = await build(orgId, id, input, previous, deps.clock.now().toISOString());
+      const connection = await build(orgId, id, input, previous, deps.clock.now().toISOString(), principal);
       await deps.store.replace(
         connection,
         previous.updatedAt,

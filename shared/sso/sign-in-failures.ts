@@ -14,6 +14,7 @@ export const SIGN_IN_REFUSAL_REASONS = [
   'email_unverified',
   'email_outside_verified_domains',
   'user_deactivated',
+  'user_outranks_connection',
   'user_limit_reached',
   'mfa_required',
   'session_not_issued',
@@ -32,6 +33,16 @@ export class SignInRefusedError extends HubError {
     super(message, { extensions: { reason } });
   }
 }
+
+/**
+ * What the person at the browser is told: the reason's code, not its detail (which can say which
+ * domains an org holds, or what the IdP answered); the org's admins read the detail.
+ */
+export const publicRefusal = (error: SignInRefusedError) =>
+  new SignInRefusedError(
+    error.reason,
+    `The sign-in was refused (${error.reason}); your organisation's admins can see why`,
+  );
 
 /** One refused sign-in, as an admin sees it: no assertion, token or claim values, only what went wrong. */
 export interface SignInFailure {

@@ -110,6 +110,15 @@ describe('SSO connections', () => {
     expect(renamed.status).toBe(200);
     expect((renamed.json as Json).oidc.hasClientSecret).toBe(true);
     expect(renamed.json.name).toBe('Okta (prod)');
+    // A secret goes only to the server it was entered for: another issuer or client needs it again.
+    const moved = await a.as('PUT', `${connectionsOf(a.id)}/${id}`, {
+      protocol: 'oidc',
+      name: 'Okta (prod)',
+      issuer: idp.issuer,
+      clientId: 'someone-else',
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.json.detail).toContain('clientSecret');
     const switched = await a.as('PUT', `${connectionsOf(a.id)}/${id}`, {
       protocol: 'saml',
       name: 'x',

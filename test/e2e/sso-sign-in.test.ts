@@ -178,6 +178,39 @@ describe('SSO sign-in through OIDC', () => {
     expect((await client(hub, String(withMfa.json.idToken))('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
   });
 
+  it("never signs anyone in above the role of whoever set the connection up (an admin's IdP cannot be an owner)", async () => {
+    const boss = `boss@${domain}`;
+    expect(
+      (await owner('POST', `/v1/orgs/${orgId}/users`, { email: boss, name: 'Boss', role: 'owner' })).status,
+    ).toBe(201);
+    const adminKey = (await admin('POST', `/v1/orgs/${orgId}/api-keys`, { name: 'admin', role: 'admin' }))
+      .json;
+    const byAdmin = await client(hub, String(adminKey.key))('POST', `/v1/orgs/${orgId}/sso-connections`, {
+      protocol: 'oidc',
+      name: "An admin's own IdP",
+      issuer: idp.issuer,
+      clientId: 'hub',
+      clientSecret: SECRET,
+      defaultRole: 'member',
+    });
+    expect(byAdmin.status).toBe(201);
+    idp.signInAs({ sub: 'idp-mallory', email: boss, groups: [] });
+    const res = await follow(new Browser(), `${startUrl(boss)}&connectionId=${String(byAdmin.json.id)}`);
+    expect(res.status).toBe(403);
+    expect(res.json.reason).toBe('user_outranks_connection');
+    // The browser is told the reason, not the detail; the admins read the detail.
+    expect(String(res.json.detail)).not.toContain('owner');
+    const failures = (await owner('GET', `/v1/orgs/${orgId}/sso-connections/${byAdmin.json.id}/failures`))
+      .json.items as Json[];
+    expect(failures[0]).toMatchObject({
+      reason: 'user_outranks_connection',
+      message: expect.stringContaining('owner'),
+    });
+    // The owner-made connection still signs the owner in.
+    const asOwner = await follow(new Browser(), `${startUrl(boss)}&connectionId=${connectionId}`);
+    expect(asOwner.status).toBe(200);
+  });
+
   it('answers an unknown domain and a bad address with problem+json', async () => {
     const unknown = await client(hub, '')(
       'GET',

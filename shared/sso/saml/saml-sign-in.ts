@@ -187,7 +187,9 @@ export function makeSamlSignIn(deps: SamlSignInDeps) {
       if (responseInResponseTo && confirmedInResponseTo && responseInResponseTo !== confirmedInResponseTo) {
         refuse('request_unknown');
       }
-      const requestId = confirmedInResponseTo ?? responseInResponseTo;
+      // Only the assertion's own (signed) answer counts: the Response element may be unsigned, so an
+      // InResponseTo there could be any request id an attacker saw in a redirect.
+      const requestId = confirmedInResponseTo;
       if (!requestId && !connection.allowIdpInitiated) refuse('unsolicited_not_allowed');
 
       const assertionId = assertion.getAttribute('ID') ?? '';
