@@ -426,6 +426,41 @@ describe('SCIM boundaries', () => {
     expect(stillThere.status).toBe(200);
   });
 
+  it('leaves owners to the hub, and is issued only by a caller holding what an admin holds', async () => {
+    const owner = client(hub, b.ownerKey);
+    const boss = `boss-${suffix}@b.example`;
+    expect(
+      (await owner('POST', `/v1/orgs/${b.id}/users`, { email: boss, name: 'Boss', role: 'owner' })).status,
+    ).toBe(201);
+    // Provisioning over an owner (and so deactivating them) is refused in SCIM's schema.
+    expectScimError(
+      await b.scim('POST', '/Users', {
+        schemas: [USER],
+        userName: boss,
+        active: false,
+        emails: [{ value: boss, type: 'work', primary: true }],
+        name: { givenName: 'Boss', familyName: 'B' },
+      }),
+      403,
+    );
+    const users = (await owner('GET', `/v1/orgs/${b.id}/users?limit=100`)).json.items as Json[];
+    expect(users.find((u) => u.email === boss)).toMatchObject({ role: 'owner', status: 'active' });
+
+    const role = await owner('POST', `/v1/orgs/${b.id}/roles`, {
+      name: 'SCIM only',
+      permissions: ['org:read', 'scim_tokens:manage'],
+    });
+    expect(role.status).toBe(201);
+    const narrow = await owner('POST', `/v1/orgs/${b.id}/api-keys`, {
+      name: 'narrow',
+      role: String(role.json.id),
+    });
+    const issued = await client(hub, String(narrow.json.key))('POST', `/v1/orgs/${b.id}/scim-tokens`, {
+      name: 'x',
+    });
+    expect(issued.status).toBe(403);
+  });
+
   it('refuses a revoked token from the next request on', async () => {
     const owner = client(hub, b.ownerKey);
     expect((await owner('DELETE', `/v1/orgs/${b.id}/scim-tokens/${b.tokenId}`)).status).toBe(204);
