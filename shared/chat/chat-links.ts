@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
 import { CHAT_LINK_TOKEN } from './link-token-format';
-import type { IdentityLink, IdentityLinkStore, UsedTokens } from './ports';
+import type { IdentityLink, IdentityLinkPut, IdentityLinkStore, UsedTokens } from './ports';
 
 /** A link to connect a platform user to a hub user lives this long, and works once. */
 export const CHAT_LINK_TTL_SECONDS = 15 * 60;
@@ -130,6 +130,9 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
     // Another org's link is as unknown here as a forged one.
     if (!claims || claims.orgId !== orgId)
       throw new NotFoundError('The link is unknown or has expired; ask the bot for a new one');
+    // Refused before the single use is spent, where it can be seen already; the put decides.
+    const existing = await deps.identities.find(orgId, claims.provider, claims.platformUserId);
+    if (existing && existing.userId !== userId) throw linkTaken('platform_user_taken');
     if (!(await deps.used.claim(claims.nonce, new Date(claims.expiresAt * 1000)))) {
       throw new ConflictError('The link was used already; ask the bot for a new one');
     }
@@ -143,7 +146,7 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
       via: 'link',
       linkedAt: at.toISOString(),
     };
-    await deps.identities.put(
+    const stored = await deps.identities.put(
       link,
       auditChange({
         action: 'chat.identity_linked',
@@ -158,6 +161,17 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
         after: { provider: claims.provider, platformUserId: claims.platformUserId, via: 'link' },
       }),
     );
+    if (stored !== 'linked') throw linkTaken(stored);
     return link;
   };
+}
+
+/** The 409 of a link the 1:1 rule refuses, saying which side is linked already and what to do. */
+export function linkTaken(reason: Exclude<IdentityLinkPut, 'linked'>): ConflictError {
+  return new ConflictError(
+    reason === 'platform_user_taken'
+      ? 'This chat account is already linked to another hub user; that link must be removed first'
+      : 'Your hub account is already linked to another chat account of this workspace; remove that link first',
+    { extensions: { reason } },
+  );
 }

@@ -133,7 +133,9 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         '400': problem('The body is not valid'),
         ...authErrors,
         '404': problem('The link is unknown, forged, expired, or for another organisation'),
-        '409': problem('The link was used already'),
+        '409': problem(
+          'The link was used already, or links are 1:1 and one side is linked already: the chat account to another hub user (`reason`: `platform_user_taken`), or the caller to another chat account of the workspace (`user_taken`); that link must be removed first',
+        ),
       },
     },
   } satisfies Record<string, OperationDoc>;

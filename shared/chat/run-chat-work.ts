@@ -5,7 +5,7 @@ import type { Connection } from '../connectors/connection';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
 import type { AuditStore, ConnectionStore, UserStore } from '../ports/stores';
-import { chatLinkKey, mintChatLinkToken } from './chat-links';
+import { chatLinkKey, linkTaken, mintChatLinkToken } from './chat-links';
 import type { ChatCard, ChatClient, ChatConnection, ChatWork, InstallationDirectory } from './model';
 import type { ApprovalAnswers, IdentityLinkStore, OnceRunner } from './ports';
 
@@ -47,9 +47,9 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
     work: ChatWork,
     client: ChatClient,
     connection: ChatConnection,
-  ): Promise<string | null> => {
+  ): Promise<{ userId: string } | { refused: string } | null> => {
     const linked = await deps.identities.find(work.orgId, work.provider, work.actor.platformUserId);
-    if (linked) return linked.userId;
+    if (linked) return { userId: linked.userId };
     const known = work.actor.verifiedEmail
       ? work.actor
       : await client.lookupUser(connection, work.actor.platformUserId);
@@ -58,7 +58,7 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
     const user = await deps.users.findByEmail(work.orgId, email);
     if (user?.status !== 'active') return null;
     const at = deps.clock.now();
-    await deps.identities.put(
+    const stored = await deps.identities.put(
       {
         orgId: work.orgId,
         provider: work.provider,
@@ -81,7 +81,8 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
         after: { provider: work.provider, platformUserId: work.actor.platformUserId, via: 'email' },
       }),
     );
-    return user.id;
+    // Links are 1:1: a second account of the same person in this workspace is not linked.
+    return stored === 'linked' ? { userId: user.id } : { refused: linkTaken(stored).message };
   };
 
   const linkCard = async (work: ChatWork): Promise<ChatCard> => {
@@ -192,8 +193,10 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
       if (!outcome.ok)
         logger.warn('Chat reply not delivered', { provider: work.provider, error: outcome.error });
     };
-    const userId = await matchUser(work, client, connection);
-    if (!userId) return reply(await linkCard(work));
+    const matched = await matchUser(work, client, connection);
+    if (!matched) return reply(await linkCard(work));
+    if ('refused' in matched) return reply(errorCard(matched.refused, 'warning'));
+    const { userId } = matched;
     if (request.kind === 'command') {
       return reply(
         await deps.bot.run(

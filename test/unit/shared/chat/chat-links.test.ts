@@ -1,4 +1,3 @@
-import type { AuditRecord } from '../../../../shared/audit/audit-record';
 import {
   CHAT_LINK_TTL_SECONDS,
   chatLinkKey,
@@ -7,7 +6,9 @@ import {
   verifyChatLinkToken,
 } from '../../../../shared/chat/chat-links';
 import type { IdentityLink } from '../../../../shared/chat/ports';
+import { ConflictError } from '../../../../shared/errors';
 import type { Principal } from '../../../../shared/identity/principal';
+import { identityLinksFake } from '../../../support/identity-links';
 
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const CON = 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E3';
@@ -25,23 +26,16 @@ const user: Principal = {
 };
 const request = { requestId: 'r1', ip: '203.0.113.9', userAgent: 'jest' };
 
-function setup(now = NOW) {
+function setup(now = NOW, initial: IdentityLink[] = []) {
   const nonces = new Set<string>();
-  const links: IdentityLink[] = [];
-  const audit: AuditRecord[] = [];
+  const identities = identityLinksFake(initial);
   const confirm = makeConfirmChatLink({
     keyOf: async (provider) => (provider === 'chatfake' ? KEY : null),
     used: { claim: async (nonce) => (nonces.has(nonce) ? false : Boolean(nonces.add(nonce))) },
-    identities: {
-      find: async () => null,
-      put: async (link, record) => {
-        links.push(link);
-        audit.push(record);
-      },
-    },
+    identities: identities.store,
     clock: { now: () => new Date(now) },
   });
-  return { confirm, links, audit };
+  return { confirm, links: identities.links, audit: identities.audit, nonces };
 }
 
 describe('chat links', () => {
@@ -92,5 +86,45 @@ describe('chat links', () => {
     };
     await expect(confirm(ORG, token, orgKey, request)).rejects.toThrow(/Sign in as yourself/);
     expect(links).toEqual([]);
+  });
+
+  it('refuse, 409 with the reason, a chat account already linked to another hub user, leaving the link unused', async () => {
+    const other = 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E7';
+    const theirs: IdentityLink = {
+      orgId: ORG,
+      provider: 'chatfake',
+      platformUserId: 'U1',
+      userId: other,
+      connectionId: CON,
+      via: 'email',
+      linkedAt: NOW.toISOString(),
+    };
+    const { confirm, links, nonces } = setup(NOW, [theirs]);
+    const failure = await confirm(ORG, mintChatLinkToken(KEY, claims, NOW), user, request).catch((e) => e);
+    expect(failure).toBeInstanceOf(ConflictError);
+    expect(failure).toMatchObject({ status: 409, extensions: { reason: 'platform_user_taken' } });
+    expect((failure as Error).message).toMatch(/already linked to another hub user/);
+    expect(links).toEqual([theirs]);
+    expect(nonces.size).toBe(0);
+  });
+
+  it('refuse, 409, a second chat account of the same workspace for a hub user, until the first is unlinked', async () => {
+    const mine: IdentityLink = {
+      orgId: ORG,
+      provider: 'chatfake',
+      platformUserId: 'U0',
+      userId: USER,
+      connectionId: CON,
+      via: 'link',
+      linkedAt: NOW.toISOString(),
+    };
+    const { confirm, links } = setup(NOW, [mine]);
+    const failure = await confirm(ORG, mintChatLinkToken(KEY, claims, NOW), user, request).catch((e) => e);
+    expect(failure).toMatchObject({ status: 409, extensions: { reason: 'user_taken' } });
+    expect(links).toEqual([mine]);
+    // Another workspace (connection) of the org is another account's place.
+    const elsewhere = { ...claims, connectionId: 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E8' };
+    await confirm(ORG, mintChatLinkToken(KEY, elsewhere, NOW), user, request);
+    expect(links.map((l) => l.platformUserId)).toEqual(['U0', 'U1']);
   });
 });

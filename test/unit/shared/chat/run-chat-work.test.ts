@@ -6,6 +6,7 @@ import type { IdentityLink, OnceRunner } from '../../../../shared/chat/ports';
 import { makeRunChatWork } from '../../../../shared/chat/run-chat-work';
 import type { Connection } from '../../../../shared/connectors/connection';
 import type { User } from '../../../../shared/tenancy/user';
+import { identityLinksFake } from '../../../support/identity-links';
 
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const OTHER_ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E9';
@@ -54,7 +55,8 @@ function setup(
   const replies: ChatCard[] = [];
   const audit: AuditRecord[] = [];
   const ran: { ctx: BotContext; text: string }[] = [];
-  const links = [...(options.links ?? [])];
+  const identities = identityLinksFake(options.links ?? []);
+  const { links } = identities;
   const saved: { next: Connection; clear: boolean | undefined }[] = [];
   const unbound: string[] = [];
   const answers: unknown[] = [];
@@ -83,13 +85,11 @@ function setup(
     clients: (provider) => (provider === 'chatfake' ? client : null),
     appSettings: async () => SETTINGS,
     identities: {
-      find: async (orgId, provider, platformUserId) =>
-        links.find(
-          (l) => l.orgId === orgId && l.provider === provider && l.platformUserId === platformUserId,
-        ) ?? null,
+      ...identities.store,
       put: async (link, record) => {
-        links.push(link);
-        audit.push(record);
+        const stored = await identities.store.put(link, record);
+        if (stored === 'linked') audit.push(record);
+        return stored;
       },
     },
     users: {
@@ -188,6 +188,18 @@ describe('the chat worker', () => {
     expect(ran[0]?.ctx.userId).toBe(USER);
     expect(links).toEqual([expect.objectContaining({ userId: USER, via: 'email', platformUserId: 'U1' })]);
     expect(audit).toEqual([expect.objectContaining({ action: 'chat.identity_linked', orgId: ORG })]);
+  });
+
+  it('does not link a second account of a hub user in the same workspace by email, and says why', async () => {
+    const { run, ran, links, replies } = setup({
+      lookupEmail: 'ada@example.com',
+      users: [ada],
+      links: [{ ...linked, platformUserId: 'U0' }],
+    });
+    await run(aWork());
+    expect(ran).toEqual([]);
+    expect(links.map((l) => l.platformUserId)).toEqual(['U0']);
+    expect(replies[0]?.text).toMatch(/already linked to another chat account/);
   });
 
   it('lets an unmatched user do nothing but link, with a signed single-use link for this org', async () => {
