@@ -29,7 +29,7 @@ export function chatLinkPage(
   return page(
     `Link your ${providerName} account`,
     `<p>This links your ${escapeHtml(providerName)} account${who} to your user in <strong>${escapeHtml(orgName)}</strong> on the hub, so the hub's bot acts as you.</p>
-<p>Sign in to the hub as yourself, then confirm — with the CLI: <code>hub chat-links confirm ${escapeHtml(claims.orgId)} ${escapeHtml(token)}</code>, or with the API: <code>POST /v1/orgs/${escapeHtml(claims.orgId)}/chat-links</code> with <code>{"token": "…"}</code>.</p>
+<p>Sign in to the hub as yourself (an API key cannot confirm it), then confirm — with the CLI: <code>hub chat-links confirm ${escapeHtml(claims.orgId)} ${escapeHtml(token)}</code>, or with the API: <code>POST /v1/orgs/${escapeHtml(claims.orgId)}/chat-links</code> with <code>{"token": "…"}</code>.</p>
 <p>The link works once, until ${escapeHtml(new Date(claims.expiresAt * 1000).toISOString())}.</p>`,
   );
 }

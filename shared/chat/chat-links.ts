@@ -17,6 +17,11 @@ export interface ChatLinkClaims {
   readonly provider: string;
   readonly platformUserId: string;
   readonly platformUserName?: string;
+  /**
+   * The hub user the link is for, when the bot knows (the platform's verified email is theirs): no
+   * one else may confirm it.
+   */
+  readonly userId?: string;
   /** Single use: claimed when the link is confirmed. */
   readonly nonce: string;
   /** Epoch seconds. */
@@ -121,18 +126,22 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
     principal: Principal,
     request: RequestContext,
   ): Promise<IdentityLink> => {
-    if (principal.kind !== 'org_member')
-      throw new ForbiddenError('Only a user of the organisation links their chat account');
-    const userId = principal.type === 'user' ? principal.id : principal.ownerUserId;
-    if (!userId)
-      throw new ForbiddenError('Sign in as yourself (or use a personal API key) to link your chat account');
+    // Only the person, signed in with their own user token: an API key (even a personal one) is a
+    // credential that can be handed to a script or leaked, and must not be able to claim a chat account.
+    if (principal.kind !== 'org_member' || principal.type !== 'user')
+      throw new ForbiddenError('Sign in to the hub as yourself to link your chat account; an API key cannot');
+    const userId = principal.id;
     const claims = await claimsOf(deps, token);
     // Another org's link is as unknown here as a forged one.
     if (!claims || claims.orgId !== orgId)
       throw new NotFoundError('The link is unknown or has expired; ask the bot for a new one');
+    if (claims.userId !== undefined && claims.userId !== userId)
+      throw new ForbiddenError('The link is for another hub user; sign in as the person it was sent to');
     // Refused before the single use is spent, where it can be seen already; the put decides.
     const existing = await deps.identities.find(orgId, claims.provider, claims.platformUserId);
     if (existing && existing.userId !== userId) throw linkTaken('platform_user_taken');
+    const account = await deps.identities.accountIn(orgId, claims.provider, claims.connectionId, userId);
+    if (account !== null && account !== claims.platformUserId) throw linkTaken('user_taken');
     if (!(await deps.used.claim(claims.nonce, new Date(claims.expiresAt * 1000)))) {
       throw new ConflictError('The link was used already; ask the bot for a new one');
     }

@@ -132,6 +132,9 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         '200': ok('The chat account is linked to the caller', IdentityLinkSchema),
         '400': problem('The body is not valid'),
         ...authErrors,
+        '403': problem(
+          'Not a hub user signed in with their own user token (an API key, even a personal one, cannot link a chat account), or the link is for another hub user',
+        ),
         '404': problem('The link is unknown, forged, expired, or for another organisation'),
         '409': problem(
           'The link was used already, or links are 1:1 and one side is linked already: the chat account to another hub user (`reason`: `platform_user_taken`), or the caller to another chat account of the workspace (`user_taken`); that link must be removed first',

@@ -29,6 +29,8 @@ export interface IdentityLinkStore {
    * make the platform user or the hub user linked twice; linking the same pair again is `linked`.
    */
   put(link: IdentityLink, audit: AuditRecord): Promise<IdentityLinkPut>;
+  /** The platform user a hub user is linked to in a workspace (connection), if any. */
+  accountIn(orgId: string, provider: string, connectionId: string, userId: string): Promise<string | null>;
   /** Removes the platform user's link (and its way back), with its audit record; the link removed, or null. */
   remove(
     orgId: string,

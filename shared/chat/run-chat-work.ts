@@ -42,21 +42,25 @@ const notice = (title: string, text: string, tone: ChatCard['tone'] = 'neutral')
  * as that user, or the approval is answered, and the reply goes back where the platform asked.
  */
 export function makeRunChatWork(deps: RunChatWorkDeps) {
-  /** The hub user a platform user is, linked on first match by verified email; null when unknown. */
+  /**
+   * The hub user a platform user is, linked on first match by verified email; when unknown, null, or
+   * the hub user whose email it is (not active yet), who alone may confirm the link then.
+   */
   const matchUser = async (
     work: ChatWork,
     client: ChatClient,
     connection: ChatConnection,
-  ): Promise<{ userId: string } | { refused: string } | null> => {
+  ): Promise<{ userId: string } | { refused: string } | { unlinked: string | null }> => {
     const linked = await deps.identities.find(work.orgId, work.provider, work.actor.platformUserId);
     if (linked) return { userId: linked.userId };
     const known = work.actor.verifiedEmail
       ? work.actor
       : await client.lookupUser(connection, work.actor.platformUserId);
     const email = known?.verifiedEmail?.toLowerCase();
-    if (!email) return null;
+    if (!email) return { unlinked: null };
     const user = await deps.users.findByEmail(work.orgId, email);
-    if (user?.status !== 'active') return null;
+    if (!user) return { unlinked: null };
+    if (user.status !== 'active') return { unlinked: user.id };
     const at = deps.clock.now();
     const stored = await deps.identities.put(
       {
@@ -85,7 +89,7 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
     return stored === 'linked' ? { userId: user.id } : { refused: linkTaken(stored).message };
   };
 
-  const linkCard = async (work: ChatWork): Promise<ChatCard> => {
+  const linkCard = async (work: ChatWork, forUser: string | null): Promise<ChatCard> => {
     const key = chatLinkKey(await deps.appSettings(work.provider));
     const token = mintChatLinkToken(
       key,
@@ -95,6 +99,7 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
         provider: work.provider,
         platformUserId: work.actor.platformUserId,
         ...(work.actor.name ? { platformUserName: work.actor.name.slice(0, 100) } : {}),
+        ...(forUser ? { userId: forUser } : {}),
       },
       deps.clock.now(),
     );
@@ -194,7 +199,7 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
         logger.warn('Chat reply not delivered', { provider: work.provider, error: outcome.error });
     };
     const matched = await matchUser(work, client, connection);
-    if (!matched) return reply(await linkCard(work));
+    if ('unlinked' in matched) return reply(await linkCard(work, matched.unlinked));
     if ('refused' in matched) return reply(errorCard(matched.refused, 'warning'));
     const { userId } = matched;
     if (request.kind === 'command') {

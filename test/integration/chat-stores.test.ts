@@ -100,6 +100,8 @@ describe('the chat stores against DynamoDB Local', () => {
     await expect(links.put(link('U2', ada), record(orgId, 'x'))).resolves.toBe('user_taken');
     await expect(links.find(orgId, 'chatfake', 'U1')).resolves.toMatchObject({ userId: ada });
     await expect(links.find(orgId, 'chatfake', 'U2')).resolves.toBeNull();
+    await expect(links.accountIn(orgId, 'chatfake', workspace, ada)).resolves.toBe('U1');
+    await expect(links.accountIn(orgId, 'chatfake', workspace, bob)).resolves.toBeNull();
     // Another workspace of the org holds another account of the same person.
     await expect(
       links.put(link('U3', ada, otherWorkspace), record(orgId, 'chat.identity_linked')),

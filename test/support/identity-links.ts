@@ -14,6 +14,14 @@ export function identityLinksFake(initial: readonly IdentityLink[] = []) {
   const store: IdentityLinkStore = {
     find: async (orgId, provider, platformUserId) =>
       links.find((l) => same(l, orgId, provider, platformUserId)) ?? null,
+    accountIn: async (orgId, provider, connectionId, userId) =>
+      links.find(
+        (l) =>
+          l.orgId === orgId &&
+          l.provider === provider &&
+          l.connectionId === connectionId &&
+          l.userId === userId,
+      )?.platformUserId ?? null,
     put: async (link, record) => {
       const existing = links.find((l) => same(l, link.orgId, link.provider, link.platformUserId));
       if (existing && existing.userId !== link.userId) return 'platform_user_taken';

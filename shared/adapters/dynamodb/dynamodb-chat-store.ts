@@ -184,6 +184,19 @@ export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
     return typeof item?.platformUserId === 'string' ? item.platformUserId : null;
   }
 
+  async accountIn(
+    orgId: string,
+    provider: string,
+    connectionId: string,
+    userId: string,
+  ): Promise<string | null> {
+    const item = await new TenantScopedTable(this.client, this.tables.domainTable, orgId).get(
+      tenantPk(orgId, IDENTITY_LINKS),
+      workspaceKey(provider, connectionId, userId),
+    );
+    return typeof item?.platformUserId === 'string' ? item.platformUserId : null;
+  }
+
   async put(link: IdentityLink, audit: AuditRecord): Promise<IdentityLinkPut> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, link.orgId);
     const pk = tenantPk(link.orgId, IDENTITY_LINKS);

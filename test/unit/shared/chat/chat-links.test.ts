@@ -6,7 +6,7 @@ import {
   verifyChatLinkToken,
 } from '../../../../shared/chat/chat-links';
 import type { IdentityLink } from '../../../../shared/chat/ports';
-import { ConflictError } from '../../../../shared/errors';
+import { ConflictError, ForbiddenError } from '../../../../shared/errors';
 import type { Principal } from '../../../../shared/identity/principal';
 import { identityLinksFake } from '../../../support/identity-links';
 
@@ -84,8 +84,44 @@ describe('chat links', () => {
       orgId: ORG,
       role: 'owner',
     };
-    await expect(confirm(ORG, token, orgKey, request)).rejects.toThrow(/Sign in as yourself/);
+    await expect(confirm(ORG, token, orgKey, request)).rejects.toThrow(/an API key cannot/);
     expect(links).toEqual([]);
+  });
+
+  it('are confirmed only with the hub user’s own user token: a personal API key is refused 403, the link left unused', async () => {
+    const { confirm, links, nonces } = setup();
+    const personalKey: Principal = {
+      kind: 'org_member',
+      type: 'api_key',
+      id: 'key_2',
+      name: 'ada laptop',
+      orgId: ORG,
+      role: 'member',
+      ownerUserId: USER,
+    };
+    const failure = await confirm(ORG, mintChatLinkToken(KEY, claims, NOW), personalKey, request).catch(
+      (e) => e,
+    );
+    expect(failure).toBeInstanceOf(ForbiddenError);
+    expect(failure).toMatchObject({ status: 403 });
+    const admin: Principal = { kind: 'platform_admin', type: 'user', id: USER, name: 'root' };
+    await expect(confirm(ORG, mintChatLinkToken(KEY, claims, NOW), admin, request)).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    expect(links).toEqual([]);
+    expect(nonces.size).toBe(0);
+  });
+
+  it('bound to a hub user are refused 403 to any other signed-in user, and link that user', async () => {
+    const { confirm, links, nonces } = setup();
+    const bound = mintChatLinkToken(KEY, { ...claims, userId: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E7' }, NOW);
+    const failure = await confirm(ORG, bound, user, request).catch((e) => e);
+    expect(failure).toBeInstanceOf(ForbiddenError);
+    expect((failure as Error).message).toMatch(/for another hub user/);
+    expect(links).toEqual([]);
+    expect(nonces.size).toBe(0);
+    await confirm(ORG, mintChatLinkToken(KEY, { ...claims, userId: USER }, NOW), user, request);
+    expect(links).toEqual([expect.objectContaining({ userId: USER, platformUserId: 'U1' })]);
   });
 
   it('refuse, 409 with the reason, a chat account already linked to another hub user, leaving the link unused', async () => {
@@ -118,10 +154,11 @@ describe('chat links', () => {
       via: 'link',
       linkedAt: NOW.toISOString(),
     };
-    const { confirm, links } = setup(NOW, [mine]);
+    const { confirm, links, nonces } = setup(NOW, [mine]);
     const failure = await confirm(ORG, mintChatLinkToken(KEY, claims, NOW), user, request).catch((e) => e);
     expect(failure).toMatchObject({ status: 409, extensions: { reason: 'user_taken' } });
     expect(links).toEqual([mine]);
+    expect(nonces.size).toBe(0);
     // Another workspace (connection) of the org is another account's place.
     const elsewhere = { ...claims, connectionId: 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E8' };
     await confirm(ORG, mintChatLinkToken(KEY, elsewhere, NOW), user, request);

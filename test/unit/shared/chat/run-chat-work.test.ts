@@ -216,6 +216,20 @@ describe('the chat worker', () => {
     );
   });
 
+  it('binds the link to the hub user whose email the platform verified, when that user is not active', async () => {
+    const { run, ran, replies, links } = setup({
+      lookupEmail: 'ada@example.com',
+      users: [{ ...ada, status: 'deactivated' }],
+    });
+    await run(aWork());
+    expect(ran).toEqual([]);
+    expect(links).toEqual([]);
+    const action = replies[0]?.actions?.[0];
+    const url = action?.kind === 'link' ? action.url : '';
+    const claims = verifyChatLinkToken(chatLinkKey(SETTINGS), url.split('/').at(-1) ?? '', NOW);
+    expect(claims?.userId).toBe(USER);
+  });
+
   it("never matches a user of another org by email: the work's org comes from the installation", async () => {
     const { run, ran } = setup({ lookupEmail: 'ada@example.com', users: [{ ...ada, orgId: OTHER_ORG }] });
     await run(aWork());
