@@ -252,6 +252,18 @@ describe('chat apps end to end', () => {
       .find((t) => CHAT_LINK_TOKEN.test(t));
     expect(token).toBeDefined();
     expect(fakes.jira.issues.get(key)?.fields.status.name).toBe('To Do');
+    // Only a person's own user token confirms a link: an API key is refused.
+    const byKey = await client(hub, agentKey)('POST', `/v1/orgs/${orgId}/chat-links`, { token });
+    expect({ status: byKey.status, type: byKey.headers.get('content-type') }).toMatchObject({
+      status: 403,
+      type: expect.stringContaining('application/problem+json'),
+    });
+    // Links are 1:1: Ada, linked to her own Slack account of this workspace already, cannot take Eve's.
+    const second = await client(hub, users.ada?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, { token });
+    expect({ status: second.status, body: second.json }).toMatchObject({
+      status: 409,
+      body: { reason: 'user_taken' },
+    });
     // Vic (a viewer) confirms the link: Eve is Vic now, and a viewer may not move items.
     const confirmed = await client(hub, users.vic?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, {
       token,
