@@ -1,5 +1,6 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import type { ChatMember } from '../chat/authorize-member';
 import type { ChatCard } from '../chat/model';
 import type { ItemRef } from '../connectors/work-items';
 import { HubError, NotFoundError } from '../errors';
@@ -11,7 +12,7 @@ import type { Mapping } from '../sync/mapping';
 import type { SyncStore } from '../sync/ports';
 import type { SyncProviders } from '../sync/providers';
 import type { ActAsDeps, OrgPrincipal } from './act-as';
-import { actAs, authorize, chatRequest } from './act-as';
+import { authorize, chatRequest } from './act-as';
 import type { BotCommand } from './parse';
 import { parseCommand, USAGE } from './parse';
 
@@ -43,7 +44,8 @@ export interface BotDeps {
 /** Who asks, where: the org comes from the installation's binding, never from the request. */
 export interface BotContext {
   readonly orgId: string;
-  readonly userId: string;
+  /** The hub member the one gate (`authorizeMember`) admitted: no command runs without one. */
+  readonly member: ChatMember;
   readonly provider: string;
   readonly connectionId: string;
   readonly conversation: string;
@@ -274,14 +276,13 @@ export function makeBotCommands(deps: BotDeps) {
   };
 
   return {
-    /** Parses and runs a command's text for the matched user; the reply card. */
+    /** Parses and runs a command's text for the member the gate admitted; the reply card. */
     run: async (ctx: BotContext, text: string): Promise<ChatCard> => {
       const parsed = parseCommand(text);
       if (!parsed.ok) return errorCard(parsed.error, 'warning');
       const request = chatRequest(ctx.requestId, ctx.provider);
       try {
-        const principal = await actAs(deps.gate, ctx.orgId, ctx.userId);
-        return await run(parsed.command, principal, ctx, request);
+        return await run(parsed.command, ctx.member.principal, ctx, request);
       } catch (error) {
         if (error instanceof HubError && error.status < 500) return errorCard(error.message);
         throw error;

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../../../../shared/audit/audit-record';
 import type { BotContext } from '../../../../shared/bot/commands';
+import { makeAuthorizeMember } from '../../../../shared/chat/authorize-member';
 import { chatLinkKey, verifyChatLinkToken } from '../../../../shared/chat/chat-links';
 import type { ChatCard, ChatClient, ChatWork } from '../../../../shared/chat/model';
 import type { IdentityLink, OnceRunner } from '../../../../shared/chat/ports';
@@ -44,14 +45,37 @@ const connection = (overrides: Partial<Connection> = {}): Connection => ({
   ...overrides,
 });
 
+const linked: IdentityLink = {
+  orgId: ORG,
+  provider: 'chatfake',
+  platformUserId: 'U1',
+  userId: USER,
+  connectionId: CON,
+  via: 'link',
+  linkedAt: NOW.toISOString(),
+};
+const ada: User = {
+  id: USER,
+  orgId: ORG,
+  email: 'ada@example.com',
+  name: 'Ada',
+  role: 'member',
+  status: 'active',
+  createdAt: NOW.toISOString(),
+  createdBy: 'key_1',
+};
+
 function setup(
   options: {
     links?: IdentityLink[];
     lookupEmail?: string;
     users?: User[];
     connection?: Connection | null;
+    orgStatus?: string;
   } = {},
 ) {
+  const users = options.users ?? [ada];
+  const reads: string[] = [];
   const replies: ChatCard[] = [];
   const audit: AuditRecord[] = [];
   const ran: { ctx: BotContext; text: string }[] = [];
@@ -83,20 +107,38 @@ function setup(
   };
   const run = makeRunChatWork({
     clients: (provider) => (provider === 'chatfake' ? client : null),
-    appSettings: async () => SETTINGS,
-    identities: {
-      ...identities.store,
-      put: async (link, record) => {
-        const stored = await identities.store.put(link, record);
-        if (stored === 'linked') audit.push(record);
-        return stored;
+    // The one gate, as the worker's wiring builds it, over fakes of its stores.
+    authorizeMember: makeAuthorizeMember({
+      appSettings: async () => SETTINGS,
+      identities: {
+        ...identities.store,
+        put: async (link, record) => {
+          const stored = await identities.store.put(link, record);
+          if (stored === 'linked') audit.push(record);
+          return stored;
+        },
       },
-    },
-    users: {
-      get: async () => null,
-      findByEmail: async (orgId, email) =>
-        (options.users ?? []).find((u) => u.orgId === orgId && u.email === email) ?? null,
-    },
+      users: {
+        findByEmail: async (orgId, email) =>
+          users.find((u) => u.orgId === orgId && u.email === email) ?? null,
+      },
+      actAs: {
+        tenants: {
+          get: async (orgId) => ({ id: orgId, status: options.orgStatus ?? 'active' }) as never,
+        },
+        users: {
+          get: async (orgId, id) => {
+            reads.push(`user ${id}`);
+            return users.find((u) => u.orgId === orgId && u.id === id) ?? null;
+          },
+        },
+        access: { get: async () => ({ roles: [], policies: [] }) },
+        facts: { load: async () => null as never },
+        audit: { append: async (record) => void audit.push(record) },
+        clock: { now: () => new Date(NOW) },
+      },
+      publicUrl: 'https://hub.example',
+    }),
     connections: {
       get: async (orgId, id) => {
         const c = options.connection === undefined ? connection() : options.connection;
@@ -132,28 +174,8 @@ function setup(
     clock: { now: () => new Date(NOW) },
     publicUrl: 'https://hub.example',
   });
-  return { run, replies, audit, ran, links, saved, unbound, answers };
+  return { run, replies, audit, ran, links, saved, unbound, answers, reads };
 }
-
-const linked: IdentityLink = {
-  orgId: ORG,
-  provider: 'chatfake',
-  platformUserId: 'U1',
-  userId: USER,
-  connectionId: CON,
-  via: 'link',
-  linkedAt: NOW.toISOString(),
-};
-const ada: User = {
-  id: USER,
-  orgId: ORG,
-  email: 'ada@example.com',
-  name: 'Ada',
-  role: 'member',
-  status: 'active',
-  createdAt: NOW.toISOString(),
-  createdBy: 'key_1',
-};
 
 describe('the chat worker', () => {
   it('runs a linked user’s command as that hub user and replies where the platform asked', async () => {
@@ -163,7 +185,10 @@ describe('the chat worker', () => {
       {
         ctx: {
           orgId: ORG,
-          userId: USER,
+          member: {
+            userId: USER,
+            principal: expect.objectContaining({ id: USER, orgId: ORG, role: 'member' }),
+          },
           provider: 'chatfake',
           connectionId: CON,
           conversation: 'C1',
@@ -185,7 +210,7 @@ describe('the chat worker', () => {
   it('matches an unknown user by the verified email, stores the link, audited', async () => {
     const { run, ran, links, audit } = setup({ lookupEmail: 'Ada@Example.com', users: [ada] });
     await run(aWork());
-    expect(ran[0]?.ctx.userId).toBe(USER);
+    expect(ran[0]?.ctx.member.userId).toBe(USER);
     expect(links).toEqual([expect.objectContaining({ userId: USER, via: 'email', platformUserId: 'U1' })]);
     expect(audit).toEqual([expect.objectContaining({ action: 'chat.identity_linked', orgId: ORG })]);
   });
@@ -260,6 +285,55 @@ describe('the chat worker', () => {
       { next: expect.objectContaining({ status: 'needs_attention', credentials: null }), clear: true },
     ]);
     expect(audit).toEqual([expect.objectContaining({ action: 'chat.uninstalled', channel: 'chatfake' })]);
+  });
+});
+
+describe('the one member gate of chat work', () => {
+  const everyPath: ChatWork['request'][] = [
+    { kind: 'command', text: 'help' },
+    { kind: 'command', text: 'status WEB-12' },
+    { kind: 'command', text: 'move' },
+    { kind: 'action', actionId: 'bot:help' },
+    { kind: 'action', actionId: 'approval:apr_1:ship' },
+    { kind: 'action', actionId: 'unknown:thing' },
+  ];
+
+  it.each(everyPath)('gives an unlinked person only the link prompt, for %j', async (request) => {
+    const { run, ran, answers, replies, reads } = setup({ users: [] });
+    await run(aWork({ request }));
+    expect(ran).toEqual([]);
+    expect(answers).toEqual([]);
+    expect(reads).toEqual([]);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.title).toBe('Link your account to the hub first');
+  });
+
+  it.each(everyPath)('refuses a linked but deactivated hub user, for %j', async (request) => {
+    const { run, ran, answers, replies } = setup({
+      links: [linked],
+      users: [{ ...ada, status: 'deactivated' }],
+    });
+    await run(aWork({ request }));
+    expect(ran).toEqual([]);
+    expect(answers).toEqual([]);
+    expect(replies).toEqual([
+      expect.objectContaining({ tone: 'danger', text: expect.stringMatching(/deactivated/) }),
+    ]);
+  });
+
+  it('refuses every member of an org that is not active', async () => {
+    const { run, ran, replies } = setup({ links: [linked], orgStatus: 'suspended' });
+    await run(aWork({ request: { kind: 'command', text: 'help' } }));
+    expect(ran).toEqual([]);
+    expect(replies[0]?.text).toMatch(/suspended/);
+  });
+
+  it('admits a linked, active member to help and buttons, read from the hub’s records', async () => {
+    const { run, ran, reads } = setup({ links: [linked] });
+    await run(aWork({ id: 'Ev1', request: { kind: 'command', text: 'help' } }));
+    await run(aWork({ id: 'Ev2', request: { kind: 'action', actionId: 'bot:status:WEB-12' } }));
+    expect(ran.map((r) => r.text)).toEqual(['help', 'status WEB-12']);
+    expect(reads).toEqual([`user ${USER}`, `user ${USER}`]);
   });
 });
 
