@@ -113,6 +113,7 @@ export const handler = makeHandler(
       appSettings: adapters.chatAppSettings(),
       identities: adapters.identityLinkStore(),
       users,
+      rate: adapters.chatRates(),
       actAs: gate,
       publicUrl: publicUrl(),
     }),

@@ -3,10 +3,11 @@ import type { ActAsDeps, OrgPrincipal } from '../bot/act-as';
 import { actAs } from '../bot/act-as';
 import { errorCard } from '../bot/commands';
 import { HubError } from '../errors';
+import { logger } from '../observability/observability';
 import type { UserStore } from '../ports/stores';
 import { chatLinkKey, linkTaken, mintChatLinkToken } from './chat-links';
 import type { ChatCard, ChatClient, ChatConnection, ChatWork } from './model';
-import type { IdentityLinkStore } from './ports';
+import type { ChatRateLimiter, IdentityLinkStore } from './ports';
 
 declare const admitted: unique symbol;
 
@@ -32,14 +33,24 @@ export interface MemberGateDeps {
   readonly appSettings: (provider: string) => Promise<Readonly<Record<string, string>>>;
   readonly identities: Pick<IdentityLinkStore, 'find' | 'put'>;
   readonly users: Pick<UserStore, 'findByEmail'>;
+  /** The per-chat-user rate every piece of work counts against, refused or not. */
+  readonly rate: ChatRateLimiter;
   /** The same reads as the API's gate (org, user). */
   readonly actAs: ActAsDeps;
   readonly publicUrl: string;
 }
 
+const slowDown = (retryAfterSeconds: number): ChatCard => ({
+  title: 'Too many requests',
+  text: `You sent the hub more than it takes in a minute. Try again in ${retryAfterSeconds} s.`,
+  tone: 'warning',
+  fallback: `Too many requests: try again in ${retryAfterSeconds} s`,
+});
+
 /**
  * The one gate every piece of a person's chat work (a command, `help` included, a button) passes
- * before anything else is read for it: matched to a hub user (an identity link, else the platform's verified email, then
+ * before anything else is read for it: counted against the person's chat rate first (a refusal
+ * spends it as a success does), then matched to a hub user (an identity link, else the platform's verified email, then
  * linked) and read as the API's gate reads a caller (org and user active). An unmatched person gets
  * only the signed, single-use link prompt; a refused one only the reason.
  */
@@ -120,6 +131,22 @@ export function makeAuthorizeMember(deps: MemberGateDeps) {
     client: ChatClient,
     connection: ChatConnection,
   ): Promise<MemberGateOutcome> => {
+    const counted = await deps.rate.consume(
+      work.orgId,
+      { provider: work.provider, platformUserId: work.actor.platformUserId },
+      deps.actAs.clock.now(),
+    );
+    if (counted.outcome !== 'allowed') {
+      logger.warn('Chat work over the person’s rate: refused', {
+        provider: work.provider,
+        tenantId: work.orgId,
+      });
+      // Said once a window; past that, nothing is sent either.
+      return {
+        kind: 'refused',
+        card: counted.outcome === 'over' ? slowDown(counted.retryAfterSeconds) : null,
+      };
+    }
     const matched = await matchUser(work, client, connection);
     if ('unlinked' in matched) return { kind: 'refused', card: await linkCard(work, matched.unlinked) };
     if ('refused' in matched) return { kind: 'refused', card: errorCard(matched.refused, 'warning') };

@@ -95,3 +95,22 @@ export interface ApprovalAnswers {
     readonly channel: string;
   }): Promise<ApprovalAnswerResult>;
 }
+
+/** How counting a person's chat work went: within the rate, just over it (say so once), or past that. */
+export interface ChatRateOutcome {
+  readonly outcome: 'allowed' | 'over' | 'silent';
+  /** Seconds until the next window, when not allowed. */
+  readonly retryAfterSeconds: number;
+}
+
+/**
+ * Each chat user's rate of work (commands, buttons) in an org: every piece counts, whether it is
+ * then run or refused (unmatched, RBAC, Cedar), so a refused person cannot hammer the bot for free.
+ */
+export interface ChatRateLimiter {
+  consume(
+    orgId: string,
+    who: { readonly provider: string; readonly platformUserId: string },
+    at: Date,
+  ): Promise<ChatRateOutcome>;
+}

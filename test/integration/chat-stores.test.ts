@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbChatRates } from '../../shared/adapters/dynamodb/dynamodb-chat-rates';
 import {
   DynamoDbChatAppStore,
   DynamoDbIdentityLinkStore,
@@ -147,6 +148,50 @@ describe('the chat stores against DynamoDB Local', () => {
         .catch((error: Error) => error.name);
     const outcomes = await Promise.all([attempt(newId('usr')), attempt(newId('usr'))]);
     expect(outcomes.filter((o) => o === 'linked')).toHaveLength(1);
+  });
+
+  it('counts each chat user’s work in its window: the limit, one use said to be over, then silent', async () => {
+    const rates = new DynamoDbChatRates(db.docs, db.tables.domainTable, {
+      name: 'chat',
+      limit: 2,
+      windowSeconds: 60,
+    });
+    const orgId = newId('org');
+    const at = new Date('2026-03-01T12:00:10Z');
+    const ada = { provider: 'chatfake', platformUserId: 'U1' };
+    const outcomes = [];
+    for (let n = 0; n < 5; n++) outcomes.push((await rates.consume(orgId, ada, at)).outcome);
+    expect(outcomes).toEqual(['allowed', 'allowed', 'over', 'silent', 'silent']);
+    await expect(rates.consume(orgId, ada, at)).resolves.toEqual({
+      outcome: 'silent',
+      retryAfterSeconds: 50,
+    });
+    // Another person, another org, the next window: each counted apart.
+    await expect(rates.consume(orgId, { ...ada, platformUserId: 'U2' }, at)).resolves.toMatchObject({
+      outcome: 'allowed',
+    });
+    await expect(rates.consume(newId('org'), ada, at)).resolves.toMatchObject({ outcome: 'allowed' });
+    await expect(rates.consume(orgId, ada, new Date('2026-03-01T12:01:00Z'))).resolves.toMatchObject({
+      outcome: 'allowed',
+    });
+    await expect(rates.consume('platform', ada, at)).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('admits no more than the limit of concurrent work from one chat user', async () => {
+    const rates = new DynamoDbChatRates(db.docs, db.tables.domainTable, {
+      name: 'chat',
+      limit: 3,
+      windowSeconds: 60,
+    });
+    const orgId = newId('org');
+    const at = new Date();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        rates.consume(orgId, { provider: 'chatfake', platformUserId: 'U1' }, at),
+      ),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'allowed')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.outcome === 'over')).toHaveLength(1);
   });
 
   it('stores chat app settings once per provider, seeding only where none are set', async () => {

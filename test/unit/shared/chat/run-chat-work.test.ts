@@ -72,10 +72,14 @@ function setup(
     users?: User[];
     connection?: Connection | null;
     orgStatus?: string;
+    rateLimit?: number;
+    bot?: (text: string) => ChatCard;
   } = {},
 ) {
+  const counts = new Map<string, number>();
   const users = options.users ?? [ada];
   const reads: string[] = [];
+  const finds: string[] = [];
   const replies: ChatCard[] = [];
   const audit: AuditRecord[] = [];
   const ran: { ctx: BotContext; text: string }[] = [];
@@ -112,10 +116,26 @@ function setup(
       appSettings: async () => SETTINGS,
       identities: {
         ...identities.store,
+        find: async (orgId, provider, platformUserId) => {
+          finds.push(platformUserId);
+          return identities.store.find(orgId, provider, platformUserId);
+        },
         put: async (link, record) => {
           const stored = await identities.store.put(link, record);
           if (stored === 'linked') audit.push(record);
           return stored;
+        },
+      },
+      rate: {
+        // As the DynamoDB limiter counts: one use past the limit says so, the rest are silent.
+        consume: async (orgId, who) => {
+          const key = `${orgId}#${who.provider}#${who.platformUserId}`;
+          const count = (counts.get(key) ?? 0) + 1;
+          if (count > (options.rateLimit ?? 100) + 1) return { outcome: 'silent', retryAfterSeconds: 30 };
+          counts.set(key, count);
+          return count > (options.rateLimit ?? 100)
+            ? { outcome: 'over', retryAfterSeconds: 30 }
+            : { outcome: 'allowed', retryAfterSeconds: 0 };
         },
       },
       users: {
@@ -160,7 +180,7 @@ function setup(
     bot: {
       run: async (ctx, text) => {
         ran.push({ ctx, text });
-        return { title: 'ok', fallback: 'ok' };
+        return options.bot?.(text) ?? { title: 'ok', fallback: 'ok' };
       },
     },
     approvals: {
@@ -174,7 +194,7 @@ function setup(
     clock: { now: () => new Date(NOW) },
     publicUrl: 'https://hub.example',
   });
-  return { run, replies, audit, ran, links, saved, unbound, answers, reads };
+  return { run, replies, audit, ran, links, saved, unbound, answers, reads, finds };
 }
 
 describe('the chat worker', () => {
@@ -334,6 +354,52 @@ describe('the one member gate of chat work', () => {
     await run(aWork({ id: 'Ev2', request: { kind: 'action', actionId: 'bot:status:WEB-12' } }));
     expect(ran.map((r) => r.text)).toEqual(['help', 'status WEB-12']);
     expect(reads).toEqual([`user ${USER}`, `user ${USER}`]);
+  });
+});
+
+describe('the chat per-user rate', () => {
+  const command = (n: number, text = 'help'): ChatWork =>
+    aWork({ id: `Ev${n}`, request: { kind: 'command', text } });
+
+  it('counts an unmatched person’s refused work: past the rate, one warning, then silence, nothing read', async () => {
+    const { run, replies, finds } = setup({ users: [], rateLimit: 2 });
+    for (let n = 1; n <= 5; n++) await run(command(n));
+    expect(replies.map((r) => r.title)).toEqual([
+      'Link your account to the hub first',
+      'Link your account to the hub first',
+      'Too many requests',
+    ]);
+    // Past the rate the person is not even looked up.
+    expect(finds).toEqual(['U1', 'U1']);
+  });
+
+  it('counts RBAC and Cedar refusals against the same rate as successful commands', async () => {
+    const refusal = {
+      title: 'The hub could not do that',
+      text: 'The role does not grant work_items:manage',
+      fallback: 'x',
+    };
+    const { run, ran, replies } = setup({
+      links: [linked],
+      rateLimit: 3,
+      bot: (text) => (text.startsWith('move') ? refusal : { title: 'ok', fallback: 'ok' }),
+    });
+    await run(command(1, 'move WEB-12 Done'));
+    await run(command(2, 'move WEB-12 Done'));
+    await run(command(3, 'status WEB-12'));
+    await run(command(4, 'status WEB-12'));
+    expect(ran.map((r) => r.text)).toEqual(['move WEB-12 Done', 'move WEB-12 Done', 'status WEB-12']);
+    expect(replies.at(-1)?.title).toBe('Too many requests');
+  });
+
+  it('counts approval buttons too, and each person apart', async () => {
+    const { run, answers, replies } = setup({ links: [linked], rateLimit: 1 });
+    await run(aWork({ id: 'Ev1', request: { kind: 'action', actionId: 'approval:apr_1:ship' } }));
+    await run(aWork({ id: 'Ev2', request: { kind: 'action', actionId: 'approval:apr_1:ship' } }));
+    expect(answers).toHaveLength(1);
+    expect(replies.at(-1)?.title).toBe('Too many requests');
+    await run(aWork({ id: 'Ev3', actor: { platformUserId: 'U2' } }));
+    expect(replies.at(-1)?.title).toBe('Link your account to the hub first');
   });
 });
 
