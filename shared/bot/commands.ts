@@ -213,15 +213,19 @@ export function makeBotCommands(deps: BotDeps) {
           await audited(principal, request, 'work_item.moved', command.key, { status: command.status });
           return card(command.key, `Moved to **${command.status}**.`, 'good');
         }
-        const assignee = command.assignee === '@me' ? (principal.email ?? '') : command.assignee;
+        const email = command.assignee === '@me' ? (principal.email ?? '') : command.assignee;
+        // The provider takes its own user id: the person is looked up by email where it can.
+        const assignee = tracker.client.findUser ? await tracker.client.findUser({ email }) : email;
+        if (assignee === null)
+          throw new NotFoundError(`${tracker.connector.displayName} has no one user with the email ${email}`);
         const ref: ItemRef = link
           ? { id: link.tracker.id, key: link.tracker.key, url: link.tracker.url }
           : { id: command.key, key: command.key, url: '' };
         await tracker.client.updateItem(link?.tracker.container ?? mapping.tracker.project, ref, {
           assignee,
         });
-        await audited(principal, request, 'work_item.assigned', command.key, { assignee });
-        return card(command.key, `Assigned to ${assignee}.`, 'good');
+        await audited(principal, request, 'work_item.assigned', command.key, { assignee, email });
+        return card(command.key, `Assigned to ${email}.`, 'good');
       }
       case 'link': {
         await authorize(

@@ -185,6 +185,25 @@ describe('the bot commands, as the matched hub user', () => {
     expect(calls).toEqual(['assign WEB-12 ada@example.com']);
   });
 
+  it("assigns the provider's user found by the email, where the tracker can look people up", async () => {
+    const { bot, ctx, calls, audit, deps } = setup();
+    const asked: unknown[] = [];
+    const opened = await deps.trackers.tracker(ORG, 'con');
+    Object.assign(opened.client, {
+      findUser: async (query: { email: string }) => {
+        asked.push(query);
+        return query.email === 'ada@example.com' ? 'acct-ada' : null;
+      },
+    });
+    expect((await bot.run(ctx, 'assign WEB-12 @me')).text).toBe('Assigned to ada@example.com.');
+    expect(calls).toEqual(['assign WEB-12 acct-ada']);
+    expect(audit[0]).toMatchObject({ after: { assignee: 'acct-ada', email: 'ada@example.com' } });
+    const unknown = await bot.run(ctx, 'assign WEB-12 eve@example.com');
+    expect(unknown.text).toBe('Jira has no one user with the email eve@example.com');
+    expect(calls).toEqual(['assign WEB-12 acct-ada']);
+    expect(asked).toEqual([{ email: 'ada@example.com' }, { email: 'eve@example.com' }]);
+  });
+
   it('says which project no mapping syncs', async () => {
     const { bot, ctx } = setup();
     expect((await bot.run(ctx, 'move OPS-1 Done')).text).toBe('No mapping syncs project OPS');
