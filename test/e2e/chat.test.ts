@@ -245,7 +245,11 @@ describe('chat apps end to end', () => {
         })
       ).key,
     );
-    // Eve's Slack address is not confirmed: the hub does not know her, and offers only a link.
+    // Eve's Slack address is not confirmed: the hub does not know her, and offers only a link,
+    // even for help.
+    const help = await slash('help', SLACK_UNCONFIRMED.id);
+    expect(textOf(help.answer)).toContain('/chat-links/');
+    expect(textOf(help.answer)).not.toContain('Hub commands');
     const unmatched = await slash(`move ${key} Done`, SLACK_UNCONFIRMED.id);
     const token = [...textOf(unmatched.answer).matchAll(/\/chat-links\/([A-Za-z0-9._-]+)/g)]
       .map((m) => m[1] as string)
