@@ -141,7 +141,7 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
     const existing = await deps.identities.find(orgId, claims.provider, claims.platformUserId);
     if (existing && existing.userId !== userId) throw linkTaken('platform_user_taken');
     const account = await deps.identities.accountIn(orgId, claims.provider, claims.connectionId, userId);
-    if (account !== null && account !== claims.platformUserId) throw linkTaken('user_taken');
+    if (account !== null && account !== claims.platformUserId) throw linkTaken('user_taken', account);
     if (!(await deps.used.claim(claims.nonce, new Date(claims.expiresAt * 1000)))) {
       throw new ConflictError('The link was used already; ask the bot for a new one');
     }
@@ -175,12 +175,58 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
   };
 }
 
-/** The 409 of a link the 1:1 rule refuses, saying which side is linked already and what to do. */
-export function linkTaken(reason: Exclude<IdentityLinkPut, 'linked'>): ConflictError {
+/**
+ * The 409 of a link the 1:1 rule refuses, saying which side is linked already and what to do: the
+ * caller's own other account is named (theirs to unlink); another hub user is never named.
+ */
+export function linkTaken(reason: Exclude<IdentityLinkPut, 'linked'>, ownAccount?: string): ConflictError {
   return new ConflictError(
     reason === 'platform_user_taken'
       ? 'This chat account is already linked to another hub user; that link must be removed first'
       : 'Your hub account is already linked to another chat account of this workspace; remove that link first',
-    { extensions: { reason } },
+    { extensions: { reason, ...(ownAccount ? { linkedPlatformUserId: ownAccount } : {}) } },
   );
+}
+
+/**
+ * Removes the caller's own link to a chat account (signed in with their own user token, as
+ * confirming one is), audited; the chat account can then be linked afresh, and the caller can link
+ * another account of that workspace. Another person's link is as unknown here as none.
+ */
+export function makeUnlinkChatAccount(deps: Pick<ChatLinkDeps, 'identities' | 'clock'>) {
+  return async (
+    orgId: string,
+    provider: string,
+    platformUserId: string,
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<void> => {
+    if (principal.kind !== 'org_member' || principal.type !== 'user')
+      throw new ForbiddenError(
+        'Sign in to the hub as yourself to unlink your chat account; an API key cannot',
+      );
+    const link = await deps.identities.find(orgId, provider, platformUserId);
+    if (!link || link.userId !== principal.id)
+      throw new NotFoundError('You have no link to that chat account');
+    const at = deps.clock.now();
+    const removed = await deps.identities.remove(
+      orgId,
+      provider,
+      platformUserId,
+      auditChange({
+        action: 'chat.identity_unlinked',
+        principal,
+        orgId,
+        targets: [
+          { type: 'user', id: link.userId },
+          { type: 'connection', id: link.connectionId },
+        ],
+        request,
+        at,
+        before: { provider, platformUserId, via: link.via },
+      }),
+    );
+    // Unlinked or relinked meanwhile: either way this link is no longer there to remove.
+    if (!removed) throw new NotFoundError('You have no link to that chat account');
+  };
 }

@@ -125,6 +125,22 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         '404': problem('No chat provider of that name is installed with OAuth'),
       },
     },
+    unlinkChatAccount: {
+      requestParams: {
+        path: OrgIdParam.extend({
+          provider: z.string().describe('The chat provider'),
+          platformUserId: z
+            .string()
+            .describe("The chat platform's user id (a 409 of a link names the caller's)"),
+        }),
+      },
+      responses: {
+        '204': { description: 'Unlinked' },
+        ...authErrors,
+        '403': problem('Not a hub user signed in with their own user token (an API key cannot unlink)'),
+        '404': problem('The caller has no link to that chat account'),
+      },
+    },
     confirmChatLink: {
       requestParams: { path: OrgIdParam },
       requestBody: jsonBody(ConfirmChatLinkRequest),

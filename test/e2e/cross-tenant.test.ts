@@ -324,7 +324,9 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{messageId}', 'msg_01M8F79MGRCMY1JDM07R52VC06')
           .replace('{ruleId}', tenants.b.ruleId)
           .replace('{approvalId}', tenants.b.approvalId)
-          .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'));
+          .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'))
+          .replace('{provider}', 'slack')
+          .replace('{platformUserId}', 'U0B1');
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,

@@ -2,11 +2,12 @@ import {
   CHAT_LINK_TTL_SECONDS,
   chatLinkKey,
   makeConfirmChatLink,
+  makeUnlinkChatAccount,
   mintChatLinkToken,
   verifyChatLinkToken,
 } from '../../../../shared/chat/chat-links';
 import type { IdentityLink } from '../../../../shared/chat/ports';
-import { ConflictError, ForbiddenError } from '../../../../shared/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../../../shared/errors';
 import type { Principal } from '../../../../shared/identity/principal';
 import { identityLinksFake } from '../../../support/identity-links';
 
@@ -156,12 +157,70 @@ describe('chat links', () => {
     };
     const { confirm, links, nonces } = setup(NOW, [mine]);
     const failure = await confirm(ORG, mintChatLinkToken(KEY, claims, NOW), user, request).catch((e) => e);
-    expect(failure).toMatchObject({ status: 409, extensions: { reason: 'user_taken' } });
+    // The caller's own other account is named, for them to unlink.
+    expect(failure).toMatchObject({
+      status: 409,
+      extensions: { reason: 'user_taken', linkedPlatformUserId: 'U0' },
+    });
     expect(links).toEqual([mine]);
     expect(nonces.size).toBe(0);
     // Another workspace (connection) of the org is another account's place.
     const elsewhere = { ...claims, connectionId: 'con_01JD3Q4ZK8M7X2V9N6B5C4D3E8' };
     await confirm(ORG, mintChatLinkToken(KEY, elsewhere, NOW), user, request);
     expect(links.map((l) => l.platformUserId)).toEqual(['U0', 'U1']);
+  });
+});
+
+describe('unlinking a chat account', () => {
+  const mine: IdentityLink = {
+    orgId: ORG,
+    provider: 'chatfake',
+    platformUserId: 'U1',
+    userId: USER,
+    connectionId: CON,
+    via: 'email',
+    linkedAt: NOW.toISOString(),
+  };
+  const theirs: IdentityLink = { ...mine, platformUserId: 'U2', userId: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E7' };
+  const unlinkSetup = () => {
+    const identities = identityLinksFake([mine, theirs]);
+    const unlink = makeUnlinkChatAccount({
+      identities: identities.store,
+      clock: { now: () => new Date(NOW) },
+    });
+    return { unlink, ...identities };
+  };
+
+  it('removes the caller’s own link, audited, and frees both sides for a new link', async () => {
+    const { unlink, links, audit } = unlinkSetup();
+    await unlink(ORG, 'chatfake', 'U1', user, request);
+    expect(links).toEqual([theirs]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'chat.identity_unlinked',
+        targets: [
+          { type: 'user', id: USER },
+          { type: 'connection', id: CON },
+        ],
+      }),
+    ]);
+    await expect(unlink(ORG, 'chatfake', 'U1', user, request)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('finds no link of another person, and refuses an API key, changing nothing', async () => {
+    const { unlink, links, audit } = unlinkSetup();
+    await expect(unlink(ORG, 'chatfake', 'U2', user, request)).rejects.toBeInstanceOf(NotFoundError);
+    const personalKey: Principal = {
+      kind: 'org_member',
+      type: 'api_key',
+      id: 'key_2',
+      name: 'k',
+      orgId: ORG,
+      role: 'owner',
+      ownerUserId: USER,
+    };
+    await expect(unlink(ORG, 'chatfake', 'U1', personalKey, request)).rejects.toBeInstanceOf(ForbiddenError);
+    expect(links).toEqual([mine, theirs]);
+    expect(audit).toEqual([]);
   });
 });
