@@ -266,8 +266,14 @@ describe('chat apps end to end', () => {
     const second = await client(hub, users.ada?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, { token });
     expect({ status: second.status, body: second.json }).toMatchObject({
       status: 409,
-      body: { reason: 'user_taken' },
+      body: { reason: 'user_taken', linkedPlatformUserId: SLACK_HUMAN.id },
     });
+    // That link is Ada's to remove (not an API key's); she is matched by her email again next time.
+    const unlink = `/v1/orgs/${orgId}/chat-links/slack/${SLACK_HUMAN.id}`;
+    expect((await client(hub, agentKey)('DELETE', unlink)).status).toBe(403);
+    expect((await client(hub, users.vic?.jwt)('DELETE', unlink)).status).toBe(404);
+    expect((await client(hub, users.ada?.jwt)('DELETE', unlink)).status).toBe(204);
+    expect((await client(hub, users.ada?.jwt)('DELETE', unlink)).status).toBe(404);
     // Vic (a viewer) confirms the link: Eve is Vic now, and a viewer may not move items.
     const confirmed = await client(hub, users.vic?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, {
       token,
