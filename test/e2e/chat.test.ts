@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { CHAT_LINK_TOKEN } from '../../shared/chat/link-token-format';
 import { RULE_CACHE_MS } from '../../shared/notify/rules/rule-destinations';
+import { JIRA_HUMAN } from '../fakes/jira';
 import type { FakeTeams } from '../fakes/msteams/fake-teams';
 import { startFakeTeams, TEAMS_PERSON, TEAMS_TENANT } from '../fakes/msteams/fake-teams';
 import type { FakeSlack } from '../fakes/slack/fake-slack';
@@ -291,6 +292,10 @@ describe('chat apps end to end', () => {
       expect.objectContaining({ actor: expect.objectContaining({ id: users.ada?.id }) }),
     ]);
     expect(textOf(trail.items[0])).toContain('slack');
+    // Assigning by email: Jira is sent the person's account id, looked up through its user search.
+    const assigned = await slash(`assign ${key} ${JIRA_HUMAN.email}`);
+    expect(textOf(assigned.answer)).toContain(`Assigned to ${JIRA_HUMAN.email}`);
+    expect(fakes.jira.issues.get(key)?.fields.assignee?.accountId).toBe(JIRA_HUMAN.accountId);
   }, 180_000);
 
   it('posts an agent approval to Slack, answered by a button click and delivered to the agent', async () => {
