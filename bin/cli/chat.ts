@@ -29,7 +29,8 @@ const CHAT_APPS = (
  * `hub platform chat-apps get|set <provider>` (platform admins: the deployment's chat apps, flags
  * derived from each provider's settings schema, secrets only from a file or an environment variable)
  * `hub chat-installs start <orgId> <provider>` (the URL that installs a chat app for the org) and
- * `hub chat-links confirm <orgId> <token>` (link your chat account to yourself).
+ * `hub chat-links confirm <orgId> <token>` (link your chat account to yourself),
+ * `hub chat-links unlink <orgId> <provider> <platformUserId>` (unlink it).
  */
 export function registerChatCommands(program: Command): void {
   const platform =
@@ -116,16 +117,27 @@ export function registerChatCommands(program: Command): void {
       print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/chat-installs`, { provider })),
     );
 
-  program
-    .command('chat-links')
-    .description("the chat bot's links")
+  const links = program.command('chat-links').description("the chat bot's links");
+  links
     .command('confirm')
-    .description(
-      'link the chat account a bot link names to yourself (sign in as yourself: a user token or a personal key)',
-    )
+    .description('link the chat account a bot link names to yourself (sign in as yourself: a user token)')
     .argument('<orgId>')
     .argument('<token>', 'the last part of the link the bot sent')
     .action(async (orgId: string, token: string) =>
       print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/chat-links`, { token })),
+    );
+  links
+    .command('unlink')
+    .description('unlink your own chat account (sign in as yourself: a user token)')
+    .argument('<orgId>')
+    .argument('<provider>', 'the chat provider')
+    .argument('<platformUserId>', "the platform's user id (a refused link names yours)")
+    .action(async (orgId: string, provider: string, platformUserId: string) =>
+      print(
+        await call(
+          'DELETE',
+          `/v1/orgs/${encodeURIComponent(orgId)}/chat-links/${encodeURIComponent(provider)}/${encodeURIComponent(platformUserId)}`,
+        ),
+      ),
     );
 }

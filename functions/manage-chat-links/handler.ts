@@ -2,7 +2,12 @@ import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
 import { makeStartChatInstall, StartChatInstallRequest } from '../../shared/chat/chat-install';
 import { chatLinkPage, LINK_PAGE_HEADERS, unknownChatLinkPage } from '../../shared/chat/chat-link-page';
-import { chatLinkKey, makeConfirmChatLink, makeShowChatLink } from '../../shared/chat/chat-links';
+import {
+  chatLinkKey,
+  makeConfirmChatLink,
+  makeShowChatLink,
+  makeUnlinkChatAccount,
+} from '../../shared/chat/chat-links';
 import { ConfirmChatLinkRequest } from '../../shared/chat/operations';
 import { NotFoundError } from '../../shared/errors';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
@@ -15,6 +20,7 @@ import { PROVIDERS } from '../../shared/providers';
 export const makeHandler = (deps: {
   show: ReturnType<typeof makeShowChatLink>;
   confirm: ReturnType<typeof makeConfirmChatLink>;
+  unlink: ReturnType<typeof makeUnlinkChatAccount>;
   orgName: (orgId: string) => Promise<string | null>;
   providerName: (provider: string) => string;
   startInstall: ReturnType<typeof makeStartChatInstall>;
@@ -38,6 +44,13 @@ export const makeHandler = (deps: {
           headers: { ...LINK_PAGE_HEADERS },
           body: chatLinkPage(claims, deps.providerName(claims.provider), orgName, path.token),
         };
+      },
+    }),
+    unlinkChatAccount: apiHandler({
+      operation: 'unlinkChatAccount',
+      handle: async ({ path, principal, request }) => {
+        await deps.unlink(path.orgId, path.provider, path.platformUserId, principal, request);
+        return { statusCode: 204, headers: {}, body: '' };
       },
     }),
     confirmChatLink: apiHandler({
@@ -64,6 +77,7 @@ const linkDeps = {
 export const handler = makeHandler({
   show: makeShowChatLink(linkDeps),
   confirm: makeConfirmChatLink(linkDeps),
+  unlink: makeUnlinkChatAccount(linkDeps),
   orgName: async (orgId) => (await adapters.tenantDirectory().get(orgId))?.name ?? null,
   providerName: (provider) => PROVIDERS.module(provider)?.displayName ?? provider,
   startInstall: makeStartChatInstall({

@@ -93,6 +93,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Links are written with their audit record.
   identityLinkStore: ['domain-table:read'],
   chatAppStore: ['domain-table:read'],
+  // Counting is a conditional update of the person's window item.
+  chatRates: ['domain-table:write'],
   usedChatTokens: ['domain-table:write'],
   // Decrypts the settings it reads.
   chatAppSettings: ['domain-table:read', 'secrets-key:decrypt'],

@@ -53,7 +53,7 @@ import { noSessionsToEnd } from '../ports/session-revoker';
 import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeSyncProviders } from '../sync/providers';
-import { PLANS } from '../tenancy/plans';
+import { CHAT_USER_RATE, PLANS } from '../tenancy/plans';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { hubClock } from './clock';
@@ -65,6 +65,7 @@ import { DynamoDbAddressConfirmationStore } from './dynamodb/dynamodb-address-co
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbApprovalStore } from './dynamodb/dynamodb-approval-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
+import { DynamoDbChatRates } from './dynamodb/dynamodb-chat-rates';
 import {
   DynamoDbChatAppStore,
   DynamoDbIdentityLinkStore,
@@ -444,6 +445,9 @@ export const installationDirectory = () =>
   new DynamoDbInstallationDirectory(documentClient(), tablesConfig().domainTable);
 /** Platform users linked to hub users, under each org. */
 export const identityLinkStore = () => new DynamoDbIdentityLinkStore(documentClient(), tablesConfig());
+/** Each chat user's rate of work to the bot, per org (refusals counted as successes are). */
+export const chatRates = () =>
+  new DynamoDbChatRates(documentClient(), tablesConfig().domainTable, CHAT_USER_RATE);
 /** The deployment's chat app settings per platform, encrypted. */
 export const chatAppStore = () => new DynamoDbChatAppStore(documentClient(), tablesConfig());
 /** Used chat link tokens (single use). */

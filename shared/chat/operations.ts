@@ -136,6 +136,22 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         '404': problem('No chat provider of that name is installed with OAuth'),
       },
     },
+    unlinkChatAccount: {
+      requestParams: {
+        path: OrgIdParam.extend({
+          provider: z.string().describe('The chat provider'),
+          platformUserId: z
+            .string()
+            .describe("The chat platform's user id (a 409 of a link names the caller's)"),
+        }),
+      },
+      responses: {
+        '204': { description: 'Unlinked' },
+        ...authErrors,
+        '403': problem('Not a hub user signed in with their own user token (an API key cannot unlink)'),
+        '404': problem('The caller has no link to that chat account'),
+      },
+    },
     confirmChatLink: {
       requestParams: { path: OrgIdParam },
       requestBody: jsonBody(ConfirmChatLinkRequest),
@@ -143,8 +159,13 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         '200': ok('The chat account is linked to the caller', IdentityLinkSchema),
         '400': problem('The body is not valid'),
         ...authErrors,
+        '403': problem(
+          'Not a hub user signed in with their own user token (an API key, even a personal one, cannot link a chat account), or the link is for another hub user',
+        ),
         '404': problem('The link is unknown, forged, expired, or for another organisation'),
-        '409': problem('The link was used already'),
+        '409': problem(
+          'The link was used already, or links are 1:1 and one side is linked already: the chat account to another hub user (`reason`: `platform_user_taken`), or the caller to another chat account of the workspace (`user_taken`); that link must be removed first',
+        ),
       },
     },
   } satisfies Record<string, OperationDoc>;

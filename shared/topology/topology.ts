@@ -423,7 +423,7 @@ export const functions = {
   ),
   manageChatLinks: api(
     'manage-chat-links',
-    "Starts a chat app's install for an org; shows a chat link's page and links the signed-in hub user to the platform user it names",
+    "Starts a chat app's install for an org; shows a chat link's page, links the signed-in hub user to the platform user it names, and unlinks it",
     ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt'],
   ),
   pushRealtimeEvents: {
@@ -1651,6 +1651,16 @@ export const routes = [
     auth: 'hub',
     permission: 'org:read',
     summary: "Link the signed-in user to the chat account a bot's signed, single-use link names",
+    tag: 'Chat',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/chat-links/{provider}/{platformUserId}',
+    operationId: 'unlinkChatAccount',
+    function: 'manageChatLinks',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: "Unlink the signed-in user's own chat account, so either side can be linked afresh",
     tag: 'Chat',
   },
   {

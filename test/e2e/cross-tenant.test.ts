@@ -362,7 +362,9 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{sessionId}', tenants.b.sessionId)
           .replace('{address}', encodeURIComponent('suppressed-in-b@example.test'))
           .replace('{domain}', 'for-b-tenant-b.example')
-          .replace('{ssoConnectionId}', 'sso_01M8F79MGRCMY1JDM07R52VC06');
+          .replace('{ssoConnectionId}', 'sso_01M8F79MGRCMY1JDM07R52VC06')
+          .replace('{provider}', 'slack')
+          .replace('{platformUserId}', 'U0B1');
         expect(path).not.toContain('{');
         const res = await client(hub, tenants.a[credential])(
           route.method,
