@@ -372,8 +372,10 @@ describe('cross-tenant isolation, route by route', () => {
           route.method === 'GET' ? undefined : validBodies[route.operationId],
         );
         expect([403, 404]).toContain(res.status);
-        expect(res.text).not.toContain('for-b');
-        expect(res.text).not.toContain(tenants.b.org.slug);
+        // A problem's `instance` echoes the path A asked for (B's domain name, which A named itself).
+        const answered = res.text.split(path).join('');
+        expect(answered).not.toContain('for-b');
+        expect(answered).not.toContain(tenants.b.org.slug);
         lastSnapshotOfB = await snapshotOfB();
         expect(lastSnapshotOfB).toBe(before);
       });
