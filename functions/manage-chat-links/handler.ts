@@ -1,5 +1,6 @@
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
+import { CreateBindCodeRequest, makeCreateBindCode } from '../../shared/chat/bind-codes';
 import { makeStartChatInstall, StartChatInstallRequest } from '../../shared/chat/chat-install';
 import { chatLinkPage, LINK_PAGE_HEADERS, unknownChatLinkPage } from '../../shared/chat/chat-link-page';
 import { chatLinkKey, makeConfirmChatLink, makeShowChatLink } from '../../shared/chat/chat-links';
@@ -18,6 +19,7 @@ export const makeHandler = (deps: {
   orgName: (orgId: string) => Promise<string | null>;
   providerName: (provider: string) => string;
   startInstall: ReturnType<typeof makeStartChatInstall>;
+  createBindCode: ReturnType<typeof makeCreateBindCode>;
 }) =>
   byOperation({
     startChatInstall: apiHandler({
@@ -25,6 +27,15 @@ export const makeHandler = (deps: {
       body: StartChatInstallRequest,
       handle: async ({ path, body, principal, request }) =>
         json(201, await deps.startInstall(path.orgId, body.provider, principal, request)),
+    }),
+    createChatBindCode: apiHandler({
+      operation: 'createChatBindCode',
+      body: CreateBindCodeRequest,
+      // The code is in this answer once: never cached on its way.
+      handle: async ({ path, body, principal, request }) =>
+        json(201, await deps.createBindCode(path.orgId, path.connectionId, body, principal, request), {
+          'cache-control': 'no-store',
+        }),
     }),
     showChatLink: apiHandler({
       operation: 'showChatLink',
@@ -70,6 +81,12 @@ export const handler = makeHandler({
     parts: adapters.chatParts(),
     chatDeps: adapters.chatDeps,
     audit: adapters.auditStore(),
+    clock: hubClock(),
+  }),
+  createBindCode: makeCreateBindCode({
+    parts: adapters.chatParts(),
+    connections: adapters.connectionStore(),
+    codes: adapters.chatBindCodes(),
     clock: hubClock(),
   }),
 });

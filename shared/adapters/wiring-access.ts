@@ -86,6 +86,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   identityLinkStore: ['domain-table:read'],
   chatAppStore: ['domain-table:read'],
   usedChatTokens: ['domain-table:write'],
+  // A code's hash is written with its audit record, and claimed with a conditional update.
+  chatBindCodes: ['domain-table:write', 'audit-table:write'],
   // Decrypts the settings it reads.
   chatAppSettings: ['domain-table:read', 'secrets-key:decrypt'],
   chatOnce: ['idempotency-table:write'],
@@ -122,4 +124,5 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   // A connection's org by its id, written and deleted with the connection.
   realtimeConnections: ['realtimeConnections'],
   usedChatTokens: ['chatLinkNonces'],
+  chatBindCodes: ['chatBindCodes'],
 };

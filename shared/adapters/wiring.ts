@@ -64,6 +64,7 @@ import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbApprovalStore } from './dynamodb/dynamodb-approval-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import {
+  DynamoDbBindCodeStore,
   DynamoDbChatAppStore,
   DynamoDbIdentityLinkStore,
   DynamoDbInstallationDirectory,
@@ -424,6 +425,8 @@ export const identityLinkStore = () => new DynamoDbIdentityLinkStore(documentCli
 export const chatAppStore = () => new DynamoDbChatAppStore(documentClient(), tablesConfig());
 /** Used chat link tokens (single use). */
 export const usedChatTokens = () => new DynamoDbUsedTokens(documentClient(), tablesConfig().domainTable);
+/** One-time bind codes (by hash), single use, with their audit records. */
+export const chatBindCodes = () => new DynamoDbBindCodeStore(documentClient(), tablesConfig());
 /** A chat platform's app settings, decrypted, by provider id. */
 export const chatAppSettings = () => makeAppSettings({ store: chatAppStore(), cipher: secretCipher() });
 /** Runs each piece of chat work once (Powertools idempotency). */
@@ -461,5 +464,6 @@ export const chatDeps = (provider: string): ChatDeps => {
     conversations: new DynamoDbConversationDirectory(documentClient(), tablesConfig()),
     installStates: new DynamoDbInstallStates(documentClient(), tablesConfig().domainTable),
     orgs: orgStore(),
+    bindCodes: chatBindCodes(),
   };
 };

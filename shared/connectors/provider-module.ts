@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { BindCodeStore } from '../chat/bind-codes';
 import type { InstallStateStore } from '../chat/install-state';
 import type {
   AppReply,
@@ -13,6 +14,7 @@ import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { AuditStore, ConnectionStore, LockStore, OrgStore } from '../ports/stores';
 import type { ResourceAccess } from '../topology/types';
+import type { Connection } from './connection';
 import type { WebhookDelivery } from './connector';
 import type { ProviderProbe } from './outbound';
 import type { AccessTokens, WorkItemConnector } from './work-items';
@@ -124,6 +126,8 @@ export interface ChatDeps {
   readonly installStates?: InstallStateStore;
   /** The orgs (an install creates a connection, counted against the org's plan). */
   readonly orgs?: Pick<OrgStore, 'get'>;
+  /** One-time bind codes (a platform bound by code, not OAuth, claims them). */
+  readonly bindCodes?: Pick<BindCodeStore, 'claim'>;
 }
 
 /**
@@ -156,6 +160,12 @@ export interface ChatPart {
    * starts an install for the org by the hub user, with a signed, single-use state minted for it.
    */
   installUrl?(deps: ChatDeps, by: { readonly orgId: string; readonly userId: string }): Promise<string>;
+  /**
+   * For a platform bound by a one-time code an org admin makes (Teams: `connect <code>` sent to the
+   * bot): the installation a connection names (its tenant id), or null when the connection is not
+   * one such a code can bind.
+   */
+  bindCodeTarget?(connection: Connection): string | null;
 }
 
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */
