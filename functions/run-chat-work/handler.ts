@@ -104,6 +104,7 @@ export const handler = makeHandler(
     users,
     connections,
     installations: adapters.installationDirectory(),
+    conversations: adapters.conversationDirectory(),
     bot: makeBotCommands({
       gate: {
         tenants: adapters.tenantDirectory(),

@@ -86,6 +86,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   identityLinkStore: ['domain-table:read'],
   chatAppStore: ['domain-table:read'],
   usedChatTokens: ['domain-table:write'],
+  // Remembered and forgotten under the org's partition.
+  conversationDirectory: ['domain-table:write'],
   // A code's hash is written with its audit record, and claimed with a conditional update.
   chatBindCodes: ['domain-table:write', 'audit-table:write'],
   // Decrypts the settings it reads.

@@ -425,6 +425,9 @@ export const identityLinkStore = () => new DynamoDbIdentityLinkStore(documentCli
 export const chatAppStore = () => new DynamoDbChatAppStore(documentClient(), tablesConfig());
 /** Used chat link tokens (single use). */
 export const usedChatTokens = () => new DynamoDbUsedTokens(documentClient(), tablesConfig().domainTable);
+/** The conversations chat providers were added to, under each org. */
+export const conversationDirectory = () =>
+  new DynamoDbConversationDirectory(documentClient(), tablesConfig());
 /** One-time bind codes (by hash), single use, with their audit records. */
 export const chatBindCodes = () => new DynamoDbBindCodeStore(documentClient(), tablesConfig());
 /** A chat platform's app settings, decrypted, by provider id. */
@@ -461,7 +464,7 @@ export const chatDeps = (provider: string): ChatDeps => {
     ...(tokenSource ? { accessTokens: tokenSource } : {}),
     appSecret: () => settings(provider),
     publicUrl: publicUrl(),
-    conversations: new DynamoDbConversationDirectory(documentClient(), tablesConfig()),
+    conversations: conversationDirectory(),
     installStates: new DynamoDbInstallStates(documentClient(), tablesConfig().domainTable),
     orgs: orgStore(),
     bindCodes: chatBindCodes(),

@@ -6,7 +6,14 @@ import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
 import type { AuditStore, ConnectionStore, UserStore } from '../ports/stores';
 import { chatLinkKey, mintChatLinkToken } from './chat-links';
-import type { ChatCard, ChatClient, ChatConnection, ChatWork, InstallationDirectory } from './model';
+import type {
+  ChatCard,
+  ChatClient,
+  ChatConnection,
+  ChatWork,
+  ConversationDirectory,
+  InstallationDirectory,
+} from './model';
 import type { ApprovalAnswers, IdentityLinkStore, OnceRunner } from './ports';
 
 export interface RunChatWorkDeps {
@@ -18,6 +25,8 @@ export interface RunChatWorkDeps {
   readonly users: Pick<UserStore, 'get' | 'findByEmail'>;
   readonly connections: Pick<ConnectionStore, 'get' | 'save' | 'findWebhookRoute'>;
   readonly installations: Pick<InstallationDirectory, 'unbind'>;
+  /** The conversations the providers were added to: an unbound installation's are forgotten. */
+  readonly conversations: Pick<ConversationDirectory, 'forgetInstallation'>;
   readonly bot: { run(ctx: BotContext, text: string): Promise<ChatCard> };
   /** Answers to approvals (`approval:` actions); null until the approvals feature is wired. */
   readonly approvals: ApprovalAnswers | null;
@@ -109,7 +118,13 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
 
   const uninstalled = async (work: ChatWork, current: Connection) => {
     const at = deps.clock.now();
-    if (work.installationId) await deps.installations.unbind(work.provider, work.installationId);
+    // Unbound, and every reference of it forgotten (the conversations and the installation's own
+    // record), so nothing is ever posted to it again proactively.
+    let forgotten = 0;
+    if (work.installationId) {
+      await deps.installations.unbind(work.provider, work.installationId);
+      forgotten = await deps.conversations.forgetInstallation(work.orgId, work.provider, work.installationId);
+    }
     const route = await deps.connections.findWebhookRoute(current.id);
     if (!route) return;
     const reason = 'The app was uninstalled from the workspace: install it again to reconnect';
@@ -133,7 +148,11 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
           requestId: work.id,
           at,
           before: { status: current.status },
-          after: { status: next.status, installationId: work.installationId ?? null },
+          after: {
+            status: next.status,
+            installationId: work.installationId ?? null,
+            conversationsForgotten: forgotten,
+          },
         }),
         channel: work.provider,
       },

@@ -197,6 +197,7 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
     orgId: bound.orgId,
     connectionId: bound.connectionId,
     provider: TEAMS,
+    ...(tenantOf(activity) ? { installationId: tenantOf(activity) as string } : {}),
     actor: actorOf(activity),
     conversation: activity.conversation.id,
     receivedAt: at.toISOString(),

@@ -91,11 +91,25 @@ export function makeTeamsClient(
     const stored = await deps.connections.get(connection.orgId, connection.connectionId);
     if (!stored || stored.provider !== TEAMS) return null;
     const summary = stored.credentials as { kind?: string; tenantId?: string } | null;
+    const tenantId = connection.installationId ?? summary?.tenantId;
+    // The bot speaks in a tenant only while it is bound to this very org and connection: nothing
+    // goes to a tenant that was unbound, whatever references are left.
+    const binding =
+      summary?.kind === 'teams_bot' && tenantId ? await deps.installations.find(TEAMS, tenantId) : null;
     return {
       connection: stored,
       kind: summary?.kind,
-      tenantId: connection.installationId ?? summary?.tenantId,
+      tenantId,
+      bound: binding?.orgId === connection.orgId && binding.connectionId === connection.connectionId,
     };
+  };
+  const unbound = {
+    ok: false as const,
+    outcome: {
+      ok: false as const,
+      error: 'the tenant is not bound to this connection',
+      permanent: 'rejected' as const,
+    },
   };
 
   const workflowUrl = async (connection: ChatConnection) => {
@@ -194,6 +208,7 @@ export function makeTeamsClient(
         ok: false as const,
         outcome: { ok: false as const, error: 'not a Teams bot connection', permanent: 'rejected' as const },
       };
+    if (!found.bound) return unbound;
     const user = /^user:([0-9a-fA-F-]{36})$/.exec(conversation)?.[1];
     if (user) return openDirect(connection.orgId, found.tenantId, user);
     const ref = await refs.recall(connection.orgId, conversation);
@@ -258,6 +273,7 @@ export function makeTeamsClient(
       const found = await tenantOfConnection(connection);
       if (!found || found.tenantId !== tenantId)
         return { ok: false, error: 'the reply belongs to another tenant', permanent: 'rejected' };
+      if (!found.bound) return unbound.outcome;
       const ref: ConversationReference = {
         conversationId,
         serviceUrl,
@@ -273,7 +289,7 @@ export function makeTeamsClient(
 
     async lookupUser(connection, platformUserId): Promise<PlatformUser | null> {
       const found = await tenantOfConnection(connection);
-      if (!found?.tenantId || found.kind !== 'teams_bot') return null;
+      if (!found?.tenantId || found.kind !== 'teams_bot' || !found.bound) return null;
       const home = await refs.tenant(connection.orgId, found.tenantId);
       if (!home) return null;
       const answer = await callConnector(
@@ -303,7 +319,9 @@ export function makeTeamsClient(
 
     async directConversation(connection, platformUserId) {
       const found = await tenantOfConnection(connection);
-      if (!found?.tenantId) throw new ValidationError('Not a Teams bot connection');
+      if (!found?.tenantId || found.kind !== 'teams_bot')
+        throw new ValidationError('Not a Teams bot connection');
+      if (!found.bound) throw new ValidationError('The tenant is not bound to this connection');
       const opened = await openDirect(connection.orgId, found.tenantId, platformUserId);
       if (!opened.ok)
         throw new ValidationError(

@@ -97,6 +97,13 @@ export function teamsDeps(
       remember: async (orgId, provider, c) => void conversations.set(`${orgId}|${provider}|${c.id}`, c),
       recall: async (orgId, provider, id) => conversations.get(`${orgId}|${provider}|${id}`) ?? null,
       forget: async (orgId, provider, id) => void conversations.delete(`${orgId}|${provider}|${id}`),
+      forgetInstallation: async (orgId, provider, installationId) => {
+        const mine = [...conversations].filter(
+          ([key, c]) => key.startsWith(`${orgId}|${provider}|`) && c.installationId === installationId,
+        );
+        for (const [key] of mine) conversations.delete(key);
+        return mine.length;
+      },
     },
     // As the store claims: once, and only before it expires.
     bindCodes: {

@@ -172,6 +172,7 @@ describe('the bot in a bound tenant', () => {
         orgId,
         connectionId,
         provider: 'msteams',
+        installationId: TEAMS_TENANT,
         actor: { platformUserId: TEAMS_PERSON.aadObjectId, name: TEAMS_PERSON.name },
         conversation: channel.id,
         receivedAt: expect.any(String),
