@@ -162,6 +162,16 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
       ],
     };
   };
+  /**
+   * Whether the tenant's binding still holds: one whose connection was deleted binds nothing, and
+   * is released (with the references it left) so a new bind code can bind the tenant again.
+   */
+  const holds = async (tenantId: string, bound: { orgId: string; connectionId: string }) => {
+    if (await deps.connections.get(bound.orgId, bound.connectionId)) return true;
+    await deps.installations.unbind(TEAMS, tenantId);
+    await refs.forgetTenant(bound.orgId, tenantId);
+    return false;
+  };
   /** The code of a `connect <code>` command (its second word). */
   const codeOf = (text: string) => text.split(' ')[1] ?? '';
 
@@ -242,8 +252,8 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
       const answer = (message: string) => json(200, { composeExtension: { type: 'message', text: message } });
       if (CONNECT.test(text)) {
         // Answered here, never queued nor echoed: the text holds a bind code.
-        if (bound) return answer(alreadyConnected.fallback);
         const tenantId = tenantOf(activity) ?? '';
+        if (bound && (await holds(tenantId, bound))) return answer(alreadyConnected.fallback);
         const result = await connect(activity, tenantId, codeOf(text), at);
         return { ...answer(result.card.fallback), ...(result.work ? { work: result.work } : {}) };
       }
@@ -312,7 +322,7 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
         const text = commandText(activity.text ?? '');
         if (!text) return OK;
         if (CONNECT.test(text)) {
-          if (bound) {
+          if (bound && (await holds(tenantId, bound))) {
             await tell(activity, alreadyConnected);
             return OK;
           }

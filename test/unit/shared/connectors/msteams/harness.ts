@@ -136,6 +136,8 @@ export function teamsDeps(
       });
       return code;
     },
+    /** Deletes a connection, as `DELETE /v1/orgs/{orgId}/connections/{id}` does. */
+    removeConnection: (id: string) => void connections.delete(id),
     /** A Teams connection of the org with the given credentials (their secret parts encrypted). */
     async connection(
       orgId: string,

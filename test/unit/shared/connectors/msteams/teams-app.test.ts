@@ -129,6 +129,30 @@ describe('the bot added in a tenant no org has claimed', () => {
     expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
   });
 
+  it('is bound again by a new code once the connection it was bound to is deleted, its old references gone', async () => {
+    const { h, send } = await hub();
+    await send(fake.activities.message(channel, `connect ${h.bindCode(orgId, connectionId, TEAMS_TENANT)}`));
+    expect(await h.deps.conversations?.recall(orgId, 'msteams', channel.id)).not.toBeNull();
+    // While the connection is there, another code (even of the same org) changes nothing.
+    await h.connection(orgId, 'con_01JTEAMSAPPNEW', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+    const early = h.bindCode(orgId, 'con_01JTEAMSAPPNEW', TEAMS_TENANT);
+    await send(fake.activities.message(channel, `connect ${early}`));
+    expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
+    expect(saidIn(channel.id).at(-1)).toMatch(/already connected/);
+    // The old connection deleted: a code for another org's connection naming the tenant binds it.
+    h.removeConnection(connectionId);
+    h.removeConnection('con_01JTEAMSAPPNEW');
+    await h.connection('org_01JNEWORG', 'con_01JNEWORGBOT', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+    const fresh = h.bindCode('org_01JNEWORG', 'con_01JNEWORGBOT', TEAMS_TENANT);
+    await send(fake.activities.message(channel, `connect ${fresh}`));
+    expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({
+      orgId: 'org_01JNEWORG',
+      connectionId: 'con_01JNEWORGBOT',
+    });
+    expect(await h.deps.conversations?.recall(orgId, 'msteams', channel.id)).toBeNull();
+    expect(await h.deps.conversations?.recall('org_01JNEWORG', 'msteams', channel.id)).not.toBeNull();
+  });
+
   it('answers a card action or a message extension politely, queueing nothing', async () => {
     const { send } = await hub();
     const clicked = await send(fake.activities.execute(channel, 'approval:apr_1:approve', 'f:1'));
