@@ -1,3 +1,4 @@
+import { openApiDocument } from '../../../../shared/api/openapi';
 import type { AuditRecord } from '../../../../shared/audit/audit-record';
 import type { StoredBindCode } from '../../../../shared/chat/bind-codes';
 import {
@@ -10,6 +11,7 @@ import type { Connection } from '../../../../shared/connectors/connection';
 import { teamsProvider } from '../../../../shared/connectors/msteams/module';
 import { ConflictError, NotFoundError } from '../../../../shared/errors';
 import type { Principal } from '../../../../shared/identity/principal';
+import { PROVIDERS } from '../../../../shared/providers';
 
 const orgId = 'org_01JBINDCODES';
 const tenantId = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -106,5 +108,19 @@ describe('one-time bind codes', () => {
     expect(CreateBindCodeRequest.safeParse({ expiresInMinutes: 0 }).success).toBe(false);
     expect(CreateBindCodeRequest.safeParse({ expiresInMinutes: 61 }).success).toBe(false);
     expect(CreateBindCodeRequest.safeParse({ code: 'mine' }).success).toBe(false);
+  });
+});
+
+describe('the OpenAPI document of bind codes', () => {
+  it('documents the route with its body, the code it answers once, and its problems', () => {
+    const doc = openApiDocument(PROVIDERS) as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
+    };
+    const create = doc.paths['/v1/orgs/{orgId}/connections/{connectionId}/bind-codes']?.post;
+    expect(JSON.stringify(create?.requestBody)).toContain('CreateChatBindCodeRequest');
+    expect(JSON.stringify(create?.responses['201'])).toContain('ChatBindCode');
+    expect(Object.keys(create?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '404', '409']),
+    );
   });
 });
