@@ -1,5 +1,6 @@
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
+import { CreateBindCodeRequest, makeCreateBindCode } from '../../shared/chat/bind-codes';
 import { makeStartChatInstall, StartChatInstallRequest } from '../../shared/chat/chat-install';
 import { chatLinkPage, LINK_PAGE_HEADERS, unknownChatLinkPage } from '../../shared/chat/chat-link-page';
 import {
@@ -24,6 +25,7 @@ export const makeHandler = (deps: {
   orgName: (orgId: string) => Promise<string | null>;
   providerName: (provider: string) => string;
   startInstall: ReturnType<typeof makeStartChatInstall>;
+  createBindCode: ReturnType<typeof makeCreateBindCode>;
 }) =>
   byOperation({
     startChatInstall: apiHandler({
@@ -31,6 +33,15 @@ export const makeHandler = (deps: {
       body: StartChatInstallRequest,
       handle: async ({ path, body, principal, request }) =>
         json(201, await deps.startInstall(path.orgId, body.provider, principal, request)),
+    }),
+    createChatBindCode: apiHandler({
+      operation: 'createChatBindCode',
+      body: CreateBindCodeRequest,
+      // The code is in this answer once: never cached on its way.
+      handle: async ({ path, body, principal, request }) =>
+        json(201, await deps.createBindCode(path.orgId, path.connectionId, body, principal, request), {
+          'cache-control': 'no-store',
+        }),
     }),
     showChatLink: apiHandler({
       operation: 'showChatLink',
@@ -84,6 +95,12 @@ export const handler = makeHandler({
     parts: adapters.chatParts(),
     chatDeps: adapters.chatDeps,
     audit: adapters.auditStore(),
+    clock: hubClock(),
+  }),
+  createBindCode: makeCreateBindCode({
+    parts: adapters.chatParts(),
+    connections: adapters.connectionStore(),
+    codes: adapters.chatBindCodes(),
     clock: hubClock(),
   }),
 });

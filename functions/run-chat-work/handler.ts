@@ -120,6 +120,7 @@ export const handler = makeHandler(
     }),
     connections,
     installations: adapters.installationDirectory(),
+    conversations: adapters.conversationDirectory(),
     bot: makeBotCommands({
       gate,
       sync,

@@ -67,6 +67,7 @@ import { DynamoDbApprovalStore } from './dynamodb/dynamodb-approval-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
 import { DynamoDbChatRates } from './dynamodb/dynamodb-chat-rates';
 import {
+  DynamoDbBindCodeStore,
   DynamoDbChatAppStore,
   DynamoDbIdentityLinkStore,
   DynamoDbInstallationDirectory,
@@ -452,6 +453,11 @@ export const chatRates = () =>
 export const chatAppStore = () => new DynamoDbChatAppStore(documentClient(), tablesConfig());
 /** Used chat link tokens (single use). */
 export const usedChatTokens = () => new DynamoDbUsedTokens(documentClient(), tablesConfig().domainTable);
+/** The conversations chat providers were added to, under each org. */
+export const conversationDirectory = () =>
+  new DynamoDbConversationDirectory(documentClient(), tablesConfig());
+/** One-time bind codes (by hash), single use, with their audit records. */
+export const chatBindCodes = () => new DynamoDbBindCodeStore(documentClient(), tablesConfig());
 /** A chat platform's app settings, decrypted, by provider id. */
 export const chatAppSettings = () => makeAppSettings({ store: chatAppStore(), cipher: secretCipher() });
 /** Runs each piece of chat work once (Powertools idempotency). */
@@ -486,8 +492,9 @@ export const chatDeps = (provider: string): ChatDeps => {
     ...(tokenSource ? { accessTokens: tokenSource } : {}),
     appSecret: () => settings(provider),
     publicUrl: publicUrl(),
-    conversations: new DynamoDbConversationDirectory(documentClient(), tablesConfig()),
+    conversations: conversationDirectory(),
     installStates: new DynamoDbInstallStates(documentClient(), tablesConfig().domainTable),
     orgs: orgStore(),
+    bindCodes: chatBindCodes(),
   };
 };

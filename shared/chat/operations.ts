@@ -2,8 +2,9 @@ import * as z from 'zod';
 import type { ZodOpenApiResponsesObject } from 'zod-openapi';
 import type { OperationDoc } from '../api/operation-doc';
 import { authErrors, jsonBody, ok, problem } from '../api/operation-doc';
-import { OrgIdParam } from '../api/schemas';
+import { OrgConnectionParams, OrgIdParam } from '../api/schemas';
 import type { ProviderModule } from '../connectors/provider-module';
+import { BindCodeSchema, CreateBindCodeRequest } from './bind-codes';
 import { ChatInstallSchema, StartChatInstallRequest } from './chat-install';
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
@@ -150,6 +151,21 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         ...authErrors,
         '403': problem('Not a hub user signed in with their own user token (an API key cannot unlink)'),
         '404': problem('The caller has no link to that chat account'),
+      },
+    },
+    createChatBindCode: {
+      description:
+        'A platform bound by code rather than OAuth (Microsoft Teams: someone in the tenant sends the bot `connect <code>`) is bound to the org only with a code made here by an org admin: random (160 bits), shown once and stored only as its hash, single use, and valid for minutes (15 unless `expiresInMinutes` says). It binds only the installation the connection names (its Teams tenant id). Audited as `chat.bind_code_created`, without the code.',
+      requestParams: { path: OrgConnectionParams },
+      requestBody: jsonBody(CreateBindCodeRequest),
+      responses: {
+        '201': ok('The code, shown this once, and how to use it', BindCodeSchema),
+        '400': problem('The body is not valid'),
+        ...authErrors,
+        '404': problem('No such connection in this organisation'),
+        '409': problem(
+          'The connection is not one a bind code binds (a Teams connection of kind `teams_bot` with its tenant id), or it is not active',
+        ),
       },
     },
     confirmChatLink: {

@@ -6,7 +6,14 @@ import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
 import type { AuditStore, ConnectionStore } from '../ports/stores';
 import type { makeAuthorizeMember } from './authorize-member';
-import type { ChatCard, ChatClient, ChatConnection, ChatWork, InstallationDirectory } from './model';
+import type {
+  ChatCard,
+  ChatClient,
+  ChatConnection,
+  ChatWork,
+  ConversationDirectory,
+  InstallationDirectory,
+} from './model';
 import type { ApprovalAnswers, OnceRunner } from './ports';
 
 export interface RunChatWorkDeps {
@@ -16,6 +23,8 @@ export interface RunChatWorkDeps {
   readonly authorizeMember: ReturnType<typeof makeAuthorizeMember>;
   readonly connections: Pick<ConnectionStore, 'get' | 'save' | 'findWebhookRoute'>;
   readonly installations: Pick<InstallationDirectory, 'unbind'>;
+  /** The conversations the providers were added to: an unbound installation's are forgotten. */
+  readonly conversations: Pick<ConversationDirectory, 'forgetInstallation'>;
   readonly bot: { run(ctx: BotContext, text: string): Promise<ChatCard> };
   /** Answers to approvals (`approval:` actions); null until the approvals feature is wired. */
   readonly approvals: ApprovalAnswers | null;
@@ -42,7 +51,13 @@ const notice = (title: string, text: string, tone: ChatCard['tone'] = 'neutral')
 export function makeRunChatWork(deps: RunChatWorkDeps) {
   const uninstalled = async (work: ChatWork, current: Connection) => {
     const at = deps.clock.now();
-    if (work.installationId) await deps.installations.unbind(work.provider, work.installationId);
+    // Unbound, and every reference of it forgotten (the conversations and the installation's own
+    // record), so nothing is ever posted to it again proactively.
+    let forgotten = 0;
+    if (work.installationId) {
+      await deps.installations.unbind(work.provider, work.installationId);
+      forgotten = await deps.conversations.forgetInstallation(work.orgId, work.provider, work.installationId);
+    }
     const route = await deps.connections.findWebhookRoute(current.id);
     if (!route) return;
     const reason = 'The app was uninstalled from the workspace: install it again to reconnect';
@@ -66,7 +81,11 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
           requestId: work.id,
           at,
           before: { status: current.status },
-          after: { status: next.status, installationId: work.installationId ?? null },
+          after: {
+            status: next.status,
+            installationId: work.installationId ?? null,
+            conversationsForgotten: forgotten,
+          },
         }),
         channel: work.provider,
       },

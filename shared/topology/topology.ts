@@ -423,7 +423,7 @@ export const functions = {
   ),
   manageChatLinks: api(
     'manage-chat-links',
-    "Starts a chat app's install for an org; shows a chat link's page, links the signed-in hub user to the platform user it names, and unlinks it",
+    "Starts a chat app's install for an org, makes one-time bind codes; shows a chat link's page, links the signed-in hub user to the platform user it names, and unlinks it",
     ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt'],
   ),
   pushRealtimeEvents: {
@@ -1641,6 +1641,17 @@ export const routes = [
     permission: 'connections:manage',
     summary:
       "Start installing a chat platform's app for the org: the URL to open, with a signed, single-use state",
+    tag: 'Chat',
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/connections/{connectionId}/bind-codes',
+    operationId: 'createChatBindCode',
+    function: 'manageChatLinks',
+    auth: 'hub',
+    permission: 'connections:manage',
+    summary:
+      'Make a one-time code that binds the chat installation a connection names (a Teams tenant) to the org: shown once',
     tag: 'Chat',
   },
   {

@@ -403,9 +403,32 @@ describe('chat apps end to end', () => {
       ).status,
     ).toBe(200);
     const conv = teams.addChannel('19:web-general@thread.tacv2', { members: [TEAMS_PERSON] });
-    const connect = await teams.send(
+    // Knowing the connection id is no proof of authority: it binds nothing.
+    const guessed = await teams.send(
       `${hub.url}/msteams/events`,
       teams.activities.message({ id: conv.id }, `connect ${conId}`),
+    );
+    expect(guessed.status).toBe(200);
+    expect(textOf([...conv.activities.values()].at(-1))).toContain('cannot connect this tenant');
+    // A viewer may not make a bind code; an admin makes one with the CLI, shown once.
+    const refused = await client(hub, users.vic?.jwt)(
+      'POST',
+      `/v1/orgs/${orgId}/connections/${conId}/bind-codes`,
+      {},
+    );
+    expect(refused.status).toBe(403);
+    const bad = await admin('POST', `/v1/orgs/${orgId}/connections/${conId}/bind-codes`, {
+      expiresInMinutes: 600,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    const made = runCli(hub, ['chat-installs', 'bind-code', orgId, conId, '--expires-in-minutes', '10']);
+    expect(made.status).toBe(0);
+    const code = String(JSON.parse(made.stdout).code);
+    expect(code).toMatch(/^hubbind_/);
+    const connect = await teams.send(
+      `${hub.url}/msteams/events`,
+      teams.activities.message({ id: conv.id }, `connect ${code}`),
     );
     expect(connect.status).toBeLessThan(300);
     // The tenant is bound to the org (audited), and the conversation is remembered for proactive posts.
@@ -413,6 +436,12 @@ describe('chat apps end to end', () => {
       const bound = await read(`/v1/orgs/${orgId}/audit-events?action=chat.installation_bound`);
       return bound.items?.length ? true : undefined;
     }, 60_000);
+    // The code was used once: a second `connect` with it (from anywhere) binds nothing more, and
+    // the code is in no log line, audit record or queued message of the hub.
+    const codesMade = await read(`/v1/orgs/${orgId}/audit-events?action=chat.bind_code_created`);
+    expect(codesMade.items).toHaveLength(1);
+    expect(JSON.stringify(await read(`/v1/orgs/${orgId}/audit-events?limit=100`))).not.toContain(code);
+    expect(hub.output()).not.toContain(code);
 
     const agent = client(hub, agentKey);
     const asked = await agent('POST', `/v1/orgs/${orgId}/approvals`, {

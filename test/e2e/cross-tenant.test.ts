@@ -320,6 +320,7 @@ const validBodies: Record<string, unknown> = {
   },
   answerApproval: { option: 'yes' },
   confirmChatLink: { token: `${'A'.repeat(60)}.${'B'.repeat(43)}` },
+  createChatBindCode: { expiresInMinutes: 15 },
 };
 
 describe('cross-tenant isolation, route by route', () => {

@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbChatRates } from '../../shared/adapters/dynamodb/dynamodb-chat-rates';
 import {
+  DynamoDbBindCodeStore,
   DynamoDbChatAppStore,
   DynamoDbIdentityLinkStore,
   DynamoDbInstallationDirectory,
@@ -35,6 +36,44 @@ describe('the chat stores against DynamoDB Local', () => {
     await directory.unbind('chatfake', 'T1');
     await expect(directory.find('chatfake', 'T1')).resolves.toBeNull();
     await expect(directory.bind('chatfake', 'T1', orgB, conB)).resolves.toBe('bound');
+  });
+
+  it('keeps a bind code by hash with its audit record, claims it once, and never after it expired', async () => {
+    const codes = new DynamoDbBindCodeStore(db.docs, db.tables);
+    const orgId = newId('org');
+    const at = new Date();
+    const code = {
+      provider: 'chatfake',
+      orgId,
+      connectionId: newId('con'),
+      installationId: 'T1',
+      expiresAt: new Date(at.getTime() + 60_000),
+    };
+    await codes.put('hash-1', code, record(orgId, 'chat.bind_code_created'));
+    await codes.put('hash-old', { ...code, expiresAt: new Date(at.getTime() - 1000) }, record(orgId, 'x'));
+    await expect(codes.claim('hash-unknown', at)).resolves.toBeNull();
+    // Past its time, though the TTL sweep has not removed it yet.
+    await expect(codes.claim('hash-old', at)).resolves.toBeNull();
+    const [first, second] = await Promise.all([codes.claim('hash-1', at), codes.claim('hash-1', at)]);
+    expect([first, second].filter(Boolean)).toEqual([code]);
+    await expect(codes.claim('hash-1', at)).resolves.toBeNull();
+    const item = await db.docs.send(
+      new QueryCommand({
+        TableName: db.tables.domainTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'P#CHATBIND#hash-1' },
+      }),
+    );
+    // The TTL attribute is set (epoch seconds), so DynamoDB removes it after it expired.
+    expect(item.Items?.[0]?.expiresAt).toBe(Math.floor(code.expiresAt.getTime() / 1000));
+    const audit = await db.docs.send(
+      new QueryCommand({
+        TableName: db.tables.auditTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `T#${orgId}#AUDIT` },
+      }),
+    );
+    expect(audit.Items?.map((i) => i.action).sort()).toEqual(['chat.bind_code_created', 'x']);
   });
 
   it('claims a chat link nonce once', async () => {

@@ -1,5 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
+import type { BindCodeStore, StoredBindCode } from '../../chat/bind-codes';
 import type { InstallationDirectory } from '../../chat/model';
 import type {
   ChatAppStore,
@@ -10,6 +11,7 @@ import type {
   UsedTokens,
 } from '../../chat/ports';
 import type { TablesConfig } from '../../config/config';
+import { platformPointers } from '../../topology/access';
 import { auditPut } from './audit-item';
 import { ifConditionHolds } from './conditional';
 import { platformAuditPut } from './dynamodb-api-key-store';
@@ -140,6 +142,68 @@ export class DynamoDbUsedTokens implements UsedTokens {
       ),
     );
     return put !== undefined;
+  }
+}
+
+/**
+ * One-time bind codes (`chatBindCodes`), platform items by the code's hash (the platform sends the
+ * code alone, before any org is known): written with their audit record, claimed once by a
+ * conditional update, gone by TTL after they expire (and refused on claim before the TTL sweeps).
+ */
+export class DynamoDbBindCodeStore implements BindCodeStore {
+  constructor(
+    private readonly client: DataClient,
+    private readonly tables: TablesConfig,
+  ) {}
+
+  private key(hash: string) {
+    return { PK: platformPk(platformPointers.chatBindCodes, hash), SK: 'CODE' };
+  }
+
+  async put(hash: string, code: StoredBindCode, audit: AuditRecord): Promise<void> {
+    await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: {
+            ...this.key(hash),
+            provider: code.provider,
+            orgId: code.orgId,
+            connectionId: code.connectionId,
+            installationId: code.installationId,
+            validUntil: code.expiresAt.toISOString(),
+            expiresAt: epochSeconds(code.expiresAt),
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
+  }
+
+  async claim(hash: string, at: Date): Promise<StoredBindCode | null> {
+    const out = await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: this.key(hash),
+          UpdateExpression: 'SET usedAt = :at',
+          // Unknown, used, or past its time (the TTL sweep lags by up to days): nothing is claimed.
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(usedAt) AND validUntil > :at',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    const item = out?.Attributes;
+    if (!item) return null;
+    return {
+      provider: String(item.provider),
+      orgId: String(item.orgId),
+      connectionId: String(item.connectionId),
+      installationId: String(item.installationId),
+      expiresAt: new Date(String(item.validUntil)),
+    };
   }
 }
 

@@ -89,6 +89,7 @@ function setup(
   const { links } = identities;
   const saved: { next: Connection; clear: boolean | undefined }[] = [];
   const unbound: string[] = [];
+  const forgotten: string[] = [];
   const answers: unknown[] = [];
   const client: ChatClient = {
     post: async () => ({ ok: false, error: 'unused' }),
@@ -182,6 +183,12 @@ function setup(
       },
     },
     installations: { unbind: async (provider, id) => void unbound.push(`${provider}:${id}`) },
+    conversations: {
+      forgetInstallation: async (orgId, provider, id) => {
+        forgotten.push(`${orgId}:${provider}:${id}`);
+        return 3;
+      },
+    },
     bot: {
       run: async (ctx, text) => {
         ran.push({ ctx, text });
@@ -199,7 +206,7 @@ function setup(
     clock: { now: () => new Date(NOW) },
     publicUrl: 'https://hub.example',
   });
-  return { run, replies, audit, ran, links, saved, unbound, answers, reads, finds };
+  return { run, replies, audit, ran, links, saved, unbound, forgotten, answers, reads, finds };
 }
 
 describe('the chat worker', () => {
@@ -326,14 +333,21 @@ describe('the chat worker', () => {
     expect(replies[0]?.text).toBe('Your answer was recorded.');
   });
 
-  it('ends the connection cleanly on uninstall: needs attention, tokens erased, installation unbound, audited', async () => {
-    const { run, saved, unbound, audit } = setup();
+  it('ends the connection cleanly on uninstall: needs attention, tokens erased, installation unbound and its conversations forgotten, audited', async () => {
+    const { run, saved, unbound, forgotten, audit } = setup();
     await run(aWork({ request: { kind: 'uninstalled' } }));
     expect(unbound).toEqual(['chatfake:T1']);
+    expect(forgotten).toEqual([`${ORG}:chatfake:T1`]);
     expect(saved).toEqual([
       { next: expect.objectContaining({ status: 'needs_attention', credentials: null }), clear: true },
     ]);
-    expect(audit).toEqual([expect.objectContaining({ action: 'chat.uninstalled', channel: 'chatfake' })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'chat.uninstalled',
+        channel: 'chatfake',
+        after: expect.objectContaining({ installationId: 'T1', conversationsForgotten: 3 }),
+      }),
+    ]);
   });
 });
 
