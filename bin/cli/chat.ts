@@ -28,8 +28,10 @@ const CHAT_APPS = (
 /**
  * `hub platform chat-apps get|set <provider>` (platform admins: the deployment's chat apps, flags
  * derived from each provider's settings schema, secrets only from a file or an environment variable)
- * `hub chat-installs start <orgId> <provider>` (the URL that installs a chat app for the org) and
- * `hub chat-links confirm <orgId> <token>` (link your chat account to yourself).
+ * `hub chat-installs start <orgId> <provider>` (the URL that installs a chat app for the org),
+ * `hub chat-installs bind-code <orgId> <connectionId>` (a one-time code that binds a Teams tenant),
+ * `hub chat-links confirm <orgId> <token>` (link your chat account to yourself) and
+ * `hub chat-links unlink <orgId> <provider> <platformUserId>` (unlink it).
  */
 export function registerChatCommands(program: Command): void {
   const platform =
@@ -103,9 +105,10 @@ export function registerChatCommands(program: Command): void {
       print(await call('PUT', `/v1/platform/chat-apps/${encodeURIComponent(provider)}`, body));
     });
 
-  program
+  const installs = program
     .command('chat-installs')
-    .description("installing a chat platform's app for an org")
+    .description("installing a chat platform's app for an org");
+  installs
     .command('start')
     .description(
       'the URL to open in a browser signed in to the platform: installs the app for the org (a signed, single-use state, valid for minutes)',
@@ -115,17 +118,48 @@ export function registerChatCommands(program: Command): void {
     .action(async (orgId: string, provider: string) =>
       print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/chat-installs`, { provider })),
     );
-
-  program
-    .command('chat-links')
-    .description("the chat bot's links")
-    .command('confirm')
+  installs
+    .command('bind-code')
     .description(
-      'link the chat account a bot link names to yourself (sign in as yourself: a user token or a personal key)',
+      'a one-time code that binds the chat installation a connection names (a Teams tenant) to the org: someone there sends the bot `connect <code>` (shown once, single use)',
     )
+    .argument('<orgId>')
+    .argument('<connectionId>', 'a chat connection bound by code (a Teams bot connection)')
+    .option('--expires-in-minutes <minutes>', 'how long it may wait to be used (1-60, default 15)')
+    .action(async (orgId: string, connectionId: string, o: { expiresInMinutes?: string }) => {
+      const minutes = o.expiresInMinutes === undefined ? undefined : Number(o.expiresInMinutes);
+      if (minutes !== undefined && !Number.isInteger(minutes))
+        throw new CliError('--expires-in-minutes takes a whole number of minutes');
+      print(
+        await call(
+          'POST',
+          `/v1/orgs/${encodeURIComponent(orgId)}/connections/${encodeURIComponent(connectionId)}/bind-codes`,
+          minutes === undefined ? {} : { expiresInMinutes: minutes },
+        ),
+      );
+    });
+
+  const links = program.command('chat-links').description("the chat bot's links");
+  links
+    .command('confirm')
+    .description('link the chat account a bot link names to yourself (sign in as yourself: a user token)')
     .argument('<orgId>')
     .argument('<token>', 'the last part of the link the bot sent')
     .action(async (orgId: string, token: string) =>
       print(await call('POST', `/v1/orgs/${encodeURIComponent(orgId)}/chat-links`, { token })),
+    );
+  links
+    .command('unlink')
+    .description('unlink your own chat account (sign in as yourself: a user token)')
+    .argument('<orgId>')
+    .argument('<provider>', 'the chat provider')
+    .argument('<platformUserId>', "the platform's user id (a refused link names yours)")
+    .action(async (orgId: string, provider: string, platformUserId: string) =>
+      print(
+        await call(
+          'DELETE',
+          `/v1/orgs/${encodeURIComponent(orgId)}/chat-links/${encodeURIComponent(provider)}/${encodeURIComponent(platformUserId)}`,
+        ),
+      ),
     );
 }

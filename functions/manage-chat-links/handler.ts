@@ -1,8 +1,14 @@
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
+import { CreateBindCodeRequest, makeCreateBindCode } from '../../shared/chat/bind-codes';
 import { makeStartChatInstall, StartChatInstallRequest } from '../../shared/chat/chat-install';
 import { chatLinkPage, LINK_PAGE_HEADERS, unknownChatLinkPage } from '../../shared/chat/chat-link-page';
-import { chatLinkKey, makeConfirmChatLink, makeShowChatLink } from '../../shared/chat/chat-links';
+import {
+  chatLinkKey,
+  makeConfirmChatLink,
+  makeShowChatLink,
+  makeUnlinkChatAccount,
+} from '../../shared/chat/chat-links';
 import { ConfirmChatLinkRequest } from '../../shared/chat/operations';
 import { NotFoundError } from '../../shared/errors';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
@@ -15,9 +21,11 @@ import { PROVIDERS } from '../../shared/providers';
 export const makeHandler = (deps: {
   show: ReturnType<typeof makeShowChatLink>;
   confirm: ReturnType<typeof makeConfirmChatLink>;
+  unlink: ReturnType<typeof makeUnlinkChatAccount>;
   orgName: (orgId: string) => Promise<string | null>;
   providerName: (provider: string) => string;
   startInstall: ReturnType<typeof makeStartChatInstall>;
+  createBindCode: ReturnType<typeof makeCreateBindCode>;
 }) =>
   byOperation({
     startChatInstall: apiHandler({
@@ -25,6 +33,15 @@ export const makeHandler = (deps: {
       body: StartChatInstallRequest,
       handle: async ({ path, body, principal, request }) =>
         json(201, await deps.startInstall(path.orgId, body.provider, principal, request)),
+    }),
+    createChatBindCode: apiHandler({
+      operation: 'createChatBindCode',
+      body: CreateBindCodeRequest,
+      // The code is in this answer once: never cached on its way.
+      handle: async ({ path, body, principal, request }) =>
+        json(201, await deps.createBindCode(path.orgId, path.connectionId, body, principal, request), {
+          'cache-control': 'no-store',
+        }),
     }),
     showChatLink: apiHandler({
       operation: 'showChatLink',
@@ -38,6 +55,13 @@ export const makeHandler = (deps: {
           headers: { ...LINK_PAGE_HEADERS },
           body: chatLinkPage(claims, deps.providerName(claims.provider), orgName, path.token),
         };
+      },
+    }),
+    unlinkChatAccount: apiHandler({
+      operation: 'unlinkChatAccount',
+      handle: async ({ path, principal, request }) => {
+        await deps.unlink(path.orgId, path.provider, path.platformUserId, principal, request);
+        return { statusCode: 204, headers: {}, body: '' };
       },
     }),
     confirmChatLink: apiHandler({
@@ -64,12 +88,19 @@ const linkDeps = {
 export const handler = makeHandler({
   show: makeShowChatLink(linkDeps),
   confirm: makeConfirmChatLink(linkDeps),
+  unlink: makeUnlinkChatAccount(linkDeps),
   orgName: async (orgId) => (await adapters.tenantDirectory().get(orgId))?.name ?? null,
   providerName: (provider) => PROVIDERS.module(provider)?.displayName ?? provider,
   startInstall: makeStartChatInstall({
     parts: adapters.chatParts(),
     chatDeps: adapters.chatDeps,
     audit: adapters.auditStore(),
+    clock: hubClock(),
+  }),
+  createBindCode: makeCreateBindCode({
+    parts: adapters.chatParts(),
+    connections: adapters.connectionStore(),
+    codes: adapters.chatBindCodes(),
     clock: hubClock(),
   }),
 });

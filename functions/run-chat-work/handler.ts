@@ -5,6 +5,7 @@ import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
 import { chatApprovalAnswers } from '../../shared/approvals/chat-answers';
 import { makeBotCommands } from '../../shared/bot/commands';
+import { makeAuthorizeMember } from '../../shared/chat/authorize-member';
 import { partOf } from '../../shared/chat/chat-parts';
 import type { ChatClient, ChatWork } from '../../shared/chat/model';
 import type { OnceRunner } from '../../shared/chat/ports';
@@ -90,6 +91,15 @@ const rules = makeManageNotificationRules({
   clock,
 });
 
+const gate = {
+  tenants: adapters.tenantDirectory(),
+  users,
+  access: adapters.accessDirectory(),
+  facts: adapters.accessFacts(),
+  audit,
+  clock,
+};
+
 export const handler = makeHandler(
   makeRunChatWork({
     clients: (provider) => {
@@ -99,21 +109,20 @@ export const handler = makeHandler(
       clients.set(provider, known);
       return known;
     },
-    appSettings: adapters.chatAppSettings(),
-    installationName: (provider, connection) => partOf(parts, provider)?.installationName?.(connection),
-    identities: adapters.identityLinkStore(),
-    users,
+    authorizeMember: makeAuthorizeMember({
+      appSettings: adapters.chatAppSettings(),
+      installationName: (provider, connection) => partOf(parts, provider)?.installationName?.(connection),
+      identities: adapters.identityLinkStore(),
+      users,
+      rate: adapters.chatRates(),
+      actAs: gate,
+      publicUrl: publicUrl(),
+    }),
     connections,
     installations: adapters.installationDirectory(),
+    conversations: adapters.conversationDirectory(),
     bot: makeBotCommands({
-      gate: {
-        tenants: adapters.tenantDirectory(),
-        users,
-        access: adapters.accessDirectory(),
-        facts: adapters.accessFacts(),
-        audit,
-        clock,
-      },
+      gate,
       sync,
       getLink: makeReadSync({ store: sync, connections, deadLetters: adapters.deadLetterStore(), clock })
         .getLink,

@@ -105,7 +105,13 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Links are written with their audit record.
   identityLinkStore: ['domain-table:read'],
   chatAppStore: ['domain-table:read'],
+  // Counting is a conditional update of the person's window item.
+  chatRates: ['domain-table:write'],
   usedChatTokens: ['domain-table:write'],
+  // Remembered and forgotten under the org's partition.
+  conversationDirectory: ['domain-table:write'],
+  // A code's hash is written with its audit record, and claimed with a conditional update.
+  chatBindCodes: ['domain-table:write', 'audit-table:write'],
   // Decrypts the settings it reads.
   chatAppSettings: ['domain-table:read', 'secrets-key:decrypt'],
   chatOnce: ['idempotency-table:write'],
@@ -144,4 +150,5 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   usedChatTokens: ['chatLinkNonces'],
   domainStore: ['ssoDomainClaims'],
   ssoConnectionStore: ['ssoConnectionOrgs'],
+  chatBindCodes: ['chatBindCodes'],
 };

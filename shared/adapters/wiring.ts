@@ -58,7 +58,7 @@ import { makeCompleteSignIn } from '../sso/complete-sign-in';
 import { makeOidcSignIn } from '../sso/oidc-sign-in';
 import { makeSamlSignIn } from '../sso/saml/saml-sign-in';
 import { makeSyncProviders } from '../sync/providers';
-import { PLANS } from '../tenancy/plans';
+import { CHAT_USER_RATE, PLANS } from '../tenancy/plans';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { hubClock } from './clock';
@@ -71,7 +71,9 @@ import { DynamoDbAddressConfirmationStore } from './dynamodb/dynamodb-address-co
 import { DynamoDbApiKeyStore } from './dynamodb/dynamodb-api-key-store';
 import { DynamoDbApprovalStore } from './dynamodb/dynamodb-approval-store';
 import { DynamoDbAuditStore } from './dynamodb/dynamodb-audit-store';
+import { DynamoDbChatRates } from './dynamodb/dynamodb-chat-rates';
 import {
+  DynamoDbBindCodeStore,
   DynamoDbChatAppStore,
   DynamoDbIdentityLinkStore,
   DynamoDbInstallationDirectory,
@@ -500,10 +502,18 @@ export const installationDirectory = () =>
   new DynamoDbInstallationDirectory(documentClient(), tablesConfig().domainTable);
 /** Platform users linked to hub users, under each org. */
 export const identityLinkStore = () => new DynamoDbIdentityLinkStore(documentClient(), tablesConfig());
+/** Each chat user's rate of work to the bot, per org (refusals counted as successes are). */
+export const chatRates = () =>
+  new DynamoDbChatRates(documentClient(), tablesConfig().domainTable, CHAT_USER_RATE);
 /** The deployment's chat app settings per platform, encrypted. */
 export const chatAppStore = () => new DynamoDbChatAppStore(documentClient(), tablesConfig());
 /** Used chat link tokens (single use). */
 export const usedChatTokens = () => new DynamoDbUsedTokens(documentClient(), tablesConfig().domainTable);
+/** The conversations chat providers were added to, under each org. */
+export const conversationDirectory = () =>
+  new DynamoDbConversationDirectory(documentClient(), tablesConfig());
+/** One-time bind codes (by hash), single use, with their audit records. */
+export const chatBindCodes = () => new DynamoDbBindCodeStore(documentClient(), tablesConfig());
 /** A chat platform's app settings, decrypted, by provider id. */
 export const chatAppSettings = () => makeAppSettings({ store: chatAppStore(), cipher: secretCipher() });
 /** Runs each piece of chat work once (Powertools idempotency). */
@@ -538,8 +548,9 @@ export const chatDeps = (provider: string): ChatDeps => {
     ...(tokenSource ? { accessTokens: tokenSource } : {}),
     appSecret: () => settings(provider),
     publicUrl: publicUrl(),
-    conversations: new DynamoDbConversationDirectory(documentClient(), tablesConfig()),
+    conversations: conversationDirectory(),
     installStates: new DynamoDbInstallStates(documentClient(), tablesConfig().domainTable),
     orgs: orgStore(),
+    bindCodes: chatBindCodes(),
   };
 };

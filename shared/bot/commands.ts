@@ -1,5 +1,6 @@
 import type { RequestContext } from '../audit/audit-record';
 import { auditChange } from '../audit/audit-record';
+import type { ChatMember } from '../chat/authorize-member';
 import type { ChatCard } from '../chat/model';
 import type { ItemRef } from '../connectors/work-items';
 import { HubError, NotFoundError } from '../errors';
@@ -11,7 +12,7 @@ import type { Mapping } from '../sync/mapping';
 import type { SyncStore } from '../sync/ports';
 import type { SyncProviders } from '../sync/providers';
 import type { ActAsDeps, OrgPrincipal } from './act-as';
-import { actAs, authorize, chatRequest } from './act-as';
+import { authorize, chatRequest } from './act-as';
 import type { BotCommand } from './parse';
 import { parseCommand, USAGE } from './parse';
 
@@ -43,7 +44,8 @@ export interface BotDeps {
 /** Who asks, where: the org comes from the installation's binding, never from the request. */
 export interface BotContext {
   readonly orgId: string;
-  readonly userId: string;
+  /** The hub member the one gate (`authorizeMember`) admitted: no command runs without one. */
+  readonly member: ChatMember;
   readonly provider: string;
   readonly connectionId: string;
   readonly conversation: string;
@@ -211,15 +213,19 @@ export function makeBotCommands(deps: BotDeps) {
           await audited(principal, request, 'work_item.moved', command.key, { status: command.status });
           return card(command.key, `Moved to **${command.status}**.`, 'good');
         }
-        const assignee = command.assignee === '@me' ? (principal.email ?? '') : command.assignee;
+        const email = command.assignee === '@me' ? (principal.email ?? '') : command.assignee;
+        // The provider takes its own user id: the person is looked up by email where it can.
+        const assignee = tracker.client.findUser ? await tracker.client.findUser({ email }) : email;
+        if (assignee === null)
+          throw new NotFoundError(`${tracker.connector.displayName} has no one user with the email ${email}`);
         const ref: ItemRef = link
           ? { id: link.tracker.id, key: link.tracker.key, url: link.tracker.url }
           : { id: command.key, key: command.key, url: '' };
         await tracker.client.updateItem(link?.tracker.container ?? mapping.tracker.project, ref, {
           assignee,
         });
-        await audited(principal, request, 'work_item.assigned', command.key, { assignee });
-        return card(command.key, `Assigned to ${assignee}.`, 'good');
+        await audited(principal, request, 'work_item.assigned', command.key, { assignee, email });
+        return card(command.key, `Assigned to ${email}.`, 'good');
       }
       case 'link': {
         await authorize(
@@ -274,14 +280,13 @@ export function makeBotCommands(deps: BotDeps) {
   };
 
   return {
-    /** Parses and runs a command's text for the matched user; the reply card. */
+    /** Parses and runs a command's text for the member the gate admitted; the reply card. */
     run: async (ctx: BotContext, text: string): Promise<ChatCard> => {
       const parsed = parseCommand(text);
       if (!parsed.ok) return errorCard(parsed.error, 'warning');
       const request = chatRequest(ctx.requestId, ctx.provider);
       try {
-        const principal = await actAs(deps.gate, ctx.orgId, ctx.userId);
-        return await run(parsed.command, principal, ctx, request);
+        return await run(parsed.command, ctx.member.principal, ctx, request);
       } catch (error) {
         if (error instanceof HubError && error.status < 500) return errorCard(error.message);
         throw error;

@@ -51,7 +51,7 @@ export function chatLinkPage(
 <dt>Hub organisation</dt><dd id="hub-org"><strong>${escapeHtml(orgName)}</strong></dd>
 </dl>
 <p><strong>Confirm only if this is your own ${provider} account, in that workspace.</strong> If someone sent you this link, or you do not recognise the account, do not confirm it: ask the bot for your own link.</p>
-<p>Sign in to the hub as yourself, then confirm — with the CLI: <code>hub chat-links confirm ${escapeHtml(claims.orgId)} ${escapeHtml(token)}</code>, or with the API: <code>POST /v1/orgs/${escapeHtml(claims.orgId)}/chat-links</code> with <code>{"token": "…"}</code>.</p>
+<p>Sign in to the hub as yourself (an API key cannot confirm it), then confirm — with the CLI: <code>hub chat-links confirm ${escapeHtml(claims.orgId)} ${escapeHtml(token)}</code>, or with the API: <code>POST /v1/orgs/${escapeHtml(claims.orgId)}/chat-links</code> with <code>{"token": "…"}</code>.</p>
 <p>The link works once, until ${escapeHtml(new Date(claims.expiresAt * 1000).toISOString())}.</p>`,
   );
 }

@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { Principal } from '../identity/principal';
 import type { Clock } from '../ports/clock';
 import { CHAT_LINK_TOKEN } from './link-token-format';
-import type { IdentityLink, IdentityLinkStore, UsedTokens } from './ports';
+import type { IdentityLink, IdentityLinkPut, IdentityLinkStore, UsedTokens } from './ports';
 
 /** A link to connect a platform user to a hub user lives this long, and works once. */
 export const CHAT_LINK_TTL_SECONDS = 15 * 60;
@@ -24,6 +24,11 @@ export interface ChatLinkClaims {
   readonly installationId?: string;
   /** That workspace's name, as the platform gave it at install. */
   readonly installationName?: string;
+  /**
+   * The hub user the link is for, when the bot knows (the platform's verified email is theirs): no
+   * one else may confirm it.
+   */
+  readonly userId?: string;
   /** Single use: claimed when the link is confirmed. */
   readonly nonce: string;
   /** Epoch seconds. */
@@ -150,15 +155,22 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
     principal: Principal,
     request: RequestContext,
   ): Promise<IdentityLink> => {
-    if (principal.kind !== 'org_member')
-      throw new ForbiddenError('Only a user of the organisation links their chat account');
-    const userId = principal.type === 'user' ? principal.id : principal.ownerUserId;
-    if (!userId)
-      throw new ForbiddenError('Sign in as yourself (or use a personal API key) to link your chat account');
+    // Only the person, signed in with their own user token: an API key (even a personal one) is a
+    // credential that can be handed to a script or leaked, and must not be able to claim a chat account.
+    if (principal.kind !== 'org_member' || principal.type !== 'user')
+      throw new ForbiddenError('Sign in to the hub as yourself to link your chat account; an API key cannot');
+    const userId = principal.id;
     const claims = await claimsOf(deps, token);
     // Another org's link is as unknown here as a forged one.
     if (!claims || claims.orgId !== orgId)
       throw new NotFoundError('The link is unknown or has expired; ask the bot for a new one');
+    if (claims.userId !== undefined && claims.userId !== userId)
+      throw new ForbiddenError('The link is for another hub user; sign in as the person it was sent to');
+    // Refused before the single use is spent, where it can be seen already; the put decides.
+    const existing = await deps.identities.find(orgId, claims.provider, claims.platformUserId);
+    if (existing && existing.userId !== userId) throw linkTaken('platform_user_taken');
+    const account = await deps.identities.accountIn(orgId, claims.provider, claims.connectionId, userId);
+    if (account !== null && account !== claims.platformUserId) throw linkTaken('user_taken', account);
     if (!(await deps.used.claim(claims.nonce, new Date(claims.expiresAt * 1000)))) {
       throw new ConflictError('The link was used already; ask the bot for a new one');
     }
@@ -172,7 +184,7 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
       via: 'link',
       linkedAt: at.toISOString(),
     };
-    await deps.identities.put(
+    const stored = await deps.identities.put(
       link,
       auditChange({
         action: 'chat.identity_linked',
@@ -187,6 +199,63 @@ export function makeConfirmChatLink(deps: ChatLinkDeps) {
         after: { provider: claims.provider, platformUserId: claims.platformUserId, via: 'link' },
       }),
     );
+    if (stored !== 'linked') throw linkTaken(stored);
     return link;
+  };
+}
+
+/**
+ * The 409 of a link the 1:1 rule refuses, saying which side is linked already and what to do: the
+ * caller's own other account is named (theirs to unlink); another hub user is never named.
+ */
+export function linkTaken(reason: Exclude<IdentityLinkPut, 'linked'>, ownAccount?: string): ConflictError {
+  return new ConflictError(
+    reason === 'platform_user_taken'
+      ? 'This chat account is already linked to another hub user; that link must be removed first'
+      : 'Your hub account is already linked to another chat account of this workspace; remove that link first',
+    { extensions: { reason, ...(ownAccount ? { linkedPlatformUserId: ownAccount } : {}) } },
+  );
+}
+
+/**
+ * Removes the caller's own link to a chat account (signed in with their own user token, as
+ * confirming one is), audited; the chat account can then be linked afresh, and the caller can link
+ * another account of that workspace. Another person's link is as unknown here as none.
+ */
+export function makeUnlinkChatAccount(deps: Pick<ChatLinkDeps, 'identities' | 'clock'>) {
+  return async (
+    orgId: string,
+    provider: string,
+    platformUserId: string,
+    principal: Principal,
+    request: RequestContext,
+  ): Promise<void> => {
+    if (principal.kind !== 'org_member' || principal.type !== 'user')
+      throw new ForbiddenError(
+        'Sign in to the hub as yourself to unlink your chat account; an API key cannot',
+      );
+    const link = await deps.identities.find(orgId, provider, platformUserId);
+    if (!link || link.userId !== principal.id)
+      throw new NotFoundError('You have no link to that chat account');
+    const at = deps.clock.now();
+    const removed = await deps.identities.remove(
+      orgId,
+      provider,
+      platformUserId,
+      auditChange({
+        action: 'chat.identity_unlinked',
+        principal,
+        orgId,
+        targets: [
+          { type: 'user', id: link.userId },
+          { type: 'connection', id: link.connectionId },
+        ],
+        request,
+        at,
+        before: { provider, platformUserId, via: link.via },
+      }),
+    );
+    // Unlinked or relinked meanwhile: either way this link is no longer there to remove.
+    if (!removed) throw new NotFoundError('You have no link to that chat account');
   };
 }

@@ -208,4 +208,9 @@ export interface ConversationDirectory {
   remember(orgId: string, provider: string, conversation: StoredConversation): Promise<void>;
   recall(orgId: string, provider: string, conversationId: string): Promise<StoredConversation | null>;
   forget(orgId: string, provider: string, conversationId: string): Promise<void>;
+  /**
+   * Forgets every conversation of an installation in the org (the provider's own keys, such as a
+   * tenant's record, too): an unbound installation keeps no reference to post to. Returns how many.
+   */
+  forgetInstallation(orgId: string, provider: string, installationId: string): Promise<number>;
 }

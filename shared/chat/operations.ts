@@ -2,8 +2,9 @@ import * as z from 'zod';
 import type { ZodOpenApiResponsesObject } from 'zod-openapi';
 import type { OperationDoc } from '../api/operation-doc';
 import { authErrors, jsonBody, ok, problem } from '../api/operation-doc';
-import { OrgIdParam } from '../api/schemas';
+import { OrgConnectionParams, OrgIdParam } from '../api/schemas';
 import type { ProviderModule } from '../connectors/provider-module';
+import { BindCodeSchema, CreateBindCodeRequest } from './bind-codes';
 import { ChatInstallSchema, StartChatInstallRequest } from './chat-install';
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
@@ -136,6 +137,37 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         '404': problem('No chat provider of that name is installed with OAuth'),
       },
     },
+    unlinkChatAccount: {
+      requestParams: {
+        path: OrgIdParam.extend({
+          provider: z.string().describe('The chat provider'),
+          platformUserId: z
+            .string()
+            .describe("The chat platform's user id (a 409 of a link names the caller's)"),
+        }),
+      },
+      responses: {
+        '204': { description: 'Unlinked' },
+        ...authErrors,
+        '403': problem('Not a hub user signed in with their own user token (an API key cannot unlink)'),
+        '404': problem('The caller has no link to that chat account'),
+      },
+    },
+    createChatBindCode: {
+      description:
+        'A platform bound by code rather than OAuth (Microsoft Teams: someone in the tenant sends the bot `connect <code>`) is bound to the org only with a code made here by an org admin: random (160 bits), shown once and stored only as its hash, single use, and valid for minutes (15 unless `expiresInMinutes` says). It binds only the installation the connection names (its Teams tenant id). Audited as `chat.bind_code_created`, without the code.',
+      requestParams: { path: OrgConnectionParams },
+      requestBody: jsonBody(CreateBindCodeRequest),
+      responses: {
+        '201': ok('The code, shown this once, and how to use it', BindCodeSchema),
+        '400': problem('The body is not valid'),
+        ...authErrors,
+        '404': problem('No such connection in this organisation'),
+        '409': problem(
+          'The connection is not one a bind code binds (a Teams connection of kind `teams_bot` with its tenant id), or it is not active',
+        ),
+      },
+    },
     confirmChatLink: {
       requestParams: { path: OrgIdParam },
       requestBody: jsonBody(ConfirmChatLinkRequest),
@@ -143,8 +175,13 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         '200': ok('The chat account is linked to the caller', IdentityLinkSchema),
         '400': problem('The body is not valid'),
         ...authErrors,
+        '403': problem(
+          'Not a hub user signed in with their own user token (an API key, even a personal one, cannot link a chat account), or the link is for another hub user',
+        ),
         '404': problem('The link is unknown, forged, expired, or for another organisation'),
-        '409': problem('The link was used already'),
+        '409': problem(
+          'The link was used already, or links are 1:1 and one side is linked already: the chat account to another hub user (`reason`: `platform_user_taken`), or the caller to another chat account of the workspace (`user_taken`); that link must be removed first',
+        ),
       },
     },
   } satisfies Record<string, OperationDoc>;

@@ -14,11 +14,30 @@ export interface IdentityLink {
   readonly linkedAt: string;
 }
 
+/**
+ * How storing a link went: links are 1:1 per workspace (connection), so a platform user already
+ * linked to another hub user, or a hub user already linked to another platform account of the same
+ * workspace, is refused until that link is removed.
+ */
+export type IdentityLinkPut = 'linked' | 'platform_user_taken' | 'user_taken';
+
 /** Identity links under the org's partition, one per (provider, platform user). */
 export interface IdentityLinkStore {
   find(orgId: string, provider: string, platformUserId: string): Promise<IdentityLink | null>;
-  /** Stores (or replaces) the link, with its audit record. */
-  put(link: IdentityLink, audit: AuditRecord): Promise<void>;
+  /**
+   * Stores the link with its audit record, atomically refusing (nothing written) one that would
+   * make the platform user or the hub user linked twice; linking the same pair again is `linked`.
+   */
+  put(link: IdentityLink, audit: AuditRecord): Promise<IdentityLinkPut>;
+  /** The platform user a hub user is linked to in a workspace (connection), if any. */
+  accountIn(orgId: string, provider: string, connectionId: string, userId: string): Promise<string | null>;
+  /** Removes the platform user's link (and its way back), with its audit record; the link removed, or null. */
+  remove(
+    orgId: string,
+    provider: string,
+    platformUserId: string,
+    audit: AuditRecord,
+  ): Promise<IdentityLink | null>;
 }
 
 /** Single use of signed tokens: a token's nonce is claimed once, until it would have expired anyway. */
@@ -75,4 +94,23 @@ export interface ApprovalAnswers {
     /** The platform it was answered from (a chat provider's id). */
     readonly channel: string;
   }): Promise<ApprovalAnswerResult>;
+}
+
+/** How counting a person's chat work went: within the rate, just over it (say so once), or past that. */
+export interface ChatRateOutcome {
+  readonly outcome: 'allowed' | 'over' | 'silent';
+  /** Seconds until the next window, when not allowed. */
+  readonly retryAfterSeconds: number;
+}
+
+/**
+ * Each chat user's rate of work (commands, buttons) in an org: every piece counts, whether it is
+ * then run or refused (unmatched, RBAC, Cedar), so a refused person cannot hammer the bot for free.
+ */
+export interface ChatRateLimiter {
+  consume(
+    orgId: string,
+    who: { readonly provider: string; readonly platformUserId: string },
+    at: Date,
+  ): Promise<ChatRateOutcome>;
 }

@@ -1,12 +1,23 @@
 import type { ChatPart } from '../connectors/provider-module';
 import { NotFoundError, PayloadTooLargeError } from '../errors';
 import type { Clock } from '../ports/clock';
-import type { AppReply, ChatInbound } from './model';
+import { redactBindCodes } from './bind-codes';
+import type { AppReply, ChatInbound, ChatWork } from './model';
 import { CHAT_INBOUND } from './model';
 import type { ChatWorkQueue } from './ports';
 
 /** The largest body a chat platform posts to the app endpoint (Slack and Teams post a few KiB). */
 export const MAX_CHAT_BODY_BYTES = 256 * 1024;
+
+/** Work as it may be queued: a bind code a person typed into a command (on any platform) is masked. */
+const redacted = (work: ChatWork): ChatWork => {
+  const { request } = work;
+  if (request.kind === 'command')
+    return { ...work, request: { ...request, text: redactBindCodes(request.text) } };
+  if (request.kind === 'action')
+    return { ...work, request: { ...request, actionId: redactBindCodes(request.actionId) } };
+  return work;
+};
 
 /** What the app endpoint hands on of one HTTP request. */
 export interface InboundChatRequest {
@@ -31,7 +42,8 @@ const isInbound = (value: string): value is ChatInbound =>
  * `POST /{provider}/events`): a provider no module gives a chat part, or a route its part does not
  * serve, is 404 with nothing read; a body over the bound is refused unread. The provider's app
  * verifies the request (its signature, its token) before reading it; the work it returns is on the
- * `chat` queue before the platform is answered, so nothing acknowledged is lost.
+ * `chat` queue before the platform is answered, so nothing acknowledged is lost, and any bind code
+ * typed into a command is masked before it is (the providers answer `connect <code>` themselves).
  */
 export function makeReceiveChatRequest(deps: {
   /** The app handler of each provider with a chat part, by provider id, built on first use. */
@@ -70,8 +82,8 @@ export function makeReceiveChatRequest(deps: {
       body: request.body,
       receivedAt: deps.clock.now(),
     });
-    // Work from another provider's name is not this endpoint's to queue.
-    const work = (reply.work ?? []).filter((w) => w.provider === provider);
+    // Work from another provider's name is not this endpoint's to queue; no bind code is queued.
+    const work = (reply.work ?? []).filter((w) => w.provider === provider).map(redacted);
     if (work.length > 0) await deps.queue.enqueue(work);
     return reply;
   };

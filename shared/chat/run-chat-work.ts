@@ -4,29 +4,27 @@ import { errorCard } from '../bot/commands';
 import type { Connection } from '../connectors/connection';
 import { logger } from '../observability/observability';
 import type { Clock } from '../ports/clock';
-import type { AuditStore, ConnectionStore, UserStore } from '../ports/stores';
-import { chatLinkKey, mintChatLinkToken } from './chat-links';
+import type { AuditStore, ConnectionStore } from '../ports/stores';
+import type { makeAuthorizeMember } from './authorize-member';
 import type {
   ChatCard,
   ChatClient,
   ChatConnection,
   ChatWork,
+  ConversationDirectory,
   InstallationDirectory,
-  PlatformUser,
 } from './model';
-import type { ApprovalAnswers, IdentityLinkStore, OnceRunner } from './ports';
+import type { ApprovalAnswers, OnceRunner } from './ports';
 
 export interface RunChatWorkDeps {
   /** Each chat provider's client, by provider id (built on first use); null for none. */
   readonly clients: (provider: string) => ChatClient | null;
-  /** Each chat provider's app settings, decrypted (their key signs the provider's chat links). */
-  readonly appSettings: (provider: string) => Promise<Readonly<Record<string, string>>>;
-  /** The name of the workspace or tenant a connection is installed in (`ChatPart.installationName`), if the provider knows it. */
-  readonly installationName?: (provider: string, connection: Connection) => string | undefined;
-  readonly identities: IdentityLinkStore;
-  readonly users: Pick<UserStore, 'get' | 'findByEmail'>;
+  /** The one gate of a person's work (`makeAuthorizeMember`): a member to act as, or the only reply. */
+  readonly authorizeMember: ReturnType<typeof makeAuthorizeMember>;
   readonly connections: Pick<ConnectionStore, 'get' | 'save' | 'findWebhookRoute'>;
   readonly installations: Pick<InstallationDirectory, 'unbind'>;
+  /** The conversations the providers were added to: an unbound installation's are forgotten. */
+  readonly conversations: Pick<ConversationDirectory, 'forgetInstallation'>;
   readonly bot: { run(ctx: BotContext, text: string): Promise<ChatCard> };
   /** Answers to approvals (`approval:` actions); null until the approvals feature is wired. */
   readonly approvals: ApprovalAnswers | null;
@@ -46,97 +44,20 @@ const notice = (title: string, text: string, tone: ChatCard['tone'] = 'neutral')
 /**
  * The `chat` queue's work, once per piece (`ChatWork.id`, per provider and connection): the
  * connection must be the org's and the provider's (the org comes from the installation's binding);
- * the person is matched to a hub user (an identity link, else the platform's verified email, then
- * linked), and an unmatched person is only offered a signed, single-use link; then the command runs
- * as that user, or the approval is answered, and the reply goes back where the platform asked.
+ * the person passes the one member gate (`authorizeMember`: matched to an active hub user, or only
+ * offered a signed, single-use link); then the command runs as that user, or the approval is
+ * answered, and the reply goes back where the platform asked.
  */
 export function makeRunChatWork(deps: RunChatWorkDeps) {
-  /**
-   * The hub user a platform user is, linked on first match by verified email; null when unknown
-   * (with what the platform says of them, when it was asked).
-   */
-  const matchUser = async (
-    work: ChatWork,
-    client: ChatClient,
-    connection: ChatConnection,
-  ): Promise<{ readonly userId: string | null; readonly known?: PlatformUser | null }> => {
-    const linked = await deps.identities.find(work.orgId, work.provider, work.actor.platformUserId);
-    if (linked) return { userId: linked.userId };
-    const known = work.actor.verifiedEmail
-      ? work.actor
-      : await client.lookupUser(connection, work.actor.platformUserId);
-    const email = known?.verifiedEmail?.toLowerCase();
-    if (!email) return { userId: null, known };
-    const user = await deps.users.findByEmail(work.orgId, email);
-    if (user?.status !== 'active') return { userId: null, known };
-    const at = deps.clock.now();
-    await deps.identities.put(
-      {
-        orgId: work.orgId,
-        provider: work.provider,
-        platformUserId: work.actor.platformUserId,
-        userId: user.id,
-        connectionId: work.connectionId,
-        via: 'email',
-        linkedAt: at.toISOString(),
-      },
-      auditBySystem({
-        action: 'chat.identity_linked',
-        actor: 'hub-chat',
-        orgId: work.orgId,
-        targets: [
-          { type: 'user', id: user.id },
-          { type: 'connection', id: work.connectionId },
-        ],
-        requestId: work.id,
-        at,
-        after: { provider: work.provider, platformUserId: work.actor.platformUserId, via: 'email' },
-      }),
-    );
-    return { userId: user.id };
-  };
-
-  /**
-   * The signed link an unknown person gets. It names the workspace or tenant and the platform user
-   * (display name and handle) it links, so its page can show whose account would be linked.
-   */
-  const linkCard = async (
-    work: ChatWork,
-    current: Connection,
-    known: PlatformUser | null | undefined,
-  ): Promise<ChatCard> => {
-    const key = chatLinkKey(await deps.appSettings(work.provider));
-    // The platform's own answer names the person; the name in the request is their handle when it differs.
-    const displayName = known?.name ?? work.actor.name;
-    const handle = known?.name && work.actor.name !== known.name ? work.actor.name : undefined;
-    const installationName = deps.installationName?.(work.provider, current);
-    const token = mintChatLinkToken(
-      key,
-      {
-        orgId: work.orgId,
-        connectionId: work.connectionId,
-        provider: work.provider,
-        platformUserId: work.actor.platformUserId,
-        ...(displayName ? { platformUserName: displayName } : {}),
-        ...(handle ? { platformUserHandle: handle } : {}),
-        ...(work.installationId ? { installationId: work.installationId } : {}),
-        ...(installationName ? { installationName } : {}),
-      },
-      deps.clock.now(),
-    );
-    const url = `${deps.publicUrl.replace(/\/$/, '')}/chat-links/${token}`;
-    return {
-      title: 'Link your account to the hub first',
-      text: 'The hub does not know you yet. Open the link, sign in to the hub and confirm; it works once, for 15 minutes.',
-      actions: [{ kind: 'link', label: 'Link my account', url }],
-      tone: 'warning',
-      fallback: `Link your account to the hub first: ${url}`.slice(0, 300),
-    };
-  };
-
   const uninstalled = async (work: ChatWork, current: Connection) => {
     const at = deps.clock.now();
-    if (work.installationId) await deps.installations.unbind(work.provider, work.installationId);
+    // Unbound, and every reference of it forgotten (the conversations and the installation's own
+    // record), so nothing is ever posted to it again proactively.
+    let forgotten = 0;
+    if (work.installationId) {
+      await deps.installations.unbind(work.provider, work.installationId);
+      forgotten = await deps.conversations.forgetInstallation(work.orgId, work.provider, work.installationId);
+    }
     const route = await deps.connections.findWebhookRoute(current.id);
     if (!route) return;
     const reason = 'The app was uninstalled from the workspace: install it again to reconnect';
@@ -160,7 +81,11 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
           requestId: work.id,
           at,
           before: { status: current.status },
-          after: { status: next.status, installationId: work.installationId ?? null },
+          after: {
+            status: next.status,
+            installationId: work.installationId ?? null,
+            conversationsForgotten: forgotten,
+          },
         }),
         channel: work.provider,
       },
@@ -219,30 +144,26 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
       if (!outcome.ok)
         logger.warn('Chat reply not delivered', { provider: work.provider, error: outcome.error });
     };
-    const { userId, known } = await matchUser(work, client, connection);
-    if (!userId) return reply(await linkCard(work, current, known));
-    if (request.kind === 'command') {
-      return reply(
-        await deps.bot.run(
-          {
-            orgId: work.orgId,
-            userId,
-            provider: work.provider,
-            connectionId: work.connectionId,
-            conversation: work.conversation,
-            requestId: work.id,
-          },
-          request.text,
-        ),
-      );
-    }
+    // Every command and button passes the one gate before anything is read for it.
+    const gate = await deps.authorizeMember(work, client, connection, current);
+    if (gate.kind === 'refused') return gate.card ? reply(gate.card) : undefined;
+    const { member } = gate;
+    const ctx: BotContext = {
+      orgId: work.orgId,
+      member,
+      provider: work.provider,
+      connectionId: work.connectionId,
+      conversation: work.conversation,
+      requestId: work.id,
+    };
+    if (request.kind === 'command') return reply(await deps.bot.run(ctx, request.text));
     const [family, approvalId, ...option] = request.actionId.split(':');
     if (family === 'approval' && approvalId && option.length > 0 && deps.approvals) {
       const result = await deps.approvals.answer({
         orgId: work.orgId,
         approvalId,
         option: option.join(':'),
-        userId,
+        userId: member.userId,
         channel: work.provider,
       });
       return reply(
@@ -260,21 +181,8 @@ export function makeRunChatWork(deps: RunChatWorkDeps) {
           ),
       );
     }
-    if (family === 'bot') {
-      return reply(
-        await deps.bot.run(
-          {
-            orgId: work.orgId,
-            userId,
-            provider: work.provider,
-            connectionId: work.connectionId,
-            conversation: work.conversation,
-            requestId: work.id,
-          },
-          request.actionId.slice('bot:'.length).replaceAll(':', ' '),
-        ),
-      );
-    }
+    if (family === 'bot')
+      return reply(await deps.bot.run(ctx, request.actionId.slice('bot:'.length).replaceAll(':', ' ')));
     return reply(errorCard('The hub does not know this button.', 'warning'));
   };
 

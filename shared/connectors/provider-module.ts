@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { BindCodeStore } from '../chat/bind-codes';
 import type { InstallStateStore } from '../chat/install-state';
 import type {
   AppReply,
@@ -125,6 +126,8 @@ export interface ChatDeps {
   readonly installStates?: InstallStateStore;
   /** The orgs (an install creates a connection, counted against the org's plan). */
   readonly orgs?: Pick<OrgStore, 'get'>;
+  /** One-time bind codes (a platform bound by code, not OAuth, claims them). */
+  readonly bindCodes?: Pick<BindCodeStore, 'claim'>;
 }
 
 /**
@@ -159,6 +162,12 @@ export interface ChatPart {
   installUrl?(deps: ChatDeps, by: { readonly orgId: string; readonly userId: string }): Promise<string>;
   /** The name of the workspace or tenant a connection is installed in, as the platform gave it (not a secret). */
   installationName?(connection: Connection): string | undefined;
+  /**
+   * For a platform bound by a one-time code an org admin makes (Teams: `connect <code>` sent to the
+   * bot): the installation a connection names (its tenant id), or null when the connection is not
+   * one such a code can bind.
+   */
+  bindCodeTarget?(connection: Connection): string | null;
 }
 
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */

@@ -129,7 +129,16 @@ export interface WorkItemClient {
   changedSince(container: string, since: Date, cursor: string | null): Promise<ChangedPage>;
   /** About how many items changed since a time, for progress estimates; null when unknown. */
   estimateChangedSince(container: string, since: Date): Promise<number | null>;
+  /**
+   * A person as the provider's user id (what `NativeFields.assignee` takes), found by their email
+   * or by the provider's own user name; null when the provider knows no one, or more than one, so.
+   * Providers that cannot look people up leave it out (the value is then passed as given).
+   */
+  findUser?(query: UserQuery): Promise<string | null>;
 }
+
+/** Who to look up on a provider: by email (the hub user's), or by the provider's user name. */
+export type UserQuery = { readonly email: string } | { readonly name: string };
 
 export interface TrackerClient extends WorkItemClient {
   /**

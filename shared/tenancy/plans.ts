@@ -61,7 +61,7 @@ export type CountedResource =
 
 /** A rate: how many per window. */
 export type Rate = {
-  readonly name: 'api' | 'webhooks';
+  readonly name: 'api' | 'webhooks' | 'chat';
   readonly limit: number;
   readonly windowSeconds: number;
 };
@@ -76,6 +76,9 @@ export const webhookRate = (plan: PlanName): Rate => ({
   limit: PLANS[plan].webhookEventsPerDay,
   windowSeconds: 86_400,
 });
+
+/** What one chat user may send the bot (commands and buttons, refused ones included) a minute. */
+export const CHAT_USER_RATE: Rate = { name: 'chat', limit: 20, windowSeconds: 60 };
 
 /** The window a moment falls in, and the seconds until the next one starts. */
 export function windowOf(rate: Rate, at: Date): { start: number; retryAfterSeconds: number } {

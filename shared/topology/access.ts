@@ -129,6 +129,8 @@ export const platformPointers = {
   signInGrants: 'SIGNINGRANT',
   /** An org SCIM token's credential lookup, by the token's hash. */
   scimTokenLookups: 'SCIMTOKEN',
+  /** A one-time bind code, by hash: which org's connection it binds a platform installation to, until when. */
+  chatBindCodes: 'CHATBIND',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -189,13 +191,14 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   pushRealtimeEvents: ['realtimeConnections', 'webhookRoutes'],
   // A provider's app binds an installation to its org when the OAuth install completes.
   // and consumes the install's single-use state.
-  receiveChatRequest: ['chatInstallations', 'webhookRoutes', 'chatInstallStates'],
+  // A Teams tenant is bound by claiming a one-time bind code.
+  receiveChatRequest: ['chatInstallations', 'webhookRoutes', 'chatInstallStates', 'chatBindCodes'],
   // An uninstall unbinds the installation and saves the connection (and its route) as needing attention.
   // An approval answered from a chat forgets its expiry entry.
   runChatWork: ['chatInstallations', 'webhookRoutes', 'dueEntries', 'dueMinutes'],
   manageChatApps: ['chatApps'],
-  // Starting a chat app's install mints its single-use state.
-  manageChatLinks: ['chatLinkNonces', 'chatInstallStates'],
+  // Starting a chat app's install mints its single-use state; an admin mints one-time bind codes.
+  manageChatLinks: ['chatLinkNonces', 'chatInstallStates', 'chatBindCodes'],
 };
 
 /** The `P#…` key prefixes a function may write, e.g. `P#APIKEY#`. */

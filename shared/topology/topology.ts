@@ -456,7 +456,7 @@ export const functions = {
   ),
   manageChatLinks: api(
     'manage-chat-links',
-    "Starts a chat app's install for an org; shows a chat link's page and links the signed-in hub user to the platform user it names",
+    "Starts a chat app's install for an org, makes one-time bind codes; shows a chat link's page, links the signed-in hub user to the platform user it names, and unlinks it",
     ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt'],
   ),
   pushRealtimeEvents: {
@@ -1908,12 +1908,33 @@ export const routes = [
   },
   {
     method: 'POST',
+    path: '/v1/orgs/{orgId}/connections/{connectionId}/bind-codes',
+    operationId: 'createChatBindCode',
+    function: 'manageChatLinks',
+    auth: 'hub',
+    permission: 'connections:manage',
+    summary:
+      'Make a one-time code that binds the chat installation a connection names (a Teams tenant) to the org: shown once',
+    tag: 'Chat',
+  },
+  {
+    method: 'POST',
     path: '/v1/orgs/{orgId}/chat-links',
     operationId: 'confirmChatLink',
     function: 'manageChatLinks',
     auth: 'hub',
     permission: 'org:read',
     summary: "Link the signed-in user to the chat account a bot's signed, single-use link names",
+    tag: 'Chat',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/chat-links/{provider}/{platformUserId}',
+    operationId: 'unlinkChatAccount',
+    function: 'manageChatLinks',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: "Unlink the signed-in user's own chat account, so either side can be linked afresh",
     tag: 'Chat',
   },
   {

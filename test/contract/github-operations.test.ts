@@ -3,6 +3,7 @@ import type { Connection } from '../../shared/connectors/connection';
 import { githubClient } from '../../shared/connectors/github/client';
 import { GITHUB_BODY_LIMIT, githubOperations } from '../../shared/connectors/github/operations';
 import { githubWorkItems } from '../../shared/connectors/github/work-items';
+import { EgressRefusedError } from '../../shared/egress/egress-refused-error';
 import {
   ProviderAuthError,
   ProviderRateLimitedError,
@@ -42,6 +43,44 @@ beforeAll(async () => {
 afterAll(async () => fake?.stop());
 
 describe("the hub's GitHub operations, held to GitHub's OpenAPI description", () => {
+  it('finds a person by login or by their one public email, through the installation client', async () => {
+    fake.repositories.addPerson('Ada-L', 'ada@example.com');
+    fake.repositories.addPerson('bob', null);
+    fake.repositories.addPerson('twin-1', 'twin@example.com');
+    fake.repositories.addPerson('twin-2', 'twin@example.com');
+    const client = githubWorkItems.open(connection, credentials, {});
+    const before = fake.calls.length;
+    expect(await client.findUser?.({ name: 'ada-l' })).toBe('Ada-L');
+    expect(await client.findUser?.({ name: 'nobody-here' })).toBeNull();
+    expect(await client.findUser?.({ email: 'Ada@Example.com' })).toBe('Ada-L');
+    // A private email is not found; an email two people show is no one's in particular.
+    expect(await client.findUser?.({ email: 'bob@example.com' })).toBeNull();
+    expect(await client.findUser?.({ email: 'twin@example.com' })).toBeNull();
+    const asked = fake.calls.slice(before).filter((c) => !c.path.includes('/access_tokens'));
+    expect(asked.map((c) => `${c.method} ${c.path.split('?')[0]} ${c.status}`)).toEqual([
+      'GET /users/ada-l 200',
+      'GET /users/nobody-here 404',
+      'GET /search/users 200',
+      'GET /search/users 200',
+      'GET /search/users 200',
+    ]);
+  });
+
+  it('sends GitHub no search syntax or path in place of a login or an email', async () => {
+    const client = githubWorkItems.open(connection, credentials, {});
+    const before = fake.calls.length;
+    expect(await client.findUser?.({ name: '../repos/acme/app' })).toBeNull();
+    expect(await client.findUser?.({ email: 'x@example.com in:login' })).toBeNull();
+    expect(await client.findUser?.({ email: 'not-an-email' })).toBeNull();
+    expect(fake.calls.length).toBe(before);
+  });
+
+  it('refuses a person lookup to an address the egress guard does not allow', async () => {
+    const elsewhere = { ...connection, id: 'con_ops_meta', config: { baseUrl: 'https://169.254.169.254' } };
+    const client = githubWorkItems.open(elsewhere as Connection, credentials, {});
+    await expect(client.findUser?.({ name: 'ada-l' })).rejects.toBeInstanceOf(EgressRefusedError);
+  });
+
   it('creates and updates an issue, comments on it and labels it', async () => {
     const issue = await ops.createIssue(repo, {
       title: 'PROJ-1 Sync build status',

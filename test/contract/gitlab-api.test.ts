@@ -153,6 +153,17 @@ describe("the GitLab connector and fake, against GitLab's OpenAPI v2 description
     for (const d of Object.values(GITLAB_OPENAPI.definitions)) expect(d.from).toMatch(/^definitions\./);
   });
 
+  it('finds a person’s username by username or by their public email, one match only', async () => {
+    const client = gitlabClientOn(connection(), api());
+    expect(await client.findUser?.({ name: GITLAB_HUMAN.username })).toBe(GITLAB_HUMAN.username);
+    expect(await client.findUser?.({ name: 'nobody' })).toBeNull();
+    expect(await client.findUser?.({ email: 'Grace@GitLab.example' })).toBe(GITLAB_HUMAN.username);
+    expect(await client.findUser?.({ email: 'nobody@gitlab.example' })).toBeNull();
+    const before = fake.calls.length;
+    expect(await client.findUser?.({ email: 'gl in:username' })).toBeNull();
+    expect(fake.calls.length).toBe(before);
+  });
+
   it('sends GitLab only the parameters it documents, on every route the connector calls', async () => {
     const from = fake.calls.length;
     const client = gitlabClientOn(connection(), api());
@@ -165,6 +176,8 @@ describe("the GitLab connector and fake, against GitLab's OpenAPI v2 description
       assignee: GITLAB_HUMAN.username,
     });
     await client.updateItem(repo, created.ref, { status: 'closed', title: 'Documented, closed' });
+    await client.findUser?.({ name: GITLAB_HUMAN.username });
+    await client.findUser?.({ email: 'grace@gitlab.example' });
     await client.addComment(repo, created.ref, 'A note', { marker: 'hub-0a1b' });
     await client.findComment(repo, created.ref, 'hub-0a1b', new Date(0));
     await client.changedSince(repo, new Date(0), null);

@@ -3,7 +3,7 @@ import { jiraFailure } from '../../shared/connectors/jira/client';
 import { jiraOperations } from '../../shared/connectors/jira/operations';
 import { ProviderRateLimitedError, ProviderUnavailableError, ValidationError } from '../../shared/errors';
 import type { FakeJira } from '../fakes/jira';
-import { startFakeJira } from '../fakes/jira';
+import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
 
 /**
  * The hub's Jira operations through jira.js against the Jira fake, whose answers are parsed by
@@ -21,6 +21,15 @@ beforeAll(async () => {
 afterAll(async () => fake?.stop());
 
 describe("the hub's Jira operations", () => {
+  it('finds a person’s account id by their email or display name, exactly and only one', async () => {
+    expect(await ops.findUser({ email: 'Human@Example.test' })).toBe(JIRA_HUMAN.accountId);
+    expect(await ops.findUser({ name: JIRA_HUMAN.displayName })).toBe(JIRA_HUMAN.accountId);
+    // A part of an address or a name is nobody in particular; an unknown one is nobody.
+    expect(await ops.findUser({ email: 'example.test' })).toBeNull();
+    expect(await ops.findUser({ name: 'Hana' })).toBeNull();
+    expect(await ops.findUser({ email: 'nobody@example.test' })).toBeNull();
+  });
+
   it('creates an issue with a Markdown description sent as ADF, edits it, and reads it back as Markdown', async () => {
     const created = await ops.createIssue('OPS', 'Task', {
       title: 'Export **fails**',

@@ -38,6 +38,8 @@ const card: ChatCard = {
 async function setUp(settings = fake.settings, fetch?: typeof globalThis.fetch) {
   const h = teamsDeps(settings, fetch);
   await h.connection(orgId, bot.connectionId, { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+  // The bot speaks only in a tenant bound to the connection.
+  await h.deps.installations.bind('msteams', TEAMS_TENANT, orgId, bot.connectionId);
   await teamsReferences(h.deps.conversations as never).remember(
     orgId,
     {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { CHAT_LINK_TOKEN } from '../../shared/chat/link-token-format';
 import { RULE_CACHE_MS } from '../../shared/notify/rules/rule-destinations';
+import { JIRA_HUMAN } from '../fakes/jira';
 import type { FakeTeams } from '../fakes/msteams/fake-teams';
 import { startFakeTeams, TEAMS_PERSON, TEAMS_TENANT } from '../fakes/msteams/fake-teams';
 import type { FakeSlack } from '../fakes/slack/fake-slack';
@@ -272,7 +273,11 @@ describe('chat apps end to end', () => {
         })
       ).key,
     );
-    // Eve's Slack address is not confirmed: the hub does not know her, and offers only a link.
+    // Eve's Slack address is not confirmed: the hub does not know her, and offers only a link,
+    // even for help.
+    const help = await slash('help', SLACK_UNCONFIRMED.id, SLACK_UNCONFIRMED.name);
+    expect(textOf(help.answer)).toContain('/chat-links/');
+    expect(textOf(help.answer)).not.toContain('Hub commands');
     const unmatched = await slash(`move ${key} Done`, SLACK_UNCONFIRMED.id, SLACK_UNCONFIRMED.name);
     const token = [...textOf(unmatched.answer).matchAll(/\/chat-links\/([A-Za-z0-9._-]+)/g)]
       .map((m) => m[1] as string)
@@ -291,6 +296,24 @@ describe('chat apps end to end', () => {
       `<dd id="chat-installation"><strong>${FAKE_SLACK_TEAM.name}</strong>, id <code>${FAKE_SLACK_TEAM.id}</code></dd>`,
     );
     expect(fakes.jira.issues.get(key)?.fields.status.name).toBe('To Do');
+    // Only a person's own user token confirms a link: an API key is refused.
+    const byKey = await client(hub, agentKey)('POST', `/v1/orgs/${orgId}/chat-links`, { token });
+    expect({ status: byKey.status, type: byKey.headers.get('content-type') }).toMatchObject({
+      status: 403,
+      type: expect.stringContaining('application/problem+json'),
+    });
+    // Links are 1:1: Ada, linked to her own Slack account of this workspace already, cannot take Eve's.
+    const second = await client(hub, users.ada?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, { token });
+    expect({ status: second.status, body: second.json }).toMatchObject({
+      status: 409,
+      body: { reason: 'user_taken', linkedPlatformUserId: SLACK_HUMAN.id },
+    });
+    // That link is Ada's to remove (not an API key's); she is matched by her email again next time.
+    const unlink = `/v1/orgs/${orgId}/chat-links/slack/${SLACK_HUMAN.id}`;
+    expect((await client(hub, agentKey)('DELETE', unlink)).status).toBe(403);
+    expect((await client(hub, users.vic?.jwt)('DELETE', unlink)).status).toBe(404);
+    expect((await client(hub, users.ada?.jwt)('DELETE', unlink)).status).toBe(204);
+    expect((await client(hub, users.ada?.jwt)('DELETE', unlink)).status).toBe(404);
     // Vic (a viewer) confirms the link: Eve is Vic now, and a viewer may not move items.
     const confirmed = await client(hub, users.vic?.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, {
       token,
@@ -308,6 +331,10 @@ describe('chat apps end to end', () => {
       expect.objectContaining({ actor: expect.objectContaining({ id: users.ada?.id }) }),
     ]);
     expect(textOf(trail.items[0])).toContain('slack');
+    // Assigning by email: Jira is sent the person's account id, looked up through its user search.
+    const assigned = await slash(`assign ${key} ${JIRA_HUMAN.email}`);
+    expect(textOf(assigned.answer)).toContain(`Assigned to ${JIRA_HUMAN.email}`);
+    expect(fakes.jira.issues.get(key)?.fields.assignee?.accountId).toBe(JIRA_HUMAN.accountId);
   }, 180_000);
 
   it('posts an agent approval to Slack, answered by a button click and delivered to the agent', async () => {
@@ -376,9 +403,32 @@ describe('chat apps end to end', () => {
       ).status,
     ).toBe(200);
     const conv = teams.addChannel('19:web-general@thread.tacv2', { members: [TEAMS_PERSON] });
-    const connect = await teams.send(
+    // Knowing the connection id is no proof of authority: it binds nothing.
+    const guessed = await teams.send(
       `${hub.url}/msteams/events`,
       teams.activities.message({ id: conv.id }, `connect ${conId}`),
+    );
+    expect(guessed.status).toBe(200);
+    expect(textOf([...conv.activities.values()].at(-1))).toContain('cannot connect this tenant');
+    // A viewer may not make a bind code; an admin makes one with the CLI, shown once.
+    const refused = await client(hub, users.vic?.jwt)(
+      'POST',
+      `/v1/orgs/${orgId}/connections/${conId}/bind-codes`,
+      {},
+    );
+    expect(refused.status).toBe(403);
+    const bad = await admin('POST', `/v1/orgs/${orgId}/connections/${conId}/bind-codes`, {
+      expiresInMinutes: 600,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    const made = runCli(hub, ['chat-installs', 'bind-code', orgId, conId, '--expires-in-minutes', '10']);
+    expect(made.status).toBe(0);
+    const code = String(JSON.parse(made.stdout).code);
+    expect(code).toMatch(/^hubbind_/);
+    const connect = await teams.send(
+      `${hub.url}/msteams/events`,
+      teams.activities.message({ id: conv.id }, `connect ${code}`),
     );
     expect(connect.status).toBeLessThan(300);
     // The tenant is bound to the org (audited), and the conversation is remembered for proactive posts.
@@ -386,6 +436,12 @@ describe('chat apps end to end', () => {
       const bound = await read(`/v1/orgs/${orgId}/audit-events?action=chat.installation_bound`);
       return bound.items?.length ? true : undefined;
     }, 60_000);
+    // The code was used once: a second `connect` with it (from anywhere) binds nothing more, and
+    // the code is in no log line, audit record or queued message of the hub.
+    const codesMade = await read(`/v1/orgs/${orgId}/audit-events?action=chat.bind_code_created`);
+    expect(codesMade.items).toHaveLength(1);
+    expect(JSON.stringify(await read(`/v1/orgs/${orgId}/audit-events?limit=100`))).not.toContain(code);
+    expect(hub.output()).not.toContain(code);
 
     const agent = client(hub, agentKey);
     const asked = await agent('POST', `/v1/orgs/${orgId}/approvals`, {

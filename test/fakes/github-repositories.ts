@@ -65,6 +65,69 @@ export class FakeRepositories {
     };
   }
 
+  /** The people GitHub knows besides those who act: login → their public email, if they show one. */
+  private readonly people = new Map<string, string | null>();
+
+  /** A GitHub user, with the email their profile shows (null: they keep it private). */
+  addPerson(login: string, email: string | null = null) {
+    this.people.set(login, email);
+  }
+
+  /** A person as `GET /users/{username}` shows them (GitHub's `public-user`). */
+  private publicUser(login: string, email: string | null) {
+    return {
+      ...this.user(login),
+      user_view_type: 'public',
+      name: login,
+      company: null,
+      blog: '',
+      location: null,
+      email,
+      hireable: null,
+      bio: null,
+      public_repos: 1,
+      public_gists: 0,
+      followers: 0,
+      following: 0,
+      created_at: '2020-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+    };
+  }
+
+  /** `GET /users/{username}` and `GET /search/users?q=<email> in:email`, answers held to the spec. */
+  private peopleRoute(method: string, path: string) {
+    if (method !== 'GET') return null;
+    const url = new URL(path, 'http://fake');
+    const checked = (template: string, body: unknown) => {
+      const problems = responseProblems(template, 'get', 200, body);
+      return problems
+        ? { status: 500, body: { message: `The fake answered off-spec: ${problems}` } }
+        : { status: 200, body };
+    };
+    const byLogin = /^\/users\/([^/]+)$/.exec(url.pathname);
+    if (byLogin) {
+      const asked = decodeURIComponent(byLogin[1] ?? '').toLowerCase();
+      const login = [...this.people.keys()].find((l) => l.toLowerCase() === asked);
+      if (login === undefined) return { status: 404, body: { message: 'Not Found', status: '404' } };
+      return checked('/users/{username}', this.publicUser(login, this.people.get(login) ?? null));
+    }
+    if (url.pathname === '/search/users') {
+      // GitHub's search: `<term> in:email` matches public emails containing the term.
+      const m = /^(.+?)\s+in:email$/.exec(url.searchParams.get('q') ?? '');
+      const term = (m?.[1] ?? '').toLowerCase();
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const hits = [...this.people.entries()].filter(
+        ([, email]) => term && email?.toLowerCase().includes(term),
+      );
+      return checked('/search/users', {
+        total_count: hits.length,
+        incomplete_results: false,
+        items: hits.slice(0, perPage).map(([login]) => ({ ...this.user(login), score: 1 })),
+      });
+    }
+    return null;
+  }
+
   /** The app as GitHub describes it (`GET /app`, and issues an app created). */
   static app(appId: string) {
     return {
@@ -150,7 +213,7 @@ export class FakeRepositories {
   ): { status: number; body: unknown; headers?: Record<string, string> } | null {
     this.actor = actor;
     const m = /^\/repos\/([^/]+)\/([^/?]+)\/(.+)$/.exec(path);
-    if (!m) return null;
+    if (!m) return this.peopleRoute(method, path);
     const [, owner, name, rest] = m as unknown as [string, string, string, string];
     const repo = this.repo(`${owner}/${name}`);
     const route = (template: string, status: number, make: () => unknown) => {

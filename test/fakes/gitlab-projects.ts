@@ -14,6 +14,8 @@ export interface GitlabUser {
   readonly username: string;
   readonly name: string;
   readonly bot: boolean;
+  /** The email their profile shows (GitLab's user search matches it exactly), if they show one. */
+  readonly publicEmail?: string;
 }
 
 /** What a change sends as a webhook: the `X-Gitlab-Event` value and the payload. */

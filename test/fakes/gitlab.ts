@@ -22,6 +22,7 @@ export const GITLAB_HUMAN: GitlabUser & { token: string } = {
   username: 'gl-human',
   name: 'Grace Lab',
   bot: false,
+  publicEmail: 'grace@gitlab.example',
   token: 'glpat-fakeHumanToken00000000',
 };
 /** An OAuth application the fake knows; its refresh token rotates on each refresh, as GitLab's does. */
@@ -182,6 +183,22 @@ export async function startFakeGitlab(
     try {
       if (resource === 'user' && !id && m === 'GET') return answer(200, projects.currentUser(actor));
       if (resource === 'users' && !id && m === 'GET') {
+        const search = u.searchParams.get('search');
+        if (search !== null) {
+          // GitLab's user search: part of a name or username, or a public email exactly.
+          const term = search.toLowerCase();
+          const hits = [...projects.users.values()].filter(
+            (x) =>
+              term &&
+              (x.username.toLowerCase().includes(term) ||
+                x.name.toLowerCase().includes(term) ||
+                x.publicEmail?.toLowerCase() === term),
+          );
+          return answer(
+            200,
+            hits.map((x) => projects.userJson(x)),
+          );
+        }
         const user = projects.users.get(u.searchParams.get('username') ?? '');
         // GitLab's API_Entities_UserBasic, as a person (not an administrator) is answered.
         return answer(200, user ? [projects.userJson(user)] : []);

@@ -217,6 +217,17 @@ export async function startFakeJira(
     const path = url.pathname;
     fake.onRequest?.(method, path, body);
     if (method === 'GET' && path === '/rest/api/3/myself') return answer(200, myself(actor));
+    // Jira's user search: the query matches part of a display name or an email address.
+    if (method === 'GET' && path === '/rest/api/3/user/search') {
+      const query = (url.searchParams.get('query') ?? '').toLowerCase();
+      const max = Number(url.searchParams.get('maxResults') ?? 50);
+      const hits = Object.values(people).filter(
+        (p) =>
+          query &&
+          (p.displayName.toLowerCase().includes(query) || p.auth.email.toLowerCase().includes(query)),
+      );
+      return answer(200, hits.slice(0, max).map(myself));
+    }
 
     if (method === 'POST' && path === '/rest/api/3/issue') {
       const fields = (body.fields ?? {}) as Json;

@@ -42,6 +42,30 @@ describe('the chat conversation directory in DynamoDB Local', () => {
     expect(await directory.recall(orgId, 'chat-a', '19:c@thread.tacv2')).toBeNull();
   });
 
+  it("forgets every conversation of one installation in the org, and nobody else's", async () => {
+    const directory = new DynamoDbConversationDirectory(aws.docs, aws.tables);
+    const orgId = newId('org');
+    const other = newId('org');
+    const tenant = conversation('c').installationId;
+    await directory.remember(orgId, 'chat-a', conversation('19:one@thread.tacv2'));
+    await directory.remember(orgId, 'chat-a', { ...conversation(`tenant:${tenant}`) });
+    await directory.remember(orgId, 'chat-a', {
+      ...conversation('19:else@thread.tacv2'),
+      installationId: 'T2',
+    });
+    await directory.remember(orgId, 'chat-b', conversation('19:one@thread.tacv2'));
+    await directory.remember(other, 'chat-a', conversation('19:one@thread.tacv2'));
+    expect(await directory.forgetInstallation(orgId, 'chat-a', tenant)).toBe(2);
+    expect(await directory.recall(orgId, 'chat-a', '19:one@thread.tacv2')).toBeNull();
+    expect(await directory.recall(orgId, 'chat-a', `tenant:${tenant}`)).toBeNull();
+    // Another installation, another provider, another org: kept.
+    expect(await directory.recall(orgId, 'chat-a', '19:else@thread.tacv2')).not.toBeNull();
+    expect(await directory.recall(orgId, 'chat-b', '19:one@thread.tacv2')).not.toBeNull();
+    expect(await directory.recall(other, 'chat-a', '19:one@thread.tacv2')).not.toBeNull();
+    expect(await directory.forgetInstallation(orgId, 'chat-a', tenant)).toBe(0);
+    await expect(directory.forgetInstallation('P#x', 'chat-a', tenant)).rejects.toThrow(ForbiddenError);
+  });
+
   it('refuses what is not a tenant, and unbounded references', async () => {
     const directory = new DynamoDbConversationDirectory(aws.docs, aws.tables);
     await expect(directory.recall('P#x', 'chat-a', 'c')).rejects.toThrow(ForbiddenError);

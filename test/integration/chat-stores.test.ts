@@ -1,5 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbChatRates } from '../../shared/adapters/dynamodb/dynamodb-chat-rates';
 import {
+  DynamoDbBindCodeStore,
   DynamoDbChatAppStore,
   DynamoDbIdentityLinkStore,
   DynamoDbInstallationDirectory,
@@ -34,6 +36,44 @@ describe('the chat stores against DynamoDB Local', () => {
     await directory.unbind('chatfake', 'T1');
     await expect(directory.find('chatfake', 'T1')).resolves.toBeNull();
     await expect(directory.bind('chatfake', 'T1', orgB, conB)).resolves.toBe('bound');
+  });
+
+  it('keeps a bind code by hash with its audit record, claims it once, and never after it expired', async () => {
+    const codes = new DynamoDbBindCodeStore(db.docs, db.tables);
+    const orgId = newId('org');
+    const at = new Date();
+    const code = {
+      provider: 'chatfake',
+      orgId,
+      connectionId: newId('con'),
+      installationId: 'T1',
+      expiresAt: new Date(at.getTime() + 60_000),
+    };
+    await codes.put('hash-1', code, record(orgId, 'chat.bind_code_created'));
+    await codes.put('hash-old', { ...code, expiresAt: new Date(at.getTime() - 1000) }, record(orgId, 'x'));
+    await expect(codes.claim('hash-unknown', at)).resolves.toBeNull();
+    // Past its time, though the TTL sweep has not removed it yet.
+    await expect(codes.claim('hash-old', at)).resolves.toBeNull();
+    const [first, second] = await Promise.all([codes.claim('hash-1', at), codes.claim('hash-1', at)]);
+    expect([first, second].filter(Boolean)).toEqual([code]);
+    await expect(codes.claim('hash-1', at)).resolves.toBeNull();
+    const item = await db.docs.send(
+      new QueryCommand({
+        TableName: db.tables.domainTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'P#CHATBIND#hash-1' },
+      }),
+    );
+    // The TTL attribute is set (epoch seconds), so DynamoDB removes it after it expired.
+    expect(item.Items?.[0]?.expiresAt).toBe(Math.floor(code.expiresAt.getTime() / 1000));
+    const audit = await db.docs.send(
+      new QueryCommand({
+        TableName: db.tables.auditTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `T#${orgId}#AUDIT` },
+      }),
+    );
+    expect(audit.Items?.map((i) => i.action).sort()).toEqual(['chat.bind_code_created', 'x']);
   });
 
   it('claims a chat link nonce once', async () => {
@@ -73,6 +113,124 @@ describe('the chat stores against DynamoDB Local', () => {
       }),
     );
     expect(audit.Items?.map((i) => i.action)).toEqual(['chat.identity_linked']);
+  });
+
+  it('links one platform user to one hub user, and a hub user to one account per workspace, until unlinked', async () => {
+    const links = new DynamoDbIdentityLinkStore(db.docs, db.tables);
+    const [orgId, ada, bob, workspace, otherWorkspace] = [
+      newId('org'),
+      newId('usr'),
+      newId('usr'),
+      newId('con'),
+      newId('con'),
+    ];
+    const link = (platformUserId: string, userId: string, connectionId = workspace) => ({
+      orgId,
+      provider: 'chatfake',
+      platformUserId,
+      userId,
+      connectionId,
+      via: 'link' as const,
+      linkedAt: new Date().toISOString(),
+    });
+    await expect(links.put(link('U1', ada), record(orgId, 'chat.identity_linked'))).resolves.toBe('linked');
+    // The same pair again (a retried or concurrent match) is no conflict.
+    await expect(links.put(link('U1', ada), record(orgId, 'chat.identity_linked'))).resolves.toBe('linked');
+    await expect(links.put(link('U1', bob), record(orgId, 'x'))).resolves.toBe('platform_user_taken');
+    await expect(links.put(link('U2', ada), record(orgId, 'x'))).resolves.toBe('user_taken');
+    await expect(links.find(orgId, 'chatfake', 'U1')).resolves.toMatchObject({ userId: ada });
+    await expect(links.find(orgId, 'chatfake', 'U2')).resolves.toBeNull();
+    await expect(links.accountIn(orgId, 'chatfake', workspace, ada)).resolves.toBe('U1');
+    await expect(links.accountIn(orgId, 'chatfake', workspace, bob)).resolves.toBeNull();
+    // Another workspace of the org holds another account of the same person.
+    await expect(
+      links.put(link('U3', ada, otherWorkspace), record(orgId, 'chat.identity_linked')),
+    ).resolves.toBe('linked');
+    // Once unlinked, both sides are free again.
+    await expect(
+      links.remove(orgId, 'chatfake', 'U1', record(orgId, 'chat.identity_unlinked')),
+    ).resolves.toMatchObject({ userId: ada, connectionId: workspace });
+    await expect(links.remove(orgId, 'chatfake', 'U1', record(orgId, 'x'))).resolves.toBeNull();
+    await expect(links.find(orgId, 'chatfake', 'U1')).resolves.toBeNull();
+    await expect(links.put(link('U1', bob), record(orgId, 'chat.identity_linked'))).resolves.toBe('linked');
+    await expect(links.put(link('U2', ada), record(orgId, 'chat.identity_linked'))).resolves.toBe('linked');
+    await expect(links.platformUserOf(orgId, 'chatfake', bob)).resolves.toBe('U1');
+    const audit = await db.docs.send(
+      new QueryCommand({
+        TableName: db.tables.auditTable,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `T#${orgId}#AUDIT` },
+      }),
+    );
+    // Refusals wrote nothing, their audit records included.
+    expect(audit.Items?.map((i) => i.action).filter((a) => a === 'x')).toEqual([]);
+  });
+
+  it('refuses one of two concurrent links of a platform user to different hub users', async () => {
+    const links = new DynamoDbIdentityLinkStore(db.docs, db.tables);
+    const orgId = newId('org');
+    const connectionId = newId('con');
+    const attempt = (userId: string) =>
+      links
+        .put(
+          {
+            orgId,
+            provider: 'chatfake',
+            platformUserId: 'U9',
+            userId,
+            connectionId,
+            via: 'link',
+            linkedAt: new Date().toISOString(),
+          },
+          record(orgId, 'chat.identity_linked'),
+        )
+        .catch((error: Error) => error.name);
+    const outcomes = await Promise.all([attempt(newId('usr')), attempt(newId('usr'))]);
+    expect(outcomes.filter((o) => o === 'linked')).toHaveLength(1);
+  });
+
+  it('counts each chat user’s work in its window: the limit, one use said to be over, then silent', async () => {
+    const rates = new DynamoDbChatRates(db.docs, db.tables.domainTable, {
+      name: 'chat',
+      limit: 2,
+      windowSeconds: 60,
+    });
+    const orgId = newId('org');
+    const at = new Date('2026-03-01T12:00:10Z');
+    const ada = { provider: 'chatfake', platformUserId: 'U1' };
+    const outcomes = [];
+    for (let n = 0; n < 5; n++) outcomes.push((await rates.consume(orgId, ada, at)).outcome);
+    expect(outcomes).toEqual(['allowed', 'allowed', 'over', 'silent', 'silent']);
+    await expect(rates.consume(orgId, ada, at)).resolves.toEqual({
+      outcome: 'silent',
+      retryAfterSeconds: 50,
+    });
+    // Another person, another org, the next window: each counted apart.
+    await expect(rates.consume(orgId, { ...ada, platformUserId: 'U2' }, at)).resolves.toMatchObject({
+      outcome: 'allowed',
+    });
+    await expect(rates.consume(newId('org'), ada, at)).resolves.toMatchObject({ outcome: 'allowed' });
+    await expect(rates.consume(orgId, ada, new Date('2026-03-01T12:01:00Z'))).resolves.toMatchObject({
+      outcome: 'allowed',
+    });
+    await expect(rates.consume('platform', ada, at)).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('admits no more than the limit of concurrent work from one chat user', async () => {
+    const rates = new DynamoDbChatRates(db.docs, db.tables.domainTable, {
+      name: 'chat',
+      limit: 3,
+      windowSeconds: 60,
+    });
+    const orgId = newId('org');
+    const at = new Date();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        rates.consume(orgId, { provider: 'chatfake', platformUserId: 'U1' }, at),
+      ),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'allowed')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.outcome === 'over')).toHaveLength(1);
   });
 
   it('stores chat app settings once per provider, seeding only where none are set', async () => {

@@ -1,14 +1,17 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
+import type { BindCodeStore, StoredBindCode } from '../../chat/bind-codes';
 import type { InstallationDirectory } from '../../chat/model';
 import type {
   ChatAppStore,
   IdentityLink,
+  IdentityLinkPut,
   IdentityLinkStore,
   StoredChatApp,
   UsedTokens,
 } from '../../chat/ports';
 import type { TablesConfig } from '../../config/config';
+import { platformPointers } from '../../topology/access';
 import { auditPut } from './audit-item';
 import { ifConditionHolds } from './conditional';
 import { platformAuditPut } from './dynamodb-api-key-store';
@@ -142,9 +145,84 @@ export class DynamoDbUsedTokens implements UsedTokens {
   }
 }
 
+/**
+ * One-time bind codes (`chatBindCodes`), platform items by the code's hash (the platform sends the
+ * code alone, before any org is known): written with their audit record, claimed once by a
+ * conditional update, gone by TTL after they expire (and refused on claim before the TTL sweeps).
+ */
+export class DynamoDbBindCodeStore implements BindCodeStore {
+  constructor(
+    private readonly client: DataClient,
+    private readonly tables: TablesConfig,
+  ) {}
+
+  private key(hash: string) {
+    return { PK: platformPk(platformPointers.chatBindCodes, hash), SK: 'CODE' };
+  }
+
+  async put(hash: string, code: StoredBindCode, audit: AuditRecord): Promise<void> {
+    await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: {
+            ...this.key(hash),
+            provider: code.provider,
+            orgId: code.orgId,
+            connectionId: code.connectionId,
+            installationId: code.installationId,
+            validUntil: code.expiresAt.toISOString(),
+            expiresAt: epochSeconds(code.expiresAt),
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      auditPut(this.tables.auditTable, audit),
+    ]);
+  }
+
+  async claim(hash: string, at: Date): Promise<StoredBindCode | null> {
+    const out = await ifConditionHolds(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.domainTable,
+          Key: this.key(hash),
+          UpdateExpression: 'SET usedAt = :at',
+          // Unknown, used, or past its time (the TTL sweep lags by up to days): nothing is claimed.
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(usedAt) AND validUntil > :at',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    const item = out?.Attributes;
+    if (!item) return null;
+    return {
+      provider: String(item.provider),
+      orgId: String(item.orgId),
+      connectionId: String(item.connectionId),
+      installationId: String(item.installationId),
+      expiresAt: new Date(String(item.validUntil)),
+    };
+  }
+}
+
 /** Identity links under the org's partition: one item per (provider, platform user). */
 /** Sorts apart from `<provider>#<platform user>`: a provider id has no `~`. */
 const reverseKey = (provider: string, userId: string) => `~user#${userId}#${provider}`;
+/** The hub user's one platform account in a workspace (the connection): the 1:1 rule's other half. */
+const workspaceKey = (provider: string, connectionId: string, userId: string) =>
+  `~user#${userId}#${provider}#${connectionId}`;
+
+const linkOf = (orgId: string, item: Record<string, unknown>): IdentityLink => ({
+  orgId,
+  provider: String(item.provider),
+  platformUserId: String(item.platformUserId),
+  userId: String(item.userId),
+  connectionId: String(item.connectionId),
+  via: item.via === 'email' ? 'email' : 'link',
+  linkedAt: String(item.linkedAt),
+});
 
 export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
   constructor(
@@ -158,15 +236,7 @@ export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
       `${provider}#${platformUserId}`,
     );
     if (!item || typeof item.userId !== 'string') return null;
-    return {
-      orgId,
-      provider,
-      platformUserId,
-      userId: item.userId,
-      connectionId: String(item.connectionId),
-      via: item.via === 'email' ? 'email' : 'link',
-      linkedAt: String(item.linkedAt),
-    };
+    return { ...linkOf(orgId, item), provider, platformUserId };
   }
 
   /** The platform user a hub user is linked to on `provider`, if any (the latest link). */
@@ -178,15 +248,45 @@ export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
     return typeof item?.platformUserId === 'string' ? item.platformUserId : null;
   }
 
-  async put(link: IdentityLink, audit: AuditRecord): Promise<void> {
+  async accountIn(
+    orgId: string,
+    provider: string,
+    connectionId: string,
+    userId: string,
+  ): Promise<string | null> {
+    const item = await new TenantScopedTable(this.client, this.tables.domainTable, orgId).get(
+      tenantPk(orgId, IDENTITY_LINKS),
+      workspaceKey(provider, connectionId, userId),
+    );
+    return typeof item?.platformUserId === 'string' ? item.platformUserId : null;
+  }
+
+  async put(link: IdentityLink, audit: AuditRecord): Promise<IdentityLinkPut> {
     const table = new TenantScopedTable(this.client, this.tables.domainTable, link.orgId);
     const pk = tenantPk(link.orgId, IDENTITY_LINKS);
     table.check(pk);
-    await transactWrite(this.client, [
+    const failed = await transactWrite(this.client, [
       {
         Put: {
           TableName: this.tables.domainTable,
           Item: { PK: pk, SK: `${link.provider}#${link.platformUserId}`, ...link },
+          // The platform user is one hub user's: linked again only to the same one.
+          ConditionExpression: 'attribute_not_exists(PK) OR userId = :user',
+          ExpressionAttributeValues: { ':user': link.userId },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.domainTable,
+          Item: {
+            PK: pk,
+            SK: workspaceKey(link.provider, link.connectionId, link.userId),
+            platformUserId: link.platformUserId,
+            linkedAt: link.linkedAt,
+          },
+          // And the hub user has one platform account per workspace.
+          ConditionExpression: 'attribute_not_exists(PK) OR platformUserId = :platform',
+          ExpressionAttributeValues: { ':platform': link.platformUserId },
         },
       },
       // The way back, for a notification to the user's direct messages (`user:<id>` destinations).
@@ -203,5 +303,52 @@ export class DynamoDbIdentityLinkStore implements IdentityLinkStore {
       },
       auditPut(this.tables.auditTable, audit),
     ]);
+    if (failed.includes(0)) return 'platform_user_taken';
+    if (failed.includes(1)) return 'user_taken';
+    return 'linked';
+  }
+
+  async remove(
+    orgId: string,
+    provider: string,
+    platformUserId: string,
+    audit: AuditRecord,
+  ): Promise<IdentityLink | null> {
+    const table = new TenantScopedTable(this.client, this.tables.domainTable, orgId);
+    const pk = tenantPk(orgId, IDENTITY_LINKS);
+    const item = await table.get(pk, `${provider}#${platformUserId}`, { consistent: true });
+    if (!item || typeof item.userId !== 'string') return null;
+    const link = { ...linkOf(orgId, item), provider, platformUserId };
+    const back = await table.get(pk, reverseKey(provider, link.userId), { consistent: true });
+    const own = (sk: string, condition: string, values: Record<string, unknown>) => ({
+      Delete: {
+        TableName: this.tables.domainTable,
+        Key: { PK: pk, SK: sk },
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      },
+    });
+    const failed = await transactWrite(this.client, [
+      // Only the link as read: one relinked meanwhile is another link, not removed.
+      own(`${provider}#${platformUserId}`, 'userId = :user AND linkedAt = :at', {
+        ':user': link.userId,
+        ':at': link.linkedAt,
+      }),
+      own(
+        workspaceKey(provider, link.connectionId, link.userId),
+        'attribute_not_exists(PK) OR platformUserId = :platform',
+        { ':platform': platformUserId },
+      ),
+      // The way back goes only when it leads to this platform user (the latest link).
+      ...(back?.platformUserId === platformUserId
+        ? [
+            own(reverseKey(provider, link.userId), 'platformUserId = :platform', {
+              ':platform': platformUserId,
+            }),
+          ]
+        : []),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    return failed.length === 0 ? link : null;
   }
 }

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConversationDirectory, StoredConversation } from '../../chat/model';
 import type { TablesConfig } from '../../config/config';
 import { ValidationError } from '../../errors';
@@ -64,5 +64,37 @@ export class DynamoDbConversationDirectory implements ConversationDirectory {
     const key = this.key(orgId, provider, conversationId);
     new TenantScopedTable(this.client, this.tables.domainTable, orgId).check(key.PK);
     await this.client.send(new DeleteCommand({ TableName: this.tables.domainTable, Key: key }));
+  }
+
+  async forgetInstallation(orgId: string, provider: string, installationId: string): Promise<number> {
+    const pk = tenantPk(orgId, TENANT_COLLECTIONS.chatConversations);
+    new TenantScopedTable(this.client, this.tables.domainTable, orgId).check(pk);
+    let forgotten = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      // The org's conversations of the provider (a Query of its partition), those of the installation kept.
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.domainTable,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :provider)',
+          FilterExpression: 'installationId = :installation',
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':provider': `${provider}#`,
+            ':installation': installationId,
+          },
+          ProjectionExpression: 'PK, SK',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        await this.client.send(
+          new DeleteCommand({ TableName: this.tables.domainTable, Key: { PK: item.PK, SK: item.SK } }),
+        );
+        forgotten += 1;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return forgotten;
   }
 }

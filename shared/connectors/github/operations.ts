@@ -46,6 +46,26 @@ async function callWithBody<T>(fields: { body?: string | undefined }, run: () =>
 /** The GitHub operations the sync engine uses, on one installation's client. */
 export function githubOperations(octokit: Octokit) {
   return {
+    /** A user's login by their login (exact, any case), or null when GitHub has none. */
+    userByLogin: (login: string) =>
+      call(async () => {
+        try {
+          const { data } = await octokit.request('GET /users/{username}', { username: login });
+          return data.login;
+        } catch (error) {
+          if ((error as { status?: number }).status === 404) return null;
+          throw error;
+        }
+      }),
+    /**
+     * The logins whose email is this one (GitHub's user search by email: public addresses on
+     * github.com, any on an Enterprise Server that shows them), at most two: enough to tell one from many.
+     */
+    loginsByEmail: (email: string) =>
+      call(async () => {
+        const { data } = await octokit.request('GET /search/users', { q: `${email} in:email`, per_page: 2 });
+        return data.items.map((u) => u.login);
+      }),
     createIssue: (
       r: RepoRef,
       issue: { title: string; body?: string; labels?: string[]; assignees?: string[] },

@@ -13,6 +13,9 @@ import type { RepoRef } from './operations';
 import { githubOperations, ISSUE_PAGE } from './operations';
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** GitHub's logins: letters, digits and single inner hyphens, at most 39 characters. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const EMAIL = /^[^\s@"]{1,64}@[A-Za-z0-9.-]{1,253}$/;
 
 const repoOf = (fullName: string): RepoRef => {
   const [owner = '', repo = ''] = fullName.split('/');
@@ -131,6 +134,14 @@ export const githubWorkItems: CodeHostConnector = {
         // assumes full pages.
         const pages = first.lastPage ?? 1;
         return pages > 1 ? pages * ISSUE_PAGE : first.issues.length;
+      },
+      findUser: async (query) => {
+        // Nothing that is not a login or an email reaches GitHub (no search syntax smuggled in).
+        if ('name' in query) return LOGIN.test(query.name) ? (await ops()).userByLogin(query.name) : null;
+        if (!EMAIL.test(query.email)) return null;
+        // A search matches part of an address too: one user, and only one, is an answer.
+        const logins = await (await ops()).loginsByEmail(query.email);
+        return logins.length === 1 ? (logins[0] ?? null) : null;
       },
       createBranch: async (repository, branch, base) => {
         await (await ops()).createBranch(repoOf(repository), branch, base);

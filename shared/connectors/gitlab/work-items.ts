@@ -148,6 +148,18 @@ function client(connection: Connection, resources: GitlabApi | Promise<GitlabApi
       return me;
     },
     itemUrl: (container, key) => `${web}/${container}/-/issues/${iidIn(key)}`,
+    findUser: async (query) => {
+      const api = await ready;
+      if ('name' in query) {
+        const [user] = await api.users.all({ username: query.name, perPage: 1, maxPages: 1 });
+        return user?.username ?? null;
+      }
+      if (!/^[^\s@]{1,64}@[^\s@]{1,253}$/.test(query.email)) return null;
+      // GitLab matches a person's public email exactly, and names too: one answer, or none.
+      const found = await api.users.all({ search: query.email, perPage: 2, maxPages: 1 });
+      const [one, ...more] = found;
+      return one && more.length === 0 ? one.username : null;
+    },
     createItem: async (container, _type, fields) => {
       const { stateEvent: _state, title: _title, ...patch } = await patchOf(fields);
       const issue = await (await ready).issues.create(container, fields.title ?? '', patch);

@@ -1,4 +1,5 @@
 import { ProviderUnavailableError, ValidationError } from '../../errors';
+import type { UserQuery } from '../work-items';
 import { fromAdf, toAdf } from './adf';
 import type { JiraClient } from './client';
 import { jiraFailure } from './client';
@@ -132,6 +133,25 @@ export function jiraOperations(
       call(async (client) => {
         const me = await client.myself.getCurrentUser();
         return { accountId: me.accountId ?? '' };
+      }),
+    /**
+     * A person's account id by email or display name (Jira Cloud has no user names): Jira's user
+     * search matches both; only one active person, matching exactly where Jira shows the field, is
+     * an answer (an email a person keeps private is matched by Jira alone).
+     */
+    findUser: (query: UserQuery) =>
+      call(async (client) => {
+        const asked = ('email' in query ? query.email : query.name).trim();
+        if (!asked || asked.length > 200) return null;
+        const found = await client.userSearch.findUsers({ query: asked, maxResults: 10 });
+        const people = found.filter(
+          (u) => u.active !== false && u.accountType === 'atlassian' && u.accountId,
+        );
+        const same = (a: string | undefined) => a?.toLowerCase() === asked.toLowerCase();
+        const exact = people.filter((u) => ('email' in query ? same(u.emailAddress) : same(u.displayName)));
+        const hidden = 'email' in query && people.every((u) => !u.emailAddress);
+        const [one, ...more] = exact.length > 0 ? exact : hidden ? people : [];
+        return one && more.length === 0 ? (one.accountId ?? null) : null;
       }),
     getIssue: (key: string) =>
       call(async (client) => {

@@ -54,6 +54,7 @@ export const jiraWorkItems: TrackerConnector = {
         return { actor: accountId, creator: accountId };
       },
       itemUrl: (_project, key) => ops.issueUrl(key),
+      findUser: (query) => ops.findUser(query),
       createItem: async (project, issueType, fields) => {
         const created = await ops.createIssue(project, issueType ?? 'Task', {
           ...patchOf(fields),

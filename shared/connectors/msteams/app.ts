@@ -1,4 +1,5 @@
 import { auditBySystem } from '../../audit/audit-record';
+import { BIND_CODE, bindCodeHash } from '../../chat/bind-codes';
 import type { AppReply, AppRequest, ChatCard, ChatWork, PlatformUser, ReplyChannel } from '../../chat/model';
 import { UnauthenticatedError } from '../../errors';
 import type { ChatDeps } from '../provider-module';
@@ -35,15 +36,26 @@ const refuse = (status: number, message: string) =>
 const invokeMessage = (value: string) =>
   json(200, { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value });
 
-const CONNECT = /^connect\s+(con_[0-9A-Za-z]{1,64})$/i;
+/** `connect …`, whatever follows: answered here and never queued, since what follows may be a bind code. */
+const CONNECT = /^connect(?:\s|$)/i;
 
 const notConnected = (tenantId: string): ChatCard => ({
   title: 'This Teams tenant is not connected to an Integration Hub organisation yet',
   text:
-    `An admin of your hub organisation creates a Microsoft Teams connection with kind \`teams_bot\` and this tenant id: **${tenantId}**. ` +
-    'Then anyone here sends me `connect <connectionId>` with that connection’s id.',
+    `An admin of your hub organisation makes a one-time bind code for its Microsoft Teams connection (kind \`teams_bot\`, this tenant id: **${tenantId}**), ` +
+    'for example with `hub chat-installs bind-code <orgId> <connectionId>`. Then send me `connect <code>`: it works once, for minutes.',
   fallback: 'This Teams tenant is not connected to an Integration Hub organisation yet.',
 });
+const codeRefused: ChatCard = {
+  title: 'That bind code cannot connect this tenant',
+  text: 'It is unknown, used already, expired, or for another tenant. Ask an admin of your hub organisation for a new one.',
+  tone: 'warning',
+  fallback: 'That bind code cannot connect this tenant: ask an admin of your hub organisation for a new one.',
+};
+const alreadyConnected: ChatCard = {
+  title: 'This tenant is already connected to a hub organisation',
+  fallback: 'This tenant is already connected to a hub organisation.',
+};
 
 /**
  * The bot's messaging endpoint (`POST /msteams/events`): the Bot Framework channel's token is
@@ -52,7 +64,8 @@ const notConnected = (tenantId: string): ChatCard => ({
  * added to a conversation stores its reference (only in a tenant bound to an org); a message is a
  * command; an `Action.Execute` invoke an action (answered as Teams requires); a message extension
  * a command. A tenant bound to no org gets a polite card and nothing else, unless it sends
- * `connect <connectionId>` for a connection of kind `teams_bot` naming that very tenant.
+ * `connect <code>` with a one-time bind code an org admin made for a `teams_bot` connection naming
+ * that very tenant. A `connect …` is always answered here, never queued nor logged.
  */
 export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBotRuntime(deps)) {
   const refs = referencesOf(deps);
@@ -90,29 +103,38 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
     clearTimeout(timer);
   };
 
-  /** Binds the tenant to the org whose Teams connection names it, when the connection id is sent from there. */
-  const connect = async (activity: Activity, tenantId: string, connectionId: string): Promise<AppReply> => {
-    const route = await deps.connections.findWebhookRoute(connectionId);
-    const connection =
-      route && route.provider === TEAMS ? await deps.connections.get(route.orgId, connectionId) : null;
+  /**
+   * Binds the tenant to the org and connection of a one-time bind code: claimed once (a conditional
+   * write), unexpired, made for this tenant, its connection still an active bot connection naming
+   * it. The code is never stored, queued, logged nor audited: only its hash is looked up.
+   */
+  const connect = async (
+    activity: Activity,
+    tenantId: string,
+    code: string,
+    at: Date,
+  ): Promise<{ card: ChatCard; work?: ChatWork[] }> => {
+    if (!BIND_CODE.test(code) || !deps.bindCodes) return { card: codeRefused };
+    const claimed = await deps.bindCodes.claim(bindCodeHash(code), at);
+    if (!claimed || claimed.provider !== TEAMS || claimed.installationId !== tenantId)
+      return { card: codeRefused };
+    const connection = await deps.connections.get(claimed.orgId, claimed.connectionId);
     const summary = connection?.credentials as { kind?: string; tenantId?: string } | null | undefined;
-    if (connection?.status !== 'active' || summary?.kind !== 'teams_bot' || summary.tenantId !== tenantId) {
-      await tell(activity, {
-        title: 'No Teams connection for this tenant has that id',
-        text: `The connection must be of kind \`teams_bot\` and name this tenant id: **${tenantId}**.`,
-        fallback: 'No Teams connection for this tenant has that id.',
-      });
-      return OK;
-    }
+    if (
+      connection?.provider !== TEAMS ||
+      connection.status !== 'active' ||
+      summary?.kind !== 'teams_bot' ||
+      summary.tenantId?.toLowerCase() !== tenantId
+    )
+      return { card: codeRefused };
     const bound = await deps.installations.bind(TEAMS, tenantId, connection.orgId, connection.id);
-    if (bound === 'taken') {
-      await tell(activity, {
-        title: 'This tenant is already connected to another hub organisation',
-        fallback: 'This tenant is already connected to another hub organisation.',
-      });
-      return OK;
-    }
-    const at = deps.clock.now();
+    if (bound === 'taken')
+      return {
+        card: {
+          title: 'This tenant is already connected to another hub organisation',
+          fallback: 'This tenant is already connected to another hub organisation.',
+        },
+      };
     await refs.remember(connection.orgId, referenceOf(activity, tenantId), at);
     await deps.audit.append(
       auditBySystem({
@@ -122,11 +144,16 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
         targets: [{ type: 'connection', id: connection.id }],
         requestId: activity.id ?? connection.id,
         at,
-        after: { provider: TEAMS, installationId: tenantId },
+        after: { provider: TEAMS, installationId: tenantId, via: 'bind_code' },
       }),
     );
     return {
-      ...OK,
+      card: {
+        title: 'This Teams tenant is now connected to its hub organisation',
+        text: 'Add me to the teams and chats that should get the hub’s messages.',
+        tone: 'good',
+        fallback: 'This Teams tenant is now connected to its hub organisation.',
+      },
       work: [
         work(activity, { orgId: connection.orgId, connectionId: connection.id }, at, {
           kind: 'installed',
@@ -135,6 +162,18 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
       ],
     };
   };
+  /**
+   * Whether the tenant's binding still holds: one whose connection was deleted binds nothing, and
+   * is released (with the references it left) so a new bind code can bind the tenant again.
+   */
+  const holds = async (tenantId: string, bound: { orgId: string; connectionId: string }) => {
+    if (await deps.connections.get(bound.orgId, bound.connectionId)) return true;
+    await deps.installations.unbind(TEAMS, tenantId);
+    await refs.forgetTenant(bound.orgId, tenantId);
+    return false;
+  };
+  /** The code of a `connect <code>` command (its second word). */
+  const codeOf = (text: string) => text.split(' ')[1] ?? '';
 
   const conversationName = (activity: Activity) => {
     const name = referenceOf(activity, '').name;
@@ -168,6 +207,7 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
     orgId: bound.orgId,
     connectionId: bound.connectionId,
     provider: TEAMS,
+    ...(tenantOf(activity) ? { installationId: tenantOf(activity) as string } : {}),
     actor: actorOf(activity),
     conversation: activity.conversation.id,
     receivedAt: at.toISOString(),
@@ -175,11 +215,11 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
     request,
   });
 
-  const onInvoke = (
+  const onInvoke = async (
     activity: Activity,
     bound: { orgId: string; connectionId: string } | null,
     at: Date,
-  ): AppReply => {
+  ): Promise<AppReply> => {
     if (activity.name === 'adaptiveCard/action') {
       const parsed = CardActionInvokeSchema.safeParse(activity.value);
       const verb = parsed.success
@@ -210,6 +250,13 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
         : undefined;
       const text = typeof given === 'string' ? commandText(given) : '';
       const answer = (message: string) => json(200, { composeExtension: { type: 'message', text: message } });
+      if (CONNECT.test(text)) {
+        // Answered here, never queued nor echoed: the text holds a bind code.
+        const tenantId = tenantOf(activity) ?? '';
+        if (bound && (await holds(tenantId, bound))) return answer(alreadyConnected.fallback);
+        const result = await connect(activity, tenantId, codeOf(text), at);
+        return { ...answer(result.card.fallback), ...(result.work ? { work: result.work } : {}) };
+      }
       if (!bound) return answer('This Teams tenant is not connected to an Integration Hub organisation yet.');
       if (!text) return answer('Type a hub command, such as `status WEB-12` or `help`.');
       return {
@@ -274,17 +321,17 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
       if (activity.type === 'message') {
         const text = commandText(activity.text ?? '');
         if (!text) return OK;
-        const claim = CONNECT.exec(text)?.[1];
-        if (!bound) {
-          if (claim) return connect(activity, tenantId, claim);
-          await tell(activity, notConnected(tenantId));
-          return OK;
+        if (CONNECT.test(text)) {
+          if (bound && (await holds(tenantId, bound))) {
+            await tell(activity, alreadyConnected);
+            return OK;
+          }
+          const result = await connect(activity, tenantId, codeOf(text), at);
+          await tell(activity, result.card);
+          return { ...OK, ...(result.work ? { work: result.work } : {}) };
         }
-        if (claim) {
-          await tell(activity, {
-            title: 'This tenant is already connected to a hub organisation',
-            fallback: 'Already connected.',
-          });
+        if (!bound) {
+          await tell(activity, notConnected(tenantId));
           return OK;
         }
         return { ...OK, work: [work(activity, bound, at, { kind: 'command', text })] };

@@ -63,6 +63,31 @@ export const cardMessage = (card: ChatCard, id?: string) => ({
   attachments: [cardAttachment(adaptiveCard(card))],
 });
 
+/**
+ * Why Teams did not open a 1:1 chat, as the hub's error classes (the chat channel makes a delivery
+ * outcome of them): a wait is retried, a refused bot marks the connection, a refusal of this chat
+ * fails the delivery at once with a reason a person can act on, anything else is retried.
+ */
+function directFailure(outcome: ChatPostOutcome): Error {
+  if (outcome.ok) return new ProviderUnavailableError('Teams did not open the 1:1 chat');
+  if (outcome.statusCode === 429 || outcome.retryAfterSeconds)
+    return new ProviderRateLimitedError(
+      'Teams rate-limited opening a 1:1 chat',
+      outcome.retryAfterSeconds ?? 1,
+    );
+  if (outcome.permanent === 'gone') return new ProviderAuthError(`Teams refused the bot (${outcome.error})`);
+  if (outcome.permanent) {
+    const why =
+      outcome.statusCode === 403
+        ? 'the user is not a member of the bound tenant'
+        : outcome.statusCode === 400 || outcome.statusCode === 404
+          ? 'Teams does not know the user'
+          : outcome.error;
+    return new ValidationError(`Teams refused a 1:1 chat with the user: ${why}`);
+  }
+  return new ProviderUnavailableError(`Teams did not open a 1:1 chat (${outcome.error})`);
+}
+
 /** The directory of references the client needs: providers that post proactively must be given one. */
 export function referencesOf(deps: Pick<ChatDeps, 'conversations'>): TeamsReferences {
   if (!deps.conversations) throw new Error('The Teams provider needs the chat conversation directory');
@@ -91,11 +116,25 @@ export function makeTeamsClient(
     const stored = await deps.connections.get(connection.orgId, connection.connectionId);
     if (!stored || stored.provider !== TEAMS) return null;
     const summary = stored.credentials as { kind?: string; tenantId?: string } | null;
+    const tenantId = connection.installationId ?? summary?.tenantId;
+    // The bot speaks in a tenant only while it is bound to this very org and connection: nothing
+    // goes to a tenant that was unbound, whatever references are left.
+    const binding =
+      summary?.kind === 'teams_bot' && tenantId ? await deps.installations.find(TEAMS, tenantId) : null;
     return {
       connection: stored,
       kind: summary?.kind,
-      tenantId: connection.installationId ?? summary?.tenantId,
+      tenantId,
+      bound: binding?.orgId === connection.orgId && binding.connectionId === connection.connectionId,
     };
+  };
+  const unbound = {
+    ok: false as const,
+    outcome: {
+      ok: false as const,
+      error: 'the tenant is not bound to this connection',
+      permanent: 'rejected' as const,
+    },
   };
 
   const workflowUrl = async (connection: ChatConnection) => {
@@ -174,10 +213,28 @@ export function makeTeamsClient(
         channelData: { tenant: { id: tenantId } },
       },
     );
-    if (!answer.ok) return answer;
-    const created = ConversationResourceResponseSchema.parse(answer.body);
+    if (!answer.ok) {
+      // A 403 to creating a chat refuses this member (another tenant, not in the roster), not the
+      // bot: one person's DM never takes the whole connection down.
+      if (!answer.outcome.ok && answer.outcome.statusCode === 403)
+        return {
+          ok: false as const,
+          outcome: {
+            ...answer.outcome,
+            error: 'the user is not a member of the bound tenant',
+            permanent: 'rejected' as const,
+          },
+        };
+      return answer;
+    }
+    const created = ConversationResourceResponseSchema.safeParse(answer.body);
+    if (!created.success)
+      return {
+        ok: false as const,
+        outcome: { ok: false as const, statusCode: answer.status, error: 'no conversation id in the answer' },
+      };
     const ref: ConversationReference = {
-      conversationId: created.id,
+      conversationId: created.data.id,
       serviceUrl: home.serviceUrl,
       tenantId,
       botId: home.botId,
@@ -194,6 +251,7 @@ export function makeTeamsClient(
         ok: false as const,
         outcome: { ok: false as const, error: 'not a Teams bot connection', permanent: 'rejected' as const },
       };
+    if (!found.bound) return unbound;
     const user = /^user:([0-9a-fA-F-]{36})$/.exec(conversation)?.[1];
     if (user) return openDirect(connection.orgId, found.tenantId, user);
     const ref = await refs.recall(connection.orgId, conversation);
@@ -258,6 +316,7 @@ export function makeTeamsClient(
       const found = await tenantOfConnection(connection);
       if (!found || found.tenantId !== tenantId)
         return { ok: false, error: 'the reply belongs to another tenant', permanent: 'rejected' };
+      if (!found.bound) return unbound.outcome;
       const ref: ConversationReference = {
         conversationId,
         serviceUrl,
@@ -273,7 +332,7 @@ export function makeTeamsClient(
 
     async lookupUser(connection, platformUserId): Promise<PlatformUser | null> {
       const found = await tenantOfConnection(connection);
-      if (!found?.tenantId || found.kind !== 'teams_bot') return null;
+      if (!found?.tenantId || found.kind !== 'teams_bot' || !found.bound) return null;
       const home = await refs.tenant(connection.orgId, found.tenantId);
       if (!home) return null;
       const answer = await callConnector(
@@ -303,12 +362,11 @@ export function makeTeamsClient(
 
     async directConversation(connection, platformUserId) {
       const found = await tenantOfConnection(connection);
-      if (!found?.tenantId) throw new ValidationError('Not a Teams bot connection');
+      if (!found?.tenantId || found.kind !== 'teams_bot')
+        throw new ValidationError('Not a Teams bot connection');
+      if (!found.bound) throw new ValidationError('The tenant is not bound to this connection');
       const opened = await openDirect(connection.orgId, found.tenantId, platformUserId);
-      if (!opened.ok)
-        throw new ValidationError(
-          `No 1:1 chat with the user: ${opened.outcome.ok ? '' : opened.outcome.error}`,
-        );
+      if (!opened.ok) throw directFailure(opened.outcome);
       return opened.ref.conversationId;
     },
   };

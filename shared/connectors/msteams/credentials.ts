@@ -4,8 +4,9 @@ import { secret } from '../provider-module';
 
 /**
  * The org's claim on a Microsoft Teams tenant: the deployment's bot installed there posts for the
- * org once someone in the tenant sends it `connect <connectionId>` (the conversation references the
- * bot learns are kept apart, in the conversation directory: they are no credentials).
+ * org once someone in the tenant sends it `connect <code>`, a one-time code an org admin made (the
+ * conversation references the bot learns are kept apart, in the conversation directory: they are
+ * no credentials).
  */
 export const TeamsBotCredentialsSchema = z
   .object({

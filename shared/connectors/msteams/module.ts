@@ -52,6 +52,11 @@ export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKind
     app: (deps) => makeTeamsApp(deps, runtimeFor(deps)),
     appSettings: TeamsAppSettingsSchema,
     localDefaults: TEAMS_LOCAL_DEFAULTS,
+    // A tenant is bound by `connect <code>`: a code an org admin made for a bot connection naming it.
+    bindCodeTarget: (connection) => {
+      const summary = connection.credentials as { kind?: string; tenantId?: string } | null;
+      return summary?.kind === 'teams_bot' && summary.tenantId ? summary.tenantId.toLowerCase() : null;
+    },
   },
   // The conversation directory and the installation binding are written by the chat functions' own access.
   access: [],

@@ -93,6 +93,8 @@ export function teamsReferences(directory: ConversationDirectory) {
       return found && conversationId ? reference({ ...found, id: conversationId }) : null;
     },
     forget: (orgId: string, conversationId: string) => directory.forget(orgId, TEAMS, conversationId),
+    /** Forgets every reference of the tenant in the org: its conversations and its own record. */
+    forgetTenant: (orgId: string, tenantId: string) => directory.forgetInstallation(orgId, TEAMS, tenantId),
   };
 }
 export type TeamsReferences = ReturnType<typeof teamsReferences>;

@@ -1,7 +1,12 @@
 import type { ChatCard, ChatClient, ChatConnection, ChatPostOutcome, PostedRef } from '../../chat/model';
 import type { Connection } from '../../connectors/connection';
 import { egressRefusal } from '../../egress';
-import { ProviderAuthError, ProviderRateLimitedError, ValidationError } from '../../errors';
+import {
+  ProviderAuthError,
+  ProviderRateLimitedError,
+  ProviderUnavailableError,
+  ValidationError,
+} from '../../errors';
 import type { CanonicalEvent } from '../../events/canonical-event';
 import { logger } from '../../observability/observability';
 import type { Clock } from '../../ports/clock';
@@ -99,8 +104,15 @@ function dmFailure(error: unknown): SendOutcome {
     };
   if (error instanceof ProviderAuthError)
     return { ...failed, error: 'could not open the DM: the platform refused the app', permanent: 'gone' };
+  // The clients' own messages (never a platform's body or a secret) say why, for whoever reads the delivery.
   if (error instanceof ValidationError)
-    return { ...failed, error: 'could not open the DM: the platform refused it', permanent: 'rejected' };
+    return {
+      ...failed,
+      error: `could not open the DM: ${error.message}`.slice(0, 300),
+      permanent: 'rejected',
+    };
+  if (error instanceof ProviderUnavailableError)
+    return { ...failed, error: `could not open the DM: ${error.message}`.slice(0, 300) };
   return { ...failed, error: `could not open the DM: ${thrown(error)}` };
 }
 

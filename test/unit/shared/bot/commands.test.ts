@@ -2,6 +2,7 @@ import type { AuditRecord } from '../../../../shared/audit/audit-record';
 import type { AccessPolicy } from '../../../../shared/authz/org-access';
 import type { BotContext, BotDeps } from '../../../../shared/bot/commands';
 import { makeBotCommands } from '../../../../shared/bot/commands';
+import type { ChatMember } from '../../../../shared/chat/authorize-member';
 
 const fixedClock = (at: Date) => ({ now: () => new Date(at) });
 
@@ -23,9 +24,7 @@ const userWith = (role: string, status: User['status'] = 'active'): User => ({
   createdBy: 'key_1',
 });
 
-function setup(
-  options: { role?: string; policies?: AccessPolicy[]; orgStatus?: string; userStatus?: User['status'] } = {},
-) {
+function setup(options: { role?: string; policies?: AccessPolicy[] } = {}) {
   const audit: AuditRecord[] = [];
   const mapping = aMapping();
   const link = aLink({
@@ -62,8 +61,8 @@ function setup(
   };
   const deps: BotDeps = {
     gate: {
-      tenants: { get: async () => ({ id: ORG, status: options.orgStatus ?? 'active' }) as never },
-      users: { get: async () => userWith(options.role ?? 'member', options.userStatus) },
+      tenants: { get: async () => ({ id: ORG, status: 'active' }) as never },
+      users: { get: async () => userWith(options.role ?? 'member') },
       access: { get: async () => ({ roles: [], policies: options.policies ?? [] }) },
       facts: {
         load: async () => ({
@@ -93,9 +92,22 @@ function setup(
     },
     trackers: { tracker: async () => ({ client: tracker, connector: { displayName: 'Jira' } }) as never },
   };
+  // As the one gate admits a member (`authorizeMember`, tested with the chat worker).
+  const member = {
+    userId: USER,
+    principal: {
+      kind: 'org_member',
+      type: 'user',
+      id: USER,
+      name: 'Ada',
+      email: 'ada@example.com',
+      orgId: ORG,
+      role: options.role ?? 'member',
+    },
+  } as ChatMember;
   const ctx: BotContext = {
     orgId: ORG,
-    userId: USER,
+    member,
     provider: 'chatfake',
     connectionId: CHAT_CON,
     conversation: 'C123',
@@ -159,15 +171,6 @@ describe('the bot commands, as the matched hub user', () => {
     expect(calls).toEqual([]);
   });
 
-  it('refuses a deactivated user and a suspended org', async () => {
-    for (const options of [{ userStatus: 'deactivated' as const }, { orgStatus: 'suspended' }]) {
-      const { bot, ctx, calls } = setup({ role: 'owner', ...options });
-      const card = await bot.run(ctx, 'move WEB-12 Done');
-      expect(card.tone).toBe('danger');
-      expect(calls).toEqual([]);
-    }
-  });
-
   it('creates an item in the mapped project', async () => {
     const { bot, ctx, calls, audit } = setup();
     const card = await bot.run(ctx, 'create web Fix the logout page');
@@ -180,6 +183,25 @@ describe('the bot commands, as the matched hub user', () => {
     const { bot, ctx, calls } = setup();
     await bot.run(ctx, 'assign WEB-12 @me');
     expect(calls).toEqual(['assign WEB-12 ada@example.com']);
+  });
+
+  it("assigns the provider's user found by the email, where the tracker can look people up", async () => {
+    const { bot, ctx, calls, audit, deps } = setup();
+    const asked: unknown[] = [];
+    const opened = await deps.trackers.tracker(ORG, 'con');
+    Object.assign(opened.client, {
+      findUser: async (query: { email: string }) => {
+        asked.push(query);
+        return query.email === 'ada@example.com' ? 'acct-ada' : null;
+      },
+    });
+    expect((await bot.run(ctx, 'assign WEB-12 @me')).text).toBe('Assigned to ada@example.com.');
+    expect(calls).toEqual(['assign WEB-12 acct-ada']);
+    expect(audit[0]).toMatchObject({ after: { assignee: 'acct-ada', email: 'ada@example.com' } });
+    const unknown = await bot.run(ctx, 'assign WEB-12 eve@example.com');
+    expect(unknown.text).toBe('Jira has no one user with the email eve@example.com');
+    expect(calls).toEqual(['assign WEB-12 acct-ada']);
+    expect(asked).toEqual([{ email: 'ada@example.com' }, { email: 'eve@example.com' }]);
   });
 
   it('says which project no mapping syncs', async () => {

@@ -36,6 +36,8 @@ describe("a chat link's confirmation page", () => {
     expect(shown(html, 'chat-installation')).toBe(`Acme & "Co" <b>'s</b>, id T0ACME0001`);
     expect(shown(html, 'hub-org')).toBe('Chat Co');
     expect(html).toContain('Confirm only if this is your own Slack account');
+    // Only the person's own sign-in confirms it.
+    expect(html).toContain('Sign in to the hub as yourself (an API key cannot confirm it)');
   });
 
   it('escapes every name and id it shows: no markup of theirs reaches the page', () => {

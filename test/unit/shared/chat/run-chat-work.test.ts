@@ -1,11 +1,13 @@
 import type { AuditRecord } from '../../../../shared/audit/audit-record';
 import type { BotContext } from '../../../../shared/bot/commands';
+import { makeAuthorizeMember } from '../../../../shared/chat/authorize-member';
 import { chatLinkKey, verifyChatLinkToken } from '../../../../shared/chat/chat-links';
 import type { ChatCard, ChatClient, ChatWork } from '../../../../shared/chat/model';
 import type { IdentityLink, OnceRunner } from '../../../../shared/chat/ports';
 import { makeRunChatWork } from '../../../../shared/chat/run-chat-work';
 import type { Connection } from '../../../../shared/connectors/connection';
 import type { User } from '../../../../shared/tenancy/user';
+import { identityLinksFake } from '../../../support/identity-links';
 
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const OTHER_ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E9';
@@ -43,6 +45,26 @@ const connection = (overrides: Partial<Connection> = {}): Connection => ({
   ...overrides,
 });
 
+const linked: IdentityLink = {
+  orgId: ORG,
+  provider: 'chatfake',
+  platformUserId: 'U1',
+  userId: USER,
+  connectionId: CON,
+  via: 'link',
+  linkedAt: NOW.toISOString(),
+};
+const ada: User = {
+  id: USER,
+  orgId: ORG,
+  email: 'ada@example.com',
+  name: 'Ada',
+  role: 'member',
+  status: 'active',
+  createdAt: NOW.toISOString(),
+  createdBy: 'key_1',
+};
+
 function setup(
   options: {
     links?: IdentityLink[];
@@ -51,14 +73,23 @@ function setup(
     installationName?: string;
     users?: User[];
     connection?: Connection | null;
+    orgStatus?: string;
+    rateLimit?: number;
+    bot?: (text: string) => ChatCard;
   } = {},
 ) {
+  const counts = new Map<string, number>();
+  const users = options.users ?? [ada];
+  const reads: string[] = [];
+  const finds: string[] = [];
   const replies: ChatCard[] = [];
   const audit: AuditRecord[] = [];
   const ran: { ctx: BotContext; text: string }[] = [];
-  const links = [...(options.links ?? [])];
+  const identities = identityLinksFake(options.links ?? []);
+  const { links } = identities;
   const saved: { next: Connection; clear: boolean | undefined }[] = [];
   const unbound: string[] = [];
+  const forgotten: string[] = [];
   const answers: unknown[] = [];
   const client: ChatClient = {
     post: async () => ({ ok: false, error: 'unused' }),
@@ -84,24 +115,56 @@ function setup(
   };
   const run = makeRunChatWork({
     clients: (provider) => (provider === 'chatfake' ? client : null),
-    appSettings: async () => SETTINGS,
-    installationName: (provider, c) =>
-      provider === 'chatfake' && c.id === CON ? options.installationName : undefined,
-    identities: {
-      find: async (orgId, provider, platformUserId) =>
-        links.find(
-          (l) => l.orgId === orgId && l.provider === provider && l.platformUserId === platformUserId,
-        ) ?? null,
-      put: async (link, record) => {
-        links.push(link);
-        audit.push(record);
+    // The one gate, as the worker's wiring builds it, over fakes of its stores.
+    authorizeMember: makeAuthorizeMember({
+      appSettings: async () => SETTINGS,
+      installationName: (provider, c) =>
+        provider === 'chatfake' && c.id === CON ? options.installationName : undefined,
+      identities: {
+        ...identities.store,
+        find: async (orgId, provider, platformUserId) => {
+          finds.push(platformUserId);
+          return identities.store.find(orgId, provider, platformUserId);
+        },
+        put: async (link, record) => {
+          const stored = await identities.store.put(link, record);
+          if (stored === 'linked') audit.push(record);
+          return stored;
+        },
       },
-    },
-    users: {
-      get: async () => null,
-      findByEmail: async (orgId, email) =>
-        (options.users ?? []).find((u) => u.orgId === orgId && u.email === email) ?? null,
-    },
+      rate: {
+        // As the DynamoDB limiter counts: one use past the limit says so, the rest are silent.
+        consume: async (orgId, who) => {
+          const key = `${orgId}#${who.provider}#${who.platformUserId}`;
+          const count = (counts.get(key) ?? 0) + 1;
+          if (count > (options.rateLimit ?? 100) + 1) return { outcome: 'silent', retryAfterSeconds: 30 };
+          counts.set(key, count);
+          return count > (options.rateLimit ?? 100)
+            ? { outcome: 'over', retryAfterSeconds: 30 }
+            : { outcome: 'allowed', retryAfterSeconds: 0 };
+        },
+      },
+      users: {
+        findByEmail: async (orgId, email) =>
+          users.find((u) => u.orgId === orgId && u.email === email) ?? null,
+      },
+      actAs: {
+        tenants: {
+          get: async (orgId) => ({ id: orgId, status: options.orgStatus ?? 'active' }) as never,
+        },
+        users: {
+          get: async (orgId, id) => {
+            reads.push(`user ${id}`);
+            return users.find((u) => u.orgId === orgId && u.id === id) ?? null;
+          },
+        },
+        access: { get: async () => ({ roles: [], policies: [] }) },
+        facts: { load: async () => null as never },
+        audit: { append: async (record) => void audit.push(record) },
+        clock: { now: () => new Date(NOW) },
+      },
+      publicUrl: 'https://hub.example',
+    }),
     connections: {
       get: async (orgId, id) => {
         const c = options.connection === undefined ? connection() : options.connection;
@@ -120,10 +183,16 @@ function setup(
       },
     },
     installations: { unbind: async (provider, id) => void unbound.push(`${provider}:${id}`) },
+    conversations: {
+      forgetInstallation: async (orgId, provider, id) => {
+        forgotten.push(`${orgId}:${provider}:${id}`);
+        return 3;
+      },
+    },
     bot: {
       run: async (ctx, text) => {
         ran.push({ ctx, text });
-        return { title: 'ok', fallback: 'ok' };
+        return options.bot?.(text) ?? { title: 'ok', fallback: 'ok' };
       },
     },
     approvals: {
@@ -137,28 +206,8 @@ function setup(
     clock: { now: () => new Date(NOW) },
     publicUrl: 'https://hub.example',
   });
-  return { run, replies, audit, ran, links, saved, unbound, answers };
+  return { run, replies, audit, ran, links, saved, unbound, forgotten, answers, reads, finds };
 }
-
-const linked: IdentityLink = {
-  orgId: ORG,
-  provider: 'chatfake',
-  platformUserId: 'U1',
-  userId: USER,
-  connectionId: CON,
-  via: 'link',
-  linkedAt: NOW.toISOString(),
-};
-const ada: User = {
-  id: USER,
-  orgId: ORG,
-  email: 'ada@example.com',
-  name: 'Ada',
-  role: 'member',
-  status: 'active',
-  createdAt: NOW.toISOString(),
-  createdBy: 'key_1',
-};
 
 describe('the chat worker', () => {
   it('runs a linked user’s command as that hub user and replies where the platform asked', async () => {
@@ -168,7 +217,10 @@ describe('the chat worker', () => {
       {
         ctx: {
           orgId: ORG,
-          userId: USER,
+          member: {
+            userId: USER,
+            principal: expect.objectContaining({ id: USER, orgId: ORG, role: 'member' }),
+          },
           provider: 'chatfake',
           connectionId: CON,
           conversation: 'C1',
@@ -190,9 +242,21 @@ describe('the chat worker', () => {
   it('matches an unknown user by the verified email, stores the link, audited', async () => {
     const { run, ran, links, audit } = setup({ lookupEmail: 'Ada@Example.com', users: [ada] });
     await run(aWork());
-    expect(ran[0]?.ctx.userId).toBe(USER);
+    expect(ran[0]?.ctx.member.userId).toBe(USER);
     expect(links).toEqual([expect.objectContaining({ userId: USER, via: 'email', platformUserId: 'U1' })]);
     expect(audit).toEqual([expect.objectContaining({ action: 'chat.identity_linked', orgId: ORG })]);
+  });
+
+  it('does not link a second account of a hub user in the same workspace by email, and says why', async () => {
+    const { run, ran, links, replies } = setup({
+      lookupEmail: 'ada@example.com',
+      users: [ada],
+      links: [{ ...linked, platformUserId: 'U0' }],
+    });
+    await run(aWork());
+    expect(ran).toEqual([]);
+    expect(links.map((l) => l.platformUserId)).toEqual(['U0']);
+    expect(replies[0]?.text).toMatch(/already linked to another chat account/);
   });
 
   it('lets an unmatched user do nothing but link, with a signed single-use link for this org', async () => {
@@ -233,6 +297,20 @@ describe('the chat worker', () => {
     expect(bare).not.toHaveProperty('installationName');
   });
 
+  it('binds the link to the hub user whose email the platform verified, when that user is not active', async () => {
+    const { run, ran, replies, links } = setup({
+      lookupEmail: 'ada@example.com',
+      users: [{ ...ada, status: 'deactivated' }],
+    });
+    await run(aWork());
+    expect(ran).toEqual([]);
+    expect(links).toEqual([]);
+    const action = replies[0]?.actions?.[0];
+    const url = action?.kind === 'link' ? action.url : '';
+    const claims = verifyChatLinkToken(chatLinkKey(SETTINGS), url.split('/').at(-1) ?? '', NOW);
+    expect(claims?.userId).toBe(USER);
+  });
+
   it("never matches a user of another org by email: the work's org comes from the installation", async () => {
     const { run, ran } = setup({ lookupEmail: 'ada@example.com', users: [{ ...ada, orgId: OTHER_ORG }] });
     await run(aWork());
@@ -255,14 +333,116 @@ describe('the chat worker', () => {
     expect(replies[0]?.text).toBe('Your answer was recorded.');
   });
 
-  it('ends the connection cleanly on uninstall: needs attention, tokens erased, installation unbound, audited', async () => {
-    const { run, saved, unbound, audit } = setup();
+  it('ends the connection cleanly on uninstall: needs attention, tokens erased, installation unbound and its conversations forgotten, audited', async () => {
+    const { run, saved, unbound, forgotten, audit } = setup();
     await run(aWork({ request: { kind: 'uninstalled' } }));
     expect(unbound).toEqual(['chatfake:T1']);
+    expect(forgotten).toEqual([`${ORG}:chatfake:T1`]);
     expect(saved).toEqual([
       { next: expect.objectContaining({ status: 'needs_attention', credentials: null }), clear: true },
     ]);
-    expect(audit).toEqual([expect.objectContaining({ action: 'chat.uninstalled', channel: 'chatfake' })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'chat.uninstalled',
+        channel: 'chatfake',
+        after: expect.objectContaining({ installationId: 'T1', conversationsForgotten: 3 }),
+      }),
+    ]);
+  });
+});
+
+describe('the one member gate of chat work', () => {
+  const everyPath: ChatWork['request'][] = [
+    { kind: 'command', text: 'help' },
+    { kind: 'command', text: 'status WEB-12' },
+    { kind: 'command', text: 'move' },
+    { kind: 'action', actionId: 'bot:help' },
+    { kind: 'action', actionId: 'approval:apr_1:ship' },
+    { kind: 'action', actionId: 'unknown:thing' },
+  ];
+
+  it.each(everyPath)('gives an unlinked person only the link prompt, for %j', async (request) => {
+    const { run, ran, answers, replies, reads } = setup({ users: [] });
+    await run(aWork({ request }));
+    expect(ran).toEqual([]);
+    expect(answers).toEqual([]);
+    expect(reads).toEqual([]);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.title).toBe('Link your account to the hub first');
+  });
+
+  it.each(everyPath)('refuses a linked but deactivated hub user, for %j', async (request) => {
+    const { run, ran, answers, replies } = setup({
+      links: [linked],
+      users: [{ ...ada, status: 'deactivated' }],
+    });
+    await run(aWork({ request }));
+    expect(ran).toEqual([]);
+    expect(answers).toEqual([]);
+    expect(replies).toEqual([
+      expect.objectContaining({ tone: 'danger', text: expect.stringMatching(/deactivated/) }),
+    ]);
+  });
+
+  it('refuses every member of an org that is not active', async () => {
+    const { run, ran, replies } = setup({ links: [linked], orgStatus: 'suspended' });
+    await run(aWork({ request: { kind: 'command', text: 'help' } }));
+    expect(ran).toEqual([]);
+    expect(replies[0]?.text).toMatch(/suspended/);
+  });
+
+  it('admits a linked, active member to help and buttons, read from the hub’s records', async () => {
+    const { run, ran, reads } = setup({ links: [linked] });
+    await run(aWork({ id: 'Ev1', request: { kind: 'command', text: 'help' } }));
+    await run(aWork({ id: 'Ev2', request: { kind: 'action', actionId: 'bot:status:WEB-12' } }));
+    expect(ran.map((r) => r.text)).toEqual(['help', 'status WEB-12']);
+    expect(reads).toEqual([`user ${USER}`, `user ${USER}`]);
+  });
+});
+
+describe('the chat per-user rate', () => {
+  const command = (n: number, text = 'help'): ChatWork =>
+    aWork({ id: `Ev${n}`, request: { kind: 'command', text } });
+
+  it('counts an unmatched person’s refused work: past the rate, one warning, then silence, nothing read', async () => {
+    const { run, replies, finds } = setup({ users: [], rateLimit: 2 });
+    for (let n = 1; n <= 5; n++) await run(command(n));
+    expect(replies.map((r) => r.title)).toEqual([
+      'Link your account to the hub first',
+      'Link your account to the hub first',
+      'Too many requests',
+    ]);
+    // Past the rate the person is not even looked up.
+    expect(finds).toEqual(['U1', 'U1']);
+  });
+
+  it('counts RBAC and Cedar refusals against the same rate as successful commands', async () => {
+    const refusal = {
+      title: 'The hub could not do that',
+      text: 'The role does not grant work_items:manage',
+      fallback: 'x',
+    };
+    const { run, ran, replies } = setup({
+      links: [linked],
+      rateLimit: 3,
+      bot: (text) => (text.startsWith('move') ? refusal : { title: 'ok', fallback: 'ok' }),
+    });
+    await run(command(1, 'move WEB-12 Done'));
+    await run(command(2, 'move WEB-12 Done'));
+    await run(command(3, 'status WEB-12'));
+    await run(command(4, 'status WEB-12'));
+    expect(ran.map((r) => r.text)).toEqual(['move WEB-12 Done', 'move WEB-12 Done', 'status WEB-12']);
+    expect(replies.at(-1)?.title).toBe('Too many requests');
+  });
+
+  it('counts approval buttons too, and each person apart', async () => {
+    const { run, answers, replies } = setup({ links: [linked], rateLimit: 1 });
+    await run(aWork({ id: 'Ev1', request: { kind: 'action', actionId: 'approval:apr_1:ship' } }));
+    await run(aWork({ id: 'Ev2', request: { kind: 'action', actionId: 'approval:apr_1:ship' } }));
+    expect(answers).toHaveLength(1);
+    expect(replies.at(-1)?.title).toBe('Too many requests');
+    await run(aWork({ id: 'Ev3', actor: { platformUserId: 'U2' } }));
+    expect(replies.at(-1)?.title).toBe('Link your account to the hub first');
   });
 });
 

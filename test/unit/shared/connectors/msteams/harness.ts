@@ -1,4 +1,6 @@
 import type { AuditRecord } from '../../../../../shared/audit/audit-record';
+import type { StoredBindCode } from '../../../../../shared/chat/bind-codes';
+import { bindCodeHash, mintBindCode } from '../../../../../shared/chat/bind-codes';
 import type {
   AppRequest,
   ChatWork,
@@ -41,6 +43,7 @@ export function teamsDeps(
   const conversations = new Map<string, StoredConversation>();
   const audit: AuditRecord[] = [];
   const looked: string[] = [];
+  const codes = new Map<string, StoredBindCode & { usedAt?: Date }>();
   const installations: InstallationDirectory = {
     bind: async (provider, id, orgId, connectionId) => {
       const key = `${provider}|${id}`;
@@ -94,6 +97,22 @@ export function teamsDeps(
       remember: async (orgId, provider, c) => void conversations.set(`${orgId}|${provider}|${c.id}`, c),
       recall: async (orgId, provider, id) => conversations.get(`${orgId}|${provider}|${id}`) ?? null,
       forget: async (orgId, provider, id) => void conversations.delete(`${orgId}|${provider}|${id}`),
+      forgetInstallation: async (orgId, provider, installationId) => {
+        const mine = [...conversations].filter(
+          ([key, c]) => key.startsWith(`${orgId}|${provider}|`) && c.installationId === installationId,
+        );
+        for (const [key] of mine) conversations.delete(key);
+        return mine.length;
+      },
+    },
+    // As the store claims: once, and only before it expires.
+    bindCodes: {
+      claim: async (hash, at) => {
+        const code = codes.get(hash);
+        if (!code || code.usedAt || code.expiresAt <= at) return null;
+        code.usedAt = at;
+        return code;
+      },
     },
   };
   return {
@@ -103,6 +122,22 @@ export function teamsDeps(
     audit,
     /** Tenants the app looked up: empty when a request was refused before anything of it was read. */
     looked,
+    /** Bind codes by hash, as the store keeps them (never the code). */
+    codes,
+    /** A fresh bind code for the org's connection and the tenant, valid for `minutes`. */
+    bindCode(orgId: string, connectionId: string, tenantId: string, minutes = 15) {
+      const code = mintBindCode();
+      codes.set(bindCodeHash(code), {
+        provider: 'msteams',
+        orgId,
+        connectionId,
+        installationId: tenantId,
+        expiresAt: new Date(Date.now() + minutes * 60_000),
+      });
+      return code;
+    },
+    /** Deletes a connection, as `DELETE /v1/orgs/{orgId}/connections/{id}` does. */
+    removeConnection: (id: string) => void connections.delete(id),
     /** A Teams connection of the org with the given credentials (their secret parts encrypted). */
     async connection(
       orgId: string,

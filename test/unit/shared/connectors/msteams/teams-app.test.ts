@@ -47,9 +47,10 @@ describe('the bot added in a tenant no org has claimed', () => {
     expect(saidIn(channel.id).at(-1)).toMatch(/not connected to an Integration Hub organisation/);
   });
 
-  it('is bound by `connect <connectionId>` sent from the tenant the connection names', async () => {
+  it('is bound by `connect <code>` with a bind code made for this tenant, the code kept nowhere', async () => {
     const { h, send } = await hub();
-    const reply = await send(fake.activities.message(channel, `connect ${connectionId}`));
+    const code = h.bindCode(orgId, connectionId, TEAMS_TENANT);
+    const reply = await send(fake.activities.message(channel, `connect ${code}`));
     expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
     expect(workOf(reply)).toEqual([
       expect.objectContaining({
@@ -66,26 +67,90 @@ describe('the bot added in a tenant no org has claimed', () => {
       expect.objectContaining({
         action: 'chat.installation_bound',
         orgId,
-        after: { provider: 'msteams', installationId: TEAMS_TENANT },
+        after: { provider: 'msteams', installationId: TEAMS_TENANT, via: 'bind_code' },
       }),
     ]);
+    expect(saidIn(channel.id).at(-1)).toMatch(/now connected/);
+    // Neither the queued work nor the audit trail holds the code.
+    expect(JSON.stringify(workOf(reply))).not.toContain(code);
+    expect(JSON.stringify(h.audit)).not.toContain(code);
   });
 
-  it('is not bound to a connection naming another tenant, nor stolen by a second org', async () => {
+  it('refuses the old `connect <connectionId>`: knowing a connection id binds nothing', async () => {
     const { h, send } = await hub();
-    await h.connection('org_01JOTHER', 'con_01JOTHERTENANT', {
+    const reply = await send(fake.activities.message(channel, `connect ${connectionId}`));
+    expect(workOf(reply)).toEqual([]);
+    expect(h.bindings.size).toBe(0);
+    expect(h.audit).toEqual([]);
+    expect(saidIn(channel.id).at(-1)).toMatch(/That bind code cannot connect this tenant/);
+  });
+
+  it('refuses a code used already, expired, unknown or made for another tenant', async () => {
+    const { h, send } = await hub();
+    const other = 'b5e2c1d0-0000-4000-8000-0000000000ff';
+    await h.connection('org_01JOTHER', 'con_01JOTHERTENANT', { kind: 'teams_bot', tenantId: other });
+    const refused = [
+      h.bindCode('org_01JOTHER', 'con_01JOTHERTENANT', other),
+      h.bindCode(orgId, connectionId, TEAMS_TENANT, -1),
+      `hubbind_${'A'.repeat(27)}`,
+    ];
+    for (const code of refused) {
+      const reply = await send(fake.activities.message(channel, `connect ${code}`));
+      expect(workOf(reply)).toEqual([]);
+      expect(saidIn(channel.id).at(-1)).toMatch(/That bind code cannot connect this tenant/);
+    }
+    expect(h.bindings.size).toBe(0);
+
+    // A code is single use: the second `connect` with it, after an unbind, binds nothing.
+    const code = h.bindCode(orgId, connectionId, TEAMS_TENANT);
+    await send(fake.activities.message(channel, `connect ${code}`));
+    expect(h.bindings.size).toBe(1);
+    await h.deps.installations.unbind('msteams', TEAMS_TENANT);
+    await send(fake.activities.message(channel, `connect ${code}`));
+    expect(h.bindings.size).toBe(0);
+  });
+
+  it('refuses a code whose connection no longer names the tenant, and cannot be stolen by a second org', async () => {
+    const { h, send } = await hub();
+    const stale = h.bindCode(orgId, connectionId, TEAMS_TENANT);
+    await h.connection(orgId, connectionId, {
       kind: 'teams_bot',
       tenantId: 'b5e2c1d0-0000-4000-8000-0000000000ff',
     });
-    await send(fake.activities.message(channel, 'connect con_01JOTHERTENANT'));
+    await send(fake.activities.message(channel, `connect ${stale}`));
     expect(h.bindings.size).toBe(0);
-    expect(saidIn(channel.id).at(-1)).toMatch(/No Teams connection for this tenant has that id/);
 
-    await send(fake.activities.message(channel, `connect ${connectionId}`));
+    await h.connection(orgId, connectionId, { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+    await send(fake.activities.message(channel, `connect ${h.bindCode(orgId, connectionId, TEAMS_TENANT)}`));
     await h.connection('org_01JTHIEF', 'con_01JTHIEF', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
-    const stolen = await send(fake.activities.message(channel, 'connect con_01JTHIEF'));
+    const thief = h.bindCode('org_01JTHIEF', 'con_01JTHIEF', TEAMS_TENANT);
+    const stolen = await send(fake.activities.message(channel, `connect ${thief}`));
     expect(workOf(stolen)).toEqual([]);
     expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
+  });
+
+  it('is bound again by a new code once the connection it was bound to is deleted, its old references gone', async () => {
+    const { h, send } = await hub();
+    await send(fake.activities.message(channel, `connect ${h.bindCode(orgId, connectionId, TEAMS_TENANT)}`));
+    expect(await h.deps.conversations?.recall(orgId, 'msteams', channel.id)).not.toBeNull();
+    // While the connection is there, another code (even of the same org) changes nothing.
+    await h.connection(orgId, 'con_01JTEAMSAPPNEW', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+    const early = h.bindCode(orgId, 'con_01JTEAMSAPPNEW', TEAMS_TENANT);
+    await send(fake.activities.message(channel, `connect ${early}`));
+    expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
+    expect(saidIn(channel.id).at(-1)).toMatch(/already connected/);
+    // The old connection deleted: a code for another org's connection naming the tenant binds it.
+    h.removeConnection(connectionId);
+    h.removeConnection('con_01JTEAMSAPPNEW');
+    await h.connection('org_01JNEWORG', 'con_01JNEWORGBOT', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+    const fresh = h.bindCode('org_01JNEWORG', 'con_01JNEWORGBOT', TEAMS_TENANT);
+    await send(fake.activities.message(channel, `connect ${fresh}`));
+    expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({
+      orgId: 'org_01JNEWORG',
+      connectionId: 'con_01JNEWORGBOT',
+    });
+    expect(await h.deps.conversations?.recall(orgId, 'msteams', channel.id)).toBeNull();
+    expect(await h.deps.conversations?.recall('org_01JNEWORG', 'msteams', channel.id)).not.toBeNull();
   });
 
   it('answers a card action or a message extension politely, queueing nothing', async () => {
@@ -131,6 +196,7 @@ describe('the bot in a bound tenant', () => {
         orgId,
         connectionId,
         provider: 'msteams',
+        installationId: TEAMS_TENANT,
         actor: { platformUserId: TEAMS_PERSON.aadObjectId, name: TEAMS_PERSON.name },
         conversation: channel.id,
         receivedAt: expect.any(String),
