@@ -84,15 +84,15 @@ export const makeHandler = (deps: SsoSignInDeps) => {
       query: StartSignInQuery,
       handle: async ({ query }) => {
         const connection = await routeSignIn(deps, query.email, query.connectionId);
-        const location = connection.oidc
-          ? await deps.oidc.start(connection, query.email)
-          : (
-              await deps.saml.startSignIn(
-                samlSettings(connection),
-                samlServiceProviderFor(deps.publicUrl, connection.id),
-              )
-            ).url;
-        return { statusCode: 302, headers: { location, ...NO_STORE } };
+        if (connection.oidc) {
+          const { location, cookie } = await deps.oidc.start(connection, query.email);
+          return { statusCode: 302, headers: { location, ...NO_STORE }, cookies: [cookie] };
+        }
+        const { url } = await deps.saml.startSignIn(
+          samlSettings(connection),
+          samlServiceProviderFor(deps.publicUrl, connection.id),
+        );
+        return { statusCode: 302, headers: { location: url, ...NO_STORE } };
       },
     }),
     completeOidcSignIn: apiHandler({
@@ -101,7 +101,9 @@ export const makeHandler = (deps: SsoSignInDeps) => {
         const callback = new URL(oidcRedirectUri(deps.publicUrl));
         for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
           if (v !== undefined && v.length <= 4096) callback.searchParams.set(k, v);
-        const outcome = await deps.oidc.callback(callback, (orgId, id) => deps.connections.get(orgId, id));
+        const outcome = await deps.oidc.callback(callback, event.cookies?.join('; '), (orgId, id) =>
+          deps.connections.get(orgId, id),
+        );
         if ('refused' in outcome) {
           if (outcome.orgId && outcome.connectionId)
             await record(outcome.orgId, outcome.connectionId, outcome.refused);
@@ -162,8 +164,8 @@ export const makeHandler = (deps: SsoSignInDeps) => {
 const failures = adapters.signInFailureStore();
 const clock = hubClock();
 export const handler = makeHandler({
-  domains: adapters.domainStore(),
-  connections: adapters.ssoConnectionStore(),
+  domains: adapters.domainClaims(),
+  connections: adapters.ssoConnectionReader(),
   oidc: adapters.oidcSignIn(clock),
   saml: adapters.samlSignIn(clock),
   complete: adapters.completeSignIn(clock),

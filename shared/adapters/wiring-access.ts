@@ -52,6 +52,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Verifying claims the domain across the platform (the `ssoDomainClaims` pointer type).
   domainStore: ['domain-table:write', 'audit-table:write'],
   txtResolver: [],
+  domainClaims: ['domain-table:read'],
+  ssoConnectionReader: ['domain-table:read'],
   ssoConnectionStore: ['domain-table:write', 'audit-table:write'],
   idpDiscovery: [],
   signInFailureStore: ['domain-table:write'],

@@ -55,6 +55,8 @@ import { noSessionsToEnd } from '../ports/session-revoker';
 import { PROVIDER_MODULES, PROVIDERS } from '../providers';
 import type { QueueWorkerDeps } from '../queues/queue-worker';
 import { makeCompleteSignIn } from '../sso/complete-sign-in';
+import type { SsoConnectionStore } from '../sso/connections';
+import type { DomainStore } from '../sso/domains';
 import { makeOidcSignIn } from '../sso/oidc-sign-in';
 import { makeSamlSignIn } from '../sso/saml/saml-sign-in';
 import { makeSyncProviders } from '../sync/providers';
@@ -257,6 +259,11 @@ export const scimTokenStore = () => new DynamoDbScimTokenStore(documentClient(),
 export const scimUserStore = () => new DynamoDbScimUserStore(documentClient(), tablesConfig());
 /** The email domains orgs claim for sign-in routing, and their platform claims. */
 export const domainStore = () => new DynamoDbDomainStore(documentClient(), tablesConfig());
+/** Which org holds a verified domain (sign-in routing reads the claims, never writes them). */
+export const domainClaims = (): Pick<DomainStore, 'orgOf'> => domainStore();
+/** SSO connections as sign-in reads them: by org, and a connection's org by its id (no writes). */
+export const ssoConnectionReader = (): Pick<SsoConnectionStore, 'list' | 'get' | 'orgOf'> =>
+  new DynamoDbSsoConnectionStore(documentClient(), tablesConfig());
 /** TXT lookups for domain proofs: public DNS in AWS, the runtime's file on one machine. */
 export const txtResolver = () => txtResolverFrom();
 /** The org's SSO connections, and the pointers from each connection's id to its org. */
@@ -284,7 +291,7 @@ export const samlSignIn = (clock: Clock = hubClock()) =>
 export const completeSignIn = (clock: Clock = hubClock()) =>
   makeCompleteSignIn({
     orgs: orgStore(),
-    domains: domainStore(),
+    domains: domainClaims(),
     users: userStore(),
     teams: teamStore(),
     access: accessStore(),

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { installCookieSecure, parseCookieHeader } from '../chat/install-cookie';
 import { ID_PATTERN } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
@@ -14,6 +15,8 @@ export interface PendingOidcSignIn {
   readonly stateHash: string;
   readonly nonce: string;
   readonly codeVerifier: string;
+  /** The hash of the cookie the browser that started the sign-in got: the callback must come with it. */
+  readonly browserHash: string;
   readonly expiresAt: string;
 }
 
@@ -40,6 +43,11 @@ export interface OidcClient {
 }
 
 const REQUEST_TTL_MS = 10 * 60_000;
+/** Where the browser binding cookie goes: the callback alone. */
+const CALLBACK_PATH = '/sso/oidc/callback';
+const cookieName = (state: string) => `hub-sso-${hashOf(state).slice(0, 16)}`;
+const sameHash = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 /** `amr` values that mean a second factor (RFC 8176), as IdPs send them. */
 const MFA_AMR = new Set([
   'mfa',
@@ -82,8 +90,16 @@ export function makeOidcSignIn(deps: {
     return deps.cipher.decrypt(connection.encryptedSecret, ssoSecretContext(connection.orgId, connection.id));
   };
   return {
-    async start(connection: SsoConnection, loginHint?: string): Promise<string> {
+    /**
+     * The IdP URL to send the browser to, and the cookie that binds the sign-in to that browser
+     * (login CSRF: a callback someone else's sign-in made, forced on this browser, lacks it).
+     */
+    async start(
+      connection: SsoConnection,
+      loginHint?: string,
+    ): Promise<{ location: string; cookie: string }> {
       const state = newState(connection.orgId);
+      const browser = base64url(randomBytes(32));
       const nonce = base64url(randomBytes(32));
       const codeVerifier = base64url(randomBytes(32));
       const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
@@ -93,15 +109,19 @@ export function makeOidcSignIn(deps: {
         stateHash: hashOf(state),
         nonce,
         codeVerifier,
+        browserHash: hashOf(browser),
         expiresAt: new Date(deps.clock.now().getTime() + REQUEST_TTL_MS).toISOString(),
       });
-      return deps.client.authorizationUrl(connection, await secretOf(connection), {
+      const secure = installCookieSecure(deps.publicUrl) ? '; Secure' : '';
+      const cookie = `${cookieName(state)}=${browser}; Max-Age=${REQUEST_TTL_MS / 1000}; Path=${CALLBACK_PATH}; HttpOnly; SameSite=Lax${secure}`;
+      const location = await deps.client.authorizationUrl(connection, await secretOf(connection), {
         redirectUri: oidcRedirectUri(deps.publicUrl),
         state,
         nonce,
         codeChallenge,
         ...(loginHint ? { loginHint } : {}),
       });
+      return { location, cookie };
     },
 
     /**
@@ -110,6 +130,7 @@ export function makeOidcSignIn(deps: {
      */
     async callback(
       callbackUrl: URL,
+      cookieHeader: string | undefined,
       connectionOf: (orgId: string, connectionId: string) => Promise<SsoConnection | null>,
     ): Promise<
       | { connection: SsoConnection; identity: SsoIdentity }
@@ -130,6 +151,15 @@ export function makeOidcSignIn(deps: {
           ),
         };
       const where = { orgId, connectionId: pending.connectionId };
+      const browser = parseCookieHeader(cookieHeader).get(cookieName(state));
+      if (!browser || !sameHash(hashOf(browser), pending.browserHash))
+        return {
+          ...where,
+          refused: new SignInRefusedError(
+            'oidc_browser_mismatch',
+            'The sign-in came back to another browser than the one that started it',
+          ),
+        };
       if (Date.parse(pending.expiresAt) < deps.clock.now().getTime())
         return {
           ...where,

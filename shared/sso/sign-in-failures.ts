@@ -9,6 +9,7 @@ export const SIGN_IN_REFUSAL_REASONS = [
   'org_inactive',
   'oidc_state_unknown',
   'oidc_state_expired',
+  'oidc_browser_mismatch',
   'oidc_idp_error',
   'oidc_response_invalid',
   'email_unverified',

@@ -135,6 +135,24 @@ describe('SSO sign-in through OIDC', () => {
     expect(replay.json.reason).toBe('oidc_state_unknown');
   });
 
+  it('refuses a callback in another browser than the one that started the sign-in (login CSRF)', async () => {
+    const email = `ada@${domain}`;
+    idp.signInAs({ sub: 'idp-ada', email, groups: [] });
+    // The attacker signs in as themself and stops short of the hub's callback…
+    const attacker = new Browser();
+    let url = startUrl(email);
+    for (let hop = 0; hop < 12 && !url.startsWith(`${hub.url}/sso/oidc/callback`); hop++) {
+      const res = await attacker.open(url);
+      url = new URL(String(res.headers.get('location')), url).toString();
+    }
+    expect(url.startsWith(`${hub.url}/sso/oidc/callback?`)).toBe(true);
+    // …and has the victim's browser open it: refused, no session.
+    const victim = await follow(new Browser(), url);
+    expect(victim.status).toBe(403);
+    expect(victim.json.reason).toBe('oidc_browser_mismatch');
+    expect(victim.json.idToken).toBeUndefined();
+  });
+
   it("refuses an address outside the org's verified domains, and the admin sees why", async () => {
     idp.signInAs({ sub: 'idp-eve', email: 'eve@elsewhere.example', groups: ['platform-admins'] });
     const browser = new Browser();

@@ -51,6 +51,7 @@ export class DynamoDbPendingOidcStore implements PendingOidcStore {
       stateHash,
       nonce: String(item.nonce),
       codeVerifier: String(item.codeVerifier),
+      browserHash: String(item.browserHash ?? ''),
       expiresAt: String(item.validUntil),
     };
   }
