@@ -29,7 +29,7 @@ const CHAT_APPS = (
  * `hub platform chat-apps get|set <provider>` (platform admins: the deployment's chat apps, flags
  * derived from each provider's settings schema, secrets only from a file or an environment variable)
  * `hub chat-installs start <orgId> <provider>` (the URL that installs a chat app for the org),
- * `hub chat-installs bind-code <orgId> <connectionId>` (a one-time code that binds a Teams tenant),
+ * `hub chat-installs bind-code <orgId> <connectionId>` (a one-time code that binds a chat installation, such as a tenant, to the org),
  * `hub chat-links confirm <orgId> <token>` (link your chat account to yourself) and
  * `hub chat-links unlink <orgId> <provider> <platformUserId>` (unlink it).
  */
@@ -121,10 +121,10 @@ export function registerChatCommands(program: Command): void {
   installs
     .command('bind-code')
     .description(
-      'a one-time code that binds the chat installation a connection names (a Teams tenant) to the org: someone there sends the bot `connect <code>` (shown once, single use)',
+      'a one-time code that binds the chat installation a connection names (a tenant) to the org: someone there sends the bot `connect <code>` (shown once, single use)',
     )
     .argument('<orgId>')
-    .argument('<connectionId>', 'a chat connection bound by code (a Teams bot connection)')
+    .argument('<connectionId>', 'a chat connection bound by code (its provider binds installations by code)')
     .option('--expires-in-minutes <minutes>', 'how long it may wait to be used (1-60, default 15)')
     .action(async (orgId: string, connectionId: string, o: { expiresInMinutes?: string }) => {
       const minutes = o.expiresInMinutes === undefined ? undefined : Number(o.expiresInMinutes);

@@ -58,7 +58,7 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
     pattern: CHAT_LINK_TOKEN,
     refuse: () => new NotFoundError('The link is unknown or has expired; ask the bot for a new one'),
   },
-  // A chat platform's user id (Slack `U…`, Teams `29:…`), as the platform gives it.
+  // A chat platform's user id, as the platform gives it.
   platformUserId: {
     pattern: /^[A-Za-z0-9:._=+-]{1,256}$/,
     refuse: (name) =>
