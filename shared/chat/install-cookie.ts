@@ -1,5 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { cookieSecure, parseCookieHeader } from '../http/cookies';
 import { installStateHash } from './install-state';
+
+/** Secure everywhere but on plain-http loopback (kept under its install name for its callers). */
+export const installCookieSecure = cookieSecure;
+export { parseCookieHeader };
 
 /**
  * The browser binding of an OAuth install (as Slack's Bolt `InstallProvider` binds its state to a
@@ -17,18 +22,6 @@ export interface InstallCookieScope {
 }
 
 const PREFIX = 'hub-install-';
-
-const isLoopback = (hostname: string) =>
-  hostname === 'localhost' ||
-  hostname.endsWith('.localhost') ||
-  /^127(\.\d{1,3}){3}$/.test(hostname) ||
-  hostname === '[::1]';
-
-/** Secure everywhere but on plain-http loopback, where no browser would send it back. */
-export function installCookieSecure(publicUrl: string): boolean {
-  const url = new URL(publicUrl);
-  return !(url.protocol === 'http:' && isLoopback(url.hostname));
-}
 
 /** The cookie that belongs to one install state: its name and the value the callback expects. */
 export function installCookieFor(key: string, provider: string, state: string) {
@@ -62,18 +55,6 @@ export function clearInstallCookie(
 ): string {
   const { name } = installCookieFor(key, provider, state);
   return `${name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes(scope)}`;
-}
-
-/** The cookies of a `Cookie` header, by name (the first of a name wins, as browsers send the most specific first). */
-export function parseCookieHeader(header: string | undefined): ReadonlyMap<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(/;\s*/)) {
-    const at = part.indexOf('=');
-    if (at <= 0) continue;
-    const name = part.slice(0, at).trim();
-    if (!cookies.has(name)) cookies.set(name, part.slice(at + 1).trim());
-  }
-  return cookies;
 }
 
 /** Whether the browser that sent `cookieHeader` is the one that opened the install of `state`. */

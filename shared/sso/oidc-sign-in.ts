@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { installCookieSecure, parseCookieHeader } from '../chat/install-cookie';
+import { cookieSecure, parseCookieHeader } from '../http/cookies';
 import { ID_PATTERN } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
@@ -112,7 +112,7 @@ export function makeOidcSignIn(deps: {
         browserHash: hashOf(browser),
         expiresAt: new Date(deps.clock.now().getTime() + REQUEST_TTL_MS).toISOString(),
       });
-      const secure = installCookieSecure(deps.publicUrl) ? '; Secure' : '';
+      const secure = cookieSecure(deps.publicUrl) ? '; Secure' : '';
       const cookie = `${cookieName(state)}=${browser}; Max-Age=${REQUEST_TTL_MS / 1000}; Path=${CALLBACK_PATH}; HttpOnly; SameSite=Lax${secure}`;
       const location = await deps.client.authorizationUrl(connection, await secretOf(connection), {
         redirectUri: oidcRedirectUri(deps.publicUrl),
