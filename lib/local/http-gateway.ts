@@ -91,7 +91,11 @@ export class HttpGateway {
         else res.end();
       });
     });
-    this.server.keepAliveTimeout = 30_000;
+    // The server never ends an idle kept-alive connection first: only the client does, on its own
+    // timer, so a client can never send on a connection the server is closing at that moment (the
+    // keep-alive race, seen as "other side closed" by a loaded client). Idle sockets still go when
+    // their clients end them, and all of them when the gateway closes.
+    this.server.keepAliveTimeout = 0;
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.upgrades) this.upgrades(req, socket, head);
       else socket.destroy();
