@@ -5,12 +5,17 @@ import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import * as adapters from '../../shared/adapters/wiring';
 import { makeTokenClaims } from '../../shared/identity/token-claims';
 import { logger, tracer } from '../../shared/observability/observability';
+import { systemClock } from '../../shared/ports/clock';
 
 /** Cognito pre-token-generation (V2): the org and role claims in ID and access tokens. */
 export const makeHandler = (tokenClaims: ReturnType<typeof makeTokenClaims>) =>
   middy(async (event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> => {
     // A thrown error makes Cognito refuse the sign-in, which is what a suspended org must get.
-    const claims = await tokenClaims(event.request.userAttributes);
+    const claims = await tokenClaims({
+      userAttributes: event.request.userAttributes,
+      clientMetadata: event.request.clientMetadata,
+      refresh: event.triggerSource === 'TokenGeneration_RefreshTokens',
+    });
     logger.appendKeys({ tenantId: claims['custom:org_id'] ?? 'none' });
     event.response = {
       claimsAndScopeOverrideDetails: {
@@ -24,5 +29,10 @@ export const makeHandler = (tokenClaims: ReturnType<typeof makeTokenClaims>) =>
     .use(injectLambdaContext(logger, { resetKeys: true }));
 
 export const handler = makeHandler(
-  makeTokenClaims({ orgs: adapters.orgStore(), users: adapters.userStore() }),
+  makeTokenClaims({
+    orgs: adapters.orgStore(),
+    users: adapters.userStore(),
+    grants: adapters.signInGrants(),
+    clock: systemClock,
+  }),
 );

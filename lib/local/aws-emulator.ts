@@ -8,7 +8,7 @@ import { rules } from '../../shared/topology';
 import type { AwsCallCounter } from './aws-calls';
 import { matchesPattern } from './event-pattern';
 import { listenOnLoopback } from './free-port';
-import type { LocalCognito } from './local-cognito';
+import { type LocalCognito, TOKEN_AUTHORISED_OPERATIONS } from './local-cognito';
 import type { LocalIam, Principal, TenantSession } from './local-iam';
 import { accessKeyIdOf, actionRefusal, callerArn } from './local-iam';
 import type { LocalKms } from './local-kms';
@@ -414,9 +414,14 @@ export async function startAwsEmulator(deps: {
         );
         const [service = '', operation = ''] = target.split('.');
         // A request naming no operation (the health probe's) reaches no service: dispatch refuses it.
-        const denied = !target
-          ? null
-          : authorise(req, `${IAM_SERVICE_PREFIX[service] ?? service}:${operation}`);
+        // Cognito's public operations are authorised by the user's password or token, not by IAM
+        // (the SDK sends them unsigned); the local pool checks those itself.
+        const byUserToken =
+          service === 'AWSCognitoIdentityProviderService' && TOKEN_AUTHORISED_OPERATIONS.has(operation);
+        const denied =
+          !target || byUserToken
+            ? null
+            : authorise(req, `${IAM_SERVICE_PREFIX[service] ?? service}:${operation}`);
         if (denied) throw denied;
         const caller = deps.iam ? deps.iam.principalOfRequest(req.headers.authorization) : RUNTIME;
         reply(

@@ -1,8 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ORG_CLAIM, ROLE_CLAIM, USER_CLAIM } from '../../shared/identity/authenticate';
-import type { RoleRef } from '../../shared/identity/permissions';
 import {
   type ChallengeStep,
   CUSTOM_CHALLENGE,
@@ -11,7 +9,14 @@ import {
   makeVerifyAuthChallenge,
 } from '../../shared/sso/auth-challenge';
 import { poolUsername, type SignInGrantStore } from '../../shared/sso/sign-in-grants';
-import type { DevTokenClaims } from './dev-issuer';
+import {
+  type CognitoAnswer,
+  fail,
+  issuePoolTokens,
+  LocalPasswordAuth,
+  type PoolTokens,
+} from './local-cognito-password';
+import { LocalPoolUsers, type PoolUser } from './local-pool-users';
 
 /** One `AdminUserGlobalSignOut`: the pool, the username it named, and when. */
 export interface SignOut {
@@ -20,10 +25,7 @@ export interface SignOut {
   readonly at: string;
 }
 
-/** What a call answers: its result, or the error Cognito would send (its `__type`). */
-export type CognitoAnswer =
-  | { readonly result: Record<string, unknown> }
-  | { readonly error: { readonly type: string; readonly message: string } };
+export type { CognitoAnswer } from './local-cognito-password';
 
 export const SIGN_OUTS_FILE = 'cognito-sign-outs.jsonl';
 export const USERS_FILE = 'cognito-users.json';
@@ -32,23 +34,8 @@ export const USERS_FILE = 'cognito-users.json';
  * What the local pool's custom auth needs to play Cognito's: the same grant store the Verify trigger
  * spends (on DynamoDB Local), the pre-token trigger's claims logic, the dev issuer, and the clock.
  */
-export interface LocalSignIn {
-  readonly clientId: string;
+export interface LocalSignIn extends PoolTokens {
   readonly grants: SignInGrantStore;
-  /** The pre-token-generation trigger's claims (`makeTokenClaims`); throwing refuses the sign-in. */
-  readonly tokenClaims: (userAttributes: Readonly<Record<string, string>>) => Promise<Record<string, string>>;
-  readonly mint: (claims: DevTokenClaims) => Promise<string>;
-  readonly now: () => Date;
-  /** Seconds the minted tokens live. @default 3600 */
-  readonly tokenSeconds?: number;
-}
-
-/** A pool user: Cognito's username is its `sub` (the pool signs in by email). */
-interface PoolUser {
-  readonly username: string;
-  readonly attributes: Record<string, string>;
-  readonly status: string;
-  readonly createdAt: number;
 }
 
 /** A custom auth under way: the challenge Create made, until it is answered (once) or expires. */
@@ -60,7 +47,14 @@ interface PendingAuth {
 
 const SESSION_SECONDS = 180;
 type Input = Record<string, unknown>;
-const fail = (type: string, message: string): CognitoAnswer => ({ error: { type, message } });
+/** The operations Cognito authorises by the user's own token or password, not by IAM. */
+export const TOKEN_AUTHORISED_OPERATIONS: ReadonlySet<string> = new Set([
+  'InitiateAuth',
+  'RespondToAuthChallenge',
+  'AssociateSoftwareToken',
+  'VerifySoftwareToken',
+  'SetUserMFAPreference',
+]);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const asAttributes = (list: unknown): Record<string, string> =>
   Object.fromEntries(
@@ -82,7 +76,8 @@ const attributeList = (attributes: Record<string, string>) =>
  */
 export class LocalCognito {
   private readonly file: string;
-  private readonly usersFile: string;
+  private readonly pool: LocalPoolUsers;
+  private readonly password: LocalPasswordAuth;
   private readonly pending = new Map<string, PendingAuth>();
 
   constructor(
@@ -90,24 +85,42 @@ export class LocalCognito {
     private readonly signIn?: LocalSignIn,
   ) {
     this.file = join(dataDir, SIGN_OUTS_FILE);
-    this.usersFile = join(dataDir, USERS_FILE);
+    this.pool = new LocalPoolUsers(join(dataDir, USERS_FILE));
+    this.password = new LocalPasswordAuth(this.pool, signIn);
   }
 
   /** Answers one call of the JSON protocol (`X-Amz-Target: AWSCognitoIdentityProviderService.<operation>`). */
   async call(operation: string, input: Input): Promise<CognitoAnswer> {
     const userPoolId = str(input.UserPoolId);
     if (operation === 'AdminUserGlobalSignOut') return this.signOut(userPoolId, str(input.Username));
+    const byToken: Record<string, () => Promise<CognitoAnswer>> = {
+      InitiateAuth: () => this.password.initiateAuth(input),
+      RespondToAuthChallenge: () => this.password.respondToAuthChallenge(input),
+      AssociateSoftwareToken: () => this.password.associateSoftwareToken(input),
+      VerifySoftwareToken: () => this.password.verifySoftwareToken(input),
+      SetUserMFAPreference: () => this.password.setUserMfaPreference(input),
+    };
+    const public_ = byToken[operation];
+    if (public_) return this.refusingOnTriggerError(public_);
     const handlers: Record<string, (pool: string) => CognitoAnswer | Promise<CognitoAnswer>> = {
       AdminGetUser: () => this.getUser(input),
       AdminCreateUser: () => this.createUser(input),
       AdminInitiateAuth: () => this.initiateAuth(input),
       AdminRespondToAuthChallenge: () => this.respondToAuthChallenge(input),
+      AdminSetUserMFAPreference: () => this.password.adminSetUserMfaPreference(input),
+      AdminSetUserPassword: () => this.password.adminSetUserPassword(input),
     };
     const handle = handlers[operation];
     if (!handle) return fail('UnknownOperationException', `Cognito ${operation} is not emulated`);
     if (!userPoolId) return fail('InvalidParameterException', 'UserPoolId is required');
+    return this.refusingOnTriggerError(() => handle(userPoolId));
+  }
+
+  private async refusingOnTriggerError(
+    handle: () => CognitoAnswer | Promise<CognitoAnswer>,
+  ): Promise<CognitoAnswer> {
     try {
-      return await handle(userPoolId);
+      return await handle();
     } catch (error) {
       // A trigger that throws makes Cognito refuse the sign-in, naming the trigger.
       return fail('UserLambdaValidationException', `The sign-in was refused: ${(error as Error).message}`);
@@ -128,15 +141,31 @@ export class LocalCognito {
     return { result: {} };
   }
 
-  private users(): Record<string, PoolUser> {
-    if (!existsSync(this.usersFile)) return {};
-    return JSON.parse(readFileSync(this.usersFile, 'utf8')) as Record<string, PoolUser>;
+  private findUser(name: string): PoolUser | null {
+    return this.pool.find(name);
   }
 
-  /** A user by email (the pool's username attribute) or by Cognito's own username (`sub`). */
-  private findUser(name: string): PoolUser | null {
-    const users = this.users();
-    return users[poolUsername(name)] ?? Object.values(users).find((u) => u.username === name) ?? null;
+  /**
+   * The local stand-in for an operator's `admin-create-user` and `admin-set-user-password`: the
+   * pool user of a hub user who signs in with a password (made if missing, in the org), and its password.
+   */
+  setPassword(input: { email: string; orgId: string; password: string }): CognitoAnswer {
+    let user = this.findUser(input.email);
+    if (!user) {
+      const made = this.createUser({
+        Username: input.email,
+        UserAttributes: [
+          { Name: 'email_verified', Value: 'true' },
+          { Name: 'custom:org_id', Value: input.orgId },
+        ],
+      });
+      if ('error' in made) return made;
+      user = this.findUser(input.email);
+    }
+    if (user?.attributes['custom:org_id'] !== input.orgId) {
+      return fail('InvalidParameterException', "The email's pool user belongs to another organisation");
+    }
+    return this.password.adminSetUserPassword({ Username: input.email, Password: input.password });
   }
 
   private getUser(input: Input): CognitoAnswer {
@@ -151,6 +180,7 @@ export class LocalCognito {
         UserStatus: user.status,
         Enabled: true,
         UserCreateDate: user.createdAt,
+        ...LocalPasswordAuth.mfaOf(user),
       },
     };
   }
@@ -162,8 +192,7 @@ export class LocalCognito {
       return fail('InvalidParameterException', 'Username should be an email.');
     }
     const email = poolUsername(name);
-    const users = this.users();
-    if (users[email])
+    if (this.pool.all()[email])
       return fail('UsernameExistsException', 'An account with the given email already exists.');
     const sub = randomUUID();
     const user: PoolUser = {
@@ -173,10 +202,7 @@ export class LocalCognito {
       status: 'FORCE_CHANGE_PASSWORD',
       createdAt: Math.floor(Date.now() / 1000),
     };
-    users[email] = user;
-    const temp = `${this.usersFile}.tmp`;
-    writeFileSync(temp, JSON.stringify(users, null, 2), { mode: 0o600 });
-    renameSync(temp, this.usersFile);
+    this.pool.save(user);
     return {
       result: {
         User: {
@@ -260,33 +286,10 @@ export class LocalCognito {
     const defined = defineAuthChallenge({ session: steps });
     if (!grant || !defined.issueTokens)
       return fail('NotAuthorizedException', 'Incorrect username or password.');
-    // The pre-token trigger's claims, as the pool adds them to both tokens.
-    const claims = await signIn.tokenClaims(user.attributes);
-    const ttlSeconds = signIn.tokenSeconds ?? 3600;
-    const token = (tokenUse: 'id' | 'access') =>
-      signIn.mint({
-        sub: String(user.attributes.sub ?? user.username),
-        email: user.attributes.email,
-        orgId: claims[ORG_CLAIM],
-        role: claims[ROLE_CLAIM] as RoleRef | undefined,
-        userId: claims[USER_CLAIM],
-        amr: grant.amr,
-        authTime: Math.floor(signIn.now().getTime() / 1000),
-        ttlSeconds,
-        tokenUse,
-      });
-    return {
-      result: {
-        ChallengeParameters: {},
-        AuthenticationResult: {
-          IdToken: await token('id'),
-          AccessToken: await token('access'),
-          // The dev issuer keeps no refresh sessions.
-          ExpiresIn: ttlSeconds,
-          TokenType: 'Bearer',
-        },
-      },
-    };
+    // The pre-token trigger's claims (with the grant the issuer named), as the pool adds them to both tokens.
+    return issuePoolTokens(signIn, user, {
+      clientMetadata: input.ClientMetadata as Record<string, string> | undefined,
+    });
   }
 }
 

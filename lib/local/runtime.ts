@@ -18,7 +18,14 @@ import { AwsCallCounter, countingProxy } from './aws-calls';
 import { startAwsEmulator } from './aws-emulator';
 import { ADMIN_KEY_FILE } from './data-files';
 import { startDataGateway } from './data-gateway';
-import { DEV_AUDIENCE, devIssuerKey, ISSUER_PATH, mintDevToken, publicJwks } from './dev-issuer';
+import {
+  DEV_AUDIENCE,
+  devIssuerKey,
+  ISSUER_PATH,
+  mintDevToken,
+  publicJwks,
+  verifyDevAccessToken,
+} from './dev-issuer';
 import { ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb-local';
 import { localFunctionEnvironment } from './function-environment';
 import { describeFailure, FunctionHost } from './function-host';
@@ -119,6 +126,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const calls = new AwsCallCounter();
     // The real-time API's open connections, posted to through the emulator's Management API.
     const realtimeConnections = new LocalConnections();
+    const poolGrants = new DynamoDbSignInGrants(poolDocs, localNames.table('domain'));
+    const issuerUrl = `${gatewayUrl(options.port)}${ISSUER_PATH}`;
     const aws = await startAwsEmulator({
       sqs,
       queueUrls,
@@ -130,12 +139,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       cognito: new LocalCognito(dataDir, {
         clientId: DEV_AUDIENCE,
         // The triggers' logic, on the runtime's own DynamoDB Local credentials (Cognito's, in AWS).
-        grants: new DynamoDbSignInGrants(poolDocs, localNames.table('domain')),
+        grants: poolGrants,
         tokenClaims: makeTokenClaims({
           orgs: new DynamoDbOrgStore(poolDocs, poolTables),
           users: new DynamoDbUserStore(poolDocs, poolTables),
+          grants: poolGrants,
+          clock,
         }),
-        mint: (claims) => mintDevToken(issuerKey, `${gatewayUrl(options.port)}${ISSUER_PATH}`, claims),
+        mint: (claims) => mintDevToken(issuerKey, issuerUrl, claims),
+        verifyAccess: (token) => verifyDevAccessToken(issuerKey, issuerUrl, token),
         now: () => clock.now(),
       }),
       connections: realtimeConnections,

@@ -2,6 +2,7 @@ import { UnauthenticatedError } from '../errors';
 import { ID_PATTERN } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { ApiKeyStore } from '../ports/stores';
+import { amrOf, showsSecondFactor } from './amr';
 import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from './api-key-format';
 import { isRoleRef } from './permissions';
 import type { Principal } from './principal';
@@ -83,9 +84,8 @@ export function makeAuthenticator(deps: {
     if (typeof authTime !== 'number' || !Number.isInteger(authTime)) {
       throw new UnauthenticatedError('The token does not say when the user signed in (auth_time)');
     }
-    // OIDC's `amr` lists how the user authenticated; a second factor shows as `mfa` (or `otp`, `hwk`).
-    const amr = Array.isArray(claims.amr) ? claims.amr : [];
-    const mfa = amr.some((m) => m === 'mfa' || m === 'otp' || m === 'hwk' || m === 'swk');
+    // How the user authenticated (`amr`); a second factor shows as `mfa` (or `otp`, `hwk`, `swk`).
+    const mfa = showsSecondFactor(amrOf(claims));
     // The name is the hub user's, set by the gate from the hub's record; the token's email is not trusted.
     const name = userId;
     const signInMethod = signInMethodOf(claims);

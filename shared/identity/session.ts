@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { amrOf, SECOND_FACTORS, showsSecondFactor } from './amr';
 
 /**
  * How long a session's record is kept after its sign-in: longer than the longest session an org
@@ -59,7 +60,6 @@ export function revocationOf(state: SessionState, authTime: number): string | nu
   return null;
 }
 
-const SECOND_FACTORS = new Set(['mfa', 'otp', 'hwk', 'swk']);
 const UNSAFE = /[^A-Za-z0-9 ._:@+-]/g;
 
 /**
@@ -75,8 +75,8 @@ export function signInMethodOf(claims: Readonly<Record<string, unknown>>): strin
       i !== null &&
       typeof (i as { providerType?: unknown }).providerType === 'string',
   );
-  const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [];
-  const mfa = amr.some((m) => SECOND_FACTORS.has(m));
+  const amr = amrOf(claims);
+  const mfa = showsSecondFactor(amr);
   let method: string;
   if (federated) {
     const name = typeof federated.providerName === 'string' ? federated.providerName : federated.providerType;

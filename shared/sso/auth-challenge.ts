@@ -1,6 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ORG_CLAIM } from '../identity/authenticate';
-import { hashGrantSecret, poolUsername, type SignInGrant, type SignInGrantStore } from './sign-in-grants';
+import {
+  hashGrantSecret,
+  poolUsername,
+  type SignInGrant,
+  type SignInGrantStore,
+  SPENT_GRANT_KEPT_SECONDS,
+} from './sign-in-grants';
 
 /**
  * The user pool's custom authentication, as the hub uses it: after the hub verified an SSO sign-in
@@ -97,10 +103,12 @@ export function makeVerifyAuthChallenge(deps: {
     const username = usernameOf(input.userAttributes);
     if (!grantId || !username || !input.challengeAnswer) return null;
     const grant = await deps.grants.find(username);
-    if (!grant || grant.grantId !== grantId) return null;
+    if (!grant || grant.grantId !== grantId || grant.spentAt) return null;
     if (!sameSecret(input.challengeAnswer, grant.secretHash)) return null;
     if (grant.username !== username || grant.orgId !== input.userAttributes[ORG_CLAIM]) return null;
     if (grant.expiresAt.getTime() <= deps.now().getTime()) return null;
-    return (await deps.grants.consume(username, grantId)) ? grant : null;
+    const now = deps.now();
+    const keepUntil = new Date(now.getTime() + SPENT_GRANT_KEPT_SECONDS * 1000);
+    return (await deps.grants.consume(username, grantId, now, keepUntil)) ? grant : null;
   };
 }

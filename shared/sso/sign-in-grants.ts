@@ -16,6 +16,12 @@ export interface SignInGrant {
   /** SHA-256 of the secret, base64url. */
   readonly secretHash: string;
   readonly expiresAt: Date;
+  /**
+   * When Verify spent it. A spent grant is kept (its secret gone) for as long as the session's
+   * refresh tokens last, so the pre-token trigger can say how the session authenticated (`amr`),
+   * on the sign-in and on each refresh; it can never be spent again.
+   */
+  readonly spentAt?: Date | undefined;
 }
 
 /** Where pending grants are kept: one per user at a time, a newer one replacing the older. */
@@ -23,8 +29,47 @@ export interface SignInGrantStore {
   put(grant: SignInGrant): Promise<void>;
   /** The user's pending grant, if any (expired ones included: the caller checks). */
   find(username: string): Promise<SignInGrant | null>;
-  /** Removes the user's grant if it is still `grantId`: true for the one caller that removed it. */
-  consume(username: string, grantId: string): Promise<boolean>;
+  /**
+   * Spends the user's grant if it is still `grantId` and unspent: true for the one caller that
+   * spent it. The spent grant stays (without its secret) until `keepUntil`.
+   */
+  consume(username: string, grantId: string, spentAt: Date, keepUntil: Date): Promise<boolean>;
+}
+
+/** How long a spent grant is kept: the app client's refresh-token validity (one day). */
+export const SPENT_GRANT_KEPT_SECONDS = 24 * 3600;
+
+/** The client metadata key the session issuer names its grant by, for the pre-token trigger. */
+export const SIGN_IN_GRANT_METADATA = 'hubSignInGrant';
+
+/**
+ * How an SSO session authenticated, for the pre-token trigger: on the sign-in, the grant the
+ * issuer names in the client metadata (only the issuer knows its id), spent moments ago for this
+ * very user; on a refresh, the user's last spent grant. `null`: not an SSO session. A sign-in
+ * naming a grant that does not match is refused (throws), never given a password's `amr`.
+ */
+export function ssoAmrOf(
+  grant: SignInGrant | null,
+  sign: {
+    readonly grantId?: string | undefined;
+    readonly refresh: boolean;
+    readonly userId: string;
+    readonly orgId: string;
+  },
+  now: Date,
+): readonly string[] | null {
+  const mine = grant?.spentAt && grant.userId === sign.userId && grant.orgId === sign.orgId ? grant : null;
+  if (sign.grantId !== undefined) {
+    if (
+      !mine ||
+      mine.grantId !== sign.grantId ||
+      now.getTime() - (mine.spentAt?.getTime() ?? 0) > SIGN_IN_GRANT_SECONDS * 1000
+    ) {
+      throw new Error('The sign-in names a sign-in grant that was not just spent for this user');
+    }
+    return mine.amr;
+  }
+  return sign.refresh && mine ? mine.amr : null;
 }
 
 /** How long a grant may be spent after it is made. */

@@ -13,6 +13,12 @@ export const UserSchema = z
     createdAt: z.iso.datetime(),
     createdBy: z.string(),
     updatedAt: z.iso.datetime().optional(),
+    totpEnabledAt: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        'When the user enrolled an authenticator app (TOTP) as their second factor; absent when they have none',
+      ),
   })
   .meta({ id: 'User' });
 

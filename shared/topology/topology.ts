@@ -54,9 +54,12 @@ export const functions = {
     'api-keys:record-use',
     'user-pool:verify-tokens',
   ]),
-  addTokenClaims: fn('add-token-claims', "Puts the user's org and role into the user pool's tokens", [
-    'domain-table:read',
-  ]),
+  addTokenClaims: fn(
+    'add-token-claims',
+    "Puts the user's org, role and how they authenticated into the user pool's tokens",
+    // Reads the SSO session's spent sign-in grant for its `amr`.
+    ['domain-table:read', 'sign-in-grants:spend'],
+  ),
   // The user pool's custom authentication: how a sign-in the hub verified (SSO) becomes a pool session.
   defineAuthChallenge: fn(
     'define-auth-challenge',

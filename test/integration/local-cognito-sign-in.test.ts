@@ -14,6 +14,7 @@ import {
   ISSUER_PATH,
   mintDevToken,
   publicJwks,
+  verifyDevAccessToken,
 } from '../../lib/local/dev-issuer';
 import { localCredentials } from '../../lib/local/dynamodb-local';
 import { LocalCognito } from '../../lib/local/local-cognito';
@@ -27,10 +28,11 @@ import { DynamoDbSignInGrants } from '../../shared/adapters/dynamodb/dynamodb-si
 import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
 import type { RequestContext } from '../../shared/audit/audit-record';
 import { makeRoleGuard } from '../../shared/authz/role-guard';
+import { AMR_CLAIM } from '../../shared/identity/amr';
 import { ORG_CLAIM, ROLE_CLAIM, USER_CLAIM } from '../../shared/identity/authenticate';
 import { makeJwtVerify } from '../../shared/identity/jwt-verifier';
 import { makeTokenClaims } from '../../shared/identity/token-claims';
-import { newSignInGrant } from '../../shared/sso/sign-in-grants';
+import { newSignInGrant, SIGN_IN_GRANT_METADATA } from '../../shared/sso/sign-in-grants';
 import { makeCreateOrg } from '../../shared/tenancy/create-org';
 import { makeProvisionUser } from '../../shared/tenancy/manage-users';
 import { platformAdmin } from '../support/api-events';
@@ -55,14 +57,18 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}${ISSUER_PATH}`;
+  const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
   const cognito = new LocalCognito(aws.dir, {
     clientId: DEV_AUDIENCE,
-    grants: new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable),
+    grants,
     tokenClaims: makeTokenClaims({
       orgs: new DynamoDbOrgStore(aws.docs, aws.tables),
       users: new DynamoDbUserStore(aws.docs, aws.tables),
+      grants,
+      clock,
     }),
     mint: (claims) => mintDevToken(key, issuer, claims),
+    verifyAccess: (token) => verifyDevAccessToken(key, issuer, token),
     now: clock.now,
   });
   emulator = await startAwsEmulator({
@@ -134,13 +140,15 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
       [ORG_CLAIM]: org.id,
       [USER_CLAIM]: user.id,
       [ROLE_CLAIM]: 'admin',
-      amr: ['ext', 'mfa'],
+      // As in AWS: the pool's tokens carry no `amr`; the pre-token trigger's claim says how.
+      [AMR_CLAIM]: 'ext mfa',
       auth_time: Math.floor(now.getTime() / 1000),
     });
+    expect(claims.amr).toBeUndefined();
     // Only ID tokens pass the hub's verifier: the access token is not one.
-    await expect(verify(issued.accessToken)).rejects.toThrow(/ID tokens/);
-    // The grant is spent.
-    expect(await grants.find(user.email.toLowerCase())).toBeNull();
+    await expect(verify(issued.accessToken)).rejects.toThrow(/Audience|ID tokens/);
+    // The grant is spent (kept without its secret, for refreshes' `amr`).
+    expect(await grants.find(user.email.toLowerCase())).toMatchObject({ spentAt: now, secretHash: '' });
 
     // A second sign-in reuses the pool user the first one made.
     const again = await new CognitoSessionIssuer(client(), POOL, grants, clock).issue({
@@ -150,7 +158,48 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
       amr: ['ext'],
       connectionId: 'sso_01JD3Q4ZK8M7X2V9N6B5C4D3E2',
     });
-    expect((await verify(again.idToken)).amr).toEqual(['ext']);
+    expect((await verify(again.idToken))[AMR_CLAIM]).toBe('ext');
+  });
+
+  it('refuses a sign-in whose client metadata names a grant that was not just spent for its user', async () => {
+    const { org, user } = await orgWithUser(`sso-m-${Date.now()}`);
+    const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
+    await new CognitoSessionIssuer(client(), POOL, grants, clock).issue({
+      orgId: org.id,
+      userId: user.id,
+      email: user.email,
+      amr: ['ext', 'mfa'],
+      connectionId: 'sso_1',
+    });
+    const made = newSignInGrant(
+      { orgId: org.id, userId: user.id, email: user.email, amr: ['ext'], connectionId: 'sso_1' },
+      now,
+    );
+    await grants.put(made.grant);
+    const started = await client().send(
+      new AdminInitiateAuthCommand({
+        UserPoolId: POOL.userPoolId,
+        ClientId: POOL.clientId,
+        AuthFlow: 'CUSTOM_AUTH',
+        AuthParameters: { USERNAME: user.email },
+      }),
+    );
+    await expect(
+      client().send(
+        new AdminRespondToAuthChallengeCommand({
+          UserPoolId: POOL.userPoolId,
+          ClientId: POOL.clientId,
+          ChallengeName: 'CUSTOM_CHALLENGE',
+          Session: started.Session,
+          ChallengeResponses: {
+            USERNAME: String(started.ChallengeParameters?.USERNAME),
+            ANSWER: made.secret,
+          },
+          // A caller claiming an earlier SSO sign-in's second factor for this one.
+          ClientMetadata: { [SIGN_IN_GRANT_METADATA]: 'an-earlier-grant' },
+        }),
+      ),
+    ).rejects.toThrow(/not just spent/);
   });
 
   it('refuses a replayed grant secret, a wrong one, and an expired grant', async () => {
@@ -223,14 +272,18 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
       now,
     );
     await grants.put(grant);
-    expect(await grants.consume('race@acme.test', 'another-grant')).toBe(false);
+    const keep = new Date(now.getTime() + 86_400_000);
+    expect(await grants.consume('race@acme.test', 'another-grant', now, keep)).toBe(false);
     expect(await grants.find('race@acme.test')).toEqual(grant);
     const spent = await Promise.all([
-      grants.consume('race@acme.test', grant.grantId),
-      grants.consume('race@acme.test', grant.grantId),
+      grants.consume('race@acme.test', grant.grantId, now, keep),
+      grants.consume('race@acme.test', grant.grantId, now, keep),
     ]);
     expect(spent.filter(Boolean)).toHaveLength(1);
-    expect(await grants.find('race@acme.test')).toBeNull();
+    // Kept for the pre-token trigger's `amr`, its secret gone: it cannot be spent again.
+    const kept = await grants.find('race@acme.test');
+    expect(kept).toMatchObject({ grantId: grant.grantId, spentAt: now, secretHash: '', amr: ['ext'] });
+    expect(await grants.consume('race@acme.test', grant.grantId, now, keep)).toBe(false);
   });
 
   it('lets only a function declaring user-pool:custom-auth start a custom auth', async () => {

@@ -12,7 +12,12 @@ import { ORG_CLAIM } from '../../identity/authenticate';
 import type { Clock } from '../../ports/clock';
 import { CUSTOM_CHALLENGE } from '../../sso/auth-challenge';
 import type { IssuedSession, SessionIssuer } from '../../sso/session-issuer';
-import { newSignInGrant, poolUsername, type SignInGrantStore } from '../../sso/sign-in-grants';
+import {
+  newSignInGrant,
+  poolUsername,
+  SIGN_IN_GRANT_METADATA,
+  type SignInGrantStore,
+} from '../../sso/sign-in-grants';
 
 /**
  * Issues a session from the user pool for a sign-in the hub verified itself: the pool user (by
@@ -54,6 +59,8 @@ export class CognitoSessionIssuer implements SessionIssuer {
         Session: started.Session,
         // The pool's own username for the user (its `sub`, with email as the username attribute).
         ChallengeResponses: { USERNAME: started.ChallengeParameters?.USERNAME ?? username, ANSWER: secret },
+        // Names the grant to the pre-token trigger, which gives the tokens its `amr`.
+        ClientMetadata: { [SIGN_IN_GRANT_METADATA]: grant.grantId },
       }),
     );
     const tokens = answered.AuthenticationResult;

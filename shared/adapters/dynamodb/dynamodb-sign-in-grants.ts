@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SignInGrant, SignInGrantStore } from '../../sso/sign-in-grants';
 import { platformPointers } from '../../topology/access';
 import { ifConditionHolds } from './conditional';
@@ -15,7 +15,8 @@ const key = (username: string) => ({
 /**
  * One-time sign-in grants in the domain table under the platform prefix, one per user, expiring by
  * TTL (and refused past `validUntil` before the TTL sweep gets to them). Spent by a conditional
- * delete on the grant's id: of two answers with one secret, one spends it.
+ * update on the grant's id that drops its secret: of two answers with one secret, one spends it;
+ * the spent grant stays (for the pre-token trigger's `amr`) until its longer TTL.
  */
 export class DynamoDbSignInGrants implements SignInGrantStore {
   constructor(
@@ -56,19 +57,25 @@ export class DynamoDbSignInGrants implements SignInGrantStore {
       userId: String(item.userId),
       amr: Array.isArray(item.amr) ? item.amr.map(String) : [],
       connectionId: String(item.connectionId),
-      secretHash: String(item.secretHash),
+      secretHash: typeof item.secretHash === 'string' ? item.secretHash : '',
       expiresAt: new Date(String(item.validUntil)),
+      ...(typeof item.spentAt === 'string' ? { spentAt: new Date(item.spentAt) } : {}),
     };
   }
 
-  async consume(username: string, grantId: string): Promise<boolean> {
+  async consume(username: string, grantId: string, spentAt: Date, keepUntil: Date): Promise<boolean> {
     const out = await ifConditionHolds(
       this.client.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.domainTable,
           Key: key(username),
-          ConditionExpression: 'grantId = :grantId',
-          ExpressionAttributeValues: { ':grantId': grantId },
+          UpdateExpression: 'SET spentAt = :spentAt, expiresAt = :ttl REMOVE secretHash',
+          ConditionExpression: 'grantId = :grantId AND attribute_not_exists(spentAt)',
+          ExpressionAttributeValues: {
+            ':grantId': grantId,
+            ':spentAt': spentAt.toISOString(),
+            ':ttl': epochSeconds(keepUntil),
+          },
         }),
       ),
     );

@@ -74,6 +74,8 @@ describe('pre-token-generation trigger', () => {
       'custom:org_id': ORG,
       'custom:role': 'auditor',
       'custom:user_id': USER,
+      // A password sign-in of a user with no authenticator app.
+      'custom:amr': 'pwd',
     });
     expect(out.response.claimsAndScopeOverrideDetails.idTokenGeneration?.claimsToAddOrOverride).toEqual(
       out.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.claimsToAddOrOverride,
