@@ -32,7 +32,7 @@ export const handler = makeHandler(
   makeTokenClaims({
     orgs: adapters.orgStore(),
     users: adapters.userStore(),
-    grants: adapters.signInGrants(),
+    grants: adapters.signInGrantReader(),
     clock: systemClock,
   }),
 );

@@ -133,6 +133,7 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
   // A purge lists a tenant's prefix and deletes what it finds.
   'claims-bucket:purge': { ...none, actions: ['s3:ListBucket', 's3:DeleteObject'] },
   'user-pool:sign-out': { ...none, actions: ['cognito-idp:AdminUserGlobalSignOut'] },
+  'user-pool:mfa': { ...none, actions: ['cognito-idp:AdminSetUserMFAPreference'] },
   'user-pool:custom-auth': {
     ...none,
     own: [{ table: 'domain', classes: ['append'], keys: { platformPointer: 'signInGrants' } }],

@@ -215,6 +215,11 @@ export class HubStack extends Stack {
           // Deactivating a user ends their sessions in the pool.
           identity.userPool.grant(fn, 'cognito-idp:AdminUserGlobalSignOut');
           return;
+        case 'user-pool:mfa':
+          // Turning a user's authenticator app off (their own, or an admin's reset); enrolling
+          // and verifying one are the user's own calls, authorised by their access token.
+          identity.userPool.grant(fn, 'cognito-idp:AdminSetUserMFAPreference');
+          return;
         case 'user-pool:custom-auth':
           // Issuing a session for an SSO sign-in: the pool user made if missing, then custom auth.
           identity.userPool.grant(fn, ...CUSTOM_AUTH_ACTIONS);
@@ -222,10 +227,11 @@ export class HubStack extends Stack {
           platformItems(fn, ['dynamodb:PutItem'], [`P#${platformPointers.signInGrants}#`]);
           return;
         case 'sign-in-grants:spend':
-          // The custom auth triggers read the user's grant and spend it, and no other item.
+          // The custom auth triggers read the user's grant and spend it (an update that drops its
+          // secret), and the pre-token trigger reads it for the session's `amr`; no other item.
           platformItems(
             fn,
-            ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+            ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
             [`P#${platformPointers.signInGrants}#`],
           );
           return;

@@ -91,6 +91,10 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   sessionRevoker: ['user-pool:sign-out'],
   // The Create trigger reads a grant and the Verify trigger spends it.
   signInGrants: ['sign-in-grants:spend'],
+  // The pre-token trigger reads a spent grant (a platform item): nothing written.
+  signInGrantReader: ['domain-table:read'],
+  authenticatorApps: ['user-pool:mfa'],
+  accessTokenVerify: ['user-pool:verify-tokens'],
   // Puts the one-time grant it answers the pool's challenge with.
   sessionIssuer: ['user-pool:custom-auth'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):

@@ -20,6 +20,7 @@ import {
   domainTableName,
   eventBusName,
   idempotencyTableName,
+  jwtConfig,
   mailConfig,
   publicUrl,
   queueUrls,
@@ -35,6 +36,7 @@ import type { ChatDeps } from '../connectors/provider-module';
 import type { AccessTokens } from '../connectors/work-items';
 import { egressFetch } from '../egress';
 import { feedOfReferences } from '../events/claim-check';
+import { makeAccessTokenVerify } from '../identity/jwt-verifier';
 import { SessionGate } from '../identity/session-gate';
 import type { ChatRenderers } from '../notify/chat/chat-card';
 import { makeChatChannel, makeChatRenderer } from '../notify/chat/chat-channel';
@@ -64,6 +66,7 @@ import { CHAT_USER_RATE, PLANS } from '../tenancy/plans';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { ManagementApiPoster } from './apigateway/management-api-poster';
 import { hubClock } from './clock';
+import { CognitoAuthenticatorApps } from './cognito/cognito-authenticator-apps';
 import { CognitoSessionIssuer } from './cognito/cognito-session-issuer';
 import { CognitoSessionRevoker } from './cognito/cognito-session-revoker';
 import { txtResolverFrom } from './dns/txt-resolver';
@@ -200,6 +203,17 @@ export const sessionRevoker = () => {
     : noSessionsToEnd;
 };
 export const signInGrants = () => new DynamoDbSignInGrants(documentClient(), domainTableName());
+/** The same grants, read only: the pre-token trigger reads a session's spent grant for its `amr`. */
+export const signInGrantReader = (): Pick<DynamoDbSignInGrants, 'find'> =>
+  new DynamoDbSignInGrants(documentClient(), domainTableName());
+/** Users' authenticator apps, in the user pool (locally the local pool). */
+export const authenticatorApps = () =>
+  new CognitoAuthenticatorApps(
+    tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})),
+    customAuthPool().userPoolId,
+  );
+/** Verifies users' access tokens of the pool, as the token-authorised pool calls take them. */
+export const accessTokenVerify = () => makeAccessTokenVerify(jwtConfig());
 /** Sessions for SSO sign-ins, from the user pool (locally the local pool, through AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER). */
 export const sessionIssuer = () =>
   new CognitoSessionIssuer(

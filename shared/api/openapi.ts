@@ -5,6 +5,7 @@ import { approvalOperations } from '../approvals/operations';
 import { chatOperations } from '../chat/operations';
 import type { ProviderCatalog } from '../connectors/provider-catalog';
 import { credentialSummarySchema } from '../connectors/provider-catalog';
+import { mfaOperations } from '../identity/mfa/operations';
 import { sessionOperations } from '../identity/operations';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
@@ -106,6 +107,7 @@ type FeatureOperation =
   | keyof typeof ssoConnectionOperations
   | keyof typeof ssoSignInOperations
   | keyof typeof sessionOperations
+  | keyof typeof mfaOperations
   | keyof typeof scimTokenOperations
   | keyof typeof scimOperations
   | keyof ReturnType<typeof chatOperations>;
@@ -816,6 +818,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...ssoConnectionOperations,
     ...ssoSignInOperations,
     ...sessionOperations,
+    ...mfaOperations,
     ...scimTokenOperations,
     ...scimOperations,
     ...providerOperations(providers),

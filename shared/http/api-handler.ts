@@ -209,7 +209,7 @@ export async function admit(
       admitted = { ...principal, name: user.name, email: user.email };
       if (user.status !== 'active') throw new ForbiddenError('The user is deactivated');
       // API keys are not user sessions: the second factor and the lifetime bind user tokens only.
-      if (org.settings.mfaRequired && principal.mfa !== true) {
+      if (org.settings.mfaRequired && principal.mfa !== true && !route.beforeSecondFactor) {
         throw new MfaRequiredError(
           'The organisation requires multi-factor authentication, and this sign-in shows no second factor: sign in again with your second factor (an authenticator app or security key)',
         );

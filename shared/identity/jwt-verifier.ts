@@ -32,3 +32,36 @@ export function makeJwtVerify(config: JwtConfig): JwtVerify {
   );
   return async (token) => (await verifier.verify(token)) as Record<string, unknown>;
 }
+
+/**
+ * Verifies a user's access token of the same pool and app client (`token_use: access`, its
+ * `client_id`): what the hub hands the pool's own token-authorised calls (enrolling an
+ * authenticator app) is checked to stand for the very user the ID token does.
+ */
+export function makeAccessTokenVerify(config: JwtConfig): JwtVerify {
+  if (config.kind === 'cognito') {
+    const verifier = CognitoJwtVerifier.create({
+      userPoolId: config.userPoolId,
+      clientId: config.clientId,
+      tokenUse: 'access',
+    });
+    return async (token) => (await verifier.verify(token)) as Record<string, unknown>;
+  }
+  const verifier = JwtRsaVerifier.create(
+    {
+      issuer: config.issuer,
+      // Cognito's access tokens have no audience: they name their app client instead.
+      audience: null,
+      jwksUri: config.jwksUri,
+      customJwtCheck: ({ payload }) => {
+        if (payload.token_use !== 'access') throw new Error('Only access tokens are accepted here');
+        if (payload.client_id !== config.audience)
+          throw new Error('The access token is for another app client');
+      },
+    },
+    {
+      jwksCache: new SimpleJwksCache({ fetcher: { fetch: async (uri) => (await fetch(uri)).arrayBuffer() } }),
+    },
+  );
+  return async (token) => (await verifier.verify(token)) as Record<string, unknown>;
+}

@@ -254,6 +254,8 @@ export interface UserStore {
   setStatus(user: User, expected: User['status'], audit: AuditRecord): Promise<void>;
   /** Sets the role if it is still as read (`expected`), with the audit record (SSO group mappings). */
   setRole(user: User, expected: User['role'], audit: AuditRecord): Promise<void>;
+  /** Records (a time) or forgets (`null`) the user's enrolled authenticator app, with the audit record. */
+  setTotp(user: User, enabledAt: string | null, audit: AuditRecord): Promise<void>;
 }
 
 /** What a request of a session tells the store: who, how they signed in, from where, when. */

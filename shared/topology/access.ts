@@ -51,6 +51,8 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'claims-bucket:read': { resources: ['claimsBucket'], tenantData: false },
   'claims-bucket:purge': { resources: ['claimsBucket'], tenantData: false },
   'user-pool:sign-out': { resources: ['userPool'], tenantData: false },
+  // Turns a user's authenticator app off (AdminSetUserMFAPreference).
+  'user-pool:mfa': { resources: ['userPool'], tenantData: false },
   // Signs a user the hub verified in through the pool's custom auth, on the app client (its tokens'
   // audience), answering with a one-time grant it puts (a `signInGrants` pointer, and no other item).
   'user-pool:custom-auth': { resources: ['userPool', 'userPoolClient', 'domainTable'], tenantData: false },

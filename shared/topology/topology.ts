@@ -57,8 +57,8 @@ export const functions = {
   addTokenClaims: fn(
     'add-token-claims',
     "Puts the user's org, role and how they authenticated into the user pool's tokens",
-    // Reads the SSO session's spent sign-in grant for its `amr`.
-    ['domain-table:read', 'sign-in-grants:spend'],
+    // Reads the hub user, and an SSO session's spent sign-in grant for its `amr` (platform items).
+    ['domain-table:read'],
   ),
   // The user pool's custom authentication: how a sign-in the hub verified (SSO) becomes a pool session.
   defineAuthChallenge: fn(
@@ -154,6 +154,18 @@ export const functions = {
     'manage-sessions',
     "Lists and revokes users' sessions (their own, or a user's with sessions:manage), signing them out of the user pool",
     ['domain-table:write', 'audit-table:write', 'user-pool:sign-out'],
+  ),
+  // Second factors (issue 14): authenticator apps of password users.
+  manageMfa: api(
+    'manage-mfa',
+    "Enrols, shows and turns off users' authenticator apps (TOTP), signing them out of the user pool",
+    [
+      'domain-table:write',
+      'audit-table:write',
+      'user-pool:sign-out',
+      'user-pool:mfa',
+      'user-pool:verify-tokens',
+    ],
   ),
   listUserActivity: api('list-user-activity', "Reads a user's activity from the audit trail", [
     'audit-table:read',
@@ -689,6 +701,59 @@ export const routes = [
     auth: 'hub',
     permission: 'org:read',
     summary: 'Sign out everywhere: revoke every session of the signed-in user, and their refresh tokens',
+    tag: 'Sessions',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orgs/{orgId}/me/mfa',
+    operationId: 'getMyMfa',
+    function: 'manageMfa',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: "The signed-in user's second factors, and whether the org requires one",
+    tag: 'Sessions',
+    beforeSecondFactor: true,
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/me/mfa/totp',
+    operationId: 'startTotpEnrolment',
+    function: 'manageMfa',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: 'Start enrolling an authenticator app: its secret, shown once',
+    tag: 'Sessions',
+    beforeSecondFactor: true,
+  },
+  {
+    method: 'POST',
+    path: '/v1/orgs/{orgId}/me/mfa/totp/verify',
+    operationId: 'verifyTotpEnrolment',
+    function: 'manageMfa',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: 'Finish enrolling an authenticator app with one of its codes; every session is signed out',
+    tag: 'Sessions',
+    beforeSecondFactor: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/me/mfa/totp',
+    operationId: 'disableTotp',
+    function: 'manageMfa',
+    auth: 'hub',
+    permission: 'org:read',
+    summary: "Turn the signed-in user's authenticator app off (after a recent sign-in with it)",
+    tag: 'Sessions',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/users/{userId}/mfa',
+    operationId: 'resetUserMfa',
+    function: 'manageMfa',
+    auth: 'hub',
+    permission: 'sessions:manage',
+    summary: "Reset a user's authenticator app (a lost phone), signing them out everywhere",
     tag: 'Sessions',
   },
   {

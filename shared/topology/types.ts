@@ -36,6 +36,7 @@ export type ResourceAccess =
   | 'mail:send'
   | 'queues:send'
   | 'user-pool:sign-out'
+  | 'user-pool:mfa'
   | 'user-pool:custom-auth'
   | 'sign-in-grants:spend'
   | 'claims-bucket:write'
@@ -60,6 +61,11 @@ export interface RouteSpec {
   readonly permission: Permission | null;
   readonly summary: string;
   readonly tag: string;
+  /**
+   * A signed-in user may call it before showing a second factor where the org requires one: the
+   * routes that enrol one (otherwise such a user could never get the second factor asked of them).
+   */
+  readonly beforeSecondFactor?: true;
 }
 
 export interface QueueSpec {

@@ -89,4 +89,30 @@ export class DynamoDbUserStore implements UserStore {
     ]);
     if (failed.length > 0) throw new ConflictError(`User ${user.id}'s role is no longer ${expected}`);
   }
+
+  async setTotp(user: User, enabledAt: string | null, audit: AuditRecord): Promise<void> {
+    const table = this.table(user.orgId);
+    const at = user.updatedAt ?? new Date().toISOString();
+    const failed = await transactWrite(this.client, [
+      table.updateItem(
+        tenantPk(user.orgId, TENANT_COLLECTIONS.users),
+        user.id,
+        enabledAt === null
+          ? {
+              update: 'SET updatedAt = :at REMOVE totpEnabledAt',
+              condition: 'attribute_exists(id)',
+              names: {},
+              values: { ':at': at },
+            }
+          : {
+              update: 'SET totpEnabledAt = :enabled, updatedAt = :at',
+              condition: 'attribute_exists(id)',
+              names: {},
+              values: { ':enabled': enabledAt, ':at': at },
+            },
+      ),
+      auditPut(this.tables.auditTable, audit),
+    ]);
+    if (failed.length > 0) throw new ConflictError(`User ${user.id} no longer exists`);
+  }
 }

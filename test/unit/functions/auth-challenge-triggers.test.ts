@@ -1,4 +1,4 @@
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   CreateAuthChallengeTriggerEvent,
   DefineAuthChallengeTriggerEvent,
@@ -78,7 +78,7 @@ describe('the custom auth triggers', () => {
 
   it('Verify spends the grant whose secret is the answer, and refuses another answer', async () => {
     ddb.on(GetCommand).resolves(grantItem('s3cret'));
-    ddb.on(DeleteCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
     const verify = (challengeAnswer: string) =>
       verifyHandler(
         {
@@ -90,11 +90,12 @@ describe('the custom auth triggers', () => {
         lambdaContext(),
       );
     expect((await verify('wrong')).response).toEqual({ answerCorrect: false });
-    expect(ddb).toHaveReceivedCommandTimes(DeleteCommand, 0);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
     expect((await verify('s3cret')).response).toEqual({ answerCorrect: true });
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
-      ConditionExpression: 'grantId = :grantId',
-      ExpressionAttributeValues: { ':grantId': 'g1' },
+    // Spent by one conditional update that drops the secret; kept for the session's `amr`.
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      UpdateExpression: 'SET spentAt = :spentAt, expiresAt = :ttl REMOVE secretHash',
+      ConditionExpression: 'grantId = :grantId AND attribute_not_exists(spentAt)',
     });
   });
 });

@@ -1,0 +1,251 @@
+import type { RequestContext } from '../../audit/audit-record';
+import { auditChange } from '../../audit/audit-record';
+import type { RoleGuard } from '../../authz/role-guard';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  ForbiddenError,
+  MfaRequiredError,
+  NotFoundError,
+  ValidationError,
+} from '../../errors';
+import type { AuthenticatorApps } from '../../ports/authenticator-apps';
+import { AccessTokenRefusedError } from '../../ports/authenticator-apps';
+import type { Clock } from '../../ports/clock';
+import type { SessionRevoker } from '../../ports/session-revoker';
+import type { AuditStore, OrgStore, SessionStore, UserStore } from '../../ports/stores';
+import type { User } from '../../tenancy/user';
+import type { JwtVerify } from '../authenticate';
+import { ORG_CLAIM, USER_CLAIM } from '../authenticate';
+import type { Principal } from '../principal';
+import type { SessionGate } from '../session-gate';
+import { DEFAULT_STEP_UP_MINUTES, hasRecentSecondFactor } from '../step-up';
+
+/** What the hub shows of a user's second factors. */
+export interface MfaStatus {
+  readonly totp: { readonly enabled: boolean; readonly enabledAt: string | null };
+  /** The org refuses sessions without a second factor (`mfaRequired`). */
+  readonly required: boolean;
+}
+
+export interface MfaDeps {
+  readonly users: Pick<UserStore, 'get' | 'setTotp'>;
+  readonly orgs: Pick<OrgStore, 'get'>;
+  readonly apps: AuthenticatorApps;
+  /** Verifies a user's access token of the pool (`makeAccessTokenVerify`). */
+  readonly verifyAccessToken: JwtVerify;
+  readonly audit: Pick<AuditStore, 'append'>;
+  readonly sessions: Pick<SessionStore, 'revokeAll'>;
+  readonly revoker: SessionRevoker;
+  readonly mayGrant: RoleGuard;
+  readonly clock: Clock;
+  readonly gate?: Pick<SessionGate, 'forget'>;
+}
+
+/** The label and issuer an authenticator app shows for the hub. */
+const ISSUER = 'Integration Hub';
+
+/** The signed-in user a `/me` route acts for: only a user token enrols a second factor. */
+export function mfaUserOf(principal: Principal): Extract<Principal, { kind: 'org_member' }> {
+  if (principal.kind !== 'org_member' || principal.type !== 'user') {
+    throw new ForbiddenError('Only a signed-in user has second factors: an API key has none');
+  }
+  return principal;
+}
+
+const statusOf = (user: User, required: boolean): MfaStatus => ({
+  totp: { enabled: user.totpEnabledAt !== undefined, enabledAt: user.totpEnabledAt ?? null },
+  required,
+});
+
+/**
+ * Authenticator apps (TOTP) as the second factor of password users: enrolled by the user with
+ * their access token (the pool's own calls), recorded on the hub user (the pre-token trigger's
+ * `otp` comes from it), turned off by the user after a recent sign-in with the app or reset by an
+ * administrator. Enrolling signs the user out everywhere: every later session is a sign-in that
+ * gave a code, so no earlier one can be refreshed into a token that claims the second factor.
+ */
+export function makeAuthenticatorApps(deps: MfaDeps) {
+  async function requireUser(orgId: string, userId: string): Promise<User> {
+    const user = await deps.users.get(orgId, userId);
+    if (!user) throw new NotFoundError(`No user ${userId}`);
+    return user;
+  }
+
+  async function required(orgId: string): Promise<boolean> {
+    const org = await deps.orgs.get(orgId);
+    if (!org) throw new NotFoundError(`Organisation ${orgId} does not exist`);
+    return org.settings.mfaRequired;
+  }
+
+  /** The access token must stand for the very user (and org) the request's ID token does. */
+  async function requireOwnAccessToken(
+    orgId: string,
+    principal: Principal,
+    accessToken: string,
+  ): Promise<void> {
+    let claims: Record<string, unknown>;
+    try {
+      claims = await deps.verifyAccessToken(accessToken);
+    } catch {
+      throw new ValidationError(
+        'accessToken: not a valid access token of the user pool: send the access token of your current sign-in (hub login prints it)',
+      );
+    }
+    if (claims[USER_CLAIM] !== principal.id || claims[ORG_CLAIM] !== orgId) {
+      throw new ForbiddenError('The access token stands for another user than the signed-in one');
+    }
+  }
+
+  const withRefusedToken = async <T>(call: Promise<T>): Promise<T> =>
+    call.catch((error: unknown) => {
+      if (error instanceof AccessTokenRefusedError) {
+        throw new ValidationError(
+          'accessToken: the user pool refused it (expired or signed out): sign in again',
+        );
+      }
+      throw new DependencyUnavailableError('The user pool could not be reached; try again', { cause: error });
+    });
+
+  async function signOutEverywhere(user: User, principal: Principal, request: RequestContext, at: Date) {
+    const audit = auditChange({
+      action: 'session.revoked',
+      principal,
+      orgId: user.orgId,
+      targets: [{ type: 'user', id: user.id }],
+      request,
+      at,
+      after: { scope: 'all', revokedBefore: at.toISOString(), reason: 'second factor changed' },
+    });
+    await deps.sessions.revokeAll(user.orgId, user.id, at.toISOString(), principal.id, audit);
+    deps.gate?.forget(user.orgId, user.id);
+    await deps.revoker.signOut(user).catch((cause: unknown) => {
+      throw new DependencyUnavailableError(
+        'The hub refuses every earlier session, but signing out of the user pool failed; revoke your sessions to retry',
+        { cause },
+      );
+    });
+  }
+
+  return {
+    async status(orgId: string, principal: Principal): Promise<MfaStatus> {
+      const me = mfaUserOf(principal);
+      const [user, isRequired] = await Promise.all([requireUser(orgId, me.id), required(orgId)]);
+      return statusOf(user, isRequired);
+    },
+
+    /** Starts enrolling: the secret and its `otpauth://` URI, shown once (never stored by the hub). */
+    async start(orgId: string, principal: Principal, accessToken: string, request: RequestContext) {
+      const me = mfaUserOf(principal);
+      const user = await requireUser(orgId, me.id);
+      await requireOwnAccessToken(orgId, principal, accessToken);
+      const { secretCode } = await withRefusedToken(deps.apps.associate(accessToken));
+      await deps.audit.append(
+        auditChange({
+          action: 'mfa.totp_enrolment_started',
+          principal,
+          orgId,
+          targets: [{ type: 'user', id: user.id }],
+          request,
+          at: deps.clock.now(),
+        }),
+      );
+      const label = encodeURIComponent(`${ISSUER}:${user.email}`);
+      const params = new URLSearchParams({
+        secret: secretCode,
+        issuer: ISSUER,
+        algorithm: 'SHA1',
+        digits: '6',
+        period: '30',
+      });
+      return { secretCode, otpauthUri: `otpauth://totp/${label}?${params}` };
+    },
+
+    /** Finishes enrolling with a code of the app: it becomes the user's second factor; every session ends. */
+    async verify(
+      orgId: string,
+      principal: Principal,
+      input: { accessToken: string; code: string; deviceName?: string | undefined },
+      request: RequestContext,
+    ): Promise<MfaStatus & { signedOut: true }> {
+      const me = mfaUserOf(principal);
+      const user = await requireUser(orgId, me.id);
+      await requireOwnAccessToken(orgId, principal, input.accessToken);
+      const deviceName = input.deviceName ?? 'Authenticator app';
+      if (!(await withRefusedToken(deps.apps.verify(input.accessToken, input.code, deviceName)))) {
+        throw new ValidationError('code: does not match the authenticator app: enter the code it shows now');
+      }
+      await withRefusedToken(deps.apps.enable(input.accessToken));
+      const at = deps.clock.now();
+      const enabledAt = at.toISOString();
+      await deps.users.setTotp(
+        { ...user, updatedAt: enabledAt },
+        enabledAt,
+        auditChange({
+          action: 'mfa.totp_enabled',
+          principal,
+          orgId,
+          targets: [{ type: 'user', id: user.id }],
+          request,
+          at,
+          after: { deviceName },
+        }),
+      );
+      await signOutEverywhere(user, principal, request, at);
+      return { ...statusOf({ ...user, totpEnabledAt: enabledAt }, await required(orgId)), signedOut: true };
+    },
+
+    /**
+     * Turns the user's own app off: not where the org requires a second factor, and only after a
+     * recent sign-in with the app (a stolen session cannot remove it).
+     */
+    async disable(orgId: string, principal: Principal, request: RequestContext): Promise<void> {
+      const me = mfaUserOf(principal);
+      const [user, isRequired] = await Promise.all([requireUser(orgId, me.id), required(orgId)]);
+      if (!user.totpEnabledAt) throw new NotFoundError('You have no authenticator app enrolled');
+      if (isRequired) {
+        throw new ConflictError(
+          'The organisation requires a second factor: enrol a new authenticator app instead of turning this one off, or ask an admin to reset it',
+        );
+      }
+      const at = deps.clock.now();
+      if (!hasRecentSecondFactor(me, at, DEFAULT_STEP_UP_MINUTES)) {
+        throw new MfaRequiredError(
+          `Turning your authenticator app off needs a sign-in with its code in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
+        );
+      }
+      await forget(user, principal, request, at, 'mfa.totp_disabled');
+    },
+
+    /** An admin's reset of a user's app (a lost phone): off, and every session of the user ends. */
+    async reset(orgId: string, userId: string, principal: Principal, request: RequestContext): Promise<void> {
+      const user = await requireUser(orgId, userId);
+      await deps.mayGrant(orgId, principal, user.role, "reset a user's second factor");
+      const at = deps.clock.now();
+      if (user.totpEnabledAt) await forget(user, principal, request, at, 'mfa.totp_reset');
+      await signOutEverywhere(user, principal, request, at);
+    },
+  };
+
+  /** The hub forgets the app first (no token claims it from then on), then the pool turns it off. */
+  async function forget(user: User, principal: Principal, request: RequestContext, at: Date, action: string) {
+    await deps.users.setTotp(
+      { ...user, updatedAt: at.toISOString() },
+      null,
+      auditChange({
+        action,
+        principal,
+        orgId: user.orgId,
+        targets: [{ type: 'user', id: user.id }],
+        request,
+        at,
+      }),
+    );
+    await deps.apps.disable(user).catch((cause: unknown) => {
+      throw new DependencyUnavailableError(
+        'The hub no longer counts the authenticator app, but the user pool could not turn it off; try again',
+        { cause },
+      );
+    });
+  }
+}
