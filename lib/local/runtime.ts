@@ -37,6 +37,7 @@ import { LocalIam } from './local-iam';
 import { LocalKms } from './local-kms';
 import { LocalMailbox, mailboxEndpoints } from './local-mailbox';
 import { localNames } from './local-names';
+import { poolEndpoints } from './local-pool-endpoints';
 import { LOCAL_CLAIMS_BUCKET, startLocalS3 } from './local-s3';
 import { scheduleEndpoints, startScheduler } from './scheduler';
 import { seedChatApps } from './seed-chat-apps';
@@ -128,6 +129,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const realtimeConnections = new LocalConnections();
     const poolGrants = new DynamoDbSignInGrants(poolDocs, localNames.table('domain'));
     const issuerUrl = `${gatewayUrl(options.port)}${ISSUER_PATH}`;
+    const cognito = new LocalCognito(dataDir, {
+      clientId: DEV_AUDIENCE,
+      // The triggers' logic, on the runtime's own DynamoDB Local credentials (Cognito's, in AWS).
+      grants: poolGrants,
+      tokenClaims: makeTokenClaims({
+        orgs: new DynamoDbOrgStore(poolDocs, poolTables),
+        users: new DynamoDbUserStore(poolDocs, poolTables),
+        grants: poolGrants,
+        clock,
+      }),
+      mint: (claims) => mintDevToken(issuerKey, issuerUrl, claims),
+      verifyAccess: (token) => verifyDevAccessToken(issuerKey, issuerUrl, token),
+      now: () => clock.now(),
+    });
     const aws = await startAwsEmulator({
       sqs,
       queueUrls,
@@ -136,20 +151,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sessions,
       calls,
       iam,
-      cognito: new LocalCognito(dataDir, {
-        clientId: DEV_AUDIENCE,
-        // The triggers' logic, on the runtime's own DynamoDB Local credentials (Cognito's, in AWS).
-        grants: poolGrants,
-        tokenClaims: makeTokenClaims({
-          orgs: new DynamoDbOrgStore(poolDocs, poolTables),
-          users: new DynamoDbUserStore(poolDocs, poolTables),
-          grants: poolGrants,
-          clock,
-        }),
-        mint: (claims) => mintDevToken(issuerKey, issuerUrl, claims),
-        verifyAccess: (token) => verifyDevAccessToken(issuerKey, issuerUrl, token),
-        now: () => clock.now(),
-      }),
+      cognito,
       connections: realtimeConnections,
     });
     // The local SES's own publisher of bounces and complaints (runtime credentials: not a function).
@@ -252,6 +254,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...scheduleEndpoints(host, clock),
       ...clockEndpoints(clock),
       ...dnsEndpoints(dns),
+      ...poolEndpoints(cognito),
       { method: 'GET', path: '/healthz', handle: health },
       {
         method: 'GET',
