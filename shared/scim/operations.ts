@@ -177,6 +177,30 @@ export const scimOperations = {
   scimServiceProviderConfig: discovery('What the service supports: PATCH, filters, ETags', ScimResource),
   scimResourceTypes: discovery('User (with the enterprise extension) and Group', ScimListResponse),
   scimSchemas: discovery('The User, EnterpriseUser and Group schemas', ScimListResponse),
+  scimGetResourceType: {
+    security,
+    description: 'One resource type by its id (`User` or `Group`).',
+    requestParams: { path: z.object({ resourceTypeId: z.string().meta({ example: 'User' }) }) },
+    responses: {
+      '200': scim('The resource type', ScimResource),
+      ...scimAuthErrors,
+      '404': scimError('No such resource type'),
+    },
+  },
+  scimGetSchema: {
+    security,
+    description: 'One schema by its URN, such as `urn:ietf:params:scim:schemas:core:2.0:User`.',
+    requestParams: {
+      path: z.object({
+        schemaId: z.string().meta({ example: 'urn:ietf:params:scim:schemas:core:2.0:User' }),
+      }),
+    },
+    responses: {
+      '200': scim('The schema', ScimResource),
+      ...scimAuthErrors,
+      '404': scimError('No such schema'),
+    },
+  },
   scimListUsers: list(
     'users',
     'Provisioned users, oldest first: `filter` (eq, ne, co, sw, ew, gt, lt, pr, and, or, not, value paths such as `emails[type eq "work"].value`), `startIndex`/`count` paging, `attributes`/`excludedAttributes`.',
