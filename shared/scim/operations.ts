@@ -217,11 +217,15 @@ export const scimOperations = {
       '409': scimError('The userName (or the email) is provisioned already (scimType uniqueness)'),
     },
   },
-  scimGetUser: read('user', UserPath, 'A provisioned user, with `meta.version` (also its ETag).'),
+  scimGetUser: read(
+    'user',
+    UserPath,
+    'A provisioned user, with `meta.version` (also its ETag) and the read-only `groups`: the teams they are a direct member of.',
+  ),
   scimReplaceUser: change(
     'user',
     UserPath,
-    'Replaces the profile; `active: false` deprovisions (the hub user is deactivated at once).',
+    "Replaces the profile; `active: false` deprovisions (the hub user is deactivated at once). A changed address becomes the hub user's email (its claim moved in the same write: another user's address is 409 `uniqueness`), and their sessions under the old one are signed out.",
   ),
   scimPatchUser: change(
     'user',
@@ -235,7 +239,7 @@ export const scimOperations = {
   ),
   scimListGroups: list(
     'groups',
-    'The hub teams as groups, oldest first; `excludedAttributes=members` spares reading members.',
+    'The hub teams as groups, oldest first; `filter=externalId eq "…"` finds one by the IdP\'s id; `excludedAttributes=members` spares reading members.',
   ),
   scimCreateGroup: {
     security,
@@ -248,7 +252,11 @@ export const scimOperations = {
       ...scimAuthErrors,
     },
   },
-  scimGetGroup: read('group', GroupPath, 'A group: the team and its direct members.'),
+  scimGetGroup: read(
+    'group',
+    GroupPath,
+    "A group: the team, its direct members (`display`: each one's hub name) and the IdP's `externalId`.",
+  ),
   scimReplaceGroup: change(
     'group',
     GroupPath,
