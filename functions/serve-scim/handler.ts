@@ -1,6 +1,12 @@
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
-import { resourceTypeList, schemaList, serviceProviderConfig } from '../../shared/scim/discovery';
+import {
+  resourceType,
+  resourceTypeList,
+  schemaById,
+  schemaList,
+  serviceProviderConfig,
+} from '../../shared/scim/discovery';
 import type { ScimGroups } from '../../shared/scim/groups';
 import { makeScimGroups } from '../../shared/scim/groups';
 import type { ScimGateDeps } from '../../shared/scim/scim-handler';
@@ -17,6 +23,14 @@ export const makeHandler = (deps: { gate: ScimGateDeps; users: ScimUsers; groups
     }),
     scimResourceTypes: async ({ caller }) => ({ status: 200, body: resourceTypeList(caller.baseUrl) }),
     scimSchemas: async ({ caller }) => ({ status: 200, body: schemaList(caller.baseUrl) }),
+    scimGetResourceType: async ({ caller, path }) => ({
+      status: 200,
+      body: resourceType(caller.baseUrl, path.resourceTypeId ?? ''),
+    }),
+    scimGetSchema: async ({ caller, path }) => ({
+      status: 200,
+      body: schemaById(caller.baseUrl, path.schemaId ?? ''),
+    }),
     scimListUsers: ({ caller, query }) => deps.users.list(caller, query),
     scimCreateUser: ({ caller, body }) => deps.users.create(caller, body),
     scimGetUser: ({ caller, path, query }) => deps.users.get(caller, path.userId ?? '', query),
@@ -46,6 +60,7 @@ export const handler = makeHandler({
   users: makeScimUsers({
     users: adapters.userStore(),
     profiles: adapters.scimUserStore(),
+    teams: adapters.teamStore(),
     sessions: adapters.sessionRevoker(),
     clock,
   }),
@@ -53,6 +68,7 @@ export const handler = makeHandler({
     orgs: adapters.orgStore(),
     teams: adapters.teamStore(),
     users: adapters.userStore(),
+    groups: adapters.scimGroupStore(),
     clock,
   }),
 });

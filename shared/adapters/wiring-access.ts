@@ -64,6 +64,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   scimTokenStore: ['domain-table:read'],
   // Every change is written with its audit record in one transaction.
   scimUserStore: ['domain-table:write', 'audit-table:write'],
+  // An externalId is written with its audit record in one transaction.
+  scimGroupStore: ['domain-table:write', 'audit-table:write'],
   providerDisplayNames: [],
   emailChannel: ['mail:send', 'domain-table:write'],
   // Reads the day's count; counting writes tenant items (its caller, the matcher, declares the write).

@@ -104,6 +104,7 @@ import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbSamlAssertionLedger, DynamoDbSamlRequestCache } from './dynamodb/dynamodb-saml-caches';
+import { DynamoDbScimGroupStore } from './dynamodb/dynamodb-scim-group-store';
 import { DynamoDbScimTokenStore } from './dynamodb/dynamodb-scim-token-store';
 import { DynamoDbScimUserStore } from './dynamodb/dynamodb-scim-user-store';
 import { DynamoDbSessionStore } from './dynamodb/dynamodb-session-store';
@@ -271,6 +272,8 @@ export const digestStore = () => new DynamoDbDigestStore(documentClient(), table
 export const scimTokenStore = () => new DynamoDbScimTokenStore(documentClient(), tablesConfig());
 /** What the SCIM service keeps of provisioned users (profiles, userName claims) beside the hub users. */
 export const scimUserStore = () => new DynamoDbScimUserStore(documentClient(), tablesConfig());
+/** What the SCIM service keeps of groups (the IdP's externalIds) beside the hub teams. */
+export const scimGroupStore = () => new DynamoDbScimGroupStore(documentClient(), tablesConfig());
 /** The email domains orgs claim for sign-in routing, and their platform claims. */
 export const domainStore = () => new DynamoDbDomainStore(documentClient(), tablesConfig());
 /** Which org holds a verified domain (sign-in routing reads the claims, never writes them). */

@@ -37,6 +37,16 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
   ssoConnectionId: hubId('sso', 'an SSO connection'),
   sessionId: hubId('ses', 'a session'),
   tokenId: hubId('scim', 'a SCIM token'),
+  // A SCIM resource type's id (`User`, `Group`) and a schema's URN: which exist is the service's 404.
+  resourceTypeId: {
+    pattern: /^[A-Za-z][A-Za-z0-9]{0,63}$/,
+    refuse: (name) =>
+      new NotFoundError(`The path's ${name} is not a resource type name, so it names nothing here`),
+  },
+  schemaId: {
+    pattern: /^urn:[A-Za-z0-9:._-]{1,250}$/,
+    refuse: (name) => new NotFoundError(`The path's ${name} is not a schema URN, so it names nothing here`),
+  },
   // An email address, as a suppression names it (URL-encoded in the path; bounded like any address).
   address: {
     pattern: /^[^\s@/]{1,64}@[^\s@/]{1,255}$/,

@@ -123,16 +123,33 @@ export interface ScimUserStore {
   all(orgId: string): Promise<ScimUserProfile[]>;
   /**
    * Replaces a profile if it is still `previous` (else ConflictError: the caller re-reads), moving
-   * its userName claim when it changed, and setting the hub user's status when `status` says so.
+   * its userName claim when it changed; given `user`, sets the hub user's status, name and email if
+   * the user is still `previous`, moving the email's claim when it changed. A userName or email
+   * another user holds is a UniquenessError, and nothing is written.
    */
   replace(
     next: ScimUserProfile,
     previous: ScimUserProfile,
-    status: { readonly user: User; readonly from: User['status'] } | null,
+    user: { readonly user: User; readonly previous: User } | null,
     audit: AuditRecord,
   ): Promise<void>;
   /** Forgets a profile and its claim; the hub user stays, deactivated when `deactivate` is given. */
   remove(profile: ScimUserProfile, deactivate: User | null, audit: AuditRecord): Promise<void>;
+}
+
+/** What the SCIM service keeps of groups beside their hub teams: the IdP's `externalId` of each. */
+export interface ScimGroupStore {
+  externalIdOf(orgId: string, teamId: string): Promise<string | null>;
+  /** Every externalId of the org, by team id (bounded by the plan's teams). */
+  externalIds(orgId: string): Promise<Map<string, string>>;
+  /** Sets (or, given null, forgets) a group's externalId, with the audit record. */
+  setExternalId(
+    orgId: string,
+    teamId: string,
+    externalId: string | null,
+    at: string,
+    audit: AuditRecord,
+  ): Promise<void>;
 }
 
 export interface ConnectionStore {

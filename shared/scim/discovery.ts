@@ -10,6 +10,7 @@ import {
   USER_SCHEMA,
 } from './schema';
 import { MAX_PATCH_OPERATIONS, MAX_SCIM_BODY_BYTES } from './scim-body';
+import { ScimError } from './scim-error';
 
 const SPC_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
@@ -70,6 +71,14 @@ export const listOf = (resources: readonly unknown[]) => ({
 
 export const resourceTypeList = (baseUrl: string) => listOf(resourceTypes(baseUrl));
 
+/** One resource type by its id (RFC 7644 §4: `/ResourceTypes/{id}`), matched as the RFC names them. */
+export function resourceType(baseUrl: string, id: string) {
+  const found = resourceTypes(baseUrl).find((r) => r.id === id);
+  if (!found)
+    throw new ScimError(404, `No resource type ${id.slice(0, 64)}; this service has User and Group`);
+  return found;
+}
+
 const MULTI_VALUED = new Set(['emails', 'phoneNumbers', 'addresses', 'members']);
 const CASE_EXACT = new Set(['externalId', 'value', '$ref']);
 
@@ -97,25 +106,51 @@ function attribute(name: string, subs: readonly string[] | null | undefined): Re
   };
 }
 
+/**
+ * A User's groups (RFC 7643 §4.1.2): the teams they are a direct member of, read-only (membership
+ * changes go through the Group), so it is no attribute a User's PUT or PATCH writes.
+ */
+const groupsAttribute: Record<string, unknown> = {
+  name: 'groups',
+  type: 'complex',
+  multiValued: true,
+  required: false,
+  mutability: 'readOnly',
+  returned: 'default',
+  subAttributes: ['value', 'display', '$ref', 'type'].map((sub) => ({
+    ...attribute(sub, null),
+    mutability: 'readOnly',
+  })),
+};
+
 function schema(
   id: string,
   name: string,
   table: Readonly<Record<string, readonly string[] | null>>,
   baseUrl: string,
+  readOnly: readonly Record<string, unknown>[] = [],
 ) {
   return {
     schemas: [SCHEMA_SCHEMA],
     id,
     name,
-    attributes: Object.entries(table).map(([n, subs]) => attribute(n, subs)),
+    attributes: [...Object.entries(table).map(([n, subs]) => attribute(n, subs)), ...readOnly],
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${id}` },
   };
 }
 
+const schemas = (baseUrl: string) => [
+  schema(USER_SCHEMA, 'User', USER_ATTRIBUTES, baseUrl, [groupsAttribute]),
+  schema(ENTERPRISE_USER_SCHEMA, 'EnterpriseUser', ENTERPRISE_ATTRIBUTES, baseUrl),
+  schema(GROUP_SCHEMA, 'Group', GROUP_ATTRIBUTES, baseUrl),
+];
+
 /** The schemas the service speaks (RFC 7643 §7), from the attribute tables it validates with. */
-export const schemaList = (baseUrl: string) =>
-  listOf([
-    schema(USER_SCHEMA, 'User', USER_ATTRIBUTES, baseUrl),
-    schema(ENTERPRISE_USER_SCHEMA, 'EnterpriseUser', ENTERPRISE_ATTRIBUTES, baseUrl),
-    schema(GROUP_SCHEMA, 'Group', GROUP_ATTRIBUTES, baseUrl),
-  ]);
+export const schemaList = (baseUrl: string) => listOf(schemas(baseUrl));
+
+/** One schema by its URN (RFC 7644 §4: `/Schemas/{id}`). */
+export function schemaById(baseUrl: string, id: string) {
+  const found = schemas(baseUrl).find((s) => s.id === id);
+  if (!found) throw new ScimError(404, `No schema ${id.slice(0, 120)} in this service`);
+  return found;
+}

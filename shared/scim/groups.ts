@@ -1,5 +1,6 @@
+import { auditChange } from '../audit/audit-record';
 import type { Clock } from '../ports/clock';
-import type { OrgStore, TeamStore, UserStore } from '../ports/stores';
+import type { OrgStore, ScimGroupStore, TeamStore, UserStore } from '../ports/stores';
 import {
   makeCreateTeam,
   makeDeleteTeam,
@@ -21,6 +22,9 @@ import { ScimError } from './scim-error';
 
 /** Membership changes run a few at a time: each is its own audited write. */
 const CONCURRENCY = 8;
+/** Beyond this many members to name, reading every user of the org costs fewer requests than one each. */
+const READ_ALL_USERS_FROM = 200;
+const USER_PAGE = 100;
 
 type Resource = Record<string, unknown> & {
   meta: Record<string, string> & { version: string; location: string };
@@ -50,22 +54,45 @@ async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<unkno
  * members the team's direct members; adding or removing a member is a team membership change,
  * audited as one. Teams made in the hub are groups too, so an IdP can take them over.
  */
-export function makeScimGroups(deps: { orgs: OrgStore; teams: TeamStore; users: UserStore; clock: Clock }) {
+export function makeScimGroups(deps: {
+  orgs: OrgStore;
+  teams: TeamStore;
+  users: UserStore;
+  groups: ScimGroupStore;
+  clock: Clock;
+}) {
   const createTeam = makeCreateTeam(deps);
   const updateTeam = makeUpdateTeam(deps);
   const deleteTeam = makeDeleteTeam(deps);
   const setMember = makeSetTeamMember(deps);
   const removeMember = makeRemoveTeamMember(deps);
 
-  function resourceOf(caller: ScimCaller, team: Team, memberIds: readonly string[] | null): Resource {
+  /**
+   * A group's resource: `members[].display` is each user's hub name (their SCIM displayName, else
+   * name, else userName, as provisioned); `memberIds` null leaves members out (not asked for).
+   */
+  function resourceOf(
+    caller: ScimCaller,
+    team: Team,
+    externalId: string | null,
+    memberIds: readonly string[] | null,
+    names: ReadonlyMap<string, string>,
+  ): Resource {
     const members = memberIds
-      ? [...memberIds]
-          .sort()
-          .map((value) => ({ value, $ref: `${caller.baseUrl}/Users/${value}`, type: 'User' }))
+      ? [...memberIds].sort().map((value) => {
+          const display = names.get(value);
+          return {
+            value,
+            ...(display ? { display } : {}),
+            $ref: `${caller.baseUrl}/Users/${value}`,
+            type: 'User',
+          };
+        })
       : undefined;
     const content: Record<string, unknown> = {
       schemas: [GROUP_SCHEMA],
       id: team.id,
+      ...(externalId ? { externalId } : {}),
       displayName: team.name,
       ...(members ? { members } : {}),
     };
@@ -85,11 +112,59 @@ export function makeScimGroups(deps: { orgs: OrgStore; teams: TeamStore; users: 
   const memberIdsOf = async (orgId: string, teamId: string) =>
     (await deps.teams.membersOf(orgId, teamId)).map((m) => m.userId);
 
+  /** The hub names of these users: one read each for a few, every user of the org for many. */
+  async function namesOf(orgId: string, userIds: readonly string[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(userIds)];
+    const names = new Map<string, string>();
+    if (wanted.length === 0) return names;
+    if (wanted.length < READ_ALL_USERS_FROM) {
+      await inBatches(wanted, async (id) => {
+        const user = await deps.users.get(orgId, id);
+        if (user) names.set(id, user.name || user.email);
+      });
+      return names;
+    }
+    const want = new Set(wanted);
+    let cursor: string | undefined;
+    do {
+      const page = await deps.users.list(orgId, { limit: USER_PAGE, cursor });
+      for (const user of page.items) if (want.has(user.id)) names.set(user.id, user.name || user.email);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return names;
+  }
+
+  async function resourceNow(caller: ScimCaller, team: Team, externalId: string | null) {
+    const memberIds = await memberIdsOf(caller.org.id, team.id);
+    return resourceOf(caller, team, externalId, memberIds, await namesOf(caller.org.id, memberIds));
+  }
+
   async function load(caller: ScimCaller, teamId: string) {
-    const team = await deps.teams.get(caller.org.id, teamId);
+    const [team, externalId] = await Promise.all([
+      deps.teams.get(caller.org.id, teamId),
+      deps.groups.externalIdOf(caller.org.id, teamId),
+    ]);
     if (!team) throw new ScimError(404, `No group ${teamId}`);
     const memberIds = await memberIdsOf(caller.org.id, teamId);
-    return { team, memberIds, resource: resourceOf(caller, team, memberIds) };
+    const names = await namesOf(caller.org.id, memberIds);
+    return { team, externalId, memberIds, resource: resourceOf(caller, team, externalId, memberIds, names) };
+  }
+
+  /** Keeps the IdP's externalId of the group (null forgets it), audited as the IdP's change. */
+  async function setExternalId(caller: ScimCaller, teamId: string, from: string | null, to: string | null) {
+    if (from === to) return;
+    const at = deps.clock.now();
+    const audit = auditChange({
+      action: 'team.scim_external_id_set',
+      principal: caller.principal,
+      orgId: caller.org.id,
+      targets: [{ type: 'team', id: teamId }],
+      request: caller.request,
+      at,
+      before: { externalId: from },
+      after: { externalId: to },
+    });
+    await deps.groups.setExternalId(caller.org.id, teamId, to, at.toISOString(), audit);
   }
 
   function admit(ifMatch: string | undefined, resource: Resource) {
@@ -134,7 +209,7 @@ export function makeScimGroups(deps: { orgs: OrgStore; teams: TeamStore; users: 
 
   async function commit(
     caller: ScimCaller,
-    current: { team: Team; memberIds: readonly string[] },
+    current: { team: Team; externalId: string | null; memberIds: readonly string[] },
     input: ScimGroupInput,
     membersGiven: boolean,
   ): Promise<ScimResult> {
@@ -156,31 +231,37 @@ export function makeScimGroups(deps: { orgs: OrgStore; teams: TeamStore; users: 
         (input.members ?? []).map((m) => m.value),
       );
     }
-    const resource = resourceOf(caller, team, await memberIdsOf(caller.org.id, team.id));
+    // A replace asserts the whole group: an externalId it leaves out is forgotten (RFC 7644 §3.5.1).
+    const externalId = input.externalId ?? null;
+    await setExternalId(caller, team.id, current.externalId, externalId);
+    const resource = await resourceNow(caller, team, externalId);
     return { status: 200, body: resource, headers: { etag: resource.meta.version } };
   }
 
   return {
     async list(caller: ScimCaller, query: ListQuery): Promise<ScimResult> {
       const filter = query.filter === undefined ? null : parseFilter(query.filter, []);
-      const teams = (await deps.teams.all(caller.org.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const [all, externalIds] = await Promise.all([
+        deps.teams.all(caller.org.id),
+        deps.groups.externalIds(caller.org.id),
+      ]);
+      const teams = all.sort((a, b) => (a.id < b.id ? -1 : 1));
       // Members cost a read per team: only when they are shown or filtered on.
       const needMembers =
         /members/i.test(query.filter ?? '') ||
         (query.attributes
           ? query.attributes.some((a) => /^members/i.test(a))
           : !query.excludedAttributes.some((a) => a.toLowerCase() === 'members'));
-      const resources: Resource[] = [];
-      for (let i = 0; i < teams.length; i += CONCURRENCY) {
-        const batch = teams.slice(i, i + CONCURRENCY);
-        resources.push(
-          ...(await Promise.all(
-            batch.map(async (t) =>
-              resourceOf(caller, t, needMembers ? await memberIdsOf(caller.org.id, t.id) : null),
-            ),
-          )),
-        );
+      const memberIds = new Map<string, string[]>();
+      if (needMembers) {
+        await inBatches(teams, async (t) => {
+          memberIds.set(t.id, await memberIdsOf(caller.org.id, t.id));
+        });
       }
+      const names = await namesOf(caller.org.id, [...memberIds.values()].flat());
+      const resources = teams.map((t) =>
+        resourceOf(caller, t, externalIds.get(t.id) ?? null, memberIds.get(t.id) ?? null, names),
+      );
       return { status: 200, body: listResponse(resources, filter, query) };
     },
 
@@ -204,7 +285,14 @@ export function makeScimGroups(deps: { orgs: OrgStore; teams: TeamStore; users: 
         caller.request,
       );
       await syncMembers(caller, team.id, [], memberIds);
-      const resource = resourceOf(caller, team, memberIds);
+      await setExternalId(caller, team.id, null, input.externalId ?? null);
+      const resource = resourceOf(
+        caller,
+        team,
+        input.externalId ?? null,
+        memberIds,
+        await namesOf(caller.org.id, memberIds),
+      );
       return {
         status: 201,
         body: resource,
@@ -224,6 +312,7 @@ export function makeScimGroups(deps: { orgs: OrgStore; teams: TeamStore; users: 
       const ops = normalisePatch(body, GROUP_ATTRIBUTES, false);
       const document = {
         displayName: current.team.name,
+        ...(current.externalId ? { externalId: current.externalId } : {}),
         members: current.memberIds.map((value) => ({ value })),
       };
       const patched = applyPatch(document, ops);
@@ -234,6 +323,7 @@ export function makeScimGroups(deps: { orgs: OrgStore; teams: TeamStore; users: 
       const current = await load(caller, teamId);
       admit(ifMatch, current.resource);
       await deleteTeam(caller.org.id, teamId, caller.principal, caller.request);
+      await setExternalId(caller, teamId, current.externalId, null);
       return { status: 204 };
     },
   };

@@ -177,6 +177,30 @@ export const scimOperations = {
   scimServiceProviderConfig: discovery('What the service supports: PATCH, filters, ETags', ScimResource),
   scimResourceTypes: discovery('User (with the enterprise extension) and Group', ScimListResponse),
   scimSchemas: discovery('The User, EnterpriseUser and Group schemas', ScimListResponse),
+  scimGetResourceType: {
+    security,
+    description: 'One resource type by its id (`User` or `Group`).',
+    requestParams: { path: z.object({ resourceTypeId: z.string().meta({ example: 'User' }) }) },
+    responses: {
+      '200': scim('The resource type', ScimResource),
+      ...scimAuthErrors,
+      '404': scimError('No such resource type'),
+    },
+  },
+  scimGetSchema: {
+    security,
+    description: 'One schema by its URN, such as `urn:ietf:params:scim:schemas:core:2.0:User`.',
+    requestParams: {
+      path: z.object({
+        schemaId: z.string().meta({ example: 'urn:ietf:params:scim:schemas:core:2.0:User' }),
+      }),
+    },
+    responses: {
+      '200': scim('The schema', ScimResource),
+      ...scimAuthErrors,
+      '404': scimError('No such schema'),
+    },
+  },
   scimListUsers: list(
     'users',
     'Provisioned users, oldest first: `filter` (eq, ne, co, sw, ew, gt, lt, pr, and, or, not, value paths such as `emails[type eq "work"].value`), `startIndex`/`count` paging, `attributes`/`excludedAttributes`.',
@@ -193,11 +217,15 @@ export const scimOperations = {
       '409': scimError('The userName (or the email) is provisioned already (scimType uniqueness)'),
     },
   },
-  scimGetUser: read('user', UserPath, 'A provisioned user, with `meta.version` (also its ETag).'),
+  scimGetUser: read(
+    'user',
+    UserPath,
+    'A provisioned user, with `meta.version` (also its ETag) and the read-only `groups`: the teams they are a direct member of.',
+  ),
   scimReplaceUser: change(
     'user',
     UserPath,
-    'Replaces the profile; `active: false` deprovisions (the hub user is deactivated at once).',
+    "Replaces the profile; `active: false` deprovisions (the hub user is deactivated at once). A changed address becomes the hub user's email (its claim moved in the same write: another user's address is 409 `uniqueness`), and their sessions under the old one are signed out.",
   ),
   scimPatchUser: change(
     'user',
@@ -211,7 +239,7 @@ export const scimOperations = {
   ),
   scimListGroups: list(
     'groups',
-    'The hub teams as groups, oldest first; `excludedAttributes=members` spares reading members.',
+    'The hub teams as groups, oldest first; `filter=externalId eq "…"` finds one by the IdP\'s id; `excludedAttributes=members` spares reading members.',
   ),
   scimCreateGroup: {
     security,
@@ -224,7 +252,11 @@ export const scimOperations = {
       ...scimAuthErrors,
     },
   },
-  scimGetGroup: read('group', GroupPath, 'A group: the team and its direct members.'),
+  scimGetGroup: read(
+    'group',
+    GroupPath,
+    "A group: the team, its direct members (`display`: each one's hub name) and the IdP's `externalId`.",
+  ),
   scimReplaceGroup: change(
     'group',
     GroupPath,

@@ -12,11 +12,20 @@ export interface ScimUserProfile {
   readonly updatedAt: string;
 }
 
+/** A group a User belongs to, as its read-only `groups` attribute shows it (RFC 7643 §4.1.2). */
+export interface ScimGroupRef {
+  readonly value: string;
+  readonly display: string;
+  readonly $ref: string;
+  readonly type: 'direct';
+}
+
 /** The hub user's side a SCIM User shows: `active` is the hub user's status, never a stored copy. */
 export interface HubSide {
   readonly id: string;
   readonly status: 'active' | 'deactivated';
-  readonly groups?: readonly { value: string; display: string }[];
+  /** The teams the user is a direct member of. */
+  readonly groups?: readonly ScimGroupRef[];
 }
 
 /** The SCIM User resource of a provisioned user, with its `meta.version` (an ETag of its content). */

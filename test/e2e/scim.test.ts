@@ -136,6 +136,18 @@ describe('SCIM as Okta calls it', () => {
     expect(types.json.Resources.map((r: Json) => r.name)).toEqual(['User', 'Group']);
     const schemas = await a.scim('GET', '/Schemas');
     expect(schemas.json.Resources.map((r: Json) => r.id)).toEqual([USER, ENTERPRISE, GROUP]);
+    // Each by its id (RFC 7644 §4), a URN with its colons in the path included.
+    const userType = await a.scim('GET', '/ResourceTypes/User');
+    expect(userType.status).toBe(200);
+    expect(userType.json).toMatchObject({ id: 'User', endpoint: '/Users', schema: USER });
+    const userSchema = await a.scim('GET', `/Schemas/${USER}`);
+    expect(userSchema.status).toBe(200);
+    expect(userSchema.json).toMatchObject({ id: USER, name: 'User' });
+    expect(userSchema.json.attributes.find((x: Json) => x.name === 'groups')).toMatchObject({
+      mutability: 'readOnly',
+    });
+    expectScimError(await a.scim('GET', '/ResourceTypes/Device'), 404);
+    expectScimError(await a.scim('GET', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:Device'), 404);
   });
 
   it('looks the user up by userName, creates them, finds them, and refuses a duplicate with uniqueness', async () => {
@@ -231,6 +243,48 @@ describe('SCIM as Okta calls it', () => {
     expect(fresh.status).toBe(200);
     expect(fresh.json).toMatchObject({ title: 'Lead', name: { givenName: 'Okta2', familyName: 'User' } });
     expect(fresh.json.meta.version).not.toBe(current.json.meta.version);
+  });
+
+  it("applies Okta's full PUT that changes the address: the hub user's email follows, and a taken one is 409", async () => {
+    const renamed = `okta.renamed-${suffix}@scim-a.test`;
+    const current = await a.scim('GET', `/Users/${userId}`);
+    const put = await a.scim(
+      'PUT',
+      `/Users/${userId}`,
+      {
+        schemas: [USER],
+        id: userId,
+        userName: renamed,
+        name: { givenName: 'Okta', familyName: 'Renamed' },
+        emails: [{ primary: true, value: renamed, type: 'work' }],
+        displayName: 'Okta Renamed',
+        externalId: '00u1okta',
+        groups: [],
+        active: true,
+      },
+      { 'if-match': String(current.headers.get('etag')) },
+    );
+    expect(put.status).toBe(200);
+    expect(put.json).toMatchObject({ userName: renamed, emails: [{ value: renamed }], active: true });
+    expect(await hubUserOf(a, userId)).toMatchObject({ email: renamed, name: 'Okta Renamed' });
+    const byNew = await a.scim('GET', `/Users?${filter(`userName eq "${renamed}"`)}`);
+    expect(byNew.json.Resources.map((r: Json) => r.id)).toEqual([userId]);
+    expect((await a.scim('GET', `/Users?${filter(`userName eq "${userName}"`)}`)).json.totalResults).toBe(0);
+    // The address another user holds is refused, and nothing of the PUT is kept.
+    const clash = await a.scim('PUT', `/Users/${userId}`, {
+      schemas: [USER],
+      userName: renamed,
+      displayName: 'Not kept',
+      emails: [{ primary: true, value: `second-${suffix}@scim-a.test`, type: 'work' }],
+    });
+    expectScimError(clash, 409, 'uniqueness');
+    expect(await hubUserOf(a, userId)).toMatchObject({ email: renamed, name: 'Okta Renamed' });
+    const taken = await a.scim('PUT', `/Users/${userId}`, {
+      schemas: [USER],
+      userName: `SECOND-${suffix}@scim-a.test`,
+      emails: [{ primary: true, value: renamed, type: 'work' }],
+    });
+    expectScimError(taken, 409, 'uniqueness');
   });
 
   it("deprovisions with Okta's PATCH active false: the user's token is refused at once", async () => {
@@ -330,7 +384,22 @@ describe('SCIM as Microsoft Entra ID calls it', () => {
     expect(created.status).toBe(201);
     groupId = String(created.json.id);
     expect(groupId).toMatch(/^team_/);
-    expect(created.json.members).toEqual([expect.objectContaining({ value: userId })]);
+    expect(created.json.externalId).toBe('8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159');
+    expect(created.json.members).toEqual([expect.objectContaining({ value: userId, display: 'Entra U.' })]);
+    const byExternalId = await a.scim(
+      'GET',
+      `/Groups?${filter('externalId eq "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159"')}`,
+    );
+    expect(byExternalId.json.Resources.map((r: Json) => r.id)).toEqual([groupId]);
+    const member = await a.scim('GET', `/Users/${userId}`);
+    expect(member.json.groups).toEqual([
+      {
+        value: groupId,
+        display: `Entra Group ${suffix}`,
+        $ref: expect.stringMatching(`/scim/v2/Groups/${groupId}$`),
+        type: 'direct',
+      },
+    ]);
     const members = await client(hub, a.ownerKey)('GET', `/v1/orgs/${a.id}/teams/${groupId}/members`);
     expect(members.json.items).toEqual([{ userId, role: 'member', via: groupId }]);
     const byName = await a.scim(

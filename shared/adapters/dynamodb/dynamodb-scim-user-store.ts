@@ -120,12 +120,14 @@ export class DynamoDbScimUserStore implements ScimUserStore {
   async replace(
     next: ScimUserProfile,
     previous: ScimUserProfile,
-    status: { readonly user: User; readonly from: User['status'] } | null,
+    user: { readonly user: User; readonly previous: User } | null,
     audit: AuditRecord,
   ): Promise<void> {
     const table = this.table(next.orgId);
     const pk = this.profilePk(next.orgId);
     const renamed = nameKey(next.profile.userName) !== nameKey(previous.profile.userName);
+    const readdressed = user !== null && user.user.email !== user.previous.email;
+    const emailPk = tenantPk(next.orgId, TENANT_COLLECTIONS.userEmails);
     const items: TransactItem[] = [
       {
         Put: {
@@ -135,22 +137,48 @@ export class DynamoDbScimUserStore implements ScimUserStore {
           ExpressionAttributeValues: { ':seen': previous.updatedAt },
         },
       },
-      ...(renamed ? [this.claimPut(table, next), this.claimDelete(table, previous)] : []),
-      ...(status
-        ? [
-            table.updateItem(tenantPk(next.orgId, TENANT_COLLECTIONS.users), next.userId, {
-              update: 'SET #status = :status, updatedAt = :at',
-              condition: '#status = :expected',
-              names: { '#status': 'status' },
-              values: { ':status': status.user.status, ':expected': status.from, ':at': next.updatedAt },
-            }),
-          ]
-        : []),
-      auditPut(this.tables.auditTable, audit),
     ];
+    const nameClaim = renamed
+      ? items.push(this.claimPut(table, next), this.claimDelete(table, previous)) - 2
+      : -1;
+    let emailClaim = -1;
+    if (user) {
+      items.push(
+        table.updateItem(tenantPk(next.orgId, TENANT_COLLECTIONS.users), next.userId, {
+          update: 'SET #status = :status, email = :email, #name = :name, updatedAt = :at',
+          condition: '#status = :expected AND email = :expectedEmail',
+          names: { '#status': 'status', '#name': 'name' },
+          values: {
+            ':status': user.user.status,
+            ':email': user.user.email,
+            ':name': user.user.name,
+            ':expected': user.previous.status,
+            ':expectedEmail': user.previous.email,
+            ':at': next.updatedAt,
+          },
+        }),
+      );
+      if (readdressed) {
+        emailClaim = items.length;
+        items.push(table.putItem({ PK: emailPk, SK: user.user.email, userId: next.userId }), {
+          Delete: {
+            TableName: this.tables.domainTable,
+            Key: { PK: emailPk, SK: user.previous.email },
+            ConditionExpression: 'userId = :user',
+            ExpressionAttributeValues: { ':user': next.userId },
+          },
+        });
+      }
+    }
+    items.push(auditPut(this.tables.auditTable, audit));
     table.check(pk);
     const failed = await transactWrite(this.client, items);
-    if (renamed && failed.includes(1)) throw new UniquenessError('The userName is already provisioned');
+    if (nameClaim >= 0 && failed.includes(nameClaim)) {
+      throw new UniquenessError('The userName is already provisioned');
+    }
+    if (emailClaim >= 0 && failed.includes(emailClaim)) {
+      throw new UniquenessError(`${user?.user.email} is already a user of this organisation`);
+    }
     if (failed.length > 0) throw new ConflictError(`User ${next.userId} changed meanwhile; read it again`);
   }
 

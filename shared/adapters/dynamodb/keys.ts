@@ -71,6 +71,8 @@ export const TENANT_COLLECTIONS = {
   scimUsers: 'SCIMUSER',
   /** SCIM userNames (lower case) → hub user id: one user per userName within an org. */
   scimUserNames: 'SCIMUSERNAME',
+  /** The `externalId` an IdP gave each SCIM group (a hub team), by team id. */
+  scimGroups: 'SCIMGROUP',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

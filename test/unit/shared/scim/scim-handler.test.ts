@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, UniquenessError } from '../../../../share
 import { generateApiKey } from '../../../../shared/identity/api-key-format';
 import type { ScimTokenGrant } from '../../../../shared/identity/scim-token';
 import { generateScimToken, hashScimToken } from '../../../../shared/identity/scim-token-format';
+import { resourceType, schemaById } from '../../../../shared/scim/discovery';
 import type { ScimOperation } from '../../../../shared/scim/scim-handler';
 import { scimHandler, toScimError } from '../../../../shared/scim/scim-handler';
 import type { Org } from '../../../../shared/tenancy/org';
@@ -21,7 +22,7 @@ const anOrg = (settings: Record<string, unknown> = {}, status = 'active'): Org =
     settings,
   });
 
-function setup(org: Org = anOrg(), allowed = true) {
+function setup(org: Org = anOrg(), allowed = true, extra: Parameters<typeof scimHandler>[1] = {}) {
   const token = generateScimToken();
   const grants = new Map<string, ScimTokenGrant>([
     [hashScimToken(token), { scope: 'scim', tokenId: 'scim_1', name: 'Okta', orgId: ORG }],
@@ -48,6 +49,7 @@ function setup(org: Org = anOrg(), allowed = true) {
         seen.push(req);
         return { status: 201, body: req.body };
       },
+      ...extra,
     },
   );
   const call = (options: {
@@ -166,6 +168,92 @@ describe("the SCIM service's gate", () => {
       rawBody: '{"userName":"a"}',
     });
     expect(ok.statusCode).toBe(201);
+  });
+});
+
+describe('the discovery documents by id (RFC 7644 §4)', () => {
+  const discovery = () =>
+    setup(anOrg(), true, {
+      scimGetResourceType: async ({ caller, path }) => ({
+        status: 200,
+        body: resourceType(caller.baseUrl, path.resourceTypeId ?? ''),
+      }),
+      scimGetSchema: async ({ caller, path }) => ({
+        status: 200,
+        body: schemaById(caller.baseUrl, path.schemaId ?? ''),
+      }),
+    });
+  const resourceTypeRoute = '/scim/v2/ResourceTypes/{resourceTypeId}';
+  const schemaRoute = '/scim/v2/Schemas/{schemaId}';
+
+  it('answers the User and Group resource types, and a 404 in SCIM’s schema for any other', async () => {
+    const { call } = discovery();
+    const user = await call({
+      method: 'GET',
+      routePath: resourceTypeRoute,
+      pathParameters: { resourceTypeId: 'User' },
+    });
+    expect(user.statusCode).toBe(200);
+    expect(bodyOf(user)).toMatchObject({
+      id: 'User',
+      endpoint: '/Users',
+      schema: 'urn:ietf:params:scim:schemas:core:2.0:User',
+      meta: { location: 'http://localhost/scim/v2/ResourceTypes/User' },
+    });
+    const group = await call({
+      method: 'GET',
+      routePath: resourceTypeRoute,
+      pathParameters: { resourceTypeId: 'Group' },
+    });
+    expect(bodyOf(group)).toMatchObject({ id: 'Group', endpoint: '/Groups' });
+    for (const resourceTypeId of ['Device', 'user', '../Users', 'x'.repeat(100)]) {
+      const res = await call({
+        method: 'GET',
+        routePath: resourceTypeRoute,
+        pathParameters: { resourceTypeId },
+      });
+      expect(res.statusCode).toBe(404);
+      expect(res.headers?.['content-type']).toBe('application/scim+json');
+      expect(bodyOf(res)).toMatchObject({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        status: '404',
+      });
+    }
+  });
+
+  it('answers each schema by its URN, and a 404 in SCIM’s schema for an unknown or malformed one', async () => {
+    const { call } = discovery();
+    for (const schemaId of [
+      'urn:ietf:params:scim:schemas:core:2.0:User',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+      'urn:ietf:params:scim:schemas:core:2.0:Group',
+    ]) {
+      const res = await call({ method: 'GET', routePath: schemaRoute, pathParameters: { schemaId } });
+      expect(res.statusCode).toBe(200);
+      expect(bodyOf(res)).toMatchObject({
+        id: schemaId,
+        meta: { location: `http://localhost/scim/v2/Schemas/${schemaId}` },
+      });
+    }
+    const user = bodyOf(
+      await call({
+        method: 'GET',
+        routePath: schemaRoute,
+        pathParameters: { schemaId: 'urn:ietf:params:scim:schemas:core:2.0:User' },
+      }),
+    );
+    expect(user.attributes.find((a: { name: string }) => a.name === 'groups')).toMatchObject({
+      mutability: 'readOnly',
+      multiValued: true,
+    });
+    for (const schemaId of ['urn:ietf:params:scim:schemas:core:2.0:Device', 'User', 'urn:a b']) {
+      const res = await call({ method: 'GET', routePath: schemaRoute, pathParameters: { schemaId } });
+      expect(res.statusCode).toBe(404);
+      expect(bodyOf(res)).toMatchObject({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        status: '404',
+      });
+    }
   });
 });
 
