@@ -30,6 +30,7 @@ import { registerNotificationRuleCommands } from './cli/notification-rules';
 import { registerRealtimeCommands } from './cli/realtime';
 import { registerScimTokenCommands } from './cli/scim-tokens';
 import { registerSessionCommands } from './cli/sessions';
+import { registerSignInCommands } from './cli/sign-in';
 import { registerSsoCommands } from './cli/sso';
 import { registerWebhookEndpointCommands } from './cli/webhook-endpoints';
 
@@ -1196,6 +1197,7 @@ registerApprovalCommands(program);
 registerChatCommands(program);
 registerSsoCommands(program);
 registerSessionCommands(program);
+registerSignInCommands(program);
 registerScimTokenCommands(program);
 
 try {

@@ -6,7 +6,7 @@ import { bearer, CliError, call, print } from './context';
  * The org a command addresses: `--org`, or the one the signed-in user's token names (read, not
  * verified: the hub verifies the token; this only saves typing the id).
  */
-function orgOf(o: { org?: string }): string {
+export function orgOf(o: { org?: string }): string {
   if (o.org) return o.org;
   const payload = bearer().split('.')[1];
   let claims: Record<string, unknown> = {};

@@ -55,7 +55,9 @@ export class HubIdentity extends Construct {
     this.client = this.userPool.addClient('ApiClient', {
       // custom: the session of an SSO sign-in the hub verified, by a one-time grant (the Define,
       // Create and Verify Auth Challenge triggers); with no grant to answer, it signs no one in.
-      authFlows: { userSrp: true, custom: true },
+      // userPassword: the CLI's `hub login` (over TLS; the pool's threat protection sees it as it
+      // sees SRP), then the authenticator app's code when the user enrolled one.
+      authFlows: { userSrp: true, userPassword: true, custom: true },
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.minutes(60),

@@ -14,12 +14,18 @@ const PasswordUser = z
   .strict();
 
 /**
+ * `GET /_local/pool`: the local user pool's endpoint, app client and region (what `hub login` needs).
  * `POST /_local/pool/users`: the local stand-in for an operator's `admin-create-user` and
  * `admin-set-user-password` on the user pool, so a hub user can sign in with a password
  * (`hub login`) on one machine. Local only; the password is never echoed.
  */
-export function poolEndpoints(cognito: LocalCognito): LocalEndpoint[] {
+export function poolEndpoints(
+  cognito: LocalCognito,
+  pool: { readonly endpoint: string; readonly clientId: string; readonly region: string },
+): LocalEndpoint[] {
   return [
+    // Where `hub login` signs in on one machine: the local pool's endpoint and app client.
+    { method: 'GET', path: '/_local/pool', handle: async (_req, res) => replyJson(res, 200, pool) },
     {
       method: 'POST',
       path: '/_local/pool/users',
