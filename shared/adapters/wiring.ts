@@ -22,6 +22,7 @@ import {
   idempotencyTableName,
   jwtConfig,
   mailConfig,
+  mfaUserPoolId,
   publicUrl,
   queueUrls,
   realtimeEndpoint,
@@ -211,7 +212,7 @@ export const signInGrantReader = (): Pick<DynamoDbSignInGrants, 'find'> =>
 export const authenticatorApps = () =>
   new CognitoAuthenticatorApps(
     tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})),
-    customAuthPool().userPoolId,
+    mfaUserPoolId(),
   );
 /** Verifies users' access tokens of the pool, as the token-authorised pool calls take them. */
 export const accessTokenVerify = () => makeAccessTokenVerify(jwtConfig());

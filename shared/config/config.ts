@@ -90,6 +90,11 @@ export function customAuthPool(env: Env = processEnv()): { userPoolId: string; c
   return { userPoolId: required(env, 'USER_POOL_ID'), clientId: required(env, 'USER_POOL_CLIENT_ID') };
 }
 
+/** The user pool whose users' authenticator apps the hub turns off (`user-pool:mfa`). */
+export function mfaUserPoolId(env: Env = processEnv()): string {
+  return required(env, 'USER_POOL_ID');
+}
+
 /** Seconds a decrypted webhook secret may be reused before it is decrypted again. */
 export function secretCacheSeconds(env: Env = processEnv()): number {
   const raw = optional(env, 'SECRET_CACHE_SECONDS') ?? '300';

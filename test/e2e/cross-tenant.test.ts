@@ -327,6 +327,11 @@ const validBodies: Record<string, unknown> = {
   answerApproval: { option: 'yes' },
   confirmChatLink: { token: `${'A'.repeat(60)}.${'B'.repeat(43)}` },
   createChatBindCode: { expiresInMinutes: 15 },
+  startTotpEnrolment: { accessToken: `${'a'.repeat(20)}.${'b'.repeat(20)}.${'c'.repeat(20)}` },
+  verifyTotpEnrolment: {
+    accessToken: `${'a'.repeat(20)}.${'b'.repeat(20)}.${'c'.repeat(20)}`,
+    code: '123456',
+  },
 };
 
 describe('cross-tenant isolation, route by route', () => {

@@ -166,7 +166,12 @@ async function ownRuntime(
 }
 
 /** Runs the `hub` CLI against a runtime; returns its exit code and output. */
-export function runCli(runtime: RuntimeProcess, args: string[], token?: string) {
+export function runCli(
+  runtime: RuntimeProcess,
+  args: string[],
+  token?: string,
+  env: Readonly<Record<string, string>> = {},
+) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'hub-cli.ts'), ...args], {
     cwd: ROOT,
     env: {
@@ -174,6 +179,7 @@ export function runCli(runtime: RuntimeProcess, args: string[], token?: string) 
       HUB_URL: runtime.url,
       HUB_DATA_DIR: runtime.dataDir,
       ...(token ? { HUB_TOKEN: token } : {}),
+      ...env,
     },
     encoding: 'utf8',
   });
