@@ -6,17 +6,54 @@ import {
   makeRevokeSession,
   sessionUserOf,
 } from '../../shared/identity/manage-sessions';
+import { makeAuthenticatorApps } from '../../shared/identity/mfa/authenticator-app';
+import { StartTotpRequest, VerifyTotpRequest } from '../../shared/identity/mfa/schemas';
 import { systemClock } from '../../shared/ports/clock';
 
 const revoked = { statusCode: 204, headers: {}, body: '' };
+const noStore = { 'cache-control': 'no-store' };
 
-/** Users' sessions: their own (`/me`, a user token), or a user's with sessions:manage. */
+/**
+ * Users' sessions and second factors: their own (`/me`, a user token), or a user's with
+ * sessions:manage (revoking their sessions, resetting their authenticator app).
+ */
 export const makeHandler = (deps: {
   list: ReturnType<typeof makeListSessions>;
   revoke: ReturnType<typeof makeRevokeSession>;
   revokeAll: ReturnType<typeof makeRevokeAllSessions>;
+  apps: ReturnType<typeof makeAuthenticatorApps>;
 }) =>
   byOperation({
+    getMyMfa: apiHandler({
+      operation: 'getMyMfa',
+      handle: async ({ path, principal }) => json(200, await deps.apps.status(path.orgId, principal)),
+    }),
+    startTotpEnrolment: apiHandler({
+      operation: 'startTotpEnrolment',
+      body: StartTotpRequest,
+      handle: async ({ path, body, principal, request }) =>
+        json(200, await deps.apps.start(path.orgId, principal, body.accessToken, request), noStore),
+    }),
+    verifyTotpEnrolment: apiHandler({
+      operation: 'verifyTotpEnrolment',
+      body: VerifyTotpRequest,
+      handle: async ({ path, body, principal, request }) =>
+        json(200, await deps.apps.verify(path.orgId, principal, body, request), noStore),
+    }),
+    disableTotp: apiHandler({
+      operation: 'disableTotp',
+      handle: async ({ path, principal, request }) => {
+        await deps.apps.disable(path.orgId, principal, request);
+        return revoked;
+      },
+    }),
+    resetUserMfa: apiHandler({
+      operation: 'resetUserMfa',
+      handle: async ({ path, principal, request }) => {
+        await deps.apps.reset(path.orgId, path.userId, principal, request);
+        return revoked;
+      },
+    }),
     listMySessions: apiHandler({
       operation: 'listMySessions',
       handle: async ({ path, principal }) =>
@@ -59,6 +96,18 @@ export const handler = makeHandler({
   revokeAll: makeRevokeAllSessions({
     sessions,
     users,
+    revoker: adapters.sessionRevoker(),
+    mayGrant: adapters.roleGuard(),
+    clock: systemClock,
+    gate,
+  }),
+  apps: makeAuthenticatorApps({
+    users,
+    orgs: adapters.tenantDirectory(),
+    apps: adapters.authenticatorApps(),
+    verifyAccessToken: adapters.accessTokenVerify(),
+    audit: adapters.auditStore(),
+    sessions,
     revoker: adapters.sessionRevoker(),
     mayGrant: adapters.roleGuard(),
     clock: systemClock,

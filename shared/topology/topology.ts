@@ -149,16 +149,10 @@ export const functions = {
     'domain-table:write',
     'user-pool:sign-out',
   ]),
-  // Sessions (issue 14): a user's own, or any user's with sessions:manage.
+  // Sessions and second factors (issue 14): a user's own, or any user's with sessions:manage.
   manageSessions: api(
     'manage-sessions',
-    "Lists and revokes users' sessions (their own, or a user's with sessions:manage), signing them out of the user pool",
-    ['domain-table:write', 'audit-table:write', 'user-pool:sign-out'],
-  ),
-  // Second factors (issue 14): authenticator apps of password users.
-  manageMfa: api(
-    'manage-mfa',
-    "Enrols, shows and turns off users' authenticator apps (TOTP), signing them out of the user pool",
+    "Lists and revokes users' sessions (their own, or a user's with sessions:manage), signing them out of the user pool; enrols and turns off their authenticator apps",
     [
       'domain-table:write',
       'audit-table:write',
@@ -707,7 +701,7 @@ export const routes = [
     method: 'GET',
     path: '/v1/orgs/{orgId}/me/mfa',
     operationId: 'getMyMfa',
-    function: 'manageMfa',
+    function: 'manageSessions',
     auth: 'hub',
     permission: 'org:read',
     summary: "The signed-in user's second factors, and whether the org requires one",
@@ -718,7 +712,7 @@ export const routes = [
     method: 'POST',
     path: '/v1/orgs/{orgId}/me/mfa/totp',
     operationId: 'startTotpEnrolment',
-    function: 'manageMfa',
+    function: 'manageSessions',
     auth: 'hub',
     permission: 'org:read',
     summary: 'Start enrolling an authenticator app: its secret, shown once',
@@ -729,7 +723,7 @@ export const routes = [
     method: 'POST',
     path: '/v1/orgs/{orgId}/me/mfa/totp/verify',
     operationId: 'verifyTotpEnrolment',
-    function: 'manageMfa',
+    function: 'manageSessions',
     auth: 'hub',
     permission: 'org:read',
     summary: 'Finish enrolling an authenticator app with one of its codes; every session is signed out',
@@ -740,7 +734,7 @@ export const routes = [
     method: 'DELETE',
     path: '/v1/orgs/{orgId}/me/mfa/totp',
     operationId: 'disableTotp',
-    function: 'manageMfa',
+    function: 'manageSessions',
     auth: 'hub',
     permission: 'org:read',
     summary: "Turn the signed-in user's authenticator app off (after a recent sign-in with it)",
@@ -750,7 +744,7 @@ export const routes = [
     method: 'DELETE',
     path: '/v1/orgs/{orgId}/users/{userId}/mfa',
     operationId: 'resetUserMfa',
-    function: 'manageMfa',
+    function: 'manageSessions',
     auth: 'hub',
     permission: 'sessions:manage',
     summary: "Reset a user's authenticator app (a lost phone), signing them out everywhere",

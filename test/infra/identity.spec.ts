@@ -89,7 +89,10 @@ describe('the user pool and who may act on it', () => {
       expect(client.Properties.ExplicitAuthFlows).toEqual(
         expect.arrayContaining(['ALLOW_CUSTOM_AUTH', 'ALLOW_USER_SRP_AUTH']),
       );
-      expect(client.Properties.ExplicitAuthFlows).not.toContain('ALLOW_USER_PASSWORD_AUTH');
+      // And the CLI's password sign-in (`hub login`): to the pool's endpoint over TLS, where the
+      // threat protection sees it as it sees SRP; never admin password auth (no client holds IAM).
+      expect(client.Properties.ExplicitAuthFlows).toContain('ALLOW_USER_PASSWORD_AUTH');
+      expect(client.Properties.ExplicitAuthFlows).not.toContain('ALLOW_ADMIN_USER_PASSWORD_AUTH');
     }
   });
 

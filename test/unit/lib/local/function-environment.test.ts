@@ -63,13 +63,7 @@ describe("a local function's environment", () => {
     expect(holders('CLAIMS_BUCKET_NAME')).toEqual(
       declaring('claims-bucket:write', 'claims-bucket:read', 'claims-bucket:purge'),
     );
-    expect(holders('USER_POOL_ID')).toEqual([
-      'manageMfa',
-      'manageSessions',
-      'serveScim',
-      'setUserStatus',
-      'ssoSignIn',
-    ]);
+    expect(holders('USER_POOL_ID')).toEqual(['manageSessions', 'serveScim', 'setUserStatus', 'ssoSignIn']);
     expect(Object.keys(env('getOpenapi')).sort()).toEqual(
       [...Object.keys(commonEnvironment(options)), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].sort(),
     );
