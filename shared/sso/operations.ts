@@ -74,6 +74,7 @@ export const ssoOperations = {
 };
 
 const SsoConnectionParam = z.object({ orgId: z.string(), ssoConnectionId: z.string() });
+const SsoSubjectParam = SsoConnectionParam.extend({ userId: z.string() });
 
 /** The SSO connections' operations. */
 export const ssoConnectionOperations = {
@@ -129,6 +130,16 @@ export const ssoConnectionOperations = {
     description:
       'Deletes the connection: its IdP can no longer sign anyone in. Audited (`sso_connection.deleted`).',
     responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such connection') },
+  },
+  deleteSsoSubjectBinding: {
+    requestParams: { path: SsoSubjectParam },
+    description:
+      "A user's first sign-in through a connection binds the IdP's subject for them (OIDC `sub`, SAML NameID; a transient NameID binds nothing) to the hub user: later sign-ins through the connection must present that subject for that user (else `subject_mismatch`), and that subject signs in as no other user (else `subject_bound_to_other_user`, as when the IdP changed the person's email). This resets the user's binding, so their next sign-in binds whatever subject the IdP then sends. Audited (`sso_subject.unbound`).",
+    responses: {
+      '204': { description: 'The binding is gone' },
+      ...authErrors,
+      '404': problem('No such connection, or the user has no subject bound through it'),
+    },
   },
 };
 
