@@ -153,6 +153,69 @@ describe('SSO sign-in through OIDC', () => {
     expect(victim.json.idToken).toBeUndefined();
   });
 
+  it('binds the IdP subject to the user: a changed email or another subject is refused until an admin resets it', async () => {
+    const kay = `kay@${domain}`;
+    idp.signInAs({ sub: 'idp-kay', email: kay, groups: [] });
+    expect((await follow(new Browser(), startUrl(kay))).status).toBe(200);
+    const users = async () => (await owner('GET', `/v1/orgs/${orgId}/users?limit=100`)).json.items as Json[];
+    const kayId = String((await users()).find((u) => u.email === kay)?.id);
+
+    // Kay's IdP account now carries another address of the domain: not a second user, not anyone else.
+    idp.signInAs({ sub: 'idp-kay', email: `kay.renamed@${domain}`, groups: [] });
+    const renamed = await follow(new Browser(), startUrl(`kay.renamed@${domain}`));
+    expect({ status: renamed.status, reason: renamed.json.reason }).toEqual({
+      status: 403,
+      reason: 'subject_bound_to_other_user',
+    });
+    expect((await users()).some((u) => u.email === `kay.renamed@${domain}`)).toBe(false);
+    // Another IdP account asserting Kay's address (an IdP admin's doing): refused.
+    idp.signInAs({ sub: 'idp-impostor', email: kay, groups: [] });
+    const impostor = await follow(new Browser(), startUrl(kay));
+    expect({ status: impostor.status, reason: impostor.json.reason }).toEqual({
+      status: 403,
+      reason: 'subject_mismatch',
+    });
+    expect(impostor.json.idToken).toBeUndefined();
+    const failures = (await owner('GET', `/v1/orgs/${orgId}/sso-connections/${connectionId}/failures`)).json
+      .items as Json[];
+    expect(failures.slice(0, 2).map((f) => f.reason)).toEqual([
+      'subject_mismatch',
+      'subject_bound_to_other_user',
+    ]);
+
+    const reset = `/v1/orgs/${orgId}/sso-connections/${connectionId}/subjects/${kayId}`;
+    // Only with sso:manage, and only in the org's own connections.
+    const member = (await admin('POST', `/v1/orgs/${orgId}/api-keys`, { name: 'member', role: 'member' }))
+      .json;
+    expect((await client(hub, String(member.key))('DELETE', reset)).status).toBe(403);
+    const other = (await admin('POST', '/v1/orgs', { name: 'other', slug: `other-${suffix}` })).json as Json;
+    const otherKey = (await admin('POST', `/v1/orgs/${other.id}/api-keys`, { name: 'owner', role: 'owner' }))
+      .json;
+    const asOther = client(hub, String(otherKey.key));
+    expect([403, 404]).toContain((await asOther('DELETE', reset)).status);
+    expect(
+      (await asOther('DELETE', `/v1/orgs/${other.id}/sso-connections/${connectionId}/subjects/${kayId}`))
+        .status,
+    ).toBe(404);
+    expect((await follow(new Browser(), startUrl(kay))).json.reason).toBe('subject_mismatch');
+
+    // The admin resets Kay's binding (Kay's IdP account was replaced): the next sign-in binds afresh.
+    expect((await owner('DELETE', reset)).status).toBe(204);
+    const again = await owner('DELETE', reset);
+    expect(again.status).toBe(404);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    const trail = (await owner('GET', `/v1/orgs/${orgId}/audit-events?limit=100`)).text;
+    expect(trail).toContain('sso_subject.unbound');
+    expect(trail).toContain('sso_subject.bound');
+    expect(trail).not.toContain('idp-impostor');
+    idp.signInAs({ sub: 'idp-impostor', email: kay, groups: [] });
+    const rebound = await follow(new Browser(), startUrl(kay));
+    expect(rebound.status).toBe(200);
+    expect(claimsOf(String(rebound.json.idToken)).sub).toBeDefined();
+    idp.signInAs({ sub: 'idp-kay', email: kay, groups: [] });
+    expect((await follow(new Browser(), startUrl(kay))).json.reason).toBe('subject_mismatch');
+  });
+
   it("refuses an address outside the org's verified domains, and the admin sees why", async () => {
     idp.signInAs({ sub: 'idp-eve', email: 'eve@elsewhere.example', groups: ['platform-admins'] });
     const browser = new Browser();
