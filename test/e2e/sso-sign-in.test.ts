@@ -5,7 +5,7 @@ import { Browser } from '../support/browser';
 import type { TestOidcIdp } from '../support/oidc-idp';
 import { startOidcIdp } from '../support/oidc-idp';
 import type { RuntimeProcess } from '../support/runtime-process';
-import { client, startRuntime } from '../support/runtime-process';
+import { client, runCli, startRuntime } from '../support/runtime-process';
 
 /**
  * Enterprise sign-in end to end on the local runtime: a real OpenID Provider (`oidc-provider`) and
@@ -200,7 +200,12 @@ describe('SSO sign-in through OIDC', () => {
     expect((await follow(new Browser(), startUrl(kay))).json.reason).toBe('subject_mismatch');
 
     // The admin resets Kay's binding (Kay's IdP account was replaced): the next sign-in binds afresh.
-    expect((await owner('DELETE', reset)).status).toBe(204);
+    const ownerKey = String(
+      (await admin('POST', `/v1/orgs/${orgId}/api-keys`, { name: 'cli', role: 'owner' })).json.key,
+    );
+    const byCli = runCli(hub, ['sso-subjects', 'reset', orgId, connectionId, kayId], ownerKey);
+    expect({ status: byCli.status, stderr: byCli.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(byCli.stdout)).toEqual({ reset: { ssoConnectionId: connectionId, userId: kayId } });
     const again = await owner('DELETE', reset);
     expect(again.status).toBe(404);
     expect(again.headers.get('content-type')).toContain('application/problem+json');
