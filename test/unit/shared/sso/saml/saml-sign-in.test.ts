@@ -8,6 +8,7 @@ import type {
 } from '../../../../../shared/sso/saml/saml-caches';
 import { SamlSignInRefusedError } from '../../../../../shared/sso/saml/saml-refusal';
 import { makeSamlSignIn, samlServiceProviderFor } from '../../../../../shared/sso/saml/saml-sign-in';
+import { bindableSubject } from '../../../../../shared/sso/subject-bindings';
 
 const fixture = (name: string) => readFileSync(join(process.cwd(), 'test/fixtures/saml', name), 'utf8');
 // samlify's published types pull the DOM library into the whole program, so it is loaded untyped.
@@ -35,9 +36,10 @@ beforeAll(async () => {
 
 const sp = samlServiceProviderFor('http://127.0.0.1:3000', 'sso_1');
 const idpEntityId = 'http://idp.test/metadata';
-const idp = (key: string, cert: string) =>
+const idp = (key: string, cert: string, nameIDFormat?: string) =>
   samlify.IdentityProvider({
     entityID: idpEntityId,
+    ...(nameIDFormat ? { nameIDFormat: [nameIDFormat] } : {}),
     privateKey: fixture(key),
     signingCert: fixture(cert),
     singleSignOnService: [
@@ -94,9 +96,9 @@ const connection = (allowIdpInitiated = false) => ({
 
 async function respond(
   requestId: string | undefined,
-  opts: { key?: string; cert?: string; acs?: string; audience?: string } = {},
+  opts: { key?: string; cert?: string; acs?: string; audience?: string; nameIdFormat?: string } = {},
 ) {
-  const i = idp(opts.key ?? 'idp-key.pem', opts.cert ?? 'idp-cert.pem');
+  const i = idp(opts.key ?? 'idp-key.pem', opts.cert ?? 'idp-cert.pem', opts.nameIdFormat);
   const info = requestId ? { extract: { request: { id: requestId } } } : {};
   const { context } = await i.createLoginResponse(spFor(opts.acs, opts.audience), info, 'post', {
     email: 'ada@example.com',
@@ -249,6 +251,29 @@ describe('SAML sign-in', () => {
       sent(started.cookie),
     );
     expect(solicited.idpInitiated).toBe(false);
+  });
+
+  it('hands over the NameID and its format: what a sign-in binds the user to (a transient one, nothing)', async () => {
+    const signIn = makeSamlSignIn({ ...caches(), clock: { now: () => new Date() } });
+    const persistent = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+    const a = await signIn.verifyResponse(
+      connection(true),
+      sp,
+      await respond(undefined, { nameIdFormat: persistent }),
+    );
+    expect({ subject: a.subject, format: a.nameIdFormat }).toEqual({
+      subject: 'ada@example.com',
+      format: persistent,
+    });
+    expect(bindableSubject(a)).toBe('ada@example.com');
+    const transient = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+    const b = await signIn.verifyResponse(
+      connection(true),
+      sp,
+      await respond(undefined, { nameIdFormat: transient }),
+    );
+    expect(b.nameIdFormat).toBe(transient);
+    expect(bindableSubject(b)).toBeNull();
   });
 
   it('refuses an expired response', async () => {
