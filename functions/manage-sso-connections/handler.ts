@@ -59,6 +59,7 @@ export const makeHandler = (deps: {
       operation: 'deleteSsoConnection',
       handle: async ({ path, principal, request }) => {
         await deps.connections.remove(path.orgId, path.ssoConnectionId, principal, request);
+        await deps.subjects.forgetConnection(path.orgId, path.ssoConnectionId);
         return { statusCode: 204 };
       },
     }),

@@ -128,7 +128,7 @@ export const ssoConnectionOperations = {
   deleteSsoConnection: {
     requestParams: { path: SsoConnectionParam },
     description:
-      'Deletes the connection: its IdP can no longer sign anyone in. Audited (`sso_connection.deleted`).',
+      'Deletes the connection: its IdP can no longer sign anyone in, and the IdP subjects bound to users through it go with it. Audited (`sso_connection.deleted`).',
     responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such connection') },
   },
   deleteSsoSubjectBinding: {

@@ -30,6 +30,8 @@ export interface SubjectBindingStore {
   bind(binding: SubjectBinding, audit: AuditRecord): Promise<boolean>;
   /** Removes the user's binding (both ways) with its audit record; false when there was none. */
   unbind(orgId: string, connectionId: string, userId: string, audit: AuditRecord): Promise<boolean>;
+  /** Removes every binding of a deleted connection (its deletion is the audit record). */
+  forgetConnection(orgId: string, connectionId: string): Promise<void>;
 }
 
 const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
@@ -74,6 +76,9 @@ export function makeSubjectBindings(deps: { store: SubjectBindingStore; clock: C
       );
       if (!removed) throw new NotFoundError(`User ${userId} has no subject bound through ${connectionId}`);
     },
+    /** After a connection's deletion: its bindings go with it. */
+    forgetConnection: (orgId: string, connectionId: string) =>
+      deps.store.forgetConnection(orgId, connectionId),
   };
 }
 

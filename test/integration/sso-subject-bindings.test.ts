@@ -71,4 +71,21 @@ describe('the DynamoDB SSO subject binding store', () => {
     // The subject is free again: bob may have it now.
     expect(await store.bind(binding(BOB, 'idp-ada'), audit('sso_subject.bound', BOB))).toBe(true);
   });
+
+  it("forgets a deleted connection's bindings, and only its own", async () => {
+    const store = new DynamoDbSsoSubjectStore(aws.docs, aws.tables);
+    const OTHER_SSO = 'sso_01JD3Q4ZK8M7X2V9N6B5C4D3E8';
+    expect(await store.bind(binding(ADA, 'idp-ada-2'), audit('sso_subject.bound', ADA))).toBe(true);
+    expect(
+      await store.bind(
+        { ...binding(ADA, 'okta-ada'), connectionId: OTHER_SSO },
+        audit('sso_subject.bound', ADA),
+      ),
+    ).toBe(true);
+    await store.forgetConnection(ORG, SSO);
+    expect(await store.ofUser(ORG, SSO, ADA)).toBeNull();
+    expect(await store.ofUser(ORG, SSO, BOB)).toBeNull();
+    expect(await store.bySubject(ORG, SSO, subjectHashOf('idp-ada'))).toBeNull();
+    expect(await store.ofUser(ORG, OTHER_SSO, ADA)).toMatchObject({ subjectHash: subjectHashOf('okta-ada') });
+  });
 });

@@ -1,3 +1,4 @@
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../audit/audit-record';
 import type { TablesConfig } from '../../config/config';
 import type { SubjectBinding, SubjectBindingStore } from '../../sso/subject-bindings';
@@ -94,5 +95,33 @@ export class DynamoDbSsoSubjectStore implements SubjectBindingStore {
     if (failed.includes(0)) return false;
     if (failed.length > 0) throw new Error('The subject binding could not be removed');
     return true;
+  }
+
+  async forgetConnection(orgId: string, connectionId: string): Promise<void> {
+    const pk = this.pk(orgId);
+    this.table(orgId).check(pk);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.domainTable,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :connection)',
+          ExpressionAttributeValues: { ':pk': pk, ':connection': `${connectionId}#` },
+          ProjectionExpression: 'PK, SK',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      const keys = (page.Items ?? []).map((i) => ({ PK: String(i.PK), SK: String(i.SK) }));
+      for (let i = 0; i < keys.length; i += 25) {
+        let pending = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+        while (pending.length > 0) {
+          const out = await this.client.send(
+            new BatchWriteCommand({ RequestItems: { [this.tables.domainTable]: pending } }),
+          );
+          pending = (out.UnprocessedItems?.[this.tables.domainTable] ?? []) as typeof pending;
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
   }
 }

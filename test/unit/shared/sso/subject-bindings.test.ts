@@ -59,6 +59,10 @@ function memoryBindings() {
       audits.push(audit);
       return true;
     },
+    forgetConnection: async (_o, c) => {
+      for (const [k, b] of byUser) if (b.connectionId === c) byUser.delete(k);
+      for (const [k, b] of bySubject) if (b.connectionId === c) bySubject.delete(k);
+    },
   };
   return { store, byUser, audits };
 }
