@@ -4,8 +4,8 @@ import { call, print } from './context';
 const domainsOf = (orgId: string) => `/v1/orgs/${encodeURIComponent(orgId)}/domains`;
 
 /**
- * `hub domains add|list|get|verify|remove` (an org's email domains, proven by a DNS TXT record)
- * and `hub dns set|list` (the local runtime's stand-in DNS, where such a record is published on
+ * `hub domains add|list|get|verify|remove` (an org's email domains, proven by a DNS TXT record),
+ * `hub sso-subjects reset` (a user's IdP subject binding through a connection) and `hub dns set|list` (the local runtime's stand-in DNS, where such a record is published on
  * one machine).
  */
 export function registerSsoCommands(program: Command): void {
@@ -52,6 +52,25 @@ export function registerSsoCommands(program: Command): void {
     .action(async (orgId: string, domain: string) => {
       await call('DELETE', `${domainsOf(orgId)}/${encodeURIComponent(domain)}`);
       print({ removed: domain });
+    });
+
+  const subjects = program
+    .command('sso-subjects')
+    .description('the IdP subjects bound to users per SSO connection (bound at first sign-in)');
+  subjects
+    .command('reset')
+    .description(
+      'forget the IdP subject bound to a user through a connection: their next sign-in binds afresh',
+    )
+    .argument('<orgId>')
+    .argument('<ssoConnectionId>')
+    .argument('<userId>')
+    .action(async (orgId: string, connectionId: string, userId: string) => {
+      await call(
+        'DELETE',
+        `/v1/orgs/${encodeURIComponent(orgId)}/sso-connections/${encodeURIComponent(connectionId)}/subjects/${encodeURIComponent(userId)}`,
+      );
+      print({ reset: { ssoConnectionId: connectionId, userId } });
     });
 
   const dns = program

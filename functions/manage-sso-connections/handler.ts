@@ -7,11 +7,14 @@ import type { SsoConnections } from '../../shared/sso/connections';
 import { makeSsoConnections, SsoConnectionInput } from '../../shared/sso/connections';
 import type { SignInFailureStore } from '../../shared/sso/sign-in-failures';
 import { FAILURES_SHOWN } from '../../shared/sso/sign-in-failures';
+import type { SubjectBindings } from '../../shared/sso/subject-bindings';
+import { makeSubjectBindings } from '../../shared/sso/subject-bindings';
 
 /** An org's SSO connections: the IdPs its people sign in with. */
 export const makeHandler = (deps: {
   connections: SsoConnections;
   failures: Pick<SignInFailureStore, 'list'>;
+  subjects: SubjectBindings;
 }) =>
   byOperation({
     listSsoConnections: apiHandler({
@@ -44,10 +47,19 @@ export const makeHandler = (deps: {
         });
       },
     }),
+    deleteSsoSubjectBinding: apiHandler({
+      operation: 'deleteSsoSubjectBinding',
+      handle: async ({ path, principal, request }) => {
+        await deps.connections.get(path.orgId, path.ssoConnectionId);
+        await deps.subjects.reset(path.orgId, path.ssoConnectionId, path.userId, principal, request);
+        return { statusCode: 204 };
+      },
+    }),
     deleteSsoConnection: apiHandler({
       operation: 'deleteSsoConnection',
       handle: async ({ path, principal, request }) => {
         await deps.connections.remove(path.orgId, path.ssoConnectionId, principal, request);
+        await deps.subjects.forgetConnection(path.orgId, path.ssoConnectionId);
         return { statusCode: 204 };
       },
     }),
@@ -63,4 +75,5 @@ export const handler = makeHandler({
     mayGrant: adapters.roleGuard(),
   }),
   failures: adapters.signInFailureStore(),
+  subjects: makeSubjectBindings({ store: adapters.ssoSubjectStore(), clock: hubClock() }),
 });

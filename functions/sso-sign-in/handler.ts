@@ -9,6 +9,7 @@ import type { SsoConnection, SsoConnectionStore } from '../../shared/sso/connect
 import { oidcRedirectUri } from '../../shared/sso/connections';
 import type { DomainStore } from '../../shared/sso/domains';
 import type { OidcSignIn } from '../../shared/sso/oidc-sign-in';
+import { clearSamlBrowserCookie } from '../../shared/sso/saml/saml-browser-binding';
 import { SamlSignInRefusedError } from '../../shared/sso/saml/saml-refusal';
 import type { SamlSignIn } from '../../shared/sso/saml/saml-sign-in';
 import { samlServiceProviderFor } from '../../shared/sso/saml/saml-sign-in';
@@ -88,11 +89,11 @@ export const makeHandler = (deps: SsoSignInDeps) => {
           const { location, cookie } = await deps.oidc.start(connection, query.email);
           return { statusCode: 302, headers: { location, ...NO_STORE }, cookies: [cookie] };
         }
-        const { url } = await deps.saml.startSignIn(
+        const { url, cookie } = await deps.saml.startSignIn(
           samlSettings(connection),
           samlServiceProviderFor(deps.publicUrl, connection.id),
         );
-        return { statusCode: 302, headers: { location: url, ...NO_STORE } };
+        return { statusCode: 302, headers: { location: url, ...NO_STORE }, cookies: [cookie] };
       },
     }),
     completeOidcSignIn: apiHandler({
@@ -126,12 +127,14 @@ export const makeHandler = (deps: SsoSignInDeps) => {
           throw new ValidationError('The form has no SAMLResponse', [
             { path: 'SAMLResponse', message: 'required' },
           ]);
+        const sp = samlServiceProviderFor(deps.publicUrl, connection.id);
         let identity: Awaited<ReturnType<SamlSignIn['verifyResponse']>>;
         try {
           identity = await deps.saml.verifyResponse(
             samlSettings(connection),
-            samlServiceProviderFor(deps.publicUrl, connection.id),
+            sp,
             response,
+            event.cookies?.join('; '),
           );
         } catch (error) {
           if (error instanceof SamlSignInRefusedError) {
@@ -144,7 +147,11 @@ export const makeHandler = (deps: SsoSignInDeps) => {
           }
           throw error;
         }
-        return signedIn(await completed(connection, identity, request));
+        const session = signedIn(await completed(connection, identity, request));
+        // The request's browser cookie has done its work.
+        return identity.requestId
+          ? { ...session, cookies: [clearSamlBrowserCookie(identity.requestId, sp.acsUrl)] }
+          : session;
       },
     }),
     getSamlMetadata: apiHandler({

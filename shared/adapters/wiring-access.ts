@@ -57,6 +57,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   ssoConnectionStore: ['domain-table:write', 'audit-table:write'],
   idpDiscovery: [],
   signInFailureStore: ['domain-table:write'],
+  // A binding and its audit record are written together.
+  ssoSubjectStore: ['domain-table:write', 'audit-table:write'],
   oidcSignIn: ['domain-table:write', 'secrets-key:decrypt'],
   samlSignIn: ['domain-table:write'],
   completeSignIn: ['domain-table:write', 'audit-table:write'],

@@ -112,6 +112,7 @@ import { DynamoDbSessionStore } from './dynamodb/dynamodb-session-store';
 import { DynamoDbSignInGrants } from './dynamodb/dynamodb-sign-in-grants';
 import { DynamoDbSsoConnectionStore } from './dynamodb/dynamodb-sso-connection-store';
 import { DynamoDbPendingOidcStore, DynamoDbSignInFailureStore } from './dynamodb/dynamodb-sso-sign-in-store';
+import { DynamoDbSsoSubjectStore } from './dynamodb/dynamodb-sso-subject-store';
 import { DynamoDbSyncStore } from './dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from './dynamodb/dynamodb-team-store';
 import { DynamoDbUnsubscribeTokenStore } from './dynamodb/dynamodb-unsubscribe-token-store';
@@ -289,6 +290,8 @@ export const ssoConnectionStore = () => new DynamoDbSsoConnectionStore(documentC
 /** Refused SSO sign-ins per connection, for the org's admins. */
 export const signInFailureStore = () =>
   new DynamoDbSignInFailureStore(documentClient(), tablesConfig().domainTable);
+/** Which IdP subject is which hub user, per SSO connection (bound at first sign-in, reset by admins). */
+export const ssoSubjectStore = () => new DynamoDbSsoSubjectStore(documentClient(), tablesConfig());
 /** The OIDC authorization code flow (state, nonce, PKCE kept in the org's partition for one use). */
 export const oidcSignIn = (clock: Clock = hubClock()) =>
   makeOidcSignIn({
@@ -314,6 +317,7 @@ export const completeSignIn = (clock: Clock = hubClock()) =>
     teams: teamStore(),
     access: accessStore(),
     sessions: sessionIssuer(),
+    subjects: ssoSubjectStore(),
     failures: signInFailureStore(),
     audit: auditStore(),
     clock,

@@ -13,11 +13,15 @@ import type { DomainStore } from './domains';
 import type { IssuedSession, SessionIssuer } from './session-issuer';
 import type { SignInFailureStore, SignInRefusalReason } from './sign-in-failures';
 import { SignInRefusedError } from './sign-in-failures';
+import type { SubjectBindingStore } from './subject-bindings';
+import { bindableSubject, subjectHashOf } from './subject-bindings';
 
 /** Who an IdP says signed in, after the protocol's own checks passed. */
 export interface SsoIdentity {
   /** The IdP's stable name for the person (SAML NameID, OIDC `sub`). */
   readonly subject: string;
+  /** The SAML NameID's format (a transient one is bound to nothing). */
+  readonly nameIdFormat?: string | undefined;
   readonly email: string;
   readonly name?: string | undefined;
   readonly groups: readonly string[];
@@ -28,10 +32,11 @@ export interface SsoIdentity {
 export interface CompleteSignInDeps {
   readonly orgs: Pick<OrgStore, 'get'>;
   readonly domains: Pick<DomainStore, 'orgOf'>;
-  readonly users: Pick<UserStore, 'findByEmail' | 'create' | 'setRole'>;
+  readonly users: Pick<UserStore, 'get' | 'findByEmail' | 'create' | 'setRole'>;
   readonly teams: Pick<TeamStore, 'membershipsOf' | 'putMember' | 'get'>;
   readonly access: Pick<AccessStore, 'get'>;
   readonly sessions: SessionIssuer;
+  readonly subjects: SubjectBindingStore;
   readonly failures: SignInFailureStore;
   readonly audit: Pick<AuditStore, 'append'>;
   readonly clock: Clock;
@@ -42,8 +47,10 @@ const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLo
 /**
  * The hub's side of every SSO sign-in, whatever the protocol: the address must be in one of the
  * org's verified domains (an IdP speaks for its org's people only), the user is provisioned on
- * first sign-in, the IdP's groups set the role and teams, the org's MFA rule holds, and the user
- * pool issues the session. A refusal is recorded for the org's admins with its reason.
+ * first sign-in, the IdP's groups set the role and teams, the org's MFA rule holds, the IdP's
+ * subject for the person is the one bound to the user (bound at the first sign-in through the
+ * connection), and the user pool issues the session. A refusal is recorded for the org's admins
+ * with its reason.
  */
 export function makeCompleteSignIn(deps: CompleteSignInDeps) {
   const refuse = async (connection: SsoConnection, reason: SignInRefusalReason, message: string) => {
@@ -100,15 +107,18 @@ export function makeCompleteSignIn(deps: CompleteSignInDeps) {
 
     const at = deps.clock.now();
     const byIdp = (action: string, user: User, extra: Record<string, unknown>) =>
-      auditBySystem({
+      byIdpOn(action, user.id, extra);
+    function byIdpOn(action: string, userId: string, extra: Record<string, unknown>) {
+      return auditBySystem({
         action,
         actor: `sso:${connection.id}`,
         orgId: connection.orgId,
-        targets: [{ type: 'user', id: user.id }],
+        targets: [{ type: 'user', id: userId }],
         requestId: request.requestId,
         at,
         after: extra,
       });
+    }
     const custom = (await deps.access.get(connection.orgId)).value;
     // What the connection may reach: users its configurer's role covers, never more (an admin's
     // IdP cannot sign anyone in as an owner, or move an owner's role).
@@ -117,6 +127,34 @@ export function makeCompleteSignIn(deps: CompleteSignInDeps) {
     const mapped = mappedRole(connection, identity.groups, custom);
     const role = mapped && reachable(mapped) ? mapped : null;
     let user = await deps.users.findByEmail(connection.orgId, email);
+    const subject = bindableSubject(identity);
+    const subjectHash = subject ? subjectHashOf(subject) : null;
+    let bound = subjectHash
+      ? await deps.subjects.bySubject(connection.orgId, connection.id, subjectHash)
+      : null;
+    if (bound && bound.userId !== user?.id) {
+      if (await deps.users.get(connection.orgId, bound.userId))
+        return failed(
+          'subject_bound_to_other_user',
+          `The IdP's subject for this person is bound to another hub user (${bound.userId}) through this connection, and the IdP now sends another email for them: an admin can reset that user's binding (DELETE …/sso-connections/${connection.id}/subjects/${bound.userId})`,
+        );
+      // Bound to a user who is gone: the binding went with them.
+      await deps.subjects.unbind(
+        connection.orgId,
+        connection.id,
+        bound.userId,
+        byIdpOn('sso_subject.unbound', bound.userId, { reason: 'user_gone' }),
+      );
+      bound = null;
+    }
+    if (user && subjectHash && !bound) {
+      const ofUser = await deps.subjects.ofUser(connection.orgId, connection.id, user.id);
+      if (ofUser)
+        return failed(
+          'subject_mismatch',
+          `The user ${user.id} is bound to another IdP subject through this connection: the IdP asserted their email for someone else, or gave them a new account. An admin can reset the binding (DELETE …/sso-connections/${connection.id}/subjects/${user.id})`,
+        );
+    }
     if (user && !reachable(user.role))
       return failed(
         'user_outranks_connection',
@@ -158,6 +196,30 @@ export function makeCompleteSignIn(deps: CompleteSignInDeps) {
       );
     }
     if (user.status !== 'active') return failed('user_deactivated', 'The hub user is deactivated');
+    if (subjectHash && !bound) {
+      // The first sign-in through the connection: from now on this subject is this user, and back.
+      const binding = {
+        orgId: connection.orgId,
+        connectionId: connection.id,
+        userId: user.id,
+        subjectHash,
+        boundAt: at.toISOString(),
+      };
+      if (
+        !(await deps.subjects.bind(
+          binding,
+          byIdp('sso_subject.bound', user, { connectionId: connection.id, protocol: connection.protocol }),
+        ))
+      ) {
+        // A sign-in side by side bound first: it must have bound this very pair.
+        const now = await deps.subjects.bySubject(connection.orgId, connection.id, subjectHash);
+        if (now?.userId !== user.id)
+          return failed(
+            now ? 'subject_bound_to_other_user' : 'subject_mismatch',
+            'Another sign-in through this connection bound the subject or the user meanwhile',
+          );
+      }
+    }
 
     // Teams the person's groups put them in (joined, never left: leaving is the team's maintainers' call).
     const teamIds = new Set(

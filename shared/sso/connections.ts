@@ -77,7 +77,9 @@ export const SamlConnectionInput = z
     allowIdpInitiated: z
       .boolean()
       .default(false)
-      .describe('Accept sign-ins started from the IdP (no AuthnRequest of the hub asked for them)'),
+      .describe(
+        'Accept sign-ins started from the IdP (no AuthnRequest of the hub asked for them). Off by default: such a response is bound to no browser the hub saw (login CSRF), only to its freshness (at most 2 minutes old) and the single use of its assertion id',
+      ),
     emailAttribute: z.string().min(1).max(256).optional(),
     nameAttribute: z.string().min(1).max(256).optional(),
     groupsAttribute: z.string().min(1).max(256).optional(),

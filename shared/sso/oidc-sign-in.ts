@@ -193,6 +193,11 @@ export function makeOidcSignIn(deps: {
           ),
         };
       }
+      if (typeof claims.sub !== 'string' || claims.sub === '')
+        return {
+          ...where,
+          refused: new SignInRefusedError('oidc_response_invalid', 'The ID token has no subject (sub)'),
+        };
       if (typeof claims.email !== 'string')
         return {
           ...where,
@@ -208,7 +213,7 @@ export function makeOidcSignIn(deps: {
       return {
         connection,
         identity: {
-          subject: String(claims.sub),
+          subject: claims.sub,
           email: claims.email,
           name: typeof claims.name === 'string' ? claims.name : undefined,
           groups: Array.isArray(groups) ? groups.map(String).slice(0, 200) : [],

@@ -74,6 +74,7 @@ export const ssoOperations = {
 };
 
 const SsoConnectionParam = z.object({ orgId: z.string(), ssoConnectionId: z.string() });
+const SsoSubjectParam = SsoConnectionParam.extend({ userId: z.string() });
 
 /** The SSO connections' operations. */
 export const ssoConnectionOperations = {
@@ -127,8 +128,18 @@ export const ssoConnectionOperations = {
   deleteSsoConnection: {
     requestParams: { path: SsoConnectionParam },
     description:
-      'Deletes the connection: its IdP can no longer sign anyone in. Audited (`sso_connection.deleted`).',
+      'Deletes the connection: its IdP can no longer sign anyone in, and the IdP subjects bound to users through it go with it. Audited (`sso_connection.deleted`).',
     responses: { '204': { description: 'Deleted' }, ...authErrors, '404': problem('No such connection') },
+  },
+  deleteSsoSubjectBinding: {
+    requestParams: { path: SsoSubjectParam },
+    description:
+      "A user's first sign-in through a connection binds the IdP's subject for them (OIDC `sub`, SAML NameID; a transient NameID binds nothing) to the hub user: later sign-ins through the connection must present that subject for that user (else `subject_mismatch`), and that subject signs in as no other user (else `subject_bound_to_other_user`, as when the IdP changed the person's email). This resets the user's binding, so their next sign-in binds whatever subject the IdP then sends. Audited (`sso_subject.unbound`).",
+    responses: {
+      '204': { description: 'The binding is gone' },
+      ...authErrors,
+      '404': problem('No such connection, or the user has no subject bound through it'),
+    },
   },
 };
 
@@ -164,7 +175,7 @@ export const ssoSignInOperations = {
   startSsoSignIn: {
     requestParams: { query: StartSignInQuery },
     description:
-      "Finds the org that verified the address's domain and redirects (302) to its enabled SSO connection's IdP: an OIDC authorization request (code flow, PKCE S256, state and nonce, kept 10 minutes for one use) or a SAML AuthnRequest (HTTP-Redirect binding, its id kept for the response's `InResponseTo`). `connectionId` picks one when the org has several.",
+      "Finds the org that verified the address's domain and redirects (302) to its enabled SSO connection's IdP: an OIDC authorization request (code flow, PKCE S256, state and nonce, kept 10 minutes for one use) or a SAML AuthnRequest (HTTP-Redirect binding, its id kept for the response's `InResponseTo`). Either way the browser gets an HttpOnly cookie whose hash is kept with the request (for SAML `SameSite=None`, the IdP posting cross-site, on the connection's ACS path only): the answer must come back through the same browser (login CSRF). `connectionId` picks one when the org has several.",
     responses: {
       '302': { description: 'To the identity provider' },
       '400': problem('Not an email address'),
@@ -179,7 +190,7 @@ export const ssoSignInOperations = {
   completeSamlSignIn: {
     requestParams: { path: ConnectionOnlyParam },
     description:
-      "The IdP posts `SAMLResponse` (and `RelayState`) as a form. The assertion's signature is checked against the connection's certificates only, then audience, recipient and destination, `InResponseTo` (unless the connection allows IdP-initiated sign-in), `NotBefore`/`NotOnOrAfter` with a bounded skew, and the assertion id's single use. Then as for OIDC.",
+      "The IdP posts `SAMLResponse` (and `RelayState`) as a form. The assertion's signature is checked against the connection's certificates only, then audience, recipient and destination, `NotBefore`/`NotOnOrAfter` with a bounded skew, and the assertion id's single use. A response naming an AuthnRequest (`InResponseTo`, in the signed assertion) must answer one the hub sent, unused, and come from the browser that started it (its cookie; else `browser_mismatch`). An unsolicited response (IdP-initiated, no `InResponseTo`) is accepted only when the connection sets `allowIdpInitiated` (off by default; else `unsolicited_not_allowed`) and is at most 2 minutes old, whatever its `NotOnOrAfter`. Then as for OIDC.",
     responses: {
       '200': ok('The session', IssuedSessionSchema),
       '400': problem('The form has no SAMLResponse'),

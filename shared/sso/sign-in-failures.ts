@@ -17,6 +17,8 @@ export const SIGN_IN_REFUSAL_REASONS = [
   'user_deactivated',
   'user_outranks_connection',
   'user_limit_reached',
+  'subject_bound_to_other_user',
+  'subject_mismatch',
   'mfa_required',
   'session_not_issued',
 ] as const;

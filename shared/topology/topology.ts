@@ -1825,6 +1825,16 @@ export const routes = [
     tag: 'Single sign-on',
   },
   {
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}/sso-connections/{ssoConnectionId}/subjects/{userId}',
+    operationId: 'deleteSsoSubjectBinding',
+    function: 'manageSsoConnections',
+    auth: 'hub',
+    permission: 'sso:manage',
+    summary: 'Reset the IdP subject bound to a user through the connection (their next sign-in binds afresh)',
+    tag: 'Single sign-on',
+  },
+  {
     method: 'GET',
     path: '/sso/start',
     operationId: 'startSsoSignIn',

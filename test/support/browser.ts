@@ -97,6 +97,33 @@ export class Browser {
     }
   }
 
+  /**
+   * A form posted to `url` (as an IdP's auto-submitting page does), carrying and keeping cookies.
+   * Cross-site, so only `SameSite=None` cookies go, as a browser sends them.
+   */
+  async postForm(url: string | URL, form: Record<string, string>, crossSite = true): Promise<Response> {
+    const u = new URL(url);
+    const cookie = this.cookies()
+      .filter(
+        (c) =>
+          c.host === u.hostname &&
+          pathMatches(u.pathname, c.path) &&
+          (!c.secure || u.protocol === 'https:') &&
+          (!crossSite || c.sameSite?.toLowerCase() === 'none'),
+      )
+      .sort((a, b) => b.path.length - a.path.length)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+    const response = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+      body: new URLSearchParams(form).toString(),
+    });
+    this.take(url, response.headers.getSetCookie());
+    return response;
+  }
+
   /** One navigation step (a GET, redirects not followed), carrying and keeping cookies. */
   async open(url: string | URL): Promise<Response> {
     const cookie = this.cookieHeader(url);

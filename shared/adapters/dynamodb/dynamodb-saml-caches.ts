@@ -32,6 +32,7 @@ export class DynamoDbSamlRequestCache implements SamlRequestCache {
         Item: {
           ...this.key(request.orgId, request.connectionId, request.requestId),
           validUntil: request.expiresAt.toISOString(),
+          browserHash: request.browserHash,
           expiresAt: epochSeconds(request.expiresAt),
         },
         ConditionExpression: 'attribute_not_exists(PK)',
@@ -58,7 +59,13 @@ export class DynamoDbSamlRequestCache implements SamlRequestCache {
     if (out?.Attributes) {
       return {
         outcome: 'taken',
-        request: { orgId, connectionId, requestId, expiresAt: new Date(String(out.Attributes.validUntil)) },
+        request: {
+          orgId,
+          connectionId,
+          requestId,
+          browserHash: String(out.Attributes.browserHash ?? ''),
+          expiresAt: new Date(String(out.Attributes.validUntil)),
+        },
       };
     }
     const seen = await this.client.send(

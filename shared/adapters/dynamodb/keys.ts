@@ -65,6 +65,8 @@ export const TENANT_COLLECTIONS = {
   ssoStates: 'SSOSTATE',
   /** Refused SSO sign-ins, by connection and time (TTL), for the org's admins. */
   ssoFailures: 'SSOFAIL',
+  /** IdP subjects bound to hub users per connection: `<connectionId>#S#<subjectHash>` and `<connectionId>#U#<userId>`. */
+  ssoSubjects: 'SSOSUBJECT',
   /** The org's SCIM tokens (never the token, only its hash beside its metadata). */
   scimTokens: 'SCIMTOKEN',
   /** What an IdP provisioned of each user by SCIM (its profile as sent), by hub user id. */

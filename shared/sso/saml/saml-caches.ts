@@ -3,6 +3,8 @@ export interface PendingSamlRequest {
   readonly orgId: string;
   readonly connectionId: string;
   readonly requestId: string;
+  /** The hash of the cookie the browser that started the sign-in got: the response must come with it. */
+  readonly browserHash: string;
   readonly expiresAt: Date;
 }
 

@@ -20,6 +20,7 @@ export const SAML_REFUSAL_REASONS = [
   'assertion_replayed',
   'request_unknown',
   'request_reused',
+  'browser_mismatch',
   'unsolicited_not_allowed',
   'subject_missing',
   'email_missing',

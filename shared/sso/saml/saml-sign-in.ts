@@ -12,6 +12,7 @@ import {
   textOf,
   UnsafeXmlError,
 } from './safe-xml';
+import { newSamlBrowserBinding, sameSamlBrowser } from './saml-browser-binding';
 import type { SamlAssertionLedger, SamlRequestCache } from './saml-caches';
 import { type SamlRefusalReason, SamlSignInRefusedError } from './saml-refusal';
 
@@ -57,6 +58,8 @@ export interface SamlIdentity {
   readonly authnContextClassRefs: readonly string[];
   /** Started at the IdP (no AuthnRequest of the hub's asked for it). */
   readonly idpInitiated: boolean;
+  /** The AuthnRequest it answers (SP-initiated only): its browser cookie can go. */
+  readonly requestId?: string;
   readonly assertionId: string;
 }
 
@@ -70,6 +73,11 @@ export interface SamlSignInDeps {
   readonly requestTtlMs?: number;
   /** How old (by IssueInstant) an assertion may be, whatever its conditions say. @default 5 minutes */
   readonly maxAssertionAgeMs?: number;
+  /**
+   * How old an unsolicited (IdP-initiated) assertion may be: nothing ties it to a sign-in the hub
+   * started, so it is fresh or refused, whatever NotOnOrAfter it carries. @default 2 minutes
+   */
+  readonly maxUnsolicitedAgeMs?: number;
 }
 
 const MAX_SKEW_MS = 5 * 60_000;
@@ -99,6 +107,7 @@ export function makeSamlSignIn(deps: SamlSignInDeps) {
   const skewMs = Math.min(deps.skewMs ?? 2 * 60_000, MAX_SKEW_MS);
   const requestTtlMs = deps.requestTtlMs ?? 10 * 60_000;
   const maxAgeMs = deps.maxAssertionAgeMs ?? 5 * 60_000;
+  const maxUnsolicitedAgeMs = Math.min(deps.maxUnsolicitedAgeMs ?? 2 * 60_000, maxAgeMs);
 
   const samlFor = (connection: SamlConnectionSettings, sp: SamlServiceProvider, requestId?: string) =>
     new SAML({
@@ -121,25 +130,36 @@ export function makeSamlSignIn(deps: SamlSignInDeps) {
     });
 
   return {
-    /** An SP-initiated sign-in: the IdP URL to redirect to, with the AuthnRequest remembered for its response. */
+    /**
+     * An SP-initiated sign-in: the IdP URL to redirect to, with the AuthnRequest remembered for its
+     * response, and the cookie that binds it to this browser (login CSRF: a response to it posted
+     * from another browser lacks the cookie and is refused).
+     */
     async startSignIn(connection: SamlConnectionSettings, sp: SamlServiceProvider, relayState = '') {
       const requestId = newRequestId();
       const expiresAt = new Date(deps.clock.now().getTime() + requestTtlMs);
       const url = await samlFor(connection, sp, requestId).getAuthorizeUrlAsync(relayState, undefined, {});
+      const { cookie, browserHash } = newSamlBrowserBinding(requestId, sp.acsUrl, requestTtlMs);
       await deps.requests.remember({
         orgId: connection.orgId,
         connectionId: connection.connectionId,
         requestId,
+        browserHash,
         expiresAt,
       });
-      return { url, requestId, expiresAt };
+      return { url, requestId, expiresAt, cookie };
     },
 
-    /** Verifies an HTTP-POST `SAMLResponse`; refuses it with a `SamlSignInRefusedError` naming the failed check. */
+    /**
+     * Verifies an HTTP-POST `SAMLResponse`; refuses it with a `SamlSignInRefusedError` naming the
+     * failed check. `cookieHeader` is the posting browser's: a response to an AuthnRequest must
+     * come from the browser that started it.
+     */
     async verifyResponse(
       connection: SamlConnectionSettings,
       sp: SamlServiceProvider,
       samlResponse: string,
+      cookieHeader?: string,
     ): Promise<SamlIdentity> {
       const xml = decodeResponse(samlResponse);
       const doc = parseOrRefuse(xml);
@@ -191,6 +211,8 @@ export function makeSamlSignIn(deps: SamlSignInDeps) {
       // InResponseTo there could be any request id an attacker saw in a redirect.
       const requestId = confirmedInResponseTo;
       if (!requestId && !connection.allowIdpInitiated) refuse('unsolicited_not_allowed');
+      // Unsolicited, it is bound to nothing but its own freshness (and its id, once).
+      if (!requestId && issuedAt + maxUnsolicitedAgeMs + skewMs <= now) refuse('assertion_expired');
 
       const assertionId = assertion.getAttribute('ID') ?? '';
       if (!assertionId) refuse('response_malformed');
@@ -216,8 +238,10 @@ export function makeSamlSignIn(deps: SamlSignInDeps) {
         );
         if (taken.outcome === 'reused') refuse('request_reused');
         if (taken.outcome === 'unknown') refuse('request_unknown');
+        // The request is spent either way: a response forced on another browser signs no one in.
+        if (!sameSamlBrowser(cookieHeader, requestId, taken.request.browserHash)) refuse('browser_mismatch');
       }
-      return identityOf(assertion, connection, assertionId, !requestId);
+      return identityOf(assertion, connection, assertionId, requestId);
     },
 
     /** The SP metadata to hand to the IdP for a connection (entity id, ACS URL, HTTP-POST binding). */
@@ -387,7 +411,7 @@ function identityOf(
   assertion: Element,
   connection: SamlConnectionSettings,
   assertionId: string,
-  idpInitiated: boolean,
+  requestId: string | undefined,
 ): SamlIdentity {
   const subjectEl = childElements(assertion, SAML_NS.assertion, 'Subject')[0];
   const nameId = subjectEl && childElements(subjectEl, SAML_NS.assertion, 'NameID')[0];
@@ -428,7 +452,8 @@ function identityOf(
     groups,
     mfa,
     authnContextClassRefs,
-    idpInitiated,
+    idpInitiated: requestId === undefined,
+    ...(requestId ? { requestId } : {}),
     assertionId,
   };
 }

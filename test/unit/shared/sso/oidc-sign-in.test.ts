@@ -1,0 +1,64 @@
+import type { SsoConnection } from '../../../../shared/sso/connections';
+import type { PendingOidcSignIn } from '../../../../shared/sso/oidc-sign-in';
+import { makeOidcSignIn } from '../../../../shared/sso/oidc-sign-in';
+
+const connection: SsoConnection = {
+  id: 'sso_01M8F79MGRCMY1JDM07R52VC06',
+  orgId: 'org_01M8F79MGRCMY1JDM07R52VC06',
+  protocol: 'oidc',
+  name: 'Corp IdP',
+  enabled: true,
+  defaultRole: 'member',
+  groupMappings: [],
+  configuredByRole: 'owner',
+  saml: null,
+  oidc: { issuer: 'https://idp.example', clientId: 'hub', scopes: ['openid'], groupsClaim: 'groups' },
+  encryptedSecret: 'sealed',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+
+/** A sign-in whose IdP answers `claims` for the code: started, then called back in the same browser. */
+async function signInWith(claims: Record<string, unknown>) {
+  const pending = new Map<string, PendingOidcSignIn>();
+  let state = '';
+  const oidc = makeOidcSignIn({
+    pending: {
+      remember: async (p) => void pending.set(p.stateHash, p),
+      take: async (_o, h) => {
+        const p = pending.get(h) ?? null;
+        pending.delete(h);
+        return p;
+      },
+    },
+    client: {
+      authorizationUrl: async (_c, _s, params) => {
+        state = params.state;
+        return `https://idp.example/authorize?state=${state}`;
+      },
+      exchange: async () => claims,
+    },
+    cipher: { encrypt: async (s) => s, decrypt: async (s) => s },
+    clock: { now: () => new Date() },
+    publicUrl: 'http://127.0.0.1:3000',
+  });
+  const { cookie } = await oidc.start(connection);
+  const callback = new URL(
+    `http://127.0.0.1:3000/sso/oidc/callback?code=c&state=${encodeURIComponent(state)}`,
+  );
+  return oidc.callback(callback, String(cookie.split(';')[0]), async () => connection);
+}
+
+describe('OIDC sign-in', () => {
+  it("takes the ID token's sub as the subject a sign-in binds", async () => {
+    const outcome = await signInWith({ sub: 'idp-ada', email: 'ada@corp.example' });
+    expect('identity' in outcome && outcome.identity.subject).toBe('idp-ada');
+  });
+
+  it('refuses an ID token without a subject: nothing to bind the user to', async () => {
+    for (const sub of [undefined, '', 42]) {
+      const outcome = await signInWith({ sub, email: 'ada@corp.example' });
+      expect('refused' in outcome && outcome.refused.reason).toBe('oidc_response_invalid');
+    }
+  });
+});
