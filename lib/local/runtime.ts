@@ -254,7 +254,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...scheduleEndpoints(host, clock),
       ...clockEndpoints(clock),
       ...dnsEndpoints(dns),
-      ...poolEndpoints(cognito, { endpoint: aws.endpoint, clientId: DEV_AUDIENCE, region: localNames.region }),
+      ...poolEndpoints(cognito, {
+        endpoint: aws.endpoint,
+        clientId: DEV_AUDIENCE,
+        region: localNames.region,
+      }),
       { method: 'GET', path: '/healthz', handle: health },
       {
         method: 'GET',
