@@ -33,6 +33,7 @@ const samlSettings = (c: SsoConnection) => {
     ...(c.saml.emailAttribute ? { emailAttribute: c.saml.emailAttribute } : {}),
     ...(c.saml.nameAttribute ? { nameAttribute: c.saml.nameAttribute } : {}),
     ...(c.saml.groupsAttribute ? { groupsAttribute: c.saml.groupsAttribute } : {}),
+    ...(c.saml.mfaContextClasses ? { mfaContextClasses: c.saml.mfaContextClasses } : {}),
   };
 };
 

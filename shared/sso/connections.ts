@@ -83,6 +83,13 @@ export const SamlConnectionInput = z
     emailAttribute: z.string().min(1).max(256).optional(),
     nameAttribute: z.string().min(1).max(256).optional(),
     groupsAttribute: z.string().min(1).max(256).optional(),
+    mfaContextClasses: z
+      .array(z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'must be a URI'))
+      .max(10)
+      .optional()
+      .describe(
+        "Further authentication context classes (or `authnmethodsreferences` values) that mean a second factor, beside the standard ones: how an Okta org whose sign-on policy requires MFA says so (Okta's context class is `PasswordProtectedTransport` whatever the factors; map a value of your own, e.g. Okta's `AuthnContextClassRef` override)",
+      ),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -133,6 +140,8 @@ export interface SamlSettings {
   readonly emailAttribute?: string | undefined;
   readonly nameAttribute?: string | undefined;
   readonly groupsAttribute?: string | undefined;
+  /** Context classes beside the standard ones that mean a second factor (`isMfaContext`). */
+  readonly mfaContextClasses?: readonly string[] | undefined;
 }
 export interface OidcSettings {
   readonly issuer: string;
@@ -181,6 +190,7 @@ export const SsoConnectionSchema = z
         emailAttribute: z.string().optional(),
         nameAttribute: z.string().optional(),
         groupsAttribute: z.string().optional(),
+        mfaContextClasses: z.array(z.string()).optional(),
         serviceProvider: z
           .object({ entityId: z.string(), acsUrl: z.string(), metadataUrl: z.string() })
           .describe('What to give the IdP: the hub as a service provider for this connection'),
@@ -262,6 +272,7 @@ export function ssoConnectionView(
           ...(c.saml.emailAttribute ? { emailAttribute: c.saml.emailAttribute } : {}),
           ...(c.saml.nameAttribute ? { nameAttribute: c.saml.nameAttribute } : {}),
           ...(c.saml.groupsAttribute ? { groupsAttribute: c.saml.groupsAttribute } : {}),
+          ...(c.saml.mfaContextClasses?.length ? { mfaContextClasses: [...c.saml.mfaContextClasses] } : {}),
           serviceProvider: { entityId: sp.spEntityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl },
         }
       : null,
@@ -299,6 +310,7 @@ export function makeSsoConnections(deps: {
       emailAttribute: input.emailAttribute,
       nameAttribute: input.nameAttribute,
       groupsAttribute: input.groupsAttribute,
+      ...(input.mfaContextClasses?.length ? { mfaContextClasses: [...input.mfaContextClasses] } : {}),
     };
     if (input.idpEntityId && input.ssoUrl && input.signingCertificates)
       return {

@@ -191,9 +191,14 @@ describe('SSO connections', () => {
       ssoUrl: 'https://other.example/sso',
       signingCertificates: [fixture('other-cert.pem')],
       allowIdpInitiated: true,
+      // Okta's way to say MFA: a context class its admin maps, counted beside the standard ones.
+      mfaContextClasses: ['urn:okta:acme:mfa'],
     });
     expect(byHand.status).toBe(201);
-    expect((byHand.json as Json).saml.allowIdpInitiated).toBe(true);
+    expect((byHand.json as Json).saml).toMatchObject({
+      allowIdpInitiated: true,
+      mfaContextClasses: ['urn:okta:acme:mfa'],
+    });
 
     const bad = async (body: Json) => {
       const res = await a.as('POST', connectionsOf(a.id), { protocol: 'saml', name: 'Bad', ...body });
@@ -219,6 +224,7 @@ describe('SSO connections', () => {
       'HTTP 404',
     );
     await bad({ protocol: 'ldap' });
+    await bad({ metadataXml, mfaContextClasses: ['has spaces in it'] });
 
     const listed = (await a.as('GET', connectionsOf(a.id))).json.items as Json[];
     expect(listed.map((c) => c.name).sort()).toEqual(['By URL', 'By hand', 'Entra']);

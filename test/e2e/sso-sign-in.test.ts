@@ -260,7 +260,7 @@ describe('SSO sign-in through OIDC', () => {
       status: 200,
       reason: undefined,
     });
-    expect(claimsOf(String(withMfa.json.idToken)).amr).toContain('mfa');
+    expect(claimsOf(String(withMfa.json.idToken))['custom:amr']).toBe('ext mfa');
     expect((await client(hub, String(withMfa.json.idToken))('GET', `/v1/orgs/${org.id}`)).status).toBe(200);
   });
 
