@@ -47,7 +47,8 @@ export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKind
     },
   },
   chat: {
-    inbound: ['events'],
+    // `install` and `oauth/callback`: a Microsoft admin's Entra sign-in confirming a pending binding.
+    inbound: ['install', 'oauth/callback', 'events'],
     client: (deps) => makeTeamsClient(deps, runtimeFor(deps)),
     app: (deps) => makeTeamsApp(deps, runtimeFor(deps)),
     appSettings: TeamsAppSettingsSchema,
