@@ -52,7 +52,7 @@ const notConnected = (tenantId: string): ChatCard => ({
   title: 'This Teams tenant is not connected to an Integration Hub organisation yet',
   text:
     `An admin of your hub organisation makes a one-time bind code for its Microsoft Teams connection (kind \`teams_bot\`, this tenant id: **${tenantId}**), ` +
-    'for example with `hub chat-installs bind-code <orgId> <connectionId>`. Then send me `connect <code>`: it works once, for minutes.',
+    'for example with `hub chat-installs bind-code <orgId> <connectionId>`. Then send me `connect <code>` (it works once, for minutes), and a Microsoft admin of this tenant confirms with the link I answer.',
   fallback: 'This Teams tenant is not connected to an Integration Hub organisation yet.',
 });
 const codeRefused: ChatCard = {
@@ -74,7 +74,9 @@ const alreadyConnected: ChatCard = {
  * command; an `Action.Execute` invoke an action (answered as Teams requires); a message extension
  * a command. A tenant bound to no org gets a polite card and nothing else, unless it sends
  * `connect <code>` with a one-time bind code an org admin made for a `teams_bot` connection naming
- * that very tenant. A `connect …` is always answered here, never queued nor logged.
+ * that very tenant: the binding is then pending until a Microsoft admin of the tenant confirms
+ * (`GET /msteams/install` → Entra → `GET /msteams/oauth/callback`, see `tenant-confirmation.ts`).
+ * A `connect …` is always answered here, never queued nor logged.
  */
 export function makeTeamsApp(
   deps: ChatDeps,

@@ -53,6 +53,8 @@ export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKind
     app: (deps) => makeTeamsApp(deps, runtimeFor(deps)),
     appSettings: TeamsAppSettingsSchema,
     localDefaults: TEAMS_LOCAL_DEFAULTS,
+    bindConfirmation:
+      'The bot then answers with a link: a Global Administrator or Teams Administrator of that tenant opens it and signs in with Microsoft to confirm (within 30 minutes); until then the tenant is not connected.',
     // A tenant is bound by `connect <code>`: a code an org admin made for a bot connection naming it.
     bindCodeTarget: (connection) => {
       const summary = connection.credentials as { kind?: string; tenantId?: string } | null;
