@@ -182,6 +182,7 @@ export function makeChatChannel(deps: ChatChannelDeps): DeliveryChannel<ChatTarg
     message: ChatMessage,
     client: ChatClient,
     connection: ChatConnection,
+    event: CanonicalEvent,
   ): Promise<{ conversation: string } | { fail: SendOutcome }> => {
     const userId = userOfConversation(message.target.conversation);
     if (!userId) return { conversation: message.target.conversation };
@@ -208,7 +209,12 @@ export function makeChatChannel(deps: ChatChannelDeps): DeliveryChannel<ChatTarg
       const fail = dmFailure(error);
       // Refused for good (not a wait, not the app gone): whoever asked for it should know.
       if (!fail.ok && fail.permanent === 'rejected')
-        await deps.dmFailures?.notice({ orgId: message.orgId, target: message.target, reason: fail.error });
+        await deps.dmFailures?.notice({
+          orgId: message.orgId,
+          target: message.target,
+          reason: fail.error,
+          event,
+        });
       return { fail };
     }
   };
@@ -319,7 +325,7 @@ export function makeChatChannel(deps: ChatChannelDeps): DeliveryChannel<ChatTarg
           permanent: 'rejected',
         };
       const connection: ChatConnection = { orgId, connectionId: target.connectionId };
-      const where = await conversationOf(message, client, connection);
+      const where = await conversationOf(message, client, connection, event);
       if ('fail' in where) return where.fail;
       const card = renderer.card(event);
       const threadKey = itemKeyOf(event);

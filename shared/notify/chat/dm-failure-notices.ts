@@ -1,5 +1,7 @@
+import { approvalOf } from '../../approvals/events';
 import type { ChatCard, ChatClient } from '../../chat/model';
 import type { UsedTokens } from '../../chat/ports';
+import type { CanonicalEvent } from '../../events/canonical-event';
 import { logger } from '../../observability/observability';
 import type { Clock } from '../../ports/clock';
 import type { Mailer } from '../../ports/mailer';
@@ -16,6 +18,8 @@ export interface UndeliverableDm {
   readonly target: ChatTarget;
   /** Why, as the delivery records it (short, secret-free). */
   readonly reason: string;
+  /** The event it was for: an approval's requester asked for it too. */
+  readonly event?: CanonicalEvent;
 }
 
 /** Tells whoever asked for a DM that could not be opened: at most once per destination a day. */
@@ -51,7 +55,7 @@ const fixFor = (provider: string, name: string) =>
 
 /**
  * The notices of undeliverable DMs: the rules of the org naming the DM as a destination say who
- * asked (their creators); each is told once per destination per day (a claim keyed by the org,
+ * asked (their creators), and so does an approval asked by a person (its requester); each is told once per destination per day (a claim keyed by the org,
  * connection, conversation and UTC day), with the reason and the fix. Told in the conversation the
  * rule was asked for in (the bot's `subscribe`) when there is one and the reply goes, by email
  * through the mailer otherwise (never to a suppressed address). Best effort: a failure here never
@@ -61,11 +65,11 @@ export function makeDmFailureNotices(deps: DmFailureNoticeDeps): DmFailureNotice
   const tell = async (
     dm: UndeliverableDm,
     creator: RuleCreator,
-    ruleName: string,
+    what: string,
     forWhom: string,
   ): Promise<'chat' | 'email' | 'none'> => {
     const name = deps.providerName(dm.target.provider);
-    const text = `The hub could not open a ${name} direct message to ${forWhom} for your notification rule "${ruleName}": ${dm.reason}. ${fixFor(dm.target.provider, name)}`;
+    const text = `The hub could not open a ${name} direct message to ${forWhom} for ${what}: ${dm.reason}. ${fixFor(dm.target.provider, name)}`;
     const where = creator.askedIn;
     const client = where ? deps.clients[where.provider] : undefined;
     if (where && client && !userOfConversation(where.conversation)) {
@@ -106,7 +110,18 @@ export function makeDmFailureNotices(deps: DmFailureNoticeDeps): DmFailureNotice
               d.conversation === dm.target.conversation,
           ),
         );
-        const asked = rules.filter((r) => r.createdBy);
+        // Who asked: the rules' creators, and an approval's requester when a person asked it.
+        const asked: { creator: RuleCreator; what: string }[] = rules.flatMap((r) =>
+          r.createdBy
+            ? [{ creator: r.createdBy, what: `your notification rule "${r.name.slice(0, 200)}"` }]
+            : [],
+        );
+        const approval = dm.event ? approvalOf(dm.event) : null;
+        if (approval?.requestedBy.type === 'user')
+          asked.push({
+            creator: { userId: approval.requestedBy.id, name: approval.requestedBy.name },
+            what: `your approval request "${approval.question.slice(0, 200)}"`,
+          });
         if (asked.length === 0) return;
         const key = `dm-notice:${dm.orgId}:${dm.target.connectionId}:${dm.target.conversation}:${dayOf(at)}`;
         if (!(await deps.once.claim(key, endOfDay(at)))) return;
@@ -114,14 +129,13 @@ export function makeDmFailureNotices(deps: DmFailureNoticeDeps): DmFailureNotice
         const dmUser = dmUserId ? await deps.users.get(dm.orgId, dmUserId) : null;
         const forWhom = dmUser?.name ?? dmUserId ?? 'a user';
         // One notice per person, whichever of their rules named the DM.
-        const byPerson = new Map<string, { creator: RuleCreator; ruleName: string }>();
-        for (const rule of asked) {
-          const creator = rule.createdBy as RuleCreator;
-          const who = creator.userId ?? `name:${creator.name}`;
-          if (!byPerson.has(who)) byPerson.set(who, { creator, ruleName: rule.name });
+        const byPerson = new Map<string, { creator: RuleCreator; what: string }>();
+        for (const one of asked) {
+          const who = one.creator.userId ?? `name:${one.creator.name}`;
+          if (!byPerson.has(who)) byPerson.set(who, one);
         }
-        for (const { creator, ruleName } of byPerson.values()) {
-          const how = await tell(dm, creator, ruleName, forWhom);
+        for (const { creator, what } of byPerson.values()) {
+          const how = await tell(dm, creator, what, forWhom);
           logger.info('Told who asked for a DM that could not be opened', {
             tenantId: dm.orgId,
             connectionId: dm.target.connectionId,

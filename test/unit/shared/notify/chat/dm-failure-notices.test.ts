@@ -1,5 +1,7 @@
+import { approvalEvent } from '../../../../../shared/approvals/events';
 import { makeTeamsClient, teamsBotRuntime } from '../../../../../shared/connectors/msteams/client';
 import { teamsReferences } from '../../../../../shared/connectors/msteams/references';
+import type { CanonicalEvent } from '../../../../../shared/events/canonical-event';
 import { newId } from '../../../../../shared/ids';
 import { makeChatChannel } from '../../../../../shared/notify/chat/chat-channel';
 import type { ChatTarget } from '../../../../../shared/notify/chat/chat-recipients';
@@ -115,8 +117,7 @@ async function setUp(rules: NotificationRule[], options: { suppressed?: string[]
     dmFailures: notices,
     clock: { now: () => now },
   });
-  const dm = (userId: string) => {
-    const event = aCanonicalEvent({ tenantId: orgId });
+  const dm = (userId: string, event: CanonicalEvent = aCanonicalEvent({ tenantId: orgId })) => {
     const message = {
       orgId,
       id: newId('msg'),
@@ -204,6 +205,36 @@ describe('a DM the platform refused to open', () => {
     });
     expect(await suppressed.dm(gus)).toMatchObject({ ok: false, permanent: 'rejected' });
     expect(suppressed.mail).toEqual([]);
+  });
+
+  it('is told to the person who asked an approval whose question went to a DM that could not be opened', async () => {
+    const { dm, mail } = await setUp([]);
+    const at = new Date();
+    const asked = approvalEvent(
+      'approval.requested',
+      {
+        id: 'apr_1',
+        orgId,
+        status: 'pending',
+        question: 'Ship the release?',
+        options: [{ id: 'yes', label: 'Yes' }],
+        answerers: { userIds: [gus], teamIds: [], roles: [] },
+        destination: { kind: 'chat', provider: 'msteams', connectionId, conversation: `user:${gus}` },
+        context: null,
+        callbackEndpointId: null,
+        requestedBy: { type: 'user', id: tia, name: 'Tia' },
+        createdAt: at.toISOString(),
+        expiresAt: new Date(at.getTime() + 3_600_000).toISOString(),
+        decision: null,
+        cancelled: null,
+        expiredAt: null,
+      },
+      at,
+      'req-1',
+    );
+    expect(await dm(gus, asked)).toMatchObject({ ok: false, permanent: 'rejected' });
+    expect(mail.map((m) => m.to)).toEqual(['tia@example.test']);
+    expect(mail[0]?.text).toContain('your approval request "Ship the release?"');
   });
 
   it('is not told for a wait: a rate-limited open is retried, not reported', async () => {
