@@ -183,18 +183,28 @@ export async function handleConfirmStart(
       'This confirmation link does not work',
       'It has expired or is not one the hub made. Send the bot `connect <code>` with a new bind code.',
     );
-  const location = await entra.authorizationUrl(
-    entraIssuer(bot, read.claims.installationId),
-    { clientId: bot.appId, clientSecret: bot.clientSecret },
-    {
-      redirectUri: redirectUri(deps),
-      state,
-      nonce: derived(bot, 'nonce', state),
-      codeChallenge: createHash('sha256')
-        .update(derived(bot, 'pkce', state))
-        .digest('base64url'),
-    },
-  );
+  let location: string;
+  try {
+    location = await entra.authorizationUrl(
+      entraIssuer(bot, read.claims.installationId),
+      { clientId: bot.appId, clientSecret: bot.clientSecret },
+      {
+        redirectUri: redirectUri(deps),
+        state,
+        nonce: derived(bot, 'nonce', state),
+        codeChallenge: createHash('sha256')
+          .update(derived(bot, 'pkce', state))
+          .digest('base64url'),
+      },
+    );
+  } catch {
+    // Entra's discovery could not be read (down, or refused by the egress guard): nothing used up.
+    return page(
+      502,
+      'Microsoft sign-in is not reachable',
+      'The hub could not reach Microsoft Entra to start the sign-in. Try the link again in a few minutes.',
+    );
+  }
   return {
     status: 302,
     headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },

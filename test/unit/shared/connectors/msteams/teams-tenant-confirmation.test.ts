@@ -231,6 +231,32 @@ describe('a Teams tenant claimed with a bind code', () => {
     });
     expect(start.status).toBe(400);
   });
+
+  it('answers a page, using nothing up, when Entra cannot be reached to start the sign-in', async () => {
+    const h = teamsDeps({ ...fake.settings, entraAuthority: 'http://127.0.0.1:9/{tenantId}/v2.0' });
+    await h.connection(orgId, connectionId, { kind: 'teams_bot', tenantId: TEAMS_TENANT });
+    const app = makeTeamsApp(h.deps, teamsBotRuntime(h.deps));
+    await app.handle(
+      eventsRequest(
+        await fake.signed(
+          fake.activities.message(channel, `connect ${h.bindCode(orgId, connectionId, TEAMS_TENANT)}`),
+        ),
+      ),
+    );
+    const link = new URL(String(confirmationLinkIn(lastSaid())));
+    const start = await app.handle({
+      method: 'GET',
+      inbound: 'install',
+      headers: {},
+      query: Object.fromEntries(link.searchParams),
+      body: '',
+      receivedAt: new Date(),
+    });
+    expect(start.status).toBe(502);
+    expect(start.body).toMatch(/Microsoft sign-in is not reachable/);
+    expect(start.cookies).toBeUndefined();
+    expect(h.installStates.states.size).toBe(1);
+  });
 });
 
 describe('the admin roles that may confirm', () => {
