@@ -4,7 +4,7 @@ import { CHAT_LINK_TOKEN } from '../../shared/chat/link-token-format';
 import { RULE_CACHE_MS } from '../../shared/notify/rules/rule-destinations';
 import { JIRA_HUMAN } from '../fakes/jira';
 import type { FakeTeams } from '../fakes/msteams/fake-teams';
-import { startFakeTeams, TEAMS_PERSON, TEAMS_TENANT } from '../fakes/msteams/fake-teams';
+import { startFakeTeams, TEAMS_GUEST, TEAMS_PERSON, TEAMS_TENANT } from '../fakes/msteams/fake-teams';
 import type { FakeSlack } from '../fakes/slack/fake-slack';
 import {
   FAKE_SLACK_CHANNEL,
@@ -568,7 +568,59 @@ describe('chat apps end to end', () => {
       (all) => all.some((r) => r.body.includes('approval.decided') && r.body.includes(approvalId)),
       60_000,
     );
-  }, 180_000);
+
+    // A DM Teams refuses to open is told to whoever asked for it: Gus (a guest from another
+    // tenant) links himself through the bot; Rae's rule sends his DM; Teams refuses a 1:1 chat with
+    // him; Rae gets an email saying why and how to fix it.
+    const gus = await person('Gus', TEAMS_GUEST.email, 'member');
+    const beforeGus = conv.activities.size;
+    await teams.send(
+      `${hub.url}/msteams/events`,
+      teams.activities.message({ id: conv.id }, 'status WEB-1', TEAMS_GUEST),
+    );
+    const gusToken = await eventually(async () =>
+      [...conv.activities.values()]
+        .slice(beforeGus)
+        .flatMap((a) =>
+          [...textOf(a).matchAll(/\/chat-links\/([A-Za-z0-9._-]+)/g)].map((m) => m[1] as string),
+        )
+        .find((t) => CHAT_LINK_TOKEN.test(t)),
+    );
+    expect(
+      (await client(hub, gus.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, { token: gusToken })).status,
+    ).toBe(200);
+    const raeEmail = `rae-${Date.now().toString(36)}@example.test`;
+    const rae = await person('Rae', raeEmail, 'admin');
+    const dmRule = await client(hub, rae.jwt)('POST', `/v1/orgs/${orgId}/notification-rules`, {
+      name: 'Gus in Teams',
+      eventTypes: ['work_item.*'],
+      destinations: [{ kind: 'chat', connectionId: conId, conversation: `user:${gus.id}` }],
+    });
+    expect(dmRule.status).toBe(201);
+    expect(dmRule.json.createdBy).toMatchObject({ userId: rae.id, name: 'Rae' });
+    await new Promise((r) => setTimeout(r, RULE_CACHE_MS + 500));
+    const issue = await fakes.asHuman('jira', 'POST', '/rest/api/3/issue', {
+      fields: { project: { key: 'WEB' }, issuetype: { name: 'Task' }, summary: 'Guest DM' },
+    });
+    await fakes.asHuman('jira', 'POST', `/rest/api/3/issue/${String(issue.key)}/transitions`, {
+      transition: { id: '12' },
+    });
+    const notice = await eventually(async () => {
+      const res = await fetch(`${hub.url}/_local/mailbox?to=${encodeURIComponent(raeEmail)}`);
+      const items = ((await res.json()) as { items: Json[] }).items;
+      return items.find((m) => String(m.subject).includes('could not be delivered'));
+    }, 90_000);
+    expect(textOf(notice)).toContain('not a member of the bound tenant');
+    expect(textOf(notice)).toContain('install the hub app personally');
+    // The Slack channel subscribed earlier gets these events too: done before the next test counts its calls.
+    await eventually(
+      async () =>
+        channel().find(
+          (m) => !m.threadTs && textOf(m).includes(String(issue.key)) && textOf(m).includes('In Progress'),
+        ),
+      90_000,
+    );
+  }, 300_000);
 
   it('refuses a forged Slack signature and an invalid Teams token with nothing queued', async () => {
     const callsBefore = slack.calls.length;
