@@ -121,7 +121,7 @@ export function registerChatCommands(program: Command): void {
   installs
     .command('bind-code')
     .description(
-      'a one-time code that binds the chat installation a connection names (a tenant) to the org: someone there sends the bot `connect <code>` (shown once, single use)',
+      'a one-time code that claims the chat installation a connection names (a tenant) for the org: someone there sends the bot `connect <code>` (shown once, single use); where the platform asks it (a tenant), the binding then stays pending until an admin of that installation confirms by signing in with the link the bot answers with (as the code instructions say)',
     )
     .argument('<orgId>')
     .argument('<connectionId>', 'a chat connection bound by code (its provider binds installations by code)')

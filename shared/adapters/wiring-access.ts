@@ -82,7 +82,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // Each client reads its connection's credentials and decrypts them; token refreshes are the modules'.
   chatClients: ['domain-table:read', 'secrets-key:decrypt'],
   // Posts through the clients, claims and records cards, marks a connection whose app is gone (with its audit record).
-  chatChannel: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt'],
+  // Also tells whoever asked for a DM that could not be opened: a chat reply or an email, claimed once a day.
+  chatChannel: ['domain-table:write', 'audit-table:write', 'secrets-key:decrypt', 'mail:send'],
   chatRecipients: ['domain-table:read'],
   renderingChannels: ['domain-table:read'],
   digestCollector: ['domain-table:write'],
@@ -146,8 +147,9 @@ export const wiringPointerWrites: { readonly [K in keyof typeof wiring]?: readon
   queueWorker: ['webhookRoutes'],
   // Every email it sends carries a fresh unsubscribe token, stored by its hash.
   emailChannel: ['unsubscribeTokens'],
-  // Marking a connection whose app is gone saves its webhook route with its status.
-  chatChannel: ['webhookRoutes'],
+  // Marking a connection whose app is gone saves its webhook route with its status; a DM failure's
+  // notice is claimed once a day (a single-use nonce).
+  chatChannel: ['webhookRoutes', 'chatLinkNonces'],
   // Adding and sweeping write the entries and the kind's cursor, platform items.
   dueIndex: ['dueEntries', 'dueMinutes'],
   digestCollector: ['dueEntries', 'dueMinutes'],

@@ -42,6 +42,7 @@ import { SessionGate } from '../identity/session-gate';
 import type { ChatRenderers } from '../notify/chat/chat-card';
 import { makeChatChannel, makeChatRenderer } from '../notify/chat/chat-channel';
 import { ConnectionChatRecipients } from '../notify/chat/chat-recipients';
+import { makeDmFailureNotices } from '../notify/chat/dm-failure-notices';
 import type { ChatProviders } from '../notify/chat/ports';
 import { makeRequestConfirmations } from '../notify/email/address-confirmation';
 import { EmailDigestCollector } from '../notify/email/digests';
@@ -379,6 +380,16 @@ export const chatChannel = (clock: Clock = hubClock()) =>
     users: userStore(),
     preferences: notificationPreferenceStore(),
     markNeedsAttention: makeMarkNeedsAttention({ connections: connectionStore(), clock }),
+    dmFailures: makeDmFailureNotices({
+      rules: notificationRuleStore(),
+      users: userStore(),
+      once: usedChatTokens(),
+      clients: chatClients(),
+      mailer: mailer(),
+      suppressions: mailSuppressionStore(),
+      providerName: (provider) => providerDisplayNames()(provider) ?? provider,
+      clock,
+    }),
     clock,
     providerNames: providerDisplayNames(),
     renderers: CHAT_RENDERERS,

@@ -36,6 +36,7 @@ export interface BotDeps {
     input: CreateNotificationRuleInput,
     principal: Principal,
     request: RequestContext,
+    askedIn?: { provider: string; connectionId: string; conversation: string },
   ) => Promise<NotificationRule>;
   /** The trackers' clients, as the sync engine opens them (credentials, tokens, egress guard). */
   readonly trackers: Pick<SyncProviders, 'tracker'>;
@@ -269,6 +270,7 @@ export function makeBotCommands(deps: BotDeps) {
           },
           principal,
           request,
+          { provider: ctx.provider, connectionId: ctx.connectionId, conversation: ctx.conversation },
         );
         return card(
           'Subscribed',

@@ -6,6 +6,13 @@ export interface InstallClaims {
   readonly orgId: string;
   readonly userId: string;
   readonly expiresAt: Date;
+  /** The platform installation the state is for, when it is known before the platform answers (a Teams tenant). */
+  readonly installationId?: string;
+  /**
+   * What a confirmation under way will bind once it is finished (a Teams tenant claimed with a bind
+   * code, waiting for a Microsoft admin): kept with the record only, never in the state itself.
+   */
+  readonly pending?: Readonly<Record<string, string>>;
 }
 
 /** The installs under way, by the hash of their state (never the state itself): single use, with a TTL. */
@@ -31,16 +38,29 @@ export const installStateHash = (state: string) => createHash('sha256').update(s
  * recorded (by hash) so the callback can use it once.
  */
 export async function mintInstallState(
-  deps: { readonly store: InstallStateStore; readonly key: string; readonly now: Date },
-  by: { readonly provider: string; readonly orgId: string; readonly userId: string },
+  deps: {
+    readonly store: InstallStateStore;
+    readonly key: string;
+    readonly now: Date;
+    /** How long the state lives (INSTALL_STATE_TTL_MS unless given). */
+    readonly ttlMs?: number;
+  },
+  by: {
+    readonly provider: string;
+    readonly orgId: string;
+    readonly userId: string;
+    readonly installationId?: string;
+    readonly pending?: Readonly<Record<string, string>>;
+  },
 ): Promise<string> {
-  const expiresAt = new Date(deps.now.getTime() + INSTALL_STATE_TTL_MS);
+  const expiresAt = new Date(deps.now.getTime() + (deps.ttlMs ?? INSTALL_STATE_TTL_MS));
   const body = b64url(
     JSON.stringify({
       p: by.provider,
       o: by.orgId,
       u: by.userId,
       e: expiresAt.getTime(),
+      ...(by.installationId ? { i: by.installationId } : {}),
       n: b64url(randomBytes(16)),
     }),
   );
@@ -61,7 +81,7 @@ export function readInstallState(key: string, state: string, provider: string, n
   const given = Buffer.from(mac);
   if (expected.length !== given.length || !timingSafeEqual(expected, given))
     return { ok: false, reason: 'forged' };
-  let claims: { p?: unknown; o?: unknown; u?: unknown; e?: unknown };
+  let claims: { p?: unknown; o?: unknown; u?: unknown; e?: unknown; i?: unknown };
   try {
     claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
   } catch {
@@ -71,11 +91,21 @@ export function readInstallState(key: string, state: string, provider: string, n
     claims.p !== provider ||
     typeof claims.o !== 'string' ||
     typeof claims.u !== 'string' ||
-    typeof claims.e !== 'number'
+    typeof claims.e !== 'number' ||
+    (claims.i !== undefined && typeof claims.i !== 'string')
   )
     return { ok: false, reason: 'forged' };
   if (claims.e <= now.getTime()) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: { provider, orgId: claims.o, userId: claims.u, expiresAt: new Date(claims.e) } };
+  return {
+    ok: true,
+    claims: {
+      provider,
+      orgId: claims.o,
+      userId: claims.u,
+      expiresAt: new Date(claims.e),
+      ...(typeof claims.i === 'string' ? { installationId: claims.i } : {}),
+    },
+  };
 }
 
 /** Checks a state and uses it up: its signature, its expiry, and that it was minted and never used. */
@@ -91,5 +121,5 @@ export async function consumeInstallState(
   // The record is the authority: a signed state must also be the one that was recorded.
   if (taken.orgId !== read.claims.orgId || taken.userId !== read.claims.userId || taken.provider !== provider)
     return { ok: false, reason: 'forged' };
-  return read;
+  return taken.pending ? { ok: true, claims: { ...read.claims, pending: taken.pending } } : read;
 }

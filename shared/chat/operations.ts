@@ -75,11 +75,11 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
   });
   return {
     installChatApp: appEndpoint(
-      "Sends the person to the platform to install the hub app for their org, and sets the install's cookie in their browser (HttpOnly, SameSite=Lax, for the callback path only, as long as the state lives).",
+      "Sends the person to the platform to install the hub app for their org (Slack's OAuth consent), or a Microsoft admin to their tenant's Entra sign-in to confirm a pending Teams binding, and sets the flow's cookie in their browser (HttpOnly, SameSite=Lax, for the callback path only, as long as the state lives).",
     ),
     completeChatInstall: {
       ...appEndpoint(
-        "The platform's OAuth redirect: only from the browser that opened the install link (its install cookie; every answer clears it); the signed, single-use state names the org; the installation is bound to that org alone.",
+        "The platform's OAuth redirect (Slack's install; Microsoft Entra's sign-in confirming a Teams binding): only from the browser that opened the link (its cookie; every answer clears it); the signed, single-use state names the org; the installation is bound to that org alone. A Teams binding is confirmed only by an ID token whose `tid` is the tenant and whose `wids` hold an admin role (403 otherwise, audited).",
       ),
       responses: {
         ...appEndpoint('').responses,
@@ -155,7 +155,7 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
     },
     createChatBindCode: {
       description:
-        'A platform bound by code rather than OAuth (Microsoft Teams: someone in the tenant sends the bot `connect <code>`) is bound to the org only with a code made here by an org admin: random (160 bits), shown once and stored only as its hash, single use, and valid for minutes (15 unless `expiresInMinutes` says). It binds only the installation the connection names (its Teams tenant id). Audited as `chat.bind_code_created`, without the code.',
+        'A platform bound by code rather than OAuth (Microsoft Teams: someone in the tenant sends the bot `connect <code>`) is bound to the org only with a code made here by an org admin: random (160 bits), shown once and stored only as its hash, single use, and valid for minutes (15 unless `expiresInMinutes` says). It binds only the installation the connection names (its Teams tenant id). For Microsoft Teams, `connect <code>` only claims the tenant: the binding stays pending (audited `chat.installation_pending`) until a Microsoft admin of that tenant confirms through the link the bot answers with — an Entra sign-in (authorization code + PKCE, bound to the browser that opened the link, single use, 30 minutes) whose ID token has the tenant as `tid` and in `wids` Global Administrator (62e90394-69f5-4237-9190-012177145e10) or Teams Administrator (69091246-20e8-4a56-aa4d-066075b2a7a8), as `adminRoleIds` of the Teams app settings says; then `chat.installation_bound`, otherwise `chat.installation_refused` with its reason. Audited as `chat.bind_code_created`, without the code.',
       requestParams: { path: OrgConnectionParams },
       requestBody: jsonBody(CreateBindCodeRequest),
       responses: {

@@ -168,6 +168,8 @@ export interface ChatPart {
    * one such a code can bind.
    */
   bindCodeTarget?(connection: Connection): string | null;
+  /** What else binding by code takes, for the person given the code (Teams: a tenant admin's confirmation). */
+  readonly bindConfirmation?: string;
 }
 
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */

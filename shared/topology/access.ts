@@ -179,7 +179,8 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
   // The email channel and the digests mint an unsubscribe token per email.
   // The due index (retries, digests, endpoint checks) is platform items: its adders and sweepers write them.
   // The chat channel marks a connection whose app is gone: its webhook route is saved with its status.
-  deliverNotifications: ['unsubscribeTokens', 'dueEntries', 'dueMinutes', 'webhookRoutes'],
+  // chatLinkNonces: a notice of a DM that could not be opened is claimed once a day per destination.
+  deliverNotifications: ['unsubscribeTokens', 'dueEntries', 'dueMinutes', 'webhookRoutes', 'chatLinkNonces'],
   sendDigests: ['unsubscribeTokens', 'dueEntries', 'dueMinutes'],
   matchNotifications: ['dueEntries', 'dueMinutes'],
   runDueWork: ['dueEntries', 'dueMinutes'],

@@ -4,7 +4,7 @@ import { CHAT_LINK_TOKEN } from '../../shared/chat/link-token-format';
 import { RULE_CACHE_MS } from '../../shared/notify/rules/rule-destinations';
 import { JIRA_HUMAN } from '../fakes/jira';
 import type { FakeTeams } from '../fakes/msteams/fake-teams';
-import { startFakeTeams, TEAMS_PERSON, TEAMS_TENANT } from '../fakes/msteams/fake-teams';
+import { startFakeTeams, TEAMS_GUEST, TEAMS_PERSON, TEAMS_TENANT } from '../fakes/msteams/fake-teams';
 import type { FakeSlack } from '../fakes/slack/fake-slack';
 import {
   FAKE_SLACK_CHANNEL,
@@ -15,6 +15,8 @@ import {
 } from '../fakes/slack/fake-slack';
 import { SlackRequests } from '../fakes/slack/requests';
 import { Browser } from '../support/browser';
+import type { TestOidcIdp } from '../support/oidc-idp';
+import { startOidcIdp } from '../support/oidc-idp';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 import type { SyncFakes } from '../support/sync-fakes';
@@ -41,6 +43,8 @@ let slack: FakeSlack;
 let teams: FakeTeams;
 let fakes: SyncFakes;
 let receiver: WebhookReceiver;
+/** Stands in for Microsoft Entra: the tenant admin who confirms a Teams binding signs in there. */
+let entra: TestOidcIdp;
 let orgId: string;
 let slackConnection: Json;
 let jiraConnection: string;
@@ -105,9 +109,23 @@ beforeAll(async () => {
   ]);
   hub = await startRuntime();
   admin = client(hub);
+  entra = await startOidcIdp([
+    {
+      clientId: String(teams.settings.appId),
+      clientSecret: String(teams.settings.clientSecret),
+      redirectUri: `${hub.url}/msteams/oauth/callback`,
+    },
+  ]);
   // The deployment's chat apps point at the fakes wherever they listen.
   expect((await admin('PUT', '/v1/platform/chat-apps/slack', slack.appSettings)).status).toBe(200);
-  expect((await admin('PUT', '/v1/platform/chat-apps/msteams', teams.settings)).status).toBe(200);
+  expect(
+    (
+      await admin('PUT', '/v1/platform/chat-apps/msteams', {
+        ...teams.settings,
+        entraAuthority: entra.issuer,
+      })
+    ).status,
+  ).toBe(200);
   const slug = `chat-${Date.now().toString(36)}`;
   orgId = String((await admin('POST', '/v1/orgs', { name: 'Chat Co', slug })).json.id);
   users.ada = await person('Ada', SLACK_HUMAN.email, 'member');
@@ -156,7 +174,7 @@ afterAll(async () => {
     );
   }
   await hub?.stop();
-  await Promise.all([slack?.stop(), teams?.stop(), fakes?.stop(), receiver?.stop()]);
+  await Promise.all([slack?.stop(), teams?.stop(), fakes?.stop(), receiver?.stop(), entra?.stop()]);
 });
 
 describe('chat apps end to end', () => {
@@ -431,6 +449,64 @@ describe('chat apps end to end', () => {
       teams.activities.message({ id: conv.id }, `connect ${code}`),
     );
     expect(connect.status).toBeLessThan(300);
+    // Pending until a Microsoft admin of the tenant confirms: the bot answers with the link.
+    const link = textOf([...conv.activities.values()].at(-1)).match(
+      /http:[^"\\]+\/msteams\/install\?state=[^"\\]+/,
+    )?.[0];
+    expect(link).toBeDefined();
+    expect(
+      (await read(`/v1/orgs/${orgId}/audit-events?action=chat.installation_pending`)).items,
+    ).toHaveLength(1);
+    /** Opens the link in a browser and signs in at "Entra" as `account`: the hub's last page. */
+    const confirmAs = async (account: Parameters<TestOidcIdp['signInAs']>[0], at = String(link)) => {
+      entra.signInAs(account);
+      const browser = new Browser();
+      let url = at;
+      for (let hop = 0; hop < 12; hop++) {
+        const res = await browser.open(url);
+        const location = res.headers.get('location');
+        if (res.status < 300 || res.status >= 400 || !location)
+          return { status: res.status, body: await res.text() };
+        url = new URL(location, url).toString();
+      }
+      throw new Error('too many redirects');
+    };
+    const teamsAdmin = {
+      sub: 'entra-admin',
+      email: 'admin@contoso.test',
+      tid: TEAMS_TENANT,
+      wids: ['69091246-20e8-4a56-aa4d-066075b2a7a8'],
+    };
+    // A tenant member without an admin role cannot confirm (and uses the link up: single use).
+    const member = await confirmAs({
+      sub: 'entra-tia',
+      email: TEAMS_PERSON.email,
+      tid: TEAMS_TENANT,
+      wids: ['b79fbf4d-3ef9-4689-8143-76b194e85509'],
+    });
+    expect(member.status).toBe(403);
+    expect(member.body).toContain('Only a Microsoft admin of the tenant can confirm');
+    const denials = await read(`/v1/orgs/${orgId}/audit-events?action=chat.installation_refused`);
+    expect(denials.items?.[0]?.after?.reason).toBe('not_tenant_admin');
+    expect((await read(`/v1/orgs/${orgId}/audit-events?action=chat.installation_bound`)).items).toHaveLength(
+      0,
+    );
+    const reused = await confirmAs(teamsAdmin);
+    expect(reused.status).toBe(400);
+    // A fresh code, and this time a Teams Administrator of the tenant confirms.
+    const code2 = String(JSON.parse(runCli(hub, ['chat-installs', 'bind-code', orgId, conId]).stdout).code);
+    await teams.send(
+      `${hub.url}/msteams/events`,
+      teams.activities.message({ id: conv.id }, `connect ${code2}`),
+    );
+    const link2 = textOf([...conv.activities.values()].at(-1)).match(
+      /http:[^"\\]+\/msteams\/install\?state=[^"\\]+/,
+    )?.[0];
+    expect(link2).toBeDefined();
+    expect(link2).not.toBe(link);
+    const confirmed = await confirmAs(teamsAdmin, String(link2));
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toContain('The Teams tenant is connected');
     // The tenant is bound to the org (audited), and the conversation is remembered for proactive posts.
     await eventually(async () => {
       const bound = await read(`/v1/orgs/${orgId}/audit-events?action=chat.installation_bound`);
@@ -439,9 +515,11 @@ describe('chat apps end to end', () => {
     // The code was used once: a second `connect` with it (from anywhere) binds nothing more, and
     // the code is in no log line, audit record or queued message of the hub.
     const codesMade = await read(`/v1/orgs/${orgId}/audit-events?action=chat.bind_code_created`);
-    expect(codesMade.items).toHaveLength(1);
-    expect(JSON.stringify(await read(`/v1/orgs/${orgId}/audit-events?limit=100`))).not.toContain(code);
-    expect(hub.output()).not.toContain(code);
+    expect(codesMade.items).toHaveLength(2);
+    for (const used of [code, code2]) {
+      expect(JSON.stringify(await read(`/v1/orgs/${orgId}/audit-events?limit=100`))).not.toContain(used);
+      expect(hub.output()).not.toContain(used);
+    }
 
     const agent = client(hub, agentKey);
     const asked = await agent('POST', `/v1/orgs/${orgId}/approvals`, {
@@ -490,7 +568,59 @@ describe('chat apps end to end', () => {
       (all) => all.some((r) => r.body.includes('approval.decided') && r.body.includes(approvalId)),
       60_000,
     );
-  }, 180_000);
+
+    // A DM Teams refuses to open is told to whoever asked for it: Gus (a guest from another
+    // tenant) links himself through the bot; Rae's rule sends his DM; Teams refuses a 1:1 chat with
+    // him; Rae gets an email saying why and how to fix it.
+    const gus = await person('Gus', TEAMS_GUEST.email, 'member');
+    const beforeGus = conv.activities.size;
+    await teams.send(
+      `${hub.url}/msteams/events`,
+      teams.activities.message({ id: conv.id }, 'status WEB-1', TEAMS_GUEST),
+    );
+    const gusToken = await eventually(async () =>
+      [...conv.activities.values()]
+        .slice(beforeGus)
+        .flatMap((a) =>
+          [...textOf(a).matchAll(/\/chat-links\/([A-Za-z0-9._-]+)/g)].map((m) => m[1] as string),
+        )
+        .find((t) => CHAT_LINK_TOKEN.test(t)),
+    );
+    expect(
+      (await client(hub, gus.jwt)('POST', `/v1/orgs/${orgId}/chat-links`, { token: gusToken })).status,
+    ).toBe(200);
+    const raeEmail = `rae-${Date.now().toString(36)}@example.test`;
+    const rae = await person('Rae', raeEmail, 'admin');
+    const dmRule = await client(hub, rae.jwt)('POST', `/v1/orgs/${orgId}/notification-rules`, {
+      name: 'Gus in Teams',
+      eventTypes: ['work_item.*'],
+      destinations: [{ kind: 'chat', connectionId: conId, conversation: `user:${gus.id}` }],
+    });
+    expect(dmRule.status).toBe(201);
+    expect(dmRule.json.createdBy).toMatchObject({ userId: rae.id, name: 'Rae' });
+    await new Promise((r) => setTimeout(r, RULE_CACHE_MS + 500));
+    const issue = await fakes.asHuman('jira', 'POST', '/rest/api/3/issue', {
+      fields: { project: { key: 'WEB' }, issuetype: { name: 'Task' }, summary: 'Guest DM' },
+    });
+    await fakes.asHuman('jira', 'POST', `/rest/api/3/issue/${String(issue.key)}/transitions`, {
+      transition: { id: '12' },
+    });
+    const notice = await eventually(async () => {
+      const res = await fetch(`${hub.url}/_local/mailbox?to=${encodeURIComponent(raeEmail)}`);
+      const items = ((await res.json()) as { items: Json[] }).items;
+      return items.find((m) => String(m.subject).includes('could not be delivered'));
+    }, 90_000);
+    expect(textOf(notice)).toContain('not a member of the bound tenant');
+    expect(textOf(notice)).toContain('install the hub app personally');
+    // The Slack channel subscribed earlier gets these events too: done before the next test counts its calls.
+    await eventually(
+      async () =>
+        channel().find(
+          (m) => !m.threadTs && textOf(m).includes(String(issue.key)) && textOf(m).includes('In Progress'),
+        ),
+      90_000,
+    );
+  }, 300_000);
 
   it('refuses a forged Slack signature and an invalid Teams token with nothing queued', async () => {
     const callsBefore = slack.calls.length;

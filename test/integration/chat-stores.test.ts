@@ -7,6 +7,7 @@ import {
   DynamoDbInstallationDirectory,
   DynamoDbUsedTokens,
 } from '../../shared/adapters/dynamodb/dynamodb-chat-store';
+import { DynamoDbInstallStates } from '../../shared/adapters/dynamodb/dynamodb-install-states';
 import { auditBySystem } from '../../shared/audit/audit-record';
 import { ForbiddenError } from '../../shared/errors';
 import { newId } from '../../shared/ids';
@@ -36,6 +37,27 @@ describe('the chat stores against DynamoDB Local', () => {
     await directory.unbind('chatfake', 'T1');
     await expect(directory.find('chatfake', 'T1')).resolves.toBeNull();
     await expect(directory.bind('chatfake', 'T1', orgB, conB)).resolves.toBe('bound');
+  });
+
+  it('keeps an install state with what its pending binding will bind, and gives it back once', async () => {
+    const states = new DynamoDbInstallStates(db.docs, db.tables.domainTable);
+    const claims = {
+      provider: 'chatfake',
+      orgId: newId('org'),
+      userId: 'chatfake:person',
+      expiresAt: new Date(Date.now() + 60_000),
+      pending: { connectionId: newId('con'), tenantId: 'T1', conversationId: '19:room' },
+    };
+    await states.put('state-hash', claims);
+    const [first, second] = await Promise.all([states.take('state-hash'), states.take('state-hash')]);
+    expect([first, second].filter(Boolean)).toEqual([claims]);
+    await states.put('plain-hash', { ...claims, pending: undefined });
+    expect(await states.take('plain-hash')).toEqual({
+      provider: claims.provider,
+      orgId: claims.orgId,
+      userId: claims.userId,
+      expiresAt: claims.expiresAt,
+    });
   });
 
   it('keeps a bind code by hash with its audit record, claims it once, and never after it expired', async () => {

@@ -17,6 +17,10 @@ export interface IdpAccount {
   readonly name?: string;
   readonly groups?: readonly string[];
   readonly amr?: readonly string[];
+  /** Entra's claims: the tenant the account belongs to, and its directory role template ids. */
+  readonly tid?: string;
+  readonly wids?: readonly string[];
+  readonly oid?: string;
 }
 
 export interface TestOidcIdp {
@@ -29,7 +33,8 @@ export interface TestOidcIdp {
 /**
  * A real OpenID Provider (`oidc-provider`) on loopback, for the sign-in tests: discovery, the
  * authorization endpoint (its interaction answered at once as `signInAs`'s account), code
- * exchange with client_secret_basic/post, PKCE required, ID tokens with email, groups and amr.
+ * exchange with client_secret_basic/post, PKCE required, ID tokens with email, groups and amr —
+ * and, standing in for Microsoft Entra, `tid`, `wids` and `oid` when the account has them.
  */
 export async function startOidcIdp(clients: readonly IdpClient[]): Promise<TestOidcIdp> {
   const name = 'oidc-provider';
@@ -52,7 +57,7 @@ export async function startOidcIdp(clients: readonly IdpClient[]): Promise<TestO
       token_endpoint_auth_method: 'client_secret_basic',
     })),
     claims: {
-      openid: ['sub', 'amr', 'auth_time'],
+      openid: ['sub', 'amr', 'auth_time', 'tid', 'wids', 'oid'],
       email: ['email', 'email_verified'],
       profile: ['name', 'groups'],
     },
@@ -69,6 +74,9 @@ export async function startOidcIdp(clients: readonly IdpClient[]): Promise<TestO
         email_verified: true,
         name: account?.name,
         groups: account?.groups ?? [],
+        ...(account?.tid ? { tid: account.tid } : {}),
+        ...(account?.wids ? { wids: [...account.wids] } : {}),
+        ...(account?.oid ? { oid: account.oid } : {}),
       }),
     }),
     loadExistingGrant: async (ctx: {
@@ -79,7 +87,7 @@ export async function startOidcIdp(clients: readonly IdpClient[]): Promise<TestO
         accountId: ctx.oidc.session.accountId,
       });
       grant.addOIDCScope('openid email profile');
-      grant.addOIDCClaims(['email', 'email_verified', 'name', 'groups']);
+      grant.addOIDCClaims(['email', 'email_verified', 'name', 'groups', 'tid', 'wids', 'oid']);
       await grant.save();
       return grant;
     },

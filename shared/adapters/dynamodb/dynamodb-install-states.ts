@@ -24,6 +24,7 @@ export class DynamoDbInstallStates implements InstallStateStore {
           orgId: claims.orgId,
           userId: claims.userId,
           validUntil: claims.expiresAt.toISOString(),
+          ...(claims.pending ? { pending: claims.pending } : {}),
           expiresAt: epochSeconds(claims.expiresAt),
         },
         ConditionExpression: 'attribute_not_exists(PK)',
@@ -53,6 +54,9 @@ export class DynamoDbInstallStates implements InstallStateStore {
       orgId: String(item.orgId),
       userId: String(item.userId),
       expiresAt: new Date(String(item.validUntil)),
+      ...(item.pending && typeof item.pending === 'object'
+        ? { pending: item.pending as Record<string, string> }
+        : {}),
     };
   }
 }

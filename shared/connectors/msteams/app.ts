@@ -16,8 +16,17 @@ import { makeChannelTokenVerifier } from './channel-token';
 import type { TeamsBotRuntime } from './client';
 import { activitiesPath, cardMessage, referencesOf, teamsBotRuntime } from './client';
 import { callConnector } from './connector';
+import type { EntraSignIn } from './entra';
+import { entraOpenIdClient } from './entra';
 import { referenceOf, TEAMS } from './references';
 import { serviceUrlAllowed } from './settings';
+import type { PendingBinding } from './tenant-confirmation';
+import {
+  CONFIRM_TTL_MS,
+  handleConfirmCallback,
+  handleConfirmStart,
+  startTenantConfirmation,
+} from './tenant-confirmation';
 
 /** Bigger activities than this are refused unread (Teams' own message limit is about 28 KB). */
 const BODY_LIMIT = 256 * 1024;
@@ -43,7 +52,7 @@ const notConnected = (tenantId: string): ChatCard => ({
   title: 'This Teams tenant is not connected to an Integration Hub organisation yet',
   text:
     `An admin of your hub organisation makes a one-time bind code for its Microsoft Teams connection (kind \`teams_bot\`, this tenant id: **${tenantId}**), ` +
-    'for example with `hub chat-installs bind-code <orgId> <connectionId>`. Then send me `connect <code>`: it works once, for minutes.',
+    'for example with `hub chat-installs bind-code <orgId> <connectionId>`. Then send me `connect <code>` (it works once, for minutes), and a Microsoft admin of this tenant confirms with the link I answer.',
   fallback: 'This Teams tenant is not connected to an Integration Hub organisation yet.',
 });
 const codeRefused: ChatCard = {
@@ -65,9 +74,15 @@ const alreadyConnected: ChatCard = {
  * command; an `Action.Execute` invoke an action (answered as Teams requires); a message extension
  * a command. A tenant bound to no org gets a polite card and nothing else, unless it sends
  * `connect <code>` with a one-time bind code an org admin made for a `teams_bot` connection naming
- * that very tenant. A `connect …` is always answered here, never queued nor logged.
+ * that very tenant: the binding is then pending until a Microsoft admin of the tenant confirms
+ * (`GET /msteams/install` → Entra → `GET /msteams/oauth/callback`, see `tenant-confirmation.ts`).
+ * A `connect …` is always answered here, never queued nor logged.
  */
-export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBotRuntime(deps)) {
+export function makeTeamsApp(
+  deps: ChatDeps,
+  runtime: TeamsBotRuntime = teamsBotRuntime(deps),
+  entra: EntraSignIn = entraOpenIdClient(deps.fetch),
+) {
   const refs = referencesOf(deps);
   let verifier: ReturnType<typeof makeChannelTokenVerifier> | null = null;
   const verify = async (authorization: string | undefined) => {
@@ -84,36 +99,49 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
   };
 
   /**
-   * Answers in the conversation through the connector (only where a token may go): best effort,
-   * and no longer than TELL_MS, so Teams gets its answer to the activity in time whatever happens.
+   * Answers in a conversation through the connector (only where a token may go): best effort, and
+   * no longer than TELL_MS, so Teams (or the browser) gets its answer in time whatever happens.
    */
-  const tell = async (activity: Activity, card: ChatCard) => {
+  const say = async (
+    serviceUrl: string,
+    conversationId: string,
+    under: string | undefined,
+    card: ChatCard,
+  ) => {
     let timer: NodeJS.Timeout | undefined;
     const said = (async () => {
       const bot = await runtime.bot();
+      if (!serviceUrlAllowed(bot, serviceUrl)) return;
       await callConnector(
         { fetch: deps.fetch, clock: deps.clock, tokens: runtime.tokens, bot },
-        activity.serviceUrl,
+        serviceUrl,
         'POST',
-        activitiesPath(activity.conversation.id, activity.id),
+        activitiesPath(conversationId, under),
         cardMessage(card),
       );
     })().catch(() => undefined);
     await Promise.race([said, new Promise((resolve) => (timer = setTimeout(resolve, TELL_MS)))]);
     clearTimeout(timer);
   };
+  const tell = (activity: Activity, card: ChatCard) =>
+    say(activity.serviceUrl, activity.conversation.id, activity.id, card);
+  /** Says in the conversation a confirmed binding was asked in that it is done. */
+  const tellConfirmed = (binding: PendingBinding, card: ChatCard) =>
+    say(binding.reference.serviceUrl, binding.reference.conversationId, binding.activityId, card);
 
   /**
-   * Binds the tenant to the org and connection of a one-time bind code: claimed once (a conditional
-   * write), unexpired, made for this tenant, its connection still an active bot connection naming
-   * it. The code is never stored, queued, logged nor audited: only its hash is looked up.
+   * Claims a one-time bind code for the tenant: claimed once (a conditional write), unexpired, made
+   * for this tenant, its connection still an active bot connection naming it. The binding is then
+   * pending until a Microsoft admin of the tenant confirms (`tenant-confirmation.ts`): the answer
+   * carries the confirmation link. The code is never stored, queued, logged nor audited: only its
+   * hash is looked up.
    */
   const connect = async (
     activity: Activity,
     tenantId: string,
     code: string,
     at: Date,
-  ): Promise<{ card: ChatCard; work?: ChatWork[] }> => {
+  ): Promise<{ card: ChatCard; work?: ChatWork[]; link?: string }> => {
     if (!BIND_CODE.test(code) || !deps.bindCodes) return { card: codeRefused };
     const claimed = await deps.bindCodes.claim(bindCodeHash(code), at);
     if (!claimed || claimed.provider !== TEAMS || claimed.installationId !== tenantId)
@@ -127,39 +155,37 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
       summary.tenantId?.toLowerCase() !== tenantId
     )
       return { card: codeRefused };
-    const bound = await deps.installations.bind(TEAMS, tenantId, connection.orgId, connection.id);
-    if (bound === 'taken')
-      return {
-        card: {
-          title: 'This tenant is already connected to another hub organisation',
-          fallback: 'This tenant is already connected to another hub organisation.',
-        },
-      };
-    await refs.remember(connection.orgId, referenceOf(activity, tenantId), at);
+    // Pending until a Microsoft admin of the tenant confirms: nothing is bound or kept before.
+    const bot = await runtime.bot();
+    const requestedBy = actorOf(activity).platformUserId;
+    const link = await startTenantConfirmation(deps, bot, {
+      orgId: connection.orgId,
+      connectionId: connection.id,
+      tenantId,
+      reference: referenceOf(activity, tenantId),
+      ...(activity.id ? { activityId: activity.id } : {}),
+      requestedBy,
+    });
     await deps.audit.append(
       auditBySystem({
-        action: 'chat.installation_bound',
+        action: 'chat.installation_pending',
         actor: 'hub-teams',
         orgId: connection.orgId,
         targets: [{ type: 'connection', id: connection.id }],
         requestId: activity.id ?? connection.id,
         at,
-        after: { provider: TEAMS, installationId: tenantId, via: 'bind_code' },
+        after: { provider: TEAMS, installationId: tenantId, via: 'bind_code', requestedBy },
       }),
     );
     return {
       card: {
-        title: 'This Teams tenant is now connected to its hub organisation',
-        text: 'Add me to the teams and chats that should get the hub’s messages.',
-        tone: 'good',
-        fallback: 'This Teams tenant is now connected to its hub organisation.',
+        title: 'One more step: a Microsoft admin of this tenant confirms',
+        text: `The bind code is accepted. A **Global Administrator** or **Teams Administrator** of this tenant now signs in with Microsoft to confirm (within ${CONFIRM_TTL_MS / 60_000} minutes, in one browser); until then the tenant is not connected.`,
+        actions: [{ kind: 'link', label: 'Confirm as a Microsoft admin', url: link }],
+        fallback:
+          'The bind code is accepted: a Microsoft admin of this tenant must now confirm with the link.',
       },
-      work: [
-        work(activity, { orgId: connection.orgId, connectionId: connection.id }, at, {
-          kind: 'installed',
-          ...conversationName(activity),
-        }),
-      ],
+      link,
     };
   };
   /**
@@ -255,7 +281,8 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
         const tenantId = tenantOf(activity) ?? '';
         if (bound && (await holds(tenantId, bound))) return answer(alreadyConnected.fallback);
         const result = await connect(activity, tenantId, codeOf(text), at);
-        return { ...answer(result.card.fallback), ...(result.work ? { work: result.work } : {}) };
+        const said = result.link ? `${result.card.fallback} ${result.link}` : result.card.fallback;
+        return { ...answer(said), ...(result.work ? { work: result.work } : {}) };
       }
       if (!bound) return answer('This Teams tenant is not connected to an Integration Hub organisation yet.');
       if (!text) return answer('Type a hub command, such as `status WEB-12` or `help`.');
@@ -269,6 +296,11 @@ export function makeTeamsApp(deps: ChatDeps, runtime: TeamsBotRuntime = teamsBot
 
   return {
     async handle(request: AppRequest): Promise<AppReply> {
+      // The Microsoft admin's confirmation of a pending binding, in their browser.
+      if (request.method === 'GET' && request.inbound === 'install')
+        return handleConfirmStart(deps, await runtime.bot(), entra, request);
+      if (request.method === 'GET' && request.inbound === 'oauth/callback')
+        return handleConfirmCallback(deps, await runtime.bot(), entra, request, tellConfirmed);
       if (request.inbound !== 'events') return refuse(404, 'Not found');
       if (request.method !== 'POST') return refuse(405, 'The messaging endpoint takes POST');
       if (Buffer.byteLength(request.body) > BODY_LIMIT) return refuse(413, 'The activity is too large');

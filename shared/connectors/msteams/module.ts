@@ -47,11 +47,14 @@ export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKind
     },
   },
   chat: {
-    inbound: ['events'],
+    // `install` and `oauth/callback`: a Microsoft admin's Entra sign-in confirming a pending binding.
+    inbound: ['install', 'oauth/callback', 'events'],
     client: (deps) => makeTeamsClient(deps, runtimeFor(deps)),
     app: (deps) => makeTeamsApp(deps, runtimeFor(deps)),
     appSettings: TeamsAppSettingsSchema,
     localDefaults: TEAMS_LOCAL_DEFAULTS,
+    bindConfirmation:
+      'The bot then answers with a link: a Global Administrator or Teams Administrator of that tenant opens it and signs in with Microsoft to confirm (within 30 minutes); until then the tenant is not connected.',
     // A tenant is bound by `connect <code>`: a code an org admin made for a bot connection naming it.
     bindCodeTarget: (connection) => {
       const summary = connection.credentials as { kind?: string; tenantId?: string } | null;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../../audit/audit-record';
 import { auditBySystem } from '../../audit/audit-record';
+import { page } from '../../chat/browser-page';
 import type { InstallCookieScope } from '../../chat/install-cookie';
 import { clearInstallCookie, hasInstallCookie, setInstallCookie } from '../../chat/install-cookie';
 import type { InstallClaims } from '../../chat/install-state';
@@ -26,26 +27,8 @@ const PROVIDER = 'slack';
 const stateKey = (app: SlackAppSettings) =>
   createHash('sha256').update(`hub-slack-install-state:${app.clientSecret}`).digest('base64url');
 
-const escapeHtml = (value: string) =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-
-/** A small page for the person in the browser: no secret, nothing of the request reflected. */
-export function page(status: number, title: string, text: string): AppReply {
-  return {
-    status,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'x-content-type-options': 'nosniff',
-    },
-    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:36em;margin:4em auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`,
-  };
-}
+/** A small page for the person in the browser (shared by the chat apps' browser flows). */
+export { page };
 
 const redirectUri = (deps: ChatDeps) => `${deps.publicUrl.replace(/\/+$/, '')}/${PROVIDER}/oauth/callback`;
 

@@ -21,6 +21,7 @@ import type { ChatRenderers } from './chat-card';
 import { isNotable, itemKeyOf, rendererFor, replyCard } from './chat-card';
 import type { ChatTarget } from './chat-recipients';
 import { userOfConversation } from './chat-recipients';
+import type { DmFailureNotices } from './dm-failure-notices';
 import type { ChatIdentities, PostedRefKey, PostedRefStore } from './ports';
 
 type ChatMessage = DeliveryMessage & { readonly target: ChatTarget };
@@ -82,6 +83,8 @@ export interface ChatChannelDeps extends ChatRendererDeps {
   readonly preferences?: Pick<NotificationPreferenceStore, 'getMany'>;
   /** Marks a connection whose app was removed or token revoked (`gone`), as a webhook endpoint's 410 disables it. */
   markNeedsAttention(orgId: string, connectionId: string, reason: string): Promise<void>;
+  /** Tells whoever asked for a DM the platform refused to open (once per destination a day). */
+  readonly dmFailures?: DmFailureNotices;
   readonly clock: Clock;
 }
 
@@ -179,6 +182,7 @@ export function makeChatChannel(deps: ChatChannelDeps): DeliveryChannel<ChatTarg
     message: ChatMessage,
     client: ChatClient,
     connection: ChatConnection,
+    event: CanonicalEvent,
   ): Promise<{ conversation: string } | { fail: SendOutcome }> => {
     const userId = userOfConversation(message.target.conversation);
     if (!userId) return { conversation: message.target.conversation };
@@ -202,7 +206,16 @@ export function makeChatChannel(deps: ChatChannelDeps): DeliveryChannel<ChatTarg
         conversation: dms.set(key, await client.directConversation(connection, found.platformUserId)),
       };
     } catch (error) {
-      return { fail: dmFailure(error) };
+      const fail = dmFailure(error);
+      // Refused for good (not a wait, not the app gone): whoever asked for it should know.
+      if (!fail.ok && fail.permanent === 'rejected')
+        await deps.dmFailures?.notice({
+          orgId: message.orgId,
+          target: message.target,
+          reason: fail.error,
+          event,
+        });
+      return { fail };
     }
   };
 
@@ -312,7 +325,7 @@ export function makeChatChannel(deps: ChatChannelDeps): DeliveryChannel<ChatTarg
           permanent: 'rejected',
         };
       const connection: ChatConnection = { orgId, connectionId: target.connectionId };
-      const where = await conversationOf(message, client, connection);
+      const where = await conversationOf(message, client, connection, event);
       if ('fail' in where) return where.fail;
       const card = renderer.card(event);
       const threadKey = itemKeyOf(event);

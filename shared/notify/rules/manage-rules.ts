@@ -19,6 +19,7 @@ import type { NotificationRuleStore } from './ports';
 import type {
   CreateNotificationRuleInput,
   NotificationRule,
+  RuleCreator,
   TestNotificationRuleInput,
   UpdateNotificationRuleInput,
 } from './rule';
@@ -97,6 +98,21 @@ export interface RuleTestResult {
 }
 
 /** What an audit record says of a rule: its settings (a rule holds no secret). */
+/** Who makes a rule: the hub user behind the principal (a personal key's owner), by name. */
+const creatorOf = (principal: Principal, askedIn?: RuleCreator['askedIn']): RuleCreator => {
+  const userId =
+    principal.type === 'user'
+      ? principal.id
+      : principal.kind === 'org_member'
+        ? principal.ownerUserId
+        : undefined;
+  return {
+    ...(userId ? { userId } : {}),
+    name: principal.name.slice(0, 200),
+    ...(askedIn ? { askedIn } : {}),
+  };
+};
+
 const summary = (rule: NotificationRule) => ({
   name: rule.name,
   enabled: rule.enabled,
@@ -268,6 +284,8 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
       input: CreateNotificationRuleInput,
       principal: Principal,
       request: RequestContext,
+      /** The chat conversation it was asked for in (the bot's `subscribe`). */
+      askedIn?: RuleCreator['askedIn'],
     ): Promise<RuleWithAddresses> => {
       const org = await deps.orgs.get(orgId);
       if (!org) throw new NotFoundError(`Organisation ${orgId} does not exist`);
@@ -278,6 +296,7 @@ export function makeManageNotificationRules(deps: ManageRulesDeps) {
         ...input,
         createdAt: at.toISOString(),
         updatedAt: at.toISOString(),
+        createdBy: creatorOf(principal, askedIn),
       };
       await validateRule(rule, deps.refs);
       const audit = auditChange({

@@ -82,6 +82,22 @@ export const UpdateNotificationRuleRequest = z
   .meta({ id: 'UpdateNotificationRuleRequest' });
 export type UpdateNotificationRuleInput = z.infer<typeof UpdateNotificationRuleRequest>;
 
+/** Who made a rule, and where when it was made from a chat (the bot's `subscribe`). */
+export const RuleCreatorSchema = z
+  .object({
+    userId: z
+      .string()
+      .optional()
+      .describe('The hub user (a personal key’s owner); none for an API key of its own'),
+    name: z.string(),
+    askedIn: z
+      .object({ provider: z.string(), connectionId: z.string(), conversation: z.string() })
+      .optional()
+      .describe('The chat conversation the rule was asked for in'),
+  })
+  .meta({ id: 'NotificationRuleCreator' });
+export type RuleCreator = z.infer<typeof RuleCreatorSchema>;
+
 export const NotificationRuleSchema = z
   .object({
     id: z.string().regex(ID_PATTERN('nrule')),
@@ -94,6 +110,9 @@ export const NotificationRuleSchema = z
     destinations: z.array(DestinationSchema),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
+    createdBy: RuleCreatorSchema.optional().describe(
+      'Who made the rule (rules made before this was kept have none): told when a direct message it asks for cannot be opened',
+    ),
     addressConfirmations: z
       .array(
         z.object({

@@ -86,8 +86,10 @@ function setup(options: { role?: string; policies?: AccessPolicy[] } = {}) {
       calls.push(`branch by ${principal.id} via ${request.channel}`);
       return { ...link, branch: 'WEB-12-fix-login' };
     },
-    createRule: async (orgId, input, principal, request) => {
-      calls.push(`rule ${JSON.stringify(input.destinations)} by ${principal.id} via ${request.channel}`);
+    createRule: async (orgId, input, principal, request, askedIn) => {
+      calls.push(
+        `rule ${JSON.stringify(input.destinations)} by ${principal.id} via ${request.channel} asked in ${JSON.stringify(askedIn)}`,
+      );
       return { id: 'nrule_1', orgId, ...input, createdAt: '', updatedAt: '' } as never;
     },
     trackers: { tracker: async () => ({ client: tracker, connector: { displayName: 'Jira' } }) as never },
@@ -223,7 +225,7 @@ describe('the bot commands, as the matched hub user', () => {
     const card = await bot.run(ctx, 'subscribe pull_request.*');
     expect(card.title).toBe('Subscribed');
     expect(calls).toEqual([
-      `rule [{"kind":"chat","connectionId":"${CHAT_CON}","conversation":"C123"}] by ${USER} via chatfake`,
+      `rule [{"kind":"chat","connectionId":"${CHAT_CON}","conversation":"C123"}] by ${USER} via chatfake asked in {"provider":"chatfake","connectionId":"${CHAT_CON}","conversation":"C123"}`,
     ]);
   });
 

@@ -27,6 +27,24 @@ describe("a chat app install's state", () => {
     });
   });
 
+  it('names its installation in the signed state, keeps what it will bind in the record only, and lives as long as asked', async () => {
+    const store = installStatesDouble();
+    const now = new Date();
+    const pending = { connectionId: 'con_A', conversationId: '19:secret-room' };
+    const state = await mintInstallState(
+      { store, key, now, ttlMs: 30 * 60_000 },
+      { ...by, installationId: 'tenant-a', pending },
+    );
+    expect(Buffer.from(String(state.split('.')[0]), 'base64url').toString()).not.toContain('secret-room');
+    const read = readInstallState(key, state, 'chatapp', new Date(now.getTime() + 20 * 60_000));
+    expect(read).toMatchObject({ ok: true, claims: { installationId: 'tenant-a' } });
+    expect(read.ok && read.claims.pending).toBeFalsy();
+    expect(await consumeInstallState({ store, key, now }, state, 'chatapp')).toMatchObject({
+      ok: true,
+      claims: { ...by, installationId: 'tenant-a', pending },
+    });
+  });
+
   it('is refused when signed with another key, changed, for another provider, or expired', async () => {
     const store = installStatesDouble();
     const now = new Date();

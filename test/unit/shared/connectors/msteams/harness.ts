@@ -2,6 +2,7 @@ import type { AuditRecord } from '../../../../../shared/audit/audit-record';
 import type { StoredBindCode } from '../../../../../shared/chat/bind-codes';
 import { bindCodeHash, mintBindCode } from '../../../../../shared/chat/bind-codes';
 import type {
+  AppReply,
   AppRequest,
   ChatWork,
   InstallationDirectory,
@@ -15,6 +16,80 @@ import { systemClock } from '../../../../../shared/ports/clock';
 import type { SecretCipher } from '../../../../../shared/ports/secret-cipher';
 import { UndecryptableSecretError } from '../../../../../shared/ports/secret-cipher';
 import type { ConnectionStore } from '../../../../../shared/ports/stores';
+import { installStatesDouble } from '../../../../fakes/slack/chat-deps';
+import { Browser } from '../../../../support/browser';
+import type { IdpAccount, TestOidcIdp } from '../../../../support/oidc-idp';
+import { startOidcIdp } from '../../../../support/oidc-idp';
+
+/** Where the hub is, for the harness (the IdP has its Teams callback registered there). */
+export const HUB_URL = 'http://127.0.0.1:3000';
+export const CONFIRM_CALLBACK = `${HUB_URL}/msteams/oauth/callback`;
+
+/** Entra role template ids, as the `wids` claim carries them. */
+export const ROLES = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  teamsAdministrator: '69091246-20e8-4a56-aa4d-066075b2a7a8',
+  userAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+} as const;
+
+/** A local OpenID Provider standing in for Microsoft Entra, knowing the fake Teams bot's app registration. */
+export const startEntra = (app: { appId?: string; clientSecret?: string }): Promise<TestOidcIdp> =>
+  startOidcIdp([
+    {
+      clientId: String(app.appId),
+      clientSecret: String(app.clientSecret),
+      redirectUri: CONFIRM_CALLBACK,
+    },
+  ]);
+
+/** The confirmation link in what the bot said (its card's `Action.OpenUrl`), if any. */
+export const confirmationLinkIn = (said: unknown): string | null =>
+  JSON.stringify(said ?? null).match(/http:\/\/127\.0\.0\.1:3000\/msteams\/install\?state=[^"\\]+/)?.[0] ??
+  null;
+
+const getRequest = (inbound: 'install' | 'oauth/callback', url: URL, cookie: string): AppRequest => ({
+  method: 'GET',
+  inbound,
+  headers: cookie ? { cookie } : {},
+  query: Object.fromEntries(url.searchParams),
+  body: '',
+  receivedAt: new Date(),
+});
+
+/**
+ * A person opening a confirmation link in a browser and signing in at the IdP as `account`: the
+ * hub's start page, the IdP's redirects, then the hub's callback (from `callbackBrowser` when
+ * given: another person's browser). The callback's answer.
+ */
+export async function confirmInBrowser(
+  app: { handle(request: AppRequest): Promise<AppReply> },
+  idp: TestOidcIdp,
+  link: string,
+  account: IdpAccount,
+  options: { browser?: Browser; callbackBrowser?: Browser; onCallback?: (url: URL) => void } = {},
+): Promise<AppReply> {
+  const browser = options.browser ?? new Browser();
+  const start = await app.handle(getRequest('install', new URL(link), browser.cookieHeader(link)));
+  browser.take(link, start.cookies ?? []);
+  let url = start.headers?.location;
+  if (start.status !== 302 || !url) return start;
+  idp.signInAs(account);
+  for (let hop = 0; hop < 12; hop++) {
+    const at = new URL(url);
+    if (at.href.startsWith(CONFIRM_CALLBACK)) {
+      options.onCallback?.(at);
+      const by = options.callbackBrowser ?? browser;
+      const reply = await app.handle(getRequest('oauth/callback', at, by.cookieHeader(at)));
+      by.take(at, reply.cookies ?? []);
+      return reply;
+    }
+    const res = await browser.open(at);
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`the IdP stopped at ${res.status}: ${await res.text()}`);
+    url = new URL(location, at).toString();
+  }
+  throw new Error('too many redirects');
+}
 
 /** Binds a ciphertext to its context, as KMS does, without KMS. */
 export const cipher: SecretCipher = {
@@ -44,6 +119,7 @@ export function teamsDeps(
   const audit: AuditRecord[] = [];
   const looked: string[] = [];
   const codes = new Map<string, StoredBindCode & { usedAt?: Date }>();
+  const installStates = installStatesDouble();
   const installations: InstallationDirectory = {
     bind: async (provider, id, orgId, connectionId) => {
       const key = `${provider}|${id}`;
@@ -92,7 +168,8 @@ export function teamsDeps(
     installations,
     audit: { append: async (r) => void audit.push(r) },
     appSecret: async () => settings,
-    publicUrl: 'http://127.0.0.1:3000',
+    publicUrl: HUB_URL,
+    installStates,
     conversations: {
       remember: async (orgId, provider, c) => void conversations.set(`${orgId}|${provider}|${c.id}`, c),
       recall: async (orgId, provider, id) => conversations.get(`${orgId}|${provider}|${id}`) ?? null,
@@ -120,6 +197,8 @@ export function teamsDeps(
     bindings,
     conversations,
     audit,
+    /** Confirmations under way (single use, by hash). */
+    installStates,
     /** Tenants the app looked up: empty when a request was refused before anything of it was read. */
     looked,
     /** Bind codes by hash, as the store keeps them (never the code). */

@@ -8,9 +8,27 @@ import {
   TEAMS_PERSON,
   TEAMS_TENANT,
 } from '../../../../fakes/msteams/fake-teams';
-import { eventsRequest, teamsDeps, workOf } from './harness';
+import type { TestOidcIdp } from '../../../../support/oidc-idp';
+import {
+  confirmationLinkIn,
+  confirmInBrowser,
+  eventsRequest,
+  ROLES,
+  startEntra,
+  teamsDeps,
+  workOf,
+} from './harness';
 
 let fake: FakeTeams;
+let entra: TestOidcIdp;
+/** A Teams Administrator of the tenant, as Entra signs them in. */
+const TENANT_ADMIN = {
+  sub: 'entra-admin',
+  email: 'admin@contoso.test',
+  tid: TEAMS_TENANT,
+  oid: '00000000-0000-4000-8000-00000000ad01',
+  wids: [ROLES.teamsAdministrator],
+};
 const channel = { id: '19:general@thread.tacv2' };
 const orgId = 'org_01JTEAMSAPP';
 const connectionId = 'con_01JTEAMSAPPBOT';
@@ -18,17 +36,27 @@ const connectionId = 'con_01JTEAMSAPPBOT';
 beforeAll(async () => {
   fake = await startFakeTeams();
   fake.addChannel(channel.id);
+  entra = await startEntra(fake.settings);
 });
-afterAll(async () => fake.stop());
+afterAll(async () => Promise.all([fake.stop(), entra.stop()]));
 
 async function hub(options: { bound?: boolean } = {}) {
-  const h = teamsDeps(fake.settings);
+  const h = teamsDeps({ ...fake.settings, entraAuthority: entra.issuer });
   await h.connection(orgId, connectionId, { kind: 'teams_bot', tenantId: TEAMS_TENANT });
   if (options.bound) await h.deps.installations.bind('msteams', TEAMS_TENANT, orgId, connectionId);
   const app = makeTeamsApp(h.deps, teamsBotRuntime(h.deps));
   const send = async (activity: Record<string, unknown>) =>
     app.handle(eventsRequest(await fake.signed(activity)));
-  return { h, app, send };
+  /** `connect <code>` in the channel, then a Microsoft admin of the tenant confirms with the link the bot gave. */
+  const connect = async (code: string) => {
+    const pending = await send(fake.activities.message(channel, `connect ${code}`));
+    const link = confirmationLinkIn(
+      [...(fake.conversations.get(channel.id)?.activities.values() ?? [])].at(-1),
+    );
+    if (!link) return { pending, confirmed: null };
+    return { pending, confirmed: await confirmInBrowser(app, entra, link, TENANT_ADMIN) };
+  };
+  return { h, app, send, connect };
 }
 /** What the bot said in the conversation (its replies through the connector). */
 const saidIn = (conversationId: string) =>
@@ -47,10 +75,13 @@ describe('the bot added in a tenant no org has claimed', () => {
     expect(saidIn(channel.id).at(-1)).toMatch(/not connected to an Integration Hub organisation/);
   });
 
-  it('is bound by `connect <code>` with a bind code made for this tenant, the code kept nowhere', async () => {
-    const { h, send } = await hub();
+  it('is bound by `connect <code>` with a bind code made for this tenant once a tenant admin confirms, the code kept nowhere', async () => {
+    const { h, connect } = await hub();
     const code = h.bindCode(orgId, connectionId, TEAMS_TENANT);
-    const reply = await send(fake.activities.message(channel, `connect ${code}`));
+    const { pending, confirmed } = await connect(code);
+    expect(workOf(pending)).toEqual([]);
+    expect(confirmed?.status).toBe(200);
+    const reply = confirmed ?? {};
     expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
     expect(workOf(reply)).toEqual([
       expect.objectContaining({
@@ -64,10 +95,18 @@ describe('the bot added in a tenant no org has claimed', () => {
       data: { serviceUrl: fake.serviceUrl, botId: TEAMS_BOT_ID },
     });
     expect(h.audit).toEqual([
+      expect.objectContaining({ action: 'chat.installation_pending', orgId }),
       expect.objectContaining({
         action: 'chat.installation_bound',
         orgId,
-        after: { provider: 'msteams', installationId: TEAMS_TENANT, via: 'bind_code' },
+        after: {
+          provider: 'msteams',
+          installationId: TEAMS_TENANT,
+          via: 'bind_code+entra_admin',
+          requestedBy: TEAMS_PERSON.aadObjectId,
+          confirmedBy: TENANT_ADMIN.oid,
+          adminRole: ROLES.teamsAdministrator,
+        },
       }),
     ]);
     expect(saidIn(channel.id).at(-1)).toMatch(/now connected/);
@@ -86,7 +125,7 @@ describe('the bot added in a tenant no org has claimed', () => {
   });
 
   it('refuses a code used already, expired, unknown or made for another tenant', async () => {
-    const { h, send } = await hub();
+    const { h, send, connect } = await hub();
     const other = 'b5e2c1d0-0000-4000-8000-0000000000ff';
     await h.connection('org_01JOTHER', 'con_01JOTHERTENANT', { kind: 'teams_bot', tenantId: other });
     const refused = [
@@ -103,7 +142,7 @@ describe('the bot added in a tenant no org has claimed', () => {
 
     // A code is single use: the second `connect` with it, after an unbind, binds nothing.
     const code = h.bindCode(orgId, connectionId, TEAMS_TENANT);
-    await send(fake.activities.message(channel, `connect ${code}`));
+    await connect(code);
     expect(h.bindings.size).toBe(1);
     await h.deps.installations.unbind('msteams', TEAMS_TENANT);
     await send(fake.activities.message(channel, `connect ${code}`));
@@ -111,7 +150,7 @@ describe('the bot added in a tenant no org has claimed', () => {
   });
 
   it('refuses a code whose connection no longer names the tenant, and cannot be stolen by a second org', async () => {
-    const { h, send } = await hub();
+    const { h, send, connect } = await hub();
     const stale = h.bindCode(orgId, connectionId, TEAMS_TENANT);
     await h.connection(orgId, connectionId, {
       kind: 'teams_bot',
@@ -121,7 +160,7 @@ describe('the bot added in a tenant no org has claimed', () => {
     expect(h.bindings.size).toBe(0);
 
     await h.connection(orgId, connectionId, { kind: 'teams_bot', tenantId: TEAMS_TENANT });
-    await send(fake.activities.message(channel, `connect ${h.bindCode(orgId, connectionId, TEAMS_TENANT)}`));
+    await connect(h.bindCode(orgId, connectionId, TEAMS_TENANT));
     await h.connection('org_01JTHIEF', 'con_01JTHIEF', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
     const thief = h.bindCode('org_01JTHIEF', 'con_01JTHIEF', TEAMS_TENANT);
     const stolen = await send(fake.activities.message(channel, `connect ${thief}`));
@@ -130,8 +169,8 @@ describe('the bot added in a tenant no org has claimed', () => {
   });
 
   it('is bound again by a new code once the connection it was bound to is deleted, its old references gone', async () => {
-    const { h, send } = await hub();
-    await send(fake.activities.message(channel, `connect ${h.bindCode(orgId, connectionId, TEAMS_TENANT)}`));
+    const { h, send, connect } = await hub();
+    await connect(h.bindCode(orgId, connectionId, TEAMS_TENANT));
     expect(await h.deps.conversations?.recall(orgId, 'msteams', channel.id)).not.toBeNull();
     // While the connection is there, another code (even of the same org) changes nothing.
     await h.connection(orgId, 'con_01JTEAMSAPPNEW', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
@@ -144,7 +183,7 @@ describe('the bot added in a tenant no org has claimed', () => {
     h.removeConnection('con_01JTEAMSAPPNEW');
     await h.connection('org_01JNEWORG', 'con_01JNEWORGBOT', { kind: 'teams_bot', tenantId: TEAMS_TENANT });
     const fresh = h.bindCode('org_01JNEWORG', 'con_01JNEWORGBOT', TEAMS_TENANT);
-    await send(fake.activities.message(channel, `connect ${fresh}`));
+    await connect(fresh);
     expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({
       orgId: 'org_01JNEWORG',
       connectionId: 'con_01JNEWORGBOT',

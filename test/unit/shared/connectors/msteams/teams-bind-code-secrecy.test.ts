@@ -66,17 +66,25 @@ const submitted = (text: string) => ({
 });
 
 describe('a bind code sent to the bot', () => {
-  it('binds through a message extension query without reaching a queued message, a log line or the audit trail', async () => {
+  it('is claimed through a message extension query without reaching a queued message, a log line, the audit trail or the pending binding', async () => {
     const { h, send, bodies, logged } = await endpoint();
     const code = h.bindCode(orgId, connectionId, TEAMS_TENANT);
     const res = await send(fake.activities.composeQuery(channel, `connect ${code}`));
     expect(res.statusCode).toBe(200);
-    expect(h.bindings.get(`msteams|${TEAMS_TENANT}`)).toEqual({ orgId, connectionId });
-    // The installation is queued for the worker (so the test can fail if nothing were), without the code.
-    expect(bodies.map((b) => JSON.parse(b).request.kind)).toEqual(['installed']);
+    // Pending a Microsoft admin's confirmation: nothing bound or queued, the link in the answer.
+    expect(h.bindings.size).toBe(0);
+    expect(bodies).toEqual([]);
+    expect(String(res.body)).toMatch(/\/msteams\/install\?state=/);
+    expect(h.installStates.states.size).toBe(1);
+    expect(h.audit.map((r) => r.action)).toEqual(['chat.installation_pending']);
     expect(logged.length).toBeGreaterThan(0);
-    for (const seen of [bodies, JSON.stringify(logged), JSON.stringify(h.audit), String(res.body)])
-      expect(JSON.stringify(seen)).not.toContain(code);
+    for (const seen of [
+      JSON.stringify(logged),
+      JSON.stringify(h.audit),
+      String(res.body),
+      JSON.stringify([...h.installStates.states.values()]),
+    ])
+      expect(seen).not.toContain(code);
   });
 
   it('in a tenant already bound, is answered at once and never queued, by message or message extension', async () => {

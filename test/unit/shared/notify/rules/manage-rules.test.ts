@@ -178,6 +178,23 @@ describe('managing notification rules', () => {
     ]);
   });
 
+  it('records who made a rule: the hub user (a personal key’s owner), none for a key of its own, and the chat it was asked in', async () => {
+    const { manage } = setup();
+    expect((await manage.create(ORG, create({}), owner, request)).createdBy).toEqual({ name: 'owner' });
+    const personal: Principal = { ...owner, id: 'key_2', name: 'Ada’s key', ownerUserId: MEMBER };
+    expect((await manage.create(ORG, create({}), personal, request)).createdBy).toEqual({
+      userId: MEMBER,
+      name: 'Ada’s key',
+    });
+    const person: Principal = { ...owner, type: 'user', id: MEMBER, name: 'Ada' };
+    const askedIn = { provider: 'slack', connectionId: 'con_1', conversation: 'C1' };
+    expect((await manage.create(ORG, create({}), person, request, askedIn)).createdBy).toEqual({
+      userId: MEMBER,
+      name: 'Ada',
+      askedIn,
+    });
+  });
+
   it('refuses to create a rule naming a webhook endpoint the org does not have', async () => {
     const { manage, writes } = setup();
     await expect(

@@ -1,0 +1,155 @@
+import { approvalOf } from '../../approvals/events';
+import type { ChatCard, ChatClient } from '../../chat/model';
+import type { UsedTokens } from '../../chat/ports';
+import type { CanonicalEvent } from '../../events/canonical-event';
+import { logger } from '../../observability/observability';
+import type { Clock } from '../../ports/clock';
+import type { Mailer } from '../../ports/mailer';
+import type { UserStore } from '../../ports/stores';
+import type { MailSuppressionStore } from '../email/ports';
+import type { NotificationRuleStore } from '../rules/ports';
+import type { RuleCreator } from '../rules/rule';
+import type { ChatTarget } from './chat-recipients';
+import { userOfConversation } from './chat-recipients';
+
+/** A DM the notify system could not open, for the people who asked for it. */
+export interface UndeliverableDm {
+  readonly orgId: string;
+  readonly target: ChatTarget;
+  /** Why, as the delivery records it (short, secret-free). */
+  readonly reason: string;
+  /** The event it was for: an approval's requester asked for it too. */
+  readonly event?: CanonicalEvent;
+}
+
+/** Tells whoever asked for a DM that could not be opened: at most once per destination a day. */
+export interface DmFailureNotices {
+  notice(dm: UndeliverableDm): Promise<void>;
+}
+
+export interface DmFailureNoticeDeps {
+  /** The org's enabled rules: those whose destination is the DM are who asked for it. */
+  readonly rules: Pick<NotificationRuleStore, 'listEnabled'>;
+  readonly users: Pick<UserStore, 'get'>;
+  /** Once per key until it expires (a conditional write): one notice per destination a day. */
+  readonly once: UsedTokens;
+  /** Each chat provider's client: a reply where the rule was asked for, when it was in a chat. */
+  readonly clients: Readonly<Record<string, ChatClient>>;
+  /** Email otherwise (or when that reply cannot go). */
+  readonly mailer?: Mailer;
+  readonly suppressions?: Pick<MailSuppressionStore, 'suppressed'>;
+  /** For people: `Microsoft Teams`, `Slack`. */
+  readonly providerName: (provider: string) => string;
+  readonly clock: Clock;
+}
+
+const DAY_MS = 86_400_000;
+const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+const endOfDay = (at: Date) => new Date(Date.parse(`${dayOf(at)}T00:00:00.000Z`) + DAY_MS);
+
+/** What a person can do about it, by provider (the app must be in the user's personal scope to DM them). */
+const fixFor = (provider: string, name: string) =>
+  provider === 'msteams'
+    ? `Ask them to install the hub app personally in ${name} (Apps → the hub's app → Add, or have a Teams admin install it for them in the Teams admin center), and make sure they are a member of the connected tenant; the next notification then goes through.`
+    : `Ask them to open the hub app in ${name} once (its Messages tab) or to add it to their direct messages, and make sure they are a member of the connected workspace; the next notification then goes through.`;
+
+/**
+ * The notices of undeliverable DMs: the rules of the org naming the DM as a destination say who
+ * asked (their creators), and so does an approval asked by a person (its requester); each is told once per destination per day (a claim keyed by the org,
+ * connection, conversation and UTC day), with the reason and the fix. Told in the conversation the
+ * rule was asked for in (the bot's `subscribe`) when there is one and the reply goes, by email
+ * through the mailer otherwise (never to a suppressed address). Best effort: a failure here never
+ * changes the delivery's outcome.
+ */
+export function makeDmFailureNotices(deps: DmFailureNoticeDeps): DmFailureNotices {
+  const tell = async (
+    dm: UndeliverableDm,
+    creator: RuleCreator,
+    what: string,
+    forWhom: string,
+  ): Promise<'chat' | 'email' | 'none'> => {
+    const name = deps.providerName(dm.target.provider);
+    const text = `The hub could not open a ${name} direct message to ${forWhom} for ${what}: ${dm.reason}. ${fixFor(dm.target.provider, name)}`;
+    const where = creator.askedIn;
+    const client = where ? deps.clients[where.provider] : undefined;
+    if (where && client && !userOfConversation(where.conversation)) {
+      const card: ChatCard = {
+        title: `A ${name} direct message could not be delivered`,
+        text,
+        tone: 'warning',
+        fallback: `The hub could not open a ${name} direct message to ${forWhom}.`,
+      };
+      const posted = await client
+        .post({ orgId: dm.orgId, connectionId: where.connectionId }, where.conversation, card)
+        .catch(() => ({ ok: false as const, error: 'the chat client failed' }));
+      if (posted.ok) return 'chat';
+    }
+    if (!deps.mailer || !creator.userId) return 'none';
+    const user = await deps.users.get(dm.orgId, creator.userId);
+    if (user?.status !== 'active' || !user.email) return 'none';
+    const address = user.email.toLowerCase();
+    if ((await deps.suppressions?.suppressed(dm.orgId, [address]))?.has(address)) return 'none';
+    await deps.mailer.send({
+      to: user.email,
+      subject: `A ${name} direct message could not be delivered`,
+      text: `${text}\n\nYou get this at most once a day for this destination.`,
+      tags: { orgId: dm.orgId, kind: 'dm-failure-notice' },
+    });
+    return 'email';
+  };
+
+  return {
+    async notice(dm) {
+      try {
+        const at = deps.clock.now();
+        const rules = (await deps.rules.listEnabled(dm.orgId)).filter((rule) =>
+          rule.destinations.some(
+            (d) =>
+              d.kind === 'chat' &&
+              d.connectionId === dm.target.connectionId &&
+              d.conversation === dm.target.conversation,
+          ),
+        );
+        // Who asked: the rules' creators, and an approval's requester when a person asked it.
+        const asked: { creator: RuleCreator; what: string }[] = rules.flatMap((r) =>
+          r.createdBy
+            ? [{ creator: r.createdBy, what: `your notification rule "${r.name.slice(0, 200)}"` }]
+            : [],
+        );
+        const approval = dm.event ? approvalOf(dm.event) : null;
+        if (approval?.requestedBy.type === 'user')
+          asked.push({
+            creator: { userId: approval.requestedBy.id, name: approval.requestedBy.name },
+            what: `your approval request "${approval.question.slice(0, 200)}"`,
+          });
+        if (asked.length === 0) return;
+        const key = `dm-notice:${dm.orgId}:${dm.target.connectionId}:${dm.target.conversation}:${dayOf(at)}`;
+        if (!(await deps.once.claim(key, endOfDay(at)))) return;
+        const dmUserId = userOfConversation(dm.target.conversation);
+        const dmUser = dmUserId ? await deps.users.get(dm.orgId, dmUserId) : null;
+        const forWhom = dmUser?.name ?? dmUserId ?? 'a user';
+        // One notice per person, whichever of their rules named the DM.
+        const byPerson = new Map<string, { creator: RuleCreator; what: string }>();
+        for (const one of asked) {
+          const who = one.creator.userId ?? `name:${one.creator.name}`;
+          if (!byPerson.has(who)) byPerson.set(who, one);
+        }
+        for (const { creator, what } of byPerson.values()) {
+          const how = await tell(dm, creator, what, forWhom);
+          logger.info('Told who asked for a DM that could not be opened', {
+            tenantId: dm.orgId,
+            connectionId: dm.target.connectionId,
+            provider: dm.target.provider,
+            how,
+          });
+        }
+      } catch (error) {
+        logger.warn('Could not tell who asked for an undeliverable DM', {
+          tenantId: dm.orgId,
+          connectionId: dm.target.connectionId,
+          error: (error as { name?: string }).name ?? 'Error',
+        });
+      }
+    },
+  };
+}
