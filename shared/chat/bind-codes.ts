@@ -124,7 +124,8 @@ export function makeCreateBindCode(deps: {
       connectionId,
       installationId,
       expiresAt: expiresAt.toISOString(),
-      instructions: `In ${installationId}, send the bot \`connect ${code}\` (as a message, before ${expiresAt.toISOString()}). It works once. ${part.bindConfirmation ?? ''}`.trim(),
+      instructions:
+        `In ${installationId}, send the bot \`connect ${code}\` (as a message, before ${expiresAt.toISOString()}). It works once. ${part.bindConfirmation ?? ''}`.trim(),
     };
   };
 }

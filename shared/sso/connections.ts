@@ -84,7 +84,13 @@ export const SamlConnectionInput = z
     nameAttribute: z.string().min(1).max(256).optional(),
     groupsAttribute: z.string().min(1).max(256).optional(),
     mfaContextClasses: z
-      .array(z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'must be a URI'))
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(256)
+          .regex(/^[\x21-\x7e]+$/, 'must be a URI'),
+      )
       .max(10)
       .optional()
       .describe(

@@ -1933,7 +1933,8 @@ export const routes = [
     function: 'receiveChatRequest',
     auth: 'public',
     permission: null,
-    summary: "Start installing a chat platform's app, or confirming a Teams binding (the provider's OAuth flow)",
+    summary:
+      "Start installing a chat platform's app, or confirming a Teams binding (the provider's OAuth flow)",
     tag: 'Chat',
   },
   {
@@ -1943,7 +1944,8 @@ export const routes = [
     function: 'receiveChatRequest',
     auth: 'public',
     permission: null,
-    summary: "Where a chat platform's OAuth flow returns (an install, a Teams admin's confirmation): its signed, single-use state names the org",
+    summary:
+      "Where a chat platform's OAuth flow returns (an install, a Teams admin's confirmation): its signed, single-use state names the org",
     tag: 'Chat',
   },
   {
