@@ -12,8 +12,14 @@ export function replyProblem(res: ServerResponse, status: number, title: string,
   replyJson(res, status, { type: 'about:blank', title, status, detail });
 }
 
-/** A local endpoint's JSON body; undefined when it is not JSON (or too large), for its schema to refuse. */
+/**
+ * A local endpoint's JSON body; undefined when it is not JSON (or too large), for its schema to
+ * refuse. Only with `content-type: application/json`: a web page cannot send that cross-site
+ * without a preflight the runtime never answers, so a page the developer visits cannot drive
+ * the local-only endpoints (set a pool password, publish DNS records).
+ */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) return undefined;
   try {
     return JSON.parse((await readBody(req))?.toString('utf8') || 'null');
   } catch {

@@ -22,11 +22,12 @@ export interface TokenRequest {
  * gets no token at all — never the org's default role. It runs on refreshes too, so a refresh
  * token stops yielding tokens the moment its user no longer maps.
  *
- * And how the session authenticated (`custom:amr`): an SSO session's `amr` is its sign-in grant's
- * (what the IdP reported, checked by the hub); a password session's is `pwd`, with `otp` when the
+ * And how the session authenticated (`custom:amr`): an SSO sign-in's `amr` is its sign-in grant's
+ * (what the IdP reported, checked by the hub); a password sign-in's is `pwd`, with `otp` when the
  * hub user has an authenticator app enrolled — the pool then asks its code at every password
  * sign-in, and enrolling signs the user out everywhere, so no session begun without the code
- * is refreshed into one that claims it.
+ * is refreshed into one that claims it. A refresh of a user who signed in by SSO lately claims no
+ * second factor (`ssoAmrOf`).
  */
 export function makeTokenClaims(deps: {
   orgs: Pick<OrgStore, 'get'>;

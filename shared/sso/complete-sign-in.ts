@@ -147,9 +147,11 @@ export function makeCompleteSignIn(deps: CompleteSignInDeps) {
       );
       bound = null;
     }
-    if (user && subjectHash && !bound) {
+    if (user && !bound) {
+      // A bound user must show their subject: an unbindable one (a transient NameID) would let
+      // the IdP sign anyone in as them by email alone.
       const ofUser = await deps.subjects.ofUser(connection.orgId, connection.id, user.id);
-      if (ofUser)
+      if (ofUser && ofUser.subjectHash !== subjectHash)
         return failed(
           'subject_mismatch',
           `The user ${user.id} is bound to another IdP subject through this connection: the IdP asserted their email for someone else, or gave them a new account. An admin can reset the binding (DELETE …/sso-connections/${connection.id}/subjects/${user.id})`,

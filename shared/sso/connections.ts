@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { Page, PageRequest } from '../ports/stores';
 import { InvalidIdpMetadataError, parseIdpMetadata, toPem } from './saml/idp-metadata';
+import { isSingleFactorContext } from './saml/mfa-context';
 import { samlServiceProviderFor } from './saml/saml-sign-in';
 
 /** The most SSO connections one org may have (one per IdP, and a few while moving between them). */
@@ -78,7 +79,7 @@ export const SamlConnectionInput = z
       .boolean()
       .default(false)
       .describe(
-        'Accept sign-ins started from the IdP (no AuthnRequest of the hub asked for them). Off by default: such a response is bound to no browser the hub saw (login CSRF), only to its freshness (at most 2 minutes old) and the single use of its assertion id',
+        'Accept sign-ins started from the IdP (no AuthnRequest of the hub asked for them). Off by default: such a response is bound to no browser the hub saw (login CSRF), only to its freshness (at most 2 minutes old, plus the bounded clock skew) and the single use of its assertion id',
       ),
     emailAttribute: z.string().min(1).max(256).optional(),
     nameAttribute: z.string().min(1).max(256).optional(),
@@ -93,6 +94,10 @@ export const SamlConnectionInput = z
       )
       .max(10)
       .optional()
+      .refine((classes) => !classes?.some(isSingleFactorContext), {
+        message:
+          'must not name a single-factor context (a password, PasswordProtectedTransport, unspecified)',
+      })
       .describe(
         "Further authentication context classes (or `authnmethodsreferences` values) that mean a second factor, beside the standard ones: how an Okta org whose sign-on policy requires MFA says so (Okta's context class is `PasswordProtectedTransport` whatever the factors; map a value of your own, e.g. Okta's `AuthnContextClassRef` override)",
       ),

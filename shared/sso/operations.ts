@@ -190,7 +190,7 @@ export const ssoSignInOperations = {
   completeSamlSignIn: {
     requestParams: { path: ConnectionOnlyParam },
     description:
-      "The IdP posts `SAMLResponse` (and `RelayState`) as a form. The assertion's signature is checked against the connection's certificates only, then audience, recipient and destination, `NotBefore`/`NotOnOrAfter` with a bounded skew, and the assertion id's single use. A response naming an AuthnRequest (`InResponseTo`, in the signed assertion) must answer one the hub sent, unused, and come from the browser that started it (its cookie; else `browser_mismatch`). An unsolicited response (IdP-initiated, no `InResponseTo`) is accepted only when the connection sets `allowIdpInitiated` (off by default; else `unsolicited_not_allowed`) and is at most 2 minutes old, whatever its `NotOnOrAfter`. Then as for OIDC.",
+      "The IdP posts `SAMLResponse` (and `RelayState`) as a form. The assertion's signature is checked against the connection's certificates only, then audience, recipient and destination, `NotBefore`/`NotOnOrAfter` with a bounded skew, and the assertion id's single use. A response naming an AuthnRequest (`InResponseTo`, in the signed assertion) must answer one the hub sent, unused, and come from the browser that started it (its cookie; else `browser_mismatch`). An unsolicited response (IdP-initiated, no `InResponseTo`) is accepted only when the connection sets `allowIdpInitiated` (off by default; else `unsolicited_not_allowed`) and is at most 2 minutes old (plus the bounded clock skew), whatever its `NotOnOrAfter`. Then as for OIDC.",
     responses: {
       '200': ok('The session', IssuedSessionSchema),
       '400': problem('The form has no SAMLResponse'),

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { SECOND_FACTORS } from '../identity/amr';
 
 /**
  * A one-time sign-in grant: the hub verified an SSO sign-in and lets the user pool's custom
@@ -45,8 +46,14 @@ export const SIGN_IN_GRANT_METADATA = 'hubSignInGrant';
 /**
  * How an SSO session authenticated, for the pre-token trigger: on the sign-in, the grant the
  * issuer names in the client metadata (only the issuer knows its id), spent moments ago for this
- * very user; on a refresh, the user's last spent grant. `null`: not an SSO session. A sign-in
- * naming a grant that does not match is refused (throws), never given a password's `amr`.
+ * very user. `null`: not an SSO sign-in. A sign-in naming a grant that does not match is refused
+ * (throws), never given a password's `amr`.
+ *
+ * A refresh cannot say which session it belongs to (the pool tells the trigger nothing of it):
+ * while the user has spent a grant within the refresh tokens' lifetime, it may be the SSO session
+ * or a password one, so it is given the IdP's `ext` and no second factor — neither kind of session
+ * can borrow the other's. An org requiring MFA has its SSO users sign in again when their ID token
+ * expires (through the IdP's own session).
  */
 export function ssoAmrOf(
   grant: SignInGrant | null,
@@ -69,7 +76,7 @@ export function ssoAmrOf(
     }
     return mine.amr;
   }
-  return sign.refresh && mine ? mine.amr : null;
+  return sign.refresh && mine ? mine.amr.filter((m) => !SECOND_FACTORS.has(m)) : null;
 }
 
 /** How long a grant may be spent after it is made. */

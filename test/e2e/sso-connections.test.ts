@@ -225,6 +225,11 @@ describe('SSO connections', () => {
     );
     await bad({ protocol: 'ldap' });
     await bad({ metadataXml, mfaContextClasses: ['has spaces in it'] });
+    // A password-only context counted as a second factor would pass mfaRequired for everyone.
+    await bad({
+      metadataXml,
+      mfaContextClasses: ['urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport'],
+    });
 
     const listed = (await a.as('GET', connectionsOf(a.id))).json.items as Json[];
     expect(listed.map((c) => c.name).sort()).toEqual(['By URL', 'By hand', 'Entra']);

@@ -78,7 +78,11 @@ const notification = (to: string) => ({
   tags: { orgId: ORG },
 });
 const post = async (path: string, body: unknown) => {
-  const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   return {
     status: res.status,
     type: res.headers.get('content-type'),

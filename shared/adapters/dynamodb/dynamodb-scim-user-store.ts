@@ -145,7 +145,9 @@ export class DynamoDbScimUserStore implements ScimUserStore {
     if (user) {
       items.push(
         table.updateItem(tenantPk(next.orgId, TENANT_COLLECTIONS.users), next.userId, {
-          update: 'SET #status = :status, email = :email, #name = :name, updatedAt = :at',
+          // A new address is another pool user: the authenticator app enrolled at the old one is
+          // not this one's, so no token of the new address may claim it.
+          update: `SET #status = :status, email = :email, #name = :name, updatedAt = :at${readdressed ? ' REMOVE totpEnabledAt' : ''}`,
           condition: '#status = :expected AND email = :expectedEmail',
           names: { '#status': 'status', '#name': 'name' },
           values: {

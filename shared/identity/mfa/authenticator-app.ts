@@ -97,6 +97,18 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
     }
   }
 
+  /**
+   * Replacing an enrolled app takes a recent sign-in with it, as turning it off does: a stolen
+   * session must not swap the user's factor for the thief's.
+   */
+  function requireRecentFactorToReplace(user: User, me: Extract<Principal, { kind: 'org_member' }>) {
+    if (user.totpEnabledAt && !hasRecentSecondFactor(me, deps.clock.now(), DEFAULT_STEP_UP_MINUTES)) {
+      throw new MfaRequiredError(
+        `Replacing your authenticator app needs a sign-in with its code in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again (a lost phone: ask an admin to reset it)`,
+      );
+    }
+  }
+
   const withRefusedToken = async <T>(call: Promise<T>): Promise<T> =>
     call.catch((error: unknown) => {
       if (error instanceof AccessTokenRefusedError) {
@@ -138,6 +150,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
     async start(orgId: string, principal: Principal, accessToken: string, request: RequestContext) {
       const me = mfaUserOf(principal);
       const user = await requireUser(orgId, me.id);
+      requireRecentFactorToReplace(user, me);
       await requireOwnAccessToken(orgId, principal, accessToken);
       const { secretCode } = await withRefusedToken(deps.apps.associate(accessToken));
       await deps.audit.append(
@@ -170,6 +183,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
     ): Promise<MfaStatus & { signedOut: true }> {
       const me = mfaUserOf(principal);
       const user = await requireUser(orgId, me.id);
+      requireRecentFactorToReplace(user, me);
       await requireOwnAccessToken(orgId, principal, input.accessToken);
       const deviceName = input.deviceName ?? 'Authenticator app';
       if (!(await withRefusedToken(deps.apps.verify(input.accessToken, input.code, deviceName)))) {
@@ -219,6 +233,12 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
 
     /** An admin's reset of a user's app (a lost phone): off, and every session of the user ends. */
     async reset(orgId: string, userId: string, principal: Principal, request: RequestContext): Promise<void> {
+      // One's own app is turned off (after a recent sign-in with it) or replaced, never reset.
+      if (principal.kind === 'org_member' && principal.type === 'user' && principal.id === userId) {
+        throw new ForbiddenError(
+          'You cannot reset your own authenticator app: turn it off (DELETE …/me/mfa/totp) or replace it, after a sign-in with its code',
+        );
+      }
       const user = await requireUser(orgId, userId);
       await deps.mayGrant(orgId, principal, user.role, "reset a user's second factor");
       const at = deps.clock.now();

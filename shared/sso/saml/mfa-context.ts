@@ -27,3 +27,19 @@ export function isMfaContext(
   const known = new Set([...MFA_CONTEXT_CLASSES, ...extraClasses]);
   return [...contextClassRefs, ...authnMethods].some((c) => known.has(c));
 }
+
+/**
+ * Context classes and methods that name one factor (a password, or nothing said): a connection may
+ * not count them as a second factor, or every password-only sign-in would pass `mfaRequired`.
+ */
+export function isSingleFactorContext(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  return (
+    /:ac:classes:(password|passwordprotectedtransport|unspecified|previoussession|internetprotocol(password)?)$/.test(
+      v,
+    ) ||
+    /\/(password|pwd|unspecified)$/.test(v) ||
+    v === 'pwd' ||
+    v === 'password'
+  );
+}

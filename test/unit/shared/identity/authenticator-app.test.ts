@@ -132,6 +132,19 @@ describe('authenticator apps', () => {
     expect(fresh.audits.map((a) => a.action)).toEqual(['mfa.totp_disabled']);
   });
 
+  it('replaces an enrolled app only after a recent sign-in with it; an admin cannot reset their own', async () => {
+    const { mfa, calls } = setUp({ enrolled: true });
+    await expect(mfa.start(ORG, ada(60, false), 'access.token.ok', request)).rejects.toMatchObject({
+      code: 'mfa-required',
+    });
+    await expect(
+      mfa.verify(ORG, ada(3600, true), { accessToken: 'access.token.ok', code: '123456' }, request),
+    ).rejects.toMatchObject({ code: 'mfa-required' });
+    expect(calls).toEqual([]);
+    expect((await mfa.start(ORG, ada(60, true), 'access.token.ok', request)).secretCode).toBeDefined();
+    await expect(mfa.reset(ORG, ADA, ada(60, true), request)).rejects.toMatchObject({ status: 403 });
+  });
+
   it('refuses an API key: it has no second factors', async () => {
     const key: Principal = {
       kind: 'org_member',

@@ -75,11 +75,15 @@ describe('how a token says its sign-in authenticated (custom:amr)', () => {
     await expect(claimsWith({ grant: pending })(named)).rejects.toThrow(/not just spent/);
   });
 
-  it("keeps an SSO session's amr on its refreshes; a refresh of a password session says a password", async () => {
+  it('claims no second factor on a refresh that may be an SSO session or a password one; a password session says a password', async () => {
     const grant = spentGrant(['ext', 'mfa'], new Date(NOW.getTime() - 3_600_000));
+    // The pool does not say which session refreshes: a phished password's session must not borrow
+    // the IdP's second factor, nor an SSO session an enrolled app's.
     expect((await claimsWith({ grant })({ userAttributes: attributes, refresh: true }))[AMR_CLAIM]).toBe(
-      'ext mfa',
+      'ext',
     );
+    const enrolled = claimsWith({ grant, user: { totpEnabledAt: '2026-12-01T00:00:00.000Z' } });
+    expect((await enrolled({ userAttributes: attributes, refresh: true }))[AMR_CLAIM]).toBe('ext');
     expect((await claimsWith()({ userAttributes: attributes, refresh: true }))[AMR_CLAIM]).toBe('pwd');
     // A sign-in naming no grant is a password one, whatever grant the user once spent.
     expect((await claimsWith({ grant })({ userAttributes: attributes }))[AMR_CLAIM]).toBe('pwd');

@@ -292,3 +292,20 @@ describe('SAML sign-in', () => {
     expect(() => parseIdpMetadata(`<!DOCTYPE x [<!ENTITY a "b">]>${xml}`)).toThrow(/document type/);
   });
 });
+
+describe('single-factor contexts a connection may not count as a second factor', () => {
+  it('knows a password, PasswordProtectedTransport and unspecified, and lets MFA classes through', async () => {
+    const { isSingleFactorContext } = await import('../../../../../shared/sso/saml/mfa-context');
+    for (const v of [
+      'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
+      'urn:oasis:names:tc:SAML:2.0:ac:classes:Password',
+      'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified',
+      'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password',
+    ]) {
+      expect(isSingleFactorContext(v)).toBe(true);
+    }
+    for (const v of ['urn:okta:acme:mfa', 'http://schemas.microsoft.com/claims/multipleauthn']) {
+      expect(isSingleFactorContext(v)).toBe(false);
+    }
+  });
+});
