@@ -38,7 +38,8 @@ const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 /**
  * The SCIM service as an IdP uses it, over the local runtime, with the org holding `USERS` users
- * (10,000 by default; created through the SCIM API itself, 8 in flight): a user's creation (one
+ * (10,000 by default; the first 200 created through the SCIM API, 8 in flight, the rest copies of
+ * one of those — or all through the API with `BENCH_SCIM_SEED=api`): a user's creation (one
  * transaction: hub user, email and userName claims, profile, count, audit), PATCHes as Okta
  * (`replace` of `name.givenName`) and Entra ID (path-less `Replace` with dotted keys) send them,
  * and filtered lists — the indexed lookup IdPs send before every create (`userName eq`) and a

@@ -91,12 +91,10 @@ export async function measureSso(
       defaultRole: 'member',
     });
     if (made.status !== 201) throw new Error(`OIDC connection: ${made.status} ${made.text}`);
-    const email = `ada@${oidcDomain}`;
-    idp.signInAs({ sub: 'idp-ada', email, name: 'Ada Bench', groups: [] });
     const startUrl = (address: string) => `${hub.url}/sso/start?email=${encodeURIComponent(address)}`;
 
-    let session = '';
-    const [callback = [], roundTrip = []] = await sample(N, async () => {
+    /** One OIDC sign-in as `email` in a fresh browser: [callback → session, /sso/start → session]. */
+    const signIn = async (email: string): Promise<[number, number, string]> => {
       const browser = new Browser();
       const start = performance.now();
       let url = startUrl(email);
@@ -110,14 +108,36 @@ export async function measureSso(
         url = new URL(location, url).toString();
       }
       const arrived = performance.now();
-      session = await sessionOf(await browser.open(url), 'the OIDC callback');
+      const idToken = await sessionOf(await browser.open(url), 'the OIDC callback');
       const done = performance.now();
-      return [done - arrived, done - start];
+      return [done - arrived, done - start, idToken];
+    };
+
+    const email = `ada@${oidcDomain}`;
+    idp.signInAs({ sub: 'idp-ada', email, name: 'Ada Bench', groups: [] });
+    let session = '';
+    const [callback = [], roundTrip = []] = await sample(N, async () => {
+      const [toSession, whole, idToken] = await signIn(email);
+      session = idToken;
+      return [toSession, whole];
     });
     const oidcCallback = summarise(callback);
     report('SSO OIDC: callback with code → hub session', oidcCallback);
     const oidcRoundTrip = summarise(roundTrip);
     report('SSO OIDC: /sso/start → IdP → hub session', oidcRoundTrip);
+    // A first sign-in: the person is provisioned just in time (hub user, pool user, audit) as well.
+    let newcomer = 0;
+    const [firstCallback = []] = await sample(
+      Math.max(1, Math.floor(N / 2)),
+      async () => {
+        const address = `new-${newcomer}@${oidcDomain}`;
+        idp.signInAs({ sub: `idp-new-${newcomer++}`, email: address, name: 'New Bench', groups: [] });
+        return (await signIn(address)).slice(0, 1) as number[];
+      },
+      1,
+    );
+    const oidcFirst = summarise(firstCallback);
+    report('SSO OIDC: callback → session, first sign-in (JIT provisioning)', oidcFirst);
 
     // SAML: SP-initiated, HTTP-POST binding, each response signed fresh for its own AuthnRequest.
     const samlDomain = `saml-${suffix}.bench.example`;
@@ -202,8 +222,9 @@ export async function measureSso(
     lines.push(
       `OIDC sign-in, callback → session: ${ratio(oidcCallback)}`,
       `OIDC sign-in, whole round trip from /sso/start: ${ratio(oidcRoundTrip)}`,
+      `OIDC first sign-in (provisioned just in time), callback → session: ${ratio(oidcFirst)}`,
       `SAML sign-in, ACS POST → session: ${ratio(samlAcs)}`,
-      `${N} sign-ins of each kind (after ${WARMUP} untimed), each in a fresh browser, one returning user each`,
+      `${N} sign-ins of each kind (after ${WARMUP} untimed), each in a fresh browser, one returning user each; ${Math.max(1, Math.floor(N / 2))} first sign-ins of new people`,
     );
   } finally {
     await idp.stop();
