@@ -66,8 +66,9 @@ async function sessionOf(res: Response, what: string): Promise<string> {
  * Provider's answer (`oidc-provider` on loopback; the hub exchanges the code, checks state, nonce,
  * PKCE and the ID token) and a samlify IdP's freshly signed SAML response (signature, audience,
  * recipient, InResponseTo, replay), then having the local user pool issue the session through the
- * custom-auth triggers. Each sign-in is a returning user's, in a browser of its own; the IdP's leg
- * is done untimed before the hub's is timed (and the whole OIDC round trip reported besides).
+ * custom-auth triggers. Each sign-in is a returning user's (for OIDC, also a newcomer's, provisioned
+ * just in time), in a browser of its own; the IdP's leg is done untimed before the hub's is timed
+ * (and the whole OIDC round trip reported besides).
  * The baseline, in the same run: an authenticated `GET /v1/orgs/{orgId}`.
  */
 export async function measureSso(
