@@ -1,6 +1,7 @@
 import type { FakeSlack } from '../test/fakes/slack/fake-slack';
 import { FAKE_SLACK_CHANNEL, SLACK_HUMAN, startFakeSlack } from '../test/fakes/slack/fake-slack';
 import { SlackRequests } from '../test/fakes/slack/requests';
+import { Browser } from '../test/support/browser';
 import type { RuntimeProcess } from '../test/support/runtime-process';
 import { client } from '../test/support/runtime-process';
 import { signedHeaders } from '../test/support/webhooks';
@@ -24,11 +25,14 @@ async function install(hub: RuntimeProcess, orgId: string): Promise<string> {
   const admin = client(hub);
   const started = await admin('POST', `/v1/orgs/${orgId}/chat-installs`, { provider: 'slack' });
   let next = String(started.json.installUrl);
+  // One browser throughout: the install is bound to the browser that opened its link (a cookie).
+  const browser = new Browser();
   for (let hop = 0; hop < 4; hop++) {
-    const res = await fetch(next, { redirect: 'manual' });
+    const res = await browser.open(next);
     const location = res.headers.get('location');
+    await res.body?.cancel();
     if (!location) break;
-    next = location;
+    next = new URL(location, next).toString();
   }
   const list = (await admin('GET', `/v1/orgs/${orgId}/connections`)).json as { items: Json[] };
   const con = list.items.find((c) => c.provider === 'slack');

@@ -11,6 +11,7 @@ import { measureBundles } from './bundles';
 import { measureChat } from './chat';
 import { measureNotify } from './notify';
 import { measureScim } from './scim';
+import { measureSso } from './sso';
 import type { Summary } from './stats';
 import { ms, summarise, timeSequential } from './stats';
 import { measureSync } from './sync';
@@ -29,6 +30,7 @@ const syncLines: string[] = [];
 const notifyLines: string[] = [];
 const chatLines: string[] = [];
 const scimLines: string[] = [];
+const ssoLines: string[] = [];
 const report = (label: string, s: Summary) => {
   rows.push([label, s]);
   process.stdout.write(`  measured ${label}\n`);
@@ -247,19 +249,21 @@ async function measure(hub: RuntimeProcess) {
   ddb.destroy();
   await measureNotify(hub, report, notifyLines);
   await measureScim(hub, report, scimLines);
+  await measureSso(hub, report, ssoLines);
   await measureChat(hub, report, chatLines);
   // Last: its scheduled reconciliations would otherwise run alongside the measurements above.
   await measureSync(hub, report, syncLines);
   return load;
 }
 
-// BENCH_ONLY=sync, notify, chat or scim: those figures alone (minutes, not the whole bench).
-if (['sync', 'notify', 'chat', 'scim'].includes(process.env.BENCH_ONLY ?? '')) {
+// BENCH_ONLY=sync, notify, chat, scim or sso: those figures alone (minutes, not the whole bench).
+if (['sync', 'notify', 'chat', 'scim', 'sso'].includes(process.env.BENCH_ONLY ?? '')) {
   const only = await startRuntime();
   try {
     if (process.env.BENCH_ONLY === 'sync') await measureSync(only, report, syncLines);
     else if (process.env.BENCH_ONLY === 'chat') await measureChat(only, report, chatLines);
     else if (process.env.BENCH_ONLY === 'scim') await measureScim(only, report, scimLines);
+    else if (process.env.BENCH_ONLY === 'sso') await measureSso(only, report, ssoLines);
     else await measureNotify(only, report, notifyLines);
   } finally {
     await only.stop();
@@ -267,7 +271,7 @@ if (['sync', 'notify', 'chat', 'scim'].includes(process.env.BENCH_ONLY ?? '')) {
   for (const [label, s] of rows)
     process.stdout.write(`${label}: p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}\n`);
   process.stdout.write(
-    `${[...syncLines, ...notifyLines, ...chatLines, ...scimLines].map((l) => `  ${l}`).join('\n')}\n`,
+    `${[...syncLines, ...notifyLines, ...chatLines, ...scimLines, ...ssoLines].map((l) => `  ${l}`).join('\n')}\n`,
   );
   process.exit(0);
 }
@@ -307,6 +311,7 @@ try {
   );
   out(`\nOutbound webhooks:\n${notifyLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nSCIM:\n${scimLines.map((l) => `  ${l}`).join('\n')}`);
+  out(`\nSSO sign-in:\n${ssoLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nChat (Slack):\n${chatLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nJira ↔ GitHub and Jira ↔ GitLab sync:\n${syncLines.map((l) => `  ${l}`).join('\n')}`);
   out(`\nQuota enforcement under concurrency:\n${quotaLines.map((l) => `  ${l}`).join('\n')}`);
