@@ -62,7 +62,10 @@ describe('authenticator apps over HTTP and the CLI', () => {
       return res.status === 403 ? res : undefined;
     });
     expect(refused.json.type).toMatch(/mfa-required/);
-    expect((await asAda('GET', `${base}/me/mfa`)).json.required).toBe(true);
+    // Each function caches the org's settings for a few seconds, as the gate does.
+    await eventually(async () =>
+      (await asAda('GET', `${base}/me/mfa`)).json.required === true ? true : undefined,
+    );
 
     // Only the caller's own access token: not the ID token, nor garbage.
     expect((await asAda('POST', `${base}/me/mfa/totp`, { accessToken: first.idToken })).status).toBe(400);
