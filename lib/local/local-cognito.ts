@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ORG_CLAIM } from '../../shared/identity/authenticate';
 import {
   type ChallengeStep,
   CUSTOM_CHALLENGE,
@@ -156,13 +157,13 @@ export class LocalCognito {
         Username: input.email,
         UserAttributes: [
           { Name: 'email_verified', Value: 'true' },
-          { Name: 'custom:org_id', Value: input.orgId },
+          { Name: ORG_CLAIM, Value: input.orgId },
         ],
       });
       if ('error' in made) return made;
       user = this.findUser(input.email);
     }
-    if (user?.attributes['custom:org_id'] !== input.orgId) {
+    if (user?.attributes[ORG_CLAIM] !== input.orgId) {
       return fail('InvalidParameterException', "The email's pool user belongs to another organisation");
     }
     return this.password.adminSetUserPassword({ Username: input.email, Password: input.password });

@@ -55,64 +55,74 @@ export class DynamoDbUserStore implements UserStore {
   }
 
   async setStatus(user: User, expected: User['status'], audit: AuditRecord): Promise<void> {
-    const table = this.table(user.orgId);
-    const failed = await transactWrite(this.client, [
-      table.updateItem(tenantPk(user.orgId, TENANT_COLLECTIONS.users), user.id, {
+    await this.updateUser(
+      user,
+      {
         update: 'SET #status = :status, updatedAt = :at',
         condition: '#status = :expected',
         names: { '#status': 'status' },
-        values: {
-          ':status': user.status,
-          ':expected': expected,
-          ':at': user.updatedAt ?? new Date().toISOString(),
-        },
-      }),
-      auditPut(this.tables.auditTable, audit),
-    ]);
-    if (failed.length > 0) throw new ConflictError(`User ${user.id} is not ${expected}`);
+        values: { ':status': user.status, ':expected': expected },
+      },
+      audit,
+      `User ${user.id} is not ${expected}`,
+    );
   }
 
   async setRole(user: User, expected: User['role'], audit: AuditRecord): Promise<void> {
-    const table = this.table(user.orgId);
-    const failed = await transactWrite(this.client, [
-      table.updateItem(tenantPk(user.orgId, TENANT_COLLECTIONS.users), user.id, {
+    await this.updateUser(
+      user,
+      {
         update: 'SET #role = :role, updatedAt = :at',
         condition: '#role = :expected',
         names: { '#role': 'role' },
-        values: {
-          ':role': user.role,
-          ':expected': expected,
-          ':at': user.updatedAt ?? new Date().toISOString(),
-        },
-      }),
-      auditPut(this.tables.auditTable, audit),
-    ]);
-    if (failed.length > 0) throw new ConflictError(`User ${user.id}'s role is no longer ${expected}`);
+        values: { ':role': user.role, ':expected': expected },
+      },
+      audit,
+      `User ${user.id}'s role is no longer ${expected}`,
+    );
   }
 
   async setTotp(user: User, enabledAt: string | null, audit: AuditRecord): Promise<void> {
+    await this.updateUser(
+      user,
+      enabledAt === null
+        ? {
+            update: 'SET updatedAt = :at REMOVE totpEnabledAt',
+            condition: 'attribute_exists(id)',
+            names: {},
+            values: {},
+          }
+        : {
+            update: 'SET totpEnabledAt = :enabled, updatedAt = :at',
+            condition: 'attribute_exists(id)',
+            names: {},
+            values: { ':enabled': enabledAt },
+          },
+      audit,
+      `User ${user.id} no longer exists`,
+    );
+  }
+
+  /** One conditional update of the user's item (stamped `updatedAt`) with its audit record. */
+  private async updateUser(
+    user: User,
+    spec: {
+      update: string;
+      condition: string;
+      names: Record<string, string>;
+      values: Record<string, unknown>;
+    },
+    audit: AuditRecord,
+    conflict: string,
+  ): Promise<void> {
     const table = this.table(user.orgId);
-    const at = user.updatedAt ?? new Date().toISOString();
     const failed = await transactWrite(this.client, [
-      table.updateItem(
-        tenantPk(user.orgId, TENANT_COLLECTIONS.users),
-        user.id,
-        enabledAt === null
-          ? {
-              update: 'SET updatedAt = :at REMOVE totpEnabledAt',
-              condition: 'attribute_exists(id)',
-              names: {},
-              values: { ':at': at },
-            }
-          : {
-              update: 'SET totpEnabledAt = :enabled, updatedAt = :at',
-              condition: 'attribute_exists(id)',
-              names: {},
-              values: { ':enabled': enabledAt, ':at': at },
-            },
-      ),
+      table.updateItem(tenantPk(user.orgId, TENANT_COLLECTIONS.users), user.id, {
+        ...spec,
+        values: { ...spec.values, ':at': user.updatedAt ?? new Date().toISOString() },
+      }),
       auditPut(this.tables.auditTable, audit),
     ]);
-    if (failed.length > 0) throw new ConflictError(`User ${user.id} no longer exists`);
+    if (failed.length > 0) throw new ConflictError(conflict);
   }
 }

@@ -182,7 +182,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
       request: RequestContext,
     ): Promise<MfaStatus & { signedOut: true }> {
       const me = mfaUserOf(principal);
-      const user = await requireUser(orgId, me.id);
+      const [user, isRequired] = await Promise.all([requireUser(orgId, me.id), required(orgId)]);
       requireRecentFactorToReplace(user, me);
       await requireOwnAccessToken(orgId, principal, input.accessToken);
       const deviceName = input.deviceName ?? 'Authenticator app';
@@ -206,7 +206,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
         }),
       );
       await signOutEverywhere(user, principal, request, at);
-      return { ...statusOf({ ...user, totpEnabledAt: enabledAt }, await required(orgId)), signedOut: true };
+      return { ...statusOf({ ...user, totpEnabledAt: enabledAt }, isRequired), signedOut: true };
     },
 
     /**
