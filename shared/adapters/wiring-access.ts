@@ -98,10 +98,13 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   signInGrants: ['sign-in-grants:spend'],
   // The pre-token trigger reads a spent grant (a platform item): nothing written.
   signInGrantReader: ['domain-table:read'],
+  // The pre-token trigger binds each pool account to its hub user on its first token.
+  poolAccounts: ['domain-table:read', 'pool-accounts:bind'],
   authenticatorApps: ['user-pool:mfa'],
   accessTokenVerify: ['user-pool:verify-tokens'],
   // Puts the one-time grant it answers the pool's challenge with.
-  sessionIssuer: ['user-pool:custom-auth'],
+  // and reads which hub user the email's pool account is bound to.
+  sessionIssuer: ['user-pool:custom-auth', 'domain-table:read'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
   providerTokens: [],

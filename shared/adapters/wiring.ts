@@ -103,6 +103,7 @@ import { DynamoDbNotificationPreferenceStore } from './dynamodb/dynamodb-notific
 import { DynamoDbNotificationRuleStore } from './dynamodb/dynamodb-notification-rule-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { DynamoDbPoolAccounts } from './dynamodb/dynamodb-pool-accounts';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbSamlAssertionLedger, DynamoDbSamlRequestCache } from './dynamodb/dynamodb-saml-caches';
@@ -210,6 +211,8 @@ export const signInGrants = () => new DynamoDbSignInGrants(documentClient(), dom
 /** The same grants, read only: the pre-token trigger reads a session's spent grant for its `amr`. */
 export const signInGrantReader = (): Pick<DynamoDbSignInGrants, 'find'> =>
   new DynamoDbSignInGrants(documentClient(), domainTableName());
+/** Which hub user each user pool account signs in as (`shared/identity/pool-accounts.ts`). */
+export const poolAccounts = () => new DynamoDbPoolAccounts(documentClient(), domainTableName());
 /** Users' authenticator apps, in the user pool (locally the local pool). */
 export const authenticatorApps = () =>
   new CognitoAuthenticatorApps(
@@ -224,6 +227,7 @@ export const sessionIssuer = () =>
     tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})),
     customAuthPool(),
     signInGrants(),
+    new DynamoDbPoolAccounts(documentClient(), domainTableName()),
     hubClock(),
   );
 

@@ -75,6 +75,8 @@ export const TENANT_COLLECTIONS = {
   scimUserNames: 'SCIMUSERNAME',
   /** The `externalId` an IdP gave each SCIM group (a hub team), by team id. */
   scimGroups: 'SCIMGROUP',
+  /** User pool accounts (`sub`) → the hub user each signs in as, bound by its first token. */
+  poolAccounts: 'POOLACCT',
 } as const;
 
 /** The prefix every key of one tenant starts with. */
