@@ -505,13 +505,15 @@ export const providerTokens = () => {
   }));
   return tokens;
 };
+/** The providers that can take part in a sync, by id: the modules' tracker and code-host parts. */
+export const syncConnectors = () => PROVIDERS.syncConnectors;
 /** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */
 export const syncProviders = () =>
   makeSyncProviders({
     connections: connectionStore(),
     cipher: secretCipher(),
     tokens: providerTokens(),
-    connectors: PROVIDERS.syncConnectors,
+    connectors: syncConnectors(),
   });
 export const notificationRuleStore = () =>
   new DynamoDbNotificationRuleStore(documentClient(), tablesConfig());
