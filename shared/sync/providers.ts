@@ -165,8 +165,7 @@ export function makeSyncProviders(deps: {
     forget: (connectionId) => {
       cache.deleteWhere((key) => key.includes(`:${connectionId}:`));
       identities.delete(connectionId);
-      for (const connector of Object.values(deps.connectors))
-        connector?.forget?.(connectionId);
+      for (const connector of Object.values(deps.connectors)) connector?.forget?.(connectionId);
     },
   };
 }
