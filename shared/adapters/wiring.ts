@@ -388,6 +388,7 @@ export const chatChannel = (clock: Clock = hubClock()) =>
       mailer: mailer(),
       suppressions: mailSuppressionStore(),
       providerName: (provider) => providerDisplayNames()(provider) ?? provider,
+      dmFix: (provider) => PROVIDERS.module(provider)?.chat?.undeliverableDmFix,
       clock,
     }),
     clock,
