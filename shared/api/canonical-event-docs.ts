@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { CANONICAL_DATA, CUSTOM_TYPE_PREFIX } from '../events/canonical';
+import { CANONICAL_DATA, CANONICAL_TYPES, CUSTOM_TYPE_PREFIX } from '../events/canonical';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -9,7 +9,7 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 export const CANONICAL_EVENT_COMPONENTS = {
   envelope: 'CanonicalEventEnvelope',
   typed: 'CanonicalTypedEvent',
-  custom: 'CustomEvent',
+  other: 'OtherEvent',
   claimed: 'ClaimCheckedEventData',
 } as const;
 
@@ -31,13 +31,14 @@ export function canonicalTypesByData(
 
 /**
  * Ties `CanonicalEvent.data` to its type's `…EventData` component in the document's schemas (the
- * runtime schema keeps `data` open: custom types, claim-checked events). The rendered envelope
- * becomes `CanonicalEventEnvelope`, and `CanonicalEvent` is one of: a canonical type's event
- * (`CanonicalTypedEvent`, one component per data schema, chosen by a discriminator on `type`), or
- * a sender's own `custom.*` event with its data as sent. A claim-checked event's `data` is empty.
+ * runtime schema keeps `data` open: custom types, the hub's announcements, claim-checked events).
+ * The rendered envelope becomes `CanonicalEventEnvelope`, and `CanonicalEvent` is one of: a
+ * canonical type's event (`CanonicalTypedEvent`, one component per data schema, chosen by a
+ * discriminator on `type`), or an event of any other type (a sender's own `custom.*`, the hub's
+ * `org.created`…) with its data as given. A claim-checked event's `data` is empty.
  */
 export function typeCanonicalEvents(schemas: Record<string, unknown>): void {
-  const { envelope, typed, custom, claimed } = CANONICAL_EVENT_COMPONENTS;
+  const { envelope, typed, other, claimed } = CANONICAL_EVENT_COMPONENTS;
   const rendered = schemas.CanonicalEvent as JsonSchema | undefined;
   if (!rendered) throw new Error('The document has no CanonicalEvent component');
   const added = (id: string, schema: JsonSchema) => {
@@ -81,15 +82,14 @@ export function typeCanonicalEvents(schemas: Record<string, unknown>): void {
     oneOf: branches,
     discriminator: { propertyName: 'type', mapping },
   });
-  const prefix = CUSTOM_TYPE_PREFIX.replace(/\./g, '\\.');
-  added(custom, {
-    description: `A sender's own event (a type under \`${CUSTOM_TYPE_PREFIX}\`): its data as sent, which the hub does not interpret`,
+  added(other, {
+    description: `An event of a type outside the canonical model: a sender's own (\`${CUSTOM_TYPE_PREFIX}…\`) or one of the hub's announcements (\`org.created\`, \`connection.created\`, \`usage.recorded\`…), its data as given, which the model does not type`,
     allOf: [
       ref(envelope),
       {
         type: 'object',
         properties: {
-          type: { type: 'string', pattern: `^${prefix}[a-z0-9_]+(\\.[a-z0-9_]+)*$` },
+          type: { type: 'string', not: { enum: [...CANONICAL_TYPES] } },
           data: { type: 'object', additionalProperties: true },
         },
       },
@@ -97,7 +97,7 @@ export function typeCanonicalEvents(schemas: Record<string, unknown>): void {
   });
   schemas.CanonicalEvent = {
     description,
-    // Disjoint by `type`: the canonical types are listed, a custom one starts with its prefix.
-    oneOf: [ref(typed), ref(custom)],
+    // Disjoint by `type`: a canonical type is one of the typed events, any other type the other.
+    oneOf: [ref(typed), ref(other)],
   };
 }

@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { openApiDocument } from '../../../../shared/api/openapi';
 import { CANONICAL_DATA, CANONICAL_TYPES } from '../../../../shared/events/canonical';
 import type { CanonicalEvent } from '../../../../shared/events/canonical-event';
+import { domainEventFromInsert } from '../../../../shared/events/domain-change';
 import { sampleEvent } from '../../../../shared/notify/rules/sample-event';
 import { PROVIDERS } from '../../../../shared/providers';
 import { aCanonicalEvent } from '../../../support/builders';
@@ -41,9 +42,9 @@ describe('the OpenAPI document and the canonical event model', () => {
     });
   });
 
-  it("ties CanonicalEvent's data to its type's component: one of the typed events by a discriminator on type, or a custom one", () => {
+  it("ties CanonicalEvent's data to its type's component: one of the typed events by a discriminator on type, or one of another type", () => {
     expect(schemas.CanonicalEvent).toMatchObject({
-      oneOf: [{ $ref: ref('CanonicalTypedEvent') }, { $ref: ref('CustomEvent') }],
+      oneOf: [{ $ref: ref('CanonicalTypedEvent') }, { $ref: ref('OtherEvent') }],
     });
     const typed = schemas.CanonicalTypedEvent as {
       oneOf: { $ref: string }[];
@@ -88,17 +89,33 @@ describe('the OpenAPI document and the canonical event model', () => {
     expect(validate({ ...pr, type: 'work_item.created' })).toBe(false);
   });
 
-  it("accepts a sender's custom event with any data and a claim-checked one with none, and refuses an unknown type", () => {
+  it("accepts a sender's custom event and the hub's announcements with their data, and a claim-checked event with none", () => {
     const validate = documentValidator();
     const custom: CanonicalEvent = aCanonicalEvent({ type: 'custom.build.done', data: { anything: [1] } });
     expect(validate(custom)).toBe(true);
+    const at = new Date('2026-03-01T10:00:00.000Z');
+    const announced = domainEventFromInsert(
+      {
+        PK: 'T#org_01J00000000000000000000000#CON',
+        id: 'con_01J00000000000000000000000',
+        provider: 'gitlab',
+        name: 'GitLab',
+        status: 'active',
+        createdAt: at.toISOString(),
+      },
+      'stream-1',
+      at,
+    );
+    expect(announced?.type).toBe('connection.created');
+    expect(validate(announced)).toBe(true);
     const claimed = aCanonicalEvent({
       type: 'work_item.updated',
       data: {},
       claim: { key: 'claims/evt', bytes: 300_000, sha256: 'ab' },
     });
     expect(validate(claimed)).toBe(true);
-    expect(validate(aCanonicalEvent({ type: 'build.finished_somehow', data: {} }))).toBe(false);
+    // The envelope still holds: no field it does not name, and its type's form.
     expect(validate({ ...custom, extra: true })).toBe(false);
+    expect(validate({ ...custom, type: 'Not A Type' })).toBe(false);
   });
 });
