@@ -108,6 +108,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
   providerTokens: [],
+  // The modules' sync parts, as data: opening a client is syncProviders'.
+  syncConnectors: [],
   // Reads each connection with its credentials and decrypts them; the rest is the providers'.
   syncProviders: ['domain-table:read', 'secrets-key:decrypt'],
   notificationRuleStore: ['domain-table:read'],

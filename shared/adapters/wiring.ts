@@ -392,6 +392,7 @@ export const chatChannel = (clock: Clock = hubClock()) =>
       mailer: mailer(),
       suppressions: mailSuppressionStore(),
       providerName: (provider) => providerDisplayNames()(provider) ?? provider,
+      dmFix: (provider) => PROVIDERS.module(provider)?.chat?.undeliverableDmFix,
       clock,
     }),
     clock,
@@ -509,13 +510,15 @@ export const providerTokens = () => {
   }));
   return tokens;
 };
+/** The providers that can take part in a sync, by id: the modules' tracker and code-host parts. */
+export const syncConnectors = () => PROVIDERS.syncConnectors;
 /** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */
 export const syncProviders = () =>
   makeSyncProviders({
     connections: connectionStore(),
     cipher: secretCipher(),
     tokens: providerTokens(),
-    connectors: PROVIDERS.syncConnectors,
+    connectors: syncConnectors(),
   });
 export const notificationRuleStore = () =>
   new DynamoDbNotificationRuleStore(documentClient(), tablesConfig());
