@@ -23,7 +23,10 @@ const bodyOf = (event: APIGatewayProxyEventV2) =>
  * and `POST /{provider}/events`, one function whose path says which provider.
  */
 export const makeHandler = (receive: ReturnType<typeof makeReceiveChatRequest>) => {
-  const route = (operation: 'installChatApp' | 'completeChatInstall' | 'receiveChatEvent', inbound: string) =>
+  const route = (
+    operation: 'installChatApp' | 'confirmChatInstall' | 'completeChatInstall' | 'receiveChatEvent',
+    inbound: string,
+  ) =>
     apiHandler({
       operation,
       handle: async ({ path, event }) => {
@@ -48,6 +51,7 @@ export const makeHandler = (receive: ReturnType<typeof makeReceiveChatRequest>) 
     });
   return byOperation({
     installChatApp: route('installChatApp', 'install'),
+    confirmChatInstall: route('confirmChatInstall', 'install'),
     completeChatInstall: route('completeChatInstall', 'oauth/callback'),
     receiveChatEvent: route('receiveChatEvent', 'events'),
   });

@@ -90,6 +90,25 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         'install',
       ),
     ),
+    confirmChatInstall: {
+      ...appEndpoint(
+        withPlatforms(
+          "The button of a platform's confirmation page (a form, `state=…`): only from the browser the page was shown in (the page's own cookie, which a cross-site POST is not sent), it goes on to the platform's sign-in and sets the callback's cookie.",
+          'confirm',
+        ),
+      ),
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': { schema: z.object({ state: z.string().max(1000) }) },
+        },
+      },
+      responses: {
+        ...appEndpoint('').responses,
+        '400': { description: 'An HTML page: the form or its state is not one the hub made' },
+        '403': { description: 'An HTML page: the button was not pressed on the page in this browser' },
+      },
+    },
     completeChatInstall: {
       ...appEndpoint(
         withPlatforms(

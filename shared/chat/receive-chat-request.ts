@@ -27,18 +27,18 @@ export interface InboundChatRequest {
   readonly body: string;
 }
 
-/** The route an inbound path is served by, with the method it takes. */
-const METHOD_OF: Readonly<Record<ChatInbound, 'GET' | 'POST'>> = {
-  install: 'GET',
-  'oauth/callback': 'GET',
-  events: 'POST',
+/** The routes an inbound path is served by: the methods it takes (an install page's button POSTs). */
+const METHODS_OF: Readonly<Record<ChatInbound, readonly ('GET' | 'POST')[]>> = {
+  install: ['GET', 'POST'],
+  'oauth/callback': ['GET'],
+  events: ['POST'],
 };
 
 const isInbound = (value: string): value is ChatInbound =>
   (CHAT_INBOUND as readonly string[]).includes(value);
 
 /**
- * The chat app endpoint of every platform (`/{provider}/install`, `/{provider}/oauth/callback`,
+ * The chat app endpoint of every platform (`/{provider}/install` and its page's button, `/{provider}/oauth/callback`,
  * `POST /{provider}/events`): a provider no module gives a chat part, or a route its part does not
  * serve, is 404 with nothing read; a body over the bound is refused unread. The provider's app
  * verifies the request (its signature, its token) before reading it; the work it returns is on the
@@ -59,7 +59,7 @@ export function makeReceiveChatRequest(deps: {
       !served ||
       !isInbound(inbound) ||
       !served.includes(inbound) ||
-      METHOD_OF[inbound] !== request.method
+      !METHODS_OF[inbound].includes(request.method)
     ) {
       throw new NotFoundError(`No chat app of ${provider} serves ${request.method} /${provider}/${inbound}`);
     }

@@ -183,6 +183,8 @@ export interface ChatPart {
 export interface ChatDocs {
   /** Where `GET /{provider}/install` sends the person. */
   readonly install?: string;
+  /** What `POST /{provider}/install` (a confirmation page's button) goes on to, when the platform has such a page. */
+  readonly confirm?: string;
   /** What `GET /{provider}/oauth/callback` completes, and what it requires. */
   readonly callback?: string;
   /** How a code made with `POST …/connections/{connectionId}/bind-codes` binds this platform (a platform with `bindCodeTarget`). */

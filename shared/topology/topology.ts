@@ -1939,6 +1939,16 @@ export const routes = [
     tag: 'Chat',
   },
   {
+    method: 'POST',
+    path: '/{provider}/install',
+    operationId: 'confirmChatInstall',
+    function: 'receiveChatRequest',
+    auth: 'public',
+    permission: null,
+    summary: "Go on from a chat platform's confirmation page (its button): to the platform's sign-in",
+    tag: 'Chat',
+  },
+  {
     method: 'GET',
     path: '/{provider}/oauth/callback',
     operationId: 'completeChatInstall',

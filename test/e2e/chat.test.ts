@@ -457,13 +457,25 @@ describe('chat apps end to end', () => {
     expect(
       (await read(`/v1/orgs/${orgId}/audit-events?action=chat.installation_pending`)).items,
     ).toHaveLength(1);
-    /** Opens the link in a browser and signs in at "Entra" as `account`: the hub's last page. */
+    /**
+     * Opens the link in a browser, presses the page's button (a same-site form POST) and signs in
+     * at "Entra" as `account`: the hub's last page.
+     */
     const confirmAs = async (account: Parameters<TestOidcIdp['signInAs']>[0], at = String(link)) => {
       entra.signInAs(account);
       const browser = new Browser();
-      let url = at;
+      const shown = await browser.open(at);
+      const page = await shown.text();
+      if (shown.status !== 200) return { status: shown.status, body: page };
+      // The page names the org being connected and asks for the button.
+      expect(page).toContain(orgId);
+      const action = page.match(/<form method="post" action="([^"]+)">/)?.[1];
+      const state = page.match(/name="state" value="([^"]+)"/)?.[1];
+      expect(action && state).toBeTruthy();
+      let res = await browser.postForm(String(action), { state: String(state) }, false);
+      let url = String(action);
       for (let hop = 0; hop < 12; hop++) {
-        const res = await browser.open(url);
+        if (hop > 0) res = await browser.open(url);
         const location = res.headers.get('location');
         if (res.status < 300 || res.status >= 400 || !location)
           return { status: res.status, body: await res.text() };

@@ -24,6 +24,7 @@ import type { PendingBinding } from './tenant-confirmation';
 import {
   CONFIRM_TTL_MS,
   handleConfirmCallback,
+  handleConfirmPage,
   handleConfirmStart,
   startTenantConfirmation,
 } from './tenant-confirmation';
@@ -298,6 +299,8 @@ export function makeTeamsApp(
     async handle(request: AppRequest): Promise<AppReply> {
       // The Microsoft admin's confirmation of a pending binding, in their browser.
       if (request.method === 'GET' && request.inbound === 'install')
+        return handleConfirmPage(deps, await runtime.bot(), request);
+      if (request.method === 'POST' && request.inbound === 'install')
         return handleConfirmStart(deps, await runtime.bot(), entra, request);
       if (request.method === 'GET' && request.inbound === 'oauth/callback')
         return handleConfirmCallback(deps, await runtime.bot(), entra, request, tellConfirmed);

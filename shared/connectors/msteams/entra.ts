@@ -12,7 +12,14 @@ export interface EntraSignIn {
   authorizationUrl(
     issuer: string,
     client: EntraClient,
-    params: { redirectUri: string; state: string; nonce: string; codeChallenge: string },
+    params: {
+      redirectUri: string;
+      state: string;
+      nonce: string;
+      codeChallenge: string;
+      /** `login`: the person signs in again even with a Microsoft session already. */
+      prompt?: 'login';
+    },
   ): Promise<string>;
   /**
    * Exchanges the callback's code and checks the ID token (issuer, audience, signature, expiry,
@@ -69,6 +76,7 @@ export function entraOpenIdClient(fetchImpl: typeof fetch): EntraSignIn {
           nonce: params.nonce,
           code_challenge: params.codeChallenge,
           code_challenge_method: 'S256',
+          ...(params.prompt ? { prompt: params.prompt } : {}),
         })
         .toString();
     },

@@ -59,7 +59,9 @@ export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKind
       "Ask them to install the hub app personally in Microsoft Teams (Apps → the hub's app → Add, or have a Teams admin install it for them in the Teams admin center), and make sure they are a member of the connected tenant; the next notification then goes through.",
     docs: {
       install:
-        "a Microsoft admin of the tenant is sent to their tenant's Entra sign-in to confirm a pending binding.",
+        'a Microsoft admin of the tenant gets a page naming the tenant and the hub organisation it is being connected to, with a button; nothing happens until it is pressed.',
+      confirm:
+        "the page's button sends the admin to their tenant's Entra sign-in with `prompt=login` (signed in already, they sign in again).",
       callback:
         "Microsoft Entra's sign-in confirming a binding; it is confirmed only by an ID token whose `tid` is the tenant and whose `wids` hold an admin role (403 otherwise, audited).",
       bindCode:

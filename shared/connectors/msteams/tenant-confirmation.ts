@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AuditRecord } from '../../audit/audit-record';
 import { auditBySystem } from '../../audit/audit-record';
-import { page } from '../../chat/browser-page';
+import { confirmPage, page } from '../../chat/browser-page';
 import type { InstallCookieScope } from '../../chat/install-cookie';
 import { clearInstallCookie, hasInstallCookie, setInstallCookie } from '../../chat/install-cookie';
 import { consumeInstallState, mintInstallState, readInstallState } from '../../chat/install-state';
@@ -45,6 +45,14 @@ const cookieScope = (deps: ChatDeps): InstallCookieScope => ({
   publicUrl: deps.publicUrl,
   callbackPath: new URL(redirectUri(deps)).pathname,
 });
+const confirmUrl = (deps: ChatDeps) => `${base(deps)}/${TEAMS}/install`;
+/** The confirmation page's own cookie (its POST needs it): a cross-site POST is sent no Lax cookie. */
+const PAGE_COOKIE = `${TEAMS}-confirm`;
+const pageScope = (deps: ChatDeps): InstallCookieScope => ({
+  publicUrl: deps.publicUrl,
+  callbackPath: new URL(confirmUrl(deps)).pathname,
+});
+const MAX_FORM_BYTES = 4096;
 
 /** What a pending binding will bind, and where it was asked for. */
 export interface PendingBinding {
@@ -160,13 +168,61 @@ export async function startTenantConfirmation(
       pending: pendingRecord(binding),
     },
   );
-  return `${base(deps)}/${TEAMS}/install?state=${encodeURIComponent(state)}`;
+  return `${confirmUrl(deps)}?state=${encodeURIComponent(state)}`;
+}
+
+const linkDoesNotWork = () =>
+  page(
+    400,
+    'This confirmation link does not work',
+    'It has expired or is not one the hub made. Send the bot `connect <code>` with a new bind code.',
+  );
+
+/**
+ * `GET /msteams/install?state=…`: a page that says what confirming does — which hub organisation
+ * the tenant is being connected to — with a button; nothing happens until the admin presses it
+ * (a link opened by mistake, or one sent by someone else, binds nothing). This browser gets the
+ * page's cookie, which the button's POST requires. Nothing is used up here.
+ */
+export async function handleConfirmPage(deps: ChatDeps, bot: TeamsBot, request: AppRequest): Promise<AppReply> {
+  const state = request.query.state ?? '';
+  const now = deps.clock.now();
+  const read = readInstallState(stateKey(bot), state, TEAMS, now);
+  if (!read.ok || !read.claims.installationId) return linkDoesNotWork();
+  const org = await deps.orgs?.get(read.claims.orgId);
+  const reply = confirmPage(
+    'Connect a Microsoft Teams tenant to the Integration Hub',
+    [
+      `Teams tenant: ${read.claims.installationId}`,
+      `Integration Hub organisation: ${org?.name ?? read.claims.orgId} (${read.claims.orgId})`,
+      'Someone sent the hub bot a bind code of this organisation in the tenant. Confirming lets the organisation post to and take commands from this tenant’s Teams conversations. Continue only if you expect it: you sign in to Microsoft again, with an account holding the Global Administrator or Teams Administrator role of the tenant.',
+    ],
+    {
+      action: confirmUrl(deps),
+      fields: { state },
+      button: 'Sign in to Microsoft and confirm',
+      formActions: ["'self'", new URL(entraIssuer(bot, read.claims.installationId)).origin],
+    },
+  );
+  return {
+    ...reply,
+    cookies: [
+      setInstallCookie(
+        stateKey(bot),
+        PAGE_COOKIE,
+        state,
+        pageScope(deps),
+        (read.claims.expiresAt.getTime() - now.getTime()) / 1000,
+      ),
+    ],
+  };
 }
 
 /**
- * `GET /msteams/install?state=…`: a valid, unexpired confirmation goes on to the tenant's Entra
- * sign-in (PKCE, state, nonce); this browser gets the confirmation's cookie, which the callback
- * requires. Nothing is used up here.
+ * `POST /msteams/install` (the page's button, `state` in the form): only from the browser the page
+ * was shown in (its cookie). A valid, unexpired confirmation goes on to the tenant's Entra sign-in
+ * (PKCE, state, nonce, and `prompt=login`: an admin signed in already signs in again); this
+ * browser gets the callback's cookie, which the callback requires. Nothing is used up here.
  */
 export async function handleConfirmStart(
   deps: ChatDeps,
@@ -174,15 +230,19 @@ export async function handleConfirmStart(
   entra: EntraSignIn,
   request: AppRequest,
 ): Promise<AppReply> {
-  const state = request.query.state ?? '';
+  const type = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded') || request.body.length > MAX_FORM_BYTES)
+    return page(400, 'This confirmation could not be read', 'Press the button on the confirmation page.');
+  const state = new URLSearchParams(request.body).get('state') ?? '';
   const now = deps.clock.now();
-  const read = readInstallState(stateKey(bot), state, TEAMS, now);
-  if (!read.ok || !read.claims.installationId)
+  if (!hasInstallCookie(stateKey(bot), PAGE_COOKIE, state, request.headers.cookie))
     return page(
-      400,
-      'This confirmation link does not work',
-      'It has expired or is not one the hub made. Send the bot `connect <code>` with a new bind code.',
+      403,
+      'This confirmation was not pressed on its page',
+      'The Teams tenant was not connected. Open the confirmation link and press its button in the same browser.',
     );
+  const read = readInstallState(stateKey(bot), state, TEAMS, now);
+  if (!read.ok || !read.claims.installationId) return linkDoesNotWork();
   let location: string;
   try {
     location = await entra.authorizationUrl(
@@ -195,6 +255,7 @@ export async function handleConfirmStart(
         codeChallenge: createHash('sha256')
           .update(derived(bot, 'pkce', state))
           .digest('base64url'),
+        prompt: 'login',
       },
     );
   } catch {
@@ -209,6 +270,7 @@ export async function handleConfirmStart(
     status: 302,
     headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
     cookies: [
+      clearInstallCookie(stateKey(bot), PAGE_COOKIE, state, pageScope(deps)),
       setInstallCookie(
         stateKey(bot),
         TEAMS,

@@ -56,10 +56,27 @@ const getRequest = (inbound: 'install' | 'oauth/callback', url: URL, cookie: str
   receivedAt: new Date(),
 });
 
+/** The confirmation page's button pressed in `browser`: its form POSTed with the cookies a same-site POST carries. */
+export const pressConfirm = (
+  link: string,
+  browser: Browser,
+  state = new URL(link).searchParams.get('state') ?? '',
+): AppRequest => ({
+  method: 'POST',
+  inbound: 'install',
+  headers: {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...(browser.cookieHeader(link) ? { cookie: browser.cookieHeader(link) } : {}),
+  },
+  query: {},
+  body: new URLSearchParams({ state }).toString(),
+  receivedAt: new Date(),
+});
+
 /**
- * A person opening a confirmation link in a browser and signing in at the IdP as `account`: the
- * hub's start page, the IdP's redirects, then the hub's callback (from `callbackBrowser` when
- * given: another person's browser). The callback's answer.
+ * A person opening a confirmation link in a browser, pressing the page's button and signing in at
+ * the IdP as `account`: the hub's page, its button, the IdP's redirects, then the hub's callback
+ * (from `callbackBrowser` when given: another person's browser). The callback's answer.
  */
 export async function confirmInBrowser(
   app: { handle(request: AppRequest): Promise<AppReply> },
@@ -69,7 +86,10 @@ export async function confirmInBrowser(
   options: { browser?: Browser; callbackBrowser?: Browser; onCallback?: (url: URL) => void } = {},
 ): Promise<AppReply> {
   const browser = options.browser ?? new Browser();
-  const start = await app.handle(getRequest('install', new URL(link), browser.cookieHeader(link)));
+  const shown = await app.handle(getRequest('install', new URL(link), browser.cookieHeader(link)));
+  browser.take(link, shown.cookies ?? []);
+  if (shown.status !== 200) return shown;
+  const start = await app.handle(pressConfirm(link, browser));
   browser.take(link, start.cookies ?? []);
   let url = start.headers?.location;
   if (start.status !== 302 || !url) return start;

@@ -11,6 +11,7 @@ import {
   confirmInBrowser,
   eventsRequest,
   HUB_URL,
+  pressConfirm,
   ROLES,
   startEntra,
   teamsDeps,
@@ -112,7 +113,7 @@ describe('a Teams tenant claimed with a bind code', () => {
     const app = makeTeamsApp(h.deps, teamsBotRuntime(h.deps), {
       authorizationUrl: async (issuer, client, params) => {
         seen.push(issuer, client.clientId);
-        return `${issuer}/authorize?state=${params.state}&code_challenge=${params.codeChallenge}&nonce=${params.nonce}&redirect_uri=${params.redirectUri}`;
+        return `${issuer}/authorize?state=${params.state}&code_challenge=${params.codeChallenge}&nonce=${params.nonce}&redirect_uri=${params.redirectUri}&prompt=${params.prompt}`;
       },
       exchange: async () => ({}),
     });
@@ -125,7 +126,8 @@ describe('a Teams tenant claimed with a bind code', () => {
       ),
     );
     const link = new URL(String(confirmationLinkIn(lastSaid())));
-    const start = await app.handle({
+    const browser = new Browser();
+    const shown = await app.handle({
       method: 'GET',
       inbound: 'install',
       headers: {},
@@ -133,15 +135,68 @@ describe('a Teams tenant claimed with a bind code', () => {
       body: '',
       receivedAt: new Date(),
     });
+    // First a page saying what confirming does, with a button; Entra is not asked yet.
+    expect(shown.status).toBe(200);
+    expect(seen).toEqual([]);
+    browser.take(link, shown.cookies ?? []);
+    const start = await app.handle(pressConfirm(link.toString(), browser));
     expect(start.status).toBe(302);
     expect(seen).toEqual([`https://login.microsoftonline.com/${TEAMS_TENANT}/v2.0`, fake.settings.appId]);
     const location = String(start.headers?.location);
     expect(location).toContain(`state=${link.searchParams.get('state')}`);
     expect(location).toMatch(/code_challenge=[\w-]{43}&nonce=[\w-]{43}/);
     expect(location).toContain(`redirect_uri=${HUB_URL}/msteams/oauth/callback`);
+    // Signed in at Microsoft already, the admin signs in again.
+    expect(location).toContain('prompt=login');
+    // The page's cookie is done with; the callback's is set.
     expect(start.cookies?.[0]).toMatch(
+      /^hub-install-msteams-confirm-[0-9a-f]{16}=; Max-Age=0;.*Path=\/msteams\/install;/,
+    );
+    expect(start.cookies?.[1]).toMatch(
       /^hub-install-msteams-[0-9a-f]{16}=[\w-]+; Max-Age=\d+; Path=\/msteams\/oauth\/callback; HttpOnly; SameSite=Lax$/,
     );
+  });
+
+  it('shows the admin which hub organisation and tenant they confirm, never framed, and goes on only from its own button in its browser', async () => {
+    const { h, app, link } = await pending();
+    const browser = new Browser();
+    const shown = await app.handle({
+      method: 'GET',
+      inbound: 'install',
+      headers: {},
+      query: Object.fromEntries(new URL(link).searchParams),
+      body: '',
+      receivedAt: new Date(),
+    });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain(`Teams tenant: ${TEAMS_TENANT}`);
+    expect(shown.body).toContain(orgId);
+    expect(shown.body).toMatch(/<form method="post" action="http:\/\/[^"]+\/msteams\/install">/);
+    const csp = String(shown.headers?.['content-security-policy']);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain(`form-action 'self' ${new URL(entra.issuer).origin}`);
+    expect(shown.headers?.['x-frame-options']).toBe('DENY');
+    expect(shown.cookies?.[0]).toMatch(
+      /^hub-install-msteams-confirm-[0-9a-f]{16}=[\w-]+; Max-Age=\d+; Path=\/msteams\/install; HttpOnly; SameSite=Lax$/,
+    );
+    browser.take(link, shown.cookies ?? []);
+    // A page elsewhere posting the form (its browser sends no Lax cookie cross-site), or another
+    // browser pressing it: refused, nothing used up and Entra not asked.
+    const forged = await app.handle(pressConfirm(link, new Browser()));
+    expect(forged.status).toBe(403);
+    expect(forged.headers?.location).toBeUndefined();
+    // Not a form, or a state that is not this page's: refused too.
+    const notForm = await app.handle({
+      ...pressConfirm(link, browser),
+      headers: { 'content-type': 'application/json', cookie: browser.cookieHeader(link) },
+    });
+    expect(notForm.status).toBe(400);
+    const otherState = await app.handle(pressConfirm(link, browser, 'eyJ.forged'));
+    expect(otherState.status).toBe(403);
+    expect(h.installStates.states.size).toBe(1);
+    // The button, in the page's browser: on to Entra.
+    const pressed = await app.handle(pressConfirm(link, browser));
+    expect(pressed.status).toBe(302);
   });
 
   it('refuses, audited with its reason, a member of the tenant who holds no admin role', async () => {
@@ -198,7 +253,7 @@ describe('a Teams tenant claimed with a bind code', () => {
     });
     expect(first.status).toBe(200);
     await h.deps.installations.unbind('msteams', TEAMS_TENANT);
-    // The same browser, the same callback again (its cookie set afresh by the start page).
+    // The same browser, the same callback again (its cookie set afresh by the page's button).
     const again = await app.handle({
       method: 'GET',
       inbound: 'install',
@@ -208,6 +263,8 @@ describe('a Teams tenant claimed with a bind code', () => {
       receivedAt: new Date(),
     });
     browser.take(link, again.cookies ?? []);
+    const pressedAgain = await app.handle(pressConfirm(link, browser));
+    browser.take(link, pressedAgain.cookies ?? []);
     const url = callback as unknown as URL;
     const replay = await app.handle({
       method: 'GET',
@@ -244,7 +301,8 @@ describe('a Teams tenant claimed with a bind code', () => {
       ),
     );
     const link = new URL(String(confirmationLinkIn(lastSaid())));
-    const start = await app.handle({
+    const browser = new Browser();
+    const shown = await app.handle({
       method: 'GET',
       inbound: 'install',
       headers: {},
@@ -252,6 +310,8 @@ describe('a Teams tenant claimed with a bind code', () => {
       body: '',
       receivedAt: new Date(),
     });
+    browser.take(link, shown.cookies ?? []);
+    const start = await app.handle(pressConfirm(link.toString(), browser));
     expect(start.status).toBe(502);
     expect(start.body).toMatch(/Microsoft sign-in is not reachable/);
     expect(start.cookies).toBeUndefined();
