@@ -93,7 +93,9 @@ describe('the synthesized deployment', () => {
     const [stageId, stage] = Object.entries(t.api.findResources('AWS::ApiGatewayV2::Stage'))[0] ?? [];
     const settings = stage?.Properties.RouteSettings as Record<string, Record<string, number>>;
     const open = routes.filter((r) => r.auth === 'public' || r.auth === 'invitation-token');
-    expect(open.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['GET /sso/start', 'POST /sso/saml/{ssoConnectionId}/acs']));
+    expect(open.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['GET /sso/start', 'POST /sso/saml/{ssoConnectionId}/acs']),
+    );
     expect(Object.keys(settings).sort()).toEqual(open.map((r) => `${r.method} ${r.path}`).sort());
     for (const limits of Object.values(settings)) {
       expect(limits).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });

@@ -184,7 +184,11 @@ const linkDoesNotWork = () =>
  * (a link opened by mistake, or one sent by someone else, binds nothing). This browser gets the
  * page's cookie, which the button's POST requires. Nothing is used up here.
  */
-export async function handleConfirmPage(deps: ChatDeps, bot: TeamsBot, request: AppRequest): Promise<AppReply> {
+export async function handleConfirmPage(
+  deps: ChatDeps,
+  bot: TeamsBot,
+  request: AppRequest,
+): Promise<AppReply> {
   const state = request.query.state ?? '';
   const now = deps.clock.now();
   const read = readInstallState(stateKey(bot), state, TEAMS, now);
@@ -231,7 +235,10 @@ export async function handleConfirmStart(
   request: AppRequest,
 ): Promise<AppReply> {
   const type = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
-  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded') || request.body.length > MAX_FORM_BYTES)
+  if (
+    !type.toLowerCase().startsWith('application/x-www-form-urlencoded') ||
+    request.body.length > MAX_FORM_BYTES
+  )
     return page(400, 'This confirmation could not be read', 'Press the button on the confirmation page.');
   const state = new URLSearchParams(request.body).get('state') ?? '';
   const now = deps.clock.now();
