@@ -99,21 +99,13 @@ export function makeManagePasskeys(deps: ManagePasskeysDeps) {
       const { passkeys, hasFactor } = await factorsOf(user);
       requireRoom(passkeys);
       if (hasFactor) requireRecentFactor(me, 'Adding a passkey');
-      const challenge = randomBytes(32).toString('base64url');
-      const now = deps.clock.now();
-      await deps.challenges.putRegistration(
-        orgId,
-        user.id,
-        challenge,
-        new Date(now.getTime() + PASSKEY_CHALLENGE_SECONDS * 1000),
-      );
-      return generateRegistrationOptions({
+      const options = await generateRegistrationOptions({
         rpName: rp.rpName,
         rpID: rp.rpId,
         userName: user.email,
         userDisplayName: user.name,
         userID: userHandleOf(user.id),
-        challenge,
+        challenge: new Uint8Array(randomBytes(32)),
         timeout: PASSKEY_CHALLENGE_SECONDS * 1000,
         attestationType: 'none',
         excludeCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: [...p.transports] })),
@@ -124,6 +116,15 @@ export function makeManagePasskeys(deps: ManagePasskeysDeps) {
         },
         supportedAlgorithmIDs: ALGORITHMS,
       });
+      // Kept as the options carry it (base64url), which is what the client data will name.
+      const now = deps.clock.now();
+      await deps.challenges.putRegistration(
+        orgId,
+        user.id,
+        options.challenge,
+        new Date(now.getTime() + PASSKEY_CHALLENGE_SECONDS * 1000),
+      );
+      return options;
     },
 
     /** Verifies the authenticator's answer to the user's pending challenge and keeps the passkey. */

@@ -61,16 +61,19 @@ export function makePasskeySignIn(deps: PasskeySignInDeps) {
   return {
     async options(): Promise<PublicKeyCredentialRequestOptionsJSON> {
       const rp = requireRelyingParty(deps.relyingParty);
-      const challenge = randomBytes(32).toString('base64url');
-      const now = deps.clock.now();
-      await deps.challenges.putSignIn(challenge, new Date(now.getTime() + PASSKEY_CHALLENGE_SECONDS * 1000));
-      return generateAuthenticationOptions({
+      const options = await generateAuthenticationOptions({
         rpID: rp.rpId,
-        challenge,
+        challenge: new Uint8Array(randomBytes(32)),
         timeout: PASSKEY_CHALLENGE_SECONDS * 1000,
         userVerification: 'required',
         allowCredentials: [],
       });
+      const now = deps.clock.now();
+      await deps.challenges.putSignIn(
+        options.challenge,
+        new Date(now.getTime() + PASSKEY_CHALLENGE_SECONDS * 1000),
+      );
+      return options;
     },
 
     async verify(response: AuthenticationResponseJSON, request: RequestContext): Promise<IssuedSession> {
