@@ -33,6 +33,7 @@ export const handler = makeHandler(
     orgs: adapters.orgStore(),
     users: adapters.userStore(),
     grants: adapters.signInGrantReader(),
+    accounts: adapters.poolAccounts(),
     clock: systemClock,
   }),
 );

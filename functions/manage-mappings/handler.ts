@@ -53,6 +53,7 @@ export const handler = makeHandler(
     connections: adapters.connectionStore(),
     orgs: adapters.orgStore(),
     clock: systemClock,
+    connectors: adapters.syncConnectors(),
     audit: adapters.auditStore(),
     scanner: makeScanStarter({
       store,

@@ -44,7 +44,13 @@ export const handler = makeHandler(
     pages: makeScanPages({
       store,
       providers,
-      engine: makeSyncEngine({ store, providers, audit: adapters.auditStore(), clock: systemClock }),
+      engine: makeSyncEngine({
+        store,
+        providers,
+        audit: adapters.auditStore(),
+        clock: systemClock,
+        connectors: adapters.syncConnectors(),
+      }),
       queues,
       clock: systemClock,
     }),

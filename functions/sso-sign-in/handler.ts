@@ -22,7 +22,7 @@ import type { SamlSignIn } from '../../shared/sso/saml/saml-sign-in';
 import { samlServiceProviderFor } from '../../shared/sso/saml/saml-sign-in';
 import type { IssuedSession } from '../../shared/sso/session-issuer';
 import type { SignInFailureStore } from '../../shared/sso/sign-in-failures';
-import { publicRefusal, SignInRefusedError } from '../../shared/sso/sign-in-failures';
+import { publicRefusal, SignInRefusedError, throttledFailures } from '../../shared/sso/sign-in-failures';
 import { routeSignIn, StartSignInQuery } from '../../shared/sso/sso-routing';
 
 const MAX_FORM_BYTES = 512 * 1024;
@@ -199,7 +199,7 @@ export const makeHandler = (deps: SsoSignInDeps) => {
   });
 };
 
-const failures = adapters.signInFailureStore();
+const failures = throttledFailures(adapters.signInFailureStore());
 const clock = hubClock();
 export const handler = makeHandler({
   domains: adapters.domainClaims(),

@@ -62,6 +62,7 @@ export const handler = makeHandler(
     providers: adapters.syncProviders(),
     audit: adapters.auditStore(),
     clock: systemClock,
+    connectors: adapters.syncConnectors(),
   }),
   store,
   adapters.queueWorker('sync'),

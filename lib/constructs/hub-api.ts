@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -24,6 +25,15 @@ export interface HubApiProps {
   readonly rateLimit?: number;
   /** Burst capacity. @default 2000 */
   readonly burstLimit?: number;
+  /**
+   * Each route anyone may call without a credential (SSO sign-in, invitations, links): its own
+   * steady-state requests per second, so a flood of them costs a bounded amount and leaves the
+   * rest of the API its share. Per-address limits need WAF, which an HTTP API cannot attach
+   * (CloudFront in front can). @default 50
+   */
+  readonly publicRouteRateLimit?: number;
+  /** @default 100 */
+  readonly publicRouteBurstLimit?: number;
 }
 
 /**
@@ -84,6 +94,13 @@ export class HubApi extends Construct {
       resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_TTL_SECONDS),
     });
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    // CloudFormation's own names: the route settings are passed through as written.
+    const publicThrottle = {
+      ThrottlingRateLimit: props.publicRouteRateLimit ?? 50,
+      ThrottlingBurstLimit: props.publicRouteBurstLimit ?? 100,
+    };
+    const publicRoutes: Record<string, typeof publicThrottle> = {};
+    const stage = this.stage.node.defaultChild as CfnStage;
     for (const route of routes) {
       let integration = integrations.get(route.function);
       if (!integration) {
@@ -99,6 +116,11 @@ export class HubApi extends Construct {
         integration,
         authorizer: route.auth === 'hub' ? authorizer : new HttpNoneAuthorizer(),
       });
+      if (added && (route.auth === 'public' || route.auth === 'invitation-token')) {
+        publicRoutes[`${route.method} ${route.path}`] = publicThrottle;
+        // The stage's route settings name the route: it must exist first.
+        stage.addDependency(added.node.defaultChild as CfnResource);
+      }
       if (added && route.auth !== 'hub') {
         Validations.of(added).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -115,6 +137,8 @@ export class HubApi extends Construct {
         });
       }
     }
+
+    stage.routeSettings = publicRoutes;
 
     // A request no route matches gets the hub's problem+json 404/405, not the gateway's own answer.
     const unmatched = new HttpRoute(this, 'UnmatchedRoute', {

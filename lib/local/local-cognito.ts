@@ -106,6 +106,10 @@ export class LocalCognito {
     const handlers: Record<string, (pool: string) => CognitoAnswer | Promise<CognitoAnswer>> = {
       AdminGetUser: () => this.getUser(input),
       AdminCreateUser: () => this.createUser(input),
+      AdminDeleteUser: () =>
+        this.pool.remove(str(input.Username) ?? '')
+          ? { result: {} }
+          : fail('UserNotFoundException', 'User does not exist.'),
       AdminInitiateAuth: () => this.initiateAuth(input),
       AdminRespondToAuthChallenge: () => this.respondToAuthChallenge(input),
       AdminSetUserMFAPreference: () => this.password.adminSetUserMfaPreference(input),

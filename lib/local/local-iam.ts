@@ -115,6 +115,12 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
     session: [{ table: 'domain', classes: ['write'], keys: { tenantCollection: 'SESSION' } }],
     actions: [],
   },
+  // The pre-token trigger binds each pool account to the hub user of its first token.
+  'pool-accounts:bind': {
+    own: [],
+    session: [{ table: 'domain', classes: ['read', 'write'], keys: { tenantCollection: 'POOLACCT' } }],
+    actions: [],
+  },
   'tenant-role:assume': none,
   'idempotency-table:write': {
     own: [{ table: 'idempotency', classes: ['read', 'write'], keys: 'any' }],

@@ -52,6 +52,18 @@ export class LocalPoolUsers {
     renameSync(temp, this.file);
   }
 
+  /** Deletes a user (`AdminDeleteUser`); false when there was none. */
+  remove(name: string): boolean {
+    const users = this.all();
+    const key = Object.keys(users).find((k) => k === poolUsername(name) || users[k]?.username === name);
+    if (key === undefined) return false;
+    delete users[key];
+    const temp = `${this.file}.tmp`;
+    writeFileSync(temp, JSON.stringify(users, null, 2), { mode: 0o600 });
+    renameSync(temp, this.file);
+    return true;
+  }
+
   /** Sets a user's permanent password (`AdminSetUserPassword`), confirming them. */
   setPassword(user: PoolUser, password: string): PoolUser {
     const next = { ...user, passwordHash: hashPassword(password), status: 'CONFIRMED' };

@@ -7,6 +7,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/dynamodb/dynamodb-api-key-store';
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
+import { DynamoDbPoolAccounts } from '../../shared/adapters/dynamodb/dynamodb-pool-accounts';
 import { DynamoDbSignInGrants } from '../../shared/adapters/dynamodb/dynamodb-sign-in-grants';
 import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
 import { generateApiKey, hashApiKey } from '../../shared/identity/api-key-format';
@@ -137,6 +138,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         orgs: new DynamoDbOrgStore(poolDocs, poolTables),
         users: new DynamoDbUserStore(poolDocs, poolTables),
         grants: poolGrants,
+        accounts: new DynamoDbPoolAccounts(poolDocs, localNames.table('domain')),
         clock,
       }),
       mint: (claims) => mintDevToken(issuerKey, issuerUrl, claims),

@@ -178,6 +178,7 @@ export class HubStack extends Stack {
         case 'usage:count':
         case 'api-keys:record-use':
         case 'sessions:record':
+        case 'pool-accounts:bind':
           // Tenant items: reached only through the tenant data role.
           return;
         case 'idempotency-table:write':

@@ -98,6 +98,8 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   signInGrants: ['sign-in-grants:spend'],
   // The pre-token trigger reads a spent grant (a platform item): nothing written.
   signInGrantReader: ['domain-table:read'],
+  // The pre-token trigger binds each pool account to its hub user on its first token.
+  poolAccounts: ['domain-table:read', 'pool-accounts:bind'],
   authenticatorApps: ['user-pool:mfa'],
   // A passkey is written with its audit record; its lookup by credential id with the own role.
   passkeyStore: ['domain-table:write', 'audit-table:write', 'passkeys:register'],
@@ -106,10 +108,13 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   passkeySignIn: ['domain-table:write', 'audit-table:write', 'passkeys:sign-in', 'user-pool:custom-auth'],
   accessTokenVerify: ['user-pool:verify-tokens'],
   // Puts the one-time grant it answers the pool's challenge with.
-  sessionIssuer: ['user-pool:custom-auth'],
+  // and reads which hub user the email's pool account is bound to.
+  sessionIssuer: ['user-pool:custom-auth', 'domain-table:read'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
   providerTokens: [],
+  // The modules' sync parts, as data: opening a client is syncProviders'.
+  syncConnectors: [],
   // Reads each connection with its credentials and decrypts them; the rest is the providers'.
   syncProviders: ['domain-table:read', 'secrets-key:decrypt'],
   notificationRuleStore: ['domain-table:read'],

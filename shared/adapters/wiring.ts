@@ -106,6 +106,7 @@ import { DynamoDbNotificationRuleStore } from './dynamodb/dynamodb-notification-
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
 import { DynamoDbPasskeyChallenges, DynamoDbPasskeyStore } from './dynamodb/dynamodb-passkey-store';
+import { DynamoDbPoolAccounts } from './dynamodb/dynamodb-pool-accounts';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
 import { DynamoDbSamlAssertionLedger, DynamoDbSamlRequestCache } from './dynamodb/dynamodb-saml-caches';
@@ -213,6 +214,8 @@ export const signInGrants = () => new DynamoDbSignInGrants(documentClient(), dom
 /** The same grants, read only: the pre-token trigger reads a session's spent grant for its `amr`. */
 export const signInGrantReader = (): Pick<DynamoDbSignInGrants, 'find'> =>
   new DynamoDbSignInGrants(documentClient(), domainTableName());
+/** Which hub user each user pool account signs in as (`shared/identity/pool-accounts.ts`). */
+export const poolAccounts = () => new DynamoDbPoolAccounts(documentClient(), domainTableName());
 /** Users' authenticator apps, in the user pool (locally the local pool). */
 export const authenticatorApps = () =>
   new CognitoAuthenticatorApps(
@@ -243,6 +246,7 @@ export const sessionIssuer = () =>
     tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})),
     customAuthPool(),
     signInGrants(),
+    new DynamoDbPoolAccounts(documentClient(), domainTableName()),
     hubClock(),
   );
 
@@ -407,6 +411,7 @@ export const chatChannel = (clock: Clock = hubClock()) =>
       mailer: mailer(),
       suppressions: mailSuppressionStore(),
       providerName: (provider) => providerDisplayNames()(provider) ?? provider,
+      dmFix: (provider) => PROVIDERS.module(provider)?.chat?.undeliverableDmFix,
       clock,
     }),
     clock,
@@ -524,13 +529,15 @@ export const providerTokens = () => {
   }));
   return tokens;
 };
+/** The providers that can take part in a sync, by id: the modules' tracker and code-host parts. */
+export const syncConnectors = () => PROVIDERS.syncConnectors;
 /** Provider clients for the sync engine, built from each connection's credentials and cached briefly. */
 export const syncProviders = () =>
   makeSyncProviders({
     connections: connectionStore(),
     cipher: secretCipher(),
     tokens: providerTokens(),
-    connectors: PROVIDERS.syncConnectors,
+    connectors: syncConnectors(),
   });
 export const notificationRuleStore = () =>
   new DynamoDbNotificationRuleStore(documentClient(), tablesConfig());

@@ -14,6 +14,7 @@ import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhook
 import { scimOperations, scimTokenOperations } from '../scim/operations';
 import { ssoConnectionOperations, ssoOperations, ssoSignInOperations } from '../sso/operations';
 import { routes } from '../topology';
+import { typeCanonicalEvents } from './canonical-event-docs';
 import type { OperationDoc } from './operation-doc';
 import { authErrors, jsonBody, ok, problem } from './operation-doc';
 import {
@@ -881,6 +882,8 @@ export function openApiDocument(providers: OpenApiProviders) {
     if (derived) schemas[name] = derived;
     delete schemas[`${name}OfModules`];
   }
+  // An event's data is its type's component, not any object.
+  typeCanonicalEvents(schemas as Record<string, unknown>);
   cached.set(providers, document);
   return document;
 }

@@ -3,7 +3,7 @@ import type { ZodOpenApiResponsesObject } from 'zod-openapi';
 import type { OperationDoc } from '../api/operation-doc';
 import { authErrors, jsonBody, ok, problem } from '../api/operation-doc';
 import { OrgConnectionParams, OrgIdParam } from '../api/schemas';
-import type { ProviderModule } from '../connectors/provider-module';
+import type { ChatDocs, ProviderModule } from '../connectors/provider-module';
 import { BindCodeSchema, CreateBindCodeRequest } from './bind-codes';
 import { ChatInstallSchema, StartChatInstallRequest } from './chat-install';
 
@@ -55,6 +55,16 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
     ),
   });
   const settings = chat.flatMap((m) => (m.chat?.appSettings ? [m.chat.appSettings] : []));
+  // What each platform adds to a route's description: `<display name>: <its sentence>`.
+  const perPlatform = (part: keyof ChatDocs, none = '') => {
+    const said = chat.flatMap((m) => {
+      const text = m.chat?.docs?.[part];
+      return text ? [`${m.displayName}: ${text}`] : [];
+    });
+    return said.length > 0 ? said.join(' ') : none;
+  };
+  const withPlatforms = (common: string, part: keyof ChatDocs) =>
+    [common, perPlatform(part)].filter((text) => text.length > 0).join(' ');
   const settingsBody =
     settings.length === 0
       ? z.looseObject({})
@@ -75,11 +85,17 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
   });
   return {
     installChatApp: appEndpoint(
-      "Sends the person to the platform to install the hub app for their org (Slack's OAuth consent), or a Microsoft admin to their tenant's Entra sign-in to confirm a pending Teams binding, and sets the flow's cookie in their browser (HttpOnly, SameSite=Lax, for the callback path only, as long as the state lives).",
+      withPlatforms(
+        "Sends the person to the platform to install the hub app for their org, or to confirm a pending binding, and sets the flow's cookie in their browser (HttpOnly, SameSite=Lax, for the callback path only, as long as the state lives).",
+        'install',
+      ),
     ),
     completeChatInstall: {
       ...appEndpoint(
-        "The platform's OAuth redirect (Slack's install; Microsoft Entra's sign-in confirming a Teams binding): only from the browser that opened the link (its cookie; every answer clears it); the signed, single-use state names the org; the installation is bound to that org alone. A Teams binding is confirmed only by an ID token whose `tid` is the tenant and whose `wids` hold an admin role (403 otherwise, audited).",
+        withPlatforms(
+          "The platform's OAuth redirect: only from the browser that opened the link (its cookie; every answer clears it); the signed, single-use state names the org; the installation is bound to that org alone.",
+          'callback',
+        ),
       ),
       responses: {
         ...appEndpoint('').responses,
@@ -154,8 +170,13 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
       },
     },
     createChatBindCode: {
-      description:
-        'A platform bound by code rather than OAuth (Microsoft Teams: someone in the tenant sends the bot `connect <code>`) is bound to the org only with a code made here by an org admin: random (160 bits), shown once and stored only as its hash, single use, and valid for minutes (15 unless `expiresInMinutes` says). It binds only the installation the connection names (its Teams tenant id). For Microsoft Teams, `connect <code>` only claims the tenant: the binding stays pending (audited `chat.installation_pending`) until a Microsoft admin of that tenant confirms through the link the bot answers with — an Entra sign-in (authorization code + PKCE, bound to the browser that opened the link, single use, 30 minutes) whose ID token has the tenant as `tid` and in `wids` Global Administrator (62e90394-69f5-4237-9190-012177145e10) or Teams Administrator (69091246-20e8-4a56-aa4d-066075b2a7a8), as `adminRoleIds` of the Teams app settings says; then `chat.installation_bound`, otherwise `chat.installation_refused` with its reason. Audited as `chat.bind_code_created`, without the code.',
+      description: [
+        'A platform bound by code rather than OAuth (someone in the installation sends the bot `connect <code>`) is bound to the org only with a code made here by an org admin: random (160 bits), shown once and stored only as its hash, single use, and valid for minutes (15 unless `expiresInMinutes` says). It binds only the installation the connection names.',
+        perPlatform('bindCode'),
+        'Audited as `chat.bind_code_created`, without the code.',
+      ]
+        .filter((text) => text.length > 0)
+        .join(' '),
       requestParams: { path: OrgConnectionParams },
       requestBody: jsonBody(CreateBindCodeRequest),
       responses: {
@@ -164,7 +185,7 @@ export function chatOperations(modules: readonly Pick<ProviderModule, 'id' | 'di
         ...authErrors,
         '404': problem('No such connection in this organisation'),
         '409': problem(
-          'The connection is not one a bind code binds (a Teams connection of kind `teams_bot` with its tenant id), or it is not active',
+          `The connection is not one a bind code binds (${perPlatform('bindCodeConnection', 'no chat provider is bound by code')}), or it is not active`,
         ),
       },
     },

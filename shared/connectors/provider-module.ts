@@ -170,6 +170,25 @@ export interface ChatPart {
   bindCodeTarget?(connection: Connection): string | null;
   /** What else binding by code takes, for the person given the code (Teams: a tenant admin's confirmation). */
   readonly bindConfirmation?: string;
+  /**
+   * What the person who asked for a direct message that could not be opened is told to do about it
+   * (the app must reach the recipient's personal scope); a generic sentence when absent.
+   */
+  readonly undeliverableDmFix?: string;
+  /** What the API document says of this platform on the chat routes, each a sentence or two. */
+  readonly docs?: ChatDocs;
+}
+
+/** A chat platform's part of the chat routes' documentation (`shared/chat/operations.ts`). */
+export interface ChatDocs {
+  /** Where `GET /{provider}/install` sends the person. */
+  readonly install?: string;
+  /** What `GET /{provider}/oauth/callback` completes, and what it requires. */
+  readonly callback?: string;
+  /** How a code made with `POST …/connections/{connectionId}/bind-codes` binds this platform (a platform with `bindCodeTarget`). */
+  readonly bindCode?: string;
+  /** Which of its connections a bind code binds. */
+  readonly bindCodeConnection?: string;
 }
 
 /** Marks a credential field as secret: encrypted, never returned, never audited, never a CLI argument. */

@@ -10,10 +10,12 @@ export const CanonicalEventSchema = z
     occurredAt: z.iso.datetime(),
     receivedAt: z.iso.datetime(),
     correlationId: z.string(),
+    // Open here (custom types, claim-checked events): each type's schema is applied where the event
+    // is made (`canonicalEvent`) and read (`canonicalData`); the OpenAPI document types it by `type`.
     data: z
       .record(z.string(), z.unknown())
       .describe(
-        "Provider-neutral and typed: the `…EventData` component its type names (`work_item.*`: WorkItemEventData, `pull_request.*`: PullRequestEventData…); for `custom.*` types, the sender's own data as sent",
+        "Provider-neutral and typed: the `…EventData` component its type names (`work_item.*`: WorkItemEventData, `pull_request.*`: PullRequestEventData…), as the document's CanonicalEvent ties them; for `custom.*` types, the sender's own data as sent; empty when `claim` is set",
       ),
     raw: z
       .object({

@@ -4,6 +4,7 @@ import type { OrgStore, UserStore } from '../ports/stores';
 import { poolUsername, SIGN_IN_GRANT_METADATA, type SignInGrantStore, ssoAmrOf } from '../sso/sign-in-grants';
 import { AMR_CLAIM } from './amr';
 import { ORG_CLAIM, ROLE_CLAIM, USER_CLAIM } from './authenticate';
+import { holdPoolAccountTo, type PoolAccountBindings } from './pool-accounts';
 
 /** What the user pool tells its pre-token-generation trigger about a sign-in or a refresh. */
 export interface TokenRequest {
@@ -28,11 +29,15 @@ export interface TokenRequest {
  * sign-in, and enrolling signs the user out everywhere, so no session begun without the code
  * is refreshed into one that claims it. A refresh of a user who signed in by SSO lately claims no
  * second factor (`ssoAmrOf`).
+ *
+ * The pool account is held to the hub user its first token was for (`holdPoolAccountTo`): an
+ * address given to someone else does not hand them the old account and its password.
  */
 export function makeTokenClaims(deps: {
   orgs: Pick<OrgStore, 'get'>;
   users: Pick<UserStore, 'findByEmail'>;
   grants: Pick<SignInGrantStore, 'find'>;
+  accounts: PoolAccountBindings;
   clock: Clock;
 }) {
   return async (request: TokenRequest): Promise<Record<string, string>> => {
@@ -47,6 +52,7 @@ export function makeTokenClaims(deps: {
     const user = await deps.users.findByEmail(orgId, email);
     if (!user) throw new ForbiddenError(`Organisation ${orgId} has no user with this email`);
     if (user.status !== 'active') throw new ForbiddenError('The user is deactivated');
+    await holdPoolAccountTo(deps.accounts, { orgId, sub: userAttributes.sub }, user.id, deps.clock.now());
     const grantId = request.clientMetadata?.[SIGN_IN_GRANT_METADATA];
     const sso =
       grantId !== undefined || request.refresh

@@ -227,13 +227,13 @@ export interface RuleDestinations {
 }
 
 /**
- * A pattern that can match something: a canonical type, a prefix of some, `*`, or a generic
- * sender's own `custom.…` types. A typo (`nope.*`) would silently stop everything, so it is refused.
+ * A pattern that can match something: a canonical type, a prefix of some, `*`, or the `custom.…`
+ * types a sender of its own events uses. A typo (`nope.*`) would silently stop everything, so it is refused.
  */
 export const KnownEventTypePatternSchema = EventTypePatternSchema.refine(
   (pattern) =>
     pattern.startsWith(CUSTOM_TYPE_PREFIX) || CANONICAL_TYPES.some((type) => matchesType(pattern, type)),
   {
-    message: `names no event type the hub emits (a generic sender's own types start with ${CUSTOM_TYPE_PREFIX})`,
+    message: `names no event type the hub emits (a sender's own types start with ${CUSTOM_TYPE_PREFIX})`,
   },
 );

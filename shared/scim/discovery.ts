@@ -20,7 +20,8 @@ const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [SPC_SCHEMA],
-    documentationUri: 'https://github.com/integration-hub#scim',
+    // The hub's own API document, which describes these routes, on the same origin.
+    documentationUri: new URL('/v1/openapi.json', baseUrl).href,
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_COUNT },

@@ -28,9 +28,9 @@ export interface PendingOidcStore {
 
 /** What the hub asks of an OpenID Provider (openid-client behind the egress guard, in the adapter). */
 export interface OidcClient {
+  /** Needs no client secret: a start (which anyone may call) decrypts nothing. */
   authorizationUrl(
     connection: SsoConnection,
-    clientSecret: string,
     params: { redirectUri: string; state: string; nonce: string; codeChallenge: string; loginHint?: string },
   ): Promise<string>;
   /** Exchanges the code and checks the ID token (issuer, audience, signature, expiry, nonce); its claims. */
@@ -114,7 +114,7 @@ export function makeOidcSignIn(deps: {
       });
       const secure = cookieSecure(deps.publicUrl) ? '; Secure' : '';
       const cookie = `${cookieName(state)}=${browser}; Max-Age=${REQUEST_TTL_MS / 1000}; Path=${CALLBACK_PATH}; HttpOnly; SameSite=Lax${secure}`;
-      const location = await deps.client.authorizationUrl(connection, await secretOf(connection), {
+      const location = await deps.client.authorizationUrl(connection, {
         redirectUri: oidcRedirectUri(deps.publicUrl),
         state,
         nonce,

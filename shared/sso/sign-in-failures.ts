@@ -75,3 +75,34 @@ export interface SignInFailureStore {
 }
 
 export const FAILURES_SHOWN = 20;
+
+const RECENT_KEPT = 1000;
+
+/**
+ * The store, recording at most `perWindow` refusals of one reason per connection within `windowMs`
+ * from one execution environment: the sign-in routes are public, so a flood of forged responses
+ * costs a few writes per reason and window, while the admins still see every kind of failure.
+ */
+export function throttledFailures(
+  store: SignInFailureStore,
+  options: { windowMs?: number; perWindow?: number; now?: () => number } = {},
+): SignInFailureStore {
+  const { windowMs = 10_000, perWindow = 5, now = Date.now } = options;
+  const recent = new Map<string, { since: number; count: number }>();
+  return {
+    list: (orgId, connectionId, limit) => store.list(orgId, connectionId, limit),
+    async record(orgId, failure) {
+      const key = `${orgId}#${failure.connectionId}#${failure.reason}`;
+      const at = now();
+      const seen = recent.get(key);
+      if (seen && at - seen.since < windowMs) {
+        if (seen.count >= perWindow) return;
+        seen.count += 1;
+      } else {
+        if (recent.size >= RECENT_KEPT) recent.clear();
+        recent.set(key, { since: at, count: 1 });
+      }
+      await store.record(orgId, failure);
+    },
+  };
+}

@@ -12,7 +12,7 @@ import type { Link } from './link';
 import type { Mapping, MappingInput, Side } from './mapping';
 import { containerOf, SIDES } from './mapping';
 import type { SyncStore } from './ports';
-import type { SyncProviders } from './providers';
+import type { SyncProviders, WorkItemConnectors } from './providers';
 import { workItemConnector } from './providers';
 import type { ScanStarter } from './scan';
 
@@ -28,7 +28,7 @@ interface Deps {
  * side's provider, which the mapping records.
  */
 async function checkConnections(
-  deps: Deps,
+  deps: Deps & { readonly connectors: WorkItemConnectors },
   orgId: string,
   input: MappingInput,
 ): Promise<Record<Side, string>> {
@@ -41,7 +41,7 @@ async function checkConnections(
       issues.push({ path: `${side}.connectionId`, message: 'no such connection in this org' });
       continue;
     }
-    const connector = workItemConnector(connection.provider, side);
+    const connector = workItemConnector(connection.provider, side, deps.connectors);
     if (!connector) {
       issues.push({
         path: `${side}.connectionId`,
@@ -85,6 +85,8 @@ async function requireMapping(store: SyncStore, orgId: string, mappingId: string
 
 export function makeManageMappings(
   deps: Deps & {
+    /** The providers that can take part: the modules' sync parts (`ProviderCatalog.syncConnectors`). */
+    readonly connectors: WorkItemConnectors;
     readonly audit: Pick<AuditStore, 'append'>;
     readonly scanner: Pick<ScanStarter, 'backfill'>;
     readonly orgs: Pick<OrgStore, 'get'>;

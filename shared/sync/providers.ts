@@ -15,7 +15,6 @@ import { ConflictError, NotFoundError, ProviderUnavailableError, ValidationError
 import { logger } from '../observability/observability';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { ConnectionStore } from '../ports/stores';
-import { PROVIDERS } from '../providers';
 import { TtlCache } from '../ttl-cache';
 
 export interface TrackerSide {
@@ -76,12 +75,11 @@ export function boundedClient<T extends WorkItemClient>(client: T, provider: str
 /** The work-item connectors by provider: the modules' sync parts, or others (a test's own providers). */
 export type WorkItemConnectors = Readonly<Partial<Record<string, WorkItemConnector>>>;
 
-/** The connector that plays `role` for a provider, if one does. */
+/** The connector that plays `role` for a provider among `connectors` (the composition's), if one does. */
 export function workItemConnector(
   provider: string,
-  role?: Role,
-  // The modules' by default: callers that cannot be given them (the engine's own lookups) still find them.
-  connectors: WorkItemConnectors = PROVIDERS.syncConnectors,
+  role: Role | undefined,
+  connectors: WorkItemConnectors,
 ): WorkItemConnector | undefined {
   const connector = connectors[provider];
   return connector && (role === undefined || connector.role === role) ? connector : undefined;
@@ -98,7 +96,8 @@ export function makeSyncProviders(deps: {
   /** Each provider's access tokens, by provider id, for its OAuth connections (`providerTokens()`). */
   tokens?: Readonly<Record<string, AccessTokens>>;
   ttlMs?: number;
-  connectors?: WorkItemConnectors;
+  /** The providers that can take part: the modules' sync parts (`ProviderCatalog.syncConnectors`). */
+  connectors: WorkItemConnectors;
   /** How long one provider call may take (`PROVIDER_CALL_TIMEOUT_MS` unless set). */
   callTimeoutMs?: number;
 }): SyncProviders {
@@ -166,8 +165,7 @@ export function makeSyncProviders(deps: {
     forget: (connectionId) => {
       cache.deleteWhere((key) => key.includes(`:${connectionId}:`));
       identities.delete(connectionId);
-      for (const connector of Object.values(deps.connectors ?? PROVIDERS.syncConnectors))
-        connector?.forget?.(connectionId);
+      for (const connector of Object.values(deps.connectors)) connector?.forget?.(connectionId);
     },
   };
 }

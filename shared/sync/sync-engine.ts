@@ -35,8 +35,8 @@ export interface SyncEngineDeps {
   readonly providers: SyncProviders;
   readonly audit: Pick<AuditStore, 'append'>;
   readonly clock: Clock;
-  /** The providers that can take part (the registry's unless given). */
-  readonly connectors?: WorkItemConnectors;
+  /** The providers that can take part: the modules' sync parts (`ProviderCatalog.syncConnectors`). */
+  readonly connectors: WorkItemConnectors;
 }
 
 /** Tries a link change a few times against concurrent writers before giving the message back to the queue. */

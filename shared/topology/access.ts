@@ -40,6 +40,8 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'usage:count': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
   'api-keys:record-use': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
   'sessions:record': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
+  // The pre-token trigger binds a pool account to its hub user (tenant items of that collection only).
+  'pool-accounts:bind': { resources: ['domainTable', 'auditTable', 'tenantRole'], tenantData: true },
   'tenant-role:assume': { resources: ['tenantRole'], tenantData: true },
   'idempotency-table:write': { resources: ['idempotencyTable'], tenantData: false },
   'event-bus:put': { resources: ['eventBus'], tenantData: false },
@@ -74,6 +76,8 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
 export const CUSTOM_AUTH_ACTIONS = [
   'cognito-idp:AdminGetUser',
   'cognito-idp:AdminCreateUser',
+  // Replaces a pool account left bound to another hub user that had the address.
+  'cognito-idp:AdminDeleteUser',
   'cognito-idp:AdminInitiateAuth',
   'cognito-idp:AdminRespondToAuthChallenge',
 ] as const;

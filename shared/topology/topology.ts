@@ -57,8 +57,9 @@ export const functions = {
   addTokenClaims: fn(
     'add-token-claims',
     "Puts the user's org, role and how they authenticated into the user pool's tokens",
-    // Reads the hub user, and an SSO session's spent sign-in grant for its `amr` (platform items).
-    ['domain-table:read'],
+    // Reads the hub user, and an SSO session's spent sign-in grant for its `amr` (platform items);
+    // binds each pool account to the hub user of its first token.
+    ['domain-table:read', 'pool-accounts:bind'],
   ),
   // The user pool's custom authentication: how a sign-in the hub verified (SSO) becomes a pool session.
   defineAuthChallenge: fn(

@@ -32,6 +32,7 @@ export type ResourceAccess =
   | 'usage:count'
   | 'api-keys:record-use'
   | 'sessions:record'
+  | 'pool-accounts:bind'
   | 'tenant-role:assume'
   | 'mail:send'
   | 'queues:send'

@@ -1,5 +1,6 @@
 import type { FakeGitlab } from '../fakes/gitlab';
 import { GITLAB_HUB, GITLAB_HUMAN, startFakeGitlab } from '../fakes/gitlab';
+import { gitlabFixture } from '../fakes/gitlab-projects';
 import type { FakeJira } from '../fakes/jira';
 import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
@@ -21,6 +22,8 @@ let admin: ReturnType<typeof client>;
 let orgId: string;
 let jiraConnection: string;
 let gitlabConnection: string;
+/** The GitLab connection's secret token, as its hook in GitLab would be set up with it. */
+let gitlabSecret: string;
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read the providers' and the hub's JSON freely
 type Json = Record<string, any>;
@@ -110,6 +113,7 @@ beforeAll(async () => {
     if (set.status !== 200)
       throw new Error(`credentials for ${provider}: ${set.status} ${JSON.stringify(set.json)}`);
     fake.webhooks.setTarget({ url: `${hub.url}${con.webhookUrl}`, secret: con.webhookSecret });
+    if (provider === 'gitlab') gitlabSecret = con.webhookSecret;
     return con.id as string;
   };
   jiraConnection = await connect('jira', jira.url, { kind: 'jira_api_token', ...JIRA_BOT }, jira);
@@ -471,20 +475,51 @@ describe('Jira ↔ GitLab issue sync', () => {
     expect(links.map((l) => l.codeHost.key)).not.toContain(`${PROJECT}#${hidden.iid}`);
   });
 
-  it('answers GitLab at once and never with a 5xx, even for events it ignores', async () => {
+  it('acknowledges a correctly signed event it does not use (a system hook, an unknown type) with 202 {ignored: true}, publishing nothing', async () => {
     const con = await read(`/v1/orgs/${orgId}/connections/${gitlabConnection}`);
-    const res = await fetch(`${hub.url}${con.webhookUrl}`, {
+    const post = (event: string, uuid: string, body: string) =>
+      fetch(`${hub.url}${con.webhookUrl}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-gitlab-event': event,
+          'x-gitlab-event-uuid': uuid,
+          'x-gitlab-token': gitlabSecret,
+        },
+        body,
+      });
+    const deliveries = [
+      // GitLab's documented project creation, as a system hook sends it (and a group's project hook).
+      ['System Hook', 'ignored-system-1', JSON.stringify(gitlabFixture('project-create'))],
+      // A documented event the hub does not use, and one no GitLab version sends yet.
+      ['Wiki Page Hook', 'ignored-wiki-1', JSON.stringify(gitlabFixture('wiki-page'))],
+      ['Future Feature Hook', 'ignored-future-1', '{"object_kind":"future_feature"}'],
+    ] as const;
+    for (const [event, uuid, body] of deliveries) {
+      const res = await post(event, uuid, body);
+      expect({ event, status: res.status, body: await res.json() }).toEqual({
+        event,
+        status: 202,
+        body: { ignored: true },
+      });
+    }
+    // The same system hook with a wrong token is refused: the 202s above were the token's doing.
+    const forged = await fetch(`${hub.url}${con.webhookUrl}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-gitlab-event': 'Wiki Page Hook',
-        'x-gitlab-event-uuid': 'wiki-1',
+        'x-gitlab-event': 'System Hook',
+        'x-gitlab-event-uuid': 'ignored-system-2',
         'x-gitlab-token': 'wrong-token',
       },
-      body: '{}',
+      body: JSON.stringify(gitlabFixture('project-create')),
     });
-    // A wrong token is refused (401); the fake's own deliveries above were all accepted.
-    expect(res.status).toBe(401);
+    expect(forged.status).toBe(401);
+    // Nothing was published for them: no event in the feed came from those deliveries.
+    await quiet();
+    const feed = (await read(`/v1/orgs/${orgId}/events?limit=100`)).items as Json[];
+    expect(feed.filter((e) => String(e.raw?.deliveryId).startsWith('ignored-'))).toEqual([]);
+    // And every delivery the fake made in this file was answered without a 5xx.
     expect(gitlab.webhooks.sent.filter((d) => d.status >= 500)).toEqual([]);
   });
 });

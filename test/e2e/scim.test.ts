@@ -287,6 +287,46 @@ describe('SCIM as Okta calls it', () => {
     expectScimError(taken, 409, 'uniqueness');
   });
 
+  it('gives no one the old pool account of an address SCIM moved: its password no longer signs anyone in', async () => {
+    const PASSWORD = 'Correct-horse-battery-9';
+    const old = `reuse-${suffix}@scim-a.test`;
+    const userBody = (address: string, externalId: string) => ({
+      schemas: [USER],
+      userName: address,
+      emails: [{ primary: true, value: address, type: 'work' }],
+      displayName: 'Reused Address',
+      externalId,
+      active: true,
+    });
+    const login = (email: string) =>
+      runCli(hub, ['login', '--email', email], undefined, { HUB_PASSWORD: PASSWORD });
+    const userOf = (jwt: string) =>
+      JSON.parse(Buffer.from(String(jwt.split('.')[1]), 'base64url').toString('utf8'))['custom:user_id'];
+
+    const leaver = await a.scim('POST', '/Users', userBody(old, '00u1leaver'));
+    expect(leaver.status).toBe(201);
+    // An operator gave the leaver a password at the pool; it signs them in as themselves.
+    const set = runCli(hub, ['pool', 'set-password', '--email', old, '--org', a.id], undefined, {
+      HUB_PASSWORD: PASSWORD,
+    });
+    expect(set.stderr).toBe('');
+    const first = login(old);
+    expect(first.stderr).toBe('');
+    expect(userOf(JSON.parse(first.stdout).idToken)).toBe(leaver.json.id);
+
+    // The IdP moves the leaver to another address and gives the old one to a new starter.
+    const moved = `reuse-moved-${suffix}@scim-a.test`;
+    expect((await a.scim('PUT', `/Users/${leaver.json.id}`, userBody(moved, '00u1leaver'))).status).toBe(200);
+    const starter = await a.scim('POST', '/Users', userBody(old, '00u2starter'));
+    expect(starter.status).toBe(201);
+
+    // The old account's password finds the starter by email, but the account is the leaver's: refused.
+    const reused = login(old);
+    expect(reused.stdout).toBe('');
+    expect(reused.stderr).toMatch(/made for another hub user/);
+    expect(reused.stderr).not.toContain(PASSWORD);
+  });
+
   it("deprovisions with Okta's PATCH active false: the user's token is refused at once", async () => {
     const jwt = runCli(hub, [
       'token',

@@ -89,6 +89,23 @@ describe('the synthesized deployment', () => {
     });
   });
 
+  it('holds each route anyone may call without a credential to its own lower rate, after the route exists', () => {
+    const [stageId, stage] = Object.entries(t.api.findResources('AWS::ApiGatewayV2::Stage'))[0] ?? [];
+    const settings = stage?.Properties.RouteSettings as Record<string, Record<string, number>>;
+    const open = routes.filter((r) => r.auth === 'public' || r.auth === 'invitation-token');
+    expect(open.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['GET /sso/start', 'POST /sso/saml/{ssoConnectionId}/acs']));
+    expect(Object.keys(settings).sort()).toEqual(open.map((r) => `${r.method} ${r.path}`).sort());
+    for (const limits of Object.values(settings)) {
+      expect(limits).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    }
+    // Webhooks (signed) and the hub's own routes keep the stage's default.
+    expect(settings['POST /webhooks/{provider}/{connectionId}']).toBeUndefined();
+    const routeIds = Object.entries(t.api.findResources('AWS::ApiGatewayV2::Route'))
+      .filter(([, r]) => String(r.Properties.RouteKey) === 'GET /sso/start')
+      .map(([id]) => id);
+    expect(stageId && t.api.toJSON().Resources[stageId].DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
   it('gives every queue a DLQ, partial batch failure reporting and an alarm on its DLQ', () => {
     for (const spec of Object.values(queues)) {
       t.hub.hasResourceProperties('AWS::SQS::Queue', {

@@ -140,7 +140,7 @@ describe('credentials are encrypted for the server they were entered for', () =>
       }),
     );
 
-    const providers = makeSyncProviders({ connections, cipher });
+    const providers = makeSyncProviders({ connections, cipher, connectors: PROVIDERS.syncConnectors });
     await expect(
       providers.tracker(org.id, connection.id).then((side) => side.client.identity()),
     ).rejects.toBeInstanceOf(ProviderAuthError);

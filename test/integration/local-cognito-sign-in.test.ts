@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminRespondToAuthChallengeCommand,
   CognitoIdentityProviderClient,
   NotAuthorizedException,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsEmulator } from '../../lib/local/aws-emulator';
 import { startAwsEmulator } from '../../lib/local/aws-emulator';
 import {
@@ -24,6 +26,7 @@ import { localNames } from '../../lib/local/local-names';
 import { CognitoSessionIssuer } from '../../shared/adapters/cognito/cognito-session-issuer';
 import { DynamoDbAccessStore } from '../../shared/adapters/dynamodb/dynamodb-access-store';
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
+import { DynamoDbPoolAccounts } from '../../shared/adapters/dynamodb/dynamodb-pool-accounts';
 import { DynamoDbSignInGrants } from '../../shared/adapters/dynamodb/dynamodb-sign-in-grants';
 import { DynamoDbUserStore } from '../../shared/adapters/dynamodb/dynamodb-user-store';
 import type { RequestContext } from '../../shared/audit/audit-record';
@@ -47,6 +50,7 @@ let issuer: string;
 const now = new Date();
 const clock = { now: () => now };
 const refusals: string[] = [];
+let accounts: DynamoDbPoolAccounts;
 
 beforeAll(async () => {
   aws = await startLocalAws();
@@ -58,6 +62,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}${ISSUER_PATH}`;
   const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
+  accounts = new DynamoDbPoolAccounts(aws.docs, aws.tables.domainTable);
   const cognito = new LocalCognito(aws.dir, {
     clientId: DEV_AUDIENCE,
     grants,
@@ -65,6 +70,7 @@ beforeAll(async () => {
       orgs: new DynamoDbOrgStore(aws.docs, aws.tables),
       users: new DynamoDbUserStore(aws.docs, aws.tables),
       grants,
+      accounts,
       clock,
     }),
     mint: (claims) => mintDevToken(key, issuer, claims),
@@ -117,7 +123,7 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
   it("issues an ID token the hub's JWT verifier accepts, with the hub user's org, id and role, and the sign-in's amr", async () => {
     const { org, user } = await orgWithUser(`sso-a-${Date.now()}`, 'admin');
     const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
-    const issued = await new CognitoSessionIssuer(client(), POOL, grants, clock).issue({
+    const issued = await new CognitoSessionIssuer(client(), POOL, grants, accounts, clock).issue({
       orgId: org.id,
       userId: user.id,
       email: user.email,
@@ -151,7 +157,7 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
     expect(await grants.find(user.email.toLowerCase())).toMatchObject({ spentAt: now, secretHash: '' });
 
     // A second sign-in reuses the pool user the first one made.
-    const again = await new CognitoSessionIssuer(client(), POOL, grants, clock).issue({
+    const again = await new CognitoSessionIssuer(client(), POOL, grants, accounts, clock).issue({
       orgId: org.id,
       userId: user.id,
       email: user.email,
@@ -161,10 +167,49 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
     expect((await verify(again.idToken))[AMR_CLAIM]).toBe('ext');
   });
 
+  it("binds the pool account to its first token's user, and replaces one bound to a user that had the address before", async () => {
+    const { org, user } = await orgWithUser(`sso-r-${Date.now()}`);
+    const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
+    const issue = () =>
+      new CognitoSessionIssuer(client(), POOL, grants, accounts, clock).issue({
+        orgId: org.id,
+        userId: user.id,
+        email: user.email,
+        amr: ['ext'],
+        connectionId: 'sso_1',
+      });
+    const subOf = async () =>
+      (
+        await client().send(new AdminGetUserCommand({ UserPoolId: POOL.userPoolId, Username: user.email }))
+      ).UserAttributes?.find((a) => a.Name === 'sub')?.Value ?? '';
+    await issue();
+    const first = await subOf();
+    expect(await accounts.userOf(org.id, first)).toBe(user.id);
+    await issue();
+    expect(await subOf()).toBe(first);
+
+    // The account is another hub user's (the address was theirs before): the IdP vouched for this
+    // user, so the old account goes and a new one, bound to this user, signs them in.
+    await aws.docs.send(
+      new DeleteCommand({
+        TableName: aws.tables.domainTable,
+        Key: { PK: `T#${org.id}#POOLACCT`, SK: first },
+      }),
+    );
+    expect(await accounts.bind(org.id, first, 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3F9', now)).toBe(
+      'usr_01JD3Q4ZK8M7X2V9N6B5C4D3F9',
+    );
+    const issued = await issue();
+    const replaced = await subOf();
+    expect(replaced).not.toBe(first);
+    expect(await accounts.userOf(org.id, replaced)).toBe(user.id);
+    expect(issued.idToken).toEqual(expect.any(String));
+  });
+
   it('refuses a sign-in whose client metadata names a grant that was not just spent for its user', async () => {
     const { org, user } = await orgWithUser(`sso-m-${Date.now()}`);
     const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
-    await new CognitoSessionIssuer(client(), POOL, grants, clock).issue({
+    await new CognitoSessionIssuer(client(), POOL, grants, accounts, clock).issue({
       orgId: org.id,
       userId: user.id,
       email: user.email,
@@ -206,7 +251,7 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
     const { org, user } = await orgWithUser(`sso-b-${Date.now()}`);
     const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
     // The pool user, as a first sign-in makes it.
-    await new CognitoSessionIssuer(client(), POOL, grants, clock).issue({
+    await new CognitoSessionIssuer(client(), POOL, grants, accounts, clock).issue({
       orgId: org.id,
       userId: user.id,
       email: user.email,
@@ -255,7 +300,7 @@ describe('the local user pool signs an SSO sign-in in by custom auth', () => {
     const { org } = await orgWithUser(`sso-c-${Date.now()}`);
     const grants = new DynamoDbSignInGrants(aws.docs, aws.tables.domainTable);
     await expect(
-      new CognitoSessionIssuer(client(), POOL, grants, clock).issue({
+      new CognitoSessionIssuer(client(), POOL, grants, accounts, clock).issue({
         orgId: org.id,
         userId: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E2',
         email: 'stranger@elsewhere.test',

@@ -10,6 +10,7 @@ import type {
 } from '../../shared/connectors/work-items';
 import { ProviderUnavailableError, QuotaExceededError } from '../../shared/errors';
 import { newId } from '../../shared/ids';
+import { PROVIDERS } from '../../shared/providers';
 import { makeManageMappings } from '../../shared/sync/manage-sync';
 import type { Mapping } from '../../shared/sync/mapping';
 import { makeSyncProviders } from '../../shared/sync/providers';
@@ -65,6 +66,7 @@ function freeOrg() {
     },
     orgs: { get: async () => ({ id: orgId, plan: 'free', status: 'active' }) as unknown as Org },
     clock,
+    connectors: PROVIDERS.syncConnectors,
     audit: { append: async () => {} },
     scanner: { backfill: async () => Promise.reject(new Error('not here')) },
   });
@@ -475,6 +477,7 @@ describe('work skipped for a suspended org is picked up again by reconciliation'
       connections: { get: async () => null },
       orgs: { get: async () => null },
       clock,
+      connectors: PROVIDERS.syncConnectors,
       audit: { append: async () => {} },
       scanner: {
         backfill: async (m) => {

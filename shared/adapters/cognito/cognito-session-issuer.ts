@@ -1,6 +1,7 @@
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import {
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminRespondToAuthChallengeCommand,
@@ -9,6 +10,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ForbiddenError } from '../../errors';
 import { ORG_CLAIM } from '../../identity/authenticate';
+import type { PoolAccountBindings } from '../../identity/pool-accounts';
 import type { Clock } from '../../ports/clock';
 import { CUSTOM_CHALLENGE } from '../../sso/auth-challenge';
 import type { IssuedSession, SessionIssuer } from '../../sso/session-issuer';
@@ -31,6 +33,7 @@ export class CognitoSessionIssuer implements SessionIssuer {
     private readonly client: CognitoIdentityProviderClient,
     private readonly pool: { readonly userPoolId: string; readonly clientId: string },
     private readonly grants: Pick<SignInGrantStore, 'put'>,
+    private readonly accounts: Pick<PoolAccountBindings, 'userOf'>,
     private readonly clock: Clock,
   ) {}
 
@@ -76,8 +79,15 @@ export class CognitoSessionIssuer implements SessionIssuer {
     };
   }
 
-  /** The pool user for the hub user: made on their first SSO sign-in; one of another org is refused. */
-  private async ensureUser(username: string, input: { orgId: string; name?: string }): Promise<void> {
+  /**
+   * The pool user for the hub user: made on their first SSO sign-in; one of another org is refused.
+   * One bound to another hub user that had this address (`holdPoolAccountTo`) is replaced: the IdP
+   * just vouched for this user, and the old account, with whatever password it had, must go.
+   */
+  private async ensureUser(
+    username: string,
+    input: { orgId: string; userId: string; name?: string },
+  ): Promise<void> {
     const existing = await this.client
       .send(new AdminGetUserCommand({ UserPoolId: this.pool.userPoolId, Username: username }))
       .catch((error: unknown) => {
@@ -90,7 +100,12 @@ export class CognitoSessionIssuer implements SessionIssuer {
       if (org !== input.orgId) {
         throw new ForbiddenError("The email's user pool account belongs to another organisation");
       }
-      return;
+      const sub = existing.UserAttributes?.find((a) => a.Name === 'sub')?.Value ?? existing.Username ?? '';
+      const bound = await this.accounts.userOf(input.orgId, sub);
+      if (bound === null || bound === input.userId) return;
+      await this.client.send(
+        new AdminDeleteUserCommand({ UserPoolId: this.pool.userPoolId, Username: username }),
+      );
     }
     await this.client
       .send(

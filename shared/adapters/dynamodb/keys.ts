@@ -79,6 +79,8 @@ export const TENANT_COLLECTIONS = {
   passkeys: 'PASSKEY',
   /** A passkey registration under way, by user (single use, TTL): the challenge the authenticator signs. */
   passkeyRegistrations: 'PASSKEYREG',
+  /** User pool accounts (`sub`) → the hub user each signs in as, bound by its first token. */
+  poolAccounts: 'POOLACCT',
 } as const;
 
 /** The prefix every key of one tenant starts with. */

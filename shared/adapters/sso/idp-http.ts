@@ -71,11 +71,12 @@ const CONFIG_TTL_MS = 10 * 60_000;
 /**
  * The OIDC relying party on openid-client: discovery (kept a while per connection version), the
  * authorization URL with PKCE, and the code exchange with the ID token's checks, all through the
- * egress guard's fetch.
+ * egress guard's fetch. Discovery knows no client secret: the authorization URL needs none, so a
+ * start decrypts nothing; the exchange alone is configured with it.
  */
 export function openIdClient(fetchImpl: typeof fetch): OidcClient {
   const configs = new Map<string, { at: number; config: Promise<unknown> }>();
-  const configFor = async (connection: SsoConnection, clientSecret: string) => {
+  const configFor = async (connection: SsoConnection) => {
     const client = await openidClient();
     const oidc = connection.oidc;
     if (!oidc) throw new Error('Not an OIDC connection');
@@ -85,26 +86,27 @@ export function openIdClient(fetchImpl: typeof fetch): OidcClient {
       return known.config as ReturnType<typeof client.discovery>;
     const url = new URL(oidc.issuer);
     const config = client
-      .discovery(
-        url,
-        oidc.clientId,
-        undefined,
-        client.ClientSecretBasic(clientSecret),
-        await oidcRequestOptions(url, fetchImpl),
-      )
-      .then((c) => {
-        c[client.customFetch] = fetchImpl as never;
-        c.timeout = TIMEOUT_MS / 1000;
-        return c;
-      });
+      .discovery(url, oidc.clientId, undefined, client.None(), await oidcRequestOptions(url, fetchImpl))
+      .then((c) => configured(client, c));
     config.catch(() => configs.delete(key));
     configs.set(key, { at: Date.now(), config });
     return config;
   };
+  const configured = <C extends { timeout?: number | undefined }>(
+    client: Awaited<ReturnType<typeof openidClient>>,
+    c: C,
+    issuer?: URL,
+  ): C => {
+    (c as Record<symbol, unknown>)[client.customFetch] = fetchImpl;
+    c.timeout = TIMEOUT_MS / 1000;
+    // A loopback issuer on http (the local runtime's): as discovery allowed it.
+    if (issuer?.protocol === 'http:') client.allowInsecureRequests(c as never);
+    return c;
+  };
   return {
-    async authorizationUrl(connection, clientSecret, params) {
+    async authorizationUrl(connection, params) {
       const client = await openidClient();
-      const config = await configFor(connection, clientSecret);
+      const config = await configFor(connection);
       return client
         .buildAuthorizationUrl(config, {
           redirect_uri: params.redirectUri,
@@ -119,7 +121,17 @@ export function openIdClient(fetchImpl: typeof fetch): OidcClient {
     },
     async exchange(connection, clientSecret, callbackUrl, checks) {
       const client = await openidClient();
-      const config = await configFor(connection, clientSecret);
+      const discovered = await configFor(connection);
+      const config = configured(
+        client,
+        new client.Configuration(
+          discovered.serverMetadata(),
+          discovered.clientMetadata().client_id,
+          undefined,
+          client.ClientSecretBasic(clientSecret),
+        ),
+        new URL(connection.oidc?.issuer ?? 'https://invalid'),
+      );
       const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: checks.codeVerifier,
         expectedState: checks.state,

@@ -151,25 +151,43 @@ function mergeRequestEvent(payload: Json): Normalised | null {
   return { type, data: { actor: person(payload.user), pullRequest }, occurredAt: pullRequest.updatedAt };
 }
 
+/**
+ * A push to a branch. GitLab has no branch events of its own: a branch created or deleted is a push
+ * whose `before` (created) or `after` (deleted) is the zero SHA. Those become `branch.created` and
+ * `branch.deleted`, as GitHub's `create`/`delete` deliveries do; a delivery is one event, so the
+ * commits a new branch's first push lists are not announced as a `push` too.
+ */
 function pushEvent(payload: Json): Normalised {
   const ref = str(payload.ref) ?? '';
   const project = str(obj(payload.project).path_with_namespace) ?? '';
   const commits = Array.isArray(payload.commits) ? payload.commits.map(obj) : [];
+  const actor = person({
+    id: payload.user_id,
+    username: payload.user_username,
+    name: payload.user_name,
+    email: payload.user_email,
+  });
+  const branch = ref.replace(/^refs\/heads\//, '');
+  const created = ZERO_SHA.test(str(payload.before) ?? '');
+  const deleted = ZERO_SHA.test(str(payload.after) ?? '');
+  if (created !== deleted && branch)
+    return {
+      type: created ? 'branch.created' : 'branch.deleted',
+      // The branch's head once created (none once deleted), as the tag events say it.
+      data: { actor, container: project, name: branch, sha: sha(payload.checkout_sha) ?? sha(payload.after) },
+      // When the ref moved is not in the payload (a commit's time is not the branch's).
+      occurredAt: null,
+    };
   return {
     type: 'push',
     data: {
-      actor: person({
-        id: payload.user_id,
-        username: payload.user_username,
-        name: payload.user_name,
-        email: payload.user_email,
-      }),
+      actor,
       container: project,
-      branch: ref.replace(/^refs\/heads\//, ''),
+      branch,
       before: sha(payload.before),
       after: sha(payload.after),
-      created: ZERO_SHA.test(str(payload.before) ?? ''),
-      deleted: ZERO_SHA.test(str(payload.after) ?? ''),
+      created,
+      deleted,
       commits: commits.map((c) => ({
         id: str(c.id) ?? '',
         message: str(c.message) ?? '',

@@ -55,6 +55,17 @@ export const teamsProvider: ProviderModule<'msteams', typeof teamsCredentialKind
     localDefaults: TEAMS_LOCAL_DEFAULTS,
     bindConfirmation:
       'The bot then answers with a link: a Global Administrator or Teams Administrator of that tenant opens it and signs in with Microsoft to confirm (within 30 minutes); until then the tenant is not connected.',
+    undeliverableDmFix:
+      "Ask them to install the hub app personally in Microsoft Teams (Apps → the hub's app → Add, or have a Teams admin install it for them in the Teams admin center), and make sure they are a member of the connected tenant; the next notification then goes through.",
+    docs: {
+      install:
+        "a Microsoft admin of the tenant is sent to their tenant's Entra sign-in to confirm a pending binding.",
+      callback:
+        "Microsoft Entra's sign-in confirming a binding; it is confirmed only by an ID token whose `tid` is the tenant and whose `wids` hold an admin role (403 otherwise, audited).",
+      bindCode:
+        '`connect <code>` sent to the bot in the tenant only claims the tenant (the tenant id the connection names): the binding stays pending (audited `chat.installation_pending`) until a Microsoft admin of that tenant confirms through the link the bot answers with — an Entra sign-in (authorization code + PKCE, bound to the browser that opened the link, single use, 30 minutes) whose ID token has the tenant as `tid` and in `wids` Global Administrator (62e90394-69f5-4237-9190-012177145e10) or Teams Administrator (69091246-20e8-4a56-aa4d-066075b2a7a8), as `adminRoleIds` of the Teams app settings says; then `chat.installation_bound`, otherwise `chat.installation_refused` with its reason.',
+      bindCodeConnection: 'a Microsoft Teams connection of kind `teams_bot` with its tenant id',
+    },
     // A tenant is bound by `connect <code>`: a code an org admin made for a bot connection naming it.
     bindCodeTarget: (connection) => {
       const summary = connection.credentials as { kind?: string; tenantId?: string } | null;

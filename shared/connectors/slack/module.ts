@@ -51,6 +51,12 @@ export const slackProvider: ProviderModule<'slack', typeof slackCredentialKinds>
       },
     }),
     installUrl: (deps, by) => slackInstallUrl(deps, by),
+    undeliverableDmFix:
+      'Ask them to open the hub app in Slack once (its Messages tab) or to add it to their direct messages, and make sure they are a member of the connected workspace; the next notification then goes through.',
+    docs: {
+      install: "the person is sent to Slack's OAuth consent to install the app in a workspace.",
+      callback: "Slack's install redirect, with the code it exchanges for the workspace's token.",
+    },
     // The team's name Slack gave at install (the credentials' non-secret summary).
     installationName: (connection) => {
       const name = connection.credentials?.teamName;

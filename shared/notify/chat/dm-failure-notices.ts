@@ -38,8 +38,10 @@ export interface DmFailureNoticeDeps {
   /** Email otherwise (or when that reply cannot go). */
   readonly mailer?: Mailer;
   readonly suppressions?: Pick<MailSuppressionStore, 'suppressed'>;
-  /** For people: `Microsoft Teams`, `Slack`. */
+  /** For people: the provider's display name. */
   readonly providerName: (provider: string) => string;
+  /** What to do about it, by provider (`ChatPart.undeliverableDmFix`), when the provider says. */
+  readonly dmFix?: (provider: string) => string | undefined;
   readonly clock: Clock;
 }
 
@@ -47,11 +49,9 @@ const DAY_MS = 86_400_000;
 const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 const endOfDay = (at: Date) => new Date(Date.parse(`${dayOf(at)}T00:00:00.000Z`) + DAY_MS);
 
-/** What a person can do about it, by provider (the app must be in the user's personal scope to DM them). */
-const fixFor = (provider: string, name: string) =>
-  provider === 'msteams'
-    ? `Ask them to install the hub app personally in ${name} (Apps → the hub's app → Add, or have a Teams admin install it for them in the Teams admin center), and make sure they are a member of the connected tenant; the next notification then goes through.`
-    : `Ask them to open the hub app in ${name} once (its Messages tab) or to add it to their direct messages, and make sure they are a member of the connected workspace; the next notification then goes through.`;
+/** What a person can do about it when the provider does not say (the app must reach the user's personal scope). */
+const genericFix = (name: string) =>
+  `Ask them to open or install the hub app in ${name} for themselves, and make sure they are a member of the connected installation; the next notification then goes through.`;
 
 /**
  * The notices of undeliverable DMs: the rules of the org naming the DM as a destination say who
@@ -69,7 +69,7 @@ export function makeDmFailureNotices(deps: DmFailureNoticeDeps): DmFailureNotice
     forWhom: string,
   ): Promise<'chat' | 'email' | 'none'> => {
     const name = deps.providerName(dm.target.provider);
-    const text = `The hub could not open a ${name} direct message to ${forWhom} for ${what}: ${dm.reason}. ${fixFor(dm.target.provider, name)}`;
+    const text = `The hub could not open a ${name} direct message to ${forWhom} for ${what}: ${dm.reason}. ${deps.dmFix?.(dm.target.provider) ?? genericFix(name)}`;
     const where = creator.askedIn;
     const client = where ? deps.clients[where.provider] : undefined;
     if (where && client && !userOfConversation(where.conversation)) {

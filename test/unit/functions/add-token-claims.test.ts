@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/add-token-claims/handler';
@@ -62,6 +62,9 @@ describe('pre-token-generation trigger', () => {
       .on(GetCommand, { Key: { PK: `T#${ORG}#USEREMAIL`, SK: 'ada@acme.test' } })
       .resolves({ Item: { userId: USER } });
     ddb.on(GetCommand, { Key: { PK: `T#${ORG}#USER`, SK: USER } }).resolves(user('active'));
+    // The pool account is not bound yet: its first token binds it to this hub user.
+    ddb.on(GetCommand, { Key: { PK: `T#${ORG}#POOLACCT`, SK: 'cognito-sub' } }).resolves({});
+    ddb.on(PutCommand).resolves({});
     const attributes = {
       sub: 'cognito-sub',
       email: 'Ada@Acme.test',
@@ -80,6 +83,15 @@ describe('pre-token-generation trigger', () => {
     expect(out.response.claimsAndScopeOverrideDetails.idTokenGeneration?.claimsToAddOrOverride).toEqual(
       out.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.claimsToAddOrOverride,
     );
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ PK: `T#${ORG}#POOLACCT`, SK: 'cognito-sub', userId: USER }),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
+    // Bound to another hub user (the address was theirs): no token.
+    ddb
+      .on(GetCommand, { Key: { PK: `T#${ORG}#POOLACCT`, SK: 'cognito-sub' } })
+      .resolves({ Item: { userId: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3F9' } });
+    await expect(handler(trigger(attributes), lambdaContext())).rejects.toThrow(/another hub user/);
     ddb.on(GetCommand, { Key: { PK: `T#${ORG}#USER`, SK: USER } }).resolves(user('deactivated'));
     await expect(handler(trigger(attributes), lambdaContext())).rejects.toThrow(/deactivated/);
   });

@@ -1,5 +1,6 @@
 import {
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminRespondToAuthChallengeCommand,
@@ -28,12 +29,13 @@ const input = {
   connectionId: 'sso_1',
 };
 
-const setUp = () => {
+const setUp = (bound: Record<string, string> = {}) => {
   const grants: SignInGrant[] = [];
   const issuer = new CognitoSessionIssuer(
     new CognitoIdentityProviderClient({}),
     POOL,
     { put: async (g) => void grants.push(g) },
+    { userOf: async (orgId, sub) => (orgId === ORG ? (bound[sub] ?? null) : null) },
     { now: () => NOW },
   );
   return { grants, issuer };
@@ -131,6 +133,31 @@ describe('issuing a session from the user pool for a verified SSO sign-in', () =
       .rejects(new UsernameExistsException({ message: 'exists', $metadata: {} }));
     signsIn();
     await expect(setUp().issuer.issue(input)).resolves.toMatchObject({ idToken: 'id.jwt' });
+  });
+
+  it("replaces the email's pool account when it is bound to another hub user that had the address", async () => {
+    cognito.on(AdminGetUserCommand).resolves({
+      Username: '7f9c-sub',
+      UserAttributes: [
+        { Name: 'sub', Value: '7f9c-sub' },
+        { Name: 'custom:org_id', Value: ORG },
+      ],
+    });
+    cognito.on(AdminDeleteUserCommand).resolves({});
+    cognito.on(AdminCreateUserCommand).resolves({});
+    signsIn();
+    await setUp({ '7f9c-sub': 'usr_leaver' }).issuer.issue(input);
+    expect(cognito).toHaveReceivedCommandWith(AdminDeleteUserCommand, {
+      UserPoolId: POOL.userPoolId,
+      Username: 'ada@acme.test',
+    });
+    expect(cognito).toHaveReceivedCommandTimes(AdminCreateUserCommand, 1);
+
+    // Bound to this very user: kept as it is.
+    cognito.resetHistory();
+    await setUp({ '7f9c-sub': 'usr_1' }).issuer.issue(input);
+    expect(cognito).toHaveReceivedCommandTimes(AdminDeleteUserCommand, 0);
+    expect(cognito).toHaveReceivedCommandTimes(AdminCreateUserCommand, 0);
   });
 
   it('refuses to move a pool user of another org, before any grant is made', async () => {

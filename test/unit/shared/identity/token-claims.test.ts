@@ -1,4 +1,5 @@
 import { AMR_CLAIM } from '../../../../shared/identity/amr';
+import type { PoolAccountBindings } from '../../../../shared/identity/pool-accounts';
 import { makeTokenClaims } from '../../../../shared/identity/token-claims';
 import {
   newSignInGrant,
@@ -11,9 +12,28 @@ import type { User } from '../../../../shared/tenancy/user';
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const USER = 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const NOW = new Date('2026-12-03T12:00:00.000Z');
-const attributes = { email: 'Ada@Acme.test', email_verified: 'true', 'custom:org_id': ORG };
+const SUB = '5f0c2a4e-1b7d-4c89-9e3a-2d6f8b1c0a97';
+const attributes = { email: 'Ada@Acme.test', email_verified: 'true', 'custom:org_id': ORG, sub: SUB };
 
-function claimsWith(opts: { user?: Partial<User>; grant?: SignInGrant | null } = {}) {
+/** Pool account bindings in memory, as the domain table keeps them (one user per account, put if absent). */
+function memoryAccounts(
+  initial: Record<string, string> = {},
+): PoolAccountBindings & { bound: Map<string, string> } {
+  const bound = new Map(Object.entries(initial));
+  return {
+    bound,
+    userOf: async (orgId, sub) => bound.get(`${orgId}/${sub}`) ?? null,
+    bind: async (orgId, sub, userId) => {
+      const key = `${orgId}/${sub}`;
+      if (!bound.has(key)) bound.set(key, userId);
+      return bound.get(key) as string;
+    },
+  };
+}
+
+function claimsWith(
+  opts: { user?: Partial<User>; grant?: SignInGrant | null; accounts?: PoolAccountBindings } = {},
+) {
   const user = {
     id: USER,
     orgId: ORG,
@@ -29,6 +49,7 @@ function claimsWith(opts: { user?: Partial<User>; grant?: SignInGrant | null } =
     orgs: { get: async () => ({ id: ORG, status: 'active' }) as Org },
     users: { findByEmail: async () => user },
     grants: { find: async () => opts.grant ?? null },
+    accounts: opts.accounts ?? memoryAccounts(),
     clock: { now: () => NOW },
   });
 }
@@ -87,5 +108,37 @@ describe('how a token says its sign-in authenticated (custom:amr)', () => {
     expect((await claimsWith()({ userAttributes: attributes, refresh: true }))[AMR_CLAIM]).toBe('pwd');
     // A sign-in naming no grant is a password one, whatever grant the user once spent.
     expect((await claimsWith({ grant })({ userAttributes: attributes }))[AMR_CLAIM]).toBe('pwd');
+  });
+});
+
+describe('a user pool account signs in as the one hub user its first token was for', () => {
+  it('binds the account on its first token and keeps giving it that user', async () => {
+    const accounts = memoryAccounts();
+    const claims = await claimsWith({ accounts })({ userAttributes: attributes });
+    expect(claims['custom:user_id']).toBe(USER);
+    expect(accounts.bound.get(`${ORG}/${SUB}`)).toBe(USER);
+    await expect(
+      claimsWith({ accounts })({ userAttributes: attributes, refresh: true }),
+    ).resolves.toMatchObject({
+      'custom:user_id': USER,
+    });
+  });
+
+  it("refuses the old account of an address now another user's, on a sign-in and on a refresh", async () => {
+    // Ada's address was given to a new hub user: her old pool account (and its password) is not theirs.
+    const accounts = memoryAccounts({ [`${ORG}/${SUB}`]: USER });
+    const newcomer = { id: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3F9', email: 'ada@acme.test' };
+    await expect(claimsWith({ accounts, user: newcomer })({ userAttributes: attributes })).rejects.toThrow(
+      /made for another hub user/,
+    );
+    await expect(
+      claimsWith({ accounts, user: newcomer })({ userAttributes: attributes, refresh: true }),
+    ).rejects.toThrow(/made for another hub user/);
+    expect(accounts.bound.get(`${ORG}/${SUB}`)).toBe(USER);
+  });
+
+  it('refuses a sign-in that names no pool account', async () => {
+    const { sub: _sub, ...withoutSub } = attributes;
+    await expect(claimsWith()({ userAttributes: withoutSub })).rejects.toThrow(/no user pool account/);
   });
 });

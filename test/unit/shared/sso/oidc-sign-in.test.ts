@@ -19,7 +19,7 @@ const connection: SsoConnection = {
 };
 
 /** A sign-in whose IdP answers `claims` for the code: started, then called back in the same browser. */
-async function signInWith(claims: Record<string, unknown>) {
+async function signInWith(claims: Record<string, unknown>, decrypted: string[] = []) {
   const pending = new Map<string, PendingOidcSignIn>();
   let state = '';
   const oidc = makeOidcSignIn({
@@ -32,17 +32,25 @@ async function signInWith(claims: Record<string, unknown>) {
       },
     },
     client: {
-      authorizationUrl: async (_c, _s, params) => {
+      authorizationUrl: async (_c, params) => {
         state = params.state;
         return `https://idp.example/authorize?state=${state}`;
       },
       exchange: async () => claims,
     },
-    cipher: { encrypt: async (s) => s, decrypt: async (s) => s },
+    cipher: {
+      encrypt: async (s) => s,
+      decrypt: async (s) => {
+        decrypted.push(s);
+        return s;
+      },
+    },
     clock: { now: () => new Date() },
     publicUrl: 'http://127.0.0.1:3000',
   });
   const { cookie } = await oidc.start(connection);
+  // Anyone may start a sign-in: it costs no decryption of the client secret.
+  expect(decrypted).toEqual([]);
   const callback = new URL(
     `http://127.0.0.1:3000/sso/oidc/callback?code=c&state=${encodeURIComponent(state)}`,
   );
@@ -50,6 +58,12 @@ async function signInWith(claims: Record<string, unknown>) {
 }
 
 describe('OIDC sign-in', () => {
+  it('decrypts the client secret for the code exchange only, never to start', async () => {
+    const decrypted: string[] = [];
+    await signInWith({ sub: 'idp-ada', email: 'ada@corp.example' }, decrypted);
+    expect(decrypted).toHaveLength(1);
+  });
+
   it("takes the ID token's sub as the subject a sign-in binds", async () => {
     const outcome = await signInWith({ sub: 'idp-ada', email: 'ada@corp.example' });
     expect('identity' in outcome && outcome.identity.subject).toBe('idp-ada');

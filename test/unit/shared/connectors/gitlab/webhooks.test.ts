@@ -245,6 +245,49 @@ describe("GitLab webhooks: GitLab's documented payloads, as canonical events", (
     });
   });
 
+  // GitLab documents no payload of its own for these: a branch's first push has the zero SHA as
+  // `before` (as its tag example shows for a new tag), its removal as `after`, with no checkout SHA.
+  const ZERO_SHA = '0000000000000000000000000000000000000000';
+
+  it('a push that creates a branch becomes branch.created, its head the pushed SHA', () => {
+    const event = normalised('Push Hook', 'push', (p) => {
+      Object.assign(p, { before: ZERO_SHA, ref: 'refs/heads/feature/PROJ-7' });
+    });
+    expect(event.type).toBe('branch.created');
+    expect(canonicalData(event, 'branch.created')).toEqual({
+      actor: expect.objectContaining({ id: '4', login: 'jsmith' }),
+      container: 'mike/diaspora',
+      name: 'feature/PROJ-7',
+      sha: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+    });
+    // Without new commits (GitLab then lists none), the same.
+    const bare = normalised('Push Hook', 'push', (p) => {
+      Object.assign(p, { before: ZERO_SHA, commits: [], total_commits_count: 0 });
+    });
+    expect(bare.type).toBe('branch.created');
+    expect(canonicalData(bare, 'branch.created')?.name).toBe('master');
+  });
+
+  it('a push that deletes a branch becomes branch.deleted, with no head', () => {
+    const event = normalised('Push Hook', 'push', (p) => {
+      Object.assign(p, {
+        before: p.after,
+        after: ZERO_SHA,
+        checkout_sha: null,
+        ref: 'refs/heads/feature/PROJ-7',
+        commits: [],
+        total_commits_count: 0,
+      });
+    });
+    expect(event.type).toBe('branch.deleted');
+    expect(canonicalData(event, 'branch.deleted')).toEqual({
+      actor: expect.objectContaining({ id: '4', login: 'jsmith' }),
+      container: 'mike/diaspora',
+      name: 'feature/PROJ-7',
+      sha: null,
+    });
+  });
+
   it('a tag push becomes tag.created, and a tag removed tag.deleted', () => {
     const created = normalised('Tag Push Hook', 'tag-push');
     expect(created.type).toBe('tag.created');

@@ -1,5 +1,6 @@
 import { approvalEvent } from '../../../../../shared/approvals/events';
 import { makeTeamsClient, teamsBotRuntime } from '../../../../../shared/connectors/msteams/client';
+import { teamsProvider } from '../../../../../shared/connectors/msteams/module';
 import { teamsReferences } from '../../../../../shared/connectors/msteams/references';
 import type { CanonicalEvent } from '../../../../../shared/events/canonical-event';
 import { newId } from '../../../../../shared/ids';
@@ -100,6 +101,8 @@ async function setUp(rules: NotificationRule[], options: { suppressed?: string[]
     },
     suppressions: { suppressed: async () => new Set(options.suppressed ?? []) },
     providerName: () => 'Microsoft Teams',
+    // The Teams module says what to do; the generic layer only asks it.
+    dmFix: (provider) => (provider === 'msteams' ? teamsProvider.chat?.undeliverableDmFix : undefined),
     clock: { now: () => now },
   });
   const chat = makeChatChannel({
