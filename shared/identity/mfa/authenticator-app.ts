@@ -41,8 +41,9 @@ export interface MfaDeps {
   readonly mayGrant: RoleGuard;
   readonly clock: Clock;
   readonly gate?: Pick<SessionGate, 'forget'>;
-  /** The user's passkeys, which an admin's reset removes too. @default none kept */
+  /** The user's passkeys: another second factor, which an admin's reset removes too. @default none kept */
   readonly passkeys?: {
+    holdsAny(user: User): Promise<boolean>;
     removeAllOf(user: User, principal: Principal, request: RequestContext, at: Date): Promise<number>;
   };
 }
@@ -197,16 +198,17 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
     },
 
     /**
-     * Turns the user's own app off: not where the org requires a second factor, and only after a
-     * recent sign-in with the app (a stolen session cannot remove it).
+     * Turns the user's own app off: not where the org requires a second factor and it is the user's
+     * only one, and only after a recent sign-in with a second factor (a stolen session cannot remove it).
      */
     async disable(orgId: string, principal: Principal, request: RequestContext): Promise<void> {
       const me = mfaUserOf(principal);
       const [user, isRequired] = await Promise.all([requireUser(orgId, me.id), required(orgId)]);
       if (!user.totpEnabledAt) throw new NotFoundError('You have no authenticator app enrolled');
-      if (isRequired) {
+      // Where the org requires a second factor, the app goes only while a passkey remains.
+      if (isRequired && !(await deps.passkeys?.holdsAny(user))) {
         throw new ConflictError(
-          'The organisation requires a second factor: enrol a new authenticator app instead of turning this one off, or ask an admin to reset it',
+          'The organisation requires a second factor: enrol a new authenticator app (or register a passkey) instead of turning this one off, or ask an admin to reset it',
         );
       }
       const at = deps.clock.now();

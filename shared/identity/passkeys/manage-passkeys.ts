@@ -233,6 +233,11 @@ export function makeManagePasskeys(deps: ManagePasskeysDeps) {
       );
     },
 
+    /** Whether the user holds a passkey (a second factor beside, or instead of, an authenticator app). */
+    async holdsAny(user: User): Promise<boolean> {
+      return (await deps.passkeys.listOf(user.orgId, user.id)).length > 0;
+    },
+
     /** An admin's reset: every passkey of the user goes (their sessions are ended by the reset). */
     async removeAllOf(user: User, principal: Principal, request: RequestContext, at: Date): Promise<number> {
       const passkeys = await deps.passkeys.listOf(user.orgId, user.id);
