@@ -27,6 +27,7 @@ import {
 } from './cli/context';
 import { registerNotificationPreferenceCommands } from './cli/notification-preferences';
 import { registerNotificationRuleCommands } from './cli/notification-rules';
+import { registerPasskeyCommands } from './cli/passkeys';
 import { registerRealtimeCommands } from './cli/realtime';
 import { registerScimTokenCommands } from './cli/scim-tokens';
 import { registerSessionCommands } from './cli/sessions';
@@ -1197,6 +1198,7 @@ registerApprovalCommands(program);
 registerChatCommands(program);
 registerSsoCommands(program);
 registerSessionCommands(program);
+registerPasskeyCommands(program);
 registerSignInCommands(program);
 registerScimTokenCommands(program);
 

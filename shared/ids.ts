@@ -25,7 +25,8 @@ export type IdPrefix =
   | 'apr'
   | 'ses'
   | 'sso'
-  | 'scim';
+  | 'scim'
+  | 'pkey';
 
 const nextUlid = monotonicFactory();
 

@@ -1,4 +1,5 @@
 import * as adapters from '../../shared/adapters/wiring';
+import { passkeyConfig } from '../../shared/config/config';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import {
   makeListSessions,
@@ -8,6 +9,9 @@ import {
 } from '../../shared/identity/manage-sessions';
 import { makeAuthenticatorApps } from '../../shared/identity/mfa/authenticator-app';
 import { StartTotpRequest, VerifyTotpRequest } from '../../shared/identity/mfa/schemas';
+import type { ManagePasskeys } from '../../shared/identity/passkeys/manage-passkeys';
+import { makeManagePasskeys } from '../../shared/identity/passkeys/manage-passkeys';
+import { RegisterPasskeyRequest } from '../../shared/identity/passkeys/schemas';
 import { systemClock } from '../../shared/ports/clock';
 
 const revoked = { statusCode: 204, headers: {}, body: '' };
@@ -15,13 +19,14 @@ const noStore = { 'cache-control': 'no-store' };
 
 /**
  * Users' sessions and second factors: their own (`/me`, a user token), or a user's with
- * sessions:manage (revoking their sessions, resetting their authenticator app).
+ * sessions:manage (revoking their sessions, resetting their authenticator app and passkeys).
  */
 export const makeHandler = (deps: {
   list: ReturnType<typeof makeListSessions>;
   revoke: ReturnType<typeof makeRevokeSession>;
   revokeAll: ReturnType<typeof makeRevokeAllSessions>;
   apps: ReturnType<typeof makeAuthenticatorApps>;
+  passkeys: ManagePasskeys;
 }) =>
   byOperation({
     getMyMfa: apiHandler({
@@ -51,6 +56,28 @@ export const makeHandler = (deps: {
       operation: 'resetUserMfa',
       handle: async ({ path, principal, request }) => {
         await deps.apps.reset(path.orgId, path.userId, principal, request);
+        return revoked;
+      },
+    }),
+    startPasskeyRegistration: apiHandler({
+      operation: 'startPasskeyRegistration',
+      handle: async ({ path, principal }) =>
+        json(200, await deps.passkeys.registrationOptions(path.orgId, principal), noStore),
+    }),
+    registerPasskey: apiHandler({
+      operation: 'registerPasskey',
+      body: RegisterPasskeyRequest,
+      handle: async ({ path, body, principal, request }) =>
+        json(201, await deps.passkeys.register(path.orgId, principal, body, request), noStore),
+    }),
+    listMyPasskeys: apiHandler({
+      operation: 'listMyPasskeys',
+      handle: async ({ path, principal }) => json(200, await deps.passkeys.list(path.orgId, principal)),
+    }),
+    removeMyPasskey: apiHandler({
+      operation: 'removeMyPasskey',
+      handle: async ({ path, principal, request }) => {
+        await deps.passkeys.remove(path.orgId, principal, path.passkeyId, request);
         return revoked;
       },
     }),
@@ -90,13 +117,25 @@ const sessions = adapters.sessionStore();
 const users = adapters.userStore();
 // The gate's own cache: a revocation made here is refused here at once, elsewhere within seconds.
 const gate = adapters.sessionGate();
+const revoker = adapters.sessionRevoker();
+const passkeys = makeManagePasskeys({
+  passkeys: adapters.passkeyStore(),
+  challenges: adapters.passkeyRegistrations(),
+  users,
+  orgs: adapters.tenantDirectory(),
+  relyingParty: passkeyConfig(),
+  sessions,
+  revoker,
+  gate,
+  clock: systemClock,
+});
 export const handler = makeHandler({
   list: makeListSessions({ sessions, orgs: adapters.tenantDirectory(), users, clock: systemClock }),
   revoke: makeRevokeSession({ sessions, clock: systemClock, gate }),
   revokeAll: makeRevokeAllSessions({
     sessions,
     users,
-    revoker: adapters.sessionRevoker(),
+    revoker,
     mayGrant: adapters.roleGuard(),
     clock: systemClock,
     gate,
@@ -108,9 +147,11 @@ export const handler = makeHandler({
     verifyAccessToken: adapters.accessTokenVerify(),
     audit: adapters.auditStore(),
     sessions,
-    revoker: adapters.sessionRevoker(),
+    revoker,
     mayGrant: adapters.roleGuard(),
     clock: systemClock,
     gate,
+    passkeys,
   }),
+  passkeys,
 });

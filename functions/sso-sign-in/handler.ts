@@ -4,6 +4,13 @@ import * as adapters from '../../shared/adapters/wiring';
 import { publicUrl } from '../../shared/config/config';
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../shared/errors';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
+import { PasskeySignInRefusedError } from '../../shared/identity/passkeys/passkey';
+import type { PasskeySignIn } from '../../shared/identity/passkeys/passkey-sign-in';
+import {
+  CompletePasskeySignInRequest,
+  StartPasskeySignInRequest,
+} from '../../shared/identity/passkeys/schemas';
+import { logger } from '../../shared/observability/observability';
 import type { CompleteSignIn } from '../../shared/sso/complete-sign-in';
 import type { SsoConnection, SsoConnectionStore } from '../../shared/sso/connections';
 import { oidcRedirectUri } from '../../shared/sso/connections';
@@ -46,14 +53,17 @@ export interface SsoSignInDeps {
   readonly saml: SamlSignIn;
   readonly complete: CompleteSignIn;
   readonly failures: SignInFailureStore;
+  /** Sign-ins with a passkey, verified by the hub and issued by the pool as SSO's are. */
+  readonly passkeys: PasskeySignIn;
   readonly publicUrl: string;
   readonly now: () => Date;
 }
 
 /**
  * The sign-in routes an IdP and a browser use: start (by email domain), the OIDC callback, the
- * SAML assertion consumer service (HTTP-POST) and the SP metadata. Every refusal names its reason
- * to the org's admins (the connection's failures) and only a plain message to the person.
+ * SAML assertion consumer service (HTTP-POST) and the SP metadata; and passkey sign-ins (options,
+ * then the authenticator's answer). Every refusal names its reason to the org's admins (the
+ * connection's failures; a passkey's, the function's log) and only a plain message to the person.
  */
 export const makeHandler = (deps: SsoSignInDeps) => {
   const record = async (orgId: string, connectionId: string, error: SignInRefusedError) =>
@@ -155,6 +165,26 @@ export const makeHandler = (deps: SsoSignInDeps) => {
           : session;
       },
     }),
+    startPasskeySignIn: apiHandler({
+      operation: 'startPasskeySignIn',
+      body: StartPasskeySignInRequest,
+      // The address, if sent, changes nothing: the options are everyone's.
+      handle: async () => json(200, await deps.passkeys.options(), NO_STORE),
+    }),
+    completePasskeySignIn: apiHandler({
+      operation: 'completePasskeySignIn',
+      body: CompletePasskeySignInRequest,
+      handle: async ({ body, request }) => {
+        try {
+          return signedIn(await deps.passkeys.verify(body.response, request));
+        } catch (error) {
+          // The reason for the operator (bounded values only, never the credential); the person hears the same for all.
+          if (error instanceof PasskeySignInRefusedError)
+            logger.info('Passkey sign-in refused', { reason: error.reason });
+          throw error;
+        }
+      },
+    }),
     getSamlMetadata: apiHandler({
       operation: 'getSamlMetadata',
       handle: async ({ path }) => {
@@ -178,6 +208,7 @@ export const handler = makeHandler({
   saml: adapters.samlSignIn(clock),
   complete: adapters.completeSignIn(clock),
   failures,
+  passkeys: adapters.passkeySignIn(clock),
   publicUrl: publicUrl(),
   now: () => clock.now(),
 });

@@ -28,6 +28,8 @@ export interface LocalEnvironmentOptions {
   readonly clockOffsetFile?: string;
   /** The local TXT records (`POST /_local/dns`), read by domain verification instead of public DNS. */
   readonly dnsFile?: string;
+  /** The WebAuthn relying party passkeys are registered with (`PASSKEY_*` of the runtime's environment win). */
+  readonly passkeys?: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
   /** The runtime's own environment, from which the operator's settings below are passed on. */
   readonly inherited?: Readonly<Record<string, string | undefined>>;
 }
@@ -111,6 +113,25 @@ export function localResources(
     userPoolClient: { USER_POOL_CLIENT_ID: options.jwt.audience },
     // The emulator plays the real-time API's Management API (`/@connections/{id}`).
     realtimeApi: { REALTIME_ENDPOINT: options.endpoints.aws },
+    passkeys: localPasskeys(options),
+  };
+}
+
+/** The relying party's variables: the operator's `PASSKEY_*`, else the runtime's own (localhost). */
+function localPasskeys(options: LocalEnvironmentOptions): Record<string, string> {
+  const inherited = options.inherited ?? {};
+  if (inherited.PASSKEY_RP_ID) {
+    return Object.fromEntries(
+      ['PASSKEY_RP_ID', 'PASSKEY_RP_NAME', 'PASSKEY_ORIGINS'].flatMap((name) =>
+        inherited[name] ? [[name, String(inherited[name])]] : [],
+      ),
+    );
+  }
+  if (!options.passkeys) return {};
+  return {
+    PASSKEY_RP_ID: options.passkeys.rpId,
+    PASSKEY_RP_NAME: options.passkeys.rpName,
+    PASSKEY_ORIGINS: options.passkeys.origins.join(','),
   };
 }
 

@@ -150,6 +150,14 @@ export const localGrants: Record<ResourceAccess, LocalGrant> = {
     own: [{ table: 'domain', classes: ['read', 'write'], keys: { platformPointer: 'signInGrants' } }],
   },
   'realtime:post': { ...none, actions: ['execute-api:ManageConnections'] },
+  'passkeys:register': {
+    ...none,
+    own: [{ table: 'domain', classes: ['append', 'write'], keys: { platformPointer: 'passkeyLookups' } }],
+  },
+  'passkeys:sign-in': {
+    ...none,
+    own: [{ table: 'domain', classes: ['append', 'write'], keys: { platformPointer: 'passkeyChallenges' } }],
+  },
 };
 
 /** What Lambda's SQS event source lets a consumer do on its own queue. */

@@ -205,6 +205,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       logLevel: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       inherited: process.env,
       publicUrl: gatewayUrl(port),
+      // A browser treats localhost as a secure context: passkeys work over plain HTTP there.
+      passkeys: {
+        rpId: 'localhost',
+        rpName: 'Integration Hub (local)',
+        origins: [`http://localhost:${port}`],
+      },
       clockOffsetFile: clock.file,
       dnsFile: dns.file,
     };

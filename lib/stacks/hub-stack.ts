@@ -52,6 +52,18 @@ export interface HubStackProps extends StackProps {
    * context `egressAllowedRanges`. @default none: public addresses only
    */
   readonly egressAllowedRanges?: readonly string[];
+  /**
+   * The WebAuthn relying party users' passkeys are registered with and sign in to: its id (the
+   * domain people reach the hub's sign-in page at, e.g. `hub.example.com`), the name authenticators
+   * show, and the origins (`https://hub.example.com`) a passkey's answer may come from. From context
+   * `passkeyRelyingPartyId`, `passkeyRelyingPartyName`, `passkeyOrigins`. @default none: the passkey
+   * routes answer that passkeys are not configured
+   */
+  readonly passkeys?: {
+    readonly rpId: string;
+    readonly rpName?: string | undefined;
+    readonly origins: readonly string[];
+  };
 }
 
 /**
@@ -253,6 +265,23 @@ export class HubStack extends Stack {
               "Claim checks are keyed by event under each tenant's prefix; any tenant's event may be claim-checked.",
           });
           return;
+        case 'passkeys:register':
+          // The lookup from a passkey's credential id to its user, put and deleted beside the
+          // tenant's passkey item, and no other item.
+          platformItems(
+            fn,
+            ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+            [`P#${platformPointers.passkeyLookups}#`],
+          );
+          return;
+        case 'passkeys:sign-in':
+          // A passkey sign-in's single-use challenge (no org yet), and no other item.
+          platformItems(
+            fn,
+            ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+            [`P#${platformPointers.passkeyChallenges}#`],
+          );
+          return;
         case 'realtime:post':
           // Granted once the WebSocket API exists, below.
           realtimePosters.push(fn);
@@ -346,6 +375,13 @@ export class HubStack extends Stack {
       userPool: { USER_POOL_ID: identity.userPool.userPoolId },
       userPoolClient: { USER_POOL_CLIENT_ID: identity.client.userPoolClientId },
       realtimeApi: { REALTIME_ENDPOINT: realtime.managementEndpoint },
+      passkeys: props.passkeys
+        ? {
+            PASSKEY_RP_ID: props.passkeys.rpId,
+            PASSKEY_ORIGINS: props.passkeys.origins.join(','),
+            ...(props.passkeys.rpName ? { PASSKEY_RP_NAME: props.passkeys.rpName } : {}),
+          }
+        : {},
     };
     for (const name of Object.keys(functions) as FunctionName[]) {
       const role = tenantRoles.get(pointerSetOf(name).join('+'));

@@ -101,6 +101,11 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   // The pre-token trigger binds each pool account to its hub user on its first token.
   poolAccounts: ['domain-table:read', 'pool-accounts:bind'],
   authenticatorApps: ['user-pool:mfa'],
+  // A passkey is written with its audit record; its lookup by credential id with the own role.
+  passkeyStore: ['domain-table:write', 'audit-table:write', 'passkeys:register'],
+  passkeyRegistrations: ['domain-table:write'],
+  // Spends sign-in challenges (own role), moves the passkey's counter on, audits, issues the session.
+  passkeySignIn: ['domain-table:write', 'audit-table:write', 'passkeys:sign-in', 'user-pool:custom-auth'],
   accessTokenVerify: ['user-pool:verify-tokens'],
   // Puts the one-time grant it answers the pool's challenge with.
   // and reads which hub user the email's pool account is bound to.

@@ -23,6 +23,7 @@ import {
   jwtConfig,
   mailConfig,
   mfaUserPoolId,
+  passkeyConfig,
   publicUrl,
   queueUrls,
   realtimeEndpoint,
@@ -38,6 +39,7 @@ import type { AccessTokens } from '../connectors/work-items';
 import { egressFetch } from '../egress';
 import { feedOfReferences } from '../events/claim-check';
 import { makeAccessTokenVerify } from '../identity/jwt-verifier';
+import { makePasskeySignIn } from '../identity/passkeys/passkey-sign-in';
 import { SessionGate } from '../identity/session-gate';
 import type { ChatRenderers } from '../notify/chat/chat-card';
 import { makeChatChannel, makeChatRenderer } from '../notify/chat/chat-channel';
@@ -103,6 +105,7 @@ import { DynamoDbNotificationPreferenceStore } from './dynamodb/dynamodb-notific
 import { DynamoDbNotificationRuleStore } from './dynamodb/dynamodb-notification-rule-store';
 import { DynamoDbOrgPurger } from './dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from './dynamodb/dynamodb-org-store';
+import { DynamoDbPasskeyChallenges, DynamoDbPasskeyStore } from './dynamodb/dynamodb-passkey-store';
 import { DynamoDbPoolAccounts } from './dynamodb/dynamodb-pool-accounts';
 import { DynamoDbPostedRefStore } from './dynamodb/dynamodb-posted-ref-store';
 import { DynamoDbRealtimeConnections } from './dynamodb/dynamodb-realtime-connections';
@@ -219,6 +222,22 @@ export const authenticatorApps = () =>
     tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})),
     mfaUserPoolId(),
   );
+/** Users' passkeys in their orgs, and the lookups by credential id that registering writes. */
+export const passkeyStore = () => new DynamoDbPasskeyStore(documentClient(), tablesConfig());
+/** The single-use challenges of passkey registrations (and sign-ins) under way. */
+export const passkeyRegistrations = () => new DynamoDbPasskeyChallenges(documentClient(), domainTableName());
+/** Passkey sign-ins: their challenges, the passkeys they check, and the session the pool issues. */
+export const passkeySignIn = (clock: Clock = hubClock()) =>
+  makePasskeySignIn({
+    passkeys: passkeyStore(),
+    challenges: new DynamoDbPasskeyChallenges(documentClient(), domainTableName()),
+    orgs: orgStore(),
+    users: userStore(),
+    sessions: sessionIssuer(),
+    audit: auditStore(),
+    relyingParty: passkeyConfig(),
+    clock,
+  });
 /** Verifies users' access tokens of the pool, as the token-authorised pool calls take them. */
 export const accessTokenVerify = () => makeAccessTokenVerify(jwtConfig());
 /** Sessions for SSO sign-ins, from the user pool (locally the local pool, through AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER). */

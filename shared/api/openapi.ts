@@ -7,6 +7,7 @@ import type { ProviderCatalog } from '../connectors/provider-catalog';
 import { credentialSummarySchema } from '../connectors/provider-catalog';
 import { mfaOperations } from '../identity/mfa/operations';
 import { sessionOperations } from '../identity/operations';
+import { passkeyOperations } from '../identity/passkeys/operations';
 import { notificationPreferenceOperations } from '../notify/email/operations';
 import { notificationRuleOperations } from '../notify/rules/operations';
 import { webhookEndpointOperations, webhookPayloadDocs } from '../notify/webhooks/operations';
@@ -109,6 +110,7 @@ type FeatureOperation =
   | keyof typeof ssoSignInOperations
   | keyof typeof sessionOperations
   | keyof typeof mfaOperations
+  | keyof typeof passkeyOperations
   | keyof typeof scimTokenOperations
   | keyof typeof scimOperations
   | keyof ReturnType<typeof chatOperations>;
@@ -820,6 +822,7 @@ export function openApiDocument(providers: OpenApiProviders) {
     ...ssoSignInOperations,
     ...sessionOperations,
     ...mfaOperations,
+    ...passkeyOperations,
     ...scimTokenOperations,
     ...scimOperations,
     ...providerOperations(providers),

@@ -191,3 +191,68 @@ export function publicUrl(env: Env = processEnv()): string {
     optional(env, 'HUB_PUBLIC_URL') === undefined ? 'http://127.0.0.1:3000' : url(env, 'HUB_PUBLIC_URL')
   ).replace(/\/+$/, '');
 }
+
+/** The WebAuthn relying party users' passkeys belong to. */
+export interface RelyingParty {
+  /** The domain passkeys are scoped to (`hub.example.com`, or `localhost` on one machine). */
+  readonly rpId: string;
+  /** What authenticators show for the hub. */
+  readonly rpName: string;
+  /** The origins a passkey's answer may come from: the rpId's host or a host under it. */
+  readonly origins: readonly string[];
+}
+
+const RP_ID =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * Checks a relying party as a browser will hold it: a domain name for its id, and origins that are
+ * https (or http on localhost, a secure context) on the rpId's host or a host under it.
+ */
+export function parseRelyingParty(raw: {
+  rpId: string;
+  rpName?: string | undefined;
+  origins: string;
+}): RelyingParty {
+  const rpId = raw.rpId.trim().toLowerCase();
+  if (!RP_ID.test(rpId))
+    throw new ConfigurationError(`PASSKEY_RP_ID must be a domain name, got "${raw.rpId}"`);
+  const origins = raw.origins
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  if (origins.length === 0 || origins.length > 10)
+    throw new ConfigurationError('PASSKEY_ORIGINS must list 1 to 10 origins, comma-separated');
+  const parsed = origins.map((origin) => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch (cause) {
+      throw new ConfigurationError(`PASSKEY_ORIGINS: "${origin}" is not a URL`, { cause });
+    }
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost');
+    if (!secure || url.origin !== origin.replace(/\/+$/, ''))
+      throw new ConfigurationError(
+        `PASSKEY_ORIGINS: "${origin}" must be an origin (scheme, host, port) over https, or http://localhost`,
+      );
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`))
+      throw new ConfigurationError(`PASSKEY_ORIGINS: "${origin}" is not on ${rpId} or a host under it`);
+    return url.origin;
+  });
+  const rpName = (raw.rpName ?? 'Integration Hub').trim().slice(0, 64) || 'Integration Hub';
+  return { rpId, rpName, origins: parsed };
+}
+
+/**
+ * The relying party of users' passkeys (`PASSKEY_RP_ID`, `PASSKEY_ORIGINS`, `PASSKEY_RP_NAME`), or
+ * null where the installation set none: its passkey routes then say passkeys are not configured.
+ */
+export function passkeyConfig(env: Env = processEnv()): RelyingParty | null {
+  const rpId = optional(env, 'PASSKEY_RP_ID');
+  if (rpId === undefined) return null;
+  return parseRelyingParty({
+    rpId,
+    rpName: optional(env, 'PASSKEY_RP_NAME'),
+    origins: required(env, 'PASSKEY_ORIGINS'),
+  });
+}

@@ -37,6 +37,7 @@ export const PATH_PARAMETERS: Readonly<Record<string, ParameterRule>> = {
   ssoConnectionId: hubId('sso', 'an SSO connection'),
   sessionId: hubId('ses', 'a session'),
   tokenId: hubId('scim', 'a SCIM token'),
+  passkeyId: hubId('pkey', 'a passkey'),
   // A SCIM resource type's id (`User`, `Group`) and a schema's URN: which exist is the service's 404.
   resourceTypeId: {
     pattern: /^[A-Za-z][A-Za-z0-9]{0,63}$/,

@@ -17,7 +17,7 @@ export const SessionSchema = z
     signInMethod: z
       .string()
       .describe(
-        'How the user signed in, from the token: `password`, `password+mfa`, or the identity provider a federated sign-in came through (`saml:<provider>`, `oidc:<provider>`)',
+        'How the user signed in, from the token: `password`, `password+mfa`, `passkey+mfa`, or the identity provider a federated sign-in came through (`saml:<provider>`, `oidc:<provider>`)',
       ),
     userAgent: z
       .string()
@@ -83,6 +83,8 @@ export function signInMethodOf(claims: Readonly<Record<string, unknown>>): strin
     method = `${federated.providerType.toLowerCase()}:${name}`;
   } else if (amr.includes('pwd')) {
     method = 'password';
+  } else if (amr.includes('hwk')) {
+    method = 'passkey';
   } else {
     const rest = amr.filter((m) => !SECOND_FACTORS.has(m));
     method = rest.length > 0 ? rest.join('+') : 'unknown';

@@ -144,7 +144,7 @@ export const ssoConnectionOperations = {
 };
 
 const ConnectionOnlyParam = z.object({ ssoConnectionId: z.string() });
-const IssuedSessionSchema = z
+export const IssuedSessionSchema = z
   .object({
     idToken: z
       .string()

@@ -20,7 +20,8 @@ export type AccessResource =
   | 'claimsBucket'
   | 'userPool'
   | 'userPoolClient'
-  | 'realtimeApi';
+  | 'realtimeApi'
+  | 'passkeys';
 
 export interface AccessImplies {
   /** Resources the function's environment names. */
@@ -62,6 +63,13 @@ export const accessImplies: Record<ResourceAccess, AccessImplies> = {
   'sign-in-grants:spend': { resources: ['domainTable'], tenantData: false },
   // Posts to the real-time API's connections (the Management API at the endpoint it names).
   'realtime:post': { resources: ['realtimeApi'], tenantData: false },
+  // Registers and removes users' passkeys: with the function's own role, the lookup from a
+  // credential's id to its org and user (a `passkeyLookups` pointer, and no other item); the
+  // passkey itself is the tenant's, written with the function's domain-table:write.
+  'passkeys:register': { resources: ['domainTable', 'passkeys'], tenantData: false },
+  // Passkey sign-ins: with the function's own role, the single-use challenges of sign-ins under
+  // way (a `passkeyChallenges` pointer, and no other item); it reads the credential lookups.
+  'passkeys:sign-in': { resources: ['domainTable', 'passkeys'], tenantData: false },
 };
 
 /** What issuing a session through the pool's custom auth calls (`user-pool:custom-auth`), in AWS and locally. */
@@ -137,6 +145,10 @@ export const platformPointers = {
   scimTokenLookups: 'SCIMTOKEN',
   /** A one-time bind code, by hash: which org's connection it binds a platform installation to, until when. */
   chatBindCodes: 'CHATBIND',
+  /** A passkey's credential, by its id's hash: which org, user and passkey it signs in (written with the passkey). */
+  passkeyLookups: 'PASSKEY',
+  /** A passkey sign-in under way: its challenge, by hash (single use, with a TTL); no org yet. */
+  passkeyChallenges: 'PASSKEYCHAL',
 } as const;
 
 export type PlatformPointer = keyof typeof platformPointers;
@@ -160,6 +172,7 @@ export const pointerWrites: { readonly [F in FunctionName]?: readonly PlatformPo
     'ssoDomainClaims',
     'ssoConnectionOrgs',
     'scimTokenLookups',
+    'passkeyLookups',
   ],
   managePlatformKeys: ['platformKeys'],
   manageSsoDomains: ['ssoDomainClaims'],

@@ -43,7 +43,9 @@ export type ResourceAccess =
   | 'claims-bucket:write'
   | 'claims-bucket:read'
   | 'claims-bucket:purge'
-  | 'realtime:post';
+  | 'realtime:post'
+  | 'passkeys:register'
+  | 'passkeys:sign-in';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -10,6 +10,7 @@ import type { FakeJira } from '../fakes/jira';
 import { JIRA_HUMAN, startFakeJira } from '../fakes/jira';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
+import { SoftwareAuthenticator } from '../support/software-authenticator';
 import { signedHeaders } from '../support/webhooks';
 
 /**
@@ -36,6 +37,8 @@ interface Tenant {
   ruleId: string;
   approvalId: string;
   scimTokenId: string;
+  /** The user's passkey (registered before `jwt` was minted: registering signs the user out everywhere). */
+  passkeyId: string;
 }
 
 const tenants: Record<'a' | 'b', Tenant> = {} as never;
@@ -56,6 +59,28 @@ async function tenant(slug: string): Promise<Tenant> {
     name: 'Someone',
     role: 'owner',
   });
+  // The user's passkey, which A must not list or remove: registering one signs its user out
+  // everywhere, so the token the tests use is minted in a later second (`auth_time` is whole seconds).
+  const mint = () =>
+    runCli(hub, [
+      'token',
+      'mint',
+      '--sub',
+      String(user.json.id),
+      '--org',
+      org.id,
+      '--role',
+      'owner',
+    ]).stdout.trim();
+  const early = client(hub, mint());
+  const authenticator = new SoftwareAuthenticator({ origin: `http://localhost:${new URL(hub.url).port}` });
+  const options = await early('POST', `/v1/orgs/${org.id}/me/passkeys/registration-options`);
+  const passkey = await early('POST', `/v1/orgs/${org.id}/me/passkeys`, {
+    response: authenticator.create(options.json as never),
+    name: `passkey of ${slug}`,
+  });
+  expect(passkey.status).toBe(201);
+  await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
   // A token stands for a hub user of its org, or gets nothing.
   const jwt = runCli(hub, [
     'token',
@@ -135,6 +160,7 @@ async function tenant(slug: string): Promise<Tenant> {
     ruleId: String(rule.json.id),
     approvalId: String(approval.json.id),
     scimTokenId: String(scimToken.json.id),
+    passkeyId: String(passkey.json.id),
   };
 }
 
@@ -328,6 +354,16 @@ const validBodies: Record<string, unknown> = {
   confirmChatLink: { token: `${'A'.repeat(60)}.${'B'.repeat(43)}` },
   createChatBindCode: { expiresInMinutes: 15 },
   startTotpEnrolment: { accessToken: `${'a'.repeat(20)}.${'b'.repeat(20)}.${'c'.repeat(20)}` },
+  registerPasskey: {
+    name: 'planted-by-a',
+    response: {
+      id: 'AAAAAAAAAAAAAAAAAAAAAA',
+      rawId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      type: 'public-key',
+      response: { clientDataJSON: 'e30', attestationObject: 'oA' },
+      clientExtensionResults: {},
+    },
+  },
   verifyTotpEnrolment: {
     accessToken: `${'a'.repeat(20)}.${'b'.repeat(20)}.${'c'.repeat(20)}`,
     code: '123456',
@@ -376,6 +412,7 @@ describe('cross-tenant isolation, route by route', () => {
           .replace('{domain}', 'for-b-tenant-b.example')
           .replace('{ssoConnectionId}', 'sso_01M8F79MGRCMY1JDM07R52VC06')
           .replace('{tokenId}', tenants.b.scimTokenId)
+          .replace('{passkeyId}', tenants.b.passkeyId)
           .replace('{provider}', 'slack')
           .replace('{platformUserId}', 'U0B1');
         expect(path).not.toContain('{');
@@ -394,6 +431,13 @@ describe('cross-tenant isolation, route by route', () => {
       });
     }
   }
+
+  it("leaves B's passkey B's: listed for B alone, not among A's", async () => {
+    const ofB = await client(hub, tenants.b.jwt)('GET', `/v1/orgs/${tenants.b.org.id}/me/passkeys`);
+    expect((ofB.json.items as { id: string }[]).map((p) => p.id)).toEqual([tenants.b.passkeyId]);
+    const ofA = await client(hub, tenants.a.jwt)('GET', `/v1/orgs/${tenants.a.org.id}/me/passkeys`);
+    expect((ofA.json.items as { id: string }[]).map((p) => p.id)).toEqual([tenants.a.passkeyId]);
+  });
 
   it('refuses org admins on platform-only routes', async () => {
     for (const route of routes.filter((r) => r.permission?.startsWith('platform:'))) {

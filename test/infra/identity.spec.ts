@@ -130,4 +130,40 @@ describe('the user pool and who may act on it', () => {
       expect(role && granted.has(roleOf(role))).toBe(false);
     }
   });
+
+  it("writes passkeys' platform items from their functions' own roles only: lookups by the sessions function (and the purge), sign-in challenges by the sign-in function", () => {
+    const policies = Object.values(hub.findResources('AWS::IAM::Policy') as Resources);
+    const fns = hub.findResources('AWS::Lambda::Function') as Resources;
+    const roleOf = (f: { Properties: Record<string, unknown> }) =>
+      (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const fnRoles = new Map(Object.values(fns).map((f) => [roleOf(f), String(f.Properties.Description)]));
+    const writers = (prefix: string) => {
+      const found = new Set<string>();
+      for (const policy of policies) {
+        const statements = (
+          policy.Properties.PolicyDocument as {
+            Statement: { Action: string | string[]; Condition?: Record<string, Record<string, unknown>> }[];
+          }
+        ).Statement;
+        const writes = statements.some((st) => {
+          const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
+          const keys = st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+          return (
+            actions.includes('dynamodb:PutItem') &&
+            (Array.isArray(keys) ? keys : [keys]).includes(`${prefix}*`)
+          );
+        });
+        if (!writes) continue;
+        for (const role of policy.Properties.Roles as { Ref: string }[]) {
+          const fn = fnRoles.get(role.Ref);
+          if (fn) found.add(fn);
+        }
+      }
+      return [...found].sort();
+    };
+    expect(writers('P#PASSKEY#')).toEqual(
+      [functions.manageSessions.description, functions.purgeDeletedOrgs.description].sort(),
+    );
+    expect(writers('P#PASSKEYCHAL#')).toEqual([functions.ssoSignIn.description]);
+  });
 });

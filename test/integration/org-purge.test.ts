@@ -14,6 +14,7 @@ import { DynamoDbInvitationStore } from '../../shared/adapters/dynamodb/dynamodb
 import { DynamoDbLockStore } from '../../shared/adapters/dynamodb/dynamodb-lock-store';
 import { DynamoDbOrgPurger } from '../../shared/adapters/dynamodb/dynamodb-org-purger';
 import { DynamoDbOrgStore } from '../../shared/adapters/dynamodb/dynamodb-org-store';
+import { DynamoDbPasskeyStore } from '../../shared/adapters/dynamodb/dynamodb-passkey-store';
 import { DynamoDbSyncStore } from '../../shared/adapters/dynamodb/dynamodb-sync-store';
 import { DynamoDbTeamStore } from '../../shared/adapters/dynamodb/dynamodb-team-store';
 import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb/dynamodb-usage-store';
@@ -99,6 +100,24 @@ async function anOrgWithEverything(slug: string) {
     { email: `ann@${slug}.test`, name: 'Ann' },
     platformAdmin,
     request,
+  );
+  // A passkey, and its platform lookup by credential id (which names the org).
+  await new DynamoDbPasskeyStore(docs, tables).add(
+    {
+      id: newId('pkey'),
+      orgId,
+      userId: user.id,
+      credentialId: `cred-${slug}`,
+      publicKey: 'pQECAyYgASFYIA',
+      counter: 0,
+      transports: ['internal'],
+      name: 'Laptop',
+      backedUp: false,
+      createdAt: new Date().toISOString(),
+      lastUsedAt: null,
+    },
+    system(orgId, 'mfa.passkey_added'),
+    10,
   );
   const team = await makeCreateTeam({ orgs, teams, clock })(orgId, { name: 'Web' }, platformAdmin, request);
   await makeSetTeamMember({ teams, users, clock })(orgId, team.id, user.id, 'member', platformAdmin, request);
@@ -237,10 +256,10 @@ describe('purging a deleted organisation', () => {
           'ACCESS',
         ],
         ...['DEADLETTER', 'TEAMMEMBER', 'USERTEAM', 'INVITE', 'INVITEMAIL', 'SYNCMAP', 'LINK', 'LINKKEY'],
-        ...['SYNCSTAT', 'SYNCJOB', 'LOCK'],
+        ...['SYNCSTAT', 'SYNCJOB', 'LOCK', 'PASSKEY'],
       ]
         .map((c) => `T#<org>#${c}`)
-        .concat(['SLUG', 'ORGS', 'WEBHOOK', 'APIKEY', 'INVITE', 'SYNCMAP'].map((p) => `P#${p}`))
+        .concat(['SLUG', 'ORGS', 'WEBHOOK', 'APIKEY', 'INVITE', 'SYNCMAP', 'PASSKEY'].map((p) => `P#${p}`))
         .sort(),
     );
     expect(await claimKeysOf(org.id)).toHaveLength(5);
@@ -296,6 +315,9 @@ describe('purging a deleted organisation', () => {
       syncStats: 1,
       syncJobs: 1,
       locks: 1,
+      // The passkey and its user's count; its lookup by credential id.
+      passkeys: 2,
+      passkeyLookups: 1,
       claimObjects: 5,
     });
 

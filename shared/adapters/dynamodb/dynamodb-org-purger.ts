@@ -1,6 +1,8 @@
 import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { hashOf } from '../../identity/passkeys/passkey';
 import type { ClaimCheckStore } from '../../ports/claim-check-store';
 import type { OrgPurger } from '../../ports/stores';
+import { platformPointers } from '../../topology/access';
 import { MAPPING_DIRECTORY_PK } from './dynamodb-sync-store';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
@@ -42,6 +44,16 @@ const POINTERS: Partial<Record<Collection, (item: Item, orgId: string) => [strin
   scimTokens: (item) =>
     typeof item.tokenHash === 'string'
       ? [['scimTokenLookups', { PK: platformPk('SCIMTOKEN', item.tokenHash), SK: 'GRANT' }]]
+      : [],
+  // A passkey's lookup by its credential id (the hash the store keys it by); a user's count has none.
+  passkeys: (item) =>
+    typeof item.credentialId === 'string'
+      ? [
+          [
+            'passkeyLookups',
+            { PK: platformPk(platformPointers.passkeyLookups, hashOf(item.credentialId)), SK: 'CREDENTIAL' },
+          ],
+        ]
       : [],
   org: (item, orgId) => [
     ...(typeof item.slug === 'string'

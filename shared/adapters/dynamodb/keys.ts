@@ -75,6 +75,10 @@ export const TENANT_COLLECTIONS = {
   scimUserNames: 'SCIMUSERNAME',
   /** The `externalId` an IdP gave each SCIM group (a hub team), by team id. */
   scimGroups: 'SCIMGROUP',
+  /** Users' passkeys (`<userId>#<passkeyId>`) and each user's count of them (`#count#<userId>`). */
+  passkeys: 'PASSKEY',
+  /** A passkey registration under way, by user (single use, TTL): the challenge the authenticator signs. */
+  passkeyRegistrations: 'PASSKEYREG',
   /** User pool accounts (`sub`) → the hub user each signs in as, bound by its first token. */
   poolAccounts: 'POOLACCT',
 } as const;

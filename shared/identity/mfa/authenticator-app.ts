@@ -20,6 +20,7 @@ import { ORG_CLAIM, USER_CLAIM } from '../authenticate';
 import type { Principal } from '../principal';
 import type { SessionGate } from '../session-gate';
 import { DEFAULT_STEP_UP_MINUTES, hasRecentSecondFactor } from '../step-up';
+import { makeSignOutEverywhere } from './sign-out-everywhere';
 
 /** What the hub shows of a user's second factors. */
 export interface MfaStatus {
@@ -40,6 +41,11 @@ export interface MfaDeps {
   readonly mayGrant: RoleGuard;
   readonly clock: Clock;
   readonly gate?: Pick<SessionGate, 'forget'>;
+  /** The user's passkeys: another second factor, which an admin's reset removes too. @default none kept */
+  readonly passkeys?: {
+    holdsAny(user: User): Promise<boolean>;
+    removeAllOf(user: User, principal: Principal, request: RequestContext, at: Date): Promise<number>;
+  };
 }
 
 /** The label and issuer an authenticator app shows for the hub. */
@@ -119,25 +125,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
       throw new DependencyUnavailableError('The user pool could not be reached; try again', { cause: error });
     });
 
-  async function signOutEverywhere(user: User, principal: Principal, request: RequestContext, at: Date) {
-    const audit = auditChange({
-      action: 'session.revoked',
-      principal,
-      orgId: user.orgId,
-      targets: [{ type: 'user', id: user.id }],
-      request,
-      at,
-      after: { scope: 'all', revokedBefore: at.toISOString(), reason: 'second factor changed' },
-    });
-    await deps.sessions.revokeAll(user.orgId, user.id, at.toISOString(), principal.id, audit);
-    deps.gate?.forget(user.orgId, user.id);
-    await deps.revoker.signOut(user).catch((cause: unknown) => {
-      throw new DependencyUnavailableError(
-        'The hub refuses every earlier session, but signing out of the user pool failed; revoke your sessions to retry',
-        { cause },
-      );
-    });
-  }
+  const signOutEverywhere = makeSignOutEverywhere(deps);
 
   return {
     async status(orgId: string, principal: Principal): Promise<MfaStatus> {
@@ -210,16 +198,17 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
     },
 
     /**
-     * Turns the user's own app off: not where the org requires a second factor, and only after a
-     * recent sign-in with the app (a stolen session cannot remove it).
+     * Turns the user's own app off: not where the org requires a second factor and it is the user's
+     * only one, and only after a recent sign-in with a second factor (a stolen session cannot remove it).
      */
     async disable(orgId: string, principal: Principal, request: RequestContext): Promise<void> {
       const me = mfaUserOf(principal);
       const [user, isRequired] = await Promise.all([requireUser(orgId, me.id), required(orgId)]);
       if (!user.totpEnabledAt) throw new NotFoundError('You have no authenticator app enrolled');
-      if (isRequired) {
+      // Where the org requires a second factor, the app goes only while a passkey remains.
+      if (isRequired && !(await deps.passkeys?.holdsAny(user))) {
         throw new ConflictError(
-          'The organisation requires a second factor: enrol a new authenticator app instead of turning this one off, or ask an admin to reset it',
+          'The organisation requires a second factor: enrol a new authenticator app (or register a passkey) instead of turning this one off, or ask an admin to reset it',
         );
       }
       const at = deps.clock.now();
@@ -231,7 +220,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
       await forget(user, principal, request, at, 'mfa.totp_disabled');
     },
 
-    /** An admin's reset of a user's app (a lost phone): off, and every session of the user ends. */
+    /** An admin's reset of a user's second factors (a lost phone): the app off, the passkeys gone, every session ended. */
     async reset(orgId: string, userId: string, principal: Principal, request: RequestContext): Promise<void> {
       // One's own app is turned off (after a recent sign-in with it) or replaced, never reset.
       if (principal.kind === 'org_member' && principal.type === 'user' && principal.id === userId) {
@@ -243,6 +232,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
       await deps.mayGrant(orgId, principal, user.role, "reset a user's second factor");
       const at = deps.clock.now();
       if (user.totpEnabledAt) await forget(user, principal, request, at, 'mfa.totp_reset');
+      await deps.passkeys?.removeAllOf(user, principal, request, at);
       await signOutEverywhere(user, principal, request, at);
     },
   };

@@ -45,20 +45,20 @@ export const mfaOperations = {
   },
   disableTotp: {
     description:
-      "Turns the caller's authenticator app off. Needs a sign-in with its code in the last 15 minutes (a stolen session cannot remove it), and is refused where the org requires a second factor. Audited (`mfa.totp_disabled`).",
+      "Turns the caller's authenticator app off. Needs a sign-in with its code in the last 15 minutes (a stolen session cannot remove it), and is refused where the org requires a second factor and the caller holds no passkey. Audited (`mfa.totp_disabled`).",
     requestParams: { path: OrgIdParam },
     responses: {
       '204': { description: 'Turned off' },
       ...authErrors,
       '403': problem('Not a recent sign-in with the app (`…:mfa-required`), or the credential is an API key'),
       '404': problem('The caller has no authenticator app enrolled'),
-      '409': problem('The organisation requires a second factor'),
+      '409': problem("The organisation requires a second factor, and the app is the caller's only one"),
       '503': poolDown,
     },
   },
   resetUserMfa: {
     description:
-      "An admin's reset of a user's authenticator app (a lost phone): turned off, and every session of the user revoked; with `mfaRequired` the user enrols a new one at their next sign-in. A user whose role holds more than the caller's is refused. Audited (`mfa.totp_reset`, `session.revoked`).",
+      "An admin's reset of a user's second factors (a lost phone): the authenticator app turned off, the passkeys removed, and every session of the user revoked; with `mfaRequired` the user enrols a new one at their next sign-in. A user whose role holds more than the caller's is refused. Audited (`mfa.totp_reset`, `mfa.passkey_removed`, `session.revoked`).",
     requestParams: { path: UserIdParam },
     responses: {
       '204': { description: 'Reset' },

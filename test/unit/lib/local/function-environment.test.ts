@@ -84,4 +84,28 @@ describe("a local function's environment", () => {
     expect(env('receiveWebhook').AWS_ACCESS_KEY_ID).not.toBe(env('storeEvent').AWS_ACCESS_KEY_ID);
     expect(env('receiveWebhook')).not.toHaveProperty('SOME_SECRET_OF_THE_SHELL');
   });
+
+  it("gives the relying party to the passkey functions alone: the runtime's localhost one, or the operator's", () => {
+    const local = {
+      ...options,
+      passkeys: { rpId: 'localhost', rpName: 'Hub (local)', origins: ['http://localhost:3000'] },
+    };
+    const holding = names.filter((n) => 'PASSKEY_RP_ID' in localFunctionEnvironment(n, local)).sort();
+    expect(holding).toEqual(declaring('passkeys:register', 'passkeys:sign-in'));
+    expect(holding).toEqual(['manageSessions', 'ssoSignIn']);
+    expect(localFunctionEnvironment('ssoSignIn', local)).toMatchObject({
+      PASSKEY_RP_ID: 'localhost',
+      PASSKEY_ORIGINS: 'http://localhost:3000',
+    });
+    const operator = {
+      ...local,
+      inherited: { PASSKEY_RP_ID: 'hub.test', PASSKEY_ORIGINS: 'https://hub.test' },
+    };
+    expect(localFunctionEnvironment('manageSessions', operator)).toMatchObject({
+      PASSKEY_RP_ID: 'hub.test',
+      PASSKEY_ORIGINS: 'https://hub.test',
+    });
+    expect(localFunctionEnvironment('manageSessions', operator)).not.toHaveProperty('PASSKEY_RP_NAME');
+    expect(holders('PASSKEY_RP_ID')).toEqual([]);
+  });
 });

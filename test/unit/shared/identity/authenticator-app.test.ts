@@ -21,7 +21,13 @@ const ada = (authAgeSeconds: number, mfa: boolean): Principal => ({
 });
 
 function setUp(
-  opts: { mfaRequired?: boolean; enrolled?: boolean; tokenUser?: string; poolRefuses?: boolean } = {},
+  opts: {
+    mfaRequired?: boolean;
+    enrolled?: boolean;
+    tokenUser?: string;
+    poolRefuses?: boolean;
+    passkeys?: number;
+  } = {},
 ) {
   let user: User = {
     id: ADA,
@@ -66,6 +72,13 @@ function setUp(
     revoker: { signOut: async () => void calls.push('signOut') },
     mayGrant: async () => undefined,
     clock: { now: () => NOW },
+    passkeys: {
+      holdsAny: async () => (opts.passkeys ?? 0) > 0,
+      removeAllOf: async () => {
+        calls.push('removePasskeys');
+        return opts.passkeys ?? 0;
+      },
+    },
   });
   return { mfa, audits, calls, user: () => user };
 }
@@ -130,6 +143,19 @@ describe('authenticator apps', () => {
     expect(fresh.user().totpEnabledAt).toBeUndefined();
     expect(fresh.calls).toEqual(['disable']);
     expect(fresh.audits.map((a) => a.action)).toEqual(['mfa.totp_disabled']);
+  });
+
+  it('turns off where the org requires a second factor while the user holds a passkey', async () => {
+    const withPasskey = setUp({ enrolled: true, mfaRequired: true, passkeys: 1 });
+    await withPasskey.mfa.disable(ORG, ada(60, true), request);
+    expect(withPasskey.user().totpEnabledAt).toBeUndefined();
+  });
+
+  it("an admin's reset removes the user's passkeys too, and signs them out", async () => {
+    const { mfa, calls } = setUp({ enrolled: true, passkeys: 2 });
+    const admin = { ...ada(60, false), id: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9', role: 'admin' } as Principal;
+    await mfa.reset(ORG, ADA, admin, request);
+    expect(calls).toEqual(['disable', 'removePasskeys', 'revokeAll', 'signOut']);
   });
 
   it('replaces an enrolled app only after a recent sign-in with it; an admin cannot reset their own', async () => {

@@ -20,7 +20,8 @@ describe('the sign-in method a session shows', () => {
   it('reads a password, a second factor, and a federated identity provider from the claims', () => {
     expect(signInMethodOf({ amr: ['pwd'] })).toBe('password');
     expect(signInMethodOf({ amr: ['pwd', 'otp'] })).toBe('password+mfa');
-    expect(signInMethodOf({ amr: ['hwk'] })).toBe('unknown+mfa');
+    expect(signInMethodOf({ amr: ['hwk', 'user'] })).toBe('passkey+mfa');
+    expect(signInMethodOf({ amr: ['swk'] })).toBe('unknown+mfa');
     expect(
       signInMethodOf({ amr: ['pwd'], identities: [{ providerType: 'SAML', providerName: 'AcmeIdP' }] }),
     ).toBe('saml:AcmeIdP');
