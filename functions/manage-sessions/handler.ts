@@ -8,6 +8,7 @@ import {
   sessionUserOf,
 } from '../../shared/identity/manage-sessions';
 import { makeAuthenticatorApps } from '../../shared/identity/mfa/authenticator-app';
+import { makeTellReset } from '../../shared/identity/mfa/reset-notice';
 import { StartTotpRequest, VerifyTotpRequest } from '../../shared/identity/mfa/schemas';
 import type { ManagePasskeys } from '../../shared/identity/passkeys/manage-passkeys';
 import { makeManagePasskeys } from '../../shared/identity/passkeys/manage-passkeys';
@@ -152,6 +153,11 @@ export const handler = makeHandler({
     clock: systemClock,
     gate,
     passkeys,
+    tellReset: makeTellReset({
+      mailer: adapters.mailer(),
+      suppressions: adapters.mailSuppressionStore(),
+      orgs: adapters.tenantDirectory(),
+    }),
   }),
   passkeys,
 });

@@ -161,6 +161,8 @@ export const functions = {
       'user-pool:mfa',
       'user-pool:verify-tokens',
       'passkeys:register',
+      // Tells a user an admin reset their second factors.
+      'mail:send',
     ],
   ),
   listUserActivity: api('list-user-activity', "Reads a user's activity from the audit trail", [

@@ -41,7 +41,32 @@ async function orgWithPasswordUser(slug: string) {
     expect(out.stderr).toBe('');
     return JSON.parse(out.stdout) as { idToken: string; accessToken: string };
   };
-  return { org, base: `/v1/orgs/${org.id}`, asOwner, userId: String(user.json.id), email, login, signIn };
+  /** A second user, an admin who signs in with a password (no second factor): their ID token. */
+  const signedInAdmin = async () => {
+    const adminEmail = `grace@${slug}.test`;
+    const made = await asOwner('POST', `/v1/orgs/${org.id}/users`, {
+      email: adminEmail,
+      name: 'Grace',
+      role: 'admin',
+    });
+    expect(made.status).toBe(201);
+    runCli(hub, ['pool', 'set-password', '--email', adminEmail, '--org', org.id], undefined, {
+      HUB_PASSWORD: PASSWORD,
+    });
+    const out = runCli(hub, ['login', '--email', adminEmail], undefined, { HUB_PASSWORD: PASSWORD });
+    expect(out.stderr).toBe('');
+    return String((JSON.parse(out.stdout) as { idToken: string }).idToken);
+  };
+  return {
+    org,
+    base: `/v1/orgs/${org.id}`,
+    asOwner,
+    userId: String(user.json.id),
+    email,
+    login,
+    signIn,
+    signedInAdmin,
+  };
 }
 
 describe('authenticator apps over HTTP and the CLI', () => {
@@ -117,7 +142,8 @@ describe('authenticator apps over HTTP and the CLI', () => {
   });
 
   it("turns the app off after a recent sign-in with it; an admin's reset ends the user's sessions and the code is no longer asked", async () => {
-    const { base, asOwner, userId, login, signIn } = await orgWithPasswordUser('mfa-off');
+    const { base, asOwner, userId, email, login, signIn, signedInAdmin } =
+      await orgWithPasswordUser('mfa-off');
     const enrol = async () => {
       const session = signIn();
       const asAda = client(hub, session.idToken);
@@ -146,11 +172,24 @@ describe('authenticator apps over HTTP and the CLI', () => {
     const held = signIn('--code', await generate({ secret: again }));
     // An API key has no second factors of its own.
     expect((await asOwner('GET', `${base}/me/mfa`)).status).toBe(403);
-    expect((await asOwner('DELETE', `${base}/users/${userId}/mfa`)).status).toBe(204);
+    // Only a signed-in admin resets a second factor: an API key (a leaked one) cannot strip it.
+    const byKey = await asOwner('DELETE', `${base}/users/${userId}/mfa`);
+    expect(byKey.status).toBe(403);
+    expect(byKey.json.detail).toMatch(/signed-in admin/);
+    const asGrace = client(hub, await signedInAdmin());
+    expect((await asGrace('DELETE', `${base}/users/${userId}/mfa`)).status).toBe(204);
     await eventually(async () =>
       (await client(hub, held.idToken)('GET', base)).status === 401 ? true : undefined,
     );
     expect(login().status).toBe(0);
+    // Ada is told who reset them, and what to do if she did not ask for it.
+    const notice = await eventually(async () => {
+      const res = await fetch(`${hub.url}/_local/mailbox?to=${encodeURIComponent(email)}`);
+      const items = ((await res.json()) as { items: { subject: string; text: string }[] }).items;
+      return items.find((m) => m.subject === 'Your Integration Hub second factors were reset');
+    });
+    expect(notice.text).toContain(`grace@mfa-off.test`);
+    expect(notice.text).toMatch(/did not ask for this/);
     const audit = await asOwner('GET', `${base}/audit-events?limit=50`);
     expect((audit.json.items as { action: string }[]).map((a) => a.action)).toEqual(
       expect.arrayContaining(['mfa.totp_disabled', 'mfa.totp_reset']),

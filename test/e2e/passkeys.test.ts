@@ -183,8 +183,23 @@ describe('passkeys over HTTP and the CLI', () => {
     const left = await client(hub, withKey)('GET', `${base}/me/passkeys`);
     expect((left.json.items as { name: string }[]).map((p) => p.name)).toEqual(['Security key']);
 
-    // A lost device: the admin's reset takes every passkey, and every session.
-    expect((await asOwner('DELETE', `${base}/users/${userId}/mfa`)).status).toBe(204);
+    // A lost device: a signed-in admin's reset takes every passkey, and every session.
+    const adminEmail = `grace-${Date.now()}@passkeys-list.test`;
+    expect(
+      (await asOwner('POST', `${base}/users`, { email: adminEmail, name: 'Grace', role: 'admin' })).status,
+    ).toBe(201);
+    runCli(
+      hub,
+      ['pool', 'set-password', '--email', adminEmail, '--org', base.split('/')[3] ?? ''],
+      undefined,
+      {
+        HUB_PASSWORD: PASSWORD,
+      },
+    );
+    const grace = runCli(hub, ['login', '--email', adminEmail], undefined, { HUB_PASSWORD: PASSWORD });
+    expect(grace.stderr).toBe('');
+    const asGrace = client(hub, String(JSON.parse(grace.stdout).idToken));
+    expect((await asGrace('DELETE', `${base}/users/${userId}/mfa`)).status).toBe(204);
     await eventually(async () =>
       (await client(hub, withKey)('GET', base)).status === 401 ? true : undefined,
     );

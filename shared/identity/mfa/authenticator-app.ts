@@ -41,6 +41,11 @@ export interface MfaDeps {
   readonly mayGrant: RoleGuard;
   readonly clock: Clock;
   readonly gate?: Pick<SessionGate, 'forget'>;
+  /**
+   * Tells a user their second factors were reset, and by whom (their email; best effort, never to
+   * a suppressed address): a reset they did not ask for is how they learn of a stolen admin session.
+   */
+  readonly tellReset?: (user: User, by: User, at: Date) => Promise<void>;
   /** The user's passkeys: another second factor, which an admin's reset removes too. @default none kept */
   readonly passkeys?: {
     holdsAny(user: User): Promise<boolean>;
@@ -220,20 +225,48 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
       await forget(user, principal, request, at, 'mfa.totp_disabled');
     },
 
-    /** An admin's reset of a user's second factors (a lost phone): the app off, the passkeys gone, every session ended. */
+    /**
+     * An admin's reset of a user's second factors (a lost phone): the app off, the passkeys gone,
+     * every session ended, and the user told. Only a signed-in admin, recently: an API key (a leaked
+     * one) never strips a second factor, and an admin who has one — or whose org requires one —
+     * shows it within the step-up window; one without signed in within it.
+     */
     async reset(orgId: string, userId: string, principal: Principal, request: RequestContext): Promise<void> {
+      if (principal.kind !== 'org_member' || principal.type !== 'user') {
+        throw new ForbiddenError(
+          "Resetting a user's second factors needs a signed-in admin: an API key cannot reset them",
+        );
+      }
       // One's own app is turned off (after a recent sign-in with it) or replaced, never reset.
-      if (principal.kind === 'org_member' && principal.type === 'user' && principal.id === userId) {
+      if (principal.id === userId) {
         throw new ForbiddenError(
           'You cannot reset your own authenticator app: turn it off (DELETE …/me/mfa/totp) or replace it, after a sign-in with its code',
         );
       }
-      const user = await requireUser(orgId, userId);
+      const [user, admin, isRequired] = await Promise.all([
+        requireUser(orgId, userId),
+        requireUser(orgId, principal.id),
+        required(orgId),
+      ]);
       await deps.mayGrant(orgId, principal, user.role, "reset a user's second factor");
       const at = deps.clock.now();
+      const adminHasFactor =
+        admin.totpEnabledAt !== undefined || (await deps.passkeys?.holdsAny(admin)) === true;
+      if ((adminHasFactor || isRequired) && !hasRecentSecondFactor(principal, at)) {
+        throw new MfaRequiredError(
+          `Resetting a user's second factors needs a sign-in with your own second factor in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
+        );
+      }
+      const signedInAgo = at.getTime() - (principal.authTime ?? 0) * 1000;
+      if (signedInAgo > DEFAULT_STEP_UP_MINUTES * 60_000) {
+        throw new ForbiddenError(
+          `Resetting a user's second factors needs a sign-in in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
+        );
+      }
       if (user.totpEnabledAt) await forget(user, principal, request, at, 'mfa.totp_reset');
       await deps.passkeys?.removeAllOf(user, principal, request, at);
       await signOutEverywhere(user, principal, request, at);
+      await deps.tellReset?.(user, admin, at).catch(() => undefined);
     },
   };
 

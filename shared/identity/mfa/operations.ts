@@ -58,7 +58,7 @@ export const mfaOperations = {
   },
   resetUserMfa: {
     description:
-      "An admin's reset of a user's second factors (a lost phone): the authenticator app turned off, the passkeys removed, and every session of the user revoked; with `mfaRequired` the user enrols a new one at their next sign-in. A user whose role holds more than the caller's is refused. Audited (`mfa.totp_reset`, `mfa.passkey_removed`, `session.revoked`).",
+      "An admin's reset of a user's second factors (a lost phone): the authenticator app turned off, the passkeys removed, and every session of the user revoked; with `mfaRequired` the user enrols a new one at their next sign-in. Only a signed-in admin, within the last 15 minutes, and with their own second factor then when they have one or the org requires one (an API key is 403: a leaked key never strips a second factor); the user is emailed who reset them. A user whose role holds more than the caller's is refused. Audited (`mfa.totp_reset`, `mfa.passkey_removed`, `session.revoked`).",
     requestParams: { path: UserIdParam },
     responses: {
       '204': { description: 'Reset' },

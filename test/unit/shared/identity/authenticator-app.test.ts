@@ -8,6 +8,7 @@ import type { User } from '../../../../shared/tenancy/user';
 const ORG = 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const ADA = 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E2';
 const NOW = new Date('2026-12-03T12:00:00.000Z');
+const ADMIN = 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9';
 const request = { requestId: 'r1', ip: '127.0.0.1', userAgent: 'jest' };
 const ada = (authAgeSeconds: number, mfa: boolean): Principal => ({
   kind: 'org_member',
@@ -27,8 +28,22 @@ function setUp(
     tokenUser?: string;
     poolRefuses?: boolean;
     passkeys?: number;
+    /** The resetting admin has an authenticator app of their own. */
+    adminEnrolled?: boolean;
   } = {},
 ) {
+  const adminUser: User = {
+    id: ADMIN,
+    orgId: ORG,
+    email: 'grace@acme.test',
+    name: 'Grace',
+    role: 'admin',
+    status: 'active',
+    createdAt: '2026-11-27T10:00:00.000Z',
+    createdBy: 'key_1',
+    ...(opts.adminEnrolled ? { totpEnabledAt: '2026-12-01T00:00:00.000Z' } : {}),
+  };
+  const told: string[] = [];
   let user: User = {
     id: ADA,
     orgId: ORG,
@@ -54,7 +69,7 @@ function setUp(
   };
   const mfa = makeAuthenticatorApps({
     users: {
-      get: async () => user,
+      get: async (_org, id) => (id === ADMIN ? adminUser : user),
       setTotp: async (u, at, audit) => {
         const { totpEnabledAt: _old, ...rest } = u;
         user = at ? { ...rest, totpEnabledAt: at } : rest;
@@ -72,15 +87,16 @@ function setUp(
     revoker: { signOut: async () => void calls.push('signOut') },
     mayGrant: async () => undefined,
     clock: { now: () => NOW },
+    tellReset: async (u, by) => void told.push(`${u.email} by ${by.email}`),
     passkeys: {
-      holdsAny: async () => (opts.passkeys ?? 0) > 0,
+      holdsAny: async (u) => u.id === ADA && (opts.passkeys ?? 0) > 0,
       removeAllOf: async () => {
         calls.push('removePasskeys');
         return opts.passkeys ?? 0;
       },
     },
   });
-  return { mfa, audits, calls, user: () => user };
+  return { mfa, audits, calls, told, user: () => user };
 }
 
 describe('authenticator apps', () => {
@@ -151,11 +167,39 @@ describe('authenticator apps', () => {
     expect(withPasskey.user().totpEnabledAt).toBeUndefined();
   });
 
-  it("an admin's reset removes the user's passkeys too, and signs them out", async () => {
-    const { mfa, calls } = setUp({ enrolled: true, passkeys: 2 });
-    const admin = { ...ada(60, false), id: 'usr_01JD3Q4ZK8M7X2V9N6B5C4D3E9', role: 'admin' } as Principal;
-    await mfa.reset(ORG, ADA, admin, request);
+  const grace = (authAgeSeconds: number, mfa: boolean) =>
+    ({ ...ada(authAgeSeconds, mfa), id: ADMIN, name: 'Grace', role: 'admin' }) as Principal;
+
+  it("an admin's reset removes the user's passkeys too, signs them out, and tells them who did it", async () => {
+    const { mfa, calls, told } = setUp({ enrolled: true, passkeys: 2 });
+    await mfa.reset(ORG, ADA, grace(60, false), request);
     expect(calls).toEqual(['disable', 'removePasskeys', 'revokeAll', 'signOut']);
+    expect(told).toEqual(['ada@acme.test by grace@acme.test']);
+  });
+
+  it('resets only for a recently signed-in admin, with their own second factor when they have one or the org requires one; never for an API key', async () => {
+    const key = { ...grace(60, false), type: 'api_key', id: 'key_1' } as Principal;
+    const refused = async (s: ReturnType<typeof setUp>, principal: Principal, match: object) => {
+      await expect(s.mfa.reset(ORG, ADA, principal, request)).rejects.toMatchObject(match);
+      expect(s.calls).toEqual([]);
+      expect(s.told).toEqual([]);
+    };
+    await refused(setUp({ enrolled: true }), key, {
+      status: 403,
+      message: expect.stringMatching(/signed-in admin/),
+    });
+    // Signed in an hour ago: sign in again first.
+    await refused(setUp({ enrolled: true }), grace(3600, false), { status: 403 });
+    // An admin with an app of their own shows it, recently.
+    await refused(setUp({ enrolled: true, adminEnrolled: true }), grace(60, false), { code: 'mfa-required' });
+    await refused(setUp({ enrolled: true, adminEnrolled: true }), grace(3600, true), {
+      code: 'mfa-required',
+    });
+    await expect(
+      setUp({ enrolled: true, adminEnrolled: true }).mfa.reset(ORG, ADA, grace(60, true), request),
+    ).resolves.toBeUndefined();
+    // So does every admin where the org requires a second factor.
+    await refused(setUp({ enrolled: true, mfaRequired: true }), grace(60, false), { code: 'mfa-required' });
   });
 
   it('replaces an enrolled app only after a recent sign-in with it; an admin cannot reset their own', async () => {
