@@ -72,30 +72,33 @@ export function makeDmFailureNotices(deps: DmFailureNoticeDeps): DmFailureNotice
     const text = `The hub could not open a ${name} direct message to ${forWhom} for ${what}: ${dm.reason}. ${deps.dmFix?.(dm.target.provider) ?? genericFix(name)}`;
     const where = creator.askedIn;
     const client = where ? deps.clients[where.provider] : undefined;
+    let told: 'chat' | 'none' = 'none';
     if (where && client && !userOfConversation(where.conversation)) {
+      // The conversation is shared: it is told that a DM failed and the fix, never whose DM nor
+      // which rule or approval (its members are not all the rule's creator); the email says which.
       const card: ChatCard = {
         title: `A ${name} direct message could not be delivered`,
-        text,
+        text: `The hub could not open a ${name} direct message a notification rule or approval request asked for: ${dm.reason}. ${deps.dmFix?.(dm.target.provider) ?? genericFix(name)} Which one is in the email sent to whoever asked.`,
         tone: 'warning',
-        fallback: `The hub could not open a ${name} direct message to ${forWhom}.`,
+        fallback: `The hub could not open a ${name} direct message.`,
       };
       const posted = await client
         .post({ orgId: dm.orgId, connectionId: where.connectionId }, where.conversation, card)
         .catch(() => ({ ok: false as const, error: 'the chat client failed' }));
-      if (posted.ok) return 'chat';
+      if (posted.ok) told = 'chat';
     }
-    if (!deps.mailer || !creator.userId) return 'none';
+    if (!deps.mailer || !creator.userId) return told;
     const user = await deps.users.get(dm.orgId, creator.userId);
-    if (user?.status !== 'active' || !user.email) return 'none';
+    if (user?.status !== 'active' || !user.email) return told;
     const address = user.email.toLowerCase();
-    if ((await deps.suppressions?.suppressed(dm.orgId, [address]))?.has(address)) return 'none';
+    if ((await deps.suppressions?.suppressed(dm.orgId, [address]))?.has(address)) return told;
     await deps.mailer.send({
       to: user.email,
       subject: `A ${name} direct message could not be delivered`,
       text: `${text}\n\nYou get this at most once a day for this destination.`,
       tags: { orgId: dm.orgId, kind: 'dm-failure-notice' },
     });
-    return 'email';
+    return told === 'chat' ? 'chat' : 'email';
   };
 
   return {

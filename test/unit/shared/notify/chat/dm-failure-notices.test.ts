@@ -177,7 +177,7 @@ describe('a DM the platform refused to open', () => {
     expect(mail).toHaveLength(2);
   });
 
-  it('is told in the conversation the rule was asked for in, when it was made from a chat', async () => {
+  it('is told in the conversation the rule was asked for in, naming neither the DM nor the rule there (the email says which)', async () => {
     const { dm, mail, saidInChannel } = await setUp([
       rule(`user:${gus}`, {
         userId: tia,
@@ -191,7 +191,12 @@ describe('a DM the platform refused to open', () => {
     expect(said).toHaveLength(1);
     expect(said[0]).toContain('could not be delivered');
     expect(said[0]).toContain('install the hub app personally');
-    expect(mail).toEqual([]);
+    // The channel's members are not all the rule's creator: whose DM and which rule go by email.
+    expect(said[0]).not.toContain('Gus');
+    expect(said[0]).not.toContain('Releases');
+    expect(mail).toHaveLength(1);
+    expect(mail[0]?.to).toBe('tia@example.test');
+    expect(mail[0]?.text).toContain('to Gus for your notification rule "Releases"');
   });
 
   it('tells nobody when the DM opens, when no rule says who asked, or when the asker’s address is suppressed', async () => {
