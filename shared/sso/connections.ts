@@ -134,6 +134,12 @@ export const OidcConnectionInput = z
       .default(['openid', 'email', 'profile'])
       .refine((s) => s.includes('openid'), 'must include openid'),
     groupsClaim: z.string().min(1).max(100).default('groups'),
+    requireEmailVerified: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Refuse an ID token whose `email_verified` is not `true` (`email_unverified`). Turn it off only for an IdP that never sends the claim, such as Microsoft Entra ID: the hub then takes the email as the org's own IdP gives it, still only in the org's verified domains",
+      ),
   })
   .strict()
   .meta({ id: 'OidcConnectionInput' });
@@ -158,6 +164,8 @@ export interface OidcSettings {
   readonly issuer: string;
   readonly clientId: string;
   readonly scopes: readonly string[];
+  /** `email_verified` must be `true`; absent (a connection saved before it existed) means true. */
+  readonly requireEmailVerified?: boolean | undefined;
   readonly groupsClaim: string;
 }
 
@@ -213,6 +221,7 @@ export const SsoConnectionSchema = z
         clientId: z.string(),
         scopes: z.array(z.string()),
         groupsClaim: z.string(),
+        requireEmailVerified: z.boolean(),
         hasClientSecret: z.boolean(),
         redirectUri: z.string().describe('The redirect URI to register at the IdP'),
       })
@@ -293,6 +302,7 @@ export function ssoConnectionView(
           clientId: c.oidc.clientId,
           scopes: [...c.oidc.scopes],
           groupsClaim: c.oidc.groupsClaim,
+          requireEmailVerified: c.oidc.requireEmailVerified !== false,
           hasClientSecret: c.encryptedSecret !== null,
           redirectUri: oidcRedirectUri(publicBaseUrl),
         }
@@ -397,6 +407,7 @@ export function makeSsoConnections(deps: {
         clientId: input.clientId,
         scopes: input.scopes,
         groupsClaim: input.groupsClaim,
+        requireEmailVerified: input.requireEmailVerified,
       },
       encryptedSecret,
     };

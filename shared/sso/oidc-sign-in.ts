@@ -203,10 +203,16 @@ export function makeOidcSignIn(deps: {
           ...where,
           refused: new SignInRefusedError('email_missing', 'The ID token has no email claim'),
         };
-      if (claims.email_verified === false)
+      const verified = claims.email_verified === true || claims.email_verified === 'true';
+      if (claims.email_verified === false || (!verified && connection.oidc.requireEmailVerified !== false))
         return {
           ...where,
-          refused: new SignInRefusedError('email_unverified', 'The IdP says the email is not verified'),
+          refused: new SignInRefusedError(
+            'email_unverified',
+            claims.email_verified === undefined
+              ? "The ID token does not say the email is verified (email_verified); an IdP that never sends it needs the connection's requireEmailVerified: false"
+              : 'The IdP says the email is not verified',
+          ),
         };
       const groups = claims[connection.oidc.groupsClaim];
       const amr = Array.isArray(claims.amr) ? claims.amr.map(String) : [];

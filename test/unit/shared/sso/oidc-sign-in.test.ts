@@ -2,7 +2,7 @@ import type { SsoConnection } from '../../../../shared/sso/connections';
 import type { PendingOidcSignIn } from '../../../../shared/sso/oidc-sign-in';
 import { makeOidcSignIn } from '../../../../shared/sso/oidc-sign-in';
 
-const connection: SsoConnection = {
+const base: SsoConnection = {
   id: 'sso_01M8F79MGRCMY1JDM07R52VC06',
   orgId: 'org_01M8F79MGRCMY1JDM07R52VC06',
   protocol: 'oidc',
@@ -19,7 +19,12 @@ const connection: SsoConnection = {
 };
 
 /** A sign-in whose IdP answers `claims` for the code: started, then called back in the same browser. */
-async function signInWith(claims: Record<string, unknown>, decrypted: string[] = []) {
+async function signInWith(
+  claims: Record<string, unknown>,
+  decrypted: string[] = [],
+  settings: Partial<NonNullable<SsoConnection['oidc']>> = {},
+) {
+  const connection = { ...base, oidc: { ...(base.oidc as NonNullable<SsoConnection['oidc']>), ...settings } };
   const pending = new Map<string, PendingOidcSignIn>();
   let state = '';
   const oidc = makeOidcSignIn({
@@ -60,19 +65,34 @@ async function signInWith(claims: Record<string, unknown>, decrypted: string[] =
 describe('OIDC sign-in', () => {
   it('decrypts the client secret for the code exchange only, never to start', async () => {
     const decrypted: string[] = [];
-    await signInWith({ sub: 'idp-ada', email: 'ada@corp.example' }, decrypted);
+    await signInWith({ sub: 'idp-ada', email: 'ada@corp.example', email_verified: true }, decrypted);
     expect(decrypted).toHaveLength(1);
   });
 
   it("takes the ID token's sub as the subject a sign-in binds", async () => {
-    const outcome = await signInWith({ sub: 'idp-ada', email: 'ada@corp.example' });
+    const outcome = await signInWith({ sub: 'idp-ada', email: 'ada@corp.example', email_verified: true });
     expect('identity' in outcome && outcome.identity.subject).toBe('idp-ada');
   });
 
   it('refuses an ID token without a subject: nothing to bind the user to', async () => {
     for (const sub of [undefined, '', 42]) {
-      const outcome = await signInWith({ sub, email: 'ada@corp.example' });
+      const outcome = await signInWith({ sub, email: 'ada@corp.example', email_verified: true });
       expect('refused' in outcome && outcome.refused.reason).toBe('oidc_response_invalid');
     }
+  });
+
+  it('takes an email only when the IdP says it is verified, unless the connection says its IdP never sends that', async () => {
+    const reasonOf = (outcome: Awaited<ReturnType<typeof signInWith>>) =>
+      'refused' in outcome ? outcome.refused.reason : 'signed in';
+    expect(reasonOf(await signInWith({ sub: 'a', email: 'ada@corp.example' }))).toBe('email_unverified');
+    expect(reasonOf(await signInWith({ sub: 'a', email: 'ada@corp.example', email_verified: false }))).toBe(
+      'email_unverified',
+    );
+    const entra = { requireEmailVerified: false };
+    expect(reasonOf(await signInWith({ sub: 'a', email: 'ada@corp.example' }, [], entra))).toBe('signed in');
+    // Said false is refused whatever the connection says.
+    expect(
+      reasonOf(await signInWith({ sub: 'a', email: 'ada@corp.example', email_verified: false }, [], entra)),
+    ).toBe('email_unverified');
   });
 });
