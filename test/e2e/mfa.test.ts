@@ -1,4 +1,5 @@
 import { generate } from 'otplib';
+import { claimsOf, orgWithPasswordUser as orgWithUser } from '../support/password-users';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 
@@ -15,59 +16,7 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-const PASSWORD = 'Correct-horse-battery-9';
-const claimsOf = (jwt: string) =>
-  JSON.parse(Buffer.from(String(jwt.split('.')[1]), 'base64url').toString('utf8')) as Record<string, unknown>;
-
-async function orgWithPasswordUser(slug: string) {
-  const admin = client(hub);
-  const org = (await admin('POST', '/v1/orgs', { name: slug, slug })).json as { id: string };
-  const owner = String(
-    (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'o', role: 'owner' })).json.key,
-  );
-  const asOwner = client(hub, owner);
-  const email = `ada@${slug}.test`;
-  const user = await asOwner('POST', `/v1/orgs/${org.id}/users`, { email, name: 'Ada', role: 'member' });
-  expect(user.status).toBe(201);
-  const set = runCli(hub, ['pool', 'set-password', '--email', email, '--org', org.id], undefined, {
-    HUB_PASSWORD: PASSWORD,
-  });
-  expect(set.stderr).toBe('');
-  expect(set.stdout).not.toContain(PASSWORD);
-  const login = (...extra: string[]) =>
-    runCli(hub, ['login', '--email', email, ...extra], undefined, { HUB_PASSWORD: PASSWORD });
-  const signIn = (...extra: string[]) => {
-    const out = login(...extra);
-    expect(out.stderr).toBe('');
-    return JSON.parse(out.stdout) as { idToken: string; accessToken: string };
-  };
-  /** A second user, an admin who signs in with a password (no second factor): their ID token. */
-  const signedInAdmin = async () => {
-    const adminEmail = `grace@${slug}.test`;
-    const made = await asOwner('POST', `/v1/orgs/${org.id}/users`, {
-      email: adminEmail,
-      name: 'Grace',
-      role: 'admin',
-    });
-    expect(made.status).toBe(201);
-    runCli(hub, ['pool', 'set-password', '--email', adminEmail, '--org', org.id], undefined, {
-      HUB_PASSWORD: PASSWORD,
-    });
-    const out = runCli(hub, ['login', '--email', adminEmail], undefined, { HUB_PASSWORD: PASSWORD });
-    expect(out.stderr).toBe('');
-    return String((JSON.parse(out.stdout) as { idToken: string }).idToken);
-  };
-  return {
-    org,
-    base: `/v1/orgs/${org.id}`,
-    asOwner,
-    userId: String(user.json.id),
-    email,
-    login,
-    signIn,
-    signedInAdmin,
-  };
-}
+const orgWithPasswordUser = (slug: string) => orgWithUser(hub, slug);
 
 describe('authenticator apps over HTTP and the CLI', () => {
   it('enrols an app with the access token, signs the user out everywhere, and asks its code at each sign-in after; an org requiring MFA admits only such sessions, and the enrolment routes before', async () => {

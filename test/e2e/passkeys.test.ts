@@ -2,6 +2,7 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
+import { claimsOf, orgWithPasswordUser as orgWithUser } from '../support/password-users';
 import type { RuntimeProcess } from '../support/runtime-process';
 import { client, eventually, runCli, startRuntime } from '../support/runtime-process';
 import { SoftwareAuthenticator } from '../support/software-authenticator';
@@ -20,33 +21,9 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-const PASSWORD = 'Correct-horse-battery-9';
-const claimsOf = (jwt: string) =>
-  JSON.parse(Buffer.from(String(jwt.split('.')[1]), 'base64url').toString('utf8')) as Record<string, unknown>;
 /** The hub's local origin as a browser holds it (localhost: the relying party the runtime sets). */
 const origin = () => `http://localhost:${new URL(hub.url).port}`;
-
-async function orgWithPasswordUser(slug: string) {
-  const admin = client(hub);
-  const org = (await admin('POST', '/v1/orgs', { name: slug, slug })).json as { id: string };
-  const owner = String(
-    (await admin('POST', `/v1/orgs/${org.id}/api-keys`, { name: 'o', role: 'owner' })).json.key,
-  );
-  const asOwner = client(hub, owner);
-  const email = `ada@${slug}.test`;
-  const user = await asOwner('POST', `/v1/orgs/${org.id}/users`, { email, name: 'Ada', role: 'member' });
-  expect(user.status).toBe(201);
-  const set = runCli(hub, ['pool', 'set-password', '--email', email, '--org', org.id], undefined, {
-    HUB_PASSWORD: PASSWORD,
-  });
-  expect(set.stderr).toBe('');
-  const signIn = () => {
-    const out = runCli(hub, ['login', '--email', email], undefined, { HUB_PASSWORD: PASSWORD });
-    expect(out.stderr).toBe('');
-    return JSON.parse(out.stdout) as { idToken: string; accessToken: string };
-  };
-  return { org, base: `/v1/orgs/${org.id}`, asOwner, userId: String(user.json.id), signIn };
-}
+const orgWithPasswordUser = (slug: string) => orgWithUser(hub, slug);
 
 /**
  * Waits into the next second: a token's `auth_time` counts whole seconds, so a sign-in in the very
@@ -150,7 +127,7 @@ describe('passkeys over HTTP and the CLI', () => {
   });
 
   it('lists and removes passkeys (a second one with a recent second factor), by the API and the CLI; an admin reset removes them all and they sign in no more', async () => {
-    const { base, asOwner, userId, signIn } = await orgWithPasswordUser('passkey-manage');
+    const { base, asOwner, userId, signIn, signedInAdmin } = await orgWithPasswordUser('passkey-manage');
     const laptop = new SoftwareAuthenticator({ origin: origin() });
     const key = new SoftwareAuthenticator({ origin: origin() });
     expect((await register(signIn().idToken, base, laptop, 'Laptop')).status).toBe(201);
@@ -184,21 +161,7 @@ describe('passkeys over HTTP and the CLI', () => {
     expect((left.json.items as { name: string }[]).map((p) => p.name)).toEqual(['Security key']);
 
     // A lost device: a signed-in admin's reset takes every passkey, and every session.
-    const adminEmail = `grace-${Date.now()}@passkeys-list.test`;
-    expect(
-      (await asOwner('POST', `${base}/users`, { email: adminEmail, name: 'Grace', role: 'admin' })).status,
-    ).toBe(201);
-    runCli(
-      hub,
-      ['pool', 'set-password', '--email', adminEmail, '--org', base.split('/')[3] ?? ''],
-      undefined,
-      {
-        HUB_PASSWORD: PASSWORD,
-      },
-    );
-    const grace = runCli(hub, ['login', '--email', adminEmail], undefined, { HUB_PASSWORD: PASSWORD });
-    expect(grace.stderr).toBe('');
-    const asGrace = client(hub, String(JSON.parse(grace.stdout).idToken));
+    const asGrace = client(hub, await signedInAdmin());
     expect((await asGrace('DELETE', `${base}/users/${userId}/mfa`)).status).toBe(204);
     await eventually(async () =>
       (await client(hub, withKey)('GET', base)).status === 401 ? true : undefined,
