@@ -23,7 +23,7 @@ import { newId } from '../../shared/ids';
 import { makeDeliver, RETRY_KIND } from '../../shared/notify/delivery/deliver';
 import { makeDeliveryQueue } from '../../shared/notify/delivery/delivery-queue';
 import { makeRunDueWork } from '../../shared/notify/delivery/due-work';
-import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
+import type { DeliveryChannel, DeliveryOrder } from '../../shared/notify/delivery/ports';
 import { makeMatcher } from '../../shared/notify/match/match';
 import type { StoredEndpoint } from '../../shared/notify/webhooks/endpoint';
 import type { WebhookEndpointStore } from '../../shared/notify/webhooks/endpoint-store';
@@ -469,9 +469,47 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     expect(hub.receiver.received).toHaveLength(1);
     const trail = await hub.audit.list(hub.org.id, { action: 'webhook_endpoint.disabled' }, { limit: 10 });
     expect(trail.items).toHaveLength(1);
-    expect(await hub.store.failedSince(hub.org.id, ep.id, new Date(0), 10)).toEqual([
-      orders[0]?.body.messageId,
-    ]);
+    // Both are kept for a recovery once the endpoint is enabled again: the failed one and the dropped one.
+    expect((await hub.store.failedSince(hub.org.id, ep.id, new Date(0), 10)).sort()).toEqual(
+      [orders[0]?.body.messageId, orders[1]?.body.messageId].sort(),
+    );
+  });
+
+  it('keeps the messages dropped while an endpoint is disabled for recovery: enabled again and recovered, each is delivered once with its webhook-id', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint();
+    const since = new Date(hub.clock.now().getTime() - 60_000);
+    for (let i = 0; i < 4; i++)
+      await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const orders = (await drainDeliveries(4, hub.org.id)).map((o) => o.body as never as DeliveryOrder);
+    const ids = orders.map((o) => o.messageId);
+    // One has failed once and waits for its retry; the others have not been tried.
+    hub.receiver.answer(500);
+    expect(await hub.deliver(orders[1] as DeliveryOrder)).toBe('scheduled');
+    hub.receiver.answer(410);
+    expect(await hub.deliver(orders[0] as DeliveryOrder)).toBe('failed');
+    // Disabled with three messages still due: each is dropped when its order comes.
+    const due = [{ ...(orders[1] as DeliveryOrder), attempt: 1 }, orders[2], orders[3]];
+    for (const order of due) expect(await hub.deliver(order as DeliveryOrder)).toBe('dropped');
+    expect(hub.receiver.received).toHaveLength(2);
+    const dropped = await hub.manage.attempts(hub.org.id, ep.id, 'dropped', { limit: 10 });
+    expect(dropped.items.map((a) => a.messageId).sort()).toEqual(ids.slice(1).sort());
+    expect(dropped.items.every((a) => a.recoverable && /disabled/.test(String(a.error)))).toBe(true);
+    const admin = member(hub.org.id, 'admin');
+    await expect(hub.manage.recover(hub.org.id, ep.id, since, admin, request)).rejects.toThrow(/disabled/);
+
+    await hub.manage.update(hub.org.id, ep.id, { enabled: true }, admin, request);
+    expect(await hub.manage.recover(hub.org.id, ep.id, since, admin, request)).toEqual({ queued: 4 });
+    const again = await drainDeliveries(4, hub.org.id);
+    expect(again.map((o) => o.body.messageId).sort()).toEqual([...ids].sort());
+    for (const order of again) expect(await hub.deliver(order.body as never)).toBe('delivered');
+    const accepted = hub.receiver.received.filter((r) => r.answered === 200);
+    expect(accepted.map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(accepted.every((r) => r.verifiedWith.length === 1)).toBe(true);
+    for (const id of ids)
+      expect(await hub.store.getMessage(hub.org.id, id)).toMatchObject({ status: 'delivered' });
+    // Nothing is left to recover: a second recovery queues none.
+    expect(await hub.manage.recover(hub.org.id, ep.id, since, admin, request)).toEqual({ queued: 0 });
   });
 
   it('fails a message after its eighth attempt, and lists it for recovery', async () => {

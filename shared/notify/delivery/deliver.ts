@@ -70,7 +70,7 @@ const EXCERPT_CHARS = 1024;
 /**
  * Makes one attempt for one order: skips a message already done or an order it has moved past
  * (a redelivered or duplicated order is harmless), drops a message whose destination is gone or
- * disabled, puts an order over its destination's rate limit back with a delay (no attempt spent),
+ * disabled (one dropped while its endpoint is disabled is kept for recovery), puts an order over its destination's rate limit back with a delay (no attempt spent),
  * else sends, records the attempt with the message's next state in one write, and queues the retry:
  * on SQS with a delay up to 15 minutes, in the due index beyond. The retry is queued before the
  * state is written, so a crash between the two repeats an attempt (same webhook-id) and loses none.
@@ -104,11 +104,32 @@ export function makeDeliver(deps: DeliverDeps) {
     const loading =
       early && order.eventId === message.eventId ? early : eventOf(message.orgId, message.eventId);
     loading.catch(() => undefined);
+    // A webhook message's drop is recorded with its attempts, so the endpoint's listing shows it.
+    const drop = async (reason: string, recoverable?: true) => {
+      const record: DeliveryAttempt | undefined =
+        message.target.channel === 'webhook'
+          ? {
+              id: newId('att'),
+              orgId: message.orgId,
+              messageId: message.id,
+              eventId: message.eventId,
+              eventType: message.eventType,
+              channel: message.target.channel,
+              endpointId: message.target.endpointId,
+              status: 'dropped',
+              at: deps.clock.now().toISOString(),
+              attempt: message.attempts,
+              durationMs: 0,
+              error: reason,
+              ...(order.manual ? { manual: true } : {}),
+              ...(recoverable ? { recoverable: true } : {}),
+            }
+          : undefined;
+      await deps.store.saveMessage({ ...message, status: 'dropped', reason }, expected, record);
+      return 'dropped' as const;
+    };
     const ready = channel.readiness ? await channel.readiness(message) : ({ kind: 'ready' } as const);
-    if (ready.kind === 'drop') {
-      await deps.store.saveMessage({ ...message, status: 'dropped', reason: ready.reason }, expected);
-      return 'dropped';
-    }
+    if (ready.kind === 'drop') return drop(ready.reason, ready.recoverable);
     // An order put back with a window reserved was counted in it already.
     const reserved = order.slot !== undefined && order.slot * 1000 <= deps.clock.now().getTime() + 1000;
     if (ready.rateLimit && !reserved) {
@@ -140,13 +161,7 @@ export function makeDeliver(deps: DeliverDeps) {
       }
     }
     const event = await loading;
-    if (!event) {
-      await deps.store.saveMessage(
-        { ...message, status: 'dropped', reason: 'its event has expired' },
-        expected,
-      );
-      return 'dropped';
-    }
+    if (!event) return drop('its event has expired');
 
     const outcome: SendOutcome = await channel.send(message, event);
     const at = deps.clock.now();

@@ -173,7 +173,10 @@ export function publicEndpoint({ secrets: _secrets, ...endpoint }: StoredEndpoin
 /** `GET …/attempts`: a page, newest first, all or only one status. */
 export const AttemptsQuerySchema = z
   .object({
-    status: z.enum(['succeeded', 'failed']).optional(),
+    status: z
+      .enum(['succeeded', 'failed', 'dropped'])
+      .optional()
+      .describe('`dropped`: no request made (the endpoint was disabled or deleted, the event expired)'),
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(2048).optional(),
   })

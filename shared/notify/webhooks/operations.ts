@@ -29,7 +29,9 @@ export const DeliveryAttemptSchema = z
     eventType: z.string(),
     channel: z.string(),
     endpointId: z.string().optional(),
-    status: z.enum(['succeeded', 'failed']),
+    status: z
+      .enum(['succeeded', 'failed', 'dropped'])
+      .describe('`dropped`: no request was made (the endpoint was disabled or deleted, the event expired)'),
     at: z.iso.datetime(),
     attempt: z.number().int().describe("The message's attempt count after this one"),
     statusCode: z.number().int().optional(),
@@ -37,6 +39,10 @@ export const DeliveryAttemptSchema = z
     responseExcerpt: z.string().optional().describe('At most 1 KiB of what the endpoint answered'),
     error: z.string().optional().describe('`HTTP 500`, `timeout`, `connection refused`…'),
     manual: z.boolean().optional().describe('A resend or a recovery'),
+    recoverable: z
+      .boolean()
+      .optional()
+      .describe('A drop while the endpoint was disabled: `recover` re-sends it once the endpoint is enabled'),
   })
   .meta({ id: 'DeliveryAttempt' });
 
@@ -147,7 +153,7 @@ export const webhookEndpointOperations = {
     requestBody: jsonBody(RecoverSchema),
     responses: {
       '202': ok(
-        'The messages to it that failed since then are queued again (one attempt each, same webhook-id)',
+        'The messages to it that failed since then, or were dropped while it was disabled, are queued again (one attempt each, same webhook-id)',
         z.object({ queued: z.number().int() }),
       ),
       '400': problem('The body is not valid'),

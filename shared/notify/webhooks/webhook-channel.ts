@@ -148,6 +148,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
         return {
           kind: 'drop',
           reason: `the endpoint is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}`,
+          recoverable: true,
         };
       readFor.set(message.id, endpoint);
       return {
