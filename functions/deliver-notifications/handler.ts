@@ -4,6 +4,7 @@ import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
 import { egressPolicy, makeEgressFetch } from '../../shared/egress';
 import { makeDeliver, parseOrder } from '../../shared/notify/delivery/deliver';
+import { makePostponeOrder } from '../../shared/notify/delivery/due-work';
 import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
 import { workerDeps } from '../../shared/notify/delivery/worker-deps';
 import type { DeliveryTarget } from '../../shared/notify/model';
@@ -47,7 +48,17 @@ export const makeChannels = (extra: Channels = {}): Channels => {
   };
 };
 
+/**
+ * The failure policy of the deliveries queue: an order of an org that is not active is kept in the
+ * due index (nothing else would find it again) and queued once the org is active.
+ */
+export const deliveryFailures = (
+  base: QueueWorkerDeps,
+  postpone: ReturnType<typeof makePostponeOrder>,
+): QueueWorkerDeps => ({ ...base, keepInactive: (record) => postpone(parseOrder(record.body)) });
+
 const clock = hubClock();
+const dueIndex = adapters.dueIndex(clock);
 export const handler = makeHandler(
   makeDeliver({
     store: adapters.deliveryStore(clock),
@@ -56,8 +67,8 @@ export const handler = makeHandler(
       chat: adapters.chatChannel(clock) as DeliveryChannel<never>,
     }),
     queues: adapters.messageQueues(),
-    dueIndex: adapters.dueIndex(clock),
+    dueIndex,
     clock,
   }),
-  workerDeps('deliveries', clock),
+  deliveryFailures(workerDeps('deliveries', clock), makePostponeOrder({ dueIndex, clock })),
 );

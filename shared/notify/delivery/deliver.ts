@@ -15,8 +15,9 @@ import { MAX_QUEUE_DELAY_SECONDS, nextRetrySeconds } from './schedule';
 
 /** The due-index kind of a retry hours away. */
 export const RETRY_KIND = 'delivery-retry';
-/** A retry's due-index ref: the message and the attempt count its order is for. */
-export const retryRef = (messageId: string, attempt: number) => `${messageId}#${attempt}`;
+/** A retry's due-index ref: the message and the attempt count its order is for (and `manual`, a resend's). */
+export const retryRef = (messageId: string, attempt: number, manual?: boolean) =>
+  `${messageId}#${attempt}${manual ? '#manual' : ''}`;
 
 const DeliveryOrderSchema = z
   .object({
