@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
-import { egressPolicy, makeEgressFetch } from '../../shared/egress';
+import { customerEndpointPolicy, egressPolicy, makeEgressFetch } from '../../shared/egress';
 import { makeDeliver, parseOrder } from '../../shared/notify/delivery/deliver';
 import { makePostponeOrder } from '../../shared/notify/delivery/due-work';
 import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
@@ -39,7 +39,11 @@ export const makeChannels = (extra: Channels = {}): Channels => {
     webhook: makeWebhookChannel({
       endpoints: adapters.webhookEndpointStore(),
       cipher: adapters.secretCipher(),
-      fetch: makeEgressFetch({ policy: egressPolicy(), timeoutMs: ATTEMPT_TIMEOUT_MS }),
+      // Customers' URLs: never the operator's private ranges (those are for its own providers).
+      fetch: makeEgressFetch({
+        policy: customerEndpointPolicy(egressPolicy()),
+        timeoutMs: ATTEMPT_TIMEOUT_MS,
+      }),
       dueIndex: adapters.dueIndex(clock),
       audit: adapters.auditStore(),
       clock,

@@ -32,6 +32,8 @@ export interface WebhookChannelDeps extends HealthDeps {
    * their own clocks (Standard Webhooks allows five minutes), whatever the hub's clock says.
    */
   readonly signingClock?: Clock;
+  /** What ends an attempt after `ms` (`ATTEMPT_TIMEOUT_MS`): `AbortSignal.timeout`, unless a test stands in. */
+  readonly timeoutSignal?: (ms: number) => AbortSignal;
 }
 
 /** The first bytes of an answer, as text, without reading the rest. */
@@ -96,6 +98,7 @@ export async function renderWebhook(
  */
 export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<WebhookTarget> {
   const signing = deps.signingClock ?? systemClock;
+  const timeoutSignal = deps.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
   // The endpoint read by `readiness` for the attempt that follows it (moments later).
   const endpoints = new TtlCache<StoredEndpoint>(2_000, 5_000);
   // Decrypted secrets by ciphertext: one KMS call per secret per environment, not per delivery.
@@ -176,7 +179,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
           method: 'POST',
           headers,
           body: payload,
-          signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+          signal: timeoutSignal(ATTEMPT_TIMEOUT_MS),
         });
       } catch (error) {
         return { ok: false, durationMs: Date.now() - started, error: failureOf(error) };
