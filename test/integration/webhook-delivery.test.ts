@@ -68,7 +68,7 @@ const cipher: SecretCipher = {
   },
 };
 
-async function setup(plan: 'free' | 'team' = 'free') {
+async function setup(plan: 'free' | 'team' = 'free', options: { attemptTimeoutMs?: number } = {}) {
   const clock = { now: () => now };
   const orgs = new DynamoDbOrgStore(aws.docs, aws.tables);
   const org = await makeCreateOrg({ orgs, clock })(
@@ -112,6 +112,10 @@ async function setup(plan: 'free' | 'team' = 'free') {
     dueIndex,
     audit,
     clock,
+    // The 15 s bound made short, so a hanging endpoint's attempt ends within the test.
+    ...(options.attemptTimeoutMs
+      ? { timeoutSignal: () => AbortSignal.timeout(Number(options.attemptTimeoutMs)) }
+      : {}),
   });
   const manage = makeManageEndpoints({ endpoints, deliveries: store, orgs, cipher, queues, audit, clock });
   const deliver = makeDeliver({
@@ -452,6 +456,46 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     expect(await hub.deliver(bySlot[1] as never)).toBe('delivered');
     expect(hub.receiver.received).toHaveLength(3);
   });
+
+  it('keeps an endpoint that hangs from delaying a healthy one: the healthy one receives at once, the hanging one times out and is retried', async () => {
+    const hub = await setup('team', { attemptTimeoutMs: 1_500 });
+    const healthy = await hub.addEndpoint();
+    const stuck = await new WebhookReceiver().start();
+    receivers.push(stuck);
+    // It takes the request and answers long after the attempt's bound.
+    stuck.delayMs = 6_000;
+    const hanging = await hub.manage.create(
+      hub.org.id,
+      { url: stuck.url, eventTypes: ['*'], enabled: true, rateLimitPerSecond: 20 },
+      member(hub.org.id, 'admin'),
+      request,
+    );
+    stuck.secrets.push(hanging.secret);
+    const targets = [healthy, hanging].map((e) => ({ channel: 'webhook' as const, endpointId: e.id }));
+    for (let i = 0; i < 3; i++) await hub.deliveries.enqueue(hub.event(), targets);
+    const orders = await drainDeliveries(6, hub.org.id);
+    // One batch, handled side by side as the deliveries worker does.
+    const started = Date.now();
+    const outcomes = Promise.all(orders.map((o) => hub.deliver(o.body as never)));
+    await hub.receiver.until((got) => got.length >= 3, 10_000);
+    const healthyAfter = Date.now() - started;
+    expect(healthyAfter).toBeLessThan(1_000);
+    await stuck.until((got) => got.length >= 3, 10_000);
+    const results = await outcomes;
+    const took = Date.now() - started;
+    expect(took).toBeLessThan(5_000);
+    const byEndpoint = new Map<string, string[]>();
+    for (const [i, order] of orders.entries()) {
+      const message = await hub.store.getMessage(hub.org.id, String(order.body.messageId));
+      const target = message?.target.channel === 'webhook' ? message.target.endpointId : '';
+      byEndpoint.set(target, [...(byEndpoint.get(target) ?? []), `${results[i]}:${message?.reason ?? ''}`]);
+    }
+    expect(byEndpoint.get(healthy.id)).toEqual(Array(3).fill('delivered:'));
+    expect(byEndpoint.get(hanging.id)).toEqual(Array(3).fill('scheduled:timeout'));
+    process.stdout.write(
+      `head of line: healthy received in ${healthyAfter} ms; the batch ended in ${took} ms\n`,
+    );
+  }, 30_000);
 
   it('disables an endpoint answering 410 at once, audited, and drops what is queued for it after', async () => {
     const hub = await setup();
