@@ -12,6 +12,7 @@ import { activeSecrets, secretContext } from './endpoint';
 import type { WebhookEndpointStore } from './endpoint-store';
 import type { HealthDeps } from './health';
 import { disableEndpoint, noteFailure } from './health';
+import { webhookPayload } from './payload';
 import { signatureHeaders } from './signing';
 
 type WebhookTarget = Extract<DeliveryTarget, { channel: 'webhook' }>;
@@ -87,13 +88,13 @@ export async function renderWebhook(
   return {
     channel: 'webhook',
     contentType: 'application/json',
-    body: JSON.stringify(event),
+    body: webhookPayload(event),
     headers: { 'content-type': 'application/json', ...(message ? { 'webhook-id': message.id } : {}) },
   };
 }
 
 /**
- * The outbound webhook channel: POSTs the canonical event to the endpoint, signed as Standard
+ * The outbound webhook channel: POSTs the canonical event (with its payload version) to the endpoint, signed as Standard
  * Webhooks says, and keeps the endpoint's health (failing since, disabled on 410).
  */
 export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<WebhookTarget> {
@@ -137,7 +138,6 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
     }
     return plain;
   };
-  const body = (event: CanonicalEvent) => JSON.stringify(event);
 
   return {
     channel: 'webhook',
@@ -164,7 +164,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
       const endpoint = await endpointOf(message);
       if (!endpoint)
         return { ok: false, durationMs: 0, error: 'the endpoint was deleted', permanent: 'rejected' };
-      const payload = body(event);
+      const payload = webhookPayload(event);
       const keys = await Promise.all(
         activeSecrets(endpoint, deps.clock.now()).map((s) => decrypt(endpoint, s.ciphertext)),
       );

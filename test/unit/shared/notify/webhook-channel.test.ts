@@ -127,10 +127,12 @@ describe('the webhook channel', () => {
     const [got] = seen.splice(0);
     expect(got?.headers['webhook-id']).toBe(message.id);
     expect(got?.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(String(got?.body))).toEqual(event);
-    expect(new Webhook(secret).verify(String(got?.body), got?.headers as Record<string, string>)).toEqual(
-      event,
-    );
+    // The canonical event, with the payload's version beside it for receivers to read.
+    expect(JSON.parse(String(got?.body))).toEqual({ ...event, version: 1 });
+    expect(new Webhook(secret).verify(String(got?.body), got?.headers as Record<string, string>)).toEqual({
+      ...event,
+      version: 1,
+    });
     const long = await channel.send(message, event);
     expect(long.ok && long.responseExcerpt?.length).toBe(EXCERPT_BYTES);
     seen.splice(0);
