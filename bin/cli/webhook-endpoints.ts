@@ -119,7 +119,9 @@ export function registerWebhookEndpointCommands(program: Command): void {
     );
   endpoints
     .command('recover')
-    .description('re-send every message to the endpoint that failed since a time')
+    .description(
+      're-send every message to the endpoint that failed, or was dropped while it was disabled, since a time',
+    )
     .argument('<orgId>')
     .argument('<endpointId>')
     .requiredOption('--since <time>', 'ISO 8601 time', when)
