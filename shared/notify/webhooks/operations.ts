@@ -143,7 +143,10 @@ export const webhookEndpointOperations = {
   listWebhookAttempts: {
     requestParams: { path: EndpointParams, query: AttemptsQuerySchema },
     responses: {
-      '200': ok('Attempts to the endpoint, newest first', AttemptPage),
+      '200': ok(
+        'Attempts to the endpoint, newest first, and its messages dropped without a request (`status: dropped`; `recoverable` ones are re-sent by `recover`)',
+        AttemptPage,
+      ),
       '400': problem('The query is not valid'),
       '404': notFound,
       ...authErrors,
