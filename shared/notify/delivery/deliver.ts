@@ -71,10 +71,11 @@ const EXCERPT_CHARS = 1024;
 /**
  * Makes one attempt for one order: skips a message already done or an order it has moved past
  * (a redelivered or duplicated order is harmless), drops a message whose destination is gone or
- * disabled (one dropped while its endpoint is disabled is kept for recovery), puts an order over its destination's rate limit back with a delay (no attempt spent),
- * else sends, records the attempt with the message's next state in one write, and queues the retry:
- * on SQS with a delay up to 15 minutes, in the due index beyond. The retry is queued before the
- * state is written, so a crash between the two repeats an attempt (same webhook-id) and loses none.
+ * disabled (one dropped while its endpoint is disabled is kept for recovery), puts an order over
+ * its destination's rate limit back with a delay (no attempt spent), else sends, records the
+ * attempt with the message's next state in one write, and queues the retry: on SQS with a delay
+ * up to 15 minutes, in the due index beyond. The retry is queued before the state is written, so
+ * a crash between the two repeats an attempt (same webhook-id) and loses none.
  */
 export function makeDeliver(deps: DeliverDeps) {
   const events = new TtlCache<Promise<CanonicalEvent | null>>(60_000, 500);
