@@ -107,7 +107,7 @@ export function registerWebhookEndpointCommands(program: Command): void {
     .description('delivery attempts to the endpoint, newest first')
     .argument('<orgId>')
     .argument('<endpointId>')
-    .option('--status <status>', 'succeeded or failed')
+    .option('--status <status>', 'succeeded, failed or dropped')
     .option('--limit <n>', 'page size (1-100)', positiveInt, 25)
     .option('--cursor <cursor>', 'nextCursor of the previous page')
     .action(
@@ -119,7 +119,9 @@ export function registerWebhookEndpointCommands(program: Command): void {
     );
   endpoints
     .command('recover')
-    .description('re-send every message to the endpoint that failed since a time')
+    .description(
+      're-send every message to the endpoint that failed, or was dropped while it was disabled, since a time',
+    )
     .argument('<orgId>')
     .argument('<endpointId>')
     .requiredOption('--since <time>', 'ISO 8601 time', when)

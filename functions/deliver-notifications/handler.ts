@@ -2,8 +2,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
-import { egressPolicy, makeEgressFetch } from '../../shared/egress';
+import { customerEndpointPolicy, egressPolicy, makeEgressFetch } from '../../shared/egress';
 import { makeDeliver, parseOrder } from '../../shared/notify/delivery/deliver';
+import { makePostponeOrder } from '../../shared/notify/delivery/due-work';
 import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
 import { workerDeps } from '../../shared/notify/delivery/worker-deps';
 import type { DeliveryTarget } from '../../shared/notify/model';
@@ -38,7 +39,11 @@ export const makeChannels = (extra: Channels = {}): Channels => {
     webhook: makeWebhookChannel({
       endpoints: adapters.webhookEndpointStore(),
       cipher: adapters.secretCipher(),
-      fetch: makeEgressFetch({ policy: egressPolicy(), timeoutMs: ATTEMPT_TIMEOUT_MS }),
+      // Customers' URLs: never the operator's private ranges (those are for its own providers).
+      fetch: makeEgressFetch({
+        policy: customerEndpointPolicy(egressPolicy()),
+        timeoutMs: ATTEMPT_TIMEOUT_MS,
+      }),
       dueIndex: adapters.dueIndex(clock),
       audit: adapters.auditStore(),
       clock,
@@ -47,7 +52,17 @@ export const makeChannels = (extra: Channels = {}): Channels => {
   };
 };
 
+/**
+ * The failure policy of the deliveries queue: an order of an org that is not active is kept in the
+ * due index (nothing else would find it again) and queued once the org is active.
+ */
+export const deliveryFailures = (
+  base: QueueWorkerDeps,
+  postpone: ReturnType<typeof makePostponeOrder>,
+): QueueWorkerDeps => ({ ...base, keepInactive: (record) => postpone(parseOrder(record.body)) });
+
 const clock = hubClock();
+const dueIndex = adapters.dueIndex(clock);
 export const handler = makeHandler(
   makeDeliver({
     store: adapters.deliveryStore(clock),
@@ -56,8 +71,8 @@ export const handler = makeHandler(
       chat: adapters.chatChannel(clock) as DeliveryChannel<never>,
     }),
     queues: adapters.messageQueues(),
-    dueIndex: adapters.dueIndex(clock),
+    dueIndex,
     clock,
   }),
-  workerDeps('deliveries', clock),
+  deliveryFailures(workerDeps('deliveries', clock), makePostponeOrder({ dueIndex, clock })),
 );

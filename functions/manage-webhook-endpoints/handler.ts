@@ -1,6 +1,6 @@
 import { hubClock } from '../../shared/adapters/clock';
 import * as adapters from '../../shared/adapters/wiring';
-import { egressPolicy } from '../../shared/egress';
+import { customerEndpointPolicy, egressPolicy } from '../../shared/egress';
 import { apiHandler, byOperation, json } from '../../shared/http/api-handler';
 import {
   AttemptsQuerySchema,
@@ -12,7 +12,10 @@ import {
 import { makeManageEndpoints } from '../../shared/notify/webhooks/manage-endpoints';
 
 /** Serves the webhook-endpoint and message routes. */
-export const makeHandler = (endpoints: ReturnType<typeof makeManageEndpoints>, policy = egressPolicy()) => {
+export const makeHandler = (
+  endpoints: ReturnType<typeof makeManageEndpoints>,
+  policy = customerEndpointPolicy(egressPolicy()),
+) => {
   const create = createEndpointSchema(policy);
   const update = updateEndpointSchema(policy);
   return byOperation({

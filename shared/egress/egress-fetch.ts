@@ -137,6 +137,15 @@ export function egressPolicy(): EgressPolicy {
   return policy;
 }
 
+/**
+ * Where a customer's own URL (a webhook endpoint) may go: as the process's policy allows, but never
+ * into the operator's private ranges, which are opened for the operator's own providers (a GitHub
+ * Enterprise Server in the VPC) and must not be reachable by any tenant's endpoint URL.
+ */
+export function customerEndpointPolicy(given: EgressPolicy = egressPolicy()): EgressPolicy {
+  return { allowLoopback: given.allowLoopback, allowedRanges: [] };
+}
+
 let configured: typeof globalThis.fetch | undefined;
 /** The process's egress fetch, built on its egress policy. */
 export function egressFetch(): typeof globalThis.fetch {

@@ -3,6 +3,7 @@ export type { EgressPolicy } from './address-policy';
 export { isLoopback, parseAllowedRange, refusalOf } from './address-policy';
 export type { EgressFetchOptions } from './egress-fetch';
 export {
+  customerEndpointPolicy,
   destinationRefusal,
   egressFetch,
   egressPolicy,

@@ -55,20 +55,31 @@ export interface QueueWorkerDeps {
    * Left out, every message is handled (tests of a worker's own logic).
    */
   readonly tenants?: Pick<TenantDirectory, 'get'>;
+  /**
+   * Keeps a message of an org that is suspended (or deleted, and restorable) for when it is active
+   * again, where nothing else would find its work again (a delivery order); left out, it is
+   * acknowledged without work. A failure to keep it is retried like any other.
+   */
+  readonly keepInactive?: (record: SQSRecord) => Promise<void>;
 }
 
 /** Skips already audited in this environment, so a suspended org's backlog costs no write per message. */
 const auditedSkips = new TtlCache<true>(3_600_000, 10_000);
 
 /**
- * True when the message's org is active. Otherwise its work is not done: a suspended org's
+ * `active` when the message's org is active. Otherwise its work is not done now: a suspended org's
  * changes are found again by the reconciliation after it is reactivated (its cursor did not move),
- * and a deleted org's are never done. Audited once per org and status change, not per message.
+ * a queue whose work nothing would find again keeps it (`keepInactive`), and a purged org's is
+ * never done (`gone`). Audited once per org and status change, not per message.
  */
-async function orgIsActive(deps: QueueWorkerDeps, orgId: string, record: SQSRecord): Promise<boolean> {
-  if (!deps.tenants) return true;
+async function orgState(
+  deps: QueueWorkerDeps,
+  orgId: string,
+  record: SQSRecord,
+): Promise<'active' | 'inactive' | 'gone'> {
+  if (!deps.tenants) return 'active';
   const org = await deps.tenants.get(orgId);
-  if (org?.status === 'active') return true;
+  if (org?.status === 'active') return 'active';
   const status = org?.status ?? 'gone';
   logger.info('Message skipped: its organisation is not active', {
     tenantId: orgId,
@@ -77,10 +88,10 @@ async function orgIsActive(deps: QueueWorkerDeps, orgId: string, record: SQSReco
     messageId: record.messageId,
   });
   // A purged org has no trail to add to beyond the purge's own record.
-  if (!org) return false;
+  if (!org) return 'gone';
   const since = org.statusChangedAt ?? org.deletedAt ?? org.updatedAt ?? org.createdAt;
   const key = `work-skipped#${org.id}#${org.status}#${since}`;
-  if (auditedSkips.get(key)) return false;
+  if (auditedSkips.get(key)) return 'inactive';
   const at = deps.clock.now();
   await deps.audit.append({
     ...auditBySystem({
@@ -96,7 +107,7 @@ async function orgIsActive(deps: QueueWorkerDeps, orgId: string, record: SQSReco
     id: onceAuditId(since, key),
   });
   auditedSkips.set(key, true);
-  return false;
+  return 'inactive';
 }
 
 /**
@@ -104,14 +115,18 @@ async function orgIsActive(deps: QueueWorkerDeps, orgId: string, record: SQSReco
  * after the policy's delay (the batch reports it failed); a parked message is stored in its org's
  * dead letters with the reason and taken off the queue; a dropped one is audited. A message whose
  * org cannot be read is retried, and after the queue's maximum receives SQS moves it to the DLQ.
- * A message of an org that is suspended or deleted is acknowledged without work (audited once).
+ * A message of an org that is suspended or deleted is acknowledged without work (audited once),
+ * kept first by `keepInactive` where the queue has one.
  */
 export function withFailurePolicy(deps: QueueWorkerDeps, handle: (record: SQSRecord) => Promise<void>) {
   return async (record: SQSRecord): Promise<void> => {
     const about = describe(record);
     try {
-      // Acknowledged without work; a failure to read the org is retried like any other.
-      if (about.orgId !== null && !(await orgIsActive(deps, about.orgId, record))) return;
+      // Acknowledged without work (kept first, where the queue keeps it); a failure to read the
+      // org, or to keep its message, is retried like any other.
+      const state = about.orgId === null ? 'active' : await orgState(deps, about.orgId, record);
+      if (state === 'inactive' && deps.keepInactive) await deps.keepInactive(record);
+      if (state !== 'active') return;
       await handle(record);
     } catch (error) {
       const attempts = Number(record.attributes.ApproximateReceiveCount ?? '1');

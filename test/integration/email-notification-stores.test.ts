@@ -176,6 +176,60 @@ describe('digests in DynamoDB Local', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it("collects a day's events for the user's daily hour and sends them as one email then; what comes after waits a day", async () => {
+    const now = { at: new Date('2026-12-01T10:20:00Z') };
+    const { orgId, userId, deps, sent, collector, preferences } = setup(now);
+    await preferences.save(
+      orgId,
+      userId,
+      NotificationPreferencesInput.parse({ digest: 'daily', dailyHourUtc: 14 }),
+      now.at.toISOString(),
+      0,
+      audit(orgId),
+    );
+    const send = makeSendDigests(deps);
+    await collector.add(
+      orgId,
+      [userId],
+      aCanonicalEvent({ tenantId: orgId, type: 'custom.deploy.done', data: {} }),
+    );
+    // Hours pass, none of them the user's: nothing goes out, and the day's events gather.
+    now.at = new Date('2026-12-01T11:01:00Z');
+    expect((await send()).sent).toBe(0);
+    now.at = new Date('2026-12-01T13:30:00Z');
+    await collector.add(
+      orgId,
+      [userId],
+      aCanonicalEvent({ tenantId: orgId, type: 'custom.deploy.failed', data: {} }),
+    );
+    now.at = new Date('2026-12-01T13:59:00Z');
+    expect((await send()).sent).toBe(0);
+    now.at = new Date('2026-12-01T14:01:00Z');
+    expect(await send()).toMatchObject({ sent: 1 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.subject).toBe('Your daily digest from Acme: 2 events');
+    expect(sent[0]?.text).toContain('Event deploy.done');
+    expect(sent[0]?.text).toContain('Event deploy.failed');
+    expect(sent[0]?.headers?.['List-Unsubscribe']).toMatch(/unsubscribe\?token=hubunsub_/);
+    // An event just after the hour is in the next day's digest, not an hour later.
+    now.at = new Date('2026-12-01T14:30:00Z');
+    await collector.add(
+      orgId,
+      [userId],
+      aCanonicalEvent({ tenantId: orgId, type: 'custom.deploy.late', data: {} }),
+    );
+    now.at = new Date('2026-12-01T15:01:00Z');
+    expect((await send()).sent).toBe(0);
+    now.at = new Date('2026-12-02T13:59:00Z');
+    expect((await send()).sent).toBe(0);
+    now.at = new Date('2026-12-02T14:01:00Z');
+    expect(await send()).toMatchObject({ sent: 1 });
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.subject).toBe('Your daily digest from Acme: 1 event');
+    expect(sent[1]?.text).toContain('Event deploy.late');
+    expect(sent[1]?.text).not.toContain('Event deploy.done');
+  });
+
   it('does not send again when the sender stopped after the email went out', async () => {
     const now = { at: new Date('2026-12-01T11:20:00Z') };
     const { orgId, userId, deps, sent, collector, preferences } = setup(now);

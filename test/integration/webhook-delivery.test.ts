@@ -23,7 +23,7 @@ import { newId } from '../../shared/ids';
 import { makeDeliver, RETRY_KIND } from '../../shared/notify/delivery/deliver';
 import { makeDeliveryQueue } from '../../shared/notify/delivery/delivery-queue';
 import { makeRunDueWork } from '../../shared/notify/delivery/due-work';
-import type { DeliveryChannel } from '../../shared/notify/delivery/ports';
+import type { DeliveryChannel, DeliveryOrder } from '../../shared/notify/delivery/ports';
 import { makeMatcher } from '../../shared/notify/match/match';
 import type { StoredEndpoint } from '../../shared/notify/webhooks/endpoint';
 import type { WebhookEndpointStore } from '../../shared/notify/webhooks/endpoint-store';
@@ -68,7 +68,7 @@ const cipher: SecretCipher = {
   },
 };
 
-async function setup(plan: 'free' | 'team' = 'free') {
+async function setup(plan: 'free' | 'team' = 'free', options: { attemptTimeoutMs?: number } = {}) {
   const clock = { now: () => now };
   const orgs = new DynamoDbOrgStore(aws.docs, aws.tables);
   const org = await makeCreateOrg({ orgs, clock })(
@@ -112,6 +112,10 @@ async function setup(plan: 'free' | 'team' = 'free') {
     dueIndex,
     audit,
     clock,
+    // The 15 s bound made short, so a hanging endpoint's attempt ends within the test.
+    ...(options.attemptTimeoutMs
+      ? { timeoutSignal: () => AbortSignal.timeout(Number(options.attemptTimeoutMs)) }
+      : {}),
   });
   const manage = makeManageEndpoints({ endpoints, deliveries: store, orgs, cipher, queues, audit, clock });
   const deliver = makeDeliver({
@@ -453,6 +457,46 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     expect(hub.receiver.received).toHaveLength(3);
   });
 
+  it('keeps an endpoint that hangs from delaying a healthy one: the healthy one receives at once, the hanging one times out and is retried', async () => {
+    const hub = await setup('team', { attemptTimeoutMs: 1_500 });
+    const healthy = await hub.addEndpoint();
+    const stuck = await new WebhookReceiver().start();
+    receivers.push(stuck);
+    // It takes the request and answers long after the attempt's bound.
+    stuck.delayMs = 6_000;
+    const hanging = await hub.manage.create(
+      hub.org.id,
+      { url: stuck.url, eventTypes: ['*'], enabled: true, rateLimitPerSecond: 20 },
+      member(hub.org.id, 'admin'),
+      request,
+    );
+    stuck.secrets.push(hanging.secret);
+    const targets = [healthy, hanging].map((e) => ({ channel: 'webhook' as const, endpointId: e.id }));
+    for (let i = 0; i < 3; i++) await hub.deliveries.enqueue(hub.event(), targets);
+    const orders = await drainDeliveries(6, hub.org.id);
+    // One batch, handled side by side as the deliveries worker does.
+    const started = Date.now();
+    const outcomes = Promise.all(orders.map((o) => hub.deliver(o.body as never)));
+    await hub.receiver.until((got) => got.length >= 3, 10_000);
+    const healthyAfter = Date.now() - started;
+    expect(healthyAfter).toBeLessThan(1_000);
+    await stuck.until((got) => got.length >= 3, 10_000);
+    const results = await outcomes;
+    const took = Date.now() - started;
+    expect(took).toBeLessThan(5_000);
+    const byEndpoint = new Map<string, string[]>();
+    for (const [i, order] of orders.entries()) {
+      const message = await hub.store.getMessage(hub.org.id, String(order.body.messageId));
+      const target = message?.target.channel === 'webhook' ? message.target.endpointId : '';
+      byEndpoint.set(target, [...(byEndpoint.get(target) ?? []), `${results[i]}:${message?.reason ?? ''}`]);
+    }
+    expect(byEndpoint.get(healthy.id)).toEqual(Array(3).fill('delivered:'));
+    expect(byEndpoint.get(hanging.id)).toEqual(Array(3).fill('scheduled:timeout'));
+    process.stdout.write(
+      `head of line: healthy received in ${healthyAfter} ms; the batch ended in ${took} ms\n`,
+    );
+  }, 30_000);
+
   it('disables an endpoint answering 410 at once, audited, and drops what is queued for it after', async () => {
     const hub = await setup();
     const ep = await hub.addEndpoint();
@@ -469,9 +513,47 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
     expect(hub.receiver.received).toHaveLength(1);
     const trail = await hub.audit.list(hub.org.id, { action: 'webhook_endpoint.disabled' }, { limit: 10 });
     expect(trail.items).toHaveLength(1);
-    expect(await hub.store.failedSince(hub.org.id, ep.id, new Date(0), 10)).toEqual([
-      orders[0]?.body.messageId,
-    ]);
+    // Both are kept for a recovery once the endpoint is enabled again: the failed one and the dropped one.
+    expect((await hub.store.failedSince(hub.org.id, ep.id, new Date(0), 10)).sort()).toEqual(
+      [orders[0]?.body.messageId, orders[1]?.body.messageId].sort(),
+    );
+  });
+
+  it('keeps the messages dropped while an endpoint is disabled for recovery: enabled again and recovered, each is delivered once with its webhook-id', async () => {
+    const hub = await setup();
+    const ep = await hub.addEndpoint();
+    const since = new Date(hub.clock.now().getTime() - 60_000);
+    for (let i = 0; i < 4; i++)
+      await hub.deliveries.enqueue(hub.event(), [{ channel: 'webhook', endpointId: ep.id }]);
+    const orders = (await drainDeliveries(4, hub.org.id)).map((o) => o.body as never as DeliveryOrder);
+    const ids = orders.map((o) => o.messageId);
+    // One has failed once and waits for its retry; the others have not been tried.
+    hub.receiver.answer(500);
+    expect(await hub.deliver(orders[1] as DeliveryOrder)).toBe('scheduled');
+    hub.receiver.answer(410);
+    expect(await hub.deliver(orders[0] as DeliveryOrder)).toBe('failed');
+    // Disabled with three messages still due: each is dropped when its order comes.
+    const due = [{ ...(orders[1] as DeliveryOrder), attempt: 1 }, orders[2], orders[3]];
+    for (const order of due) expect(await hub.deliver(order as DeliveryOrder)).toBe('dropped');
+    expect(hub.receiver.received).toHaveLength(2);
+    const dropped = await hub.manage.attempts(hub.org.id, ep.id, 'dropped', { limit: 10 });
+    expect(dropped.items.map((a) => a.messageId).sort()).toEqual(ids.slice(1).sort());
+    expect(dropped.items.every((a) => a.recoverable && /disabled/.test(String(a.error)))).toBe(true);
+    const admin = member(hub.org.id, 'admin');
+    await expect(hub.manage.recover(hub.org.id, ep.id, since, admin, request)).rejects.toThrow(/disabled/);
+
+    await hub.manage.update(hub.org.id, ep.id, { enabled: true }, admin, request);
+    expect(await hub.manage.recover(hub.org.id, ep.id, since, admin, request)).toEqual({ queued: 4 });
+    const again = await drainDeliveries(4, hub.org.id);
+    expect(again.map((o) => o.body.messageId).sort()).toEqual([...ids].sort());
+    for (const order of again) expect(await hub.deliver(order.body as never)).toBe('delivered');
+    const accepted = hub.receiver.received.filter((r) => r.answered === 200);
+    expect(accepted.map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(accepted.every((r) => r.verifiedWith.length === 1)).toBe(true);
+    for (const id of ids)
+      expect(await hub.store.getMessage(hub.org.id, id)).toMatchObject({ status: 'delivered' });
+    // Nothing is left to recover: a second recovery queues none.
+    expect(await hub.manage.recover(hub.org.id, ep.id, since, admin, request)).toEqual({ queued: 0 });
   });
 
   it('fails a message after its eighth attempt, and lists it for recovery', async () => {
@@ -616,7 +698,9 @@ describe('the delivery engine against DynamoDB Local and the SQS server', () => 
       const bodies = hub.receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
       const { claim: _claim, ...fromBusWhole } = fromBus;
       expect(bodies.sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual(
-        [plain, fromBusWhole].sort((a, b) => a.id.localeCompare(b.id)),
+        [plain, fromBusWhole]
+          .sort((a, b) => a.id.localeCompare(b.id))
+          .map((event) => ({ ...event, version: 1 })),
       );
       expect(hub.receiver.received.every((r) => r.verifiedWith.length === 1)).toBe(true);
     } finally {

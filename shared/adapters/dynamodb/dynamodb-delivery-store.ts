@@ -48,7 +48,8 @@ async function inBatches<T, R>(
 /**
  * The delivery engine's items, each under its org's partitions: the event (stored once,
  * compressed), its messages, their attempts (listed by endpoint, by endpoint and status, and by
- * message), the index of messages that failed for good per endpoint, and one-second rate windows.
+ * message), the index of messages that failed for good (or were dropped while their endpoint was
+ * disabled) per endpoint, and one-second rate windows.
  */
 export class DynamoDbDeliveryStore implements DeliveryStore {
   constructor(
@@ -184,7 +185,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       }
       for (const pk of pks) items.push(table.putItem({ PK: pk, SK: attempt.id, ...record }));
     }
-    if (next.status === 'failed' && next.target.channel === 'webhook' && expected.status !== 'failed') {
+    // Indexed for recovery: failed for good, or dropped while its endpoint was disabled.
+    const recoverable =
+      (next.status === 'failed' && expected.status !== 'failed') ||
+      (next.status === 'dropped' && attempt?.recoverable === true);
+    if (recoverable && next.target.channel === 'webhook') {
       items.push({
         Put: {
           TableName: this.tableName,

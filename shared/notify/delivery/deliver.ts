@@ -15,8 +15,9 @@ import { MAX_QUEUE_DELAY_SECONDS, nextRetrySeconds } from './schedule';
 
 /** The due-index kind of a retry hours away. */
 export const RETRY_KIND = 'delivery-retry';
-/** A retry's due-index ref: the message and the attempt count its order is for. */
-export const retryRef = (messageId: string, attempt: number) => `${messageId}#${attempt}`;
+/** A retry's due-index ref: the message and the attempt count its order is for (and `manual`, a resend's). */
+export const retryRef = (messageId: string, attempt: number, manual?: boolean) =>
+  `${messageId}#${attempt}${manual ? '#manual' : ''}`;
 
 const DeliveryOrderSchema = z
   .object({
@@ -70,10 +71,11 @@ const EXCERPT_CHARS = 1024;
 /**
  * Makes one attempt for one order: skips a message already done or an order it has moved past
  * (a redelivered or duplicated order is harmless), drops a message whose destination is gone or
- * disabled, puts an order over its destination's rate limit back with a delay (no attempt spent),
- * else sends, records the attempt with the message's next state in one write, and queues the retry:
- * on SQS with a delay up to 15 minutes, in the due index beyond. The retry is queued before the
- * state is written, so a crash between the two repeats an attempt (same webhook-id) and loses none.
+ * disabled (one dropped while its endpoint is disabled is kept for recovery), puts an order over
+ * its destination's rate limit back with a delay (no attempt spent), else sends, records the
+ * attempt with the message's next state in one write, and queues the retry: on SQS with a delay
+ * up to 15 minutes, in the due index beyond. The retry is queued before the state is written, so
+ * a crash between the two repeats an attempt (same webhook-id) and loses none.
  */
 export function makeDeliver(deps: DeliverDeps) {
   const events = new TtlCache<Promise<CanonicalEvent | null>>(60_000, 500);
@@ -104,11 +106,32 @@ export function makeDeliver(deps: DeliverDeps) {
     const loading =
       early && order.eventId === message.eventId ? early : eventOf(message.orgId, message.eventId);
     loading.catch(() => undefined);
+    // A webhook message's drop is recorded with its attempts, so the endpoint's listing shows it.
+    const drop = async (reason: string, recoverable?: true) => {
+      const record: DeliveryAttempt | undefined =
+        message.target.channel === 'webhook'
+          ? {
+              id: newId('att'),
+              orgId: message.orgId,
+              messageId: message.id,
+              eventId: message.eventId,
+              eventType: message.eventType,
+              channel: message.target.channel,
+              endpointId: message.target.endpointId,
+              status: 'dropped',
+              at: deps.clock.now().toISOString(),
+              attempt: message.attempts,
+              durationMs: 0,
+              error: reason,
+              ...(order.manual ? { manual: true } : {}),
+              ...(recoverable ? { recoverable: true } : {}),
+            }
+          : undefined;
+      await deps.store.saveMessage({ ...message, status: 'dropped', reason }, expected, record);
+      return 'dropped' as const;
+    };
     const ready = channel.readiness ? await channel.readiness(message) : ({ kind: 'ready' } as const);
-    if (ready.kind === 'drop') {
-      await deps.store.saveMessage({ ...message, status: 'dropped', reason: ready.reason }, expected);
-      return 'dropped';
-    }
+    if (ready.kind === 'drop') return drop(ready.reason, ready.recoverable);
     // An order put back with a window reserved was counted in it already.
     const reserved = order.slot !== undefined && order.slot * 1000 <= deps.clock.now().getTime() + 1000;
     if (ready.rateLimit && !reserved) {
@@ -140,13 +163,7 @@ export function makeDeliver(deps: DeliverDeps) {
       }
     }
     const event = await loading;
-    if (!event) {
-      await deps.store.saveMessage(
-        { ...message, status: 'dropped', reason: 'its event has expired' },
-        expected,
-      );
-      return 'dropped';
-    }
+    if (!event) return drop('its event has expired');
 
     const outcome: SendOutcome = await channel.send(message, event);
     const at = deps.clock.now();

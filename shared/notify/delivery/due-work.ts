@@ -5,7 +5,7 @@ import type { MessageQueues } from '../../ports/message-queue';
 import type { TenantDirectory } from '../../tenancy/tenant-directory';
 import type { HealthCheckDeps } from '../webhooks/health';
 import { checkEndpointHealth, HEALTH_KIND } from '../webhooks/health';
-import { RETRY_KIND } from './deliver';
+import { RETRY_KIND, retryRef } from './deliver';
 import { queueOrders } from './delivery-queue';
 import type { DeliveryOrder } from './ports';
 
@@ -14,7 +14,21 @@ const BATCH = 500;
 /** A sweep stops after this many rounds and leaves the rest to the next minute. */
 const MAX_ROUNDS = 20;
 /** Due work of an org that is not active (suspended, deleted) waits this long before it is looked at again. */
-const INACTIVE_POSTPONE_MS = 3_600_000;
+export const INACTIVE_POSTPONE_MS = 3_600_000;
+
+/**
+ * Keeps a delivery order of an org that is not active as a retry in the due index, looked at again
+ * in an hour and queued once the org is active: the message stays pending or scheduled, never lost.
+ */
+export function makePostponeOrder(deps: { readonly dueIndex: Pick<DueIndex, 'add'>; readonly clock: Clock }) {
+  return (order: DeliveryOrder) =>
+    deps.dueIndex.add({
+      kind: RETRY_KIND,
+      orgId: order.orgId,
+      ref: retryRef(order.messageId, order.attempt, order.manual),
+      dueAt: new Date(deps.clock.now().getTime() + INACTIVE_POSTPONE_MS),
+    });
+}
 
 export interface DueWorkDeps {
   readonly dueIndex: DueIndex;
@@ -38,11 +52,15 @@ export interface DueKind {
 /**
  * The minute's sweep: the retries that have come due are queued (each removed once queued, so one
  * not queued is found again), then the endpoints' health checks run (warn on day 4, disable on 5).
- * Entries of an org that is not active are left for when it is.
+ * Entries of an org that is not active are left for when it is; a purged org's are forgotten.
  */
 export function makeRunDueWork(deps: DueWorkDeps) {
-  const active = async (orgId: string) =>
-    !deps.tenants || (await deps.tenants.get(orgId))?.status === 'active';
+  /** Whether the org's work is done now (`active`), later (`inactive`: postponed) or never (`gone`: purged). */
+  const stateOf = async (orgId: string): Promise<'active' | 'inactive' | 'gone'> => {
+    if (!deps.tenants) return 'active';
+    const org = await deps.tenants.get(orgId);
+    return !org ? 'gone' : org.status === 'active' ? 'active' : 'inactive';
+  };
   /**
    * An org that is not active keeps its due work (nothing accepted is lost), moved an hour on: left
    * at the head of the index, enough of it would stop every other org's retries and checks.
@@ -60,8 +78,9 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       if (due.length === 0) break;
       let done = 0;
       for (const entry of due) {
-        if (!(await active(entry.orgId))) {
-          await postpone(entry);
+        const state = await stateOf(entry.orgId);
+        if (state !== 'active') {
+          await (state === 'gone' ? deps.dueIndex.remove(entry) : postpone(entry));
           done++;
           continue;
         }
@@ -92,13 +111,19 @@ export function makeRunDueWork(deps: DueWorkDeps) {
       const taken = [];
       let postponed = 0;
       for (const entry of due) {
-        if (!(await active(entry.orgId))) {
-          await postpone(entry);
+        const state = await stateOf(entry.orgId);
+        if (state !== 'active') {
+          await (state === 'gone' ? deps.dueIndex.remove(entry) : postpone(entry));
           postponed++;
           continue;
         }
-        const [messageId, attempt] = entry.ref.split('#');
-        orders.push({ orgId: entry.orgId, messageId: String(messageId), attempt: Number(attempt) });
+        const [messageId, attempt, manual] = entry.ref.split('#');
+        orders.push({
+          orgId: entry.orgId,
+          messageId: String(messageId),
+          attempt: Number(attempt),
+          ...(manual === 'manual' ? { manual: true as const } : {}),
+        });
         taken.push(entry);
       }
       await queueOrders(deps.queues, orders);

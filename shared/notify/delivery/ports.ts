@@ -16,7 +16,10 @@ export interface DeliveryOrder {
   readonly slot?: number;
 }
 
-/** One recorded attempt to deliver a message. */
+/**
+ * One recorded attempt to deliver a message, or a drop: `dropped` records that no request was made
+ * (the endpoint was disabled or deleted, the event expired) and spends no attempt.
+ */
 export interface DeliveryAttempt {
   /** `att_…`: sorts by time. */
   readonly id: string;
@@ -27,7 +30,7 @@ export interface DeliveryAttempt {
   readonly channel: string;
   /** The endpoint, for webhook messages (attempts are listed by endpoint). */
   readonly endpointId?: string;
-  readonly status: 'succeeded' | 'failed';
+  readonly status: 'succeeded' | 'failed' | 'dropped';
   readonly at: string;
   readonly attempt: number;
   readonly statusCode?: number;
@@ -36,6 +39,8 @@ export interface DeliveryAttempt {
   readonly responseExcerpt?: string;
   readonly error?: string;
   readonly manual?: boolean;
+  /** A drop that recovery re-sends: its endpoint was disabled, and may be enabled again. */
+  readonly recoverable?: boolean;
 }
 
 /** Messages, their attempts, the events they carry (stored once), and per-destination rate windows. */
@@ -67,7 +72,10 @@ export interface DeliveryStore {
   ): Promise<Page<DeliveryAttempt>>;
   /** A message's attempts, newest first (bounded). */
   messageAttempts(orgId: string, messageId: string, limit: number): Promise<DeliveryAttempt[]>;
-  /** The ids of the messages to the endpoint that failed for good at or after `since`, oldest first. */
+  /**
+   * The ids of the messages to the endpoint that failed for good, or were dropped while it was
+   * disabled, at or after `since` (their last attempt, else when dropped), oldest first.
+   */
   failedSince(orgId: string, endpointId: string, since: Date, limit: number): Promise<string[]>;
   /**
    * Counts one delivery in the key's current window (`windowSeconds` long, one second unless
@@ -108,7 +116,12 @@ export type Readiness =
         readonly windowSeconds?: number;
       };
     }
-  | { readonly kind: 'drop'; readonly reason: string };
+  | {
+      readonly kind: 'drop';
+      readonly reason: string;
+      /** The destination is disabled, not gone: the message is kept for recovery once it is enabled again. */
+      readonly recoverable?: true;
+    };
 
 /**
  * A channel as the delivery worker drives it: the contract's channel, and optionally what a

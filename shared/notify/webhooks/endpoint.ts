@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import type { EgressPolicy } from '../../egress';
-import { destinationRefusal } from '../../egress';
+import { customerEndpointPolicy, destinationRefusal } from '../../egress';
 import { ID_PATTERN } from '../../ids';
 import { KnownEventTypePatternSchema } from '../model';
 
@@ -9,13 +9,16 @@ import { KnownEventTypePatternSchema } from '../model';
 export const DEFAULT_OVERLAP_SECONDS = 24 * 3600;
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 20;
 
-/** A URL the hub may call: bounded, and callable under the egress policy (https; loopback only locally). */
+/**
+ * A URL the hub may call: bounded, and callable under the customer-endpoint egress policy (https;
+ * loopback only locally; none of the operator's private ranges).
+ */
 export const endpointUrlSchema = (policy?: EgressPolicy) =>
   z
     .string()
     .max(2048)
     .superRefine((url, ctx) => {
-      const refusal = destinationRefusal(url, ...(policy ? [policy] : []));
+      const refusal = destinationRefusal(url, customerEndpointPolicy(...(policy ? [policy] : [])));
       if (refusal) ctx.addIssue({ code: 'custom', message: `The hub cannot call this URL: ${refusal}` });
     })
     // Stored as the URL parser reads it: it drops tabs and line breaks a raw string would carry on.
@@ -173,7 +176,10 @@ export function publicEndpoint({ secrets: _secrets, ...endpoint }: StoredEndpoin
 /** `GET …/attempts`: a page, newest first, all or only one status. */
 export const AttemptsQuerySchema = z
   .object({
-    status: z.enum(['succeeded', 'failed']).optional(),
+    status: z
+      .enum(['succeeded', 'failed', 'dropped'])
+      .optional()
+      .describe('`dropped`: no request made (the endpoint was disabled or deleted, the event expired)'),
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(2048).optional(),
   })

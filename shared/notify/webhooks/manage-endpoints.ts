@@ -228,7 +228,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
     attempts: async (
       orgId: string,
       endpointId: string,
-      status: 'succeeded' | 'failed' | undefined,
+      status: 'succeeded' | 'failed' | 'dropped' | undefined,
       page: PageRequest,
     ) => {
       await require(orgId, endpointId);
@@ -250,8 +250,10 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
         const chunk = await Promise.all(
           ids.slice(i, i + 25).map(async (id) => {
             const message = await deps.deliveries.getMessage(orgId, id);
-            // Failed, or flipped to pending by an earlier recovery whose order may not have been queued.
-            if (!message || (message.status !== 'failed' && message.status !== 'pending')) return null;
+            // Failed, dropped while the endpoint was disabled, or flipped to pending by an earlier
+            // recovery whose order may not have been queued.
+            const again = ['failed', 'dropped', 'pending'];
+            if (!message || !again.includes(message.status)) return null;
             return requeue(message);
           }),
         );

@@ -12,6 +12,7 @@ import {
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
 } from './endpoint';
+import { WEBHOOK_PAYLOAD_VERSION } from './payload';
 
 const OrgParam = z.object({ orgId: z.string().meta({ example: 'org_01JD3Q4ZK8M7X2V9N6B5C4D3E2' }) });
 const EndpointParams = OrgParam.extend({
@@ -29,7 +30,9 @@ export const DeliveryAttemptSchema = z
     eventType: z.string(),
     channel: z.string(),
     endpointId: z.string().optional(),
-    status: z.enum(['succeeded', 'failed']),
+    status: z
+      .enum(['succeeded', 'failed', 'dropped'])
+      .describe('`dropped`: no request was made (the endpoint was disabled or deleted, the event expired)'),
     at: z.iso.datetime(),
     attempt: z.number().int().describe("The message's attempt count after this one"),
     statusCode: z.number().int().optional(),
@@ -37,6 +40,10 @@ export const DeliveryAttemptSchema = z
     responseExcerpt: z.string().optional().describe('At most 1 KiB of what the endpoint answered'),
     error: z.string().optional().describe('`HTTP 500`, `timeout`, `connection refused`…'),
     manual: z.boolean().optional().describe('A resend or a recovery'),
+    recoverable: z
+      .boolean()
+      .optional()
+      .describe('A drop while the endpoint was disabled: `recover` re-sends it once the endpoint is enabled'),
   })
   .meta({ id: 'DeliveryAttempt' });
 
@@ -136,7 +143,10 @@ export const webhookEndpointOperations = {
   listWebhookAttempts: {
     requestParams: { path: EndpointParams, query: AttemptsQuerySchema },
     responses: {
-      '200': ok('Attempts to the endpoint, newest first', AttemptPage),
+      '200': ok(
+        'Attempts to the endpoint, newest first, and its messages dropped without a request (`status: dropped`; `recoverable` ones are re-sent by `recover`)',
+        AttemptPage,
+      ),
       '400': problem('The query is not valid'),
       '404': notFound,
       ...authErrors,
@@ -147,7 +157,7 @@ export const webhookEndpointOperations = {
     requestBody: jsonBody(RecoverSchema),
     responses: {
       '202': ok(
-        'The messages to it that failed since then are queued again (one attempt each, same webhook-id)',
+        'The messages to it that failed since then, or were dropped while it was disabled, are queued again (one attempt each, same webhook-id)',
         z.object({ queued: z.number().int() }),
       ),
       '400': problem('The body is not valid'),
@@ -178,12 +188,20 @@ export const webhookEndpointOperations = {
   },
 } satisfies Record<string, OperationDoc>;
 
-/** Version 1 of what an outbound webhook delivers: the canonical event envelope, as on the bus. */
-export const WebhookPayloadV1 = CanonicalEventSchema.omit({ claim: true }).meta({
-  id: 'WebhookPayloadV1',
-  description:
-    'The canonical event, as the hub has it (its `data` is the typed model its `type` names). Fields are only added within a version.',
-});
+/** Version 1 of what an outbound webhook delivers: the canonical event envelope, as on the bus, and its version. */
+export const WebhookPayloadV1 = CanonicalEventSchema.omit({ claim: true })
+  .extend({
+    version: z
+      .literal(WEBHOOK_PAYLOAD_VERSION)
+      .describe(
+        "The payload's version: `1` for this schema. Fields are only added within a version; any other change comes as a new version, announced before endpoints receive it",
+      ),
+  })
+  .meta({
+    id: 'WebhookPayloadV1',
+    description:
+      'The canonical event, as the hub has it (its `data` is the typed model its `type` names), with the payload `version` at its top level. Fields are only added within a version.',
+  });
 
 const signatureHeaders = z.object({
   'webhook-id': z
@@ -208,7 +226,7 @@ export const webhookPayloadDocs: ZodOpenApiPathsObject = {
       operationId: 'deliverCanonicalEvent',
       summary: 'An event delivered to a webhook endpoint (Standard Webhooks)',
       description:
-        'Signed as the Standard Webhooks specification says; verify it with any Standard Webhooks library and the endpoint secret. A 2xx within 15 s is success; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (with jitter). 429 and 503 may send Retry-After. 410 disables the endpoint. Ordering is not promised: deliveries may arrive in any order and, rarely, more than once (the same `webhook-id`).',
+        'Signed as the Standard Webhooks specification says; verify it with any Standard Webhooks library and the endpoint secret. The body carries its schema version as `version` (top-level metadata, as the specification suggests): read it before the rest. A 2xx within 15 s is success; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (with jitter). 429 and 503 may send Retry-After. 410 disables the endpoint. Ordering is not promised: deliveries may arrive in any order and, rarely, more than once (the same `webhook-id`).',
       tags: ['Webhook endpoints'],
       requestParams: { header: signatureHeaders },
       requestBody: jsonBody(WebhookPayloadV1),

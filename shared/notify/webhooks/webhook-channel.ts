@@ -12,6 +12,7 @@ import { activeSecrets, secretContext } from './endpoint';
 import type { WebhookEndpointStore } from './endpoint-store';
 import type { HealthDeps } from './health';
 import { disableEndpoint, noteFailure } from './health';
+import { webhookPayload } from './payload';
 import { signatureHeaders } from './signing';
 
 type WebhookTarget = Extract<DeliveryTarget, { channel: 'webhook' }>;
@@ -32,6 +33,8 @@ export interface WebhookChannelDeps extends HealthDeps {
    * their own clocks (Standard Webhooks allows five minutes), whatever the hub's clock says.
    */
   readonly signingClock?: Clock;
+  /** What ends an attempt after `ms` (`ATTEMPT_TIMEOUT_MS`): `AbortSignal.timeout`, unless a test stands in. */
+  readonly timeoutSignal?: (ms: number) => AbortSignal;
 }
 
 /** The first bytes of an answer, as text, without reading the rest. */
@@ -85,17 +88,18 @@ export async function renderWebhook(
   return {
     channel: 'webhook',
     contentType: 'application/json',
-    body: JSON.stringify(event),
+    body: webhookPayload(event),
     headers: { 'content-type': 'application/json', ...(message ? { 'webhook-id': message.id } : {}) },
   };
 }
 
 /**
- * The outbound webhook channel: POSTs the canonical event to the endpoint, signed as Standard
+ * The outbound webhook channel: POSTs the canonical event (with its payload version) to the endpoint, signed as Standard
  * Webhooks says, and keeps the endpoint's health (failing since, disabled on 410).
  */
 export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<WebhookTarget> {
   const signing = deps.signingClock ?? systemClock;
+  const timeoutSignal = deps.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
   // The endpoint read by `readiness` for the attempt that follows it (moments later).
   const endpoints = new TtlCache<StoredEndpoint>(2_000, 5_000);
   // Decrypted secrets by ciphertext: one KMS call per secret per environment, not per delivery.
@@ -134,7 +138,6 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
     }
     return plain;
   };
-  const body = (event: CanonicalEvent) => JSON.stringify(event);
 
   return {
     channel: 'webhook',
@@ -148,6 +151,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
         return {
           kind: 'drop',
           reason: `the endpoint is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}`,
+          recoverable: true,
         };
       readFor.set(message.id, endpoint);
       return {
@@ -160,7 +164,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
       const endpoint = await endpointOf(message);
       if (!endpoint)
         return { ok: false, durationMs: 0, error: 'the endpoint was deleted', permanent: 'rejected' };
-      const payload = body(event);
+      const payload = webhookPayload(event);
       const keys = await Promise.all(
         activeSecrets(endpoint, deps.clock.now()).map((s) => decrypt(endpoint, s.ciphertext)),
       );
@@ -175,7 +179,7 @@ export function makeWebhookChannel(deps: WebhookChannelDeps): DeliveryChannel<We
           method: 'POST',
           headers,
           body: payload,
-          signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+          signal: timeoutSignal(ATTEMPT_TIMEOUT_MS),
         });
       } catch (error) {
         return { ok: false, durationMs: Date.now() - started, error: failureOf(error) };

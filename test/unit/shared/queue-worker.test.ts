@@ -223,6 +223,47 @@ describe('workers do no work for an org that is not active', () => {
     ]);
   });
 
+  it("keeps a suspended or deleted org's message where the queue keeps them, and a purged org's not at all", async () => {
+    const suspended = 'org_01JD3Q4ZK8M7X2V9N6B5C4KEP1';
+    const deleted = 'org_01JD3Q4ZK8M7X2V9N6B5C4KEP2';
+    const purged = 'org_01JD3Q4ZK8M7X2V9N6B5C4KEP3';
+    const kept: string[] = [];
+    const orgs = new Map<string, Org | null>([
+      [suspended, orgWith(suspended, 'suspended', '2026-11-27T09:00:00.000Z')],
+      [deleted, orgWith(deleted, 'deleted', '2026-11-27T09:00:00.000Z')],
+      [purged, null],
+    ]);
+    const handled: string[] = [];
+    let failKeeping = false;
+    const handle = withFailurePolicy(
+      {
+        queue: 'deliveries',
+        deadLetters: { park: async () => undefined },
+        queues: { delay: async () => undefined },
+        audit: { append: async () => undefined },
+        clock: { now: () => new Date('2026-11-27T10:00:00Z') },
+        tenants: { get: async (orgId) => orgs.get(orgId) ?? null },
+        keepInactive: async (r) => {
+          if (failKeeping) throw new DependencyUnavailableError('DynamoDB: throttled');
+          kept.push(r.messageId);
+        },
+      },
+      async (r) => void handled.push(r.messageId),
+    );
+    const order = (id: string, orgId: string) => message(id, { orgId, messageId: `msg_${id}`, attempt: 0 });
+    await handle(order('s', suspended));
+    await handle(order('d', deleted));
+    await handle(order('p', purged));
+    expect(kept).toEqual(['s', 'd']);
+    expect(handled).toEqual([]);
+    // Not kept: not acknowledged either, so SQS brings it back.
+    failKeeping = true;
+    await expect(handle(order('s2', suspended))).rejects.toBeInstanceOf(DependencyUnavailableError);
+    orgs.set(suspended, orgWith(suspended, 'active', '2026-11-27T10:00:00.000Z'));
+    await handle(order('s3', suspended));
+    expect(handled).toEqual(['s3']);
+  });
+
   it('retries a message whose org cannot be read just now, without doing its work', async () => {
     const w = gated(new Map());
     await expect(w.handle(busEvent(ORG, 'a'))).rejects.toBeInstanceOf(DependencyUnavailableError);

@@ -3,13 +3,25 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { makeEgressFetch } from '../../../../shared/egress';
+import type { EgressPolicy } from '../../../../shared/egress';
+import {
+  customerEndpointPolicy,
+  destinationRefusal,
+  makeEgressFetch,
+  parseAllowedRange,
+} from '../../../../shared/egress';
+import { makeDeliver } from '../../../../shared/notify/delivery/deliver';
+import type { DeliveryChannel } from '../../../../shared/notify/delivery/ports';
 import type { DeliveryMessage } from '../../../../shared/notify/model';
 import type { StoredEndpoint } from '../../../../shared/notify/webhooks/endpoint';
-import { newSigningSecret } from '../../../../shared/notify/webhooks/endpoint';
+import { createEndpointSchema, newSigningSecret } from '../../../../shared/notify/webhooks/endpoint';
 import type { WebhookEndpointStore } from '../../../../shared/notify/webhooks/endpoint-store';
 import { signatureHeaders } from '../../../../shared/notify/webhooks/signing';
-import { EXCERPT_BYTES, makeWebhookChannel } from '../../../../shared/notify/webhooks/webhook-channel';
+import {
+  ATTEMPT_TIMEOUT_MS,
+  EXCERPT_BYTES,
+  makeWebhookChannel,
+} from '../../../../shared/notify/webhooks/webhook-channel';
 import { aCanonicalEvent } from '../../../support/builders';
 
 describe('signing', () => {
@@ -115,10 +127,12 @@ describe('the webhook channel', () => {
     const [got] = seen.splice(0);
     expect(got?.headers['webhook-id']).toBe(message.id);
     expect(got?.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(String(got?.body))).toEqual(event);
-    expect(new Webhook(secret).verify(String(got?.body), got?.headers as Record<string, string>)).toEqual(
-      event,
-    );
+    // The canonical event, with the payload's version beside it for receivers to read.
+    expect(JSON.parse(String(got?.body))).toEqual({ ...event, version: 1 });
+    expect(new Webhook(secret).verify(String(got?.body), got?.headers as Record<string, string>)).toEqual({
+      ...event,
+      version: 1,
+    });
     const long = await channel.send(message, event);
     expect(long.ok && long.responseExcerpt?.length).toBe(EXCERPT_BYTES);
     seen.splice(0);
@@ -167,5 +181,110 @@ describe('the webhook channel', () => {
     const outcome = await closed.send(message, event);
     expect(outcome).toMatchObject({ ok: false, error: 'connection refused' });
     expect(JSON.stringify(outcome)).not.toContain(secret.slice(6));
+  });
+
+  it('ends an attempt after 15 s as a timeout, which the delivery engine retries 5 s later', async () => {
+    const asked: number[] = [];
+    const timers: AbortController[] = [];
+    let started!: () => void;
+    const inFlight = new Promise<void>((r) => {
+      started = r;
+    });
+    const hanging = makeWebhookChannel({
+      endpoints: store(),
+      cipher: { encrypt: async (p) => p, decrypt: async (c) => c.slice('sealed:'.length) },
+      // An endpoint that never answers: the request ends only when its signal does.
+      fetch: ((_url: string, init: RequestInit) =>
+        new Promise((_resolve, reject) => {
+          init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+          started();
+        })) as never,
+      dueIndex: { add: async () => undefined },
+      audit: { append: async () => undefined },
+      clock: { now: () => new Date() },
+      // The 15 s made to pass at once: the timer is the test's to fire.
+      timeoutSignal: (ms) => {
+        asked.push(ms);
+        const timer = new AbortController();
+        timers.push(timer);
+        return timer.signal;
+      },
+    });
+    const now = new Date('2026-12-01T12:00:00Z');
+    const saved: DeliveryMessage[] = [];
+    const queued: { body: string; delaySeconds?: number }[] = [];
+    const deliver = makeDeliver({
+      store: {
+        getMessage: async () => message,
+        getEvent: async () => event,
+        consumeRate: async () => true,
+        saveMessage: async (next: DeliveryMessage) => {
+          saved.push(next);
+          return true;
+        },
+      } as never,
+      channels: { webhook: hanging as DeliveryChannel<never> },
+      queues: {
+        send: async (_q: string, body: string, o: { delaySeconds?: number }) =>
+          void queued.push({ body, ...o }),
+      } as never,
+      dueIndex: { add: async () => undefined },
+      clock: { now: () => now },
+      random: () => 0.5,
+    });
+    const attempt = deliver({ orgId, messageId: message.id, attempt: 0 });
+    await inFlight;
+    expect(asked).toEqual([ATTEMPT_TIMEOUT_MS]);
+    expect(ATTEMPT_TIMEOUT_MS).toBe(15_000);
+    timers[0]?.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+    expect(await attempt).toBe('scheduled');
+    expect(saved).toEqual([
+      expect.objectContaining({
+        status: 'scheduled',
+        attempts: 1,
+        reason: 'timeout',
+        nextAttemptAt: new Date(now.getTime() + 5_000).toISOString(),
+      }),
+    ]);
+    expect(queued).toEqual([
+      expect.objectContaining({ delaySeconds: 5, body: expect.stringContaining(message.id) }),
+    ]);
+  });
+
+  it("refuses a customer's endpoint whose host resolves into a range the operator opened for its providers", async () => {
+    const operator: EgressPolicy = {
+      allowLoopback: false,
+      allowedRanges: [parseAllowedRange('10.20.0.0/16')],
+    };
+    const customer = customerEndpointPolicy(operator);
+    expect(customer.allowedRanges).toEqual([]);
+    // A provider connection's URL may still go there; a webhook endpoint's may not, by name or by address.
+    expect(destinationRefusal('https://10.20.1.5/api', operator)).toBeUndefined();
+    expect(createEndpointSchema(operator).safeParse({ url: 'https://10.20.1.5/hook' }).success).toBe(false);
+    let resolved = 0;
+    const guarded = makeWebhookChannel({
+      endpoints: {
+        ...store(),
+        get: async () => ({ ...endpoint(), url: 'https://hooks.customer.example/in' }),
+      },
+      cipher: { encrypt: async (p) => p, decrypt: async (c) => c.slice('sealed:'.length) },
+      fetch: makeEgressFetch({
+        policy: customer,
+        // The customer's DNS points its name into the operator's range: refused before any packet.
+        resolve: async () => {
+          resolved++;
+          return [{ address: '10.20.1.5', family: 4 }];
+        },
+      }),
+      dueIndex: { add: async () => undefined },
+      audit: { append: async () => undefined },
+      clock: { now: () => new Date() },
+    });
+    const outcome = await guarded.send(message, event);
+    expect(resolved).toBeGreaterThan(0);
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^refused by the egress guard: .*private/),
+    });
   });
 });

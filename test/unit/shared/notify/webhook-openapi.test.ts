@@ -4,7 +4,7 @@ import { PROVIDERS } from '../../../../shared/providers';
 describe('the OpenAPI document of outbound webhooks', () => {
   const doc = openApiDocument(PROVIDERS) as unknown as {
     webhooks?: Record<string, { post: Record<string, unknown> }>;
-    components: { schemas: Record<string, Record<string, unknown>> };
+    components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
     paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
   };
 
@@ -19,6 +19,10 @@ describe('the OpenAPI document of outbound webhooks', () => {
     expect(JSON.stringify(delivery?.parameters)).toMatch(/same on every retry/);
     expect(doc.components.schemas.WebhookPayloadV1?.properties).toHaveProperty('data');
     expect(doc.components.schemas.WebhookPayloadV1?.properties).not.toHaveProperty('claim');
+    // The version marker receivers read, required, fixed for this schema.
+    expect(doc.components.schemas.WebhookPayloadV1?.properties?.version).toMatchObject({ const: 1 });
+    expect(doc.components.schemas.WebhookPayloadV1?.required).toContain('version');
+    expect(String(delivery?.description)).toMatch(/`version`/);
   });
 
   it('documents the endpoint routes: the secret only on create and rotate, attempts filtered by status', () => {
@@ -34,6 +38,7 @@ describe('the OpenAPI document of outbound webhooks', () => {
     expect(attempts.parameters.find((p) => p.name === 'status')?.schema.enum).toEqual([
       'succeeded',
       'failed',
+      'dropped',
     ]);
     expect(doc.components.schemas.WebhookEndpoint?.properties).not.toHaveProperty('secrets');
   });
