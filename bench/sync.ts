@@ -63,8 +63,8 @@ const jiraHuman = (jira: FakeJira, method: string, path: string, body: unknown) 
     body,
   );
 
-async function awsCalls(hub: RuntimeProcess): Promise<Record<string, number>> {
-  return (await (await fetch(`${hub.url}/_local/aws-calls`)).json()) as Record<string, number>;
+async function awsCalls(hub: RuntimeProcess, by = ''): Promise<Record<string, number>> {
+  return (await (await fetch(`${hub.url}/_local/aws-calls${by}`)).json()) as Record<string, number>;
 }
 
 /** GitHub as a GitHub App installation, one app per org. */
@@ -232,6 +232,7 @@ async function measureCodeHost(
   await new Promise((r) => setTimeout(r, 1000));
 
   const before = await awsCalls(hub);
+  const callersBefore = await awsCalls(hub, '?by=caller');
   const saasBefore = tenants.reduce((n, t) => n + t.codeHost.calls.length + t.jira.calls.length, 0);
   const pending: Promise<number>[] = [];
   for (let i = 0; i < CHANGES; i += 1) {
@@ -242,6 +243,7 @@ async function measureCodeHost(
   // Let the echoes (Jira's webhooks for the hub's own writes) be handled, so their cost is counted.
   await new Promise((r) => setTimeout(r, 2000));
   const after = await awsCalls(hub);
+  const callersAfter = await awsCalls(hub, '?by=caller');
   const saasAfter = tenants.reduce((n, t) => n + t.codeHost.calls.length + t.jira.calls.length, 0);
   report(
     `${host.name} change → Jira API called (${ORGS} orgs, ${ORGS * LINKS_PER_ORG} links, ${RATE_PER_SECOND}/s)`,
@@ -263,5 +265,12 @@ async function measureCodeHost(
     `SaaS API calls per synced change (the person's own ${host.name} edit included): ${((saasAfter - saasBefore) / CHANGES).toFixed(2)}`,
     `AWS calls per synced change, by service: ${[...byService.entries()].map(([s, n]) => `${s} ${n.toFixed(2)}`).join(', ')}`,
     ...keys.map((k) => `    ${k.padEnd(40)}${perChange(k).toFixed(2).padStart(8)}`),
+    'DynamoDB calls per synced change, by the function that made them:',
+    ...Object.keys(callersAfter)
+      .filter((k) => k.endsWith(':DynamoDB'))
+      .map((k) => [k, ((callersAfter[k] ?? 0) - (callersBefore[k] ?? 0)) / CHANGES] as const)
+      .filter(([, n]) => n > 0)
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, n]) => `    ${k.replace(/:DynamoDB$/, '').padEnd(40)}${n.toFixed(2).padStart(8)}`),
   );
 }

@@ -8,7 +8,7 @@ import {
   sessionUserOf,
 } from '../../shared/identity/manage-sessions';
 import { makeAuthenticatorApps } from '../../shared/identity/mfa/authenticator-app';
-import { makeTellReset } from '../../shared/identity/mfa/reset-notice';
+import { makeFactorNotices } from '../../shared/identity/mfa/factor-notices';
 import { StartTotpRequest, VerifyTotpRequest } from '../../shared/identity/mfa/schemas';
 import type { ManagePasskeys } from '../../shared/identity/passkeys/manage-passkeys';
 import { makeManagePasskeys } from '../../shared/identity/passkeys/manage-passkeys';
@@ -119,7 +119,14 @@ const users = adapters.userStore();
 // The gate's own cache: a revocation made here is refused here at once, elsewhere within seconds.
 const gate = adapters.sessionGate();
 const revoker = adapters.sessionRevoker();
+// A change to a user's second factors is told to them by email.
+const notices = makeFactorNotices({
+  mailer: adapters.mailer(),
+  suppressions: adapters.mailSuppressionStore(),
+  orgs: adapters.tenantDirectory(),
+});
 const passkeys = makeManagePasskeys({
+  notices,
   passkeys: adapters.passkeyStore(),
   challenges: adapters.passkeyRegistrations(),
   users,
@@ -153,11 +160,7 @@ export const handler = makeHandler({
     clock: systemClock,
     gate,
     passkeys,
-    tellReset: makeTellReset({
-      mailer: adapters.mailer(),
-      suppressions: adapters.mailSuppressionStore(),
-      orgs: adapters.tenantDirectory(),
-    }),
+    notices,
   }),
   passkeys,
 });

@@ -15,14 +15,23 @@ import { localNames } from './local-names';
  */
 export class AwsCallCounter {
   private readonly counts = new Map<string, number>();
+  private readonly callers = new Map<string, number>();
 
-  count(service: string, operation: string): void {
+  /** `caller`: the function whose credentials (or tenant session) made the call, when known. */
+  count(service: string, operation: string, caller?: string): void {
     const key = `${service}.${operation || 'unknown'}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const by = `${caller ?? 'runtime'}:${service}`;
+    this.callers.set(by, (this.callers.get(by) ?? 0) + 1);
   }
 
   snapshot(): Record<string, number> {
     return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** The same calls by caller and service (`syncWorkItems:DynamoDB`): where a workload's calls go. */
+  byCaller(): Record<string, number> {
+    return Object.fromEntries([...this.callers.entries()].sort(([a], [b]) => a.localeCompare(b)));
   }
 }
 

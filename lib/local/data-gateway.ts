@@ -77,7 +77,6 @@ export async function startDataGateway(deps: {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const operation = operationOf(req);
-      deps.calls?.count('DynamoDB', operation);
       const accessKeyId = accessKeyIdOf(req.headers.authorization);
       const session = deps.sessions?.get(accessKeyId);
       const principal: Principal | null | undefined = deps.iam
@@ -85,6 +84,15 @@ export async function startDataGateway(deps: {
         : session
           ? { kind: 'session', session }
           : undefined;
+      deps.calls?.count(
+        'DynamoDB',
+        operation,
+        principal?.kind === 'function'
+          ? principal.name
+          : principal?.kind === 'session'
+            ? principal.session.assumedBy
+            : undefined,
+      );
       if (principal !== undefined) {
         let input: Record<string, unknown> = {};
         try {

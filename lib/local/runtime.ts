@@ -271,7 +271,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       {
         method: 'GET',
         path: '/_local/aws-calls',
-        handle: async (req, res) => jsonEndpoint(calls.snapshot())(req, res),
+        // `?by=caller`: the same calls by the function that made them (DynamoDB's, which the bench breaks down).
+        handle: async (req, res) =>
+          jsonEndpoint(
+            new URL(req.url ?? '/', 'http://local').searchParams.get('by') === 'caller'
+              ? calls.byCaller()
+              : calls.snapshot(),
+          )(req, res),
       },
       // The fault drill: kill a function's environment mid-batch; the new one gets the batch again.
       ...(Object.keys(functions) as FunctionName[]).map((name) => ({

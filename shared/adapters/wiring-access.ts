@@ -109,7 +109,7 @@ export const wiringAccess: Record<keyof typeof wiring, readonly ResourceAccess[]
   accessTokenVerify: ['user-pool:verify-tokens'],
   // Puts the one-time grant it answers the pool's challenge with.
   // and reads which hub user the email's pool account is bound to.
-  sessionIssuer: ['user-pool:custom-auth', 'domain-table:read'],
+  sessionIssuer: ['user-pool:custom-auth', 'domain-table:read', 'pool-accounts:bind'],
   // What the providers' token sources need comes from their modules (`providerClientAccess`):
   // a function that builds these must be flagged `providerClients` in the topology.
   providerTokens: [],

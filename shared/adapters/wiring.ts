@@ -36,7 +36,7 @@ import { makeMarkNeedsAttention } from '../connectors/manage-connections';
 import { lazyTokenSources } from '../connectors/provider-catalog';
 import type { ChatDeps } from '../connectors/provider-module';
 import type { AccessTokens } from '../connectors/work-items';
-import { egressFetch } from '../egress';
+import { egressFetch, tenantEgressFetch } from '../egress';
 import { feedOfReferences } from '../events/claim-check';
 import { makeAccessTokenVerify } from '../identity/jwt-verifier';
 import { makePasskeySignIn } from '../identity/passkeys/passkey-sign-in';
@@ -320,7 +320,7 @@ export const ssoSubjectStore = () => new DynamoDbSsoSubjectStore(documentClient(
 export const oidcSignIn = (clock: Clock = hubClock()) =>
   makeOidcSignIn({
     pending: new DynamoDbPendingOidcStore(documentClient(), tablesConfig().domainTable),
-    client: openIdClient(egressFetch()),
+    client: openIdClient(tenantEgressFetch()),
     cipher: secretCipher(),
     clock,
     publicUrl: publicUrl(),
@@ -348,8 +348,9 @@ export const completeSignIn = (clock: Clock = hubClock()) =>
   });
 /** OIDC discovery and SAML metadata, fetched through the egress guard. */
 export const idpDiscovery = () => ({
-  discovery: oidcDiscovery(egressFetch()),
-  metadata: metadataFetcher(egressFetch()),
+  // An org's IdP: public addresses only, never the operator's private ranges.
+  discovery: oidcDiscovery(tenantEgressFetch()),
+  metadata: metadataFetcher(tenantEgressFetch()),
 });
 /** Each provider's display name, for the templates (which name no provider). */
 export const providerDisplayNames = () => (provider: string) => PROVIDERS.module(provider)?.displayName;

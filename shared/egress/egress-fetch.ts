@@ -153,6 +153,17 @@ export function egressFetch(): typeof globalThis.fetch {
   return configured;
 }
 
+let forTenants: typeof globalThis.fetch | undefined;
+/**
+ * The egress fetch for URLs any tenant sets that are not a provider connection (an IdP's issuer
+ * and metadata): public addresses only, never the operator's private ranges, which one tenant's
+ * self-hosted provider opened, and which would otherwise be every tenant's to probe.
+ */
+export function tenantEgressFetch(): typeof globalThis.fetch {
+  forTenants ??= makeEgressFetch({ policy: customerEndpointPolicy(egressPolicy()) });
+  return forTenants;
+}
+
 /**
  * Why a URL a tenant gives (a base URL, a token URL) can never be called, as far as can be told
  * without resolving it: not https (http only to loopback, in the local runtime), or an IP literal

@@ -9,6 +9,7 @@ export {
   egressPolicy,
   guardGlobalFetch,
   makeEgressFetch,
+  tenantEgressFetch,
 } from './egress-fetch';
 export { EgressRefusedError, egressRefusal } from './egress-refused-error';
 export type { Resolver } from './guarded-connector';

@@ -204,7 +204,13 @@ export function makeOidcSignIn(deps: {
           refused: new SignInRefusedError('email_missing', 'The ID token has no email claim'),
         };
       const verified = claims.email_verified === true || claims.email_verified === 'true';
-      if (claims.email_verified === false || (!verified && connection.oidc.requireEmailVerified !== false))
+      // Entra's optional `xms_edov`: whether the email's domain owner verified it; false is refused.
+      const domainUnverified = claims.xms_edov === false || claims.xms_edov === 'false';
+      if (
+        claims.email_verified === false ||
+        domainUnverified ||
+        (!verified && connection.oidc.requireEmailVerified !== false)
+      )
         return {
           ...where,
           refused: new SignInRefusedError(

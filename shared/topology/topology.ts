@@ -324,6 +324,8 @@ export const functions = {
       'secrets-key:decrypt',
       'user-pool:custom-auth',
       'passkeys:sign-in',
+      // Binds the pool account it makes to the hub user it is for.
+      'pool-accounts:bind',
     ],
   ),
   manageSsoConnections: api(

@@ -33,7 +33,7 @@ export class CognitoSessionIssuer implements SessionIssuer {
     private readonly client: CognitoIdentityProviderClient,
     private readonly pool: { readonly userPoolId: string; readonly clientId: string },
     private readonly grants: Pick<SignInGrantStore, 'put'>,
-    private readonly accounts: Pick<PoolAccountBindings, 'userOf'>,
+    private readonly accounts: PoolAccountBindings,
     private readonly clock: Clock,
   ) {}
 
@@ -80,9 +80,11 @@ export class CognitoSessionIssuer implements SessionIssuer {
   }
 
   /**
-   * The pool user for the hub user: made on their first SSO sign-in; one of another org is refused.
-   * One bound to another hub user that had this address (`holdPoolAccountTo`) is replaced: the IdP
-   * just vouched for this user, and the old account, with whatever password it had, must go.
+   * The pool user for the hub user: made on their first SSO sign-in, and bound to them at once
+   * (`holdPoolAccountTo`); one of another org is refused. One bound to another hub user that had
+   * this address, or bound to no one (made before bindings, or by an operator and never used), is
+   * replaced: the IdP just vouched for this user, and an account with whatever password it had
+   * must not become theirs.
    */
   private async ensureUser(
     username: string,
@@ -101,13 +103,16 @@ export class CognitoSessionIssuer implements SessionIssuer {
         throw new ForbiddenError("The email's user pool account belongs to another organisation");
       }
       const sub = existing.UserAttributes?.find((a) => a.Name === 'sub')?.Value ?? existing.Username ?? '';
-      const bound = await this.accounts.userOf(input.orgId, sub);
-      if (bound === null || bound === input.userId) return;
-      await this.client.send(
-        new AdminDeleteUserCommand({ UserPoolId: this.pool.userPoolId, Username: username }),
-      );
+      if ((await this.accounts.userOf(input.orgId, sub)) === input.userId) return;
+      await this.client
+        .send(new AdminDeleteUserCommand({ UserPoolId: this.pool.userPoolId, Username: username }))
+        .catch((error: unknown) => {
+          // Two sign-ins side by side: the other removed it.
+          if (error instanceof UserNotFoundException) return;
+          throw error;
+        });
     }
-    await this.client
+    const created = await this.client
       .send(
         new AdminCreateUserCommand({
           UserPoolId: this.pool.userPoolId,
@@ -122,9 +127,11 @@ export class CognitoSessionIssuer implements SessionIssuer {
         }),
       )
       .catch((error: unknown) => {
-        // Two first sign-ins side by side: the other made it.
-        if (error instanceof UsernameExistsException) return;
+        // Two first sign-ins side by side: the other made it (and binds it).
+        if (error instanceof UsernameExistsException) return null;
         throw error;
       });
+    const sub = created?.User?.Attributes?.find((a) => a.Name === 'sub')?.Value ?? created?.User?.Username;
+    if (sub) await this.accounts.bind(input.orgId, sub, input.userId, this.clock.now());
   }
 }

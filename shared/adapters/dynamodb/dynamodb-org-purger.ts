@@ -3,6 +3,7 @@ import { hashOf } from '../../identity/passkeys/passkey';
 import type { ClaimCheckStore } from '../../ports/claim-check-store';
 import type { OrgPurger } from '../../ports/stores';
 import { platformPointers } from '../../topology/access';
+import { ifConditionHolds } from './conditional';
 import { MAPPING_DIRECTORY_PK } from './dynamodb-sync-store';
 import { platformPk, TENANT_COLLECTIONS, tenantPk } from './keys';
 import type { DataClient } from './tenant-routing-client';
@@ -111,7 +112,13 @@ export class DynamoDbOrgPurger implements OrgPurger {
           ExclusiveStartKey: start,
         }),
       );
-      count('syncDirectory', await this.deletePointers((out.Items ?? []).map((i) => keyOf(i))));
+      count(
+        'syncDirectory',
+        await this.deletePointers(
+          orgId,
+          (out.Items ?? []).map((i) => keyOf(i)),
+        ),
+      );
       start = out.LastEvaluatedKey;
     } while (start);
 
@@ -140,7 +147,13 @@ export class DynamoDbOrgPurger implements OrgPurger {
         const items = out.Items ?? [];
         const pointers = items.flatMap((item) => POINTERS[collection]?.(item, orgId) ?? []);
         for (const kind of new Set(pointers.map(([k]) => k)))
-          count(kind, await this.deletePointers(pointers.filter(([k]) => k === kind).map(([, key]) => key)));
+          count(
+            kind,
+            await this.deletePointers(
+              orgId,
+              pointers.filter(([k]) => k === kind).map(([, key]) => key),
+            ),
+          );
         await this.deleteItems(items.map((i) => keyOf(i)));
         count(collection, items.length);
         more = out.LastEvaluatedKey !== undefined;
@@ -149,14 +162,25 @@ export class DynamoDbOrgPurger implements OrgPurger {
     return { removed, done: true };
   }
 
-  /** Deletes platform pointers one by one, counting those that were there (few per item). */
-  private async deletePointers(keys: Key[]): Promise<number> {
+  /**
+   * Deletes platform pointers one by one, counting those that were there (few per item). A pointer
+   * that names another org now (its key claimed afresh after this org let it go) is left alone.
+   */
+  private async deletePointers(orgId: string, keys: Key[]): Promise<number> {
     let deleted = 0;
     for (const Key of keys) {
-      const out = await this.client.send(
-        new DeleteCommand({ TableName: this.domainTable, Key, ReturnValues: 'ALL_OLD' }),
+      const out = await ifConditionHolds(
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.domainTable,
+            Key,
+            ConditionExpression: 'attribute_not_exists(orgId) OR orgId = :org',
+            ExpressionAttributeValues: { ':org': orgId },
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
       );
-      if (out.Attributes) deleted += 1;
+      if (out?.Attributes) deleted += 1;
     }
     return deleted;
   }

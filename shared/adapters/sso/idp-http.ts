@@ -132,6 +132,9 @@ export function openIdClient(fetchImpl: typeof fetch): OidcClient {
         ),
         new URL(connection.oidc?.issuer ?? 'https://invalid'),
       );
+      // The ID token's signature too, against the IdP's published keys, not TLS to its token
+      // endpoint alone: an answer a man in the middle made is refused.
+      client.enableNonRepudiationChecks(config);
       const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: checks.codeVerifier,
         expectedState: checks.state,

@@ -59,6 +59,8 @@ export function entraOpenIdClient(fetchImpl: typeof fetch): EntraSignIn {
       )
       .then((c) => {
         c[oidc.customFetch] = fetchImpl as never;
+        // The ID token's signature is checked against Entra's keys (its `tid` and `wids` decide).
+        oidc.enableNonRepudiationChecks(c);
         return c;
       });
     config.catch(() => configs.delete(key));

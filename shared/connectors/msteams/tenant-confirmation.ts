@@ -198,7 +198,8 @@ export async function handleConfirmPage(
     'Connect a Microsoft Teams tenant to the Integration Hub',
     [
       `Teams tenant: ${read.claims.installationId}`,
-      `Integration Hub organisation: ${org?.name ?? read.claims.orgId} (${read.claims.orgId})`,
+      // The name is the one the org gave itself: shown as such, beside what the hub knows it by.
+      `Integration Hub organisation: "${org?.name ?? read.claims.orgId}" (the name it gave itself; ${org?.slug ? `slug ${org.slug}, ` : ''}id ${read.claims.orgId})`,
       'Someone sent the hub bot a bind code of this organisation in the tenant. Confirming lets the organisation post to and take commands from this tenant’s Teams conversations. Continue only if you expect it: you sign in to Microsoft again, with an account holding the Global Administrator or Teams Administrator role of the tenant.',
     ],
     {

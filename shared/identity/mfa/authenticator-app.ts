@@ -20,6 +20,7 @@ import { ORG_CLAIM, USER_CLAIM } from '../authenticate';
 import type { Principal } from '../principal';
 import type { SessionGate } from '../session-gate';
 import { DEFAULT_STEP_UP_MINUTES, hasRecentSecondFactor } from '../step-up';
+import type { FactorNotices } from './factor-notices';
 import { makeSignOutEverywhere } from './sign-out-everywhere';
 
 /** What the hub shows of a user's second factors. */
@@ -42,10 +43,10 @@ export interface MfaDeps {
   readonly clock: Clock;
   readonly gate?: Pick<SessionGate, 'forget'>;
   /**
-   * Tells a user their second factors were reset, and by whom (their email; best effort, never to
-   * a suppressed address): a reset they did not ask for is how they learn of a stolen admin session.
+   * Tells a user their second factors were reset (and by whom) or added to (their email; best
+   * effort): a change they did not make is how they learn of a stolen session.
    */
-  readonly tellReset?: (user: User, by: User, at: Date) => Promise<void>;
+  readonly notices?: FactorNotices;
   /** The user's passkeys: another second factor, which an admin's reset removes too. @default none kept */
   readonly passkeys?: {
     holdsAny(user: User): Promise<boolean>;
@@ -109,13 +110,22 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
   }
 
   /**
-   * Replacing an enrolled app takes a recent sign-in with it, as turning it off does: a stolen
-   * session must not swap the user's factor for the thief's.
+   * Enrolling an app where the user has a second factor already (an app, or a passkey) takes a
+   * recent sign-in with one, as turning it off does: a stolen password or session must not add or
+   * swap in the thief's factor. A first one takes a recent sign-in: an old session, or a refresh
+   * token lifted from it, cannot plant a factor.
    */
-  function requireRecentFactorToReplace(user: User, me: Extract<Principal, { kind: 'org_member' }>) {
-    if (user.totpEnabledAt && !hasRecentSecondFactor(me, deps.clock.now(), DEFAULT_STEP_UP_MINUTES)) {
+  async function requireRecentFactorToEnrol(user: User, me: Extract<Principal, { kind: 'org_member' }>) {
+    const now = deps.clock.now();
+    const hasFactor = user.totpEnabledAt !== undefined || (await deps.passkeys?.holdsAny(user)) === true;
+    if (hasFactor && !hasRecentSecondFactor(me, now, DEFAULT_STEP_UP_MINUTES)) {
       throw new MfaRequiredError(
-        `Replacing your authenticator app needs a sign-in with its code in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again (a lost phone: ask an admin to reset it)`,
+        `Enrolling an authenticator app where you have a second factor needs a sign-in with it in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again (a lost phone: ask an admin to reset it)`,
+      );
+    }
+    if (now.getTime() - (me.authTime ?? 0) * 1000 > DEFAULT_STEP_UP_MINUTES * 60_000) {
+      throw new MfaRequiredError(
+        `Enrolling an authenticator app needs a sign-in in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
       );
     }
   }
@@ -143,7 +153,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
     async start(orgId: string, principal: Principal, accessToken: string, request: RequestContext) {
       const me = mfaUserOf(principal);
       const user = await requireUser(orgId, me.id);
-      requireRecentFactorToReplace(user, me);
+      await requireRecentFactorToEnrol(user, me);
       await requireOwnAccessToken(orgId, principal, accessToken);
       const { secretCode } = await withRefusedToken(deps.apps.associate(accessToken));
       await deps.audit.append(
@@ -176,7 +186,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
     ): Promise<MfaStatus & { signedOut: true }> {
       const me = mfaUserOf(principal);
       const [user, isRequired] = await Promise.all([requireUser(orgId, me.id), required(orgId)]);
-      requireRecentFactorToReplace(user, me);
+      await requireRecentFactorToEnrol(user, me);
       await requireOwnAccessToken(orgId, principal, input.accessToken);
       const deviceName = input.deviceName ?? 'Authenticator app';
       if (!(await withRefusedToken(deps.apps.verify(input.accessToken, input.code, deviceName)))) {
@@ -199,6 +209,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
         }),
       );
       await signOutEverywhere(user, principal, request, at);
+      await deps.notices?.added(user, `An authenticator app ("${deviceName}")`, at).catch(() => undefined);
       return { ...statusOf({ ...user, totpEnabledAt: enabledAt }, isRequired), signedOut: true };
     },
 
@@ -263,10 +274,14 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
           `Resetting a user's second factors needs a sign-in in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
         );
       }
-      if (user.totpEnabledAt) await forget(user, principal, request, at, 'mfa.totp_reset');
-      await deps.passkeys?.removeAllOf(user, principal, request, at);
-      await signOutEverywhere(user, principal, request, at);
-      await deps.tellReset?.(user, admin, at).catch(() => undefined);
+      try {
+        if (user.totpEnabledAt) await forget(user, principal, request, at, 'mfa.totp_reset');
+        await deps.passkeys?.removeAllOf(user, principal, request, at);
+        await signOutEverywhere(user, principal, request, at);
+      } finally {
+        // Told even when a step failed after the factors began to go.
+        await deps.notices?.reset(user, admin, at).catch(() => undefined);
+      }
     },
   };
 

@@ -13,6 +13,7 @@ import type { Clock } from '../../ports/clock';
 import type { OrgStore, UserStore } from '../../ports/stores';
 import type { User } from '../../tenancy/user';
 import { mfaUserOf } from '../mfa/authenticator-app';
+import type { FactorNotices } from '../mfa/factor-notices';
 import type { SignOutEverywhereDeps } from '../mfa/sign-out-everywhere';
 import { makeSignOutEverywhere } from '../mfa/sign-out-everywhere';
 import type { Principal } from '../principal';
@@ -34,6 +35,8 @@ export interface ManagePasskeysDeps extends SignOutEverywhereDeps {
   readonly orgs: Pick<OrgStore, 'get'>;
   /** null: this installation has no relying party, and its passkey routes say so. */
   readonly relyingParty: RelyingParty | null;
+  /** Tells the user a passkey was added to their account (their email; best effort). */
+  readonly notices?: Pick<FactorNotices, 'added'>;
   readonly clock: Clock;
 }
 
@@ -80,6 +83,19 @@ export function makeManagePasskeys(deps: ManagePasskeysDeps) {
       throw new ConflictError(`A user holds at most ${MAX_PASSKEYS_PER_USER} passkeys: remove one first`);
   }
 
+  /**
+   * Adding a passkey: with a recent second factor where the user has one; from a recent sign-in
+   * where they have none, so an old session or a refresh token lifted from it plants no passkey
+   * (which would sign in without the password, and outlive a password reset).
+   */
+  function requireRecentEnough(me: Extract<Principal, { kind: 'org_member' }>, hasFactor: boolean) {
+    if (hasFactor) return requireRecentFactor(me, 'Adding a passkey');
+    if (deps.clock.now().getTime() - (me.authTime ?? 0) * 1000 > DEFAULT_STEP_UP_MINUTES * 60_000)
+      throw new MfaRequiredError(
+        `Adding a passkey needs a sign-in in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
+      );
+  }
+
   function requireRecentFactor(me: Extract<Principal, { kind: 'org_member' }>, what: string) {
     if (!hasRecentSecondFactor(me, deps.clock.now(), DEFAULT_STEP_UP_MINUTES))
       throw new MfaRequiredError(
@@ -98,7 +114,7 @@ export function makeManagePasskeys(deps: ManagePasskeysDeps) {
       const user = await requireUser(orgId, me.id);
       const { passkeys, hasFactor } = await factorsOf(user);
       requireRoom(passkeys);
-      if (hasFactor) requireRecentFactor(me, 'Adding a passkey');
+      requireRecentEnough(me, hasFactor);
       const options = await generateRegistrationOptions({
         rpName: rp.rpName,
         rpID: rp.rpId,
@@ -139,7 +155,7 @@ export function makeManagePasskeys(deps: ManagePasskeysDeps) {
       const user = await requireUser(orgId, me.id);
       const { passkeys, hasFactor } = await factorsOf(user);
       requireRoom(passkeys);
-      if (hasFactor) requireRecentFactor(me, 'Adding a passkey');
+      requireRecentEnough(me, hasFactor);
       // Spent whatever the answer: one challenge, one attempt.
       const challenge = await deps.challenges.takeRegistration(orgId, user.id, deps.clock.now());
       if (!challenge)
@@ -199,6 +215,7 @@ export function makeManagePasskeys(deps: ManagePasskeysDeps) {
       );
       // A first second factor: no session begun without it lives on.
       if (!hasFactor) await signOutEverywhere(user, principal, request, at);
+      await deps.notices?.added(user, `A passkey ("${passkey.name}")`, at).catch(() => undefined);
       return { ...viewOf(passkey), signedOut: !hasFactor };
     },
 

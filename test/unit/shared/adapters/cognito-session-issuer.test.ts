@@ -31,14 +31,21 @@ const input = {
 
 const setUp = (bound: Record<string, string> = {}) => {
   const grants: SignInGrant[] = [];
+  const bindings: string[] = [];
   const issuer = new CognitoSessionIssuer(
     new CognitoIdentityProviderClient({}),
     POOL,
     { put: async (g) => void grants.push(g) },
-    { userOf: async (orgId, sub) => (orgId === ORG ? (bound[sub] ?? null) : null) },
+    {
+      userOf: async (orgId, sub) => (orgId === ORG ? (bound[sub] ?? null) : null),
+      bind: async (orgId, sub, userId) => {
+        bindings.push(`${orgId}/${sub}→${userId}`);
+        return userId;
+      },
+    },
     { now: () => NOW },
   );
-  return { grants, issuer };
+  return { grants, bindings, issuer };
 };
 
 const signsIn = () => {
@@ -63,9 +70,11 @@ describe('issuing a session from the user pool for a verified SSO sign-in', () =
     cognito
       .on(AdminGetUserCommand)
       .rejects(new UserNotFoundException({ message: 'User does not exist.', $metadata: {} }));
-    cognito.on(AdminCreateUserCommand).resolves({});
+    cognito.on(AdminCreateUserCommand).resolves({
+      User: { Username: '7f9c-sub', Attributes: [{ Name: 'sub', Value: '7f9c-sub' }] },
+    });
     signsIn();
-    const { grants, issuer } = setUp();
+    const { grants, bindings, issuer } = setUp();
 
     const session = await issuer.issue(input);
 
@@ -87,6 +96,8 @@ describe('issuing a session from the user pool for a verified SSO sign-in', () =
         { Name: 'name', Value: 'Ada Lovelace' },
       ],
     });
+    // Bound at once to the hub user it was made for: no one else's sign-in can take it over.
+    expect(bindings).toEqual([`${ORG}/7f9c-sub→usr_1`]);
     expect(cognito).toHaveReceivedCommandWith(AdminInitiateAuthCommand, {
       UserPoolId: POOL.userPoolId,
       ClientId: POOL.clientId,
@@ -115,13 +126,13 @@ describe('issuing a session from the user pool for a verified SSO sign-in', () =
     expect(JSON.stringify(grant)).not.toContain(answer);
   });
 
-  it('signs in an existing pool user of the org without making it again, and tolerates a racing creation', async () => {
+  it('signs in an existing pool user of the org bound to this user without making it again, and tolerates a racing creation', async () => {
     cognito.on(AdminGetUserCommand).resolves({
       Username: '7f9c-sub',
       UserAttributes: [{ Name: 'custom:org_id', Value: ORG }],
     });
     signsIn();
-    await setUp().issuer.issue(input);
+    await setUp({ '7f9c-sub': 'usr_1' }).issuer.issue(input);
     expect(cognito).toHaveReceivedCommandTimes(AdminCreateUserCommand, 0);
 
     cognito.reset();
@@ -153,6 +164,12 @@ describe('issuing a session from the user pool for a verified SSO sign-in', () =
     });
     expect(cognito).toHaveReceivedCommandTimes(AdminCreateUserCommand, 1);
 
+    // Bound to no one (an operator's, never used): replaced too, whatever password it had.
+    cognito.resetHistory();
+    await setUp().issuer.issue(input);
+    expect(cognito).toHaveReceivedCommandTimes(AdminDeleteUserCommand, 1);
+    expect(cognito).toHaveReceivedCommandTimes(AdminCreateUserCommand, 1);
+
     // Bound to this very user: kept as it is.
     cognito.resetHistory();
     await setUp({ '7f9c-sub': 'usr_1' }).issuer.issue(input);
@@ -172,7 +189,9 @@ describe('issuing a session from the user pool for a verified SSO sign-in', () =
   });
 
   it('passes on a refusal of the pool (a suspended org fails in the pre-token trigger), and a local null refresh token', async () => {
-    cognito.on(AdminGetUserCommand).resolves({ UserAttributes: [{ Name: 'custom:org_id', Value: ORG }] });
+    cognito
+      .on(AdminGetUserCommand)
+      .resolves({ Username: '7f9c-sub', UserAttributes: [{ Name: 'custom:org_id', Value: ORG }] });
     cognito
       .on(AdminInitiateAuthCommand)
       .resolves({ ChallengeName: 'CUSTOM_CHALLENGE', Session: 's', ChallengeParameters: {} });
@@ -180,8 +199,9 @@ describe('issuing a session from the user pool for a verified SSO sign-in', () =
       .on(AdminRespondToAuthChallengeCommand)
       .rejectsOnce(new NotAuthorizedException({ message: 'PreTokenGeneration failed', $metadata: {} }))
       .resolves({ AuthenticationResult: { IdToken: 'i', AccessToken: 'a', ExpiresIn: 900 } });
-    await expect(setUp().issuer.issue(input)).rejects.toBeInstanceOf(NotAuthorizedException);
-    expect(await setUp().issuer.issue(input)).toEqual({
+    const bound = { '7f9c-sub': 'usr_1' };
+    await expect(setUp(bound).issuer.issue(input)).rejects.toBeInstanceOf(NotAuthorizedException);
+    expect(await setUp(bound).issuer.issue(input)).toEqual({
       idToken: 'i',
       accessToken: 'a',
       refreshToken: null,
@@ -194,9 +214,11 @@ describe('issuing a session from the user pool for a verified SSO sign-in', () =
   });
 
   it('refuses when the pool asks no custom challenge', async () => {
-    cognito.on(AdminGetUserCommand).resolves({ UserAttributes: [{ Name: 'custom:org_id', Value: ORG }] });
+    cognito
+      .on(AdminGetUserCommand)
+      .resolves({ Username: '7f9c-sub', UserAttributes: [{ Name: 'custom:org_id', Value: ORG }] });
     cognito.on(AdminInitiateAuthCommand).resolves({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 's' });
-    await expect(setUp().issuer.issue(input)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(setUp({ '7f9c-sub': 'usr_1' }).issuer.issue(input)).rejects.toBeInstanceOf(ForbiddenError);
     expect(cognito).toHaveReceivedCommandTimes(AdminRespondToAuthChallengeCommand, 0);
   });
 });

@@ -87,7 +87,10 @@ function setUp(
     revoker: { signOut: async () => void calls.push('signOut') },
     mayGrant: async () => undefined,
     clock: { now: () => NOW },
-    tellReset: async (u, by) => void told.push(`${u.email} by ${by.email}`),
+    notices: {
+      reset: async (u, by) => void told.push(`${u.email} by ${by.email}`),
+      added: async (u, what) => void told.push(`${u.email}: ${what}`),
+    },
     passkeys: {
       holdsAny: async (u) => u.id === ADA && (opts.passkeys ?? 0) > 0,
       removeAllOf: async () => {
@@ -213,6 +216,36 @@ describe('authenticator apps', () => {
     expect(calls).toEqual([]);
     expect((await mfa.start(ORG, ada(60, true), 'access.token.ok', request)).secretCode).toBeDefined();
     await expect(mfa.reset(ORG, ADA, ada(60, true), request)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('enrols an app where a passkey is the only factor only after a recent sign-in with it, and a first app only from a recent sign-in', async () => {
+    // A password alone (the passkey's owner's, phished) must not add the thief's app.
+    const passkeyOnly = setUp({ mfaRequired: true, passkeys: 1 });
+    await expect(
+      passkeyOnly.mfa.start(ORG, ada(60, false), 'access.token.ok', request),
+    ).rejects.toMatchObject({
+      code: 'mfa-required',
+    });
+    await expect(
+      passkeyOnly.mfa.verify(
+        ORG,
+        ada(60, false),
+        { accessToken: 'access.token.ok', code: '123456' },
+        request,
+      ),
+    ).rejects.toMatchObject({ code: 'mfa-required' });
+    expect(passkeyOnly.calls).toEqual([]);
+    expect(
+      (await passkeyOnly.mfa.start(ORG, ada(60, true), 'access.token.ok', request)).secretCode,
+    ).toBeDefined();
+    // No factor yet: a session signed in days ago (a lifted refresh token) plants none.
+    const none = setUp();
+    await expect(
+      none.mfa.start(ORG, ada(3 * 86_400, false), 'access.token.ok', request),
+    ).rejects.toMatchObject({
+      code: 'mfa-required',
+    });
+    expect(none.calls).toEqual([]);
   });
 
   it('refuses an API key: it has no second factors', async () => {

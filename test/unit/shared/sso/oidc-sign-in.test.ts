@@ -90,6 +90,13 @@ describe('OIDC sign-in', () => {
     );
     const entra = { requireEmailVerified: false };
     expect(reasonOf(await signInWith({ sub: 'a', email: 'ada@corp.example' }, [], entra))).toBe('signed in');
+    // Entra's xms_edov false (the domain's owner did not verify the address) is refused.
+    expect(
+      reasonOf(await signInWith({ sub: 'a', email: 'ada@corp.example', xms_edov: false }, [], entra)),
+    ).toBe('email_unverified');
+    expect(
+      reasonOf(await signInWith({ sub: 'a', email: 'ada@corp.example', xms_edov: true }, [], entra)),
+    ).toBe('signed in');
     // Said false is refused whatever the connection says.
     expect(
       reasonOf(await signInWith({ sub: 'a', email: 'ada@corp.example', email_verified: false }, [], entra)),

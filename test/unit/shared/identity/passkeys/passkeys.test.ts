@@ -108,8 +108,10 @@ function setUp(
     relyingParty,
     clock,
   };
+  const told: string[] = [];
   const manage = makeManagePasskeys({
     ...deps,
+    notices: { added: async (u, what) => void told.push(`${u.id}: ${what}`) },
     passkeys: stores.store,
     challenges: stores.challenges,
     sessions: { revokeAll: async () => void calls.push('revokeAll') },
@@ -154,6 +156,7 @@ function setUp(
     signIn,
     stores,
     calls,
+    told,
     issued,
     users,
     principal,
@@ -187,6 +190,22 @@ describe('registering a passkey', () => {
     expect(audit).toBeDefined();
     expect(JSON.stringify(stores.audits)).not.toContain(String(kept?.publicKey));
     expect(JSON.stringify(stores.audits)).not.toContain(String(kept?.credentialId));
+  });
+
+  it('tells the user a passkey was added, and plants none from an old session of a user with no factor', async () => {
+    const { register, told, principal, stores } = setUp();
+    await register();
+    expect(told).toEqual([`${ADA}: A passkey ("Passkey")`]);
+    // A session signed in days ago (a lifted refresh token) of a user with no second factor.
+    const other = setUp();
+    await expect(
+      other.register(ADA, other.authenticator, principal(ADA, { authAgeSeconds: 3 * 86_400 })),
+    ).rejects.toMatchObject({
+      code: 'mfa-required',
+    });
+    expect(other.stores.passkeys.size).toBe(0);
+    expect(other.told).toEqual([]);
+    expect(stores.passkeys.size).toBe(1);
   });
 
   it('asks for a discoverable credential with user verification, and excludes the user’s own', async () => {
