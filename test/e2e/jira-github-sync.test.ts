@@ -196,7 +196,13 @@ describe('Jira ↔ GitHub issue sync', () => {
     await eventually(async () => (jiraIssue(created.key).fields.status.name === 'Done' ? true : undefined));
     // Done pairs with closed: the linked GitHub issue closes too.
     await eventually(async () => (githubIssue(numberOf(link)).state === 'closed' ? true : undefined));
-    const after = await read(`/v1/orgs/${orgId}/links/${link.id}`);
+    // The link records the merge after the tracker's transition (its own write): waited for.
+    const after = await eventually(async () => {
+      const link_ = await read(`/v1/orgs/${orgId}/links/${link.id}`);
+      return (link_.pullRequests as { state: string }[] | undefined)?.[0]?.state === 'merged'
+        ? link_
+        : undefined;
+    });
     expect(after.pullRequests).toEqual([
       expect.objectContaining({ number: pr.number, url: pr.html_url, state: 'merged' }),
     ]);

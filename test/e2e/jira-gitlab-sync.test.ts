@@ -234,7 +234,13 @@ describe('Jira ↔ GitLab issue sync', () => {
     await eventually(async () => (jiraIssue(created.key).fields.status.name === 'Done' ? true : undefined));
     // `Closes #n` closed the GitLab issue as the merge landed; Done pairs with closed either way.
     await eventually(async () => (gitlabIssue(iidOf(link)).state === 'closed' ? true : undefined));
-    const after = await read(`/v1/orgs/${orgId}/links/${link.id}`);
+    // The link records the merge after the tracker's transition (its own write): waited for.
+    const after = await eventually(async () => {
+      const link_ = await read(`/v1/orgs/${orgId}/links/${link.id}`);
+      return (link_.pullRequests as { state: string }[] | undefined)?.[0]?.state === 'merged'
+        ? link_
+        : undefined;
+    });
     expect(after.pullRequests).toEqual([
       expect.objectContaining({ number: mr.iid, url: mr.web_url, state: 'merged' }),
     ]);
