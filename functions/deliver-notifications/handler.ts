@@ -33,8 +33,11 @@ export const makeHandler = (deliver: ReturnType<typeof makeDeliver>, failures: Q
 };
 
 /** The channels this worker sends through: the webhook channel, and others as their parts wire them. */
-export const makeChannels = (extra: Channels = {}): Channels => {
-  const clock = hubClock();
+export const makeChannels = (
+  extra: Channels = {},
+  clock = hubClock(),
+  dueIndex = adapters.dueIndex(clock),
+): Channels => {
   return {
     webhook: makeWebhookChannel({
       endpoints: adapters.webhookEndpointStore(),
@@ -44,7 +47,7 @@ export const makeChannels = (extra: Channels = {}): Channels => {
         policy: customerEndpointPolicy(egressPolicy()),
         timeoutMs: ATTEMPT_TIMEOUT_MS,
       }),
-      dueIndex: adapters.dueIndex(clock),
+      dueIndex,
       audit: adapters.auditStore(),
       clock,
     }) as DeliveryChannel<never>,
@@ -66,10 +69,14 @@ const dueIndex = adapters.dueIndex(clock);
 export const handler = makeHandler(
   makeDeliver({
     store: adapters.deliveryStore(clock),
-    channels: makeChannels({
-      email: adapters.emailChannel(clock) as DeliveryChannel<never>,
-      chat: adapters.chatChannel(clock) as DeliveryChannel<never>,
-    }),
+    channels: makeChannels(
+      {
+        email: adapters.emailChannel(clock) as DeliveryChannel<never>,
+        chat: adapters.chatChannel(clock) as DeliveryChannel<never>,
+      },
+      clock,
+      dueIndex,
+    ),
     queues: adapters.messageQueues(),
     dueIndex,
     clock,

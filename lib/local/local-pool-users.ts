@@ -47,6 +47,11 @@ export class LocalPoolUsers {
   save(user: PoolUser): void {
     const users = this.all();
     users[poolUsername(user.attributes.email ?? user.username)] = user;
+    this.write(users);
+  }
+
+  /** Replaces the file whole (a reader never sees half of it). */
+  private write(users: Record<string, PoolUser>): void {
     const temp = `${this.file}.tmp`;
     writeFileSync(temp, JSON.stringify(users, null, 2), { mode: 0o600 });
     renameSync(temp, this.file);
@@ -58,9 +63,7 @@ export class LocalPoolUsers {
     const key = Object.keys(users).find((k) => k === poolUsername(name) || users[k]?.username === name);
     if (key === undefined) return false;
     delete users[key];
-    const temp = `${this.file}.tmp`;
-    writeFileSync(temp, JSON.stringify(users, null, 2), { mode: 0o600 });
-    renameSync(temp, this.file);
+    this.write(users);
     return true;
   }
 

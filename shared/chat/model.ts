@@ -156,6 +156,13 @@ export interface AppRequest {
   readonly receivedAt: Date;
 }
 
+/** A request's header whatever its case (the app endpoint hands them as received). */
+export const headerOf = (headers: Readonly<Record<string, string>>, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+};
+
 export interface AppReply {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;

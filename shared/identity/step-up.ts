@@ -14,7 +14,18 @@ export function hasRecentSecondFactor(
   at: Date,
   stepUpMinutes: number = DEFAULT_STEP_UP_MINUTES,
 ): boolean {
-  if (principal.mfa !== true || principal.authTime === undefined) return false;
-  const ageMs = at.getTime() - principal.authTime * 1000;
-  return ageMs <= stepUpMinutes * 60_000;
+  return principal.mfa === true && hasRecentSignIn(principal, at, stepUpMinutes);
+}
+
+/**
+ * Whether the principal signed in (`auth_time`) at most `minutes` ago, with whatever factors: what
+ * a change to one's second factors asks when there is no second factor to show yet.
+ */
+export function hasRecentSignIn(
+  principal: Extract<Principal, { kind: 'org_member' }>,
+  at: Date,
+  minutes: number = DEFAULT_STEP_UP_MINUTES,
+): boolean {
+  if (principal.authTime === undefined) return false;
+  return at.getTime() - principal.authTime * 1000 <= minutes * 60_000;
 }

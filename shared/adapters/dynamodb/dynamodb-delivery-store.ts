@@ -195,7 +195,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           TableName: this.tableName,
           Item: {
             PK: tenantPk(next.orgId, `${TENANT_COLLECTIONS.failedMessages}#${next.target.endpointId}`),
-            SK: `${next.lastAttemptAt ?? this.now().toISOString()}#${next.id}`,
+            // By when it failed or was dropped: what a recovery since a time looks for.
+            SK: `${attempt?.at ?? next.lastAttemptAt ?? this.now().toISOString()}#${next.id}`,
             messageId: next.id,
             expiresAt,
           },

@@ -72,10 +72,13 @@ const CONFIG_TTL_MS = 10 * 60_000;
  * The OIDC relying party on openid-client: discovery (kept a while per connection version), the
  * authorization URL with PKCE, and the code exchange with the ID token's checks, all through the
  * egress guard's fetch. Discovery knows no client secret: the authorization URL needs none, so a
- * start decrypts nothing; the exchange alone is configured with it.
+ * start decrypts nothing; the exchange alone is configured with it. Both are kept a while per
+ * connection version (a new secret is a new version), so the IdP's keys, which openid-client
+ * keeps per configuration, are not fetched again at every sign-in.
  */
 export function openIdClient(fetchImpl: typeof fetch): OidcClient {
   const configs = new Map<string, { at: number; config: Promise<unknown> }>();
+  const exchangeConfigs = new Map<string, { at: number; config: unknown }>();
   const configFor = async (connection: SsoConnection) => {
     const client = await openidClient();
     const oidc = connection.oidc;
@@ -122,19 +125,26 @@ export function openIdClient(fetchImpl: typeof fetch): OidcClient {
     async exchange(connection, clientSecret, callbackUrl, checks) {
       const client = await openidClient();
       const discovered = await configFor(connection);
-      const config = configured(
-        client,
-        new client.Configuration(
-          discovered.serverMetadata(),
-          discovered.clientMetadata().client_id,
-          undefined,
-          client.ClientSecretBasic(clientSecret),
-        ),
-        new URL(connection.oidc?.issuer ?? 'https://invalid'),
-      );
-      // The ID token's signature too, against the IdP's published keys, not TLS to its token
-      // endpoint alone: an answer a man in the middle made is refused.
-      client.enableNonRepudiationChecks(config);
+      const key = `${connection.id}#${connection.updatedAt}`;
+      const known = exchangeConfigs.get(key);
+      let config =
+        known && Date.now() - known.at < CONFIG_TTL_MS ? (known.config as typeof discovered) : null;
+      if (!config) {
+        config = configured(
+          client,
+          new client.Configuration(
+            discovered.serverMetadata(),
+            discovered.clientMetadata().client_id,
+            undefined,
+            client.ClientSecretBasic(clientSecret),
+          ),
+          new URL(connection.oidc?.issuer ?? 'https://invalid'),
+        );
+        // The ID token's signature too, against the IdP's published keys, not TLS to its token
+        // endpoint alone: an answer a man in the middle made is refused.
+        client.enableNonRepudiationChecks(config);
+        exchangeConfigs.set(key, { at: Date.now(), config });
+      }
       const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: checks.codeVerifier,
         expectedState: checks.state,

@@ -1,6 +1,14 @@
 import { auditBySystem } from '../../audit/audit-record';
 import { BIND_CODE, bindCodeHash } from '../../chat/bind-codes';
-import type { AppReply, AppRequest, ChatCard, ChatWork, PlatformUser, ReplyChannel } from '../../chat/model';
+import {
+  type AppReply,
+  type AppRequest,
+  type ChatCard,
+  type ChatWork,
+  headerOf,
+  type PlatformUser,
+  type ReplyChannel,
+} from '../../chat/model';
 import { UnauthenticatedError } from '../../errors';
 import type { ChatDeps } from '../provider-module';
 import type { Activity } from './activity';
@@ -307,7 +315,7 @@ export function makeTeamsApp(
       if (request.inbound !== 'events') return refuse(404, 'Not found');
       if (request.method !== 'POST') return refuse(405, 'The messaging endpoint takes POST');
       if (Buffer.byteLength(request.body) > BODY_LIMIT) return refuse(413, 'The activity is too large');
-      const header = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+      const header = headerOf(request.headers, 'authorization');
       let serviceUrlClaim: string;
       try {
         serviceUrlClaim = (await verify(header)).serviceUrl;

@@ -5,7 +5,7 @@ import { confirmPage, page } from '../../chat/browser-page';
 import type { InstallCookieScope } from '../../chat/install-cookie';
 import { clearInstallCookie, hasInstallCookie, setInstallCookie } from '../../chat/install-cookie';
 import { consumeInstallState, mintInstallState, readInstallState } from '../../chat/install-state';
-import type { AppReply, AppRequest, ChatCard, ChatWork } from '../../chat/model';
+import { type AppReply, type AppRequest, type ChatCard, type ChatWork, headerOf } from '../../chat/model';
 import { DependencyUnavailableError } from '../../errors';
 import type { ChatDeps } from '../provider-module';
 import { referencesOf } from './client';
@@ -235,7 +235,7 @@ export async function handleConfirmStart(
   entra: EntraSignIn,
   request: AppRequest,
 ): Promise<AppReply> {
-  const type = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+  const type = headerOf(request.headers, 'content-type') ?? '';
   if (
     !type.toLowerCase().startsWith('application/x-www-form-urlencoded') ||
     request.body.length > MAX_FORM_BYTES

@@ -1,9 +1,10 @@
 import type { AppReply, AppRequest, ChatWork, PlatformUser } from '../../chat/model';
+import { headerOf } from '../../chat/model';
 import { UnauthenticatedError } from '../../errors';
 import type { ChatDeps } from '../provider-module';
 import { isSlackHookUrl } from './client';
 import { slackApp } from './settings';
-import { headerOf, verifySlackRequest } from './verify';
+import { verifySlackRequest } from './verify';
 
 const PROVIDER = 'slack';
 /** The bot's commands, offered to an options request (a select that loads its options). */

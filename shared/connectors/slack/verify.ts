@@ -1,15 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { headerOf } from '../../chat/model';
 import { UnauthenticatedError } from '../../errors';
 
 /** Slack's window for a request's timestamp: older (or further ahead) is a replay. */
 export const SLACK_SIGNATURE_WINDOW_S = 5 * 60;
-
-/** A header whatever its case (the app endpoint hands them as received). */
-export const headerOf = (headers: Readonly<Record<string, string>>, name: string): string | undefined => {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
-  return undefined;
-};
 
 /** The `X-Slack-Signature` of a body at a timestamp (seconds), as Slack makes it: v0, HMAC-SHA256. */
 export const slackSignature = (signingSecret: string, timestamp: string, body: string): string =>

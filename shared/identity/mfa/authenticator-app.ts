@@ -19,7 +19,7 @@ import type { JwtVerify } from '../authenticate';
 import { ORG_CLAIM, USER_CLAIM } from '../authenticate';
 import type { Principal } from '../principal';
 import type { SessionGate } from '../session-gate';
-import { DEFAULT_STEP_UP_MINUTES, hasRecentSecondFactor } from '../step-up';
+import { DEFAULT_STEP_UP_MINUTES, hasRecentSecondFactor, hasRecentSignIn } from '../step-up';
 import type { FactorNotices } from './factor-notices';
 import { makeSignOutEverywhere } from './sign-out-everywhere';
 
@@ -123,7 +123,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
         `Enrolling an authenticator app where you have a second factor needs a sign-in with it in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again (a lost phone: ask an admin to reset it)`,
       );
     }
-    if (now.getTime() - (me.authTime ?? 0) * 1000 > DEFAULT_STEP_UP_MINUTES * 60_000) {
+    if (!hasRecentSignIn(me, now)) {
       throw new MfaRequiredError(
         `Enrolling an authenticator app needs a sign-in in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
       );
@@ -268,8 +268,7 @@ export function makeAuthenticatorApps(deps: MfaDeps) {
           `Resetting a user's second factors needs a sign-in with your own second factor in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
         );
       }
-      const signedInAgo = at.getTime() - (principal.authTime ?? 0) * 1000;
-      if (signedInAgo > DEFAULT_STEP_UP_MINUTES * 60_000) {
+      if (!hasRecentSignIn(principal, at)) {
         throw new ForbiddenError(
           `Resetting a user's second factors needs a sign-in in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
         );

@@ -17,7 +17,7 @@ import type { FactorNotices } from '../mfa/factor-notices';
 import type { SignOutEverywhereDeps } from '../mfa/sign-out-everywhere';
 import { makeSignOutEverywhere } from '../mfa/sign-out-everywhere';
 import type { Principal } from '../principal';
-import { DEFAULT_STEP_UP_MINUTES, hasRecentSecondFactor } from '../step-up';
+import { DEFAULT_STEP_UP_MINUTES, hasRecentSecondFactor, hasRecentSignIn } from '../step-up';
 import type { Passkey, PasskeyChallengeStore, PasskeyStore, PasskeyTransport } from './passkey';
 import {
   MAX_PASSKEYS_PER_USER,
@@ -90,7 +90,7 @@ export function makeManagePasskeys(deps: ManagePasskeysDeps) {
    */
   function requireRecentEnough(me: Extract<Principal, { kind: 'org_member' }>, hasFactor: boolean) {
     if (hasFactor) return requireRecentFactor(me, 'Adding a passkey');
-    if (deps.clock.now().getTime() - (me.authTime ?? 0) * 1000 > DEFAULT_STEP_UP_MINUTES * 60_000)
+    if (!hasRecentSignIn(me, deps.clock.now()))
       throw new MfaRequiredError(
         `Adding a passkey needs a sign-in in the last ${DEFAULT_STEP_UP_MINUTES} minutes: sign in again`,
       );

@@ -69,7 +69,8 @@ export function makeDmFailureNotices(deps: DmFailureNoticeDeps): DmFailureNotice
     forWhom: string,
   ): Promise<'chat' | 'email' | 'none'> => {
     const name = deps.providerName(dm.target.provider);
-    const text = `The hub could not open a ${name} direct message to ${forWhom} for ${what}: ${dm.reason}. ${deps.dmFix?.(dm.target.provider) ?? genericFix(name)}`;
+    const fix = deps.dmFix?.(dm.target.provider) ?? genericFix(name);
+    const text = `The hub could not open a ${name} direct message to ${forWhom} for ${what}: ${dm.reason}. ${fix}`;
     const where = creator.askedIn;
     const client = where ? deps.clients[where.provider] : undefined;
     let told: 'chat' | 'none' = 'none';
@@ -78,7 +79,7 @@ export function makeDmFailureNotices(deps: DmFailureNoticeDeps): DmFailureNotice
       // which rule or approval (its members are not all the rule's creator); the email says which.
       const card: ChatCard = {
         title: `A ${name} direct message could not be delivered`,
-        text: `The hub could not open a ${name} direct message a notification rule or approval request asked for: ${dm.reason}. ${deps.dmFix?.(dm.target.provider) ?? genericFix(name)} Which one is in the email sent to whoever asked.`,
+        text: `The hub could not open a ${name} direct message a notification rule or approval request asked for: ${dm.reason}. ${fix} Which one is in the email sent to whoever asked.`,
         tone: 'warning',
         fallback: `The hub could not open a ${name} direct message.`,
       };

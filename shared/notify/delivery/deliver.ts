@@ -18,6 +18,11 @@ export const RETRY_KIND = 'delivery-retry';
 /** A retry's due-index ref: the message and the attempt count its order is for (and `manual`, a resend's). */
 export const retryRef = (messageId: string, attempt: number, manual?: boolean) =>
   `${messageId}#${attempt}${manual ? '#manual' : ''}`;
+/** What `retryRef` wrote. */
+export function parseRetryRef(ref: string): { messageId: string; attempt: number; manual: boolean } {
+  const [messageId, attempt, manual] = ref.split('#');
+  return { messageId: String(messageId), attempt: Number(attempt), manual: manual === 'manual' };
+}
 
 const DeliveryOrderSchema = z
   .object({

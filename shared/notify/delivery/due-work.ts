@@ -5,7 +5,7 @@ import type { MessageQueues } from '../../ports/message-queue';
 import type { TenantDirectory } from '../../tenancy/tenant-directory';
 import type { HealthCheckDeps } from '../webhooks/health';
 import { checkEndpointHealth, HEALTH_KIND } from '../webhooks/health';
-import { RETRY_KIND, retryRef } from './deliver';
+import { parseRetryRef, RETRY_KIND, retryRef } from './deliver';
 import { queueOrders } from './delivery-queue';
 import type { DeliveryOrder } from './ports';
 
@@ -117,13 +117,8 @@ export function makeRunDueWork(deps: DueWorkDeps) {
           postponed++;
           continue;
         }
-        const [messageId, attempt, manual] = entry.ref.split('#');
-        orders.push({
-          orgId: entry.orgId,
-          messageId: String(messageId),
-          attempt: Number(attempt),
-          ...(manual === 'manual' ? { manual: true as const } : {}),
-        });
+        const { messageId, attempt, manual } = parseRetryRef(entry.ref);
+        orders.push({ orgId: entry.orgId, messageId, attempt, ...(manual ? { manual: true as const } : {}) });
         taken.push(entry);
       }
       await queueOrders(deps.queues, orders);
